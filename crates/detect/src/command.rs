@@ -1,0 +1,382 @@
+//! What a command line does, in the terms the linker and the rules need:
+//! which test runner, which task-runner target, which script or module,
+//! which platform job file, whether it publishes or deploys.
+
+/// A classified command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Invocation {
+    /// A test runner (`pytest`, `python -m unittest`, ...), with path arguments.
+    TestRunner { runner: String, paths: Vec<String> },
+    /// `make [-C dir] [-f file] targets...`.
+    Make { dir: Option<String>, file: Option<String>, targets: Vec<String> },
+    /// `tox [-e envs]`.
+    Tox { envs: Vec<String> },
+    /// `nox [-s sessions]`.
+    Nox { sessions: Vec<String> },
+    /// `python path/to/script.py`.
+    PythonScript { path: String },
+    /// `python -m pkg.mod`.
+    PythonModule { module: String },
+    /// `bash x.sh`, `./x.sh`.
+    Script { path: String },
+    /// `dvc repro [targets]` / `dvc exp run`.
+    DvcRepro { targets: Vec<String> },
+    /// A notebook executed headless (papermill, nbconvert --execute).
+    Notebook { path: String },
+    /// A job or pipeline file submitted to an ML platform (`az ml job create -f x.yml`).
+    SubmitJob { platform: String, file: String },
+    /// Publishes a release artifact (image push, package upload).
+    Publish { what: String },
+    /// Deploys to a serving target; `traffic` when it shifts traffic between deployments.
+    Deploy { target: String, traffic: Option<String>, file: Option<String> },
+    /// Starts another pipeline or workflow (`gh workflow run`, a dispatch API call).
+    TriggerPipeline { target: String },
+    /// Calls a deployed endpoint (smoke test).
+    InvokeEndpoint,
+    /// Anything else.
+    Other,
+}
+
+fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
+    let mut it = argv.iter();
+    while let Some(a) = it.next() {
+        for n in names {
+            if a == n {
+                return it.next().map(String::as_str);
+            }
+            if let Some(v) = a.strip_prefix(&format!("{n}=")) {
+                return Some(v);
+            }
+        }
+    }
+    None
+}
+
+fn positionals(args: &[String], with_value: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a.starts_with('-') {
+            if with_value.contains(&a.as_str()) {
+                skip = true;
+            }
+            continue;
+        }
+        out.push(a.clone());
+    }
+    out
+}
+
+fn is_python(w: &str) -> bool {
+    let base = w.rsplit('/').next().unwrap_or(w);
+    base == "python" || base == "python3" || base.starts_with("python3.") || base == "py"
+}
+
+/// Classify one simple command.
+pub fn classify(argv: &[String]) -> Invocation {
+    let Some(cmd0) = argv.first() else {
+        return Invocation::Other;
+    };
+    let base = cmd0.rsplit('/').next().unwrap_or(cmd0).to_string();
+    let rest = &argv[1..];
+    match base.as_str() {
+        "pytest" | "py.test" | "nosetests" | "nose2" | "ward" => Invocation::TestRunner {
+            runner: base.replace("py.test", "pytest"),
+            paths: positionals(
+                rest,
+                &[
+                    "-k",
+                    "-m",
+                    "-c",
+                    "-p",
+                    "--junitxml",
+                    "--cov",
+                    "-n",
+                    "--maxfail",
+                    "--durations",
+                    "--rootdir",
+                    "-o",
+                    "--log-level",
+                    "--ignore",
+                ],
+            )
+            .into_iter()
+            .filter(|p| !p.contains('='))
+            .collect(),
+        },
+        "make" | "gmake" => Invocation::Make {
+            dir: opt_value(rest, &["-C", "--directory"]).map(str::to_string),
+            file: opt_value(rest, &["-f", "--file", "--makefile"]).map(str::to_string),
+            targets: positionals(rest, &["-C", "--directory", "-f", "--file", "-j", "-l", "-o", "-W", "--makefile"])
+                .into_iter()
+                .filter(|t| !t.contains('='))
+                .collect(),
+        },
+        "tox" => Invocation::Tox {
+            envs: opt_value(rest, &["-e", "--env"])
+                .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+                .unwrap_or_default(),
+        },
+        "nox" => Invocation::Nox {
+            sessions: {
+                let mut s = Vec::new();
+                let mut it = rest.iter().peekable();
+                while let Some(a) = it.next() {
+                    if a == "-s" || a == "--session" || a == "--sessions" {
+                        while let Some(n) = it.peek() {
+                            if n.starts_with('-') {
+                                break;
+                            }
+                            s.push(it.next().unwrap().clone());
+                        }
+                    }
+                }
+                s
+            },
+        },
+        "coverage" if rest.first().map(String::as_str) == Some("run") => {
+            // coverage run [-m] target ...
+            let args: Vec<String> = rest[1..].iter().filter(|a| !a.starts_with("--")).cloned().collect();
+            let mut v = vec!["python".to_string()];
+            v.extend(args);
+            classify(&v)
+        }
+        "dvc" => match rest.first().map(String::as_str) {
+            Some("repro") => Invocation::DvcRepro { targets: positionals(&rest[1..], &["--pipeline"]) },
+            Some("exp") if rest.get(1).map(String::as_str) == Some("run") => {
+                Invocation::DvcRepro { targets: positionals(&rest[2..], &["-n", "--name", "-S", "--set-param"]) }
+            }
+            Some("push") => Invocation::Publish { what: "dvc-push".into() },
+            _ => Invocation::Other,
+        },
+        "papermill" => match positionals(rest, &["-p", "-k", "--cwd"]).first() {
+            Some(p) => Invocation::Notebook { path: p.clone() },
+            None => Invocation::Other,
+        },
+        "jupyter" if rest.iter().any(|a| a == "--execute") => match rest.iter().find(|a| a.ends_with(".ipynb")) {
+            Some(p) => Invocation::Notebook { path: p.clone() },
+            None => Invocation::Other,
+        },
+        "bash" | "sh" | "zsh" | "source" | "." => match rest.iter().find(|a| !a.starts_with('-')) {
+            Some(p) => Invocation::Script { path: p.clone() },
+            None => Invocation::Other,
+        },
+        "docker" | "podman" => {
+            let sub = rest.first().map(String::as_str);
+            let compose_push = sub == Some("compose") && rest.iter().any(|a| a == "push");
+            if sub == Some("push") || (matches!(sub, Some("build") | Some("buildx")) && rest.iter().any(|a| a == "--push")) || compose_push
+            {
+                Invocation::Publish { what: "container-image".into() }
+            } else {
+                Invocation::Other
+            }
+        }
+        "twine" if rest.first().map(String::as_str) == Some("upload") => Invocation::Publish { what: "python-package".into() },
+        "poetry" | "flit" | "hatch" | "pdm" | "uv" if rest.first().map(String::as_str) == Some("publish") => {
+            Invocation::Publish { what: "python-package".into() }
+        }
+        "helm" => match rest.first().map(String::as_str) {
+            Some("push") => Invocation::Publish { what: "helm-chart".into() },
+            Some("upgrade") | Some("install") => Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None },
+            _ => Invocation::Other,
+        },
+        "kubectl" | "oc" => match rest.first().map(String::as_str) {
+            Some("apply") | Some("create") | Some("replace") => Invocation::Deploy {
+                target: "kubernetes".into(),
+                traffic: None,
+                file: opt_value(rest, &["-f", "--filename"]).map(str::to_string),
+            },
+            Some("set") | Some("rollout") if rest.get(1).map(String::as_str) != Some("status") => {
+                Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+            }
+            _ => Invocation::Other,
+        },
+        "kustomize" | "skaffold" if rest.iter().any(|a| a == "run" || a == "deploy") => {
+            Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+        }
+        "az" => classify_az(rest),
+        "gh" if rest.first().map(String::as_str) == Some("workflow") && rest.get(1).map(String::as_str) == Some("run") => {
+            Invocation::TriggerPipeline { target: rest.get(2).cloned().unwrap_or_default() }
+        }
+        "gh" if rest.first().map(String::as_str) == Some("api") && rest.iter().any(|a| a.ends_with("/dispatches")) => {
+            Invocation::TriggerPipeline { target: "repository_dispatch".into() }
+        }
+        "curl" | "wget" | "http" | "httpie" => {
+            let url = rest.iter().find(|a| a.contains("://") || a.starts_with('$')).map(String::as_str).unwrap_or("");
+            if url.ends_with("/dispatches") {
+                Invocation::TriggerPipeline { target: "repository_dispatch".into() }
+            } else if ["/score", "/predict", "/invocations", "/v1/models", "/v2/models", "/infer", "/health", "/ready"]
+                .iter()
+                .any(|p| url.contains(p))
+            {
+                Invocation::InvokeEndpoint
+            } else {
+                Invocation::Other
+            }
+        }
+        "gcloud" => {
+            let joined = rest.join(" ");
+            if joined.starts_with("run deploy") || joined.starts_with("app deploy") || joined.starts_with("functions deploy") {
+                Invocation::Deploy { target: "gcp-serverless".into(), traffic: None, file: None }
+            } else if joined.contains("endpoints predict") || joined.contains("endpoints raw-predict") {
+                Invocation::InvokeEndpoint
+            } else if joined.contains("endpoints deploy-model") {
+                let traffic = opt_value(rest, &["--traffic-split"]).map(str::to_string);
+                Invocation::Deploy { target: "vertex-endpoint".into(), traffic, file: None }
+            } else if joined.starts_with("builds submit") {
+                match opt_value(rest, &["--config"]) {
+                    Some(f) => Invocation::SubmitJob { platform: "cloud-build".into(), file: f.to_string() },
+                    None => Invocation::Publish { what: "container-image".into() },
+                }
+            } else {
+                Invocation::Other
+            }
+        }
+        "aws" => {
+            let joined = rest.join(" ");
+            if joined.starts_with("sagemaker-runtime invoke-endpoint") {
+                Invocation::InvokeEndpoint
+            } else if joined.starts_with("sagemaker start-pipeline-execution") {
+                Invocation::TriggerPipeline { target: "sagemaker-pipeline".into() }
+            } else if joined.starts_with("sagemaker create-endpoint") || joined.starts_with("sagemaker update-endpoint") {
+                Invocation::Deploy { target: "sagemaker-endpoint".into(), traffic: None, file: None }
+            } else if joined.starts_with("cloudformation deploy") {
+                Invocation::Deploy {
+                    target: "cloudformation".into(),
+                    traffic: None,
+                    file: opt_value(rest, &["--template-file"]).map(str::to_string),
+                }
+            } else {
+                Invocation::Other
+            }
+        }
+        "sam" | "serverless" | "sls" | "cdk" | "pulumi" if rest.iter().any(|a| a == "deploy" || a == "up") => {
+            Invocation::Deploy { target: base.clone(), traffic: None, file: None }
+        }
+        "terraform" | "terragrunt" | "tofu" if rest.first().map(String::as_str) == Some("apply") => {
+            Invocation::Deploy { target: "terraform".into(), traffic: None, file: None }
+        }
+        _ if is_python(&base) => classify_python(rest),
+        _ => {
+            if base.ends_with(".sh") || base.ends_with(".bash") || (cmd0.starts_with("./") && !cmd0.contains("..")) {
+                Invocation::Script { path: cmd0.clone() }
+            } else {
+                Invocation::Other
+            }
+        }
+    }
+}
+
+fn classify_python(rest: &[String]) -> Invocation {
+    let mut i = 0;
+    // Skip interpreter flags (-u, -O, -W x, -X y).
+    while i < rest.len() && rest[i].starts_with('-') && rest[i] != "-m" && rest[i] != "-c" {
+        if matches!(rest[i].as_str(), "-W" | "-X") {
+            i += 1;
+        }
+        i += 1;
+    }
+    match rest.get(i).map(String::as_str) {
+        Some("-m") => {
+            let module = rest.get(i + 1).cloned().unwrap_or_default();
+            let after = &rest[(i + 2).min(rest.len())..];
+            match module.as_str() {
+                "pytest" | "unittest" | "nose" | "nose2" => Invocation::TestRunner {
+                    runner: module.clone(),
+                    paths: positionals(after, &["-k", "-m", "-c", "-p", "--junitxml", "--cov", "-n", "-s", "-t"])
+                        .into_iter()
+                        .filter(|p| !p.contains('=') && p != "discover")
+                        .collect(),
+                },
+                "tox" => classify(&std::iter::once("tox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "nox" => classify(&std::iter::once("nox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "dvc" => classify(&std::iter::once("dvc".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "twine" => classify(&std::iter::once("twine".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "papermill" => classify(&std::iter::once("papermill".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "" => Invocation::Other,
+                _ => Invocation::PythonModule { module },
+            }
+        }
+        Some(p) if p.ends_with(".py") => Invocation::PythonScript { path: p.to_string() },
+        _ => Invocation::Other,
+    }
+}
+
+fn classify_az(rest: &[String]) -> Invocation {
+    let words: Vec<&str> = rest.iter().map(String::as_str).take_while(|w| !w.starts_with('-')).collect();
+    let file = opt_value(rest, &["-f", "--file"]).map(str::to_string);
+    match words.as_slice() {
+        ["ml", "job", "create", ..] | ["ml", "job", "submit", ..] | ["ml", "schedule", "create", ..] => match file {
+            Some(f) => Invocation::SubmitJob { platform: "azureml".into(), file: f },
+            None => Invocation::Other,
+        },
+        ["ml", "online-deployment" | "batch-deployment", "create" | "update", ..] => Invocation::Deploy {
+            target: "azureml-endpoint".into(),
+            traffic: opt_value(rest, &["--all-traffic"])
+                .map(|_| "all".to_string())
+                .or_else(|| rest.iter().any(|a| a == "--all-traffic").then(|| "all".to_string())),
+            file,
+        },
+        ["ml", "online-endpoint" | "batch-endpoint", "create" | "update", ..] => Invocation::Deploy {
+            target: "azureml-endpoint".into(),
+            traffic: opt_value(rest, &["--traffic", "--mirror-traffic"]).map(str::to_string),
+            file,
+        },
+        ["ml", "online-endpoint" | "batch-endpoint", "invoke", ..] => Invocation::InvokeEndpoint,
+        ["pipelines", "run", ..] => Invocation::TriggerPipeline { target: opt_value(rest, &["--name"]).unwrap_or("").to_string() },
+        ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
+        ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
+        ["webapp" | "functionapp" | "containerapp", ..] if words.iter().any(|w| matches!(*w, "deploy" | "up" | "create" | "update")) => {
+            Invocation::Deploy { target: "azure-app".into(), traffic: None, file: None }
+        }
+        ["deployment", "group" | "sub", "create", ..] => Invocation::Deploy {
+            target: "azure-arm".into(),
+            traffic: None,
+            file: opt_value(rest, &["--template-file", "-f"]).map(str::to_string),
+        },
+        _ => Invocation::Other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(s: &str) -> Invocation {
+        classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn classifies_common_commands() {
+        assert_eq!(c("pytest -q tests/unit"), Invocation::TestRunner { runner: "pytest".into(), paths: vec!["tests/unit".into()] });
+        assert_eq!(c("python -m pytest"), Invocation::TestRunner { runner: "pytest".into(), paths: vec![] });
+        assert_eq!(c("python3 -u src/train.py --lr 1"), Invocation::PythonScript { path: "src/train.py".into() });
+        assert_eq!(c("python -m pkg.train"), Invocation::PythonModule { module: "pkg.train".into() });
+        assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });
+        assert_eq!(c("tox -e py311,lint"), Invocation::Tox { envs: vec!["py311".into(), "lint".into()] });
+        assert_eq!(c("nox -s tests lint"), Invocation::Nox { sessions: vec!["tests".into(), "lint".into()] });
+        assert_eq!(
+            c("az ml job create -f ml/train.yml -g rg"),
+            Invocation::SubmitJob { platform: "azureml".into(), file: "ml/train.yml".into() }
+        );
+        assert_eq!(c("docker push reg/img:1"), Invocation::Publish { what: "container-image".into() });
+        assert!(matches!(c("az ml online-endpoint update -n ep --traffic blue=90,green=10"), Invocation::Deploy { traffic: Some(_), .. }));
+        assert_eq!(c("./scripts/train.sh"), Invocation::Script { path: "./scripts/train.sh".into() });
+        assert_eq!(c("coverage run -m pytest"), Invocation::TestRunner { runner: "pytest".into(), paths: vec![] });
+        assert_eq!(c("gh workflow run train.yml"), Invocation::TriggerPipeline { target: "train.yml".into() });
+        assert_eq!(c("az ml online-endpoint invoke -n ep --request-file r.json"), Invocation::InvokeEndpoint);
+        assert_eq!(c("curl -f https://ep.example/score"), Invocation::InvokeEndpoint);
+        assert_eq!(c("dvc repro train"), Invocation::DvcRepro { targets: vec!["train".into()] });
+    }
+
+    #[test]
+    fn unrelated_commands_are_other() {
+        assert_eq!(c("echo pytest"), Invocation::Other);
+        assert_eq!(c("pip install pytest"), Invocation::Other);
+        assert_eq!(c("docker build -t x ."), Invocation::Other);
+    }
+}

@@ -1,0 +1,138 @@
+//! Model binaries committed to git (advice), and Git LFS tracking of model
+//! files (`.gitattributes`, partial model versioning).
+//!
+//! [`observe`] looks at every file's size (no reading): a model file over
+//! [`MODEL_BINARY_BYTES`] outside LFS patterns is `repo.model-binary`. The
+//! `GitAttributes` detector emits `repo.git-lfs` for LFS patterns that match
+//! model files. Commented `.gitattributes` lines are not evidence.
+
+use super::dvc::is_model_path;
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::{Detector, FileCtx, Output, RepoIndex};
+
+/// Size above which a committed model file is flagged.
+pub const MODEL_BINARY_BYTES: u64 = 1024 * 1024;
+
+const BINARY_EXT: &[&str] = &[
+    ".pkl",
+    ".pickle",
+    ".joblib",
+    ".pt",
+    ".pth",
+    ".h5",
+    ".hdf5",
+    ".onnx",
+    ".keras",
+    ".ckpt",
+    ".safetensors",
+    ".sav",
+    ".cbm",
+    ".pb",
+    ".tflite",
+];
+
+fn lfs_patterns(repo: &RepoIndex) -> Vec<String> {
+    repo.text(".gitattributes")
+        .map(|t| {
+            t.lines()
+                .filter(|l| !l.trim_start().starts_with('#') && l.contains("filter=lfs"))
+                .filter_map(|l| l.split_whitespace().next())
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn matches_pattern(pat: &str, path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if let Some(ext) = pat.strip_prefix("*") {
+        return name.ends_with(ext) || path.ends_with(ext);
+    }
+    if let Some(dir) = pat.strip_suffix("/**") {
+        return path.starts_with(&format!("{}/", dir.trim_start_matches('/')));
+    }
+    pat.trim_start_matches('/') == path || pat == name
+}
+
+/// Size-only check for committed model binaries.
+pub fn observe(path: &str, size: u64, repo: &RepoIndex, out: &mut Vec<(Evidence, Option<String>)>) {
+    let lower = path.to_ascii_lowercase();
+    if size < MODEL_BINARY_BYTES || !BINARY_EXT.iter().any(|e| lower.ends_with(e)) {
+        return;
+    }
+    if lfs_patterns(repo).iter().any(|p| matches_pattern(p, path)) {
+        return;
+    }
+    out.push((
+        Evidence::new(
+            "repo.model-binary",
+            "binaries",
+            Location::line(path, 1),
+            Confidence::High,
+            &format!("{path} ({size} bytes) committed to git"),
+        )
+        .attr("bytes", size.to_string()),
+        None,
+    ));
+}
+
+/// The `.gitattributes` detector (Git LFS).
+pub struct GitAttributes;
+
+impl Detector for GitAttributes {
+    fn name(&self) -> &'static str {
+        "binaries"
+    }
+    fn applies(&self, path: &str) -> bool {
+        path == ".gitattributes"
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        for (i, l) in f.text.lines().enumerate() {
+            if l.trim_start().starts_with('#') || !l.contains("filter=lfs") {
+                continue;
+            }
+            let pat = l.split_whitespace().next().unwrap_or("");
+            let probe = pat.replace("**", "x").replace('*', "file");
+            if is_model_path(&probe) || BINARY_EXT.iter().any(|e| pat.ends_with(e)) {
+                out.push(
+                    Evidence::new("repo.git-lfs", "binaries", Location::line(f.path, i as u32 + 1), Confidence::High, l)
+                        .attr("pattern", pat),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn big_model_files_outside_lfs() {
+        let mut repo = RepoIndex::default();
+        let mut out = Vec::new();
+        observe("models/model.pkl", 5_000_000, &repo, &mut out);
+        observe("models/small.pkl", 10, &repo, &mut out);
+        observe("data/big.csv", 5_000_000, &repo, &mut out);
+        assert_eq!(out.len(), 1);
+        repo.texts.insert(".gitattributes".into(), "*.pkl filter=lfs diff=lfs merge=lfs -text\n".into());
+        let mut out = Vec::new();
+        observe("models/model.pkl", 5_000_000, &repo, &mut out);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn lfs_patterns_for_models() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        GitAttributes.detect(
+            &FileCtx {
+                path: ".gitattributes",
+                text: "# *.pt filter=lfs\n*.onnx filter=lfs diff=lfs merge=lfs -text\n*.png filter=lfs\n",
+                repo: &repo,
+            },
+            &mut out,
+        );
+        assert_eq!(out.evidence.len(), 1);
+    }
+}

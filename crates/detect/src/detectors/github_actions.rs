@@ -1,0 +1,352 @@
+//! GitHub Actions: workflows in `.github/workflows/` (top level only, as
+//! GitHub reads them) and local composite actions (`action.yml`).
+//!
+//! Emits `ci.pipeline`, `ci.trigger` (explicit `on:` events), `ci.environment`,
+//! `ci.unparsable`, the `run.*` evidence of every `run:` step and of known
+//! publishing/deploying actions, and one root unit per job. Jobs with
+//! `if: false` and steps with `if: false` are disabled and not evidence;
+//! commented-out steps are YAML comments and never seen. Example:
+//! `on: push` + `run: make test` -> trigger push, unit `ci:<file>#<job>`
+//! running `make test` (the linker follows it into the Makefile).
+
+use super::{add_cmd, add_shell, is_yaml};
+use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
+use crate::yaml::{self, Node};
+use crate::{Cmd, Detector, FileCtx, Output, Unit};
+use std::collections::BTreeSet;
+
+/// The GitHub Actions detector.
+pub struct GithubActions;
+
+const NAME: &str = "github-actions";
+
+/// True for a workflow file GitHub reads.
+pub fn is_workflow(path: &str) -> bool {
+    path.strip_prefix(".github/workflows/").is_some_and(|rest| !rest.contains('/') && is_yaml(rest))
+}
+
+fn is_action(path: &str) -> bool {
+    path.ends_with("/action.yml") || path.ends_with("/action.yaml") || path == "action.yml" || path == "action.yaml"
+}
+
+impl Detector for GithubActions {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        is_workflow(path) || is_action(path)
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let doc = match yaml::parse(f.text) {
+            Ok(d) => d,
+            Err(e) => {
+                if is_workflow(f.path) {
+                    out.issues.push(ScanIssue::new(f.path, e.line, "yaml-parse", format!("workflow is not valid YAML: {}", e.message)));
+                    let loc = Location::line(f.path, e.line.unwrap_or(1));
+                    out.push(Evidence::new("ci.unparsable", NAME, loc, Confidence::High, &e.message).attr("system", "github-actions"));
+                }
+                return;
+            }
+        };
+        if is_workflow(f.path) {
+            workflow(f.path, &doc, out);
+        } else if let Some(steps) = doc.path(&["runs", "steps"]) {
+            // Composite action: a callable unit, not a root.
+            let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let mut unit = Unit::new(format!("action:{dir}"), Location::line(f.path, doc.line), dir);
+            for s in steps.items() {
+                step(f.path, s, &mut unit, out, "");
+            }
+            out.units.push(unit);
+        }
+    }
+}
+
+/// Map one `on:` event to our trigger classes.
+fn event_triggers(event: &str, cfg: Option<&Node>) -> Vec<&'static str> {
+    match event {
+        "push" => {
+            let has = |k: &str| cfg.and_then(|c| c.get(k)).is_some();
+            let tags_only = (has("tags") || has("tags-ignore")) && !has("branches") && !has("branches-ignore") && !has("paths");
+            if tags_only {
+                vec!["tag"]
+            } else if has("tags") {
+                vec!["push", "tag"]
+            } else {
+                vec!["push"]
+            }
+        }
+        "pull_request" | "pull_request_target" | "merge_group" => vec!["pull_request"],
+        "schedule" => vec!["schedule"],
+        "workflow_dispatch" => vec!["manual"],
+        "release" | "create" => vec!["tag"],
+        // Called by another workflow: the caller's triggers apply.
+        "workflow_call" => vec![],
+        _ => vec!["external"],
+    }
+}
+
+fn workflow(path: &str, doc: &Node, out: &mut Output) {
+    let on = doc.get("on").or_else(|| doc.get("true"));
+    let mut triggers: BTreeSet<String> = BTreeSet::new();
+    let mut add = |ev: &str, cfg: Option<&Node>, line: u32, out: &mut Output| {
+        for t in event_triggers(ev, cfg) {
+            triggers.insert(t.to_string());
+            out.push(
+                Evidence::new("ci.trigger", NAME, Location::line(path, line), Confidence::High, &format!("on: {ev}"))
+                    .attr("system", "github-actions")
+                    .attr("trigger", t)
+                    .attr("event", ev),
+            );
+        }
+    };
+    if let Some(on) = on {
+        match &on.value {
+            yaml::Value::Str(s) => add(s, None, on.line, out),
+            yaml::Value::Seq(items) => items.iter().for_each(|i| {
+                if let Some(s) = i.as_str() {
+                    add(s, None, i.line, out)
+                }
+            }),
+            yaml::Value::Map(m) => m.iter().for_each(|(k, v)| {
+                if let Some(s) = k.as_str() {
+                    add(s, Some(v), k.line, out)
+                }
+            }),
+            _ => {}
+        }
+    }
+    let name = doc.get("name").and_then(Node::as_str).unwrap_or(path);
+    out.push(
+        Evidence::new("ci.pipeline", NAME, Location::line(path, 1), Confidence::High, &format!("workflow: {name}"))
+            .attr("system", "github-actions")
+            .attr("triggers", triggers.iter().cloned().collect::<Vec<_>>().join(",")),
+    );
+    // The workflow as a whole: what `uses: ./.github/workflows/x.yml` calls.
+    let mut whole = Unit::new(format!("wf:{path}"), Location::line(path, 1), name);
+    let default_wd = doc.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or("");
+    for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+        let Some(job_id) = k.as_str() else { continue };
+        let id = format!("ci:{path}#{job_id}");
+        whole.calls.push((id.clone(), Location::line(path, k.line)));
+        let mut unit = Unit::new(id, Location::new(path, k.line, job.last_line()), job_id);
+        let cond = job.get("if").and_then(Node::as_str).unwrap_or("");
+        if is_disabled(cond) {
+            continue;
+        }
+        unit.root = true;
+        unit.triggers = narrow_by_condition(&triggers, cond);
+        if let Some(env) = job.get("environment") {
+            let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+            if !env_name.is_empty() {
+                out.push_in(
+                    Evidence::new(
+                        "ci.environment",
+                        NAME,
+                        Location::line(path, env.line),
+                        Confidence::High,
+                        &format!("environment: {env_name}"),
+                    )
+                    .attr("system", "github-actions")
+                    .attr("name", env_name.to_lowercase()),
+                    &unit.id,
+                );
+            }
+        }
+        if let Some(uses) = job.get("uses").and_then(Node::as_str) {
+            if let Some(local) = uses.strip_prefix("./") {
+                unit.calls.push((format!("wf:{}", local.split('@').next().unwrap_or(local)), Location::line(path, job.line)));
+            }
+        }
+        let wd = job.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or(default_wd);
+        for s in job.get("steps").map(Node::items).unwrap_or_default() {
+            step(path, s, &mut unit, out, wd);
+        }
+        out.units.push(unit);
+    }
+    out.units.push(whole);
+}
+
+/// `if:` conditions that can never be true.
+fn is_disabled(cond: &str) -> bool {
+    let c = cond.trim().trim_start_matches("${{").trim_end_matches("}}").trim();
+    c == "false" || c == "0" || c == "''" || c == "\"\""
+}
+
+/// Narrow triggers by `github.event_name == 'x'` conditions and `startsWith(github.ref, 'refs/tags')`.
+fn narrow_by_condition(triggers: &BTreeSet<String>, cond: &str) -> BTreeSet<String> {
+    let mut named = BTreeSet::new();
+    for (ev, _) in cond.match_indices("github.event_name") {
+        let rest = &cond[ev + "github.event_name".len()..];
+        let rest = rest.trim_start();
+        if let Some(r) = rest.strip_prefix("==") {
+            let v: String =
+                r.trim_start().trim_start_matches(['\'', '"']).chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            named.extend(event_triggers(&v, None).into_iter().map(str::to_string));
+        }
+    }
+    if cond.contains("refs/tags") && cond.contains("startsWith") {
+        named.insert("tag".to_string());
+    }
+    if named.is_empty() || cond.contains("||") {
+        return triggers.clone();
+    }
+    let narrowed: BTreeSet<String> = triggers.intersection(&named).cloned().collect();
+    // A tag condition on a push workflow narrows to tag pushes.
+    if narrowed.is_empty() && named.contains("tag") && triggers.contains("push") {
+        return ["tag".to_string()].into();
+    }
+    narrowed
+}
+
+fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
+    if s.get("if").and_then(Node::as_str).is_some_and(is_disabled) {
+        return;
+    }
+    let wd = s.get("working-directory").and_then(Node::as_str).unwrap_or(job_wd);
+    let wd = wd.trim_start_matches("./").trim_end_matches('/');
+    if let Some(run) = s.get("run") {
+        if let Some(script) = run.as_str() {
+            add_shell(unit, out, NAME, path, script, run.line, wd);
+        }
+    }
+    let Some(uses) = s.get("uses") else { return };
+    let Some(action) = uses.as_str() else { return };
+    let with = s.get("with");
+    let input = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_str);
+    let loc = Location::line(path, uses.line);
+    if let Some(local) = action.strip_prefix("./") {
+        unit.calls.push((format!("action:{}", local.trim_end_matches('/')), loc));
+        return;
+    }
+    let name = action.split('@').next().unwrap_or(action).to_lowercase();
+    // Inline scripts run by CLI actions are commands too.
+    if let Some(script) = input("inlineScript").or_else(|| input("script").filter(|_| name.ends_with("/cli") || name.contains("azure-cli")))
+    {
+        let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
+        add_shell(unit, out, NAME, path, script, line, wd);
+    }
+    let ev = |kind: &str| Evidence::new(kind, NAME, loc.clone(), Confidence::High, &format!("uses: {action}"));
+    let pushes = input("push").is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
+    if name == "docker/build-push-action" && pushes {
+        out.push_in(ev("run.publish").attr("what", "container-image"), &unit.id);
+    } else if name == "pypa/gh-action-pypi-publish" {
+        out.push_in(ev("run.publish").attr("what", "python-package"), &unit.id);
+    } else if is_deploy_action(&name) {
+        out.push_in(ev("run.deploy").attr("target", name.clone()), &unit.id);
+        let strategy = input("strategy").unwrap_or("");
+        if (strategy == "canary" || strategy == "blue-green") && input("action").is_none_or(|a| a == "deploy") {
+            out.push_in(ev("run.traffic-split").attr("target", name.clone()).attr("traffic", strategy), &unit.id);
+        }
+    } else if name == "benc-uk/workflow-dispatch" || name == "peter-evans/repository-dispatch" {
+        out.push_in(ev("run.trigger-pipeline").attr("target", input("workflow").or_else(|| input("event-type")).unwrap_or("")), &unit.id);
+    } else if name.ends_with("/pytest-action") || name.ends_with("/tox-action") {
+        add_cmd(
+            unit,
+            out,
+            NAME,
+            Cmd { argv: vec!["pytest".into()], location: loc.clone(), text: format!("uses: {action}"), workdir: wd.to_string() },
+        );
+    }
+}
+
+fn is_deploy_action(name: &str) -> bool {
+    [
+        "azure/k8s-deploy",
+        "azure/webapps-deploy",
+        "azure/functions-action",
+        "azure/arm-deploy",
+        "azure/container-apps-deploy-action",
+        "aws-actions/amazon-ecs-deploy-task-definition",
+        "aws-actions/aws-cloudformation-github-deploy",
+        "google-github-actions/deploy-cloudrun",
+        "google-github-actions/deploy-appengine",
+        "google-github-actions/deploy-cloud-functions",
+        "deliverybot/helm",
+    ]
+    .contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    fn run(path: &str, text: &str) -> Output {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        GithubActions.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        out
+    }
+
+    fn kinds(o: &Output, kind: &str) -> Vec<Evidence> {
+        o.evidence.iter().filter(|(e, _)| e.kind == kind).map(|(e, _)| e.clone()).collect()
+    }
+
+    #[test]
+    fn triggers_jobs_and_steps() {
+        let o = run(
+            ".github/workflows/ci.yml",
+            "on:\n  push:\n    branches: [main]\n  pull_request:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          pip install -r requirements.txt\n          pytest -q\n",
+        );
+        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].clone()).collect();
+        assert_eq!(t, vec!["push", "pull_request"]);
+        let tests = kinds(&o, "run.tests");
+        assert_eq!(tests.len(), 1);
+        assert_eq!(tests[0].location.start_line, 12);
+        let job = o.units.iter().find(|u| u.id == "ci:.github/workflows/ci.yml#test").unwrap();
+        assert!(job.root && job.triggers.contains("push"));
+    }
+
+    #[test]
+    fn commented_and_disabled_steps_are_not_evidence() {
+        let o = run(
+            ".github/workflows/ci.yml",
+            "on: push\njobs:\n  a:\n    steps:\n      # - run: pytest\n      - run: echo hi\n      - run: pytest\n        if: false\n  b:\n    if: ${{ false }}\n    steps:\n      - run: pytest\n",
+        );
+        assert!(kinds(&o, "run.tests").is_empty());
+        assert!(o.units.iter().all(|u| u.id != "ci:.github/workflows/ci.yml#b"));
+    }
+
+    #[test]
+    fn workflows_outside_the_root_folder_are_ignored() {
+        assert!(!GithubActions.applies("sub/.github/workflows/ci.yml"));
+        assert!(!GithubActions.applies(".github/workflows/nested/ci.yml"));
+        assert!(GithubActions.applies(".github/workflows/ci.yaml"));
+    }
+
+    #[test]
+    fn manual_only_and_tags() {
+        let o = run(".github/workflows/r.yml", "on:\n  workflow_dispatch:\n  push:\n    tags: ['v*']\njobs: {}\n");
+        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].clone()).collect();
+        assert_eq!(t, vec!["manual", "tag"]);
+    }
+
+    #[test]
+    fn invalid_yaml_is_an_issue() {
+        let o = run(".github/workflows/bad.yml", "on: [push\njobs:\n  a: {\n");
+        assert_eq!(o.issues.len(), 1);
+        assert_eq!(kinds(&o, "ci.unparsable").len(), 1);
+    }
+
+    #[test]
+    fn publish_and_deploy_actions() {
+        let o = run(
+            ".github/workflows/cd.yml",
+            "on:\n  push:\n    branches: [main]\njobs:\n  d:\n    environment: production\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          push: true\n      - uses: azure/k8s-deploy@v5\n        with:\n          strategy: canary\n          percentage: 20\n",
+        );
+        assert_eq!(kinds(&o, "run.publish").len(), 1);
+        assert_eq!(kinds(&o, "run.traffic-split").len(), 1);
+        assert_eq!(kinds(&o, "ci.environment")[0].attrs["name"], "production");
+    }
+
+    #[test]
+    fn event_condition_narrows_triggers() {
+        let o = run(
+            ".github/workflows/x.yml",
+            "on: [push, schedule]\njobs:\n  t:\n    if: github.event_name == 'schedule'\n    steps:\n      - run: python train.py\n",
+        );
+        let job = o.units.iter().find(|u| u.id.ends_with("#t")).unwrap();
+        assert_eq!(job.triggers.iter().collect::<Vec<_>>(), vec!["schedule"]);
+    }
+}

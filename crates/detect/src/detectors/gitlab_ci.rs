@@ -1,0 +1,325 @@
+//! GitLab CI: the root `.gitlab-ci.yml` and the local files it includes.
+//!
+//! Emits `ci.pipeline`, `ci.trigger` (GitLab's default branch pipelines are
+//! push; `workflow:rules` / job `rules` / `only` add or narrow merge request,
+//! schedule, tag, web and API triggers), `ci.environment`, `ci.unparsable`, and
+//! one root unit per job with its `before_script` / `script` / `after_script`
+//! commands (`extends` resolved). Hidden jobs (`.name`) are templates, not
+//! jobs; jobs with `when: never` are disabled. Example: `test: {script:
+//! [pytest]}` -> trigger push (default), unit `ci:.gitlab-ci.yml#test`.
+
+use super::add_shell;
+use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
+use crate::yaml::{self, Node};
+use crate::{Detector, FileCtx, Output, Unit};
+use std::collections::BTreeSet;
+
+/// The GitLab CI detector.
+pub struct GitlabCi;
+
+const NAME: &str = "gitlab-ci";
+const RESERVED: &[&str] = &[
+    "stages",
+    "variables",
+    "default",
+    "include",
+    "workflow",
+    "image",
+    "services",
+    "before_script",
+    "after_script",
+    "cache",
+    "pages_not_a_job",
+];
+
+impl Detector for GitlabCi {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        path == ".gitlab-ci.yml" || path == ".gitlab-ci.yaml"
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let doc = match yaml::parse(f.text) {
+            Ok(d) => d,
+            Err(e) => {
+                out.issues.push(ScanIssue::new(f.path, e.line, "yaml-parse", format!("GitLab CI file is not valid YAML: {}", e.message)));
+                out.push(
+                    Evidence::new("ci.unparsable", NAME, Location::line(f.path, e.line.unwrap_or(1)), Confidence::High, &e.message)
+                        .attr("system", "gitlab-ci"),
+                );
+                return;
+            }
+        };
+        // Local includes: their jobs join this pipeline.
+        let mut docs: Vec<(String, Node)> = vec![(f.path.to_string(), doc.clone())];
+        for inc in includes(&doc) {
+            let inc = inc.trim_start_matches('/').to_string();
+            if let Some(text) = f.repo.text(&inc) {
+                match yaml::parse(text) {
+                    Ok(d) => docs.push((inc, d)),
+                    Err(e) => out.issues.push(ScanIssue::new(
+                        &inc,
+                        e.line,
+                        "yaml-parse",
+                        format!("included GitLab CI file is not valid YAML: {}", e.message),
+                    )),
+                }
+            }
+        }
+        let pipeline_triggers = workflow_triggers(f.path, &doc, out);
+        out.push(
+            Evidence::new("ci.pipeline", NAME, Location::line(f.path, 1), Confidence::High, "gitlab-ci pipeline")
+                .attr("system", "gitlab-ci")
+                .attr("triggers", pipeline_triggers.iter().cloned().collect::<Vec<_>>().join(",")),
+        );
+        let all_jobs: Vec<(&str, &Node, &Node, &str)> = docs
+            .iter()
+            .flat_map(|(p, d)| d.entries().iter().filter_map(move |(k, v)| k.as_str().map(|n| (n, k, v, p.as_str()))))
+            .filter(|(n, _, v, _)| !RESERVED.contains(n) && v.is_map())
+            .collect();
+        let lookup = |name: &str| all_jobs.iter().find(|(n, ..)| *n == name).map(|(_, _, v, _)| *v);
+        let default_before = doc.path(&["default", "before_script"]).or_else(|| doc.get("before_script"));
+        for (name, key, job, path) in &all_jobs {
+            if name.starts_with('.') {
+                continue;
+            }
+            let field = |k: &str| resolve(job, k, &lookup, 0);
+            if field("script").is_none() && field("trigger").is_none() {
+                continue;
+            }
+            let triggers = job_triggers(job, &lookup, &pipeline_triggers);
+            if triggers.is_empty() {
+                continue;
+            }
+            let id = format!("ci:{path}#{name}");
+            let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
+            unit.root = true;
+            unit.triggers = triggers;
+            let before = field("before_script").or(default_before);
+            for k in [before, field("script"), field("after_script")].into_iter().flatten() {
+                script_lines(path, k, &mut unit, out);
+            }
+            if let Some(env) = field("environment") {
+                let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                if !env_name.is_empty() && !env_name.contains('$') {
+                    out.push_in(
+                        Evidence::new(
+                            "ci.environment",
+                            NAME,
+                            Location::line(*path, env.line),
+                            Confidence::High,
+                            &format!("environment: {env_name}"),
+                        )
+                        .attr("system", "gitlab-ci")
+                        .attr("name", env_name.to_lowercase()),
+                        &unit.id,
+                    );
+                }
+            }
+            out.units.push(unit);
+        }
+    }
+}
+
+fn includes(doc: &Node) -> Vec<String> {
+    let Some(inc) = doc.get("include") else { return vec![] };
+    let mut out = Vec::new();
+    let mut one = |n: &Node| {
+        if let Some(s) = n.as_str() {
+            if !s.starts_with("http") {
+                out.push(s.to_string());
+            }
+        } else if let Some(l) = n.get("local").and_then(Node::as_str) {
+            out.push(l.to_string());
+        }
+    };
+    match &inc.value {
+        yaml::Value::Seq(items) => items.iter().for_each(&mut one),
+        _ => one(inc),
+    }
+    out
+}
+
+/// Look `key` up in the job, then in what it `extends` (depth-limited).
+fn resolve<'a>(job: &'a Node, key: &str, lookup: &dyn Fn(&str) -> Option<&'a Node>, depth: u8) -> Option<&'a Node> {
+    if let Some(v) = job.get(key) {
+        return Some(v);
+    }
+    if depth > 8 {
+        return None;
+    }
+    let parents = job.get("extends").map(Node::strings).unwrap_or_default();
+    parents.iter().rev().find_map(|p| lookup(p).and_then(|pj| resolve(pj, key, lookup, depth + 1)))
+}
+
+fn script_lines(path: &str, n: &Node, unit: &mut Unit, out: &mut Output) {
+    match &n.value {
+        yaml::Value::Seq(items) => {
+            for i in items {
+                match &i.value {
+                    yaml::Value::Seq(_) => script_lines(path, i, unit, out),
+                    _ => {
+                        if let Some(s) = i.as_str() {
+                            add_shell(unit, out, NAME, path, s, i.line, "");
+                        }
+                    }
+                }
+            }
+        }
+        _ => {
+            if let Some(s) = n.as_str() {
+                add_shell(unit, out, NAME, path, s, n.line, "");
+            }
+        }
+    }
+}
+
+/// Map a `$CI_PIPELINE_SOURCE` value or an `only:` keyword to a trigger class.
+fn source_trigger(v: &str) -> Option<&'static str> {
+    Some(match v {
+        "push" | "branches" => "push",
+        "merge_request_event" | "merge_requests" | "external_pull_request_event" => "pull_request",
+        "schedule" | "schedules" => "schedule",
+        "web" => "manual",
+        "tags" => "tag",
+        "api" | "trigger" | "triggers" | "pipeline" | "parent_pipeline" | "pipelines" => "external",
+        _ => return None,
+    })
+}
+
+fn conditions_triggers(rules: &Node) -> Option<BTreeSet<String>> {
+    // Each rule: `if:` expression (+ `when:`). Collect trigger classes named
+    // by allowing rules; a rule naming none allows the default (push).
+    let mut set = BTreeSet::new();
+    let mut any_rule = false;
+    for r in rules.items() {
+        any_rule = true;
+        let when = r.get("when").and_then(Node::as_str).unwrap_or("on_success");
+        if when == "never" {
+            continue;
+        }
+        let cond = r.get("if").and_then(Node::as_str).unwrap_or("");
+        let mut named = false;
+        for src in [
+            "merge_request_event",
+            "schedule",
+            "web",
+            "api",
+            "trigger",
+            "pipeline",
+            "parent_pipeline",
+            "push",
+            "external_pull_request_event",
+        ] {
+            if cond.contains(&format!("\"{src}\"")) || cond.contains(&format!("'{src}'")) {
+                if cond.contains("!=") {
+                    continue;
+                }
+                named = true;
+                set.insert(source_trigger(src).unwrap().to_string());
+            }
+        }
+        if cond.contains("CI_COMMIT_TAG") && !cond.contains("== null") && !cond.contains("!=") || cond.trim() == "$CI_COMMIT_TAG" {
+            named = true;
+            set.insert("tag".into());
+        }
+        if !named {
+            set.insert(if when == "manual" { "manual".into() } else { "push".into() });
+        } else if when == "manual" {
+            set.clear();
+            set.insert("manual".into());
+        }
+    }
+    any_rule.then_some(set)
+}
+
+fn workflow_triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
+    let explicit = doc.path(&["workflow", "rules"]).and_then(conditions_triggers);
+    let (set, default) = match explicit {
+        Some(s) => (s, false),
+        None => (["push".to_string()].into(), true),
+    };
+    let line = doc.key("workflow").map(|k| k.line).unwrap_or(1);
+    for t in &set {
+        let mut e = Evidence::new(
+            "ci.trigger",
+            NAME,
+            Location::line(path, line),
+            Confidence::High,
+            if default { "default branch pipelines run on every push" } else { "workflow: rules" },
+        )
+        .attr("system", "gitlab-ci")
+        .attr("trigger", t.clone());
+        if default {
+            e = e.attr("default", "true");
+        }
+        out.push(e);
+    }
+    set
+}
+
+fn job_triggers<'a>(job: &'a Node, lookup: &dyn Fn(&str) -> Option<&'a Node>, pipeline: &BTreeSet<String>) -> BTreeSet<String> {
+    let when = resolve(job, "when", lookup, 0).and_then(Node::as_str).unwrap_or("on_success");
+    if when == "never" {
+        return BTreeSet::new();
+    }
+    if when == "manual" {
+        return ["manual".to_string()].into();
+    }
+    if let Some(rules) = resolve(job, "rules", lookup, 0) {
+        if let Some(set) = conditions_triggers(rules) {
+            return set;
+        }
+    }
+    if let Some(only) = resolve(job, "only", lookup, 0) {
+        let refs = only.get("refs").map(Node::strings).unwrap_or_else(|| only.strings());
+        let mut set = BTreeSet::new();
+        for r in refs {
+            set.insert(source_trigger(r).unwrap_or("push").to_string());
+        }
+        if !set.is_empty() {
+            return set;
+        }
+    }
+    pipeline.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    fn run(text: &str) -> Output {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        GitlabCi.detect(&FileCtx { path: ".gitlab-ci.yml", text, repo: &repo }, &mut out);
+        out
+    }
+
+    #[test]
+    fn default_push_jobs_and_extends() {
+        let o = run(".py:\n  image: python:3.11\n  before_script:\n    - pip install -r req.txt\ntest:\n  extends: .py\n  script:\n    - pytest tests/\n");
+        let job = o.units.iter().find(|u| u.id == "ci:.gitlab-ci.yml#test").unwrap();
+        assert!(job.triggers.contains("push"));
+        assert_eq!(job.commands.len(), 2);
+        assert_eq!(o.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+        assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs.get("default").is_some()));
+    }
+
+    #[test]
+    fn hidden_manual_and_schedule_jobs() {
+        let o = run(".tmpl:\n  script: [pytest]\ntrain:\n  script: [python train.py]\n  rules:\n    - if: $CI_PIPELINE_SOURCE == \"schedule\"\ndeploy:\n  script: [kubectl apply -f k8s/]\n  when: manual\n");
+        assert!(o.units.iter().all(|u| !u.id.ends_with("#.tmpl")));
+        let t = |n: &str| o.units.iter().find(|u| u.id.ends_with(n)).unwrap().triggers.iter().cloned().collect::<Vec<_>>();
+        assert_eq!(t("#train"), vec!["schedule"]);
+        assert_eq!(t("#deploy"), vec!["manual"]);
+        assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
+
+    #[test]
+    fn commented_script_is_not_evidence() {
+        let o = run("test:\n  script:\n    - echo ok\n    # - pytest\n");
+        assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
+}

@@ -1,0 +1,164 @@
+//! The detectors. Adding one touches two places: its module (with a doc
+//! comment: what it reads, what it emits, what is not evidence) and one line
+//! in [`all`].
+
+use crate::command::{classify, Invocation};
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::{Cmd, Output, Unit};
+
+pub mod azure_pipelines;
+pub mod azureml;
+pub mod binaries;
+pub mod dockerfile;
+pub mod dvc;
+pub mod github_actions;
+pub mod gitlab_ci;
+pub mod jenkins;
+pub mod kubernetes;
+pub mod makefile;
+pub mod notebook;
+pub mod nox;
+pub mod python;
+pub mod requirements;
+pub mod shell_script;
+pub mod tests;
+pub mod tox;
+
+/// Every registered detector.
+pub fn all() -> Vec<Box<dyn crate::Detector>> {
+    vec![
+        Box::new(azure_pipelines::AzurePipelines),
+        Box::new(azureml::AzureMl),
+        Box::new(binaries::GitAttributes),
+        Box::new(dockerfile::Dockerfile),
+        Box::new(dvc::Dvc),
+        Box::new(github_actions::GithubActions),
+        Box::new(gitlab_ci::GitlabCi),
+        Box::new(jenkins::Jenkins),
+        Box::new(kubernetes::Kubernetes),
+        Box::new(makefile::Makefile),
+        Box::new(notebook::Notebook),
+        Box::new(nox::Nox),
+        Box::new(python::Python),
+        Box::new(requirements::Requirements),
+        Box::new(shell_script::ShellScript),
+        Box::new(tests::Tests),
+        Box::new(tox::Tox),
+    ]
+}
+
+/// True for `.yml` / `.yaml` paths.
+pub fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yml") || path.ends_with(".yaml")
+}
+
+/// Parse shell `script` (first line `line`) into commands of `unit`, and
+/// record what each command does as `run.*` evidence owned by the unit.
+pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, script: &str, line: u32, workdir: &str) {
+    for c in crate::shell::commands(script, line) {
+        let cmd = Cmd { argv: c.argv, location: Location::line(path, c.line), text: c.text, workdir: workdir.to_string() };
+        add_cmd(unit, out, detector, cmd);
+    }
+}
+
+/// Add one command to `unit`, emitting its `run.*` evidence.
+pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
+    if let Some(e) = command_evidence(detector, &cmd) {
+        for ev in e {
+            out.push_in(ev, &unit.id);
+        }
+    }
+    unit.commands.push(cmd);
+}
+
+/// Evidence a single command carries by itself.
+pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
+    let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
+    let v = match classify(&cmd.argv) {
+        Invocation::TestRunner { runner, .. } => vec![ev("run.tests").attr("runner", runner)],
+        Invocation::Publish { what } => {
+            let mut v = vec![ev("run.publish").attr("what", what.clone())];
+            // A model registered with its data version or commit as tags.
+            let joined = cmd.argv.join(" ").to_ascii_lowercase();
+            if what == "model-registration"
+                && ["data_version", "dataset_version", "data_asset", "data_hash", "git_commit", "commit", "data_snapshot"]
+                    .iter()
+                    .any(|w| joined.contains(w))
+            {
+                v.push(ev("lineage.data-version").attr("how", "model-tags"));
+            }
+            v
+        }
+        Invocation::Deploy { target, traffic, .. } => {
+            let mut v = vec![ev("run.deploy").attr("target", target.clone())];
+            if let Some(t) = traffic {
+                if weighted_targets(&t) >= 2 {
+                    v.push(ev("run.traffic-split").attr("target", target).attr("traffic", t));
+                }
+            }
+            v
+        }
+        Invocation::SubmitJob { platform, file } => {
+            let mut v = vec![ev("run.submit-job").attr("platform", platform).attr("file", file)];
+            if cmd.argv.iter().any(|a| is_pinned_asset(a)) {
+                v.push(ev("lineage.data-version").attr("how", "pinned-data-asset"));
+            }
+            v
+        }
+        Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
+        Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
+        Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
+        _ => return None,
+    };
+    Some(v)
+}
+
+/// True for a reference to a versioned Azure ML asset (`azureml:name:3`,
+/// `azureml:name:$(version)`), not `@latest`.
+pub fn is_pinned_asset(s: &str) -> bool {
+    s.split("azureml:").skip(1).any(|rest| {
+        let parts: Vec<&str> = rest.split([':', ' ', ',']).collect();
+        parts.len() >= 2 && !parts[0].is_empty() && !parts[1].is_empty() && !rest.starts_with("//") && !rest.contains("@latest")
+    })
+}
+
+/// Count `name=weight` pairs in a traffic spec (`blue=90 green=10`, `blue=90,green=10`).
+pub fn weighted_targets(spec: &str) -> usize {
+    spec.split([',', ' ', ';'])
+        .filter(|p| p.split_once('=').is_some_and(|(n, w)| !n.trim().is_empty() && w.trim().trim_end_matches('%').parse::<f64>().is_ok()))
+        .count()
+}
+
+/// Python identifiers that are keywords, for parsers that scan names.
+pub fn is_python_keyword(w: &str) -> bool {
+    matches!(
+        w,
+        "if" | "for"
+            | "while"
+            | "with"
+            | "def"
+            | "class"
+            | "return"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "lambda"
+            | "elif"
+            | "else"
+            | "try"
+            | "except"
+            | "print"
+            | "assert"
+            | "yield"
+            | "raise"
+            | "del"
+            | "import"
+            | "from"
+            | "as"
+            | "pass"
+            | "await"
+            | "async"
+    )
+}

@@ -1,0 +1,1125 @@
+//! Python source: what the code does with ML tools, resolved through its
+//! imports (`import mlflow as mf; mf.log_metric(...)`, `from mlflow import
+//! log_metric`), with comments and docstrings blanked first so that a call in
+//! a comment or a docstring is never evidence.
+//!
+//! Emits `code.*` evidence (training, tracking, model versioning, scoring,
+//! monitoring, deployment, traffic splits, evaluation gates, champion /
+//! challenger comparisons, pipeline triggers, compute, data preparation,
+//! hard-coded credentials) and the unit `file:<path>` that calls the local
+//! modules it imports and the commands it spawns (`subprocess`, SDK job
+//! `command=` strings). Calls into a module the repository defines itself
+//! (the source of a tracking library) are that library's code, not usage.
+//! Example: `mlflow.log_metric("auc", auc)` -> `code.track tool=mlflow`.
+
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::pylex::{self, Import, LineIndex};
+use crate::{Cmd, Detector, FileCtx, Output, RepoIndex, Unit};
+use regex::bytes::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::LazyLock;
+
+/// The Python detector.
+pub struct Python;
+
+const NAME: &str = "python";
+
+impl Detector for Python {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        path.ends_with(".py") && !path.ends_with("noxfile.py") && !path.ends_with("setup.py")
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let unit_id = format!("file:{}", f.path);
+        let facts = analyze(f.path, f.text, f.repo, NAME, false);
+        let mut unit = Unit::new(unit_id.clone(), Location::line(f.path, 1), f.path);
+        // Code imported by a test is exercised, not launched: tests get no edges.
+        if !is_test_path(f.path) {
+            unit.calls = facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(f.path, *l))).collect();
+        }
+        unit.commands = facts.commands;
+        for e in facts.evidence {
+            out.push_in(e, &unit_id);
+        }
+        out.units.push(unit);
+    }
+}
+
+/// What one Python source (or notebook) holds.
+#[derive(Debug, Default)]
+pub struct PyFacts {
+    /// Evidence found.
+    pub evidence: Vec<Evidence>,
+    /// Local modules imported: (repo path, import line).
+    pub local_imports: Vec<(String, u32)>,
+    /// Imports (for test coverage).
+    pub imports: Vec<Import>,
+    /// Commands the code spawns or declares for a platform job.
+    pub commands: Vec<Cmd>,
+}
+
+/// True for paths of test code (pytest/unittest conventions).
+pub fn is_test_path(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py" || path.split('/').any(|c| c == "tests" || c == "test")
+}
+
+struct Call {
+    qualified: String,
+    last: String,
+    offset: usize,
+}
+
+static CALL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)(?:^|[^\w.]|([)\]][ \t]*\.[ \t]*))([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(").unwrap());
+
+/// A table pattern: a call's qualified name (glob, `*` matches anything).
+struct Pat {
+    kind: &'static str,
+    tool: &'static str,
+    glob: &'static str,
+    attrs: &'static [(&'static str, &'static str)],
+}
+
+const fn p(kind: &'static str, tool: &'static str, glob: &'static str) -> Pat {
+    Pat { kind, tool, glob, attrs: &[] }
+}
+const fn pa(kind: &'static str, tool: &'static str, glob: &'static str, attrs: &'static [(&'static str, &'static str)]) -> Pat {
+    Pat { kind, tool, glob, attrs }
+}
+
+/// A method on an object of unknown type: counts when the file imports one of `needs`.
+struct Meth {
+    kind: &'static str,
+    tool: &'static str,
+    method: &'static str,
+    needs: &'static [&'static str],
+    attrs: &'static [(&'static str, &'static str)],
+}
+
+const fn m(kind: &'static str, tool: &'static str, method: &'static str, needs: &'static [&'static str]) -> Meth {
+    Meth { kind, tool, method, needs, attrs: &[] }
+}
+const fn ma(
+    kind: &'static str,
+    tool: &'static str,
+    method: &'static str,
+    needs: &'static [&'static str],
+    attrs: &'static [(&'static str, &'static str)],
+) -> Meth {
+    Meth { kind, tool, method, needs, attrs }
+}
+
+const REG: &[(&str, &str)] = &[("mechanism", "registry")];
+const ART: &[(&str, &str)] = &[("mechanism", "run-artifact")];
+const HUB: &[(&str, &str)] = &[("mechanism", "hub")];
+const STORE: &[(&str, &str)] = &[("mechanism", "model-store")];
+const LOCAL: &[(&str, &str)] = &[("local", "true")];
+
+const FRAMEWORKS: &[&str] = &[
+    "sklearn",
+    "xgboost",
+    "lightgbm",
+    "catboost",
+    "keras",
+    "tensorflow",
+    "statsmodels",
+    "prophet",
+    "pycaret",
+    "autogluon",
+    "flaml",
+    "imblearn",
+    "pyspark.ml",
+    "sagemaker",
+    "skorch",
+    "tpot",
+    "h2o",
+    "sktime",
+    "darts",
+    "surprise",
+    "implicit",
+    "gensim",
+    "fasttext",
+    "ultralytics",
+    "neuralprophet",
+    "pmdarima",
+];
+const TRAINERS: &[&str] = &[
+    "transformers",
+    "pytorch_lightning",
+    "lightning",
+    "ultralytics",
+    "setfit",
+    "trl",
+    "sentence_transformers",
+    "accelerate",
+    "detectron2",
+    "mmengine",
+    "fastai",
+];
+
+static PATS: &[Pat] = &[
+    // Training entry points of the main frameworks.
+    p("code.train", "xgboost", "xgboost.train"),
+    p("code.train", "lightgbm", "lightgbm.train"),
+    p("code.train", "catboost", "catboost.train"),
+    p("code.train", "fastai", "fastai.*.fine_tune"),
+    // Tracking.
+    p("code.track", "mlflow", "mlflow.log_metric"),
+    p("code.track", "mlflow", "mlflow.log_metrics"),
+    p("code.track", "mlflow", "mlflow.log_param"),
+    p("code.track", "mlflow", "mlflow.log_params"),
+    p("code.track", "mlflow", "mlflow.start_run"),
+    p("code.track", "mlflow", "mlflow.autolog"),
+    p("code.track", "mlflow", "mlflow.*.autolog"),
+    p("code.track", "mlflow", "mlflow.set_experiment"),
+    p("code.track", "mlflow", "mlflow.log_artifact"),
+    p("code.track", "mlflow", "mlflow.log_artifacts"),
+    p("code.track", "mlflow", "mlflow.log_input"),
+    pa("lineage.data-version", "mlflow", "mlflow.log_input", &[("how", "mlflow-log-input")]),
+    pa("code.invoke-endpoint", "azureml", "azure.ai.ml.*online_endpoints.invoke", &[]),
+    p("code.track", "mlflow", "mlflow.log_table"),
+    p("code.track", "mlflow", "mlflow.log_dict"),
+    p("code.track", "mlflow", "mlflow.log_figure"),
+    p("code.track", "mlflow", "mlflow.evaluate"),
+    p("code.track", "mlflow", "mlflow.models.evaluate"),
+    p("code.track", "mlflow", "*.MLFlowLogger"),
+    p("code.track", "mlflow", "*.MLflowCallback"),
+    p("code.track", "wandb", "wandb.init"),
+    p("code.track", "wandb", "wandb.log"),
+    p("code.track", "wandb", "*.WandbCallback"),
+    p("code.track", "wandb", "*.WandbLogger"),
+    p("code.track", "wandb", "*.WandbMetricsLogger"),
+    p("code.track", "neptune", "neptune.init_run"),
+    p("code.track", "neptune", "neptune.init"),
+    p("code.track", "neptune", "neptune.new.init"),
+    p("code.track", "neptune", "*.NeptuneLogger"),
+    p("code.track", "neptune", "*.NeptuneCallback"),
+    p("code.track", "comet", "comet_ml.Experiment"),
+    p("code.track", "comet", "comet_ml.start"),
+    p("code.track", "comet", "comet_ml.init"),
+    p("code.track", "comet", "*.CometLogger"),
+    p("code.track", "clearml", "clearml.Task.init"),
+    p("code.track", "aim", "aim.Run"),
+    p("code.track", "aim", "*.AimLogger"),
+    p("code.track", "aim", "aim.*.AimCallback"),
+    p("code.track", "dvc", "dvclive.Live"),
+    p("code.track", "dvc", "dvclive.*"),
+    p("code.track", "azureml", "azureml.core.Run.get_context"),
+    p("code.track", "azureml", "azureml.core.run.Run.get_context"),
+    p("code.track", "sagemaker", "sagemaker.experiments.*"),
+    p("code.track", "vertex", "google.cloud.aiplatform.start_run"),
+    p("code.track", "vertex", "google.cloud.aiplatform.log_metrics"),
+    p("code.track", "vertex", "google.cloud.aiplatform.log_params"),
+    pa("code.track", "tensorboard", "torch.utils.tensorboard.SummaryWriter", LOCAL),
+    pa("code.track", "tensorboard", "tensorboardX.SummaryWriter", LOCAL),
+    pa("code.track", "tensorboard", "tensorflow.summary.create_file_writer", LOCAL),
+    pa("code.track", "tensorboard", "*.callbacks.TensorBoard", LOCAL),
+    pa("code.track", "tensorboard", "*.TensorBoardLogger", LOCAL),
+    // Model versioning.
+    pa("code.model-version", "mlflow", "mlflow.register_model", REG),
+    pa("code.model-version", "mlflow", "mlflow.*.log_model", ART),
+    pa("code.model-version", "azureml", "azureml.core.Model.register", REG),
+    pa("code.model-version", "azureml", "azureml.core.model.Model.register", REG),
+    pa("code.model-version", "sagemaker", "sagemaker.workflow.step_collections.RegisterModel", REG),
+    pa("code.model-version", "sagemaker", "sagemaker.workflow.*.RegisterModel", REG),
+    pa("code.model-version", "vertex", "google.cloud.aiplatform.Model.upload*", REG),
+    pa("code.model-version", "vertex", "*.ModelUploadOp", REG),
+    pa("code.model-version", "huggingface", "huggingface_hub.upload_file", HUB),
+    pa("code.model-version", "huggingface", "huggingface_hub.upload_folder", HUB),
+    pa("code.model-version", "bentoml", "bentoml.*.save_model", STORE),
+    pa("code.model-version", "neptune", "neptune.init_model_version", REG),
+    pa("code.model-version", "clearml", "clearml.OutputModel", REG),
+    // Loading a trained model.
+    p("code.load-model", "joblib", "joblib.load"),
+    p("code.load-model", "pickle", "pickle.load"),
+    p("code.load-model", "pickle", "cloudpickle.load"),
+    p("code.load-model", "torch", "torch.load"),
+    p("code.load-model", "torch", "torch.jit.load"),
+    p("code.load-model", "mlflow", "mlflow.*.load_model"),
+    p("code.load-model", "keras", "*.models.load_model"),
+    p("code.load-model", "keras", "keras.saving.load_model"),
+    p("code.load-model", "onnx", "onnxruntime.InferenceSession"),
+    p("code.load-model", "xgboost", "xgboost.Booster"),
+    p("code.load-model", "lightgbm", "lightgbm.Booster"),
+    p("code.load-model", "bentoml", "bentoml.*.load_model"),
+    p("code.load-model", "bentoml", "bentoml.models.get"),
+    p("code.load-model", "transformers", "transformers.*.from_pretrained"),
+    p("code.load-model", "transformers", "transformers.pipeline"),
+    // Scoring and serving frameworks.
+    pa("code.scoring", "bentoml", "bentoml.service", &[("style", "bentoml")]),
+    pa("code.scoring", "bentoml", "bentoml.Service", &[("style", "bentoml")]),
+    pa("code.scoring", "ray", "ray.serve.deployment", &[("style", "ray-serve")]),
+    pa("code.scoring", "kserve", "kserve.ModelServer", &[("style", "kserve")]),
+    pa("code.scoring", "litserve", "litserve.LitServer", &[("style", "api")]),
+    // Monitoring.
+    p("code.monitor", "evidently", "evidently.*"),
+    p("code.monitor", "whylogs", "whylogs.*"),
+    p("code.monitor", "nannyml", "nannyml.*"),
+    p("code.monitor", "alibi-detect", "alibi_detect.*"),
+    p("code.monitor", "sagemaker", "sagemaker.model_monitor.*"),
+    p("code.monitor", "azureml", "azure.ai.ml.entities.MonitorDefinition"),
+    p("code.monitor", "azureml", "azure.ai.ml.entities.MonitorSchedule"),
+    p("code.monitor", "azureml", "azure.ai.ml.entities.*DriftSignal"),
+    p("code.monitor", "vertex", "google.cloud.aiplatform.model_monitoring.*"),
+    p("code.monitor", "vertex", "google.cloud.aiplatform.ModelDeploymentMonitoringJob*"),
+    p("code.monitor", "databricks", "databricks.lakehouse_monitoring.*"),
+    p("code.prediction-log", "azureml", "azureml.ai.monitoring.Collector"),
+    // Compute declared as code.
+    p("code.compute", "azureml", "azure.ai.ml.entities.AmlCompute"),
+    p("code.compute", "azureml", "azureml.core.compute.AmlCompute*"),
+    p("code.compute", "azureml", "azureml.core.compute.ComputeTarget.create"),
+    // Deployment.
+    pa("code.deploy", "azureml", "azureml.core.Model.deploy", &[("target", "azureml")]),
+    pa("code.deploy", "azureml", "azure.ai.ml.entities.ManagedOnlineDeployment", &[("target", "azureml-endpoint")]),
+    pa("code.deploy", "mlflow", "mlflow.deployments.get_deploy_client", &[("target", "mlflow-deployments")]),
+    // Pipelines started from code.
+    pa("code.pipeline-trigger", "vertex", "google.cloud.aiplatform.PipelineJob", &[("target", "vertex-pipeline")]),
+    pa("code.pipeline-trigger", "airflow", "*.TriggerDagRunOperator", &[("target", "airflow-dag")]),
+    pa("code.pipeline-trigger", "airflow", "airflow.api.*trigger_dag", &[("target", "airflow-dag")]),
+    // Data acquisition.
+    pa("code.data-prep", "pandas", "pandas.read_sql*", &[("op", "extract")]),
+    pa("code.data-prep", "pandas", "pandas.read_gbq", &[("op", "extract")]),
+    pa("code.data-prep", "bigquery", "google.cloud.bigquery.Client", &[("op", "extract")]),
+    pa("code.data-prep", "snowflake", "snowflake.connector.connect", &[("op", "extract")]),
+    pa("code.data-prep", "datasets", "datasets.load_dataset", &[("op", "download")]),
+    pa("code.data-prep", "sklearn", "sklearn.datasets.fetch_*", &[("op", "download")]),
+    pa("code.data-prep", "urllib", "urllib.request.urlretrieve", &[("op", "download")]),
+    pa("code.data-prep", "kaggle", "kaggle.*download*", &[("op", "download")]),
+    pa("code.data-prep", "gdown", "gdown.download", &[("op", "download")]),
+    pa("code.data-prep", "tfds", "tensorflow_datasets.load", &[("op", "download")]),
+    pa("code.data-prep", "great-expectations", "great_expectations.*", &[("op", "validate")]),
+    pa("code.data-prep", "pandera", "pandera.*", &[("op", "validate")]),
+];
+
+static METHS: &[Meth] = &[
+    m("code.train", "", "fit", FRAMEWORKS),
+    m("code.train", "", "fit_generator", &["keras", "tensorflow"]),
+    m("code.train", "", "train", TRAINERS),
+    m("code.train", "", "fine_tune", &["fastai"]),
+    ma("code.model-version", "mlflow", "create_registered_model", &["mlflow"], REG),
+    ma("code.model-version", "mlflow", "create_model_version", &["mlflow"], REG),
+    ma("code.model-version", "mlflow", "transition_model_version_stage", &["mlflow"], REG),
+    ma("code.model-version", "mlflow", "set_registered_model_alias", &["mlflow"], REG),
+    ma("code.model-version", "wandb", "link_model", &["wandb"], REG),
+    ma("code.model-version", "wandb", "link_artifact", &["wandb"], REG),
+    ma("code.model-version", "wandb", "log_model", &["wandb"], ART),
+    ma("code.model-version", "azureml", "register_model", &["azureml.core"], REG),
+    ma("code.model-version", "sagemaker", "register", &["sagemaker"], REG),
+    ma("code.model-version", "sagemaker", "create_model_package", &["boto3"], REG),
+    ma(
+        "code.model-version",
+        "huggingface",
+        "push_to_hub",
+        &["transformers", "huggingface_hub", "datasets", "sentence_transformers", "setfit", "diffusers", "peft", "timm", "trl"],
+        HUB,
+    ),
+    ma("code.model-version", "huggingface", "upload_folder", &["huggingface_hub"], HUB),
+    ma("code.model-version", "comet", "register_model", &["comet_ml"], REG),
+    m("code.load-model", "", "load_model", &["xgboost", "lightgbm", "catboost", "tensorflow", "keras", "mlflow", "ultralytics"]),
+    m("code.load-model", "", "from_pretrained", &["transformers", "sentence_transformers", "diffusers", "peft", "timm"]),
+    m("code.monitor", "sagemaker", "create_monitoring_schedule", &["sagemaker", "boto3"]),
+    ma("code.deploy", "sagemaker", "deploy", &["sagemaker"], &[("target", "sagemaker-endpoint")]),
+    ma("code.deploy", "sagemaker", "create_endpoint", &["boto3"], &[("target", "sagemaker-endpoint")]),
+    ma("code.deploy", "sagemaker", "update_endpoint", &["boto3"], &[("target", "sagemaker-endpoint")]),
+    ma("code.deploy", "vertex", "deploy", &["google.cloud.aiplatform"], &[("target", "vertex-endpoint")]),
+    ma("code.deploy", "mlflow", "create_deployment", &["mlflow.deployments"], &[("target", "mlflow-deployments")]),
+    ma("code.pipeline-trigger", "sagemaker", "start_pipeline_execution", &["boto3"], &[("target", "sagemaker-pipeline")]),
+    ma("code.pipeline-trigger", "sagemaker", "start", &["sagemaker.workflow"], &[("target", "sagemaker-pipeline")]),
+    ma("code.pipeline-trigger", "kfp", "create_run_from_pipeline_package", &["kfp"], &[("target", "kfp")]),
+    ma("code.pipeline-trigger", "kfp", "create_run_from_pipeline_func", &["kfp"], &[("target", "kfp")]),
+    ma("code.pipeline-trigger", "kfp", "run_pipeline", &["kfp"], &[("target", "kfp")]),
+    ma("code.pipeline-trigger", "databricks", "run_now", &["databricks"], &[("target", "databricks-job")]),
+    ma("code.pipeline-trigger", "github", "create_dispatch", &["github"], &[("target", "github-workflow")]),
+    ma("code.pipeline-trigger", "github", "create_workflow_dispatch", &["github"], &[("target", "github-workflow")]),
+    ma("code.pipeline-trigger", "azureml", "submit", &["azureml.core", "azureml.pipeline"], &[("target", "azureml")]),
+    m("code.invoke-endpoint", "sagemaker", "invoke_endpoint", &["boto3", "sagemaker"]),
+    m("code.invoke-endpoint", "azureml", "invoke", &["azure.ai.ml"]),
+    ma("code.data-prep", "aws", "download_file", &["boto3"], &[("op", "download")]),
+    ma("code.data-prep", "azure", "download_blob", &["azure.storage"], &[("op", "download")]),
+];
+
+/// Raw patterns over masked source, screened by imports.
+struct Rx {
+    kind: &'static str,
+    tool: &'static str,
+    re: &'static LazyLock<Regex>,
+    needs: &'static [&'static str],
+    attrs: &'static [(&'static str, &'static str)],
+}
+
+macro_rules! rx {
+    ($name:ident, $re:literal) => {
+        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new(concat!("(?-u)", $re)).unwrap());
+    };
+}
+rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
+rx!(RX_REPORT_TO, r#"report_to\s*=\s*\[?\s*["'](mlflow|wandb|comet_ml|neptune|clearml|aim|dvclive)"#);
+rx!(RX_WANDB_MODEL_ART, r#"wandb\.Artifact\([^)]*type\s*=\s*["']model"#);
+rx!(RX_AML_MODELS, r"\.models\.create_or_update\(");
+rx!(RX_AML_JOBS, r"\.jobs\.create_or_update\(");
+rx!(RX_AML_DEPLOY, r"\.(?:online_deployments|batch_deployments|online_endpoints|batch_endpoints)\.begin_create_or_update\(");
+rx!(RX_DBX_SERVING, r"\.serving_endpoints\.(?:create|update_config|create_and_wait|update_config_and_wait)\(");
+rx!(RX_DBX_MONITOR, r"\.quality_monitors\.create\(");
+rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
+rx!(RX_INSTANCE_TYPE, r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']"#);
+rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
+rx!(RX_GH_RUN, r#"["']gh["']\s*,\s*["']workflow["']\s*,\s*["']run["']|["']gh workflow run "#);
+rx!(RX_DATA_CAPTURE, r"\bDataCaptureConfig\s*\(|\bdata_collector\s*=|\bDataCollector\s*\(");
+rx!(RX_BASELINE_MODEL, r"\bbaseline_model\s*=");
+rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
+
+static RXS: &[Rx] = &[
+    Rx { kind: "code.model-version", tool: "mlflow", re: &RX_REGISTERED_NAME, needs: &["mlflow"], attrs: REG },
+    Rx { kind: "code.track", tool: "", re: &RX_REPORT_TO, needs: &["transformers", "trl", "setfit", "sentence_transformers"], attrs: &[] },
+    Rx { kind: "code.model-version", tool: "wandb", re: &RX_WANDB_MODEL_ART, needs: &["wandb"], attrs: ART },
+    Rx { kind: "code.model-version", tool: "azureml", re: &RX_AML_MODELS, needs: &["azure.ai.ml"], attrs: REG },
+    Rx { kind: "code.pipeline-trigger", tool: "azureml", re: &RX_AML_JOBS, needs: &["azure.ai.ml"], attrs: &[("target", "azureml-job")] },
+    Rx { kind: "code.deploy", tool: "azureml", re: &RX_AML_DEPLOY, needs: &["azure.ai.ml"], attrs: &[("target", "azureml-endpoint")] },
+    Rx { kind: "code.deploy", tool: "databricks", re: &RX_DBX_SERVING, needs: &["databricks"], attrs: &[("target", "databricks-serving")] },
+    Rx { kind: "code.monitor", tool: "databricks", re: &RX_DBX_MONITOR, needs: &["databricks"], attrs: &[] },
+    Rx { kind: "code.model-version", tool: "sagemaker", re: &RX_SM_PKG_GROUP, needs: &["sagemaker", "boto3"], attrs: REG },
+    Rx {
+        kind: "code.compute",
+        tool: "",
+        re: &RX_INSTANCE_TYPE,
+        needs: &["sagemaker", "azure.ai.ml", "azureml", "google.cloud.aiplatform", "kfp"],
+        attrs: &[],
+    },
+    Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_DISPATCH, needs: &[], attrs: &[("target", "github-dispatch")] },
+    Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_GH_RUN, needs: &[], attrs: &[("target", "github-workflow")] },
+    Rx { kind: "code.prediction-log", tool: "", re: &RX_DATA_CAPTURE, needs: &["sagemaker", "azure.ai.ml", "azureml"], attrs: &[] },
+    Rx { kind: "code.model-compare", tool: "mlflow", re: &RX_BASELINE_MODEL, needs: &["mlflow"], attrs: &[("acts", "yes")] },
+    Rx { kind: "code.eval-gate", tool: "mlflow", re: &RX_METRIC_THRESHOLD, needs: &["mlflow"], attrs: &[("compares", "threshold")] },
+    Rx { kind: "lineage.data-version", tool: "", re: &RX_LINEAGE, needs: &[], attrs: &[("how", "tag")] },
+];
+
+rx!(
+    RX_LINEAGE,
+    r"(?i)\b(?:set_tags?|log_params?|log_param|set_model_version_tag|tags\s*=)[^\n]*(?:data_version|dataset_version|data_hash|data_snapshot|data_commit|dvc_rev|git_commit|git_sha|commit_sha)"
+);
+rx!(RX_HTTP_POST, r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(");
+rx!(RX_ENDPOINT_WORD, r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models");
+rx!(
+    RX_THRESHOLD_SIDE,
+    r"(?i)\b(?:min|max|threshold|thresh|bar|floor|ceiling|tolerance|target|expected|limit|required|minimum|maximum|baseline)\w*|\b\d+(?:\.\d+)?\b|\b[A-Z][A-Z0-9_]{2,}\b"
+);
+rx!(RX_EXIT_ANY, r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b");
+rx!(RX_DEF_INIT, r"(?m)^def[ \t]+init[ \t]*\(");
+rx!(RX_DEF_RUN, r"(?m)^def[ \t]+run[ \t]*\(");
+rx!(RX_DEF_SAGEMAKER, r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(");
+rx!(RX_HANDLER_CLASS, r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*(?:BaseHandler|VisionHandler|TextHandler)[ \t]*\)");
+rx!(RX_DEF_HANDLE, r"(?m)^def[ \t]+handle[ \t]*\([ \t]*data[ \t]*,[ \t]*context");
+rx!(RX_TRITON, r"(?m)^class[ \t]+TritonPythonModel\b");
+rx!(RX_KSERVE_MODEL, r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:kserve\.)?Model[ \t]*\)");
+rx!(RX_ROUTE, r"(?m)^[ \t]*@[ \t]*\w+\.(?:post|get|put|route|api_route|websocket)[ \t]*\(");
+rx!(
+    RX_PREDICT_CALL,
+    r"\.(?:predict|predict_proba|predict_log_proba|decision_function|generate|transform|infer|forward)[ \t]*\(|\bmodel[ \t]*\(|\bpipeline[ \t]*\("
+);
+rx!(
+    RX_DEF_PREDICT,
+    r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\("
+);
+rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
+rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
+rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|inputs?\b|features|payload|request|latency|score|output|result");
+rx!(RX_STORE_PRED, r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(");
+rx!(RX_PROM_METRIC, r#"\b(?:Histogram|Counter|Gauge|Summary)\s*\(\s*["']([^"']+)["']"#);
+rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
+rx!(
+    RX_ACTION,
+    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
+);
+rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
+rx!(RX_JOB_COMMAND, r#"\bcommand\s*=\s*["']([^"'\n]+)["']"#);
+rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+)["']"#);
+rx!(RX_ENTRY_POINT, r#"\b(?:entry_point|script_path|script)\s*=\s*["']([^"'\n]+\.py)["']"#);
+rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
+rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
+rx!(
+    RX_SECRET,
+    r#"(?i)\b(api_key|apikey|access_key|secret_key|client_secret|secret|password|passwd|auth_token|token|wandb_api_key|aws_secret_access_key|azure_client_secret|neptune_api_token|comet_api_key)["']?\s*\]?\s*[:=]\s*["']([A-Za-z0-9_\-+/=.]{16,})["']"#
+);
+rx!(RX_WANDB_LOGIN_KEY, r#"wandb\.login\([^)]*key\s*=\s*["']([A-Za-z0-9]{20,})["']"#);
+rx!(RX_TORCH_BACKWARD, r"\.backward[ \t]*\(");
+rx!(RX_TORCH_STEP, r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(");
+rx!(
+    RX_PD_READ,
+    r"\b(?:pd|pandas|pl|polars)\.(?:read_csv|read_parquet|read_json|read_excel|read_feather|scan_csv|scan_parquet)[ \t]*\(|\bspark\.read\b|\bspark\.table[ \t]*\("
+);
+rx!(
+    RX_DATA_WRITE,
+    r"\.(?:to_csv|to_parquet|to_feather|to_pickle|write_csv|write_parquet|saveAsTable)[ \t]*\(|\.write\.(?:parquet|csv|mode|format|saveAsTable)|\bnp\.save[z]?[ \t]*\("
+);
+
+const METRIC_WORDS: &[&str] = &[
+    "auc",
+    "accuracy",
+    "acc",
+    "f1",
+    "rmse",
+    "mae",
+    "mse",
+    "r2",
+    "precision",
+    "recall",
+    "score",
+    "metric",
+    "loss",
+    "map",
+    "ndcg",
+    "bleu",
+    "rouge",
+    "error",
+    "perf",
+    "logloss",
+    "mape",
+    "wer",
+];
+const NEW_WORDS: &[&str] = &["new", "candidate", "challenger", "trained", "contender", "retrained", "fresh"];
+const OLD_WORDS: &[&str] =
+    &["champion", "prod", "production", "baseline", "deployed", "incumbent", "previous", "registered", "current", "existing", "live"];
+
+/// Analyze Python source. `notebook` marks evidence from notebook cells.
+pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, notebook: bool) -> PyFacts {
+    let masked = pylex::mask(text);
+    let imports = pylex::imports(&masked);
+    let idx = LineIndex::new(&masked);
+    let bytes = masked.as_bytes();
+    let in_test = is_test_path(path);
+    let mut facts = PyFacts { imports: imports.clone(), ..Default::default() };
+
+    // Import tables: alias -> module, bare name -> module.name.
+    let mut aliases: BTreeMap<String, String> = BTreeMap::new();
+    let mut roots: BTreeSet<String> = BTreeSet::new();
+    for im in &imports {
+        if im.module.starts_with('.') {
+            continue;
+        }
+        let root = im.module.split('.').next().unwrap_or("").to_string();
+        if repo.defines_python_module(&root) {
+            // The repository's own package: calls into it are its own code.
+            continue;
+        }
+        roots.insert(im.module.clone());
+        if im.names.is_empty() {
+            match &im.alias {
+                Some(a) => aliases.insert(a.clone(), im.module.clone()),
+                None => aliases.insert(root.clone(), root.clone()),
+            };
+        } else {
+            for n in &im.names {
+                if n != "*" {
+                    aliases.insert(n.clone(), format!("{}.{n}", im.module));
+                }
+            }
+            // `from x import y as z` is folded into names by the lexer; keep aliases too.
+        }
+    }
+    // Third-party roots imported by the local modules this file imports (two
+    // levels): `from mypkg import make_pipeline` + `.fit(` trains with sklearn.
+    let local = local_imports(repo, path, &imports);
+    let indirect = third_party_imports(repo, local.iter().map(|(p, _)| p.clone()).collect(), 2);
+    let imports_any =
+        |needs: &[&str]| needs.is_empty() || roots.iter().any(|r| needs.iter().any(|n| r == n || r.starts_with(&format!("{n}."))));
+    let indirect_any = |needs: &[&str]| indirect.iter().any(|r| needs.iter().any(|n| r == n || r.starts_with(&format!("{n}."))));
+
+    // Resolve every call through the import tables.
+    let mut calls = Vec::new();
+    for c in CALL.captures_iter(bytes) {
+        let g = c.get(2).unwrap();
+        let mut raw: String = String::from_utf8_lossy(g.as_bytes()).chars().filter(|c| !c.is_whitespace()).collect();
+        if c.get(1).is_some() {
+            // A method on a call's result: `Model().fit(...)`.
+            raw = format!("().{raw}");
+        }
+        let before = &masked[..g.start()];
+        let prev_word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
+        if prev_word == "def" || prev_word == "class" {
+            continue;
+        }
+        let head = raw.split('.').next().unwrap_or("");
+        let qualified = match aliases.get(head) {
+            Some(m) => format!("{m}{}", &raw[head.len()..]),
+            None => format!("?.{raw}"),
+        };
+        let last = raw.rsplit('.').next().unwrap_or("").to_string();
+        calls.push(Call { qualified, last, offset: g.start() });
+    }
+
+    let mut ev: Vec<Evidence> = Vec::new();
+    let mk = |kind: &str, tool: &str, offset: usize, conf: Confidence| {
+        let line = idx.line(offset);
+        let snippet = text.lines().nth(line as usize - 1).unwrap_or("");
+        let mut e = Evidence::new(kind, detector, Location::line(path, line), conf, snippet);
+        if !tool.is_empty() {
+            e = e.attr("tool", tool);
+        }
+        e
+    };
+    let framework_of = |needs: &[&str]| -> String {
+        roots
+            .iter()
+            .find_map(|r| needs.iter().find(|n| r == *n || r.starts_with(&format!("{n}."))))
+            .map(|s| s.split('.').next().unwrap_or(s).to_string())
+            .unwrap_or_default()
+    };
+    for call in &calls {
+        if !call.qualified.starts_with("?.") {
+            for pat in PATS {
+                if glob(pat.glob, &call.qualified) {
+                    let mut e = mk(pat.kind, pat.tool, call.offset, Confidence::High);
+                    for (k, v) in pat.attrs {
+                        e = e.attr(k, *v);
+                    }
+                    if pat.kind == "code.train" {
+                        e = e.attr("framework", pat.tool);
+                    }
+                    ev.push(e);
+                }
+            }
+        }
+        if call.qualified.contains('.')
+            && (call.qualified.starts_with("?.") && call.qualified[2..].contains('.') || !call.qualified.starts_with("?."))
+        {
+            for meth in METHS.iter().filter(|mm| mm.method == call.last) {
+                if imports_any(meth.needs) || (meth.kind == "code.train" && indirect_any(meth.needs)) {
+                    let mut e = mk(meth.kind, meth.tool, call.offset, Confidence::Medium);
+                    for (k, v) in meth.attrs {
+                        e = e.attr(k, *v);
+                    }
+                    if meth.kind == "code.train" {
+                        let fw = framework_of(meth.needs);
+                        let fw = if fw.is_empty() {
+                            indirect
+                                .iter()
+                                .find_map(|r| meth.needs.iter().find(|n| r == *n || r.starts_with(&format!("{n}."))))
+                                .map(|s| s.split('.').next().unwrap_or(s).to_string())
+                                .unwrap_or_default()
+                        } else {
+                            fw
+                        };
+                        e = e.attr("framework", fw);
+                    }
+                    ev.push(e);
+                }
+            }
+        }
+    }
+    for r in RXS {
+        if !imports_any(r.needs) {
+            continue;
+        }
+        for mt in r.re.captures_iter(bytes) {
+            let tool = if r.tool.is_empty() {
+                mt.get(1)
+                    .map(|g| String::from_utf8_lossy(g.as_bytes()).replace("comet_ml", "comet").replace("dvclive", "dvc"))
+                    .unwrap_or_default()
+            } else {
+                r.tool.to_string()
+            };
+            let tool = if r.kind == "code.compute" { framework_of(r.needs) } else { tool };
+            let mut e = mk(r.kind, &tool, mt.get(0).unwrap().start(), Confidence::Medium);
+            for (k, v) in r.attrs {
+                e = e.attr(k, *v);
+            }
+            ev.push(e);
+        }
+    }
+    // PyTorch training loops: backward + optimizer step.
+    if imports_any(&["torch"]) {
+        if let (Some(b), Some(_)) = (RX_TORCH_BACKWARD.find(bytes), RX_TORCH_STEP.find(bytes)) {
+            ev.push(mk("code.train", "", b.start(), Confidence::Medium).attr("framework", "torch"));
+        }
+    }
+    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path);
+    gates(&masked, bytes, &mk, &mut ev, in_test);
+    secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
+    // Data preparation: read a dataset and write a prepared one.
+    if !ev.iter().any(|e| e.kind == "code.data-prep") {
+        if let (Some(r), Some(_)) = (RX_PD_READ.find(bytes), RX_DATA_WRITE.find(bytes)) {
+            if !ev.iter().any(|e| matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model")) {
+                ev.push(mk("code.data-prep", "", r.start(), Confidence::Low).attr("op", "prepare"));
+            }
+        }
+    }
+    // Custom drift statistics.
+    if masked.to_ascii_lowercase().contains("drift") {
+        if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
+            ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
+        }
+    }
+    // Commands the code spawns or declares as a platform job.
+    commands(path, &masked, bytes, &idx, &mut facts.commands);
+
+    for mut e in ev {
+        if in_test {
+            e = e.attr("in_test", "true");
+        }
+        if notebook {
+            e = e.attr("notebook", "true");
+        }
+        facts.evidence.push(e);
+    }
+    facts.evidence.sort();
+    facts.evidence.dedup_by(|a, b| a.kind == b.kind && a.location == b.location && a.attrs == b.attrs);
+    facts.local_imports = local;
+    facts
+}
+
+fn scoring(
+    masked: &str,
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+    path: &str,
+) {
+    let style = |s: &str| ("style", s.to_string());
+    let mut push = |kind: &str, offset: usize, conf: Confidence, st: (&str, String)| {
+        ev.push(mk(kind, "", offset, conf).attr(st.0, st.1));
+    };
+    let mut is_serving = false;
+    if let (Some(_), Some(r)) = (RX_DEF_INIT.find(bytes), RX_DEF_RUN.find(bytes)) {
+        push("code.scoring", r.start(), Confidence::High, style("azureml-init-run"));
+        is_serving = true;
+    }
+    if let Some(mt) = RX_DEF_SAGEMAKER.find(bytes) {
+        push("code.scoring", mt.start(), Confidence::High, style("sagemaker"));
+        is_serving = true;
+    }
+    if let Some(mt) = RX_HANDLER_CLASS.find(bytes).or_else(|| RX_DEF_HANDLE.find(bytes)) {
+        push("code.scoring", mt.start(), Confidence::High, style("handler"));
+        is_serving = true;
+    }
+    if let Some(mt) = RX_TRITON.find(bytes) {
+        push("code.scoring", mt.start(), Confidence::High, style("triton"));
+        is_serving = true;
+    }
+    if imports_any(&["kserve"]) {
+        if let Some(mt) = RX_KSERVE_MODEL.find(bytes) {
+            push("code.scoring", mt.start(), Confidence::High, style("kserve"));
+            is_serving = true;
+        }
+    }
+    let web = imports_any(&[
+        "fastapi",
+        "flask",
+        "litestar",
+        "starlette",
+        "sanic",
+        "aiohttp",
+        "quart",
+        "falcon",
+        "django",
+        "bottle",
+        "tornado",
+        "gradio",
+        "streamlit",
+    ]);
+    let predicts = RX_PREDICT_CALL.is_match(bytes) || RX_DEF_PREDICT.is_match(bytes);
+    if web {
+        if let Some(mt) = RX_ROUTE.find(bytes) {
+            if predicts || masked.contains("predict") || masked.contains("/score") || masked.contains("infer") {
+                push("code.scoring", mt.start(), Confidence::High, style("api"));
+                is_serving = true;
+            }
+        }
+    }
+    if let Some(mt) = RX_SELDON_PREDICT.find(bytes) {
+        push("code.scoring", mt.start(), Confidence::Medium, style("seldon"));
+        is_serving = true;
+    }
+    if !is_serving && !is_test_path(path) {
+        if let Some(mt) = RX_DEF_PREDICT.find(bytes) {
+            if RX_PREDICT_CALL.is_match(bytes) {
+                push("code.scoring", mt.start(), Confidence::Medium, style("predict-function"));
+                is_serving = true;
+            }
+        }
+    }
+    let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
+    if !serving_file {
+        // A client of a deployed model: posts to a scoring/predict endpoint.
+        if let Some(mt) = RX_HTTP_POST.find(bytes) {
+            if RX_ENDPOINT_WORD.is_match(bytes) {
+                ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
+            }
+        }
+        return;
+    }
+    // A log call whose arguments (up to a few lines on) carry predictions or inputs.
+    for mt in RX_LOG_CALL.find_iter(bytes) {
+        let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
+        let close = window.iter().position(|&b| b == b')').map(|p| p + 200).unwrap_or(window.len()).min(window.len());
+        if RX_PRED_WORDS.is_match(&window[..close]) {
+            ev.push(mk("code.prediction-log", "logging", mt.start(), Confidence::Medium));
+            break;
+        }
+    }
+    if masked.contains("predict") {
+        if let Some(mt) = RX_STORE_PRED.find(bytes) {
+            ev.push(mk("code.prediction-log", "store", mt.start(), Confidence::Low));
+        }
+    }
+    let mut model_metric = false;
+    for c in RX_PROM_METRIC.captures_iter(bytes) {
+        let name = String::from_utf8_lossy(&c[1]).to_lowercase();
+        if ["predict", "inference", "model", "drift", "score", "confidence", "latency"].iter().any(|w| name.contains(w)) {
+            model_metric = true;
+            ev.push(mk("code.prediction-log", "prometheus", c.get(0).unwrap().start(), Confidence::High));
+            ev.push(mk("code.monitor", "prometheus", c.get(0).unwrap().start(), Confidence::Medium));
+        }
+    }
+    if !model_metric
+        && imports_any(&[
+            "prometheus_client",
+            "opentelemetry",
+            "applicationinsights",
+            "opencensus",
+            "azure.monitor",
+            "statsd",
+            "datadog",
+            "prometheus_fastapi_instrumentator",
+            "starlette_exporter",
+        ])
+    {
+        let pos =
+            ["prometheus", "opentelemetry", "applicationinsights", "opencensus", "azure.monitor", "statsd", "datadog", "instrumentator"]
+                .iter()
+                .filter_map(|w| masked.find(w))
+                .min()
+                .unwrap_or(0);
+        ev.push(mk("code.telemetry", "", pos, Confidence::Medium));
+    }
+}
+
+fn words_in(s: &str, words: &[&str]) -> bool {
+    let lower = s.to_ascii_lowercase();
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
+        || words.iter().any(|w| lower.contains(&format!("{w}_")) || lower.contains(&format!("_{w}")))
+}
+
+fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>, in_test: bool) {
+    if in_test {
+        return;
+    }
+    // Any exit path in the file: a gate's verdict has to stop something.
+    let file_exits = RX_EXIT_ANY.is_match(bytes);
+    let file_acts = RX_ACTION.is_match(bytes) || file_exits;
+    let mut offset = 0;
+    for line in masked.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let t = line.trim();
+        let cmp = t.replace("->", "").replace(">>", "").replace("<<", "");
+        if !(cmp.contains('<') || cmp.contains('>'))
+            || t.starts_with("def ")
+            || t.starts_with("for ")
+            || t.starts_with("print")
+            || t.starts_with("logger")
+            || t.starts_with("logging")
+        {
+            continue;
+        }
+        let pos = start + (line.len() - line.trim_start().len());
+        if words_in(&cmp, NEW_WORDS) && words_in(&cmp, OLD_WORDS) {
+            ev.push(mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" }));
+        } else if words_in(&cmp, METRIC_WORDS)
+            && (t.starts_with("if ") || t.starts_with("elif ") || t.starts_with("assert ") || t.starts_with("return "))
+            && RX_THRESHOLD_SIDE.is_match(cmp.as_bytes())
+            && file_exits
+        {
+            ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str, detector: &str, ev: &mut Vec<Evidence>) {
+    let redacted = |line: u32, what: &str| -> String {
+        let l = text.lines().nth(line as usize - 1).unwrap_or("");
+        let mut s: String = l.trim().chars().take(60).collect();
+        if let Some(pos) = s.find(['"', '\'']) {
+            s.truncate(pos);
+        }
+        format!("{s}\"****\" ({what})")
+    };
+    for c in RX_SECRET.captures_iter(bytes).chain(RX_WANDB_LOGIN_KEY.captures_iter(bytes)) {
+        let value = String::from_utf8_lossy(c.get(c.len() - 1).unwrap().as_bytes()).to_string();
+        let lower = value.to_lowercase();
+        if ["your", "xxxx", "example", "changeme", "placeholder", "dummy", "<", "${", "test", "fake"].iter().any(|w| lower.contains(w))
+            || value.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_')
+        {
+            continue;
+        }
+        let line = idx.line(c.get(0).unwrap().start());
+        let mut e = Evidence::new("code.hardcoded-credential", detector, Location::line(path, line), Confidence::Medium, "");
+        e.snippet = redacted(line, "redacted");
+        ev.push(e);
+    }
+    for c in RX_TRACKING_URI.captures_iter(bytes) {
+        let uri = String::from_utf8_lossy(&c[1]).to_string();
+        if uri.contains("localhost") || uri.contains("127.0.0.1") {
+            continue;
+        }
+        let line = idx.line(c.get(0).unwrap().start());
+        let l = text.lines().nth(line as usize - 1).unwrap_or("");
+        let shown = if uri.contains('@') { "tracking URI with embedded credentials (redacted)".to_string() } else { l.to_string() };
+        ev.push(Evidence::new("code.hardcoded-tracking-uri", detector, Location::line(path, line), Confidence::High, &shown));
+    }
+}
+
+fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>) {
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let text_of = |line: u32| masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+    for c in RX_SUBPROCESS.captures_iter(bytes) {
+        let arg = String::from_utf8_lossy(&c[1]).to_string();
+        let line = idx.line(c.get(0).unwrap().start());
+        if arg.starts_with('[') {
+            let argv: Vec<String> = RX_STR.captures_iter(arg.as_bytes()).map(|s| String::from_utf8_lossy(&s[1]).to_string()).collect();
+            if !argv.is_empty() {
+                out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
+            }
+        } else {
+            let inner = arg.trim_matches(|ch| ch == '"' || ch == '\'');
+            for sc in crate::shell::commands(inner, line) {
+                out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
+            }
+        }
+    }
+    // Platform job definitions: `command="python train.py"` with `code="./src"`.
+    let code_dir =
+        RX_JOB_CODE.captures(bytes).map(|c| String::from_utf8_lossy(&c[1]).trim_start_matches("./").trim_end_matches('/').to_string());
+    let workdir = match &code_dir {
+        Some(d) if !d.contains("://") => crate::link::join(dir, d),
+        _ => dir.to_string(),
+    };
+    for c in RX_JOB_COMMAND.captures_iter(bytes) {
+        let line = idx.line(c.get(0).unwrap().start());
+        let cmd = String::from_utf8_lossy(&c[1]).to_string();
+        for sc in crate::shell::commands(&cmd, line) {
+            out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
+        }
+    }
+    for c in RX_ENTRY_POINT.captures_iter(bytes) {
+        let line = idx.line(c.get(0).unwrap().start());
+        let script = String::from_utf8_lossy(&c[1]).to_string();
+        out.push(Cmd {
+            argv: vec!["python".into(), script],
+            location: Location::line(path, line),
+            text: text_of(line),
+            workdir: workdir.clone(),
+        });
+    }
+}
+
+/// Third-party modules imported by `files` and the local modules they
+/// import, `depth` levels deep.
+pub fn third_party_imports(repo: &RepoIndex, files: Vec<String>, depth: usize) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut frontier = files;
+    let mut seen: BTreeSet<String> = BTreeSet::new();
+    for _ in 0..depth {
+        let mut next = Vec::new();
+        for p in &frontier {
+            if !seen.insert(p.clone()) {
+                continue;
+            }
+            if let Some(t) = repo.text(p) {
+                let im = pylex::imports(&pylex::mask(t));
+                for i in &im {
+                    if !i.module.starts_with('.') && !repo.defines_python_module(i.module.split('.').next().unwrap_or("")) {
+                        found.insert(i.module.clone());
+                    }
+                }
+                next.extend(local_imports(repo, p, &im).into_iter().map(|(q, _)| q));
+            }
+        }
+        frontier = next;
+    }
+    found
+}
+
+/// The ML framework a set of imports brings in, if any.
+pub fn ml_framework(imports: &BTreeSet<String>) -> Option<String> {
+    imports.iter().find_map(|r| {
+        FRAMEWORKS
+            .iter()
+            .chain(TRAINERS)
+            .chain(["torch"].iter())
+            .find(|n| r == *n || r.starts_with(&format!("{n}.")))
+            .map(|s| s.split('.').next().unwrap_or(s).to_string())
+    })
+}
+
+/// Resolve the local modules an import list refers to, as repo paths.
+pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(String, u32)> {
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut out = Vec::new();
+    for im in imports {
+        let mut candidates: Vec<String> = Vec::new();
+        if im.module.starts_with('.') {
+            let dots = im.module.chars().take_while(|c| *c == '.').count();
+            let mut base = dir.to_string();
+            for _ in 1..dots {
+                base = base.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+            }
+            let rest = im.module[dots..].replace('.', "/");
+            let m = crate::link::join(&base, &rest);
+            candidates.push(m.clone());
+            for n in &im.names {
+                candidates.push(crate::link::join(&m, n));
+            }
+        } else {
+            let m = im.module.replace('.', "/");
+            let mut bases: Vec<String> = vec![String::new(), "src".into()];
+            bases.extend(repo.py_paths.iter().cloned());
+            let mut d = dir.to_string();
+            loop {
+                bases.push(d.clone());
+                match d.rsplit_once('/') {
+                    Some((p, _)) => d = p.to_string(),
+                    None => break,
+                }
+            }
+            for b in bases {
+                let full = crate::link::join(&b, &m);
+                for n in &im.names {
+                    candidates.push(crate::link::join(&full, n));
+                }
+                candidates.push(full);
+            }
+        }
+        for c in candidates {
+            for file in [format!("{c}.py"), format!("{c}/__init__.py")] {
+                if repo.exists(&file) && file != path && !out.iter().any(|(p, _)| p == &file) {
+                    out.push((file, im.line));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Glob over dotted names: `*` matches any run of characters (dots included).
+pub fn glob(pat: &str, s: &str) -> bool {
+    let parts: Vec<&str> = pat.split('*').collect();
+    if parts.len() == 1 {
+        return pat == s;
+    }
+    let mut rest = s;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part) && (part.is_empty() || rest.len() >= part.len());
+        } else {
+            match rest.find(part) {
+                Some(pos) => rest = &rest[pos + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kinds(src: &str) -> Vec<String> {
+        kinds_at("src/train.py", src, &RepoIndex::default())
+    }
+
+    fn kinds_at(path: &str, src: &str, repo: &RepoIndex) -> Vec<String> {
+        let f = analyze(path, src, repo, NAME, false);
+        f.evidence.iter().map(|e| format!("{}{}", e.kind, e.attrs.get("tool").map(|t| format!(":{t}")).unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn resolves_aliases_and_from_imports() {
+        let k = kinds("import mlflow as mf\nfrom mlflow import log_metric\nfrom sklearn.ensemble import RandomForestClassifier\n\nclf = RandomForestClassifier()\nclf.fit(X, y)\nmf.log_param('n', 1)\nlog_metric('auc', 0.9)\nmf.sklearn.log_model(clf, 'model', registered_model_name='churn')\n");
+        assert!(k.contains(&"code.train".to_string()), "{k:?}");
+        assert_eq!(k.iter().filter(|x| *x == "code.track:mlflow").count(), 2, "{k:?}");
+        assert!(k.contains(&"code.model-version:mlflow".to_string()));
+    }
+
+    #[test]
+    fn comments_docstrings_are_not_evidence() {
+        let k = kinds("\"\"\"Example:\n    mlflow.log_metric('a', 1)\n    model.fit(X)\n\"\"\"\nimport mlflow\nfrom sklearn.svm import SVC\n# mlflow.log_metric('a', 1)\n# SVC().fit(X, y)\n");
+        assert!(k.is_empty(), "{k:?}");
+    }
+
+    #[test]
+    fn unimported_tools_are_not_evidence() {
+        // `fit` with no ML framework imported; `log_metric` of an unknown object.
+        let k = kinds("def fit(x):\n    return x\n\ncurve.fit(points)\nlogger.log_metric('a', 1)\n");
+        assert!(k.is_empty(), "{k:?}");
+    }
+
+    #[test]
+    fn own_package_calls_are_not_tool_usage() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("mlflow/__init__.py".into());
+        let k = kinds_at("mlflow/tracking.py", "import mlflow\nmlflow.log_metric('a', 1)\n", &repo);
+        assert!(k.is_empty(), "{k:?}");
+    }
+
+    #[test]
+    fn scoring_styles() {
+        let k = kinds("import joblib\nmodel = None\ndef init():\n    global model\n    model = joblib.load('m.pkl')\n\ndef run(raw):\n    return model.predict(raw)\n");
+        assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.load-model:joblib".to_string()), "{k:?}");
+        let k = kinds("from fastapi import FastAPI\nimport logging\nlogger = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    logger.info('prediction %s for input %s', y, req.x)\n    return y\n");
+        assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.prediction-log:logging".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn gates_and_comparisons() {
+        let k = kinds("import sys\nauc = evaluate()\nif auc < 0.8:\n    print('too low')\n    sys.exit(1)\n");
+        assert_eq!(k, vec!["code.eval-gate"]);
+        let k = kinds("if challenger_auc > champion_auc:\n    client.set_registered_model_alias('m', 'champion', v)\n");
+        assert_eq!(k, vec!["code.model-compare"]);
+        let k = kinds("if new_rmse < prod_rmse:\n    print('better')\n");
+        let f = analyze("a.py", "if new_rmse < prod_rmse:\n    print('better')\n", &RepoIndex::default(), NAME, false);
+        assert_eq!(k, vec!["code.model-compare"]);
+        assert_eq!(f.evidence[0].attrs["acts"], "no");
+    }
+
+    #[test]
+    fn torch_loop_and_monitoring() {
+        let k = kinds("import torch\nfor x, y in loader:\n    loss = crit(model(x), y)\n    loss.backward()\n    optimizer.step()\n");
+        assert!(k.contains(&"code.train".to_string()));
+        let k = kinds("from evidently.report import Report\nfrom evidently.metric_preset import DataDriftPreset\nr = Report(metrics=[DataDriftPreset()])\n");
+        assert!(k.contains(&"code.monitor:evidently".to_string()));
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let f = analyze("a.py", "WANDB_API_KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2'\n", &RepoIndex::default(), NAME, false);
+        assert_eq!(f.evidence[0].kind, "code.hardcoded-credential");
+        assert!(!f.evidence[0].snippet.contains("a1b2c3"));
+    }
+
+    #[test]
+    fn subprocess_and_job_commands() {
+        let f = analyze("pipelines/run.py", "import subprocess\nfrom azure.ai.ml import command\nsubprocess.run(['dvc', 'repro'])\njob = command(code='../src', command='python train.py --lr 0.1', compute='cpu-cluster')\n", &RepoIndex::default(), NAME, false);
+        assert_eq!(f.commands[0].argv, vec!["dvc", "repro"]);
+        assert_eq!(f.commands[1].argv[..2], ["python".to_string(), "train.py".to_string()]);
+        assert_eq!(f.commands[1].workdir, "src");
+    }
+
+    #[test]
+    fn glob_matching() {
+        assert!(glob("mlflow.*.log_model", "mlflow.sklearn.log_model"));
+        assert!(!glob("mlflow.*.log_model", "mlflow.log_model_x"));
+        assert!(glob("evidently.*", "evidently.report.Report"));
+        assert!(glob("*.WandbLogger", "pytorch_lightning.loggers.WandbLogger"));
+    }
+}

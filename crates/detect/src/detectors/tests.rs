@@ -1,0 +1,103 @@
+//! Test suites: pytest / unittest files holding test cases a runner
+//! collects, and what they import.
+//!
+//! Emits `test.case` (framework, count) for files whose names a runner
+//! collects (`test_*.py`, `*_test.py`) holding `def test_*` functions or
+//! `unittest.TestCase` classes, and `test.imports` for each module they import
+//! (the linker turns these into `test.covers`). Test functions inside
+//! docstrings or comments are not test cases. Example: `tests/test_api.py`
+//! with `def test_predict():` and `from app.main import app`.
+
+use super::python;
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::pylex;
+use crate::{Detector, FileCtx, Output};
+use regex::bytes::Regex;
+use std::sync::LazyLock;
+
+/// The test-suite detector.
+pub struct Tests;
+
+const NAME: &str = "tests";
+static TEST_FN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(").unwrap());
+static TEST_CLASS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^class[ \t]+\w+[ \t]*\([^)]*TestCase[^)]*\)").unwrap());
+
+/// True for file names pytest/unittest collect by default.
+pub fn is_collected_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py") || name.starts_with("tests_"))
+}
+
+impl Detector for Tests {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        is_collected_name(path)
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let masked = pylex::mask(f.text);
+        let idx = pylex::LineIndex::new(&masked);
+        let fns: Vec<_> = TEST_FN.find_iter(masked.as_bytes()).collect();
+        let classes = TEST_CLASS.find_iter(masked.as_bytes()).count();
+        if fns.is_empty() {
+            return;
+        }
+        let unit = format!("file:{}", f.path);
+        let first = idx.line(fns[0].start());
+        let framework = if classes > 0 { "unittest" } else { "pytest" };
+        let snippet = f.text.lines().nth(first as usize - 1).unwrap_or("");
+        // A test that only asserts constants (`assert True`, `assert 1 == 1`) tests nothing.
+        let trivial = masked.lines().filter(|l| l.trim_start().starts_with("assert ")).all(|l| {
+            let a = l.trim_start().trim_start_matches("assert ").trim();
+            a == "True" || a.split("==").map(str::trim).collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1])
+        }) && !masked.contains("self.assert")
+            && !masked.contains("pytest.raises");
+        let mut e = Evidence::new("test.case", NAME, Location::line(f.path, first), Confidence::High, snippet)
+            .attr("framework", framework)
+            .attr("count", fns.len().to_string());
+        if trivial {
+            e = e.attr("trivial", "true");
+        }
+        out.push_in(e, &unit);
+        let imports = pylex::imports(&masked);
+        for (path, line) in python::local_imports(f.repo, f.path, &imports) {
+            let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
+            let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
+            if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3)) {
+                e = e.attr("ml_framework", fw);
+            }
+            out.push_in(e.attr("module", path), &unit);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    fn run(path: &str, text: &str, repo: &RepoIndex) -> Output {
+        let mut out = Output::default();
+        Tests.detect(&FileCtx { path, text, repo }, &mut out);
+        out
+    }
+
+    #[test]
+    fn counts_tests_and_resolves_imports() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("src/model/train.py".into());
+        let o = run("tests/test_train.py", "from src.model.train import fit\n\ndef test_fit():\n    assert fit() is not None\n\ndef test_other():\n    assert fit(1) > 0\n", &repo);
+        let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
+        assert_eq!(case.0.attrs["count"], "2");
+        assert!(o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == "src/model/train.py"));
+    }
+
+    #[test]
+    fn tests_in_docstrings_and_non_test_files() {
+        let repo = RepoIndex::default();
+        let o = run("tests/test_x.py", "\"\"\"\ndef test_doc():\n    pass\n\"\"\"\n# def test_commented():\n", &repo);
+        assert!(o.evidence.is_empty());
+        assert!(!Tests.applies("src/testing_utils.py"));
+    }
+}

@@ -1,0 +1,96 @@
+//! Every evidence kind a detector or the linker may emit, with what it
+//! means. The rule pack is validated against this list: a rule naming an
+//! undeclared kind is a rule-pack error.
+
+/// One declared evidence kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindDecl {
+    /// Dotted `domain.fact` name.
+    pub name: &'static str,
+    /// What it means, for `mlops-level explain` and the docs.
+    pub doc: &'static str,
+}
+
+macro_rules! kinds {
+    ($($name:literal => $doc:literal,)*) => {
+        /// All declared kinds, sorted by name.
+        pub const KINDS: &[KindDecl] = &[$(KindDecl { name: $name, doc: $doc }),*];
+    };
+}
+
+kinds! {
+    "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval.",
+    "ci.pipeline" => "A CI definition in the place its CI system reads it; attrs: system, triggers.",
+    "ci.trigger" => "One event that starts a CI definition; attrs: system, trigger (push|pull_request|tag|schedule|manual|external), default=true when implied by the CI system.",
+    "ci.unparsable" => "A CI definition that cannot be parsed (the CI system will reject it too).",
+    "code.compute" => "Training compute declared in code (cluster, instance type, compute target); attrs: tool.",
+    "code.data-prep" => "Data acquisition or preparation code (reads an external source, writes prepared data); attrs: op.",
+    "code.deploy" => "Code that deploys a model to a serving target (SDK calls); attrs: target.",
+    "code.eval-gate" => "A model evaluation gate: a metric compared with a threshold that stops the run (exit/raise/assert) or a platform validation threshold.",
+    "code.hardcoded-credential" => "A credential-looking literal assigned in source.",
+    "code.hardcoded-tracking-uri" => "A tracking server URI written as a literal in source.",
+    "code.invoke-endpoint" => "Code that calls a deployed model endpoint over HTTP or an SDK (a smoke or integration test of the deployment).",
+    "code.load-model" => "Code that loads a trained model (joblib/pickle/torch/mlflow/transformers).",
+    "code.model-compare" => "A candidate model compared with the current (champion/production) model; attrs: acts=yes when the result blocks or promotes.",
+    "code.model-version" => "A trained model registered or versioned; attrs: tool, mechanism (registry|run-artifact|hub|model-store).",
+    "code.monitor" => "Model monitoring in code: drift, data quality or model performance monitors; attrs: tool.",
+    "code.pipeline-trigger" => "Code that starts a training pipeline or workflow (dispatch API, pipeline submit); attrs: target.",
+    "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",
+    "code.scoring" => "A scoring / inference entry point; attrs: style (azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function).",
+    "code.telemetry" => "Generic application telemetry in serving code (no model inputs/outputs); attrs: tool.",
+    "code.track" => "Experiment tracking: parameters/metrics logged to a tracking system; attrs: tool, local=true for local-only logs (TensorBoard).",
+    "code.traffic-split" => "Traffic split between model deployments set in code (two or more weighted deployments).",
+    "code.train" => "Model training: fit/train calls of an ML framework; attrs: framework.",
+    "azureml.compute" => "Azure ML compute declared as code, or a job's compute target; attrs: name.",
+    "azureml.data-asset" => "A versioned Azure ML data asset.",
+    "azureml.deployment" => "An Azure ML online/batch deployment; attrs: name, endpoint, data_collector=yes when inputs/outputs are collected.",
+    "azureml.endpoint" => "An Azure ML online/batch endpoint; attrs: traffic when set in YAML.",
+    "azureml.job" => "An Azure ML job or pipeline job file; attrs: type, compute.",
+    "azureml.model" => "An Azure ML model asset defined as code (registered from YAML).",
+    "azureml.monitor" => "An Azure ML model monitor (monitoring schedule).",
+    "azureml.schedule" => "An Azure ML schedule that runs a job; attrs: trigger.",
+    "azureml.traffic-split" => "Traffic split across two or more Azure ML deployments (or mirrored/shadow traffic).",
+    "deps.unpinned" => "A dependency without a pinned version in a requirements file; attrs: package.",
+    "docker.image" => "A Dockerfile; attrs: serves=yes when its command starts a model server.",
+    "dvc.metrics" => "DVC metrics/params/plots declared for a pipeline (experiment tracking).",
+    "dvc.remote" => "A DVC remote is configured.",
+    "dvc.stage" => "A DVC pipeline stage; attrs: name, role (data|train|evaluate|other).",
+    "dvc.tracked" => "Data or a model tracked by DVC; attrs: what (data|model), remote=yes|no.",
+    "k8s.inference-service" => "A model-serving resource (KServe InferenceService, Seldon deployment) or a Deployment serving a model.",
+    "k8s.rollout-setting" => "A rollout strategy with no second model (rolling update, a single-variant canary).",
+    "k8s.traffic-split" => "Traffic split between model versions (Istio weights, Argo Rollouts / Flagger canary, KServe canaryTrafficPercent, Seldon traffic).",
+    "lineage.data-version" => "Training data version or commit recorded with the model (pinned data asset, model tags, mlflow.log_input); attrs: how.",
+    "link.env-promotion" => "Two or more deployment environments defined as code (dev/test/staging/prod); derived by the linker; attrs: environments.",
+    "link.retrain-on-alert" => "A monitoring path that starts the training pipeline when it detects drift or degradation; derived by the linker.",
+    "notebook.code" => "A notebook with code cells.",
+    "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
+    "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
+    "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic.",
+    "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test).",
+    "run.notebook" => "A command that executes a notebook headless.",
+    "run.publish" => "A command that publishes a release artifact; attrs: what.",
+    "run.submit-job" => "A command that submits a job or pipeline file to an ML platform; attrs: platform, file.",
+    "run.tests" => "A command that runs a test runner; attrs: runner.",
+    "run.traffic-split" => "A command that splits traffic between two or more model deployments.",
+    "run.trigger-pipeline" => "A command that starts another pipeline or workflow (gh workflow run, dispatch).",
+    "test.case" => "A test file holding test cases a runner collects; attrs: framework, count.",
+    "test.covers" => "A test exercises repository code; attrs: area (training|scoring|model|data|app), module. Derived by the linker from test imports.",
+    "test.imports" => "A test file imports a module; attrs: module.",
+}
+
+/// True when `name` is a declared kind.
+pub fn is_declared(name: &str) -> bool {
+    KINDS.iter().any(|k| k.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn kinds_are_sorted_and_unique() {
+        let names: Vec<_> = super::KINDS.iter().map(|k| k.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(names.len(), sorted.len(), "duplicate kind");
+    }
+}

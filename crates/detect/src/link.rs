@@ -1,0 +1,469 @@
+//! The linker: facts that span files.
+//!
+//! It resolves each command a unit runs to the units it starts (a CI step's
+//! `make train` -> the Makefile target -> `python -m pkg.train` -> the
+//! module -> the local modules it imports), walks from every root (CI jobs,
+//! schedules), and annotates the evidence it reaches with the triggers that
+//! start it (`triggers=push,pull_request`), `reached=yes`, and the chain of
+//! locations as provenance. It then derives facts no single file shows:
+//! `test.covers` (what code the tests exercise), `link.env-promotion`, and
+//! `link.retrain-on-alert`.
+
+use crate::command::{classify, Invocation};
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::{RepoIndex, Unit};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+
+/// Linked result.
+pub struct Linked {
+    /// Annotated and derived evidence, sorted and deduplicated.
+    pub evidence: Vec<Evidence>,
+    /// Units, merged by id and sorted.
+    pub units: Vec<Unit>,
+}
+
+/// Resolve `.` and `..` in a repo-relative path; `None` if it would leave the root.
+pub fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for c in path.split('/') {
+        match c {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            c => parts.push(c),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// Join a repo-relative directory and a relative path (normalized; an
+/// escaping path stays unresolved and so matches no file).
+pub fn join(dir: &str, rel: &str) -> String {
+    let rel = rel.trim_start_matches("./");
+    let s = if dir.is_empty() || rel.starts_with('/') { rel.trim_start_matches('/').to_string() } else { format!("{dir}/{rel}") };
+    normalize(&s).unwrap_or_else(|| format!("../{s}"))
+}
+
+struct Ctx<'a> {
+    repo: &'a RepoIndex,
+    units: &'a BTreeMap<String, Unit>,
+    test_files: BTreeSet<String>,
+}
+
+impl Ctx<'_> {
+    fn file(&self, candidates: &[String]) -> Option<String> {
+        candidates.iter().find(|c| self.repo.exists(c)).cloned()
+    }
+
+    /// A path as the command wrote it, resolved against its workdir, the
+    /// root, and (when unique) its file name anywhere in the repository.
+    fn resolve_path(&self, workdir: &str, p: &str) -> Option<String> {
+        let p = p.trim_matches(|c| c == '"' || c == '\'');
+        if p.contains("$") {
+            return None;
+        }
+        let direct = self.file(&[join(workdir, p), join("", p)]);
+        if direct.is_some() {
+            return direct;
+        }
+        let name = p.rsplit('/').next()?;
+        let matches: Vec<&String> =
+            self.repo.paths.iter().filter(|f| f.rsplit('/').next() == Some(name) && f.ends_with(p.trim_start_matches("./"))).collect();
+        (matches.len() == 1).then(|| matches[0].clone())
+    }
+
+    fn targets(&self, argv: &[String], workdir: &str) -> Vec<String> {
+        match classify(argv) {
+            Invocation::TestRunner { paths, .. } => {
+                let roots: Vec<String> = paths.iter().map(|p| join(workdir, p.split("::").next().unwrap_or(p))).collect();
+                self.test_files
+                    .iter()
+                    .filter(|t| {
+                        if roots.is_empty() {
+                            workdir.is_empty() || t.starts_with(&format!("{workdir}/"))
+                        } else {
+                            roots.iter().any(|r| t.as_str() == r || t.starts_with(&format!("{r}/")) || r.is_empty())
+                        }
+                    })
+                    .map(|t| format!("file:{t}"))
+                    .collect()
+            }
+            Invocation::Make { dir, file, targets } => {
+                let d = join(workdir, dir.as_deref().unwrap_or(""));
+                let mf = match file {
+                    Some(f) => self.file(&[join(&d, &f)]),
+                    None => self.file(&["Makefile", "makefile", "GNUmakefile"].map(|n| join(&d, n))),
+                };
+                let Some(mf) = mf else { return vec![] };
+                if targets.is_empty() {
+                    vec![format!("make:{mf}#")]
+                } else {
+                    targets.iter().map(|t| format!("make:{mf}#{t}")).collect()
+                }
+            }
+            Invocation::Tox { envs } => {
+                let Some(p) = self.file(&[join(workdir, "tox.ini"), "tox.ini".into()]) else { return vec![] };
+                if envs.is_empty() {
+                    vec![format!("tox:{p}#")]
+                } else {
+                    envs.iter().map(|e| format!("tox:{p}#{e}")).collect()
+                }
+            }
+            Invocation::Nox { sessions } => {
+                let Some(p) = self.file(&[join(workdir, "noxfile.py"), "noxfile.py".into()]) else { return vec![] };
+                if sessions.is_empty() {
+                    vec![format!("nox:{p}#")]
+                } else {
+                    sessions.iter().map(|s| format!("nox:{p}#{s}")).collect()
+                }
+            }
+            Invocation::PythonScript { path } | Invocation::Script { path } | Invocation::Notebook { path } => {
+                self.resolve_path(workdir, &path).map(|p| vec![format!("file:{p}")]).unwrap_or_default()
+            }
+            Invocation::PythonModule { module } => {
+                let m = module.replace('.', "/");
+                let mut c = Vec::new();
+                for base in [workdir, "", "src"] {
+                    for suffix in [".py", "/__main__.py", "/__init__.py"] {
+                        c.push(join(base, &format!("{m}{suffix}")));
+                    }
+                }
+                self.file(&c).map(|p| vec![format!("file:{p}")]).unwrap_or_default()
+            }
+            Invocation::DvcRepro { targets } => {
+                let Some(p) = self.file(&[join(workdir, "dvc.yaml"), "dvc.yaml".into()]) else { return vec![] };
+                if targets.is_empty() {
+                    return vec![format!("dvc:{p}#")];
+                }
+                // A target stage runs with the stages before it (its upstream).
+                let prefix = format!("dvc:{p}#");
+                let stages: Vec<&Unit> = self.units.values().filter(|u| u.id.starts_with(&prefix) && u.id.len() > prefix.len()).collect();
+                let mut order: Vec<&Unit> = stages.clone();
+                order.sort_by_key(|u| u.location.start_line);
+                let mut out = Vec::new();
+                for t in targets {
+                    let name = t.rsplit(':').next().unwrap_or(&t);
+                    if let Some(pos) = order.iter().position(|u| u.label == name) {
+                        out.extend(order[..=pos].iter().map(|u| u.id.clone()));
+                    }
+                }
+                out
+            }
+            Invocation::SubmitJob { file, .. } => self.resolve_path(workdir, &file).map(|p| vec![format!("file:{p}")]).unwrap_or_default(),
+            Invocation::Deploy { file: Some(f), .. } => {
+                let p = join(workdir, &f);
+                if self.repo.exists(&p) {
+                    vec![format!("file:{p}")]
+                } else {
+                    // A folder of manifests.
+                    let prefix = format!("{}/", p.trim_end_matches('/'));
+                    self.repo.paths.iter().filter(|x| x.starts_with(&prefix)).map(|x| format!("file:{x}")).collect()
+                }
+            }
+            _ => vec![],
+        }
+    }
+}
+
+#[derive(Clone, Default)]
+struct Reach {
+    triggers: BTreeSet<String>,
+    chain: Vec<Location>,
+}
+
+/// Link units and evidence.
+pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
+    // Merge units that share an id.
+    let mut by_id: BTreeMap<String, Unit> = BTreeMap::new();
+    for u in units {
+        match by_id.get_mut(&u.id) {
+            Some(existing) => {
+                existing.commands.extend(u.commands);
+                existing.calls.extend(u.calls);
+                existing.root |= u.root;
+                existing.triggers.extend(u.triggers);
+            }
+            None => {
+                by_id.insert(u.id.clone(), u);
+            }
+        }
+    }
+    let test_files: BTreeSet<String> =
+        evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
+    let ctx = Ctx { repo, units: &by_id, test_files };
+
+    // Edges: unit -> (target, location of the reference).
+    let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
+    for u in by_id.values() {
+        let e = edges.entry(u.id.clone()).or_default();
+        for c in &u.commands {
+            for t in ctx.targets(&c.argv, &c.workdir) {
+                e.push((t, c.location.clone()));
+            }
+        }
+        for (t, loc) in &u.calls {
+            e.push((t.clone(), loc.clone()));
+        }
+    }
+
+    // Walk from every root; the first (shortest) chain wins, triggers accumulate.
+    let mut reach: BTreeMap<String, Reach> = BTreeMap::new();
+    let mut root_closure: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for root in by_id.values().filter(|u| u.root) {
+        let mut seen: BTreeMap<String, Vec<Location>> = BTreeMap::new();
+        let mut q = VecDeque::new();
+        seen.insert(root.id.clone(), vec![]);
+        q.push_back(root.id.clone());
+        while let Some(id) = q.pop_front() {
+            let chain = seen[&id].clone();
+            for (t, loc) in edges.get(&id).map(Vec::as_slice).unwrap_or_default() {
+                if seen.contains_key(t) || chain.len() > 24 {
+                    continue;
+                }
+                let mut c = chain.clone();
+                c.push(loc.clone());
+                seen.insert(t.clone(), c);
+                q.push_back(t.clone());
+            }
+        }
+        for (id, chain) in &seen {
+            let r = reach.entry(id.clone()).or_default();
+            r.triggers.extend(root.triggers.iter().cloned());
+            if r.chain.is_empty() || (!chain.is_empty() && chain.len() < r.chain.len()) {
+                r.chain = chain.clone();
+            }
+        }
+        root_closure.insert(root.id.clone(), seen.keys().cloned().collect());
+    }
+
+    // Annotate evidence with how it is launched.
+    let mut out: Vec<Evidence> = Vec::new();
+    let mut owner: Vec<String> = Vec::new();
+    for (mut e, unit) in evidence {
+        let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
+        if let Some(r) = reach.get(&uid) {
+            e.attrs.insert("reached".into(), "yes".into());
+            if !r.triggers.is_empty() {
+                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+            }
+            if !r.chain.is_empty() {
+                e.chain = r.chain.clone();
+                if e.chain.last() != Some(&e.location) {
+                    e.chain.push(e.location.clone());
+                }
+            }
+        }
+        owner.push(uid);
+        out.push(e);
+    }
+
+    mark_with_training(&mut out, &owner, &root_closure, &by_id);
+    derive_test_covers(&mut out, &mut owner, &by_id);
+    derive_env_promotion(&mut out);
+    derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
+
+    out.sort();
+    out.dedup();
+    Linked { evidence: out, units: by_id.into_values().collect() }
+}
+
+fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+    // What each file holds, by evidence kind.
+    let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in out.iter() {
+        kinds_by_file.entry(e.location.path.as_str()).or_default().insert(e.kind.as_str());
+    }
+    // Modules imported by training code are ML code (features, preprocessing).
+    let training_files: BTreeSet<&str> =
+        out.iter().filter(|e| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
+    let mut imported_by_training: BTreeSet<String> = BTreeSet::new();
+    for (id, u) in units {
+        if training_files.contains(id.trim_start_matches("file:")) {
+            imported_by_training.extend(u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()));
+        }
+    }
+    let area_of = |path: &str, ml_framework: bool| -> Vec<&'static str> {
+        let k = kinds_by_file.get(path).cloned().unwrap_or_default();
+        let mut a = Vec::new();
+        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+        let ml_name = ["feature", "preprocess", "evaluat", "metric", "transform"].iter().any(|w| name.contains(w));
+        if k.iter().any(|x| matches!(*x, "code.train" | "code.eval-gate" | "code.model-compare")) {
+            a.push("training");
+        } else if k.contains("code.data-prep")
+            || imported_by_training.contains(path)
+            || ml_name
+            || (ml_framework && !k.contains("code.scoring"))
+        {
+            // ML code that is not training itself: features, preprocessing, model definitions.
+            a.push("features");
+        }
+        if k.contains("code.scoring") {
+            a.push("scoring");
+        }
+        if k.contains("code.load-model") && !k.contains("code.scoring") {
+            a.push("model");
+        }
+        if a.is_empty() {
+            a.push("app");
+        }
+        a
+    };
+    let mut new = Vec::new();
+    for (i, e) in out.iter().enumerate() {
+        if e.kind == "test.imports" {
+            let module = e.attrs.get("module").cloned().unwrap_or_default();
+            for area in area_of(&module, e.attrs.contains_key("ml_framework")) {
+                let mut c = e.clone();
+                c.kind = "test.covers".into();
+                c.detector = "linker".into();
+                c.attrs.insert("area".into(), area.into());
+                new.push((c, owner[i].clone()));
+            }
+        }
+        // A test that itself loads a model or fits one exercises the model.
+        if matches!(e.kind.as_str(), "code.load-model" | "code.train")
+            && e.attrs.contains_key("in_test")
+            && kinds_by_file.get(e.location.path.as_str()).is_some_and(|k| k.contains("test.case"))
+        {
+            let mut c = e.clone();
+            c.kind = "test.covers".into();
+            c.detector = "linker".into();
+            c.attrs =
+                e.attrs.iter().filter(|(k, _)| matches!(k.as_str(), "reached" | "triggers")).map(|(k, v)| (k.clone(), v.clone())).collect();
+            c.attrs.insert("area".into(), "model".into());
+            c.attrs.insert("module".into(), e.location.path.clone());
+            new.push((c, owner[i].clone()));
+        }
+    }
+    for (e, o) in new {
+        out.push(e);
+        owner.push(o);
+    }
+}
+
+/// Mark tracking, versioning and comparison evidence that belongs to training:
+/// in a file that trains, in a module a training file imports (or that imports
+/// one), or run by the same root (pipeline, CI job) as training.
+fn mark_with_training(
+    out: &mut [Evidence],
+    owner: &[String],
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    units: &BTreeMap<String, Unit>,
+) {
+    let training_units: BTreeSet<&str> = out
+        .iter()
+        .zip(owner)
+        .filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test"))
+        .map(|(_, o)| o.as_str())
+        .collect();
+    if training_units.is_empty() {
+        return;
+    }
+    let mut related: BTreeSet<String> = training_units.iter().map(|s| s.to_string()).collect();
+    for (id, u) in units {
+        for (callee, _) in &u.calls {
+            if training_units.contains(callee.as_str()) {
+                related.insert(id.clone());
+            }
+            if training_units.contains(id.as_str()) {
+                related.insert(callee.clone());
+            }
+        }
+    }
+    for members in closures.values() {
+        if members.iter().any(|m| training_units.contains(m.as_str())) {
+            related.extend(members.iter().cloned());
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
+            && related.contains(o)
+        {
+            e.attrs.insert("with_training".into(), "yes".into());
+        }
+    }
+}
+
+fn env_class(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
+}
+
+fn env_token(n: &str) -> Option<&'static str> {
+    Some(match n {
+        _ if n.starts_with("dev") || n == "sandbox" => "dev",
+        "" => return None,
+        _ if n.starts_with("test") || n == "qa" || n == "ci" || n == "int" || n.starts_with("integration") => "test",
+        _ if n.starts_with("stag") || n.starts_with("preprod") || n == "uat" || n.starts_with("pre-prod") || n == "canary" => "staging",
+        _ if n.starts_with("prod") || n == "live" || n == "prd" => "prod",
+        _ => return None,
+    })
+}
+
+fn derive_env_promotion(out: &mut Vec<Evidence>) {
+    let envs: Vec<&Evidence> = out.iter().filter(|e| e.kind == "ci.environment").collect();
+    let classes: BTreeSet<&str> = envs.iter().filter_map(|e| e.attrs.get("name").and_then(|n| env_class(n))).collect();
+    if classes.len() >= 2 {
+        let first = envs[0];
+        let mut e = Evidence::new("link.env-promotion", "linker", first.location.clone(), Confidence::High, &first.snippet);
+        e.attrs.insert("environments".into(), classes.iter().cloned().collect::<Vec<_>>().join(","));
+        e.chain = envs.iter().map(|x| x.location.clone()).collect();
+        out.push(e);
+    }
+}
+
+fn derive_retrain_on_alert(
+    out: &mut Vec<Evidence>,
+    owner: &[String],
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    reach: &BTreeMap<String, Reach>,
+    units: &BTreeMap<String, Unit>,
+) {
+    let is_monitor = |e: &Evidence| {
+        matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
+            && !e.attrs.contains_key("notebook")
+            && !e.attrs.contains_key("in_test")
+    };
+    let is_trigger =
+        |e: &Evidence| matches!(e.kind.as_str(), "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
+    let mut new = Vec::new();
+    // Within one unit (a monitoring script that dispatches), or within the
+    // closure of one root (a scheduled job that runs the monitor, then starts training).
+    let mut groups: Vec<(String, BTreeSet<String>)> = closures.iter().map(|(r, c)| (r.clone(), c.clone())).collect();
+    for u in units.keys() {
+        groups.push((u.clone(), BTreeSet::from([u.clone()])));
+    }
+    for (_, members) in groups {
+        let mon = out.iter().zip(owner).find(|(e, o)| members.contains(*o) && is_monitor(e));
+        let trig = out.iter().zip(owner).find(|(e, o)| members.contains(*o) && is_trigger(e));
+        if let (Some((m, _)), Some((t, to))) = (mon, trig) {
+            let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
+            let mut chain = reach.get(to).map(|r| r.chain.clone()).unwrap_or_default();
+            chain.push(m.location.clone());
+            chain.push(t.location.clone());
+            chain.dedup();
+            e.chain = chain;
+            if let Some(r) = reach.get(to) {
+                if !r.triggers.is_empty() {
+                    e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+                }
+            }
+            new.push(e);
+        }
+    }
+    out.extend(new);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_never_escape_the_root() {
+        assert_eq!(normalize("a/../b"), Some("b".into()));
+        assert_eq!(normalize("../x"), None);
+        assert_eq!(join("ci", "../src/train.py"), "src/train.py");
+        assert!(join("", "../../etc/passwd").starts_with(".."));
+    }
+}

@@ -1,0 +1,182 @@
+//! A small Python lexer: enough to tell code from comments and strings.
+//!
+//! [`mask`] returns the source with comments and the contents of
+//! triple-quoted strings (docstrings, embedded examples) blanked out, byte for
+//! byte, so offsets and line numbers still match the original. Single-line
+//! string literals are kept: their values (`"champion"`, a tracking URI) are
+//! evidence, and a call spelled inside one is rare.
+
+/// Blank comments and triple-quoted string contents, keeping newlines.
+pub fn mask(src: &str) -> String {
+    let b = src.as_bytes();
+    let mut out = b.to_vec();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'#' => {
+                while i < b.len() && b[i] != b'\n' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+            }
+            q @ (b'"' | b'\'') => {
+                let triple = i + 2 < b.len() && b[i + 1] == q && b[i + 2] == q;
+                if triple {
+                    let start = i + 3;
+                    let mut j = start;
+                    let mut end = b.len();
+                    while j < b.len() {
+                        if b[j] == b'\\' {
+                            j += 2;
+                            continue;
+                        }
+                        if j + 2 < b.len() && b[j] == q && b[j + 1] == q && b[j + 2] == q {
+                            end = j;
+                            break;
+                        }
+                        j += 1;
+                    }
+                    for byte in out.iter_mut().take(end.min(b.len())).skip(start) {
+                        if *byte != b'\n' {
+                            *byte = b' ';
+                        }
+                    }
+                    i = (end + 3).min(b.len());
+                } else {
+                    // Single-line string: skip to its end, keep contents.
+                    let mut j = i + 1;
+                    while j < b.len() && b[j] != q && b[j] != b'\n' {
+                        if b[j] == b'\\' {
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                    i = (j + 1).min(b.len());
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    // Blanking only replaced ASCII bytes or whole multi-byte sequences inside
+    // comments/strings with spaces; any partially blanked sequence is repaired.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// Byte offsets of line starts, for offset -> line lookups.
+pub struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    /// Index the line starts of `text`.
+    pub fn new(text: &str) -> Self {
+        let mut v = vec![0];
+        v.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        LineIndex(v)
+    }
+
+    /// 1-based line of a byte offset.
+    pub fn line(&self, offset: usize) -> u32 {
+        match self.0.binary_search(&offset) {
+            Ok(i) => i as u32 + 1,
+            Err(i) => i as u32,
+        }
+    }
+}
+
+/// A top-level or nested `import` statement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Import {
+    /// Dotted module (`pkg.mod`; for `from . import x`, the leading dots are kept).
+    pub module: String,
+    /// Names imported from it (`from m import a, b`), empty for `import m`.
+    pub names: Vec<String>,
+    /// Alias for `import m as x`.
+    pub alias: Option<String>,
+    /// 1-based line.
+    pub line: u32,
+}
+
+/// Imports of masked source, in order.
+pub fn imports(masked: &str) -> Vec<Import> {
+    let mut out = Vec::new();
+    let mut lines = masked.lines().enumerate().peekable();
+    while let Some((i, raw)) = lines.next() {
+        let line = raw.trim();
+        let mut stmt = line.to_string();
+        // Parenthesised or backslash-continued imports.
+        if (line.starts_with("from ") && line.contains('(') && !line.contains(')')) || line.ends_with('\\') {
+            for (_, next) in lines.by_ref() {
+                stmt.push(' ');
+                stmt.push_str(next.trim());
+                if next.contains(')') || (!next.trim_end().ends_with('\\') && !stmt.contains('(')) {
+                    break;
+                }
+            }
+        }
+        let stmt = stmt.replace(['(', ')', '\\'], " ");
+        let line_no = i as u32 + 1;
+        if let Some(rest) = stmt.strip_prefix("import ") {
+            for part in rest.split(',') {
+                let mut it = part.split_whitespace();
+                if let Some(m) = it.next() {
+                    let alias = match (it.next(), it.next()) {
+                        (Some("as"), Some(a)) => Some(a.to_string()),
+                        _ => None,
+                    };
+                    out.push(Import { module: m.to_string(), names: vec![], alias, line: line_no });
+                }
+            }
+        } else if let Some(rest) = stmt.strip_prefix("from ") {
+            if let Some((m, names)) = rest.split_once(" import ") {
+                let names = names.split(',').filter_map(|n| n.split_whitespace().next()).map(str::to_string).collect();
+                out.push(Import { module: m.trim().to_string(), names, alias: None, line: line_no });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_comments_and_docstrings_keeps_lines() {
+        let src = "x = 1  # mlflow.log_metric('a', 1)\n\"\"\"\nmlflow.start_run()\n\"\"\"\ny = 'keep'\n";
+        let m = mask(src);
+        assert_eq!(m.len(), src.len());
+        assert!(!m.contains("mlflow"));
+        assert!(m.contains("'keep'"));
+        assert_eq!(m.lines().count(), src.lines().count());
+    }
+
+    #[test]
+    fn hash_inside_string_is_not_a_comment() {
+        let m = mask("url = 'http://x/#frag'; mlflow.log_param('a', 1)\n");
+        assert!(m.contains("mlflow.log_param"));
+    }
+
+    #[test]
+    fn unterminated_triple_quote_does_not_panic() {
+        let m = mask("a = '''never closed\nmlflow.start_run()");
+        assert!(!m.contains("mlflow"));
+    }
+
+    #[test]
+    fn parses_imports() {
+        let im = imports("import mlflow, os as o\nfrom src.train import (\n  fit,\n  score)\nfrom . import utils\n");
+        assert_eq!(im[0].module, "mlflow");
+        assert_eq!(im[1].alias.as_deref(), Some("o"));
+        assert_eq!(im[2].module, "src.train");
+        assert_eq!(im[2].names, vec!["fit", "score"]);
+        assert_eq!(im[3].module, ".");
+        assert_eq!(im[3].line, 5);
+    }
+
+    #[test]
+    fn line_index() {
+        let li = LineIndex::new("a\nb\nc");
+        assert_eq!(li.line(0), 1);
+        assert_eq!(li.line(2), 2);
+        assert_eq!(li.line(4), 3);
+    }
+}

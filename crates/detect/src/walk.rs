@@ -1,0 +1,184 @@
+//! Walking a repository the way a scanner must: hidden paths included, the
+//! repository's own `.gitignore` honoured (never global or parent ignore
+//! files), symlinks never followed, regular files only, a byte cap per file,
+//! vendored trees skipped. Every problem becomes a [`ScanIssue`].
+
+use crate::evidence::ScanIssue;
+use ignore::WalkBuilder;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// Default cap on bytes read from one file (larger files are reported, not read).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
+
+/// Directory names never descended into: vendored code and tool caches.
+const SKIP_DIRS: &[&str] = &[
+    ".git",
+    "node_modules",
+    ".venv",
+    "venv",
+    "site-packages",
+    "__pycache__",
+    ".tox",
+    ".nox",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".ipynb_checkpoints",
+    "bower_components",
+];
+
+/// One regular file of the repository.
+#[derive(Debug, Clone)]
+pub struct RepoFile {
+    /// Repository-relative path with `/` separators.
+    pub path: String,
+    /// Size in bytes (from metadata).
+    pub size: u64,
+    /// Text content when the file is one detectors read and it fit the cap.
+    /// Invalid UTF-8 is decoded lossily (and reported).
+    pub text: Option<String>,
+}
+
+/// Result of a walk.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Regular files, sorted by path.
+    pub files: Vec<RepoFile>,
+    /// Problems met on the way, sorted.
+    pub issues: Vec<ScanIssue>,
+}
+
+/// Walk `root`, reading the files that `wants_text` selects.
+pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> Walked {
+    let mut out = Walked::default();
+    let root_canon = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let walker = WalkBuilder::new(root)
+        .hidden(false)
+        .parents(false)
+        .ignore(false)
+        .git_global(false)
+        .git_exclude(false)
+        .git_ignore(true)
+        .require_git(false)
+        .follow_links(false)
+        .filter_entry(|e| {
+            let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+            if !is_dir {
+                return true;
+            }
+            let name = e.file_name().to_string_lossy();
+            if e.depth() > 0 && SKIP_DIRS.contains(&name.as_ref()) {
+                return false;
+            }
+            // A virtualenv under any name: it holds pyvenv.cfg.
+            !(e.depth() > 0 && e.path().join("pyvenv.cfg").is_file())
+        })
+        .build();
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(err) => {
+                let path = err_path(&err, root).unwrap_or_else(|| ".".into());
+                out.issues.push(ScanIssue::new(&path, None, "walk-error", err.to_string()));
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = rel_path(entry.path(), root);
+        let Some(ft) = entry.file_type() else {
+            continue;
+        };
+        if ft.is_dir() {
+            continue;
+        }
+        if ft.is_symlink() {
+            if let Some(issue) = symlink_issue(entry.path(), &rel, &root_canon) {
+                out.issues.push(issue);
+            }
+            continue;
+        }
+        if !ft.is_file() {
+            out.issues.push(ScanIssue::new(&rel, None, "not-regular-file", "not a regular file (FIFO, socket or device): skipped"));
+            continue;
+        }
+        let size = match entry.metadata() {
+            Ok(m) => m.len(),
+            Err(e) => {
+                out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string()));
+                continue;
+            }
+        };
+        let mut text = None;
+        if wants_text(&rel) {
+            if size > max_bytes {
+                out.issues.push(ScanIssue::new(
+                    &rel,
+                    None,
+                    "file-too-large",
+                    format!("{size} bytes is over the {max_bytes}-byte cap: not read"),
+                ));
+            } else {
+                match read_capped(entry.path(), max_bytes) {
+                    Ok(bytes) => match String::from_utf8(bytes) {
+                        Ok(s) => text = Some(s),
+                        Err(e) => {
+                            let valid = e.utf8_error().valid_up_to();
+                            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+                            out.issues.push(ScanIssue::new(
+                                &rel,
+                                Some(line as u32),
+                                "invalid-utf8",
+                                "invalid UTF-8: decoded with replacement characters",
+                            ));
+                            text = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
+                        }
+                    },
+                    Err(e) => out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string())),
+                }
+            }
+        }
+        out.files.push(RepoFile { path: rel, size, text });
+    }
+    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    out.issues.sort();
+    out.issues.dedup();
+    out
+}
+
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+    let f = std::fs::File::open(path)?;
+    let mut buf = Vec::new();
+    // The file may have grown since its metadata was read: never read past the cap.
+    f.take(max).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn symlink_issue(path: &Path, rel: &str, root: &Path) -> Option<ScanIssue> {
+    match std::fs::canonicalize(path) {
+        Err(e) if e.raw_os_error() == Some(40) => Some(ScanIssue::new(rel, None, "symlink-loop", "symbolic link loop: not followed")),
+        Err(_) => Some(ScanIssue::new(rel, None, "symlink-broken", "broken symbolic link: skipped")),
+        Ok(target) if !target.starts_with(root) => {
+            Some(ScanIssue::new(rel, None, "symlink-escapes-root", "symbolic link points outside the scanned root: not followed"))
+        }
+        // Links inside the root are not followed: their target is scanned in place.
+        Ok(_) => None,
+    }
+}
+
+fn err_path(err: &ignore::Error, root: &Path) -> Option<String> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(rel_path(path, root)),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => err_path(err, root),
+        _ => None,
+    }
+}
+
+/// Repository-relative path with `/` separators.
+pub fn rel_path(path: &Path, root: &Path) -> String {
+    let rel: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+    parts.join("/")
+}

@@ -1,0 +1,292 @@
+//! A YAML tree that keeps the line of every node, parsed with `serde-saphyr`
+//! (budgets on, strict booleans so `on:` stays a string, merge keys expanded).
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_saphyr::Spanned;
+use std::fmt;
+
+/// A YAML value with the line it was defined on.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// 1-based line where the value is used (for an alias: the alias; for a
+    /// block scalar: its first content line).
+    pub line: u32,
+    /// 1-based line where the value is defined (differs from `line` for
+    /// aliases and merged values).
+    pub defined_line: u32,
+    /// The value.
+    pub value: Value,
+}
+
+/// YAML value kinds.
+#[derive(Debug, Clone)]
+pub enum Value {
+    /// `null`, `~` or empty.
+    Null,
+    /// `true` / `false`.
+    Bool(bool),
+    /// Any number, kept as its text form.
+    Number(String),
+    /// A string scalar.
+    Str(String),
+    /// A sequence.
+    Seq(Vec<Node>),
+    /// A mapping, in document order.
+    Map(Vec<(Node, Node)>),
+}
+
+struct Raw(Value);
+
+impl<'de> Deserialize<'de> for Raw {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Raw;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_unit<E>(self) -> Result<Raw, E> {
+                Ok(Raw(Value::Null))
+            }
+            fn visit_none<E>(self) -> Result<Raw, E> {
+                Ok(Raw(Value::Null))
+            }
+            fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Raw, D::Error> {
+                Raw::deserialize(d)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Raw, E> {
+                Ok(Raw(Value::Bool(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Raw, E> {
+                Ok(Raw(Value::Number(v.to_string())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Raw, E> {
+                Ok(Raw(Value::Number(v.to_string())))
+            }
+            fn visit_i128<E>(self, v: i128) -> Result<Raw, E> {
+                Ok(Raw(Value::Number(v.to_string())))
+            }
+            fn visit_u128<E>(self, v: u128) -> Result<Raw, E> {
+                Ok(Raw(Value::Number(v.to_string())))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Raw, E> {
+                Ok(Raw(Value::Number(v.to_string())))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Raw, E> {
+                Ok(Raw(Value::Str(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Raw, E> {
+                Ok(Raw(Value::Str(v)))
+            }
+            fn visit_bytes<E>(self, v: &[u8]) -> Result<Raw, E> {
+                Ok(Raw(Value::Str(String::from_utf8_lossy(v).into_owned())))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut v = Vec::new();
+                while let Some(x) = a.next_element::<Spanned<Raw>>()? {
+                    v.push(node(x));
+                }
+                Ok(Raw(Value::Seq(v)))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Raw, A::Error> {
+                let mut v = Vec::new();
+                while let Some(k) = a.next_key::<Spanned<Raw>>()? {
+                    let val = a.next_value::<Spanned<Raw>>()?;
+                    v.push((node(k), node(val)));
+                }
+                Ok(Raw(Value::Map(v)))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+fn node(s: Spanned<Raw>) -> Node {
+    Node { line: s.referenced.line() as u32, defined_line: s.defined.line() as u32, value: s.value.0 }
+}
+
+/// A parse failure with its line when known.
+#[derive(Debug, Clone)]
+pub struct YamlError {
+    /// 1-based line, when the parser reported one.
+    pub line: Option<u32>,
+    /// The parser's message (first line).
+    pub message: String,
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut o = serde_saphyr::Options::default();
+    o.strict_booleans = true;
+    o.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::LastWins;
+    o.with_snippet = false;
+    let mut b = serde_saphyr::Budget::default();
+    // Real CI files and Kubernetes streams are large; keep bombs out, not them.
+    b.max_documents = 10_000;
+    b.max_nodes = 2_000_000;
+    b.max_events = b.max_events.max(4_000_000);
+    b.max_depth = 256;
+    o.budget = Some(b);
+    o
+}
+
+/// Parse every document of a YAML stream.
+pub fn parse_all(text: &str) -> Result<Vec<Node>, YamlError> {
+    let r: Result<Vec<Spanned<Raw>>, _> = serde_saphyr::from_multiple_with_options(text, options());
+    match r {
+        Ok(docs) => Ok(docs.into_iter().map(node).collect()),
+        Err(e) => {
+            let msg = e.to_string();
+            let line = find_line(&msg);
+            let first = msg.lines().next().unwrap_or("YAML parse error").trim().to_string();
+            Err(YamlError { line, message: first })
+        }
+    }
+}
+
+/// Parse a single-document YAML file (the first document when there are several).
+pub fn parse(text: &str) -> Result<Node, YamlError> {
+    let docs = parse_all(text)?;
+    Ok(docs.into_iter().next().unwrap_or(Node { line: 1, defined_line: 1, value: Value::Null }))
+}
+
+fn find_line(msg: &str) -> Option<u32> {
+    // serde-saphyr messages carry "line N" (and "at line N column M").
+    let idx = msg.find("line ")?;
+    let digits: String = msg[idx + 5..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+impl Node {
+    /// The mapping value for `key`, if this is a mapping holding it.
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(m) => m.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// The key node for `key` (for its line).
+    pub fn key(&self, key: &str) -> Option<&Node> {
+        match &self.value {
+            Value::Map(m) => m.iter().find(|(k, _)| k.as_str() == Some(key)).map(|(k, _)| k),
+            _ => None,
+        }
+    }
+
+    /// Follow a path of keys.
+    pub fn path(&self, keys: &[&str]) -> Option<&Node> {
+        keys.iter().try_fold(self, |n, k| n.get(k))
+    }
+
+    /// The string form of a scalar (strings, numbers and booleans).
+    pub fn as_str(&self) -> Option<&str> {
+        match &self.value {
+            Value::Str(s) | Value::Number(s) => Some(s),
+            Value::Bool(true) => Some("true"),
+            Value::Bool(false) => Some("false"),
+            _ => None,
+        }
+    }
+
+    /// Mapping entries (empty for other kinds).
+    pub fn entries(&self) -> &[(Node, Node)] {
+        match &self.value {
+            Value::Map(m) => m,
+            _ => &[],
+        }
+    }
+
+    /// Sequence items (empty for other kinds).
+    pub fn items(&self) -> &[Node] {
+        match &self.value {
+            Value::Seq(s) => s,
+            _ => &[],
+        }
+    }
+
+    /// True for a mapping.
+    pub fn is_map(&self) -> bool {
+        matches!(self.value, Value::Map(_))
+    }
+
+    /// True for null.
+    pub fn is_null(&self) -> bool {
+        matches!(self.value, Value::Null)
+    }
+
+    /// A scalar or each scalar of a sequence, as strings.
+    pub fn strings(&self) -> Vec<&str> {
+        match &self.value {
+            Value::Seq(items) => items.iter().filter_map(Node::as_str).collect(),
+            _ => self.as_str().into_iter().collect(),
+        }
+    }
+
+    /// Largest line number anywhere in this subtree (for spans).
+    pub fn last_line(&self) -> u32 {
+        let own = self.line.max(self.defined_line.min(self.line));
+        match &self.value {
+            Value::Seq(s) => s.iter().map(Node::last_line).max().unwrap_or(own).max(own),
+            Value::Map(m) => m.iter().map(|(k, v)| k.last_line().max(v.last_line())).max().unwrap_or(own).max(own),
+            Value::Str(s) => own + s.trim_end_matches('\n').matches('\n').count() as u32,
+            _ => own,
+        }
+    }
+
+    /// Visit every node of the subtree, depth first.
+    pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
+        f(self);
+        match &self.value {
+            Value::Seq(s) => s.iter().for_each(|n| n.walk(f)),
+            Value::Map(m) => m.iter().for_each(|(k, v)| {
+                k.walk(f);
+                v.walk(f);
+            }),
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_lines_and_on_key() {
+        let n = parse("on:\n  push:\n    branches: [main]\nrun: |\n  pytest -q\n").unwrap();
+        assert!(n.get("on").is_some(), "`on` must stay a string key");
+        assert_eq!(n.key("run").unwrap().line, 4);
+        assert_eq!(n.get("run").unwrap().line, 5);
+        assert_eq!(n.path(&["on", "push", "branches"]).unwrap().strings(), vec!["main"]);
+    }
+
+    #[test]
+    fn merge_keys_expand() {
+        let n = parse("a: &x\n  k: 1\nb:\n  <<: *x\n  z: 2\n").unwrap();
+        assert_eq!(n.path(&["b", "k"]).unwrap().as_str(), Some("1"));
+    }
+
+    #[test]
+    fn errors_carry_a_line() {
+        let e = parse("a: [1, 2\nb: c\n").unwrap_err();
+        assert!(!e.message.is_empty());
+    }
+
+    #[test]
+    fn billion_laughs_is_rejected_quickly() {
+        let mut s = String::from("a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            s.push_str(&format!("a{i}: &a{i} [*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p},*a{p}]\n"));
+        }
+        let t = std::time::Instant::now();
+        assert!(parse(&s).is_err());
+        assert!(t.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let s = "[".repeat(100_000);
+        assert!(parse(&s).is_err());
+    }
+}

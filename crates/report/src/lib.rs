@@ -1,0 +1,71 @@
+//! Renderers for mlops-level assessments. Renderers only format: the
+//! [`Report`] is the versioned serialization model (JSON schema v1), kept
+//! apart from the internal types so the contract can stay stable.
+#![forbid(unsafe_code)]
+
+mod json;
+mod text;
+
+pub use json::{render_json, Report};
+pub use text::{render_text, TextOptions};
+
+use mlops_rules::{Assessment, Pack, Status};
+
+/// One next step: a criterion to work on, in the order to do it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct NextStep {
+    /// Criterion id.
+    pub id: String,
+    /// Level of the criterion.
+    pub level: u8,
+    /// required / supporting.
+    pub kind: String,
+    /// Title.
+    pub title: String,
+    /// Current status.
+    pub status: String,
+    /// How to meet it.
+    pub remediation: String,
+}
+
+/// The shortest path to the next level: the required criteria that are not
+/// met in the lowest level not reached (the cap) and its supporting gaps, then
+/// required gaps of the levels above.
+pub fn next_steps(a: &Assessment, pack: &Pack) -> Vec<NextStep> {
+    let target = (a.level + 1).min(mlops_rules::MAX_LEVEL);
+    let mut steps = Vec::new();
+    let mut push = |r: &mlops_rules::CriterionResult| {
+        let rem = pack.criterion(&r.id).map(|c| c.remediation.clone()).unwrap_or_default();
+        steps.push(NextStep {
+            id: r.id.clone(),
+            level: r.level,
+            kind: r.kind.as_str().to_string(),
+            title: r.title.clone(),
+            status: r.status.as_str().to_string(),
+            remediation: rem,
+        });
+    };
+    let gap = |r: &&mlops_rules::CriterionResult| matches!(r.status, Status::Partial | Status::Missing);
+    let kind_is = |r: &&mlops_rules::CriterionResult, k: mlops_rules::CriterionKind| r.kind == k;
+    // Required criteria of the levels up to and including the target, lowest first.
+    for r in a
+        .criteria
+        .iter()
+        .filter(|r| r.level >= 1 && r.level <= target)
+        .filter(gap)
+        .filter(|r| kind_is(r, mlops_rules::CriterionKind::Required))
+    {
+        push(r);
+    }
+    // Then supporting gaps of the levels reached and of the target.
+    for r in a
+        .criteria
+        .iter()
+        .filter(|r| r.level >= 1 && r.level <= target)
+        .filter(gap)
+        .filter(|r| kind_is(r, mlops_rules::CriterionKind::Supporting))
+    {
+        push(r);
+    }
+    steps
+}

@@ -1,0 +1,184 @@
+//! The mlops-level rule pack: criteria from `RUBRIC.md` as YAML, conditions
+//! over evidence, and level inference.
+//!
+//! A pack is loaded and validated (unknown fields, unknown evidence kinds,
+//! duplicate or malformed ids: every problem listed with its location), then
+//! [`evaluate`]d against a scan's evidence into an [`Assessment`].
+#![forbid(unsafe_code)]
+
+mod pack;
+
+pub use pack::{load_dir, load_embedded, load_sources, Advice, Cond, Criterion, CriterionKind, EvidenceCond, Pack, PackError};
+
+use mlops_detect::{Evidence, ScanIssue};
+use serde::Serialize;
+
+/// Highest maturity level.
+pub const MAX_LEVEL: u8 = 4;
+
+/// Titles of the levels of the maturity model.
+pub const LEVEL_TITLES: [&str; 5] =
+    ["No MLOps", "DevOps, no MLOps", "Automated training", "Automated model deployment", "Full MLOps, automated operations"];
+
+/// A criterion's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// Every condition of the criterion holds.
+    Met,
+    /// Evidence exists but falls short of the wording.
+    Partial,
+    /// No evidence.
+    Missing,
+    /// Cannot be observed in files.
+    NotAssessed,
+}
+
+impl Status {
+    /// Kebab-case name as in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Met => "met",
+            Status::Partial => "partial",
+            Status::Missing => "missing",
+            Status::NotAssessed => "not-assessed",
+        }
+    }
+}
+
+/// One criterion's result.
+#[derive(Debug, Clone, Serialize)]
+pub struct CriterionResult {
+    /// Stable id (`L2.train.automated`).
+    pub id: String,
+    /// Level it belongs to (0 for not-assessed people criteria).
+    pub level: u8,
+    /// required / supporting / not-assessed.
+    pub kind: CriterionKind,
+    /// Short title.
+    pub title: String,
+    /// Status.
+    pub status: Status,
+    /// The evidence that decided the status (met or partial), sorted.
+    pub evidence: Vec<Evidence>,
+}
+
+/// Standing of one level.
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelStanding {
+    /// 0-4.
+    pub level: u8,
+    /// Title from the maturity model.
+    pub title: String,
+    /// True when this level and every level below have all required criteria met.
+    pub reached: bool,
+    /// Required criteria of this level met.
+    pub required_met: usize,
+    /// Required criteria of this level.
+    pub required_total: usize,
+    /// Supporting criteria of this level met.
+    pub supporting_met: usize,
+    /// Supporting criteria of this level.
+    pub supporting_total: usize,
+}
+
+/// An advice finding (never level-blocking).
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    /// Rule id (`A.model-binary`).
+    pub rule: String,
+    /// Title of the rule.
+    pub title: String,
+    /// note / warning / error.
+    pub severity: String,
+    /// The evidence that triggered it.
+    pub evidence: Evidence,
+}
+
+/// The result of evaluating a pack against a scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct Assessment {
+    /// Inferred level (0-4).
+    pub level: u8,
+    /// Each level's standing.
+    pub levels: Vec<LevelStanding>,
+    /// Required criteria of the next level up that are not met, in the
+    /// lowest level that is not reached (these cap the result).
+    pub capped_by: Vec<String>,
+    /// The level the repository would reach once `capped_by` is met.
+    pub level_if_uncapped: u8,
+    /// Every criterion, in pack order.
+    pub criteria: Vec<CriterionResult>,
+    /// Advice findings, sorted by location.
+    pub findings: Vec<Finding>,
+    /// Scan problems.
+    pub issues: Vec<ScanIssue>,
+}
+
+fn level_of(results: &[CriterionResult], met: &dyn Fn(&CriterionResult) -> bool) -> u8 {
+    let mut level = 0;
+    for l in 1..=MAX_LEVEL {
+        let ok = results.iter().filter(|r| r.level == l && r.kind == CriterionKind::Required).all(met);
+        if !ok {
+            break;
+        }
+        level = l;
+    }
+    level
+}
+
+/// Evaluate a pack against evidence.
+pub fn evaluate(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue]) -> Assessment {
+    let mut criteria = Vec::new();
+    for c in &pack.criteria {
+        let (status, ev) = if c.kind == CriterionKind::NotAssessed {
+            (Status::NotAssessed, vec![])
+        } else if let Some(ev) = c.met.as_ref().and_then(|m| m.eval(evidence)) {
+            (Status::Met, ev)
+        } else if let Some(ev) = c.partial.as_ref().and_then(|p| p.eval(evidence)) {
+            (Status::Partial, ev)
+        } else {
+            (Status::Missing, vec![])
+        };
+        let mut ev = ev;
+        ev.sort();
+        ev.dedup();
+        criteria.push(CriterionResult { id: c.id.clone(), level: c.level, kind: c.kind, title: c.title.clone(), status, evidence: ev });
+    }
+    let is_met = |r: &CriterionResult| r.status == Status::Met;
+    let level = level_of(&criteria, &is_met);
+    let levels = (0..=MAX_LEVEL)
+        .map(|l| {
+            let of = |k: CriterionKind| criteria.iter().filter(move |r| r.level == l && r.kind == k);
+            LevelStanding {
+                level: l,
+                title: LEVEL_TITLES[l as usize].to_string(),
+                reached: l <= level,
+                required_met: of(CriterionKind::Required).filter(|r| is_met(r)).count(),
+                required_total: of(CriterionKind::Required).count(),
+                supporting_met: of(CriterionKind::Supporting).filter(|r| is_met(r)).count(),
+                supporting_total: of(CriterionKind::Supporting).count(),
+            }
+        })
+        .collect();
+    let capped_by: Vec<String> = if level < MAX_LEVEL {
+        criteria.iter().filter(|r| r.level == level + 1 && r.kind == CriterionKind::Required && !is_met(r)).map(|r| r.id.clone()).collect()
+    } else {
+        vec![]
+    };
+    let level_if_uncapped = level_of(&criteria, &|r| is_met(r) || capped_by.contains(&r.id));
+    let mut findings = Vec::new();
+    for a in &pack.advice {
+        if let Some(ev) = a.when.eval(evidence) {
+            for e in ev {
+                findings.push(Finding { rule: a.id.clone(), title: a.title.clone(), severity: a.severity.clone(), evidence: e });
+            }
+        }
+    }
+    findings.sort_by(|a, b| (&a.evidence.location, &a.rule).cmp(&(&b.evidence.location, &b.rule)));
+    findings.dedup_by(|a, b| a.rule == b.rule && a.evidence.location == b.evidence.location);
+    Assessment { level, levels, capped_by, level_if_uncapped, criteria, findings, issues: issues.to_vec() }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,87 @@
+use super::*;
+use mlops_detect::{Confidence, Evidence, Location};
+
+fn ev(kind: &str, attrs: &[(&str, &str)]) -> Evidence {
+    let mut e = Evidence::new(kind, "test", Location::line("x.py", 1), Confidence::High, "x");
+    for (k, v) in attrs {
+        e.attrs.insert(k.to_string(), v.to_string());
+    }
+    e
+}
+
+fn status(a: &Assessment, id: &str) -> Status {
+    a.criteria.iter().find(|c| c.id == id).unwrap().status
+}
+
+#[test]
+fn embedded_pack_has_every_rubric_criterion() {
+    let p = load_embedded().expect("embedded pack is valid");
+    let levels: Vec<usize> = (1..=4).map(|l| p.criteria.iter().filter(|c| c.level == l).count()).collect();
+    assert_eq!(levels, vec![6, 6, 6, 4]);
+    assert_eq!(p.criteria.iter().filter(|c| c.kind == CriterionKind::Required).count(), 10);
+    assert_eq!(p.criterion("P.collaboration").unwrap().kind, CriterionKind::NotAssessed);
+    assert!(p.advice.len() >= 5);
+}
+
+#[test]
+fn validation_lists_every_problem() {
+    let bad = "criteria:\n  - id: L1.build.automated\n    level: 1\n    kind: required\n    title: t\n    summary: s\n    remediation: r\n    colour: blue\n    met:\n      evidence: {kind: no.such.kind}\n  - id: L1.build.automated\n    level: 1\n    kind: required\n    title: t\n    summary: s\n    remediation: r\n    met:\n      evidence: {kind: ci.trigger}\n  - id: bad_id\n    level: 7\n    title: t\n    summary: s\n    remediation: r\n    met:\n      sometimes: {}\n";
+    let err = load_sources(vec![("rules/x.yaml".into(), bad.into())]).unwrap_err();
+    let all = err.0.join("\n");
+    assert!(all.contains("rules/x.yaml:8: unknown field `colour`"), "{all}");
+    assert!(all.contains("unknown evidence kind `no.such.kind`"), "{all}");
+    assert!(all.contains("duplicate id `L1.build.automated`"), "{all}");
+    assert!(all.contains("criterion id `bad_id`"), "{all}");
+    assert!(all.contains("`level` must be an integer 0-4"), "{all}");
+    assert!(all.contains("unknown condition `sometimes`"), "{all}");
+    assert!(err.0.len() >= 6, "{all}");
+}
+
+#[test]
+fn invalid_yaml_is_reported_with_its_file() {
+    let err = load_sources(vec![("r.yaml".into(), "criteria: [\n".into())]).unwrap_err();
+    assert!(err.0[0].starts_with("r.yaml:"), "{:?}", err.0);
+}
+
+#[test]
+fn levels_are_cumulative_and_capped() {
+    let p = load_embedded().unwrap();
+    // Level 2 evidence and a registry, but no tests in CI.
+    let evidence = vec![
+        ev("ci.trigger", &[("trigger", "push")]),
+        ev("code.train", &[("triggers", "push"), ("reached", "yes")]),
+        ev("code.track", &[("with_training", "yes")]),
+        ev("code.model-version", &[("with_training", "yes")]),
+    ];
+    let a = evaluate(&p, &evidence, &[]);
+    assert_eq!(a.level, 0);
+    assert_eq!(status(&a, "L1.build.automated"), Status::Met);
+    assert_eq!(status(&a, "L1.test.app-unit"), Status::Missing);
+    assert_eq!(a.capped_by, vec!["L1.test.app-unit".to_string()]);
+    assert_eq!(a.level_if_uncapped, 2);
+    assert!(a.levels[2].required_met == 3 && !a.levels[2].reached);
+    assert_eq!(status(&a, "P.collaboration"), Status::NotAssessed);
+}
+
+#[test]
+fn partial_never_satisfies_required() {
+    let p = load_embedded().unwrap();
+    let evidence = vec![ev("ci.trigger", &[("trigger", "manual")]), ev("ci.pipeline", &[]), ev("test.case", &[("triggers", "manual")])];
+    let a = evaluate(&p, &evidence, &[]);
+    assert_eq!(status(&a, "L1.build.automated"), Status::Partial);
+    assert_eq!(status(&a, "L1.test.app-unit"), Status::Partial);
+    assert_eq!(a.level, 0);
+    assert_eq!(a.level_if_uncapped, 1);
+}
+
+#[test]
+fn attribute_filters() {
+    let p = load_embedded().unwrap();
+    let a = evaluate(&p, &[ev("code.train", &[("notebook", "true"), ("triggers", "push")])], &[]);
+    assert_eq!(status(&a, "L2.train.automated"), Status::Partial);
+    assert_eq!(status(&a, "L2.training-code.versioned"), Status::Partial);
+    assert!(a.findings.iter().any(|f| f.rule == "A.notebook-only-training"));
+    let a = evaluate(&p, &[ev("code.train", &[("triggers", "push,schedule")])], &[]);
+    assert_eq!(status(&a, "L2.train.automated"), Status::Met);
+    assert!(a.findings.iter().all(|f| f.rule != "A.notebook-only-training"));
+}
