@@ -1,0 +1,71 @@
+//! Every fixture under `fixtures/<situation>/` is scanned and its level and
+//! every criterion compared with `expect.yaml`, and its listed scan issues
+//! must appear. One test runs them all so a failure lists every mismatch.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+#[derive(serde::Deserialize)]
+struct Expect {
+    level: u8,
+    criteria: BTreeMap<String, String>,
+    #[serde(default)]
+    issues: Vec<String>,
+}
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("expect.yaml").is_file()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_fixture_matches_its_expectation() {
+    let pack = mlops_rules::load_embedded().unwrap();
+    let all = fixtures();
+    assert!(all.len() >= 14, "expected at least 14 fixtures, found {}", all.len());
+    let mut failures = Vec::new();
+    for dir in &all {
+        let name = dir.file_name().unwrap().to_string_lossy().to_string();
+        let expect: Expect = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap()).unwrap_or_else(|e| panic!("{name}/expect.yaml: {e}"));
+        let ids: Vec<&str> = pack.criteria.iter().map(|c| c.id.as_str()).collect();
+        for id in &ids {
+            if !expect.criteria.contains_key(*id) {
+                failures.push(format!("{name}: expect.yaml does not list {id}"));
+            }
+        }
+        let scan = mlops_detect::scan(&dir.join("repo"), &Default::default()).unwrap();
+        let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
+        if a.level != expect.level {
+            failures.push(format!("{name}: level {} (expected {})", a.level, expect.level));
+        }
+        for (id, want) in &expect.criteria {
+            match a.criteria.iter().find(|c| &c.id == id) {
+                Some(c) if c.status.as_str() == want => {}
+                Some(c) => failures.push(format!("{name}: {id} is {} (expected {want})", c.status.as_str())),
+                None => failures.push(format!("{name}: unknown criterion {id} in expect.yaml")),
+            }
+        }
+        for path in &expect.issues {
+            if !a.issues.iter().any(|i| &i.path == path) {
+                failures.push(format!("{name}: no scan issue for {path}"));
+            }
+        }
+        if expect.issues.is_empty() && !a.issues.is_empty() {
+            failures.push(format!("{name}: unexpected scan issues {:?}", a.issues));
+        }
+    }
+    assert!(failures.is_empty(), "{} mismatch(es):\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn json_output_is_byte_identical_across_runs() {
+    let bin = env!("CARGO_BIN_EXE_mlops-level");
+    for dir in fixtures() {
+        let run = || std::process::Command::new(bin).args(["scan", "--format", "json"]).arg(dir.join("repo")).output().unwrap();
+        let (a, b) = (run(), run());
+        assert!(!a.stdout.is_empty());
+        assert_eq!(a.stdout, b.stdout, "{}: JSON differs between runs", dir.display());
+    }
+}
