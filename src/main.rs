@@ -4,6 +4,7 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use mlops_report::{Baseline, Comparison};
 use mlops_rules::Pack;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -32,10 +33,50 @@ enum Command {
     },
 }
 
-#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Format {
+    /// For people (the default on a terminal).
     Text,
+    /// For machines: JSON schema v1 (`schema/report.schema.json`).
     Json,
+    /// SARIF 2.1.0 for code-scanning dashboards.
+    Sarif,
+    /// Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
+    Markdown,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
+enum RulesFormat {
+    /// A table.
+    Text,
+    /// A JSON list.
+    Json,
+    /// The rule reference page (`docs/rules.md`).
+    Markdown,
+}
+
+/// What else fails the gate.
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum FailOn {
+    /// Any advice finding (committed model binaries, hard-coded credentials, ...).
+    Advice,
+}
+
+/// `-o FORMAT=FILE`: one extra output written to a file.
+#[derive(Clone, Debug)]
+struct OutputSpec {
+    format: Format,
+    file: PathBuf,
+}
+
+fn parse_output(s: &str) -> Result<OutputSpec, String> {
+    let (f, file) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected FORMAT=FILE, e.g. sarif=results.sarif"))?;
+    let format =
+        Format::from_str(f.trim(), true).map_err(|_| format!("`{f}`: unknown format (expected one of text, json, sarif, markdown)"))?;
+    if file.is_empty() {
+        return Err(format!("`{s}`: the file name is empty"));
+    }
+    Ok(OutputSpec { format, file: PathBuf::from(file) })
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -50,12 +91,22 @@ struct ScanArgs {
     /// Repository to scan.
     #[arg(default_value = ".")]
     path: PathBuf,
-    /// Output format.
+    /// Output format on standard output.
     #[arg(long, value_enum, default_value = "text")]
     format: Format,
+    /// Also write FORMAT to FILE (repeatable): `-o sarif=results.sarif -o markdown=summary.md`.
+    #[arg(short = 'o', long = "output", value_name = "FORMAT=FILE", value_parser = parse_output)]
+    outputs: Vec<OutputSpec>,
     /// Gate: exit 1 when the inferred level is below N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=4))]
     min_level: Option<u8>,
+    /// Gate: exit 1 when the level dropped or a criterion went from met to partial/missing
+    /// since FILE, a JSON report saved earlier (e.g. on the base branch).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Gate: also exit 1 on these (repeatable; `advice`: any advice finding).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    fail_on: Vec<FailOn>,
     /// Use a custom rule pack directory instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
@@ -74,7 +125,7 @@ struct ScanArgs {
 struct RulesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
-    format: Format,
+    format: RulesFormat,
     /// List the evidence kinds detectors emit instead.
     #[arg(long)]
     kinds: bool,
@@ -114,7 +165,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::SUCCESS);
             }
             let pack = load_pack(args.rules.as_deref())?;
-            if args.format == Format::Json {
+            if args.format == RulesFormat::Markdown {
+                out.write_all(mlops_report::render_rules_markdown(&pack).as_bytes())?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            if args.format == RulesFormat::Json {
                 let rows: Vec<_> = pack
                     .criteria
                     .iter()
@@ -183,27 +238,69 @@ fn strsim(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+fn read_baseline(path: &Path) -> Result<Baseline> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    Baseline::parse(&text).map_err(|e| anyhow::anyhow!("the baseline {} is invalid: {e}", path.display()))
+}
+
+struct Rendered<'a> {
+    assessment: &'a mlops_rules::Assessment,
+    pack: &'a Pack,
+    sources: &'a mlops_report::Sources,
+    comparison: Option<&'a Comparison>,
+    root: String,
+    max_evidence: usize,
+}
+
+impl Rendered<'_> {
+    fn render(&self, format: Format, color: bool) -> String {
+        let (a, pack) = (self.assessment, self.pack);
+        match format {
+            Format::Json => mlops_report::render_json(a, pack),
+            Format::Text => {
+                let topts = mlops_report::TextOptions { color, max_evidence: self.max_evidence, root: self.root.clone() };
+                mlops_report::render_text(a, pack, &topts)
+            }
+            Format::Sarif => mlops_report::render_sarif(a, pack, self.sources, &mlops_report::SarifOptions::default()),
+            Format::Markdown => mlops_report::render_markdown(a, pack, &mlops_report::MarkdownOptions { comparison: self.comparison }),
+        }
+    }
+}
+
 fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     let pack = load_pack(args.rules.as_deref())?;
     if !args.path.is_dir() {
         anyhow::bail!("{}: not a directory", args.path.display());
     }
+    // Read the baseline before scanning: a bad one is a usage error (2), found early.
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let opts = mlops_detect::ScanOptions { max_file_bytes: args.max_file_size };
     let scan = mlops_detect::scan(&args.path, &opts).with_context(|| format!("scanning {}", args.path.display()))?;
     let assessment = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
-    match args.format {
-        Format::Json => out.write_all(mlops_report::render_json(&assessment, &pack).as_bytes())?,
-        Format::Text => {
-            let color = match args.color {
-                Color::Always => true,
-                Color::Never => false,
-                Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
-            };
-            let topts = mlops_report::TextOptions { color, max_evidence: args.max_evidence, root: args.path.display().to_string() };
-            out.write_all(mlops_report::render_text(&assessment, &pack, &topts).as_bytes())?;
-        }
-    }
+    let comparison = baseline.as_ref().map(|b| Comparison::new(b, &assessment));
+    let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
+    let sources = mlops_report::Sources::from_dir(&args.path, scan.files.clone()).with_ci_definitions(ci_definitions);
+    let r = Rendered {
+        assessment: &assessment,
+        pack: &pack,
+        sources: &sources,
+        comparison: comparison.as_ref(),
+        root: args.path.display().to_string(),
+        max_evidence: args.max_evidence,
+    };
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+    };
+    out.write_all(r.render(args.format, color && args.format == Format::Text).as_bytes())?;
     out.flush()?;
+    for o in &args.outputs {
+        std::fs::write(&o.file, r.render(o.format, false)).with_context(|| format!("cannot write {}", o.file.display()))?;
+    }
+
+    // Gates: report every one that fails, then exit 1 if any did.
+    let mut failed = false;
     if let Some(min) = args.min_level {
         if assessment.level < min {
             eprintln!(
@@ -211,8 +308,30 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
                 assessment.level,
                 if assessment.capped_by.is_empty() { "-".to_string() } else { assessment.capped_by.join(", ") }
             );
-            return Ok(ExitCode::from(1));
+            failed = true;
         }
     }
-    Ok(ExitCode::SUCCESS)
+    if let Some(cmp) = &comparison {
+        if cmp.regressed() {
+            let lines = cmp.regression_lines();
+            eprintln!(
+                "mlops-level: {} regression{} since the baseline {}:",
+                lines.len(),
+                if lines.len() == 1 { "" } else { "s" },
+                args.baseline.as_deref().unwrap_or(Path::new("-")).display()
+            );
+            for l in lines {
+                eprintln!("  - {l}");
+            }
+            failed = true;
+        }
+    }
+    if args.fail_on.contains(&FailOn::Advice) && !assessment.findings.is_empty() {
+        eprintln!("mlops-level: {} advice finding(s) and --fail-on advice:", assessment.findings.len());
+        for f in &assessment.findings {
+            eprintln!("  - {} {}:{} {}", f.rule, f.evidence.location.path, f.evidence.location.start_line, f.title);
+        }
+        failed = true;
+    }
+    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
 }

@@ -1,12 +1,24 @@
 //! Renderers for mlops-level assessments. Renderers only format: the
 //! [`Report`] is the versioned serialization model (JSON schema v1), kept
 //! apart from the internal types so the contract can stay stable.
+//!
+//! Formats: text (people), JSON (machines, `schema/report.schema.json`),
+//! SARIF 2.1.0 (code scanning) and Markdown (job summaries, PR comments);
+//! [`Baseline`] / [`Comparison`] compare with a saved JSON report.
 #![forbid(unsafe_code)]
 
+pub mod baseline;
 mod json;
+mod markdown;
+pub mod sarif;
+mod sources;
 mod text;
 
+pub use baseline::{Baseline, BaselineError, Change, Comparison};
 pub use json::{render_json, Report};
+pub use markdown::{render_markdown, render_rules_markdown, MarkdownOptions};
+pub use sarif::{render_sarif, SarifOptions};
+pub use sources::Sources;
 pub use text::{render_text, TextOptions};
 
 use mlops_rules::{Assessment, Pack, Status};
