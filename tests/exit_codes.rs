@@ -48,7 +48,10 @@ fn invalid_rule_pack_lists_problems_and_exits_two() {
     let o = run(&["scan", &fixture("make-test-indirection"), "--rules", &d.path().display().to_string()]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("criterion id `nope`") && err.contains("unknown evidence kind `made.up`") && err.contains("kind `sometimes`"), "{err}");
+    assert!(
+        err.contains("criterion id `nope`") && err.contains("unknown evidence kind `made.up`") && err.contains("kind `sometimes`"),
+        "{err}"
+    );
 }
 
 #[test]

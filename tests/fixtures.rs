@@ -15,7 +15,8 @@ struct Expect {
 
 fn fixtures() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&root).unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("expect.yaml").is_file()).collect();
+    let mut v: Vec<PathBuf> =
+        std::fs::read_dir(&root).unwrap().filter_map(Result::ok).map(|e| e.path()).filter(|p| p.join("expect.yaml").is_file()).collect();
     v.sort();
     v
 }
@@ -28,7 +29,8 @@ fn every_fixture_matches_its_expectation() {
     let mut failures = Vec::new();
     for dir in &all {
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let expect: Expect = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap()).unwrap_or_else(|e| panic!("{name}/expect.yaml: {e}"));
+        let expect: Expect = serde_saphyr::from_str(&std::fs::read_to_string(dir.join("expect.yaml")).unwrap())
+            .unwrap_or_else(|e| panic!("{name}/expect.yaml: {e}"));
         let ids: Vec<&str> = pack.criteria.iter().map(|c| c.id.as_str()).collect();
         for id in &ids {
             if !expect.criteria.contains_key(*id) {

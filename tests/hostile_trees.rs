@@ -123,5 +123,9 @@ fn gitignored_and_vendored_trees_are_skipped() {
     write(d.path(), "env/pyvenv.cfg", b"home = /usr\n");
     write(d.path(), "env/lib/site/train.py", b"import mlflow\nmlflow.log_metric('a', 1)\n");
     let (s, _) = scan(d.path(), 1 << 20);
-    assert!(s.evidence.iter().all(|e| e.kind != "code.track"), "{:?}", s.evidence.iter().filter(|e| e.kind == "code.track").collect::<Vec<_>>());
+    assert!(
+        s.evidence.iter().all(|e| e.kind != "code.track"),
+        "{:?}",
+        s.evidence.iter().filter(|e| e.kind == "code.track").collect::<Vec<_>>()
+    );
 }

@@ -9,6 +9,12 @@ pub enum Invocation {
     TestRunner { runner: String, paths: Vec<String> },
     /// `make [-C dir] [-f file] targets...`.
     Make { dir: Option<String>, file: Option<String>, targets: Vec<String> },
+    /// `just [recipes]`.
+    Just { recipes: Vec<String> },
+    /// `task [tasks]` (go-task).
+    Task { tasks: Vec<String> },
+    /// `npm test`, `npm run x`, `yarn x`, `pnpm run x`.
+    Npm { script: String },
     /// `tox [-e envs]`.
     Tox { envs: Vec<String> },
     /// `nox [-s sessions]`.
@@ -33,6 +39,14 @@ pub enum Invocation {
     TriggerPipeline { target: String },
     /// Calls a deployed endpoint (smoke test).
     InvokeEndpoint,
+    /// `mlflow run <dir> -e <entry>`: an MLflow Project entry point.
+    MlflowRun { entry: String, dir: String },
+    /// `kedro run`: the project's pipelines.
+    Kedro,
+    /// `databricks bundle run <job>`.
+    BundleRun { job: String },
+    /// `databricks bundle deploy`: the bundle's resources (jobs, serving endpoints).
+    BundleDeploy,
     /// Anything else.
     Other,
 }
@@ -115,6 +129,72 @@ pub fn classify(argv: &[String]) -> Invocation {
                 .into_iter()
                 .filter(|t| !t.contains('='))
                 .collect(),
+        },
+        "just" => Invocation::Just {
+            recipes: positionals(rest, &["-f", "--justfile", "-d", "--working-directory", "--set"])
+                .into_iter()
+                .filter(|r| !r.contains('='))
+                .collect(),
+        },
+        "task" => Invocation::Task { tasks: positionals(rest, &["-d", "--dir", "-t", "--taskfile"]) },
+        "npm" | "pnpm" | "yarn" | "bun" => {
+            let sub = rest.first().map(String::as_str).unwrap_or("");
+            match sub {
+                "test" | "t" | "start" => Invocation::Npm { script: if sub == "t" { "test".into() } else { sub.into() } },
+                "run" | "run-script" => rest.get(1).map(|s| Invocation::Npm { script: s.clone() }).unwrap_or(Invocation::Other),
+                "install" | "ci" | "i" | "add" | "exec" | "x" | "dlx" | "publish" | "" => {
+                    if sub == "publish" {
+                        Invocation::Publish { what: "npm-package".into() }
+                    } else {
+                        Invocation::Other
+                    }
+                }
+                s if base != "npm" && !s.starts_with('-') => Invocation::Npm { script: s.to_string() },
+                _ => Invocation::Other,
+            }
+        }
+        "ray" if rest.first().map(String::as_str) == Some("job") && rest.get(1).map(String::as_str) == Some("submit") => {
+            // `ray job submit [opts] -- python train.py`: the entrypoint runs on the cluster.
+            match rest.iter().position(|a| a == "--") {
+                Some(p) => classify(&rest[p + 1..]),
+                None => Invocation::Other,
+            }
+        }
+        "anyscale" if rest.iter().any(|a| a == "submit") => match rest.iter().position(|a| a == "--") {
+            Some(p) => classify(&rest[p + 1..]),
+            None => Invocation::Other,
+        },
+        "mlflow" if rest.first().map(String::as_str) == Some("run") => Invocation::MlflowRun {
+            entry: opt_value(rest, &["-e", "--entry-point"]).unwrap_or("main").to_string(),
+            dir: positionals(
+                &rest[1..],
+                &[
+                    "-e",
+                    "--entry-point",
+                    "-P",
+                    "--param-list",
+                    "--experiment-name",
+                    "--experiment-id",
+                    "-b",
+                    "--backend",
+                    "--backend-config",
+                    "--env-manager",
+                    "--run-name",
+                    "--version",
+                    "-v",
+                ],
+            )
+            .first()
+            .cloned()
+            .unwrap_or_else(|| ".".into()),
+        },
+        "kedro" if rest.first().map(String::as_str) == Some("run") => Invocation::Kedro,
+        "databricks" if rest.first().map(String::as_str) == Some("bundle") => match rest.get(1).map(String::as_str) {
+            Some("run") => Invocation::BundleRun {
+                job: positionals(&rest[2..], &["-t", "--target", "-p", "--profile", "--var"]).first().cloned().unwrap_or_default(),
+            },
+            Some("deploy") => Invocation::BundleDeploy,
+            _ => Invocation::Other,
         },
         "tox" => Invocation::Tox {
             envs: opt_value(rest, &["-e", "--env"])

@@ -35,6 +35,7 @@ kinds! {
     "code.model-version" => "A trained model registered or versioned; attrs: tool, mechanism (registry|run-artifact|hub|model-store).",
     "code.monitor" => "Model monitoring in code: drift, data quality or model performance monitors; attrs: tool.",
     "code.pipeline-trigger" => "Code that starts a training pipeline or workflow (dispatch API, pipeline submit); attrs: target.",
+    "code.pipeline-def" => "An ML/data pipeline, DAG or flow defined as code (Airflow, Prefect, Dagster, Kubeflow, SageMaker, Metaflow, Flyte, ZenML, Kedro); attrs: tool, trigger (schedule|external) when it starts itself.",
     "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",
     "code.scoring" => "A scoring / inference entry point; attrs: style (azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function).",
     "code.telemetry" => "Generic application telemetry in serving code (no model inputs/outputs); attrs: tool.",

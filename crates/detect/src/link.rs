@@ -150,6 +150,56 @@ impl Ctx<'_> {
                 }
                 out
             }
+            Invocation::Just { recipes } => {
+                let Some(p) = self
+                    .file(&["justfile", "Justfile", ".justfile"].map(|n| join(workdir, n)))
+                    .or_else(|| self.file(&["justfile".into(), "Justfile".into()]))
+                else {
+                    return vec![];
+                };
+                if recipes.is_empty() {
+                    vec![format!("just:{p}#")]
+                } else {
+                    recipes.iter().map(|r| format!("just:{p}#{r}")).collect()
+                }
+            }
+            Invocation::Task { tasks } => {
+                let Some(p) = self.file(&["Taskfile.yml", "Taskfile.yaml", "taskfile.yml", "taskfile.yaml"].map(|n| join(workdir, n)))
+                else {
+                    // `task x` may also be taskipy (`[tool.taskipy.tasks]`).
+                    return tasks.iter().map(|t| format!("script:{t}")).filter(|id| self.units.contains_key(id)).collect();
+                };
+                let names = if tasks.is_empty() { vec!["default".to_string()] } else { tasks };
+                names.iter().map(|t| format!("task:{p}#{t}")).collect()
+            }
+            Invocation::Npm { script } => {
+                let Some(p) = self.file(&[join(workdir, "package.json"), "package.json".into()]) else { return vec![] };
+                vec![format!("npm:{p}#{script}")]
+            }
+            Invocation::MlflowRun { entry, dir } => {
+                let d = join(workdir, &dir);
+                vec![format!("mlproject:{d}#{entry}")]
+            }
+            Invocation::Kedro => self
+                .repo
+                .paths
+                .iter()
+                .filter(|p| p.ends_with(".py") && p.contains("/pipelines/") && (p.starts_with("src/") || p.contains("/src/")))
+                .map(|p| format!("file:{p}"))
+                .collect(),
+            Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],
+            Invocation::BundleDeploy => {
+                self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
+            }
+            Invocation::Other => {
+                // A console script or task alias declared in pyproject.toml.
+                let id = format!("script:{}", argv.first().map(String::as_str).unwrap_or(""));
+                if self.units.contains_key(&id) {
+                    vec![id]
+                } else {
+                    vec![]
+                }
+            }
             Invocation::SubmitJob { file, .. } => self.resolve_path(workdir, &file).map(|p| vec![format!("file:{p}")]).unwrap_or_default(),
             Invocation::Deploy { file: Some(f), .. } => {
                 let p = join(workdir, &f);

@@ -98,7 +98,7 @@ impl Detector for GitlabCi {
             unit.triggers = triggers;
             let before = field("before_script").or(default_before);
             for k in [before, field("script"), field("after_script")].into_iter().flatten() {
-                script_lines(path, k, &mut unit, out);
+                script_lines(path, k, &mut unit, out, &lookup, 0);
             }
             if let Some(env) = field("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
@@ -153,12 +153,22 @@ fn resolve<'a>(job: &'a Node, key: &str, lookup: &dyn Fn(&str) -> Option<&'a Nod
     parents.iter().rev().find_map(|p| lookup(p).and_then(|pj| resolve(pj, key, lookup, depth + 1)))
 }
 
-fn script_lines(path: &str, n: &Node, unit: &mut Unit, out: &mut Output) {
+fn script_lines<'a>(path: &str, n: &'a Node, unit: &mut Unit, out: &mut Output, lookup: &dyn Fn(&str) -> Option<&'a Node>, depth: u8) {
     match &n.value {
         yaml::Value::Seq(items) => {
             for i in items {
                 match &i.value {
-                    yaml::Value::Seq(_) => script_lines(path, i, unit, out),
+                    yaml::Value::Seq(parts) => {
+                        // `!reference [.job, key, ...]` (the tag is dropped by the parser):
+                        // a nested list whose first item names a job.
+                        let names: Vec<&str> = parts.iter().filter_map(Node::as_str).collect();
+                        let target = names.first().and_then(|j| lookup(j)).and_then(|j| names[1..].iter().try_fold(j, |n, k| n.get(k)));
+                        match target {
+                            Some(t) if depth < 4 => script_lines(path, t, unit, out, lookup, depth + 1),
+                            Some(_) => {}
+                            None => script_lines(path, i, unit, out, lookup, depth + 1),
+                        }
+                    }
                     _ => {
                         if let Some(s) = i.as_str() {
                             add_shell(unit, out, NAME, path, s, i.line, "");
@@ -304,7 +314,7 @@ mod tests {
         assert!(job.triggers.contains("push"));
         assert_eq!(job.commands.len(), 2);
         assert_eq!(o.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
-        assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs.get("default").is_some()));
+        assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs.contains_key("default")));
     }
 
     #[test]
@@ -315,6 +325,14 @@ mod tests {
         assert_eq!(t("#train"), vec!["schedule"]);
         assert_eq!(t("#deploy"), vec!["manual"]);
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
+
+    #[test]
+    fn reference_tags_resolve() {
+        let o = run(".setup:\n  script:\n    - pip install -r requirements.txt\n    - pytest -q\ntest:\n  script:\n    - !reference [.setup, script]\n    - echo done\n");
+        let job = o.units.iter().find(|u| u.id.ends_with("#test")).unwrap();
+        assert_eq!(job.commands.len(), 3);
+        assert_eq!(o.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
     }
 
     #[test]

@@ -6,45 +6,127 @@ use crate::command::{classify, Invocation};
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::{Cmd, Output, Unit};
 
+pub mod argo_workflows;
 pub mod azure_pipelines;
 pub mod azureml;
 pub mod binaries;
+pub mod bitbucket;
+pub mod buildkite;
+pub mod circleci;
+pub mod cloud_build;
+pub mod codebuild;
+pub mod databricks;
 pub mod dockerfile;
+pub mod drone;
 pub mod dvc;
 pub mod github_actions;
 pub mod gitlab_ci;
+pub mod iac;
 pub mod jenkins;
+pub mod justfile;
 pub mod kubernetes;
 pub mod makefile;
+pub mod mlproject;
 pub mod notebook;
 pub mod nox;
+pub mod npm_scripts;
+pub mod pyproject;
 pub mod python;
 pub mod requirements;
 pub mod shell_script;
-pub mod tests;
+pub mod taskfile;
+pub mod tekton;
+pub mod test_suite;
 pub mod tox;
+pub mod travis;
 
 /// Every registered detector.
 pub fn all() -> Vec<Box<dyn crate::Detector>> {
     vec![
+        Box::new(argo_workflows::ArgoWorkflows),
         Box::new(azure_pipelines::AzurePipelines),
         Box::new(azureml::AzureMl),
         Box::new(binaries::GitAttributes),
+        Box::new(bitbucket::Bitbucket),
+        Box::new(buildkite::Buildkite),
+        Box::new(circleci::CircleCi),
+        Box::new(cloud_build::CloudBuild),
+        Box::new(codebuild::CodeBuild),
+        Box::new(databricks::Databricks),
         Box::new(dockerfile::Dockerfile),
+        Box::new(drone::Drone),
         Box::new(dvc::Dvc),
         Box::new(github_actions::GithubActions),
         Box::new(gitlab_ci::GitlabCi),
+        Box::new(iac::Iac),
         Box::new(jenkins::Jenkins),
+        Box::new(justfile::Justfile),
         Box::new(kubernetes::Kubernetes),
         Box::new(makefile::Makefile),
+        Box::new(mlproject::MlProject),
         Box::new(notebook::Notebook),
+        Box::new(npm_scripts::NpmScripts),
         Box::new(nox::Nox),
+        Box::new(pyproject::Pyproject),
         Box::new(python::Python),
         Box::new(requirements::Requirements),
         Box::new(shell_script::ShellScript),
-        Box::new(tests::Tests),
+        Box::new(taskfile::Taskfile),
+        Box::new(tekton::Tekton),
+        Box::new(test_suite::Tests),
         Box::new(tox::Tox),
+        Box::new(travis::Travis),
     ]
+}
+
+/// One trigger of a CI definition: (class, line, implied by the CI system's default).
+pub type TriggerSpec = (&'static str, u32, bool);
+
+/// Emit `ci.trigger` for each trigger and one `ci.pipeline`; return the trigger set.
+/// `unknown` is the class for a trigger that lives outside the repository.
+pub fn emit_pipeline(
+    out: &mut Output,
+    path: &str,
+    system: &str,
+    detector: &str,
+    triggers: &[TriggerSpec],
+    what: &str,
+) -> std::collections::BTreeSet<String> {
+    let mut set = std::collections::BTreeSet::new();
+    for (t, line, default) in triggers {
+        set.insert(t.to_string());
+        let snippet = if *default { format!("{what}: runs on {t} by default") } else { format!("{what}: {t}") };
+        let mut e = Evidence::new("ci.trigger", detector, Location::line(path, *line), Confidence::High, &snippet)
+            .attr("system", system)
+            .attr("trigger", *t);
+        if *default {
+            e = e.attr("default", "true");
+        }
+        out.push(e);
+    }
+    out.push(
+        Evidence::new("ci.pipeline", detector, Location::line(path, 1), Confidence::High, what)
+            .attr("system", system)
+            .attr("triggers", set.iter().cloned().collect::<Vec<_>>().join(",")),
+    );
+    set
+}
+
+/// Report an unparsable CI definition: a scan issue and `ci.unparsable` evidence.
+pub fn unparsable(out: &mut Output, path: &str, system: &str, detector: &str, e: &crate::yaml::YamlError) {
+    out.issues.push(crate::ScanIssue::new(path, e.line, "yaml-parse", format!("{system} definition is not valid YAML: {}", e.message)));
+    out.push(
+        Evidence::new("ci.unparsable", detector, Location::line(path, e.line.unwrap_or(1)), Confidence::High, &e.message)
+            .attr("system", system),
+    );
+}
+
+/// A root unit for a CI job.
+pub fn ci_job(path: &str, name: &str, line: u32, end: u32, triggers: &std::collections::BTreeSet<String>) -> Unit {
+    let mut u = Unit::new(format!("ci:{path}#{name}"), Location::new(path, line, end), name);
+    u.root = true;
+    u.triggers = triggers.clone();
+    u
 }
 
 /// True for `.yml` / `.yaml` paths.

@@ -40,6 +40,13 @@ impl Detector for Python {
             unit.calls = facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(f.path, *l))).collect();
         }
         unit.commands = facts.commands;
+        // A DAG or flow that schedules itself (or reacts to a sensor) is a root.
+        for e in facts.evidence.iter().filter(|e| e.kind == "code.pipeline-def") {
+            if let Some(t) = e.attrs.get("trigger") {
+                unit.root = true;
+                unit.triggers.insert(t.clone());
+            }
+        }
         for e in facts.evidence {
             out.push_in(e, &unit_id);
         }
@@ -407,6 +414,30 @@ rx!(
     r"(?i)\b(?:min|max|threshold|thresh|bar|floor|ceiling|tolerance|target|expected|limit|required|minimum|maximum|baseline)\w*|\b\d+(?:\.\d+)?\b|\b[A-Z][A-Z0-9_]{2,}\b"
 );
 rx!(RX_EXIT_ANY, r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b");
+rx!(RX_AIRFLOW_DAG, r"\bDAG\s*\(|@dag\b|@dag\s*\(");
+rx!(
+    RX_AIRFLOW_SCHEDULE,
+    r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#
+);
+rx!(RX_PREFECT_FLOW, r"@flow\b|@prefect\.flow\b");
+rx!(
+    RX_PREFECT_SCHEDULE,
+    r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*="
+);
+rx!(RX_DAGSTER_SCHEDULE, r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(");
+rx!(RX_DAGSTER_SENSOR, r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b");
+rx!(RX_DAGSTER_DEF, r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(");
+rx!(RX_METAFLOW, r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)");
+rx!(RX_METAFLOW_SCHEDULE, r"@schedule\s*\(");
+rx!(RX_FLYTE, r"@workflow\b|@task\b");
+rx!(RX_FLYTE_SCHEDULE, r"\bCronSchedule\s*\(|\bFixedRate\s*\(");
+rx!(RX_ZENML, r"@pipeline\b|@step\b");
+rx!(RX_ZENML_SCHEDULE, r"\bSchedule\s*\(\s*cron_expression|\bSchedule\s*\([^)]*interval_second");
+rx!(RX_KFP, r"@dsl\.pipeline\b|@kfp\.dsl\.pipeline\b|@pipeline\s*\(");
+rx!(RX_KFP_SCHEDULE, r"\.create_recurring_run\s*\(|\bPipelineJobSchedule\s*\(|\.create_schedule\s*\(");
+rx!(RX_SM_PIPELINE, r"\bPipeline\s*\([^)]*\bsteps\s*=");
+rx!(RX_SM_CONDITION, r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)\s*\(");
+rx!(RX_SM_UPSERT, r"\.upsert\s*\(");
 rx!(RX_DEF_INIT, r"(?m)^def[ \t]+init[ \t]*\(");
 rx!(RX_DEF_RUN, r"(?m)^def[ \t]+run[ \t]*\(");
 rx!(RX_DEF_SAGEMAKER, r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(");
@@ -434,7 +465,7 @@ rx!(
     r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
-rx!(RX_JOB_COMMAND, r#"\bcommand\s*=\s*["']([^"'\n]+)["']"#);
+rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*["']([^"'\n]+)["']"#);
 rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+)["']"#);
 rx!(RX_ENTRY_POINT, r#"\b(?:entry_point|script_path|script)\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
@@ -636,6 +667,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path);
+    pipelines(bytes, &imports_any, &mk, &mut ev);
     gates(&masked, bytes, &mk, &mut ev, in_test);
     secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
     // Data preparation: read a dataset and write a prepared one.
@@ -794,6 +826,62 @@ fn scoring(
                 .min()
                 .unwrap_or(0);
         ev.push(mk("code.telemetry", "", pos, Confidence::Medium));
+    }
+}
+
+/// Pipelines, DAGs and flows defined as code, and whether they start themselves.
+fn pipelines(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    let mut def = |tool: &str, found: Option<regex::bytes::Match>, trigger: Option<&str>| {
+        if let Some(m) = found {
+            let mut e = mk("code.pipeline-def", tool, m.start(), Confidence::High);
+            if let Some(t) = trigger {
+                e = e.attr("trigger", t);
+            }
+            ev.push(e);
+        }
+    };
+    if imports_any(&["airflow"]) {
+        let sched = RX_AIRFLOW_SCHEDULE.is_match(bytes);
+        def("airflow", RX_AIRFLOW_DAG.find(bytes), sched.then_some("schedule"));
+    }
+    if imports_any(&["prefect"]) {
+        def("prefect", RX_PREFECT_FLOW.find(bytes), RX_PREFECT_SCHEDULE.is_match(bytes).then_some("schedule"));
+    }
+    if imports_any(&["dagster"]) {
+        let t = if RX_DAGSTER_SCHEDULE.is_match(bytes) {
+            Some("schedule")
+        } else if RX_DAGSTER_SENSOR.is_match(bytes) {
+            Some("external")
+        } else {
+            None
+        };
+        def("dagster", RX_DAGSTER_DEF.find(bytes).or_else(|| RX_DAGSTER_SCHEDULE.find(bytes)), t);
+    }
+    if imports_any(&["metaflow"]) {
+        def("metaflow", RX_METAFLOW.find(bytes), RX_METAFLOW_SCHEDULE.is_match(bytes).then_some("schedule"));
+    }
+    if imports_any(&["flytekit"]) {
+        def("flyte", RX_FLYTE.find(bytes), RX_FLYTE_SCHEDULE.is_match(bytes).then_some("schedule"));
+    }
+    if imports_any(&["zenml"]) {
+        def("zenml", RX_ZENML.find(bytes), RX_ZENML_SCHEDULE.is_match(bytes).then_some("schedule"));
+    }
+    if imports_any(&["kfp"]) {
+        def("kubeflow", RX_KFP.find(bytes), RX_KFP_SCHEDULE.is_match(bytes).then_some("schedule"));
+    }
+    if imports_any(&["sagemaker.workflow"]) {
+        def("sagemaker", RX_SM_PIPELINE.find(bytes), None);
+        if let Some(m) = RX_SM_CONDITION.find(bytes) {
+            ev.push(mk("code.eval-gate", "sagemaker", m.start(), Confidence::High).attr("compares", "threshold"));
+        }
+        if let Some(m) = RX_SM_UPSERT.find(bytes) {
+            ev.push(mk("code.pipeline-trigger", "sagemaker", m.start(), Confidence::Medium).attr("target", "sagemaker-pipeline"));
+        }
     }
 }
 

@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 /// The test-suite detector.
 pub struct Tests;
 
-const NAME: &str = "tests";
+const NAME: &str = "test-suite";
 static TEST_FN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^[ \t]*(?:async[ \t]+)?def[ \t]+test\w*[ \t]*\(").unwrap());
 static TEST_CLASS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^class[ \t]+\w+[ \t]*\([^)]*TestCase[^)]*\)").unwrap());
 

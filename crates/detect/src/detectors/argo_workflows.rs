@@ -1,0 +1,116 @@
+//! Argo Workflows: `Workflow` (submitted by hand), `CronWorkflow`
+//! (schedule), `WorkflowTemplate` (called by others), and Argo Events
+//! `Sensor`s that submit them (external). Each gives one unit with the
+//! commands of its container and script templates.
+
+use super::is_yaml;
+use super::tekton::container_commands;
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::yaml::{self, Node};
+use crate::{Detector, FileCtx, Output, Unit};
+use std::collections::BTreeSet;
+
+/// The Argo Workflows detector.
+pub struct ArgoWorkflows;
+
+const NAME: &str = "argo-workflows";
+
+fn templates(path: &str, spec: &Node, u: &mut Unit, out: &mut Output) {
+    for t in spec.get("templates").map(Node::items).unwrap_or_default() {
+        for key in ["container", "script"] {
+            if let Some(c) = t.get(key) {
+                container_commands(path, c, u, out, NAME);
+            }
+        }
+        t.walk(&mut |n| {
+            if let Some(r) = n.path(&["templateRef", "name"]).and_then(Node::as_str) {
+                u.calls.push((format!("argo:template#{r}"), Location::line(path, n.line)));
+            }
+        });
+    }
+    if let Some(r) = spec.path(&["workflowTemplateRef", "name"]).and_then(Node::as_str) {
+        u.calls.push((format!("argo:template#{r}"), Location::line(path, spec.line)));
+    }
+}
+
+impl Detector for ArgoWorkflows {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        is_yaml(path)
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if !f.text.contains("argoproj.io") {
+            return;
+        }
+        let Ok(docs) = yaml::parse_all(f.text) else { return };
+        let sensors = f.repo.texts.values().any(|t| t.contains("kind: Sensor") && t.contains("argoproj.io"));
+        for doc in docs {
+            let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
+            let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
+            if !api.starts_with("argoproj.io") {
+                continue;
+            }
+            let name = doc
+                .path(&["metadata", "name"])
+                .or_else(|| doc.path(&["metadata", "generateName"]))
+                .and_then(Node::as_str)
+                .unwrap_or("")
+                .trim_end_matches('-')
+                .to_string();
+            let (spec, trigger) = match kind {
+                "Workflow" => (doc.get("spec"), Some(if sensors { "external" } else { "manual" })),
+                "CronWorkflow" => (doc.path(&["spec", "workflowSpec"]), Some("schedule")),
+                "WorkflowTemplate" | "ClusterWorkflowTemplate" => (doc.get("spec"), if sensors { Some("external") } else { None }),
+                _ => continue,
+            };
+            let Some(spec) = spec else { continue };
+            let id = if trigger.is_none() || kind.ends_with("Template") {
+                format!("argo:template#{name}")
+            } else {
+                format!("ci:{}#{name}", f.path)
+            };
+            let mut u = Unit::new(id, Location::new(f.path, doc.line, doc.last_line()), &name);
+            if let Some(t) = trigger {
+                u.root = true;
+                u.triggers = BTreeSet::from([t.to_string()]);
+                out.push(
+                    Evidence::new(
+                        "ci.trigger",
+                        NAME,
+                        Location::line(f.path, doc.key("kind").map(|k| k.line).unwrap_or(1)),
+                        Confidence::High,
+                        &format!("{kind} {name}"),
+                    )
+                    .attr("system", "argo-workflows")
+                    .attr("trigger", t),
+                );
+                out.push(
+                    Evidence::new("ci.pipeline", NAME, Location::line(f.path, doc.line), Confidence::High, &format!("{kind} {name}"))
+                        .attr("system", "argo-workflows")
+                        .attr("triggers", t),
+                );
+            }
+            templates(f.path, spec, &mut u, out);
+            out.units.push(u);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    #[test]
+    fn cron_workflow_commands() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata:\n  name: retrain\nspec:\n  schedule: \"0 4 * * 1\"\n  workflowSpec:\n    entrypoint: main\n    templates:\n      - name: train\n        container:\n          image: reg/trainer:1\n          command: [python]\n          args: [src/train.py, --epochs, \"5\"]\n";
+        ArgoWorkflows.detect(&FileCtx { path: "argo/retrain.yaml", text, repo: &repo }, &mut out);
+        let u = &out.units[0];
+        assert!(u.root && u.triggers.contains("schedule"));
+        assert_eq!(u.commands[0].argv[..2], ["python".to_string(), "src/train.py".to_string()]);
+    }
+}

@@ -1,0 +1,165 @@
+//! Databricks Asset Bundles: `databricks.yml` and the resource files it
+//! includes. Jobs (`resources.jobs.<name>`) run tasks — notebooks
+//! (`notebook_task.notebook_path`), Python files (`spark_python_task`),
+//! wheels — and may carry a `schedule` / `trigger`; model serving endpoints
+//! (`resources.model_serving_endpoints`) deploy models, with traffic routes
+//! and inference tables.
+//!
+//! Units: `bundle:job#<name>` (root when scheduled) calling its task files,
+//! and `bundle:<path>` (what `databricks bundle deploy` deploys) owning the
+//! serving-endpoint evidence.
+
+use super::is_yaml;
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::yaml::{self, Node};
+use crate::{Detector, FileCtx, Output, Unit};
+use std::collections::BTreeSet;
+
+/// The Databricks bundle detector.
+pub struct Databricks;
+
+const NAME: &str = "databricks";
+
+fn resolve(f: &FileCtx<'_>, dir: &str, p: &str) -> Option<String> {
+    let p = p.trim_start_matches("./").trim_start_matches("${workspace.file_path}/");
+    let base = crate::link::join(dir, p);
+    [base.clone(), format!("{base}.py"), format!("{base}.ipynb")].into_iter().find(|c| f.repo.exists(c))
+}
+
+impl Detector for Databricks {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        is_yaml(path)
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let is_bundle_root = f.path == "databricks.yml" || f.path.ends_with("/databricks.yml");
+        if !is_bundle_root
+            && !(f.text.contains("resources:")
+                && (f.text.contains("jobs:") || f.text.contains("model_serving_endpoints:"))
+                && (f.text.contains("_task:") || f.text.contains("served_entities") || f.text.contains("served_models")))
+        {
+            return;
+        }
+        let Ok(doc) = yaml::parse(f.text) else { return };
+        let Some(res) = doc.get("resources") else { return };
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let bundle_id = format!("bundle:{}", f.path);
+        let mut bundle = Unit::new(bundle_id.clone(), Location::line(f.path, 1), f.path);
+        for (k, job) in res.get("jobs").map(Node::entries).unwrap_or_default() {
+            let Some(name) = k.as_str() else { continue };
+            let mut u = Unit::new(format!("bundle:job#{name}"), Location::new(f.path, k.line, job.last_line()), name);
+            if let Some(s) = job.get("schedule").or_else(|| job.get("trigger")) {
+                let paused = s.get("pause_status").and_then(Node::as_str) == Some("PAUSED");
+                if !paused {
+                    let t = if s.get("quartz_cron_expression").is_some() || s.get("periodic").is_some() { "schedule" } else { "external" };
+                    u.root = true;
+                    u.triggers = BTreeSet::from([t.to_string()]);
+                    out.push(
+                        Evidence::new("ci.trigger", NAME, Location::line(f.path, s.line), Confidence::High, &format!("job {name}: {t}"))
+                            .attr("system", "databricks")
+                            .attr("trigger", t),
+                    );
+                }
+            }
+            for t in job.get("tasks").map(Node::items).unwrap_or_default() {
+                let file = t
+                    .path(&["notebook_task", "notebook_path"])
+                    .or_else(|| t.path(&["spark_python_task", "python_file"]))
+                    .and_then(Node::as_str);
+                if let Some(p) = file.and_then(|p| resolve(f, dir, p)) {
+                    u.calls.push((format!("file:{p}"), Location::line(f.path, t.line)));
+                }
+            }
+            bundle.calls.push((u.id.clone(), Location::line(f.path, k.line)));
+            out.units.push(u);
+        }
+        for (k, ep) in res.get("model_serving_endpoints").map(Node::entries).unwrap_or_default() {
+            let name = k.as_str().unwrap_or("");
+            out.push_in(
+                Evidence::new(
+                    "code.deploy",
+                    NAME,
+                    Location::line(f.path, k.line),
+                    Confidence::High,
+                    &format!("model serving endpoint {name}"),
+                )
+                .attr("target", "databricks-serving"),
+                &bundle_id,
+            );
+            let routes = ep.path(&["config", "traffic_config", "routes"]).map(Node::items).unwrap_or_default();
+            let weighted = routes
+                .iter()
+                .filter(|r| r.get("traffic_percentage").and_then(Node::as_str).and_then(|p| p.parse::<f64>().ok()).is_some_and(|p| p > 0.0))
+                .count();
+            if weighted >= 2 {
+                out.push_in(
+                    Evidence::new(
+                        "code.traffic-split",
+                        NAME,
+                        Location::line(f.path, routes[0].line),
+                        Confidence::High,
+                        "traffic_config routes",
+                    )
+                    .attr("mode", "weights"),
+                    &bundle_id,
+                );
+            }
+            if let Some(it) =
+                ep.path(&["config", "auto_capture_config"]).or_else(|| ep.get("ai_gateway").and_then(|g| g.get("inference_table_config")))
+            {
+                out.push_in(
+                    Evidence::new("code.prediction-log", NAME, Location::line(f.path, it.line), Confidence::High, "inference table")
+                        .attr("tool", "databricks"),
+                    &bundle_id,
+                );
+            }
+        }
+        for (k, _) in res.get("quality_monitors").map(Node::entries).unwrap_or_default() {
+            out.push(
+                Evidence::new(
+                    "code.monitor",
+                    NAME,
+                    Location::line(f.path, k.line),
+                    Confidence::High,
+                    &format!("quality monitor {}", k.as_str().unwrap_or("")),
+                )
+                .attr("tool", "databricks"),
+            );
+        }
+        for (k, _) in res.get("registered_models").map(Node::entries).unwrap_or_default() {
+            out.push(
+                Evidence::new(
+                    "code.model-version",
+                    NAME,
+                    Location::line(f.path, k.line),
+                    Confidence::Medium,
+                    &format!("registered model {}", k.as_str().unwrap_or("")),
+                )
+                .attr("tool", "databricks")
+                .attr("mechanism", "registry"),
+            );
+        }
+        out.units.push(bundle);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    #[test]
+    fn jobs_tasks_and_endpoints() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("src/train.py".into());
+        let text = "bundle:\n  name: churn\nresources:\n  jobs:\n    train_job:\n      schedule:\n        quartz_cron_expression: \"0 0 3 * * ?\"\n        timezone_id: UTC\n      tasks:\n        - task_key: train\n          spark_python_task:\n            python_file: ./src/train.py\n  model_serving_endpoints:\n    churn_ep:\n      config:\n        traffic_config:\n          routes:\n            - {served_model_name: a, traffic_percentage: 90}\n            - {served_model_name: b, traffic_percentage: 10}\n";
+        let mut out = Output::default();
+        Databricks.detect(&FileCtx { path: "databricks.yml", text, repo: &repo }, &mut out);
+        let job = out.units.iter().find(|u| u.id == "bundle:job#train_job").unwrap();
+        assert!(job.root && job.triggers.contains("schedule"));
+        assert_eq!(job.calls[0].0, "file:src/train.py");
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"));
+    }
+}

@@ -1,0 +1,254 @@
+//! Infrastructure as code (Terraform, Bicep, CloudFormation / CDK, Pulumi):
+//! build triggers declared for Cloud Build / CodeBuild / CodePipeline, and
+//! model infrastructure (training compute, endpoints, traffic splits,
+//! monitoring alarms wired to pipelines).
+//!
+//! [`declared_triggers`] answers, for the Cloud Build and CodeBuild
+//! detectors, whether the repository declares what starts a build config
+//! (RUBRIC: a trigger that lives outside the repository is `partial`).
+//! The detector emits `code.compute`, `code.deploy`, `code.traffic-split`,
+//! `code.monitor` and `code.pipeline-trigger` for resources that declare
+//! them. Comment lines (`#`, `//`) are not evidence.
+
+use crate::evidence::{Confidence, Evidence, Location};
+use crate::{Detector, FileCtx, Output, RepoIndex};
+
+/// The infrastructure-as-code detector.
+pub struct Iac;
+
+const NAME: &str = "iac";
+
+/// True for files this detector reads (and that [`declared_triggers`] searches).
+pub fn is_iac_file(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if lower.ends_with(".tf") || lower.ends_with(".bicep") {
+        return true;
+    }
+    let infra_dir = lower.split('/').any(|c| {
+        [
+            "infra",
+            "infrastructure",
+            "cdk",
+            "stacks",
+            "iac",
+            "terraform",
+            "cloudformation",
+            "cfn",
+            "pipeline",
+            "pipelines",
+            "deploy",
+            "deployment",
+        ]
+        .iter()
+        .any(|w| c.contains(w))
+    });
+    (lower.ends_with(".ts") && infra_dir && !lower.ends_with(".d.ts"))
+        || (lower.ends_with(".json")
+            && (name.contains("template") || name.contains("stack") || name.contains("cfn") || name.contains("cloudformation")))
+        || ((lower.ends_with(".yaml") || lower.ends_with(".yml"))
+            && (name.contains("template") || name.contains("cfn") || name.contains("stack") || infra_dir))
+}
+
+fn code_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| {
+            let t = l.trim_start();
+            !(t.starts_with('#') || t.starts_with("//") || t.starts_with('*'))
+        })
+        .map(|(i, l)| (i as u32 + 1, l))
+}
+
+/// Triggers the repository declares for a build config at `config` of
+/// `system` (`cloud-build` or `codebuild`): (trigger class, declaring file, line).
+pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&'static str, String, u32)> {
+    let name = config.rsplit('/').next().unwrap_or(config);
+    let mut out = Vec::new();
+    for (path, text) in &repo.texts {
+        if !(is_iac_file(path) || path.ends_with(".sh") || path.ends_with(".py") || path.ends_with(".yml") || path.ends_with(".yaml"))
+            || path == config
+        {
+            continue;
+        }
+        match system {
+            "cloud-build" => {
+                if let Some(pos) = text.find("google_cloudbuild_trigger") {
+                    let block = &text[pos..];
+                    let names_file = block.contains(name) || !block.contains("filename");
+                    if names_file {
+                        let line = text[..pos].matches('\n').count() as u32 + 1;
+                        if block.contains("pull_request") {
+                            out.push(("pull_request", path.clone(), line));
+                        }
+                        if block.contains("push {") || block.contains("push{") {
+                            out.push(if block.contains("tag ") || block.contains("tag=") {
+                                ("tag", path.clone(), line)
+                            } else {
+                                ("push", path.clone(), line)
+                            });
+                        }
+                    }
+                }
+                for (line, l) in code_lines(text) {
+                    if l.contains("builds triggers create") && (l.contains(name) || l.contains("--build-config")) {
+                        out.push(("push", path.clone(), line));
+                    }
+                }
+            }
+            "codebuild" => {
+                for (line, l) in code_lines(text) {
+                    let declares = l.contains("AWS::CodePipeline::Pipeline")
+                        || l.contains("\"aws_codepipeline\"")
+                        || l.contains("resource \"aws_codepipeline\"")
+                        || l.contains("aws_codebuild_webhook")
+                        || l.contains("codepipeline.Pipeline(")
+                        || l.contains("pipelines.CodePipeline(")
+                        || l.contains("CodeStarConnectionsSourceAction")
+                        || l.contains("GitHubSourceAction")
+                        || l.contains("CodeCommitSourceAction")
+                        || l.contains("Webhook: true")
+                        || l.contains("webhook = true");
+                    if declares {
+                        out.push(("push", path.clone(), line));
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+impl Detector for Iac {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        path.ends_with(".tf") || path.ends_with(".bicep") || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let ev = |kind: &str, line: u32, l: &str| Evidence::new(kind, NAME, Location::line(f.path, line), Confidence::Medium, l);
+        let mut variants = 0;
+        let mut first_variant = 0;
+        for (line, l) in code_lines(f.text) {
+            let t = l.trim();
+            // Training compute.
+            if [
+                "azurerm_machine_learning_compute_cluster",
+                "Microsoft.MachineLearningServices/workspaces/computes",
+                "google_vertex_ai_",
+                "aws_sagemaker_notebook",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+                && (t.contains("compute") || t.contains("resource"))
+            {
+                out.push(ev("code.compute", line, t).attr("tool", "iac"));
+            }
+            // Endpoints.
+            let cfn_endpoint = t.contains("AWS::SageMaker::Endpoint") && !t.contains("AWS::SageMaker::EndpointConfig");
+            if cfn_endpoint
+                || [
+                    "aws_sagemaker_endpoint\"",
+                    "google_vertex_ai_endpoint",
+                    "azurerm_machine_learning_inference",
+                    "Microsoft.MachineLearningServices/workspaces/onlineEndpoints",
+                    "sagemaker.CfnEndpoint(",
+                ]
+                .iter()
+                .any(|w| t.contains(w))
+            {
+                out.push(ev("code.deploy", line, t).attr("target", "endpoint-iac"));
+            }
+            if t.contains("ProductionVariants") || t.contains("production_variants") {
+                first_variant = line;
+            }
+            if t.contains("InitialVariantWeight") || t.contains("initial_variant_weight") {
+                variants += 1;
+            }
+            if t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants") {
+                out.push(ev("code.traffic-split", line, t).attr("mode", "shadow"));
+            }
+            // Monitoring alarms / monitors on models.
+            if [
+                "aws_sagemaker_monitoring_schedule",
+                "AWS::SageMaker::MonitoringSchedule",
+                "AWS::SageMaker::ModelQualityJobDefinition",
+                "AWS::SageMaker::DataQualityJobDefinition",
+                "google_vertex_ai_model_deployment_monitoring_job",
+            ]
+            .iter()
+            .any(|w| t.contains(w))
+            {
+                out.push(ev("code.monitor", line, t).attr("tool", "iac"));
+            }
+        }
+        if variants >= 2 {
+            out.push(ev("code.traffic-split", first_variant.max(1), "production variants with weights").attr("mode", "weights"));
+        }
+        // An alarm/alert wired to a pipeline start: EventBridge rule targeting a
+        // SageMaker pipeline, or an alert action that runs a pipeline.
+        let text = f.text;
+        let alarm = [
+            "aws_cloudwatch_metric_alarm",
+            "AWS::CloudWatch::Alarm",
+            "azurerm_monitor_metric_alert",
+            "azurerm_monitor_scheduled_query_rules_alert",
+            "google_monitoring_alert_policy",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+        let starts_pipeline = [
+            "sagemaker_pipeline_target",
+            "SageMakerPipelineParameters",
+            "StartPipelineExecution",
+            "start_pipeline_execution",
+            "azurerm_logic_app",
+            "webhook_receiver",
+            "workflow_dispatch",
+            "/dispatches",
+            "create_pipeline_job",
+            "pipelineJobs",
+        ]
+        .iter()
+        .find_map(|w| text.find(w));
+        if alarm {
+            if let Some(pos) = starts_pipeline {
+                let line = text[..pos].matches('\n').count() as u32 + 1;
+                out.push(ev("code.monitor", line, "alarm on model metrics").attr("tool", "iac-alarm"));
+                out.push(
+                    ev("code.pipeline-trigger", line, text.lines().nth(line as usize - 1).unwrap_or("").trim())
+                        .attr("target", "pipeline-from-alarm"),
+                );
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cloud_build_trigger_declared_in_terraform() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert("infra/triggers.tf".into(), "resource \"google_cloudbuild_trigger\" \"main\" {\n  filename = \"cloudbuild.yaml\"\n  github {\n    push {\n      branch = \"^main$\"\n    }\n  }\n}\n".into());
+        let t = declared_triggers(&repo, "cloud-build", "cloudbuild.yaml");
+        assert_eq!(t[0].0, "push");
+        assert!(declared_triggers(&repo, "cloud-build", "other/cloudbuild-train.yaml").is_empty());
+    }
+
+    #[test]
+    fn endpoint_variants_and_comments() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "Resources:\n  Cfg:\n    Type: AWS::SageMaker::EndpointConfig\n    Properties:\n      ProductionVariants:\n        - VariantName: a\n          InitialVariantWeight: 0.9\n        - VariantName: b\n          InitialVariantWeight: 0.1\n# ShadowProductionVariants: []\n";
+        Iac.detect(&FileCtx { path: "infra/template.json", text, repo: &repo }, &mut out);
+        let kinds: Vec<_> = out.evidence.iter().map(|(e, _)| e.kind.clone()).collect();
+        assert_eq!(kinds, vec!["code.traffic-split"]);
+    }
+}

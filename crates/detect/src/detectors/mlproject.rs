@@ -1,0 +1,52 @@
+//! MLflow Projects: the `MLproject` file's entry points and their commands
+//! (`mlflow run . -e train` in CI reaches `python train.py`).
+
+use super::add_shell;
+use crate::evidence::Location;
+use crate::yaml::{self, Node};
+use crate::{Detector, FileCtx, Output, Unit};
+
+/// The MLflow Projects detector.
+pub struct MlProject;
+
+const NAME: &str = "mlproject";
+
+impl Detector for MlProject {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        path == "MLproject" || path.ends_with("/MLproject") || path.ends_with("MLproject.yaml")
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let Ok(doc) = yaml::parse(f.text) else { return };
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        for (k, ep) in doc.get("entry_points").map(Node::entries).unwrap_or_default() {
+            let Some(name) = k.as_str() else { continue };
+            let mut u = Unit::new(format!("mlproject:{dir}#{name}"), Location::line(f.path, k.line), name);
+            if let Some(c) = ep.get("command") {
+                if let Some(t) = c.as_str() {
+                    // `{param}` placeholders are arguments.
+                    let cleaned: String = t.chars().filter(|ch| *ch != '{' && *ch != '}').collect();
+                    add_shell(&mut u, out, NAME, f.path, &cleaned, c.line, dir);
+                }
+            }
+            out.units.push(u);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    #[test]
+    fn entry_points() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        MlProject.detect(&FileCtx { path: "MLproject", text: "name: churn\nentry_points:\n  train:\n    parameters:\n      alpha: {type: float, default: 0.5}\n    command: \"python train.py --alpha {alpha}\"\n", repo: &repo }, &mut out);
+        assert_eq!(out.units[0].id, "mlproject:#train");
+        assert_eq!(out.units[0].commands[0].argv[..2], ["python".to_string(), "train.py".to_string()]);
+    }
+}
