@@ -21,9 +21,10 @@
 //!   definition the scan recognised (else the first file named like one), `config` → `.mlops-level.yml`, `readme` → the README, each
 //!   falling back to the README and then to the first file of the repository.
 //! - `partialFingerprints.primaryLocationLineHash`: FNV-1a 64 of rule id,
-//!   path and the whitespace-normalised text of the anchored line (rule id and
-//!   path alone for whole-file anchors), plus an occurrence counter: it does
-//!   not move when unrelated lines are added or removed.
+//!   path and the whitespace-normalised text of the anchored line, plus an
+//!   occurrence counter; rule id and path alone for whole-file anchors (a gap
+//!   on the README, evidence about a file as such). Line numbers never enter
+//!   it, so it does not move when unrelated lines are added or removed.
 //!
 //! Output is deterministic: no timestamps, no absolute paths, fixed order.
 
@@ -440,7 +441,18 @@ fn evidence_name(e: &Evidence) -> String {
     format!("{} ({})", e.kind, e.detector)
 }
 
-/// `kind (detector) at path:line: snippet`, for result messages.
+/// The line content a fingerprint is derived from: the normalised source
+/// line, when the evidence is about that line (its snippet is in the line
+/// text). Evidence about a whole file (a workflow as such, a parse error, a
+/// binary) has a snippet of its own: then `None`, and the fingerprint is the
+/// rule id and path alone, so it cannot move with lines either.
+fn anchored_line(primary: &Located, e: &Evidence) -> Option<String> {
+    let line = primary.line_text.as_deref()?;
+    let snip = normalize_line(e.snippet.trim_end_matches('…'));
+    (!snip.is_empty() && line.contains(&snip)).then(|| line.to_string())
+}
+
+/// `kind (detector) at path:line (`snippet`)`, for result messages.
 fn evidence_text(e: &Evidence) -> String {
     let mut s = format!("{} at {}:{}", evidence_name(e), e.location.path, e.location.start_line);
     if !e.snippet.is_empty() {
@@ -574,7 +586,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
                 None => continue,
             },
         };
-        let fp = fingerprint(&r.id, &path, primary.line_text.as_deref());
+        let fp = fingerprint(&r.id, &path, evidence.first().and_then(|e| anchored_line(&primary, e)).as_deref());
         let related: Vec<SLocation> = evidence
             .iter()
             .skip(1)
@@ -624,7 +636,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
             continue;
         }
         let primary = locate(src, &f.evidence.location, None, None);
-        let fp = fingerprint(&f.rule, &f.evidence.location.path, primary.line_text.as_deref());
+        let fp = fingerprint(&f.rule, &f.evidence.location.path, anchored_line(&primary, &f.evidence).as_deref());
         let remediation = pack.advice.iter().find(|x| x.id == f.rule).map(|x| x.remediation.as_str()).unwrap_or("");
         let mut msg = sentence(&f.title);
         if !f.evidence.snippet.is_empty() {
