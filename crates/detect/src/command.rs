@@ -188,6 +188,12 @@ pub fn classify(argv: &[String]) -> Invocation {
             .cloned()
             .unwrap_or_else(|| ".".into()),
         },
+        "gto" if matches!(rest.first().map(String::as_str), Some("register") | Some("assign") | Some("promote")) => {
+            Invocation::Publish { what: "model-registration".into() }
+        }
+        "huggingface-cli" | "hf" if rest.first().map(String::as_str) == Some("upload") => {
+            Invocation::Publish { what: "model-registration".into() }
+        }
         "kedro" if rest.first().map(String::as_str) == Some("run") => Invocation::Kedro,
         "databricks" if rest.first().map(String::as_str) == Some("bundle") => match rest.get(1).map(String::as_str) {
             Some("run") => Invocation::BundleRun {
@@ -304,6 +310,8 @@ pub fn classify(argv: &[String]) -> Invocation {
                 Invocation::Deploy { target: "gcp-serverless".into(), traffic: None, file: None }
             } else if joined.contains("endpoints predict") || joined.contains("endpoints raw-predict") {
                 Invocation::InvokeEndpoint
+            } else if joined.starts_with("ai models upload") || joined.starts_with("beta ai models upload") {
+                Invocation::Publish { what: "model-registration".into() }
             } else if joined.contains("endpoints deploy-model") {
                 let traffic = opt_value(rest, &["--traffic-split"]).map(str::to_string);
                 Invocation::Deploy { target: "vertex-endpoint".into(), traffic, file: None }
@@ -322,6 +330,8 @@ pub fn classify(argv: &[String]) -> Invocation {
                 Invocation::InvokeEndpoint
             } else if joined.starts_with("sagemaker start-pipeline-execution") {
                 Invocation::TriggerPipeline { target: "sagemaker-pipeline".into() }
+            } else if joined.starts_with("sagemaker create-model-package") {
+                Invocation::Publish { what: "model-registration".into() }
             } else if joined.starts_with("sagemaker create-endpoint") || joined.starts_with("sagemaker update-endpoint") {
                 Invocation::Deploy { target: "sagemaker-endpoint".into(), traffic: None, file: None }
             } else if joined.starts_with("cloudformation deploy") {

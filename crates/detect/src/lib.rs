@@ -271,6 +271,20 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
             }
         }
     }
+    if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
+        for u in &units {
+            eprintln!(
+                "unit {} root={} triggers={:?} calls={:?}",
+                u.id,
+                u.root,
+                u.triggers,
+                u.calls.iter().map(|c| &c.0).collect::<Vec<_>>()
+            );
+            for c in &u.commands {
+                eprintln!("    cmd {:?} @{} wd={:?}", c.argv, c.location, c.workdir);
+            }
+        }
+    }
     let linked = link::link(&repo, units, evidence);
     issues.sort();
     issues.dedup();

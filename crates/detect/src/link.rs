@@ -107,7 +107,18 @@ impl Ctx<'_> {
                 if envs.is_empty() {
                     vec![format!("tox:{p}#")]
                 } else {
-                    envs.iter().map(|e| format!("tox:{p}#{e}")).collect()
+                    // An env with no section of its own (`py`, `py311`) runs `[testenv]`.
+                    envs.iter()
+                        .map(
+                            |e| {
+                                if self.units.contains_key(&format!("tox:{p}#{e}")) {
+                                    format!("tox:{p}#{e}")
+                                } else {
+                                    format!("tox:{p}#*")
+                                }
+                            },
+                        )
+                        .collect()
                 }
             }
             Invocation::Nox { sessions } => {
@@ -248,7 +259,9 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     for u in by_id.values() {
         let e = edges.entry(u.id.clone()).or_default();
         for c in &u.commands {
-            for t in ctx.targets(&c.argv, &c.workdir) {
+            // A workdir spelled with variables is taken as the checkout root.
+            let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
+            for t in ctx.targets(&c.argv, wd) {
                 e.push((t, c.location.clone()));
             }
         }
@@ -333,7 +346,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             imported_by_training.extend(u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()));
         }
     }
-    let area_of = |path: &str, ml_framework: bool| -> Vec<&'static str> {
+    let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
         let k = kinds_by_file.get(path).cloned().unwrap_or_default();
         let mut a = Vec::new();
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -348,7 +361,33 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             // ML code that is not training itself: features, preprocessing, model definitions.
             a.push("features");
         }
-        if k.contains("code.scoring") {
+        // A module that trains and also holds a scoring entry point is
+        // scoring-tested only when the test imports the scoring names.
+        let scoring_names = names.is_empty()
+            || names.iter().any(|n| {
+                let l = n.to_ascii_lowercase();
+                [
+                    "predict",
+                    "score",
+                    "infer",
+                    "model_fn",
+                    "input_fn",
+                    "output_fn",
+                    "transform_fn",
+                    "init",
+                    "run",
+                    "app",
+                    "handler",
+                    "handle",
+                    "serve",
+                    "api",
+                    "router",
+                    "service",
+                ]
+                .iter()
+                .any(|w| l.contains(w))
+            });
+        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train")) {
             a.push("scoring");
         }
         if k.contains("code.load-model") && !k.contains("code.scoring") {
@@ -363,7 +402,8 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     for (i, e) in out.iter().enumerate() {
         if e.kind == "test.imports" {
             let module = e.attrs.get("module").cloned().unwrap_or_default();
-            for area in area_of(&module, e.attrs.contains_key("ml_framework")) {
+            let names: Vec<&str> = e.attr_values("names").collect();
+            for area in area_of(&module, e.attrs.contains_key("ml_framework"), &names) {
                 let mut c = e.clone();
                 c.kind = "test.covers".into();
                 c.detector = "linker".into();

@@ -116,7 +116,15 @@ impl Detector for AzurePipelines {
                 continue;
             }
             if let Some(t) = st.get("template").and_then(Node::as_str) {
-                whole.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(f.path, st.line)));
+                // A stage template runs as part of this pipeline: give it a
+                // job-like unit with the pipeline's triggers.
+                let id = format!("ci:{}#{sname}", f.path);
+                let mut u = Unit::new(id.clone(), Location::new(f.path, st.line, st.last_line()), &sname);
+                u.root = !is_template;
+                u.triggers = triggers.clone();
+                u.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(f.path, st.line)));
+                whole.calls.push((id, Location::line(f.path, st.line)));
+                out.units.push(u);
             }
             if let Some(js) = st.get("jobs") {
                 collect_jobs(js, Some(&sname), &mut jobs);

@@ -80,7 +80,7 @@ struct Call {
 }
 
 static CALL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?-u)(?:^|[^\w.]|([)\]][ \t]*\.[ \t]*))([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(").unwrap());
+    LazyLock::new(|| Regex::new(r"(?-u)([)\]][ \t]*\.[ \t]*)?([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(").unwrap());
 
 /// A table pattern: a call's qualified name (glob, `*` matches anything).
 struct Pat {
@@ -454,6 +454,10 @@ rx!(
     RX_DEF_PREDICT,
     r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\("
 );
+rx!(
+    RX_METHOD_PREDICT,
+    r"(?m)^[ \t]+(?:async[ \t]+)?def[ \t]+(?:predict|predict_proba|score|inference|infer|classify)\w*[ \t]*\([ \t]*self"
+);
 rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
 rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|inputs?\b|features|payload|request|latency|score|output|result");
@@ -466,8 +470,9 @@ rx!(
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
 rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*["']([^"'\n]+)["']"#);
-rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+)["']"#);
-rx!(RX_ENTRY_POINT, r#"\b(?:entry_point|script_path|script)\s*=\s*["']([^"'\n]+\.py)["']"#);
+rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#);
+rx!(RX_JOB_SCRIPT, r#"\b(?:code|script|script_path|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#);
+rx!(RX_ENTRY_POINT, r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
 rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
 rx!(
@@ -562,6 +567,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let mut calls = Vec::new();
     for c in CALL.captures_iter(bytes) {
         let g = c.get(2).unwrap();
+        // Not a call chain's start: part of a longer name or a method on a literal.
+        if c.get(1).is_none() && g.start() > 0 && matches!(bytes[g.start() - 1], b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z') {
+            continue;
+        }
         let mut raw: String = String::from_utf8_lossy(g.as_bytes()).chars().filter(|c| !c.is_whitespace()).collect();
         if c.get(1).is_some() {
             // A method on a call's result: `Model().fit(...)`.
@@ -678,6 +687,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // Loading data inside a training script is training's input, not a data pipeline.
+    if ev.iter().any(|e| e.kind == "code.train") {
+        for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep") {
+            e.attrs.insert("in_training".into(), "yes".into());
+        }
+    }
     // Custom drift statistics.
     if masked.to_ascii_lowercase().contains("drift") {
         if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
@@ -711,6 +726,8 @@ fn scoring(
     path: &str,
 ) {
     let style = |s: &str| ("style", s.to_string());
+    let trains = ev.iter().any(|e| e.kind == "code.train");
+    let loads = ev.iter().any(|e| e.kind == "code.load-model");
     let mut push = |kind: &str, offset: usize, conf: Confidence, st: (&str, String)| {
         ev.push(mk(kind, "", offset, conf).attr(st.0, st.1));
     };
@@ -765,9 +782,18 @@ fn scoring(
         push("code.scoring", mt.start(), Confidence::Medium, style("seldon"));
         is_serving = true;
     }
-    if !is_serving && !is_test_path(path) {
+    // A predict entry point outside training code: a top-level predict/score
+    // function that calls a model, or a model wrapper class whose predict
+    // method serves a loaded model.
+    if !is_serving && !is_test_path(path) && !trains {
         if let Some(mt) = RX_DEF_PREDICT.find(bytes) {
             if RX_PREDICT_CALL.is_match(bytes) {
+                push("code.scoring", mt.start(), Confidence::Medium, style("predict-function"));
+                is_serving = true;
+            }
+        }
+        if !is_serving && loads {
+            if let Some(mt) = RX_METHOD_PREDICT.find(bytes) {
                 push("code.scoring", mt.start(), Confidence::Medium, style("predict-function"));
                 is_serving = true;
             }
@@ -980,8 +1006,23 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         }
     }
     // Platform job definitions: `command="python train.py"` with `code="./src"`.
-    let code_dir =
-        RX_JOB_CODE.captures(bytes).map(|c| String::from_utf8_lossy(&c[1]).trim_start_matches("./").trim_end_matches('/').to_string());
+    let code_dir = RX_JOB_CODE
+        .captures_iter(bytes)
+        .map(|c| String::from_utf8_lossy(&c[1]).trim_start_matches("./").trim_end_matches('/').to_string())
+        .find(|d| !d.ends_with(".py"));
+    // Platform steps that run a script (`ProcessingStep(code="x.py")`).
+    for c in RX_JOB_SCRIPT.captures_iter(bytes) {
+        let line = idx.line(c.get(0).unwrap().start());
+        let script = String::from_utf8_lossy(&c[1]).to_string();
+        if !script.contains("://") {
+            out.push(Cmd {
+                argv: vec!["python".into(), script],
+                location: Location::line(path, line),
+                text: text_of(line),
+                workdir: String::new(),
+            });
+        }
+    }
     let workdir = match &code_dir {
         Some(d) if !d.contains("://") => crate::link::join(dir, d),
         _ => dir.to_string(),

@@ -16,13 +16,9 @@ const NAME: &str = "tekton";
 
 /// Commands of a container-like spec (`command` + `args`, or `script`).
 pub fn container_commands(path: &str, c: &Node, u: &mut Unit, out: &mut Output, detector: &str) {
-    let wd = c
-        .get("workingDir")
-        .and_then(Node::as_str)
-        .unwrap_or("")
-        .trim_start_matches("/workspace/source")
-        .trim_start_matches('/')
-        .to_string();
+    // Workspace paths (`/workspace/source`, `$(workspaces.source.path)`) are the checkout root.
+    let wd = c.get("workingDir").and_then(Node::as_str).unwrap_or("");
+    let wd = if wd.contains("$(") || wd.starts_with("/workspace") { String::new() } else { wd.trim_start_matches('/').to_string() };
     if let Some(s) = c.get("script").or_else(|| c.get("source")) {
         if let Some(t) = s.as_str() {
             let interp = c.get("command").map(Node::strings).unwrap_or_default();

@@ -48,10 +48,14 @@ impl Detector for Tests {
         let framework = if classes > 0 { "unittest" } else { "pytest" };
         let snippet = f.text.lines().nth(first as usize - 1).unwrap_or("");
         // A test that only asserts constants (`assert True`, `assert 1 == 1`) tests nothing.
-        let trivial = masked.lines().filter(|l| l.trim_start().starts_with("assert ")).all(|l| {
-            let a = l.trim_start().trim_start_matches("assert ").trim();
-            a == "True" || a.split("==").map(str::trim).collect::<Vec<_>>().windows(2).all(|w| w[0] == w[1])
-        }) && !masked.contains("self.assert")
+        let asserts: Vec<&str> = masked.lines().map(str::trim_start).filter(|l| l.starts_with("assert ")).collect();
+        let trivial = !asserts.is_empty()
+            && asserts.iter().all(|l| {
+                let a = l.trim_start_matches("assert ").split(',').next().unwrap_or("").trim();
+                let sides: Vec<&str> = a.split("==").map(str::trim).collect();
+                a == "True" || a == "1" || (sides.len() == 2 && sides[0] == sides[1])
+            })
+            && !masked.contains("self.assert")
             && !masked.contains("pytest.raises");
         let mut e = Evidence::new("test.case", NAME, Location::line(f.path, first), Confidence::High, snippet)
             .attr("framework", framework)
@@ -62,10 +66,14 @@ impl Detector for Tests {
         out.push_in(e, &unit);
         let imports = pylex::imports(&masked);
         for (path, line) in python::local_imports(f.repo, f.path, &imports) {
+            let names: Vec<&str> = imports.iter().filter(|i| i.line == line).flat_map(|i| i.names.iter().map(String::as_str)).collect();
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
             let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
             if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3)) {
                 e = e.attr("ml_framework", fw);
+            }
+            if !names.is_empty() {
+                e = e.attr("names", names.join(","));
             }
             out.push_in(e.attr("module", path), &unit);
         }
@@ -91,6 +99,15 @@ mod tests {
         let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
         assert_eq!(case.0.attrs["count"], "2");
         assert!(o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == "src/model/train.py"));
+    }
+
+    #[test]
+    fn constant_asserts_are_trivial_real_ones_are_not() {
+        let repo = RepoIndex::default();
+        let o = run("tests/test_t.py", "def test_a():\n    assert True\n\ndef test_b():\n    assert 1 == 1\n", &repo);
+        assert_eq!(o.evidence[0].0.attrs.get("trivial").map(String::as_str), Some("true"));
+        let o = run("tests/test_r.py", "def test_a():\n    assert set(a) <= set(b)\n", &repo);
+        assert!(!o.evidence[0].0.attrs.contains_key("trivial"));
     }
 
     #[test]

@@ -63,6 +63,9 @@ impl Detector for Tox {
                 }
             }
         }
+        if let Some((line, cmds)) = &base_cmds {
+            make("*", *line, cmds, out);
+        }
         let mut all = Unit::new(format!("tox:{}#", f.path), Location::line(f.path, 1), "(envlist)");
         let defaults = if envlist.is_empty() { vec!["py".to_string()] } else { envlist };
         if !all_names.iter().any(|n| n == "py") && defaults == ["py"] {
