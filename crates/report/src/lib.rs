@@ -81,3 +81,6 @@ pub fn next_steps(a: &Assessment, pack: &Pack) -> Vec<NextStep> {
     }
     steps
 }
+
+#[cfg(test)]
+mod tests;

@@ -68,10 +68,11 @@ impl Sources {
                 .filter(|m| m.is_file() && m.len() <= MAX_READ_BYTES)
                 .and_then(|_| std::fs::read(&p).ok())
                 .and_then(|b| String::from_utf8(b).ok())
-                .filter(|t| !t.contains('\0'))
         } else {
             None
         };
+        // A NUL byte: binary, however it decodes.
+        let text = text.filter(|t| !t.contains('\0'));
         let lines = text.map(|t| t.lines().map(str::to_string).collect::<Vec<_>>());
         self.cache.borrow_mut().insert(path.to_string(), lines.clone());
         lines
