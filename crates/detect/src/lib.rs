@@ -172,7 +172,7 @@ pub struct FileCtx<'a> {
 }
 
 /// A detector understands one format or tool.
-pub trait Detector: Sync {
+pub trait Detector: Sync + Send {
     /// Kebab-case name, equal to its module name.
     fn name(&self) -> &'static str;
     /// Whether this detector reads the file at `path`.
@@ -259,17 +259,27 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
         // Size-only observations (committed model binaries) need no text.
         detectors::binaries::observe(path, *size, &repo, &mut evidence);
     }
-    for (path, text) in &repo.texts {
-        let ctx = FileCtx { path, text, repo: &repo };
-        for d in &dets {
-            if d.applies(path) {
-                let mut out = Output::default();
-                d.detect(&ctx, &mut out);
-                evidence.extend(out.evidence);
-                units.extend(out.units);
-                issues.extend(out.issues);
+    // Files are independent: detect in parallel, then merge in path order
+    // so the result does not depend on scheduling.
+    use rayon::prelude::*;
+    let files: Vec<(&String, &String)> = repo.texts.iter().collect();
+    let outputs: Vec<Output> = files
+        .par_iter()
+        .map(|(path, text)| {
+            let ctx = FileCtx { path, text, repo: &repo };
+            let mut out = Output::default();
+            for d in &dets {
+                if d.applies(path) {
+                    d.detect(&ctx, &mut out);
+                }
             }
-        }
+            out
+        })
+        .collect();
+    for out in outputs {
+        evidence.extend(out.evidence);
+        units.extend(out.units);
+        issues.extend(out.issues);
     }
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
         for u in &units {

@@ -517,30 +517,51 @@ fn derive_retrain_on_alert(
     };
     let is_trigger =
         |e: &Evidence| matches!(e.kind.as_str(), "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
-    let mut new = Vec::new();
+    // Index the few monitor and trigger facts by owning unit (first of each).
+    let mut mon_by: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut trig_by: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (e, o)) in out.iter().zip(owner).enumerate() {
+        if is_monitor(e) {
+            mon_by.entry(o.as_str()).or_insert(i);
+        }
+        if is_trigger(e) {
+            trig_by.entry(o.as_str()).or_insert(i);
+        }
+    }
+    if mon_by.is_empty() || trig_by.is_empty() {
+        return;
+    }
     // Within one unit (a monitoring script that dispatches), or within the
     // closure of one root (a scheduled job that runs the monitor, then starts training).
-    let mut groups: Vec<(String, BTreeSet<String>)> = closures.iter().map(|(r, c)| (r.clone(), c.clone())).collect();
-    for u in units.keys() {
-        groups.push((u.clone(), BTreeSet::from([u.clone()])));
-    }
-    for (_, members) in groups {
-        let mon = out.iter().zip(owner).find(|(e, o)| members.contains(*o) && is_monitor(e));
-        let trig = out.iter().zip(owner).find(|(e, o)| members.contains(*o) && is_trigger(e));
-        if let (Some((m, _)), Some((t, to))) = (mon, trig) {
-            let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
-            let mut chain = reach.get(to).map(|r| r.chain.clone()).unwrap_or_default();
-            chain.push(m.location.clone());
-            chain.push(t.location.clone());
-            chain.dedup();
-            e.chain = chain;
-            if let Some(r) = reach.get(to) {
-                if !r.triggers.is_empty() {
-                    e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
-                }
-            }
-            new.push(e);
+    let mut pairs: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (o, m) in &mon_by {
+        if let Some(t) = trig_by.get(o) {
+            pairs.insert((*m, *t));
         }
+    }
+    for members in closures.values() {
+        let m = members.iter().filter_map(|u| mon_by.get(u.as_str())).min();
+        let t = members.iter().filter_map(|u| trig_by.get(u.as_str())).min();
+        if let (Some(m), Some(t)) = (m, t) {
+            pairs.insert((*m, *t));
+        }
+    }
+    let _ = units;
+    let mut new = Vec::new();
+    for (mi, ti) in pairs {
+        let (m, t, to) = (&out[mi], &out[ti], &owner[ti]);
+        let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
+        let mut chain = reach.get(to).map(|r| r.chain.clone()).unwrap_or_default();
+        chain.push(m.location.clone());
+        chain.push(t.location.clone());
+        chain.dedup();
+        e.chain = chain;
+        if let Some(r) = reach.get(to) {
+            if !r.triggers.is_empty() {
+                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+            }
+        }
+        new.push(e);
     }
     out.extend(new);
 }

@@ -559,9 +559,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // levels): `from mypkg import make_pipeline` + `.fit(` trains with sklearn.
     let local = local_imports(repo, path, &imports);
     let indirect = third_party_imports(repo, local.iter().map(|(p, _)| p.clone()).collect(), 2);
-    let imports_any =
-        |needs: &[&str]| needs.is_empty() || roots.iter().any(|r| needs.iter().any(|n| r == n || r.starts_with(&format!("{n}."))));
-    let indirect_any = |needs: &[&str]| indirect.iter().any(|r| needs.iter().any(|n| r == n || r.starts_with(&format!("{n}."))));
+    let imports_any = |needs: &[&str]| needs.is_empty() || roots.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
+    let indirect_any = |needs: &[&str]| indirect.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
 
     // Resolve every call through the import tables.
     let mut calls = Vec::new();
@@ -603,7 +602,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let framework_of = |needs: &[&str]| -> String {
         roots
             .iter()
-            .find_map(|r| needs.iter().find(|n| r == *n || r.starts_with(&format!("{n}."))))
+            .find_map(|r| needs.iter().find(|n| is_module_or_sub(r, n)))
             .map(|s| s.split('.').next().unwrap_or(s).to_string())
             .unwrap_or_default()
     };
@@ -636,7 +635,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                         let fw = if fw.is_empty() {
                             indirect
                                 .iter()
-                                .find_map(|r| meth.needs.iter().find(|n| r == *n || r.starts_with(&format!("{n}."))))
+                                .find_map(|r| meth.needs.iter().find(|n| is_module_or_sub(r, n)))
                                 .map(|s| s.split('.').next().unwrap_or(s).to_string())
                                 .unwrap_or_default()
                         } else {
@@ -1080,7 +1079,7 @@ pub fn ml_framework(imports: &BTreeSet<String>) -> Option<String> {
             .iter()
             .chain(TRAINERS)
             .chain(["torch"].iter())
-            .find(|n| r == *n || r.starts_with(&format!("{n}.")))
+            .find(|n| is_module_or_sub(r, n))
             .map(|s| s.split('.').next().unwrap_or(s).to_string())
     })
 }
@@ -1132,6 +1131,11 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
         }
     }
     out
+}
+
+/// `module == name` or `module` is a submodule of `name` (`sklearn.ensemble` of `sklearn`).
+fn is_module_or_sub(module: &str, name: &str) -> bool {
+    module == name || (module.len() > name.len() && module.starts_with(name) && module.as_bytes()[name.len()] == b'.')
 }
 
 /// Glob over dotted names: `*` matches any run of characters (dots included).
