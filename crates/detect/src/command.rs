@@ -160,7 +160,7 @@ pub fn classify(argv: &[String]) -> Invocation {
                 None => Invocation::Other,
             }
         }
-        "anyscale" if rest.iter().any(|a| a == "submit") => match rest.iter().position(|a| a == "--") {
+        "anyscale" if rest.iter().any(|a| a == "submit") && rest.iter().any(|a| a == "--") => match rest.iter().position(|a| a == "--") {
             Some(p) => classify(&rest[p + 1..]),
             None => Invocation::Other,
         },
@@ -193,6 +193,48 @@ pub fn classify(argv: &[String]) -> Invocation {
         }
         "huggingface-cli" | "hf" if rest.first().map(String::as_str) == Some("upload") => {
             Invocation::Publish { what: "model-registration".into() }
+        }
+        // Copying to or running on a remote host: a hand-rolled deployment.
+        "scp" | "rsync"
+            if rest.iter().any(|a| {
+                !a.starts_with('-')
+                    && a.contains(':')
+                    && !a.contains("://")
+                    && a.split(':').next().is_some_and(|h| !h.is_empty() && !h.contains('/'))
+            }) =>
+        {
+            Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
+        }
+        "ssh"
+            if rest.iter().any(|a| {
+                ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w))
+            }) =>
+        {
+            Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
+        }
+        "anyscale"
+            if rest.first().map(String::as_str).is_some_and(|s| s == "job" || s == "jobs")
+                && rest.get(1).map(String::as_str) == Some("submit")
+                && !rest.iter().any(|a| a == "--") =>
+        {
+            match opt_value(rest, &["-f", "--config-file", "--config"]).map(str::to_string).or_else(|| {
+                positionals(&rest[2..], &["--name", "-n", "--project-id", "--compute-config", "--working-dir", "--image-uri"])
+                    .into_iter()
+                    .find(|p| p.ends_with(".yaml") || p.ends_with(".yml"))
+            }) {
+                Some(f) => Invocation::SubmitJob { platform: "anyscale".into(), file: f },
+                None => Invocation::Other,
+            }
+        }
+        "anyscale"
+            if rest.first().map(String::as_str).is_some_and(|s| s == "service" || s == "services")
+                && rest.get(1).map(String::as_str).is_some_and(|s| matches!(s, "rollout" | "deploy")) =>
+        {
+            Invocation::Deploy {
+                target: "anyscale-service".into(),
+                traffic: None,
+                file: opt_value(rest, &["-f", "--config-file"]).map(str::to_string),
+            }
         }
         "kedro" if rest.first().map(String::as_str) == Some("run") => Invocation::Kedro,
         "databricks" if rest.first().map(String::as_str) == Some("bundle") => match rest.get(1).map(String::as_str) {

@@ -89,6 +89,8 @@ pub struct Import {
     pub module: String,
     /// Names imported from it (`from m import a, b`), empty for `import m`.
     pub names: Vec<String>,
+    /// Local aliases of imported names (`from m import a as b` -> `(b, a)`).
+    pub name_aliases: Vec<(String, String)>,
     /// Alias for `import m as x`.
     pub alias: Option<String>,
     /// 1-based line.
@@ -122,13 +124,23 @@ pub fn imports(masked: &str) -> Vec<Import> {
                         (Some("as"), Some(a)) => Some(a.to_string()),
                         _ => None,
                     };
-                    out.push(Import { module: m.to_string(), names: vec![], alias, line: line_no });
+                    out.push(Import { module: m.to_string(), names: vec![], name_aliases: vec![], alias, line: line_no });
                 }
             }
         } else if let Some(rest) = stmt.strip_prefix("from ") {
             if let Some((m, names)) = rest.split_once(" import ") {
-                let names = names.split(',').filter_map(|n| n.split_whitespace().next()).map(str::to_string).collect();
-                out.push(Import { module: m.trim().to_string(), names, alias: None, line: line_no });
+                let mut list = Vec::new();
+                let mut name_aliases = Vec::new();
+                for part in names.split(',') {
+                    let mut w = part.split_whitespace();
+                    if let Some(n) = w.next() {
+                        list.push(n.to_string());
+                        if let (Some("as"), Some(a)) = (w.next(), w.next()) {
+                            name_aliases.push((a.to_string(), n.to_string()));
+                        }
+                    }
+                }
+                out.push(Import { module: m.trim().to_string(), names: list, name_aliases, alias: None, line: line_no });
             }
         }
     }
@@ -163,11 +175,12 @@ mod tests {
 
     #[test]
     fn parses_imports() {
-        let im = imports("import mlflow, os as o\nfrom src.train import (\n  fit,\n  score)\nfrom . import utils\n");
+        let im = imports("import mlflow, os as o\nfrom src.train import (\n  fit,\n  score as s)\nfrom . import utils\n");
         assert_eq!(im[0].module, "mlflow");
         assert_eq!(im[1].alias.as_deref(), Some("o"));
         assert_eq!(im[2].module, "src.train");
         assert_eq!(im[2].names, vec!["fit", "score"]);
+        assert_eq!(im[2].name_aliases, vec![("s".to_string(), "score".to_string())]);
         assert_eq!(im[3].module, ".");
         assert_eq!(im[3].line, 5);
     }

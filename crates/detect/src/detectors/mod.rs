@@ -23,6 +23,7 @@ pub mod github_actions;
 pub mod gitlab_ci;
 pub mod iac;
 pub mod jenkins;
+pub mod job_spec;
 pub mod justfile;
 pub mod kubernetes;
 pub mod makefile;
@@ -60,6 +61,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(gitlab_ci::GitlabCi),
         Box::new(iac::Iac),
         Box::new(jenkins::Jenkins),
+        Box::new(job_spec::JobSpec),
         Box::new(justfile::Justfile),
         Box::new(kubernetes::Kubernetes),
         Box::new(makefile::Makefile),

@@ -225,6 +225,16 @@ static PATS: &[Pat] = &[
     pa("code.track", "tensorboard", "tensorflow.summary.create_file_writer", LOCAL),
     pa("code.track", "tensorboard", "*.callbacks.TensorBoard", LOCAL),
     pa("code.track", "tensorboard", "*.TensorBoardLogger", LOCAL),
+    // Training jobs defined for a platform (the job runs the training).
+    pa("code.train", "sagemaker", "sagemaker.workflow.steps.TrainingStep", &[("framework", "sagemaker")]),
+    pa("code.train", "sagemaker", "sagemaker.workflow.*.TrainingStep", &[("framework", "sagemaker")]),
+    pa("code.train", "vertex", "google.cloud.aiplatform.CustomTrainingJob", &[("framework", "vertex")]),
+    pa("code.train", "vertex", "google.cloud.aiplatform.CustomContainerTrainingJob", &[("framework", "vertex")]),
+    pa("code.train", "vertex", "google.cloud.aiplatform.CustomPythonPackageTrainingJob", &[("framework", "vertex")]),
+    pa("code.train", "vertex", "google.cloud.aiplatform.AutoML*TrainingJob", &[("framework", "vertex")]),
+    pa("code.train", "ray", "ray.train.*Trainer", &[("framework", "ray")]),
+    pa("code.track", "mlflow", "ray.*MLflowLoggerCallback", &[]),
+    pa("code.track", "wandb", "ray.*WandbLoggerCallback", &[]),
     // Model versioning.
     pa("code.model-version", "mlflow", "mlflow.register_model", REG),
     pa("code.model-version", "mlflow", "mlflow.*.log_model", ART),
@@ -303,6 +313,7 @@ static PATS: &[Pat] = &[
 
 static METHS: &[Meth] = &[
     m("code.train", "", "fit", FRAMEWORKS),
+    m("code.train", "", "fit", TRAINERS),
     m("code.train", "", "fit_generator", &["keras", "tensorflow"]),
     m("code.train", "", "train", TRAINERS),
     m("code.train", "", "fine_tune", &["fastai"]),
@@ -363,6 +374,9 @@ macro_rules! rx {
     };
 }
 rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
+rx!(RX_LOGGER_LOG_MODEL, r#"\blog_model\s*=\s*(?:True|["']all["'])"#);
+rx!(RX_PUSH_TO_HUB_KW, r"\bpush_to_hub\s*=\s*True");
+rx!(RX_PARENT_MODEL, r"\bparent_model\s*=");
 rx!(RX_REPORT_TO, r#"report_to\s*=\s*\[?\s*["'](mlflow|wandb|comet_ml|neptune|clearml|aim|dvclive)"#);
 rx!(RX_WANDB_MODEL_ART, r#"wandb\.Artifact\([^)]*type\s*=\s*["']model"#);
 rx!(RX_AML_MODELS, r"\.models\.create_or_update\(");
@@ -380,6 +394,9 @@ rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
 
 static RXS: &[Rx] = &[
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_REGISTERED_NAME, needs: &["mlflow"], attrs: REG },
+    Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
+    Rx { kind: "code.model-version", tool: "huggingface", re: &RX_PUSH_TO_HUB_KW, needs: &["transformers", "trl", "setfit"], attrs: HUB },
+    Rx { kind: "code.model-version", tool: "vertex", re: &RX_PARENT_MODEL, needs: &["google.cloud.aiplatform"], attrs: REG },
     Rx { kind: "code.track", tool: "", re: &RX_REPORT_TO, needs: &["transformers", "trl", "setfit", "sentence_transformers"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "wandb", re: &RX_WANDB_MODEL_ART, needs: &["wandb"], attrs: ART },
     Rx { kind: "code.model-version", tool: "azureml", re: &RX_AML_MODELS, needs: &["azure.ai.ml"], attrs: REG },
@@ -460,7 +477,7 @@ rx!(
 );
 rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
-rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|inputs?\b|features|payload|request|latency|score|output|result");
+rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
 rx!(RX_STORE_PRED, r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(");
 rx!(RX_PROM_METRIC, r#"\b(?:Histogram|Counter|Gauge|Summary)\s*\(\s*["']([^"']+)["']"#);
 rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
@@ -471,7 +488,12 @@ rx!(
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
 rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*["']([^"'\n]+)["']"#);
 rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#);
-rx!(RX_JOB_SCRIPT, r#"\b(?:code|script|script_path|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#);
+rx!(RX_JOB_SCRIPT, r#"\b(?:code|script|script_path|script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#);
+rx!(RX_DEF_TRAIN, r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(");
+rx!(
+    RX_SAVE_ARTIFACT,
+    r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
+);
 rx!(RX_ENTRY_POINT, r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
 rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
@@ -551,6 +573,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 if n != "*" {
                     aliases.insert(n.clone(), format!("{}.{n}", im.module));
                 }
+            }
+            for (alias, n) in &im.name_aliases {
+                aliases.insert(alias.clone(), format!("{}.{n}", im.module));
             }
             // `from x import y as z` is folded into names by the lexer; keep aliases too.
         }
@@ -668,6 +693,16 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             ev.push(e);
         }
     }
+    // Hand-written training: a train/fit function in a script that saves what it
+    // produced (no framework to recognise). Low confidence.
+    if !ev.iter().any(|e| e.kind == "code.train") && !in_test {
+        if let (Some(d), true) = (RX_DEF_TRAIN.captures(bytes), RX_SAVE_ARTIFACT.is_match(bytes)) {
+            let name = String::from_utf8_lossy(d.get(0).unwrap().as_bytes()).to_string();
+            if !name.contains("train_test") && !name.contains("fit_transform") {
+                ev.push(mk("code.train", "", d.get(0).unwrap().start(), Confidence::Low).attr("framework", "custom"));
+            }
+        }
+    }
     // PyTorch training loops: backward + optimizer step.
     if imports_any(&["torch"]) {
         if let (Some(b), Some(_)) = (RX_TORCH_BACKWARD.find(bytes), RX_TORCH_STEP.find(bytes)) {
@@ -698,8 +733,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
         }
     }
-    // Commands the code spawns or declares as a platform job.
-    commands(path, &masked, bytes, &idx, &mut facts.commands);
+    // Commands the code spawns or declares as a platform job (tests run
+    // commands against fixtures of their own: not the repository's pipeline).
+    if !in_test {
+        commands(path, &masked, bytes, &idx, &mut facts.commands);
+    }
 
     for mut e in ev {
         if in_test {
@@ -799,6 +837,9 @@ fn scoring(
         }
     }
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
+    // Online serving (not a batch/CLI predict function) is where post-deploy
+    // metrics are gathered.
+    let serving_style = ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function"));
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint.
         if let Some(mt) = RX_HTTP_POST.find(bytes) {
@@ -812,7 +853,11 @@ fn scoring(
     for mt in RX_LOG_CALL.find_iter(bytes) {
         let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
         let close = window.iter().position(|&b| b == b')').map(|p| p + 200).unwrap_or(window.len()).min(window.len());
-        if RX_PRED_WORDS.is_match(&window[..close]) {
+        // The call must log values, not just a message: an argument or a formatted string.
+        let args = &window[..close];
+        let logs_values =
+            args.contains(&b',') || args.windows(2).any(|w| w == b"f\"" || w == b"f'") || args.contains(&b'%') || args.contains(&b'{');
+        if RX_PRED_WORDS.is_match(args) && logs_values && serving_style {
             ev.push(mk("code.prediction-log", "logging", mt.start(), Confidence::Medium));
             break;
         }
@@ -928,27 +973,45 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let start = offset;
         offset += line.len();
         let t = line.trim();
-        let cmp = t.replace("->", "").replace(">>", "").replace("<<", "");
-        if !(cmp.contains('<') || cmp.contains('>'))
-            || t.starts_with("def ")
-            || t.starts_with("for ")
-            || t.starts_with("print")
-            || t.starts_with("logger")
-            || t.starts_with("logging")
+        let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h));
+        let Some(head) = head else { continue };
+        let cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
+        let pos = start + (line.len() - line.trim_start().len());
+        let lower = cond.to_ascii_lowercase();
+        // Keeping the best checkpoint or early stopping is training, not a gate.
+        if lower.contains("best")
+            || lower.contains("patience")
+            || lower.contains("epoch")
+            || lower.contains("retry")
+            || lower.contains("step")
         {
             continue;
         }
-        let pos = start + (line.len() - line.trim_start().len());
-        if words_in(&cmp, NEW_WORDS) && words_in(&cmp, OLD_WORDS) {
+        let new_old = (words_in(&lhs, NEW_WORDS) && words_in(&rhs, OLD_WORDS)) || (words_in(&lhs, OLD_WORDS) && words_in(&rhs, NEW_WORDS));
+        if new_old {
             ev.push(mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" }));
-        } else if words_in(&cmp, METRIC_WORDS)
-            && (t.starts_with("if ") || t.starts_with("elif ") || t.starts_with("assert ") || t.starts_with("return "))
-            && RX_THRESHOLD_SIDE.is_match(cmp.as_bytes())
-            && file_exits
-        {
+            continue;
+        }
+        // The other side is a bar: a number, a constant, or a min/max/threshold name.
+        let threshold = |side: &str| RX_THRESHOLD_SIDE.is_match(side.as_bytes());
+        let gate = (words_in(&lhs, METRIC_WORDS) && threshold(&rhs)) || (words_in(&rhs, METRIC_WORDS) && threshold(&lhs));
+        if gate && file_exits && *head != "while " {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// Split a condition at its first comparison operator (`<`, `>`, `<=`, `>=`).
+fn split_comparison(cond: &str) -> Option<(String, String)> {
+    let b = cond.as_bytes();
+    let pos = b.iter().position(|&c| c == b'<' || c == b'>')?;
+    let after = if b.get(pos + 1) == Some(&b'=') { pos + 2 } else { pos + 1 };
+    let lhs = cond[..pos].rsplit([' ', '(']).find(|x| !x.is_empty()).map(|_| cond[..pos].to_string())?;
+    // Stop the operands at boolean connectives.
+    let cut = |s: &str| s.split(" and ").next().unwrap_or(s).split(" or ").next().unwrap_or(s).trim().to_string();
+    let lhs = lhs.rsplit(" and ").next().unwrap_or(&lhs).rsplit(" or ").next().unwrap_or(&lhs).trim().to_string();
+    Some((lhs, cut(&cond[after..])))
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -25,7 +25,9 @@ static TEST_CLASS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^cla
 /// True for file names pytest/unittest collect by default.
 pub fn is_collected_name(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.ends_with(".py") && (name.starts_with("test_") || name.ends_with("_test.py") || name.starts_with("tests_"))
+    // pytest's defaults (test_*.py, *_test.py), unittest discovery's (test*.py),
+    // and the common configured *_tests.py.
+    name.ends_with(".py") && (name.starts_with("test") || name.ends_with("_test.py") || name.ends_with("_tests.py"))
 }
 
 impl Detector for Tests {
@@ -115,6 +117,7 @@ mod tests {
         let repo = RepoIndex::default();
         let o = run("tests/test_x.py", "\"\"\"\ndef test_doc():\n    pass\n\"\"\"\n# def test_commented():\n", &repo);
         assert!(o.evidence.is_empty());
-        assert!(!Tests.applies("src/testing_utils.py"));
+        assert!(Tests.applies("src/tests/model_tests.py"));
+        assert!(!Tests.applies("src/util_testing.py"));
     }
 }

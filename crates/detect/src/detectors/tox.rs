@@ -146,6 +146,9 @@ mod tests {
         assert_eq!(py.commands[0].argv, vec!["pytest", "tests"]);
         let lint = out.units.iter().find(|u| u.id == "tox:tox.ini#lint").unwrap();
         assert_eq!(lint.commands[0].argv[0], "ruff");
-        assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+        let mut locs: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").map(|(e, _)| e.location.clone()).collect();
+        locs.dedup();
+        assert_eq!(locs.len(), 1);
+        assert!(out.units.iter().any(|u| u.id == "tox:tox.ini#*"), "[testenv] is runnable as any env");
     }
 }

@@ -1,0 +1,64 @@
+//! Job specs submitted to compute platforms (Anyscale / Ray jobs): a YAML
+//! file with a top-level `entrypoint:` command. The file is a unit running
+//! that command, so `anyscale job submit job.yaml` in CI reaches the scripts
+//! the job runs.
+
+use super::{add_shell, is_yaml};
+use crate::evidence::Location;
+use crate::yaml::{self, Node};
+use crate::{Detector, FileCtx, Output, Unit};
+
+/// The job-spec detector.
+pub struct JobSpec;
+
+const NAME: &str = "job-spec";
+
+impl Detector for JobSpec {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+    fn applies(&self, path: &str) -> bool {
+        is_yaml(path)
+    }
+    fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if !f.text.contains("entrypoint:") {
+            return;
+        }
+        let Ok(doc) = yaml::parse(f.text) else { return };
+        let Some(ep) = doc.get("entrypoint") else { return };
+        let Some(cmd) = ep.as_str() else { return };
+        let wd = doc
+            .get("working_dir")
+            .and_then(Node::as_str)
+            .filter(|w| !w.contains("://"))
+            .map(|w| w.trim_start_matches("./").trim_end_matches('/').to_string())
+            .unwrap_or_default();
+        let mut u = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
+        add_shell(&mut u, out, NAME, f.path, cmd, ep.line, if wd == "." { "" } else { &wd });
+        out.units.push(u);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    #[test]
+    fn entrypoint_is_a_command() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        JobSpec.detect(
+            &FileCtx {
+                path: "deploy/jobs/w.yaml",
+                text: "name: w\nentrypoint: bash deploy/jobs/w.sh\n# entrypoint: pytest\n",
+                repo: &repo,
+            },
+            &mut out,
+        );
+        assert_eq!(out.units[0].commands[0].argv, vec!["bash", "deploy/jobs/w.sh"]);
+        let mut out = Output::default();
+        JobSpec.detect(&FileCtx { path: "x.yaml", text: "name: w\nsteps: []\n", repo: &repo }, &mut out);
+        assert!(out.units.is_empty());
+    }
+}
