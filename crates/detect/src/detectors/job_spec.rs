@@ -25,6 +25,35 @@ impl Detector for JobSpec {
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
+        // Prefect deployments: `deployments[].entrypoint: path.py:flow` with schedules.
+        if let Some(deps) = doc.get("deployments") {
+            for d in deps.items() {
+                let Some(ep) = d.get("entrypoint").and_then(Node::as_str) else { continue };
+                let file = ep.split(':').next().unwrap_or(ep);
+                let name = d.get("name").and_then(Node::as_str).unwrap_or(file);
+                let mut u = Unit::new(format!("deploy:{}#{name}", f.path), Location::new(f.path, d.line, d.last_line()), name);
+                u.calls.push((format!("file:{}", crate::link::join("", file)), Location::line(f.path, d.line)));
+                let scheduled =
+                    d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null());
+                if scheduled {
+                    u.root = true;
+                    u.triggers.insert("schedule".into());
+                    out.push(
+                        crate::Evidence::new(
+                            "ci.trigger",
+                            NAME,
+                            Location::line(f.path, d.line),
+                            crate::Confidence::High,
+                            &format!("deployment {name}: schedule"),
+                        )
+                        .attr("system", "prefect")
+                        .attr("trigger", "schedule"),
+                    );
+                }
+                out.units.push(u);
+            }
+            return;
+        }
         let Some(ep) = doc.get("entrypoint") else { return };
         let Some(cmd) = ep.as_str() else { return };
         let wd = doc

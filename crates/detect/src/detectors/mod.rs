@@ -139,8 +139,22 @@ pub fn is_yaml(path: &str) -> bool {
 /// Parse shell `script` (first line `line`) into commands of `unit`, and
 /// record what each command does as `run.*` evidence owned by the unit.
 pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, script: &str, line: u32, workdir: &str) {
+    // `cd` changes the directory of the commands after it.
+    let script_dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let mut wd = workdir.to_string();
     for c in crate::shell::commands(script, line) {
-        let cmd = Cmd { argv: c.argv, location: Location::line(path, c.line), text: c.text, workdir: workdir.to_string() };
+        if c.argv.first().map(String::as_str) == Some("cd") {
+            if let Some(target) = c.argv.get(1) {
+                let t = ["$(dirname $0)", "$(dirname ${BASH_SOURCE[0]})", "${0%/*}", "$(dirname $BASH_SOURCE)"]
+                    .iter()
+                    .fold(target.clone(), |t, pat| t.replace(pat, if script_dir.is_empty() { "." } else { script_dir }));
+                if !t.contains('$') && !t.starts_with('~') && t != "-" {
+                    wd = if t.starts_with('/') { String::new() } else { crate::link::join(&wd, &t) };
+                }
+            }
+            continue;
+        }
+        let cmd = Cmd { argv: c.argv, location: Location::line(path, c.line), text: c.text, workdir: wd.clone() };
         add_cmd(unit, out, detector, cmd);
     }
 }

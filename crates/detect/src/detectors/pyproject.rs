@@ -47,9 +47,10 @@ impl Detector for Pyproject {
         path == "pyproject.toml"
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        // First pass: (section, name, line, string values) of the tables we read.
         let mut section = String::new();
+        let mut entries: Vec<(String, String, u32, Vec<String>)> = Vec::new();
         for (i, raw) in f.text.lines().enumerate() {
-            let n = i as u32 + 1;
             let l = raw.trim();
             if l.starts_with('#') || l.is_empty() {
                 continue;
@@ -59,39 +60,52 @@ impl Detector for Pyproject {
                 continue;
             }
             let Some((k, v)) = l.split_once('=') else { continue };
-            let name = k.trim().trim_matches('"').to_string();
             let v = v.split(" #").next().unwrap_or(v).trim();
-            let kind = if section == "project.scripts" || section == "tool.poetry.scripts" {
-                "entry"
-            } else if section == "tool.pdm.scripts"
-                || section == "tool.poe.tasks"
-                || section == "tool.taskipy.tasks"
-                || (section.starts_with("tool.hatch.envs.") && section.ends_with(".scripts"))
-            {
-                "alias"
-            } else {
+            entries.push((section.clone(), k.trim().trim_matches('"').to_string(), i as u32 + 1, strings(v)));
+        }
+        for (section, name, n, values) in &entries {
+            let entry = section == "project.scripts" || section == "tool.poetry.scripts";
+            let hatch_env = section.strip_prefix("tool.hatch.envs.").and_then(|s| s.strip_suffix(".scripts"));
+            let alias =
+                section == "tool.pdm.scripts" || section == "tool.poe.tasks" || section == "tool.taskipy.tasks" || hatch_env.is_some();
+            if !entry && !alias {
                 continue;
-            };
+            }
             // hatch: `hatch run env:name` (the default env is plain `name`).
-            let id = match section.strip_prefix("tool.hatch.envs.").and_then(|s| s.strip_suffix(".scripts")) {
-                Some(env) if env != "default" => format!("script:{env}:{name}"),
-                _ => format!("script:{name}"),
+            let id_of = |n: &str| match hatch_env {
+                Some(env) if env != "default" => format!("script:{env}:{n}"),
+                _ => format!("script:{n}"),
             };
-            let mut u = Unit::new(id, Location::line(f.path, n), &name);
-            let values = strings(v);
-            if kind == "entry" {
+            let mut u = Unit::new(id_of(name), Location::line(f.path, *n), name);
+            if entry {
                 let target = values.first().map(|s| s.split(':').next().unwrap_or(s).to_string()).unwrap_or_default();
                 if let Some(file) = module_file(f, &target) {
-                    u.calls.push((format!("file:{file}"), Location::line(f.path, n)));
+                    u.calls.push((format!("file:{file}"), Location::line(f.path, *n)));
                 }
             } else {
                 for c in values.iter().filter(|s| !matches!(s.as_str(), "cmd" | "shell" | "call" | "composite")) {
-                    add_shell(&mut u, out, NAME, f.path, c, n, "");
+                    // A composite entry naming another script of the same table calls it.
+                    if entries.iter().any(|(sec, other, ..)| sec == section && other == c) {
+                        u.calls.push((id_of(c), Location::line(f.path, *n)));
+                        continue;
+                    }
+                    add_shell(&mut u, out, NAME, f.path, &placeholders(c), *n, "");
                 }
             }
             out.units.push(u);
         }
     }
+}
+
+/// Replace `{args:default}` / `{args}` (hatch, pdm) with the default.
+fn placeholders(c: &str) -> String {
+    let mut s = c.to_string();
+    while let Some(pos) = s.find("{args") {
+        let Some(end) = s[pos..].find('}') else { break };
+        let default = s[pos + 1..pos + end].split_once(':').map(|(_, d)| d.to_string()).unwrap_or_default();
+        s.replace_range(pos..pos + end + 1, &default);
+    }
+    s
 }
 
 #[cfg(test)]
@@ -103,12 +117,15 @@ mod tests {
     fn entry_points_and_aliases() {
         let mut repo = RepoIndex::default();
         repo.paths.insert("src/pkg/train.py".into());
-        let text = "[project]\nname = \"pkg\"\n\n[project.scripts]\ntrain-model = \"pkg.train:main\"\n\n[tool.hatch.envs.test.scripts]\nall = \"pytest -q tests\"\n# old = \"pytest\"\n";
+        let text = "[project]\nname = \"pkg\"\n\n[project.scripts]\ntrain-model = \"pkg.train:main\"\n\n[tool.hatch.envs.test.scripts]\nunit = \"pytest -q {args:tests}\"\nall = [\"lint\", \"unit\"]\nlint = \"ruff check\"\n# old = \"pytest\"\n";
         let mut out = Output::default();
         Pyproject.detect(&FileCtx { path: "pyproject.toml", text, repo: &repo }, &mut out);
         let e = out.units.iter().find(|u| u.id == "script:train-model").unwrap();
         assert_eq!(e.calls[0].0, "file:src/pkg/train.py");
-        assert!(out.units.iter().any(|u| u.id == "script:test:all"));
+        let all = out.units.iter().find(|u| u.id == "script:test:all").unwrap();
+        assert_eq!(all.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["script:test:lint", "script:test:unit"]);
+        let unit = out.units.iter().find(|u| u.id == "script:test:unit").unwrap();
+        assert_eq!(unit.commands[0].argv, vec!["pytest", "-q", "tests"]);
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
     }
 }

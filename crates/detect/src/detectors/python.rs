@@ -286,6 +286,12 @@ static PATS: &[Pat] = &[
     p("code.prediction-log", "azureml", "azureml.ai.monitoring.Collector"),
     // Compute declared as code.
     p("code.compute", "azureml", "azure.ai.ml.entities.AmlCompute"),
+    p("code.compute", "ray", "ray.*ScalingConfig"),
+    p("code.compute", "metaflow", "metaflow.resources"),
+    p("code.compute", "metaflow", "metaflow.batch"),
+    p("code.compute", "metaflow", "metaflow.kubernetes"),
+    pa("code.model-version", "zenml", "zenml.integrations.*register*", REG),
+    pa("code.deploy", "zenml", "zenml.integrations.*deployer*", &[("target", "zenml-deployer")]),
     p("code.compute", "azureml", "azureml.core.compute.AmlCompute*"),
     p("code.compute", "azureml", "azureml.core.compute.ComputeTarget.create"),
     // Deployment.
@@ -374,6 +380,7 @@ macro_rules! rx {
     };
 }
 rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
+rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
 rx!(RX_LOGGER_LOG_MODEL, r#"\blog_model\s*=\s*(?:True|["']all["'])"#);
 rx!(RX_PUSH_TO_HUB_KW, r"\bpush_to_hub\s*=\s*True");
 rx!(RX_PARENT_MODEL, r"\bparent_model\s*=");
@@ -394,6 +401,7 @@ rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
 
 static RXS: &[Rx] = &[
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_REGISTERED_NAME, needs: &["mlflow"], attrs: REG },
+    Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
     Rx { kind: "code.model-version", tool: "huggingface", re: &RX_PUSH_TO_HUB_KW, needs: &["transformers", "trl", "setfit"], attrs: HUB },
     Rx { kind: "code.model-version", tool: "vertex", re: &RX_PARENT_MODEL, needs: &["google.cloud.aiplatform"], attrs: REG },
@@ -455,6 +463,11 @@ rx!(RX_KFP_SCHEDULE, r"\.create_recurring_run\s*\(|\bPipelineJobSchedule\s*\(|\.
 rx!(RX_SM_PIPELINE, r"\bPipeline\s*\([^)]*\bsteps\s*=");
 rx!(RX_SM_CONDITION, r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)\s*\(");
 rx!(RX_SM_UPSERT, r"\.upsert\s*\(");
+rx!(
+    RX_STEP_FN,
+    r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"
+);
+rx!(RX_KEDRO_NODE, r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)");
 rx!(RX_DEF_INIT, r"(?m)^def[ \t]+init[ \t]*\(");
 rx!(RX_DEF_RUN, r"(?m)^def[ \t]+run[ \t]*\(");
 rx!(RX_DEF_SAGEMAKER, r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(");
@@ -572,6 +585,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             for n in &im.names {
                 if n != "*" {
                     aliases.insert(n.clone(), format!("{}.{n}", im.module));
+                    // `from google.cloud import aiplatform` imports a module too.
+                    roots.insert(format!("{}.{n}", im.module));
                 }
             }
             for (alias, n) in &im.name_aliases {
@@ -723,7 +738,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     // Loading data inside a training script is training's input, not a data pipeline.
     if ev.iter().any(|e| e.kind == "code.train") {
-        for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep") {
+        for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step")) {
             e.attrs.insert("in_training".into(), "yes".into());
         }
     }
@@ -906,6 +921,39 @@ fn pipelines(
     mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
     ev: &mut Vec<Evidence>,
 ) {
+    // Data steps of an orchestrated pipeline: tasks/steps/assets/components
+    // (or kedro nodes) whose names say they load or prepare data.
+    if imports_any(&["prefect", "dagster", "zenml", "metaflow", "kfp", "flytekit", "airflow", "kedro"]) {
+        let data_name = |n: &str| {
+            let l = n.to_ascii_lowercase();
+            [
+                "load",
+                "ingest",
+                "extract",
+                "prepar",
+                "preprocess",
+                "clean",
+                "split",
+                "fetch",
+                "download",
+                "feature",
+                "read_",
+                "collect",
+                "query",
+                "data",
+            ]
+            .iter()
+            .any(|w| l.contains(w))
+                && !l.contains("model")
+        };
+        for c in RX_STEP_FN.captures_iter(bytes).chain(RX_KEDRO_NODE.captures_iter(bytes)) {
+            let name = String::from_utf8_lossy(&c[1]).to_string();
+            if data_name(&name) {
+                ev.push(mk("code.data-prep", "", c.get(1).unwrap().start(), Confidence::Medium).attr("op", "pipeline-step"));
+                break;
+            }
+        }
+    }
     let mut def = |tool: &str, found: Option<regex::bytes::Match>, trigger: Option<&str>| {
         if let Some(m) = found {
             let mut e = mk("code.pipeline-def", tool, m.start(), Confidence::High);
