@@ -98,6 +98,7 @@ pub fn classify(argv: &[String]) -> Invocation {
     let base = cmd0.rsplit('/').next().unwrap_or(cmd0).to_string();
     let rest = &argv[1..];
     match base.as_str() {
+        "jest" | "vitest" | "mocha" | "ava" | "karma" => Invocation::TestRunner { runner: base.clone(), paths: vec![] },
         "pytest" | "py.test" | "nosetests" | "nose2" | "ward" => Invocation::TestRunner {
             runner: base.replace("py.test", "pytest"),
             paths: positionals(

@@ -64,6 +64,7 @@ kinds! {
     "link.env-promotion" => "Two or more deployment environments defined as code (dev/test/staging/prod); derived by the linker; attrs: environments.",
     "link.retrain-on-alert" => "A monitoring path that starts the training pipeline when it detects drift or degradation; derived by the linker.",
     "notebook.code" => "A notebook with code cells.",
+    "repo.seed-folder" => "A folder shipped for other projects (its own CI definitions that no CI system reads at that depth, or packaged as an archive): its contents are not this repository's practice; attrs: dir, why.",
     "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
     "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
     "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic.",

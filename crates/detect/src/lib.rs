@@ -101,6 +101,8 @@ pub struct RepoIndex {
     /// Extra Python import roots declared by test configuration
     /// (`pythonpath = src` in pytest.ini / pyproject.toml / setup.cfg / tox.ini).
     pub py_paths: Vec<String>,
+    /// File name -> paths, built on first use.
+    by_name: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
 }
 
 /// Configuration files read for repository-wide settings.
@@ -135,6 +137,18 @@ fn pythonpath_entries(repo: &RepoIndex) -> Vec<String> {
 }
 
 impl RepoIndex {
+    /// Paths of the files with this file name.
+    pub fn files_named(&self, name: &str) -> &[String] {
+        let index = self.by_name.get_or_init(|| {
+            let mut m: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
+            for p in &self.paths {
+                m.entry(p.rsplit('/').next().unwrap_or(p).to_string()).or_default().push(p.clone());
+            }
+            m
+        });
+        index.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
     /// Text of a file that was read.
     pub fn text(&self, path: &str) -> Option<&str> {
         self.texts.get(path).map(String::as_str)
@@ -232,6 +246,74 @@ pub fn is_template_text(text: &str) -> bool {
         || text.contains("{{ copier")
 }
 
+/// CI definitions that their CI system reads only at the repository root.
+fn root_only_ci(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    (rel.contains(".github/workflows/") && (name.ends_with(".yml") || name.ends_with(".yaml")))
+        || matches!(name, ".gitlab-ci.yml" | "Jenkinsfile" | "bitbucket-pipelines.yml" | ".travis.yml" | ".drone.yml")
+        || rel.ends_with(".circleci/config.yml")
+}
+
+/// Folders shipped for other projects: a folder below the root holding CI
+/// definitions that their CI system only reads at a repository's root (so
+/// nothing here runs them), or a folder the repository packs into an archive.
+/// Returns (folder, the file that shows it, why), outermost folders only.
+fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
+    let mut out: Vec<(String, String, String)> = Vec::new();
+    for f in files {
+        let Some(pos) = [".github/workflows/", ".circleci/"].iter().find_map(|m| f.path.find(m)).or_else(|| {
+            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
+            root_only_ci(&f.path).then(|| f.path.len() - name.len())
+        }) else {
+            continue;
+        };
+        if pos == 0 || !root_only_ci(&f.path) {
+            continue;
+        }
+        let dir = f.path[..pos].trim_end_matches('/').to_string();
+        out.push((dir, f.path.clone(), "its own CI definitions, which no CI system reads below a repository's root".into()));
+    }
+    // Folders packed into archives by the repository's own scripts.
+    for f in files {
+        let Some(text) = &f.text else { continue };
+        if !(f.path.ends_with(".sh")
+            || f.path.ends_with(".py")
+            || f.path.ends_with("Makefile")
+            || f.path.ends_with(".yml")
+            || f.path.ends_with(".yaml"))
+        {
+            continue;
+        }
+        for line in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
+            let packs =
+                line.starts_with("zip ") || line.contains(" zip -r") || line.starts_with("tar -c") || line.contains("make_archive(");
+            if !packs {
+                continue;
+            }
+            for word in line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '(' | ')')) {
+                let d = word.trim_start_matches("./").trim_end_matches('/').trim_end_matches("/*");
+                if d.is_empty() || d.contains('$') || d.contains('.') && !d.contains('/') {
+                    continue;
+                }
+                let prefix = format!("{d}/");
+                let has_project = files.iter().any(|g| {
+                    g.path.starts_with(&prefix)
+                        && ["requirements.txt", "setup.py", "pyproject.toml", "README.md"].iter().any(|m| g.path == format!("{prefix}{m}"))
+                });
+                if has_project {
+                    out.push((d.to_string(), f.path.clone(), format!("packed into an archive by {}", f.path)));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    // Keep the outermost folders.
+    let all = out.clone();
+    out.retain(|(d, ..)| !all.iter().any(|(o, ..)| o != d && d.starts_with(&format!("{o}/"))));
+    out
+}
+
 /// Scan the repository at `root`.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     if !root.is_dir() {
@@ -240,9 +322,25 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let dets = detectors::all();
     let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
     let walked = walk::walk(root, opts.max_file_bytes, &wants);
+    // Folders shipped for other projects are not this repository's practice.
+    let seeds = seed_folders(&walked.files);
+    let in_seed = |p: &str| seeds.iter().any(|(d, ..)| p.starts_with(&format!("{d}/")));
     let mut repo = RepoIndex::default();
     let mut sizes = Vec::new();
+    let mut seed_evidence = Vec::new();
+    for (dir, marker, why) in &seeds {
+        seed_evidence.push((
+            Evidence::new("repo.seed-folder", "walk", Location::line(marker, 1), Confidence::High, &format!("{dir}/: {why}"))
+                .attr("dir", dir.clone())
+                .attr("why", why.clone()),
+            None,
+        ));
+    }
     for f in walked.files {
+        if in_seed(&f.path) {
+            repo.paths.insert(f.path.clone());
+            continue;
+        }
         repo.paths.insert(f.path.clone());
         sizes.push((f.path.clone(), f.size));
         if let Some(t) = f.text {
@@ -253,7 +351,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     }
     repo.py_paths = pythonpath_entries(&repo);
     let mut issues = walked.issues;
-    let mut evidence: Vec<(Evidence, Option<String>)> = Vec::new();
+    let mut evidence: Vec<(Evidence, Option<String>)> = seed_evidence;
     let mut units = Vec::new();
     for (path, size) in &sizes {
         // Size-only observations (committed model binaries) need no text.

@@ -75,10 +75,12 @@ impl Ctx<'_> {
 
     fn targets(&self, argv: &[String], workdir: &str) -> Vec<String> {
         match classify(argv) {
-            Invocation::TestRunner { paths, .. } => {
+            Invocation::TestRunner { paths, runner } => {
                 let roots: Vec<String> = paths.iter().map(|p| join(workdir, p.split("::").next().unwrap_or(p))).collect();
+                let js = matches!(runner.as_str(), "jest" | "vitest" | "mocha" | "ava" | "karma");
                 self.test_files
                     .iter()
+                    .filter(|t| t.ends_with(".py") != js)
                     .filter(|t| {
                         if roots.is_empty() {
                             workdir.is_empty() || t.starts_with(&format!("{workdir}/"))
@@ -212,6 +214,17 @@ impl Ctx<'_> {
                 }
             }
             Invocation::SubmitJob { file, .. } => self.resolve_path(workdir, &file).map(|p| vec![format!("file:{p}")]).unwrap_or_default(),
+            Invocation::Deploy { target, file: None, .. } if target == "terraform" => {
+                // `terraform apply` applies the .tf files of its directory (`-chdir=`).
+                let dir =
+                    argv.iter().find_map(|a| a.strip_prefix("-chdir=")).map(|d| join(workdir, d)).unwrap_or_else(|| workdir.to_string());
+                self.repo
+                    .paths
+                    .iter()
+                    .filter(|p| p.ends_with(".tf") && p.rsplit_once('/').map(|(d, _)| d).unwrap_or("") == dir)
+                    .map(|p| format!("file:{p}"))
+                    .collect()
+            }
             Invocation::Deploy { file: Some(f), .. } => {
                 let p = join(workdir, &f);
                 if self.repo.exists(&p) {

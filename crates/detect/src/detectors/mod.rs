@@ -188,7 +188,13 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             v
         }
         Invocation::Deploy { target, traffic, .. } => {
-            let mut v = vec![ev("run.deploy").attr("target", target.clone())];
+            let mut d = ev("run.deploy").attr("target", target.clone());
+            // Applying infrastructure is not releasing a model; the endpoints it
+            // declares are evidence of their own (iac detector, reached through it).
+            if matches!(target.as_str(), "terraform" | "cloudformation" | "azure-arm" | "sam" | "cdk" | "pulumi" | "serverless" | "sls") {
+                d = d.attr("infra", "yes");
+            }
+            let mut v = vec![d];
             if let Some(t) = traffic {
                 if weighted_targets(&t) >= 2 {
                     v.push(ev("run.traffic-split").attr("target", target).attr("traffic", t));

@@ -395,7 +395,12 @@ rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
 rx!(RX_INSTANCE_TYPE, r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']"#);
 rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
 rx!(RX_GH_RUN, r#"["']gh["']\s*,\s*["']workflow["']\s*,\s*["']run["']|["']gh workflow run "#);
-rx!(RX_DATA_CAPTURE, r"\bDataCaptureConfig\s*\(|\bdata_collector\s*=|\bDataCollector\s*\(");
+rx!(
+    RX_DATA_CAPTURE,
+    r#"\bDataCaptureConfig\s*\(|\bdata_collector\s*=|\bDataCollector\s*\(|["']DataCaptureConfig["']\s*:|["']EnableCapture["']\s*:\s*True"#
+);
+rx!(RX_VARIANT_WEIGHT, r#"["']?InitialVariantWeight["']?\s*[:=]|\binitial_weight\s*="#);
+rx!(RX_SHADOW_VARIANTS, r#"["']?ShadowProductionVariants["']?\s*[:=]"#);
 rx!(RX_BASELINE_MODEL, r"\bbaseline_model\s*=");
 rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
 
@@ -718,6 +723,16 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // Two or more weighted production variants (or shadow variants) on an endpoint.
+    if imports_any(&["boto3", "sagemaker"]) {
+        let weights: Vec<usize> = RX_VARIANT_WEIGHT.find_iter(bytes).map(|m| m.start()).collect();
+        if weights.len() >= 2 {
+            ev.push(mk("code.traffic-split", "sagemaker", weights[0], Confidence::Medium).attr("mode", "weights"));
+        }
+        if let Some(m) = RX_SHADOW_VARIANTS.find(bytes) {
+            ev.push(mk("code.traffic-split", "sagemaker", m.start(), Confidence::Medium).attr("mode", "shadow"));
+        }
+    }
     // PyTorch training loops: backward + optimizer step.
     if imports_any(&["torch"]) {
         if let (Some(b), Some(_)) = (RX_TORCH_BACKWARD.find(bytes), RX_TORCH_STEP.find(bytes)) {
@@ -946,9 +961,27 @@ fn pipelines(
             .any(|w| l.contains(w))
                 && !l.contains("model")
         };
+        // Or a step whose body reads data and fits nothing.
+        let reads_data = |start: usize| {
+            let text = &bytes[start..];
+            let line_end = text.iter().position(|&b| b == b'\n').unwrap_or(text.len());
+            let def_line = &text[..line_end];
+            let indent = def_line.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+            let mut end = line_end;
+            for l in text[line_end..].split(|&b| b == b'\n').skip(1) {
+                let ind = l.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+                if !l.iter().all(|b| b.is_ascii_whitespace()) && ind <= indent {
+                    break;
+                }
+                end += l.len() + 1;
+            }
+            let body = &text[..end.min(text.len())];
+            RX_PD_READ.is_match(body) && !body.windows(5).any(|w| w == b".fit(")
+        };
         for c in RX_STEP_FN.captures_iter(bytes).chain(RX_KEDRO_NODE.captures_iter(bytes)) {
             let name = String::from_utf8_lossy(&c[1]).to_string();
-            if data_name(&name) {
+            let def_start = bytes[..c.get(1).unwrap().start()].iter().rposition(|&b| b == b'\n').map(|p| p + 1).unwrap_or(0);
+            if data_name(&name) || reads_data(def_start) {
                 ev.push(mk("code.data-prep", "", c.get(1).unwrap().start(), Confidence::Medium).attr("op", "pipeline-step"));
                 break;
             }
@@ -1233,11 +1266,22 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
                 candidates.push(full);
             }
         }
+        let before = out.len();
         for c in candidates {
             for file in [format!("{c}.py"), format!("{c}/__init__.py")] {
                 if repo.exists(&file) && file != path && !out.iter().any(|(p, _)| p == &file) {
                     out.push((file, im.line));
                 }
+            }
+        }
+        // Not found on the usual roots (a sys.path insert, a runner's rootdir):
+        // take the one file in the repository whose path ends like the module.
+        if out.len() == before && !im.module.starts_with('.') {
+            let rel = format!("{}.py", im.module.replace('.', "/"));
+            let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
+            let mut hits = repo.files_named(&name).iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
+            if let (Some(hit), None) = (hits.next(), hits.next()) {
+                out.push((hit.clone(), im.line));
             }
         }
     }

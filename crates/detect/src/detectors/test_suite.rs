@@ -30,14 +30,47 @@ pub fn is_collected_name(path: &str) -> bool {
     name.ends_with(".py") && (name.starts_with("test") || name.ends_with("_test.py") || name.ends_with("_tests.py"))
 }
 
+/// JavaScript / TypeScript test files (jest, vitest, mocha conventions).
+pub fn is_js_test(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let js = [".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs"].iter().any(|e| name.ends_with(e));
+    js && (name.contains(".test.") || name.contains(".spec.") || path.contains("__tests__/"))
+}
+
+static JS_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^\s*(?:test|it|describe)(?:\.\w+)?\s*\(").unwrap());
+
 impl Detector for Tests {
     fn name(&self) -> &'static str {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        is_collected_name(path)
+        is_collected_name(path) || is_js_test(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if is_js_test(f.path) {
+            // Application tests of a front end or a Node service: they cover app code.
+            let masked = crate::detectors::jenkins::strip_comments(f.text);
+            let idx = pylex::LineIndex::new(&masked);
+            let cases: Vec<_> = JS_TEST.find_iter(masked.as_bytes()).collect();
+            if let Some(first) = cases.first() {
+                let line = idx.line(first.start());
+                let unit = format!("file:{}", f.path);
+                let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
+                out.push_in(
+                    Evidence::new("test.case", NAME, Location::line(f.path, line), Confidence::High, snippet)
+                        .attr("framework", "js")
+                        .attr("count", cases.len().to_string()),
+                    &unit,
+                );
+                out.push_in(
+                    Evidence::new("test.covers", NAME, Location::line(f.path, line), Confidence::Medium, snippet)
+                        .attr("area", "app")
+                        .attr("module", f.path),
+                    &unit,
+                );
+            }
+            return;
+        }
         let masked = pylex::mask(f.text);
         let idx = pylex::LineIndex::new(&masked);
         let fns: Vec<_> = TEST_FN.find_iter(masked.as_bytes()).collect();
