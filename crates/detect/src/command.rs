@@ -189,6 +189,11 @@ pub fn classify(argv: &[String]) -> Invocation {
             .cloned()
             .unwrap_or_else(|| ".".into()),
         },
+        // A model packaged with its server (a versioned artifact of the model).
+        "torch-model-archiver" => Invocation::Publish { what: "model-package".into() },
+        "bentoml" if matches!(rest.first().map(String::as_str), Some("build") | Some("containerize") | Some("push")) => {
+            Invocation::Publish { what: "model-package".into() }
+        }
         "gto" if matches!(rest.first().map(String::as_str), Some("register") | Some("assign") | Some("promote")) => {
             Invocation::Publish { what: "model-registration".into() }
         }

@@ -254,6 +254,33 @@ fn root_only_ci(rel: &str) -> bool {
         || rel.ends_with(".circleci/config.yml")
 }
 
+/// A file of the repository that copies or packs `dir` (or a parent of it)
+/// for other projects: `shutil.copytree`, `cp -r`, `rsync`, cookiecutter.
+fn copied_by(files: &[walk::RepoFile], dir: &str) -> Option<String> {
+    let parts: Vec<&str> = dir.split('/').collect();
+    for f in files {
+        let Some(text) = &f.text else { continue };
+        if f.path.starts_with(&format!("{dir}/")) || !(f.path.ends_with(".py") || f.path.ends_with(".sh") || f.path.ends_with("Makefile")) {
+            continue;
+        }
+        let copies = ["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("]
+            .iter()
+            .any(|k| text.contains(k));
+        if !copies {
+            continue;
+        }
+        // The folder or one of its parents is named in the copying file.
+        for n in (1..=parts.len()).rev() {
+            let prefix = parts[..n].join("/");
+            let quoted_parts = parts[..n].iter().all(|p| text.contains(&format!("\"{p}\"")) || text.contains(&format!("'{p}'")));
+            if text.contains(&prefix) || quoted_parts {
+                return Some(f.path.clone());
+            }
+        }
+    }
+    None
+}
+
 /// Folders shipped for other projects: a folder below the root holding CI
 /// definitions that their CI system only reads at a repository's root (so
 /// nothing here runs them), or a folder the repository packs into an archive.
@@ -271,7 +298,11 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
             continue;
         }
         let dir = f.path[..pos].trim_end_matches('/').to_string();
-        out.push((dir, f.path.clone(), "its own CI definitions, which no CI system reads below a repository's root".into()));
+        // A misplaced CI file in a service folder is just not read; the folder
+        // is seed code when the repository's own code copies it out.
+        if let Some(by) = copied_by(files, &dir) {
+            out.push((dir, f.path.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
+        }
     }
     // Folders packed into archives by the repository's own scripts.
     for f in files {

@@ -497,7 +497,10 @@ rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
 rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
 rx!(RX_STORE_PRED, r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(");
-rx!(RX_PROM_METRIC, r#"\b(?:Histogram|Counter|Gauge|Summary)\s*\(\s*["']([^"']+)["']"#);
+rx!(
+    RX_PROM_METRIC,
+    r#"\b(?:Histogram|Counter|Gauge|Summary|add_metric_to_cache|add_metric|add_time|add_counter|add_percent)\s*\(\s*["']([^"']+)["']"#
+);
 rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
 rx!(
     RX_ACTION,
@@ -897,13 +900,18 @@ fn scoring(
             ev.push(mk("code.prediction-log", "store", mt.start(), Confidence::Low));
         }
     }
+    // Metrics of the model itself (predictions, confidence, drift) monitor it;
+    // per-request latency and predictions recorded are post-deploy metrics.
     let mut model_metric = false;
     for c in RX_PROM_METRIC.captures_iter(bytes) {
         let name = String::from_utf8_lossy(&c[1]).to_lowercase();
-        if ["predict", "inference", "model", "drift", "score", "confidence", "latency"].iter().any(|w| name.contains(w)) {
+        let at = c.get(0).unwrap().start();
+        if ["predict", "inference", "confidence", "latency", "label", "score"].iter().any(|w| name.contains(w)) {
             model_metric = true;
-            ev.push(mk("code.prediction-log", "prometheus", c.get(0).unwrap().start(), Confidence::High));
-            ev.push(mk("code.monitor", "prometheus", c.get(0).unwrap().start(), Confidence::Medium));
+            ev.push(mk("code.prediction-log", "metrics", at, Confidence::High));
+        }
+        if ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w)) {
+            ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
         }
     }
     if !model_metric
