@@ -197,7 +197,10 @@ impl Ctx<'_> {
                 .repo
                 .paths
                 .iter()
-                .filter(|p| p.ends_with(".py") && p.contains("/pipelines/") && (p.starts_with("src/") || p.contains("/src/")))
+                .filter(|p| {
+                    (p.ends_with(".py") && p.contains("/pipelines/") && (p.starts_with("src/") || p.contains("/src/")))
+                        || crate::detectors::kedro::is_kedro_conf(p)
+                })
                 .map(|p| format!("file:{p}"))
                 .collect(),
             Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],

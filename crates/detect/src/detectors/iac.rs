@@ -216,6 +216,40 @@ impl Detector for Iac {
         ]
         .iter()
         .find_map(|w| text.find(w));
+        // Or the alarm notifies a function whose code starts the training pipeline.
+        let starts_pipeline = starts_pipeline.or_else(|| {
+            let funcs = [
+                "google_cloudfunctions_function",
+                "google_cloudfunctions2_function",
+                "aws_lambda_function",
+                "azurerm_function_app",
+                "azurerm_linux_function_app",
+            ];
+            if !funcs.iter().any(|w| text.contains(w)) {
+                return None;
+            }
+            let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let submits = [
+                "PipelineJob",
+                "start_pipeline_execution",
+                "create_run_from_pipeline",
+                "jobs.create_or_update",
+                "/dispatches",
+                "start_build",
+                "run_now",
+                "create_workflow_dispatch",
+            ];
+            code_lines(text).find_map(|(line, l)| {
+                let v = l.split_once('=').map(|(_, v)| v.trim().trim_matches('"').trim_start_matches("${path.module}/").to_string())?;
+                if !(l.contains("source_dir") || l.contains("source") || l.contains("filename")) || v.is_empty() {
+                    return None;
+                }
+                let src = crate::link::join(dir, &v);
+                let src = src.trim_end_matches(".zip");
+                let hit = f.repo.texts.iter().any(|(p, t)| p.starts_with(&format!("{src}/")) && submits.iter().any(|w| t.contains(w)));
+                hit.then(|| text.lines().take(line as usize - 1).map(|l| l.len() + 1).sum())
+            })
+        });
         if alarm {
             if let Some(pos) = starts_pipeline {
                 let line = text[..pos].matches('\n').count() as u32 + 1;

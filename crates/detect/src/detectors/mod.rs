@@ -25,6 +25,7 @@ pub mod iac;
 pub mod jenkins;
 pub mod job_spec;
 pub mod justfile;
+pub mod kedro;
 pub mod kubernetes;
 pub mod makefile;
 pub mod mlproject;
@@ -63,6 +64,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(jenkins::Jenkins),
         Box::new(job_spec::JobSpec),
         Box::new(justfile::Justfile),
+        Box::new(kedro::Kedro),
         Box::new(kubernetes::Kubernetes),
         Box::new(makefile::Makefile),
         Box::new(mlproject::MlProject),

@@ -381,6 +381,11 @@ macro_rules! rx {
 }
 rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
 rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
+rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
+rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
+rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
+rx!(RX_KFP_CONDITION, r"\bdsl\.(?:If|Condition|Elif)\s*\(");
+rx!(RX_VERTEX_REQUEST_LOG, r"\benable_request_response_logging\s*=\s*True");
 rx!(RX_LOGGER_LOG_MODEL, r#"\blog_model\s*=\s*(?:True|["']all["'])"#);
 rx!(RX_PUSH_TO_HUB_KW, r"\bpush_to_hub\s*=\s*True");
 rx!(RX_PARENT_MODEL, r"\bparent_model\s*=");
@@ -406,6 +411,17 @@ rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
 
 static RXS: &[Rx] = &[
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_REGISTERED_NAME, needs: &["mlflow"], attrs: REG },
+    Rx { kind: "code.track", tool: "vertex", re: &RX_VERTEX_EXPERIMENT, needs: &["google.cloud.aiplatform"], attrs: &[] },
+    Rx { kind: "code.track", tool: "kfp", re: &RX_KFP_METRICS, needs: &["kfp"], attrs: &[] },
+    Rx {
+        kind: "code.traffic-split",
+        tool: "vertex",
+        re: &RX_VERTEX_TRAFFIC,
+        needs: &["google.cloud.aiplatform"],
+        attrs: &[("mode", "canary")],
+    },
+    Rx { kind: "code.eval-gate", tool: "kfp", re: &RX_KFP_CONDITION, needs: &["kfp"], attrs: &[("compares", "threshold")] },
+    Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
     Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
     Rx { kind: "code.model-version", tool: "huggingface", re: &RX_PUSH_TO_HUB_KW, needs: &["transformers", "trl", "setfit"], attrs: HUB },
@@ -709,6 +725,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 r.tool.to_string()
             };
             let tool = if r.kind == "code.compute" { framework_of(r.needs) } else { tool };
+            // A machine type passed to a deployment is serving compute, not training compute.
+            if r.kind == "code.compute"
+                && enclosing_call(bytes, mt.get(0).unwrap().start())
+                    .is_some_and(|c| c.contains("deploy") || c.ends_with("Endpoint") || c.contains("serve"))
+            {
+                continue;
+            }
             let mut e = mk(r.kind, &tool, mt.get(0).unwrap().start(), Confidence::Medium);
             for (k, v) in r.attrs {
                 e = e.attr(k, *v);
@@ -1299,6 +1322,32 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
 /// `module == name` or `module` is a submodule of `name` (`sklearn.ensemble` of `sklearn`).
 fn is_module_or_sub(module: &str, name: &str) -> bool {
     module == name || (module.len() > name.len() && module.starts_with(name) && module.as_bytes()[name.len()] == b'.')
+}
+
+/// Name of the call whose argument list contains `pos`, if any.
+fn enclosing_call(bytes: &[u8], pos: usize) -> Option<String> {
+    let mut depth = 0i32;
+    let mut i = pos;
+    while i > 0 {
+        i -= 1;
+        match bytes[i] {
+            b')' | b']' | b'}' => depth += 1,
+            b'[' | b'{' => depth -= 1,
+            b'(' => {
+                if depth == 0 {
+                    let name: Vec<u8> =
+                        bytes[..i].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.').copied().collect();
+                    return Some(String::from_utf8_lossy(&name.into_iter().rev().collect::<Vec<_>>()).into_owned());
+                }
+                depth -= 1;
+            }
+            _ => {}
+        }
+        if pos - i > 4000 {
+            break;
+        }
+    }
+    None
 }
 
 /// Glob over dotted names: `*` matches any run of characters (dots included).
