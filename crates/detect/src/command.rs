@@ -378,6 +378,12 @@ pub fn classify(argv: &[String]) -> Invocation {
                 Invocation::InvokeEndpoint
             } else if joined.starts_with("sagemaker start-pipeline-execution") {
                 Invocation::TriggerPipeline { target: "sagemaker-pipeline".into() }
+            } else if joined.starts_with("ecs update-service")
+                || joined.starts_with("ecs deploy")
+                || joined.starts_with("lambda update-function-code")
+                || joined.starts_with("apprunner start-deployment")
+            {
+                Invocation::Deploy { target: "aws-service".into(), traffic: None, file: None }
             } else if joined.starts_with("sagemaker create-model-package") {
                 Invocation::Publish { what: "model-registration".into() }
             } else if joined.starts_with("sagemaker create-endpoint") || joined.starts_with("sagemaker update-endpoint") {

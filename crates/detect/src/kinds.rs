@@ -62,6 +62,7 @@ kinds! {
     "k8s.traffic-split" => "Traffic split between model versions (Istio weights, Argo Rollouts / Flagger canary, KServe canaryTrafficPercent, Seldon traffic).",
     "lineage.data-version" => "Training data version or commit recorded with the model (pinned data asset, model tags, mlflow.log_input); attrs: how.",
     "link.env-promotion" => "Two or more deployment environments defined as code (dev/test/staging/prod); derived by the linker; attrs: environments.",
+    "link.pull-based-serving" => "Serving loads the model by a registry alias or stage (models:/m@production) that no pipeline promotes: releasing a model is a manual promotion; derived by the linker.",
     "link.retrain-on-alert" => "A monitoring path that starts the training pipeline when it detects drift or degradation; derived by the linker.",
     "notebook.code" => "A notebook with code cells.",
     "repo.seed-folder" => "A folder shipped for other projects (its own CI definitions that no CI system reads at that depth, or packaged as an archive): its contents are not this repository's practice; attrs: dir, why.",

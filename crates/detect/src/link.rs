@@ -340,6 +340,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out);
+    derive_pull_based_serving(&mut out);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
 
     out.sort();
@@ -489,6 +490,28 @@ fn mark_with_training(
             e.attrs.insert("with_training".into(), "yes".into());
         }
     }
+}
+
+/// Serving that loads `models:/m@alias` while nothing automated promotes
+/// models: a release is a hand promotion (RUBRIC: pull-based serving is
+/// partial for automatic release).
+fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
+    let serving_files: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").map(|e| e.location.path.as_str()).collect();
+    let automated_promotion =
+        out.iter().any(|e| e.kind == "code.model-version" && e.attrs.contains_key("promotes") && e.attrs.contains_key("triggers"));
+    if automated_promotion {
+        return;
+    }
+    let pulled: Vec<Evidence> = out
+        .iter()
+        .filter(|e| e.kind == "code.load-model" && e.attrs.contains_key("by_alias") && serving_files.contains(e.location.path.as_str()))
+        .map(|e| {
+            let mut p = Evidence::new("link.pull-based-serving", "linker", e.location.clone(), Confidence::Medium, &e.snippet);
+            p.chain = vec![e.location.clone()];
+            p
+        })
+        .collect();
+    out.extend(pulled);
 }
 
 fn env_class(name: &str) -> Option<&'static str> {

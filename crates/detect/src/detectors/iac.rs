@@ -60,6 +60,10 @@ fn code_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
         .map(|(i, l)| (i as u32 + 1, l))
 }
 
+fn text_mentions_training(text: &str) -> bool {
+    text.contains("buildspec-train") || text.contains("\"train") || text.contains("retrain") || text.contains("training")
+}
+
 /// Triggers the repository declares for a build config at `config` of
 /// `system` (`cloud-build` or `codebuild`): (trigger class, declaring file, line).
 pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&'static str, String, u32)> {
@@ -97,6 +101,11 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                 }
             }
             "codebuild" => {
+                // An event rule (e.g. on an alarm) that targets a CodeBuild project building this buildspec.
+                if text.contains("aws_cloudwatch_event_target") && text.contains("aws_codebuild_project") && text.contains(name) {
+                    let line = code_lines(text).find(|(_, l)| l.contains(name)).map(|(n, _)| n).unwrap_or(1);
+                    out.push(("external", path.clone(), line));
+                }
                 for (line, l) in code_lines(text) {
                     let declares = l.contains("AWS::CodePipeline::Pipeline")
                         || l.contains("\"aws_codepipeline\"")
@@ -147,6 +156,10 @@ impl Detector for Iac {
             .any(|w| t.contains(w))
                 && (t.contains("compute") || t.contains("resource"))
             {
+                out.push(ev("code.compute", line, t).attr("tool", "iac"));
+            }
+            // Build compute sized for a training project.
+            if t.starts_with("compute_type") && text_mentions_training(f.text) {
                 out.push(ev("code.compute", line, t).attr("tool", "iac"));
             }
             // Endpoints.
@@ -204,6 +217,7 @@ impl Detector for Iac {
         .any(|w| text.contains(w));
         let starts_pipeline = [
             "sagemaker_pipeline_target",
+            "aws_codebuild_project.",
             "SageMakerPipelineParameters",
             "StartPipelineExecution",
             "start_pipeline_execution",

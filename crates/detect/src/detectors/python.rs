@@ -325,8 +325,8 @@ static METHS: &[Meth] = &[
     m("code.train", "", "fine_tune", &["fastai"]),
     ma("code.model-version", "mlflow", "create_registered_model", &["mlflow"], REG),
     ma("code.model-version", "mlflow", "create_model_version", &["mlflow"], REG),
-    ma("code.model-version", "mlflow", "transition_model_version_stage", &["mlflow"], REG),
-    ma("code.model-version", "mlflow", "set_registered_model_alias", &["mlflow"], REG),
+    ma("code.model-version", "mlflow", "transition_model_version_stage", &["mlflow"], &[("mechanism", "registry"), ("promotes", "yes")]),
+    ma("code.model-version", "mlflow", "set_registered_model_alias", &["mlflow"], &[("mechanism", "registry"), ("promotes", "yes")]),
     ma("code.model-version", "wandb", "link_model", &["wandb"], REG),
     ma("code.model-version", "wandb", "link_artifact", &["wandb"], REG),
     ma("code.model-version", "wandb", "log_model", &["wandb"], ART),
@@ -489,6 +489,7 @@ rx!(
     r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"
 );
 rx!(RX_KEDRO_NODE, r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)");
+rx!(RX_ALIAS_URI, r#"models:/[^"'\s/@]+(?:@\w+|/(?:Production|Staging|production|staging|Latest|latest))"#);
 rx!(RX_DEF_INIT, r"(?m)^def[ \t]+init[ \t]*\(");
 rx!(RX_DEF_RUN, r"(?m)^def[ \t]+run[ \t]*\(");
 rx!(RX_DEF_SAGEMAKER, r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(");
@@ -749,6 +750,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // A model loaded through a registry alias or stage is whatever was last promoted.
+    if RX_ALIAS_URI.is_match(bytes) {
+        for e in ev.iter_mut().filter(|e| e.kind == "code.load-model") {
+            e.attrs.insert("by_alias".into(), "yes".into());
+        }
+    }
     // Two or more weighted production variants (or shadow variants) on an endpoint.
     if imports_any(&["boto3", "sagemaker"]) {
         let weights: Vec<usize> = RX_VARIANT_WEIGHT.find_iter(bytes).map(|m| m.start()).collect();
@@ -778,7 +785,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     // Loading data inside a training script is training's input, not a data pipeline.
-    if ev.iter().any(|e| e.kind == "code.train") {
+    // Monitoring jobs read production logs; that is not a data pipeline either.
+    if ev.iter().any(|e| e.kind == "code.train" || e.kind == "code.monitor") {
         for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step")) {
             e.attrs.insert("in_training".into(), "yes".into());
         }
