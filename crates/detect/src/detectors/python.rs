@@ -381,6 +381,7 @@ macro_rules! rx {
 }
 rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
 rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
+rx!(RX_SAVE_ARTIFACT_KW, r"\bsave_artifact\s*=\s*True");
 rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
 rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
@@ -422,6 +423,7 @@ static RXS: &[Rx] = &[
     },
     Rx { kind: "code.eval-gate", tool: "kfp", re: &RX_KFP_CONDITION, needs: &["kfp"], attrs: &[("compares", "threshold")] },
     Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
+    Rx { kind: "code.model-version", tool: "mlflow", re: &RX_SAVE_ARTIFACT_KW, needs: &["ray"], attrs: ART },
     Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
     Rx { kind: "code.model-version", tool: "huggingface", re: &RX_PUSH_TO_HUB_KW, needs: &["transformers", "trl", "setfit"], attrs: HUB },
