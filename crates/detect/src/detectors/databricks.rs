@@ -71,6 +71,58 @@ impl Detector for Databricks {
                 if let Some(p) = file.and_then(|p| resolve(f, dir, p)) {
                     u.calls.push((format!("file:{p}"), Location::line(f.path, t.line)));
                 }
+                // A wheel task runs a console script of the project (pyproject entry point).
+                if let Some(ep) = t.path(&["python_wheel_task", "entry_point"]).and_then(Node::as_str) {
+                    u.calls.push((format!("script:{ep}"), Location::line(f.path, t.line)));
+                }
+                // Another job run as a task.
+                if let Some(j) = t.path(&["run_job_task", "job_id"]).and_then(Node::as_str) {
+                    if let Some(name) = j.strip_prefix("${resources.jobs.").and_then(|r| r.strip_suffix(".id}")) {
+                        u.calls.push((format!("bundle:job#{name}"), Location::line(f.path, t.line)));
+                        out.push_in(
+                            Evidence::new(
+                                "code.pipeline-trigger",
+                                NAME,
+                                Location::line(f.path, t.line),
+                                Confidence::High,
+                                &format!("run_job_task: {name}"),
+                            )
+                            .attr("target", "databricks-job"),
+                            &u.id,
+                        );
+                    }
+                }
+                // A task whose key says it builds the data.
+                let key = t.get("task_key").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
+                if ["feature", "ingest", "extract", "prepare", "preprocess", "etl", "load_data", "clean"].iter().any(|w| key.contains(w)) {
+                    out.push_in(
+                        Evidence::new("code.data-prep", NAME, Location::line(f.path, t.line), Confidence::Medium, &format!("task {key}"))
+                            .attr("op", "pipeline-step"),
+                        &u.id,
+                    );
+                }
+            }
+            // Job clusters sized in the bundle: compute declared as code.
+            let mut node_type = None;
+            job.walk(&mut |n| {
+                if node_type.is_none() {
+                    if let Some(nt) = n.get("node_type_id") {
+                        node_type = Some(nt.line);
+                    }
+                }
+            });
+            if let Some(line) = node_type {
+                out.push_in(
+                    Evidence::new(
+                        "code.compute",
+                        NAME,
+                        Location::line(f.path, line),
+                        Confidence::High,
+                        f.text.lines().nth(line as usize - 1).unwrap_or("").trim(),
+                    )
+                    .attr("tool", "databricks"),
+                    &u.id,
+                );
             }
             bundle.calls.push((u.id.clone(), Location::line(f.path, k.line)));
             out.units.push(u);

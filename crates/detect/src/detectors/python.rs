@@ -387,6 +387,7 @@ rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]"
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
 rx!(RX_KFP_CONDITION, r"\bdsl\.(?:If|Condition|Elif)\s*\(");
 rx!(RX_VERTEX_REQUEST_LOG, r"\benable_request_response_logging\s*=\s*True");
+rx!(RX_DBX_CAPTURE, r"\bauto_capture_config\s*=|\bAutoCaptureConfigInput\s*\(|\bAiGatewayInferenceTableConfig\s*\(");
 rx!(RX_LOGGER_LOG_MODEL, r#"\blog_model\s*=\s*(?:True|["']all["'])"#);
 rx!(RX_PUSH_TO_HUB_KW, r"\bpush_to_hub\s*=\s*True");
 rx!(RX_PARENT_MODEL, r"\bparent_model\s*=");
@@ -396,7 +397,7 @@ rx!(RX_AML_MODELS, r"\.models\.create_or_update\(");
 rx!(RX_AML_JOBS, r"\.jobs\.create_or_update\(");
 rx!(RX_AML_DEPLOY, r"\.(?:online_deployments|batch_deployments|online_endpoints|batch_endpoints)\.begin_create_or_update\(");
 rx!(RX_DBX_SERVING, r"\.serving_endpoints\.(?:create|update_config|create_and_wait|update_config_and_wait)\(");
-rx!(RX_DBX_MONITOR, r"\.quality_monitors\.create\(");
+rx!(RX_DBX_MONITOR, r"\.(?:quality_monitors|lakehouse_monitors)\.(?:create|run_refresh|update)\(");
 rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
 rx!(RX_INSTANCE_TYPE, r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']"#);
 rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
@@ -422,6 +423,7 @@ static RXS: &[Rx] = &[
         attrs: &[("mode", "canary")],
     },
     Rx { kind: "code.eval-gate", tool: "kfp", re: &RX_KFP_CONDITION, needs: &["kfp"], attrs: &[("compares", "threshold")] },
+    Rx { kind: "code.prediction-log", tool: "databricks", re: &RX_DBX_CAPTURE, needs: &["databricks", "mlflow"], attrs: &[] },
     Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_SAVE_ARTIFACT_KW, needs: &["ray"], attrs: ART },
     Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
