@@ -103,6 +103,12 @@ pub struct RepoIndex {
     pub py_paths: Vec<String>,
     /// File name -> paths, built on first use.
     by_name: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
+    /// Python imports per file (masked source), computed once per file.
+    imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
+    /// Local modules each Python file imports, computed once per file.
+    pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<(String, u32)>>>>,
+    /// Files that may declare build triggers (IaC, scripts), found once.
+    pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
 }
 
 /// Configuration files read for repository-wide settings.
@@ -147,6 +153,19 @@ impl RepoIndex {
             m
         });
         index.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The imports of a Python file of the repository (cached).
+    pub fn python_imports(&self, path: &str) -> Option<std::sync::Arc<Vec<pylex::Import>>> {
+        if let Some(v) = self.imports.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return Some(v);
+        }
+        let text = self.text(path)?;
+        let v = std::sync::Arc::new(pylex::imports(&pylex::mask(text)));
+        if let Ok(mut m) = self.imports.lock() {
+            m.insert(path.to_string(), v.clone());
+        }
+        Some(v)
     }
 
     /// Text of a file that was read.

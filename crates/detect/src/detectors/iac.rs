@@ -69,10 +69,28 @@ fn text_mentions_training(text: &str) -> bool {
 pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&'static str, String, u32)> {
     let name = config.rsplit('/').next().unwrap_or(config);
     let mut out = Vec::new();
-    for (path, text) in &repo.texts {
-        if !(is_iac_file(path) || path.ends_with(".sh") || path.ends_with(".py") || path.ends_with(".yml") || path.ends_with(".yaml"))
-            || path == config
-        {
+    let candidates = repo.trigger_files.get_or_init(|| {
+        const KEYS: &[&str] = &[
+            "google_cloudbuild_trigger",
+            "builds triggers create",
+            "CodePipeline",
+            "aws_codepipeline",
+            "aws_codebuild",
+            "codepipeline",
+            "SourceAction",
+            "Webhook: true",
+            "webhook = true",
+        ];
+        repo.texts
+            .iter()
+            .filter(|(p, _)| is_iac_file(p) || p.ends_with(".sh") || p.ends_with(".py") || p.ends_with(".yml") || p.ends_with(".yaml"))
+            .filter(|(_, t)| KEYS.iter().any(|k| t.contains(k)))
+            .map(|(p, _)| p.clone())
+            .collect()
+    });
+    for path in candidates {
+        let Some(text) = repo.text(path) else { continue };
+        if path == config {
             continue;
         }
         match system {
@@ -83,20 +101,20 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                     if names_file {
                         let line = text[..pos].matches('\n').count() as u32 + 1;
                         if block.contains("pull_request") {
-                            out.push(("pull_request", path.clone(), line));
+                            out.push(("pull_request", path.to_string(), line));
                         }
                         if block.contains("push {") || block.contains("push{") {
                             out.push(if block.contains("tag ") || block.contains("tag=") {
-                                ("tag", path.clone(), line)
+                                ("tag", path.to_string(), line)
                             } else {
-                                ("push", path.clone(), line)
+                                ("push", path.to_string(), line)
                             });
                         }
                     }
                 }
                 for (line, l) in code_lines(text) {
                     if l.contains("builds triggers create") && (l.contains(name) || l.contains("--build-config")) {
-                        out.push(("push", path.clone(), line));
+                        out.push(("push", path.to_string(), line));
                     }
                 }
             }
@@ -104,7 +122,7 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                 // An event rule (e.g. on an alarm) that targets a CodeBuild project building this buildspec.
                 if text.contains("aws_cloudwatch_event_target") && text.contains("aws_codebuild_project") && text.contains(name) {
                     let line = code_lines(text).find(|(_, l)| l.contains(name)).map(|(n, _)| n).unwrap_or(1);
-                    out.push(("external", path.clone(), line));
+                    out.push(("external", path.to_string(), line));
                 }
                 for (line, l) in code_lines(text) {
                     let declares = l.contains("AWS::CodePipeline::Pipeline")
@@ -119,7 +137,7 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                         || l.contains("Webhook: true")
                         || l.contains("webhook = true");
                     if declares {
-                        out.push(("push", path.clone(), line));
+                        out.push(("push", path.to_string(), line));
                         break;
                     }
                 }

@@ -1244,14 +1244,13 @@ pub fn third_party_imports(repo: &RepoIndex, files: Vec<String>, depth: usize) -
             if !seen.insert(p.clone()) {
                 continue;
             }
-            if let Some(t) = repo.text(p) {
-                let im = pylex::imports(&pylex::mask(t));
-                for i in &im {
+            if let Some(im) = repo.python_imports(p) {
+                for i in im.iter() {
                     if !i.module.starts_with('.') && !repo.defines_python_module(i.module.split('.').next().unwrap_or("")) {
                         found.insert(i.module.clone());
                     }
                 }
-                next.extend(local_imports(repo, p, &im).into_iter().map(|(q, _)| q));
+                next.extend(local_imports_of(repo, p, &im).iter().map(|(q, _)| q.clone()));
             }
         }
         frontier = next;
@@ -1269,6 +1268,18 @@ pub fn ml_framework(imports: &BTreeSet<String>) -> Option<String> {
             .find(|n| is_module_or_sub(r, n))
             .map(|s| s.split('.').next().unwrap_or(s).to_string())
     })
+}
+
+/// [`local_imports`] of a repository file, cached.
+pub fn local_imports_of(repo: &RepoIndex, path: &str, imports: &[Import]) -> std::sync::Arc<Vec<(String, u32)>> {
+    if let Some(v) = repo.local_imports.lock().ok().and_then(|m| m.get(path).cloned()) {
+        return v;
+    }
+    let v = std::sync::Arc::new(local_imports(repo, path, imports));
+    if let Ok(mut m) = repo.local_imports.lock() {
+        m.insert(path.to_string(), v.clone());
+    }
+    v
 }
 
 /// Resolve the local modules an import list refers to, as repo paths.
