@@ -106,10 +106,13 @@ pub struct RepoIndex {
     /// Python imports per file (masked source), computed once per file.
     imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
     /// Local modules each Python file imports, computed once per file.
-    pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<(String, u32)>>>>,
+    pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, LocalImports>>,
     /// Files that may declare build triggers (IaC, scripts), found once.
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
 }
+
+/// Local modules a Python file imports: (repo path, import line).
+pub type LocalImports = std::sync::Arc<Vec<(String, u32)>>;
 
 /// Configuration files read for repository-wide settings.
 pub fn is_config_file(path: &str) -> bool {

@@ -49,12 +49,13 @@ mod tests {
 
     #[test]
     fn phases_and_declared_pipeline() {
-        let mut repo = RepoIndex::default();
+        let repo = RepoIndex::default();
         let text = "version: 0.2\nphases:\n  install:\n    commands:\n      - pip install -r requirements.txt\n  build:\n    commands:\n      - pytest\n      # - python run_pipeline.py\n";
         let mut out = Output::default();
         CodeBuild.detect(&FileCtx { path: "buildspec.yml", text, repo: &repo }, &mut out);
         assert!(out.units[0].triggers.contains("unknown"));
         assert_eq!(out.units[0].commands.len(), 2);
+        let mut repo = RepoIndex::default();
         repo.texts.insert("infra/pipeline.yaml".into(), "Resources:\n  P:\n    Type: AWS::CodePipeline::Pipeline\n".into());
         let mut out = Output::default();
         CodeBuild.detect(&FileCtx { path: "buildspec.yml", text, repo: &repo }, &mut out);
