@@ -141,4 +141,15 @@ mod tests {
         assert!(u.root && u.triggers.contains("schedule"));
         assert_eq!(u.commands[0].argv[..2], ["python".to_string(), "src/train.py".to_string()]);
     }
+
+    #[test]
+    fn commented_templates_and_other_kinds_are_not_evidence() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: w\nspec:\n  templates:\n    - name: t\n      container:\n        image: x\n        # command: [pytest]\n        command: [echo, hi]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n";
+        ArgoWorkflows.detect(&FileCtx { path: "argo/w.yaml", text, repo: &repo }, &mut out);
+        assert_eq!(out.units.len(), 1);
+        assert_eq!(out.units[0].triggers.iter().collect::<Vec<_>>(), vec!["manual"]);
+        assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
 }

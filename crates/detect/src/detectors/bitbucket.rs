@@ -120,4 +120,15 @@ mod tests {
         assert_eq!(deploy.triggers.iter().collect::<Vec<_>>(), vec!["manual"]);
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 2);
     }
+
+    #[test]
+    fn custom_pipelines_are_manual_and_comments_are_not_steps() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text =
+            "pipelines:\n  custom:\n    train:\n      - step:\n          script:\n            # - pytest\n            - python train.py\n";
+        Bitbucket.detect(&FileCtx { path: "bitbucket-pipelines.yml", text, repo: &repo }, &mut out);
+        assert_eq!(out.units[0].triggers.iter().collect::<Vec<_>>(), vec!["manual"]);
+        assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
 }

@@ -79,4 +79,20 @@ mod tests {
         let train = out.units.iter().find(|u| u.id.ends_with("#train")).unwrap();
         assert_eq!(train.triggers.iter().collect::<Vec<_>>(), vec!["schedule"]);
     }
+
+    #[test]
+    fn commented_commands_are_not_evidence() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Buildkite.detect(
+            &FileCtx {
+                path: ".buildkite/pipeline.yml",
+                text: "steps:\n  - label: lint\n    command: ruff check .\n    # command: pytest\n",
+                repo: &repo,
+            },
+            &mut out,
+        );
+        assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+        assert!(!Buildkite.applies("ci/pipeline.yml"));
+    }
 }

@@ -112,4 +112,19 @@ mod tests {
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.publish"));
     }
+
+    #[test]
+    fn files_without_steps_and_comments_are_not_evidence() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        CloudBuild.detect(
+            &FileCtx {
+                path: "cloudbuild.yaml",
+                text: "substitutions:\n  _X: y\n# steps:\n#   - name: python\n#     args: [pytest]\n",
+                repo: &repo,
+            },
+            &mut out,
+        );
+        assert!(out.evidence.is_empty() && out.units.is_empty());
+    }
 }

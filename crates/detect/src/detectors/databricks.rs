@@ -214,4 +214,16 @@ mod tests {
         assert_eq!(job.calls[0].0, "file:src/train.py");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"));
     }
+
+    #[test]
+    fn paused_schedules_and_plain_yaml() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "resources:\n  jobs:\n    j:\n      schedule:\n        quartz_cron_expression: \"0 0 3 * * ?\"\n        pause_status: PAUSED\n      tasks:\n        - task_key: t\n          spark_python_task:\n            python_file: ./x.py\n";
+        Databricks.detect(&FileCtx { path: "databricks.yml", text, repo: &repo }, &mut out);
+        assert!(!out.units.iter().find(|u| u.id == "bundle:job#j").unwrap().root, "a paused schedule starts nothing");
+        let mut out = Output::default();
+        Databricks.detect(&FileCtx { path: "config.yml", text: "jobs: 3\n", repo: &repo }, &mut out);
+        assert!(out.units.is_empty() && out.evidence.is_empty());
+    }
 }

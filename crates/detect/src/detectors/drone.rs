@@ -77,4 +77,13 @@ mod tests {
         let n = out.units.iter().find(|u| u.id.ends_with("#nightly/train")).unwrap();
         assert_eq!(n.triggers.iter().collect::<Vec<_>>(), vec!["schedule"]);
     }
+
+    #[test]
+    fn non_pipeline_documents_and_comments() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Drone.detect(&FileCtx { path: ".drone.yml", text: "kind: secret\nname: token\n---\nkind: pipeline\nname: p\nsteps:\n  - name: s\n    commands:\n      # - pytest\n      - echo hi\n", repo: &repo }, &mut out);
+        assert_eq!(out.units.len(), 1);
+        assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
 }

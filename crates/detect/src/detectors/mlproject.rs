@@ -49,4 +49,20 @@ mod tests {
         assert_eq!(out.units[0].id, "mlproject:#train");
         assert_eq!(out.units[0].commands[0].argv[..2], ["python".to_string(), "train.py".to_string()]);
     }
+
+    #[test]
+    fn commented_entry_points_are_not_units() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        MlProject.detect(
+            &FileCtx {
+                path: "MLproject",
+                text: "name: x\nentry_points:\n  main:\n    command: python main.py\n# train:\n#   command: python train.py\n",
+                repo: &repo,
+            },
+            &mut out,
+        );
+        assert_eq!(out.units.len(), 1);
+        assert_eq!(out.units[0].id, "mlproject:#main");
+    }
 }

@@ -68,4 +68,16 @@ mod tests {
         // pytest and jest are both test runners.
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 2);
     }
+
+    #[test]
+    fn invalid_json_is_an_issue_and_no_scripts_is_nothing() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        NpmScripts.detect(&FileCtx { path: "package.json", text: "{ \"scripts\": ", repo: &repo }, &mut out);
+        assert_eq!(out.issues[0].kind, "json-parse");
+        let mut out = Output::default();
+        NpmScripts
+            .detect(&FileCtx { path: "package.json", text: "{\"name\": \"x\", \"description\": \"runs pytest\"}", repo: &repo }, &mut out);
+        assert!(out.units.is_empty() && out.evidence.is_empty());
+    }
 }

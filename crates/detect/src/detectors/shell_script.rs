@@ -30,3 +30,20 @@ impl Detector for ShellScript {
         out.units.push(u);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RepoIndex;
+
+    #[test]
+    fn commands_but_not_comments_or_heredocs() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "#!/usr/bin/env bash\nset -e\n# pytest -q\ncat > x.py <<EOF\npytest\nEOF\npython -m pytest tests\n";
+        ShellScript.detect(&FileCtx { path: "scripts/ci.sh", text, repo: &repo }, &mut out);
+        let tests: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").collect();
+        assert_eq!(tests.len(), 1);
+        assert_eq!(tests[0].0.location.start_line, 7);
+    }
+}

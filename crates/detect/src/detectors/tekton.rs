@@ -142,4 +142,13 @@ mod tests {
         assert_eq!(p.calls[0].0, "tekton:task#unit-tests");
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
     }
+
+    #[test]
+    fn without_a_listener_pipelines_are_manual() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: p\nspec:\n  tasks: []\n# kind: EventListener\n";
+        Tekton.detect(&FileCtx { path: "tekton/p.yaml", text, repo: &repo }, &mut out);
+        assert_eq!(out.units[0].triggers.iter().collect::<Vec<_>>(), vec!["manual"]);
+    }
 }
