@@ -4,7 +4,7 @@
 //! scheduled. Steps' `command` / `commands` give one root unit each; `block`
 //! and `input` steps are approval gates.
 
-use super::{add_shell, ci_job, emit_pipeline, is_yaml, unparsable};
+use super::{ci_job, emit_pipeline, is_yaml, unparsable};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output};
 use std::collections::BTreeSet;
@@ -52,12 +52,7 @@ impl Detector for Buildkite {
             let mut u = ci_job(f.path, &label, s.line, s.last_line(), &t);
             for key in ["command", "commands"] {
                 if let Some(c) = s.get(key) {
-                    let items: Vec<&Node> = if c.items().is_empty() { vec![c] } else { c.items().iter().collect() };
-                    for n in items {
-                        if let Some(text) = n.as_str() {
-                            add_shell(&mut u, out, NAME, f.path, text, n.line, "");
-                        }
-                    }
+                    super::add_shell_node(&mut u, out, NAME, f.path, c, "");
                 }
             }
             out.units.push(u);

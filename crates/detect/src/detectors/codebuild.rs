@@ -3,8 +3,8 @@
 //! declares one (CloudFormation, Terraform, CDK) the build runs on push,
 //! otherwise its trigger is `unknown` (RUBRIC: partial).
 
-use super::{add_shell, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
-use crate::yaml::{self, Node};
+use super::{add_shell_node, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
+use crate::yaml;
 use crate::{Detector, FileCtx, Output};
 
 /// The CodeBuild detector.
@@ -32,10 +32,8 @@ impl Detector for CodeBuild {
         let triggers = emit_pipeline(out, f.path, "codebuild", NAME, &specs, "CodeBuild buildspec");
         let mut u = ci_job(f.path, "build", 1, doc.last_line(), &triggers);
         for (_, ph) in phases.entries() {
-            for c in ph.get("commands").map(Node::items).unwrap_or_default() {
-                if let Some(t) = c.as_str() {
-                    add_shell(&mut u, out, NAME, f.path, t, c.line, "");
-                }
+            if let Some(cmds) = ph.get("commands") {
+                add_shell_node(&mut u, out, NAME, f.path, cmds, "");
             }
         }
         out.units.push(u);

@@ -3,7 +3,7 @@
 //! schedule, `promote` / `custom` are manual). Steps' `commands` give one
 //! root unit each.
 
-use super::{add_shell, ci_job, emit_pipeline, unparsable, TriggerSpec};
+use super::{add_shell_node, ci_job, emit_pipeline, unparsable, TriggerSpec};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output};
 
@@ -50,10 +50,8 @@ impl Detector for Drone {
             for (i, s) in doc.get("steps").map(Node::items).unwrap_or_default().iter().enumerate() {
                 let name = s.get("name").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("step{}", i + 1));
                 let mut u = ci_job(f.path, &format!("{pname}/{name}"), s.line, s.last_line(), &triggers);
-                for c in s.get("commands").map(Node::items).unwrap_or_default() {
-                    if let Some(t) = c.as_str() {
-                        add_shell(&mut u, out, NAME, f.path, t, c.line, "");
-                    }
+                if let Some(cmds) = s.get("commands") {
+                    add_shell_node(&mut u, out, NAME, f.path, cmds, "");
                 }
                 out.units.push(u);
             }

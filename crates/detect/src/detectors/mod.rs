@@ -161,6 +161,16 @@ pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, 
     }
 }
 
+/// [`add_shell`] for a YAML node that is one command string or a list of them.
+pub fn add_shell_node(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, node: &crate::yaml::Node, workdir: &str) {
+    let items: Vec<&crate::yaml::Node> = if node.items().is_empty() { vec![node] } else { node.items().iter().collect() };
+    for c in items {
+        if let Some(t) = c.as_str() {
+            add_shell(unit, out, detector, path, t, c.line, workdir);
+        }
+    }
+}
+
 /// Add one command to `unit`, emitting its `run.*` evidence.
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     if let Some(e) = command_evidence(detector, &cmd) {
