@@ -100,6 +100,13 @@ struct ScanArgs {
     /// Gate: exit 1 when the inferred level is below N.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(0..=4))]
     min_level: Option<u8>,
+    /// Repository config (target level, excludes, skipped and declared criteria).
+    /// Default: `.mlops-level.yml` / `.mlops-level.yaml` at PATH's root, if present.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Ignore the repository's config file.
+    #[arg(long, conflicts_with = "config")]
+    no_config: bool,
     /// Gate: exit 1 when the level dropped or a criterion went from met to partial/missing
     /// since FILE, a JSON report saved earlier (e.g. on the base branch).
     #[arg(long, value_name = "FILE")]
@@ -267,6 +274,24 @@ impl Rendered<'_> {
     }
 }
 
+/// The repository's config: `--config FILE`, else `.mlops-level.yml` /
+/// `.mlops-level.yaml` at the scanned root, else none. Errors exit 2.
+fn load_config(args: &ScanArgs, pack: &Pack) -> Result<mlops_rules::Config> {
+    if args.no_config {
+        return Ok(mlops_rules::Config::default());
+    }
+    let path = match &args.config {
+        Some(p) => Some(p.clone()),
+        None => [".mlops-level.yml", ".mlops-level.yaml"].iter().map(|n| args.path.join(n)).find(|p| p.is_file()),
+    };
+    let Some(path) = path else { return Ok(mlops_rules::Config::default()) };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read config {}", path.display()))?;
+    // Name it repo-relative when it lives in the repository (issues point at it).
+    let name = path.strip_prefix(&args.path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.display().to_string());
+    mlops_rules::parse_config(&name, &text, pack)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace("the rule pack is invalid", "the config is invalid")))
+}
+
 fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     let pack = load_pack(args.rules.as_deref())?;
     if !args.path.is_dir() {
@@ -274,9 +299,22 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     }
     // Read the baseline before scanning: a bad one is a usage error (2), found early.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
-    let opts = mlops_detect::ScanOptions { max_file_bytes: args.max_file_size };
-    let scan = mlops_detect::scan(&args.path, &opts).with_context(|| format!("scanning {}", args.path.display()))?;
-    let assessment = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
+    let config = load_config(&args, &pack)?;
+    let opts =
+        mlops_detect::ScanOptions { max_file_bytes: args.max_file_size, exclude: config.exclude.iter().map(|e| e.glob.clone()).collect() };
+    let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
+    let mut scan_issues = scan.issues.clone();
+    for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {
+        if !used {
+            scan_issues.push(mlops_detect::ScanIssue::new(
+                &config.file,
+                Some(e.line),
+                "config-unused",
+                format!("exclude `{}` matches no file", e.glob),
+            ));
+        }
+    }
+    let assessment = mlops_rules::evaluate_with(&pack, &scan.evidence, &scan_issues, &config, mlops_rules::today());
     let comparison = baseline.as_ref().map(|b| Comparison::new(b, &assessment));
     let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
     let sources = mlops_report::Sources::from_dir(&args.path, scan.files.clone()).with_ci_definitions(ci_definitions);
@@ -301,7 +339,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
 
     // Gates: report every one that fails, then exit 1 if any did.
     let mut failed = false;
-    if let Some(min) = args.min_level {
+    if let Some(min) = args.min_level.or(config.target_level) {
         if assessment.level < min {
             eprintln!(
                 "mlops-level: level {} is below the required minimum {min} (capped by {})",

@@ -25,7 +25,7 @@ fn base_repo() -> tempfile::TempDir {
 
 fn scan(root: &Path, max: u64) -> (mlops_detect::Scan, mlops_rules::Assessment) {
     let pack = mlops_rules::load_embedded().unwrap();
-    let s = mlops_detect::scan(root, &mlops_detect::ScanOptions { max_file_bytes: max }).expect("scan runs");
+    let s = mlops_detect::scan(root, &mlops_detect::ScanOptions { max_file_bytes: max, ..Default::default() }).expect("scan runs");
     let a = mlops_rules::evaluate(&pack, &s.evidence, &s.issues);
     (s, a)
 }

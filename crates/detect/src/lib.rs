@@ -222,11 +222,13 @@ pub trait Detector: Sync + Send {
 pub struct ScanOptions {
     /// Cap on bytes read from one file.
     pub max_file_bytes: u64,
+    /// Repo-relative globs of paths not scanned (the config's `exclude`).
+    pub exclude: Vec<String>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES }
+        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new() }
     }
 }
 
@@ -241,6 +243,8 @@ pub struct Scan {
     pub issues: Vec<ScanIssue>,
     /// Every file path seen (repo-relative, sorted).
     pub files: Vec<String>,
+    /// For each exclude glob of the options, whether it matched anything.
+    pub exclude_used: Vec<bool>,
 }
 
 /// Errors that stop a scan before it starts.
@@ -249,6 +253,9 @@ pub enum ScanError {
     /// The root does not exist or is not a directory.
     #[error("{0}: not a directory")]
     NotADirectory(String),
+    /// An exclude glob does not parse.
+    #[error("invalid exclude glob: {0}")]
+    BadGlob(String),
 }
 
 /// True for files that are templates for other projects, not live files of
@@ -374,7 +381,8 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     }
     let dets = detectors::all();
     let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
-    let walked = walk::walk(root, opts.max_file_bytes, &wants);
+    let walked = walk::walk_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
+    let exclude_used = walked.exclude_used.clone();
     // Folders shipped for other projects are not this repository's practice.
     let seeds = seed_folders(&walked.files);
     let in_seed = |p: &str| seeds.iter().any(|(d, ..)| p.starts_with(&format!("{d}/")));
@@ -449,5 +457,5 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let linked = link::link(&repo, units, evidence);
     issues.sort();
     issues.dedup();
-    Ok(Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect() })
+    Ok(Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used })
 }

@@ -47,11 +47,41 @@ pub struct Walked {
     pub files: Vec<RepoFile>,
     /// Problems met on the way, sorted.
     pub issues: Vec<ScanIssue>,
+    /// For each exclude glob, whether it matched anything.
+    pub exclude_used: Vec<bool>,
 }
 
 /// Walk `root`, reading the files that `wants_text` selects.
 pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> Walked {
-    let mut out = Walked::default();
+    walk_excluding(root, max_bytes, wants_text, &[]).unwrap_or_default()
+}
+
+/// Walk `root` skipping the paths matched by `exclude` (repo-relative globs;
+/// `dir/**` also prunes the folder). An invalid glob is an error.
+pub fn walk_excluding(
+    root: &Path,
+    max_bytes: u64,
+    wants_text: &dyn Fn(&str) -> bool,
+    exclude: &[String],
+) -> Result<Walked, globset::Error> {
+    let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
+    let globs: Vec<globset::GlobMatcher> = exclude
+        .iter()
+        .map(|g| {
+            globset::GlobBuilder::new(g.trim_start_matches("./").trim_start_matches('/'))
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher())
+        })
+        .collect::<Result<_, _>>()?;
+    let prune: Vec<(usize, String)> = exclude
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| g.trim_start_matches("./").strip_suffix("/**").map(|d| (i, d.trim_start_matches('/').to_string())))
+        .collect();
+    let pruned_hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let hits = pruned_hits.clone();
+    let root_buf = root.to_path_buf();
     let root_canon = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
     let walker = WalkBuilder::new(root)
         .hidden(false)
@@ -62,10 +92,19 @@ pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> W
         .git_ignore(true)
         .require_git(false)
         .follow_links(false)
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
             if !is_dir {
                 return true;
+            }
+            if e.depth() > 0 && !prune.is_empty() {
+                let rel = rel_path(e.path(), &root_buf);
+                if let Some((i, _)) = prune.iter().find(|(_, d)| *d == rel) {
+                    if let Ok(mut h) = hits.lock() {
+                        h.insert(*i);
+                    }
+                    return false;
+                }
             }
             let name = e.file_name().to_string_lossy();
             if e.depth() > 0 && SKIP_DIRS.contains(&name.as_ref()) {
@@ -92,6 +131,10 @@ pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> W
             continue;
         };
         if ft.is_dir() {
+            continue;
+        }
+        if let Some(i) = globs.iter().position(|g| g.is_match(&rel)) {
+            out.exclude_used[i] = true;
             continue;
         }
         if ft.is_symlink() {
@@ -145,7 +188,12 @@ pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> W
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.issues.sort();
     out.issues.dedup();
-    out
+    if let Ok(h) = pruned_hits.lock() {
+        for i in h.iter() {
+            out.exclude_used[*i] = true;
+        }
+    }
+    Ok(out)
 }
 
 fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {

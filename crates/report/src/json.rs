@@ -137,6 +137,12 @@ pub struct CriterionOut {
     pub evidence: Vec<EvidenceOut>,
     /// How many evidence items there were in all.
     pub evidence_total: usize,
+    /// For `declared` / `skipped`: the reason (and link) from the config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// For `declared` / `skipped`: what the evidence alone says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected: Option<String>,
 }
 
 /// One advice finding.
@@ -184,6 +190,8 @@ impl Report {
                     status: c.status.as_str().into(),
                     evidence: c.evidence.iter().take(MAX_EVIDENCE).map(EvidenceOut::from).collect(),
                     evidence_total: c.evidence.len(),
+                    note: c.note.clone(),
+                    detected: c.detected.map(|d| d.as_str().to_string()),
                 })
                 .collect(),
             next_steps: next_steps(a, pack),

@@ -21,6 +21,8 @@ fn mark(s: Status) -> &'static str {
         Status::Partial => "🟡",
         Status::Missing => "❌",
         Status::NotAssessed => "➖",
+        Status::Declared => "📝",
+        Status::Skipped => "⏭️",
     }
 }
 
@@ -174,6 +176,10 @@ pub fn render_markdown(a: &Assessment, pack: &Pack, opts: &MarkdownOptions<'_>) 
                     format!("{} {}{more}", code(&format!("{}:{}", e.location.path, e.location.start_line)), cell(&e.kind))
                 }
                 None => String::new(),
+            };
+            let ev = match &r.note {
+                Some(n) => format!("{} in config: {}", r.status.as_str(), cell(n)),
+                None => ev,
             };
             let _ = writeln!(o, "| {} | {} {} | {kind} | {} | {ev} |", mark(r.status), code(&r.id), cell(&r.title), r.status.as_str());
         }

@@ -41,6 +41,8 @@ impl Paint {
             Status::Partial => self.c("33", "◐"),
             Status::Missing => self.c("31", "✗"),
             Status::NotAssessed => self.dim("·"),
+            Status::Declared => self.c("36", "✓"),
+            Status::Skipped => self.dim("–"),
         }
     }
 }
@@ -100,6 +102,11 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
             let kind = if r.kind == CriterionKind::Required { "required" } else { "supporting" };
             let _ =
                 writeln!(o, "  {} {:<28} {:<44} {}", p.mark(r.status), r.id, r.title, p.dim(&format!("{} · {}", r.status.as_str(), kind)));
+            if let Some(note) = &r.note {
+                let detected = r.detected.map(|d| format!("; detected: {}", d.as_str())).unwrap_or_default();
+                let _ =
+                    writeln!(o, "      {} {}", p.dim(&format!("{} in config:", r.status.as_str())), p.dim(&format!("{note}{detected}")));
+            }
             for e in r.evidence.iter().take(max_ev) {
                 let _ = writeln!(o, "      {}", evidence_line(e));
                 if let Some(c) = chain_line(e) {

@@ -6,7 +6,10 @@
 //! [`evaluate`]d against a scan's evidence into an [`Assessment`].
 #![forbid(unsafe_code)]
 
+mod config;
 mod pack;
+
+pub use config::{civil_from_days, parse_config, today, Config, Declared, Exclude, Skip};
 
 pub use pack::{load_dir, load_embedded, load_sources, Advice, Cond, Criterion, CriterionKind, EvidenceCond, Pack, PackError};
 
@@ -32,6 +35,10 @@ pub enum Status {
     Missing,
     /// Cannot be observed in files.
     NotAssessed,
+    /// Declared in the config to be practised outside the repository.
+    Declared,
+    /// Declared in the config not to apply to the repository.
+    Skipped,
 }
 
 impl Status {
@@ -42,7 +49,15 @@ impl Status {
             Status::Partial => "partial",
             Status::Missing => "missing",
             Status::NotAssessed => "not-assessed",
+            Status::Declared => "declared",
+            Status::Skipped => "skipped",
         }
+    }
+
+    /// True when the criterion counts as satisfied for its level (met, or
+    /// declared / skipped by the repository's config).
+    pub fn satisfied(self) -> bool {
+        matches!(self, Status::Met | Status::Declared | Status::Skipped)
     }
 }
 
@@ -61,6 +76,12 @@ pub struct CriterionResult {
     pub status: Status,
     /// The evidence that decided the status (met or partial), sorted.
     pub evidence: Vec<Evidence>,
+    /// For declared / skipped criteria: the config's reason (and link).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The status the evidence alone gives (for declared / skipped criteria).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detected: Option<Status>,
 }
 
 /// Standing of one level.
@@ -129,6 +150,12 @@ fn level_of(results: &[CriterionResult], met: &dyn Fn(&CriterionResult) -> bool)
 
 /// Evaluate a pack against evidence.
 pub fn evaluate(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue]) -> Assessment {
+    evaluate_with(pack, evidence, issues, &Config::default(), today())
+}
+
+/// Evaluate with the repository's config applied (skips, declarations) as of `today`.
+pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], config: &Config, today: (i32, u32, u32)) -> Assessment {
+    let mut issues = issues.to_vec();
     let mut criteria = Vec::new();
     for c in &pack.criteria {
         let (status, ev) = if c.kind == CriterionKind::NotAssessed {
@@ -143,9 +170,58 @@ pub fn evaluate(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue]) -> Ass
         let mut ev = ev;
         ev.sort();
         ev.dedup();
-        criteria.push(CriterionResult { id: c.id.clone(), level: c.level, kind: c.kind, title: c.title.clone(), status, evidence: ev });
+        criteria.push(CriterionResult {
+            id: c.id.clone(),
+            level: c.level,
+            kind: c.kind,
+            title: c.title.clone(),
+            status,
+            evidence: ev,
+            note: None,
+            detected: None,
+        });
     }
-    let is_met = |r: &CriterionResult| r.status == Status::Met;
+    // The repository's config: skips (unless lapsed) and declarations.
+    for r in criteria.iter_mut() {
+        if let Some(s) = config.skip.iter().find(|s| s.id == r.id) {
+            if s.expires.is_some_and(|e| e < today) {
+                let (y, m, d) = s.expires.unwrap();
+                issues.push(ScanIssue::new(
+                    &config.file,
+                    Some(s.line),
+                    "config-skip-expired",
+                    format!("the skip of {} expired on {y:04}-{m:02}-{d:02}: it is assessed again", r.id),
+                ));
+                continue;
+            }
+            if r.status == Status::Met {
+                issues.push(ScanIssue::new(
+                    &config.file,
+                    Some(s.line),
+                    "config-unneeded",
+                    format!("{} is met by evidence; the skip is not needed", r.id),
+                ));
+            }
+            r.detected = Some(r.status);
+            r.status = Status::Skipped;
+            r.note = Some(s.reason.clone());
+        } else if let Some(d) = config.declare.iter().find(|d| d.id == r.id) {
+            if r.status == Status::Met {
+                issues.push(ScanIssue::new(
+                    &config.file,
+                    Some(d.line),
+                    "config-unneeded",
+                    format!("{} is met by evidence in the repository; the declaration is not needed", r.id),
+                ));
+                continue;
+            }
+            r.detected = Some(r.status);
+            r.status = Status::Declared;
+            r.note = Some(if d.link.is_empty() { d.reason.clone() } else { format!("{} ({})", d.reason, d.link) });
+        }
+    }
+    issues.sort();
+    let is_met = |r: &CriterionResult| r.status.satisfied();
     let level = level_of(&criteria, &is_met);
     let levels = (0..=MAX_LEVEL)
         .map(|l| {
@@ -177,7 +253,7 @@ pub fn evaluate(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue]) -> Ass
     }
     findings.sort_by(|a, b| (&a.evidence.location, &a.rule).cmp(&(&b.evidence.location, &b.rule)));
     findings.dedup_by(|a, b| a.rule == b.rule && a.evidence.location == b.evidence.location);
-    Assessment { level, levels, capped_by, level_if_uncapped, criteria, findings, issues: issues.to_vec() }
+    Assessment { level, levels, capped_by, level_if_uncapped, criteria, findings, issues }
 }
 
 #[cfg(test)]
