@@ -47,6 +47,8 @@ pub enum Invocation {
     BundleRun { job: String },
     /// `databricks bundle deploy`: the bundle's resources (jobs, serving endpoints).
     BundleDeploy,
+    /// Compares metrics of two revisions and reports them (`dvc metrics diff`).
+    CompareMetrics,
     /// Anything else.
     Other,
 }
@@ -285,6 +287,9 @@ pub fn classify(argv: &[String]) -> Invocation {
                 Invocation::DvcRepro { targets: positionals(&rest[2..], &["-n", "--name", "-S", "--set-param"]) }
             }
             Some("push") => Invocation::Publish { what: "dvc-push".into() },
+            Some("metrics") | Some("params") | Some("plots") if rest.get(1).map(String::as_str) == Some("diff") => {
+                Invocation::CompareMetrics
+            }
             _ => Invocation::Other,
         },
         "papermill" => match positionals(rest, &["-p", "-k", "--cwd"]).first() {

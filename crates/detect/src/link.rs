@@ -339,7 +339,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
 
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id);
-    derive_env_promotion(&mut out);
+    derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
 
@@ -524,20 +524,53 @@ fn env_token(n: &str) -> Option<&'static str> {
         _ if n.starts_with("dev") || n == "sandbox" => "dev",
         "" => return None,
         _ if n.starts_with("test") || n == "qa" || n == "ci" || n == "int" || n.starts_with("integration") => "test",
-        _ if n.starts_with("stag") || n.starts_with("preprod") || n == "uat" || n.starts_with("pre-prod") || n == "canary" => "staging",
+        _ if n.starts_with("stag") || n.starts_with("preprod") || n == "uat" || n.starts_with("pre-prod") => "staging",
         _ if n.starts_with("prod") || n == "live" || n == "prd" => "prod",
         _ => return None,
     })
 }
 
-fn derive_env_promotion(out: &mut Vec<Evidence>) {
-    let envs: Vec<&Evidence> = out.iter().filter(|e| e.kind == "ci.environment").collect();
-    let classes: BTreeSet<&str> = envs.iter().filter_map(|e| e.attrs.get("name").and_then(|n| env_class(n))).collect();
+/// Two or more environment classes (dev/test/staging/prod) defined as code:
+/// CI environments, and deployments whose job names or paths name an
+/// environment (`deploy_staging`, `deploy/prod/…`, `envs/dev/main.tf`).
+fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTreeMap<String, Unit>) {
+    const DEPLOYS: &[&str] = &[
+        "run.deploy",
+        "code.deploy",
+        "k8s.inference-service",
+        "k8s.traffic-split",
+        "k8s.rollout-setting",
+        "azureml.deployment",
+        "azureml.endpoint",
+    ];
+    let mut found: Vec<(&'static str, &Evidence)> = Vec::new();
+    for (e, o) in out.iter().zip(owner) {
+        if e.kind == "ci.environment" {
+            if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
+                found.push((c, e));
+            }
+        } else if DEPLOYS.contains(&e.kind.as_str()) && !e.attrs.contains_key("infra") {
+            let label = units.get(o).map(|u| u.label.as_str()).unwrap_or("");
+            let dir = e.location.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            let name = e.location.path.rsplit('/').next().unwrap_or("");
+            if let Some(c) = env_class(label)
+                .or_else(|| dir.split('/').find_map(env_class))
+                .or_else(|| env_class(name.rsplit_once('.').map(|(n, _)| n).unwrap_or(name)))
+            {
+                found.push((c, e));
+            }
+        }
+    }
+    let classes: BTreeSet<&str> = found.iter().map(|(c, _)| *c).collect();
     if classes.len() >= 2 {
-        let first = envs[0];
+        let first = found[0].1;
         let mut e = Evidence::new("link.env-promotion", "linker", first.location.clone(), Confidence::High, &first.snippet);
         e.attrs.insert("environments".into(), classes.iter().cloned().collect::<Vec<_>>().join(","));
-        e.chain = envs.iter().map(|x| x.location.clone()).collect();
+        let mut chain: Vec<Location> = found.iter().map(|(_, x)| x.location.clone()).collect();
+        chain.sort();
+        chain.dedup();
+        chain.truncate(8);
+        e.chain = chain;
         out.push(e);
     }
 }

@@ -26,6 +26,7 @@ const SKIP_DIRS: &[&str] = &[
     ".ruff_cache",
     ".ipynb_checkpoints",
     "bower_components",
+    "vendor",
 ];
 
 /// One regular file of the repository.
@@ -110,8 +111,22 @@ pub fn walk_excluding(
             if e.depth() > 0 && SKIP_DIRS.contains(&name.as_ref()) {
                 return false;
             }
+            if e.depth() == 0 {
+                return true;
+            }
             // A virtualenv under any name: it holds pyvenv.cfg.
-            !(e.depth() > 0 && e.path().join("pyvenv.cfg").is_file())
+            if e.path().join("pyvenv.cfg").is_file() {
+                return false;
+            }
+            // setuptools build output (`build/lib*`) copies the sources.
+            if name.starts_with("lib") && e.path().parent().and_then(|p| p.file_name()).is_some_and(|p| p == "build") {
+                return false;
+            }
+            // A `pip install --target` folder: it holds *.dist-info folders.
+            let installed = std::fs::read_dir(e.path())
+                .map(|rd| rd.filter_map(Result::ok).any(|c| c.file_name().to_string_lossy().ends_with(".dist-info")))
+                .unwrap_or(false);
+            !installed
         })
         .build();
     for entry in walker {

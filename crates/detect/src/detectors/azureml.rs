@@ -78,6 +78,12 @@ impl Detector for AzureMl {
             let mut e = ev("azureml.deployment", 1, &format!("deployment: {name}"))
                 .attr("name", name)
                 .attr("endpoint", doc.get("endpoint_name").and_then(Node::as_str).unwrap_or(""));
+            if let Some(ai) = doc.get("app_insights_enabled").filter(|v| v.as_str() == Some("true")) {
+                out.push(
+                    Evidence::new("code.telemetry", NAME, Location::line(f.path, ai.line), Confidence::High, "app_insights_enabled: true")
+                        .attr("tool", "app-insights"),
+                );
+            }
             if let Some(dc) = doc.get("data_collector") {
                 let enabled = dc.get("collections").map(|c| !c.entries().is_empty()).unwrap_or(true);
                 if enabled {

@@ -224,6 +224,8 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
+        // Comparing experiment metrics with the main branch and reporting it.
+        Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
         _ => return None,
     };
     Some(v)

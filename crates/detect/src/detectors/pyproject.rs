@@ -44,9 +44,27 @@ impl Detector for Pyproject {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path == "pyproject.toml"
+        path == "pyproject.toml" || path == "setup.py" || path == "setup.cfg"
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if f.path != "pyproject.toml" {
+            // setup.py / setup.cfg console scripts: `name = pkg.mod:func`.
+            for (i, l) in f.text.lines().enumerate() {
+                let t = l.trim().trim_matches([',', '[', ']']).trim_matches(['"', '\'']);
+                let Some((name, target)) = t.split_once('=') else { continue };
+                let (name, target) = (name.trim(), target.trim().trim_matches(['"', '\'']));
+                let Some((module, _func)) = target.split_once(':') else { continue };
+                if name.is_empty() || name.contains(' ') || module.contains(' ') || l.trim_start().starts_with('#') {
+                    continue;
+                }
+                if let Some(file) = module_file(f, module.trim()) {
+                    let mut u = Unit::new(format!("script:{name}"), Location::line(f.path, i as u32 + 1), name);
+                    u.calls.push((format!("file:{file}"), Location::line(f.path, i as u32 + 1)));
+                    out.units.push(u);
+                }
+            }
+            return;
+        }
         // First pass: (section, name, line, string values) of the tables we read.
         let mut section = String::new();
         let mut entries: Vec<(String, String, u32, Vec<String>)> = Vec::new();
