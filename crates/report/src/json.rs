@@ -143,6 +143,9 @@ pub struct CriterionOut {
     /// For `declared` / `skipped`: what the evidence alone says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detected: Option<String>,
+    /// For `partial`: what falls short, when it can be read off the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
 }
 
 /// One advice finding.
@@ -192,6 +195,7 @@ impl Report {
                     evidence_total: c.evidence.len(),
                     note: c.note.clone(),
                     detected: c.detected.map(|d| d.as_str().to_string()),
+                    why: c.why.clone(),
                 })
                 .collect(),
             next_steps: next_steps(a, pack),

@@ -102,6 +102,9 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
             let kind = if r.kind == CriterionKind::Required { "required" } else { "supporting" };
             let _ =
                 writeln!(o, "  {} {:<28} {:<44} {}", p.mark(r.status), r.id, r.title, p.dim(&format!("{} · {}", r.status.as_str(), kind)));
+            if let Some(why) = &r.why {
+                let _ = writeln!(o, "      {}", p.c("33", &format!("why partial: {why}")));
+            }
             if let Some(note) = &r.note {
                 let detected = r.detected.map(|d| format!("; detected: {}", d.as_str())).unwrap_or_default();
                 let _ =

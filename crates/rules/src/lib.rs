@@ -82,6 +82,49 @@ pub struct CriterionResult {
     /// The status the evidence alone gives (for declared / skipped criteria).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detected: Option<Status>,
+    /// For partial criteria: what falls short, read off the evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// Why partial evidence falls short of a criterion, from what the evidence
+/// itself says (where it lives, what starts it). `None` when nothing general
+/// can be said.
+pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
+    if evidence.is_empty() {
+        return None;
+    }
+    let all = |f: &dyn Fn(&Evidence) -> bool| evidence.iter().all(f);
+    let has = |e: &Evidence, k: &str| e.attrs.contains_key(k);
+    let triggers = |e: &Evidence| e.attr_values("triggers").map(str::to_string).collect::<Vec<_>>();
+    let reason = if all(&|e| has(e, "notebook")) {
+        "found only in notebooks"
+    } else if all(&|e| has(e, "in_test") || e.kind.starts_with("test.")) && evidence.iter().any(|e| has(e, "in_test")) {
+        "found only inside tests"
+    } else if all(&|e| e.attrs.get("local").is_some_and(|v| v == "true")) {
+        "logs stay local (no tracking server)"
+    } else if all(&|e| e.attrs.get("acts").is_some_and(|v| v == "no")) {
+        "the comparison is reported but blocks or promotes nothing"
+    } else if all(&|e| e.kind == "dvc.tracked" && e.attrs.get("remote").is_some_and(|v| v == "no")) {
+        "DVC has no remote configured"
+    } else if all(&|e| e.kind == "repo.git-lfs") {
+        "Git LFS stores files, it does not version models"
+    } else if all(&|e| e.kind == "ci.pipeline" || e.kind == "ci.trigger") {
+        if evidence.iter().any(|e| e.attr_values("trigger").chain(e.attr_values("triggers")).any(|t| t == "unknown")) {
+            "what starts the CI definition is not declared in the repository"
+        } else {
+            "no CI definition runs on push or pull request"
+        }
+    } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual")) {
+        "only a person starts it"
+    } else if all(&|e| triggers(e).iter().all(|t| t == "unknown" || t == "manual") && has(e, "reached")) {
+        "what starts it is not declared in the repository"
+    } else if all(&|e| !has(e, "reached")) {
+        "nothing in the repository launches it"
+    } else {
+        return None;
+    };
+    Some(reason.to_string())
 }
 
 /// Standing of one level.
@@ -170,6 +213,7 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
         let mut ev = ev;
         ev.sort();
         ev.dedup();
+        let why = if status == Status::Partial { partial_reason(&ev) } else { None };
         criteria.push(CriterionResult {
             id: c.id.clone(),
             level: c.level,
@@ -179,6 +223,7 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
             evidence: ev,
             note: None,
             detected: None,
+            why,
         });
     }
     // The repository's config: skips (unless lapsed) and declarations.

@@ -85,3 +85,18 @@ fn attribute_filters() {
     assert_eq!(status(&a, "L2.train.automated"), Status::Met);
     assert!(a.findings.iter().all(|f| f.rule != "A.notebook-only-training"));
 }
+
+#[test]
+fn partial_criteria_say_what_falls_short() {
+    let p = load_embedded().unwrap();
+    let a = evaluate(&p, &[ev("code.train", &[("notebook", "true")])], &[]);
+    assert_eq!(a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(), Some("found only in notebooks"));
+    let a = evaluate(&p, &[ev("code.train", &[("reached", "yes"), ("triggers", "manual")])], &[]);
+    assert_eq!(a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(), Some("only a person starts it"));
+    let a = evaluate(&p, &[ev("code.train", &[])], &[]);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
+        Some("nothing in the repository launches it")
+    );
+    assert!(a.criteria.iter().find(|c| c.id == "L2.training-code.versioned").unwrap().why.is_none(), "met criteria carry no reason");
+}
