@@ -274,7 +274,13 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     for u in by_id.values() {
         let e = edges.entry(u.id.clone()).or_default();
+        // A test script runs code as a test (smoke runs, fixtures): not a
+        // launch. Only the test runners it starts are followed.
+        let test_script = u.id.starts_with("file:") && crate::detectors::python::is_test_path(&u.location.path);
         for c in &u.commands {
+            if test_script && !matches!(classify(&c.argv), Invocation::TestRunner { .. }) {
+                continue;
+            }
             // A workdir spelled with variables is taken as the checkout root.
             let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
             for t in ctx.targets(&c.argv, wd) {
@@ -550,13 +556,22 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
                 found.push((c, e));
             }
         } else if DEPLOYS.contains(&e.kind.as_str()) && !e.attrs.contains_key("infra") {
-            let label = units.get(o).map(|u| u.label.as_str()).unwrap_or("");
+            // A deploy job named for its environment (`deploy_staging`) ...
+            let label = units.get(o).map(|u| u.label.to_ascii_lowercase()).unwrap_or_default();
+            let deploy_job = ["deploy", "release", "promote", "rollout"].iter().any(|w| label.contains(w));
+            // ... or a deployment manifest kept per environment (`deploy/prod/...`).
+            let manifest = e.kind != "run.deploy";
             let dir = e.location.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let name = e.location.path.rsplit('/').next().unwrap_or("");
-            if let Some(c) = env_class(label)
-                .or_else(|| dir.split('/').find_map(env_class))
-                .or_else(|| env_class(name.rsplit_once('.').map(|(n, _)| n).unwrap_or(name)))
-            {
+            let by_label = if deploy_job { env_class(&label) } else { None };
+            let by_path = || {
+                if manifest {
+                    dir.split('/').find_map(env_class).or_else(|| env_class(name.rsplit_once('.').map(|(n, _)| n).unwrap_or(name)))
+                } else {
+                    None
+                }
+            };
+            if let Some(c) = by_label.or_else(by_path) {
                 found.push((c, e));
             }
         }

@@ -138,7 +138,8 @@ fn workflow(path: &str, doc: &Node, out: &mut Output) {
         unit.triggers = narrow_by_condition(&triggers, cond);
         if let Some(env) = job.get("environment") {
             let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
-            if !env_name.is_empty() {
+            // `github-pages` hosts documentation, not a model.
+            if !env_name.is_empty() && env_name != "github-pages" {
                 out.push_in(
                     Evidence::new(
                         "ci.environment",
@@ -165,6 +166,31 @@ fn workflow(path: &str, doc: &Node, out: &mut Output) {
         out.units.push(unit);
     }
     out.units.push(whole);
+    // A workflow that runs nothing and only uses bot actions (greetings,
+    // labels, stale issues) builds nothing: its triggers are housekeeping.
+    const BOTS: &[&str] = &[
+        "actions/first-interaction",
+        "actions/labeler",
+        "actions/stale",
+        "release-drafter/release-drafter",
+        "actions/github-script",
+        "peter-evans/create-or-update-comment",
+        "actions/add-to-project",
+        "dependabot/fetch-metadata",
+    ];
+    let builds = doc.get("jobs").map(Node::entries).unwrap_or_default().iter().any(|(_, job)| {
+        job.get("uses").is_some()
+            || job.get("steps").map(Node::items).unwrap_or_default().iter().any(|s| {
+                s.get("run").is_some()
+                    || s.get("uses").and_then(Node::as_str).is_some_and(|u| !BOTS.iter().any(|b| u.to_ascii_lowercase().starts_with(b)))
+            })
+    });
+    let has_jobs = doc.get("jobs").is_some_and(|j| !j.entries().is_empty());
+    if has_jobs && !builds {
+        for (e, _) in out.evidence.iter_mut().filter(|(e, _)| e.kind == "ci.trigger" && e.location.path == path) {
+            e.attrs.insert("housekeeping".into(), "yes".into());
+        }
+    }
 }
 
 /// `if:` conditions that can never be true.
@@ -228,7 +254,8 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
     }
     let ev = |kind: &str| Evidence::new(kind, NAME, loc.clone(), Confidence::High, &format!("uses: {action}"));
     let pushes = input("push").is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
-    if name == "docker/build-push-action" && pushes {
+    let devcontainer = ["file", "context", "tags", "images"].iter().filter_map(|k| input(k)).any(|v| v.contains("devcontainer"));
+    if name == "docker/build-push-action" && pushes && !devcontainer {
         out.push_in(ev("run.publish").attr("what", "container-image"), &unit.id);
     } else if name == "pypa/gh-action-pypi-publish" {
         out.push_in(ev("run.publish").attr("what", "python-package"), &unit.id);

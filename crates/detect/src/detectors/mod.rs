@@ -181,6 +181,23 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     unit.commands.push(cmd);
 }
 
+/// Detectors of CI systems (their steps are pipeline steps).
+pub const CI_DETECTORS: &[&str] = &[
+    "github-actions",
+    "gitlab-ci",
+    "azure-pipelines",
+    "jenkins",
+    "circleci",
+    "bitbucket",
+    "travis",
+    "buildkite",
+    "drone",
+    "cloud-build",
+    "codebuild",
+    "tekton",
+    "argo-workflows",
+];
+
 /// Evidence a single command carries by itself.
 pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
     let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
@@ -199,6 +216,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             }
             v
         }
+        // Copying files to a host from a script is how training runs are
+        // launched too; only a CI step doing it is a deployment.
+        Invocation::Deploy { target, .. } if target == "remote-host" && !CI_DETECTORS.contains(&detector) => return None,
         Invocation::Deploy { target, traffic, .. } => {
             let mut d = ev("run.deploy").attr("target", target.clone());
             // Applying infrastructure is not releasing a model; the endpoints it

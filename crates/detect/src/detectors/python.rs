@@ -70,7 +70,11 @@ pub struct PyFacts {
 /// True for paths of test code (pytest/unittest conventions).
 pub fn is_test_path(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
-    name.starts_with("test_") || name.ends_with("_test.py") || name == "conftest.py" || path.split('/').any(|c| c == "tests" || c == "test")
+    name.starts_with("test_")
+        || name.ends_with("_test.py")
+        || name.ends_with("_tests.py")
+        || matches!(name, "test.py" | "tests.py" | "conftest.py")
+        || path.split('/').any(|c| c == "tests" || c == "test")
 }
 
 struct Call {
@@ -514,6 +518,8 @@ rx!(
     RX_METHOD_PREDICT,
     r"(?m)^[ \t]+(?:async[ \t]+)?def[ \t]+(?:predict|predict_proba|score|inference|infer|classify)\w*[ \t]*\([ \t]*self"
 );
+rx!(RX_DEF_SERVERLESS, r"(?m)^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler|main)[ \t]*\([ \t]*(?:event|req)\b");
+rx!(RX_DEF_PREDICT_ONLY, r"(?m)^(?:async[ \t]+)?def[ \t]+predict\w*[ \t]*\(");
 rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
 rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
@@ -778,6 +784,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path);
     pipelines(bytes, &imports_any, &mk, &mut ev);
+    // Serving code that forwards to an endpoint is the service, not a test of it.
+    if ev.iter().any(|e| e.kind == "code.scoring") {
+        ev.retain(|e| e.kind != "code.invoke-endpoint");
+    }
     gates(&masked, bytes, &mk, &mut ev, in_test);
     secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
     // Data preparation: read a dataset and write a prepared one.
@@ -890,6 +900,20 @@ fn scoring(
     // A predict entry point outside training code: a top-level predict/score
     // function that calls a model, or a model wrapper class whose predict
     // method serves a loaded model.
+    if let (false, Some(mt)) = (is_serving, RX_DEF_SERVERLESS.find(bytes)) {
+        if RX_PREDICT_CALL.is_match(bytes) || loads || masked.contains("invoke_endpoint") {
+            push("code.scoring", mt.start(), Confidence::Medium, style("serverless"));
+            is_serving = true;
+        }
+    }
+    // In a training file only a predict*() function is an entry point
+    // (score()/evaluate() there measure the model).
+    if !is_serving && !is_test_path(path) && trains {
+        if let Some(mt) = RX_DEF_PREDICT_ONLY.find(bytes) {
+            push("code.scoring", mt.start(), Confidence::Low, style("predict-function"));
+            is_serving = true;
+        }
+    }
     if !is_serving && !is_test_path(path) && !trains {
         if let Some(mt) = RX_DEF_PREDICT.find(bytes) {
             if RX_PREDICT_CALL.is_match(bytes) {
@@ -909,8 +933,10 @@ fn scoring(
     // metrics are gathered.
     let serving_style = ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function"));
     if !serving_file {
-        // A client of a deployed model: posts to a scoring/predict endpoint.
-        if let Some(mt) = RX_HTTP_POST.find(bytes) {
+        // A client of a deployed model: posts to a scoring/predict endpoint
+        // (a UI that calls the model is an application, not a test of it).
+        let ui = imports_any(&["gradio", "streamlit", "dash", "flask", "fastapi", "panel", "tkinter"]);
+        if let (false, Some(mt)) = (ui, RX_HTTP_POST.find(bytes)) {
             if RX_ENDPOINT_WORD.is_match(bytes) {
                 ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
             }
@@ -1104,11 +1130,9 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
-        if lower.contains("best")
-            || lower.contains("patience")
-            || lower.contains("epoch")
-            || lower.contains("retry")
-            || lower.contains("step")
+        if ["best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "_iters", "log_", "eval_", "warmup"]
+            .iter()
+            .any(|w| lower.contains(w))
         {
             continue;
         }
