@@ -110,6 +110,19 @@ impl Detector for Kubernetes {
                         out.push(ev("k8s.inference-service", kline, &format!("kind: Rollout {name}")));
                     }
                 }
+                ("argoproj.io", "AnalysisTemplate" | "ClusterAnalysisTemplate") => {
+                    // Rollout analysis: model metrics monitor the model; request
+                    // error rates and latency are generic telemetry.
+                    let mut model = false;
+                    doc.walk(&mut |n| {
+                        if let Some(q) = n.get("query").and_then(Node::as_str) {
+                            let l = q.to_ascii_lowercase();
+                            model |= ["prediction", "model", "drift", "accuracy", "confidence", "auc"].iter().any(|w| l.contains(w));
+                        }
+                    });
+                    let kind = if model { "code.monitor" } else { "code.telemetry" };
+                    out.push(ev(kind, kline, &format!("kind: {kind} {name}")).attr("tool", "argo-rollouts").attr("source", "platform"));
+                }
                 ("flagger.app", "Canary") => out.push(ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary")),
                 ("apps", "Deployment" | "StatefulSet") => {
                     let containers = doc.path(&["spec", "template", "spec", "containers"]);

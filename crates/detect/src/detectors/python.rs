@@ -291,6 +291,7 @@ static PATS: &[Pat] = &[
     // Compute declared as code.
     p("code.compute", "azureml", "azure.ai.ml.entities.AmlCompute"),
     p("code.compute", "ray", "ray.*ScalingConfig"),
+    p("code.compute", "flyte", "flytekit.Resources"),
     p("code.compute", "metaflow", "metaflow.resources"),
     p("code.compute", "metaflow", "metaflow.batch"),
     p("code.compute", "metaflow", "metaflow.kubernetes"),
@@ -1130,9 +1131,12 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
-        if ["best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "_iters", "log_", "eval_", "warmup"]
-            .iter()
-            .any(|w| lower.contains(w))
+        if [
+            "best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "_iters", "log_", "eval_", "warmup", "_at", "date",
+            "time", "since", "day",
+        ]
+        .iter()
+        .any(|w| lower.contains(w))
         {
             continue;
         }
