@@ -13,6 +13,8 @@ pub enum Invocation {
     Just { recipes: Vec<String> },
     /// `task [tasks]` (go-task).
     Task { tasks: Vec<String> },
+    /// `mise run <task>` / `mise <task>`.
+    Mise { task: String },
     /// `npm test`, `npm run x`, `yarn x`, `pnpm run x`.
     Npm { script: String },
     /// `tox [-e envs]`.
@@ -138,6 +140,12 @@ pub fn classify(argv: &[String]) -> Invocation {
                 .into_iter()
                 .filter(|r| !r.contains('='))
                 .collect(),
+        },
+        "mise" => match rest.first().map(String::as_str) {
+            Some("run") | Some("r") => rest.get(1).map(|t| Invocation::Mise { task: t.clone() }).unwrap_or(Invocation::Other),
+            Some("install") | Some("use") | Some("exec") | Some("x") | Some("trust") | None => Invocation::Other,
+            Some(t) if !t.starts_with('-') => Invocation::Mise { task: t.to_string() },
+            _ => Invocation::Other,
         },
         "task" => Invocation::Task { tasks: positionals(rest, &["-d", "--dir", "-t", "--taskfile"]) },
         "npm" | "pnpm" | "yarn" | "bun" => {

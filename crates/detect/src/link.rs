@@ -185,6 +185,15 @@ impl Ctx<'_> {
                 let names = if tasks.is_empty() { vec!["default".to_string()] } else { tasks };
                 names.iter().map(|t| format!("task:{p}#{t}")).collect()
             }
+            Invocation::Mise { task } => {
+                let Some(p) = self
+                    .file(&["mise.toml", ".mise.toml"].map(|n| join(workdir, n)))
+                    .or_else(|| self.file(&["mise.toml".into(), ".mise.toml".into()]))
+                else {
+                    return vec![];
+                };
+                vec![format!("mise:{p}#{task}")]
+            }
             Invocation::Npm { script } => {
                 let Some(p) = self.file(&[join(workdir, "package.json"), "package.json".into()]) else { return vec![] };
                 vec![format!("npm:{p}#{script}")]
@@ -285,6 +294,15 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
             let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
             for t in ctx.targets(&c.argv, wd) {
                 e.push((t, c.location.clone()));
+            }
+            // Config files passed as arguments are part of the step (`train.py recipes/x.yaml`).
+            for a in c.argv.iter().skip(1) {
+                let a = a.split_once('=').map(|(_, v)| v).unwrap_or(a);
+                if [".yaml", ".yml", ".json", ".toml", ".cfg", ".ini"].iter().any(|x| a.ends_with(x)) {
+                    if let Some(p) = ctx.file(&[join(wd, a), join("", a)]) {
+                        e.push((format!("file:{p}"), c.location.clone()));
+                    }
+                }
             }
         }
         for (t, loc) in &u.calls {
@@ -488,6 +506,11 @@ fn mark_with_training(
         if members.iter().any(|m| training_units.contains(m.as_str())) {
             related.extend(members.iter().cloned());
         }
+    }
+    // A Kedro project's catalog serves its pipelines: when they train, the
+    // catalog's tracking and model datasets belong to that training.
+    if training_units.iter().any(|u| u.contains("/pipelines/")) {
+        related.extend(owner.iter().filter(|o| crate::detectors::kedro::is_kedro_conf(o.trim_start_matches("file:"))).cloned());
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")

@@ -179,7 +179,13 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
             }
         }
     }
-    if let Some(trial) = doc.get("trial") {
+    if let Some(t) = doc.get("trial").and_then(Node::as_str).filter(|t| t.ends_with(".yml") || t.ends_with(".yaml")) {
+        u.calls.push((
+            format!("file:{}", crate::link::join(dir, t.trim_start_matches("file:").trim_start_matches("./"))),
+            Location::line(path, doc.get("trial").unwrap().line),
+        ));
+    }
+    if let Some(trial) = doc.get("trial").filter(|t| t.is_map()) {
         job(path, dir, trial, u, out, "commandjob");
     }
     for (_, child) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
@@ -190,7 +196,7 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
         } else if let Some(comp) = child.get("component").filter(|c| c.is_map()) {
             job(path, dir, comp, u, out, "commandcomponent");
         }
-        if child.get("command").is_some() {
+        if child.get("command").is_some() || child.get("trial").is_some() {
             job(path, dir, child, u, out, "commandjob");
         }
     }

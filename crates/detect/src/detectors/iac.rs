@@ -155,9 +155,19 @@ impl Detector for Iac {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path.ends_with(".tf") || path.ends_with(".bicep") || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
+        path.ends_with(".tf")
+            || path.ends_with(".bicep")
+            || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
+            || path.ends_with(".yml")
+            || path.ends_with(".yaml")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        // YAML is read here only when it is a CloudFormation / SAM template.
+        if (f.path.ends_with(".yml") || f.path.ends_with(".yaml"))
+            && !(f.text.contains("AWSTemplateFormatVersion") || f.text.contains("AWS::"))
+        {
+            return;
+        }
         let ev = |kind: &str, line: u32, l: &str| Evidence::new(kind, NAME, Location::line(f.path, line), Confidence::Medium, l);
         let mut variants = 0;
         let mut first_variant = 0;
@@ -194,6 +204,16 @@ impl Detector for Iac {
                 .any(|w| t.contains(w))
             {
                 out.push(ev("code.deploy", line, t).attr("target", "endpoint-iac"));
+            }
+            if t.contains("DataCaptureConfig") || t.contains("data_capture_config") {
+                out.push(ev("code.prediction-log", line, t).attr("tool", "sagemaker"));
+            }
+            // SAM gradual deployments shift traffic between function versions.
+            if (t.contains("Canary") || t.contains("Linear"))
+                && f.text.contains("DeploymentPreference")
+                && (t.contains("Type") || t.contains("\"Type\""))
+            {
+                out.push(ev("code.traffic-split", line, t).attr("mode", "canary"));
             }
             if t.contains("ProductionVariants") || t.contains("production_variants") {
                 first_variant = line;
@@ -236,6 +256,8 @@ impl Detector for Iac {
         let starts_pipeline = [
             "sagemaker_pipeline_target",
             "aws_codebuild_project.",
+            ":codepipeline:",
+            "codepipeline_target",
             "SageMakerPipelineParameters",
             "StartPipelineExecution",
             "start_pipeline_execution",

@@ -21,10 +21,27 @@ impl Detector for JobSpec {
         is_yaml(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        if !f.text.contains("entrypoint:") {
+        if !f.text.contains("entrypoint:") && !f.text.contains("report_to") {
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
+        // Training configs that switch tracking on (`report_to: [wandb]`).
+        if let Some(r) = doc.get("report_to") {
+            for t in r.strings() {
+                if matches!(t, "wandb" | "mlflow" | "comet_ml" | "neptune" | "clearml" | "aim" | "dvclive") {
+                    out.push(
+                        crate::Evidence::new(
+                            "code.track",
+                            NAME,
+                            Location::line(f.path, r.line),
+                            crate::Confidence::Medium,
+                            &format!("report_to: {t}"),
+                        )
+                        .attr("tool", t.replace("comet_ml", "comet")),
+                    );
+                }
+            }
+        }
         // Prefect deployments: `deployments[].entrypoint: path.py:flow` with schedules.
         if let Some(deps) = doc.get("deployments") {
             for d in deps.items() {

@@ -15,6 +15,7 @@ pub mod buildkite;
 pub mod circleci;
 pub mod cloud_build;
 pub mod codebuild;
+pub mod credentials;
 pub mod databricks;
 pub mod dockerfile;
 pub mod drone;
@@ -28,6 +29,7 @@ pub mod justfile;
 pub mod kedro;
 pub mod kubernetes;
 pub mod makefile;
+pub mod mise;
 pub mod mlproject;
 pub mod notebook;
 pub mod nox;
@@ -54,6 +56,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(circleci::CircleCi),
         Box::new(cloud_build::CloudBuild),
         Box::new(codebuild::CodeBuild),
+        Box::new(credentials::Credentials),
         Box::new(databricks::Databricks),
         Box::new(dockerfile::Dockerfile),
         Box::new(drone::Drone),
@@ -67,6 +70,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(kedro::Kedro),
         Box::new(kubernetes::Kubernetes),
         Box::new(makefile::Makefile),
+        Box::new(mise::Mise),
         Box::new(mlproject::MlProject),
         Box::new(notebook::Notebook),
         Box::new(npm_scripts::NpmScripts),

@@ -292,6 +292,12 @@ static PATS: &[Pat] = &[
     p("code.compute", "azureml", "azure.ai.ml.entities.AmlCompute"),
     p("code.compute", "ray", "ray.*ScalingConfig"),
     p("code.compute", "flyte", "flytekit.Resources"),
+    pa("code.train", "sagemaker", "stepfunctions.steps.*TrainingStep", &[("framework", "sagemaker")]),
+    p("code.track", "zenml", "zenml.log_metadata"),
+    p("code.track", "zenml", "zenml.log_model_metadata"),
+    p("code.track", "zenml", "zenml.log_artifact_metadata"),
+    pa("code.model-version", "zenml", "zenml.Model", REG),
+    pa("code.model-version", "zenml", "zenml.model.model.Model", REG),
     p("code.compute", "metaflow", "metaflow.resources"),
     p("code.compute", "metaflow", "metaflow.batch"),
     p("code.compute", "metaflow", "metaflow.kubernetes"),
@@ -387,6 +393,8 @@ macro_rules! rx {
 rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
 rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
 rx!(RX_SAVE_ARTIFACT_KW, r"\bsave_artifact\s*=\s*True");
+rx!(RX_AUTOLOG, r"\bautolog\s*\(([^)]*)\)");
+rx!(RX_SM_EXPERIMENT_CONFIG, r"\bexperiment_config\s*=");
 rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
 rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
@@ -430,6 +438,7 @@ static RXS: &[Rx] = &[
     Rx { kind: "code.eval-gate", tool: "kfp", re: &RX_KFP_CONDITION, needs: &["kfp"], attrs: &[("compares", "threshold")] },
     Rx { kind: "code.prediction-log", tool: "databricks", re: &RX_DBX_CAPTURE, needs: &["databricks", "mlflow"], attrs: &[] },
     Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
+    Rx { kind: "code.track", tool: "sagemaker", re: &RX_SM_EXPERIMENT_CONFIG, needs: &["sagemaker", "stepfunctions"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_SAVE_ARTIFACT_KW, needs: &["ray"], attrs: ART },
     Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
@@ -777,6 +786,17 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             ev.push(mk("code.traffic-split", "sagemaker", m.start(), Confidence::Medium).attr("mode", "shadow"));
         }
     }
+    // MLflow autologging logs the fitted model as a run artifact unless told not to.
+    if imports_any(&["mlflow"]) {
+        for c in RX_AUTOLOG.captures_iter(bytes) {
+            let args = String::from_utf8_lossy(&c[1]).replace(' ', "");
+            if !args.contains("log_models=False") && !args.contains("disable=True") {
+                ev.push(
+                    mk("code.model-version", "mlflow", c.get(0).unwrap().start(), Confidence::Medium).attr("mechanism", "run-artifact"),
+                );
+            }
+        }
+    }
     // PyTorch training loops: backward + optimizer step.
     if imports_any(&["torch"]) {
         if let (Some(b), Some(_)) = (RX_TORCH_BACKWARD.find(bytes), RX_TORCH_STEP.find(bytes)) {
@@ -784,6 +804,20 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path);
+    // Model metrics exported from a module the service imports.
+    if !in_test
+        && !ev.iter().any(|e| e.kind == "code.scoring")
+        && imports_any(&["prometheus_client", "opentelemetry", "prometheus_fastapi_instrumentator"])
+    {
+        for c in RX_PROM_METRIC.captures_iter(bytes) {
+            let name = String::from_utf8_lossy(&c[1]).to_lowercase();
+            if ["predict", "model", "inference", "confidence", "drift", "output", "score"].iter().any(|w| name.contains(w)) {
+                let at = c.get(0).unwrap().start();
+                ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
+                ev.push(mk("code.prediction-log", "metrics", at, Confidence::Medium));
+            }
+        }
+    }
     pipelines(bytes, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {

@@ -18,7 +18,7 @@ impl Detector for ShellScript {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path.ends_with(".sh") || path.ends_with(".bash")
+        path.ends_with(".sh") || path.ends_with(".bash") || path.ends_with(".slurm") || path.ends_with(".sbatch")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -27,6 +27,16 @@ impl Detector for ShellScript {
         // the linker also tries the script's own folder.
         let _ = dir;
         add_shell(&mut u, out, NAME, f.path, f.text, 1, "");
+        // SLURM directives size the job: compute declared as code.
+        if let Some((i, l)) = f.text.lines().enumerate().find(|(_, l)| {
+            l.starts_with("#SBATCH") && ["--gres", "--gpus", "--partition", "--nodes", "--constraint"].iter().any(|k| l.contains(k))
+        }) {
+            out.push_in(
+                crate::Evidence::new("code.compute", NAME, Location::line(f.path, i as u32 + 1), crate::Confidence::Medium, l)
+                    .attr("tool", "slurm"),
+                &u.id,
+            );
+        }
         out.units.push(u);
     }
 }
