@@ -23,6 +23,19 @@ enum Command {
     Scan(ScanArgs),
     /// List the criteria of the rule pack (id, level, kind, title).
     Rules(RulesArgs),
+    /// List every piece of evidence a scan finds (before the rules judge it), with
+    /// its attributes and provenance chain: for debugging detection and writing rules.
+    Evidence {
+        /// Repository to scan.
+        #[arg(default_value = ".")]
+        path: PathBuf,
+        /// Only evidence of these kinds (repeatable), e.g. `--kind code.train`.
+        #[arg(long = "kind", value_name = "KIND")]
+        kinds: Vec<String>,
+        /// JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Explain one criterion or advice rule: what it means, how to meet it, what evidence counts.
     Explain {
         /// Criterion or advice id, e.g. L2.train.automated.
@@ -192,6 +205,39 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 for a in &pack.advice {
                     writeln!(out, "{:<28} {:<5} {:<13} {}", a.id, "-", format!("advice/{}", a.severity), a.title)?;
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Evidence { path, kinds, json } => {
+            if !path.is_dir() {
+                anyhow::bail!("{}: not a directory", path.display());
+            }
+            let scan = mlops_detect::scan(&path, &mlops_detect::ScanOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            for e in scan.evidence.iter().filter(|e| kinds.is_empty() || kinds.contains(&e.kind)) {
+                if json {
+                    writeln!(out, "{}", serde_json::to_string(e)?)?;
+                } else {
+                    let attrs: Vec<String> = e.attrs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    writeln!(
+                        out,
+                        "{}:{}  {} ({}, {:?})  {}",
+                        e.location.path,
+                        e.location.start_line,
+                        e.kind,
+                        e.detector,
+                        e.confidence,
+                        attrs.join(" ")
+                    )?;
+                    if !e.snippet.is_empty() {
+                        writeln!(out, "    {}", e.snippet)?;
+                    }
+                    if e.chain.len() > 1 {
+                        writeln!(out, "    via {}", e.chain.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(" -> "))?;
+                    }
+                }
+            }
+            for i in &scan.issues {
+                eprintln!("issue: {}{}  {}  {}", i.path, i.line.map(|l| format!(":{l}")).unwrap_or_default(), i.kind, i.message);
             }
             Ok(ExitCode::SUCCESS)
         }

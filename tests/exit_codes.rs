@@ -88,3 +88,16 @@ fn evidence_chain_is_printed_across_files() {
     assert!(t.contains("via .github/workflows/"), "{t}");
     assert!(t.contains("-> Makefile:"), "{t}");
 }
+
+#[test]
+fn evidence_subcommand_lists_raw_evidence_with_chains() {
+    let o = run(&["evidence", &fixture("make-test-indirection"), "--kind", "test.case"]);
+    assert_eq!(o.status.code(), Some(0));
+    let t = String::from_utf8_lossy(&o.stdout);
+    assert!(t.contains("test.case (test-suite"), "{t}");
+    assert!(t.contains("via .github/workflows/") && t.contains("-> Makefile:"), "{t}");
+    assert!(!t.contains("run.tests"), "filtered by kind: {t}");
+    let j = run(&["evidence", &fixture("make-test-indirection"), "--json"]);
+    let first: serde_json::Value = serde_json::from_str(String::from_utf8_lossy(&j.stdout).lines().next().unwrap()).unwrap();
+    assert!(first["kind"].is_string() && first["location"]["path"].is_string());
+}
