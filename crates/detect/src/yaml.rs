@@ -235,6 +235,18 @@ impl Node {
         }
     }
 
+    /// Line of the first mapping key in the subtree (depth first) for which
+    /// `pred` holds.
+    pub fn find_key_line(&self, pred: &dyn Fn(&str) -> bool) -> Option<u32> {
+        let mut found = None;
+        self.walk(&mut |n| {
+            if found.is_none() {
+                found = n.entries().iter().find(|(k, _)| k.as_str().is_some_and(pred)).map(|(k, _)| k.line);
+            }
+        });
+        found
+    }
+
     /// Visit every node of the subtree, depth first.
     pub fn walk<'a>(&'a self, f: &mut dyn FnMut(&'a Node)) {
         f(self);

@@ -94,32 +94,10 @@ impl Detector for ArgoWorkflows {
             }
             templates(f.path, spec, &mut u, out);
             // Compute declared in the spec: GPU limits or instance-type node selectors.
-            let mut compute = None;
-            spec.walk(&mut |n| {
-                for (k, _) in n.entries() {
-                    let key = k.as_str().unwrap_or("");
-                    if compute.is_none()
-                        && (key.contains("nvidia.com/gpu")
-                            || key.contains("instance-type")
-                            || key.contains("accelerator")
-                            || key == "google.com/tpu")
-                    {
-                        compute = Some(k.line);
-                    }
-                }
-            });
-            if let Some(line) = compute {
-                out.push_in(
-                    Evidence::new(
-                        "code.compute",
-                        NAME,
-                        Location::line(f.path, line),
-                        Confidence::Medium,
-                        f.text.lines().nth(line as usize - 1).unwrap_or("").trim(),
-                    )
-                    .attr("tool", "kubernetes"),
-                    &u.id,
-                );
+            let gpu_or_instance =
+                |k: &str| k.contains("nvidia.com/gpu") || k.contains("instance-type") || k.contains("accelerator") || k == "google.com/tpu";
+            if let Some(line) = spec.find_key_line(&gpu_or_instance) {
+                out.push_in(super::compute_at(NAME, f.path, f.text, line, "kubernetes", Confidence::Medium), &u.id);
             }
             out.units.push(u);
         }

@@ -103,26 +103,8 @@ impl Detector for Databricks {
                 }
             }
             // Job clusters sized in the bundle: compute declared as code.
-            let mut node_type = None;
-            job.walk(&mut |n| {
-                if node_type.is_none() {
-                    if let Some(nt) = n.get("node_type_id") {
-                        node_type = Some(nt.line);
-                    }
-                }
-            });
-            if let Some(line) = node_type {
-                out.push_in(
-                    Evidence::new(
-                        "code.compute",
-                        NAME,
-                        Location::line(f.path, line),
-                        Confidence::High,
-                        f.text.lines().nth(line as usize - 1).unwrap_or("").trim(),
-                    )
-                    .attr("tool", "databricks"),
-                    &u.id,
-                );
+            if let Some(line) = job.find_key_line(&|k| k == "node_type_id") {
+                out.push_in(super::compute_at(NAME, f.path, f.text, line, "databricks", Confidence::High), &u.id);
             }
             bundle.calls.push((u.id.clone(), Location::line(f.path, k.line)));
             out.units.push(u);

@@ -3,6 +3,7 @@
 //! A line-oriented reader is enough for these tables; comments are skipped.
 
 use super::add_shell;
+use super::pyproject::strings;
 use crate::evidence::Location;
 use crate::{Detector, FileCtx, Output, Unit};
 
@@ -10,18 +11,6 @@ use crate::{Detector, FileCtx, Output, Unit};
 pub struct Mise;
 
 const NAME: &str = "mise";
-
-fn strings(v: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = v;
-    while let Some(start) = rest.find(['"', '\'']) {
-        let q = rest.as_bytes()[start] as char;
-        let Some(end) = rest[start + 1..].find(q) else { break };
-        out.push(rest[start + 1..start + 1 + end].to_string());
-        rest = &rest[start + 2 + end..];
-    }
-    out
-}
 
 impl Detector for Mise {
     fn name(&self) -> &'static str {

@@ -264,6 +264,18 @@ pub fn is_pinned_asset(s: &str) -> bool {
     })
 }
 
+/// `code.compute` evidence at `line` of a file (the line itself as snippet).
+pub fn compute_at(detector: &str, path: &str, text: &str, line: u32, tool: &str, confidence: Confidence) -> Evidence {
+    Evidence::new(
+        "code.compute",
+        detector,
+        Location::line(path, line),
+        confidence,
+        text.lines().nth(line as usize - 1).unwrap_or("").trim(),
+    )
+    .attr("tool", tool)
+}
+
 /// Count `name=weight` pairs in a traffic spec (`blue=90 green=10`, `blue=90,green=10`).
 pub fn weighted_targets(spec: &str) -> usize {
     spec.split([',', ' ', ';'])

@@ -18,7 +18,8 @@ pub struct Pyproject;
 
 const NAME: &str = "pyproject";
 
-fn strings(v: &str) -> Vec<String> {
+/// The quoted strings of a TOML value (a string or an array of strings).
+pub fn strings(v: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut rest = v;
     while let Some(start) = rest.find(['"', '\'']) {
