@@ -102,7 +102,18 @@ pub fn classify(argv: &[String]) -> Invocation {
     let base = cmd0.rsplit('/').next().unwrap_or(cmd0).to_string();
     let rest = &argv[1..];
     match base.as_str() {
-        "jest" | "vitest" | "mocha" | "ava" | "karma" => Invocation::TestRunner { runner: base.clone(), paths: vec![] },
+        "jest" | "vitest" | "mocha" | "ava" | "karma" | "ctest" => Invocation::TestRunner { runner: base.clone(), paths: vec![] },
+        "cargo" if matches!(rest.first().map(String::as_str), Some("test") | Some("nextest")) => {
+            Invocation::TestRunner { runner: "cargo".into(), paths: vec![] }
+        }
+        "go" if rest.first().map(String::as_str) == Some("test") => Invocation::TestRunner { runner: "go".into(), paths: vec![] },
+        "mvn" | "./mvnw" | "mvnw" if rest.iter().any(|a| a == "test" || a == "verify") => {
+            Invocation::TestRunner { runner: "jvm".into(), paths: vec![] }
+        }
+        "gradle" | "gradlew" if rest.iter().any(|a| a == "test" || a == "check") => {
+            Invocation::TestRunner { runner: "jvm".into(), paths: vec![] }
+        }
+        "dotnet" if rest.first().map(String::as_str) == Some("test") => Invocation::TestRunner { runner: "dotnet".into(), paths: vec![] },
         "pytest" | "py.test" | "nosetests" | "nose2" | "ward" => Invocation::TestRunner {
             runner: base.replace("py.test", "pytest"),
             paths: positionals(

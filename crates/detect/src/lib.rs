@@ -316,6 +316,9 @@ fn copied_by(files: &[walk::RepoFile], dir: &str) -> Option<String> {
 /// Returns (folder, the file that shows it, why), outermost folders only.
 fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
+    // Folders below the root that hold root-only CI definitions: each is
+    // laid out as a repository of its own.
+    let mut nested_roots: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for f in files {
         let Some(pos) = [".github/workflows/", ".circleci/"].iter().find_map(|m| f.path.find(m)).or_else(|| {
             let name = f.path.rsplit('/').next().unwrap_or(&f.path);
@@ -327,10 +330,55 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
             continue;
         }
         let dir = f.path[..pos].trim_end_matches('/').to_string();
+        nested_roots.entry(dir.clone()).or_insert_with(|| f.path.clone());
         // A misplaced CI file in a service folder is just not read; the folder
         // is seed code when the repository's own code copies it out.
         if let Some(by) = copied_by(files, &dir) {
             out.push((dir, f.path.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
+        }
+    }
+    // Several folders laid out as whole repositories side by side are sample
+    // repositories (test fixtures, examples, templates), not this one's code.
+    let outermost: Vec<(&String, &String)> =
+        nested_roots.iter().filter(|(d, _)| !nested_roots.keys().any(|o| o != *d && d.starts_with(&format!("{o}/")))).collect();
+    if outermost.len() >= 2 {
+        // Their common folder is a collection of sample repositories: every
+        // folder at the same depth in it is a sample too (whatever CI it uses).
+        let all_parts: Vec<Vec<&str>> = outermost.iter().map(|(d, _)| d.split('/').collect()).collect();
+        // The depth most of them share (fixtures/<case>/repo) defines the collection.
+        let mut by_depth: std::collections::BTreeMap<usize, usize> = std::collections::BTreeMap::new();
+        for p in &all_parts {
+            *by_depth.entry(p.len()).or_default() += 1;
+        }
+        let (depth, count) = by_depth.iter().max_by_key(|(d, c)| (**c, std::cmp::Reverse(**d))).map(|(d, c)| (*d, *c)).unwrap_or((0, 0));
+        let parts: Vec<&Vec<&str>> = all_parts.iter().filter(|p| p.len() == depth).collect();
+        let common: Vec<&str> =
+            (0..depth).take_while(|i| parts.iter().all(|p| p.get(*i) == parts[0].get(*i))).map(|i| parts[0][i]).collect();
+        if count >= 2 && !common.is_empty() && common.len() < depth {
+            let prefix = format!("{}/", common.join("/"));
+            let mut samples: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+            for f in files.iter().filter(|f| f.path.starts_with(&prefix)) {
+                let comps: Vec<&str> = f.path.split('/').collect();
+                if comps.len() > depth {
+                    samples.entry(comps[..depth].join("/")).or_insert_with(|| f.path.clone());
+                }
+            }
+            let n = samples.len();
+            for (d, marker) in samples {
+                out.push((
+                    d,
+                    marker,
+                    format!("one of {n} repositories laid out side by side under {} (sample repositories)", common.join("/")),
+                ));
+            }
+        } else {
+            for (d, marker) in &outermost {
+                out.push((
+                    (*d).clone(),
+                    (*marker).clone(),
+                    format!("one of {} folders laid out as repositories of their own (sample repositories)", outermost.len()),
+                ));
+            }
         }
     }
     // Folders packed into archives by the repository's own scripts.

@@ -77,10 +77,27 @@ impl Ctx<'_> {
         match classify(argv) {
             Invocation::TestRunner { paths, runner } => {
                 let roots: Vec<String> = paths.iter().map(|p| join(workdir, p.split("::").next().unwrap_or(p))).collect();
-                let js = matches!(runner.as_str(), "jest" | "vitest" | "mocha" | "ava" | "karma");
+                // Each runner collects its own language's test files.
+                let family = |t: &str| -> &'static str {
+                    if t.ends_with(".py") {
+                        "python"
+                    } else if crate::detectors::test_suite::is_js_test(t) {
+                        "js"
+                    } else {
+                        crate::detectors::test_suite::other_test_family(t).map(|(f, _)| f).unwrap_or("")
+                    }
+                };
+                let want = match runner.as_str() {
+                    "jest" | "vitest" | "mocha" | "ava" | "karma" => "js",
+                    "cargo" => "rust",
+                    "go" => "go",
+                    "ctest" => "cpp",
+                    "jvm" => "jvm",
+                    _ => "python",
+                };
                 self.test_files
                     .iter()
-                    .filter(|t| t.ends_with(".py") != js)
+                    .filter(|t| family(t) == want)
                     .filter(|t| {
                         if roots.is_empty() {
                             workdir.is_empty() || t.starts_with(&format!("{workdir}/"))

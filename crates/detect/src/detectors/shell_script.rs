@@ -18,9 +18,23 @@ impl Detector for ShellScript {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path.ends_with(".sh") || path.ends_with(".bash") || path.ends_with(".slurm") || path.ends_with(".sbatch")
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        // Extension-less scripts where CI entry points usually live (checked for a shebang).
+        let script_dir = [".ci", "ci", "scripts", "script", "bin", "tools", ".github/scripts"]
+            .iter()
+            .any(|d| dir == *d || dir.ends_with(&format!("/{d}")));
+        path.ends_with(".sh")
+            || path.ends_with(".bash")
+            || path.ends_with(".slurm")
+            || path.ends_with(".sbatch")
+            || (script_dir && !name.contains('.'))
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let name = f.path.rsplit('/').next().unwrap_or(f.path);
+        if !name.contains('.') && !f.text.lines().next().is_some_and(|l| l.starts_with("#!") && (l.contains("sh") || l.contains("bash"))) {
+            return;
+        }
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let mut u = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
         // Scripts usually run from the repository root (CI calls them so);

@@ -37,6 +37,23 @@ pub fn is_js_test(path: &str) -> bool {
     js && (name.contains(".test.") || name.contains(".spec.") || path.contains("__tests__/"))
 }
 
+/// Test files of compiled languages' runners: Rust (`#[test]`), Go
+/// (`*_test.go`), C/C++ (gtest), Java/Kotlin (JUnit).
+pub fn other_test_family(path: &str) -> Option<(&'static str, &'static str)> {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.ends_with(".rs") {
+        Some(("rust", "#[test]"))
+    } else if name.ends_with("_test.go") {
+        Some(("go", "func Test"))
+    } else if [".cc", ".cpp", ".cxx", ".c"].iter().any(|e| name.ends_with(e)) && (name.contains("test") || path.contains("/test")) {
+        Some(("cpp", "TEST"))
+    } else if (name.ends_with("Test.java") || name.ends_with("Test.kt") || name.ends_with("Tests.java")) && path.contains("/test/") {
+        Some(("jvm", "@Test"))
+    } else {
+        None
+    }
+}
+
 static JS_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^\s*(?:test|it|describe)(?:\.\w+)?\s*\(").unwrap());
 
 impl Detector for Tests {
@@ -44,9 +61,32 @@ impl Detector for Tests {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        is_collected_name(path) || is_js_test(path)
+        is_collected_name(path) || is_js_test(path) || other_test_family(path).is_some()
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if let Some((family, marker)) = other_test_family(f.path) {
+            // Tests of the application in a compiled language: they cover app code.
+            let code = crate::detectors::jenkins::strip_comments(f.text);
+            let lines: Vec<usize> = code.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(marker)).map(|(i, _)| i).collect();
+            if let Some(first) = lines.first() {
+                let line = *first as u32 + 1;
+                let unit = format!("file:{}", f.path);
+                let snippet = f.text.lines().nth(*first).unwrap_or("");
+                out.push_in(
+                    Evidence::new("test.case", NAME, Location::line(f.path, line), Confidence::High, snippet)
+                        .attr("framework", family)
+                        .attr("count", lines.len().to_string()),
+                    &unit,
+                );
+                out.push_in(
+                    Evidence::new("test.covers", NAME, Location::line(f.path, line), Confidence::Medium, snippet)
+                        .attr("area", "app")
+                        .attr("module", f.path),
+                    &unit,
+                );
+            }
+            return;
+        }
         if is_js_test(f.path) {
             // Application tests of a front end or a Node service: they cover app code.
             let masked = crate::detectors::jenkins::strip_comments(f.text);
