@@ -15,6 +15,7 @@ pub mod buildkite;
 pub mod circleci;
 pub mod cloud_build;
 pub mod codebuild;
+pub mod codepipeline;
 pub mod credentials;
 pub mod databricks;
 pub mod dockerfile;
@@ -56,6 +57,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(circleci::CircleCi),
         Box::new(cloud_build::CloudBuild),
         Box::new(codebuild::CodeBuild),
+        Box::new(codepipeline::CodePipeline),
         Box::new(credentials::Credentials),
         Box::new(databricks::Databricks),
         Box::new(dockerfile::Dockerfile),
