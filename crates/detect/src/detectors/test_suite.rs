@@ -54,6 +54,24 @@ pub fn other_test_family(path: &str) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// `test.case` and `test.covers area=app` for a test file of application code.
+fn app_tests(f: &FileCtx<'_>, out: &mut Output, line: u32, count: usize, framework: &str) {
+    let unit = format!("file:{}", f.path);
+    let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
+    out.push_in(
+        Evidence::new("test.case", NAME, Location::line(f.path, line), Confidence::High, snippet)
+            .attr("framework", framework)
+            .attr("count", count.to_string()),
+        &unit,
+    );
+    out.push_in(
+        Evidence::new("test.covers", NAME, Location::line(f.path, line), Confidence::Medium, snippet)
+            .attr("area", "app")
+            .attr("module", f.path),
+        &unit,
+    );
+}
+
 static JS_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^\s*(?:test|it|describe)(?:\.\w+)?\s*\(").unwrap());
 
 impl Detector for Tests {
@@ -69,21 +87,7 @@ impl Detector for Tests {
             let code = crate::detectors::jenkins::strip_comments(f.text);
             let lines: Vec<usize> = code.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(marker)).map(|(i, _)| i).collect();
             if let Some(first) = lines.first() {
-                let line = *first as u32 + 1;
-                let unit = format!("file:{}", f.path);
-                let snippet = f.text.lines().nth(*first).unwrap_or("");
-                out.push_in(
-                    Evidence::new("test.case", NAME, Location::line(f.path, line), Confidence::High, snippet)
-                        .attr("framework", family)
-                        .attr("count", lines.len().to_string()),
-                    &unit,
-                );
-                out.push_in(
-                    Evidence::new("test.covers", NAME, Location::line(f.path, line), Confidence::Medium, snippet)
-                        .attr("area", "app")
-                        .attr("module", f.path),
-                    &unit,
-                );
+                app_tests(f, out, *first as u32 + 1, lines.len(), family);
             }
             return;
         }
@@ -93,21 +97,7 @@ impl Detector for Tests {
             let idx = pylex::LineIndex::new(&masked);
             let cases: Vec<_> = JS_TEST.find_iter(masked.as_bytes()).collect();
             if let Some(first) = cases.first() {
-                let line = idx.line(first.start());
-                let unit = format!("file:{}", f.path);
-                let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
-                out.push_in(
-                    Evidence::new("test.case", NAME, Location::line(f.path, line), Confidence::High, snippet)
-                        .attr("framework", "js")
-                        .attr("count", cases.len().to_string()),
-                    &unit,
-                );
-                out.push_in(
-                    Evidence::new("test.covers", NAME, Location::line(f.path, line), Confidence::Medium, snippet)
-                        .attr("area", "app")
-                        .attr("module", f.path),
-                    &unit,
-                );
+                app_tests(f, out, idx.line(first.start()), cases.len(), "js");
             }
             return;
         }
