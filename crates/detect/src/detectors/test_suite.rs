@@ -183,4 +183,20 @@ mod tests {
         assert!(Tests.applies("src/tests/model_tests.py"));
         assert!(!Tests.applies("src/util_testing.py"));
     }
+
+    #[test]
+    fn compiled_language_tests_and_commented_ones() {
+        let repo = RepoIndex::default();
+        let o = run(
+            "src/lib.rs",
+            "// #[test]\nfn helper() {}\n#[cfg(test)]\nmod tests {\n    #[test]\n    fn adds() { assert_eq!(1 + 1, 2); }\n}\n",
+            &repo,
+        );
+        let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
+        assert_eq!(case.0.location.start_line, 5);
+        assert_eq!(case.0.attrs["count"], "1");
+        let o = run("pkg/util.go", "package util\nfunc TestX(t *testing.T) {}\n", &repo);
+        assert!(o.evidence.is_empty(), "not a _test.go file");
+        assert!(!Tests.applies("pkg/util.go") && Tests.applies("pkg/util_test.go"));
+    }
 }
