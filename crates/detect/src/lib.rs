@@ -45,12 +45,24 @@ pub struct Unit {
     /// Direct references to other units (`needs` prerequisites, reusable
     /// workflows, Makefile prerequisites), by id, with the referencing line.
     pub calls: Vec<(String, Location)>,
+    /// Variables the definition sets for its commands (`env:`, `variables:`),
+    /// substituted into the commands it runs.
+    pub vars: std::collections::BTreeMap<String, String>,
 }
 
 impl Unit {
     /// A unit with no commands yet.
     pub fn new(id: String, location: Location, label: &str) -> Self {
-        Unit { id, location, label: label.to_string(), root: false, triggers: BTreeSet::new(), commands: Vec::new(), calls: Vec::new() }
+        Unit {
+            id,
+            location,
+            label: label.to_string(),
+            root: false,
+            triggers: BTreeSet::new(),
+            commands: Vec::new(),
+            calls: Vec::new(),
+            vars: Default::default(),
+        }
     }
 }
 

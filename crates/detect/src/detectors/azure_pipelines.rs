@@ -142,6 +142,8 @@ impl Detector for AzurePipelines {
             if let Some(t) = job.get("template").and_then(Node::as_str) {
                 unit.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(f.path, job.line)));
             }
+            super::read_vars(doc.get("variables"), &mut unit.vars);
+            super::read_vars(job.get("variables"), &mut unit.vars);
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
                 let env_name = env_name.split('.').next().unwrap_or(env_name);

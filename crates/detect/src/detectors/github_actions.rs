@@ -160,6 +160,8 @@ fn workflow(path: &str, doc: &Node, out: &mut Output) {
             }
         }
         let wd = job.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or(default_wd);
+        super::read_vars(doc.get("env"), &mut unit.vars);
+        super::read_vars(job.get("env"), &mut unit.vars);
         for s in job.get("steps").map(Node::items).unwrap_or_default() {
             step(path, s, &mut unit, out, wd);
         }
@@ -233,7 +235,10 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
     let wd = wd.trim_start_matches("./").trim_end_matches('/');
     if let Some(run) = s.get("run") {
         if let Some(script) = run.as_str() {
+            let job_vars = unit.vars.clone();
+            super::read_vars(s.get("env"), &mut unit.vars);
             add_shell(unit, out, NAME, path, script, run.line, wd);
+            unit.vars = job_vars;
         }
     }
     let Some(uses) = s.get("uses") else { return };
@@ -375,5 +380,19 @@ mod tests {
         );
         let job = o.units.iter().find(|u| u.id.ends_with("#t")).unwrap();
         assert_eq!(job.triggers.iter().collect::<Vec<_>>(), vec!["schedule"]);
+    }
+
+    #[test]
+    fn env_variables_are_substituted_into_commands() {
+        let o = run(
+            ".github/workflows/t.yml",
+            "on: push\nenv:\n  TRAIN_SCRIPT: src/train.py\njobs:\n  t:\n    env:\n      TESTS: tests/unit\n    steps:\n      - run: python ${{ env.TRAIN_SCRIPT }} && pytest $TESTS\n      - run: echo $TESTS_EXTRA $LR\n        env:\n          LR: \"0.1\"\n",
+        );
+        let job = o.units.iter().find(|u| u.id.ends_with("#t")).unwrap();
+        assert_eq!(job.commands[0].argv, vec!["python", "src/train.py"]);
+        assert_eq!(job.commands[1].argv, vec!["pytest", "tests/unit"]);
+        // A longer name is not the variable; step env applies to its step only.
+        assert_eq!(job.commands[2].argv, vec!["echo", "$TESTS_EXTRA", "0.1"]);
+        assert!(!job.vars.contains_key("LR"));
     }
 }

@@ -96,6 +96,8 @@ impl Detector for GitlabCi {
             let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
             unit.root = true;
             unit.triggers = triggers;
+            super::read_vars(doc.get("variables"), &mut unit.vars);
+            super::read_vars(field("variables"), &mut unit.vars);
             let before = field("before_script").or(default_before);
             for k in [before, field("script"), field("after_script")].into_iter().flatten() {
                 script_lines(path, k, &mut unit, out, &lookup, 0);

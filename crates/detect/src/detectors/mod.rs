@@ -139,6 +139,65 @@ pub fn ci_job(path: &str, name: &str, line: u32, end: u32, triggers: &std::colle
     u
 }
 
+/// Variables a CI definition sets (`env:`, `variables:`), by name.
+pub type Vars = std::collections::BTreeMap<String, String>;
+
+/// Read a mapping (`NAME: value`) or an Azure-style list (`- name: N, value: V`)
+/// of variables into `vars`.
+pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
+    let Some(n) = node else { return };
+    for (k, v) in n.entries() {
+        if let (Some(k), Some(v)) = (k.as_str(), v.as_str().or_else(|| v.get("value").and_then(crate::yaml::Node::as_str))) {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+    for item in n.items() {
+        if let (Some(k), Some(v)) =
+            (item.get("name").and_then(crate::yaml::Node::as_str), item.get("value").and_then(crate::yaml::Node::as_str))
+        {
+            vars.insert(k.to_string(), v.to_string());
+        }
+    }
+}
+
+/// Substitute CI variables in a script: `${{ env.X }}`, `${{ variables.X }}`,
+/// `$(X)`, `${X}` and `$X` with the values the definition sets. Values that
+/// are themselves expressions are left alone.
+pub fn substitute_vars(text: &str, vars: &Vars) -> String {
+    if vars.is_empty() || !text.contains('$') {
+        return text.to_string();
+    }
+    let mut s = text.to_string();
+    for (k, v) in vars.iter().filter(|(_, v)| !v.contains('$') && !v.contains('\n')) {
+        for pat in [
+            format!("${{{{ env.{k} }}}}"),
+            format!("${{{{env.{k}}}}}"),
+            format!("${{{{ variables.{k} }}}}"),
+            format!("$({k})"),
+            format!("${{{k}}}"),
+        ] {
+            s = s.replace(&pat, v);
+        }
+        // `$X` only when X is not the prefix of a longer name.
+        let bare = format!("${k}");
+        let mut out = String::with_capacity(s.len());
+        let mut rest = s.as_str();
+        while let Some(pos) = rest.find(&bare) {
+            let after = rest[pos + bare.len()..].chars().next();
+            out.push_str(&rest[..pos]);
+            if after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                out.push_str(&bare);
+            } else {
+                out.push_str(v);
+            }
+            rest = &rest[pos + bare.len()..];
+        }
+        out.push_str(rest);
+        s = out;
+    }
+    s
+}
+
 /// True for `.yml` / `.yaml` paths.
 pub fn is_yaml(path: &str) -> bool {
     path.ends_with(".yml") || path.ends_with(".yaml")
@@ -150,7 +209,8 @@ pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, 
     // `cd` changes the directory of the commands after it.
     let script_dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut wd = workdir.to_string();
-    for c in crate::shell::commands(script, line) {
+    let script = substitute_vars(script, &unit.vars);
+    for c in crate::shell::commands(&script, line) {
         if c.argv.first().map(String::as_str) == Some("cd") {
             if let Some(target) = c.argv.get(1) {
                 let t = ["$(dirname $0)", "$(dirname ${BASH_SOURCE[0]})", "${0%/*}", "$(dirname $BASH_SOURCE)"]
