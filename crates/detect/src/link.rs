@@ -273,6 +273,20 @@ impl Ctx<'_> {
 struct Reach {
     triggers: BTreeSet<String>,
     chain: Vec<Location>,
+    /// How well the root of `chain` justifies automation (0 best).
+    rank: u8,
+}
+
+/// Rank of a root's triggers for choosing the chain shown as provenance:
+/// push/PR first, then other automatic events, then manual or unknown.
+fn trigger_rank(t: &BTreeSet<String>) -> u8 {
+    if t.contains("push") || t.contains("pull_request") {
+        0
+    } else if t.iter().any(|x| matches!(x.as_str(), "tag" | "schedule" | "external")) {
+        1
+    } else {
+        2
+    }
 }
 
 /// Link units and evidence.
@@ -347,11 +361,18 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
                 q.push_back(t.clone());
             }
         }
+        let rank = trigger_rank(&root.triggers);
         for (id, chain) in &seen {
+            let fresh = !reach.contains_key(id);
             let r = reach.entry(id.clone()).or_default();
             r.triggers.extend(root.triggers.iter().cloned());
-            if r.chain.is_empty() || (!chain.is_empty() && chain.len() < r.chain.len()) {
+            // Show the chain from the root that best justifies automation, then the shortest.
+            if fresh
+                || (!chain.is_empty() && (rank, chain.len()) < (r.rank, r.chain.len()))
+                || r.chain.is_empty() && !chain.is_empty() && rank <= r.rank
+            {
                 r.chain = chain.clone();
+                r.rank = rank;
             }
         }
         root_closure.insert(root.id.clone(), seen.keys().cloned().collect());

@@ -213,6 +213,8 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
         let mut ev = ev;
         ev.sort();
         ev.dedup();
+        // Strongest first (confidence), then by location.
+        ev.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.cmp(b)));
         let why = if status == Status::Partial { partial_reason(&ev) } else { None };
         criteria.push(CriterionResult {
             id: c.id.clone(),
