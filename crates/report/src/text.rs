@@ -59,7 +59,14 @@ fn chain_line(e: &Evidence) -> Option<String> {
     if e.chain.len() < 2 {
         return None;
     }
-    Some(e.chain.iter().map(|l| format!("{}:{}", l.path, l.start_line)).collect::<Vec<_>>().join(" -> "))
+    let locs: Vec<String> = e.chain.iter().map(|l| format!("{}:{}", l.path, l.start_line)).collect();
+    // Environment promotion lists where each environment is defined; the
+    // other chains are provenance, launcher first.
+    if e.kind == "link.env-promotion" {
+        let envs = e.attrs.get("environments").map(String::as_str).unwrap_or("");
+        return Some(format!("environments {envs} defined at {}", locs.join(", ")));
+    }
+    Some(format!("via {}", locs.join(" -> ")))
 }
 
 /// Render the text report.
@@ -113,7 +120,7 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
             for e in r.evidence.iter().take(max_ev) {
                 let _ = writeln!(o, "      {}", evidence_line(e));
                 if let Some(c) = chain_line(e) {
-                    let _ = writeln!(o, "        {}", p.dim(&format!("via {c}")));
+                    let _ = writeln!(o, "        {}", p.dim(&c));
                 }
             }
             if r.evidence.len() > max_ev {
