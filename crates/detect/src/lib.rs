@@ -119,6 +119,12 @@ pub struct RepoIndex {
     imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
     /// Local modules each Python file imports, computed once per file.
     pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, LocalImports>>,
+    /// CI variables declared anywhere (`variables:` / `env:` blocks and
+    /// variable templates), name -> value, found once.
+    pub(crate) ci_vars: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
+    /// Python fields filled from the environment (`x = os.environ.get("X")`),
+    /// field name -> variable name, found once.
+    pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
     /// Files that may declare build triggers (IaC, scripts), found once.
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
 }
@@ -168,6 +174,45 @@ impl RepoIndex {
             m
         });
         index.get(name).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// CI variables declared anywhere in the repository (name -> value).
+    pub fn ci_vars(&self) -> &std::collections::BTreeMap<String, String> {
+        self.ci_vars.get_or_init(|| {
+            let mut vars = std::collections::BTreeMap::new();
+            for (p, t) in &self.texts {
+                if !(p.ends_with(".yml") || p.ends_with(".yaml")) || !(t.contains("variables:") || t.contains("env:")) {
+                    continue;
+                }
+                let Ok(docs) = yaml::parse_all(t) else { continue };
+                for d in &docs {
+                    d.walk(&mut |n| {
+                        for key in ["variables", "env"] {
+                            detectors::read_vars(n.get(key), &mut vars);
+                        }
+                    });
+                }
+            }
+            vars
+        })
+    }
+
+    /// Python fields filled from environment variables, field -> variable.
+    pub fn env_fields(&self) -> &std::collections::BTreeMap<String, String> {
+        self.env_fields.get_or_init(|| {
+            static FIELD: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+                regex::bytes::Regex::new(r#"(?-u)(?m)^\s*(?:self\.)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:[A-Za-z_]+\()?\s*os\.(?:environ\.get|getenv)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#).unwrap()
+            });
+            let mut m = std::collections::BTreeMap::new();
+            for (p, t) in &self.texts {
+                if p.ends_with(".py") && (t.contains("os.environ.get") || t.contains("os.getenv")) {
+                    for c in FIELD.captures_iter(t.as_bytes()) {
+                        m.insert(String::from_utf8_lossy(&c[1]).into_owned(), String::from_utf8_lossy(&c[2]).into_owned());
+                    }
+                }
+            }
+            m
+        })
     }
 
     /// The imports of a Python file of the repository (cached).

@@ -545,6 +545,10 @@ rx!(
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
 rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*["']([^"'\n]+)["']"#);
+rx!(
+    RX_JOB_FIELD,
+    r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]"
+);
 rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#);
 rx!(RX_JOB_SCRIPT, r#"\b(?:code|script|script_path|script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_DEF_TRAIN, r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(");
@@ -849,7 +853,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Commands the code spawns or declares as a platform job (tests run
     // commands against fixtures of their own: not the repository's pipeline).
     if !in_test {
-        commands(path, &masked, bytes, &idx, &mut facts.commands);
+        commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
     }
 
     for mut e in ev {
@@ -1235,7 +1239,7 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
     }
 }
 
-fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>) {
+fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let text_of = |line: u32| masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
     for c in RX_SUBPROCESS.captures_iter(bytes) {
@@ -1252,6 +1256,32 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
                 out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
             }
         }
+    }
+    // Script and source folder given through settings read from the
+    // environment (`script_name=e.train_script_path`, where `train_script_path
+    // = os.environ.get("TRAIN_SCRIPT_PATH")` and a CI variables file sets it).
+    let mut env_scripts: Vec<(String, u32)> = Vec::new();
+    let mut env_dir: Option<String> = None;
+    for c in RX_JOB_FIELD.captures_iter(bytes) {
+        let field = String::from_utf8_lossy(&c[2]).to_string();
+        let Some(var) = repo.env_fields().get(&field) else { continue };
+        let Some(value) = repo.ci_vars().get(var) else { continue };
+        let line = idx.line(c.get(0).unwrap().start());
+        match &c[1] {
+            b"source_directory" | b"source_dir" | b"code" => {
+                env_dir = Some(value.trim_start_matches("./").trim_end_matches('/').to_string())
+            }
+            _ if value.ends_with(".py") => env_scripts.push((value.clone(), line)),
+            _ => {}
+        }
+    }
+    for (script, line) in env_scripts {
+        out.push(Cmd {
+            argv: vec!["python".into(), script],
+            location: Location::line(path, line),
+            text: text_of(line),
+            workdir: env_dir.clone().unwrap_or_default(),
+        });
     }
     // Platform job definitions: `command="python train.py"` with `code="./src"`.
     let code_dir = RX_JOB_CODE
@@ -1528,6 +1558,26 @@ mod tests {
         assert!(k.contains(&"code.train".to_string()));
         let k = kinds("from evidently.report import Report\nfrom evidently.metric_preset import DataDriftPreset\nr = Report(metrics=[DataDriftPreset()])\n");
         assert!(k.contains(&"code.monitor:evidently".to_string()));
+    }
+
+    #[test]
+    fn env_backed_job_settings_resolve_through_ci_variables() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert("ml_service/util/env_variables.py".into(), "import os\nclass Env:\n    def __init__(self):\n        self.train_script_path = os.environ.get(\"TRAIN_SCRIPT_PATH\")\n        self.sources_directory_train = os.environ.get(\"SOURCES_DIR_TRAIN\")\n".into());
+        repo.texts.insert(
+            ".pipelines/vars.yml".into(),
+            "variables:\n  TRAIN_SCRIPT_PATH: training/train_aml.py\n  SOURCES_DIR_TRAIN: ./pkg/\n".into(),
+        );
+        let src = "step = PythonScriptStep(\n    script_name=e.train_script_path,\n    source_directory=e.sources_directory_train,\n)\n";
+        let f = analyze("ml_service/pipelines/build.py", src, &repo, NAME, false);
+        assert_eq!(f.commands.len(), 1, "{:?}", f.commands.iter().map(|c| &c.argv).collect::<Vec<_>>());
+        assert_eq!(f.commands[0].argv, vec!["python", "training/train_aml.py"]);
+        assert_eq!(f.commands[0].workdir, "pkg");
+        assert_eq!(f.commands[0].location.start_line, 2);
+        // Without the variables file the field stays unresolved: no command.
+        repo.texts.remove(".pipelines/vars.yml");
+        let repo2 = RepoIndex { texts: repo.texts.clone(), ..RepoIndex::default() };
+        assert!(analyze("ml_service/pipelines/build.py", src, &repo2, NAME, false).commands.is_empty());
     }
 
     #[test]
