@@ -11,6 +11,10 @@ struct Expect {
     criteria: BTreeMap<String, String>,
     #[serde(default)]
     issues: Vec<String>,
+    /// Optional: criterion id -> the `triggers` every piece of its evidence
+    /// carries (what starts it), e.g. `manual,schedule`.
+    #[serde(default)]
+    triggers: BTreeMap<String, String>,
 }
 
 fn fixtures() -> Vec<PathBuf> {
@@ -47,6 +51,18 @@ fn every_fixture_matches_its_expectation() {
                 Some(c) if c.status.as_str() == want => {}
                 Some(c) => failures.push(format!("{name}: {id} is {} (expected {want})", c.status.as_str())),
                 None => failures.push(format!("{name}: unknown criterion {id} in expect.yaml")),
+            }
+        }
+        for (id, want) in &expect.triggers {
+            let got: std::collections::BTreeSet<&str> = a
+                .criteria
+                .iter()
+                .filter(|c| &c.id == id)
+                .flat_map(|c| &c.evidence)
+                .map(|e| e.attrs.get("triggers").map(String::as_str).unwrap_or(""))
+                .collect();
+            if got.len() != 1 || !got.contains(want.as_str()) {
+                failures.push(format!("{name}: {id} evidence triggers {got:?} (expected only {want:?})"));
             }
         }
         for path in &expect.issues {

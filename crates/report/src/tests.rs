@@ -306,3 +306,16 @@ fn rules_page_has_an_anchor_for_every_help_uri() {
         assert!(page.contains(&format!("<a id=\"{frag}\"></a>")), "{id}");
     }
 }
+
+#[test]
+fn text_shows_items_that_print_alike_once() {
+    let p = pack();
+    let mut a = assessment(&p);
+    let logged = ev("code.model-version", "src/train.py", 9, "log_model(m, registered_model_name='x')").attr("mechanism", "run-artifact");
+    let registered = ev("code.model-version", "src/train.py", 9, "log_model(m, registered_model_name='x')").attr("mechanism", "registry");
+    let other = ev("code.model-version", "src/train.py", 12, "client.set_registered_model_alias('x', 'prod', v)");
+    set(&mut a, "L2.model.versioned", Status::Met, vec![logged, registered, other]);
+    let t = render_text(&a, &p, &TextOptions { color: false, max_evidence: 5, root: ".".into() });
+    assert_eq!(t.matches("src/train.py:9 ").count(), 1, "{t}");
+    assert_eq!(t.matches("src/train.py:12 ").count(), 1, "{t}");
+}

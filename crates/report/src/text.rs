@@ -117,14 +117,23 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
                 let _ =
                     writeln!(o, "      {} {}", p.dim(&format!("{} in config:", r.status.as_str())), p.dim(&format!("{note}{detected}")));
             }
-            for e in r.evidence.iter().take(max_ev) {
-                let _ = writeln!(o, "      {}", evidence_line(e));
-                if let Some(c) = chain_line(e) {
-                    let _ = writeln!(o, "        {}", p.dim(&c));
+            // Items that print the same (one call seen two ways, e.g. a model
+            // logged and registered) show once; JSON keeps them all.
+            let mut shown: Vec<(String, Option<String>)> = Vec::new();
+            for e in &r.evidence {
+                let line = (evidence_line(e), chain_line(e));
+                if !shown.contains(&line) {
+                    shown.push(line);
                 }
             }
-            if r.evidence.len() > max_ev {
-                let _ = writeln!(o, "      {}", p.dim(&format!("… and {} more", r.evidence.len() - max_ev)));
+            for (line, chain) in shown.iter().take(max_ev) {
+                let _ = writeln!(o, "      {line}");
+                if let Some(c) = chain {
+                    let _ = writeln!(o, "        {}", p.dim(c));
+                }
+            }
+            if shown.len() > max_ev {
+                let _ = writeln!(o, "      {}", p.dim(&format!("… and {} more", shown.len() - max_ev)));
             }
         }
     }

@@ -49,15 +49,23 @@ impl Detector for GithubActions {
             }
         };
         if is_workflow(f.path) {
-            workflow(f.path, &doc, out);
+            let declared = doc.path(&["on", "workflow_call", "inputs"]).or_else(|| doc.path(&["true", "workflow_call", "inputs"]));
+            workflow(f.path, &doc, out, &callers(f.repo, f.path, declared));
         } else if let Some(steps) = doc.path(&["runs", "steps"]) {
-            // Composite action: a callable unit, not a root.
+            // Composite action: a callable unit, not a root. One unit per
+            // local caller, read with the inputs that caller passes, so
+            // `${{ inputs.script }}` resolves to what actually runs and each
+            // run keeps its own caller's triggers.
             let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let mut unit = Unit::new(format!("action:{dir}"), Location::line(f.path, doc.line), dir);
-            for s in steps.items() {
-                step(f.path, s, &mut unit, out, "");
+            for (suffix, vars) in callers(f.repo, dir, doc.get("inputs")) {
+                let mut unit = Unit::new(format!("action:{dir}{suffix}"), Location::line(f.path, doc.line), dir);
+                unit.vars = vars;
+                for s in steps.items() {
+                    step(f.path, s, &mut unit, out, "");
+                }
+                unit.vars.clear();
+                out.units.push(unit);
             }
-            out.units.push(unit);
         }
     }
 }
@@ -86,7 +94,56 @@ fn event_triggers(event: &str, cfg: Option<&Node>) -> Vec<&'static str> {
     }
 }
 
-fn workflow(path: &str, doc: &Node, out: &mut Output) {
+/// The suffix that names the units one call site runs: `@<caller path>:<line>`.
+fn call_suffix(path: &str, line: u32) -> String {
+    format!("@{path}:{line}")
+}
+
+/// The local call sites of a callable definition (composite action folder
+/// `target`, or reusable workflow file `target`), each with the unit id
+/// suffix ([`call_suffix`]) and the inputs it runs with: the declared
+/// `default:` values overlaid with the caller's literal `with:` values, as
+/// `inputs.<name>` variables. With no caller, one unsuffixed entry with the
+/// defaults.
+fn callers(repo: &crate::RepoIndex, target: &str, declared: Option<&Node>) -> Vec<(String, super::Vars)> {
+    let mut defaults = super::Vars::new();
+    for (k, v) in declared.map(Node::entries).unwrap_or_default() {
+        if let (Some(k), Some(d)) = (k.as_str(), v.get("default").and_then(Node::as_str)) {
+            defaults.insert(format!("inputs.{k}"), d.to_string());
+        }
+    }
+    let reference = format!("./{target}");
+    let mut found = Vec::new();
+    for (p, t) in &repo.texts {
+        if !(is_workflow(p) || is_action(p)) || !t.contains(&reference) {
+            continue;
+        }
+        let Ok(doc) = yaml::parse(t) else { continue };
+        doc.walk(&mut |n| {
+            let Some(uses) = n.get("uses").filter(|u| u.as_str().is_some_and(|u| local_target(u) == Some(target))) else { return };
+            let mut vars = defaults.clone();
+            for (k, v) in n.get("with").map(Node::entries).unwrap_or_default() {
+                // Expressions are the caller's own context: left unresolved.
+                if let (Some(k), Some(v)) = (k.as_str(), v.as_str().filter(|v| !v.contains("${{"))) {
+                    vars.insert(format!("inputs.{k}"), v.to_string());
+                }
+            }
+            found.push((call_suffix(p, uses.line), vars));
+        });
+    }
+    if found.is_empty() {
+        found.push((String::new(), defaults));
+    }
+    found
+}
+
+/// The repository path a local `uses: ./x` names, if local.
+fn local_target(uses: &str) -> Option<&str> {
+    let local = uses.strip_prefix("./")?;
+    Some(local.split('@').next().unwrap_or(local).trim_end_matches('/'))
+}
+
+fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super::Vars)]) {
     let on = doc.get("on").or_else(|| doc.get("true"));
     let mut triggers: BTreeSet<String> = BTreeSet::new();
     let mut add = |ev: &str, cfg: Option<&Node>, line: u32, out: &mut Output| {
@@ -122,52 +179,57 @@ fn workflow(path: &str, doc: &Node, out: &mut Output) {
             .attr("system", "github-actions")
             .attr("triggers", triggers.iter().cloned().collect::<Vec<_>>().join(",")),
     );
-    // The workflow as a whole: what `uses: ./.github/workflows/x.yml` calls.
-    let mut whole = Unit::new(format!("wf:{path}"), Location::line(path, 1), name);
     let default_wd = doc.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or("");
-    for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
-        let Some(job_id) = k.as_str() else { continue };
-        let id = format!("ci:{path}#{job_id}");
-        whole.calls.push((id.clone(), Location::line(path, k.line)));
-        let mut unit = Unit::new(id, Location::new(path, k.line, job.last_line()), job_id);
-        let cond = job.get("if").and_then(Node::as_str).unwrap_or("");
-        if is_disabled(cond) {
-            continue;
-        }
-        unit.root = true;
-        unit.triggers = narrow_by_condition(&triggers, cond);
-        if let Some(env) = job.get("environment") {
-            let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
-            // `github-pages` hosts documentation, not a model.
-            if !env_name.is_empty() && env_name != "github-pages" {
-                out.push_in(
-                    Evidence::new(
-                        "ci.environment",
-                        NAME,
-                        Location::line(path, env.line),
-                        Confidence::High,
-                        &format!("environment: {env_name}"),
-                    )
-                    .attr("system", "github-actions")
-                    .attr("name", env_name.to_lowercase()),
-                    &unit.id,
-                );
+    // One set of units per caller of a reusable workflow (see [`callers`]).
+    for (suffix, vars) in callers {
+        // The workflow as a whole: what `uses: ./.github/workflows/x.yml` calls.
+        let mut whole = Unit::new(format!("wf:{path}{suffix}"), Location::line(path, 1), name);
+        for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+            let Some(job_id) = k.as_str() else { continue };
+            let id = format!("ci:{path}#{job_id}{suffix}");
+            whole.calls.push((id.clone(), Location::line(path, k.line)));
+            let mut unit = Unit::new(id, Location::new(path, k.line, job.last_line()), job_id);
+            let cond = job.get("if").and_then(Node::as_str).unwrap_or("");
+            if is_disabled(cond) {
+                continue;
             }
-        }
-        if let Some(uses) = job.get("uses").and_then(Node::as_str) {
-            if let Some(local) = uses.strip_prefix("./") {
-                unit.calls.push((format!("wf:{}", local.split('@').next().unwrap_or(local)), Location::line(path, job.line)));
+            unit.root = true;
+            unit.triggers = narrow_by_condition(&triggers, cond);
+            if let Some(env) = job.get("environment") {
+                let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                // `github-pages` hosts documentation, not a model.
+                if !env_name.is_empty() && env_name != "github-pages" {
+                    out.push_in(
+                        Evidence::new(
+                            "ci.environment",
+                            NAME,
+                            Location::line(path, env.line),
+                            Confidence::High,
+                            &format!("environment: {env_name}"),
+                        )
+                        .attr("system", "github-actions")
+                        .attr("name", env_name.to_lowercase()),
+                        &unit.id,
+                    );
+                }
             }
+            if let Some(uses) = job.get("uses") {
+                if let Some(local) = uses.as_str().and_then(local_target) {
+                    unit.calls.push((format!("wf:{local}{}", call_suffix(path, uses.line)), Location::line(path, job.line)));
+                }
+            }
+            let wd = job.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or(default_wd);
+            unit.vars = vars.clone();
+            super::read_vars(doc.get("env"), &mut unit.vars);
+            super::read_vars(job.get("env"), &mut unit.vars);
+            for s in job.get("steps").map(Node::items).unwrap_or_default() {
+                step(path, s, &mut unit, out, wd);
+            }
+            unit.vars.clear();
+            out.units.push(unit);
         }
-        let wd = job.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or(default_wd);
-        super::read_vars(doc.get("env"), &mut unit.vars);
-        super::read_vars(job.get("env"), &mut unit.vars);
-        for s in job.get("steps").map(Node::items).unwrap_or_default() {
-            step(path, s, &mut unit, out, wd);
-        }
-        out.units.push(unit);
+        out.units.push(whole);
     }
-    out.units.push(whole);
     // A workflow that runs nothing and only uses bot actions (greetings,
     // labels, stale issues) builds nothing: its triggers are housekeeping.
     const BOTS: &[&str] = &[
@@ -246,8 +308,8 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
     let with = s.get("with");
     let input = |k: &str| with.and_then(|w| w.get(k)).and_then(Node::as_str);
     let loc = Location::line(path, uses.line);
-    if let Some(local) = action.strip_prefix("./") {
-        unit.calls.push((format!("action:{}", local.trim_end_matches('/')), loc));
+    if let Some(local) = local_target(action) {
+        unit.calls.push((format!("action:{local}{}", call_suffix(path, uses.line)), loc));
         return;
     }
     let name = action.split('@').next().unwrap_or(action).to_lowercase();
@@ -313,6 +375,69 @@ mod tests {
 
     fn kinds(o: &Output, kind: &str) -> Vec<Evidence> {
         o.evidence.iter().filter(|(e, _)| e.kind == kind).map(|(e, _)| e.clone()).collect()
+    }
+
+    fn argvs(o: &Output, unit: &str) -> Vec<String> {
+        o.units.iter().find(|u| u.id == unit).unwrap().commands.iter().map(|c| c.argv.join(" ")).collect()
+    }
+
+    #[test]
+    fn composite_action_inputs_resolve_per_caller() {
+        let action = "inputs:\n  script:\n    default: src/score.py\n  env:\n    required: true\nruns:\n  using: composite\n  steps:\n    - run: pip install -r requirements.txt\n      shell: bash\n    - run: python ${{ inputs.script }} --env ${{ inputs.env }}\n      shell: bash\n";
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(".github/actions/py/action.yml".into(), action.into());
+        let detect = |repo: &RepoIndex| {
+            let mut out = Output::default();
+            GithubActions.detect(&FileCtx { path: ".github/actions/py/action.yml", text: action, repo }, &mut out);
+            out
+        };
+        // No caller: the default applies, the required input stays unresolved.
+        assert_eq!(
+            argvs(&detect(&repo), "action:.github/actions/py"),
+            vec!["pip install -r requirements.txt", "python src/score.py --env ${{ inputs.env }}"]
+        );
+        // Two callers: one unit each, read with its inputs; an expression
+        // passed by a caller is not guessed.
+        repo.texts.insert(
+            ".github/workflows/ml.yml".into(),
+            "on: push\njobs:\n  t:\n    steps:\n      - uses: ./.github/actions/py\n        with:\n          script: src/train.py\n          env: dev\n      - uses: ./.github/actions/py/\n        with:\n          env: ${{ matrix.env }}\n".into(),
+        );
+        let o = detect(&repo);
+        assert_eq!(
+            argvs(&o, "action:.github/actions/py@.github/workflows/ml.yml:5"),
+            vec!["pip install -r requirements.txt", "python src/train.py --env dev"]
+        );
+        assert_eq!(
+            argvs(&o, "action:.github/actions/py@.github/workflows/ml.yml:9"),
+            vec!["pip install -r requirements.txt", "python src/score.py --env ${{ inputs.env }}"]
+        );
+        assert!(!o.units.iter().any(|u| u.id == "action:.github/actions/py"), "callers replace the uncalled unit");
+        // The caller calls exactly those units.
+        let mut caller = Output::default();
+        let wf = repo.texts[".github/workflows/ml.yml"].clone();
+        GithubActions.detect(&FileCtx { path: ".github/workflows/ml.yml", text: &wf, repo: &repo }, &mut caller);
+        let calls: Vec<&str> =
+            caller.units.iter().find(|u| u.id == "ci:.github/workflows/ml.yml#t").unwrap().calls.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(
+            calls,
+            vec!["action:.github/actions/py@.github/workflows/ml.yml:5", "action:.github/actions/py@.github/workflows/ml.yml:9"]
+        );
+    }
+
+    #[test]
+    fn reusable_workflow_inputs_resolve_from_callers() {
+        let callee = "on:\n  workflow_call:\n    inputs:\n      entry:\n        type: string\n        default: train.py\njobs:\n  run:\n    steps:\n      - run: python ${{inputs.entry}}\n";
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(
+            ".github/workflows/caller.yml".into(),
+            "on: schedule\njobs:\n  a:\n    uses: ./.github/workflows/job.yml\n    with:\n      entry: retrain.py\n".into(),
+        );
+        let mut out = Output::default();
+        GithubActions.detect(&FileCtx { path: ".github/workflows/job.yml", text: callee, repo: &repo }, &mut out);
+        assert_eq!(argvs(&out, "ci:.github/workflows/job.yml#run@.github/workflows/caller.yml:4"), vec!["python retrain.py"]);
+        // `$inputs.entry` is not shell syntax for an input: left alone.
+        let vars = super::super::Vars::from([("inputs.entry".to_string(), "x.py".to_string())]);
+        assert_eq!(super::super::substitute_vars("echo $inputs.entry ${{ inputs.entry }}", &vars), "echo $inputs.entry x.py");
     }
 
     #[test]

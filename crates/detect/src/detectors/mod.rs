@@ -161,7 +161,8 @@ pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
 }
 
 /// Substitute CI variables in a script: `${{ env.X }}`, `${{ variables.X }}`,
-/// `$(X)`, `${X}` and `$X` with the values the definition sets. Values that
+/// `$(X)`, `${X}` and `$X` with the values the definition sets, and
+/// `${{ inputs.X }}` with inputs (keys `inputs.X`). Values that
 /// are themselves expressions are left alone.
 pub fn substitute_vars(text: &str, vars: &Vars) -> String {
     if vars.is_empty() || !text.contains('$') {
@@ -169,6 +170,11 @@ pub fn substitute_vars(text: &str, vars: &Vars) -> String {
     }
     let mut s = text.to_string();
     for (k, v) in vars.iter().filter(|(_, v)| !v.contains('$') && !v.contains('\n')) {
+        // Inputs of callable workflows and actions: only as expressions.
+        if k.starts_with("inputs.") {
+            s = s.replace(&format!("${{{{ {k} }}}}"), v).replace(&format!("${{{{{k}}}}}"), v);
+            continue;
+        }
         for pat in [
             format!("${{{{ env.{k} }}}}"),
             format!("${{{{env.{k}}}}}"),
