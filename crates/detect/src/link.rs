@@ -67,6 +67,12 @@ impl Ctx<'_> {
         if direct.is_some() {
             return direct;
         }
+        // An absolute path inside a container or runner image
+        // (`/opt/airflow/dags/scripts/train.py`, `/app/src/serve.py`): the
+        // repository file that is its longest component-wise suffix.
+        if p.starts_with('/') {
+            return self.repo.paths.iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned();
+        }
         let name = p.rsplit('/').next()?;
         let matches: Vec<&String> =
             self.repo.paths.iter().filter(|f| f.rsplit('/').next() == Some(name) && f.ends_with(p.trim_start_matches("./"))).collect();
@@ -724,5 +730,20 @@ mod tests {
         assert_eq!(normalize("../x"), None);
         assert_eq!(join("ci", "../src/train.py"), "src/train.py");
         assert!(join("", "../../etc/passwd").starts_with(".."));
+    }
+
+    #[test]
+    fn absolute_image_paths_resolve_to_the_longest_repo_suffix() {
+        let mut repo = RepoIndex::default();
+        for p in ["train.py", "dags/scripts/train.py", "scripts/eval.py"] {
+            repo.paths.insert(p.into());
+        }
+        let units = BTreeMap::new();
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        assert_eq!(cx.resolve_path("", "/opt/airflow/dags/scripts/train.py").as_deref(), Some("dags/scripts/train.py"));
+        assert_eq!(cx.resolve_path("", "/app/train.py").as_deref(), Some("train.py"));
+        // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
+        assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
+        assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
     }
 }

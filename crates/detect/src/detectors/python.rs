@@ -544,7 +544,8 @@ rx!(
     r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
-rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*["']([^"'\n]+)["']"#);
+rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["']"#);
+rx!(RX_STR_CONST, r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#);
 rx!(
     RX_JOB_FIELD,
     r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]"
@@ -1305,9 +1306,19 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         Some(d) if !d.contains("://") => crate::link::join(dir, d),
         _ => dir.to_string(),
     };
+    // Module-level string constants, for f-string commands (`f"python {SCRIPTS}/train.py"`).
+    let consts: BTreeMap<String, String> = RX_STR_CONST
+        .captures_iter(bytes)
+        .map(|c| (String::from_utf8_lossy(&c[1]).into_owned(), String::from_utf8_lossy(&c[2]).into_owned()))
+        .collect();
     for c in RX_JOB_COMMAND.captures_iter(bytes) {
         let line = idx.line(c.get(0).unwrap().start());
-        let cmd = String::from_utf8_lossy(&c[1]).to_string();
+        let mut cmd = String::from_utf8_lossy(&c[2]).to_string();
+        if !c[1].is_empty() {
+            for (k, v) in &consts {
+                cmd = cmd.replace(&format!("{{{k}}}"), v);
+            }
+        }
         for sc in crate::shell::commands(&cmd, line) {
             out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
         }
@@ -1578,6 +1589,15 @@ mod tests {
         repo.texts.remove(".pipelines/vars.yml");
         let repo2 = RepoIndex { texts: repo.texts.clone(), ..RepoIndex::default() };
         assert!(analyze("ml_service/pipelines/build.py", src, &repo2, NAME, false).commands.is_empty());
+    }
+
+    #[test]
+    fn f_string_job_commands_use_module_constants() {
+        let src = "from airflow.operators.bash import BashOperator\nSCRIPTS = \"/opt/airflow/dags/scripts\"\n\ndef make():\n    LOCAL = \"x\"\n    a = BashOperator(task_id=\"t\", bash_command=f\"python {SCRIPTS}/train.py --n 3\")\n    b = BashOperator(task_id=\"u\", bash_command=f\"python {LOCAL}/score.py\")\n";
+        let f = analyze("dags/dag.py", src, &RepoIndex::default(), NAME, false);
+        let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
+        // Only module-level constants are substituted; others stay visible as unresolved.
+        assert_eq!(argv, vec!["python /opt/airflow/dags/scripts/train.py --n 3", "python {LOCAL}/score.py"]);
     }
 
     #[test]
