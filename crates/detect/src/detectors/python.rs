@@ -398,6 +398,7 @@ rx!(RX_SM_EXPERIMENT_CONFIG, r"\bexperiment_config\s*=");
 rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
 rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
+rx!(RX_ALL_TRAFFIC, r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#);
 rx!(RX_KFP_CONDITION, r"\bdsl\.(?:If|Condition|Elif)\s*\(");
 rx!(RX_VERTEX_REQUEST_LOG, r"\benable_request_response_logging\s*=\s*True");
 rx!(RX_DBX_CAPTURE, r"\bauto_capture_config\s*=|\bAutoCaptureConfigInput\s*\(|\bAiGatewayInferenceTableConfig\s*\(");
@@ -758,6 +759,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             {
                 continue;
             }
+            // All traffic to one model (`traffic_split={"0": 100}`,
+            // `traffic_percentage=100`) is a plain rollout, not a split.
+            if r.kind == "code.traffic-split" && RX_ALL_TRAFFIC.is_match(&bytes[mt.get(0).unwrap().end()..]) {
+                continue;
+            }
             let mut e = mk(r.kind, &tool, mt.get(0).unwrap().start(), Confidence::Medium);
             for (k, v) in r.attrs {
                 e = e.attr(k, *v);
@@ -986,11 +992,13 @@ fn scoring(
     // A log call whose arguments (up to a few lines on) carry predictions or inputs.
     for mt in RX_LOG_CALL.find_iter(bytes) {
         let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
-        let close = window.iter().position(|&b| b == b')').map(|p| p + 200).unwrap_or(window.len()).min(window.len());
-        // The call must log values, not just a message: an argument or a formatted string.
-        let args = &window[..close];
-        let logs_values =
-            args.contains(&b',') || args.windows(2).any(|w| w == b"f\"" || w == b"f'") || args.contains(&b'%') || args.contains(&b'{');
+        // The call's own arguments: up to its closing parenthesis.
+        let args = &window[..call_args_end(window)];
+        // The call must log values, not just a message: anything but one
+        // plain string literal.
+        let t = args.trim_ascii();
+        let plain = t.len() >= 2 && matches!(t[0], b'"' | b'\'') && t.last() == Some(&t[0]) && !t[1..t.len() - 1].contains(&t[0]);
+        let logs_values = !t.is_empty() && !plain;
         if RX_PRED_WORDS.is_match(args) && logs_values && serving_style {
             ev.push(mk("code.prediction-log", "logging", mt.start(), Confidence::Medium));
             break;
@@ -1238,6 +1246,34 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
         let shown = if uri.contains('@') { "tracking URI with embedded credentials (redacted)".to_string() } else { l.to_string() };
         ev.push(Evidence::new("code.hardcoded-tracking-uri", detector, Location::line(path, line), Confidence::High, &shown));
     }
+}
+
+/// Length of a call's argument text that starts just after its `(`: up to
+/// the matching `)` (brackets nest; quoted strings are skipped), or all of
+/// `s` when it does not close there.
+fn call_args_end(s: &[u8]) -> usize {
+    let (mut depth, mut quote, mut i) = (1usize, None::<u8>, 0);
+    while i < s.len() {
+        let b = s[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return i;
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    s.len()
 }
 
 fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
@@ -1598,6 +1634,25 @@ mod tests {
         let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
         // Only module-level constants are substituted; others stay visible as unresolved.
         assert_eq!(argv, vec!["python /opt/airflow/dags/scripts/train.py --n 3", "python {LOCAL}/score.py"]);
+    }
+
+    #[test]
+    fn log_calls_count_only_their_own_arguments() {
+        let app = "import logging\nimport joblib\nfrom fastapi import FastAPI\nlogger = logging.getLogger('s')\napp = FastAPI()\nmodel = joblib.load('m')\n@app.get('/health')\ndef health():\n    logger.info(\"Health check (ok)\")\n    return 1\n@app.post('/predict')\ndef predict(payload: dict):\n    return model.predict([payload['x']])\n";
+        assert!(!kinds(app).contains(&"code.prediction-log:logging".to_string()), "{:?}", kinds(app));
+        let logged = app.replace("logger.info(\"Health check (ok)\")", "logger.info(predictions_frame[COLUMNS])");
+        assert!(kinds(&logged).contains(&"code.prediction-log:logging".to_string()), "{:?}", kinds(&logged));
+    }
+
+    #[test]
+    fn all_traffic_to_one_model_is_not_a_split() {
+        let base = "from google.cloud import aiplatform\nm = aiplatform.Model('x')\nm.deploy(endpoint=e, ARG)\n";
+        for single in ["traffic_split={\"0\": 100}", "traffic_percentage=100", "traffic_split={ '0' : 100, }"] {
+            assert!(!kinds(&base.replace("ARG", single)).contains(&"code.traffic-split:vertex".to_string()), "{single}");
+        }
+        for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
+            assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
+        }
     }
 
     #[test]
