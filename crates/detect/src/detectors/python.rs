@@ -398,6 +398,7 @@ rx!(RX_SM_EXPERIMENT_CONFIG, r"\bexperiment_config\s*=");
 rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
 rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
+rx!(RX_ASSIGN_HEAD, r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*");
 rx!(RX_ALL_TRAFFIC, r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#);
 rx!(RX_KFP_CONDITION, r"\bdsl\.(?:If|Condition|Elif)\s*\(");
 rx!(RX_VERTEX_REQUEST_LOG, r"\benable_request_response_logging\s*=\s*True");
@@ -601,9 +602,21 @@ const METRIC_WORDS: &[&str] = &[
     "mape",
     "wer",
 ];
-const NEW_WORDS: &[&str] = &["new", "candidate", "challenger", "trained", "contender", "retrained", "fresh"];
-const OLD_WORDS: &[&str] =
-    &["champion", "prod", "production", "baseline", "deployed", "incumbent", "previous", "registered", "current", "existing", "live"];
+const NEW_WORDS: &[&str] = &["new", "candidate", "cand", "challenger", "chall", "trained", "contender", "retrained", "fresh"];
+const OLD_WORDS: &[&str] = &[
+    "champion",
+    "champ",
+    "prod",
+    "production",
+    "baseline",
+    "deployed",
+    "incumbent",
+    "previous",
+    "registered",
+    "current",
+    "existing",
+    "live",
+];
 
 /// Analyze Python source. `notebook` marks evidence from notebook cells.
 pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, notebook: bool) -> PyFacts {
@@ -1171,7 +1184,10 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let start = offset;
         offset += line.len();
         let t = line.trim();
-        let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h));
+        // A verdict kept for later (`better = rmse <= prod_rmse`) counts for
+        // model comparisons only: boolean masks look like threshold gates.
+        let assigned = RX_ASSIGN_HEAD.find(t.as_bytes()).map(|m| &t[..m.end()]);
+        let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
         let cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
         let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
@@ -1188,14 +1204,19 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
             continue;
         }
         let new_old = (words_in(&lhs, NEW_WORDS) && words_in(&rhs, OLD_WORDS)) || (words_in(&lhs, OLD_WORDS) && words_in(&rhs, NEW_WORDS));
-        if new_old {
+        // `rmse <= prod_rmse`: the same metric, only one side the old model's.
+        let same_metric = METRIC_WORDS.iter().any(|m| words_in(&lhs, &[m]) && words_in(&rhs, &[m]));
+        let one_old = words_in(&lhs, OLD_WORDS) != words_in(&rhs, OLD_WORDS);
+        // Versions, sizes and counts are not model performance.
+        let not_quality = ["version", "len(", "count", "size", "rows", "shape"].iter().any(|w| lower.contains(w));
+        if (new_old || (same_metric && one_old)) && !not_quality {
             ev.push(mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" }));
             continue;
         }
         // The other side is a bar: a number, a constant, or a min/max/threshold name.
         let threshold = |side: &str| RX_THRESHOLD_SIDE.is_match(side.as_bytes());
         let gate = (words_in(&lhs, METRIC_WORDS) && threshold(&rhs)) || (words_in(&rhs, METRIC_WORDS) && threshold(&lhs));
-        if gate && file_exits && *head != "while " {
+        if gate && file_exits && head != "while " && assigned.is_none() {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
@@ -1597,6 +1618,20 @@ mod tests {
         let f = analyze("a.py", "if new_rmse < prod_rmse:\n    print('better')\n", &RepoIndex::default(), NAME, false);
         assert_eq!(k, vec!["code.model-compare"]);
         assert_eq!(f.evidence[0].attrs["acts"], "no");
+        // Abbreviated sides, one-sided metric names, and a verdict kept in a variable.
+        for line in ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc"] {
+            assert_eq!(kinds(&format!("{line}\n    promote()\n")), vec!["code.model-compare"], "{line}");
+        }
+        // Not model quality: versions, sizes, same-side words, pandas masks.
+        for line in [
+            "is_new = new_version > current_version",
+            "if len(new_rows) > len(existing_rows):",
+            "mask = df['accuracy'] > 0.5",
+            "if rmse < rmse_limit:",
+        ] {
+            assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
+        }
+        assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
     }
 
     #[test]
