@@ -26,7 +26,14 @@ impl Detector for CloudBuild {
     }
     fn applies(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
-        name.starts_with("cloudbuild") && (name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json"))
+        let config = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
+        // `cloudbuild.yaml`, `cloudbuild-train.yaml`, or any config kept in a
+        // `cloudbuild/` (`cloud-build/`, `cloud_build/`) folder.
+        let in_folder = path.split('/').rev().skip(1).any(|d| {
+            let d = d.trim_start_matches('.').to_ascii_lowercase();
+            d == "cloudbuild" || d == "cloud-build" || d == "cloud_build"
+        });
+        config && (name.starts_with("cloudbuild") || in_folder)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let doc = match yaml::parse(f.text) {
@@ -60,6 +67,8 @@ impl Detector for CloudBuild {
                 None if builder.contains("cloud-sdk") => Some("gcloud".into()),
                 None => None,
             };
+            // `/bin/sh`, `/usr/bin/env bash` are the shells by another name.
+            let tool = tool.map(|t| t.trim_start_matches("/usr/bin/env ").rsplit('/').next().unwrap_or(&t).to_string());
             let mut argv: Vec<String> = tool.into_iter().collect();
             argv.extend(args);
             if argv.is_empty() {
@@ -111,6 +120,19 @@ mod tests {
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs["trigger"] == "unknown"));
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.publish"));
+    }
+
+    #[test]
+    fn configs_in_a_cloudbuild_folder_and_absolute_shells() {
+        assert!(CloudBuild.applies("cloudbuild/pr-checks.yaml") && CloudBuild.applies("ci/.cloud-build/train.yml"));
+        assert!(!CloudBuild.applies("deploy/pr-checks.yaml") && !CloudBuild.applies("cloudbuild/README.md"));
+        let repo = RepoIndex::default();
+        for shell in ["/bin/sh", "/bin/bash", "/usr/bin/env bash"] {
+            let mut out = Output::default();
+            let text = format!("steps:\n  - name: python:3.12\n    entrypoint: {shell}\n    args: [-c, 'pip install -r requirements.txt && pytest tests']\n");
+            CloudBuild.detect(&FileCtx { path: "cloudbuild/pr-checks.yaml", text: &text, repo: &repo }, &mut out);
+            assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1, "{shell}");
+        }
     }
 
     #[test]
