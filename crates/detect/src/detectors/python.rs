@@ -236,6 +236,7 @@ static PATS: &[Pat] = &[
     pa("code.train", "vertex", "google.cloud.aiplatform.CustomContainerTrainingJob", &[("framework", "vertex")]),
     pa("code.train", "vertex", "google.cloud.aiplatform.CustomPythonPackageTrainingJob", &[("framework", "vertex")]),
     pa("code.train", "vertex", "google.cloud.aiplatform.AutoML*TrainingJob", &[("framework", "vertex")]),
+    pa("code.train", "vertex", "google_cloud_pipeline_components.*CustomTrainingJobOp", &[("framework", "vertex")]),
     pa("code.train", "ray", "ray.train.*Trainer", &[("framework", "ray")]),
     pa("code.track", "mlflow", "ray.*MLflowLoggerCallback", &[]),
     pa("code.track", "wandb", "ray.*WandbLoggerCallback", &[]),
@@ -414,7 +415,13 @@ rx!(RX_AML_DEPLOY, r"\.(?:online_deployments|batch_deployments|online_endpoints|
 rx!(RX_DBX_SERVING, r"\.serving_endpoints\.(?:create|update_config|create_and_wait|update_config_and_wait)\(");
 rx!(RX_DBX_MONITOR, r"\.(?:quality_monitors|lakehouse_monitors)\.(?:create|run_refresh|update)\(");
 rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
-rx!(RX_INSTANCE_TYPE, r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']"#);
+rx!(
+    RX_INSTANCE_TYPE,
+    r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']|["'](?:machine_type|InstanceType|instance_type)["']\s*:\s*["'][^"'{]+["']"#
+);
+rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
+rx!(RX_SM_TRAINING_JOB, r"\.create_training_job\s*\(");
+rx!(RX_CMD_LIST, r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#);
 rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
 rx!(RX_GH_RUN, r#"["']gh["']\s*,\s*["']workflow["']\s*,\s*["']run["']|["']gh workflow run "#);
 rx!(
@@ -458,9 +465,11 @@ static RXS: &[Rx] = &[
         kind: "code.compute",
         tool: "",
         re: &RX_INSTANCE_TYPE,
-        needs: &["sagemaker", "azure.ai.ml", "azureml", "google.cloud.aiplatform", "kfp"],
+        needs: &["sagemaker", "azure.ai.ml", "azureml", "google.cloud.aiplatform", "kfp", "google_cloud_pipeline_components", "boto3"],
         attrs: &[],
     },
+    // A SageMaker training job started through the boto3 client.
+    Rx { kind: "code.train", tool: "sagemaker", re: &RX_SM_TRAINING_JOB, needs: &["boto3"], attrs: &[("framework", "sagemaker")] },
     Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_DISPATCH, needs: &[], attrs: &[("target", "github-dispatch")] },
     Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_GH_RUN, needs: &[], attrs: &[("target", "github-workflow")] },
     Rx { kind: "code.prediction-log", tool: "", re: &RX_DATA_CAPTURE, needs: &["sagemaker", "azure.ai.ml", "azureml"], attrs: &[] },
@@ -767,8 +776,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             let tool = if r.kind == "code.compute" { framework_of(r.needs) } else { tool };
             // A machine type passed to a deployment is serving compute, not training compute.
             if r.kind == "code.compute"
-                && enclosing_call(bytes, mt.get(0).unwrap().start())
-                    .is_some_and(|c| c.contains("deploy") || c.ends_with("Endpoint") || c.contains("serve"))
+                && outer_call(bytes, mt.get(0).unwrap().start())
+                    .is_some_and(|c| c.contains("deploy") || c.to_ascii_lowercase().contains("endpoint") || c.contains("serve"))
             {
                 continue;
             }
@@ -1380,6 +1389,14 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
         }
     }
+    // Container commands written as lists (`"command": ["python", "-m", "trainer.task"]`).
+    for c in RX_CMD_LIST.captures_iter(bytes) {
+        let argv: Vec<String> = RX_QUOTED.captures_iter(&c[1]).map(|q| String::from_utf8_lossy(&q[1]).into_owned()).collect();
+        if argv.first().is_some_and(|a| matches!(a.as_str(), "python" | "python3")) {
+            let line = idx.line(c.get(0).unwrap().start());
+            out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
+        }
+    }
     for c in RX_ENTRY_POINT.captures_iter(bytes) {
         let line = idx.line(c.get(0).unwrap().start());
         let script = String::from_utf8_lossy(&c[1]).to_string();
@@ -1507,27 +1524,22 @@ fn is_module_or_sub(module: &str, name: &str) -> bool {
     module == name || (module.len() > name.len() && module.starts_with(name) && module.as_bytes()[name.len()] == b'.')
 }
 
-/// Name of the call whose argument list contains `pos`, if any.
-fn enclosing_call(bytes: &[u8], pos: usize) -> Option<String> {
+/// The nearest call around `pos`, through any list and dict literals
+/// (`create_endpoint_config(ProductionVariants=[{"InstanceType": ..}])`).
+fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
     let mut depth = 0i32;
-    let mut i = pos;
-    while i > 0 {
-        i -= 1;
+    let start = pos.saturating_sub(4000);
+    for i in (start..pos).rev() {
         match bytes[i] {
             b')' | b']' | b'}' => depth += 1,
-            b'[' | b'{' => depth -= 1,
+            b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' if depth > 0 => depth -= 1,
             b'(' => {
-                if depth == 0 {
-                    let name: Vec<u8> =
-                        bytes[..i].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.').copied().collect();
-                    return Some(String::from_utf8_lossy(&name.into_iter().rev().collect::<Vec<_>>()).into_owned());
-                }
-                depth -= 1;
+                let name: Vec<u8> =
+                    bytes[..i].iter().rev().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'.').copied().collect();
+                return Some(String::from_utf8_lossy(&name.into_iter().rev().collect::<Vec<_>>()).into_owned());
             }
             _ => {}
-        }
-        if pos - i > 4000 {
-            break;
         }
     }
     None
@@ -1688,6 +1700,24 @@ mod tests {
         for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
             assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
         }
+    }
+
+    #[test]
+    fn platform_training_jobs_compute_and_container_commands() {
+        let k = kinds("import boto3\nsm = boto3.client('sagemaker')\nsm.create_training_job(TrainingJobName=n, ResourceConfig={\"InstanceType\": \"ml.m5.xlarge\"})\n");
+        assert!(k.contains(&"code.train:sagemaker".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
+        // Instance types of an endpoint config are serving compute.
+        let k = kinds("import boto3\nsm = boto3.client('sagemaker')\nsm.create_endpoint_config(EndpointConfigName=n, ProductionVariants=[{\"InstanceType\": \"ml.m5.large\"}])\n");
+        assert!(!k.iter().any(|x| x.starts_with("code.compute") || x.starts_with("code.train")), "{k:?}");
+        let src = "from google_cloud_pipeline_components.v1.custom_job import CustomTrainingJobOp\nt = CustomTrainingJobOp(\n    worker_pool_specs=[{\"machine_spec\": {\"machine_type\": \"n1-standard-4\"},\n        \"container_spec\": {\"image_uri\": \"x\", \"command\": [\"python\", \"-m\", \"trainer.task\"]}}],\n)\n";
+        let f = analyze("pipelines/training.py", src, &RepoIndex::default(), NAME, false);
+        let k: Vec<String> =
+            f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").cloned().unwrap_or_default())).collect();
+        assert!(k.contains(&"code.train:vertex".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
+        assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python -m trainer.task"]);
+        // A command list that does not start an interpreter is not followed.
+        let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
+        assert!(f.commands.is_empty());
     }
 
     #[test]
