@@ -40,6 +40,10 @@ enum Command {
     Explain {
         /// Criterion or advice id, e.g. L2.train.automated.
         id: String,
+        /// Also show how a repository fares on it: status, why, and every
+        /// piece of evidence with its chain (as detected; config overrides
+        /// are not applied).
+        path: Option<PathBuf>,
         /// Use a custom rule pack directory instead of the built-in one.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
@@ -241,8 +245,43 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { id, rules } => {
+        Command::Explain { id, path, rules } => {
             let pack = load_pack(rules.as_deref())?;
+            if let (Some(path), Some(c)) = (&path, pack.criterion(&id)) {
+                if !path.is_dir() {
+                    anyhow::bail!("{}: not a directory", path.display());
+                }
+                let scan = mlops_detect::scan(path, &mlops_detect::ScanOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
+                let r = a.criteria.iter().find(|r| r.id == c.id).expect("every criterion is assessed");
+                writeln!(
+                    out,
+                    "{} — {}
+{}: {} (level {} · {})",
+                    c.id,
+                    c.title,
+                    path.display(),
+                    r.status.as_str(),
+                    c.level,
+                    c.kind.as_str()
+                )?;
+                if let Some(why) = &r.why {
+                    writeln!(out, "why partial: {why}")?;
+                }
+                for e in &r.evidence {
+                    writeln!(out, "\n  {}:{}  {} ({})  {}", e.location.path, e.location.start_line, e.kind, e.detector, e.snippet)?;
+                    if e.chain.len() > 1 {
+                        writeln!(out, "    via {}", e.chain.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(" -> "))?;
+                    }
+                }
+                if r.evidence.is_empty() {
+                    writeln!(out, "\nNo evidence found.")?;
+                }
+                if r.status != mlops_rules::Status::Met && !c.remediation.is_empty() {
+                    writeln!(out, "\nHow to meet it:\n  {}", c.remediation)?;
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
             if let Some(c) = pack.criterion(&id) {
                 writeln!(out, "{} — {}", c.id, c.title)?;
                 writeln!(out, "level {} · {}", c.level, c.kind.as_str())?;

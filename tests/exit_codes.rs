@@ -68,6 +68,17 @@ fn rules_and_explain() {
     let unknown = run(&["explain", "L4.retrain.trigered"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("L4.retrain.triggered"));
+    // With a repository: its status there, the evidence with its chain, and
+    // the remediation only when not met.
+    let repo = fixture("github-composite-action-inputs");
+    let on = run(&["explain", "L4.retrain.triggered", &repo]);
+    assert_eq!(on.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&on.stdout);
+    assert!(text.contains(": partial (level 4") && text.contains("why partial:") && text.contains("How to meet it"), "{text}");
+    assert!(text.contains("via .github/workflows/retrain.yml:14 -> .github/actions/python-task/action.yml:22"), "{text}");
+    let met = String::from_utf8_lossy(&run(&["explain", "L2.train.automated", &repo]).stdout).to_string();
+    assert!(met.contains(": met (level 2") && met.contains("churn/train.py:21") && !met.contains("How to meet it"), "{met}");
+    assert_eq!(run(&["explain", "L2.train.automated", "/nonexistent-dir"]).status.code(), Some(2));
 }
 
 #[test]

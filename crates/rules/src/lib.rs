@@ -115,6 +115,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         } else {
             "no CI definition runs on push or pull request"
         }
+    } else if all(&|e| e.kind.ends_with(".train") && triggers(e).iter().any(|t| t == "schedule")) {
+        "training runs on a schedule, not on production metrics"
     } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual")) {
         "only a person starts it"
     } else if all(&|e| triggers(e).iter().all(|t| t == "unknown" || t == "manual") && has(e, "reached")) {

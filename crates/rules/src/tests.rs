@@ -93,6 +93,12 @@ fn partial_criteria_say_what_falls_short() {
     assert_eq!(a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(), Some("found only in notebooks"));
     let a = evaluate(&p, &[ev("code.train", &[("reached", "yes"), ("triggers", "manual")])], &[]);
     assert_eq!(a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(), Some("only a person starts it"));
+    let a = evaluate(&p, &[ev("code.train", &[("reached", "yes"), ("triggers", "manual,schedule")])], &[]);
+    assert_eq!(status(&a, "L2.train.automated"), Status::Met);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L4.retrain.triggered").unwrap().why.as_deref(),
+        Some("training runs on a schedule, not on production metrics")
+    );
     let a = evaluate(&p, &[ev("code.train", &[])], &[]);
     assert_eq!(
         a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
