@@ -48,6 +48,9 @@ pub struct Unit {
     /// Variables the definition sets for its commands (`env:`, `variables:`),
     /// substituted into the commands it runs.
     pub vars: std::collections::BTreeMap<String, String>,
+    /// Images its commands build (`docker build -t tag -f file`), tag ->
+    /// Dockerfile path, so a later `docker run tag` calls what the image runs.
+    pub images: std::collections::BTreeMap<String, String>,
 }
 
 impl Unit {
@@ -62,6 +65,7 @@ impl Unit {
             commands: Vec::new(),
             calls: Vec::new(),
             vars: Default::default(),
+            images: Default::default(),
         }
     }
 }

@@ -62,12 +62,58 @@ impl Detector for Dockerfile {
             }
         }
         let Some(from) = from_line else { return };
+        // What the image runs: the last stage's ENTRYPOINT followed by its
+        // CMD, as a unit `docker run` of this image calls.
+        let (mut entry, mut cmd): (Option<Instruction>, Option<Instruction>) = (None, None);
+        for (i, l) in f.text.lines().enumerate() {
+            let t = l.trim();
+            let upper = t.to_ascii_uppercase();
+            if upper.starts_with("FROM ") {
+                (entry, cmd) = (None, None);
+            } else if let Some(v) = upper.starts_with("ENTRYPOINT ").then(|| &t[11..]) {
+                entry = Some((i as u32 + 1, instruction_argv(v)));
+            } else if let Some(v) = upper.starts_with("CMD ").then(|| &t[4..]) {
+                cmd = Some((i as u32 + 1, instruction_argv(v)));
+            }
+        }
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let mut unit = crate::Unit::new(format!("docker:{}", f.path), Location::line(f.path, from), f.path);
+        let line = entry.as_ref().or(cmd.as_ref()).map(|(l, _)| *l);
+        let argv: Vec<String> = entry.into_iter().chain(cmd).flat_map(|(_, a)| a).collect();
+        if let (Some(line), false) = (line, argv.is_empty()) {
+            // `sh -c "<script>"` entry points run a script.
+            if matches!(argv[0].as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash") && argv.get(1).map(String::as_str) == Some("-c") {
+                super::add_shell(&mut unit, out, NAME, f.path, argv.get(2).map(String::as_str).unwrap_or(""), line, dir);
+            } else {
+                let text = argv.join(" ");
+                super::add_cmd(
+                    &mut unit,
+                    out,
+                    NAME,
+                    crate::Cmd { argv, location: Location::line(f.path, line), text, workdir: dir.to_string() },
+                );
+            }
+        }
+        out.units.push(unit);
         let (line, snippet, s) = match serves {
             Some((l, t)) => (l, t, "yes"),
             None => (from, f.text.lines().nth(from as usize - 1).unwrap_or("").to_string(), "no"),
         };
         out.push(Evidence::new("docker.image", NAME, Location::line(f.path, line), Confidence::Medium, &snippet).attr("serves", s));
     }
+}
+
+/// An `ENTRYPOINT` or `CMD`: its line and arguments.
+type Instruction = (u32, Vec<String>);
+
+/// Arguments of an `ENTRYPOINT`/`CMD`: the exec form (a JSON array) or the
+/// shell form (run by `sh -c`).
+fn instruction_argv(v: &str) -> Vec<String> {
+    let v = v.trim();
+    if v.starts_with('[') {
+        return serde_json::from_str::<Vec<String>>(v).unwrap_or_default();
+    }
+    vec!["sh".into(), "-c".into(), v.to_string()]
 }
 
 #[cfg(test)]
@@ -95,5 +141,37 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.evidence[0].0.attrs["serves"], "no");
+    }
+
+    fn image_commands(path: &str, text: &str) -> Vec<(String, String)> {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Dockerfile.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        let u = out.units.iter().find(|u| u.id == format!("docker:{path}")).expect("image unit");
+        u.commands.iter().map(|c| (c.argv.join(" "), c.workdir.clone())).collect()
+    }
+
+    #[test]
+    fn what_the_image_runs() {
+        // ENTRYPOINT then CMD; only the last stage counts; commented lines never.
+        let text = "FROM python:3.11 AS build\nCMD [\"python\", \"build.py\"]\nFROM python:3.11-slim\n# ENTRYPOINT [\"python\", \"old.py\"]\nENTRYPOINT [\"python\", \"src/train.py\"]\nCMD [\"--epochs\", \"3\"]\n";
+        assert_eq!(image_commands("ml/Dockerfile.train", text), vec![("python src/train.py --epochs 3".to_string(), "ml".to_string())]);
+        // The shell form runs through `sh -c`.
+        let shell = image_commands("Dockerfile", "FROM python:3.11\nCMD python -m pipeline.train && python -m pipeline.register\n");
+        assert_eq!(shell.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["python -m pipeline.train", "python -m pipeline.register"]);
+        assert!(image_commands("Dockerfile", "FROM python:3.11\nRUN pip install x\n").is_empty());
+    }
+
+    #[test]
+    fn docker_run_of_a_built_tag_calls_the_image() {
+        use crate::detectors::add_shell;
+        let mut unit = crate::Unit::new("ci:x".into(), Location::line("ci.yml", 1), "x");
+        let mut out = Output::default();
+        add_shell(&mut unit, &mut out, "t", "ci.yml", "docker build --build-arg A=1 -f docker/Dockerfile.train -t trainer:${SHA} .\ndocker run --rm -e X=1 trainer:${SHA} --epochs 2\ndocker run --rm other/image:1\n", 3, "");
+        assert_eq!(unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:docker/Dockerfile.train"]);
+        // The default Dockerfile of the context, relative to the workdir.
+        let mut unit = crate::Unit::new("ci:y".into(), Location::line("ci.yml", 1), "y");
+        add_shell(&mut unit, &mut out, "t", "ci.yml", "docker build -t svc services/api\ndocker run svc\n", 3, "deploy");
+        assert_eq!(unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:deploy/services/api/Dockerfile"]);
     }
 }

@@ -245,12 +245,73 @@ pub fn add_shell_node(unit: &mut Unit, out: &mut Output, detector: &str, path: &
 
 /// Add one command to `unit`, emitting its `run.*` evidence.
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
+    docker_image_flow(unit, &cmd);
     if let Some(e) = command_evidence(detector, &cmd) {
         for ev in e {
             out.push_in(ev, &unit.id);
         }
     }
     unit.commands.push(cmd);
+}
+
+/// `docker build -t tag [-f file] context` records which Dockerfile the tag
+/// comes from; a later `docker run [options] tag` in the same unit calls that
+/// Dockerfile's `ENTRYPOINT`/`CMD` (unit `docker:<path>`).
+fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
+    let a: Vec<&str> = cmd.argv.iter().map(String::as_str).collect();
+    let tool = a.first().map(|t| t.rsplit('/').next().unwrap_or(t));
+    if !matches!(tool, Some("docker" | "podman")) {
+        return;
+    }
+    let rest: &[&str] = match a.get(1..) {
+        Some(["build", r @ ..]) | Some(["buildx", "build", r @ ..]) | Some(["image", "build", r @ ..]) => r,
+        Some(["run", r @ ..]) | Some(["container", "run", r @ ..]) => {
+            // The image is the first operand that names a built tag.
+            let bare = |t: &str| t.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n.to_string()).unwrap_or(t.to_string());
+            if let Some(file) = r.iter().find_map(|x| unit.images.get(*x).or_else(|| unit.images.get(&bare(x)))) {
+                let call = (format!("docker:{file}"), cmd.location.clone());
+                if !unit.calls.contains(&call) {
+                    unit.calls.push(call);
+                }
+            }
+            return;
+        }
+        _ => return,
+    };
+    let (mut tags, mut file, mut context) = (Vec::new(), None, None);
+    let mut i = 0;
+    while i < rest.len() {
+        let x = rest[i];
+        let value = |flag: &str| x.strip_prefix(flag).and_then(|v| v.strip_prefix('='));
+        match x {
+            "-t" | "--tag" => tags.extend(rest.get(i + 1).copied()),
+            "-f" | "--file" => file = rest.get(i + 1).copied(),
+            _ if value("--tag").is_some() => tags.extend(value("--tag")),
+            _ if value("--file").is_some() => file = value("--file"),
+            _ if x.starts_with('-') => {
+                // Options with a value: skip it.
+                if ["--build-arg", "--target", "--platform", "--label", "--cache-from", "--secret", "--network", "--progress"].contains(&x)
+                {
+                    i += 1;
+                }
+            }
+            _ => context = Some(x),
+        }
+        if matches!(x, "-t" | "--tag" | "-f" | "--file") {
+            i += 1;
+        }
+        i += 1;
+    }
+    let Some(context) = context.filter(|c| !c.contains("://") && !c.contains('$')) else { return };
+    let path = match file {
+        Some(f) => crate::link::join(&cmd.workdir, f),
+        None => crate::link::join(&crate::link::join(&cmd.workdir, context), "Dockerfile"),
+    };
+    for t in tags {
+        let name = t.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n).unwrap_or(t);
+        unit.images.insert(t.to_string(), path.clone());
+        unit.images.insert(name.to_string(), path.clone());
+    }
 }
 
 /// Detectors of CI systems (their steps are pipeline steps).
