@@ -29,9 +29,15 @@ impl Detector for Python {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path.ends_with(".py") && !path.ends_with("noxfile.py") && !path.ends_with("setup.py")
+        let name = path.rsplit('/').next().unwrap_or(path);
+        // Extension-less programs (`container/train`, the SageMaker
+        // bring-your-own-container convention) when their shebang is Python.
+        (path.ends_with(".py") && !path.ends_with("noxfile.py") && !path.ends_with("setup.py")) || !name.contains('.')
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if !f.path.ends_with(".py") && !f.text.lines().next().is_some_and(|l| l.starts_with("#!") && l.contains("python")) {
+            return;
+        }
         let unit_id = format!("file:{}", f.path);
         let facts = analyze(f.path, f.text, f.repo, NAME, false);
         let mut unit = Unit::new(unit_id.clone(), Location::line(f.path, 1), f.path);
@@ -1718,6 +1724,24 @@ mod tests {
         // A command list that does not start an interpreter is not followed.
         let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
         assert!(f.commands.is_empty());
+    }
+
+    #[test]
+    fn extensionless_programs_with_a_python_shebang() {
+        let repo = RepoIndex::default();
+        let src = "import pandas as pd\nfrom sklearn.tree import DecisionTreeClassifier\nclf = DecisionTreeClassifier().fit(X, y)\n";
+        let run = |path: &str, text: &str| {
+            let mut out = Output::default();
+            if Python.applies(path) {
+                Python.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+            }
+            out.evidence.iter().map(|(e, _)| e.kind.clone()).collect::<Vec<_>>()
+        };
+        assert!(run("container/train", &format!("#!/usr/bin/env python3\n{src}")).contains(&"code.train".to_string()));
+        // No shebang, a shell shebang, or another extension: not Python.
+        assert!(run("container/train", src).is_empty());
+        assert!(run("bin/train", &format!("#!/bin/bash\n{src}")).is_empty());
+        assert!(run("notes.txt", &format!("#!/usr/bin/env python\n{src}")).is_empty());
     }
 
     #[test]
