@@ -79,7 +79,38 @@ impl Ctx<'_> {
         (matches.len() == 1).then(|| matches[0].clone())
     }
 
+    /// The file of a dotted module name, as `python -m` would find it.
+    fn module_file(&self, module: &str, workdir: &str) -> Option<String> {
+        let m = module.replace('.', "/");
+        let mut c = Vec::new();
+        for base in [workdir, "", "src"] {
+            for suffix in [".py", "/__main__.py", "/__init__.py"] {
+                c.push(join(base, &format!("{m}{suffix}")));
+            }
+        }
+        self.file(&c)
+    }
+
     fn targets(&self, argv: &[String], workdir: &str) -> Vec<String> {
+        let mut t = self.direct_targets(argv, workdir);
+        // A module named by an option (`run-pipeline --module-name
+        // pipelines.churn.pipeline`): the launcher imports and runs it.
+        for (i, a) in argv.iter().enumerate().skip(1) {
+            let (name, value) = match a.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (a.as_str(), argv.get(i + 1).cloned()),
+            };
+            let is_module_option = name.starts_with("--") && name.contains("module");
+            if let Some(v) = value.filter(|v| is_module_option && v.contains('.') && !v.contains('/') && !v.contains('$')) {
+                if let Some(p) = self.module_file(&v, workdir) {
+                    t.push(format!("file:{p}"));
+                }
+            }
+        }
+        t
+    }
+
+    fn direct_targets(&self, argv: &[String], workdir: &str) -> Vec<String> {
         match classify(argv) {
             Invocation::TestRunner { paths, runner } => {
                 let roots: Vec<String> = paths.iter().map(|p| join(workdir, p.split("::").next().unwrap_or(p))).collect();
@@ -158,14 +189,7 @@ impl Ctx<'_> {
                 self.resolve_path(workdir, &path).map(|p| vec![format!("file:{p}")]).unwrap_or_default()
             }
             Invocation::PythonModule { module } => {
-                let m = module.replace('.', "/");
-                let mut c = Vec::new();
-                for base in [workdir, "", "src"] {
-                    for suffix in [".py", "/__main__.py", "/__init__.py"] {
-                        c.push(join(base, &format!("{m}{suffix}")));
-                    }
-                }
-                self.file(&c).map(|p| vec![format!("file:{p}")]).unwrap_or_default()
+                self.module_file(&module, workdir).map(|p| vec![format!("file:{p}")]).unwrap_or_default()
             }
             Invocation::DvcRepro { targets } => {
                 let Some(p) = self.file(&[join(workdir, "dvc.yaml"), "dvc.yaml".into()]) else { return vec![] };
@@ -730,6 +754,26 @@ mod tests {
         assert_eq!(normalize("../x"), None);
         assert_eq!(join("ci", "../src/train.py"), "src/train.py");
         assert!(join("", "../../etc/passwd").starts_with(".."));
+    }
+
+    #[test]
+    fn modules_named_by_an_option_are_launched() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("pipelines/churn/pipeline.py".into());
+        let units = BTreeMap::new();
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            cx.targets(&argv("run-pipeline --module-name pipelines.churn.pipeline --role-arn x"), ""),
+            vec!["file:pipelines/churn/pipeline.py"]
+        );
+        assert_eq!(
+            cx.targets(&argv("python launch.py --pipeline-module=pipelines.churn.pipeline"), ""),
+            vec!["file:pipelines/churn/pipeline.py"]
+        );
+        // Other options, unknown modules, and paths are not modules.
+        assert!(cx.targets(&argv("run-pipeline --name pipelines.churn.pipeline"), "").is_empty());
+        assert!(cx.targets(&argv("run-pipeline --module-name pipelines.other"), "").is_empty());
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
     } else if all(&|e| triggers(e).iter().all(|t| t == "unknown" || t == "manual") && has(e, "reached")) {
         "what starts it is not declared in the repository"
     } else if all(&|e| !has(e, "reached")) {
-        "nothing in the repository launches it"
+        "no launcher found: no CI job, schedule or script that mlops-level follows reaches it"
     } else {
         return None;
     };

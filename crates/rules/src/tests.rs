@@ -102,7 +102,7 @@ fn partial_criteria_say_what_falls_short() {
     let a = evaluate(&p, &[ev("code.train", &[])], &[]);
     assert_eq!(
         a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
-        Some("nothing in the repository launches it")
+        Some("no launcher found: no CI job, schedule or script that mlops-level follows reaches it")
     );
     assert!(a.criteria.iter().find(|c| c.id == "L2.training-code.versioned").unwrap().why.is_none(), "met criteria carry no reason");
 }
