@@ -215,8 +215,9 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
         let mut ev = ev;
         ev.sort();
         ev.dedup();
-        // Strongest first (confidence), then by location.
-        ev.sort_by(|a, b| b.confidence.cmp(&a.confidence).then(a.cmp(b)));
+        // Strongest first: what something launches, then confidence, then location.
+        let reached = |e: &Evidence| e.attrs.contains_key("reached");
+        ev.sort_by(|a, b| reached(b).cmp(&reached(a)).then(b.confidence.cmp(&a.confidence)).then(a.cmp(b)));
         let why = if status == Status::Partial { partial_reason(&ev) } else { None };
         criteria.push(CriterionResult {
             id: c.id.clone(),
