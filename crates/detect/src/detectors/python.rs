@@ -426,6 +426,10 @@ rx!(
     r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']|["'](?:machine_type|InstanceType|instance_type)["']\s*:\s*["'][^"'{]+["']"#
 );
 rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
+rx!(
+    RX_VERTEX_MONITOR_KEYS,
+    r#"["'](?:modelMonitoringConfig|model_monitoring_config|trainingPredictionSkewDetectionConfig|training_prediction_skew_detection_config|predictionDriftDetectionConfig|prediction_drift_detection_config)["']\s*:"#
+);
 rx!(RX_SM_TRAINING_JOB, r"\.create_training_job\s*\(");
 rx!(RX_CMD_LIST, r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#);
 rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
@@ -474,6 +478,8 @@ static RXS: &[Rx] = &[
         needs: &["sagemaker", "azure.ai.ml", "azureml", "google.cloud.aiplatform", "kfp", "google_cloud_pipeline_components", "boto3"],
         attrs: &[],
     },
+    // Vertex model monitoring requested through the REST/dict API (the keys are Vertex's own names).
+    Rx { kind: "code.monitor", tool: "vertex", re: &RX_VERTEX_MONITOR_KEYS, needs: &[], attrs: &[] },
     // A SageMaker training job started through the boto3 client.
     Rx { kind: "code.train", tool: "sagemaker", re: &RX_SM_TRAINING_JOB, needs: &["boto3"], attrs: &[("framework", "sagemaker")] },
     Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_DISPATCH, needs: &[], attrs: &[("target", "github-dispatch")] },
@@ -1742,6 +1748,15 @@ mod tests {
         assert!(run("container/train", src).is_empty());
         assert!(run("bin/train", &format!("#!/bin/bash\n{src}")).is_empty());
         assert!(run("notes.txt", &format!("#!/usr/bin/env python\n{src}")).is_empty());
+    }
+
+    #[test]
+    fn vertex_monitoring_requested_as_a_dict() {
+        let k = kinds("def job(skew):\n    message = {}\n    message[\"modelMonitoringConfig\"] = {\"objectiveConfigs\": [{\"trainingPredictionSkewDetectionConfig\": skew}]}\n");
+        assert!(k.contains(&"code.monitor:vertex".to_string()), "{k:?}");
+        // The name in a docstring or a plain string is not a request.
+        let k = kinds("\"\"\"See modelMonitoringConfig: {...}\"\"\"\nDOC = 'modelMonitoringConfig'\n");
+        assert!(k.is_empty(), "{k:?}");
     }
 
     #[test]
