@@ -319,6 +319,24 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
         let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
         add_shell(unit, out, NAME, path, script, line, wd);
     }
+    // An image built here can be run by a later step (`docker run "$TAG"`).
+    if name == "docker/build-push-action" {
+        let context = input("context").unwrap_or(".");
+        let file = match input("file") {
+            Some(f) => crate::link::join(wd, f),
+            None => crate::link::join(&crate::link::join(wd, context), "Dockerfile"),
+        };
+        if !file.contains('$') {
+            for tag in input("tags").unwrap_or("").split(['\n', ',']).map(str::trim).filter(|t| !t.is_empty()) {
+                unit.images.insert(tag.to_string(), file.clone());
+                // `${{ env.X }}` is `$X` in the shell of a later step.
+                if let Some(var) = tag.strip_prefix("${{").and_then(|t| t.strip_suffix("}}")).and_then(|t| t.trim().strip_prefix("env.")) {
+                    unit.images.insert(format!("${var}"), file.clone());
+                    unit.images.insert(format!("${{{var}}}"), file.clone());
+                }
+            }
+        }
+    }
     let ev = |kind: &str| Evidence::new(kind, NAME, loc.clone(), Confidence::High, &format!("uses: {action}"));
     let pushes = input("push").is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
     let devcontainer = ["file", "context", "tags", "images"].iter().filter_map(|k| input(k)).any(|v| v.contains("devcontainer"));
@@ -438,6 +456,16 @@ mod tests {
         // `$inputs.entry` is not shell syntax for an input: left alone.
         let vars = super::super::Vars::from([("inputs.entry".to_string(), "x.py".to_string())]);
         assert_eq!(super::super::substitute_vars("echo $inputs.entry ${{ inputs.entry }}", &vars), "echo $inputs.entry x.py");
+    }
+
+    #[test]
+    fn image_built_by_build_push_action_then_run() {
+        let o = run(
+            ".github/workflows/train.yml",
+            "on: push\njobs:\n  t:\n    env:\n      IMG: ghcr.io/${{ github.repository }}:train-${{ github.sha }}\n    steps:\n      - uses: docker/build-push-action@v6\n        with:\n          context: ml\n          file: ml/Dockerfile.train\n          load: true\n          tags: ${{ env.IMG }}\n      - run: docker run --rm -e X=1 \"$IMG\"\n",
+        );
+        let u = o.units.iter().find(|u| u.id == "ci:.github/workflows/train.yml#t").unwrap();
+        assert_eq!(u.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:ml/Dockerfile.train"]);
     }
 
     #[test]
