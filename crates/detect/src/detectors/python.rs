@@ -1385,15 +1385,20 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         _ => dir.to_string(),
     };
     // Module-level string constants, for f-string commands (`f"python {SCRIPTS}/train.py"`).
-    let consts: BTreeMap<String, String> = RX_STR_CONST
-        .captures_iter(bytes)
-        .map(|c| (String::from_utf8_lossy(&c[1]).into_owned(), String::from_utf8_lossy(&c[2]).into_owned()))
-        .collect();
+    let consts = std::cell::OnceCell::new();
+    let consts = || -> &BTreeMap<String, String> {
+        consts.get_or_init(|| {
+            RX_STR_CONST
+                .captures_iter(bytes)
+                .map(|c| (String::from_utf8_lossy(&c[1]).into_owned(), String::from_utf8_lossy(&c[2]).into_owned()))
+                .collect()
+        })
+    };
     for c in RX_JOB_COMMAND.captures_iter(bytes) {
         let line = idx.line(c.get(0).unwrap().start());
         let mut cmd = String::from_utf8_lossy(&c[2]).to_string();
         if !c[1].is_empty() {
-            for (k, v) in &consts {
+            for (k, v) in consts() {
                 cmd = cmd.replace(&format!("{{{k}}}"), v);
             }
         }
