@@ -103,7 +103,22 @@ impl Detector for Tests {
         }
         let masked = pylex::mask(f.text);
         let idx = pylex::LineIndex::new(&masked);
-        let fns: Vec<_> = TEST_FN.find_iter(masked.as_bytes()).collect();
+        // Tests skipped unconditionally never run (`@pytest.mark.skip`,
+        // `@unittest.skip(...)`, a module-wide `pytestmark = pytest.mark.skip`).
+        let lines: Vec<&str> = masked.lines().collect();
+        let is_skip = |l: &str| {
+            let l = l.trim();
+            l.starts_with("@pytest.mark.skip(") || l == "@pytest.mark.skip" || l.starts_with("@unittest.skip(") || l == "@unittest.skip"
+        };
+        let module_skipped = lines.iter().any(|l| {
+            let l = l.replace(' ', "");
+            l.starts_with("pytestmark=pytest.mark.skip") && !l.starts_with("pytestmark=pytest.mark.skipif")
+        });
+        let skipped = |start: usize| {
+            let line = idx.line(start) as usize - 1;
+            lines[..line].iter().rev().take_while(|l| l.trim_start().starts_with('@')).any(|l| is_skip(l))
+        };
+        let fns: Vec<_> = TEST_FN.find_iter(masked.as_bytes()).filter(|m| !module_skipped && !skipped(m.start())).collect();
         let classes = TEST_CLASS.find_iter(masked.as_bytes()).count();
         if fns.is_empty() {
             return;
@@ -173,6 +188,20 @@ mod tests {
         assert_eq!(o.evidence[0].0.attrs.get("trivial").map(String::as_str), Some("true"));
         let o = run("tests/test_r.py", "def test_a():\n    assert set(a) <= set(b)\n", &repo);
         assert!(!o.evidence[0].0.attrs.contains_key("trivial"));
+    }
+
+    #[test]
+    fn unconditionally_skipped_tests_are_not_cases() {
+        let repo = RepoIndex::default();
+        let skipped = "import pytest\n\n@pytest.mark.skip(reason='todo')\ndef test_a():\n    assert False\n\n@unittest.skip\n@other\ndef test_b():\n    assert False\n";
+        assert!(run("tests/test_s.py", skipped, &repo).evidence.iter().all(|(e, _)| e.kind != "test.case"));
+        let module = "import pytest\npytestmark = pytest.mark.skip(reason='wip')\ndef test_a():\n    assert f() == 2\n";
+        assert!(run("tests/test_m.py", module, &repo).evidence.iter().all(|(e, _)| e.kind != "test.case"));
+        // Conditional skips still run somewhere; one live test keeps the file.
+        let live = "import pytest\n@pytest.mark.skipif(sys.platform == 'win32', reason='x')\ndef test_a():\n    assert f() == 2\n@pytest.mark.skip\ndef test_b():\n    assert False\n";
+        let o = run("tests/test_l.py", live, &repo);
+        let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").expect("live test");
+        assert_eq!(case.0.attrs["count"], "1");
     }
 
     #[test]
