@@ -567,7 +567,10 @@ rx!(
     r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
-rx!(RX_JOB_COMMAND, r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["']"#);
+rx!(
+    RX_JOB_COMMAND,
+    r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#
+);
 rx!(RX_STR_CONST, r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#);
 rx!(
     RX_JOB_FIELD,
@@ -1402,6 +1405,14 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
                 cmd = cmd.replace(&format!("{{{k}}}"), v);
             }
         }
+        // Concatenated with a module constant: `"python " + SCRIPT [+ " --x"]`.
+        if let Some(name) = c.get(3) {
+            let name = String::from_utf8_lossy(name.as_bytes());
+            match consts().get(name.as_ref()) {
+                Some(v) => cmd = format!("{cmd}{v}{}", c.get(4).map(|t| String::from_utf8_lossy(t.as_bytes())).unwrap_or_default()),
+                None => continue,
+            }
+        }
         for sc in crate::shell::commands(&cmd, line) {
             out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
         }
@@ -1698,6 +1709,10 @@ mod tests {
         let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
         // Only module-level constants are substituted; others stay visible as unresolved.
         assert_eq!(argv, vec!["python /opt/airflow/dags/scripts/train.py --n 3", "python {LOCAL}/score.py"]);
+        // Concatenation with a module constant; an unknown name gives no command.
+        let src = "TRAIN = \"jobs/train.py\"\nt = BashOperator(task_id=\"t\", bash_command=\"python \" + TRAIN + \" --full\")\nu = BashOperator(task_id=\"u\", bash_command=\"python \" + other)\n";
+        let f = analyze("dags/dag.py", src, &RepoIndex::default(), NAME, false);
+        assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python jobs/train.py --full"]);
     }
 
     #[test]
