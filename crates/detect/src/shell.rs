@@ -98,15 +98,27 @@ fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, 
         return;
     }
     // `bash -c "..."`, `sh -c '...'`: the string is itself a command line.
-    if matches!(argv[0].as_str(), "bash" | "sh" | "zsh") && argv.get(1).map(String::as_str) == Some("-c") {
-        if let (Some(inner), true) = (argv.get(2), depth < 4) {
-            for group in split_line(inner).0 {
-                push_cmd(out, group, line, text, depth + 1);
-            }
-            return;
+    if let (Some(inner), true) = (inline_script(&argv), depth < 4) {
+        for group in split_line(inner).0 {
+            push_cmd(out, group, line, text, depth + 1);
         }
+        return;
     }
     out.push(ShellCmd { argv, line, text: text.to_string() });
+}
+
+/// The script of a shell started with `-c` (`bash -c "..."`, `/bin/sh -c`,
+/// `/usr/bin/env bash -c`), as exec-form command arrays write it.
+pub fn inline_script(argv: &[String]) -> Option<&str> {
+    let base = |a: &String| a.rsplit('/').next().unwrap_or(a).to_string();
+    let argv = match argv.first().map(base) {
+        Some(b) if b == "env" => &argv[1..],
+        _ => argv,
+    };
+    let shell = argv.first().map(base)?;
+    (matches!(shell.as_str(), "sh" | "bash" | "zsh" | "dash") && argv.get(1).map(String::as_str) == Some("-c"))
+        .then(|| argv.get(2).map(String::as_str))
+        .flatten()
 }
 
 fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {

@@ -9,10 +9,10 @@
 //! `gcloud builds submit --config` from another pipeline is reached by the
 //! linker through that command.
 
-use super::{add_cmd, add_shell, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
+use super::{add_argv, add_shell, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
-use crate::{Cmd, Detector, FileCtx, Output};
+use crate::{Detector, FileCtx, Output};
 use std::collections::BTreeSet;
 
 /// The Cloud Build detector.
@@ -67,23 +67,14 @@ impl Detector for CloudBuild {
                 None if builder.contains("cloud-sdk") => Some("gcloud".into()),
                 None => None,
             };
-            // `/bin/sh`, `/usr/bin/env bash` are the shells by another name.
-            let tool = tool.map(|t| t.trim_start_matches("/usr/bin/env ").rsplit('/').next().unwrap_or(&t).to_string());
-            let mut argv: Vec<String> = tool.into_iter().collect();
+            // `entrypoint: /usr/bin/env bash` is two words.
+            let mut argv: Vec<String> = tool.map(|t| t.split_whitespace().map(str::to_string).collect()).unwrap_or_default();
             argv.extend(args);
             if argv.is_empty() {
                 continue;
             }
             let line = s.get("args").map(|a| a.line).unwrap_or(s.line);
-            // `bash -c "<script>"` and friends are parsed as shell.
-            if matches!(argv[0].as_str(), "bash" | "sh") && argv.get(1).map(String::as_str) == Some("-c") {
-                if let Some(script) = argv.get(2) {
-                    add_shell(&mut u, out, NAME, f.path, script, line, wd);
-                }
-                continue;
-            }
-            let text = argv.join(" ");
-            add_cmd(&mut u, out, NAME, Cmd { argv, location: Location::line(f.path, line), text, workdir: wd.to_string() });
+            add_argv(&mut u, out, NAME, f.path, argv, line, wd);
         }
         if let Some(images) = doc.get("images") {
             if !images.items().is_empty() {

@@ -48,59 +48,74 @@ impl Detector for Dockerfile {
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let mut serves = None;
         let mut from_line = None;
-        for (i, l) in f.text.lines().enumerate() {
-            let t = l.trim();
-            let upper = t.to_ascii_uppercase();
-            if upper.starts_with("FROM ") && from_line.is_none() {
-                from_line = Some(i as u32 + 1);
-            }
-            if upper.starts_with("CMD") || upper.starts_with("ENTRYPOINT") {
-                let lower = t.to_ascii_lowercase();
-                if SERVERS.iter().any(|s| lower.contains(s)) {
-                    serves = Some((i as u32 + 1, t.to_string()));
+        // What the image runs: the last stage's ENTRYPOINT followed by its CMD.
+        let (mut entry, mut cmd): (Option<Instruction>, Option<Instruction>) = (None, None);
+        for (line, t) in instructions(f.text) {
+            let Some((keyword, args)) = split_instruction(&t) else { continue };
+            match keyword.as_str() {
+                "FROM" => {
+                    from_line.get_or_insert(line);
+                    (entry, cmd) = (None, None);
                 }
+                "CMD" | "ENTRYPOINT" => {
+                    let lower = t.to_ascii_lowercase();
+                    if SERVERS.iter().any(|s| lower.contains(s)) {
+                        serves = Some((line, t.clone()));
+                    }
+                    let slot = if keyword == "CMD" { &mut cmd } else { &mut entry };
+                    *slot = Some((line, instruction_argv(args)));
+                }
+                _ => {}
             }
         }
         let Some(from) = from_line else { return };
-        // What the image runs: the last stage's ENTRYPOINT followed by its
-        // CMD, as a unit `docker run` of this image calls.
-        let (mut entry, mut cmd): (Option<Instruction>, Option<Instruction>) = (None, None);
-        for (i, l) in f.text.lines().enumerate() {
-            let t = l.trim();
-            let upper = t.to_ascii_uppercase();
-            if upper.starts_with("FROM ") {
-                (entry, cmd) = (None, None);
-            } else if let Some(v) = upper.starts_with("ENTRYPOINT ").then(|| &t[11..]) {
-                entry = Some((i as u32 + 1, instruction_argv(v)));
-            } else if let Some(v) = upper.starts_with("CMD ").then(|| &t[4..]) {
-                cmd = Some((i as u32 + 1, instruction_argv(v)));
-            }
-        }
-        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let mut unit = crate::Unit::new(format!("docker:{}", f.path), Location::line(f.path, from), f.path);
-        let line = entry.as_ref().or(cmd.as_ref()).map(|(l, _)| *l);
-        let argv: Vec<String> = entry.into_iter().chain(cmd).flat_map(|(_, a)| a).collect();
-        if let (Some(line), false) = (line, argv.is_empty()) {
-            // `sh -c "<script>"` entry points run a script.
-            if matches!(argv[0].as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash") && argv.get(1).map(String::as_str) == Some("-c") {
-                super::add_shell(&mut unit, out, NAME, f.path, argv.get(2).map(String::as_str).unwrap_or(""), line, dir);
-            } else {
-                let text = argv.join(" ");
-                super::add_cmd(
-                    &mut unit,
-                    out,
-                    NAME,
-                    crate::Cmd { argv, location: Location::line(f.path, line), text, workdir: dir.to_string() },
-                );
-            }
-        }
-        out.units.push(unit);
         let (line, snippet, s) = match serves {
             Some((l, t)) => (l, t, "yes"),
             None => (from, f.text.lines().nth(from as usize - 1).unwrap_or("").to_string(), "no"),
         };
         out.push(Evidence::new("docker.image", NAME, Location::line(f.path, line), Confidence::Medium, &snippet).attr("serves", s));
+        // The unit a `docker run` of this image calls.
+        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let mut unit = crate::Unit::new(format!("docker:{}", f.path), Location::line(f.path, from), f.path);
+        let line = entry.as_ref().or(cmd.as_ref()).map(|(l, _)| *l);
+        let argv: Vec<String> = entry.into_iter().chain(cmd).flat_map(|(_, a)| a).collect();
+        if let (Some(line), false) = (line, argv.is_empty()) {
+            super::add_argv(&mut unit, out, NAME, f.path, argv, line, dir);
+        }
+        out.units.push(unit);
     }
+}
+
+/// Instructions with their first line: `\` continuations joined, comment
+/// lines (`# ...`) dropped, as Docker reads them.
+fn instructions(text: &str) -> Vec<(u32, String)> {
+    let mut out: Vec<(u32, String)> = Vec::new();
+    let mut open = false;
+    for (i, l) in text.lines().enumerate() {
+        let t = l.trim();
+        if t.starts_with('#') || (t.is_empty() && !open) {
+            continue;
+        }
+        let (body, continues) = match t.strip_suffix('\\') {
+            Some(b) => (b.trim_end(), true),
+            None => (t, false),
+        };
+        match out.last_mut() {
+            Some((_, prev)) if open => {
+                prev.push(' ');
+                prev.push_str(body);
+            }
+            _ => out.push((i as u32 + 1, body.to_string())),
+        }
+        open = continues;
+    }
+    out
+}
+
+/// An instruction's keyword (upper case) and its arguments.
+fn split_instruction(t: &str) -> Option<(String, &str)> {
+    let end = t.find(|c: char| c.is_whitespace() || c == '[').unwrap_or(t.len());
+    (end > 0).then(|| (t[..end].to_ascii_uppercase(), &t[end..]))
 }
 
 /// An `ENTRYPOINT` or `CMD`: its line and arguments.
@@ -156,6 +171,11 @@ mod tests {
         // ENTRYPOINT then CMD; only the last stage counts; commented lines never.
         let text = "FROM python:3.11 AS build\nCMD [\"python\", \"build.py\"]\nFROM python:3.11-slim\n# ENTRYPOINT [\"python\", \"old.py\"]\nENTRYPOINT [\"python\", \"src/train.py\"]\nCMD [\"--epochs\", \"3\"]\n";
         assert_eq!(image_commands("ml/Dockerfile.train", text), vec![("python src/train.py --epochs 3".to_string(), "ml".to_string())]);
+        // No space before the array, an array continued over lines, `env bash -c`.
+        let text = "FROM python:3.11\nENTRYPOINT[\"python\", \\\n  \"-m\", \\\n  \"jobs.train\"]\n";
+        assert_eq!(image_commands("Dockerfile", text), vec![("python -m jobs.train".to_string(), String::new())]);
+        let text = "FROM python:3.11\nCMD [\"/usr/bin/env\", \"bash\", \"-c\", \"python train.py\"]\n";
+        assert_eq!(image_commands("Dockerfile", text), vec![("python train.py".to_string(), String::new())]);
         // The shell form runs through `sh -c`.
         let shell = image_commands("Dockerfile", "FROM python:3.11\nCMD python -m pipeline.train && python -m pipeline.register\n");
         assert_eq!(shell.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["python -m pipeline.train", "python -m pipeline.register"]);

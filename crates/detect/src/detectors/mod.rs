@@ -233,6 +233,18 @@ pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, 
     }
 }
 
+/// One command given as an argument array (a container `command`/`args`, a
+/// Dockerfile exec form): a shell `-c` script is parsed as shell, anything
+/// else is the command itself.
+pub fn add_argv(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, argv: Vec<String>, line: u32, workdir: &str) {
+    if let Some(script) = crate::shell::inline_script(&argv) {
+        let script = script.to_string();
+        return add_shell(unit, out, detector, path, &script, line, workdir);
+    }
+    let text = argv.join(" ");
+    add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, line), text, workdir: workdir.to_string() });
+}
+
 /// [`add_shell`] for a YAML node that is one command string or a list of them.
 pub fn add_shell_node(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, node: &crate::yaml::Node, workdir: &str) {
     let items: Vec<&crate::yaml::Node> = if node.items().is_empty() { vec![node] } else { node.items().iter().collect() };

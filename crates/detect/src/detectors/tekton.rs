@@ -3,10 +3,10 @@
 //! `EventListener` in the repository makes its pipelines run on push;
 //! otherwise a Pipeline is started by hand (`PipelineRun`, `tkn`).
 
-use super::{add_cmd, add_shell, is_yaml};
+use super::{add_argv, add_shell, is_yaml};
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
-use crate::{Cmd, Detector, FileCtx, Output, Unit};
+use crate::{Detector, FileCtx, Output, Unit};
 use std::collections::BTreeSet;
 
 /// The Tekton detector.
@@ -42,14 +42,7 @@ pub fn container_commands(path: &str, c: &Node, u: &mut Unit, out: &mut Output, 
         return;
     }
     let line = c.get("command").or_else(|| c.get("args")).map(|n| n.line).unwrap_or(c.line);
-    if matches!(argv[0].as_str(), "sh" | "bash" | "/bin/sh" | "/bin/bash") && argv.get(1).map(String::as_str) == Some("-c") {
-        if let Some(script) = argv.get(2) {
-            add_shell(u, out, detector, path, script, line, &wd);
-        }
-        return;
-    }
-    let text = argv.join(" ");
-    add_cmd(u, out, detector, Cmd { argv, location: Location::line(path, line), text, workdir: wd });
+    add_argv(u, out, detector, path, argv, line, &wd);
 }
 
 impl Detector for Tekton {
