@@ -235,8 +235,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     if !e.snippet.is_empty() {
                         writeln!(out, "    {}", e.snippet)?;
                     }
-                    if e.chain.len() > 1 {
-                        writeln!(out, "    via {}", e.chain.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(" -> "))?;
+                    if let Some(chain) = mlops_report::chain_line(e) {
+                        writeln!(out, "    {chain}")?;
                     }
                 }
             }
@@ -268,10 +268,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if let Some(why) = &r.why {
                     writeln!(out, "why partial: {why}")?;
                 }
+                // Items that print alike (one call seen two ways) show once.
+                let mut shown = std::collections::BTreeSet::new();
                 for e in &r.evidence {
-                    writeln!(out, "\n  {}:{}  {} ({})  {}", e.location.path, e.location.start_line, e.kind, e.detector, e.snippet)?;
-                    if e.chain.len() > 1 {
-                        writeln!(out, "    via {}", e.chain.iter().map(|l| l.to_string()).collect::<Vec<_>>().join(" -> "))?;
+                    let (line, chain) = (mlops_report::evidence_line(e), mlops_report::chain_line(e));
+                    if !shown.insert((line.clone(), chain.clone())) {
+                        continue;
+                    }
+                    writeln!(out, "\n  {line}")?;
+                    if let Some(chain) = chain {
+                        writeln!(out, "    {chain}")?;
                     }
                 }
                 if r.evidence.is_empty() {

@@ -3,6 +3,9 @@
 //! and the gates (`--min-level`, `--baseline`, `--fail-on advice`) with their
 //! exit codes.
 
+mod common;
+
+use common::copy_dir;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -40,19 +43,6 @@ fn sarif(repo: &Path) -> Value {
     let o = scan(repo, &["--format", "sarif"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), &t).unwrap();
-        }
-    }
 }
 
 fn decode_uri(u: &str) -> String {

@@ -1,21 +1,11 @@
 //! `.mlops-level.yml`: skipped and declared criteria, excludes, the target
 //! level gate, lapsed skips, and errors that point at the config's lines.
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 use std::process::{Command, Output};
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let t = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &t);
-        } else {
-            std::fs::copy(e.path(), t).unwrap();
-        }
-    }
-}
 
 /// A copy of a fixture with `config` written as `.mlops-level.yml`.
 fn repo_with(fixture: &str, config: &str) -> tempfile::TempDir {

@@ -78,6 +78,9 @@ fn rules_and_explain() {
     assert!(text.contains("via .github/workflows/retrain.yml:14 -> .github/actions/python-task/action.yml:22"), "{text}");
     let met = String::from_utf8_lossy(&run(&["explain", "L2.train.automated", &repo]).stdout).to_string();
     assert!(met.contains(": met (level 2") && met.contains("churn/train.py:21") && !met.contains("How to meet it"), "{met}");
+    // A model logged and registered by one call is two items that print alike: shown once.
+    let versioned = String::from_utf8_lossy(&run(&["explain", "L2.model.versioned", &repo]).stdout).to_string();
+    assert_eq!(versioned.matches("churn/train.py:33 ").count(), 1, "{versioned}");
     assert_eq!(run(&["explain", "L2.train.automated", "/nonexistent-dir"]).status.code(), Some(2));
 }
 

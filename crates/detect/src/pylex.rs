@@ -62,6 +62,34 @@ pub fn mask(src: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Offset of the `)` closing a call whose arguments `s` starts just after
+/// its `(`: brackets nest and quoted strings are skipped. `None` when it does
+/// not close within `s`.
+pub fn closing_paren(s: &[u8]) -> Option<usize> {
+    let (mut depth, mut quote, mut i) = (1usize, None::<u8>, 0);
+    while i < s.len() {
+        let b = s[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return Some(i);
+                    }
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Byte offsets of line starts, for offset -> line lookups.
 pub struct LineIndex(Vec<usize>);
 
@@ -149,6 +177,13 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn closing_paren_nests_and_skips_strings() {
+        assert_eq!(closing_paren(b"a, f(b), [c], \"x)\") + 1"), Some(18));
+        assert_eq!(closing_paren(b"'it\\'s)', y"), None);
+        assert_eq!(closing_paren(b"x"), None);
+    }
+
     use super::*;
 
     #[test]

@@ -19,7 +19,7 @@ pub use json::{render_json, Report};
 pub use markdown::{render_markdown, render_rules_markdown, MarkdownOptions};
 pub use sarif::{render_sarif, SarifOptions};
 pub use sources::Sources;
-pub use text::{render_text, TextOptions};
+pub use text::{chain_line, evidence_line, render_text, TextOptions};
 
 use mlops_rules::{Assessment, Pack, Status};
 

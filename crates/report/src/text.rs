@@ -47,7 +47,8 @@ impl Paint {
     }
 }
 
-fn evidence_line(e: &Evidence) -> String {
+/// One evidence item as the text report prints it: `path:line  kind (detector)  snippet`.
+pub fn evidence_line(e: &Evidence) -> String {
     let mut s = format!("{}:{}  {} ({})", e.location.path, e.location.start_line, e.kind, e.detector);
     if !e.snippet.is_empty() {
         let _ = write!(s, "  {}", e.snippet);
@@ -55,7 +56,8 @@ fn evidence_line(e: &Evidence) -> String {
     s
 }
 
-fn chain_line(e: &Evidence) -> Option<String> {
+/// How an evidence item is reached (`via a:1 -> b:2`), when it is.
+pub fn chain_line(e: &Evidence) -> Option<String> {
     if e.chain.len() < 2 {
         return None;
     }

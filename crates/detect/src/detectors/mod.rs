@@ -279,8 +279,7 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
         Some(["build", r @ ..]) | Some(["buildx", "build", r @ ..]) | Some(["image", "build", r @ ..]) => r,
         Some(["run", r @ ..]) | Some(["container", "run", r @ ..]) => {
             // The image is the first operand that names a built tag.
-            let bare = |t: &str| t.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n.to_string()).unwrap_or(t.to_string());
-            if let Some(file) = r.iter().find_map(|x| unit.images.get(*x).or_else(|| unit.images.get(&bare(x)))) {
+            if let Some(file) = r.iter().find_map(|x| unit.images.get(*x).or_else(|| unit.images.get(image_name(x)))) {
                 let call = (format!("docker:{file}"), cmd.location.clone());
                 if !unit.calls.contains(&call) {
                     unit.calls.push(call);
@@ -320,10 +319,14 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
         None => crate::link::join(&crate::link::join(&cmd.workdir, context), "Dockerfile"),
     };
     for t in tags {
-        let name = t.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n).unwrap_or(t);
         unit.images.insert(t.to_string(), path.clone());
-        unit.images.insert(name.to_string(), path.clone());
+        unit.images.insert(image_name(t).to_string(), path.clone());
     }
+}
+
+/// An image reference without its tag (`reg:5000/app:1.2` -> `reg:5000/app`).
+fn image_name(reference: &str) -> &str {
+    reference.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n).unwrap_or(reference)
 }
 
 /// Detectors of CI systems (their steps are pipeline steps).

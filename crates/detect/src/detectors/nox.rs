@@ -47,7 +47,7 @@ impl Detector for Nox {
             let body = &mb[start..end];
             for m in RUN.find_iter(body) {
                 let from = start + m.end();
-                let close = matching_paren(&masked[from..]).map(|e| from + e).unwrap_or(end);
+                let close = crate::pylex::closing_paren(&mb[from..]).map(|e| from + e).unwrap_or(end);
                 let args: Vec<String> = STR.captures_iter(&mb[from..close]).map(|s| String::from_utf8_lossy(&s[1]).into_owned()).collect();
                 if args.is_empty() {
                     continue;
@@ -61,23 +61,6 @@ impl Detector for Nox {
         }
         out.units.push(all);
     }
-}
-
-fn matching_paren(s: &str) -> Option<usize> {
-    let mut depth = 1;
-    for (i, c) in s.char_indices() {
-        match c {
-            '(' => depth += 1,
-            ')' => {
-                depth -= 1;
-                if depth == 0 {
-                    return Some(i);
-                }
-            }
-            _ => {}
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -1030,7 +1030,7 @@ fn scoring(
     for mt in RX_LOG_CALL.find_iter(bytes) {
         let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
         // The call's own arguments: up to its closing parenthesis.
-        let args = &window[..call_args_end(window)];
+        let args = &window[..crate::pylex::closing_paren(window).unwrap_or(window.len())];
         // The call must log values, not just a message: anything but one
         // plain string literal.
         let t = args.trim_ascii();
@@ -1291,34 +1291,6 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
         let shown = if uri.contains('@') { "tracking URI with embedded credentials (redacted)".to_string() } else { l.to_string() };
         ev.push(Evidence::new("code.hardcoded-tracking-uri", detector, Location::line(path, line), Confidence::High, &shown));
     }
-}
-
-/// Length of a call's argument text that starts just after its `(`: up to
-/// the matching `)` (brackets nest; quoted strings are skipped), or all of
-/// `s` when it does not close there.
-fn call_args_end(s: &[u8]) -> usize {
-    let (mut depth, mut quote, mut i) = (1usize, None::<u8>, 0);
-    while i < s.len() {
-        let b = s[i];
-        match quote {
-            Some(_) if b == b'\\' => i += 1,
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return i;
-                    }
-                }
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    s.len()
 }
 
 fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
