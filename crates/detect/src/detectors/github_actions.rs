@@ -49,8 +49,20 @@ impl Detector for GithubActions {
             }
         };
         if is_workflow(f.path) {
-            let declared = doc.path(&["on", "workflow_call", "inputs"]).or_else(|| doc.path(&["true", "workflow_call", "inputs"]));
-            workflow(f.path, &doc, out, &callers(f.repo, f.path, declared));
+            // Only a workflow with `on: workflow_call` can be called: look for
+            // callers of that one only (the search reads other files).
+            let on = doc.get("on").or_else(|| doc.get("true"));
+            let callable = on.is_some_and(|on| {
+                on.as_str() == Some("workflow_call")
+                    || on.items().iter().any(|i| i.as_str() == Some("workflow_call"))
+                    || on.get("workflow_call").is_some()
+            });
+            let sites = if callable {
+                callers(f.repo, f.path, on.and_then(|o| o.path(&["workflow_call", "inputs"])))
+            } else {
+                vec![(String::new(), super::Vars::new())]
+            };
+            workflow(f.path, &doc, out, &sites);
         } else if let Some(steps) = doc.path(&["runs", "steps"]) {
             // Composite action: a callable unit, not a root. One unit per
             // local caller, read with the inputs that caller passes, so
@@ -453,6 +465,11 @@ mod tests {
         let mut out = Output::default();
         GithubActions.detect(&FileCtx { path: ".github/workflows/job.yml", text: callee, repo: &repo }, &mut out);
         assert_eq!(argvs(&out, "ci:.github/workflows/job.yml#run@.github/workflows/caller.yml:4"), vec!["python retrain.py"]);
+        // Without `on: workflow_call` nothing can call it: its units stay whole.
+        let plain = callee.replace("workflow_call", "workflow_dispatch");
+        let mut out = Output::default();
+        GithubActions.detect(&FileCtx { path: ".github/workflows/job.yml", text: &plain, repo: &repo }, &mut out);
+        assert!(out.units.iter().any(|u| u.id == "ci:.github/workflows/job.yml#run") && !out.units.iter().any(|u| u.id.contains('@')));
         // `$inputs.entry` is not shell syntax for an input: left alone.
         let vars = super::super::Vars::from([("inputs.entry".to_string(), "x.py".to_string())]);
         assert_eq!(super::super::substitute_vars("echo $inputs.entry ${{ inputs.entry }}", &vars), "echo $inputs.entry x.py");
