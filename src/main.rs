@@ -391,8 +391,11 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     // Read the baseline before scanning: a bad one is a usage error (2), found early.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let config = load_config(&args, &pack)?;
-    let opts =
-        mlops_detect::ScanOptions { max_file_bytes: args.max_file_size, exclude: config.exclude.iter().map(|e| e.glob.clone()).collect() };
+    let opts = mlops_detect::ScanOptions {
+        max_file_bytes: args.max_file_size,
+        exclude: config.exclude.iter().map(|e| e.glob.clone()).collect(),
+        catalog: None,
+    };
     let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
     let mut scan_issues = scan.issues.clone();
     for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {

@@ -6,6 +6,7 @@
 //! `mlops-level-rules`) maps evidence to criteria.
 #![forbid(unsafe_code)]
 
+pub mod catalog;
 pub mod command;
 pub mod detectors;
 pub mod evidence;
@@ -131,6 +132,8 @@ pub struct RepoIndex {
     pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
     /// Files that may declare build triggers (IaC, scripts), found once.
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
+    /// The ML API catalogue the detectors read (`None`: the built-in one).
+    pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
 }
 
 /// Local modules a Python file imports: (repo path, import line).
@@ -168,6 +171,11 @@ fn pythonpath_entries(repo: &RepoIndex) -> Vec<String> {
 }
 
 impl RepoIndex {
+    /// The ML API catalogue in force for this scan.
+    pub fn catalog(&self) -> std::sync::Arc<catalog::Catalog> {
+        self.catalog.clone().unwrap_or_else(catalog::Catalog::builtin)
+    }
+
     /// Paths of the files with this file name.
     pub fn files_named(&self, name: &str) -> &[String] {
         let index = self.by_name.get_or_init(|| {
@@ -285,11 +293,13 @@ pub struct ScanOptions {
     pub max_file_bytes: u64,
     /// Repo-relative globs of paths not scanned (the config's `exclude`).
     pub exclude: Vec<String>,
+    /// The ML API catalogue (`None`: the built-in one).
+    pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new() }
+        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new(), catalog: None }
     }
 }
 
@@ -495,7 +505,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     // Folders shipped for other projects are not this repository's practice.
     let seeds = seed_folders(&walked.files);
     let in_seed = |p: &str| seeds.iter().any(|(d, ..)| p.starts_with(&format!("{d}/")));
-    let mut repo = RepoIndex::default();
+    let mut repo = RepoIndex { catalog: opts.catalog.clone(), ..RepoIndex::default() };
     let mut sizes = Vec::new();
     let mut seed_evidence = Vec::new();
     for (dir, marker, why) in &seeds {

@@ -92,408 +92,19 @@ struct Call {
 static CALL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)([)\]][ \t]*\.[ \t]*)?([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(").unwrap());
 
-/// A table pattern: a call's qualified name (glob, `*` matches anything).
-struct Pat {
-    kind: &'static str,
-    tool: &'static str,
-    glob: &'static str,
-    attrs: &'static [(&'static str, &'static str)],
-}
-
-const fn p(kind: &'static str, tool: &'static str, glob: &'static str) -> Pat {
-    Pat { kind, tool, glob, attrs: &[] }
-}
-const fn pa(kind: &'static str, tool: &'static str, glob: &'static str, attrs: &'static [(&'static str, &'static str)]) -> Pat {
-    Pat { kind, tool, glob, attrs }
-}
-
-/// A method on an object of unknown type: counts when the file imports one of `needs`.
-struct Meth {
-    kind: &'static str,
-    tool: &'static str,
-    method: &'static str,
-    needs: &'static [&'static str],
-    attrs: &'static [(&'static str, &'static str)],
-}
-
-const fn m(kind: &'static str, tool: &'static str, method: &'static str, needs: &'static [&'static str]) -> Meth {
-    Meth { kind, tool, method, needs, attrs: &[] }
-}
-const fn ma(
-    kind: &'static str,
-    tool: &'static str,
-    method: &'static str,
-    needs: &'static [&'static str],
-    attrs: &'static [(&'static str, &'static str)],
-) -> Meth {
-    Meth { kind, tool, method, needs, attrs }
-}
-
-const REG: &[(&str, &str)] = &[("mechanism", "registry")];
-const ART: &[(&str, &str)] = &[("mechanism", "run-artifact")];
-const HUB: &[(&str, &str)] = &[("mechanism", "hub")];
-const STORE: &[(&str, &str)] = &[("mechanism", "model-store")];
-const LOCAL: &[(&str, &str)] = &[("local", "true")];
-
-const FRAMEWORKS: &[&str] = &[
-    "sklearn",
-    "xgboost",
-    "lightgbm",
-    "catboost",
-    "keras",
-    "tensorflow",
-    "statsmodels",
-    "prophet",
-    "pycaret",
-    "autogluon",
-    "flaml",
-    "imblearn",
-    "pyspark.ml",
-    "sagemaker",
-    "skorch",
-    "tpot",
-    "h2o",
-    "sktime",
-    "darts",
-    "surprise",
-    "implicit",
-    "gensim",
-    "fasttext",
-    "ultralytics",
-    "neuralprophet",
-    "pmdarima",
-];
-const TRAINERS: &[&str] = &[
-    "transformers",
-    "pytorch_lightning",
-    "lightning",
-    "ultralytics",
-    "setfit",
-    "trl",
-    "sentence_transformers",
-    "accelerate",
-    "detectron2",
-    "mmengine",
-    "fastai",
-];
-
-static PATS: &[Pat] = &[
-    // Training entry points of the main frameworks.
-    p("code.train", "xgboost", "xgboost.train"),
-    p("code.train", "lightgbm", "lightgbm.train"),
-    p("code.train", "catboost", "catboost.train"),
-    p("code.train", "fastai", "fastai.*.fine_tune"),
-    // Tracking.
-    p("code.track", "mlflow", "mlflow.log_metric"),
-    p("code.track", "mlflow", "mlflow.log_metrics"),
-    p("code.track", "mlflow", "mlflow.log_param"),
-    p("code.track", "mlflow", "mlflow.log_params"),
-    p("code.track", "mlflow", "mlflow.start_run"),
-    p("code.track", "mlflow", "mlflow.autolog"),
-    p("code.track", "mlflow", "mlflow.*.autolog"),
-    p("code.track", "mlflow", "mlflow.set_experiment"),
-    p("code.track", "mlflow", "mlflow.log_artifact"),
-    p("code.track", "mlflow", "mlflow.log_artifacts"),
-    p("code.track", "mlflow", "mlflow.log_input"),
-    pa("lineage.data-version", "mlflow", "mlflow.log_input", &[("how", "mlflow-log-input")]),
-    pa("code.invoke-endpoint", "azureml", "azure.ai.ml.*online_endpoints.invoke", &[]),
-    p("code.track", "mlflow", "mlflow.log_table"),
-    p("code.track", "mlflow", "mlflow.log_dict"),
-    p("code.track", "mlflow", "mlflow.log_figure"),
-    p("code.track", "mlflow", "mlflow.evaluate"),
-    p("code.track", "mlflow", "mlflow.models.evaluate"),
-    p("code.track", "mlflow", "*.MLFlowLogger"),
-    p("code.track", "mlflow", "*.MLflowCallback"),
-    p("code.track", "wandb", "wandb.init"),
-    p("code.track", "wandb", "wandb.log"),
-    p("code.track", "wandb", "*.WandbCallback"),
-    p("code.track", "wandb", "*.WandbLogger"),
-    p("code.track", "wandb", "*.WandbMetricsLogger"),
-    p("code.track", "neptune", "neptune.init_run"),
-    p("code.track", "neptune", "neptune.init"),
-    p("code.track", "neptune", "neptune.new.init"),
-    p("code.track", "neptune", "*.NeptuneLogger"),
-    p("code.track", "neptune", "*.NeptuneCallback"),
-    p("code.track", "comet", "comet_ml.Experiment"),
-    p("code.track", "comet", "comet_ml.start"),
-    p("code.track", "comet", "comet_ml.init"),
-    p("code.track", "comet", "*.CometLogger"),
-    p("code.track", "clearml", "clearml.Task.init"),
-    p("code.track", "aim", "aim.Run"),
-    p("code.track", "aim", "*.AimLogger"),
-    p("code.track", "aim", "aim.*.AimCallback"),
-    p("code.track", "dvc", "dvclive.Live"),
-    p("code.track", "dvc", "dvclive.*"),
-    p("code.track", "azureml", "azureml.core.Run.get_context"),
-    p("code.track", "azureml", "azureml.core.run.Run.get_context"),
-    p("code.track", "sagemaker", "sagemaker.experiments.*"),
-    p("code.track", "vertex", "google.cloud.aiplatform.start_run"),
-    p("code.track", "vertex", "google.cloud.aiplatform.log_metrics"),
-    p("code.track", "vertex", "google.cloud.aiplatform.log_params"),
-    pa("code.track", "tensorboard", "torch.utils.tensorboard.SummaryWriter", LOCAL),
-    pa("code.track", "tensorboard", "tensorboardX.SummaryWriter", LOCAL),
-    pa("code.track", "tensorboard", "tensorflow.summary.create_file_writer", LOCAL),
-    pa("code.track", "tensorboard", "*.callbacks.TensorBoard", LOCAL),
-    pa("code.track", "tensorboard", "*.TensorBoardLogger", LOCAL),
-    // Training jobs defined for a platform (the job runs the training).
-    pa("code.train", "sagemaker", "sagemaker.workflow.steps.TrainingStep", &[("framework", "sagemaker")]),
-    pa("code.train", "sagemaker", "sagemaker.workflow.*.TrainingStep", &[("framework", "sagemaker")]),
-    pa("code.train", "vertex", "google.cloud.aiplatform.CustomTrainingJob", &[("framework", "vertex")]),
-    pa("code.train", "vertex", "google.cloud.aiplatform.CustomContainerTrainingJob", &[("framework", "vertex")]),
-    pa("code.train", "vertex", "google.cloud.aiplatform.CustomPythonPackageTrainingJob", &[("framework", "vertex")]),
-    pa("code.train", "vertex", "google.cloud.aiplatform.AutoML*TrainingJob", &[("framework", "vertex")]),
-    pa("code.train", "vertex", "google_cloud_pipeline_components.*CustomTrainingJobOp", &[("framework", "vertex")]),
-    pa("code.train", "ray", "ray.train.*Trainer", &[("framework", "ray")]),
-    pa("code.track", "mlflow", "ray.*MLflowLoggerCallback", &[]),
-    pa("code.track", "wandb", "ray.*WandbLoggerCallback", &[]),
-    // Model versioning.
-    pa("code.model-version", "mlflow", "mlflow.register_model", REG),
-    pa("code.model-version", "mlflow", "mlflow.*.log_model", ART),
-    pa("code.model-version", "azureml", "azureml.core.Model.register", REG),
-    pa("code.model-version", "azureml", "azureml.core.model.Model.register", REG),
-    pa("code.model-version", "sagemaker", "sagemaker.workflow.step_collections.RegisterModel", REG),
-    pa("code.model-version", "sagemaker", "sagemaker.workflow.*.RegisterModel", REG),
-    pa("code.model-version", "vertex", "google.cloud.aiplatform.Model.upload*", REG),
-    pa("code.model-version", "vertex", "*.ModelUploadOp", REG),
-    pa("code.model-version", "huggingface", "huggingface_hub.upload_file", HUB),
-    pa("code.model-version", "huggingface", "huggingface_hub.upload_folder", HUB),
-    pa("code.model-version", "bentoml", "bentoml.*.save_model", STORE),
-    pa("code.model-version", "neptune", "neptune.init_model_version", REG),
-    pa("code.model-version", "clearml", "clearml.OutputModel", REG),
-    // Loading a trained model.
-    p("code.load-model", "joblib", "joblib.load"),
-    p("code.load-model", "pickle", "pickle.load"),
-    p("code.load-model", "pickle", "cloudpickle.load"),
-    p("code.load-model", "torch", "torch.load"),
-    p("code.load-model", "torch", "torch.jit.load"),
-    p("code.load-model", "mlflow", "mlflow.*.load_model"),
-    p("code.load-model", "keras", "*.models.load_model"),
-    p("code.load-model", "keras", "keras.saving.load_model"),
-    p("code.load-model", "onnx", "onnxruntime.InferenceSession"),
-    p("code.load-model", "xgboost", "xgboost.Booster"),
-    p("code.load-model", "lightgbm", "lightgbm.Booster"),
-    p("code.load-model", "bentoml", "bentoml.*.load_model"),
-    p("code.load-model", "bentoml", "bentoml.models.get"),
-    p("code.load-model", "transformers", "transformers.*.from_pretrained"),
-    p("code.load-model", "transformers", "transformers.pipeline"),
-    // Scoring and serving frameworks.
-    pa("code.scoring", "bentoml", "bentoml.service", &[("style", "bentoml")]),
-    pa("code.scoring", "bentoml", "bentoml.Service", &[("style", "bentoml")]),
-    pa("code.scoring", "ray", "ray.serve.deployment", &[("style", "ray-serve")]),
-    pa("code.scoring", "kserve", "kserve.ModelServer", &[("style", "kserve")]),
-    pa("code.scoring", "litserve", "litserve.LitServer", &[("style", "api")]),
-    // Monitoring.
-    p("code.monitor", "evidently", "evidently.*"),
-    p("code.monitor", "whylogs", "whylogs.*"),
-    p("code.monitor", "nannyml", "nannyml.*"),
-    p("code.monitor", "alibi-detect", "alibi_detect.*"),
-    p("code.monitor", "sagemaker", "sagemaker.model_monitor.*"),
-    p("code.monitor", "azureml", "azure.ai.ml.entities.MonitorDefinition"),
-    p("code.monitor", "azureml", "azure.ai.ml.entities.MonitorSchedule"),
-    p("code.monitor", "azureml", "azure.ai.ml.entities.*DriftSignal"),
-    p("code.monitor", "vertex", "google.cloud.aiplatform.model_monitoring.*"),
-    p("code.monitor", "vertex", "google.cloud.aiplatform.ModelDeploymentMonitoringJob*"),
-    p("code.monitor", "databricks", "databricks.lakehouse_monitoring.*"),
-    p("code.prediction-log", "azureml", "azureml.ai.monitoring.Collector"),
-    // Compute declared as code.
-    p("code.compute", "azureml", "azure.ai.ml.entities.AmlCompute"),
-    p("code.compute", "ray", "ray.*ScalingConfig"),
-    p("code.compute", "flyte", "flytekit.Resources"),
-    pa("code.train", "sagemaker", "stepfunctions.steps.*TrainingStep", &[("framework", "sagemaker")]),
-    p("code.track", "zenml", "zenml.log_metadata"),
-    p("code.track", "zenml", "zenml.log_model_metadata"),
-    p("code.track", "zenml", "zenml.log_artifact_metadata"),
-    pa("code.model-version", "zenml", "zenml.Model", REG),
-    pa("code.model-version", "zenml", "zenml.model.model.Model", REG),
-    p("code.compute", "metaflow", "metaflow.resources"),
-    p("code.compute", "metaflow", "metaflow.batch"),
-    p("code.compute", "metaflow", "metaflow.kubernetes"),
-    pa("code.model-version", "zenml", "zenml.integrations.*register*", REG),
-    pa("code.deploy", "zenml", "zenml.integrations.*deployer*", &[("target", "zenml-deployer")]),
-    p("code.compute", "azureml", "azureml.core.compute.AmlCompute*"),
-    p("code.compute", "azureml", "azureml.core.compute.ComputeTarget.create"),
-    // Deployment.
-    pa("code.deploy", "azureml", "azureml.core.Model.deploy", &[("target", "azureml")]),
-    pa("code.deploy", "azureml", "azure.ai.ml.entities.ManagedOnlineDeployment", &[("target", "azureml-endpoint")]),
-    pa("code.deploy", "mlflow", "mlflow.deployments.get_deploy_client", &[("target", "mlflow-deployments")]),
-    // Pipelines started from code.
-    pa("code.pipeline-trigger", "vertex", "google.cloud.aiplatform.PipelineJob", &[("target", "vertex-pipeline")]),
-    pa("code.pipeline-trigger", "airflow", "*.TriggerDagRunOperator", &[("target", "airflow-dag")]),
-    pa("code.pipeline-trigger", "airflow", "airflow.api.*trigger_dag", &[("target", "airflow-dag")]),
-    // Data acquisition.
-    pa("code.data-prep", "pandas", "pandas.read_sql*", &[("op", "extract")]),
-    pa("code.data-prep", "pandas", "pandas.read_gbq", &[("op", "extract")]),
-    pa("code.data-prep", "bigquery", "google.cloud.bigquery.Client", &[("op", "extract")]),
-    pa("code.data-prep", "snowflake", "snowflake.connector.connect", &[("op", "extract")]),
-    pa("code.data-prep", "datasets", "datasets.load_dataset", &[("op", "download")]),
-    pa("code.data-prep", "sklearn", "sklearn.datasets.fetch_*", &[("op", "download")]),
-    pa("code.data-prep", "urllib", "urllib.request.urlretrieve", &[("op", "download")]),
-    pa("code.data-prep", "kaggle", "kaggle.*download*", &[("op", "download")]),
-    pa("code.data-prep", "gdown", "gdown.download", &[("op", "download")]),
-    pa("code.data-prep", "tfds", "tensorflow_datasets.load", &[("op", "download")]),
-    pa("code.data-prep", "great-expectations", "great_expectations.*", &[("op", "validate")]),
-    pa("code.data-prep", "pandera", "pandera.*", &[("op", "validate")]),
-];
-
-static METHS: &[Meth] = &[
-    m("code.train", "", "fit", FRAMEWORKS),
-    m("code.train", "", "fit", TRAINERS),
-    m("code.train", "", "fit_generator", &["keras", "tensorflow"]),
-    m("code.train", "", "train", TRAINERS),
-    m("code.train", "", "fine_tune", &["fastai"]),
-    ma("code.model-version", "mlflow", "create_registered_model", &["mlflow"], REG),
-    ma("code.model-version", "mlflow", "create_model_version", &["mlflow"], REG),
-    ma("code.model-version", "mlflow", "transition_model_version_stage", &["mlflow"], &[("mechanism", "registry"), ("promotes", "yes")]),
-    ma("code.model-version", "mlflow", "set_registered_model_alias", &["mlflow"], &[("mechanism", "registry"), ("promotes", "yes")]),
-    ma("code.model-version", "wandb", "link_model", &["wandb"], REG),
-    ma("code.model-version", "wandb", "link_artifact", &["wandb"], REG),
-    ma("code.model-version", "wandb", "log_model", &["wandb"], ART),
-    ma("code.model-version", "azureml", "register_model", &["azureml.core"], REG),
-    ma("code.model-version", "sagemaker", "register", &["sagemaker"], REG),
-    ma("code.model-version", "sagemaker", "create_model_package", &["boto3"], REG),
-    ma(
-        "code.model-version",
-        "huggingface",
-        "push_to_hub",
-        &["transformers", "huggingface_hub", "datasets", "sentence_transformers", "setfit", "diffusers", "peft", "timm", "trl"],
-        HUB,
-    ),
-    ma("code.model-version", "huggingface", "upload_folder", &["huggingface_hub"], HUB),
-    ma("code.model-version", "comet", "register_model", &["comet_ml"], REG),
-    m("code.load-model", "", "load_model", &["xgboost", "lightgbm", "catboost", "tensorflow", "keras", "mlflow", "ultralytics"]),
-    m("code.load-model", "", "from_pretrained", &["transformers", "sentence_transformers", "diffusers", "peft", "timm"]),
-    m("code.monitor", "sagemaker", "create_monitoring_schedule", &["sagemaker", "boto3"]),
-    ma("code.deploy", "sagemaker", "deploy", &["sagemaker"], &[("target", "sagemaker-endpoint")]),
-    ma("code.deploy", "sagemaker", "create_endpoint", &["boto3"], &[("target", "sagemaker-endpoint")]),
-    ma("code.deploy", "sagemaker", "update_endpoint", &["boto3"], &[("target", "sagemaker-endpoint")]),
-    ma("code.deploy", "vertex", "deploy", &["google.cloud.aiplatform"], &[("target", "vertex-endpoint")]),
-    ma("code.deploy", "mlflow", "create_deployment", &["mlflow.deployments"], &[("target", "mlflow-deployments")]),
-    ma("code.pipeline-trigger", "sagemaker", "start_pipeline_execution", &["boto3"], &[("target", "sagemaker-pipeline")]),
-    ma("code.pipeline-trigger", "sagemaker", "start", &["sagemaker.workflow"], &[("target", "sagemaker-pipeline")]),
-    ma("code.pipeline-trigger", "kfp", "create_run_from_pipeline_package", &["kfp"], &[("target", "kfp")]),
-    ma("code.pipeline-trigger", "kfp", "create_run_from_pipeline_func", &["kfp"], &[("target", "kfp")]),
-    ma("code.pipeline-trigger", "kfp", "run_pipeline", &["kfp"], &[("target", "kfp")]),
-    ma("code.pipeline-trigger", "databricks", "run_now", &["databricks"], &[("target", "databricks-job")]),
-    ma("code.pipeline-trigger", "github", "create_dispatch", &["github"], &[("target", "github-workflow")]),
-    ma("code.pipeline-trigger", "github", "create_workflow_dispatch", &["github"], &[("target", "github-workflow")]),
-    ma("code.pipeline-trigger", "azureml", "submit", &["azureml.core", "azureml.pipeline"], &[("target", "azureml")]),
-    m("code.invoke-endpoint", "sagemaker", "invoke_endpoint", &["boto3", "sagemaker"]),
-    m("code.invoke-endpoint", "azureml", "invoke", &["azure.ai.ml"]),
-    ma("code.data-prep", "aws", "download_file", &["boto3"], &[("op", "download")]),
-    ma("code.data-prep", "azure", "download_blob", &["azure.storage"], &[("op", "download")]),
-];
-
-/// Raw patterns over masked source, screened by imports.
-struct Rx {
-    kind: &'static str,
-    tool: &'static str,
-    re: &'static LazyLock<Regex>,
-    needs: &'static [&'static str],
-    attrs: &'static [(&'static str, &'static str)],
-}
-
 macro_rules! rx {
     ($name:ident, $re:literal) => {
         static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new(concat!("(?-u)", $re)).unwrap());
     };
 }
-rx!(RX_REGISTERED_NAME, r"registered_model_name\s*=");
-rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
-rx!(RX_SAVE_ARTIFACT_KW, r"\bsave_artifact\s*=\s*True");
 rx!(RX_AUTOLOG, r"\bautolog\s*\(([^)]*)\)");
-rx!(RX_SM_EXPERIMENT_CONFIG, r"\bexperiment_config\s*=");
-rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
-rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
-rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
 rx!(RX_ASSIGN_HEAD, r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*");
 rx!(RX_ALL_TRAFFIC, r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#);
-rx!(RX_KFP_CONDITION, r"\bdsl\.(?:If|Condition|Elif)\s*\(");
-rx!(RX_VERTEX_REQUEST_LOG, r"\benable_request_response_logging\s*=\s*True");
-rx!(RX_DBX_CAPTURE, r"\bauto_capture_config\s*=|\bAutoCaptureConfigInput\s*\(|\bAiGatewayInferenceTableConfig\s*\(");
-rx!(RX_LOGGER_LOG_MODEL, r#"\blog_model\s*=\s*(?:True|["']all["'])"#);
-rx!(RX_PUSH_TO_HUB_KW, r"\bpush_to_hub\s*=\s*True");
-rx!(RX_PARENT_MODEL, r"\bparent_model\s*=");
-rx!(RX_REPORT_TO, r#"report_to\s*=\s*\[?\s*["'](mlflow|wandb|comet_ml|neptune|clearml|aim|dvclive)"#);
-rx!(RX_WANDB_MODEL_ART, r#"wandb\.Artifact\([^)]*type\s*=\s*["']model"#);
-rx!(RX_AML_MODELS, r"\.models\.create_or_update\(");
-rx!(RX_AML_JOBS, r"\.jobs\.create_or_update\(");
-rx!(RX_AML_DEPLOY, r"\.(?:online_deployments|batch_deployments|online_endpoints|batch_endpoints)\.begin_create_or_update\(");
-rx!(RX_DBX_SERVING, r"\.serving_endpoints\.(?:create|update_config|create_and_wait|update_config_and_wait)\(");
-rx!(RX_DBX_MONITOR, r"\.(?:quality_monitors|lakehouse_monitors)\.(?:create|run_refresh|update)\(");
-rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
-rx!(
-    RX_INSTANCE_TYPE,
-    r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']|["'](?:machine_type|InstanceType|instance_type)["']\s*:\s*["'][^"'{]+["']"#
-);
 rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
-rx!(
-    RX_VERTEX_MONITOR_KEYS,
-    r#"["'](?:modelMonitoringConfig|model_monitoring_config|trainingPredictionSkewDetectionConfig|training_prediction_skew_detection_config|predictionDriftDetectionConfig|prediction_drift_detection_config)["']\s*:"#
-);
-rx!(RX_SM_TRAINING_JOB, r"\.create_training_job\s*\(");
 rx!(RX_CMD_LIST, r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#);
-rx!(RX_DISPATCH, r#"["'][^"'\n]*/dispatches["']"#);
-rx!(RX_GH_RUN, r#"["']gh["']\s*,\s*["']workflow["']\s*,\s*["']run["']|["']gh workflow run "#);
-rx!(
-    RX_DATA_CAPTURE,
-    r#"\bDataCaptureConfig\s*\(|\bdata_collector\s*=|\bDataCollector\s*\(|["']DataCaptureConfig["']\s*:|["']EnableCapture["']\s*:\s*True"#
-);
 rx!(RX_VARIANT_WEIGHT, r#"["']?InitialVariantWeight["']?\s*[:=]|\binitial_weight\s*="#);
 rx!(RX_SHADOW_VARIANTS, r#"["']?ShadowProductionVariants["']?\s*[:=]"#);
-rx!(RX_BASELINE_MODEL, r"\bbaseline_model\s*=");
-rx!(RX_METRIC_THRESHOLD, r"\bMetricThreshold\s*\(|\bvalidation_thresholds\s*=");
 
-static RXS: &[Rx] = &[
-    Rx { kind: "code.model-version", tool: "mlflow", re: &RX_REGISTERED_NAME, needs: &["mlflow"], attrs: REG },
-    Rx { kind: "code.track", tool: "vertex", re: &RX_VERTEX_EXPERIMENT, needs: &["google.cloud.aiplatform"], attrs: &[] },
-    Rx { kind: "code.track", tool: "kfp", re: &RX_KFP_METRICS, needs: &["kfp"], attrs: &[] },
-    Rx {
-        kind: "code.traffic-split",
-        tool: "vertex",
-        re: &RX_VERTEX_TRAFFIC,
-        needs: &["google.cloud.aiplatform"],
-        attrs: &[("mode", "canary")],
-    },
-    Rx { kind: "code.eval-gate", tool: "kfp", re: &RX_KFP_CONDITION, needs: &["kfp"], attrs: &[("compares", "threshold")] },
-    Rx { kind: "code.prediction-log", tool: "databricks", re: &RX_DBX_CAPTURE, needs: &["databricks", "mlflow"], attrs: &[] },
-    Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
-    Rx { kind: "code.track", tool: "sagemaker", re: &RX_SM_EXPERIMENT_CONFIG, needs: &["sagemaker", "stepfunctions"], attrs: &[] },
-    Rx { kind: "code.model-version", tool: "mlflow", re: &RX_SAVE_ARTIFACT_KW, needs: &["ray"], attrs: ART },
-    Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
-    Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
-    Rx { kind: "code.model-version", tool: "huggingface", re: &RX_PUSH_TO_HUB_KW, needs: &["transformers", "trl", "setfit"], attrs: HUB },
-    Rx { kind: "code.model-version", tool: "vertex", re: &RX_PARENT_MODEL, needs: &["google.cloud.aiplatform"], attrs: REG },
-    Rx { kind: "code.track", tool: "", re: &RX_REPORT_TO, needs: &["transformers", "trl", "setfit", "sentence_transformers"], attrs: &[] },
-    Rx { kind: "code.model-version", tool: "wandb", re: &RX_WANDB_MODEL_ART, needs: &["wandb"], attrs: ART },
-    Rx { kind: "code.model-version", tool: "azureml", re: &RX_AML_MODELS, needs: &["azure.ai.ml"], attrs: REG },
-    Rx { kind: "code.pipeline-trigger", tool: "azureml", re: &RX_AML_JOBS, needs: &["azure.ai.ml"], attrs: &[("target", "azureml-job")] },
-    Rx { kind: "code.deploy", tool: "azureml", re: &RX_AML_DEPLOY, needs: &["azure.ai.ml"], attrs: &[("target", "azureml-endpoint")] },
-    Rx { kind: "code.deploy", tool: "databricks", re: &RX_DBX_SERVING, needs: &["databricks"], attrs: &[("target", "databricks-serving")] },
-    Rx { kind: "code.monitor", tool: "databricks", re: &RX_DBX_MONITOR, needs: &["databricks"], attrs: &[] },
-    Rx { kind: "code.model-version", tool: "sagemaker", re: &RX_SM_PKG_GROUP, needs: &["sagemaker", "boto3"], attrs: REG },
-    Rx {
-        kind: "code.compute",
-        tool: "",
-        re: &RX_INSTANCE_TYPE,
-        needs: &["sagemaker", "azure.ai.ml", "azureml", "google.cloud.aiplatform", "kfp", "google_cloud_pipeline_components", "boto3"],
-        attrs: &[],
-    },
-    // Vertex model monitoring requested through the REST/dict API (the keys are Vertex's own names).
-    Rx { kind: "code.monitor", tool: "vertex", re: &RX_VERTEX_MONITOR_KEYS, needs: &[], attrs: &[] },
-    // A SageMaker training job started through the boto3 client.
-    Rx { kind: "code.train", tool: "sagemaker", re: &RX_SM_TRAINING_JOB, needs: &["boto3"], attrs: &[("framework", "sagemaker")] },
-    Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_DISPATCH, needs: &[], attrs: &[("target", "github-dispatch")] },
-    Rx { kind: "code.pipeline-trigger", tool: "github", re: &RX_GH_RUN, needs: &[], attrs: &[("target", "github-workflow")] },
-    Rx { kind: "code.prediction-log", tool: "", re: &RX_DATA_CAPTURE, needs: &["sagemaker", "azure.ai.ml", "azureml"], attrs: &[] },
-    Rx { kind: "code.model-compare", tool: "mlflow", re: &RX_BASELINE_MODEL, needs: &["mlflow"], attrs: &[("acts", "yes")] },
-    Rx { kind: "code.eval-gate", tool: "mlflow", re: &RX_METRIC_THRESHOLD, needs: &["mlflow"], attrs: &[("compares", "threshold")] },
-    Rx { kind: "lineage.data-version", tool: "", re: &RX_LINEAGE, needs: &[], attrs: &[("how", "tag")] },
-];
-
-rx!(
-    RX_LINEAGE,
-    r"(?i)\b(?:set_tags?|log_params?|log_param|set_model_version_tag|tags\s*=)[^\n]*(?:data_version|dataset_version|data_hash|data_snapshot|data_commit|dvc_rev|git_commit|git_sha|commit_sha)"
-);
 rx!(RX_HTTP_POST, r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(");
 rx!(RX_ENDPOINT_WORD, r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models");
 rx!(
@@ -688,6 +299,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let local = local_imports(repo, path, &imports);
     let indirect = third_party_imports(repo, local.iter().map(|(p, _)| p.clone()).collect(), 2);
     let imports_any = |needs: &[&str]| needs.is_empty() || roots.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
+    let imports_any_owned = |needs: &[String]| roots.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
     let indirect_any = |needs: &[&str]| indirect.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
 
     // Resolve every call through the import tables.
@@ -734,36 +346,42 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             .map(|s| s.split('.').next().unwrap_or(s).to_string())
             .unwrap_or_default()
     };
+    let catalog = repo.catalog();
+    let mut script_calls: Vec<(&crate::catalog::ScriptArg, usize)> = Vec::new();
     for call in &calls {
         if !call.qualified.starts_with("?.") {
-            for pat in PATS {
-                if glob(pat.glob, &call.qualified) {
-                    let mut e = mk(pat.kind, pat.tool, call.offset, Confidence::High);
-                    for (k, v) in pat.attrs {
-                        e = e.attr(k, *v);
+            for (entry, g) in catalog.calls() {
+                if (entry.needs.is_empty() || imports_any_owned(&entry.needs)) && glob(g, &call.qualified) {
+                    let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::High);
+                    for (k, v) in &entry.attrs {
+                        e = e.attr(k, v.clone());
                     }
-                    if pat.kind == "code.train" {
-                        e = e.attr("framework", pat.tool);
+                    if entry.evidence == "code.train" && !e.attrs.contains_key("framework") {
+                        e = e.attr("framework", entry.tool.clone());
                     }
                     ev.push(e);
+                    if let Some(sa) = &entry.script_arg {
+                        script_calls.push((sa, call.offset));
+                    }
                 }
             }
         }
         if call.qualified.contains('.')
             && (call.qualified.starts_with("?.") && call.qualified[2..].contains('.') || !call.qualified.starts_with("?."))
         {
-            for meth in METHS.iter().filter(|mm| mm.method == call.last) {
-                if imports_any(meth.needs) || (meth.kind == "code.train" && indirect_any(meth.needs)) {
-                    let mut e = mk(meth.kind, meth.tool, call.offset, Confidence::Medium);
-                    for (k, v) in meth.attrs {
-                        e = e.attr(k, *v);
+            for entry in catalog.methods(&call.last) {
+                let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
+                if imports_any(&needs) || (entry.evidence == "code.train" && indirect_any(&needs)) {
+                    let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::Medium);
+                    for (k, v) in &entry.attrs {
+                        e = e.attr(k, v.clone());
                     }
-                    if meth.kind == "code.train" {
-                        let fw = framework_of(meth.needs);
+                    if entry.evidence == "code.train" {
+                        let fw = framework_of(&needs);
                         let fw = if fw.is_empty() {
                             indirect
                                 .iter()
-                                .find_map(|r| meth.needs.iter().find(|n| is_module_or_sub(r, n)))
+                                .find_map(|r| needs.iter().find(|n| is_module_or_sub(r, n)))
                                 .map(|s| s.split('.').next().unwrap_or(s).to_string())
                                 .unwrap_or_default()
                         } else {
@@ -772,40 +390,45 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                         e = e.attr("framework", fw);
                     }
                     ev.push(e);
+                    if let Some(sa) = &entry.script_arg {
+                        script_calls.push((sa, call.offset));
+                    }
                 }
             }
         }
     }
-    for r in RXS {
-        if !imports_any(r.needs) {
+    for (entry, re) in catalog.patterns() {
+        let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
+        if !imports_any(&needs) {
             continue;
         }
-        for mt in r.re.captures_iter(bytes) {
-            let tool = if r.tool.is_empty() {
-                mt.get(1)
-                    .map(|g| String::from_utf8_lossy(g.as_bytes()).replace("comet_ml", "comet").replace("dvclive", "dvc"))
-                    .unwrap_or_default()
-            } else {
-                r.tool.to_string()
-            };
-            let tool = if r.kind == "code.compute" { framework_of(r.needs) } else { tool };
+        for mt in re.find_iter(bytes) {
+            let tool = if entry.evidence == "code.compute" && entry.tool.is_empty() { framework_of(&needs) } else { entry.tool.clone() };
             // A machine type passed to a deployment is serving compute, not training compute.
-            if r.kind == "code.compute"
-                && outer_call(bytes, mt.get(0).unwrap().start())
+            if entry.evidence == "code.compute"
+                && outer_call(bytes, mt.start())
                     .is_some_and(|c| c.contains("deploy") || c.to_ascii_lowercase().contains("endpoint") || c.contains("serve"))
             {
                 continue;
             }
             // All traffic to one model (`traffic_split={"0": 100}`,
             // `traffic_percentage=100`) is a plain rollout, not a split.
-            if r.kind == "code.traffic-split" && RX_ALL_TRAFFIC.is_match(&bytes[mt.get(0).unwrap().end()..]) {
+            if entry.evidence == "code.traffic-split" && RX_ALL_TRAFFIC.is_match(&bytes[mt.end()..]) {
                 continue;
             }
-            let mut e = mk(r.kind, &tool, mt.get(0).unwrap().start(), Confidence::Medium);
-            for (k, v) in r.attrs {
-                e = e.attr(k, *v);
+            let mut e = mk(entry.evidence, &tool, mt.start(), Confidence::Medium);
+            for (k, v) in &entry.attrs {
+                e = e.attr(k, v.clone());
             }
             ev.push(e);
+        }
+    }
+    // Scripts named by a catalogue call's argument (`submit_training("train.py")`).
+    if !in_test {
+        for (sa, offset) in script_calls {
+            if let Some(cmd) = script_arg_command(path, &masked, bytes, offset, sa, &idx) {
+                facts.commands.push(cmd);
+            }
         }
     }
     // Hand-written training: a train/fit function in a script that saves what it
@@ -1435,16 +1058,17 @@ pub fn third_party_imports(repo: &RepoIndex, files: Vec<String>, depth: usize) -
     found
 }
 
-/// The ML framework a set of imports brings in, if any.
-pub fn ml_framework(imports: &BTreeSet<String>) -> Option<String> {
-    imports.iter().find_map(|r| {
-        FRAMEWORKS
-            .iter()
-            .chain(TRAINERS)
-            .chain(["torch"].iter())
-            .find(|n| is_module_or_sub(r, n))
-            .map(|s| s.split('.').next().unwrap_or(s).to_string())
-    })
+/// The ML framework a set of imports brings in, if any: a module whose
+/// import makes a catalogue training method (`fit`, `train`) count, or torch.
+pub fn ml_framework(imports: &BTreeSet<String>, catalog: &crate::catalog::Catalog) -> Option<String> {
+    let frameworks: Vec<&str> = ["fit", "train"]
+        .into_iter()
+        .flat_map(|m| catalog.methods(m))
+        .filter(|e| e.evidence == "code.train")
+        .flat_map(|e| e.needs.iter().map(String::as_str))
+        .chain(["torch"])
+        .collect();
+    imports.iter().find_map(|r| frameworks.iter().find(|n| is_module_or_sub(r, n)).map(|s| s.split('.').next().unwrap_or(s).to_string()))
 }
 
 /// [`local_imports`] of a repository file, cached.
@@ -1543,6 +1167,83 @@ fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
         }
     }
     None
+}
+
+/// Top-level arguments of the call whose name ends just before `from`:
+/// (keyword if any, value text), in order.
+fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
+    let Some(open) = bytes[from..].iter().position(|&b| b == b'(').map(|i| from + i) else { return Vec::new() };
+    let Some(close) = pylex::closing_paren(&bytes[open + 1..]).map(|i| open + 1 + i) else { return Vec::new() };
+    let inner = &bytes[open + 1..close];
+    let (mut depth, mut quote, mut start, mut parts) = (0i32, None::<u8>, 0usize, Vec::new());
+    let mut i = 0;
+    while i < inner.len() {
+        let b = inner[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                b',' if depth == 0 => {
+                    parts.push(&inner[start..i]);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    parts.push(&inner[start..]);
+    parts
+        .into_iter()
+        .map(|p| String::from_utf8_lossy(p).trim().to_string())
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) if k.trim().chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !v.starts_with('=') => {
+                (Some(k.trim().to_string()), v.trim().to_string())
+            }
+            _ => (None, p),
+        })
+        .collect()
+}
+
+/// A plain string literal's value (`"train.py"`, `'src'`).
+fn literal(v: &str) -> Option<String> {
+    let q = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = v.strip_prefix(q)?.strip_suffix(q)?;
+    (!inner.contains(q) && !inner.is_empty()).then(|| inner.to_string())
+}
+
+/// The command a catalogue call runs, from the argument its entry names
+/// (`script_arg`): `python <script>` in the folder its `dir_keyword` names.
+fn script_arg_command(
+    path: &str,
+    masked: &str,
+    bytes: &[u8],
+    offset: usize,
+    sa: &crate::catalog::ScriptArg,
+    idx: &LineIndex,
+) -> Option<Cmd> {
+    let args = call_args(bytes, offset);
+    let by_kw = |k: &Option<String>| k.as_ref().and_then(|k| args.iter().find(|(kw, _)| kw.as_deref() == Some(k.as_str())));
+    let script = by_kw(&sa.keyword).or_else(|| sa.position.and_then(|n| args.iter().filter(|(kw, _)| kw.is_none()).nth(n)))?;
+    let script = literal(&script.1)?;
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let workdir = match by_kw(&sa.dir_keyword).and_then(|(_, v)| literal(v)) {
+        Some(d) => crate::link::join(dir, d.trim_start_matches("./").trim_end_matches('/')),
+        None => dir.to_string(),
+    };
+    let line = idx.line(offset);
+    let text = masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+    let argv = if script.ends_with(".py") {
+        vec!["python".into(), script]
+    } else {
+        crate::shell::commands(&script, line).into_iter().next()?.argv
+    };
+    Some(Cmd { argv, location: Location::line(path, line), text, workdir })
 }
 
 /// Glob over dotted names: `*` matches any run of characters (dots included).

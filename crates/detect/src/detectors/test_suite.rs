@@ -149,7 +149,7 @@ impl Detector for Tests {
             let names: Vec<&str> = imports.iter().filter(|i| i.line == line).flat_map(|i| i.names.iter().map(String::as_str)).collect();
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
             let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
-            if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3)) {
+            if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3), &f.repo.catalog()) {
                 e = e.attr("ml_framework", fw);
             }
             if !names.is_empty() {
