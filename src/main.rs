@@ -4,11 +4,13 @@
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
+use mlops_detect::catalog::{Catalog, Matcher};
 use mlops_report::{Baseline, Comparison};
 use mlops_rules::Pack;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 #[derive(Parser)]
 #[command(name = "mlops-level", version, about = "Infer a repository's MLOps maturity level (0-4) from static evidence, and say why.")]
@@ -35,6 +37,20 @@ enum Command {
         /// JSON lines instead of text.
         #[arg(long)]
         json: bool,
+        /// Also load this catalogue file (repeatable); the repository config's `catalog:` is read too.
+        #[arg(long = "catalog", value_name = "FILE")]
+        catalogs: Vec<PathBuf>,
+    },
+    /// List the ML API catalogue: the calls, methods and source patterns of each
+    /// platform that count as training, tracking, model versioning, deployment,
+    /// traffic splits, monitoring or pipeline triggers.
+    Catalog {
+        /// Output format.
+        #[arg(long, value_enum, default_value = "text")]
+        format: RulesFormat,
+        /// Also load this catalogue file (repeatable), e.g. your in-house SDK.
+        #[arg(long = "catalog", value_name = "FILE")]
+        catalogs: Vec<PathBuf>,
     },
     /// Explain one criterion or advice rule: what it means, how to meet it, what evidence counts.
     Explain {
@@ -47,6 +63,9 @@ enum Command {
         /// Use a custom rule pack directory instead of the built-in one.
         #[arg(long, value_name = "DIR")]
         rules: Option<PathBuf>,
+        /// Also load this catalogue file (repeatable); the repository config's `catalog:` is read too.
+        #[arg(long = "catalog", value_name = "FILE")]
+        catalogs: Vec<PathBuf>,
     },
 }
 
@@ -134,6 +153,10 @@ struct ScanArgs {
     /// Use a custom rule pack directory instead of the built-in one.
     #[arg(long, value_name = "DIR")]
     rules: Option<PathBuf>,
+    /// Also load this ML API catalogue file (repeatable): your in-house SDK's
+    /// calls that train, track, register, deploy... (see docs/catalog.md).
+    #[arg(long = "catalog", value_name = "FILE")]
+    catalogs: Vec<PathBuf>,
     /// Files larger than this many bytes are reported and not read.
     #[arg(long, value_name = "BYTES", default_value_t = mlops_detect::walk::DEFAULT_MAX_FILE_BYTES)]
     max_file_size: u64,
@@ -166,6 +189,45 @@ fn load_pack(dir: Option<&Path>) -> Result<Pack> {
     pack.map_err(|e| anyhow::anyhow!("{e}"))
 }
 
+/// The catalogue in force: the built-in one, plus the config's `catalog:`
+/// files (relative to the config's folder) and the `--catalog` files.
+/// `None` when nothing is added. A malformed file is an error (exit 2).
+fn load_catalog(cli: &[PathBuf], config: &mlops_rules::Config, config_dir: &Path) -> Result<Option<Arc<Catalog>>> {
+    let mut sources = Vec::new();
+    for (rel, line) in &config.catalog {
+        let p = config_dir.join(rel);
+        // A symbolic link must not lead a repository's config outside its folder.
+        let inside = match (p.canonicalize(), config_dir.canonicalize()) {
+            (Ok(f), Ok(d)) => f.starts_with(d) && f.is_file(),
+            _ => false,
+        };
+        if !inside {
+            anyhow::bail!("{}:{line}: catalogue `{rel}` is not a file inside {}", config.file, config_dir.display());
+        }
+        let text = std::fs::read_to_string(&p).with_context(|| format!("{}:{line}: cannot read catalogue {rel}", config.file))?;
+        sources.push((rel.clone(), text));
+    }
+    for p in cli {
+        let text = std::fs::read_to_string(p).with_context(|| format!("cannot read catalogue {}", p.display()))?;
+        sources.push((p.display().to_string(), text));
+    }
+    if sources.is_empty() {
+        return Ok(None);
+    }
+    Catalog::builtin_with(sources).map(|c| Some(Arc::new(c))).map_err(|e| anyhow::anyhow!("the catalogue is invalid:\n{e}"))
+}
+
+/// The repository config at `root` (or none), for commands that only need its catalogue.
+fn repo_config(root: &Path, pack: &Pack) -> Result<mlops_rules::Config> {
+    let Some(path) = [".mlops-level.yml", ".mlops-level.yaml"].iter().map(|n| root.join(n)).find(|p| p.is_file()) else {
+        return Ok(mlops_rules::Config::default());
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read config {}", path.display()))?;
+    let name = path.strip_prefix(root).map(|p| p.display().to_string()).unwrap_or_else(|_| path.display().to_string());
+    mlops_rules::parse_config(&name, &text, pack)
+        .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace("the rule pack is invalid", "the config is invalid")))
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -191,6 +253,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let pack = load_pack(args.rules.as_deref())?;
             if args.format == RulesFormat::Markdown {
                 out.write_all(mlops_report::render_rules_markdown(&pack).as_bytes())?;
+                out.write_all(render_catalog(&Catalog::builtin(), RulesFormat::Markdown).as_bytes())?;
                 return Ok(ExitCode::SUCCESS);
             }
             if args.format == RulesFormat::Json {
@@ -212,11 +275,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Evidence { path, kinds, json } => {
+        Command::Evidence { path, kinds, json, catalogs } => {
             if !path.is_dir() {
                 anyhow::bail!("{}: not a directory", path.display());
             }
-            let scan = mlops_detect::scan(&path, &mlops_detect::ScanOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let config = repo_config(&path, &load_pack(None)?)?;
+            let opts = mlops_detect::ScanOptions { catalog: load_catalog(&catalogs, &config, &path)?, ..Default::default() };
+            let scan = mlops_detect::scan(&path, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
             for e in scan.evidence.iter().filter(|e| kinds.is_empty() || kinds.contains(&e.kind)) {
                 if json {
                     writeln!(out, "{}", serde_json::to_string(e)?)?;
@@ -245,13 +310,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Explain { id, path, rules } => {
+        Command::Catalog { format, catalogs } => {
+            let cat = load_catalog(&catalogs, &mlops_rules::Config::default(), Path::new("."))?.unwrap_or_else(Catalog::builtin);
+            out.write_all(render_catalog(&cat, format).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain { id, path, rules, catalogs } => {
             let pack = load_pack(rules.as_deref())?;
             if let (Some(path), Some(c)) = (&path, pack.criterion(&id)) {
                 if !path.is_dir() {
                     anyhow::bail!("{}: not a directory", path.display());
                 }
-                let scan = mlops_detect::scan(path, &mlops_detect::ScanOptions::default()).map_err(|e| anyhow::anyhow!("{e}"))?;
+                let config = repo_config(path, &pack)?;
+                let opts = mlops_detect::ScanOptions { catalog: load_catalog(&catalogs, &config, path)?, ..Default::default() };
+                let scan = mlops_detect::scan(path, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
                 let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
                 let r = a.criteria.iter().find(|r| r.id == c.id).expect("every criterion is assessed");
                 writeln!(
@@ -365,6 +437,79 @@ impl Rendered<'_> {
     }
 }
 
+/// The folder a config's relative paths are read from: the config file's own
+/// folder (`--config FILE`), else the scanned root.
+fn config_dir(args: &ScanArgs) -> &Path {
+    match &args.config {
+        Some(p) if !args.no_config => p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")),
+        _ => &args.path,
+    }
+}
+
+/// The catalogue as a table (text), a JSON list, or a Markdown section of `docs/rules.md`.
+fn render_catalog(cat: &Catalog, format: RulesFormat) -> String {
+    let matcher = |m: &Matcher| match m {
+        Matcher::Call(_) => "call",
+        Matcher::Method(_) => "method",
+        Matcher::Pattern(_) => "pattern",
+    };
+    match format {
+        RulesFormat::Json => {
+            let rows: Vec<_> = cat
+                .entries
+                .iter()
+                .map(|e| {
+                    let mut o = serde_json::json!({
+                        "platform": e.platform,
+                        "kind": e.kind,
+                        "evidence": e.evidence,
+                        "match": {matcher(&e.matcher): e.matcher_text},
+                        "tool": e.tool,
+                        "needs": e.needs,
+                        "attrs": e.attrs.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+                        "source": e.source,
+                    });
+                    if let Some(sa) = &e.script_arg {
+                        o["script_arg"] =
+                            serde_json::json!({"position": sa.position, "keyword": sa.keyword, "dir_keyword": sa.dir_keyword});
+                    }
+                    o
+                })
+                .collect();
+            serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n"
+        }
+        RulesFormat::Text => {
+            let mut s = format!("{:<20} {:<17} {:<22} {:<7} MATCH\n", "PLATFORM", "KIND", "EVIDENCE", "BY");
+            for e in &cat.entries {
+                let needs = if e.needs.is_empty() { String::new() } else { format!("  (if importing {})", e.needs.join(" | ")) };
+                s +=
+                    &format!("{:<20} {:<17} {:<22} {:<7} {}{needs}\n", e.platform, e.kind, e.evidence, matcher(&e.matcher), e.matcher_text);
+            }
+            s
+        }
+        RulesFormat::Markdown => {
+            let mut s = String::from(
+                "\n## The ML API catalogue\n\nThe calls, methods and source patterns the Python detector counts, by platform \
+                 (`rules/catalog/*.yaml`; format in [catalog.md](catalog.md); `mlops-level catalog` lists them, \
+                 `--catalog FILE` adds your own).\n\n| platform | kind | evidence | matched by | needs an import of |\n|---|---|---|---|---|\n",
+            );
+            for e in &cat.entries {
+                let text = e.matcher_text.replace('|', "\\|");
+                s += &format!(
+                    "| {} | {} | `{}` | {} `{}` | {} |\n",
+                    e.platform,
+                    e.kind,
+                    e.evidence,
+                    matcher(&e.matcher),
+                    text,
+                    e.needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                );
+            }
+            s
+        }
+    }
+}
+
 /// The repository's config: `--config FILE`, else `.mlops-level.yml` /
 /// `.mlops-level.yaml` at the scanned root, else none. Errors exit 2.
 fn load_config(args: &ScanArgs, pack: &Pack) -> Result<mlops_rules::Config> {
@@ -394,7 +539,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     let opts = mlops_detect::ScanOptions {
         max_file_bytes: args.max_file_size,
         exclude: config.exclude.iter().map(|e| e.glob.clone()).collect(),
-        catalog: None,
+        catalog: load_catalog(&args.catalogs, &config, config_dir(&args))?,
     };
     let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
     let mut scan_issues = scan.issues.clone();

@@ -25,6 +25,20 @@ fn fixtures() -> Vec<PathBuf> {
     v
 }
 
+/// Scan options from a fixture's own `.mlops-level.yml`: the catalogue
+/// files it names (the only config part that changes detection).
+fn options_of(repo: &Path, pack: &mlops_rules::Pack) -> mlops_detect::ScanOptions {
+    let mut opts = mlops_detect::ScanOptions::default();
+    if let Ok(text) = std::fs::read_to_string(repo.join(".mlops-level.yml")) {
+        let cfg = mlops_rules::parse_config(".mlops-level.yml", &text, pack).unwrap();
+        let extra = cfg.catalog.iter().map(|(rel, _)| (rel.clone(), std::fs::read_to_string(repo.join(rel)).unwrap())).collect::<Vec<_>>();
+        if !extra.is_empty() {
+            opts.catalog = Some(std::sync::Arc::new(mlops_detect::catalog::Catalog::builtin_with(extra).unwrap()));
+        }
+    }
+    opts
+}
+
 #[test]
 fn every_fixture_matches_its_expectation() {
     let pack = mlops_rules::load_embedded().unwrap();
@@ -41,7 +55,7 @@ fn every_fixture_matches_its_expectation() {
                 failures.push(format!("{name}: expect.yaml does not list {id}"));
             }
         }
-        let scan = mlops_detect::scan(&dir.join("repo"), &Default::default()).unwrap();
+        let scan = mlops_detect::scan(&dir.join("repo"), &options_of(&dir.join("repo"), &pack)).unwrap();
         let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
         if a.level != expect.level {
             failures.push(format!("{name}: level {} (expected {})", a.level, expect.level));

@@ -70,6 +70,10 @@ pub struct Config {
     pub skip: Vec<Skip>,
     /// Practices declared to live elsewhere.
     pub declare: Vec<Declared>,
+    /// Catalogue files of the team's own ML APIs: (path relative to the
+    /// config's folder, line). Never absolute and never with `..`: a
+    /// repository's config cannot make the scanner read outside it.
+    pub catalog: Vec<(String, u32)>,
 }
 
 fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
@@ -111,7 +115,10 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
         return Ok(cfg);
     }
     if !doc.is_map() {
-        return Err(PackError(vec![format!("{file}:{}: the config is a mapping (target_level, exclude, skip, declare)", doc.line)]));
+        return Err(PackError(vec![format!(
+            "{file}:{}: the config is a mapping (target_level, exclude, skip, declare, catalog)",
+            doc.line
+        )]));
     }
     let known_id = |id: &str| pack.criteria.iter().any(|c| c.id == id);
     let closest = |id: &str| {
@@ -125,6 +132,20 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
                 Some(l) => cfg.target_level = Some(l),
                 None => err(v.line, "`target_level` must be an integer 0-4".into()),
             },
+            "catalog" => {
+                if !matches!(v.value, yaml::Value::Seq(_)) {
+                    err(v.line, "`catalog` is a list of catalogue files (paths relative to the config)".into());
+                }
+                for g in v.items() {
+                    match g.as_str().map(str::trim) {
+                        Some(s) if s.starts_with('/') || s.split(['/', '\\']).any(|c| c == "..") || s.contains(':') => {
+                            err(g.line, format!("catalogue `{s}` must be a path inside the repository (relative, without `..`)"))
+                        }
+                        Some(s) if !s.is_empty() => cfg.catalog.push((s.to_string(), g.line)),
+                        _ => err(g.line, "a `catalog` entry is a file path".into()),
+                    }
+                }
+            }
             "exclude" => {
                 if !matches!(v.value, yaml::Value::Seq(_)) {
                     err(v.line, "`exclude` is a list of path globs".into());
@@ -184,7 +205,7 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
                     }
                 }
             }
-            other => err(k.line, format!("unknown field `{other}` (expected one of: target_level, exclude, skip, declare)")),
+            other => err(k.line, format!("unknown field `{other}` (expected one of: target_level, exclude, skip, declare, catalog)")),
         }
     }
     let mut seen = std::collections::BTreeMap::new();

@@ -1284,6 +1284,49 @@ mod tests {
         f.evidence.iter().map(|e| format!("{}{}", e.kind, e.attrs.get("tool").map(|t| format!(":{t}")).unwrap_or_default())).collect()
     }
 
+    fn with_catalog(yaml: &str) -> RepoIndex {
+        let cat = crate::catalog::Catalog::builtin_with(vec![("ours.yaml".into(), yaml.into())]).unwrap();
+        RepoIndex { catalog: Some(std::sync::Arc::new(cat)), ..RepoIndex::default() }
+    }
+
+    #[test]
+    fn catalogue_entries_emit_evidence_and_follow_script_arguments() {
+        let repo = with_catalog(
+            "platform: acme\nentries:\n  - call: acme_ml.submit\n    kind: train\n    script_arg: {position: 0, keyword: script, dir_keyword: src}\n  - method: publish\n    needs: [acme_ml]\n    kind: version-model\n",
+        );
+        let src =
+            "import acme_ml as a\n# a.submit('nope.py')\nx = a.submit(\n    'fit.py', src='./jobs/', opts={'a': (1, 2)})\nreg.publish(m)\n";
+        let f = analyze("ml/launch.py", src, &repo, NAME, false);
+        let k: Vec<&str> = f.evidence.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(k, vec!["code.train", "code.model-version"]);
+        assert_eq!(f.evidence[0].attrs.get("tool").map(String::as_str), Some("acme"));
+        assert_eq!(f.commands.len(), 1, "{:?}", f.commands);
+        assert_eq!(f.commands[0].argv, vec!["python", "fit.py"]);
+        assert_eq!(f.commands[0].workdir, "ml/jobs");
+        // By keyword, and not from a test file.
+        let f = analyze("ml/launch.py", "import acme_ml\nacme_ml.submit(queue='q', script='other.py')\n", &repo, NAME, false);
+        assert_eq!(f.commands[0].argv, vec!["python", "other.py"]);
+        let f = analyze("tests/test_launch.py", "import acme_ml\nacme_ml.submit('fit.py')\n", &repo, NAME, false);
+        assert!(f.commands.is_empty());
+        // A script held in a variable is not a literal: nothing to follow.
+        let f = analyze("ml/launch.py", "import acme_ml\nacme_ml.submit(SCRIPT)\n", &repo, NAME, false);
+        assert!(f.commands.is_empty());
+        // Without the entry, the same calls are nothing.
+        assert!(kinds(src).is_empty());
+    }
+
+    #[test]
+    fn call_arguments_split_at_top_level_only() {
+        let src = b"f('a, b', k=g(1, 2), d={'x': [1, 2]}, e=(a == b))";
+        let args = call_args(src, 0);
+        assert_eq!(args.len(), 4, "{args:?}");
+        assert_eq!(args[0], (None, "'a, b'".to_string()));
+        assert_eq!(args[1], (Some("k".into()), "g(1, 2)".to_string()));
+        assert_eq!(args[3], (Some("e".into()), "(a == b)".to_string()));
+        assert_eq!(literal("'x.py'"), Some("x.py".into()));
+        assert_eq!(literal("f'{x}.py'"), None);
+    }
+
     #[test]
     fn resolves_aliases_and_from_imports() {
         let k = kinds("import mlflow as mf\nfrom mlflow import log_metric\nfrom sklearn.ensemble import RandomForestClassifier\n\nclf = RandomForestClassifier()\nclf.fit(X, y)\nmf.log_param('n', 1)\nlog_metric('auc', 0.9)\nmf.sklearn.log_model(clf, 'model', registered_model_name='churn')\n");
