@@ -355,6 +355,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 if r.evidence.is_empty() {
                     writeln!(out, "\nNo evidence found.")?;
                 }
+                // Where a chain stopped: a practice behind one of these is not recognised.
+                let unfollowed: Vec<_> = scan.issues.iter().filter(|i| i.kind == "unresolved-reference").collect();
+                if r.status != mlops_rules::Status::Met && !unfollowed.is_empty() {
+                    writeln!(out, "\nNot followed (declare the practice in .mlops-level.yml if one of these is it):")?;
+                    for i in unfollowed {
+                        writeln!(out, "  {}:{}  {}", i.path, i.line.unwrap_or(1), i.message)?;
+                    }
+                }
                 if r.status != mlops_rules::Status::Met && !c.remediation.is_empty() {
                     writeln!(out, "\nHow to meet it:\n  {}", c.remediation)?;
                 }

@@ -574,6 +574,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
         }
     }
     let linked = link::link(&repo, units, evidence);
+    issues.extend(linked.unresolved);
     issues.sort();
     issues.dedup();
     Ok(Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used })

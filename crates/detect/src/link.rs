@@ -20,6 +20,9 @@ pub struct Linked {
     pub evidence: Vec<Evidence>,
     /// Units, merged by id and sorted.
     pub units: Vec<Unit>,
+    /// References on a launched path that could not be followed
+    /// (`unresolved-reference` issues), sorted.
+    pub unresolved: Vec<crate::ScanIssue>,
 }
 
 /// Resolve `.` and `..` in a repo-relative path; `None` if it would leave the root.
@@ -54,6 +57,51 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn file(&self, candidates: &[String]) -> Option<String> {
         candidates.iter().find(|c| self.repo.exists(c)).cloned()
+    }
+
+    /// Why a command that names a script, module, notebook or job file led
+    /// nowhere, when it did: a name built at run time from a variable or
+    /// parameter the repository never sets, or a relative path that is not a
+    /// file of the repository. `None` for commands that name nothing of ours.
+    fn unresolved(&self, argv: &[String], workdir: &str) -> Option<String> {
+        let (what, path) = match classify(argv) {
+            Invocation::PythonScript { path } | Invocation::Script { path } | Invocation::Notebook { path } => ("script", path),
+            Invocation::SubmitJob { file, .. } => ("job file", file),
+            Invocation::PythonModule { module } if module.contains('$') => ("module", module),
+            // `python "$ENTRY"`, `bash $STEP`: an interpreter whose program is a variable.
+            Invocation::Other => {
+                let prog = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or("");
+                if !matches!(prog, "python" | "python3" | "bash" | "sh" | "source" | ".") {
+                    return None;
+                }
+                match argv.iter().skip(1).find(|a| !a.starts_with('-')) {
+                    Some(a) if a.starts_with('$') => ("script", a.clone()),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        };
+        // Activating a virtualenv runs no code of the repository.
+        if path.ends_with("/activate") || path == "activate" {
+            return None;
+        }
+        if path.contains('$') {
+            // The shell split `${{ parameters.x }}` into words: read the reference from the whole command.
+            let joined = argv.join(" ");
+            let from = joined.find(path.as_str()).unwrap_or(0);
+            let var = RX_VAR.captures(&joined[from..])?;
+            let name = var.iter().skip(1).flatten().next().map(|m| m.as_str()).unwrap_or("");
+            return Some(format!(
+                "the {what} is named at run time by `{name}`, which the scan could not resolve in the repository, so what it runs is not followed"
+            ));
+        }
+        let bare = path.trim_matches(|c| c == '"' || c == '\'');
+        if bare.starts_with('/') || bare.starts_with('~') || bare.contains("://") || bare.is_empty() {
+            return None;
+        }
+        (!self.repo.exists(&join(workdir, bare)) && !self.repo.exists(&join("", bare))).then(|| {
+            format!("the {what} `{bare}` is not a file of the repository (generated, or kept elsewhere), so what it runs is not followed")
+        })
     }
 
     /// A path as the command wrote it, resolved against its workdir, the
@@ -319,6 +367,14 @@ fn trigger_rank(t: &BTreeSet<String>) -> u8 {
     }
 }
 
+/// A variable or parameter reference: `${{ parameters.x }}`, `$[[ inputs.x ]]`, `$(x)`, `${x}`, `$x`.
+static RX_VAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+    regex::Regex::new(
+        r"\$\{\{[ \t]*([A-Za-z0-9_.\-]+)[ \t]*\}\}|\$\[\[[ \t]*([A-Za-z0-9_.\-]+)[ \t]*\]\]|\$\(([A-Za-z0-9_.\-]+)\)|\$\{([A-Za-z0-9_]+)[^}]*\}|\$([A-Za-z0-9_]+)",
+    )
+    .unwrap()
+});
+
 /// Link units and evidence.
 pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
     // Merge units that share an id.
@@ -342,6 +398,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
 
     // Edges: unit -> (target, location of the reference).
     let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
+    let mut pending: Vec<(String, Location, String)> = Vec::new();
     for u in by_id.values() {
         let e = edges.entry(u.id.clone()).or_default();
         // A test script runs code as a test (smoke runs, fixtures): not a
@@ -353,7 +410,13 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
             }
             // A workdir spelled with variables is taken as the checkout root.
             let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
-            for t in ctx.targets(&c.argv, wd) {
+            let targets = ctx.targets(&c.argv, wd);
+            if targets.is_empty() {
+                if let Some(why) = ctx.unresolved(&c.argv, wd) {
+                    pending.push((u.id.clone(), c.location.clone(), format!("`{}`: {why}", c.text.trim())));
+                }
+            }
+            for t in targets {
                 e.push((t, c.location.clone()));
             }
             // Config files passed as arguments are part of the step (`train.py recipes/x.yaml`).
@@ -437,7 +500,16 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
 
     out.sort();
     out.dedup();
-    Linked { evidence: out, units: by_id.into_values().collect() }
+    // Only what something launches matters: an unfollowed reference in a
+    // script nothing runs hides no practice.
+    let mut unresolved: Vec<crate::ScanIssue> = pending
+        .into_iter()
+        .filter(|(uid, ..)| reach.contains_key(uid))
+        .map(|(_, loc, msg)| crate::ScanIssue::new(&loc.path, Some(loc.start_line), "unresolved-reference", msg))
+        .collect();
+    unresolved.sort();
+    unresolved.dedup();
+    Linked { evidence: out, units: by_id.into_values().collect(), unresolved }
 }
 
 fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
@@ -789,5 +861,39 @@ mod tests {
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
         assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
         assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
+    }
+
+    #[test]
+    fn launched_references_that_lead_nowhere_are_reported() {
+        let mut repo = RepoIndex::default();
+        for p in ["ci.yml", "train.py", "tools/never_run.sh"] {
+            repo.paths.insert(p.into());
+        }
+        let cmd = |argv: &[&str], line: u32| crate::Cmd {
+            argv: argv.iter().map(|s| s.to_string()).collect(),
+            location: Location::line("ci.yml", line),
+            text: argv.join(" "),
+            workdir: String::new(),
+        };
+        let mut root = Unit::new("ci:ci.yml#job".into(), Location::line("ci.yml", 1), "job");
+        root.root = true;
+        root.commands = vec![
+            cmd(&["python", "train.py"], 2),
+            cmd(&["python", "$ENTRY"], 3),
+            cmd(&["bash", "scripts/gone.sh"], 4),
+            cmd(&["az", "ml", "job", "create", "-f", "${{", "parameters.job", "}}"], 5),
+            cmd(&["source", "venv/bin/activate"], 6),
+            cmd(&["python", "/opt/app/serve.py"], 7),
+            cmd(&["pip", "install", "-r", "requirements.txt"], 8),
+        ];
+        // Not launched by anything: its unfollowed reference hides no practice.
+        let mut idle = Unit::new("file:tools/never_run.sh".into(), Location::line("tools/never_run.sh", 1), "x");
+        idle.commands = vec![crate::Cmd { location: Location::line("tools/never_run.sh", 2), ..cmd(&["python", "$X"], 2) }];
+        let l = link(&repo, vec![root, idle], vec![]);
+        let lines: Vec<(String, u32)> = l.unresolved.iter().map(|i| (i.path.clone(), i.line.unwrap())).collect();
+        assert_eq!(lines, vec![("ci.yml".into(), 3), ("ci.yml".into(), 4), ("ci.yml".into(), 5)], "{:?}", l.unresolved);
+        assert!(l.unresolved[0].message.contains("`ENTRY`"), "{}", l.unresolved[0].message);
+        assert!(l.unresolved[1].message.contains("`scripts/gone.sh` is not a file of the repository"));
+        assert!(l.unresolved[2].message.contains("`parameters.job`"), "{}", l.unresolved[2].message);
     }
 }

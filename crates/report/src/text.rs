@@ -172,10 +172,23 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
             );
         }
     }
-    if !a.issues.is_empty() {
+    let (unfollowed, problems): (Vec<_>, Vec<_>) = a.issues.iter().partition(|i| i.kind == "unresolved-reference");
+    if !unfollowed.is_empty() {
+        let _ = writeln!(o);
+        let _ = writeln!(
+            o,
+            "{}",
+            p.bold("Not followed (a practice behind these is not recognised; declare it in .mlops-level.yml if it is real)")
+        );
+        for i in &unfollowed {
+            let line = i.line.map(|l| format!(":{l}")).unwrap_or_default();
+            let _ = writeln!(o, "  {}{line}  {}", i.path, i.message);
+        }
+    }
+    if !problems.is_empty() {
         let _ = writeln!(o);
         let _ = writeln!(o, "{}", p.bold("Scan issues"));
-        for i in &a.issues {
+        for i in &problems {
             let line = i.line.map(|l| format!(":{l}")).unwrap_or_default();
             let _ = writeln!(o, "  {}{line}  {}  {}", i.path, i.kind, i.message);
         }
