@@ -160,6 +160,9 @@ impl Detector for Iac {
             || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
             || path.ends_with(".yml")
             || path.ends_with(".yaml")
+            // Read so the linker can find what `cdk deploy` deploys (its `app`).
+            || path == "cdk.json"
+            || path.ends_with("/cdk.json")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         // YAML is read here only when it is a CloudFormation / SAM template.
