@@ -227,6 +227,7 @@ static PATS: &[Pat] = &[
     p("code.track", "azureml", "azureml.core.Run.get_context"),
     p("code.track", "azureml", "azureml.core.run.Run.get_context"),
     p("code.track", "sagemaker", "sagemaker.experiments.*"),
+    p("code.track", "sagemaker", "sagemaker.model_metrics.ModelMetrics"),
     p("code.track", "vertex", "google.cloud.aiplatform.start_run"),
     p("code.track", "vertex", "google.cloud.aiplatform.log_metrics"),
     p("code.track", "vertex", "google.cloud.aiplatform.log_params"),
@@ -402,6 +403,7 @@ rx!(RX_EXPERIMENT_TRACKER, r"\bexperiment_tracker\s*=");
 rx!(RX_SAVE_ARTIFACT_KW, r"\bsave_artifact\s*=\s*True");
 rx!(RX_AUTOLOG, r"\bautolog\s*\(([^)]*)\)");
 rx!(RX_SM_EXPERIMENT_CONFIG, r"\bexperiment_config\s*=");
+rx!(RX_SM_METRIC_DEFINITIONS, r"\bmetric_definitions\s*=");
 rx!(RX_VERTEX_EXPERIMENT, r"\.(?:submit|run)\s*\([^)]*\bexperiment\s*=|\binit\s*\([^)]*\bexperiment\s*=");
 rx!(RX_KFP_METRICS, r"\bOutput\s*\[\s*(?:dsl\.)?(?:Classification)?Metrics\s*\]");
 rx!(RX_VERTEX_TRAFFIC, r"\btraffic_(?:percentage|split)\s*=");
@@ -423,7 +425,7 @@ rx!(RX_DBX_MONITOR, r"\.(?:quality_monitors|lakehouse_monitors)\.(?:create|run_r
 rx!(RX_SM_PKG_GROUP, r"model_package_group_name\s*=");
 rx!(
     RX_INSTANCE_TYPE,
-    r#"\b(?:instance_type|machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']|["'](?:machine_type|InstanceType|instance_type)["']\s*:\s*["'][^"'{]+["']"#
+    r#"\b(?:[A-Za-z_]*instance_type|[A-Za-z_]*machine_type|compute|compute_target|instance_count)\s*=\s*["'][^"']+["']|["'](?:machine_type|InstanceType|instance_type)["']\s*:\s*["'][^"'{]+["']|\bdefault_value\s*=\s*["']ml\.[a-z0-9]+\.[a-z0-9]+["']"#
 );
 rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
 rx!(
@@ -458,6 +460,7 @@ static RXS: &[Rx] = &[
     Rx { kind: "code.prediction-log", tool: "databricks", re: &RX_DBX_CAPTURE, needs: &["databricks", "mlflow"], attrs: &[] },
     Rx { kind: "code.prediction-log", tool: "vertex", re: &RX_VERTEX_REQUEST_LOG, needs: &["google.cloud.aiplatform"], attrs: &[] },
     Rx { kind: "code.track", tool: "sagemaker", re: &RX_SM_EXPERIMENT_CONFIG, needs: &["sagemaker", "stepfunctions"], attrs: &[] },
+    Rx { kind: "code.track", tool: "sagemaker", re: &RX_SM_METRIC_DEFINITIONS, needs: &["sagemaker"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "mlflow", re: &RX_SAVE_ARTIFACT_KW, needs: &["ray"], attrs: ART },
     Rx { kind: "code.track", tool: "zenml", re: &RX_EXPERIMENT_TRACKER, needs: &["zenml"], attrs: &[] },
     Rx { kind: "code.model-version", tool: "", re: &RX_LOGGER_LOG_MODEL, needs: &["pytorch_lightning", "lightning", "wandb"], attrs: ART },
@@ -790,9 +793,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             };
             let tool = if r.kind == "code.compute" { framework_of(r.needs) } else { tool };
             // A machine type passed to a deployment is serving compute, not training compute.
+            // So is an instance type named for serving (`endpoint_instance_type = "ml.t2.medium"`).
+            let serving_name = |t: &str| ["deploy", "endpoint", "serv", "inference"].iter().any(|w| t.to_ascii_lowercase().contains(w));
             if r.kind == "code.compute"
-                && outer_call(bytes, mt.get(0).unwrap().start())
+                && (outer_call(bytes, mt.get(0).unwrap().start())
                     .is_some_and(|c| c.contains("deploy") || c.to_ascii_lowercase().contains("endpoint") || c.contains("serve"))
+                    || serving_name(&String::from_utf8_lossy(mt.get(0).unwrap().as_bytes())))
             {
                 continue;
             }
@@ -1584,6 +1590,21 @@ mod tests {
     }
 
     #[test]
+    fn sagemaker_model_metrics_and_metric_definitions_are_tracking() {
+        let src = "from sagemaker.model_metrics import MetricsSource, ModelMetrics\nmetrics = ModelMetrics(model_statistics=MetricsSource(s3_uri=u, content_type=\"application/json\"))\n";
+        assert!(kinds(src).contains(&"code.track:sagemaker".to_string()));
+        let src = "from sagemaker.estimator import Estimator\nest = Estimator(image_uri=i, role=r, metric_definitions=[{\"Name\": \"rmse\", \"Regex\": \"rmse=(.*)\"}])\n";
+        assert!(kinds(src).contains(&"code.track:sagemaker".to_string()));
+        // A class of the same name from elsewhere, or a comment, is not SageMaker tracking.
+        for src in [
+            "from myapp.reports import ModelMetrics\nm = ModelMetrics(x)\n",
+            "from sagemaker.estimator import Estimator\n# metric_definitions=[...]\n",
+        ] {
+            assert!(!kinds(src).iter().any(|k| k.starts_with("code.track")), "{src}");
+        }
+    }
+
+    #[test]
     fn resolves_aliases_and_from_imports() {
         let k = kinds("import mlflow as mf\nfrom mlflow import log_metric\nfrom sklearn.ensemble import RandomForestClassifier\n\nclf = RandomForestClassifier()\nclf.fit(X, y)\nmf.log_param('n', 1)\nlog_metric('auc', 0.9)\nmf.sklearn.log_model(clf, 'model', registered_model_name='churn')\n");
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
@@ -1719,6 +1740,20 @@ mod tests {
             f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").cloned().unwrap_or_default())).collect();
         assert!(k.contains(&"code.train:vertex".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python -m trainer.task"]);
+        // SageMaker pipeline parameters and prefixed settings name training instance types.
+        for src in [
+            "from sagemaker.workflow.parameters import ParameterString\ntraining_instance_type = ParameterString(\n    name=\"TrainingInstanceType\", default_value=\"ml.m5.xlarge\"\n)\n",
+            "import sagemaker\ndef get_pipeline(role, processing_instance_type=\"ml.m5.xlarge\"):\n    pass\n",
+        ] {
+            assert!(kinds(src).iter().any(|x| x.starts_with("code.compute")), "{src}");
+        }
+        for src in [
+            "import sagemaker\nendpoint_instance_type = \"ml.t2.medium\"\n",
+            "from sagemaker.workflow.parameters import ParameterString\nstatus = ParameterString(name=\"ModelApprovalStatus\", default_value=\"PendingManualApproval\")\n",
+            "import sagemaker\n# training_instance_type = \"ml.m5.xlarge\"\n",
+        ] {
+            assert!(!kinds(src).iter().any(|x| x.starts_with("code.compute")), "{src}");
+        }
         // A command list that does not start an interpreter is not followed.
         let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
         assert!(f.commands.is_empty());
