@@ -43,7 +43,9 @@ pub fn is_iac_file(path: &str) -> bool {
         .iter()
         .any(|w| c.contains(w))
     });
-    (lower.ends_with(".ts") && infra_dir && !lower.ends_with(".d.ts"))
+    // CDK names its TypeScript files for what they define (`endpoint-stack.ts`, `PipelineConstruct.ts`).
+    let cdk_name = name.contains("stack") || name.contains("construct");
+    (lower.ends_with(".ts") && (infra_dir || cdk_name) && !lower.ends_with(".d.ts"))
         || (lower.ends_with(".json")
             && (name.contains("template") || name.contains("stack") || name.contains("cfn") || name.contains("cloudformation")))
         || ((lower.ends_with(".yaml") || lower.ends_with(".yml"))
