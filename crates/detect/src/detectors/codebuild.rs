@@ -27,7 +27,8 @@ impl Detector for CodeBuild {
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let named = is_named_buildspec(f.path);
-        if !named && !(f.text.contains("phases:") && f.text.contains("version:")) {
+        let shaped = f.text.contains("phases:") && f.text.contains("version:");
+        if !(named || shaped) {
             return;
         }
         let doc = match yaml::parse(f.text) {
