@@ -94,6 +94,9 @@ fn is_python(w: &str) -> bool {
     base == "python" || base == "python3" || base.starts_with("python3.") || base == "py"
 }
 
+/// Deploy tools that package managers run as local binaries (`yarn cdk deploy`).
+const DEPLOY_BINS: &[&str] = &["cdk", "sam", "serverless", "sls", "pulumi"];
+
 /// Classify one simple command.
 pub fn classify(argv: &[String]) -> Invocation {
     let Some(cmd0) = argv.first() else {
@@ -159,8 +162,27 @@ pub fn classify(argv: &[String]) -> Invocation {
             _ => Invocation::Other,
         },
         "task" => Invocation::Task { tasks: positionals(rest, &["-d", "--dir", "-t", "--taskfile"]) },
+        // `npx cdk deploy`, `bunx sls deploy`: the package binary runs with its arguments.
+        "npx" | "bunx" => {
+            let mut i = 0;
+            while i < rest.len() && rest[i].starts_with('-') {
+                i += if matches!(rest[i].as_str(), "-p" | "--package") { 2 } else { 1 };
+            }
+            if i < rest.len() {
+                classify(&rest[i..])
+            } else {
+                Invocation::Other
+            }
+        }
         "npm" | "pnpm" | "yarn" | "bun" => {
             let sub = rest.first().map(String::as_str).unwrap_or("");
+            // `yarn cdk deploy`, `pnpm exec sam deploy`: a deploy tool's binary with its arguments.
+            let bin_args = if matches!(sub, "exec" | "x" | "dlx") { rest.get(1..) } else { Some(rest) };
+            if let Some(b) = bin_args.filter(|b| b.len() > 1 && DEPLOY_BINS.contains(&b[0].as_str())) {
+                if let d @ Invocation::Deploy { .. } = classify(b) {
+                    return d;
+                }
+            }
             match sub {
                 "test" | "t" | "start" => Invocation::Npm { script: if sub == "t" { "test".into() } else { sub.into() } },
                 "run" | "run-script" => rest.get(1).map(|s| Invocation::Npm { script: s.clone() }).unwrap_or(Invocation::Other),
@@ -546,5 +568,18 @@ mod tests {
         assert_eq!(c("echo pytest"), Invocation::Other);
         assert_eq!(c("pip install pytest"), Invocation::Other);
         assert_eq!(c("docker build -t x ."), Invocation::Other);
+    }
+
+    #[test]
+    fn package_runners_start_deploy_tools_with_their_arguments() {
+        let cdk = Invocation::Deploy { target: "cdk".into(), traffic: None, file: None };
+        assert_eq!(c("yarn cdk deploy --require-approval never"), cdk);
+        assert_eq!(c("npx cdk deploy --all"), cdk);
+        assert_eq!(c("npx -y aws-cdk deploy"), Invocation::Other);
+        assert_eq!(c("pnpm exec cdk deploy"), cdk);
+        // Not a deploy: synth, or a package script named like the tool.
+        assert_eq!(c("yarn cdk synth"), Invocation::Npm { script: "cdk".into() });
+        assert_eq!(c("npx cdk synth"), Invocation::Other);
+        assert_eq!(c("yarn lint"), Invocation::Npm { script: "lint".into() });
     }
 }

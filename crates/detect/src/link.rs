@@ -127,7 +127,7 @@ impl Ctx<'_> {
         (matches.len() == 1).then(|| matches[0].clone())
     }
 
-    /// The file of a dotted module name, as `python -m` would find it.
+    /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.
     fn module_file(&self, module: &str, workdir: &str) -> Option<String> {
         let m = module.replace('.', "/");
         let mut c = Vec::new();
@@ -139,7 +139,53 @@ impl Ctx<'_> {
         self.file(&c)
     }
 
+    /// What `cdk deploy` run in `workdir` deploys: the app of the nearest
+    /// `cdk.json` (its folder or the repository root). A Python app is its
+    /// entry file (`"app": "python3 app.py"`), whose imports the linker
+    /// follows; a TypeScript/JavaScript app is the source files read under
+    /// that folder (stacks), outside tests, dependencies and build output.
+    fn cdk_app_files(&self, workdir: &str) -> Vec<String> {
+        let mut dir = workdir.trim_end_matches('/').to_string();
+        let cdk_json = loop {
+            let c = join(&dir, "cdk.json");
+            if self.repo.exists(&c) {
+                break c;
+            }
+            if dir.is_empty() {
+                return vec![];
+            }
+            dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        };
+        let app = self.repo.text(&cdk_json).and_then(|t| {
+            let v: serde_json::Value = serde_json::from_str(t).ok()?;
+            v.get("app")?.as_str().map(str::to_string)
+        });
+        if let Some(entry) = app.as_deref().and_then(|a| a.split_whitespace().find(|w| w.ends_with(".py"))) {
+            return self.resolve_path(&dir, entry).map(|p| vec![format!("file:{p}")]).unwrap_or_default();
+        }
+        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+        self.repo
+            .texts
+            .keys()
+            .filter(|p| p.starts_with(&prefix) && (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
+            .filter(|p| {
+                !p.split('/').any(|c| matches!(c, "node_modules" | "cdk.out" | "test" | "tests" | "__tests__"))
+                    && !p.contains(".test.")
+                    && !p.contains(".spec.")
+            })
+            .map(|p| format!("file:{p}"))
+            .collect()
+    }
+
     fn targets(&self, argv: &[String], workdir: &str) -> Vec<String> {
+        // A module name: dotted identifiers (`pipelines.churn.pipeline`) or a bare one (`pipeline`).
+        let is_module_name = |v: &String| {
+            !v.is_empty()
+                && v.split('.').all(|s| {
+                    s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                })
+        };
         let mut t = self.direct_targets(argv, workdir);
         // A module named by an option (`run-pipeline --module-name
         // pipelines.churn.pipeline`): the launcher imports and runs it.
@@ -149,7 +195,7 @@ impl Ctx<'_> {
                 None => (a.as_str(), argv.get(i + 1).cloned()),
             };
             let is_module_option = name.starts_with("--") && name.contains("module");
-            if let Some(v) = value.filter(|v| is_module_option && v.contains('.') && !v.contains('/') && !v.contains('$')) {
+            if let Some(v) = value.filter(|v| is_module_option && is_module_name(v)) {
                 if let Some(p) = self.module_file(&v, workdir) {
                     t.push(format!("file:{p}"));
                 }
@@ -332,6 +378,7 @@ impl Ctx<'_> {
                     .map(|p| format!("file:{p}"))
                     .collect()
             }
+            Invocation::Deploy { target, file: None, .. } if target == "cdk" => self.cdk_app_files(workdir),
             Invocation::Deploy { file: Some(f), .. } => {
                 let p = join(workdir, &f);
                 if self.repo.exists(&p) {
@@ -846,6 +893,43 @@ mod tests {
         // Other options, unknown modules, and paths are not modules.
         assert!(cx.targets(&argv("run-pipeline --name pipelines.churn.pipeline"), "").is_empty());
         assert!(cx.targets(&argv("run-pipeline --module-name pipelines.other"), "").is_empty());
+        // A bare module name, found in the command's working folder.
+        assert_eq!(
+            cx.targets(&argv("python runner.py --module-name pipeline"), "pipelines/churn"),
+            vec!["file:pipelines/churn/pipeline.py"]
+        );
+        assert!(cx.targets(&argv("python runner.py --module-name $MODULE"), "pipelines/churn").is_empty());
+        assert!(cx.targets(&argv("python runner.py --module-name pipelines/churn/pipeline"), "").is_empty());
+    }
+
+    #[test]
+    fn cdk_deploy_reaches_its_app() {
+        let mut repo = RepoIndex::default();
+        for (p, t) in [
+            ("serving/cdk.json", r#"{"app": "npx ts-node bin/main.ts"}"#),
+            ("serving/bin/main.ts", "new EndpointStack(app, 'E');"),
+            ("serving/lib/endpoint-stack.ts", "new sagemaker.CfnEndpoint(this, 'E', {});"),
+            ("serving/lib/endpoint-stack.test.ts", ""),
+            ("serving/node_modules/x/index.js", ""),
+            ("infra_py/cdk.json", r#"{"app": "python3 app.py"}"#),
+            ("infra_py/app.py", "app.synth()"),
+            ("infra_py/stacks/other.py", ""),
+        ] {
+            repo.paths.insert(p.into());
+            repo.texts.insert(p.into(), t.into());
+        }
+        let units = BTreeMap::new();
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        assert_eq!(
+            cx.targets(&argv("yarn cdk deploy --require-approval never"), "serving"),
+            vec!["file:serving/bin/main.ts", "file:serving/lib/endpoint-stack.ts"]
+        );
+        // From a subfolder of the app, and a Python app (its imports are followed later).
+        assert_eq!(cx.targets(&argv("npx cdk deploy"), "infra_py/stacks"), vec!["file:infra_py/app.py"]);
+        // No cdk.json up the tree, or not a deploy.
+        assert!(cx.targets(&argv("npx cdk deploy"), "elsewhere").is_empty());
+        assert!(cx.targets(&argv("npx cdk synth"), "serving").is_empty());
     }
 
     #[test]

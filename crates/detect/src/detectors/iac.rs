@@ -43,7 +43,9 @@ pub fn is_iac_file(path: &str) -> bool {
         .iter()
         .any(|w| c.contains(w))
     });
-    (lower.ends_with(".ts") && infra_dir && !lower.ends_with(".d.ts"))
+    // CDK names its TypeScript files for what they define (`endpoint-stack.ts`, `PipelineConstruct.ts`).
+    let cdk_name = name.contains("stack") || name.contains("construct");
+    (lower.ends_with(".ts") && (infra_dir || cdk_name) && !lower.ends_with(".d.ts"))
         || (lower.ends_with(".json")
             && (name.contains("template") || name.contains("stack") || name.contains("cfn") || name.contains("cloudformation")))
         || ((lower.ends_with(".yaml") || lower.ends_with(".yml"))
@@ -160,6 +162,11 @@ impl Detector for Iac {
             || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
             || path.ends_with(".yml")
             || path.ends_with(".yaml")
+            // CDK apps written in Python (their constructs are the same as in TypeScript).
+            || path.ends_with(".py")
+            // Read so the linker can find what `cdk deploy` deploys (its `app`).
+            || path == "cdk.json"
+            || path.ends_with("/cdk.json")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         // YAML is read here only when it is a CloudFormation / SAM template.
@@ -168,10 +175,21 @@ impl Detector for Iac {
         {
             return;
         }
+        // Python is read only when it is a CDK app, with comments and docstrings blanked.
+        let masked;
+        let text: &str = if f.path.ends_with(".py") {
+            if !f.text.contains("aws_cdk") {
+                return;
+            }
+            masked = crate::pylex::mask(f.text);
+            &masked
+        } else {
+            f.text
+        };
         let ev = |kind: &str, line: u32, l: &str| Evidence::new(kind, NAME, Location::line(f.path, line), Confidence::Medium, l);
         let mut variants = 0;
         let mut first_variant = 0;
-        for (line, l) in code_lines(f.text) {
+        for (line, l) in code_lines(text) {
             let t = l.trim();
             // Training compute.
             if [
@@ -187,7 +205,7 @@ impl Detector for Iac {
                 out.push(ev("code.compute", line, t).attr("tool", "iac"));
             }
             // Build compute sized for a training project.
-            if t.starts_with("compute_type") && text_mentions_training(f.text) {
+            if t.starts_with("compute_type") && text_mentions_training(text) {
                 out.push(ev("code.compute", line, t).attr("tool", "iac"));
             }
             // Endpoints.
@@ -210,7 +228,7 @@ impl Detector for Iac {
             }
             // SAM gradual deployments shift traffic between function versions.
             if (t.contains("Canary") || t.contains("Linear"))
-                && f.text.contains("DeploymentPreference")
+                && text.contains("DeploymentPreference")
                 && (t.contains("Type") || t.contains("\"Type\""))
             {
                 out.push(ev("code.traffic-split", line, t).attr("mode", "canary"));
@@ -230,6 +248,12 @@ impl Detector for Iac {
                 "AWS::SageMaker::MonitoringSchedule",
                 "AWS::SageMaker::ModelQualityJobDefinition",
                 "AWS::SageMaker::DataQualityJobDefinition",
+                // CDK (TypeScript and Python) L1 constructs of the same resources.
+                "CfnMonitoringSchedule(",
+                "CfnDataQualityJobDefinition(",
+                "CfnModelQualityJobDefinition(",
+                "CfnModelBiasJobDefinition(",
+                "CfnModelExplainabilityJobDefinition(",
                 "google_vertex_ai_model_deployment_monitoring_job",
             ]
             .iter()
@@ -242,11 +266,14 @@ impl Detector for Iac {
             out.push(ev("code.traffic-split", first_variant.max(1), "production variants with weights").attr("mode", "weights"));
         }
         // An alarm/alert wired to a pipeline start: EventBridge rule targeting a
-        // SageMaker pipeline, or an alert action that runs a pipeline.
-        let text = f.text;
+        // SageMaker pipeline, or an alert action that runs a pipeline. An
+        // EventBridge rule on alarm state changes names the alarm by its event.
         let alarm = [
             "aws_cloudwatch_metric_alarm",
             "AWS::CloudWatch::Alarm",
+            "CloudWatch Alarm State Change",
+            "cloudwatch.Alarm(",
+            "cloudwatch.CfnAlarm(",
             "azurerm_monitor_metric_alert",
             "azurerm_monitor_scheduled_query_rules_alert",
             "google_monitoring_alert_policy",
@@ -259,6 +286,10 @@ impl Detector for Iac {
             ":codepipeline:",
             "codepipeline_target",
             "SageMakerPipelineParameters",
+            "SageMakerStartPipelineExecution(",
+            "sage_maker_pipeline_parameters",
+            "targets.CodePipeline(",
+            "targets.CodeBuildProject(",
             "StartPipelineExecution",
             "start_pipeline_execution",
             "azurerm_logic_app",
@@ -338,5 +369,25 @@ mod tests {
         Iac.detect(&FileCtx { path: "infra/template.json", text, repo: &repo }, &mut out);
         let kinds: Vec<_> = out.evidence.iter().map(|(e, _)| e.kind.clone()).collect();
         assert_eq!(kinds, vec!["code.traffic-split"]);
+    }
+
+    fn kinds_of(path: &str, text: &str) -> Vec<String> {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        out.evidence.iter().map(|(e, _)| e.kind.clone()).collect()
+    }
+
+    #[test]
+    fn cdk_python_alarm_rule_starting_a_pipeline_and_monitoring() {
+        let text = "from aws_cdk import aws_events as events, aws_events_targets as targets, aws_sagemaker as sagemaker\n\nsched = sagemaker.CfnMonitoringSchedule(self, 'M', monitoring_schedule_name='m')\nrule = events.Rule(self, 'R', event_pattern=events.EventPattern(source=['aws.cloudwatch'], detail_type=['CloudWatch Alarm State Change']))\nrule.add_target(targets.CodePipeline(train_pipeline))\n";
+        let k = kinds_of("infra/monitoring.py", text);
+        assert!(k.contains(&"code.pipeline-trigger".to_string()) && k.iter().filter(|x| *x == "code.monitor").count() == 2, "{k:?}");
+        // The same words in a docstring, or in Python that is not a CDK app, are not evidence.
+        let doc =
+            "from aws_cdk import aws_events as events\n\"\"\"\nOn 'CloudWatch Alarm State Change', call targets.CodePipeline(p).\n\"\"\"\n";
+        assert!(kinds_of("infra/notes.py", doc).is_empty());
+        let plain = text.replace("aws_cdk", "mycloud");
+        assert!(kinds_of("infra/monitoring.py", &plain).is_empty());
     }
 }

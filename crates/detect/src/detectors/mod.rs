@@ -215,10 +215,22 @@ pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, 
     // `cd` changes the directory of the commands after it.
     let script_dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut wd = workdir.to_string();
+    // `pushd` changes the directory like `cd` and remembers the old one for `popd`.
+    let mut stack: Vec<String> = Vec::new();
     let script = substitute_vars(script, &unit.vars);
     for c in crate::shell::commands(&script, line) {
-        if c.argv.first().map(String::as_str) == Some("cd") {
-            if let Some(target) = c.argv.get(1) {
+        let verb = c.argv.first().map(String::as_str);
+        if verb == Some("popd") {
+            if let Some(prev) = stack.pop() {
+                wd = prev;
+            }
+            continue;
+        }
+        if verb == Some("cd") || verb == Some("pushd") {
+            if verb == Some("pushd") {
+                stack.push(wd.clone());
+            }
+            if let Some(target) = c.argv.iter().skip(1).find(|a| !a.starts_with('-') || a.as_str() == "-") {
                 let t = ["$(dirname $0)", "$(dirname ${BASH_SOURCE[0]})", "${0%/*}", "$(dirname $BASH_SOURCE)"]
                     .iter()
                     .fold(target.clone(), |t, pat| t.replace(pat, if script_dir.is_empty() { "." } else { script_dir }));

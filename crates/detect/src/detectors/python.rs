@@ -405,9 +405,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         for mt in re.find_iter(bytes) {
             let tool = if entry.evidence == "code.compute" && entry.tool.is_empty() { framework_of(&needs) } else { entry.tool.clone() };
             // A machine type passed to a deployment is serving compute, not training compute.
+            // So is an instance type named for serving (`endpoint_instance_type = "ml.t2.medium"`).
+            let serving_name = |t: &str| ["deploy", "endpoint", "serv", "inference"].iter().any(|w| t.to_ascii_lowercase().contains(w));
             if entry.evidence == "code.compute"
-                && outer_call(bytes, mt.start())
+                && (outer_call(bytes, mt.start())
                     .is_some_and(|c| c.contains("deploy") || c.to_ascii_lowercase().contains("endpoint") || c.contains("serve"))
+                    || serving_name(&String::from_utf8_lossy(mt.as_bytes())))
             {
                 continue;
             }
@@ -1328,6 +1331,21 @@ mod tests {
     }
 
     #[test]
+    fn sagemaker_model_metrics_and_metric_definitions_are_tracking() {
+        let src = "from sagemaker.model_metrics import MetricsSource, ModelMetrics\nmetrics = ModelMetrics(model_statistics=MetricsSource(s3_uri=u, content_type=\"application/json\"))\n";
+        assert!(kinds(src).contains(&"code.track:sagemaker".to_string()));
+        let src = "from sagemaker.estimator import Estimator\nest = Estimator(image_uri=i, role=r, metric_definitions=[{\"Name\": \"rmse\", \"Regex\": \"rmse=(.*)\"}])\n";
+        assert!(kinds(src).contains(&"code.track:sagemaker".to_string()));
+        // A class of the same name from elsewhere, or a comment, is not SageMaker tracking.
+        for src in [
+            "from myapp.reports import ModelMetrics\nm = ModelMetrics(x)\n",
+            "from sagemaker.estimator import Estimator\n# metric_definitions=[...]\n",
+        ] {
+            assert!(!kinds(src).iter().any(|k| k.starts_with("code.track")), "{src}");
+        }
+    }
+
+    #[test]
     fn resolves_aliases_and_from_imports() {
         let k = kinds("import mlflow as mf\nfrom mlflow import log_metric\nfrom sklearn.ensemble import RandomForestClassifier\n\nclf = RandomForestClassifier()\nclf.fit(X, y)\nmf.log_param('n', 1)\nlog_metric('auc', 0.9)\nmf.sklearn.log_model(clf, 'model', registered_model_name='churn')\n");
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
@@ -1463,6 +1481,20 @@ mod tests {
             f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").cloned().unwrap_or_default())).collect();
         assert!(k.contains(&"code.train:vertex".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python -m trainer.task"]);
+        // SageMaker pipeline parameters and prefixed settings name training instance types.
+        for src in [
+            "from sagemaker.workflow.parameters import ParameterString\ntraining_instance_type = ParameterString(\n    name=\"TrainingInstanceType\", default_value=\"ml.m5.xlarge\"\n)\n",
+            "import sagemaker\ndef get_pipeline(role, processing_instance_type=\"ml.m5.xlarge\"):\n    pass\n",
+        ] {
+            assert!(kinds(src).iter().any(|x| x.starts_with("code.compute")), "{src}");
+        }
+        for src in [
+            "import sagemaker\nendpoint_instance_type = \"ml.t2.medium\"\n",
+            "from sagemaker.workflow.parameters import ParameterString\nstatus = ParameterString(name=\"ModelApprovalStatus\", default_value=\"PendingManualApproval\")\n",
+            "import sagemaker\n# training_instance_type = \"ml.m5.xlarge\"\n",
+        ] {
+            assert!(!kinds(src).iter().any(|x| x.starts_with("code.compute")), "{src}");
+        }
         // A command list that does not start an interpreter is not followed.
         let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
         assert!(f.commands.is_empty());

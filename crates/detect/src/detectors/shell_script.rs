@@ -70,4 +70,15 @@ mod tests {
         assert_eq!(tests.len(), 1);
         assert_eq!(tests[0].0.location.start_line, 7);
     }
+
+    #[test]
+    fn pushd_and_popd_set_the_working_folder() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "set -e\npushd ./pipelines\npython launch.py\npopd\npython report.py\ncd -P tools\npython x.py\n# pushd elsewhere\n";
+        ShellScript.detect(&FileCtx { path: "scripts/run.sh", text, repo: &repo }, &mut out);
+        let wd: Vec<(&str, &str)> =
+            out.units[0].commands.iter().filter(|c| c.argv[0] == "python").map(|c| (c.argv[1].as_str(), c.workdir.as_str())).collect();
+        assert_eq!(wd, vec![("launch.py", "pipelines"), ("report.py", ""), ("x.py", "tools")]);
+    }
 }
