@@ -583,6 +583,10 @@ rx!(
     RX_SAVE_ARTIFACT,
     r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
 );
+rx!(
+    RX_SAVE_MODEL,
+    r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
+);
 rx!(RX_ENTRY_POINT, r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
 rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
@@ -776,6 +780,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
     for r in RXS {
         if !imports_any(r.needs) {
             continue;
@@ -913,6 +918,104 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     facts.evidence.dedup_by(|a, b| a.kind == b.kind && a.location == b.location && a.attrs == b.attrs);
     facts.local_imports = local;
     facts
+}
+
+/// MLflow run artifacts that are the model: `mlflow.log_artifact(s)` (or an
+/// `MlflowClient`'s) of a path that names a model, directly
+/// (`"model.pkl"`, `model_dir`) or through the variable it is read from
+/// (`files = get_model_paths(run); log_artifacts(files["out"])`), or a path
+/// whose variable the file also saves a model under (`joblib.dump(m,
+/// out["model"])` then `log_artifacts(out["dir"])`). Such a
+/// file is kept per run, keyed by the run id: a versioned model artifact
+/// (RUBRIC "Model versioning"). Plots, reports and metrics files are not.
+fn model_run_artifacts(
+    masked: &str,
+    calls: &[Call],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    if !imports_any(&["mlflow"]) {
+        return;
+    }
+    // The arguments of every model save in the file (`joblib.dump(model, dst)`).
+    let saves: Vec<&str> = RX_SAVE_MODEL
+        .find_iter(masked.as_bytes())
+        .map(|m| {
+            let inner = &masked[m.end()..];
+            &inner[..crate::pylex::closing_paren(inner.as_bytes()).unwrap_or(0)]
+        })
+        .collect();
+    let saved_under = |name: &str| saves.iter().any(|a| a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == name));
+    for call in calls.iter().filter(|c| matches!(c.last.as_str(), "log_artifact" | "log_artifacts")) {
+        // `mlflow.log_artifact(...)`, or a method on a client of this file's mlflow.
+        if !(call.qualified.starts_with("mlflow") || call.qualified.starts_with("?.") && call.qualified[2..].contains('.')) {
+            continue;
+        }
+        let rest = &masked[call.offset..];
+        let Some(open) = rest.find('(') else { continue };
+        let inner = &rest[open + 1..];
+        let args = &inner[..crate::pylex::closing_paren(inner.as_bytes()).unwrap_or(inner.len())];
+        let names = leading_names(args);
+        if names_model_path(args)
+            || names.iter().any(|n| assigned_value(&masked[..call.offset], n).is_some_and(names_model_path))
+            || names.iter().any(|n| saved_under(n))
+        {
+            ev.push(mk("code.model-version", "mlflow", call.offset, Confidence::Medium).attr("mechanism", "run-artifact"));
+        }
+    }
+}
+
+/// True when an expression names a model file or folder (`model`, `.pkl`,
+/// `checkpoint`, …) and nothing that is only a report about it.
+fn names_model_path(expr: &str) -> bool {
+    let l = expr.to_ascii_lowercase();
+    let model = ["model", ".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".ckpt", "checkpoint", "weights", ".safetensors"]
+        .iter()
+        .any(|w| l.contains(w));
+    let report = [
+        "metric",
+        "report",
+        "plot",
+        "figure",
+        "chart",
+        "image",
+        ".png",
+        ".html",
+        ".csv",
+        ".json",
+        ".txt",
+        ".yaml",
+        ".md",
+        "summary",
+        "card",
+        "confusion",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    model && !report
+}
+
+/// The variables an argument list starts from: `files["out"], dst` ->
+/// `files`, `dst` (keyword names and attribute tails skipped).
+fn leading_names(args: &str) -> Vec<&str> {
+    args.split(',')
+        .filter_map(|a| {
+            let a = a.split_once('=').filter(|(k, _)| !k.contains(['(', '[', '"', '\''])).map(|(_, v)| v).unwrap_or(a).trim();
+            let end = a.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(a.len());
+            let name = &a[..end];
+            (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+        })
+        .collect()
+}
+
+/// The right-hand side of the last plain assignment `name = ...` in `before`.
+fn assigned_value<'a>(before: &'a str, name: &str) -> Option<&'a str> {
+    before.lines().rev().find_map(|l| {
+        let t = l.trim_start();
+        let rhs = t.strip_prefix(name)?.trim_start().strip_prefix('=')?;
+        (!rhs.starts_with('=')).then_some(rhs.trim())
+    })
 }
 
 fn scoring(
@@ -1581,6 +1684,30 @@ mod tests {
     fn kinds_at(path: &str, src: &str, repo: &RepoIndex) -> Vec<String> {
         let f = analyze(path, src, repo, NAME, false);
         f.evidence.iter().map(|e| format!("{}{}", e.kind, e.attrs.get("tool").map(|t| format!(":{t}")).unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn mlflow_run_artifacts_of_the_model_are_versioned_models() {
+        let mv = |src: &str| kinds(src).iter().filter(|k| *k == "code.model-version:mlflow").count();
+        // A model file, directly or through the variable the path comes from.
+        assert_eq!(mv("import mlflow\nmlflow.log_artifact(os.path.join(out, 'model.joblib'))\n"), 1);
+        assert_eq!(mv("from mlflow import log_artifacts\npaths = model_output_paths(run_name)\nlog_artifacts(paths['folder'])\n"), 1);
+        assert_eq!(mv("import mlflow\nclient = mlflow.MlflowClient()\nclient.log_artifact(run.info.run_id, checkpoint_path)\n"), 1);
+        assert_eq!(
+            mv("import joblib, mlflow\nout = run_outputs(name)\njoblib.dump(reg, out['file'])\nmlflow.log_artifacts(out['dir'])\n"),
+            1
+        );
+    }
+
+    #[test]
+    fn mlflow_run_artifacts_that_are_not_the_model_are_not_versioning() {
+        let mv = |src: &str| kinds(src).iter().filter(|k| *k == "code.model-version:mlflow").count();
+        // Plots and metrics files about the model, an unrelated folder, a comment, no mlflow import.
+        assert_eq!(mv("import mlflow\nmlflow.log_artifact('model_metrics.json')\nmlflow.log_artifact(plot_dir)\n"), 0);
+        assert_eq!(mv("import mlflow\nout = args.output_dir\nmlflow.log_artifacts(out)\n# mlflow.log_artifact('model.pkl')\n"), 0);
+        assert_eq!(mv("from tracker import log_artifact\nlog_artifact('model.pkl')\n"), 0);
+        // The file saves a model elsewhere; the logged folder is another variable.
+        assert_eq!(mv("import joblib, mlflow\njoblib.dump(reg, dst)\nmlflow.log_artifacts(out_dir)\n"), 0);
     }
 
     #[test]
