@@ -1343,10 +1343,34 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         // The other side is a bar: a number, a constant, or a min/max/threshold name.
         let threshold = |side: &str| RX_THRESHOLD_SIDE.is_match(side.as_bytes());
         let gate = (words_in(&lhs, METRIC_WORDS) && threshold(&rhs)) || (words_in(&rhs, METRIC_WORDS) && threshold(&lhs));
-        if gate && file_exits && head != "while " && assigned.is_none() {
+        // A verdict kept in a variable gates when the file stops on it
+        // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
+        let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
+        if gate && file_exits && head != "while " && (assigned.is_none() || verdict_stops()) {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when `masked` tests the variable `name` on its own (`if not ok:`,
+/// `if ok:` with an `else:`, `assert ok`) and raises or exits within the
+/// next few lines: the verdict stops the run. A boolean mask used to index a
+/// table is never tested alone like this.
+fn stops_on(masked: &str, name: &str) -> bool {
+    let lines: Vec<&str> = masked.lines().collect();
+    lines.iter().enumerate().any(|(i, l)| {
+        let t = l.trim();
+        if t.strip_prefix("assert ").is_some_and(|r| r.trim_start_matches("not ").split([',', ' ']).next() == Some(name)) {
+            return true;
+        }
+        let Some(cond) = t.strip_prefix("if ").or_else(|| t.strip_prefix("elif ")).and_then(|c| c.strip_suffix(':')) else {
+            return false;
+        };
+        let c = cond.trim();
+        let c = c.strip_prefix("not ").unwrap_or(c).trim();
+        let c = c.strip_suffix(" is False").or_else(|| c.strip_suffix(" is True")).unwrap_or(c).trim();
+        c == name && lines[i + 1..].iter().take(6).any(|n| RX_EXIT_ANY.is_match(n.as_bytes()))
+    })
 }
 
 /// Split a condition at its first comparison operator (`<`, `>`, `<=`, `>=`).
@@ -1771,6 +1795,18 @@ mod tests {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn threshold_verdict_in_a_variable_gates_when_the_file_stops_on_it() {
+        let gate = |src: &str| kinds(src).contains(&"code.eval-gate".to_string());
+        let checked = "def check(m, floor_r2, cap_r2):\n    passed = floor_r2 <= m['r2'] <= cap_r2\n    return passed\n\n";
+        assert!(gate(&format!("{checked}def main():\n    passed = check(read(), MIN_R2, 1.0)\n    if not passed:\n        log.error('rejected')\n        raise Rejected()\n")));
+        assert!(gate("import sys\nok = val_auc >= min_auc\nif ok is False:\n    sys.exit(1)\n"));
+        // Tested only together with something else, only reported, or a mask that indexes rows.
+        assert!(!gate("import sys\nok = val_auc >= min_auc\nif ok and strict:\n    sys.exit(1)\n"));
+        assert!(!gate("import sys\nok = val_auc >= min_auc\nif not ok:\n    print('low auc')\nmain()\n\n\n\n\n\n\nsys.exit(2)\n"));
+        assert!(!gate("import sys\nmask = df['accuracy'] > 0.5\nkept = df[mask]\nif kept.empty:\n    sys.exit(1)\n"));
     }
 
     #[test]
