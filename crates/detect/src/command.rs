@@ -98,6 +98,21 @@ fn is_python(w: &str) -> bool {
 const DEPLOY_BINS: &[&str] = &["cdk", "sam", "serverless", "sls", "pulumi"];
 
 /// Classify one simple command.
+/// `curl` uploading a built distribution to a package index: a form field
+/// or upload body read from a file (`-F package=@dist/x.whl`, `-T
+/// dist/x.tar.gz`) that is under `dist/` or is a wheel or source archive.
+fn uploads_built_package(rest: &[String]) -> bool {
+    let built = |p: &str| {
+        let p = p.trim_matches(['"', '\'']);
+        p.starts_with("dist/") || p.contains("/dist/") || p.ends_with(".whl") || p.ends_with(".tar.gz")
+    };
+    rest.windows(2).any(|w| match w[0].as_str() {
+        "-F" | "--form" => w[1].split_once("=@").is_some_and(|(_, f)| built(f)),
+        "-T" | "--upload-file" => built(&w[1]),
+        _ => false,
+    })
+}
+
 pub fn classify(argv: &[String]) -> Invocation {
     let Some(cmd0) = argv.first() else {
         return Invocation::Other;
@@ -387,7 +402,9 @@ pub fn classify(argv: &[String]) -> Invocation {
         }
         "curl" | "wget" | "http" | "httpie" => {
             let url = rest.iter().find(|a| a.contains("://") || a.starts_with('$')).map(String::as_str).unwrap_or("");
-            if url.ends_with("/dispatches") {
+            if uploads_built_package(rest) {
+                Invocation::Publish { what: "python-package".into() }
+            } else if url.ends_with("/dispatches") {
                 Invocation::TriggerPipeline { target: "repository_dispatch".into() }
             } else if ["/score", "/predict", "/invocations", "/v1/models", "/v2/models", "/infer", "/health", "/ready"]
                 .iter()
@@ -443,6 +460,25 @@ pub fn classify(argv: &[String]) -> Invocation {
             } else {
                 Invocation::Other
             }
+        }
+        // Platform-as-a-service releases of an application or model server.
+        "railway" if matches!(rest.first().map(String::as_str), Some("up" | "deploy" | "redeploy")) => {
+            Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
+        }
+        "fly" | "flyctl" | "eb" | "modal" | "kamal" | "caprover" if rest.first().map(String::as_str) == Some("deploy") => {
+            Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
+        }
+        "heroku" if matches!(rest.first().map(String::as_str), Some("container:release" | "releases:promote")) => {
+            Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
+        }
+        "git"
+            if rest.first().map(String::as_str) == Some("push")
+                && rest[1..]
+                    .iter()
+                    .find(|a| !a.starts_with('-'))
+                    .is_some_and(|r| r == "heroku" || r == "dokku" || r.contains("git.heroku.com")) =>
+        {
+            Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
         }
         "sam" | "serverless" | "sls" | "cdk" | "pulumi" if rest.iter().any(|a| a == "deploy" || a == "up") => {
             Invocation::Deploy { target: base.clone(), traffic: None, file: None }
@@ -561,6 +597,34 @@ mod tests {
         assert_eq!(c("az ml online-endpoint invoke -n ep --request-file r.json"), Invocation::InvokeEndpoint);
         assert_eq!(c("curl -f https://ep.example/score"), Invocation::InvokeEndpoint);
         assert_eq!(c("dvc repro train"), Invocation::DvcRepro { targets: vec!["train".into()] });
+    }
+
+    #[test]
+    fn paas_releases_and_package_uploads() {
+        let paas = Invocation::Deploy { target: "paas".into(), traffic: None, file: None };
+        for cmd in [
+            "railway up --detach",
+            "flyctl deploy --remote-only",
+            "heroku container:release web -a api",
+            "git push heroku main",
+            "eb deploy prod-env",
+            "modal deploy serve.py",
+        ] {
+            assert_eq!(c(cmd), paas, "{cmd}");
+        }
+        let pkg = Invocation::Publish { what: "python-package".into() };
+        assert_eq!(c("curl -F package=@dist/scorer-1.2.0-py3-none-any.whl https://push.fury.example/TOKEN/team"), pkg);
+        assert_eq!(c("curl --upload-file dist/scorer-1.2.0.tar.gz https://nexus.example/repository/pypi/"), pkg);
+    }
+
+    #[test]
+    fn paas_status_and_form_posts_are_not_releases() {
+        for cmd in ["railway logs", "fly status", "heroku logs --tail", "git push origin main", "eb status"] {
+            assert_eq!(c(cmd), Invocation::Other, "{cmd}");
+        }
+        // A form field read from a report, and a plain JSON post.
+        assert_eq!(c("curl -F file=@reports/coverage.xml https://cov.example/upload"), Invocation::Other);
+        assert_eq!(c("curl -d @payload.json https://hooks.example/notify"), Invocation::Other);
     }
 
     #[test]

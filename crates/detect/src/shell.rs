@@ -1,6 +1,10 @@
 //! Shell command lines as CI steps, Makefile recipes and scripts write them:
 //! split into simple commands with their line, wrappers removed
 //! (`poetry run`, `env X=1`, `sudo`, `bash -c "..."`), comments dropped.
+//! A command kept in a variable of the script (`CMD="pytest -q"`) runs where
+//! the script evaluates it (`eval "$CMD"`, `$CMD tests/`).
+
+use std::collections::BTreeMap;
 
 /// One simple command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +27,8 @@ pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
     let mut heredoc: Option<String> = None;
+    // Literal values the script assigned so far (`CMD="python -m pytest"`).
+    let mut vars: BTreeMap<String, String> = BTreeMap::new();
     while i < lines.len() {
         let start = i;
         if let Some(delim) = &heredoc {
@@ -54,10 +60,111 @@ pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
             heredoc = hd;
         }
         for words in words_groups {
-            push_cmd(&mut out, words, line_no, joined.trim(), 0);
+            if record_assignments(&words, &mut vars) {
+                continue;
+            }
+            match indirect(&words, &vars) {
+                Some(groups) => {
+                    for g in groups {
+                        push_cmd(&mut out, g, line_no, joined.trim(), 1);
+                    }
+                }
+                None => push_cmd(&mut out, words, line_no, joined.trim(), 0),
+            }
         }
     }
     out
+}
+
+/// Record `NAME=value` words of an assignment-only command (`export`,
+/// `local`, `readonly` and `declare` included) with earlier variables
+/// expanded in the value. Values that run commands (`$(...)`, backticks) are
+/// not literal and forget the name. False when the command still has to be
+/// read: `words` is not only assignments (`FOO=1 pytest` runs pytest), a
+/// value runs a command substitution, or `export X=1` (kept as a command).
+fn record_assignments(words: &[String], vars: &mut BTreeMap<String, String>) -> bool {
+    let keyword = words.first().is_some_and(|w| matches!(w.as_str(), "export" | "local" | "readonly" | "declare"));
+    let rest = if keyword { &words[1..] } else { words };
+    if rest.is_empty() || !rest.iter().all(|w| is_assignment(w)) {
+        return false;
+    }
+    let mut literal = true;
+    for w in rest {
+        let (name, value) = w.split_once('=').unwrap_or((w, ""));
+        if value.contains("$(") || value.contains('`') {
+            vars.remove(name);
+            literal = false;
+        } else {
+            let v = expand(value, vars);
+            vars.insert(name.to_string(), v);
+        }
+    }
+    literal && !keyword
+}
+
+/// `$NAME` and `${NAME}` replaced by the script's literal values; names the
+/// script did not assign stay as written.
+fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
+    if !text.contains('$') {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find('$') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let (name, len) = match after.strip_prefix('{') {
+            Some(b) => match b.find('}') {
+                Some(end) => (&b[..end], end + 2),
+                None => ("", 0),
+            },
+            None => {
+                let n = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+                (&after[..n], n)
+            }
+        };
+        match vars.get(name) {
+            Some(v) if !name.is_empty() => {
+                out.push_str(v);
+                rest = &after[len..];
+            }
+            _ => {
+                out.push('$');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The commands a script runs through a variable: `eval "$CMD"` (the value
+/// is a command line) or `$CMD args` (the value is the command's first
+/// words). None when the command names no variable the script assigned.
+fn indirect(words: &[String], vars: &BTreeMap<String, String>) -> Option<Vec<Vec<String>>> {
+    let first = words.first()?;
+    if vars.is_empty() {
+        return None;
+    }
+    if first == "eval" {
+        let line = expand(&words[1..].join(" "), vars);
+        if line == words[1..].join(" ") {
+            return None;
+        }
+        return Some(split_line(&line).0);
+    }
+    if !first.starts_with('$') {
+        return None;
+    }
+    let head = expand(first, vars);
+    if head == *first {
+        return None;
+    }
+    let mut groups = split_line(&head).0;
+    if let Some(last) = groups.last_mut() {
+        last.extend(words[1..].iter().map(|w| expand(w, vars)));
+    }
+    Some(groups)
 }
 
 fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, depth: u8) {
@@ -339,6 +446,25 @@ mod tests {
         let c = argv("cat <<EOF > x.py\npytest\nEOF\nmake train");
         assert_eq!(c.len(), 2);
         assert_eq!(c[1], vec!["make", "train"]);
+    }
+
+    #[test]
+    fn command_in_a_variable_runs_where_evaluated() {
+        let c = argv("export PYTHONWARNINGS=ignore\nPY=python3\ncmd=\"$PY -m pytest --cov=pkg tests\"\necho \"$cmd\"\neval \"$cmd\"");
+        assert!(c.contains(&vec!["python3", "-m", "pytest", "--cov=pkg", "tests"].into_iter().map(String::from).collect()), "{c:?}");
+        let c = argv("RUNNER='pytest -q'\n$RUNNER tests/unit && ${RUNNER} tests/integration");
+        assert_eq!(c[0], vec!["pytest", "-q", "tests/unit"]);
+        assert_eq!(c[1], vec!["pytest", "-q", "tests/integration"]);
+    }
+
+    #[test]
+    fn unknown_or_computed_variables_are_not_guessed() {
+        // Never assigned, commented out, or computed by a command: left as written.
+        let c = argv("# CMD=\"pytest\"\neval \"$CMD\"\nOUT=$(pytest --collect-only)\n$OUT");
+        assert!(c.iter().all(|a| a[0] != "pytest" || a.len() > 1 && a[1] == "--collect-only"), "{c:?}");
+        assert!(c.contains(&vec!["eval".to_string(), "$CMD".to_string()]), "{c:?}");
+        // An assignment alone runs nothing.
+        assert!(argv("CMD=\"pytest tests\"").is_empty());
     }
 
     #[test]

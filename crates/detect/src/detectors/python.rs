@@ -194,6 +194,10 @@ rx!(
     RX_SAVE_ARTIFACT,
     r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
 );
+rx!(
+    RX_SAVE_MODEL,
+    r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
+);
 rx!(RX_ENTRY_POINT, r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#);
 rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
 rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
@@ -397,6 +401,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
     for (entry, re) in catalog.patterns() {
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
         if !imports_any(&needs) {
@@ -539,6 +544,104 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     facts.evidence.dedup_by(|a, b| a.kind == b.kind && a.location == b.location && a.attrs == b.attrs);
     facts.local_imports = local;
     facts
+}
+
+/// MLflow run artifacts that are the model: `mlflow.log_artifact(s)` (or an
+/// `MlflowClient`'s) of a path that names a model, directly
+/// (`"model.pkl"`, `model_dir`) or through the variable it is read from
+/// (`files = get_model_paths(run); log_artifacts(files["out"])`), or a path
+/// whose variable the file also saves a model under (`joblib.dump(m,
+/// out["model"])` then `log_artifacts(out["dir"])`). Such a
+/// file is kept per run, keyed by the run id: a versioned model artifact
+/// (RUBRIC "Model versioning"). Plots, reports and metrics files are not.
+fn model_run_artifacts(
+    masked: &str,
+    calls: &[Call],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    if !imports_any(&["mlflow"]) {
+        return;
+    }
+    // The arguments of every model save in the file (`joblib.dump(model, dst)`).
+    let saves: Vec<&str> = RX_SAVE_MODEL
+        .find_iter(masked.as_bytes())
+        .map(|m| {
+            let inner = &masked[m.end()..];
+            &inner[..crate::pylex::closing_paren(inner.as_bytes()).unwrap_or(0)]
+        })
+        .collect();
+    let saved_under = |name: &str| saves.iter().any(|a| a.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).any(|w| w == name));
+    for call in calls.iter().filter(|c| matches!(c.last.as_str(), "log_artifact" | "log_artifacts")) {
+        // `mlflow.log_artifact(...)`, or a method on a client of this file's mlflow.
+        if !(call.qualified.starts_with("mlflow") || call.qualified.starts_with("?.") && call.qualified[2..].contains('.')) {
+            continue;
+        }
+        let rest = &masked[call.offset..];
+        let Some(open) = rest.find('(') else { continue };
+        let inner = &rest[open + 1..];
+        let args = &inner[..crate::pylex::closing_paren(inner.as_bytes()).unwrap_or(inner.len())];
+        let names = leading_names(args);
+        if names_model_path(args)
+            || names.iter().any(|n| assigned_value(&masked[..call.offset], n).is_some_and(names_model_path))
+            || names.iter().any(|n| saved_under(n))
+        {
+            ev.push(mk("code.model-version", "mlflow", call.offset, Confidence::Medium).attr("mechanism", "run-artifact"));
+        }
+    }
+}
+
+/// True when an expression names a model file or folder (`model`, `.pkl`,
+/// `checkpoint`, …) and nothing that is only a report about it.
+fn names_model_path(expr: &str) -> bool {
+    let l = expr.to_ascii_lowercase();
+    let model = ["model", ".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".ckpt", "checkpoint", "weights", ".safetensors"]
+        .iter()
+        .any(|w| l.contains(w));
+    let report = [
+        "metric",
+        "report",
+        "plot",
+        "figure",
+        "chart",
+        "image",
+        ".png",
+        ".html",
+        ".csv",
+        ".json",
+        ".txt",
+        ".yaml",
+        ".md",
+        "summary",
+        "card",
+        "confusion",
+    ]
+    .iter()
+    .any(|w| l.contains(w));
+    model && !report
+}
+
+/// The variables an argument list starts from: `files["out"], dst` ->
+/// `files`, `dst` (keyword names and attribute tails skipped).
+fn leading_names(args: &str) -> Vec<&str> {
+    args.split(',')
+        .filter_map(|a| {
+            let a = a.split_once('=').filter(|(k, _)| !k.contains(['(', '[', '"', '\''])).map(|(_, v)| v).unwrap_or(a).trim();
+            let end = a.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(a.len());
+            let name = &a[..end];
+            (!name.is_empty() && !name.starts_with(|c: char| c.is_ascii_digit())).then_some(name)
+        })
+        .collect()
+}
+
+/// The right-hand side of the last plain assignment `name = ...` in `before`.
+fn assigned_value<'a>(before: &'a str, name: &str) -> Option<&'a str> {
+    before.lines().rev().find_map(|l| {
+        let t = l.trim_start();
+        let rhs = t.strip_prefix(name)?.trim_start().strip_prefix('=')?;
+        (!rhs.starts_with('=')).then_some(rhs.trim())
+    })
 }
 
 fn scoring(
@@ -866,10 +969,34 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         // The other side is a bar: a number, a constant, or a min/max/threshold name.
         let threshold = |side: &str| RX_THRESHOLD_SIDE.is_match(side.as_bytes());
         let gate = (words_in(&lhs, METRIC_WORDS) && threshold(&rhs)) || (words_in(&rhs, METRIC_WORDS) && threshold(&lhs));
-        if gate && file_exits && head != "while " && assigned.is_none() {
+        // A verdict kept in a variable gates when the file stops on it
+        // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
+        let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
+        if gate && file_exits && head != "while " && (assigned.is_none() || verdict_stops()) {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when `masked` tests the variable `name` on its own (`if not ok:`,
+/// `if ok:` with an `else:`, `assert ok`) and raises or exits within the
+/// next few lines: the verdict stops the run. A boolean mask used to index a
+/// table is never tested alone like this.
+fn stops_on(masked: &str, name: &str) -> bool {
+    let lines: Vec<&str> = masked.lines().collect();
+    lines.iter().enumerate().any(|(i, l)| {
+        let t = l.trim();
+        if t.strip_prefix("assert ").is_some_and(|r| r.trim_start_matches("not ").split([',', ' ']).next() == Some(name)) {
+            return true;
+        }
+        let Some(cond) = t.strip_prefix("if ").or_else(|| t.strip_prefix("elif ")).and_then(|c| c.strip_suffix(':')) else {
+            return false;
+        };
+        let c = cond.trim();
+        let c = c.strip_prefix("not ").unwrap_or(c).trim();
+        let c = c.strip_suffix(" is False").or_else(|| c.strip_suffix(" is True")).unwrap_or(c).trim();
+        c == name && lines[i + 1..].iter().take(6).any(|n| RX_EXIT_ANY.is_match(n.as_bytes()))
+    })
 }
 
 /// Split a condition at its first comparison operator (`<`, `>`, `<=`, `>=`).
@@ -1346,6 +1473,30 @@ mod tests {
     }
 
     #[test]
+    fn mlflow_run_artifacts_of_the_model_are_versioned_models() {
+        let mv = |src: &str| kinds(src).iter().filter(|k| *k == "code.model-version:mlflow").count();
+        // A model file, directly or through the variable the path comes from.
+        assert_eq!(mv("import mlflow\nmlflow.log_artifact(os.path.join(out, 'model.joblib'))\n"), 1);
+        assert_eq!(mv("from mlflow import log_artifacts\npaths = model_output_paths(run_name)\nlog_artifacts(paths['folder'])\n"), 1);
+        assert_eq!(mv("import mlflow\nclient = mlflow.MlflowClient()\nclient.log_artifact(run.info.run_id, checkpoint_path)\n"), 1);
+        assert_eq!(
+            mv("import joblib, mlflow\nout = run_outputs(name)\njoblib.dump(reg, out['file'])\nmlflow.log_artifacts(out['dir'])\n"),
+            1
+        );
+    }
+
+    #[test]
+    fn mlflow_run_artifacts_that_are_not_the_model_are_not_versioning() {
+        let mv = |src: &str| kinds(src).iter().filter(|k| *k == "code.model-version:mlflow").count();
+        // Plots and metrics files about the model, an unrelated folder, a comment, no mlflow import.
+        assert_eq!(mv("import mlflow\nmlflow.log_artifact('model_metrics.json')\nmlflow.log_artifact(plot_dir)\n"), 0);
+        assert_eq!(mv("import mlflow\nout = args.output_dir\nmlflow.log_artifacts(out)\n# mlflow.log_artifact('model.pkl')\n"), 0);
+        assert_eq!(mv("from tracker import log_artifact\nlog_artifact('model.pkl')\n"), 0);
+        // The file saves a model elsewhere; the logged folder is another variable.
+        assert_eq!(mv("import joblib, mlflow\njoblib.dump(reg, dst)\nmlflow.log_artifacts(out_dir)\n"), 0);
+    }
+
+    #[test]
     fn resolves_aliases_and_from_imports() {
         let k = kinds("import mlflow as mf\nfrom mlflow import log_metric\nfrom sklearn.ensemble import RandomForestClassifier\n\nclf = RandomForestClassifier()\nclf.fit(X, y)\nmf.log_param('n', 1)\nlog_metric('auc', 0.9)\nmf.sklearn.log_model(clf, 'model', registered_model_name='churn')\n");
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
@@ -1406,6 +1557,18 @@ mod tests {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn threshold_verdict_in_a_variable_gates_when_the_file_stops_on_it() {
+        let gate = |src: &str| kinds(src).contains(&"code.eval-gate".to_string());
+        let checked = "def check(m, floor_r2, cap_r2):\n    passed = floor_r2 <= m['r2'] <= cap_r2\n    return passed\n\n";
+        assert!(gate(&format!("{checked}def main():\n    passed = check(read(), MIN_R2, 1.0)\n    if not passed:\n        log.error('rejected')\n        raise Rejected()\n")));
+        assert!(gate("import sys\nok = val_auc >= min_auc\nif ok is False:\n    sys.exit(1)\n"));
+        // Tested only together with something else, only reported, or a mask that indexes rows.
+        assert!(!gate("import sys\nok = val_auc >= min_auc\nif ok and strict:\n    sys.exit(1)\n"));
+        assert!(!gate("import sys\nok = val_auc >= min_auc\nif not ok:\n    print('low auc')\nmain()\n\n\n\n\n\n\nsys.exit(2)\n"));
+        assert!(!gate("import sys\nmask = df['accuracy'] > 0.5\nkept = df[mask]\nif kept.empty:\n    sys.exit(1)\n"));
     }
 
     #[test]
