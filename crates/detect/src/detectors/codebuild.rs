@@ -3,7 +3,7 @@
 //! declares one (CloudFormation, Terraform, CDK) the build runs on push,
 //! otherwise its trigger is `unknown` (RUBRIC: partial).
 
-use super::{add_shell_node, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
+use super::{add_shell_node_in, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
 use crate::yaml;
 use crate::{Detector, FileCtx, Output};
 
@@ -33,7 +33,7 @@ impl Detector for CodeBuild {
         let mut u = ci_job(f.path, "build", 1, doc.last_line(), &triggers);
         for (_, ph) in phases.entries() {
             if let Some(cmds) = ph.get("commands") {
-                add_shell_node(&mut u, out, NAME, f.path, cmds, "");
+                add_shell_node_in(&mut u, out, NAME, f.path, cmds, "", Some(f.repo));
             }
         }
         out.units.push(u);
