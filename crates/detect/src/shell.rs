@@ -701,7 +701,8 @@ mod tests {
 
     #[test]
     fn functions_run_where_called_with_their_arguments() {
-        let c = commands("train() {\n  python train.py --config \"$1\"\n}\nsetup() { pip install -r req.txt; }\nsetup\ntrain cfg/a.yaml\n", 1);
+        let c =
+            commands("train() {\n  python train.py --config \"$1\"\n}\nsetup() { pip install -r req.txt; }\nsetup\ntrain cfg/a.yaml\n", 1);
         let a: Vec<_> = c.iter().map(|c| c.argv.clone()).collect();
         assert_eq!(a, vec![vec!["pip", "install", "-r", "req.txt"], vec!["python", "train.py", "--config", "cfg/a.yaml"]]);
         // The body keeps its own line.
@@ -719,7 +720,10 @@ mod tests {
 
     #[test]
     fn a_session_spans_chunks_and_reads_sourced_files() {
-        let read = |p: &str| (p == "ci/env.sh").then(|| ("ci/env.sh".to_string(), "export TRAIN=src/fit.py\nrun_tests() {\n  pytest tests/\n}\n".to_string()));
+        let read = |p: &str| {
+            (p == "ci/env.sh")
+                .then(|| ("ci/env.sh".to_string(), "export TRAIN=src/fit.py\nrun_tests() {\n  pytest tests/\n}\n".to_string()))
+        };
         let c = session(&[("source ci/env.sh", 10), ("python $TRAIN", 11), ("run_tests", 12)], &BTreeMap::new(), Some(&read));
         let a: Vec<_> = c.iter().map(|c| c.argv.clone()).collect();
         assert_eq!(a[1], vec!["python", "src/fit.py"]);
