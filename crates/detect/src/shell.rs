@@ -217,9 +217,8 @@ impl Session<'_> {
         let mut i = 0;
         let mut d = defs.iter().peekable();
         while i < lines.len() {
-            if let Some((start, end, name, body)) = d.peek().filter(|d| d.0 == i).map(|d| (d.0, d.1, d.2.clone(), d.3.clone())) {
+            if let Some((end, name, body)) = d.peek().filter(|d| d.0 == i).map(|d| (d.1, d.2.clone(), d.3.clone())) {
                 d.next();
-                let _ = start;
                 if self.called.contains(&name) {
                     self.funcs.insert(name, (body, file.map(str::to_string)));
                 } else {
@@ -231,13 +230,13 @@ impl Session<'_> {
             let l = &lines[i];
             let text = expand(&l.text, &self.vars, args);
             for group in split_line(&text).0 {
-                self.group(group, l.no, l.text.trim(), args, file, depth);
+                self.group(group, l.no, l.text.trim(), file, depth);
             }
             i += 1;
         }
     }
 
-    fn group(&mut self, words: Vec<String>, line: u32, text: &str, args: &[String], file: Option<&str>, depth: u8) {
+    fn group(&mut self, words: Vec<String>, line: u32, text: &str, file: Option<&str>, depth: u8) {
         self.assignments(&words);
         // Command substitutions `$(...)` run commands too: `ID=$(az ml job create -f x)`.
         if depth < MAX_DEPTH {
@@ -264,7 +263,7 @@ impl Session<'_> {
                         }
                     }
                     for group in split_line(&inner[..end]).0 {
-                        self.group(group, line, text, args, file, depth + 1);
+                        self.group(group, line, text, file, depth + 1);
                     }
                     rest = &inner[end.min(inner.len())..];
                 }
@@ -281,7 +280,7 @@ impl Session<'_> {
             let inline = inline_script(&argv).map(str::to_string).or_else(|| (argv[0] == "eval").then(|| argv[1..].join(" ")));
             if let Some(inner) = inline {
                 for group in split_line(&inner).0 {
-                    self.group(group, line, text, args, file, depth + 1);
+                    self.group(group, line, text, file, depth + 1);
                 }
                 return;
             }
