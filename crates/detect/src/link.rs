@@ -40,6 +40,20 @@ pub fn normalize(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// True when Python source loads modules from file paths it is given
+/// (`importlib.util.spec_from_file_location`, `runpy.run_path`,
+/// `SourceFileLoader`, `imp.load_source`, `exec(open(...).read())`), so
+/// the `.py` files passed to it on the command line run. Comments and
+/// docstrings do not count.
+pub fn loads_code_from_paths(source: &str) -> bool {
+    const CALLS: &[&str] = &["spec_from_file_location(", "run_path(", "SourceFileLoader(", "load_source(", "exec(open("];
+    if !CALLS.iter().any(|c| source.contains(c)) {
+        return false;
+    }
+    let masked = crate::pylex::mask(source);
+    CALLS.iter().any(|c| masked.contains(c))
+}
+
 /// Join a repo-relative directory and a relative path (normalized; an
 /// escaping path stays unresolved and so matches no file).
 pub fn join(dir: &str, rel: &str) -> String {
@@ -443,6 +457,8 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
 
+    // Python files that load modules from paths, by path (read once).
+    let mut loaders: BTreeMap<String, bool> = BTreeMap::new();
     // Edges: unit -> (target, location of the reference).
     let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     let mut pending: Vec<(String, Location, String)> = Vec::new();
@@ -463,8 +479,24 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
                     pending.push((u.id.clone(), c.location.clone(), format!("`{}`: {why}", c.text.trim())));
                 }
             }
+            // A Python file handed to a script that loads code from file
+            // paths (`python train.py data.csv src/model.py`) runs too.
+            let loads = targets.iter().any(|t| {
+                t.strip_prefix("file:").is_some_and(|f| {
+                    *loaders
+                        .entry(f.to_string())
+                        .or_insert_with(|| repo.text(f).is_some_and(|x| f.ends_with(".py") && loads_code_from_paths(x)))
+                })
+            });
             for t in targets {
                 e.push((t, c.location.clone()));
+            }
+            if loads {
+                for a in c.argv.iter().skip(2).filter(|a| a.ends_with(".py")) {
+                    if let Some(p) = ctx.file(&[join(wd, a), join("", a)]) {
+                        e.push((format!("file:{p}"), c.location.clone()));
+                    }
+                }
             }
             // Config files passed as arguments are part of the step (`train.py recipes/x.yaml`).
             for a in c.argv.iter().skip(1) {
@@ -979,5 +1011,39 @@ mod tests {
         assert!(l.unresolved[0].message.contains("`ENTRY`"), "{}", l.unresolved[0].message);
         assert!(l.unresolved[1].message.contains("`scripts/gone.sh` is not a file of the repository"));
         assert!(l.unresolved[2].message.contains("`parameters.job`"), "{}", l.unresolved[2].message);
+    }
+
+    fn linked_reach(loader_src: &str) -> Option<String> {
+        let mut repo = RepoIndex::default();
+        for (p, t) in [("fit.py", loader_src), ("nets/model.py", "def build():\n    pass\n")] {
+            repo.paths.insert(p.into());
+            repo.texts.insert(p.into(), t.into());
+        }
+        let mut root = Unit::new("ci:w#fit".into(), Location::line("w", 1), "fit");
+        root.root = true;
+        root.triggers.insert("push".into());
+        let argv: Vec<String> = "python fit.py data.csv nets/model.py 20".split(' ').map(String::from).collect();
+        root.commands.push(crate::Cmd { argv, location: Location::line("w", 3), text: String::new(), workdir: String::new() });
+        let units = vec![
+            root,
+            Unit::new("file:fit.py".into(), Location::line("fit.py", 1), "fit.py"),
+            Unit::new("file:nets/model.py".into(), Location::line("nets/model.py", 1), "m"),
+        ];
+        let ev = vec![(
+            Evidence::new("code.train", "python", Location::line("nets/model.py", 2), Confidence::Medium, "x"),
+            Some("file:nets/model.py".to_string()),
+        )];
+        let l = link(&repo, units, ev);
+        l.evidence.iter().find(|e| e.kind == "code.train").and_then(|e| e.attrs.get("reached").cloned())
+    }
+
+    #[test]
+    fn python_files_handed_to_a_path_loader_run() {
+        let src = "import sys, importlib.util\nspec = importlib.util.spec_from_file_location('m', sys.argv[2])\n";
+        assert_eq!(linked_reach(src).as_deref(), Some("yes"));
+        // Only a comment or docstring mentions the loader: the argument is just data.
+        let src = "import sys\n# importlib.util.spec_from_file_location(name, path)\n\"\"\"runpy.run_path(p)\"\"\"\nopen(sys.argv[2])\n";
+        assert!(!loads_code_from_paths(src));
+        assert_eq!(linked_reach(src), None);
     }
 }

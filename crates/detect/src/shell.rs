@@ -1,10 +1,16 @@
 //! Shell command lines as CI steps, Makefile recipes and scripts write them:
 //! split into simple commands with their line, wrappers removed
 //! (`poetry run`, `env X=1`, `sudo`, `bash -c "..."`), comments dropped.
-//! A command kept in a variable of the script (`CMD="pytest -q"`) runs where
-//! the script evaluates it (`eval "$CMD"`, `$CMD tests/`).
+//!
+//! One shell session keeps its state from one command to the next, as the
+//! shell does: variables assigned with literal values are expanded in later
+//! lines (`CMD="python train.py"` then `$CMD`, `${CMD}`, `eval "$CMD"`),
+//! functions defined in the script run where they are called (with their
+//! arguments as `$1`, `$@`), and `source file` / `. file` reads the
+//! variables and functions that file defines. A session may span several
+//! chunks of text: the items of a CI `script:` list run in one shell.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One simple command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,20 +21,66 @@ pub struct ShellCmd {
     pub line: u32,
     /// The source text of the (joined) line, for snippets.
     pub text: String,
+    /// The file the command is written in, when it is not the file being
+    /// read (a function defined in a sourced script).
+    pub file: Option<String>,
 }
 
 const WRAPPERS: &[&str] = &[
     "sudo", "time", "exec", "nohup", "xvfb-run", "command", "builtin", "then", "do", "else", "elif", "if", "while", "until", "!", "{", "(",
 ];
 
+/// Reads the scripts a session sources: given the path as written, the
+/// repository path and text of the file.
+pub type SourceReader<'a> = &'a dyn Fn(&str) -> Option<(String, String)>;
+
 /// Split shell `text` (starting at `first_line`) into simple commands.
 pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
+    session(&[(text, first_line)], &BTreeMap::new(), None)
+}
+
+/// Split the chunks of one shell session (each with its first line) into
+/// simple commands, carrying variables, functions and sourced definitions
+/// from one chunk to the next. `env` holds the variables the environment
+/// sets before the session starts; `source` reads sourced scripts, when given.
+pub fn session(chunks: &[(&str, u32)], env: &BTreeMap<String, String>, source: Option<SourceReader<'_>>) -> Vec<ShellCmd> {
+    let lines: Vec<Line> = chunks.iter().flat_map(|(t, l)| logical_lines(t, *l)).collect();
+    let defs = functions(&lines);
+    let mut s = Session { source, vars: env.clone(), called: called_names(&lines, &defs), ..Session::default() };
+    s.lines(&lines, &defs, &[], None, 0);
+    s.out
+}
+
+/// A logical line: continuations joined, heredoc bodies removed.
+#[derive(Debug, Clone)]
+struct Line {
+    no: u32,
+    text: String,
+}
+
+/// Budget of function expansions per session (nested calls multiply).
+const MAX_EXPANSIONS: usize = 256;
+/// Nesting limit for `$(...)`, `bash -c`, `eval`, function calls and `source`.
+const MAX_DEPTH: u8 = 4;
+
+#[derive(Default)]
+struct Session<'a> {
+    vars: BTreeMap<String, String>,
+    /// Function name -> body lines and the file they are written in.
+    funcs: BTreeMap<String, (Vec<Line>, Option<String>)>,
+    /// Names used as a command somewhere in the session.
+    called: BTreeSet<String>,
+    source: Option<SourceReader<'a>>,
+    sourced: BTreeSet<String>,
+    expansions: usize,
+    out: Vec<ShellCmd>,
+}
+
+fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
     let mut out = Vec::new();
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
     let mut heredoc: Option<String> = None;
-    // Literal values the script assigned so far (`CMD="python -m pytest"`).
-    let mut vars: BTreeMap<String, String> = BTreeMap::new();
     while i < lines.len() {
         let start = i;
         if let Some(delim) = &heredoc {
@@ -54,164 +106,330 @@ pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
                 break;
             }
         }
-        let line_no = first_line + start as u32;
-        let (words_groups, hd) = split_line(&joined);
-        if hd.is_some() {
-            heredoc = hd;
+        if let (_, Some(hd)) = split_line(&joined) {
+            heredoc = Some(hd);
         }
-        for words in words_groups {
-            if record_assignments(&words, &mut vars) {
+        out.push(Line { no: first_line + start as u32, text: joined });
+    }
+    out
+}
+
+/// A function definition starting at a line: its name and the text after
+/// the opening brace (if the brace is on that line).
+fn function_start(line: &str) -> Option<(String, Option<String>)> {
+    static DEF: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^[ \t]*(?:function[ \t]+([A-Za-z_][A-Za-z0-9_:.-]*)[ \t]*(?:\([ \t]*\))?|([A-Za-z_][A-Za-z0-9_:.-]*)[ \t]*\([ \t]*\))[ \t]*(\{.*)?$")
+            .unwrap()
+    });
+    let c = DEF.captures(line)?;
+    let name = c.get(1).or(c.get(2))?.as_str().to_string();
+    Some((name, c.get(3).map(|m| m.as_str()[1..].to_string())))
+}
+
+/// Function definitions: (index of the first line, index after the last
+/// line, name, body lines).
+type Def = (usize, usize, String, Vec<Line>);
+
+fn functions(lines: &[Line]) -> Vec<Def> {
+    let mut defs = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((name, after)) = function_start(&lines[i].text) else {
+            i += 1;
+            continue;
+        };
+        let start = i;
+        let after = match after {
+            Some(a) => a,
+            // `name()` then `{` on the next line.
+            None if lines.get(i + 1).is_some_and(|l| l.text.trim() == "{") => {
+                i += 1;
+                String::new()
+            }
+            None => {
+                i += 1;
                 continue;
             }
-            match indirect(&words, &vars) {
-                Some(groups) => {
-                    for g in groups {
-                        push_cmd(&mut out, g, line_no, joined.trim(), 1);
-                    }
-                }
-                None => push_cmd(&mut out, words, line_no, joined.trim(), 0),
-            }
-        }
-    }
-    out
-}
-
-/// Record `NAME=value` words of an assignment-only command (`export`,
-/// `local`, `readonly` and `declare` included) with earlier variables
-/// expanded in the value. Values that run commands (`$(...)`, backticks) are
-/// not literal and forget the name. False when the command still has to be
-/// read: `words` is not only assignments (`FOO=1 pytest` runs pytest), a
-/// value runs a command substitution, or `export X=1` (kept as a command).
-fn record_assignments(words: &[String], vars: &mut BTreeMap<String, String>) -> bool {
-    let keyword = words.first().is_some_and(|w| matches!(w.as_str(), "export" | "local" | "readonly" | "declare"));
-    let rest = if keyword { &words[1..] } else { words };
-    if rest.is_empty() || !rest.iter().all(|w| is_assignment(w)) {
-        return false;
-    }
-    let mut literal = true;
-    for w in rest {
-        let (name, value) = w.split_once('=').unwrap_or((w, ""));
-        if value.contains("$(") || value.contains('`') {
-            vars.remove(name);
-            literal = false;
-        } else {
-            let v = expand(value, vars);
-            vars.insert(name.to_string(), v);
-        }
-    }
-    literal && !keyword
-}
-
-/// `$NAME` and `${NAME}` replaced by the script's literal values; names the
-/// script did not assign stay as written.
-fn expand(text: &str, vars: &BTreeMap<String, String>) -> String {
-    if !text.contains('$') {
-        return text.to_string();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(pos) = rest.find('$') {
-        out.push_str(&rest[..pos]);
-        let after = &rest[pos + 1..];
-        let (name, len) = match after.strip_prefix('{') {
-            Some(b) => match b.find('}') {
-                Some(end) => (&b[..end], end + 2),
-                None => ("", 0),
-            },
-            None => {
-                let n = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
-                (&after[..n], n)
-            }
         };
-        match vars.get(name) {
-            Some(v) if !name.is_empty() => {
-                out.push_str(v);
-                rest = &after[len..];
-            }
-            _ => {
-                out.push('$');
-                rest = after;
-            }
+        let mut body = Vec::new();
+        let a = after.trim();
+        if let Some(inner) = a.strip_suffix('}').filter(|_| !a.is_empty()) {
+            // One line: `name() { cmd; }`.
+            body.push(Line { no: lines[start].no, text: inner.to_string() });
+            defs.push((start, i + 1, name, body));
+            i += 1;
+            continue;
         }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// The commands a script runs through a variable: `eval "$CMD"` (the value
-/// is a command line) or `$CMD args` (the value is the command's first
-/// words). None when the command names no variable the script assigned.
-fn indirect(words: &[String], vars: &BTreeMap<String, String>) -> Option<Vec<Vec<String>>> {
-    let first = words.first()?;
-    if vars.is_empty() {
-        return None;
-    }
-    if first == "eval" {
-        let line = expand(&words[1..].join(" "), vars);
-        if line == words[1..].join(" ") {
-            return None;
+        if !a.is_empty() {
+            body.push(Line { no: lines[i].no, text: a.to_string() });
         }
-        return Some(split_line(&line).0);
-    }
-    if !first.starts_with('$') {
-        return None;
-    }
-    let head = expand(first, vars);
-    if head == *first {
-        return None;
-    }
-    let mut groups = split_line(&head).0;
-    if let Some(last) = groups.last_mut() {
-        last.extend(words[1..].iter().map(|w| expand(w, vars)));
-    }
-    Some(groups)
-}
-
-fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, depth: u8) {
-    // Command substitutions `$(...)` run commands too: `ID=$(az ml job create -f x)`.
-    if depth < 4 {
-        for w in &words {
-            let mut rest = w.as_str();
-            while let Some(pos) = rest.find("$(") {
-                let inner = &rest[pos + 2..];
-                if inner.starts_with('(') {
-                    break; // arithmetic $((..))
+        let mut depth = 1;
+        i += 1;
+        while i < lines.len() {
+            let t = lines[i].text.trim();
+            if t.starts_with('}') {
+                depth -= 1;
+                if depth == 0 {
+                    break;
                 }
-                let mut level = 1;
-                let mut end = inner.len();
-                for (i, c) in inner.char_indices() {
-                    match c {
-                        '(' => level += 1,
-                        ')' => {
-                            level -= 1;
-                            if level == 0 {
-                                end = i;
-                                break;
-                            }
-                        }
-                        _ => {}
+            } else if t == "{" || t.ends_with(" {") || t.ends_with("){") {
+                depth += 1;
+            }
+            body.push(lines[i].clone());
+            i += 1;
+        }
+        defs.push((start, (i + 1).min(lines.len()), name, body));
+        i += 1;
+    }
+    defs
+}
+
+/// Words used as a command name anywhere (outside their own definition line).
+fn called_names(lines: &[Line], defs: &[Def]) -> BTreeSet<String> {
+    let starts: BTreeSet<usize> = defs.iter().map(|d| d.0).collect();
+    let mut names = BTreeSet::new();
+    for (i, l) in lines.iter().enumerate() {
+        if starts.contains(&i) {
+            // `name() { other; }`: the body may call functions.
+            if let Some((_, Some(after))) = function_start(&l.text) {
+                collect_names(&after, &mut names);
+            }
+            continue;
+        }
+        collect_names(&l.text, &mut names);
+    }
+    names
+}
+
+fn collect_names(text: &str, names: &mut BTreeSet<String>) {
+    for g in split_line(text).0 {
+        if let Some(first) = strip_wrappers(g).into_iter().next() {
+            names.insert(first);
+        }
+    }
+}
+
+impl Session<'_> {
+    /// Run `lines`: definitions are recorded (a function nobody calls runs
+    /// in place, as the script may be sourced or dispatch on `$1`), other
+    /// lines are expanded and split into commands.
+    fn lines(&mut self, lines: &[Line], defs: &[Def], args: &[String], file: Option<&str>, depth: u8) {
+        let mut i = 0;
+        let mut d = defs.iter().peekable();
+        while i < lines.len() {
+            if let Some((end, name, body)) = d.peek().filter(|d| d.0 == i).map(|d| (d.1, d.2.clone(), d.3.clone())) {
+                d.next();
+                if self.called.contains(&name) {
+                    self.funcs.insert(name, (body, file.map(str::to_string)));
+                } else {
+                    self.lines(&body, &[], args, file, depth);
+                }
+                i = end;
+                continue;
+            }
+            let l = &lines[i];
+            let text = expand(&l.text, &self.vars, args);
+            for group in split_line(&text).0 {
+                self.group(group, l.no, l.text.trim(), file, depth);
+            }
+            i += 1;
+        }
+    }
+
+    fn group(&mut self, words: Vec<String>, line: u32, text: &str, file: Option<&str>, depth: u8) {
+        self.assignments(&words);
+        // Command substitutions `$(...)` run commands too: `ID=$(az ml job create -f x)`.
+        if depth < MAX_DEPTH {
+            for w in &words {
+                let mut rest = w.as_str();
+                while let Some(pos) = rest.find("$(") {
+                    let inner = &rest[pos + 2..];
+                    if inner.starts_with('(') {
+                        break; // arithmetic $((..))
                     }
+                    let mut level = 1;
+                    let mut end = inner.len();
+                    for (i, c) in inner.char_indices() {
+                        match c {
+                            '(' => level += 1,
+                            ')' => {
+                                level -= 1;
+                                if level == 0 {
+                                    end = i;
+                                    break;
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                    for group in split_line(&inner[..end]).0 {
+                        self.group(group, line, text, file, depth + 1);
+                    }
+                    rest = &inner[end.min(inner.len())..];
                 }
-                for group in split_line(&inner[..end]).0 {
-                    push_cmd(out, group, line, text, depth + 1);
+            }
+        }
+        let words: Vec<String> =
+            if words.first().is_some_and(|w| w.contains("$(")) && is_assignment(&words[0]) { Vec::new() } else { words };
+        let argv = strip_wrappers(words);
+        if argv.is_empty() {
+            return;
+        }
+        if depth < MAX_DEPTH {
+            // `bash -c "..."`, `sh -c '...'`, `eval "..."`: the string is itself a command line.
+            let inline = inline_script(&argv).map(str::to_string).or_else(|| (argv[0] == "eval").then(|| argv[1..].join(" ")));
+            if let Some(inner) = inline {
+                for group in split_line(&inner).0 {
+                    self.group(group, line, text, file, depth + 1);
                 }
-                rest = &inner[end.min(inner.len())..];
+                return;
+            }
+            // A function of the session runs its body with the call's arguments.
+            if let Some((body, def_file)) = self.funcs.get(&argv[0]).cloned() {
+                if self.expansions < MAX_EXPANSIONS {
+                    self.expansions += 1;
+                    let defs = functions(&body);
+                    self.lines(&body, &defs, &argv[1..], def_file.as_deref().or(file), depth + 1);
+                }
+                return;
+            }
+            if matches!(argv[0].as_str(), "source" | ".") {
+                self.source_file(&argv, depth);
+            }
+        }
+        self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string) });
+    }
+
+    /// Record `NAME=value` assignments that stand alone (`export`, `local`,
+    /// `declare`, `readonly` included); a value computed by a command is
+    /// unknown, so the name is forgotten.
+    fn assignments(&mut self, words: &[String]) {
+        let rest = match words.first().map(String::as_str) {
+            Some("export" | "local" | "declare" | "readonly" | "typeset") => &words[1..],
+            Some("for") => {
+                if let Some(v) = words.get(1) {
+                    self.vars.remove(v);
+                }
+                return;
+            }
+            Some("read") => {
+                for w in words[1..].iter().filter(|w| !w.starts_with('-')) {
+                    self.vars.remove(w);
+                }
+                return;
+            }
+            _ if words.iter().all(|w| is_assignment(w)) => words,
+            _ => return,
+        };
+        for w in rest.iter().filter(|w| is_assignment(w)) {
+            let (name, value) = w.split_once('=').unwrap();
+            let name = name.trim_end_matches('+');
+            if value.contains("$(") || value.contains('`') {
+                self.vars.remove(name);
+            } else {
+                self.vars.insert(name.to_string(), value.to_string());
             }
         }
     }
-    let words: Vec<String> = if words.first().is_some_and(|w| w.contains("$(")) && is_assignment(&words[0]) { Vec::new() } else { words };
-    let argv = strip_wrappers(words);
-    if argv.is_empty() {
-        return;
-    }
-    // `bash -c "..."`, `sh -c '...'`: the string is itself a command line.
-    if let (Some(inner), true) = (inline_script(&argv), depth < 4) {
-        for group in split_line(inner).0 {
-            push_cmd(out, group, line, text, depth + 1);
+
+    /// `source file` / `. file`: the file's variables and functions join the
+    /// session (its commands are the linker's to follow, as a called script).
+    fn source_file(&mut self, argv: &[String], depth: u8) {
+        let (Some(reader), Some(target)) = (self.source, argv.get(1)) else { return };
+        if target.contains('$') {
+            return;
         }
-        return;
+        let Some((path, text)) = reader(target) else { return };
+        if !self.sourced.insert(path.clone()) {
+            return;
+        }
+        let lines = logical_lines(&text, 1);
+        let defs = functions(&lines);
+        let mut starts = defs.iter().map(|d| (d.0, d.1)).peekable();
+        let mut i = 0;
+        while i < lines.len() {
+            if let Some((_, end)) = starts.next_if(|(s, _)| *s == i) {
+                i = end;
+                continue;
+            }
+            let t = expand(&lines[i].text, &self.vars, &[]);
+            for g in split_line(&t).0 {
+                self.assignments(&g);
+                if depth + 1 < MAX_DEPTH && matches!(g.first().map(String::as_str), Some("source" | ".")) {
+                    self.source_file(&g, depth + 1);
+                }
+            }
+            i += 1;
+        }
+        for (_, _, name, body) in defs {
+            self.called.insert(name.clone());
+            self.funcs.insert(name, (body, Some(path.clone())));
+        }
     }
-    out.push(ShellCmd { argv, line, text: text.to_string() });
+}
+
+/// Expand `$NAME` and `${NAME}` with the session's known values (not inside
+/// single quotes), and `$1`..`$9`, `$@`, `$*` with a function's arguments.
+fn expand(line: &str, vars: &BTreeMap<String, String>, args: &[String]) -> String {
+    if !line.contains('$') {
+        return line.to_string();
+    }
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len());
+    let (mut single, mut double) = (false, false);
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '\\' if !single && i + 1 < chars.len() => {
+                out.push(c);
+                out.push(chars[i + 1]);
+                i += 2;
+                continue;
+            }
+            '$' if !single => {
+                let (name, len) = if chars.get(i + 1) == Some(&'{') {
+                    let end = chars[i + 2..].iter().position(|&c| c == '}');
+                    match end {
+                        Some(e) => (chars[i + 2..i + 2 + e].iter().collect::<String>(), e + 3),
+                        None => (String::new(), 1),
+                    }
+                } else if chars.get(i + 1).is_some_and(|c| c.is_ascii_digit() || matches!(c, '@' | '*')) {
+                    (chars[i + 1].to_string(), 2)
+                } else {
+                    let n: String = chars[i + 1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == '_').collect();
+                    let l = n.chars().count() + 1;
+                    (n, l)
+                };
+                let lookup = |n: &str| -> Option<String> {
+                    match n {
+                        "@" | "*" if !args.is_empty() => Some(args.join(" ")),
+                        "0" => None,
+                        n if !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()) => args.get(n.parse::<usize>().ok()? - 1).cloned(),
+                        n => vars.get(n).cloned(),
+                    }
+                };
+                let value = match name.split_once(":-").or_else(|| name.split_once('-')) {
+                    // `${NAME:-default}`: the default runs unless something sets NAME.
+                    Some((v, d)) if is_name(v) || v.chars().all(|c| c.is_ascii_digit()) => {
+                        lookup(v).or_else(|| (!d.contains('$') && !d.contains('`')).then(|| d.to_string()))
+                    }
+                    _ => lookup(&name),
+                };
+                if let Some(v) = value {
+                    out.push_str(&v);
+                    i += len;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// The script of a shell started with `-c` (`bash -c "..."`, `/bin/sh -c`,
@@ -233,6 +451,9 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
         let Some(first) = w.first() else { return w };
         let f = first.as_str();
         if WRAPPERS.contains(&f) || is_assignment(f) {
+            w.remove(0);
+        } else if f.ends_with(')') && !f.contains('(') && w.len() > 1 {
+            // A `case` arm: `train) run_training ;;`.
             w.remove(0);
         } else if f == "env" {
             w.remove(0);
@@ -271,6 +492,10 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
             return w;
         }
     }
+}
+
+fn is_name(w: &str) -> bool {
+    !w.is_empty() && w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !w.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn is_assignment(w: &str) -> bool {
@@ -449,26 +674,62 @@ mod tests {
     }
 
     #[test]
-    fn command_in_a_variable_runs_where_evaluated() {
-        let c = argv("export PYTHONWARNINGS=ignore\nPY=python3\ncmd=\"$PY -m pytest --cov=pkg tests\"\necho \"$cmd\"\neval \"$cmd\"");
-        assert!(c.contains(&vec!["python3", "-m", "pytest", "--cov=pkg", "tests"].into_iter().map(String::from).collect()), "{c:?}");
-        let c = argv("RUNNER='pytest -q'\n$RUNNER tests/unit && ${RUNNER} tests/integration");
-        assert_eq!(c[0], vec!["pytest", "-q", "tests/unit"]);
-        assert_eq!(c[1], vec!["pytest", "-q", "tests/integration"]);
-    }
-
-    #[test]
-    fn unknown_or_computed_variables_are_not_guessed() {
-        // Never assigned, commented out, or computed by a command: left as written.
-        let c = argv("# CMD=\"pytest\"\neval \"$CMD\"\nOUT=$(pytest --collect-only)\n$OUT");
-        assert!(c.iter().all(|a| a[0] != "pytest" || a.len() > 1 && a[1] == "--collect-only"), "{c:?}");
-        assert!(c.contains(&vec!["eval".to_string(), "$CMD".to_string()]), "{c:?}");
-        // An assignment alone runs nothing.
-        assert!(argv("CMD=\"pytest tests\"").is_empty());
-    }
-
-    #[test]
     fn comment_only_lines_give_nothing() {
         assert!(argv("# pytest tests\n   # make train").is_empty());
+    }
+
+    #[test]
+    fn command_in_a_variable_runs() {
+        let c = argv("CMD=\"python train.py --epochs 3\"\n$CMD --lr 0.1\neval \"$CMD\"\nRUN='pytest -q'\n${RUN} tests/");
+        assert_eq!(c[0], vec!["python", "train.py", "--epochs", "3", "--lr", "0.1"]);
+        assert_eq!(c[1], vec!["python", "train.py", "--epochs", "3"]);
+        assert_eq!(c[2], vec!["pytest", "-q", "tests/"]);
+        assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn unknown_or_quoted_variables_stay_unexpanded() {
+        // A value computed by a command is unknown; single quotes do not expand.
+        let c = argv("CMD=$(cat cmd.txt)\n$CMD\nX=train.py\necho '$X'\n# $X\npython ${SCRIPT:-main.py}");
+        assert_eq!(c[0], vec!["cat", "cmd.txt"]);
+        assert_eq!(c[1], vec!["$CMD"]);
+        assert_eq!(c[2], vec!["echo", "$X"]);
+        assert_eq!(c[3], vec!["python", "main.py"]);
+        assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn functions_run_where_called_with_their_arguments() {
+        let c =
+            commands("train() {\n  python train.py --config \"$1\"\n}\nsetup() { pip install -r req.txt; }\nsetup\ntrain cfg/a.yaml\n", 1);
+        let a: Vec<_> = c.iter().map(|c| c.argv.clone()).collect();
+        assert_eq!(a, vec![vec!["pip", "install", "-r", "req.txt"], vec!["python", "train.py", "--config", "cfg/a.yaml"]]);
+        // The body keeps its own line.
+        assert_eq!(c[1].line, 2);
+    }
+
+    #[test]
+    fn functions_nobody_calls_stay_in_place() {
+        // A library script or one that dispatches on `$1`: the bodies are its commands.
+        let c = argv("function deploy {\n  kubectl apply -f k8s/\n}\ncase \"$1\" in\n  go) echo go ;;\nesac");
+        assert_eq!(c[0], vec!["kubectl", "apply", "-f", "k8s/"]);
+        // A case arm pattern is not a command.
+        assert!(c.iter().any(|a| a == &vec!["echo", "go"]));
+    }
+
+    #[test]
+    fn a_session_spans_chunks_and_reads_sourced_files() {
+        let read = |p: &str| {
+            (p == "ci/env.sh")
+                .then(|| ("ci/env.sh".to_string(), "export TRAIN=src/fit.py\nrun_tests() {\n  pytest tests/\n}\n".to_string()))
+        };
+        let c = session(&[("source ci/env.sh", 10), ("python $TRAIN", 11), ("run_tests", 12)], &BTreeMap::new(), Some(&read));
+        let a: Vec<_> = c.iter().map(|c| c.argv.clone()).collect();
+        assert_eq!(a[1], vec!["python", "src/fit.py"]);
+        assert_eq!(a[2], vec!["pytest", "tests/"]);
+        assert_eq!((c[2].file.as_deref(), c[2].line), (Some("ci/env.sh"), 3));
+        // Without a reader, nothing is known about the sourced file.
+        let c = session(&[("source ci/env.sh", 10), ("python $TRAIN", 11)], &BTreeMap::new(), None);
+        assert_eq!(c[1].argv, vec!["python", "$TRAIN"]);
     }
 }

@@ -6,7 +6,7 @@
 //! give one root unit each with their `script` commands; a step with
 //! `trigger: manual` is manual; `deployment:` names an environment.
 
-use super::{add_shell_node, ci_job, emit_pipeline, unparsable};
+use super::{add_shell_node_in, ci_job, emit_pipeline, unparsable};
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output};
@@ -79,7 +79,7 @@ impl Detector for Bitbucket {
                 let t = BTreeSet::from([if manual { "manual".to_string() } else { class.to_string() }]);
                 let mut u = ci_job(f.path, &format!("{gname}/{name}"), s.line, s.last_line(), &t);
                 if let Some(script) = s.get("script") {
-                    add_shell_node(&mut u, out, NAME, f.path, script, "");
+                    add_shell_node_in(&mut u, out, NAME, f.path, script, "", Some(f.repo));
                 }
                 if let Some(d) = s.get("deployment").and_then(Node::as_str) {
                     out.push_in(

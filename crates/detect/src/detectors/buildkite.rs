@@ -52,7 +52,7 @@ impl Detector for Buildkite {
             let mut u = ci_job(f.path, &label, s.line, s.last_line(), &t);
             for key in ["command", "commands"] {
                 if let Some(c) = s.get(key) {
-                    super::add_shell_node(&mut u, out, NAME, f.path, c, "");
+                    super::add_shell_node_in(&mut u, out, NAME, f.path, c, "", Some(f.repo));
                 }
             }
             out.units.push(u);

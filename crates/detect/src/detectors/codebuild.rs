@@ -9,7 +9,7 @@
 //! `buildspec*` is read as one when its shape is a buildspec's: a top-level
 //! `version: 0.x` and `phases:` whose phases hold `commands`.
 
-use super::{add_shell_node, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
+use super::{add_shell_node_in, ci_job, emit_pipeline, iac, unparsable, TriggerSpec};
 use crate::yaml;
 use crate::{Detector, FileCtx, Output};
 
@@ -47,7 +47,7 @@ impl Detector for CodeBuild {
         let mut u = ci_job(f.path, "build", 1, doc.last_line(), &triggers);
         for (_, ph) in phases.entries() {
             if let Some(cmds) = ph.get("commands") {
-                add_shell_node(&mut u, out, NAME, f.path, cmds, "");
+                add_shell_node_in(&mut u, out, NAME, f.path, cmds, "", Some(f.repo));
             }
         }
         out.units.push(u);

@@ -3,7 +3,7 @@
 //! schedule, `promote` / `custom` are manual). Steps' `commands` give one
 //! root unit each.
 
-use super::{add_shell_node, ci_job, emit_pipeline, unparsable, TriggerSpec};
+use super::{add_shell_node_in, ci_job, emit_pipeline, unparsable, TriggerSpec};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output};
 
@@ -51,7 +51,7 @@ impl Detector for Drone {
                 let name = s.get("name").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("step{}", i + 1));
                 let mut u = ci_job(f.path, &format!("{pname}/{name}"), s.line, s.last_line(), &triggers);
                 if let Some(cmds) = s.get("commands") {
-                    add_shell_node(&mut u, out, NAME, f.path, cmds, "");
+                    add_shell_node_in(&mut u, out, NAME, f.path, cmds, "", Some(f.repo));
                 }
                 out.units.push(u);
             }

@@ -62,7 +62,7 @@ impl Detector for GithubActions {
             } else {
                 vec![(String::new(), super::Vars::new())]
             };
-            workflow(f.path, &doc, out, &sites);
+            workflow(f.path, &doc, out, &sites, f.repo);
         } else if let Some(steps) = doc.path(&["runs", "steps"]) {
             // Composite action: a callable unit, not a root. One unit per
             // local caller, read with the inputs that caller passes, so
@@ -73,7 +73,7 @@ impl Detector for GithubActions {
                 let mut unit = Unit::new(format!("action:{dir}{suffix}"), Location::line(f.path, doc.line), dir);
                 unit.vars = vars;
                 for s in steps.items() {
-                    step(f.path, s, &mut unit, out, "");
+                    step(f.path, s, &mut unit, out, "", f.repo);
                 }
                 unit.vars.clear();
                 out.units.push(unit);
@@ -155,7 +155,7 @@ fn local_target(uses: &str) -> Option<&str> {
     Some(local.split('@').next().unwrap_or(local).trim_end_matches('/'))
 }
 
-fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super::Vars)]) {
+fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super::Vars)], repo: &crate::RepoIndex) {
     let on = doc.get("on").or_else(|| doc.get("true"));
     let mut triggers: BTreeSet<String> = BTreeSet::new();
     let mut add = |ev: &str, cfg: Option<&Node>, line: u32, out: &mut Output| {
@@ -235,7 +235,7 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             super::read_vars(doc.get("env"), &mut unit.vars);
             super::read_vars(job.get("env"), &mut unit.vars);
             for s in job.get("steps").map(Node::items).unwrap_or_default() {
-                step(path, s, &mut unit, out, wd);
+                step(path, s, &mut unit, out, wd, repo);
             }
             unit.vars.clear();
             out.units.push(unit);
@@ -301,7 +301,7 @@ fn narrow_by_condition(triggers: &BTreeSet<String>, cond: &str) -> BTreeSet<Stri
     narrowed
 }
 
-fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
+fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, repo: &crate::RepoIndex) {
     if s.get("if").and_then(Node::as_str).is_some_and(is_disabled) {
         return;
     }
@@ -311,7 +311,7 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str) {
         if let Some(script) = run.as_str() {
             let job_vars = unit.vars.clone();
             super::read_vars(s.get("env"), &mut unit.vars);
-            add_shell(unit, out, NAME, path, script, run.line, wd);
+            super::add_shell_session(unit, out, NAME, path, &[(script, run.line)], wd, Some(repo));
             unit.vars = job_vars;
         }
     }

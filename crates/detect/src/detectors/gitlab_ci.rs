@@ -8,7 +8,6 @@
 //! jobs; jobs with `when: never` are disabled. Example: `test: {script:
 //! [pytest]}` -> trigger push (default), unit `ci:.gitlab-ci.yml#test`.
 
-use super::add_shell;
 use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output, Unit};
@@ -98,9 +97,14 @@ impl Detector for GitlabCi {
             unit.triggers = triggers;
             super::read_vars(doc.get("variables"), &mut unit.vars);
             super::read_vars(field("variables"), &mut unit.vars);
+            // `before_script` and `script` run in one shell; `after_script` in another.
             let before = field("before_script").or(default_before);
-            for k in [before, field("script"), field("after_script")].into_iter().flatten() {
-                script_lines(path, k, &mut unit, out, &lookup, 0);
+            for session in [vec![before, field("script")], vec![field("after_script")]] {
+                let mut chunks = Vec::new();
+                for k in session.into_iter().flatten() {
+                    script_lines(k, &mut chunks, &lookup, 0);
+                }
+                super::add_shell_session(&mut unit, out, NAME, path, &chunks, "", Some(f.repo));
             }
             if let Some(env) = field("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
@@ -155,7 +159,9 @@ fn resolve<'a>(job: &'a Node, key: &str, lookup: &dyn Fn(&str) -> Option<&'a Nod
     parents.iter().rev().find_map(|p| lookup(p).and_then(|pj| resolve(pj, key, lookup, depth + 1)))
 }
 
-fn script_lines<'a>(path: &str, n: &'a Node, unit: &mut Unit, out: &mut Output, lookup: &dyn Fn(&str) -> Option<&'a Node>, depth: u8) {
+/// The command strings of a script key, `!reference`s followed, as chunks of
+/// one shell session.
+fn script_lines<'a>(n: &'a Node, chunks: &mut Vec<(&'a str, u32)>, lookup: &dyn Fn(&str) -> Option<&'a Node>, depth: u8) {
     match &n.value {
         yaml::Value::Seq(items) => {
             for i in items {
@@ -166,24 +172,16 @@ fn script_lines<'a>(path: &str, n: &'a Node, unit: &mut Unit, out: &mut Output, 
                         let names: Vec<&str> = parts.iter().filter_map(Node::as_str).collect();
                         let target = names.first().and_then(|j| lookup(j)).and_then(|j| names[1..].iter().try_fold(j, |n, k| n.get(k)));
                         match target {
-                            Some(t) if depth < 4 => script_lines(path, t, unit, out, lookup, depth + 1),
+                            Some(t) if depth < 4 => script_lines(t, chunks, lookup, depth + 1),
                             Some(_) => {}
-                            None => script_lines(path, i, unit, out, lookup, depth + 1),
+                            None => script_lines(i, chunks, lookup, depth + 1),
                         }
                     }
-                    _ => {
-                        if let Some(s) = i.as_str() {
-                            add_shell(unit, out, NAME, path, s, i.line, "");
-                        }
-                    }
+                    _ => chunks.extend(i.as_str().map(|s| (s, i.line))),
                 }
             }
         }
-        _ => {
-            if let Some(s) = n.as_str() {
-                add_shell(unit, out, NAME, path, s, n.line, "");
-            }
-        }
+        _ => chunks.extend(n.as_str().map(|s| (s, n.line))),
     }
 }
 
@@ -341,5 +339,19 @@ mod tests {
     fn commented_script_is_not_evidence() {
         let o = run("test:\n  script:\n    - echo ok\n    # - pytest\n");
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+    }
+
+    #[test]
+    fn before_script_and_script_share_one_shell() {
+        // `cd` in one item and a variable from `before_script` reach later items;
+        // `after_script` is a shell of its own.
+        let o = run("before_script:\n  - export RUNNER=\"python -m unittest\"\nunit:\n  script:\n    - cd $CI_PROJECT_DIR\n    - cd checks\n    - $RUNNER test_core.py\n  after_script:\n    - $RUNNER test_late.py\n");
+        let job = o.units.iter().find(|u| u.id.ends_with("#unit")).unwrap();
+        let c = job.commands.iter().find(|c| c.argv.last().is_some_and(|a| a == "test_core.py")).unwrap();
+        assert_eq!(c.argv[..3], ["python", "-m", "unittest"].map(String::from));
+        assert_eq!(c.workdir, "checks");
+        let late = job.commands.iter().find(|c| c.argv.last().is_some_and(|a| a == "test_late.py")).unwrap();
+        assert_eq!(late.argv[0], "$RUNNER");
+        assert_eq!(late.workdir, "");
     }
 }

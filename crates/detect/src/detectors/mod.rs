@@ -212,35 +212,102 @@ pub fn is_yaml(path: &str) -> bool {
 /// Parse shell `script` (first line `line`) into commands of `unit`, and
 /// record what each command does as `run.*` evidence owned by the unit.
 pub fn add_shell(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, script: &str, line: u32, workdir: &str) {
+    add_shell_session(unit, out, detector, path, &[(script, line)], workdir, None);
+}
+
+/// Variables CI systems set to the checkout of the repository: a path under
+/// them is a path in the repository. They start every shell session as `.`
+/// (a script that assigns one overrides it).
+const CHECKOUT_ROOT_VARS: &[&str] = &[
+    "CI_PROJECT_DIR",
+    "GITHUB_WORKSPACE",
+    "BITBUCKET_CLONE_DIR",
+    "TRAVIS_BUILD_DIR",
+    "DRONE_WORKSPACE",
+    "CI_WORKSPACE",
+    "BUILDKITE_BUILD_CHECKOUT_PATH",
+    "CODEBUILD_SRC_DIR",
+    "CIRCLE_WORKING_DIRECTORY",
+    "BUILD_SOURCESDIRECTORY",
+    "SYSTEM_DEFAULTWORKINGDIRECTORY",
+    "BUILD_REPOSITORY_LOCALPATH",
+    "WORKSPACE",
+];
+
+/// Expressions the CI system replaces with the checkout before the shell
+/// runs (GitHub expressions, Azure macros, Jenkins Groovy interpolation).
+const CHECKOUT_ROOT_EXPRS: &[&str] = &[
+    "${{ github.workspace }}",
+    "${{github.workspace}}",
+    "$(Build.SourcesDirectory)",
+    "$(System.DefaultWorkingDirectory)",
+    "$(Build.Repository.LocalPath)",
+    "${env.WORKSPACE}",
+];
+
+fn checkout_root(script: &str) -> String {
+    if !script.contains('$') {
+        return script.to_string();
+    }
+    CHECKOUT_ROOT_EXPRS.iter().fold(script.to_string(), |s, e| s.replace(e, "."))
+}
+
+/// [`add_shell`] for the chunks of one shell session (the items of a CI
+/// `script:` list, a job's `before_script` and `script`): the working
+/// directory, shell variables and functions carry from one chunk to the
+/// next. With `repo`, `source file` reads the variables and functions the
+/// file defines (resolved from the working directory, the script's folder,
+/// then the root).
+pub fn add_shell_session(
+    unit: &mut Unit,
+    out: &mut Output,
+    detector: &str,
+    path: &str,
+    chunks: &[(&str, u32)],
+    workdir: &str,
+    repo: Option<&crate::RepoIndex>,
+) {
     // `cd` changes the directory of the commands after it.
     let script_dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let mut wd = workdir.to_string();
+    let wd = std::cell::RefCell::new(workdir.to_string());
+    let texts: Vec<String> = chunks.iter().map(|(t, _)| substitute_vars(&checkout_root(t), &unit.vars)).collect();
+    let chunks: Vec<(&str, u32)> = texts.iter().map(String::as_str).zip(chunks.iter().map(|c| c.1)).collect();
+    let reader = |target: &str| -> Option<(String, String)> {
+        let repo = repo?;
+        let w = wd.borrow();
+        [crate::link::join(&w, target), crate::link::join(script_dir, target), crate::link::join("", target)]
+            .into_iter()
+            .find_map(|p| repo.text(&p).map(|t| (p, t.to_string())))
+    };
+    let env: std::collections::BTreeMap<String, String> = CHECKOUT_ROOT_VARS.iter().map(|v| (v.to_string(), ".".to_string())).collect();
+    let cmds = crate::shell::session(&chunks, &env, repo.map(|_| &reader as crate::shell::SourceReader<'_>));
     // `pushd` changes the directory like `cd` and remembers the old one for `popd`.
     let mut stack: Vec<String> = Vec::new();
-    let script = substitute_vars(script, &unit.vars);
-    for c in crate::shell::commands(&script, line) {
+    for c in cmds {
         let verb = c.argv.first().map(String::as_str);
         if verb == Some("popd") {
             if let Some(prev) = stack.pop() {
-                wd = prev;
+                *wd.borrow_mut() = prev;
             }
             continue;
         }
         if verb == Some("cd") || verb == Some("pushd") {
             if verb == Some("pushd") {
-                stack.push(wd.clone());
+                stack.push(wd.borrow().clone());
             }
             if let Some(target) = c.argv.iter().skip(1).find(|a| !a.starts_with('-') || a.as_str() == "-") {
                 let t = ["$(dirname $0)", "$(dirname ${BASH_SOURCE[0]})", "${0%/*}", "$(dirname $BASH_SOURCE)"]
                     .iter()
                     .fold(target.clone(), |t, pat| t.replace(pat, if script_dir.is_empty() { "." } else { script_dir }));
                 if !t.contains('$') && !t.starts_with('~') && t != "-" {
-                    wd = if t.starts_with('/') { String::new() } else { crate::link::join(&wd, &t) };
+                    let mut w = wd.borrow_mut();
+                    *w = if t.starts_with('/') { String::new() } else { crate::link::join(&w, &t) };
                 }
             }
             continue;
         }
-        let cmd = Cmd { argv: c.argv, location: Location::line(path, c.line), text: c.text, workdir: wd.clone() };
+        let location = Location::line(c.file.as_deref().unwrap_or(path), c.line);
+        let cmd = Cmd { argv: c.argv, location, text: c.text, workdir: wd.borrow().clone() };
         add_cmd(unit, out, detector, cmd);
     }
 }
@@ -257,14 +324,25 @@ pub fn add_argv(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, a
     add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, line), text, workdir: workdir.to_string() });
 }
 
-/// [`add_shell`] for a YAML node that is one command string or a list of them.
+/// [`add_shell`] for a YAML node that is one command string or a list of
+/// them; the items of a list run in one shell session.
 pub fn add_shell_node(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, node: &crate::yaml::Node, workdir: &str) {
+    add_shell_node_in(unit, out, detector, path, node, workdir, None);
+}
+
+/// [`add_shell_node`] with the repository, so that `source file` is read.
+pub fn add_shell_node_in(
+    unit: &mut Unit,
+    out: &mut Output,
+    detector: &str,
+    path: &str,
+    node: &crate::yaml::Node,
+    workdir: &str,
+    repo: Option<&crate::RepoIndex>,
+) {
     let items: Vec<&crate::yaml::Node> = if node.items().is_empty() { vec![node] } else { node.items().iter().collect() };
-    for c in items {
-        if let Some(t) = c.as_str() {
-            add_shell(unit, out, detector, path, t, c.line, workdir);
-        }
-    }
+    let chunks: Vec<(&str, u32)> = items.iter().filter_map(|c| c.as_str().map(|t| (t, c.line))).collect();
+    add_shell_session(unit, out, detector, path, &chunks, workdir, repo);
 }
 
 /// Add one command to `unit`, emitting its `run.*` evidence.

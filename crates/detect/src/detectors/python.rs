@@ -439,6 +439,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // Platform SDK clients expose deployments as a collection
+    // (`client.deployments.create(...)`): a deployment through the SDK.
+    if !roots.is_empty() && !ev.iter().any(|e| e.kind == "code.deploy") {
+        for call in calls.iter().filter(|c| sdk_deployment_call(&c.qualified)) {
+            ev.push(mk("code.deploy", "", call.offset, Confidence::Medium).attr("target", "platform-sdk"));
+        }
+    }
     // Hand-written training: a train/fit function in a script that saves what it
     // produced (no framework to recognise). Low confidence.
     if !ev.iter().any(|e| e.kind == "code.train") && !in_test {
@@ -917,6 +924,19 @@ fn pipelines(
             ev.push(mk("code.pipeline-trigger", "sagemaker", m.start(), Confidence::Medium).attr("target", "sagemaker-pipeline"));
         }
     }
+}
+
+/// A call creating or updating a deployment through the deployment
+/// collection of an SDK client: `<client>.deployments.create(...)`,
+/// `.online_deployments.begin_create_or_update(...)`. A class's own
+/// `self.deployments` is not a client.
+fn sdk_deployment_call(qualified: &str) -> bool {
+    let parts: Vec<&str> = qualified.trim_start_matches("?.").split('.').collect();
+    let n = parts.len();
+    n >= 3
+        && parts[0] != "self"
+        && matches!(parts[n - 2], "deployments" | "online_deployments" | "batch_deployments")
+        && matches!(parts[n - 1], "create" | "update" | "create_or_update" | "begin_create_or_update")
 }
 
 fn words_in(s: &str, words: &[&str]) -> bool {
@@ -1711,5 +1731,14 @@ mod tests {
         assert!(!glob("mlflow.*.log_model", "mlflow.log_model_x"));
         assert!(glob("evidently.*", "evidently.report.Report"));
         assert!(glob("*.WandbLogger", "pytorch_lightning.loggers.WandbLogger"));
+    }
+
+    #[test]
+    fn sdk_deployment_collections_deploy() {
+        let src = "from mlplatform_sdk import APIClient\nclient = APIClient(creds)\nclient.deployments.create(artifact_uid=uid, meta_props=props)\n";
+        assert!(kinds(src).contains(&"code.deploy".to_string()));
+        // A class's own collection, a listing call and a commented call are not deployments.
+        let src = "import requests\nclass Registry:\n    def add(self):\n        self.deployments.create(x)\nclient.deployments.list()\n# client.deployments.update(uid, meta)\n";
+        assert!(!kinds(src).contains(&"code.deploy".to_string()));
     }
 }

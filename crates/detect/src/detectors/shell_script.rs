@@ -4,7 +4,7 @@
 //! Emits `run.*` evidence for each command. Comment lines and heredoc bodies
 //! are not evidence. Example: `scripts/ci.sh` with `pytest -q` -> `run.tests`.
 
-use super::add_shell;
+use super::add_shell_session;
 use crate::evidence::Location;
 use crate::{Detector, FileCtx, Output, Unit};
 
@@ -40,7 +40,7 @@ impl Detector for ShellScript {
         // Scripts usually run from the repository root (CI calls them so);
         // the linker also tries the script's own folder.
         let _ = dir;
-        add_shell(&mut u, out, NAME, f.path, f.text, 1, "");
+        add_shell_session(&mut u, out, NAME, f.path, &[(f.text, 1)], "", Some(f.repo));
         // SLURM directives size the job: compute declared as code.
         if let Some((i, l)) = f.text.lines().enumerate().find(|(_, l)| {
             l.starts_with("#SBATCH") && ["--gres", "--gpus", "--partition", "--nodes", "--constraint"].iter().any(|k| l.contains(k))

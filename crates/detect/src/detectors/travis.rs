@@ -3,7 +3,7 @@
 //! phases (`install`, `before_script`, `script`, `after_success`, `deploy`)
 //! give the commands of one root unit per job.
 
-use super::{add_shell, ci_job, emit_pipeline, unparsable};
+use super::{add_shell_session, ci_job, emit_pipeline, unparsable};
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output, Unit};
@@ -15,17 +15,16 @@ pub struct Travis;
 const NAME: &str = "travis";
 const PHASES: &[&str] = &["before_install", "install", "before_script", "script", "after_success", "before_deploy"];
 
-fn phases(path: &str, n: &Node, u: &mut Unit, out: &mut Output) {
+fn phases(path: &str, n: &Node, u: &mut Unit, out: &mut Output, repo: &crate::RepoIndex) {
+    // Every phase runs in the same shell: `cd` and variables carry over.
+    let mut chunks = Vec::new();
     for ph in PHASES {
         if let Some(v) = n.get(ph) {
             let items: Vec<&Node> = if v.items().is_empty() { vec![v] } else { v.items().iter().collect() };
-            for c in items {
-                if let Some(t) = c.as_str() {
-                    add_shell(u, out, NAME, path, t, c.line, "");
-                }
-            }
+            chunks.extend(items.iter().filter_map(|c| c.as_str().map(|t| (t, c.line))));
         }
     }
+    add_shell_session(u, out, NAME, path, &chunks, "", Some(repo));
     if let Some(d) = n.get("deploy") {
         let providers: Vec<&Node> = if d.items().is_empty() { vec![d] } else { d.items().iter().collect() };
         for p in providers {
@@ -53,7 +52,7 @@ impl Detector for Travis {
         };
         let triggers = emit_pipeline(out, f.path, "travis", NAME, &[("push", 1, true), ("pull_request", 1, true)], "Travis CI");
         let mut u = ci_job(f.path, "build", 1, doc.last_line(), &triggers);
-        phases(f.path, &doc, &mut u, out);
+        phases(f.path, &doc, &mut u, out, f.repo);
         out.units.push(u);
         for (i, j) in doc
             .path(&["jobs", "include"])
@@ -78,7 +77,7 @@ impl Detector for Travis {
                 .map(str::to_string)
                 .unwrap_or_else(|| format!("job{}", i + 1));
             let mut ju = ci_job(f.path, &name, j.line, j.last_line(), &t);
-            phases(f.path, j, &mut ju, out);
+            phases(f.path, j, &mut ju, out, f.repo);
             out.units.push(ju);
         }
     }
