@@ -351,8 +351,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
             if test_script && !matches!(classify(&c.argv), Invocation::TestRunner { .. }) {
                 continue;
             }
-            // A workdir spelled with variables is taken as the checkout root.
-            let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
+            let wd = effective_workdir(repo, &c.workdir);
             for t in ctx.targets(&c.argv, wd) {
                 e.push((t, c.location.clone()));
             }
@@ -611,6 +610,18 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
     out.extend(pulled);
 }
 
+/// The folder a command runs in, as a repository folder. A workdir spelled
+/// with variables, or one the repository does not hold (a folder an earlier
+/// step cloned the repository into: `git clone $REPO src` then `dir: src`),
+/// is taken as the checkout root.
+fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
+    if workdir.contains('$') || !repo.dir_exists(workdir) {
+        ""
+    } else {
+        workdir
+    }
+}
+
 fn env_class(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
@@ -789,5 +800,14 @@ mod tests {
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
         assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
         assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
+    }
+
+    #[test]
+    fn workdirs_the_repository_does_not_hold_are_the_checkout_root() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("service/tests/test_api.py".into());
+        assert_eq!(effective_workdir(&repo, "service"), "service");
+        assert_eq!(effective_workdir(&repo, "cloned-copy"), "");
+        assert_eq!(effective_workdir(&repo, "$CHECKOUT/service"), "");
     }
 }
