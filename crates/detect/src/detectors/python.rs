@@ -915,6 +915,30 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     facts
 }
 
+rx!(
+    RX_BATCH_JOB,
+    r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\("
+);
+
+/// Where a file submits a batch scoring job over a registered model (Vertex
+/// AI `BatchPredictionJob.create` / `Model.batch_predict` / the job service's
+/// `create_batch_prediction_job`, the pipeline component
+/// `ModelBatchPredictOp`, SageMaker batch transform): the scoring entry point
+/// of batch inference. Counted only with that platform's SDK imported.
+fn batch_scoring_job(bytes: &[u8], imports_any: &dyn Fn(&[&str]) -> bool) -> Option<usize> {
+    let platform = imports_any(&[
+        "google.cloud.aiplatform",
+        "google.cloud.aiplatform_v1",
+        "google.cloud.aiplatform_v1beta1",
+        "google_cloud_pipeline_components",
+        "sagemaker",
+    ]);
+    if !platform {
+        return None;
+    }
+    RX_BATCH_JOB.find(bytes).map(|m| m.start())
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -980,6 +1004,11 @@ fn scoring(
         push("code.scoring", mt.start(), Confidence::Medium, style("seldon"));
         is_serving = true;
     }
+    // A batch scoring job submitted to a platform with a registered model.
+    if let (false, Some(at)) = (is_serving, batch_scoring_job(bytes, imports_any)) {
+        push("code.scoring", at, Confidence::Medium, style("batch-job"));
+        is_serving = true;
+    }
     // A predict entry point outside training code: a top-level predict/score
     // function that calls a model, or a model wrapper class whose predict
     // method serves a loaded model.
@@ -1014,7 +1043,8 @@ fn scoring(
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
-    let serving_style = ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function"));
+    let serving_style =
+        ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job"));
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
@@ -1484,6 +1514,11 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             let mut d = dir.to_string();
             loop {
                 bases.push(d.clone());
+                // The src layout of a project in a subfolder (`proj/src/pkg`
+                // imported from `proj/tests`).
+                if !d.is_empty() {
+                    bases.push(format!("{d}/src"));
+                }
                 match d.rsplit_once('/') {
                     Some((p, _)) => d = p.to_string(),
                     None => break,
@@ -1772,5 +1807,26 @@ mod tests {
         assert!(!glob("mlflow.*.log_model", "mlflow.log_model_x"));
         assert!(glob("evidently.*", "evidently.report.Report"));
         assert!(glob("*.WandbLogger", "pytorch_lightning.loggers.WandbLogger"));
+    }
+
+    #[test]
+    fn batch_scoring_jobs_are_scoring_entry_points() {
+        let repo = RepoIndex::default();
+        for src in [
+            "from google.cloud import aiplatform\n\ndef score_all(name, src, dst):\n    return aiplatform.BatchPredictionJob.create(job_display_name='nightly', model_name=name, gcs_source=src, gcs_destination_prefix=dst)\n",
+            "import google.cloud.aiplatform as aip\nm = aip.Model('m')\nm.batch_predict(job_display_name='j', gcs_source='gs://a', gcs_destination_prefix='gs://b')\n",
+            "def step():\n    from google.cloud.aiplatform_v1beta1.services.job_service import JobServiceClient\n    JobServiceClient().create_batch_prediction_job(parent='p', batch_prediction_job={})\n",
+        ] {
+            let k = kinds_at("jobs/bulk.py", src, &repo);
+            assert!(k.contains(&"code.scoring".to_string()), "{src}: {k:?}");
+        }
+        // Without the platform's SDK, or only in a comment, it is not a batch job.
+        assert!(!kinds_at("jobs/bulk.py", "def run(m):\n    return m.batch_predict(rows)\n", &repo).contains(&"code.scoring".to_string()));
+        assert!(!kinds_at(
+            "jobs/bulk.py",
+            "from google.cloud import aiplatform\n# aiplatform.BatchPredictionJob.create(model_name='m')\n",
+            &repo
+        )
+        .contains(&"code.scoring".to_string()));
     }
 }
