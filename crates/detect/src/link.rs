@@ -574,6 +574,18 @@ fn mark_with_training(
             related.extend(members.iter().cloned());
         }
     }
+    // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
+    // the steps it imports: when one of them trains, the others (comparison,
+    // registration, tracking) are steps of that training pipeline.
+    let pipeline_defs: BTreeSet<&str> =
+        out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| o.as_str()).collect();
+    for id in pipeline_defs {
+        let Some(u) = units.get(id) else { continue };
+        if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
+            related.insert(id.to_string());
+            related.extend(u.calls.iter().map(|(c, _)| c.clone()));
+        }
+    }
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {

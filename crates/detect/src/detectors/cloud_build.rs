@@ -100,7 +100,7 @@ impl Detector for CloudBuild {
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let named = named_as_config(f.path);
         // Other YAML files are read only when they have a top-level `steps:`.
-        if !named && !(f.text.starts_with("steps:") || f.text.contains("\nsteps:")) {
+        if !(named || f.text.starts_with("steps:") || f.text.contains("\nsteps:")) {
             return;
         }
         let doc = match yaml::parse(f.text) {

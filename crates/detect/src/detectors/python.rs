@@ -564,7 +564,7 @@ rx!(
 rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
 rx!(
     RX_ACTION,
-    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
+    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
 rx!(
@@ -867,6 +867,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     pipelines(bytes, &imports_any, &mk, &mut ev);
+    model_validation(bytes, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
@@ -1220,6 +1221,37 @@ fn pipelines(
     }
 }
 
+rx!(RX_TFX_TRAINER, r"\bTrainer\s*\(");
+rx!(RX_TFMA_CHANGE, r"\bGenericChangeThreshold\s*\(");
+rx!(RX_TFMA_VALUE, r"\bGenericValueThreshold\s*\(");
+
+/// A TFX pipeline: its `Trainer` component trains (the module file runs on
+/// the pipeline's runner); TensorFlow Model Analysis validation: a change
+/// threshold measures the candidate against the baseline (the last blessed
+/// model) and the Evaluator's blessing gates the Pusher, so it is a model
+/// comparison that acts; a value threshold alone is a fixed evaluation gate.
+fn model_validation(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    if !imports_any(&["tensorflow_model_analysis", "tfx"]) {
+        return;
+    }
+    if let (true, Some(m)) = (imports_any(&["tfx"]), RX_TFX_TRAINER.find(bytes)) {
+        if !ev.iter().any(|e| e.kind == "code.train") {
+            ev.push(mk("code.train", "tfx", m.start(), Confidence::Medium).attr("framework", "tfx"));
+        }
+    }
+    if let Some(m) = RX_TFMA_CHANGE.find(bytes) {
+        ev.push(mk("code.model-compare", "tfx", m.start(), Confidence::High).attr("acts", "yes"));
+    }
+    if let Some(m) = RX_TFMA_VALUE.find(bytes) {
+        ev.push(mk("code.eval-gate", "tfx", m.start(), Confidence::High).attr("compares", "threshold"));
+    }
+}
+
 fn words_in(s: &str, words: &[&str]) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
@@ -1234,16 +1266,47 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
     let file_exits = RX_EXIT_ANY.is_match(bytes);
     let file_acts = RX_ACTION.is_match(bytes) || file_exits;
     let mut offset = 0;
-    for line in masked.split_inclusive('\n') {
+    let mut lines = masked.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         let start = offset;
         offset += line.len();
-        let t = line.trim();
+        // A statement continued in brackets (`won = (\n  (a < b) if .. else ..\n)`)
+        // is read whole, up to a few lines.
+        let mut joined;
+        let mut t = line.trim();
+        let open =
+            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
+        if open(t) {
+            joined = t.to_string();
+            for _ in 0..6 {
+                let Some(next) = lines.peek() else { break };
+                joined.push(' ');
+                joined.push_str(next.trim());
+                offset += next.len();
+                lines.next();
+                if !open(&joined) {
+                    break;
+                }
+            }
+            t = joined.as_str();
+        }
         // A verdict kept for later (`better = rmse <= prod_rmse`) counts for
         // model comparisons only: boolean masks look like threshold gates.
         let assigned = RX_ASSIGN_HEAD.find(t.as_bytes()).map(|m| &t[..m.end()]);
         let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
-        let cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        let mut cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        // A conditional expression compares in a branch (`(a < b) if lower
+        // else (a > b)`) or in its condition (`new if new_auc > prod_auc else
+        // prod`): the first part holding a comparison is the comparison.
+        if let Some((value, rest)) = cond.split_once(" if ") {
+            if let Some((test, other)) = rest.split_once(" else ") {
+                let part = [value, test, other].into_iter().map(|p| p.trim().trim_start_matches('(')).find(|p| p.contains(['<', '>']));
+                if let Some(p) = part {
+                    cond = p.to_string();
+                }
+            }
+        }
         let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
@@ -1542,12 +1605,26 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
         }
         // Not found on the usual roots (a sys.path insert, a runner's rootdir):
         // take the one file in the repository whose path ends like the module.
+        // A package installed from another folder of the repository
+        // (`pip install -e libs/x`) is found the same way by its `__init__.py`.
         if out.len() == before && !im.module.starts_with('.') {
-            let rel = format!("{}.py", im.module.replace('.', "/"));
-            let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
-            let mut hits = repo.files_named(&name).iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
-            if let (Some(hit), None) = (hits.next(), hits.next()) {
-                out.push((hit.clone(), im.line));
+            let m = im.module.replace('.', "/");
+            let last = m.rsplit('/').next().unwrap_or(&m).to_string();
+            for (rel, name) in [(format!("{m}.py"), format!("{last}.py")), (format!("{m}/__init__.py"), format!("{last}/__init__.py"))] {
+                let mut hits =
+                    repo.files_named(&name).iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
+                if let (Some(hit), None) = (hits.next(), hits.next()) {
+                    out.push((hit.clone(), im.line));
+                    // Names imported from the package are its modules when they are files.
+                    let dir = hit.trim_end_matches("__init__.py");
+                    for n in &im.names {
+                        let file = format!("{dir}{n}.py");
+                        if name.ends_with("/__init__.py") && repo.exists(&file) && !out.iter().any(|(p, _)| p == &file) {
+                            out.push((file, im.line));
+                        }
+                    }
+                    break;
+                }
             }
         }
     }
@@ -1828,5 +1905,46 @@ mod tests {
             &repo
         )
         .contains(&"code.scoring".to_string()));
+    }
+
+    #[test]
+    fn comparisons_continued_in_brackets_and_conditional_expressions() {
+        let src = "def pick(reg, cand_v, champ_v, lower):\n    cand_wins = (\n        (cand_v < champ_v) if lower else (cand_v > champ_v)\n    )\n    if cand_wins:\n        reg.add_version_aliases(['serving'], '7')\n";
+        assert_eq!(kinds(src), vec!["code.model-compare"]);
+        let one_line = "def pick(new, prod, new_auc, prod_auc):\n    best = new if new_auc > prod_auc else prod\n    promote(best)\n";
+        assert_eq!(kinds(one_line), vec!["code.model-compare"]);
+        // A flag chosen by a ternary compares nothing; a bracketed call without
+        // a comparison is not a gate.
+        assert!(kinds("def f(a, b, lower):\n    sign = (\n        -1 if lower else 1\n    )\n    promote(a)\n").is_empty());
+        assert!(kinds("def f(cand, champ):\n    out = (\n        dict(cand=cand, champ=champ)\n    )\n    promote(out)\n").is_empty());
+    }
+
+    #[test]
+    fn tfx_trainer_and_change_thresholds() {
+        let src = "import tensorflow_model_analysis as tfma\nfrom tfx.v1.components import Trainer, Evaluator\nt = Trainer(module_file='m.py')\nth = tfma.MetricThreshold(value_threshold=tfma.GenericValueThreshold(lower_bound={'value': 0.7}), change_threshold=tfma.GenericChangeThreshold(direction=tfma.MetricDirection.HIGHER_IS_BETTER))\n";
+        let k = kinds(src);
+        for want in ["code.train:tfx", "code.model-compare:tfx", "code.eval-gate:tfx"] {
+            assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+        }
+        // Without TFX imported, a `Trainer(` is someone else's; commented thresholds are nothing.
+        assert!(kinds("from transformers import Trainer\nt = Trainer(model=m)\n").iter().all(|k| k != "code.model-compare"));
+        assert!(kinds("import tensorflow_model_analysis as tfma\n# tfma.GenericChangeThreshold(absolute={'value': 0})\n").is_empty());
+    }
+
+    #[test]
+    fn packages_installed_from_another_folder_resolve_by_their_init() {
+        let mut repo = RepoIndex::default();
+        for p in ["libs/blocks/src/shop_blocks/__init__.py", "libs/blocks/src/shop_blocks/fit.py", "other/shop_blocks_old/__init__.py"] {
+            repo.paths.insert(p.into());
+        }
+        let imports = pylex::imports("from shop_blocks import fit, helper\n");
+        let got: Vec<String> = local_imports(&repo, "flows/run.py", &imports).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(got, vec!["libs/blocks/src/shop_blocks/__init__.py", "libs/blocks/src/shop_blocks/fit.py"]);
+        // Two packages of that name: ambiguous, nothing is guessed.
+        let mut repo = RepoIndex::default();
+        for p in ["libs/blocks/src/shop_blocks/__init__.py", "vendor/shop_blocks/__init__.py"] {
+            repo.paths.insert(p.into());
+        }
+        assert!(local_imports(&repo, "flows/run.py", &imports).is_empty());
     }
 }
