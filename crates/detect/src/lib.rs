@@ -176,12 +176,18 @@ impl RepoIndex {
         self.catalog.clone().unwrap_or_else(catalog::Catalog::builtin)
     }
 
-    /// Paths of the files with this file name.
+    /// Paths of the files with this file name. Python packages are also
+    /// found as `pkg/__init__.py` (the package folder's name and its init).
     pub fn files_named(&self, name: &str) -> &[String] {
         let index = self.by_name.get_or_init(|| {
             let mut m: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
             for p in &self.paths {
-                m.entry(p.rsplit('/').next().unwrap_or(p).to_string()).or_default().push(p.clone());
+                let mut parts = p.rsplit('/');
+                let file = parts.next().unwrap_or(p);
+                m.entry(file.to_string()).or_default().push(p.clone());
+                if let (true, Some(dir)) = (file == "__init__.py", parts.next()) {
+                    m.entry(format!("{dir}/__init__.py")).or_default().push(p.clone());
+                }
             }
             m
         });

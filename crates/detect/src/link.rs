@@ -471,8 +471,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
             if test_script && !matches!(classify(&c.argv), Invocation::TestRunner { .. }) {
                 continue;
             }
-            // A workdir spelled with variables is taken as the checkout root.
-            let wd = if c.workdir.contains('$') { "" } else { c.workdir.as_str() };
+            let wd = effective_workdir(repo, &c.workdir);
             let targets = ctx.targets(&c.argv, wd);
             if targets.is_empty() {
                 if let Some(why) = ctx.unresolved(&c.argv, wd) {
@@ -726,6 +725,18 @@ fn mark_with_training(
             related.extend(members.iter().cloned());
         }
     }
+    // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
+    // the steps it imports: when one of them trains, the others (comparison,
+    // registration, tracking) are steps of that training pipeline.
+    let pipeline_defs: BTreeSet<&str> =
+        out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| o.as_str()).collect();
+    for id in pipeline_defs {
+        let Some(u) = units.get(id) else { continue };
+        if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
+            related.insert(id.to_string());
+            related.extend(u.calls.iter().map(|(c, _)| c.clone()));
+        }
+    }
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
@@ -760,6 +771,18 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
         })
         .collect();
     out.extend(pulled);
+}
+
+/// The folder a command runs in, as a repository folder. A workdir spelled
+/// with variables, or one the repository does not hold (a folder an earlier
+/// step cloned the repository into: `git clone $REPO src` then `dir: src`),
+/// is taken as the checkout root.
+fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
+    if workdir.contains('$') || !repo.dir_exists(workdir) {
+        ""
+    } else {
+        workdir
+    }
 }
 
 fn env_class(name: &str) -> Option<&'static str> {
@@ -1045,5 +1068,14 @@ mod tests {
         let src = "import sys\n# importlib.util.spec_from_file_location(name, path)\n\"\"\"runpy.run_path(p)\"\"\"\nopen(sys.argv[2])\n";
         assert!(!loads_code_from_paths(src));
         assert_eq!(linked_reach(src), None);
+    }
+
+    #[test]
+    fn workdirs_the_repository_does_not_hold_are_the_checkout_root() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("service/tests/test_api.py".into());
+        assert_eq!(effective_workdir(&repo, "service"), "service");
+        assert_eq!(effective_workdir(&repo, "cloned-copy"), "");
+        assert_eq!(effective_workdir(&repo, "$CHECKOUT/service"), "");
     }
 }

@@ -175,7 +175,7 @@ rx!(
 rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
 rx!(
     RX_ACTION,
-    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
+    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
 );
 rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
 rx!(
@@ -505,6 +505,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     pipelines(bytes, &imports_any, &mk, &mut ev);
+    model_validation(bytes, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
@@ -651,6 +652,30 @@ fn assigned_value<'a>(before: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+rx!(
+    RX_BATCH_JOB,
+    r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\("
+);
+
+/// Where a file submits a batch scoring job over a registered model (Vertex
+/// AI `BatchPredictionJob.create` / `Model.batch_predict` / the job service's
+/// `create_batch_prediction_job`, the pipeline component
+/// `ModelBatchPredictOp`, SageMaker batch transform): the scoring entry point
+/// of batch inference. Counted only with that platform's SDK imported.
+fn batch_scoring_job(bytes: &[u8], imports_any: &dyn Fn(&[&str]) -> bool) -> Option<usize> {
+    let platform = imports_any(&[
+        "google.cloud.aiplatform",
+        "google.cloud.aiplatform_v1",
+        "google.cloud.aiplatform_v1beta1",
+        "google_cloud_pipeline_components",
+        "sagemaker",
+    ]);
+    if !platform {
+        return None;
+    }
+    RX_BATCH_JOB.find(bytes).map(|m| m.start())
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -716,6 +741,11 @@ fn scoring(
         push("code.scoring", mt.start(), Confidence::Medium, style("seldon"));
         is_serving = true;
     }
+    // A batch scoring job submitted to a platform with a registered model.
+    if let (false, Some(at)) = (is_serving, batch_scoring_job(bytes, imports_any)) {
+        push("code.scoring", at, Confidence::Medium, style("batch-job"));
+        is_serving = true;
+    }
     // A predict entry point outside training code: a top-level predict/score
     // function that calls a model, or a model wrapper class whose predict
     // method serves a loaded model.
@@ -750,7 +780,8 @@ fn scoring(
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
-    let serving_style = ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function"));
+    let serving_style =
+        ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job"));
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
@@ -939,6 +970,37 @@ fn sdk_deployment_call(qualified: &str) -> bool {
         && matches!(parts[n - 1], "create" | "update" | "create_or_update" | "begin_create_or_update")
 }
 
+rx!(RX_TFX_TRAINER, r"\bTrainer\s*\(");
+rx!(RX_TFMA_CHANGE, r"\bGenericChangeThreshold\s*\(");
+rx!(RX_TFMA_VALUE, r"\bGenericValueThreshold\s*\(");
+
+/// A TFX pipeline: its `Trainer` component trains (the module file runs on
+/// the pipeline's runner); TensorFlow Model Analysis validation: a change
+/// threshold measures the candidate against the baseline (the last blessed
+/// model) and the Evaluator's blessing gates the Pusher, so it is a model
+/// comparison that acts; a value threshold alone is a fixed evaluation gate.
+fn model_validation(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    if !imports_any(&["tensorflow_model_analysis", "tfx"]) {
+        return;
+    }
+    if let (true, Some(m)) = (imports_any(&["tfx"]), RX_TFX_TRAINER.find(bytes)) {
+        if !ev.iter().any(|e| e.kind == "code.train") {
+            ev.push(mk("code.train", "tfx", m.start(), Confidence::Medium).attr("framework", "tfx"));
+        }
+    }
+    if let Some(m) = RX_TFMA_CHANGE.find(bytes) {
+        ev.push(mk("code.model-compare", "tfx", m.start(), Confidence::High).attr("acts", "yes"));
+    }
+    if let Some(m) = RX_TFMA_VALUE.find(bytes) {
+        ev.push(mk("code.eval-gate", "tfx", m.start(), Confidence::High).attr("compares", "threshold"));
+    }
+}
+
 fn words_in(s: &str, words: &[&str]) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
@@ -953,16 +1015,47 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
     let file_exits = RX_EXIT_ANY.is_match(bytes);
     let file_acts = RX_ACTION.is_match(bytes) || file_exits;
     let mut offset = 0;
-    for line in masked.split_inclusive('\n') {
+    let mut lines = masked.split_inclusive('\n').peekable();
+    while let Some(line) = lines.next() {
         let start = offset;
         offset += line.len();
-        let t = line.trim();
+        // A statement continued in brackets (`won = (\n  (a < b) if .. else ..\n)`)
+        // is read whole, up to a few lines.
+        let mut joined;
+        let mut t = line.trim();
+        let open =
+            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
+        if open(t) {
+            joined = t.to_string();
+            for _ in 0..6 {
+                let Some(next) = lines.peek() else { break };
+                joined.push(' ');
+                joined.push_str(next.trim());
+                offset += next.len();
+                lines.next();
+                if !open(&joined) {
+                    break;
+                }
+            }
+            t = joined.as_str();
+        }
         // A verdict kept for later (`better = rmse <= prod_rmse`) counts for
         // model comparisons only: boolean masks look like threshold gates.
         let assigned = RX_ASSIGN_HEAD.find(t.as_bytes()).map(|m| &t[..m.end()]);
         let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
-        let cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        let mut cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        // A conditional expression compares in a branch (`(a < b) if lower
+        // else (a > b)`) or in its condition (`new if new_auc > prod_auc else
+        // prod`): the first part holding a comparison is the comparison.
+        if let Some((value, rest)) = cond.split_once(" if ") {
+            if let Some((test, other)) = rest.split_once(" else ") {
+                let part = [value, test, other].into_iter().map(|p| p.trim().trim_start_matches('(')).find(|p| p.contains(['<', '>']));
+                if let Some(p) = part {
+                    cond = p.to_string();
+                }
+            }
+        }
         let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
@@ -1258,6 +1351,11 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             let mut d = dir.to_string();
             loop {
                 bases.push(d.clone());
+                // The src layout of a project in a subfolder (`proj/src/pkg`
+                // imported from `proj/tests`).
+                if !d.is_empty() {
+                    bases.push(format!("{d}/src"));
+                }
                 match d.rsplit_once('/') {
                     Some((p, _)) => d = p.to_string(),
                     None => break,
@@ -1281,12 +1379,26 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
         }
         // Not found on the usual roots (a sys.path insert, a runner's rootdir):
         // take the one file in the repository whose path ends like the module.
+        // A package installed from another folder of the repository
+        // (`pip install -e libs/x`) is found the same way by its `__init__.py`.
         if out.len() == before && !im.module.starts_with('.') {
-            let rel = format!("{}.py", im.module.replace('.', "/"));
-            let name = rel.rsplit('/').next().unwrap_or(&rel).to_string();
-            let mut hits = repo.files_named(&name).iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
-            if let (Some(hit), None) = (hits.next(), hits.next()) {
-                out.push((hit.clone(), im.line));
+            let m = im.module.replace('.', "/");
+            let last = m.rsplit('/').next().unwrap_or(&m).to_string();
+            for (rel, name) in [(format!("{m}.py"), format!("{last}.py")), (format!("{m}/__init__.py"), format!("{last}/__init__.py"))] {
+                let mut hits =
+                    repo.files_named(&name).iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
+                if let (Some(hit), None) = (hits.next(), hits.next()) {
+                    out.push((hit.clone(), im.line));
+                    // Names imported from the package are its modules when they are files.
+                    let dir = hit.trim_end_matches("__init__.py");
+                    for n in &im.names {
+                        let file = format!("{dir}{n}.py");
+                        if name.ends_with("/__init__.py") && repo.exists(&file) && !out.iter().any(|(p, _)| p == &file) {
+                            out.push((file, im.line));
+                        }
+                    }
+                    break;
+                }
             }
         }
     }
@@ -1740,5 +1852,67 @@ mod tests {
         // A class's own collection, a listing call and a commented call are not deployments.
         let src = "import requests\nclass Registry:\n    def add(self):\n        self.deployments.create(x)\nclient.deployments.list()\n# client.deployments.update(uid, meta)\n";
         assert!(!kinds(src).contains(&"code.deploy".to_string()));
+    }
+
+    #[test]
+    fn batch_scoring_jobs_are_scoring_entry_points() {
+        let repo = RepoIndex::default();
+        for src in [
+            "from google.cloud import aiplatform\n\ndef score_all(name, src, dst):\n    return aiplatform.BatchPredictionJob.create(job_display_name='nightly', model_name=name, gcs_source=src, gcs_destination_prefix=dst)\n",
+            "import google.cloud.aiplatform as aip\nm = aip.Model('m')\nm.batch_predict(job_display_name='j', gcs_source='gs://a', gcs_destination_prefix='gs://b')\n",
+            "def step():\n    from google.cloud.aiplatform_v1beta1.services.job_service import JobServiceClient\n    JobServiceClient().create_batch_prediction_job(parent='p', batch_prediction_job={})\n",
+        ] {
+            let k = kinds_at("jobs/bulk.py", src, &repo);
+            assert!(k.contains(&"code.scoring".to_string()), "{src}: {k:?}");
+        }
+        // Without the platform's SDK, or only in a comment, it is not a batch job.
+        assert!(!kinds_at("jobs/bulk.py", "def run(m):\n    return m.batch_predict(rows)\n", &repo).contains(&"code.scoring".to_string()));
+        assert!(!kinds_at(
+            "jobs/bulk.py",
+            "from google.cloud import aiplatform\n# aiplatform.BatchPredictionJob.create(model_name='m')\n",
+            &repo
+        )
+        .contains(&"code.scoring".to_string()));
+    }
+
+    #[test]
+    fn comparisons_continued_in_brackets_and_conditional_expressions() {
+        let src = "def pick(reg, cand_v, champ_v, lower):\n    cand_wins = (\n        (cand_v < champ_v) if lower else (cand_v > champ_v)\n    )\n    if cand_wins:\n        reg.add_version_aliases(['serving'], '7')\n";
+        assert_eq!(kinds(src), vec!["code.model-compare"]);
+        let one_line = "def pick(new, prod, new_auc, prod_auc):\n    best = new if new_auc > prod_auc else prod\n    promote(best)\n";
+        assert_eq!(kinds(one_line), vec!["code.model-compare"]);
+        // A flag chosen by a ternary compares nothing; a bracketed call without
+        // a comparison is not a gate.
+        assert!(kinds("def f(a, b, lower):\n    sign = (\n        -1 if lower else 1\n    )\n    promote(a)\n").is_empty());
+        assert!(kinds("def f(cand, champ):\n    out = (\n        dict(cand=cand, champ=champ)\n    )\n    promote(out)\n").is_empty());
+    }
+
+    #[test]
+    fn tfx_trainer_and_change_thresholds() {
+        let src = "import tensorflow_model_analysis as tfma\nfrom tfx.v1.components import Trainer, Evaluator\nt = Trainer(module_file='m.py')\nth = tfma.MetricThreshold(value_threshold=tfma.GenericValueThreshold(lower_bound={'value': 0.7}), change_threshold=tfma.GenericChangeThreshold(direction=tfma.MetricDirection.HIGHER_IS_BETTER))\n";
+        let k = kinds(src);
+        for want in ["code.train:tfx", "code.model-compare:tfx", "code.eval-gate:tfx"] {
+            assert!(k.contains(&want.to_string()), "{want}: {k:?}");
+        }
+        // Without TFX imported, a `Trainer(` is someone else's; commented thresholds are nothing.
+        assert!(kinds("from transformers import Trainer\nt = Trainer(model=m)\n").iter().all(|k| k != "code.model-compare"));
+        assert!(kinds("import tensorflow_model_analysis as tfma\n# tfma.GenericChangeThreshold(absolute={'value': 0})\n").is_empty());
+    }
+
+    #[test]
+    fn packages_installed_from_another_folder_resolve_by_their_init() {
+        let mut repo = RepoIndex::default();
+        for p in ["libs/blocks/src/shop_blocks/__init__.py", "libs/blocks/src/shop_blocks/fit.py", "other/shop_blocks_old/__init__.py"] {
+            repo.paths.insert(p.into());
+        }
+        let imports = pylex::imports("from shop_blocks import fit, helper\n");
+        let got: Vec<String> = local_imports(&repo, "flows/run.py", &imports).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(got, vec!["libs/blocks/src/shop_blocks/__init__.py", "libs/blocks/src/shop_blocks/fit.py"]);
+        // Two packages of that name: ambiguous, nothing is guessed.
+        let mut repo = RepoIndex::default();
+        for p in ["libs/blocks/src/shop_blocks/__init__.py", "vendor/shop_blocks/__init__.py"] {
+            repo.paths.insert(p.into());
+        }
+        assert!(local_imports(&repo, "flows/run.py", &imports).is_empty());
     }
 }

@@ -144,7 +144,7 @@ impl Detector for Tests {
             e = e.attr("trivial", "true");
         }
         out.push_in(e, &unit);
-        let imports = pylex::imports(&masked);
+        let imports = with_attribute_names(pylex::imports(&masked), &masked);
         for (path, line) in python::local_imports(f.repo, f.path, &imports) {
             let names: Vec<&str> = imports.iter().filter(|i| i.line == line).flat_map(|i| i.names.iter().map(String::as_str)).collect();
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
@@ -158,6 +158,29 @@ impl Detector for Tests {
             out.push_in(e.attr("module", path), &unit);
         }
     }
+}
+
+/// `import pkg` then `pkg.member.fn(...)`: the test uses `pkg/member` as if it
+/// had imported it by name, so the members it reaches are its imports' names
+/// (resolved to `pkg/member.py` when that module exists).
+fn with_attribute_names(mut imports: Vec<pylex::Import>, masked: &str) -> Vec<pylex::Import> {
+    for im in imports.iter_mut().filter(|i| i.names.is_empty() && !i.module.starts_with('.')) {
+        let prefix = format!("{}.", im.alias.as_deref().unwrap_or(&im.module));
+        let mut names: Vec<String> = Vec::new();
+        for (at, _) in masked.match_indices(&prefix) {
+            // A whole name, not the tail of a longer one (`xpkg.`).
+            if masked[..at].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+                continue;
+            }
+            let rest = &masked[at + prefix.len()..];
+            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() && !names.contains(&name) && names.len() < 24 {
+                names.push(name);
+            }
+        }
+        im.names = names;
+    }
+    imports
 }
 
 #[cfg(test)]
@@ -227,5 +250,23 @@ mod tests {
         let o = run("pkg/util.go", "package util\nfunc TestX(t *testing.T) {}\n", &repo);
         assert!(o.evidence.is_empty(), "not a _test.go file");
         assert!(!Tests.applies("pkg/util.go") && Tests.applies("pkg/util_test.go"));
+    }
+
+    #[test]
+    fn package_members_reached_by_attribute_resolve_in_a_project_src_layout() {
+        let mut repo = RepoIndex::default();
+        for p in ["steps/scoring-steps/src/scoring_steps/__init__.py", "steps/scoring-steps/src/scoring_steps/bulk_score.py"] {
+            repo.paths.insert(p.into());
+        }
+        let text = "import scoring_steps\n\nrun = scoring_steps.bulk_score.python_func\n\ndef test_run():\n    assert run(1) == 2\n";
+        let o = run("steps/scoring-steps/tests/test_bulk.py", text, &repo);
+        let modules: Vec<&str> =
+            o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| e.attrs["module"].as_str()).collect();
+        assert!(modules.contains(&"steps/scoring-steps/src/scoring_steps/bulk_score.py"), "{modules:?}");
+        // Only members the test reaches: a comment, or a longer name ending
+        // like the package, is not a use of the package.
+        let text = "import scoring_steps\n\n# scoring_steps.bulk_score\nx = my_scoring_steps.bulk_score\n\ndef test_run():\n    assert x(1) == 2\n";
+        let o = run("steps/scoring-steps/tests/test_bulk.py", text, &repo);
+        assert!(!o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"].ends_with("bulk_score.py")));
     }
 }
