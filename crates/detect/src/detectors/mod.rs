@@ -17,6 +17,7 @@ pub mod cloud_build;
 pub mod codebuild;
 pub mod codepipeline;
 pub mod credentials;
+pub mod data_steps;
 pub mod databricks;
 pub mod dockerfile;
 pub mod drone;
