@@ -23,6 +23,8 @@ pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
     let lines: Vec<&str> = text.lines().collect();
     let mut i = 0;
     let mut heredoc: Option<String> = None;
+    // Command lines kept in shell variables (`cmd="python x.py"`, then `$cmd`).
+    let mut vars: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     while i < lines.len() {
         let start = i;
         if let Some(delim) = &heredoc {
@@ -54,13 +56,28 @@ pub fn commands(text: &str, first_line: u32) -> Vec<ShellCmd> {
             heredoc = hd;
         }
         for words in words_groups {
-            push_cmd(&mut out, words, line_no, joined.trim(), 0);
+            push_cmd(&mut out, &mut vars, words, line_no, joined.trim(), 0);
         }
     }
     out
 }
 
-fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, depth: u8) {
+fn push_cmd(
+    out: &mut Vec<ShellCmd>,
+    vars: &mut std::collections::BTreeMap<String, String>,
+    words: Vec<String>,
+    line: u32,
+    text: &str,
+    depth: u8,
+) {
+    // A lone assignment of a literal keeps its value for a later `$name`.
+    if let [w] = words.as_slice() {
+        if is_assignment(w) && !w.contains("$(") && !w.contains('`') {
+            let (name, value) = w.split_once('=').unwrap_or_default();
+            vars.insert(name.to_string(), value.to_string());
+            return;
+        }
+    }
     // Command substitutions `$(...)` run commands too: `ID=$(az ml job create -f x)`.
     if depth < 4 {
         for w in &words {
@@ -86,7 +103,7 @@ fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, 
                     }
                 }
                 for group in split_line(&inner[..end]).0 {
-                    push_cmd(out, group, line, text, depth + 1);
+                    push_cmd(out, vars, group, line, text, depth + 1);
                 }
                 rest = &inner[end.min(inner.len())..];
             }
@@ -100,7 +117,16 @@ fn push_cmd(out: &mut Vec<ShellCmd>, words: Vec<String>, line: u32, text: &str, 
     // `bash -c "..."`, `sh -c '...'`: the string is itself a command line.
     if let (Some(inner), true) = (inline_script(&argv), depth < 4) {
         for group in split_line(inner).0 {
-            push_cmd(out, group, line, text, depth + 1);
+            push_cmd(out, vars, group, line, text, depth + 1);
+        }
+        return;
+    }
+    // `$cmd` / `${cmd}` run the command line the variable holds.
+    let name = argv[0].strip_prefix("${").and_then(|n| n.strip_suffix('}')).or_else(|| argv[0].strip_prefix('$'));
+    if let (Some(value), true) = (name.and_then(|n| vars.get(n)).cloned(), depth < 4) {
+        if let Some(mut group) = split_line(&value).0.into_iter().next() {
+            group.extend(argv[1..].iter().cloned());
+            push_cmd(out, vars, group, line, text, depth + 1);
         }
         return;
     }
@@ -302,6 +328,17 @@ mod tests {
 
     fn argv(s: &str) -> Vec<Vec<String>> {
         commands(s, 1).into_iter().map(|c| c.argv).collect()
+    }
+
+    #[test]
+    fn command_line_kept_in_a_variable() {
+        let c = argv("cmd=\"pipenv run python collect.py \\\n  --days=3\"\nout=$($cmd)\necho \"$out\"");
+        assert_eq!(c[0], vec!["python", "collect.py", "--days=3"]);
+        let c = argv("RUN=\"python fit.py\"\n${RUN} --fast");
+        assert_eq!(c[0], vec!["python", "fit.py", "--fast"]);
+        // An unset variable stays what it is; a computed value is not followed.
+        let c = argv("CMD=$(cat cmd.txt)\n$CMD\n$OTHER x.py");
+        assert!(c.iter().all(|a| a.first().map(String::as_str) != Some("python")), "{c:?}");
     }
 
     #[test]
