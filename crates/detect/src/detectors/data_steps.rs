@@ -24,6 +24,13 @@
 //! caller passes masked text).
 //!
 //! Example: `step_process = ProcessingStep(name="PreprocessData", code="prep.py")`.
+//!
+//! Also read here, [`data_versions`]: data registered as a new version of a
+//! dataset (`code.data-prep op=register`: W&B artifacts of type `dataset`,
+//! Azure ML SDK v1 `Dataset.*.from_*` + `.register(`, SDK v2
+//! `ml_client.data.create_or_update`, Vertex `*Dataset.create`), and the model
+//! tied to that data (`lineage.data-version`: a model registered with
+//! `datasets=` (Azure ML v1), a W&B dataset artifact used by the training run).
 
 use crate::evidence::{Confidence, Evidence};
 use regex::bytes::Regex;
@@ -139,6 +146,70 @@ fn is_model_step_name(name: &str) -> bool {
         .any(|w| l.contains(w))
 }
 
+static RX_WANDB_DATA_ARTIFACT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)\bArtifact\s*\([^)]*\btype\s*=\s*["'][^"']*data[^"']*["']"#).unwrap());
+static RX_WANDB_USE_DATA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)\buse_artifact\s*\([^)]*(?:\btype\s*=\s*["'][^"']*data|["'][^"']*data[^"']*["'])"#).unwrap());
+static RX_AML_V1_DATASET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)\b(?:Dataset\.(?:Tabular|File)\.from_\w+|TabularDatasetFactory\.from_\w+|FileDatasetFactory\.from_\w+)\s*\(").unwrap()
+});
+static RX_REGISTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\.register(?:_model)?\s*\(").unwrap());
+static RX_AML_V2_DATA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\.data\.create_or_update\s*\(").unwrap());
+static RX_VERTEX_DATASET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(?:Tabular|Image|Text|TimeSeries|Video)Dataset\.create\s*\(").unwrap());
+
+/// Data registered as a dataset version, and models tied to a dataset
+/// version, in masked Python `bytes` (see the module documentation).
+/// `trains` says whether the same file trains a model.
+pub fn data_versions(
+    bytes: &[u8],
+    trains: bool,
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    let register = |tool: &str, at: usize| mk("code.data-prep", tool, at, Confidence::Medium).attr("op", "register");
+    if imports_any(&["wandb"]) {
+        if let (Some(m), true) = (RX_WANDB_DATA_ARTIFACT.find(bytes), contains(bytes, b"log_artifact(")) {
+            ev.push(register("wandb", m.start()));
+        }
+        // W&B records the dataset version a run consumes with the run's outputs.
+        if let (Some(m), true) = (RX_WANDB_USE_DATA.find(bytes), trains) {
+            ev.push(mk("lineage.data-version", "wandb", m.start(), Confidence::Medium).attr("how", "wandb-artifact"));
+        }
+    }
+    if imports_any(&["azureml"]) {
+        if let Some(m) = RX_AML_V1_DATASET.find(bytes) {
+            if RX_REGISTER.find_at(bytes, m.end()).is_some() {
+                ev.push(register("azureml", m.start()));
+            }
+        }
+        // `Model.register(..., datasets=[("training data", ds)])`.
+        for m in RX_REGISTER.find_iter(bytes) {
+            let Some(close) = crate::pylex::closing_paren(&bytes[m.end()..]) else { continue };
+            let args = &bytes[m.end()..m.end() + close];
+            if contains(args, b"datasets") && (contains(args, b"model_name") || contains(args, b"model_path")) {
+                ev.push(mk("lineage.data-version", "azureml", m.start(), Confidence::High).attr("how", "model-datasets"));
+                break;
+            }
+        }
+    }
+    if imports_any(&["azure.ai.ml"]) {
+        if let Some(m) = RX_AML_V2_DATA.find(bytes) {
+            ev.push(register("azureml", m.start()));
+        }
+    }
+    if imports_any(&["google.cloud.aiplatform"]) {
+        if let Some(m) = RX_VERTEX_DATASET.find(bytes) {
+            ev.push(register("vertex", m.start()));
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +225,43 @@ mod tests {
         let mut ev = Vec::new();
         platform_data_steps(bytes, &imports_any, &mk, &mut ev);
         ev
+    }
+
+    fn versions(src: &str, trains: bool, imports: &[&str]) -> Vec<(String, String)> {
+        let masked = crate::pylex::mask(src);
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, tool: &str, _at: usize, c: Confidence| {
+            Evidence::new(kind, "python", Location::line("p.py", 1), c, "").attr("tool", tool)
+        };
+        let mut ev = Vec::new();
+        data_versions(masked.as_bytes(), trains, &imports_any, &mk, &mut ev);
+        ev.into_iter().map(|e| (e.kind.clone(), e.attrs.get("op").or(e.attrs.get("how")).cloned().unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn wandb_dataset_artifacts() {
+        let log = "import wandb\nrun = wandb.init()\nart = wandb.Artifact(\"rows\", type=\"dataset\")\nrun.log_artifact(art)\n";
+        assert_eq!(versions(log, false, &["wandb"]), vec![("code.data-prep".into(), "register".into())]);
+        // A model artifact is not data.
+        assert!(versions(&log.replace("dataset", "model"), false, &["wandb"]).is_empty());
+        let use_ = "import wandb\nart = wandb.use_artifact(\"team/rows:latest\", type=\"dataset\")\n";
+        assert_eq!(versions(use_, true, &["wandb"]), vec![("lineage.data-version".into(), "wandb-artifact".into())]);
+        // Used outside training, nothing ties it to a model.
+        assert!(versions(use_, false, &["wandb"]).is_empty());
+    }
+
+    #[test]
+    fn azureml_v1_dataset_register_and_model_datasets() {
+        let src = "from azureml.core import Dataset, Model\nds = Dataset.Tabular.from_delimited_files(path=p)\nds = ds.register(ws, name=\"rows\", create_new_version=True)\nModel.register(workspace=ws, model_name=\"m\", model_path=\"out\", datasets=[(\"training data\", ds)])\n";
+        let v = versions(src, false, &["azureml"]);
+        assert!(v.contains(&("code.data-prep".into(), "register".into())), "{v:?}");
+        assert!(v.contains(&("lineage.data-version".into(), "model-datasets".into())), "{v:?}");
+        // A model registered without its data ties nothing; no dataset registered either.
+        let src = "from azureml.core import Model\nModel.register(workspace=ws, model_name=\"m\", model_path=\"out\", tags={\"a\": 1})\n";
+        assert!(versions(src, false, &["azureml"]).is_empty());
+        // A comment is not code.
+        let src = "from azureml.core import Model\n# Model.register(workspace=ws, model_name=\"m\", model_path=\"out\", datasets=[d])\n";
+        assert!(versions(src, false, &["azureml"]).is_empty());
     }
 
     #[test]

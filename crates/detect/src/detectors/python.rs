@@ -868,6 +868,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     pipelines(bytes, &imports_any, &mk, &mut ev);
     super::data_steps::platform_data_steps(bytes, &imports_any, &mk, &mut ev);
+    let trains = ev.iter().any(|e| e.kind == "code.train");
+    super::data_steps::data_versions(bytes, trains, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
@@ -885,7 +887,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Loading data inside a training script is training's input, not a data pipeline.
     // Monitoring jobs read production logs; that is not a data pipeline either.
     if ev.iter().any(|e| e.kind == "code.train" || e.kind == "code.monitor") {
-        for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step")) {
+        // Registering a dataset version is not loading training input.
+        for e in ev
+            .iter_mut()
+            .filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step" && o != "register"))
+        {
             e.attrs.insert("in_training".into(), "yes".into());
         }
     }
