@@ -188,7 +188,13 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
     if let Some(trial) = doc.get("trial").filter(|t| t.is_map()) {
         job(path, dir, trial, u, out, "commandjob");
     }
-    for (_, child) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+    for (key, child) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+        // A child job named for data preparation (`prep_data:`, `display_name:
+        // transform-data`) is a data step of the pipeline (RUBRIC: a pipeline step).
+        let names = [key.as_str(), child.get("name").and_then(Node::as_str), child.get("display_name").and_then(Node::as_str)];
+        if let Some(n) = names.iter().flatten().find(|n| super::data_steps::is_data_step_name(n)) {
+            out.push_in(ev("code.data-prep", key.line, &format!("pipeline step: {n}")).attr("op", "pipeline-step"), &u.id.clone());
+        }
         if let Some(comp) = child.get("component").and_then(Node::as_str) {
             if let Some(rel) = comp.strip_prefix("file:").or(Some(comp)).filter(|c| c.ends_with(".yml") || c.ends_with(".yaml")) {
                 u.calls.push((format!("file:{}", crate::link::join(dir, rel.trim_start_matches("./"))), Location::line(path, child.line)));
@@ -232,6 +238,21 @@ mod tests {
             "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineEndpoint.schema.json\nname: ep\ntraffic:\n  blue: 100\n",
         );
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "azureml.traffic-split"));
+    }
+
+    #[test]
+    fn pipeline_child_job_named_for_data_is_a_data_step() {
+        let head = "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\ntype: pipeline\njobs:\n";
+        let o = run(
+            "ml/pipe.yml",
+            &format!("{head}  shape_rows:\n    display_name: prep-rows\n    command: python rows.py\n  fit:\n    command: python fit.py\n"),
+        );
+        let steps: Vec<_> = o.evidence.iter().filter(|(e, _)| e.kind == "code.data-prep").collect();
+        assert_eq!(steps.len(), 1);
+        assert_eq!(steps[0].0.location.start_line, 4);
+        // Training and evaluation steps are not data steps.
+        let o = run("ml/pipe.yml", &format!("{head}  train_job:\n    command: python fit.py\n  eval:\n    command: python check.py\n"));
+        assert!(o.evidence.iter().all(|(e, _)| e.kind != "code.data-prep"));
     }
 
     #[test]

@@ -94,7 +94,7 @@ impl Detector for Databricks {
                 }
                 // A task whose key says it builds the data.
                 let key = t.get("task_key").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
-                if ["feature", "ingest", "extract", "prepare", "preprocess", "etl", "load_data", "clean"].iter().any(|w| key.contains(w)) {
+                if super::data_steps::is_data_step_name(&key) {
                     out.push_in(
                         Evidence::new("code.data-prep", NAME, Location::line(f.path, t.line), Confidence::Medium, &format!("task {key}"))
                             .attr("op", "pipeline-step"),

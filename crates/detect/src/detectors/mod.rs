@@ -17,6 +17,7 @@ pub mod cloud_build;
 pub mod codebuild;
 pub mod codepipeline;
 pub mod credentials;
+pub mod data_steps;
 pub mod databricks;
 pub mod dockerfile;
 pub mod drone;
@@ -484,9 +485,28 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
         // Comparing experiment metrics with the main branch and reporting it.
         Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
-        _ => return None,
+        _ => match data_download_tool(&cmd.argv) {
+            Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
+            None => return None,
+        },
     };
     Some(v)
+}
+
+/// The tool of a command that downloads a dataset: `kaggle competitions|datasets
+/// download`, `huggingface-cli download --repo-type dataset`. Generic copies
+/// (`curl`, `aws s3 cp`) are not: they fetch models and tools as often as data.
+pub fn data_download_tool(argv: &[String]) -> Option<&'static str> {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["kaggle", "competitions" | "datasets" | "c" | "d", "download", ..] => Some("kaggle"),
+        ["huggingface-cli" | "hf", "download", rest @ ..]
+            if rest.windows(2).any(|w| w == ["--repo-type", "dataset"]) || rest.contains(&"--repo-type=dataset") =>
+        {
+            Some("huggingface")
+        }
+        _ => None,
+    }
 }
 
 /// True for a reference to a versioned Azure ML asset (`azureml:name:3`,
@@ -549,4 +569,29 @@ pub fn is_python_keyword(w: &str) -> bool {
             | "await"
             | "async"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cmd(s: &str) -> Cmd {
+        Cmd {
+            argv: s.split(' ').map(String::from).collect(),
+            location: Location::line("ci.yml", 3),
+            text: s.into(),
+            workdir: String::new(),
+        }
+    }
+
+    #[test]
+    fn dataset_download_commands() {
+        let ev = command_evidence("github-actions", &cmd("kaggle competitions download -c prices -p data")).expect("evidence");
+        assert_eq!(ev[0].kind, "code.data-prep");
+        assert_eq!(ev[0].attrs.get("tool").map(String::as_str), Some("kaggle"));
+        assert_eq!(data_download_tool(&cmd("huggingface-cli download org/rows --repo-type dataset").argv), Some("huggingface"));
+        // A model download, or listing a competition's files, is not a dataset download.
+        assert!(command_evidence("github-actions", &cmd("huggingface-cli download org/bert")).is_none());
+        assert!(command_evidence("github-actions", &cmd("kaggle competitions files -c prices")).is_none());
+    }
 }

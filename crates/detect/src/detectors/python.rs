@@ -138,7 +138,7 @@ rx!(RX_SM_CONDITION, r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|L
 rx!(RX_SM_UPSERT, r"\.upsert\s*\(");
 rx!(
     RX_STEP_FN,
-    r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"
+    r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"
 );
 rx!(RX_KEDRO_NODE, r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)");
 rx!(RX_ALIAS_URI, r#"models:/[^"'\s/@]+(?:@\w+|/(?:Production|Staging|production|staging|Latest|latest))"#);
@@ -506,6 +506,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     pipelines(bytes, &imports_any, &mk, &mut ev);
     model_validation(bytes, &imports_any, &mk, &mut ev);
+    super::data_steps::platform_data_steps(bytes, &imports_any, &mk, &mut ev);
+    let trains = ev.iter().any(|e| e.kind == "code.train");
+    super::data_steps::data_versions(bytes, trains, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
@@ -523,7 +526,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Loading data inside a training script is training's input, not a data pipeline.
     // Monitoring jobs read production logs; that is not a data pipeline either.
     if ev.iter().any(|e| e.kind == "code.train" || e.kind == "code.monitor") {
-        for e in ev.iter_mut().filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step")) {
+        // Registering a dataset version is not loading training input.
+        for e in ev
+            .iter_mut()
+            .filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step" && o != "register"))
+        {
             e.attrs.insert("in_training".into(), "yes".into());
         }
     }
@@ -1634,6 +1641,17 @@ mod tests {
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
         assert_eq!(k.iter().filter(|x| *x == "code.track:mlflow").count(), 2, "{k:?}");
         assert!(k.contains(&"code.model-version:mlflow".to_string()));
+    }
+
+    #[test]
+    fn component_decorator_with_arguments_over_several_lines() {
+        let src = "from kfp.dsl import component\n\n@component(\n    base_image=\"python:3.11\",\n    packages_to_install=[\"pandas\"],\n)\ndef ingest_rows(src: str) -> str:\n    return src\n";
+        let f = analyze("components/ingest_rows.py", src, &RepoIndex::default(), NAME, false);
+        let e = f.evidence.iter().find(|e| e.kind == "code.data-prep").expect("data step");
+        assert_eq!(e.attrs.get("op").map(String::as_str), Some("pipeline-step"));
+        // The same decorator over a model step is not a data step.
+        let k = kinds(&src.replace("ingest_rows", "fit_forest"));
+        assert!(!k.iter().any(|x| x.starts_with("code.data-prep")), "{k:?}");
     }
 
     #[test]

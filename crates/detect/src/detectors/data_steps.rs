@@ -1,0 +1,316 @@
+//! Data steps of ML pipelines defined as code, shared by the Python, Azure ML
+//! and Databricks detectors.
+//!
+//! RUBRIC (`L1.data.pipeline`): data acquisition or preparation is code run by
+//! a pipeline (a DVC stage, a pipeline step, an orchestrator task). A step of
+//! a platform pipeline whose name or script says it ingests or prepares data
+//! is such code, whoever submits the pipeline (the same holds for DVC stages).
+//!
+//! Read here:
+//! - platform step constructors in Python: SageMaker `ProcessingStep(...)` and
+//!   function steps `step(fn, name=...)`, Azure ML SDK v1
+//!   `PythonScriptStep(...)`, named by `name=`, `display_name=`,
+//!   `script_name=`, `code=`, `entry_point=`, the function they wrap or the
+//!   variable they are assigned to;
+//! - steps that are data steps by construction: TFX `*ExampleGen(...)` and
+//!   `Transform(...)`, Azure ML `DataTransferStep(...)`, Google Cloud
+//!   pipeline components `Bigquery*Op`, `Dataflow*Op`, `*DatasetCreateOp`.
+//!
+//! Emitted: `code.data-prep` with `op=pipeline-step`.
+//!
+//! Not evidence: a step named for training, evaluation, scoring or
+//! registration (`ProcessingStep(name="EvaluateModel")`), a constructor whose
+//! SDK the file does not import, anything in comments or docstrings (the
+//! caller passes masked text).
+//!
+//! Example: `step_process = ProcessingStep(name="PreprocessData", code="prep.py")`.
+//!
+//! Also read here, [`data_versions`]: data registered as a new version of a
+//! dataset (`code.data-prep op=register`: W&B artifacts of type `dataset`,
+//! Azure ML SDK v1 `Dataset.*.from_*` + `.register(`, SDK v2
+//! `ml_client.data.create_or_update`, Vertex `*Dataset.create`), and the model
+//! tied to that data (`lineage.data-version`: a model registered with
+//! `datasets=` (Azure ML v1), a W&B dataset artifact used by the training run).
+
+use crate::evidence::{Confidence, Evidence};
+use regex::bytes::Regex;
+use std::sync::LazyLock;
+
+/// True when a step, task or job name says it acquires or prepares data
+/// (`prep_data`, `PreprocessData`, `Prepare Dataset`, `ingest`, `feature_engineering`)
+/// and does not name a model stage (`train`, `evaluate`, `score`, `register`, …).
+pub fn is_data_step_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    let data = [
+        "prep",
+        "ingest",
+        "extract",
+        "clean",
+        "split",
+        "fetch",
+        "download",
+        "feature",
+        "etl",
+        "load_data",
+        "data_load",
+        "acquire",
+        "snapshot",
+        "transform",
+    ];
+    let model = ["model", "train", "eval", "score", "scoring", "predict", "infer", "register", "deploy", "monitor", "test", "batch"];
+    data.iter().any(|w| l.contains(w)) && !model.iter().any(|w| l.contains(w))
+}
+
+static RX_STEP_CTOR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?-u)(?:\b(\w+)[ \t]*=[ \t]*)?(?:\b|@)(ProcessingStep|PythonScriptStep|DataTransferStep|\w*ExampleGen|Transform|Bigquery\w*Op|Dataflow\w*Op|\w*DatasetCreateOp|step)[ \t]*\(",
+    )
+    .unwrap()
+});
+static RX_NAMING_ARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)\b(?:name|display_name|script_name|code|entry_point|source_script)\s*=\s*([^,\n]*)"#).unwrap());
+static RX_FIRST_IDENT: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)^\s*([A-Za-z_]\w*)\s*[,)]").unwrap());
+
+/// The SDK a step constructor belongs to, and whether it is a data step by
+/// construction (no name needed).
+fn ctor_sdk(ctor: &str) -> (&'static [&'static str], bool) {
+    match ctor {
+        "ProcessingStep" | "step" => (&["sagemaker"], false),
+        "PythonScriptStep" => (&["azureml"], false),
+        "DataTransferStep" => (&["azureml"], true),
+        "Transform" => (&["tfx"], true),
+        c if c.ends_with("ExampleGen") => (&["tfx"], true),
+        _ => (&["google_cloud_pipeline_components"], true),
+    }
+}
+
+/// Data steps of platform pipelines in masked Python `bytes`: one
+/// `code.data-prep op=pipeline-step` per file at the first such step.
+/// `imports_any` answers whether the file imports one of the given modules;
+/// `mk(kind, tool, offset, confidence)` builds located evidence.
+pub fn platform_data_steps(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    for c in RX_STEP_CTOR.captures_iter(bytes) {
+        let whole = c.get(0).unwrap();
+        let ctor = String::from_utf8_lossy(&c[2]).into_owned();
+        let ctor_start = c.get(2).unwrap().start();
+        // `x.step(` or `my_step(` are not the constructor.
+        if ctor_start > 0 && matches!(bytes[ctor_start - 1], b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z') {
+            continue;
+        }
+        let (sdk, by_construction) = ctor_sdk(&ctor);
+        if !imports_any(sdk) {
+            continue;
+        }
+        let args_start = whole.end();
+        let Some(close) = crate::pylex::closing_paren(&bytes[args_start..]) else { continue };
+        let args = &bytes[args_start..args_start + close];
+        let mut names: Vec<String> = c.get(1).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()).into_iter().collect();
+        names.extend(RX_NAMING_ARG.captures_iter(args).map(|a| String::from_utf8_lossy(&a[1]).into_owned()));
+        if ctor == "step" {
+            // `step(preprocess, name=...)` wraps a function: its name counts.
+            names.extend(RX_FIRST_IDENT.captures(args).map(|a| String::from_utf8_lossy(&a[1]).into_owned()));
+            // `@step` with no name decorates the function defined below it.
+            if bytes[..whole.start()].ends_with(b"@") || whole.as_bytes().starts_with(b"@") {
+                let rest = &bytes[args_start + close..];
+                if let Some(d) = RX_DEF_NAME.captures(rest) {
+                    names.push(String::from_utf8_lossy(&d[1]).into_owned());
+                }
+            }
+        }
+        let named_data = names.iter().any(|n| is_data_step_name(n));
+        let named_model = names.iter().any(|n| !n.trim().is_empty() && !is_data_step_name(n) && is_model_step_name(n));
+        if (by_construction || named_data) && !named_model {
+            let tool = match sdk[0] {
+                "google_cloud_pipeline_components" => "vertex",
+                s => s,
+            };
+            ev.push(mk("code.data-prep", tool, ctor_start, Confidence::Medium).attr("op", "pipeline-step"));
+            return;
+        }
+    }
+}
+
+static RX_DEF_NAME: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)^[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)").unwrap());
+
+/// True when a name says model work (training, evaluation, scoring, registration).
+fn is_model_step_name(name: &str) -> bool {
+    let l = name.to_ascii_lowercase();
+    ["model", "train", "eval", "score", "scoring", "predict", "infer", "register", "deploy", "monitor", "batch"]
+        .iter()
+        .any(|w| l.contains(w))
+}
+
+static RX_WANDB_DATA_ARTIFACT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)\bArtifact\s*\([^)]*\btype\s*=\s*["'][^"']*data[^"']*["']"#).unwrap());
+static RX_WANDB_USE_DATA: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)\buse_artifact\s*\([^)]*(?:\btype\s*=\s*["'][^"']*data|["'][^"']*data[^"']*["'])"#).unwrap());
+static RX_AML_V1_DATASET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?-u)\b(?:Dataset\.(?:Tabular|File)\.from_\w+|TabularDatasetFactory\.from_\w+|FileDatasetFactory\.from_\w+)\s*\(").unwrap()
+});
+static RX_REGISTER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\.register(?:_model)?\s*\(").unwrap());
+static RX_AML_V2_DATA: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\.data\.create_or_update\s*\(").unwrap());
+static RX_VERTEX_DATASET: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(?:Tabular|Image|Text|TimeSeries|Video)Dataset\.create\s*\(").unwrap());
+
+/// Data registered as a dataset version, and models tied to a dataset
+/// version, in masked Python `bytes` (see the module documentation).
+/// `trains` says whether the same file trains a model.
+pub fn data_versions(
+    bytes: &[u8],
+    trains: bool,
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    let register = |tool: &str, at: usize| mk("code.data-prep", tool, at, Confidence::Medium).attr("op", "register");
+    if imports_any(&["wandb"]) {
+        if let (Some(m), true) = (RX_WANDB_DATA_ARTIFACT.find(bytes), contains(bytes, b"log_artifact(")) {
+            ev.push(register("wandb", m.start()));
+        }
+        // W&B records the dataset version a run consumes with the run's outputs.
+        if let (Some(m), true) = (RX_WANDB_USE_DATA.find(bytes), trains) {
+            ev.push(mk("lineage.data-version", "wandb", m.start(), Confidence::Medium).attr("how", "wandb-artifact"));
+        }
+    }
+    if imports_any(&["azureml"]) {
+        if let Some(m) = RX_AML_V1_DATASET.find(bytes) {
+            if RX_REGISTER.find_at(bytes, m.end()).is_some() {
+                ev.push(register("azureml", m.start()));
+            }
+        }
+        // `Model.register(..., datasets=[("training data", ds)])`.
+        for m in RX_REGISTER.find_iter(bytes) {
+            let Some(close) = crate::pylex::closing_paren(&bytes[m.end()..]) else { continue };
+            let args = &bytes[m.end()..m.end() + close];
+            if contains(args, b"datasets") && (contains(args, b"model_name") || contains(args, b"model_path")) {
+                ev.push(mk("lineage.data-version", "azureml", m.start(), Confidence::High).attr("how", "model-datasets"));
+                break;
+            }
+        }
+    }
+    if imports_any(&["azure.ai.ml"]) {
+        if let Some(m) = RX_AML_V2_DATA.find(bytes) {
+            ev.push(register("azureml", m.start()));
+        }
+    }
+    if imports_any(&["google.cloud.aiplatform"]) {
+        if let Some(m) = RX_VERTEX_DATASET.find(bytes) {
+            ev.push(register("vertex", m.start()));
+        }
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::evidence::Location;
+
+    fn run(src: &str, imports: &[&str]) -> Vec<Evidence> {
+        let masked = crate::pylex::mask(src);
+        let bytes = masked.as_bytes();
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, tool: &str, _at: usize, c: Confidence| {
+            Evidence::new(kind, "python", Location::line("p.py", 1), c, "").attr("tool", tool)
+        };
+        let mut ev = Vec::new();
+        platform_data_steps(bytes, &imports_any, &mk, &mut ev);
+        ev
+    }
+
+    fn versions(src: &str, trains: bool, imports: &[&str]) -> Vec<(String, String)> {
+        let masked = crate::pylex::mask(src);
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, tool: &str, _at: usize, c: Confidence| {
+            Evidence::new(kind, "python", Location::line("p.py", 1), c, "").attr("tool", tool)
+        };
+        let mut ev = Vec::new();
+        data_versions(masked.as_bytes(), trains, &imports_any, &mk, &mut ev);
+        ev.into_iter().map(|e| (e.kind.clone(), e.attrs.get("op").or(e.attrs.get("how")).cloned().unwrap_or_default())).collect()
+    }
+
+    #[test]
+    fn wandb_dataset_artifacts() {
+        let log = "import wandb\nrun = wandb.init()\nart = wandb.Artifact(\"rows\", type=\"dataset\")\nrun.log_artifact(art)\n";
+        assert_eq!(versions(log, false, &["wandb"]), vec![("code.data-prep".into(), "register".into())]);
+        // A model artifact is not data.
+        assert!(versions(&log.replace("dataset", "model"), false, &["wandb"]).is_empty());
+        let use_ = "import wandb\nart = wandb.use_artifact(\"team/rows:latest\", type=\"dataset\")\n";
+        assert_eq!(versions(use_, true, &["wandb"]), vec![("lineage.data-version".into(), "wandb-artifact".into())]);
+        // Used outside training, nothing ties it to a model.
+        assert!(versions(use_, false, &["wandb"]).is_empty());
+    }
+
+    #[test]
+    fn azureml_v1_dataset_register_and_model_datasets() {
+        let src = "from azureml.core import Dataset, Model\nds = Dataset.Tabular.from_delimited_files(path=p)\nds = ds.register(ws, name=\"rows\", create_new_version=True)\nModel.register(workspace=ws, model_name=\"m\", model_path=\"out\", datasets=[(\"training data\", ds)])\n";
+        let v = versions(src, false, &["azureml"]);
+        assert!(v.contains(&("code.data-prep".into(), "register".into())), "{v:?}");
+        assert!(v.contains(&("lineage.data-version".into(), "model-datasets".into())), "{v:?}");
+        // A model registered without its data ties nothing; no dataset registered either.
+        let src = "from azureml.core import Model\nModel.register(workspace=ws, model_name=\"m\", model_path=\"out\", tags={\"a\": 1})\n";
+        assert!(versions(src, false, &["azureml"]).is_empty());
+        // A comment is not code.
+        let src = "from azureml.core import Model\n# Model.register(workspace=ws, model_name=\"m\", model_path=\"out\", datasets=[d])\n";
+        assert!(versions(src, false, &["azureml"]).is_empty());
+    }
+
+    #[test]
+    fn names_that_say_data() {
+        assert!(is_data_step_name("prep_data"));
+        assert!(is_data_step_name("\"Prepare Dataset\""));
+        assert!(is_data_step_name("Ingest_Raw"));
+        assert!(!is_data_step_name("train_step"));
+        assert!(!is_data_step_name("\"EvaluateModel\""));
+        assert!(!is_data_step_name("register"));
+    }
+
+    #[test]
+    fn processing_step_named_for_preprocessing_is_a_data_step() {
+        let src = "from sagemaker.workflow.steps import ProcessingStep\nprocess = ProcessingStep(\n    name=\"CleanRows\",\n    processor=p,\n    code=os.path.join(BASE, \"clean.py\"),\n)\n";
+        let ev = run(src, &["sagemaker"]);
+        assert_eq!(ev.len(), 1);
+        assert_eq!(ev[0].attrs.get("op").map(String::as_str), Some("pipeline-step"));
+    }
+
+    #[test]
+    fn evaluation_step_and_unimported_sdk_are_not() {
+        let src = "step_eval = ProcessingStep(name=\"CheckQuality\", code=\"evaluate.py\")\n";
+        assert!(run(src, &["sagemaker"]).is_empty());
+        let src = "prep = ProcessingStep(name=\"PrepRows\", code=\"prep.py\")\n";
+        assert!(run(src, &[]).is_empty());
+        // A commented-out step is not code.
+        let src = "# prep = ProcessingStep(name=\"PrepRows\", code=\"prep.py\")\n";
+        assert!(run(src, &["sagemaker"]).is_empty());
+    }
+
+    #[test]
+    fn function_step_and_script_step() {
+        let src = "rows = step(shape_rows, name=\"Shape_Input_Rows\")(uri)\nfit = step(fit_it, name=\"Fit\")(rows)\n";
+        assert!(run(src, &["sagemaker"]).is_empty(), "neither name says data");
+        let src = "rows = step(prepare_rows, name=\"Rows\")(uri)\n";
+        assert_eq!(run(src, &["sagemaker"]).len(), 1);
+        let src = "s = PythonScriptStep(name=\"Build features\", script_name=\"build.py\", source_directory=d)\n";
+        assert_eq!(run(src, &["azureml"]).len(), 1);
+        let src = "s = PythonScriptStep(name=\"Fit\", script_name=\"train_model.py\", source_directory=d)\n";
+        assert!(run(src, &["azureml"]).is_empty());
+    }
+
+    #[test]
+    fn data_steps_by_construction() {
+        let src = "gen = CsvExampleGen(input_base=root)\n";
+        assert_eq!(run(src, &["tfx"]).len(), 1);
+        assert!(run(src, &["sagemaker"]).is_empty());
+        let src = "q = BigqueryQueryJobOp(query=sql, project=p)\n";
+        assert_eq!(run(src, &["google_cloud_pipeline_components"]).len(), 1);
+    }
+}
