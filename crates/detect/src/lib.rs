@@ -131,6 +131,9 @@ pub struct RepoIndex {
     pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
     /// Files that may declare build triggers (IaC, scripts), found once.
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
+    /// Azure Pipelines templates: each use of each template with the
+    /// parameters it is bound to, found once.
+    pub(crate) azp_templates: std::sync::OnceLock<detectors::azure_pipelines::TemplateUses>,
 }
 
 /// Local modules a Python file imports: (repo path, import line).
