@@ -537,7 +537,13 @@ fn triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
         }
         out.push(e);
     };
-    let none = |n: &Node| n.as_str() == Some("none") || n.items().is_empty() && matches!(n.value, yaml::Value::Seq(_));
+    // `none`, an empty list, or a list naming only the branch `none` (no
+    // real branch matches it): no trigger.
+    let none = |n: &Node| {
+        n.as_str() == Some("none")
+            || n.items().is_empty() && matches!(n.value, yaml::Value::Seq(_))
+            || n.items().len() == 1 && n.items()[0].as_str() == Some("none")
+    };
     let trig = doc.get("trigger");
     let push_on = match trig {
         None => {
@@ -617,6 +623,11 @@ mod tests {
     fn trigger_none_is_manual() {
         let o = run("azure-pipelines.yml", "trigger: none\npr: none\nsteps:\n- script: pytest\n");
         assert_eq!(triggers(&o), vec!["manual"]);
+        // A list naming only the branch `none` disables push builds too.
+        let o = run("azure-pipelines.yml", "trigger:\n- none\npr:\n  branches:\n    include: [main]\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["pull_request"]);
+        let o = run("azure-pipelines.yml", "trigger:\n- nonexistent\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["push", "pull_request"]);
     }
 
     #[test]
