@@ -134,6 +134,9 @@ pub struct RepoIndex {
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
     /// The ML API catalogue the detectors read (`None`: the built-in one).
     pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
+    /// Azure Pipelines templates: each use of each template with the
+    /// parameters it is bound to, found once.
+    pub(crate) azp_templates: std::sync::OnceLock<detectors::azure_pipelines::TemplateUses>,
 }
 
 /// Local modules a Python file imports: (repo path, import line).

@@ -62,6 +62,21 @@ pub fn join(dir: &str, rel: &str) -> String {
     normalize(&s).unwrap_or_else(|| format!("../{s}"))
 }
 
+/// The rest of a path that starts with a variable folder (`$(X)/a/b`,
+/// `${X}/a/b`, `$X/a/b` -> `a/b`), when the rest holds no other variable.
+fn under_variable(p: &str) -> Option<&str> {
+    let after = if let Some(r) = p.strip_prefix("$(") {
+        &r[r.find(')')? + 1..]
+    } else if let Some(r) = p.strip_prefix("${") {
+        &r[r.find('}')? + 1..]
+    } else {
+        let r = p.strip_prefix('$')?;
+        &r[r.find('/')?..]
+    };
+    let rest = after.strip_prefix('/')?.trim_start_matches("./");
+    (!rest.is_empty() && !rest.contains('$')).then_some(rest)
+}
+
 struct Ctx<'a> {
     repo: &'a RepoIndex,
     units: &'a BTreeMap<String, Unit>,
@@ -122,6 +137,13 @@ impl Ctx<'_> {
     /// root, and (when unique) its file name anywhere in the repository.
     fn resolve_path(&self, workdir: &str, p: &str) -> Option<String> {
         let p = p.trim_matches(|c| c == '"' || c == '\'');
+        // A path under a folder named by a variable (`$(Pipeline.Workspace)/
+        // code/src/train.py`, `$SRC_DIR/train.py`, `${HOME}/x.py`): the folder
+        // is where the CI system put a copy of the repository, like an
+        // absolute path inside an image.
+        if let Some(rest) = under_variable(p) {
+            return self.longest_suffix(&format!("/{rest}"));
+        }
         if p.contains("$") {
             return None;
         }
@@ -133,12 +155,19 @@ impl Ctx<'_> {
         // (`/opt/airflow/dags/scripts/train.py`, `/app/src/serve.py`): the
         // repository file that is its longest component-wise suffix.
         if p.starts_with('/') {
-            return self.repo.paths.iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned();
+            return self.longest_suffix(p);
         }
         let name = p.rsplit('/').next()?;
         let matches: Vec<&String> =
             self.repo.paths.iter().filter(|f| f.rsplit('/').next() == Some(name) && f.ends_with(p.trim_start_matches("./"))).collect();
         (matches.len() == 1).then(|| matches[0].clone())
+    }
+
+    /// The repository file that is the longest component-wise suffix of the
+    /// absolute path `p` (looked up by file name).
+    fn longest_suffix(&self, p: &str) -> Option<String> {
+        let name = p.rsplit('/').next().filter(|n| !n.is_empty())?;
+        self.repo.files_named(name).iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned()
     }
 
     /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.
@@ -1077,5 +1106,22 @@ mod tests {
         assert_eq!(effective_workdir(&repo, "service"), "service");
         assert_eq!(effective_workdir(&repo, "cloned-copy"), "");
         assert_eq!(effective_workdir(&repo, "$CHECKOUT/service"), "");
+    }
+
+    #[test]
+    fn paths_under_a_variable_folder_resolve_to_the_longest_repo_suffix() {
+        let mut repo = RepoIndex::default();
+        for p in ["ops/build.py", "build.py", "src/fit.py"] {
+            repo.paths.insert(p.into());
+        }
+        let units = BTreeMap::new();
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        assert_eq!(cx.resolve_path("", "$(Agent.TempDirectory)/copy/ops/build.py").as_deref(), Some("ops/build.py"));
+        assert_eq!(cx.resolve_path("", "${WORK}/src/fit.py").as_deref(), Some("src/fit.py"));
+        assert_eq!(cx.resolve_path("", "$HOME/x/build.py").as_deref(), Some("build.py"));
+        // Another variable further on, or no file of that name: unresolved.
+        assert_eq!(cx.resolve_path("", "$(A)/$(B)/fit.py"), None);
+        assert_eq!(cx.resolve_path("", "$(A)/src/other.py"), None);
+        assert_eq!(cx.resolve_path("", "$(A)"), None);
     }
 }

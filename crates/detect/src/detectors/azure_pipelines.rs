@@ -14,7 +14,7 @@ use super::{add_shell, is_yaml};
 use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output, Unit};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The Azure Pipelines detector.
 pub struct AzurePipelines;
@@ -46,15 +46,18 @@ fn looks_like_pipeline(doc: &Node) -> bool {
     if doc.get("$schema").is_some() || doc.get("apiVersion").is_some() {
         return false;
     }
-    let has_steps = |n: &Node| n.items().iter().any(|s| STEP_KEYS.iter().any(|k| s.get(k).is_some()));
+    let has_steps = |n: &Node| flat_items(Some(n)).iter().any(|s| STEP_KEYS.iter().any(|k| s.get(k).is_some()));
     let jobs_ok = |jobs: &Node| {
-        jobs.items().iter().any(|j| {
+        flat_items(Some(jobs)).iter().any(|j| {
             j.get("steps").is_some_and(has_steps) || j.get("template").is_some() || j.get("job").is_some() || j.get("deployment").is_some()
         })
     };
+    // `extends: {template: x.yml}`: the pipeline is the template it extends.
+    let extends = doc.path(&["extends", "template"]).and_then(Node::as_str).is_some_and(|t| is_yaml(t.split('@').next().unwrap_or(t)));
     doc.get("steps").is_some_and(has_steps)
         || doc.get("jobs").is_some_and(jobs_ok)
-        || doc.get("stages").is_some_and(|s| s.items().iter().any(|st| st.get("stage").is_some() || st.get("template").is_some()))
+        || doc.get("stages").is_some_and(|s| flat_items(Some(s)).iter().any(|st| st.get("stage").is_some() || st.get("template").is_some()))
+        || extends
 }
 
 impl Detector for AzurePipelines {
@@ -87,12 +90,14 @@ impl Detector for AzurePipelines {
         if !looks_like_pipeline(&doc) {
             return;
         }
-        let is_template = doc.get("parameters").is_some()
-            && doc.get("trigger").is_none()
-            && doc.get("pr").is_none()
-            && doc.get("pool").is_none()
-            && !named_as_pipeline(f.path);
-        let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+        let uses = f.repo.azp_templates.get_or_init(|| TemplateUses::build(f.repo));
+        let called = uses.of(f.path);
+        // A file another pipeline uses as `template:` is a template; so is a
+        // file declaring `parameters:` with no trigger and no pool that is
+        // not named like a pipeline.
+        let no_trigger = doc.get("trigger").is_none() && doc.get("pr").is_none();
+        let is_template = no_trigger
+            && (called.is_some() || (doc.get("parameters").is_some() && doc.get("pool").is_none() && !named_as_pipeline(f.path)));
         let triggers = if is_template { BTreeSet::new() } else { triggers(f.path, &doc, out) };
         if !is_template {
             out.push(
@@ -101,58 +106,112 @@ impl Detector for AzurePipelines {
                     .attr("triggers", triggers.iter().cloned().collect::<Vec<_>>().join(",")),
             );
         }
-        // The file as a callable template.
-        let mut whole = Unit::new(format!("tpl:{}", f.path), Location::line(f.path, 1), f.path);
+        // One set of units per use of the file (see [`TemplateUses`]), each
+        // read with the parameters that use binds.
+        let own = [(String::new(), declared_defaults(doc.get("parameters")))];
+        let instances: &[(String, super::Vars)] = match called {
+            Some(list) if is_template => list,
+            _ => &own,
+        };
+        let file =
+            File { path: f.path, dir: f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""), uses, is_template, triggers: &triggers };
+        for (suffix, params) in instances {
+            file.units(&doc, suffix, params, out);
+        }
+    }
+}
+
+/// One pipeline file being read, and what its units need to know.
+struct File<'a> {
+    path: &'a str,
+    dir: &'a str,
+    uses: &'a TemplateUses,
+    is_template: bool,
+    triggers: &'a BTreeSet<String>,
+}
+
+impl File<'_> {
+    /// The id of the template unit that a `template:` reference at `line`
+    /// of this file's instance `suffix` calls.
+    fn template_call(&self, target: &str, line: u32, suffix: &str) -> String {
+        let target = rel(self.dir, target);
+        let own = format!("@{}:{line}{suffix}", self.path);
+        match self.uses.of(&target) {
+            Some(list) if list.iter().any(|(s, _)| *s == own) => format!("tpl:{target}{own}"),
+            Some(list) if !list.is_empty() => format!("tpl:{target}{}", list[0].0),
+            _ => format!("tpl:{target}"),
+        }
+    }
+
+    /// The units of one instance of the file: its jobs, stage templates and
+    /// the whole file as a callable template (`tpl:<path><suffix>`).
+    fn units(&self, doc: &Node, suffix: &str, params: &super::Vars, out: &mut Output) {
+        let path = self.path;
+        let name_of = |n: String| super::substitute_exprs(&n, params);
+        let mut whole = Unit::new(format!("tpl:{path}{suffix}"), Location::line(path, 1), path);
         let mut jobs: Vec<JobRef<'_>> = Vec::new();
         if doc.get("steps").is_some() {
-            jobs.push(("steps".to_string(), &doc, None));
+            jobs.push(("steps".to_string(), doc, None));
         }
         if let Some(js) = doc.get("jobs") {
             collect_jobs(js, None, &mut jobs);
         }
-        for (i, st) in doc.get("stages").map(Node::items).unwrap_or_default().iter().enumerate() {
+        // `extends: {template: x}`: the pipeline runs the template it extends.
+        let mut template_refs: Vec<(String, &Node)> = Vec::new();
+        if let Some(ext) = doc.get("extends").filter(|e| e.get("template").is_some()) {
+            template_refs.push(("extends".to_string(), ext));
+        }
+        for (i, st) in flat_items(doc.get("stages")).into_iter().enumerate() {
             let sname = st.get("stage").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("stage{}", i + 1));
+            let sname = name_of(sname);
             if is_false(st.get("condition")) {
                 continue;
             }
-            if let Some(t) = st.get("template").and_then(Node::as_str) {
-                // A stage template runs as part of this pipeline: give it a
-                // job-like unit with the pipeline's triggers.
-                let id = format!("ci:{}#{sname}", f.path);
-                let mut u = Unit::new(id.clone(), Location::new(f.path, st.line, st.last_line()), &sname);
-                u.root = !is_template;
-                u.triggers = triggers.clone();
-                u.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(f.path, st.line)));
-                whole.calls.push((id, Location::line(f.path, st.line)));
-                out.units.push(u);
+            if st.get("template").is_some() {
+                template_refs.push((sname.clone(), st));
             }
             if let Some(js) = st.get("jobs") {
                 collect_jobs(js, Some(&sname), &mut jobs);
             }
         }
+        for (sname, st) in template_refs {
+            let Some(t) = st.get("template").and_then(Node::as_str) else { continue };
+            // A stage template runs as part of this pipeline: give it a
+            // job-like unit with the pipeline's triggers.
+            let id = format!("ci:{path}#{sname}{suffix}");
+            let mut u = Unit::new(id.clone(), Location::new(path, st.line, st.last_line()), &sname);
+            u.root = !self.is_template;
+            u.triggers = self.triggers.clone();
+            u.calls.push((self.template_call(t, st.line, suffix), Location::line(path, st.line)));
+            whole.calls.push((id, Location::line(path, st.line)));
+            out.units.push(u);
+        }
         for (name, job, _) in jobs {
             if is_false(job.get("condition")) {
                 continue;
             }
-            let id = format!("ci:{}#{name}", f.path);
-            let mut unit = Unit::new(id.clone(), Location::new(f.path, job.line, job.last_line()), &name);
-            unit.root = !is_template;
-            unit.triggers = triggers.clone();
-            whole.calls.push((id, Location::line(f.path, job.line)));
+            let name = name_of(name);
+            let id = format!("ci:{path}#{name}{suffix}");
+            let mut unit = Unit::new(id.clone(), Location::new(path, job.line, job.last_line()), &name);
+            unit.root = !self.is_template;
+            unit.triggers = self.triggers.clone();
+            whole.calls.push((id, Location::line(path, job.line)));
             if let Some(t) = job.get("template").and_then(Node::as_str) {
-                unit.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(f.path, job.line)));
+                unit.calls.push((self.template_call(t, job.line, suffix), Location::line(path, job.line)));
             }
             super::read_vars(doc.get("variables"), &mut unit.vars);
             super::read_vars(job.get("variables"), &mut unit.vars);
+            unit.vars.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
-                let env_name = env_name.split('.').next().unwrap_or(env_name);
+                let env_name = super::substitute_exprs(env_name, params);
+                let env_name = env_name.split('.').next().unwrap_or(&env_name);
                 if !env_name.is_empty() && !env_name.contains("$(") && !env_name.contains("${{") {
                     out.push_in(
                         Evidence::new(
                             "ci.environment",
                             NAME,
-                            Location::line(f.path, env.line),
+                            Location::line(path, env.line),
                             Confidence::High,
                             &format!("environment: {env_name}"),
                         )
@@ -162,29 +221,27 @@ impl Detector for AzurePipelines {
                     );
                 }
             }
-            let steps: Vec<&Node> = job
-                .get("steps")
-                .map(|s| s.items().iter().collect())
-                .or_else(|| {
-                    // deployment jobs: strategy.<runOnce|rolling|canary>.<deploy|...>.steps
-                    job.get("strategy").map(|st| {
-                        let mut v = Vec::new();
-                        st.walk(&mut |n| {
-                            if let Some(s) = n.get("steps") {
-                                v.extend(s.items().iter());
-                            }
-                        });
-                        v
-                    })
-                })
-                .unwrap_or_default();
+            let steps: Vec<&Node> = if job.get("steps").is_some() {
+                flat_items(job.get("steps"))
+            } else {
+                // deployment jobs: strategy.<runOnce|rolling|canary>.<deploy|...>.steps
+                let mut v = Vec::new();
+                if let Some(st) = job.get("strategy") {
+                    st.walk(&mut |n| {
+                        if n.get("steps").is_some() {
+                            v.extend(flat_items(n.get("steps")));
+                        }
+                    });
+                }
+                v
+            };
             if let Some(strategy) = job.get("strategy") {
                 if strategy.get("canary").is_some() {
                     out.push_in(
                         Evidence::new(
                             "run.traffic-split",
                             NAME,
-                            Location::line(f.path, strategy.line),
+                            Location::line(path, strategy.line),
                             Confidence::Medium,
                             "strategy: canary",
                         )
@@ -195,18 +252,181 @@ impl Detector for AzurePipelines {
                 }
             }
             for s in steps {
-                step(f.path, dir, s, &mut unit, out);
+                if let Some(t) = s.get("template").and_then(Node::as_str) {
+                    if !is_false(s.get("enabled")) && !is_false(s.get("condition")) {
+                        unit.calls.push((self.template_call(t, s.line, suffix), Location::line(path, s.line)));
+                    }
+                }
+                step(path, s, &mut unit, out);
             }
+            // Parameters are substituted into the commands; they are not
+            // variables of the job.
+            unit.vars.retain(|k, _| !k.starts_with("parameters."));
             out.units.push(unit);
         }
         out.units.push(whole);
     }
 }
 
+/// The items of a stages/jobs/steps list, with the items of template
+/// conditionals and loops (`- ${{ if ... }}:` / `${{ else }}` / `${{ each }}`
+/// holding a list) taken in place: every branch is read.
+fn flat_items(list: Option<&Node>) -> Vec<&Node> {
+    let mut v = Vec::new();
+    for item in list.map(Node::items).unwrap_or_default() {
+        let entries = item.entries();
+        if !entries.is_empty() && entries.iter().all(|(k, _)| k.as_str().is_some_and(|k| k.trim_start().starts_with("${{"))) {
+            for (_, inner) in entries {
+                v.extend(flat_items(Some(inner)));
+            }
+        } else {
+            v.push(item);
+        }
+    }
+    v
+}
+
+/// The `default:` values a template declares for its parameters, as
+/// `parameters.<name>`: the list form (`- name: x` / `default: y`) and the
+/// older mapping form (`x: y`).
+fn declared_defaults(decl: Option<&Node>) -> super::Vars {
+    let mut vars = super::Vars::new();
+    let Some(decl) = decl else { return vars };
+    for item in decl.items() {
+        if let (Some(k), Some(d)) = (item.get("name").and_then(Node::as_str), item.get("default").and_then(Node::as_str)) {
+            vars.insert(format!("parameters.{k}"), d.to_string());
+        }
+    }
+    for (k, v) in decl.entries() {
+        if let (Some(k), Some(d)) = (k.as_str(), v.as_str()) {
+            vars.insert(format!("parameters.{k}"), d.to_string());
+        }
+    }
+    vars
+}
+
+/// The literal values a `template:` reference passes (`parameters:` of the
+/// reference), with the entries of `${{ if }}` keys taken in place.
+fn passed(node: Option<&Node>, into: &mut Vec<(String, String)>) {
+    for (k, v) in node.map(Node::entries).unwrap_or_default() {
+        let Some(k) = k.as_str() else { continue };
+        if k.trim_start().starts_with("${{") {
+            passed(Some(v), into);
+        } else if let Some(v) = v.as_str() {
+            into.push((k.to_string(), v.to_string()));
+        }
+    }
+}
+
+/// At most this many uses of one template are read (each is a set of units).
+const MAX_USES: usize = 64;
+
+/// Every use of every Azure Pipelines template in the repository, found once
+/// by reading each pipeline file once: template path -> its instances, each
+/// the unit-id suffix that names it (`@<caller>:<line><caller's suffix>`) and
+/// the `parameters.<name>` values it is bound to — the template's declared
+/// defaults overlaid with the caller's literal values, in which the caller's
+/// own parameters are substituted. Parameters therefore flow through nested
+/// templates (stage -> job -> step), and each use keeps its own root's
+/// triggers. A value that stays an unresolved expression is not bound.
+#[derive(Debug, Default)]
+pub struct TemplateUses {
+    instances: BTreeMap<String, Vec<(String, super::Vars)>>,
+}
+
+/// One `template:` reference: the file holding it, the line of the
+/// reference and the literal parameters it passes.
+struct Site {
+    caller: String,
+    line: u32,
+    params: Vec<(String, String)>,
+}
+
+impl TemplateUses {
+    /// Read every pipeline file of the repository once.
+    fn build(repo: &crate::RepoIndex) -> Self {
+        let mut defaults: BTreeMap<String, super::Vars> = BTreeMap::new();
+        let mut sites: BTreeMap<String, Vec<Site>> = BTreeMap::new();
+        for (p, t) in &repo.texts {
+            if !is_candidate(p) || !t.contains("template") && !t.contains("parameters") {
+                continue;
+            }
+            let Ok(doc) = yaml::parse(t) else { continue };
+            if !looks_like_pipeline(&doc) {
+                continue;
+            }
+            defaults.insert(p.clone(), declared_defaults(doc.get("parameters")));
+            if !t.contains("template") {
+                continue;
+            }
+            let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+            doc.walk(&mut |n| {
+                let Some(t) = n.get("template").and_then(Node::as_str) else { return };
+                let target = rel(dir, t);
+                if target == *p || t.contains("${{") {
+                    return;
+                }
+                let mut params = Vec::new();
+                passed(n.get("parameters"), &mut params);
+                sites.entry(target).or_default().push(Site { caller: p.clone(), line: n.line, params });
+            });
+        }
+        let mut uses = TemplateUses::default();
+        let mut stack = BTreeSet::new();
+        for target in sites.keys() {
+            uses.resolve(target, &sites, &defaults, &mut stack);
+        }
+        uses
+    }
+
+    /// The instances of `path` (computed once, callers first).
+    fn resolve(
+        &mut self,
+        path: &str,
+        sites: &BTreeMap<String, Vec<Site>>,
+        defaults: &BTreeMap<String, super::Vars>,
+        stack: &mut BTreeSet<String>,
+    ) -> Vec<(String, super::Vars)> {
+        if let Some(done) = self.instances.get(path) {
+            return done.clone();
+        }
+        let own = defaults.get(path).cloned().unwrap_or_default();
+        let Some(list) = sites.get(path) else { return vec![(String::new(), own)] };
+        // A template that (indirectly) uses itself: read the cycle once.
+        if !stack.insert(path.to_string()) {
+            return vec![];
+        }
+        let mut found = Vec::new();
+        for site in list {
+            for (caller_suffix, caller_params) in self.resolve(&site.caller, sites, defaults, stack) {
+                if found.len() >= MAX_USES {
+                    break;
+                }
+                let mut vars = own.clone();
+                for (k, v) in &site.params {
+                    let v = super::substitute_exprs(v, &caller_params);
+                    if !v.contains("${{") {
+                        vars.insert(format!("parameters.{k}"), v);
+                    }
+                }
+                found.push((format!("@{}:{}{caller_suffix}", site.caller, site.line), vars));
+            }
+        }
+        stack.remove(path);
+        self.instances.insert(path.to_string(), found.clone());
+        found
+    }
+
+    /// The instances of a template, or `None` when no pipeline file uses it.
+    fn of(&self, path: &str) -> Option<&[(String, super::Vars)]> {
+        self.instances.get(path).map(Vec::as_slice).filter(|l| !l.is_empty())
+    }
+}
+
 type JobRef<'a> = (String, &'a Node, Option<String>);
 
 fn collect_jobs<'a>(list: &'a Node, stage: Option<&str>, jobs: &mut Vec<JobRef<'a>>) {
-    for (i, j) in list.items().iter().enumerate() {
+    for (i, j) in flat_items(Some(list)).into_iter().enumerate() {
         let name = j
             .get("job")
             .or_else(|| j.get("deployment"))
@@ -233,7 +453,7 @@ fn rel(dir: &str, t: &str) -> String {
     crate::link::normalize(&if dir.is_empty() { t.to_string() } else { format!("{dir}/{t}") }).unwrap_or_else(|| t.to_string())
 }
 
-fn step(path: &str, dir: &str, s: &Node, unit: &mut Unit, out: &mut Output) {
+fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output) {
     if is_false(s.get("enabled")) || is_false(s.get("condition")) {
         return;
     }
@@ -249,9 +469,6 @@ fn step(path: &str, dir: &str, s: &Node, unit: &mut Unit, out: &mut Output) {
                 add_shell(unit, out, NAME, path, text, n.line, wd);
             }
         }
-    }
-    if let Some(t) = s.get("template").and_then(Node::as_str) {
-        unit.calls.push((format!("tpl:{}", rel(dir, t)), Location::line(path, s.line)));
     }
     let Some(task) = s.get("task").and_then(Node::as_str) else { return };
     let task_name = task.split('@').next().unwrap_or(task).to_lowercase();
@@ -320,7 +537,13 @@ fn triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
         }
         out.push(e);
     };
-    let none = |n: &Node| n.as_str() == Some("none") || n.items().is_empty() && matches!(n.value, yaml::Value::Seq(_));
+    // `none`, an empty list, or a list naming only the branch `none` (no
+    // real branch matches it): no trigger.
+    let none = |n: &Node| {
+        n.as_str() == Some("none")
+            || n.items().is_empty() && matches!(n.value, yaml::Value::Seq(_))
+            || n.items().len() == 1 && n.items()[0].as_str() == Some("none")
+    };
     let trig = doc.get("trigger");
     let push_on = match trig {
         None => {
@@ -400,6 +623,11 @@ mod tests {
     fn trigger_none_is_manual() {
         let o = run("azure-pipelines.yml", "trigger: none\npr: none\nsteps:\n- script: pytest\n");
         assert_eq!(triggers(&o), vec!["manual"]);
+        // A list naming only the branch `none` disables push builds too.
+        let o = run("azure-pipelines.yml", "trigger:\n- none\npr:\n  branches:\n    include: [main]\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["pull_request"]);
+        let o = run("azure-pipelines.yml", "trigger:\n- nonexistent\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["push", "pull_request"]);
     }
 
     #[test]
@@ -411,5 +639,64 @@ mod tests {
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
         let o = run("config/settings.yml", "name: x\nsteps: 3\n");
         assert!(o.evidence.is_empty() && o.units.is_empty());
+    }
+
+    /// Detect every file of a small repository; all units.
+    fn run_repo(files: &[(&str, &str)]) -> Output {
+        let repo = RepoIndex {
+            paths: files.iter().map(|(p, _)| p.to_string()).collect(),
+            texts: files.iter().map(|(p, t)| (p.to_string(), t.to_string())).collect(),
+            ..RepoIndex::default()
+        };
+        let mut out = Output::default();
+        for (path, text) in files {
+            AzurePipelines.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        }
+        out
+    }
+
+    fn commands_of<'a>(o: &'a Output, id: &str) -> Vec<&'a str> {
+        o.units.iter().filter(|u| u.id == id).flat_map(|u| u.commands.iter().map(|c| c.text.as_str())).collect()
+    }
+
+    const PIPE: &str = "trigger: [main]\nstages:\n- stage: fit\n  jobs:\n  - template: ci/job.yml\n    parameters:\n      entry: model/fit.py\n# - template: ci/job.yml\n#   parameters:\n#     entry: model/other.py\n";
+    const JOB: &str = "parameters:\n- name: entry\n  type: string\n- name: flags\n  default: --fast\njobs:\n- job: run_${{ parameters.entry }}\n  steps:\n  - template: steps/py.yml\n    parameters:\n      target: ${{ parameters.entry }} ${{ parameters.flags }}\n";
+    const STEP: &str = "parameters:\n  target: ''\n  extra: --quiet\nsteps:\n- script: python ${{parameters.target}} ${{ parameters.extra }} ${{ parameters.unbound }}\n";
+
+    #[test]
+    fn parameters_flow_through_nested_templates() {
+        let o = run_repo(&[("azure-pipelines.yml", PIPE), ("ci/job.yml", JOB), ("ci/steps/py.yml", STEP)]);
+        // The caller's job calls the job template's use at line 5.
+        let caller = o.units.iter().find(|u| u.id == "ci:azure-pipelines.yml#fit.job1").unwrap();
+        assert!(caller.root);
+        assert_eq!(caller.calls[0].0, "tpl:ci/job.yml@azure-pipelines.yml:5");
+        // The job template's use calls the step template's use, nested.
+        let job = o.units.iter().find(|u| u.id == "ci:ci/job.yml#run_model/fit.py@azure-pipelines.yml:5").unwrap();
+        assert!(!job.root);
+        assert_eq!(job.calls[0].0, "tpl:ci/steps/py.yml@ci/job.yml:9@azure-pipelines.yml:5");
+        // Caller value, forwarded value's own default (list form), map-form
+        // default; an unbound parameter stays as written.
+        let id = "ci:ci/steps/py.yml#steps@ci/job.yml:9@azure-pipelines.yml:5";
+        assert_eq!(commands_of(&o, id), vec!["python model/fit.py --fast --quiet ${{ parameters.unbound }}"]);
+        // The commented-out use is no use: one use of each template only.
+        assert_eq!(o.units.iter().filter(|u| u.id.starts_with("tpl:ci/job.yml")).count(), 1);
+        assert!(o.units.iter().all(|u| !u.commands.iter().any(|c| c.text.contains("model/other.py"))));
+    }
+
+    #[test]
+    fn unused_template_reads_its_defaults_only() {
+        let o = run_repo(&[("ci/steps/py.yml", STEP)]);
+        assert_eq!(commands_of(&o, "ci:ci/steps/py.yml#steps"), vec!["python  --quiet ${{ parameters.unbound }}"]);
+        assert!(o.units.iter().all(|u| !u.root));
+    }
+
+    #[test]
+    fn conditional_items_and_extends_are_read() {
+        let pipe = "trigger: none\npr: [main]\nextends:\n  template: base.yml\n  parameters:\n    ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:\n      tool: pytest\n";
+        let base = "parameters:\n- name: tool\n  default: echo\njobs:\n- ${{ if true }}:\n  - job: check\n    steps:\n    - bash: ${{ parameters.tool }} tests\n";
+        let o = run_repo(&[("azure-pipelines.yml", pipe), ("base.yml", base)]);
+        let root = o.units.iter().find(|u| u.id == "ci:azure-pipelines.yml#extends").unwrap();
+        assert!(root.root && root.triggers.contains("pull_request"));
+        assert_eq!(commands_of(&o, "ci:base.yml#check@azure-pipelines.yml:4"), vec!["pytest tests"]);
     }
 }

@@ -52,10 +52,10 @@ impl Detector for GitlabCi {
         };
         // Local includes: their jobs join this pipeline.
         let mut docs: Vec<(String, Node)> = vec![(f.path.to_string(), doc.clone())];
-        for inc in includes(&doc) {
+        for (inc, inputs) in includes(&doc) {
             let inc = inc.trim_start_matches('/').to_string();
             if let Some(text) = f.repo.text(&inc) {
-                match yaml::parse(text) {
+                match with_inputs(text, &inputs) {
                     Ok(d) => docs.push((inc, d)),
                     Err(e) => out.issues.push(ScanIssue::new(
                         &inc,
@@ -128,22 +128,80 @@ impl Detector for GitlabCi {
     }
 }
 
-fn includes(doc: &Node) -> Vec<String> {
+/// The local files `include:` names, each with the literal `inputs:` it passes.
+fn includes(doc: &Node) -> Vec<(String, Vec<(String, String)>)> {
     let Some(inc) = doc.get("include") else { return vec![] };
     let mut out = Vec::new();
     let mut one = |n: &Node| {
         if let Some(s) = n.as_str() {
             if !s.starts_with("http") {
-                out.push(s.to_string());
+                out.push((s.to_string(), Vec::new()));
             }
         } else if let Some(l) = n.get("local").and_then(Node::as_str) {
-            out.push(l.to_string());
+            let inputs = n
+                .get("inputs")
+                .map(Node::entries)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string())))
+                .collect();
+            out.push((l.to_string(), inputs));
         }
     };
     match &inc.value {
         yaml::Value::Seq(items) => items.iter().for_each(&mut one),
         _ => one(inc),
     }
+    out
+}
+
+/// Parse an included file. A file that declares `spec: inputs:` in a header
+/// document is its second document, with every `$[[ inputs.x ]]` replaced by
+/// the value the include passes, else the input's `default:` (GitLab
+/// interpolates inputs into the text before reading the jobs). Inputs with
+/// no value stay as written.
+fn with_inputs(text: &str, passed: &[(String, String)]) -> Result<Node, yaml::YamlError> {
+    let docs = yaml::parse_all(text)?;
+    let Some(spec) = docs.first().and_then(|d| d.path(&["spec", "inputs"])).filter(|_| docs.len() > 1) else {
+        return Ok(docs.into_iter().next().unwrap_or(Node { line: 1, defined_line: 1, value: yaml::Value::Null }));
+    };
+    let mut values: Vec<(String, String)> =
+        spec.entries().iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.get("default")?.as_str()?.to_string()))).collect();
+    for (k, v) in passed {
+        values.retain(|(n, _)| n != k);
+        values.push((k.clone(), v.clone()));
+    }
+    // The header document ends at the first `---` line; keep line numbers.
+    let header_end = text.lines().position(|l| l.trim_end() == "---").unwrap_or(0);
+    let mut body = String::new();
+    for (i, l) in text.lines().enumerate() {
+        if i > header_end {
+            body.push_str(&interpolate(l, &values));
+        }
+        body.push('\n');
+    }
+    yaml::parse(&body)
+}
+
+/// Replace `$[[ inputs.x ]]` (any spacing, with or without `| functions`) by the value of `x`.
+fn interpolate(line: &str, values: &[(String, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(pos) = rest.find("$[[") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 3..];
+        let Some(end) = after.find("]]") else {
+            out.push_str(&rest[pos..]);
+            return out;
+        };
+        let inner = after[..end].split('|').next().unwrap_or("").trim();
+        match inner.strip_prefix("inputs.").and_then(|k| values.iter().find(|(n, _)| n == k)) {
+            Some((_, v)) => out.push_str(v),
+            None => out.push_str(&rest[pos..pos + 3 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -353,5 +411,32 @@ mod tests {
         let late = job.commands.iter().find(|c| c.argv.last().is_some_and(|a| a == "test_late.py")).unwrap();
         assert_eq!(late.argv[0], "$RUNNER");
         assert_eq!(late.workdir, "");
+    }
+
+    #[test]
+    fn included_spec_inputs_are_interpolated() {
+        let root = "include:\n  - local: ci/python-job.yml\n    inputs:\n      entry: pipelines/fit.py\n";
+        let inc = "spec:\n  inputs:\n    entry:\n    stage:\n      default: build\n---\nrun-$[[ inputs.stage ]]:\n  script:\n    - python $[[ inputs.entry ]] --stage $[[inputs.stage|expand_vars]] $[[ inputs.missing ]]\n";
+        let repo = RepoIndex {
+            texts: [(".gitlab-ci.yml".to_string(), root.to_string()), ("ci/python-job.yml".to_string(), inc.to_string())].into(),
+            ..RepoIndex::default()
+        };
+        let mut out = Output::default();
+        GitlabCi.detect(&FileCtx { path: ".gitlab-ci.yml", text: root, repo: &repo }, &mut out);
+        let u = out.units.iter().find(|u| u.id == "ci:ci/python-job.yml#run-build").expect("job of the included file");
+        assert_eq!(u.commands[0].text, "python pipelines/fit.py --stage build $[[ inputs.missing ]]");
+        // Line numbers stay those of the file.
+        assert_eq!(u.commands[0].location.start_line, 9);
+    }
+
+    #[test]
+    fn include_without_spec_header_is_read_as_is() {
+        let doc = with_inputs(
+            "# spec:\n#   inputs: {}\ntrain:\n  script:\n    - python $[[ inputs.entry ]]\n",
+            &[("entry".into(), "x.py".into())],
+        )
+        .unwrap();
+        // No `spec:` header: nothing is interpolated.
+        assert_eq!(doc.path(&["train", "script"]).unwrap().items()[0].as_str(), Some("python $[[ inputs.entry ]]"));
     }
 }

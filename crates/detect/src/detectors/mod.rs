@@ -162,18 +162,19 @@ pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
 }
 
 /// Substitute CI variables in a script: `${{ env.X }}`, `${{ variables.X }}`,
-/// `$(X)`, `${X}` and `$X` with the values the definition sets, and
-/// `${{ inputs.X }}` with inputs (keys `inputs.X`). Values that
-/// are themselves expressions are left alone.
+/// `$(X)`, `${X}` and `$X` with the values the definition sets, and the
+/// template expressions `${{ inputs.X }}` / `${{ parameters.X }}` with the
+/// inputs and parameters a caller binds (keys `inputs.X`, `parameters.X`, see
+/// [`substitute_exprs`]). Variable values that are themselves expressions are
+/// left alone.
 pub fn substitute_vars(text: &str, vars: &Vars) -> String {
     if vars.is_empty() || !text.contains('$') {
         return text.to_string();
     }
-    let mut s = text.to_string();
+    let mut s = substitute_exprs(text, vars);
     for (k, v) in vars.iter().filter(|(_, v)| !v.contains('$') && !v.contains('\n')) {
-        // Inputs of callable workflows and actions: only as expressions.
-        if k.starts_with("inputs.") {
-            s = s.replace(&format!("${{{{ {k} }}}}"), v).replace(&format!("${{{{{k}}}}}"), v);
+        // Inputs and parameters: only as template expressions (done above).
+        if is_expr_key(k) {
             continue;
         }
         for pat in [
@@ -203,6 +204,46 @@ pub fn substitute_vars(text: &str, vars: &Vars) -> String {
         s = out;
     }
     s
+}
+
+/// True for the keys of template inputs and parameters (`inputs.X`, `parameters.X`).
+fn is_expr_key(k: &str) -> bool {
+    k.starts_with("inputs.") || k.starts_with("parameters.")
+}
+
+/// Replace the template expressions `${{ inputs.X }}` and `${{ parameters.X }}`
+/// (any spacing, also `parameters['X']`) with their values in `vars` (keys
+/// `inputs.X` / `parameters.X`), as the CI system expands templates: literally,
+/// before the script runs. Expressions with no value, and every other
+/// expression, stay as written.
+pub fn substitute_exprs(text: &str, vars: &Vars) -> String {
+    if !text.contains("${{") {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(pos) = rest.find("${{") {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 3..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[pos..]);
+            return out;
+        };
+        let inner = after[..end].trim();
+        // `parameters['x']` / `parameters["x"]` is `parameters.x`.
+        let key = inner
+            .split_once("['")
+            .or_else(|| inner.split_once("[\""))
+            .map(|(head, tail)| format!("{head}.{}", tail.trim_end_matches("']").trim_end_matches("\"]")))
+            .unwrap_or_else(|| inner.to_string());
+        match vars.get(&key).filter(|_| is_expr_key(&key)) {
+            Some(v) => out.push_str(v),
+            None => out.push_str(&rest[pos..pos + 3 + end + 2]),
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// True for `.yml` / `.yaml` paths.

@@ -1215,8 +1215,18 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         .captures_iter(bytes)
         .map(|c| String::from_utf8_lossy(&c[1]).trim_start_matches("./").trim_end_matches('/').to_string())
         .find(|d| !d.ends_with(".py"));
+    // Steps that run a script from a source folder
+    // (`PythonScriptStep(script_name="train.py", source_directory=src_dir)`).
+    let folder_steps = folder_scripts(path, masked, idx);
+    for (cmd, _) in &folder_steps {
+        out.push(cmd.clone());
+    }
     // Platform steps that run a script (`ProcessingStep(code="x.py")`).
     for c in RX_JOB_SCRIPT.captures_iter(bytes) {
+        let at = c.get(0).unwrap().start();
+        if folder_steps.iter().any(|(_, span)| span.contains(&at)) {
+            continue;
+        }
         let line = idx.line(c.get(0).unwrap().start());
         let script = String::from_utf8_lossy(&c[1]).to_string();
         if !script.contains("://") {
@@ -1280,6 +1290,207 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             workdir: workdir.clone(),
         });
     }
+}
+
+/// Where a folder expression of a Python file points.
+#[derive(Debug, Clone, PartialEq)]
+enum Folder {
+    /// A repository path (relative to the process's working directory).
+    Known(String),
+    /// A path below a folder the file computes at run time (a repository
+    /// root read from configuration): only the tail is known.
+    Under(String),
+}
+
+/// Steps that run a script out of a source folder: a call that passes both a
+/// script (`script_name=`, `script=`, `entry_script=`) and its folder
+/// (`source_directory=`, `source_dir=`), as Azure ML `PythonScriptStep`,
+/// `ScriptRunConfig`, `EstimatorStep` and SageMaker estimators do. The
+/// folder may be a literal, a variable assigned earlier in the file,
+/// `os.path.join(...)`, `Path(...) / "x"` or the file's own folder
+/// (`os.path.dirname(__file__)`); a base the file reads at run time keeps
+/// the known tail (resolved by the linker as the longest repository suffix).
+/// Each command comes with the byte span of its call.
+fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::ops::Range<usize>)> {
+    static RX_FOLDER_ARG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:source_directory|source_dir)\s*=[^=]").unwrap());
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let bytes = masked.as_bytes();
+    let mut out = Vec::new();
+    for m in RX_FOLDER_ARG.find_iter(bytes) {
+        // The call holding the argument: the nearest unclosed `(` before it.
+        let Some(open) = enclosing_open(&bytes[..m.start()]) else { continue };
+        let Some(len) = crate::pylex::closing_paren(&bytes[open + 1..]) else { continue };
+        let span = open + 1..open + 1 + len;
+        if out.iter().any(|(_, s): &(Cmd, std::ops::Range<usize>)| s.start == span.start) {
+            continue;
+        }
+        let args = &masked[span.clone()];
+        let Some(script) = ["script_name", "script", "entry_script"].iter().find_map(|k| kwarg(args, k)) else { continue };
+        let Some(script) = string_value(script, &masked[..open], 0).filter(|s| s.ends_with(".py") && !s.contains("://")) else {
+            continue;
+        };
+        let Some(folder) = ["source_directory", "source_dir"].iter().find_map(|k| kwarg(args, k)) else { continue };
+        let (program, workdir) = match folder_value(folder, &masked[..open], dir, 0) {
+            Some(Folder::Known(d)) => (crate::link::join(&d, &script), dir.to_string()),
+            Some(Folder::Under(tail)) if !tail.is_empty() => (format!("$SOURCE_DIRECTORY/{tail}/{script}"), String::new()),
+            _ => continue,
+        };
+        let line = idx.line(m.start());
+        let text = masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+        out.push((Cmd { argv: vec!["python".into(), program], location: Location::line(path, line), text, workdir }, span));
+    }
+    out
+}
+
+/// Offset of the nearest `(` before the end of `s` that is not closed in `s`.
+fn enclosing_open(s: &[u8]) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, &b) in s.iter().enumerate().rev() {
+        match b {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' if depth > 0 => depth -= 1,
+            b'(' => return Some(i),
+            b'[' | b'{' => return None,
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The expression of keyword argument `name` in call arguments `args`.
+fn kwarg<'a>(args: &'a str, name: &str) -> Option<&'a str> {
+    let b = args.as_bytes();
+    let mut from = 0;
+    while let Some(pos) = args[from..].find(name).map(|p| p + from) {
+        from = pos + name.len();
+        let before_ok = pos == 0 || !(b[pos - 1].is_ascii_alphanumeric() || b[pos - 1] == b'_' || b[pos - 1] == b'.');
+        let rest = args[from..].trim_start();
+        if !before_ok || !rest.starts_with('=') || rest.starts_with("==") {
+            continue;
+        }
+        let value = &rest[1..];
+        let end = top_level_comma(value.as_bytes()).unwrap_or(value.len());
+        return Some(value[..end].trim());
+    }
+    None
+}
+
+/// Offset of the first comma outside brackets and strings.
+fn top_level_comma(s: &[u8]) -> Option<usize> {
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    for (i, &b) in s.iter().enumerate() {
+        match quote {
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => return Some(i),
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// The last assignment `name = <expr>` in `before` (one line).
+fn assigned<'a>(before: &'a str, name: &str) -> Option<&'a str> {
+    before.lines().rev().find_map(|l| {
+        let l = l.trim();
+        let rest = l.strip_prefix(name)?.trim_start();
+        let rest = rest.strip_prefix('=').filter(|r| !r.starts_with('='))?;
+        Some(rest.trim())
+    })
+}
+
+/// A string literal, or a name assigned one earlier in the file.
+fn string_value(expr: &str, before: &str, depth: u8) -> Option<String> {
+    let e = expr.trim();
+    if let Some(lit) = literal(e) {
+        return Some(lit);
+    }
+    if depth < 4 && is_name(e) {
+        return string_value(assigned(before, e)?, before, depth + 1);
+    }
+    None
+}
+
+/// A plain string literal's value (`"train.py"`, `r'src'`); not f-strings or empty ones.
+fn literal(e: &str) -> Option<String> {
+    let e = e.strip_prefix('r').unwrap_or(e);
+    let q = e.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let inner = e.strip_prefix(q)?.strip_suffix(q)?;
+    (!inner.is_empty() && !inner.contains(q) && !inner.contains('{')).then(|| inner.to_string())
+}
+
+fn is_name(e: &str) -> bool {
+    !e.is_empty() && e.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') && !e.as_bytes()[0].is_ascii_digit()
+}
+
+/// Where a folder expression points (see [`Folder`]); `dir` is the file's own folder.
+fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder> {
+    if depth > 4 {
+        return None;
+    }
+    let e = expr.trim().trim_end_matches(".resolve()").trim_end_matches(".absolute()");
+    let join = |base: Folder, tail: &str| -> Folder {
+        let tail = tail.trim_start_matches("./").trim_end_matches('/');
+        match base {
+            _ if tail.is_empty() || tail == "." => base,
+            Folder::Known(d) => Folder::Known(crate::link::join(&d, tail)),
+            Folder::Under(d) if d.is_empty() => Folder::Under(tail.to_string()),
+            Folder::Under(d) => Folder::Under(format!("{d}/{tail}")),
+        }
+    };
+    if let Some(lit) = literal(e) {
+        return Some(Folder::Known(lit.trim_start_matches("./").trim_end_matches('/').to_string()));
+    }
+    // The file's own folder.
+    let own = ["os.path.dirname(__file__)", "os.path.dirname(os.path.abspath(__file__))", "os.path.dirname(os.path.realpath(__file__))"];
+    let compact: String = e.chars().filter(|c| !c.is_whitespace()).collect();
+    if own.contains(&compact.as_str()) || compact.starts_with("Path(__file__)") && compact.ends_with(".parent") {
+        let c = compact.trim_start_matches("Path(__file__)").trim_start_matches(".resolve()").trim_start_matches(".absolute()");
+        let ups = c.matches(".parent").count();
+        let mut d = dir.to_string();
+        for _ in 1..ups.max(1) {
+            d = d.rsplit_once('/').map(|(a, _)| a.to_string()).unwrap_or_default();
+        }
+        return Some(Folder::Known(d));
+    }
+    // `os.path.join(a, "b", ...)`
+    if let Some(args) = e.strip_prefix("os.path.join(").and_then(|r| r.strip_suffix(')')) {
+        let mut parts = Vec::new();
+        let mut rest = args;
+        loop {
+            let end = top_level_comma(rest.as_bytes()).unwrap_or(rest.len());
+            parts.push(rest[..end].trim());
+            if end == rest.len() {
+                break;
+            }
+            rest = &rest[end + 1..];
+        }
+        let mut acc = folder_value(parts[0], before, dir, depth + 1).unwrap_or(Folder::Under(String::new()));
+        for p in &parts[1..] {
+            acc = join(acc, &literal(p)?);
+        }
+        return Some(acc);
+    }
+    // `Path("a")`, `Path(a)`
+    if let Some(inner) = e.strip_prefix("Path(").or_else(|| e.strip_prefix("pathlib.Path(")).and_then(|r| r.strip_suffix(')')) {
+        if top_level_comma(inner.as_bytes()).is_none() {
+            return folder_value(inner, before, dir, depth + 1);
+        }
+    }
+    // `base / "a" / "b"`
+    if let Some((base, tail)) = e.rsplit_once('/').filter(|(_, t)| literal(t.trim()).is_some()) {
+        let base = folder_value(base, before, dir, depth + 1).unwrap_or(Folder::Under(String::new()));
+        return Some(join(base, &literal(tail.trim())?));
+    }
+    if is_name(e) {
+        return folder_value(assigned(before, e)?, before, dir, depth + 1);
+    }
+    None
 }
 
 /// Third-party modules imported by `files` and the local modules they
@@ -1477,13 +1688,6 @@ fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
             _ => (None, p),
         })
         .collect()
-}
-
-/// A plain string literal's value (`"train.py"`, `'src'`).
-fn literal(v: &str) -> Option<String> {
-    let q = v.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-    let inner = v.strip_prefix(q)?.strip_suffix(q)?;
-    (!inner.contains(q) && !inner.is_empty()).then(|| inner.to_string())
 }
 
 /// The command a catalogue call runs, from the argument its entry names
@@ -1932,5 +2136,51 @@ mod tests {
             repo.paths.insert(p.into());
         }
         assert!(local_imports(&repo, "flows/run.py", &imports).is_empty());
+    }
+
+    #[test]
+    fn step_scripts_resolve_in_their_source_folder() {
+        let repo = RepoIndex::default();
+        let src = r#"import os
+from pathlib import Path
+from azureml.pipeline.steps import PythonScriptStep
+from azureml.core import ScriptRunConfig
+
+here = os.path.dirname(os.path.abspath(__file__))
+steps_dir = os.path.join(here, "steps")
+root = settings.repo_root()
+code = root / "jobs" / "fit"
+prep = PythonScriptStep(name="prep", source_directory=steps_dir, script_name="prep.py")
+fit = PythonScriptStep(
+    script_name="fit.py",
+    arguments=["--k", 3, ("a", "b")],
+    source_directory=code,
+)
+SCORE = "score_batch.py"
+run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
+# old = PythonScriptStep(source_directory="legacy", script_name="old.py")
+"#;
+        let f = analyze("orchestration/build.py", src, &repo, NAME, false);
+        let argv: Vec<(&str, &str)> = f.commands.iter().map(|c| (c.argv[1].as_str(), c.workdir.as_str())).collect();
+        assert_eq!(
+            argv,
+            vec![
+                ("orchestration/steps/prep.py", "orchestration"),
+                ("$SOURCE_DIRECTORY/jobs/fit/fit.py", ""),
+                ("scoring/score_batch.py", "orchestration"),
+            ]
+        );
+    }
+
+    #[test]
+    fn step_without_a_resolvable_folder_keeps_the_bare_script() {
+        let repo = RepoIndex::default();
+        // The folder is read at run time with no known tail: the script alone
+        // (resolved by the linker as before); a folder that is not an argument
+        // of the same call is not this step's folder.
+        let src = "from azureml.pipeline.steps import PythonScriptStep\nd = cfg.folder()\nstep = PythonScriptStep(script_name=\"fit.py\", source_directory=d)\nother(source_directory=\"x\")\nlone = PythonScriptStep(script_name=\"eval.py\")\n";
+        let f = analyze("ops/build.py", src, &repo, NAME, false);
+        let scripts: Vec<&str> = f.commands.iter().map(|c| c.argv[1].as_str()).collect();
+        assert_eq!(scripts, vec!["fit.py", "eval.py"]);
     }
 }
