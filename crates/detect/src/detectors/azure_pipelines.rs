@@ -113,8 +113,14 @@ impl Detector for AzurePipelines {
             Some(list) if is_template => list,
             _ => &own,
         };
-        let file =
-            File { path: f.path, dir: f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""), uses, is_template, triggers: &triggers };
+        let file = File {
+            path: f.path,
+            dir: f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or(""),
+            uses,
+            is_template,
+            triggers: &triggers,
+            repo: f.repo,
+        };
         for (suffix, params) in instances {
             file.units(&doc, suffix, params, out);
         }
@@ -128,9 +134,21 @@ struct File<'a> {
     uses: &'a TemplateUses,
     is_template: bool,
     triggers: &'a BTreeSet<String>,
+    repo: &'a crate::RepoIndex,
 }
 
 impl File<'_> {
+    /// A `template:` item of this file's instance `suffix`: a local template is
+    /// called; a template of another repository (`x.yml@alias`) is opaque,
+    /// and its `parameters:` that name local spec files are what it runs.
+    fn call_template(&self, t: &str, item: &Node, suffix: &str, unit: &mut Unit, out: &mut Output) {
+        if is_remote(t) {
+            super::opaque_call_inputs(unit, out, NAME, self.path, self.repo, t, item.get("parameters"));
+        } else {
+            unit.calls.push((self.template_call(t, item.line, suffix), Location::line(self.path, item.line)));
+        }
+    }
+
     /// The id of the template unit that a `template:` reference at `line`
     /// of this file's instance `suffix` calls.
     fn template_call(&self, target: &str, line: u32, suffix: &str) -> String {
@@ -182,7 +200,7 @@ impl File<'_> {
             let mut u = Unit::new(id.clone(), Location::new(path, st.line, st.last_line()), &sname);
             u.root = !self.is_template;
             u.triggers = self.triggers.clone();
-            u.calls.push((self.template_call(t, st.line, suffix), Location::line(path, st.line)));
+            self.call_template(t, st, suffix, &mut u, out);
             whole.calls.push((id, Location::line(path, st.line)));
             out.units.push(u);
         }
@@ -197,7 +215,7 @@ impl File<'_> {
             unit.triggers = self.triggers.clone();
             whole.calls.push((id, Location::line(path, job.line)));
             if let Some(t) = job.get("template").and_then(Node::as_str) {
-                unit.calls.push((self.template_call(t, job.line, suffix), Location::line(path, job.line)));
+                self.call_template(t, job, suffix, &mut unit, out);
             }
             super::read_vars(doc.get("variables"), &mut unit.vars);
             super::read_vars(job.get("variables"), &mut unit.vars);
@@ -254,7 +272,7 @@ impl File<'_> {
             for s in steps {
                 if let Some(t) = s.get("template").and_then(Node::as_str) {
                     if !is_false(s.get("enabled")) && !is_false(s.get("condition")) {
-                        unit.calls.push((self.template_call(t, s.line, suffix), Location::line(path, s.line)));
+                        self.call_template(t, s, suffix, &mut unit, out);
                     }
                 }
                 step(path, s, &mut unit, out);
@@ -361,7 +379,7 @@ impl TemplateUses {
             }
             let dir = p.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             doc.walk(&mut |n| {
-                let Some(t) = n.get("template").and_then(Node::as_str) else { return };
+                let Some(t) = n.get("template").and_then(Node::as_str).filter(|t| !is_remote(t)) else { return };
                 let target = rel(dir, t);
                 if target == *p || t.contains("${{") {
                     return;
@@ -443,6 +461,11 @@ fn collect_jobs<'a>(list: &'a Node, stage: Option<&str>, jobs: &mut Vec<JobRef<'
 
 fn is_false(n: Option<&Node>) -> bool {
     n.and_then(Node::as_str).is_some_and(|c| c.trim() == "false")
+}
+
+/// A template of another repository (`x.yml@alias`; `@self` is this one).
+fn is_remote(t: &str) -> bool {
+    t.split_once('@').is_some_and(|(_, alias)| alias.trim() != "self")
 }
 
 fn rel(dir: &str, t: &str) -> String {
@@ -604,6 +627,25 @@ mod tests {
         let mut out = Output::default();
         AzurePipelines.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn template_of_another_repository_runs_the_specs_it_is_given() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(
+            "mlops/train.yml".into(),
+            "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\ntype: pipeline\njobs: {}\n".into(),
+        );
+        repo.texts.insert(
+            "ci/main.yml".into(),
+            "resources:\n  repositories:\n    - repository: shared\n      type: git\n      name: platform/templates\ntrigger: [main]\nsteps:\n  - template: aml/run-pipeline.yml@shared\n    parameters:\n      pipeline_file: mlops/train.yml\n  - template: aml/run-pipeline.yml@shared\n    parameters:\n      pipeline_file: $(SPEC)\n".into(),
+        );
+        let mut out = Output::default();
+        AzurePipelines.detect(&FileCtx { path: "ci/main.yml", text: repo.text("ci/main.yml").unwrap(), repo: &repo }, &mut out);
+        let u = out.units.iter().find(|u| u.id == "ci:ci/main.yml#steps").unwrap();
+        let argvs: Vec<String> = u.commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert_eq!(argvs, vec!["az ml job create --file mlops/train.yml"]);
+        assert!(u.calls.is_empty(), "a remote template is not a local unit");
     }
 
     fn triggers(o: &Output) -> Vec<String> {

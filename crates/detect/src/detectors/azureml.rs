@@ -132,6 +132,36 @@ impl Detector for AzureMl {
     }
 }
 
+/// The `az ml` command that creates what an Azure ML spec file of the
+/// repository describes (`az ml job create -f <path>` for a job or pipeline,
+/// `az ml online-deployment create -f <path>` for a deployment, …); `None`
+/// for a file that is not an Azure ML spec. Used where a spec file is handed
+/// to a callee whose body is not in the repository.
+pub fn spec_command(repo: &crate::RepoIndex, path: &str) -> Option<Vec<String>> {
+    let doc = yaml::parse(repo.text(path)?).ok()?;
+    let lty = schema_type(&doc)?.to_ascii_lowercase();
+    let group = if lty.ends_with("job") {
+        "job"
+    } else if lty.ends_with("component") {
+        "component"
+    } else if lty.ends_with("onlinedeployment") {
+        "online-deployment"
+    } else if lty.ends_with("batchdeployment") {
+        "batch-deployment"
+    } else if lty.ends_with("onlineendpoint") {
+        "online-endpoint"
+    } else if lty.ends_with("batchendpoint") {
+        "batch-endpoint"
+    } else if lty.ends_with("compute") {
+        "compute"
+    } else if matches!(lty.as_str(), "schedule" | "data" | "model" | "environment") {
+        lty.as_str()
+    } else {
+        return None;
+    };
+    Some(["az", "ml", group, "create", "--file", path].iter().map(|w| w.to_string()).collect())
+}
+
 fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &str) {
     let ev = |kind: &str, line: u32, snippet: &str| Evidence::new(kind, NAME, Location::line(path, line), Confidence::High, snippet);
     let kind = if lty.contains("pipeline") {

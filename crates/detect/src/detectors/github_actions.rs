@@ -228,6 +228,10 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             if let Some(uses) = job.get("uses") {
                 if let Some(local) = uses.as_str().and_then(local_target) {
                     unit.calls.push((format!("wf:{local}{}", call_suffix(path, uses.line)), Location::line(path, job.line)));
+                } else if let Some(remote) = uses.as_str() {
+                    // A reusable workflow of another repository: what it does
+                    // with the spec files it is given.
+                    super::opaque_call_inputs(&mut unit, out, NAME, path, repo, remote, job.get("with"));
                 }
             }
             let wd = job.path(&["defaults", "run", "working-directory"]).and_then(Node::as_str).unwrap_or(default_wd);
@@ -325,6 +329,11 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         return;
     }
     let name = action.split('@').next().unwrap_or(action).to_lowercase();
+    // An action of another repository given spec files (GitHub's own
+    // generic actions, `actions/*`, only move files around).
+    if !name.starts_with("actions/") && !name.starts_with("docker://") {
+        super::opaque_call_inputs(unit, out, NAME, path, repo, action, with);
+    }
     // Inline scripts run by CLI actions are commands too.
     if let Some(script) = input("inlineScript").or_else(|| input("script").filter(|_| name.ends_with("/cli") || name.contains("azure-cli")))
     {
@@ -473,6 +482,35 @@ mod tests {
         // `$inputs.entry` is not shell syntax for an input: left alone.
         let vars = super::super::Vars::from([("inputs.entry".to_string(), "x.py".to_string())]);
         assert_eq!(super::super::substitute_vars("echo $inputs.entry ${{ inputs.entry }}", &vars), "echo $inputs.entry x.py");
+    }
+
+    #[test]
+    fn remote_callees_given_azureml_specs_run_them() {
+        let mut repo = crate::RepoIndex::default();
+        repo.texts.insert(
+            "ml/job.yml".into(),
+            "$schema: https://azuremlschemas.azureedge.net/latest/commandJob.schema.json\ncode: ../src\ncommand: python train.py\n".into(),
+        );
+        repo.texts.insert(
+            "ml/dep.yml".into(),
+            "$schema: https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json\nname: a\nendpoint_name: e\n".into(),
+        );
+        repo.texts.insert("ml/conda.yml".into(), "name: x\ndependencies: [python=3.11]\n".into());
+        let wf = "on: push\njobs:\n  t:\n    uses: org/shared/.github/workflows/run.yml@v1\n    with:\n      spec: ml/job.yml\n      conda: ml/conda.yml\n      other: ${{ inputs.spec }}\n  d:\n    steps:\n      - uses: org/aml-deploy@v2\n        with:\n          file: ./ml/dep.yml\n      - uses: actions/upload-artifact@v4\n        with:\n          path: ml/job.yml\n";
+        let mut out = Output::default();
+        GithubActions.detect(&FileCtx { path: ".github/workflows/ml.yml", text: wf, repo: &repo }, &mut out);
+        assert_eq!(argvs(&out, "ci:.github/workflows/ml.yml#t"), vec!["az ml job create --file ml/job.yml"]);
+        assert_eq!(argvs(&out, "ci:.github/workflows/ml.yml#d"), vec!["az ml online-deployment create --file ml/dep.yml"]);
+        let subs = kinds(&out, "run.submit-job");
+        assert_eq!(subs.len(), 1);
+        assert_eq!(subs[0].location.start_line, 6, "at the input naming the spec");
+        assert_eq!(kinds(&out, "run.deploy").len(), 1);
+        // The same inputs to a local reusable workflow are its own inputs,
+        // read in its body: no command is assumed.
+        let local = "on: push\njobs:\n  t:\n    uses: ./.github/workflows/run.yml\n    with:\n      spec: ml/job.yml\n";
+        let mut out = Output::default();
+        GithubActions.detect(&FileCtx { path: ".github/workflows/ml.yml", text: local, repo: &repo }, &mut out);
+        assert!(argvs(&out, "ci:.github/workflows/ml.yml#t").is_empty());
     }
 
     #[test]

@@ -387,6 +387,35 @@ pub fn add_shell_node_in(
     add_shell_session(unit, out, detector, path, &chunks, workdir, repo);
 }
 
+/// Inputs handed to a callee whose body is not in the repository (a reusable
+/// workflow or action of another repository, an Azure Pipelines template
+/// `x.yml@other-repo`): a literal input that names an Azure ML spec file of
+/// this repository is that spec created with the `az ml` command of its kind
+/// (a job submitted, a deployment created, a model or data asset registered),
+/// run by `unit` at the input's line. Expressions and paths that name no
+/// such file are not followed.
+pub fn opaque_call_inputs(
+    unit: &mut Unit,
+    out: &mut Output,
+    detector: &str,
+    path: &str,
+    repo: &crate::RepoIndex,
+    callee: &str,
+    inputs: Option<&crate::yaml::Node>,
+) {
+    for (k, v) in inputs.map(crate::yaml::Node::entries).unwrap_or_default() {
+        let (Some(k), Some(value)) = (k.as_str(), v.as_str()) else { continue };
+        let value = value.trim();
+        if value.contains('$') || !is_yaml(value) {
+            continue;
+        }
+        let file = crate::link::join("", value);
+        let Some(argv) = azureml::spec_command(repo, &file) else { continue };
+        let text = format!("{k}: {value} (input of {callee})");
+        add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, v.line), text, workdir: String::new() });
+    }
+}
+
 /// Add one command to `unit`, emitting its `run.*` evidence.
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     docker_image_flow(unit, &cmd);
