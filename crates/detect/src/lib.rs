@@ -365,17 +365,11 @@ fn root_only_ci(rel: &str) -> bool {
 
 /// A file of the repository that copies or packs `dir` (or a parent of it)
 /// for other projects: `shutil.copytree`, `cp -r`, `rsync`, cookiecutter.
-fn copied_by(files: &[walk::RepoFile], dir: &str) -> Option<String> {
+fn copied_by(copiers: &[&walk::RepoFile], dir: &str) -> Option<String> {
     let parts: Vec<&str> = dir.split('/').collect();
-    for f in files {
+    for f in copiers {
         let Some(text) = &f.text else { continue };
-        if f.path.starts_with(&format!("{dir}/")) || !(f.path.ends_with(".py") || f.path.ends_with(".sh") || f.path.ends_with("Makefile")) {
-            continue;
-        }
-        let copies = ["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("]
-            .iter()
-            .any(|k| text.contains(k));
-        if !copies {
+        if f.path.starts_with(&format!("{dir}/")) {
             continue;
         }
         // The folder or one of its parents is named in the copying file.
@@ -390,12 +384,31 @@ fn copied_by(files: &[walk::RepoFile], dir: &str) -> Option<String> {
     None
 }
 
+/// True when a proper ancestor folder of `path` satisfies `is`: one lookup
+/// per path component, so checking every file against a set of folders
+/// stays linear.
+fn has_ancestor_in(path: &str, is: impl Fn(&str) -> bool) -> bool {
+    path.match_indices('/').any(|(i, _)| is(&path[..i]))
+}
+
+/// A script or Makefile that copies or packs folders.
+fn is_copier(f: &walk::RepoFile) -> bool {
+    let Some(text) = &f.text else { return false };
+    (f.path.ends_with(".py") || f.path.ends_with(".sh") || f.path.ends_with("Makefile"))
+        && ["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("]
+            .iter()
+            .any(|k| text.contains(k))
+}
+
 /// Folders shipped for other projects: a folder below the root holding CI
 /// definitions that their CI system only reads at a repository's root (so
 /// nothing here runs them), or a folder the repository packs into an archive.
 /// Returns (folder, the file that shows it, why), outermost folders only.
 fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
+    // Scripts that copy folders, found in one pass: only they can ship a
+    // folder out, so only they are searched for each nested folder.
+    let copiers: Vec<&walk::RepoFile> = files.iter().filter(|f| is_copier(f)).collect();
     // Folders below the root that hold root-only CI definitions: each is
     // laid out as a repository of its own.
     let mut nested_roots: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
@@ -410,17 +423,20 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
             continue;
         }
         let dir = f.path[..pos].trim_end_matches('/').to_string();
-        nested_roots.entry(dir.clone()).or_insert_with(|| f.path.clone());
+        if nested_roots.contains_key(&dir) {
+            continue;
+        }
+        nested_roots.insert(dir.clone(), f.path.clone());
         // A misplaced CI file in a service folder is just not read; the folder
         // is seed code when the repository's own code copies it out.
-        if let Some(by) = copied_by(files, &dir) {
+        if let Some(by) = copied_by(&copiers, &dir) {
             out.push((dir, f.path.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
         }
     }
     // Several folders laid out as whole repositories side by side are sample
     // repositories (test fixtures, examples, templates), not this one's code.
     let outermost: Vec<(&String, &String)> =
-        nested_roots.iter().filter(|(d, _)| !nested_roots.keys().any(|o| o != *d && d.starts_with(&format!("{o}/")))).collect();
+        nested_roots.iter().filter(|(d, _)| !has_ancestor_in(d, |a| nested_roots.contains_key(a))).collect();
     if outermost.len() >= 2 {
         // Their common folder is a collection of sample repositories: every
         // folder at the same depth in it is a sample too (whatever CI it uses).
@@ -498,7 +514,8 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     out.dedup_by(|a, b| a.0 == b.0);
     // Keep the outermost folders.
     let all = out.clone();
-    out.retain(|(d, ..)| !all.iter().any(|(o, ..)| o != d && d.starts_with(&format!("{o}/"))));
+    let dirs: std::collections::HashSet<&str> = all.iter().map(|(d, ..)| d.as_str()).collect();
+    out.retain(|(d, ..)| !has_ancestor_in(d, |a| dirs.contains(a)));
     out
 }
 
@@ -513,7 +530,8 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let exclude_used = walked.exclude_used.clone();
     // Folders shipped for other projects are not this repository's practice.
     let seeds = seed_folders(&walked.files);
-    let in_seed = |p: &str| seeds.iter().any(|(d, ..)| p.starts_with(&format!("{d}/")));
+    let seed_dirs: std::collections::HashSet<&str> = seeds.iter().map(|(d, ..)| d.as_str()).collect();
+    let in_seed = |p: &str| !seed_dirs.is_empty() && has_ancestor_in(p, |a| seed_dirs.contains(a));
     let mut repo = RepoIndex { catalog: opts.catalog.clone(), ..RepoIndex::default() };
     let mut sizes = Vec::new();
     let mut seed_evidence = Vec::new();
