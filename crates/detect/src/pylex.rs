@@ -62,6 +62,29 @@ pub fn mask(src: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
+/// Offset of the first comma of `s` outside brackets and quoted strings (the
+/// end of a call argument).
+pub fn top_level_comma(s: &[u8]) -> Option<usize> {
+    let (mut depth, mut quote, mut i) = (0usize, None::<u8>, 0);
+    while i < s.len() {
+        let b = s[i];
+        match quote {
+            Some(_) if b == b'\\' => i += 1,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None => match b {
+                b'"' | b'\'' => quote = Some(b),
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if depth == 0 => return Some(i),
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    None
+}
+
 /// Offset of the `)` closing a call whose arguments `s` starts just after
 /// its `(`: brackets nest and quoted strings are skipped. `None` when it does
 /// not close within `s`.

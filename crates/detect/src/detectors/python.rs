@@ -1369,27 +1369,8 @@ fn kwarg<'a>(args: &'a str, name: &str) -> Option<&'a str> {
             continue;
         }
         let value = &rest[1..];
-        let end = top_level_comma(value.as_bytes()).unwrap_or(value.len());
+        let end = pylex::top_level_comma(value.as_bytes()).unwrap_or(value.len());
         return Some(value[..end].trim());
-    }
-    None
-}
-
-/// Offset of the first comma outside brackets and strings.
-fn top_level_comma(s: &[u8]) -> Option<usize> {
-    let (mut depth, mut quote) = (0usize, None::<u8>);
-    for (i, &b) in s.iter().enumerate() {
-        match quote {
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                b',' if depth == 0 => return Some(i),
-                _ => {}
-            },
-        }
     }
     None
 }
@@ -1463,7 +1444,7 @@ fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder
         let mut parts = Vec::new();
         let mut rest = args;
         loop {
-            let end = top_level_comma(rest.as_bytes()).unwrap_or(rest.len());
+            let end = pylex::top_level_comma(rest.as_bytes()).unwrap_or(rest.len());
             parts.push(rest[..end].trim());
             if end == rest.len() {
                 break;
@@ -1478,7 +1459,7 @@ fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder
     }
     // `Path("a")`, `Path(a)`
     if let Some(inner) = e.strip_prefix("Path(").or_else(|| e.strip_prefix("pathlib.Path(")).and_then(|r| r.strip_suffix(')')) {
-        if top_level_comma(inner.as_bytes()).is_none() {
+        if pylex::top_level_comma(inner.as_bytes()).is_none() {
             return folder_value(inner, before, dir, depth + 1);
         }
     }
@@ -1654,29 +1635,13 @@ fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
 fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
     let Some(open) = bytes[from..].iter().position(|&b| b == b'(').map(|i| from + i) else { return Vec::new() };
     let Some(close) = pylex::closing_paren(&bytes[open + 1..]).map(|i| open + 1 + i) else { return Vec::new() };
-    let inner = &bytes[open + 1..close];
-    let (mut depth, mut quote, mut start, mut parts) = (0i32, None::<u8>, 0usize, Vec::new());
-    let mut i = 0;
-    while i < inner.len() {
-        let b = inner[i];
-        match quote {
-            Some(_) if b == b'\\' => i += 1,
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                b',' if depth == 0 => {
-                    parts.push(&inner[start..i]);
-                    start = i + 1;
-                }
-                _ => {}
-            },
-        }
-        i += 1;
+    let mut inner = &bytes[open + 1..close];
+    let mut parts = Vec::new();
+    while let Some(i) = pylex::top_level_comma(inner) {
+        parts.push(&inner[..i]);
+        inner = &inner[i + 1..];
     }
-    parts.push(&inner[start..]);
+    parts.push(inner);
     parts
         .into_iter()
         .map(|p| String::from_utf8_lossy(p).trim().to_string())
