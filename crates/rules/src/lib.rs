@@ -112,6 +112,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
     } else if all(&|e| e.kind == "ci.pipeline" || e.kind == "ci.trigger") {
         if evidence.iter().any(|e| e.attr_values("trigger").chain(e.attr_values("triggers")).any(|t| t == "unknown")) {
             "what starts the CI definition is not declared in the repository"
+        } else if evidence.iter().any(|e| e.attr_values("trigger").chain(e.attr_values("triggers")).any(|t| t == "side-branch")) {
+            "CI runs only on pushes to topic or personal branches, never on the main line"
         } else {
             "no CI definition runs on push or pull request"
         }
@@ -119,6 +121,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "training runs on a schedule, not on production metrics"
     } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual")) {
         "only a person starts it"
+    } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual" || t == "side-branch")) {
+        "only pushes to topic or personal branches (or a person) start it"
     } else if all(&|e| triggers(e).iter().all(|t| t == "unknown" || t == "manual") && has(e, "reached")) {
         "what starts it is not declared in the repository"
     } else if all(&|e| !has(e, "reached")) {

@@ -577,7 +577,13 @@ fn triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
         Some(t) => {
             let tags = t.path(&["tags", "include"]).is_some();
             let branches = t.get("branches").is_some() || !t.is_map();
-            if branches || !tags {
+            // `trigger: [x]` or `trigger: {branches: {include: [x]}}` naming
+            // only topic or personal branches never builds the main line.
+            let named: Vec<&str> =
+                if t.is_map() { t.path(&["branches", "include"]).map(Node::strings).unwrap_or_default() } else { t.strings() };
+            if (branches || !tags) && super::topic_branches_only(&named) {
+                emit("side-branch", t.line, false, "trigger: topic branches only", out);
+            } else if branches || !tags {
                 emit("push", t.line, false, "trigger:", out);
             }
             if tags {
@@ -740,5 +746,13 @@ mod tests {
         let root = o.units.iter().find(|u| u.id == "ci:azure-pipelines.yml#extends").unwrap();
         assert!(root.root && root.triggers.contains("pull_request"));
         assert_eq!(commands_of(&o, "ci:base.yml#check@azure-pipelines.yml:4"), vec!["pytest tests"]);
+    }
+
+    #[test]
+    fn triggers_on_topic_branches_only_are_side_branch_pushes() {
+        let o = run("azure-pipelines.yml", "trigger:\n  branches:\n    include: [users/ana/debug]\npr: none\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["side-branch"]);
+        let o = run("azure-pipelines.yml", "trigger: [main, users/ana/debug]\nsteps:\n- script: pytest\n");
+        assert_eq!(triggers(&o), vec!["push", "pull_request"]);
     }
 }

@@ -88,12 +88,15 @@ fn event_triggers(event: &str, cfg: Option<&Node>) -> Vec<&'static str> {
         "push" => {
             let has = |k: &str| cfg.and_then(|c| c.get(k)).is_some();
             let tags_only = (has("tags") || has("tags-ignore")) && !has("branches") && !has("branches-ignore") && !has("paths");
+            // Pushes to topic or personal branches only never build the main line.
+            let branches: Vec<&str> = cfg.and_then(|c| c.get("branches")).map(Node::strings).unwrap_or_default();
+            let push = if super::topic_branches_only(&branches) { "side-branch" } else { "push" };
             if tags_only {
                 vec!["tag"]
             } else if has("tags") {
-                vec!["push", "tag"]
+                vec![push, "tag"]
             } else {
-                vec!["push"]
+                vec![push]
             }
         }
         "pull_request" | "pull_request_target" | "merge_group" => vec!["pull_request"],
@@ -602,5 +605,27 @@ mod tests {
         // A longer name is not the variable; step env applies to its step only.
         assert_eq!(job.commands[2].argv, vec!["echo", "$TESTS_EXTRA", "0.1"]);
         assert!(!job.vars.contains_key("LR"));
+    }
+
+    #[test]
+    fn pushes_to_topic_branches_only_do_not_build_the_main_line() {
+        let on = |yaml: &str| {
+            let doc = crate::yaml::parse(yaml).unwrap();
+            let cfg = doc.get("push");
+            event_triggers("push", cfg)
+        };
+        assert_eq!(on("push:\n  branches: [ana/issue-12, my_debug_branch]\n"), vec!["side-branch"]);
+        assert_eq!(on("push:\n  branches: [feature/new-loader]\n  tags: ['v*']\n"), vec!["side-branch", "tag"]);
+        // The main line, a glob, a release branch or no filter: a real push trigger.
+        for y in [
+            "push:\n  branches: [main]\n",
+            "push:\n  branches: [ana/issue-12, master]\n",
+            "push:\n  branches: ['**']\n",
+            "push:\n  branches: [release/2.0]\n",
+            "push:\n",
+            "push:\n  branches: [ml-platform]\n",
+        ] {
+            assert_eq!(on(y), vec!["push"], "{y}");
+        }
     }
 }

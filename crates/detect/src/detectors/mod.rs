@@ -416,6 +416,59 @@ pub fn opaque_call_inputs(
     }
 }
 
+/// True when a push trigger's branch filter names only topic or personal
+/// branches (`ijk/issue-12`, `my_debug_branch`, `feature/x`): the main line
+/// is never built by it. Globs (`*`, `release/**`) and main-line names
+/// (`main`, `master`, `develop`, `release/1.0`, ...) make it a real push trigger.
+pub fn topic_branches_only(branches: &[&str]) -> bool {
+    const MAINLINE: &[&str] = &[
+        "main",
+        "master",
+        "trunk",
+        "develop",
+        "development",
+        "dev",
+        "default",
+        "stable",
+        "prod",
+        "production",
+        "staging",
+        "release",
+        "releases",
+    ];
+    const TOPIC: &[&str] = &[
+        "debug",
+        "wip",
+        "tmp",
+        "temp",
+        "experiment",
+        "sandbox",
+        "scratch",
+        "issue",
+        "feature",
+        "feat",
+        "fix",
+        "bugfix",
+        "hotfix",
+        "spike",
+        "poc",
+        "try",
+    ];
+    !branches.is_empty()
+        && branches.iter().all(|b| {
+            let b = b.trim().trim_start_matches("refs/heads/").to_ascii_lowercase();
+            if b.is_empty() || b.contains(['*', '?', '[', '$']) || b.starts_with('!') {
+                return false;
+            }
+            let first = b.split('/').next().unwrap_or("");
+            if MAINLINE.contains(&first) {
+                return false;
+            }
+            let words: Vec<&str> = b.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+            b.contains('/') || words.iter().any(|w| TOPIC.iter().any(|t| w.starts_with(t)))
+        })
+}
+
 /// Add one command to `unit`, emitting its `run.*` evidence.
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     docker_image_flow(unit, &cmd);
