@@ -107,6 +107,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "the comparison is reported but blocks or promotes nothing"
     } else if all(&|e| e.kind == "dvc.tracked" && e.attrs.get("remote").is_some_and(|v| v == "no")) {
         "DVC has no remote configured"
+    } else if all(&|e| e.attrs.get("mechanism").is_some_and(|m| m == "release-asset")) {
+        "the weights are release assets uploaded by hand, not a registry"
     } else if all(&|e| e.kind == "repo.git-lfs") {
         "Git LFS stores files, it does not version models"
     } else if all(&|e| e.kind == "ci.pipeline" || e.kind == "ci.trigger") {

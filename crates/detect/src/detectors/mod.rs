@@ -610,6 +610,18 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
         _ => match data_download_tool(&cmd.argv) {
             Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
+            // Trained weights fetched from a release's assets: a model
+            // versioned by hand-uploaded release assets (RUBRIC: partial).
+            None if cmd.argv.iter().skip(1).any(|a| is_release_asset_model(a))
+                || cmd.argv.iter().skip(1).any(|a| is_release_asset(a))
+                    && cmd
+                        .argv
+                        .iter()
+                        .skip(1)
+                        .any(|a| ["weight", "model", "ckpt", "checkpoint"].iter().any(|w| a.to_ascii_lowercase().contains(w))) =>
+            {
+                vec![ev("code.model-version").attr("mechanism", "release-asset").attr("tool", "release-assets")]
+            }
             None => return None,
         },
     };
@@ -630,6 +642,36 @@ pub fn data_download_tool(argv: &[String]) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// True for the URL of a model file attached to a code host's release
+/// (`https://github.com/o/r/releases/download/v1/model.pth`, GitLab
+/// `/-/releases/...`): weights published as release assets.
+pub fn is_release_asset_model(s: &str) -> bool {
+    const MODEL_EXT: &[&str] = &[
+        ".pth",
+        ".pt",
+        ".ckpt",
+        ".h5",
+        ".hdf5",
+        ".keras",
+        ".onnx",
+        ".pkl",
+        ".joblib",
+        ".safetensors",
+        ".tflite",
+        ".pb",
+        ".weights",
+        ".bin",
+    ];
+    let l = s.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
+    is_release_asset(&l) && MODEL_EXT.iter().any(|e| l.split(['?', '#']).next().unwrap_or("").ends_with(e))
+}
+
+/// True for the URL of a file attached to a code host's release.
+fn is_release_asset(s: &str) -> bool {
+    let l = s.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
+    l.starts_with("http") && (l.contains("/releases/download/") || l.contains("/-/releases/"))
 }
 
 /// True for a reference to a versioned Azure ML asset (`azureml:name:3`,
@@ -716,5 +758,30 @@ mod tests {
         // A model download, or listing a competition's files, is not a dataset download.
         assert!(command_evidence("github-actions", &cmd("huggingface-cli download org/bert")).is_none());
         assert!(command_evidence("github-actions", &cmd("kaggle competitions files -c prices")).is_none());
+    }
+
+    #[test]
+    fn downloading_release_asset_weights_is_hand_versioning() {
+        let cmd = |line: &str| Cmd {
+            argv: line.split(' ').map(String::from).collect(),
+            location: Location::line("get.sh", 1),
+            text: line.into(),
+            workdir: String::new(),
+        };
+        let ev =
+            command_evidence("shell-script", &cmd("wget -q https://github.com/acme/nets/releases/download/v1/final_b7.pth -P weights"))
+                .unwrap();
+        assert_eq!(ev[0].kind, "code.model-version");
+        assert_eq!(ev[0].attrs.get("mechanism").map(String::as_str), Some("release-asset"));
+        assert!(
+            command_evidence("shell-script", &cmd("wget https://github.com/acme/tool/releases/download/v1/tool-linux.tar.gz")).is_none()
+        );
+        // No extension, but saved as weights.
+        let ev = command_evidence(
+            "shell-script",
+            &cmd("wget -O weights/final_3_fold0 https://github.com/acme/nets/releases/download/$tag/final_3_fold0"),
+        );
+        assert!(ev.is_some_and(|v| v[0].kind == "code.model-version"));
+        assert!(command_evidence("shell-script", &cmd("curl -LO https://example.com/models/final.pth")).is_none());
     }
 }

@@ -456,6 +456,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // Trained weights fetched from a release's assets (`load_state_dict_from_url("https://github.com/o/r/releases/download/v1/m.pth")`).
+    if !in_test {
+        if let Some(m) = RX_STR.captures_iter(bytes).find(|c| super::is_release_asset_model(&String::from_utf8_lossy(&c[1]))) {
+            ev.push(
+                mk("code.model-version", "release-assets", m.get(0).unwrap().start(), Confidence::Medium)
+                    .attr("mechanism", "release-asset"),
+            );
+        }
+    }
     // A model loaded through a registry alias or stage is whatever was last promoted.
     if RX_ALIAS_URI.is_match(bytes) {
         for e in ev.iter_mut().filter(|e| e.kind == "code.load-model") {
@@ -2147,5 +2156,19 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
         let f = analyze("ops/build.py", src, &repo, NAME, false);
         let scripts: Vec<&str> = f.commands.iter().map(|c| c.argv[1].as_str()).collect();
         assert_eq!(scripts, vec!["fit.py", "eval.py"]);
+    }
+
+    #[test]
+    fn weights_fetched_from_release_assets_are_hand_versioned_models() {
+        let k = kinds("import torch\nURL = 'https://github.com/acme/nets/releases/download/v0.3/best.pth'\nsd = torch.hub.load_state_dict_from_url(URL)\n");
+        assert!(k.contains(&"code.model-version:release-assets".to_string()), "{k:?}");
+        // A release page, a source archive or a URL in a comment is not a model.
+        for src in [
+            "URL = 'https://github.com/acme/nets/releases/tag/v0.3'\n",
+            "URL = 'https://github.com/acme/nets/releases/download/v0.3/source.tar.gz'\n",
+            "# 'https://github.com/acme/nets/releases/download/v0.3/best.pth'\n",
+        ] {
+            assert!(!kinds(src).iter().any(|k| k.starts_with("code.model-version")), "{src}");
+        }
     }
 }
