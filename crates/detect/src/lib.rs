@@ -52,6 +52,9 @@ pub struct Unit {
     /// Images its commands build (`docker build -t tag -f file`), tag ->
     /// Dockerfile path, so a later `docker run tag` calls what the image runs.
     pub images: std::collections::BTreeMap<String, String>,
+    /// Units of the same run that must finish before this one starts
+    /// (GitHub `needs`, Azure Pipelines `dependsOn` and stage order), by id.
+    pub after: Vec<String>,
 }
 
 impl Unit {
@@ -67,6 +70,7 @@ impl Unit {
             calls: Vec::new(),
             vars: Default::default(),
             images: Default::default(),
+            after: Vec::new(),
         }
     }
 }

@@ -179,9 +179,22 @@ impl File<'_> {
         if let Some(ext) = doc.get("extends").filter(|e| e.get("template").is_some()) {
             template_refs.push(("extends".to_string(), ext));
         }
+        // Stage order: a stage runs after the stages it `dependsOn`, by
+        // default after the stage before it.
+        let mut stage_deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut previous: Option<String> = None;
         for (i, st) in flat_items(doc.get("stages")).into_iter().enumerate() {
             let sname = st.get("stage").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("stage{}", i + 1));
             let sname = name_of(sname);
+            let deps = match st.get("dependsOn") {
+                Some(d) => d
+                    .as_str()
+                    .map(|x| vec![x.to_string()])
+                    .unwrap_or_else(|| d.items().iter().filter_map(Node::as_str).map(str::to_string).collect()),
+                None => previous.iter().cloned().collect(),
+            };
+            stage_deps.insert(sname.clone(), deps.into_iter().map(&name_of).collect());
+            previous = Some(sname.clone());
             if is_false(st.get("condition")) {
                 continue;
             }
@@ -192,25 +205,54 @@ impl File<'_> {
                 collect_jobs(js, Some(&sname), &mut jobs);
             }
         }
+        // The units of each stage, so that a job can name what runs before it.
+        let mut stage_units: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (sname, _) in &template_refs {
+            stage_units.entry(sname.clone()).or_default().push(format!("ci:{path}#{sname}{suffix}"));
+        }
+        for (name, _, stage) in &jobs {
+            if let Some(st) = stage {
+                stage_units.entry(st.clone()).or_default().push(format!("ci:{path}#{}{suffix}", name_of(name.clone())));
+            }
+        }
+        let before_stage = |stage: &str| -> Vec<String> {
+            stage_deps.get(stage).into_iter().flatten().flat_map(|d| stage_units.get(d).into_iter().flatten().cloned()).collect()
+        };
         for (sname, st) in template_refs {
             let Some(t) = st.get("template").and_then(Node::as_str) else { continue };
             // A stage template runs as part of this pipeline: give it a
             // job-like unit with the pipeline's triggers.
             let id = format!("ci:{path}#{sname}{suffix}");
             let mut u = Unit::new(id.clone(), Location::new(path, st.line, st.last_line()), &sname);
+            u.after = before_stage(&sname);
             u.root = !self.is_template;
             u.triggers = self.triggers.clone();
             self.call_template(t, st, suffix, &mut u, out);
             whole.calls.push((id, Location::line(path, st.line)));
             out.units.push(u);
         }
-        for (name, job, _) in jobs {
+        for (name, job, stage) in jobs {
             if is_false(job.get("condition")) {
                 continue;
             }
             let name = name_of(name);
             let id = format!("ci:{path}#{name}{suffix}");
             let mut unit = Unit::new(id.clone(), Location::new(path, job.line, job.last_line()), &name);
+            if let Some(st) = &stage {
+                unit.after = before_stage(st);
+            }
+            // Jobs of the same stage it `dependsOn`.
+            if let Some(d) = job.get("dependsOn") {
+                let names: Vec<&str> = d.as_str().map(|x| vec![x]).unwrap_or_else(|| d.items().iter().filter_map(Node::as_str).collect());
+                for n in names {
+                    let n = name_of(n.to_string());
+                    let full = match &stage {
+                        Some(st) => format!("{st}.{n}"),
+                        None => n,
+                    };
+                    unit.after.push(format!("ci:{path}#{full}{suffix}"));
+                }
+            }
             unit.root = !self.is_template;
             unit.triggers = self.triggers.clone();
             whole.calls.push((id, Location::line(path, job.line)));
@@ -723,6 +765,20 @@ mod tests {
         // The commented-out use is no use: one use of each template only.
         assert_eq!(o.units.iter().filter(|u| u.id.starts_with("tpl:ci/job.yml")).count(), 1);
         assert!(o.units.iter().all(|u| !u.commands.iter().any(|c| c.text.contains("model/other.py"))));
+    }
+
+    #[test]
+    fn jobs_run_after_the_stages_they_depend_on() {
+        let pipe = "pr: [main]\nstages:\n- stage: a\n  jobs:\n  - job: one\n    steps:\n    - script: echo 1\n- stage: b\n  jobs:\n  - job: two\n    steps:\n    - script: echo 2\n  - job: three\n    dependsOn: two\n    steps:\n    - script: echo 3\n- stage: c\n  dependsOn: []\n  jobs:\n  - job: four\n    steps:\n    - script: echo 4\n";
+        let o = run_repo(&[("azure-pipelines.yml", pipe)]);
+        let after = |id: &str| o.units.iter().find(|u| u.id == id).unwrap().after.clone();
+        // Stages run after the stage before them by default ...
+        assert_eq!(after("ci:azure-pipelines.yml#b.two"), vec!["ci:azure-pipelines.yml#a.one"]);
+        // ... jobs after the jobs they name ...
+        assert!(after("ci:azure-pipelines.yml#b.three").contains(&"ci:azure-pipelines.yml#b.two".to_string()));
+        // ... and `dependsOn: []` starts a stage at once.
+        assert!(after("ci:azure-pipelines.yml#c.four").is_empty());
+        assert!(after("ci:azure-pipelines.yml#a.one").is_empty());
     }
 
     #[test]

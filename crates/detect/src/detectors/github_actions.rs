@@ -207,6 +207,13 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             }
             unit.root = true;
             unit.triggers = narrow_by_condition(&triggers, cond);
+            if let Some(needs) = job.get("needs") {
+                let names: Vec<&str> = match needs.as_str() {
+                    Some(one) => vec![one],
+                    None => needs.items().iter().filter_map(|n| n.as_str()).collect(),
+                };
+                unit.after.extend(names.into_iter().map(|n| format!("ci:{path}#{n}{suffix}")));
+            }
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
                 // `github-pages` hosts documentation, not a model.
@@ -418,6 +425,17 @@ mod tests {
 
     fn argvs(o: &Output, unit: &str) -> Vec<String> {
         o.units.iter().find(|u| u.id == unit).unwrap().commands.iter().map(|c| c.argv.join(" ")).collect()
+    }
+
+    #[test]
+    fn jobs_run_after_the_jobs_they_need() {
+        let wf = "on: push\njobs:\n  fit:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python fit.py\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff .\n  ship:\n    needs: [fit, lint]\n    runs-on: ubuntu-latest\n    steps:\n      - run: python ship.py\n  docs:\n    needs: lint\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdocs build\n";
+        let o = run(".github/workflows/ci.yml", wf);
+        let after = |id: &str| o.units.iter().find(|u| u.id == id).unwrap().after.clone();
+        assert_eq!(after("ci:.github/workflows/ci.yml#ship"), vec!["ci:.github/workflows/ci.yml#fit", "ci:.github/workflows/ci.yml#lint"]);
+        assert_eq!(after("ci:.github/workflows/ci.yml#docs"), vec!["ci:.github/workflows/ci.yml#lint"]);
+        // Jobs without `needs` start together.
+        assert!(after("ci:.github/workflows/ci.yml#fit").is_empty());
     }
 
     #[test]
