@@ -265,8 +265,9 @@ impl File<'_> {
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
                 let env_name = super::substitute_exprs(env_name, params);
-                let env_name = env_name.split('.').next().unwrap_or(&env_name);
-                if !env_name.is_empty() && !env_name.contains("$(") && !env_name.contains("${{") {
+                for env_name in super::environment_names(&env_name, self.repo) {
+                    // `environment: prod.vm-resource` names a resource of `prod`.
+                    let env_name = env_name.split('.').next().unwrap_or(&env_name);
                     out.push_in(
                         Evidence::new(
                             "ci.environment",
@@ -779,6 +780,22 @@ mod tests {
         // ... and `dependsOn: []` starts a stage at once.
         assert!(after("ci:azure-pipelines.yml#c.four").is_empty());
         assert!(after("ci:azure-pipelines.yml#a.one").is_empty());
+    }
+
+    #[test]
+    fn environment_named_by_a_variable_takes_every_value_the_repository_gives_it() {
+        let pipe = "trigger: [main]\nvariables:\n- ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:\n  - template: vars/b.yml\n- ${{ else }}:\n  - template: vars/a.yml\njobs:\n- deployment: ship\n  environment: $(STAGE_NAME)\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: ./ship.sh\n- deployment: other\n  environment: $(UNSET_NAME)\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: ./ship.sh\n";
+        let files = [
+            ("azure-pipelines.yml", pipe),
+            ("vars/a.yml", "variables:\n  STAGE_NAME: qa\n"),
+            ("vars/b.yml", "variables:\n  STAGE_NAME: prod\n  # STAGE_NAME: dev\n"),
+        ];
+        let o = run_repo(&files);
+        let mut names: Vec<String> =
+            o.evidence.iter().filter(|(e, _)| e.kind == "ci.environment").map(|(e, _)| e.attrs["name"].clone()).collect();
+        names.sort();
+        // The commented value and the variable nobody sets name nothing.
+        assert_eq!(names, vec!["prod", "qa"]);
     }
 
     #[test]

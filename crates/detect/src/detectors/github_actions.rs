@@ -215,9 +215,18 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
                 unit.after.extend(names.into_iter().map(|n| format!("ci:{path}#{n}{suffix}")));
             }
             if let Some(env) = job.get("environment") {
-                let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                let raw = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                let raw = super::substitute_exprs(raw, vars);
+                // `${{ matrix.x }}`: one environment per value of the matrix.
+                let matrix = raw
+                    .strip_prefix("${{")
+                    .and_then(|r| r.strip_suffix("}}"))
+                    .and_then(|e| e.trim().strip_prefix("matrix."))
+                    .and_then(|k| job.path(&["strategy", "matrix", k.trim()]))
+                    .map(|l| l.items().iter().filter_map(Node::as_str).map(str::to_string).collect::<Vec<_>>());
+                let names = matrix.unwrap_or_else(|| super::environment_names(&raw, repo));
                 // `github-pages` hosts documentation, not a model.
-                if !env_name.is_empty() && env_name != "github-pages" {
+                for env_name in names.iter().filter(|n| n.as_str() != "github-pages" && !n.contains("${{")) {
                     out.push_in(
                         Evidence::new(
                             "ci.environment",
@@ -436,6 +445,14 @@ mod tests {
         assert_eq!(after("ci:.github/workflows/ci.yml#docs"), vec!["ci:.github/workflows/ci.yml#lint"]);
         // Jobs without `needs` start together.
         assert!(after("ci:.github/workflows/ci.yml#fit").is_empty());
+    }
+
+    #[test]
+    fn environment_from_a_matrix_names_each_value() {
+        let wf = "on: push\njobs:\n  ship:\n    strategy:\n      matrix:\n        target: [staging, production]\n    environment: ${{ matrix.target }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n  other:\n    environment: ${{ matrix.nothing }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n";
+        let o = run(".github/workflows/cd.yml", wf);
+        let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].clone()).collect();
+        assert_eq!(names, vec!["staging", "production"]);
     }
 
     #[test]
