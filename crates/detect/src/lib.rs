@@ -52,6 +52,9 @@ pub struct Unit {
     /// Images its commands build (`docker build -t tag -f file`), tag ->
     /// Dockerfile path, so a later `docker run tag` calls what the image runs.
     pub images: std::collections::BTreeMap<String, String>,
+    /// Units of the same run that must finish before this one starts
+    /// (GitHub `needs`, Azure Pipelines `dependsOn` and stage order), by id.
+    pub after: Vec<String>,
 }
 
 impl Unit {
@@ -67,6 +70,7 @@ impl Unit {
             calls: Vec::new(),
             vars: Default::default(),
             images: Default::default(),
+            after: Vec::new(),
         }
     }
 }
@@ -126,7 +130,7 @@ pub struct RepoIndex {
     pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, LocalImports>>,
     /// CI variables declared anywhere (`variables:` / `env:` blocks and
     /// variable templates), name -> value, found once.
-    pub(crate) ci_vars: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
+    pub(crate) ci_vars: std::sync::OnceLock<CiVars>,
     /// Python fields filled from the environment (`x = os.environ.get("X")`),
     /// field name -> variable name, found once.
     pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
@@ -137,6 +141,14 @@ pub struct RepoIndex {
     /// Azure Pipelines templates: each use of each template with the
     /// parameters it is bound to, found once.
     pub(crate) azp_templates: std::sync::OnceLock<detectors::azure_pipelines::TemplateUses>,
+}
+
+/// CI variables declared in the repository: the last value of each name,
+/// and every literal value each name is given somewhere.
+#[derive(Debug, Default)]
+pub(crate) struct CiVars {
+    last: std::collections::BTreeMap<String, String>,
+    all: std::collections::BTreeMap<String, BTreeSet<String>>,
 }
 
 /// Local modules a Python file imports: (repo path, import line).
@@ -199,8 +211,19 @@ impl RepoIndex {
 
     /// CI variables declared anywhere in the repository (name -> value).
     pub fn ci_vars(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.ci_var_decls().last
+    }
+
+    /// Every literal value a CI variable is given somewhere in the
+    /// repository: a variable set per environment in variable templates
+    /// (`ENVIRONMENT: DEV` in one, `ENVIRONMENT: PRD` in another) has several.
+    pub fn ci_var_values(&self, name: &str) -> impl Iterator<Item = &str> {
+        self.ci_var_decls().all.get(name).into_iter().flatten().map(String::as_str)
+    }
+
+    fn ci_var_decls(&self) -> &CiVars {
         self.ci_vars.get_or_init(|| {
-            let mut vars = std::collections::BTreeMap::new();
+            let mut vars = CiVars::default();
             for (p, t) in &self.texts {
                 if !(p.ends_with(".yml") || p.ends_with(".yaml")) || !(t.contains("variables:") || t.contains("env:")) {
                     continue;
@@ -209,7 +232,12 @@ impl RepoIndex {
                 for d in &docs {
                     d.walk(&mut |n| {
                         for key in ["variables", "env"] {
-                            detectors::read_vars(n.get(key), &mut vars);
+                            let mut one = std::collections::BTreeMap::new();
+                            detectors::read_vars(n.get(key), &mut one);
+                            for (k, v) in one {
+                                vars.all.entry(k.clone()).or_default().insert(v.clone());
+                                vars.last.insert(k, v);
+                            }
                         }
                     });
                 }

@@ -600,6 +600,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     }
 
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
+    mark_after_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out);
@@ -776,6 +777,68 @@ fn mark_with_training(
             && related.contains(o)
         {
             e.attrs.insert("with_training".into(), "yes".into());
+        }
+    }
+}
+
+/// Deployments chained after an automated training run: reached from a CI
+/// job that trains, or that runs after (`needs`, `dependsOn`, stage order) a
+/// job of the same run that trains, in a run started without a person
+/// (RUBRIC: a deploy chained after an automated training run is an
+/// automatic release, whatever event started the training). They get
+/// `after_training=yes`.
+fn mark_after_training(
+    out: &mut [Evidence],
+    owner: &[String],
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    units: &BTreeMap<String, Unit>,
+) {
+    let is_deploy = |e: &Evidence| {
+        matches!(e.kind.as_str(), "code.deploy" | "run.deploy")
+            && !e.attrs.contains_key("infra")
+            && !e.attrs.contains_key("in_test")
+            && !e.attrs.contains_key("notebook")
+    };
+    if !out.iter().any(is_deploy) {
+        return;
+    }
+    let trainers: BTreeSet<&str> = out
+        .iter()
+        .zip(owner)
+        .filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
+        .map(|(_, o)| o.as_str())
+        .collect();
+    let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u.as_str())));
+    let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
+    // Roots whose run has trained by the time they start (or that train).
+    let mut chained: Vec<&BTreeSet<String>> = Vec::new();
+    for (id, closure) in closures {
+        let Some(root) = units.get(id) else { continue };
+        if !automatic(root) {
+            continue;
+        }
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = vec![id.as_str()];
+        let mut found = false;
+        while let Some(u) = stack.pop() {
+            if !seen.insert(u) {
+                continue;
+            }
+            if trains(u) {
+                found = true;
+                break;
+            }
+            if let Some(unit) = units.get(u) {
+                stack.extend(unit.after.iter().map(String::as_str));
+            }
+        }
+        if found {
+            chained.push(closure);
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if is_deploy(e) && chained.iter().any(|c| c.contains(o)) {
+            e.attrs.insert("after_training".into(), "yes".into());
         }
     }
 }
@@ -1087,6 +1150,45 @@ mod tests {
         )];
         let l = link(&repo, units, ev);
         l.evidence.iter().find(|e| e.kind == "code.train").and_then(|e| e.attrs.get("reached").cloned())
+    }
+
+    /// A training job and a deploy job of one run; `deploy_after` is what
+    /// the deploy job names as running before it.
+    fn deploy_after_training(deploy_after: &[&str], triggers: &[&str]) -> Option<String> {
+        let repo = RepoIndex::default();
+        let job = |id: &str, line: u32, target: &str| {
+            let mut u = Unit::new(id.into(), Location::line("p.yml", line), id);
+            u.root = true;
+            u.triggers = triggers.iter().map(|t| t.to_string()).collect();
+            u.calls.push((target.into(), Location::line("p.yml", line + 1)));
+            u
+        };
+        let mut deploy = job("ci:p.yml#ship", 10, "file:ship.py");
+        deploy.after = deploy_after.iter().map(|a| a.to_string()).collect();
+        let units = vec![
+            job("ci:p.yml#check", 1, "file:lint.py"),
+            job("ci:p.yml#fit", 5, "file:fit.py"),
+            deploy,
+            Unit::new("file:fit.py".into(), Location::line("fit.py", 1), "fit.py"),
+            Unit::new("file:ship.py".into(), Location::line("ship.py", 1), "ship.py"),
+        ];
+        let ev = vec![
+            (Evidence::new("code.train", "python", Location::line("fit.py", 2), Confidence::High, "x"), Some("file:fit.py".into())),
+            (Evidence::new("code.deploy", "python", Location::line("ship.py", 2), Confidence::High, "y"), Some("file:ship.py".into())),
+        ];
+        let l = link(&repo, units, ev);
+        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+    }
+
+    #[test]
+    fn deploys_that_run_after_a_training_job_are_chained_to_it() {
+        assert_eq!(deploy_after_training(&["ci:p.yml#fit"], &["pull_request"]).as_deref(), Some("yes"));
+        // After a job that does not train.
+        assert_eq!(deploy_after_training(&["ci:p.yml#check"], &["pull_request"]), None);
+        // Not ordered after the training job: parallel jobs of one run.
+        assert_eq!(deploy_after_training(&[], &["push"]), None);
+        // A run only a person starts is not an automatic release.
+        assert_eq!(deploy_after_training(&["ci:p.yml#fit"], &["manual"]), None);
     }
 
     #[test]

@@ -179,9 +179,22 @@ impl File<'_> {
         if let Some(ext) = doc.get("extends").filter(|e| e.get("template").is_some()) {
             template_refs.push(("extends".to_string(), ext));
         }
+        // Stage order: a stage runs after the stages it `dependsOn`, by
+        // default after the stage before it.
+        let mut stage_deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut previous: Option<String> = None;
         for (i, st) in flat_items(doc.get("stages")).into_iter().enumerate() {
             let sname = st.get("stage").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("stage{}", i + 1));
             let sname = name_of(sname);
+            let deps = match st.get("dependsOn") {
+                Some(d) => d
+                    .as_str()
+                    .map(|x| vec![x.to_string()])
+                    .unwrap_or_else(|| d.items().iter().filter_map(Node::as_str).map(str::to_string).collect()),
+                None => previous.iter().cloned().collect(),
+            };
+            stage_deps.insert(sname.clone(), deps.into_iter().map(&name_of).collect());
+            previous = Some(sname.clone());
             if is_false(st.get("condition")) {
                 continue;
             }
@@ -192,25 +205,54 @@ impl File<'_> {
                 collect_jobs(js, Some(&sname), &mut jobs);
             }
         }
+        // The units of each stage, so that a job can name what runs before it.
+        let mut stage_units: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (sname, _) in &template_refs {
+            stage_units.entry(sname.clone()).or_default().push(format!("ci:{path}#{sname}{suffix}"));
+        }
+        for (name, _, stage) in &jobs {
+            if let Some(st) = stage {
+                stage_units.entry(st.clone()).or_default().push(format!("ci:{path}#{}{suffix}", name_of(name.clone())));
+            }
+        }
+        let before_stage = |stage: &str| -> Vec<String> {
+            stage_deps.get(stage).into_iter().flatten().flat_map(|d| stage_units.get(d).into_iter().flatten().cloned()).collect()
+        };
         for (sname, st) in template_refs {
             let Some(t) = st.get("template").and_then(Node::as_str) else { continue };
             // A stage template runs as part of this pipeline: give it a
             // job-like unit with the pipeline's triggers.
             let id = format!("ci:{path}#{sname}{suffix}");
             let mut u = Unit::new(id.clone(), Location::new(path, st.line, st.last_line()), &sname);
+            u.after = before_stage(&sname);
             u.root = !self.is_template;
             u.triggers = self.triggers.clone();
             self.call_template(t, st, suffix, &mut u, out);
             whole.calls.push((id, Location::line(path, st.line)));
             out.units.push(u);
         }
-        for (name, job, _) in jobs {
+        for (name, job, stage) in jobs {
             if is_false(job.get("condition")) {
                 continue;
             }
             let name = name_of(name);
             let id = format!("ci:{path}#{name}{suffix}");
             let mut unit = Unit::new(id.clone(), Location::new(path, job.line, job.last_line()), &name);
+            if let Some(st) = &stage {
+                unit.after = before_stage(st);
+            }
+            // Jobs of the same stage it `dependsOn`.
+            if let Some(d) = job.get("dependsOn") {
+                let names: Vec<&str> = d.as_str().map(|x| vec![x]).unwrap_or_else(|| d.items().iter().filter_map(Node::as_str).collect());
+                for n in names {
+                    let n = name_of(n.to_string());
+                    let full = match &stage {
+                        Some(st) => format!("{st}.{n}"),
+                        None => n,
+                    };
+                    unit.after.push(format!("ci:{path}#{full}{suffix}"));
+                }
+            }
             unit.root = !self.is_template;
             unit.triggers = self.triggers.clone();
             whole.calls.push((id, Location::line(path, job.line)));
@@ -223,8 +265,9 @@ impl File<'_> {
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
                 let env_name = super::substitute_exprs(env_name, params);
-                let env_name = env_name.split('.').next().unwrap_or(&env_name);
-                if !env_name.is_empty() && !env_name.contains("$(") && !env_name.contains("${{") {
+                for env_name in super::environment_names(&env_name, self.repo) {
+                    // `environment: prod.vm-resource` names a resource of `prod`.
+                    let env_name = env_name.split('.').next().unwrap_or(&env_name);
                     out.push_in(
                         Evidence::new(
                             "ci.environment",
@@ -729,6 +772,36 @@ mod tests {
         // The commented-out use is no use: one use of each template only.
         assert_eq!(o.units.iter().filter(|u| u.id.starts_with("tpl:ci/job.yml")).count(), 1);
         assert!(o.units.iter().all(|u| !u.commands.iter().any(|c| c.text.contains("model/other.py"))));
+    }
+
+    #[test]
+    fn jobs_run_after_the_stages_they_depend_on() {
+        let pipe = "pr: [main]\nstages:\n- stage: a\n  jobs:\n  - job: one\n    steps:\n    - script: echo 1\n- stage: b\n  jobs:\n  - job: two\n    steps:\n    - script: echo 2\n  - job: three\n    dependsOn: two\n    steps:\n    - script: echo 3\n- stage: c\n  dependsOn: []\n  jobs:\n  - job: four\n    steps:\n    - script: echo 4\n";
+        let o = run_repo(&[("azure-pipelines.yml", pipe)]);
+        let after = |id: &str| o.units.iter().find(|u| u.id == id).unwrap().after.clone();
+        // Stages run after the stage before them by default ...
+        assert_eq!(after("ci:azure-pipelines.yml#b.two"), vec!["ci:azure-pipelines.yml#a.one"]);
+        // ... jobs after the jobs they name ...
+        assert!(after("ci:azure-pipelines.yml#b.three").contains(&"ci:azure-pipelines.yml#b.two".to_string()));
+        // ... and `dependsOn: []` starts a stage at once.
+        assert!(after("ci:azure-pipelines.yml#c.four").is_empty());
+        assert!(after("ci:azure-pipelines.yml#a.one").is_empty());
+    }
+
+    #[test]
+    fn environment_named_by_a_variable_takes_every_value_the_repository_gives_it() {
+        let pipe = "trigger: [main]\nvariables:\n- ${{ if eq(variables['Build.SourceBranchName'], 'main') }}:\n  - template: vars/b.yml\n- ${{ else }}:\n  - template: vars/a.yml\njobs:\n- deployment: ship\n  environment: $(STAGE_NAME)\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: ./ship.sh\n- deployment: other\n  environment: $(UNSET_NAME)\n  strategy:\n    runOnce:\n      deploy:\n        steps:\n        - script: ./ship.sh\n";
+        let files = [
+            ("azure-pipelines.yml", pipe),
+            ("vars/a.yml", "variables:\n  STAGE_NAME: qa\n"),
+            ("vars/b.yml", "variables:\n  STAGE_NAME: prod\n  # STAGE_NAME: dev\n"),
+        ];
+        let o = run_repo(&files);
+        let mut names: Vec<String> =
+            o.evidence.iter().filter(|(e, _)| e.kind == "ci.environment").map(|(e, _)| e.attrs["name"].clone()).collect();
+        names.sort();
+        // The commented value and the variable nobody sets name nothing.
+        assert_eq!(names, vec!["prod", "qa"]);
     }
 
     #[test]

@@ -210,10 +210,26 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             }
             unit.root = true;
             unit.triggers = narrow_by_condition(&triggers, cond);
+            if let Some(needs) = job.get("needs") {
+                let names: Vec<&str> = match needs.as_str() {
+                    Some(one) => vec![one],
+                    None => needs.items().iter().filter_map(|n| n.as_str()).collect(),
+                };
+                unit.after.extend(names.into_iter().map(|n| format!("ci:{path}#{n}{suffix}")));
+            }
             if let Some(env) = job.get("environment") {
-                let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                let raw = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
+                let raw = super::substitute_exprs(raw, vars);
+                // `${{ matrix.x }}`: one environment per value of the matrix.
+                let matrix = raw
+                    .strip_prefix("${{")
+                    .and_then(|r| r.strip_suffix("}}"))
+                    .and_then(|e| e.trim().strip_prefix("matrix."))
+                    .and_then(|k| job.path(&["strategy", "matrix", k.trim()]))
+                    .map(|l| l.items().iter().filter_map(Node::as_str).map(str::to_string).collect::<Vec<_>>());
+                let names = matrix.unwrap_or_else(|| super::environment_names(&raw, repo));
                 // `github-pages` hosts documentation, not a model.
-                if !env_name.is_empty() && env_name != "github-pages" {
+                for env_name in names.iter().filter(|n| n.as_str() != "github-pages" && !n.contains("${{")) {
                     out.push_in(
                         Evidence::new(
                             "ci.environment",
@@ -421,6 +437,25 @@ mod tests {
 
     fn argvs(o: &Output, unit: &str) -> Vec<String> {
         o.units.iter().find(|u| u.id == unit).unwrap().commands.iter().map(|c| c.argv.join(" ")).collect()
+    }
+
+    #[test]
+    fn jobs_run_after_the_jobs_they_need() {
+        let wf = "on: push\njobs:\n  fit:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python fit.py\n  lint:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ruff .\n  ship:\n    needs: [fit, lint]\n    runs-on: ubuntu-latest\n    steps:\n      - run: python ship.py\n  docs:\n    needs: lint\n    runs-on: ubuntu-latest\n    steps:\n      - run: mkdocs build\n";
+        let o = run(".github/workflows/ci.yml", wf);
+        let after = |id: &str| o.units.iter().find(|u| u.id == id).unwrap().after.clone();
+        assert_eq!(after("ci:.github/workflows/ci.yml#ship"), vec!["ci:.github/workflows/ci.yml#fit", "ci:.github/workflows/ci.yml#lint"]);
+        assert_eq!(after("ci:.github/workflows/ci.yml#docs"), vec!["ci:.github/workflows/ci.yml#lint"]);
+        // Jobs without `needs` start together.
+        assert!(after("ci:.github/workflows/ci.yml#fit").is_empty());
+    }
+
+    #[test]
+    fn environment_from_a_matrix_names_each_value() {
+        let wf = "on: push\njobs:\n  ship:\n    strategy:\n      matrix:\n        target: [staging, production]\n    environment: ${{ matrix.target }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n  other:\n    environment: ${{ matrix.nothing }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n";
+        let o = run(".github/workflows/cd.yml", wf);
+        let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].clone()).collect();
+        assert_eq!(names, vec!["staging", "production"]);
     }
 
     #[test]

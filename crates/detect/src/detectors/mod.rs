@@ -161,6 +161,30 @@ pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
     }
 }
 
+/// The environment names a CI job's `environment:` value stands for: the
+/// literal itself, or, when it is one variable reference (`$(ENVIRONMENT)`,
+/// `${{ variables.X }}`, `${{ env.X }}`, `${{ vars.X }}`), every literal value
+/// the repository gives that variable (per-environment variable templates
+/// chosen by branch or stage). Other expressions name nothing.
+pub fn environment_names(raw: &str, repo: &crate::RepoIndex) -> Vec<String> {
+    let raw = raw.trim();
+    if !raw.contains('$') {
+        return if raw.is_empty() { Vec::new() } else { vec![raw.to_string()] };
+    }
+    let inner = raw
+        .strip_prefix("$(")
+        .and_then(|r| r.strip_suffix(')'))
+        .or_else(|| {
+            let e = raw.strip_prefix("${{")?.strip_suffix("}}")?.trim();
+            ["variables.", "env.", "vars."].iter().find_map(|p| e.strip_prefix(p))
+        })
+        .map(str::trim);
+    let Some(name) = inner.filter(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) else {
+        return Vec::new();
+    };
+    repo.ci_var_values(name).filter(|v| !v.is_empty() && !v.contains('$')).map(str::to_string).collect()
+}
+
 /// Substitute CI variables in a script: `${{ env.X }}`, `${{ variables.X }}`,
 /// `$(X)`, `${X}` and `$X` with the values the definition sets, and the
 /// template expressions `${{ inputs.X }}` / `${{ parameters.X }}` with the

@@ -354,8 +354,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let mut script_calls: Vec<(&crate::catalog::ScriptArg, usize)> = Vec::new();
     for call in &calls {
         if !call.qualified.starts_with("?.") {
+            let public = public_name(&call.qualified);
             for (entry, g) in catalog.calls() {
-                if (entry.needs.is_empty() || imports_any_owned(&entry.needs)) && glob(g, &call.qualified) {
+                let named = glob(g, &call.qualified) || public.as_deref().is_some_and(|p| glob(g, p));
+                if (entry.needs.is_empty() || imports_any_owned(&entry.needs)) && named {
                     let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::High);
                     for (k, v) in &entry.attrs {
                         e = e.attr(k, v.clone());
@@ -1694,6 +1696,20 @@ fn script_arg_command(
 }
 
 /// Glob over dotted names: `*` matches any run of characters (dots included).
+/// The name a call has where its package re-exports it: a class defined in
+/// a module named for it (`pkg.model.Model`, `pkg.sub.webservice.Webservice`)
+/// is also `pkg.Model` / `pkg.sub.Webservice`, so one catalogue entry covers
+/// both imports. `None` when the name holds no such module.
+pub fn public_name(qualified: &str) -> Option<String> {
+    let parts: Vec<&str> = qualified.split('.').collect();
+    let i = parts.windows(2).position(|w| w[1].starts_with(|c: char| c.is_ascii_uppercase()) && w[0] == w[1].to_ascii_lowercase())?;
+    if i == 0 {
+        return None;
+    }
+    let kept: Vec<&str> = parts.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect();
+    Some(kept.join("."))
+}
+
 pub fn glob(pat: &str, s: &str) -> bool {
     let parts: Vec<&str> = pat.split('*').collect();
     if parts.len() == 1 {
@@ -2039,6 +2055,20 @@ mod tests {
         assert!(!glob("mlflow.*.log_model", "mlflow.log_model_x"));
         assert!(glob("evidently.*", "evidently.report.Report"));
         assert!(glob("*.WandbLogger", "pytorch_lightning.loggers.WandbLogger"));
+    }
+
+    #[test]
+    fn classes_imported_from_their_own_module_match_the_package_name() {
+        assert_eq!(public_name("acme.core.model.Model.deploy").as_deref(), Some("acme.core.Model.deploy"));
+        assert_eq!(public_name("acme.core.Model.deploy"), None);
+        assert_eq!(public_name("model.Model.deploy"), None);
+        // The catalogue names `azureml.core.Model.deploy`; the class imported
+        // from its own module is the same call.
+        let src = "from azureml.core.model import Model, InferenceConfig\n\ndef launch(ws, name, models, params):\n    return Model.deploy(workspace=ws, name=name, models=models, **params)\n";
+        assert!(kinds(src).iter().any(|k| k == "code.deploy:azureml"));
+        // A module of another library whose class has the same shape is not it.
+        let src = "from acme.model import Model\nModel.deploy(ws, name)\n# from azureml.core.model import Model\n";
+        assert!(!kinds(src).iter().any(|k| k.starts_with("code.deploy")));
     }
 
     #[test]
