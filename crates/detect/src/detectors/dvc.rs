@@ -198,7 +198,7 @@ impl Detector for Dvc {
             let mut r = role(name, &cmd_text);
             // A stage named for neither that turns data into data (it writes
             // outputs, none of them a model, and reads no model) prepares data.
-            let out_paths: Vec<String> = st.get("outs").map(Node::items).unwrap_or_default().iter().filter_map(|o| out_path(o)).collect();
+            let out_paths: Vec<String> = st.get("outs").map(Node::items).unwrap_or_default().iter().filter_map(out_path).collect();
             let dep_model = st.get("deps").map(Node::items).unwrap_or_default().iter().any(|d| d.as_str().is_some_and(is_model_path));
             if r == "other" && !out_paths.is_empty() && !dep_model && !out_paths.iter().any(|p| is_model_path(p)) {
                 r = "data";
