@@ -74,6 +74,68 @@ fn role(name: &str, cmd: &str) -> &'static str {
     }
 }
 
+/// The path of a stage output (`- path` or `- path: {cache: false}`).
+fn out_path(o: &Node) -> Option<String> {
+    o.as_str().map(str::to_string).or_else(|| o.entries().first().and_then(|(k, _)| k.as_str().map(str::to_string)))
+}
+
+/// What one stage of a `dvc.yaml` reads and writes (repo-relative paths).
+#[derive(Default)]
+struct StageIo {
+    name: String,
+    id: String,
+    line: u32,
+    train: bool,
+    deps: Vec<String>,
+    /// Outputs, with true for a model.
+    outs: Vec<(String, bool)>,
+}
+
+/// True when `path` is `base` or lies under it.
+fn within(path: &str, base: &str) -> bool {
+    !base.is_empty() && (path == base || path.strip_prefix(base).is_some_and(|r| r.starts_with('/')))
+}
+
+/// The DVC-versioned data a dependency names: the data output of another
+/// stage, or a file or folder tracked by a `.dvc` file (the path itself or a
+/// folder above it).
+fn dvc_data_source(dep: &str, stage: &str, stages: &[StageIo], repo: &RepoIndex) -> Option<String> {
+    if let Some(s) = stages.iter().find(|s| s.name != stage && s.outs.iter().any(|(o, model)| !model && within(dep, o))) {
+        return Some(format!("an output of stage {}", s.name));
+    }
+    let mut p = dep.trim_end_matches('/');
+    loop {
+        let tracked = format!("{p}.dvc");
+        if repo.exists(&tracked) {
+            return Some(tracked);
+        }
+        p = p.rsplit_once('/')?.0;
+    }
+}
+
+/// A stage that trains or writes a model and depends on DVC-versioned data:
+/// `dvc.lock` then pins the data hashes that produced the model, which ties
+/// the model to its data version (`lineage.data-version` how=dvc-deps). A
+/// model stage that declares only its code as dependency ties nothing.
+fn data_lineage(f: &FileCtx<'_>, stages: &[StageIo], out: &mut Output) {
+    for s in stages.iter().filter(|s| s.train || s.outs.iter().any(|(_, m)| *m)) {
+        let Some((dep, source)) = s.deps.iter().find_map(|d| dvc_data_source(d, &s.name, stages, f.repo).map(|src| (d, src))) else {
+            continue;
+        };
+        out.push_in(
+            Evidence::new(
+                "lineage.data-version",
+                NAME,
+                Location::line(f.path, s.line),
+                Confidence::High,
+                &format!("stage {} depends on {dep} ({source})", s.name),
+            )
+            .attr("how", "dvc-deps"),
+            &s.id,
+        );
+    }
+}
+
 impl Detector for Dvc {
     fn name(&self) -> &'static str {
         NAME
@@ -113,6 +175,7 @@ impl Detector for Dvc {
         }
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let mut all = Unit::new(format!("dvc:{}#", f.path), Location::line(f.path, 1), "dvc repro");
+        let mut stages: Vec<StageIo> = Vec::new();
         for (k, st) in doc.get("stages").map(Node::entries).unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
             let id = format!("dvc:{}#{name}", f.path);
@@ -132,7 +195,14 @@ impl Detector for Dvc {
                     }
                 }
             }
-            let r = role(name, &cmd_text);
+            let mut r = role(name, &cmd_text);
+            // A stage named for neither that turns data into data (it writes
+            // outputs, none of them a model, and reads no model) prepares data.
+            let out_paths: Vec<String> = st.get("outs").map(Node::items).unwrap_or_default().iter().filter_map(out_path).collect();
+            let dep_model = st.get("deps").map(Node::items).unwrap_or_default().iter().any(|d| d.as_str().is_some_and(is_model_path));
+            if r == "other" && !out_paths.is_empty() && !dep_model && !out_paths.iter().any(|p| is_model_path(p)) {
+                r = "data";
+            }
             out.push_in(
                 Evidence::new(
                     "dvc.stage",
@@ -155,13 +225,16 @@ impl Detector for Dvc {
                     );
                 }
             }
+            let mut io = StageIo { name: name.to_string(), id: id.clone(), line: k.line, train: r == "train", ..Default::default() };
+            for d in st.get("deps").map(Node::items).unwrap_or_default() {
+                if let Some(p) = d.as_str() {
+                    io.deps.push(crate::link::join(&wdir, p));
+                }
+            }
             for o in st.get("outs").map(Node::items).unwrap_or_default() {
-                let p = o
-                    .as_str()
-                    .map(str::to_string)
-                    .or_else(|| o.entries().first().and_then(|(k, _)| k.as_str().map(str::to_string)))
-                    .unwrap_or_default();
+                let p = out_path(o).unwrap_or_default();
                 let what = if is_model_path(&p) || r == "train" && !p.contains("metric") { "model" } else { "data" };
+                io.outs.push((crate::link::join(&wdir, &p), what == "model"));
                 out.push_in(
                     Evidence::new("dvc.tracked", NAME, Location::line(f.path, o.line), Confidence::High, &format!("outs: {p}"))
                         .attr("what", what)
@@ -172,7 +245,9 @@ impl Detector for Dvc {
             }
             all.calls.push((id, Location::line(f.path, k.line)));
             out.units.push(u);
+            stages.push(io);
         }
+        data_lineage(f, &stages, out);
         for key in ["metrics", "params", "plots"] {
             if let Some(m) = doc.get(key) {
                 out.push(
@@ -202,5 +277,52 @@ mod tests {
         assert_eq!(model.0.attrs["remote"], "yes");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "dvc.metrics"));
         assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.deploy"));
+    }
+
+    fn lineage(text: &str, tracked: &[&str]) -> Vec<String> {
+        let mut repo = RepoIndex::default();
+        for t in tracked {
+            repo.paths.insert(t.to_string());
+        }
+        let mut out = Output::default();
+        Dvc.detect(&FileCtx { path: "ml/dvc.yaml", text, repo: &repo }, &mut out);
+        out.evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "lineage.data-version")
+            .map(|(e, u)| format!("{}@{}", e.snippet, u.as_deref().unwrap_or("")))
+            .collect()
+    }
+
+    #[test]
+    fn model_stage_depending_on_data_stage_output_ties_data() {
+        let text = "stages:\n  clean:\n    cmd: python clean.py\n    deps: [raw.csv]\n    outs: [work/clean]\n  fit:\n    cmd: python fit.py\n    deps:\n      - ./work/clean/part.parquet\n      - fit.py\n    outs:\n      - out/clf.joblib\n";
+        assert_eq!(
+            lineage(text, &[]),
+            vec!["stage fit depends on ml/work/clean/part.parquet (an output of stage clean)@dvc:ml/dvc.yaml#fit"]
+        );
+    }
+
+    #[test]
+    fn model_stage_depending_on_tracked_folder_ties_data() {
+        let text =
+            "stages:\n  learn:\n    cmd: python learn.py\n    wdir: ..\n    deps: [corpus/2024/a.txt, learn.py]\n    outs: [weights.pt]\n";
+        assert_eq!(lineage(text, &["corpus.dvc"]), vec!["stage learn depends on corpus/2024/a.txt (corpus.dvc)@dvc:ml/dvc.yaml#learn"]);
+    }
+
+    #[test]
+    fn model_stage_with_only_code_deps_ties_nothing() {
+        // The data stages are DVC outputs, but the model stage depends on its
+        // script alone; an evaluation stage reading the data makes no model.
+        let text = "stages:\n  clean:\n    cmd: python clean.py\n    outs: [work/clean]\n  score_it:\n    cmd: python report.py\n    deps: [work/clean]\n  fit:\n    cmd: python fit.py\n    deps: [fit.py]\n    outs: [out/clf.joblib]\n# fit2:\n#   deps: [work/clean]\n#   outs: [m.pkl]\n";
+        assert!(lineage(text, &[]).is_empty());
+    }
+
+    #[test]
+    fn unnamed_stage_writing_data_prepares_data() {
+        let text = "stages:\n  resample_it:\n    cmd: python r.py a.parquet b.parquet\n    deps: [a.parquet]\n    outs: [b.parquet]\n  lint:\n    cmd: sh check.sh\n  pack:\n    cmd: python pack.py\n    deps: [weights.pt]\n    outs: [bundle.tar]\n";
+        let mut out = Output::default();
+        Dvc.detect(&FileCtx { path: "dvc.yaml", text, repo: &RepoIndex::default() }, &mut out);
+        let roles: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "dvc.stage").map(|(e, _)| e.attrs["role"].clone()).collect();
+        assert_eq!(roles, vec!["data", "other", "other"]);
     }
 }

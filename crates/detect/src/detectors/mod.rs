@@ -613,6 +613,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
                 d = d.attr("infra", "yes");
             }
             let mut v = vec![d];
+            if tags_ci_build(&cmd.argv) {
+                v.push(ev("lineage.data-version").attr("how", "build-tag"));
+            }
             if let Some(t) = traffic {
                 if weighted_targets(&t) >= 2 {
                     v.push(ev("run.traffic-split").attr("target", target).attr("traffic", t));
@@ -624,6 +627,8 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             let mut v = vec![ev("run.submit-job").attr("platform", platform).attr("file", file)];
             if cmd.argv.iter().any(|a| is_pinned_asset(a)) {
                 v.push(ev("lineage.data-version").attr("how", "pinned-data-asset"));
+            } else if tags_ci_build(&cmd.argv) {
+                v.push(ev("lineage.data-version").attr("how", "build-tag"));
             }
             v
         }
@@ -696,6 +701,22 @@ pub fn is_release_asset_model(s: &str) -> bool {
 fn is_release_asset(s: &str) -> bool {
     let l = s.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
     l.starts_with("http") && (l.contains("/releases/download/") || l.contains("/-/releases/"))
+}
+
+/// True when a command tags what it creates (a job, a deployment) with the CI
+/// build or commit that runs it: `--set tags.git_commit=${GITHUB_SHA}`,
+/// `--tags build=$(Build.BuildId)`. The value must come from a variable; a
+/// literal tag is not the build.
+pub fn tags_ci_build(argv: &[String]) -> bool {
+    const WORDS: &[&str] = &["commit", "sha", "build", "run_id", "run_number", "pipeline_id", "revision", "source_version"];
+    let mut after_flag = false;
+    argv.iter().any(|a| {
+        let lower = a.to_ascii_lowercase();
+        let tagged = after_flag || lower.starts_with("tags.") || lower.contains("--tags.");
+        after_flag = matches!(lower.as_str(), "--tag" | "--tags" | "--set-tag" | "--set-tags" | "--labels");
+        let Some((key, value)) = lower.split_once('=') else { return false };
+        tagged && value.contains('$') && WORDS.iter().any(|w| key.contains(w) || value.contains(w))
+    })
 }
 
 /// True for a reference to a versioned Azure ML asset (`azureml:name:3`,
@@ -807,5 +828,22 @@ mod tests {
         );
         assert!(ev.is_some_and(|v| v[0].kind == "code.model-version"));
         assert!(command_evidence("shell-script", &cmd("curl -LO https://example.com/models/final.pth")).is_none());
+    }
+
+    #[test]
+    fn deployments_and_jobs_tagged_with_the_ci_build() {
+        let how = |s: &str| -> Vec<String> {
+            command_evidence("github-actions", &cmd(s))
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|e| e.kind == "lineage.data-version")
+                .map(|e| e.attrs["how"].clone())
+                .collect()
+        };
+        assert_eq!(how("az ml online-deployment create -f blue.yml --set tags.source_rev=${CI_COMMIT_SHA}"), vec!["build-tag"]);
+        assert_eq!(how("az ml job create -f train.yml --tags build=$(Build.BuildId)"), vec!["build-tag"]);
+        // A literal tag, or a variable that is not the build, is not the build.
+        assert!(how("az ml online-deployment create -f blue.yml --set tags.source_rev=abc123").is_empty());
+        assert!(how("az ml job create -f train.yml --tags owner=$USER").is_empty());
     }
 }

@@ -1779,6 +1779,20 @@ mod tests {
     }
 
     #[test]
+    fn run_tagged_with_ci_build_from_environment() {
+        let how = |src: &str| -> Vec<String> {
+            let f = analyze("jobs/publish.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().filter(|e| e.kind == "lineage.data-version").map(|e| e.attrs["how"].clone()).collect()
+        };
+        let src = "import os\nimport mlflow\nwith mlflow.start_run():\n    mlflow.set_tag('ci_run', os.environ.get('CI_PIPELINE_ID'))\n";
+        assert_eq!(how(src), vec!["build-tag"]);
+        // Commented out, a tag that is not from the CI, or no tracking library.
+        assert!(how("import os\nimport mlflow\n# mlflow.set_tag('b', os.getenv('BUILD_NUMBER'))\n").is_empty());
+        assert!(how("import os\nimport mlflow\nmlflow.set_tag('owner', os.getenv('USER'))\n").is_empty());
+        assert!(how("import os\nimport docker\nclient.images.build(tags=os.getenv('BUILD_TAG'))\n").is_empty());
+    }
+
+    #[test]
     fn call_arguments_split_at_top_level_only() {
         let src = b"f('a, b', k=g(1, 2), d={'x': [1, 2]}, e=(a == b))";
         let args = call_args(src, 0);
