@@ -1789,6 +1789,25 @@ mod tests {
     }
 
     #[test]
+    fn endpoint_clients_predicting_are_endpoint_calls() {
+        // A platform endpoint client's predict call reaches the deployed model.
+        let src = "from google.cloud import aiplatform\nendpoint = aiplatform.Endpoint(NAME)\nout = endpoint.predict(instances=[row])\n";
+        assert!(kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from google.cloud import aiplatform\nout = aiplatform.Endpoint(NAME).predict(instances=[row])\n";
+        assert!(kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from sagemaker.predictor import Predictor\npredictor = Predictor(NAME)\nout = predictor.predict(payload)\n";
+        assert!(kinds_at("ops/check.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        // The same call on a local estimator, or only in a comment, is not.
+        let src = "import sklearn\nfrom google.cloud import aiplatform\nout = model.predict(rows)\n";
+        assert!(!kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from google.cloud import aiplatform\n# ep.predict(instances=[row])\n";
+        assert!(!kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        // A saved TensorFlow model loaded from its export folder.
+        let src = "import tensorflow as tf\nm = tf.saved_model.load(path)\n";
+        assert!(kinds_at("tests/test_export.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.load-model")));
+    }
+
+    #[test]
     fn call_arguments_split_at_top_level_only() {
         let src = b"f('a, b', k=g(1, 2), d={'x': [1, 2]}, e=(a == b))";
         let args = call_args(src, 0);
