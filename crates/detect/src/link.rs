@@ -1102,7 +1102,10 @@ mod tests {
         assert_eq!(linked_reach(src), None);
     }
 
-    fn covers_of(ev: Vec<(&str, &str, &[(&str, &str)])>) -> Vec<(String, String)> {
+    /// One piece of test evidence: kind, path and attributes.
+    type Ev<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    fn covers_of(ev: Vec<Ev>) -> Vec<(String, String)> {
         let mut out: Vec<Evidence> = ev
             .into_iter()
             .map(|(kind, path, attrs)| {
