@@ -700,17 +700,20 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 new.push((c, owner[i].clone()));
             }
         }
-        // A test that itself loads a model or fits one exercises the model.
-        if matches!(e.kind.as_str(), "code.load-model" | "code.train")
+        // A test that itself loads a model or fits one exercises the model;
+        // a collected test case that calls the deployed endpoint exercises
+        // the scoring code behind it.
+        if matches!(e.kind.as_str(), "code.load-model" | "code.train" | "code.invoke-endpoint")
             && e.attrs.contains_key("in_test")
             && kinds_by_file.get(e.location.path.as_str()).is_some_and(|k| k.contains("test.case"))
         {
+            let area = if e.kind == "code.invoke-endpoint" { "scoring" } else { "model" };
             let mut c = e.clone();
             c.kind = "test.covers".into();
             c.detector = "linker".into();
             c.attrs =
                 e.attrs.iter().filter(|(k, _)| matches!(k.as_str(), "reached" | "triggers")).map(|(k, v)| (k.clone(), v.clone())).collect();
-            c.attrs.insert("area".into(), "model".into());
+            c.attrs.insert("area".into(), area.into());
             c.attrs.insert("module".into(), e.location.path.clone());
             new.push((c, owner[i].clone()));
         }
@@ -1199,6 +1202,40 @@ mod tests {
         let src = "import sys\n# importlib.util.spec_from_file_location(name, path)\n\"\"\"runpy.run_path(p)\"\"\"\nopen(sys.argv[2])\n";
         assert!(!loads_code_from_paths(src));
         assert_eq!(linked_reach(src), None);
+    }
+
+    /// One piece of test evidence: kind, path and attributes.
+    type Ev<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+
+    fn covers_of(ev: Vec<Ev>) -> Vec<(String, String)> {
+        let mut out: Vec<Evidence> = ev
+            .into_iter()
+            .map(|(kind, path, attrs)| {
+                let mut e = Evidence::new(kind, "t", Location::line(path, 1), Confidence::High, "x");
+                for (k, v) in attrs {
+                    e.attrs.insert(k.to_string(), v.to_string());
+                }
+                e
+            })
+            .collect();
+        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        derive_test_covers(&mut out, &mut owner, &BTreeMap::new());
+        out.iter()
+            .filter(|e| e.kind == "test.covers")
+            .map(|e| (e.location.path.clone(), e.attrs.get("area").cloned().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn collected_tests_calling_the_deployed_endpoint_cover_scoring() {
+        let covers = covers_of(vec![
+            ("test.case", "tests/test_live.py", &[("framework", "pytest")]),
+            ("code.invoke-endpoint", "tests/test_live.py", &[("in_test", "true")]),
+        ]);
+        assert_eq!(covers, vec![("tests/test_live.py".to_string(), "scoring".to_string())]);
+        // A smoke script no runner collects covers nothing (it is partial, by rule).
+        let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
+        assert!(covers.is_empty(), "{covers:?}");
     }
 
     #[test]

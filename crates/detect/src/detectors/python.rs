@@ -694,6 +694,15 @@ fn batch_scoring_job(bytes: &[u8], imports_any: &dyn Fn(&[&str]) -> bool) -> Opt
     RX_BATCH_JOB.find(bytes).map(|m| m.start())
 }
 
+/// True when a file's name says it scores: a word of its stem (split at `_`,
+/// `-`, `.`) starts with score, predict, infer, sampl or generat
+/// (`batch_score.py`, `predict.py`, `run_inference.py`, `sample.py`).
+fn inference_script_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.strip_suffix(".py").unwrap_or(&name);
+    stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer", "sampl", "generat"].iter().any(|p| w.starts_with(p)))
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -795,11 +804,21 @@ fn scoring(
             }
         }
     }
+    // A batch inference script: named for scoring, it loads a trained model
+    // and runs it (a `predict`/`generate` call or the model called on data).
+    if !is_serving && !is_test_path(path) && !trains && loads && inference_script_name(path) {
+        if let Some(mt) = RX_PREDICT_CALL.find(bytes) {
+            push("code.scoring", mt.start(), Confidence::Medium, style("batch-script"));
+            is_serving = true;
+        }
+    }
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
-    let serving_style =
-        ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job"));
+    let serving_style = ev.iter().any(|e| {
+        e.kind == "code.scoring"
+            && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script"))
+    });
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
@@ -1790,6 +1809,42 @@ mod tests {
         assert!(how("import os\nimport mlflow\n# mlflow.set_tag('b', os.getenv('BUILD_NUMBER'))\n").is_empty());
         assert!(how("import os\nimport mlflow\nmlflow.set_tag('owner', os.getenv('USER'))\n").is_empty());
         assert!(how("import os\nimport docker\nclient.images.build(tags=os.getenv('BUILD_TAG'))\n").is_empty());
+    }
+
+    #[test]
+    fn scripts_named_for_scoring_that_run_a_loaded_model_score() {
+        let src = "import joblib\nif __name__ == '__main__':\n    m = joblib.load(p)\n    out = m.predict(rows)\n";
+        let scoring = |path: &str, src: &str| kinds_at(path, src, &RepoIndex::default()).iter().any(|k| k == "code.scoring");
+        assert!(scoring("jobs/batch_score.py", src));
+        assert!(scoring("predict.py", src));
+        let gen = "import torch\nckpt = torch.load(p)\ny = model.generate(x, 100)\n";
+        assert!(scoring("sample.py", gen));
+        // Evaluation of the same model, a name that is not scoring, a test, or no loaded model: not an entry point.
+        assert!(!scoring("evaluate.py", src));
+        assert!(!scoring("tests/predict_check.py", src));
+        assert!(!scoring("score.py", "import joblib\nout = m.predict(rows)\n"));
+        assert!(!scoring("score.py", "import joblib\nm = joblib.load(p)\n# out = m.predict(rows)\n"));
+        assert!(inference_script_name("src/run_inference.py"));
+        assert!(!inference_script_name("src/features.py"));
+    }
+
+    #[test]
+    fn endpoint_clients_predicting_are_endpoint_calls() {
+        // A platform endpoint client's predict call reaches the deployed model.
+        let src = "from google.cloud import aiplatform\nendpoint = aiplatform.Endpoint(NAME)\nout = endpoint.predict(instances=[row])\n";
+        assert!(kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from google.cloud import aiplatform\nout = aiplatform.Endpoint(NAME).predict(instances=[row])\n";
+        assert!(kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from sagemaker.predictor import Predictor\npredictor = Predictor(NAME)\nout = predictor.predict(payload)\n";
+        assert!(kinds_at("ops/check.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        // The same call on a local estimator, or only in a comment, is not.
+        let src = "import sklearn\nfrom google.cloud import aiplatform\nout = model.predict(rows)\n";
+        assert!(!kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let src = "from google.cloud import aiplatform\n# ep.predict(instances=[row])\n";
+        assert!(!kinds_at("tests/test_live.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        // A saved TensorFlow model loaded from its export folder.
+        let src = "import tensorflow as tf\nm = tf.saved_model.load(path)\n";
+        assert!(kinds_at("tests/test_export.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.load-model")));
     }
 
     #[test]
