@@ -166,6 +166,10 @@ rx!(RX_DEF_SERVERLESS, r"(?m)^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler
 rx!(RX_DEF_PREDICT_ONLY, r"(?m)^(?:async[ \t]+)?def[ \t]+predict\w*[ \t]*\(");
 rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
+rx!(
+    RX_EVENT_HANDLER,
+    r"(?m)^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*(?:event|cloud_event)\b[^)]*\bcontext\b|^[ \t]*@functions_framework\.cloud_event\b|\bfunc\.(?:EventGridEvent|ServiceBusMessage|QueueMessage|InputStream|EventHubEvent|TimerRequest)\b"
+);
 rx!(RX_LOG_EXTRA, r"\bextra[ \t]*=");
 rx!(RX_MAIN_GUARD, r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["']"#);
 rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
@@ -544,6 +548,18 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if masked.to_ascii_lowercase().contains("drift") {
         if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
             ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
+        }
+    }
+    // A function an event calls (Cloud Functions / Lambda `(event, context)`,
+    // CloudEvents, Azure Functions bindings) that starts a pipeline: the
+    // pipeline starts by itself when data lands or a message arrives, which
+    // is automatic but not driven by production metrics. Only ML pipelines
+    // count: a CI workflow a function dispatches may as well deploy or test.
+    if RX_EVENT_HANDLER.is_match(bytes) {
+        for e in
+            ev.iter_mut().filter(|e| e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_none_or(|t| !t.starts_with("github")))
+        {
+            e.attrs.insert("on".into(), "event".into());
         }
     }
     // Commands the code spawns or declares as a platform job (tests run
@@ -2063,6 +2079,27 @@ mod tests {
             &RepoIndex::default(),
         );
         assert!(!k.iter().any(|x| x.starts_with("code.monitor") || x.starts_with("code.prediction-log")), "{k:?}");
+    }
+
+    #[test]
+    fn event_handlers_that_start_pipelines_are_event_triggers() {
+        let on = |src: &str| {
+            analyze("fn/main.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.pipeline-trigger")
+                .map(|e| e.attrs.get("on").cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let body = "from google.cloud import aiplatform\n\ndef start(spec):\n    aiplatform.pipeline_jobs.PipelineJob(display_name='p', template_path=spec).submit()\n";
+        assert_eq!(on(&format!("{body}\ndef on_message(event, context):\n    start(event['data'])\n")), vec!["event"]);
+        // Started from a command line: no event.
+        assert_eq!(on(&format!("{body}\nif __name__ == '__main__':\n    start('p.json')\n")), vec![""]);
+        // A CI workflow dispatched from a handler is not an ML pipeline.
+        let dispatch = "from github import Github\n\ndef lambda_handler(event, context):\n    Github(t).get_repo(r).get_workflow(w).create_dispatch('main')\n";
+        assert!(on(dispatch).iter().all(|o| o.is_empty()), "{:?}", on(dispatch));
+        // A handler signature only in a docstring is no handler.
+        assert_eq!(on(&format!("{body}\n'''\ndef on_message(event, context):\n'''\n")), vec![""]);
     }
 
     #[test]
