@@ -49,6 +49,7 @@ pub const KINDS: &[(&str, &str, &str)] = &[
     ("invoke-endpoint", "code.invoke-endpoint", "calls a deployed model endpoint"),
     ("monitor", "code.monitor", "monitors a deployed model (drift, quality, performance)"),
     ("log-predictions", "code.prediction-log", "records inputs or predictions of a served model"),
+    ("telemetry", "code.telemetry", "switches on generic request telemetry for a deployment (no model inputs or outputs)"),
     ("compute", "code.compute", "declares training compute"),
     ("trigger-pipeline", "code.pipeline-trigger", "starts a pipeline, job or workflow (retraining)"),
     ("prepare-data", "code.data-prep", "acquires, extracts or validates data"),

@@ -602,6 +602,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id);
+    keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -866,6 +867,41 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
         })
         .collect();
     out.extend(pulled);
+}
+
+/// Prediction logs of a predict function (a model class, a `predict.py`)
+/// are post-deployment records only when an online service (an API route,
+/// a handler, a serving entry point) imports that module; a predict function
+/// that only a batch or command-line script uses logs nothing for a service.
+/// The attribute `online=via-import` marks the logs that need such an importer.
+fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+    if !out.iter().any(|e| e.kind == "code.prediction-log" && e.attrs.get("online").is_some_and(|v| v == "via-import")) {
+        return;
+    }
+    let online: BTreeSet<&str> = out
+        .iter()
+        .filter(|e| {
+            e.kind == "code.scoring"
+                && !e.attrs.contains_key("in_test")
+                && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job")
+        })
+        .map(|e| e.location.path.as_str())
+        .collect();
+    let served: BTreeSet<String> = online
+        .iter()
+        .filter_map(|f| units.get(&format!("file:{f}")))
+        .flat_map(|u| u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()))
+        .collect();
+    let keep: Vec<bool> = out
+        .iter()
+        .map(|e| {
+            e.kind != "code.prediction-log" || e.attrs.get("online").is_none_or(|v| v != "via-import") || served.contains(&e.location.path)
+        })
+        .collect();
+    let mut it = keep.iter();
+    out.retain(|_| *it.next().unwrap());
+    let mut it = keep.iter();
+    owner.retain(|_| *it.next().unwrap());
 }
 
 /// The folder a command runs in, as a repository folder. A workdir spelled
@@ -1192,6 +1228,28 @@ mod tests {
         assert_eq!(deploy_after_training(&[], &["push"]), None);
         // A run only a person starts is not an automatic release.
         assert_eq!(deploy_after_training(&["ci:p.yml#fit"], &["manual"]), None);
+    }
+
+    #[test]
+    fn predict_module_logs_count_only_under_an_online_importer() {
+        let scoring = |path: &str, style: &str| {
+            (Evidence::new("code.scoring", "python", Location::line(path, 1), Confidence::Medium, "x").attr("style", style), None)
+        };
+        let plog = (
+            Evidence::new("code.prediction-log", "python", Location::line("svc/model.py", 5), Confidence::Medium, "x")
+                .attr("online", "via-import"),
+            None,
+        );
+        let run = |importer_style: &str| {
+            let mut api = Unit::new("file:svc/api.py".into(), Location::line("svc/api.py", 1), "api");
+            api.calls.push(("file:svc/model.py".into(), Location::line("svc/api.py", 2)));
+            let units = vec![api, Unit::new("file:svc/model.py".into(), Location::line("svc/model.py", 1), "m")];
+            let ev = vec![scoring("svc/api.py", importer_style), scoring("svc/model.py", "predict-function"), plog.clone()];
+            link(&RepoIndex::default(), units, ev).evidence.iter().filter(|e| e.kind == "code.prediction-log").count()
+        };
+        assert_eq!(run("api"), 1);
+        // Imported only by a batch job: no service records anything.
+        assert_eq!(run("batch-job"), 0);
     }
 
     #[test]

@@ -121,6 +121,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         }
     } else if all(&|e| e.kind.ends_with(".train") && triggers(e).iter().any(|t| t == "schedule")) {
         "training runs on a schedule, not on production metrics"
+    } else if all(&|e| e.kind == "code.pipeline-trigger" && e.attrs.get("on").is_some_and(|v| v == "event")) {
+        "an event (new data, a message) starts the pipeline, not production metrics"
     } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual")) {
         "only a person starts it"
     } else if all(&|e| !triggers(e).is_empty() && triggers(e).iter().all(|t| t == "manual" || t == "side-branch")) {

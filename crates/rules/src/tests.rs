@@ -99,6 +99,24 @@ fn partial_criteria_say_what_falls_short() {
         a.criteria.iter().find(|c| c.id == "L4.retrain.triggered").unwrap().why.as_deref(),
         Some("training runs on a schedule, not on production metrics")
     );
+    // A pipeline an event handler starts is automatic retraining, but not on metrics.
+    let a = evaluate(&p, &[ev("code.pipeline-trigger", &[("on", "event")])], &[]);
+    assert_eq!(status(&a, "L4.retrain.triggered"), Status::Partial);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L4.retrain.triggered").unwrap().why.as_deref(),
+        Some("an event (new data, a message) starts the pipeline, not production metrics")
+    );
+    let a = evaluate(&p, &[ev("code.pipeline-trigger", &[])], &[]);
+    assert_eq!(status(&a, "L4.retrain.triggered"), Status::Missing);
+    // Predictions on stdout are partial; shipped to a log store they are met, and monitor the model.
+    let a = evaluate(&p, &[ev("code.prediction-log", &[("sink", "local")])], &[]);
+    assert_eq!(status(&a, "L4.metrics.post-deploy"), Status::Partial);
+    assert_eq!(status(&a, "L4.monitor.model"), Status::Missing);
+    let a = evaluate(&p, &[ev("code.prediction-log", &[("sink", "shipper")])], &[]);
+    assert_eq!(status(&a, "L4.metrics.post-deploy"), Status::Met);
+    assert_eq!(status(&a, "L4.monitor.model"), Status::Met);
+    let a = evaluate(&p, &[ev("code.prediction-log", &[("notebook", "true")])], &[]);
+    assert_eq!(status(&a, "L4.metrics.post-deploy"), Status::Partial);
     let a = evaluate(&p, &[ev("code.train", &[])], &[]);
     assert_eq!(
         a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),

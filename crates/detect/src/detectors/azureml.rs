@@ -45,6 +45,18 @@ impl Detector for AzureMl {
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let Ok(doc) = yaml::parse(f.text) else { return };
+        // An SDK v1 deployment configuration (`az ml model deploy --dc`,
+        // `Model.deploy` with a config file): `computeType: AKS|ACI` and its
+        // switches. Application Insights there is request telemetry.
+        if doc.get("computeType").and_then(Node::as_str).is_some_and(|t| matches!(t.to_ascii_lowercase().as_str(), "aks" | "aci")) {
+            if let Some(ai) = doc.get("appInsightsEnabled").filter(|v| v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))) {
+                out.push(
+                    Evidence::new("code.telemetry", NAME, Location::line(f.path, ai.line), Confidence::High, "appInsightsEnabled: true")
+                        .attr("tool", "app-insights"),
+                );
+            }
+            return;
+        }
         let Some(ty) = schema_type(&doc) else { return };
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let lty = ty.to_ascii_lowercase();
@@ -283,6 +295,19 @@ mod tests {
         // Training and evaluation steps are not data steps.
         let o = run("ml/pipe.yml", &format!("{head}  train_job:\n    command: python fit.py\n  eval:\n    command: python check.py\n"));
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "code.data-prep"));
+    }
+
+    #[test]
+    fn v1_deployment_config_app_insights_is_telemetry() {
+        let o = run("deploy/aks_config.yml", "computeType: AKS\nauthEnabled: True\nappInsightsEnabled: True\n");
+        let t: Vec<_> = o.evidence.iter().filter(|(e, _)| e.kind == "code.telemetry").collect();
+        assert_eq!(t.len(), 1);
+        assert_eq!(t[0].0.location.start_line, 3);
+        // Switched off, or the same key in a file that is not a deployment config.
+        let o = run("deploy/aks_config.yml", "computeType: AKS\nappInsightsEnabled: false\n");
+        assert!(o.evidence.is_empty());
+        let o = run("app/settings.yml", "appInsightsEnabled: true\n");
+        assert!(o.evidence.is_empty());
     }
 
     #[test]

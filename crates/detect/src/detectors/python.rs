@@ -166,6 +166,12 @@ rx!(RX_DEF_SERVERLESS, r"(?m)^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler
 rx!(RX_DEF_PREDICT_ONLY, r"(?m)^(?:async[ \t]+)?def[ \t]+predict\w*[ \t]*\(");
 rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
 rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
+rx!(
+    RX_EVENT_HANDLER,
+    r"(?m)^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*(?:event|cloud_event)\b[^)]*\bcontext\b|^[ \t]*@functions_framework\.cloud_event\b|\bfunc\.(?:EventGridEvent|ServiceBusMessage|QueueMessage|InputStream|EventHubEvent|TimerRequest)\b"
+);
+rx!(RX_LOG_EXTRA, r"\bextra[ \t]*=");
+rx!(RX_MAIN_GUARD, r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["']"#);
 rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
 rx!(RX_STORE_PRED, r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(");
 rx!(
@@ -500,7 +506,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             ev.push(mk("code.train", "", b.start(), Confidence::Medium).attr("framework", "torch"));
         }
     }
-    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path);
+    // Where log records go: a log shipper imported here or by a local module
+    // this file imports (a Fluentd/Logstash/Kafka handler, cloud logging)
+    // sends them to a central store; otherwise they stay on stdout or disk.
+    let ships_logs = imports.iter().map(|i| i.module.as_str()).chain(indirect.iter().map(String::as_str)).any(is_log_shipper);
+    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, ships_logs);
     // Model metrics exported from a module the service imports.
     if !in_test
         && !ev.iter().any(|e| e.kind == "code.scoring")
@@ -549,6 +559,18 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if masked.to_ascii_lowercase().contains("drift") {
         if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
             ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
+        }
+    }
+    // A function an event calls (Cloud Functions / Lambda `(event, context)`,
+    // CloudEvents, Azure Functions bindings) that starts a pipeline: the
+    // pipeline starts by itself when data lands or a message arrives, which
+    // is automatic but not driven by production metrics. Only ML pipelines
+    // count: a CI workflow a function dispatches may as well deploy or test.
+    if RX_EVENT_HANDLER.is_match(bytes) {
+        for e in
+            ev.iter_mut().filter(|e| e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_none_or(|t| !t.starts_with("github")))
+        {
+            e.attrs.insert("on".into(), "event".into());
         }
     }
     // Commands the code spawns or declares as a platform job (tests run
@@ -710,6 +732,7 @@ fn scoring(
     mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
     ev: &mut Vec<Evidence>,
     path: &str,
+    ships_logs: bool,
 ) {
     let style = |s: &str| ("style", s.to_string());
     let trains = ev.iter().any(|e| e.kind == "code.train");
@@ -830,8 +853,11 @@ fn scoring(
         }
         return;
     }
+    // A predict module that is also a command-line program logs for its
+    // command line, not for a service that imports it.
+    let cli = RX_MAIN_GUARD.is_match(bytes) || imports_any(&["typer", "click", "argparse", "fire"]);
     // A log call whose arguments (up to a few lines on) carry predictions or inputs.
-    for mt in RX_LOG_CALL.find_iter(bytes) {
+    for mt in RX_LOG_CALL.find_iter(bytes).take_while(|_| serving_style || !cli) {
         let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
         // The call's own arguments: up to its closing parenthesis.
         let args = &window[..crate::pylex::closing_paren(window).unwrap_or(window.len())];
@@ -840,8 +866,30 @@ fn scoring(
         let t = args.trim_ascii();
         let plain = t.len() >= 2 && matches!(t[0], b'"' | b'\'') && t.last() == Some(&t[0]) && !t[1..t.len() - 1].contains(&t[0]);
         let logs_values = !t.is_empty() && !plain;
-        if RX_PRED_WORDS.is_match(args) && logs_values && serving_style {
-            ev.push(mk("code.prediction-log", "logging", mt.start(), Confidence::Medium));
+        if RX_PRED_WORDS.is_match(args) && logs_values {
+            let mut e = mk("code.prediction-log", "logging", mt.start(), Confidence::Medium);
+            // Records on stdout or a local file are not kept for analysis;
+            // a log shipper carries them to a central, searchable store; a
+            // logger of its own for predictions writing structured records
+            // (one JSON object per request) is a prediction log meant to be
+            // collected.
+            let receiver = String::from_utf8_lossy(&bytes[mt.start()..mt.end()]).to_ascii_lowercase();
+            let dedicated = ["predict", "inference"].iter().any(|w| receiver.contains(w));
+            let structured = t.starts_with(b"json.dumps(") || t.starts_with(b"{") || RX_LOG_EXTRA.is_match(args);
+            let sink = if ships_logs {
+                "shipper"
+            } else if dedicated && structured {
+                "structured"
+            } else {
+                "local"
+            };
+            e = e.attr("sink", sink);
+            if !serving_style {
+                // A predict function logs for a service only when an online
+                // service imports it (decided by the linker).
+                e = e.attr("online", "via-import");
+            }
+            ev.push(e);
             break;
         }
     }
@@ -856,8 +904,12 @@ fn scoring(
     for c in RX_PROM_METRIC.captures_iter(bytes) {
         let name = String::from_utf8_lossy(&c[1]).to_lowercase();
         let at = c.get(0).unwrap().start();
-        if ["predict", "inference", "confidence", "latency", "label", "score"].iter().any(|w| name.contains(w)) {
-            model_metric = true;
+        // Request latency is recorded for later analysis but says nothing of
+        // the model: it is also generic telemetry.
+        let latency = ["latency", "duration", "_seconds"].iter().any(|w| name.contains(w));
+        let model = ["predict", "inference", "confidence", "label", "score"].iter().any(|w| name.contains(w));
+        if latency || model {
+            model_metric |= model;
             ev.push(mk("code.prediction-log", "metrics", at, Confidence::High));
         }
         if ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w)) {
@@ -885,6 +937,31 @@ fn scoring(
                 .unwrap_or(0);
         ev.push(mk("code.telemetry", "", pos, Confidence::Medium));
     }
+}
+
+/// Whether an imported module ships log records to a central store (a
+/// Fluentd, Logstash, Kafka, Elasticsearch, Graylog, Loki or Splunk handler,
+/// cloud logging clients, whylogs loggers writing profiles to a store),
+/// judged by its dotted name, the repository's own modules included
+/// (`app.logging.fluent_logger`).
+pub fn is_log_shipper(module: &str) -> bool {
+    let m = module.to_ascii_lowercase();
+    [
+        "fluent",
+        "logstash",
+        "kafka",
+        "elasticsearch",
+        "graypy",
+        "splunk",
+        "loki",
+        "watchtower",
+        "whylogs",
+        "google.cloud.logging",
+        "opencensus.ext.azure",
+        "azure.monitor",
+    ]
+    .iter()
+    .any(|w| m.contains(w))
 }
 
 /// Pipelines, DAGs and flows defined as code, and whether they start themselves.
@@ -1982,6 +2059,106 @@ mod tests {
         assert!(!gate("import sys\nok = val_auc >= min_auc\nif ok and strict:\n    sys.exit(1)\n"));
         assert!(!gate("import sys\nok = val_auc >= min_auc\nif not ok:\n    print('low auc')\nmain()\n\n\n\n\n\n\nsys.exit(2)\n"));
         assert!(!gate("import sys\nmask = df['accuracy'] > 0.5\nkept = df[mask]\nif kept.empty:\n    sys.exit(1)\n"));
+    }
+
+    fn pred_log_attrs(path: &str, src: &str) -> Vec<String> {
+        let f = analyze(path, src, &RepoIndex::default(), NAME, false);
+        f.evidence
+            .iter()
+            .filter(|e| e.kind == "code.prediction-log")
+            .map(|e| {
+                format!(
+                    "{}/{}",
+                    e.attrs.get("sink").map(String::as_str).unwrap_or("-"),
+                    e.attrs.get("online").map(String::as_str).unwrap_or("-")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn logged_predictions_stay_local_unless_a_shipper_carries_them() {
+        let api = "from fastapi import FastAPI\nimport logging\nlog = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    log.info('prediction %s', y)\n    return y\n";
+        assert_eq!(pred_log_attrs("svc/api.py", api), vec!["local/-"]);
+        let shipped = api.replace("import logging\n", "import logging\nfrom fluent import handler\n");
+        assert_eq!(pred_log_attrs("svc/api.py", &shipped), vec!["shipper/-"]);
+        // A logger of its own for predictions, one JSON record per request.
+        let structured = api
+            .replace("log = logging.getLogger(__name__)", "prediction_log = logging.getLogger('predictions')")
+            .replace("log.info('prediction %s', y)", "prediction_log.info(json.dumps({'x': req.x, 'prediction': y}))");
+        assert_eq!(pred_log_attrs("svc/api.py", &structured), vec!["structured/-"]);
+        // The shipper named only in a comment ships nothing.
+        let commented = api.replace("import logging\n", "import logging\n# from fluent import handler\n");
+        assert_eq!(pred_log_attrs("svc/api.py", &commented), vec!["local/-"]);
+        assert!(is_log_shipper("myapp.logs.kafka_sink") && !is_log_shipper("logging.handlers"));
+    }
+
+    #[test]
+    fn predict_modules_log_for_a_service_only_when_not_a_command_line() {
+        let module = "import joblib\nfrom loguru import logger\nclass Scorer:\n    def __init__(self, p):\n        self.model = joblib.load(p)\n    def predict(self, x):\n        prediction = self.model.predict(x)\n        logger.info(prediction)\n        return prediction\n";
+        assert_eq!(pred_log_attrs("svc/scorer.py", module), vec!["local/via-import"]);
+        let cli = format!("{module}\nif __name__ == \"__main__\":\n    Scorer('m.pkl').predict([[1]])\n");
+        assert!(pred_log_attrs("svc/scorer.py", &cli).is_empty());
+        let cli = module.replace("import joblib\n", "import joblib\nimport typer\n");
+        assert!(pred_log_attrs("svc/scorer.py", &cli).is_empty());
+    }
+
+    #[test]
+    fn request_latency_histograms_are_recorded_but_generic() {
+        let src = "from flask import Flask, request\nfrom prometheus_client import Histogram\napp = Flask(__name__)\nh = Histogram('http_request_duration_seconds', 'time')\n@app.route('/predict', methods=['POST'])\ndef predict():\n    return str(model.predict(request.json))\n";
+        let k = kinds_at("svc/app.py", src, &RepoIndex::default());
+        assert!(k.contains(&"code.prediction-log:metrics".to_string()) && k.contains(&"code.telemetry".to_string()), "{k:?}");
+        assert!(!k.iter().any(|x| x.starts_with("code.monitor")), "{k:?}");
+        let counter = src.replace("http_request_duration_seconds", "http_requests_total");
+        let k = kinds_at("svc/app.py", &counter, &RepoIndex::default());
+        assert!(!k.iter().any(|x| x.starts_with("code.prediction-log")), "{k:?}");
+    }
+
+    #[test]
+    fn app_insights_and_vertex_gapic_monitoring_from_the_catalog() {
+        let k = kinds_at(
+            "deploy/aks.py",
+            "from azureml.core.webservice import AksWebservice\ncfg = AksWebservice.deploy_configuration(enable_app_insights=True)\n",
+            &RepoIndex::default(),
+        );
+        assert!(k.contains(&"code.telemetry:app-insights".to_string()), "{k:?}");
+        let k = kinds_at(
+            "deploy/aks.py",
+            "from azureml.core.webservice import AksWebservice\ncfg = AksWebservice.deploy_configuration(enable_app_insights=False)\n",
+            &RepoIndex::default(),
+        );
+        assert!(!k.iter().any(|x| x.starts_with("code.telemetry")), "{k:?}");
+        let src = "from google.cloud import aiplatform_v1beta1 as vb\njob = vb.ModelDeploymentMonitoringJob(display_name='m', logging_sampling_strategy=s)\nclient.create_model_deployment_monitoring_job(parent=p, model_deployment_monitoring_job=job)\n";
+        let k = kinds_at("monitor/setup.py", src, &RepoIndex::default());
+        assert!(k.contains(&"code.monitor:vertex".to_string()) && k.contains(&"code.prediction-log:vertex".to_string()), "{k:?}");
+        // Another library's job of the same name is not Vertex monitoring.
+        let k = kinds_at(
+            "monitor/setup.py",
+            "import mylib\njob = mylib.ModelDeploymentMonitoringJob(logging_sampling_strategy=s)\n",
+            &RepoIndex::default(),
+        );
+        assert!(!k.iter().any(|x| x.starts_with("code.monitor") || x.starts_with("code.prediction-log")), "{k:?}");
+    }
+
+    #[test]
+    fn event_handlers_that_start_pipelines_are_event_triggers() {
+        let on = |src: &str| {
+            analyze("fn/main.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.pipeline-trigger")
+                .map(|e| e.attrs.get("on").cloned().unwrap_or_default())
+                .collect::<Vec<_>>()
+        };
+        let body = "from google.cloud import aiplatform\n\ndef start(spec):\n    aiplatform.pipeline_jobs.PipelineJob(display_name='p', template_path=spec).submit()\n";
+        assert_eq!(on(&format!("{body}\ndef on_message(event, context):\n    start(event['data'])\n")), vec!["event"]);
+        // Started from a command line: no event.
+        assert_eq!(on(&format!("{body}\nif __name__ == '__main__':\n    start('p.json')\n")), vec![""]);
+        // A CI workflow dispatched from a handler is not an ML pipeline.
+        let dispatch = "from github import Github\n\ndef lambda_handler(event, context):\n    Github(t).get_repo(r).get_workflow(w).create_dispatch('main')\n";
+        assert!(on(dispatch).iter().all(|o| o.is_empty()), "{:?}", on(dispatch));
+        // A handler signature only in a docstring is no handler.
+        assert_eq!(on(&format!("{body}\n'''\ndef on_message(event, context):\n'''\n")), vec![""]);
     }
 
     #[test]
