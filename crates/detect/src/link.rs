@@ -604,7 +604,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     derive_test_covers(&mut out, &mut owner, &by_id);
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out, &owner, &by_id);
-    derive_pull_based_serving(&mut out);
+    derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
 
     out.sort();
@@ -847,11 +847,22 @@ fn mark_after_training(
     }
 }
 
-/// Serving that loads `models:/m@alias` while nothing automated promotes
-/// models: a release is a hand promotion (RUBRIC: pull-based serving is
-/// partial for automatic release).
-fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
-    let serving_files: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").map(|e| e.location.path.as_str()).collect();
+/// Serving that loads `models:/m@alias`, or picks the newest accepted model
+/// by querying the tracking server or registry (`search_runs`,
+/// `get_latest_versions`), in its own file or a local module it imports,
+/// while nothing automated promotes models: a release is a hand promotion
+/// (RUBRIC: pull-based serving is partial for automatic release).
+fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, Unit>) {
+    let mut serving_files: BTreeSet<&str> =
+        out.iter().filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
+    // A model lookup kept in a local module the service imports (a model
+    // cache class) is the service's own lookup.
+    let imported: Vec<&str> = serving_files
+        .iter()
+        .filter_map(|f| units.get(&format!("file:{f}")))
+        .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
+        .collect();
+    serving_files.extend(imported);
     let automated_promotion =
         out.iter().any(|e| e.kind == "code.model-version" && e.attrs.contains_key("promotes") && e.attrs.contains_key("triggers"));
     if automated_promotion {
@@ -1102,6 +1113,26 @@ mod tests {
         assert_eq!(promoted(roots()), None);
         assert_eq!(promoted([roots(), vec![publish(false)]].concat()), None);
         assert_eq!(promoted(vec![env("live/prod/main.tf", "prod"), env("live/prod/vars.tf", "prod"), publish(true)]), None);
+    }
+
+    #[test]
+    fn a_service_importing_a_registry_lookup_pulls_its_model() {
+        let ev = |path: &str, kind: &str| Evidence::new(kind, "python", Location::line(path, 3), Confidence::High, "x");
+        let lookup = || ev("svc/pick.py", "code.load-model").attr("by_alias", "yes").attr("lookup", "registry-query");
+        let service = || ev("svc/web.py", "code.scoring").attr("style", "api");
+        let mut units = BTreeMap::new();
+        let mut web = Unit::new("file:svc/web.py".into(), Location::line("svc/web.py", 1), "svc/web.py");
+        web.calls.push(("file:svc/pick.py".into(), Location::line("svc/web.py", 1)));
+        units.insert(web.id.clone(), web);
+        let pulled = |mut out: Vec<Evidence>, units: &BTreeMap<String, Unit>| {
+            derive_pull_based_serving(&mut out, units);
+            out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
+        };
+        assert_eq!(pulled(vec![service(), lookup()], &units), 1);
+        // Nothing serving imports it, or a pipeline promotes models automatically.
+        assert_eq!(pulled(vec![service(), lookup()], &BTreeMap::new()), 0);
+        let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
+        assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
     }
 
     #[test]
