@@ -604,7 +604,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     derive_test_covers(&mut out, &mut owner, &by_id);
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out, &owner, &by_id);
-    derive_pull_based_serving(&mut out);
+    derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
 
     out.sort();
@@ -847,11 +847,22 @@ fn mark_after_training(
     }
 }
 
-/// Serving that loads `models:/m@alias` while nothing automated promotes
-/// models: a release is a hand promotion (RUBRIC: pull-based serving is
-/// partial for automatic release).
-fn derive_pull_based_serving(out: &mut Vec<Evidence>) {
-    let serving_files: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").map(|e| e.location.path.as_str()).collect();
+/// Serving that loads `models:/m@alias`, or picks the newest accepted model
+/// by querying the tracking server or registry (`search_runs`,
+/// `get_latest_versions`), in its own file or a local module it imports,
+/// while nothing automated promotes models: a release is a hand promotion
+/// (RUBRIC: pull-based serving is partial for automatic release).
+fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, Unit>) {
+    let mut serving_files: BTreeSet<&str> =
+        out.iter().filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
+    // A model lookup kept in a local module the service imports (a model
+    // cache class) is the service's own lookup.
+    let imported: Vec<&str> = serving_files
+        .iter()
+        .filter_map(|f| units.get(&format!("file:{f}")))
+        .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
+        .collect();
+    serving_files.extend(imported);
     let automated_promotion =
         out.iter().any(|e| e.kind == "code.model-version" && e.attrs.contains_key("promotes") && e.attrs.contains_key("triggers"));
     if automated_promotion {
@@ -916,7 +927,9 @@ fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
     }
 }
 
-fn env_class(name: &str) -> Option<&'static str> {
+/// The environment class a name stands for (`dev`, `test`, `staging`,
+/// `prod`), read from its last word that names one (`deploy-staging`).
+pub(crate) fn env_class(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
 }
@@ -933,8 +946,10 @@ fn env_token(n: &str) -> Option<&'static str> {
 }
 
 /// Two or more environment classes (dev/test/staging/prod) defined as code:
-/// CI environments, and deployments whose job names or paths name an
-/// environment (`deploy_staging`, `deploy/prod/…`, `envs/dev/main.tf`).
+/// CI environments, deployments whose job names or paths name an
+/// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
+/// kept per environment (`envs/dev/main.tf`, `prod.tfvars`: `iac.environment`)
+/// when something the pipelines run publishes or deploys a release.
 fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTreeMap<String, Unit>) {
     const DEPLOYS: &[&str] = &[
         "run.deploy",
@@ -946,8 +961,22 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
         "azureml.endpoint",
     ];
     let mut found: Vec<(&'static str, &Evidence)> = Vec::new();
+    // Infrastructure kept per environment, and whether anything reached
+    // releases into it (a published artifact, a deployment).
+    let mut iac: Vec<(&'static str, &Evidence)> = Vec::new();
+    let mut releases = false;
     for (e, o) in out.iter().zip(owner) {
-        if e.kind == "ci.environment" {
+        releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
+            && !e.attrs.contains_key("infra")
+            && match e.kind.as_str() {
+                "run.publish" => !matches!(e.attrs.get("what").map(String::as_str), Some("dvc-push" | "model-registration")),
+                k => DEPLOYS.contains(&k),
+            };
+        if e.kind == "iac.environment" {
+            if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
+                iac.push((c, e));
+            }
+        } else if e.kind == "ci.environment" {
             if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
                 found.push((c, e));
             }
@@ -971,6 +1000,11 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
                 found.push((c, e));
             }
         }
+    }
+    // Two or more environments laid out as infrastructure code are staged
+    // environments when a pipeline releases into them.
+    if releases && iac.iter().map(|(c, _)| *c).collect::<BTreeSet<_>>().len() >= 2 {
+        found.extend(iac);
     }
     let classes: BTreeSet<&str> = found.iter().map(|(c, _)| *c).collect();
     if classes.len() >= 2 {
@@ -1052,6 +1086,54 @@ fn derive_retrain_on_alert(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn environment_roots_are_staged_only_when_a_release_reaches_them() {
+        let env = |path: &str, name: &str| {
+            Evidence::new("iac.environment", "iac", Location::line(path, 1), Confidence::Medium, "module").attr("name", name)
+        };
+        let publish = |reached: bool| {
+            let e = Evidence::new("run.publish", "cloud-build", Location::line("build.yaml", 3), Confidence::High, "gsutil cp")
+                .attr("what", "storage-artifact");
+            if reached {
+                e.attr("reached", "yes")
+            } else {
+                e
+            }
+        };
+        let promoted = |ev: Vec<Evidence>| {
+            let mut out = ev;
+            let owner = vec![String::new(); out.len()];
+            derive_env_promotion(&mut out, &owner, &BTreeMap::new());
+            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
+        };
+        let roots = || vec![env("live/dev/main.tf", "dev"), env("live/prod/main.tf", "prod")];
+        assert_eq!(promoted([roots(), vec![publish(true)]].concat()), Some("dev,prod".into()));
+        // No release, a release nothing runs, or a single environment: not staged.
+        assert_eq!(promoted(roots()), None);
+        assert_eq!(promoted([roots(), vec![publish(false)]].concat()), None);
+        assert_eq!(promoted(vec![env("live/prod/main.tf", "prod"), env("live/prod/vars.tf", "prod"), publish(true)]), None);
+    }
+
+    #[test]
+    fn a_service_importing_a_registry_lookup_pulls_its_model() {
+        let ev = |path: &str, kind: &str| Evidence::new(kind, "python", Location::line(path, 3), Confidence::High, "x");
+        let lookup = || ev("svc/pick.py", "code.load-model").attr("by_alias", "yes").attr("lookup", "registry-query");
+        let service = || ev("svc/web.py", "code.scoring").attr("style", "api");
+        let mut units = BTreeMap::new();
+        let mut web = Unit::new("file:svc/web.py".into(), Location::line("svc/web.py", 1), "svc/web.py");
+        web.calls.push(("file:svc/pick.py".into(), Location::line("svc/web.py", 1)));
+        units.insert(web.id.clone(), web);
+        let pulled = |mut out: Vec<Evidence>, units: &BTreeMap<String, Unit>| {
+            derive_pull_based_serving(&mut out, units);
+            out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
+        };
+        assert_eq!(pulled(vec![service(), lookup()], &units), 1);
+        // Nothing serving imports it, or a pipeline promotes models automatically.
+        assert_eq!(pulled(vec![service(), lookup()], &BTreeMap::new()), 0);
+        let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
+        assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
+    }
 
     #[test]
     fn paths_never_escape_the_root() {

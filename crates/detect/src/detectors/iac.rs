@@ -152,12 +152,51 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
     out
 }
 
+/// The environment a file of infrastructure code defines, with the line that
+/// shows it: a Terraform root module in a folder named for an environment
+/// that instantiates a module of the repository (`envs/prod/main.tf` with
+/// `module "x" { source = "../../modules/x" }`), or a variable file named for
+/// one (`prod.tfvars`, `env/staging.tfvars`). A root that declares its own
+/// resources without a shared module, or a folder named for nothing, is not a
+/// per-environment layout.
+fn environment_root(path: &str, text: &str) -> Option<(String, u32)> {
+    let (dir, name) = path.rsplit_once('/').unwrap_or(("", path));
+    if let Some(stem) = name.strip_suffix(".tfvars") {
+        let stem = stem.trim_end_matches(".auto");
+        let stem = stem.strip_prefix("terraform.").unwrap_or(stem);
+        crate::link::env_class(stem)?;
+        let line = code_lines(text).find(|(_, l)| !l.trim().is_empty()).map(|(n, _)| n)?;
+        return Some((stem.to_string(), line));
+    }
+    if !name.ends_with(".tf") {
+        return None;
+    }
+    let folder = dir.rsplit('/').next().unwrap_or(dir);
+    crate::link::env_class(folder)?;
+    let mut in_module = None;
+    for (line, l) in code_lines(text) {
+        let t = l.trim();
+        if t.starts_with("module ") && t.ends_with('{') {
+            in_module = Some(line);
+        } else if t.starts_with('}') && !l.starts_with(' ') && !l.starts_with('\t') {
+            in_module = None;
+        } else if let (Some(start), Some(v)) = (in_module, t.strip_prefix("source")) {
+            let v = v.trim_start().strip_prefix('=').map(|v| v.trim().trim_matches('"'));
+            if v.is_some_and(|v| v.starts_with("./") || v.starts_with("../")) {
+                return Some((folder.to_string(), start));
+            }
+        }
+    }
+    None
+}
+
 impl Detector for Iac {
     fn name(&self) -> &'static str {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
         path.ends_with(".tf")
+            || path.ends_with(".tfvars")
             || path.ends_with(".bicep")
             || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
             || path.ends_with(".yml")
@@ -169,6 +208,13 @@ impl Detector for Iac {
             || path.ends_with("/cdk.json")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if let Some((name, line)) = environment_root(f.path, f.text) {
+            let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("").trim();
+            out.push(Evidence::new("iac.environment", NAME, Location::line(f.path, line), Confidence::Medium, snippet).attr("name", name));
+        }
+        if f.path.ends_with(".tfvars") {
+            return;
+        }
         // YAML is read here only when it is a CloudFormation / SAM template.
         if (f.path.ends_with(".yml") || f.path.ends_with(".yaml"))
             && !(f.text.contains("AWSTemplateFormatVersion") || f.text.contains("AWS::"))
@@ -359,6 +405,22 @@ mod tests {
         let t = declared_triggers(&repo, "cloud-build", "cloudbuild.yaml");
         assert_eq!(t[0].0, "push");
         assert!(declared_triggers(&repo, "cloud-build", "other/cloudbuild-train.yaml").is_empty());
+    }
+
+    #[test]
+    fn environment_roots_and_variable_files() {
+        let root = "terraform {\n  backend \"s3\" {}\n}\n\nmodule \"stack\" {\n  source = \"../../modules/stack\"\n  size   = 2\n}\n";
+        assert_eq!(environment_root("infra/live/staging/main.tf", root), Some(("staging".into(), 5)));
+        assert_eq!(kinds_of("infra/live/prod/main.tf", root), vec!["iac.environment"]);
+        assert_eq!(environment_root("vars/prod.tfvars", "region = \"x\"\n"), Some(("prod".into(), 1)));
+        // Not a per-environment root: a folder named for nothing, a registry
+        // module, a module block that is commented out, a non-environment tfvars.
+        assert_eq!(environment_root("infra/live/core/main.tf", root), None);
+        let registry = root.replace("../../modules/stack", "terraform-aws-modules/vpc/aws");
+        assert_eq!(environment_root("infra/live/prod/main.tf", &registry), None);
+        let commented: String = root.lines().map(|l| if l.is_empty() { "\n".to_string() } else { format!("# {l}\n") }).collect();
+        assert_eq!(environment_root("infra/live/prod/main.tf", &commented), None);
+        assert_eq!(environment_root("vars/common.tfvars", "region = \"x\"\n"), None);
     }
 
     #[test]

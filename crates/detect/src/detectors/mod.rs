@@ -637,6 +637,11 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
         // Comparing experiment metrics with the main branch and reporting it.
         Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
+        // Build outputs copied to a bucket by a CI step: a release artifact
+        // published to object storage (compiled pipeline specs, bundles).
+        _ if CI_DETECTORS.contains(&detector) && uploads_build_output(&cmd.argv) => {
+            vec![ev("run.publish").attr("what", "storage-artifact")]
+        }
         _ => match data_download_tool(&cmd.argv) {
             Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
             // Trained weights fetched from a release's assets: a model
@@ -655,6 +660,49 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         },
     };
     Some(v)
+}
+
+/// True for an object-storage upload of local files (`gsutil cp`, `gcloud
+/// storage cp`, `aws s3 cp|sync`, `az storage blob upload[-batch]`, `azcopy
+/// copy`): the source is a local path, the destination a bucket URL or a
+/// variable. Downloads (a remote source) and data files (`.csv`, a `data/`
+/// folder) are not release artifacts.
+pub fn uploads_build_output(argv: &[String]) -> bool {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let tool = a.first().map(|t| t.rsplit('/').next().unwrap_or(t)).unwrap_or("");
+    let args: &[&str] = match (tool, a.get(1..).unwrap_or(&[])) {
+        ("gsutil", ["-m", "cp" | "rsync", r @ ..]) | ("gsutil", ["cp" | "rsync", r @ ..]) => r,
+        ("gcloud", ["storage" | "alpha" | "beta", "cp" | "rsync", r @ ..]) => r,
+        ("aws", ["s3", "cp" | "sync", r @ ..]) => r,
+        ("azcopy", ["copy" | "cp" | "sync", r @ ..]) => r,
+        ("az", ["storage", "blob", "upload" | "upload-batch" | "sync", r @ ..]) => {
+            // Named options: the source is `--file`/`--source`, the destination a container.
+            let src = r.windows(2).find(|w| matches!(w[0], "-f" | "--file" | "-s" | "--source")).map(|w| w[1]);
+            return src.is_some_and(|s| !is_remote(s) && !is_data_path(s));
+        }
+        _ => return false,
+    };
+    let ops: Vec<&str> = args.iter().copied().filter(|x| !x.starts_with('-')).collect();
+    let (Some(src), Some(dst)) = (ops.first(), ops.last()) else { return false };
+    ops.len() >= 2 && !is_remote(src) && !is_data_path(src) && (is_remote(dst) || dst.contains('$'))
+}
+
+fn is_remote(s: &str) -> bool {
+    let s = s.trim_matches(['"', '\'']);
+    s.contains("://") || s.starts_with("http")
+}
+
+/// Data files and trained model files: copying them to a bucket stores data or
+/// a model (versioning, judged elsewhere), it does not publish a release.
+fn is_data_path(s: &str) -> bool {
+    let l = s.trim_matches(['"', '\'']).to_ascii_lowercase();
+    [".csv", ".tsv", ".parquet", ".jsonl", ".avro", ".pkl", ".joblib", ".pt", ".pth", ".h5", ".onnx", ".ckpt", ".safetensors"]
+        .iter()
+        .any(|e| l.ends_with(e))
+        || l.split('/').any(|seg| {
+            matches!(seg, "data" | "dataset" | "datasets" | "raw" | "processed")
+                || ["model", "checkpoint", "weights"].iter().any(|w| seg.contains(w))
+        })
 }
 
 /// The tool of a command that downloads a dataset: `kaggle competitions|datasets
@@ -792,6 +840,29 @@ mod tests {
             text: s.into(),
             workdir: String::new(),
         }
+    }
+
+    #[test]
+    fn storage_uploads_of_build_outputs_are_published_artifacts() {
+        let up = |s: &str| uploads_build_output(&cmd(s).argv);
+        assert!(up("gsutil cp -r build/specs gs://bucket/v1"));
+        assert!(up("gsutil -m cp out/pipeline.json $DEST"));
+        assert!(up("gcloud storage cp dist/bundle.tgz gs://b/r/"));
+        assert!(up("aws s3 sync ./site s3://my-site"));
+        assert!(up("az storage blob upload --container-name c --file out/app.zip --name app.zip"));
+        // Downloads, local copies and data files are not.
+        assert!(!up("gsutil cp gs://bucket/model.pkl model.pkl"));
+        assert!(!up("aws s3 cp s3://b/x ./x"));
+        assert!(!up("gsutil cp a.json b.json"));
+        assert!(!up("gsutil cp data/train.csv gs://bucket/"));
+        assert!(!up("aws s3 cp results.parquet s3://b/"));
+        assert!(!up("aws s3 cp build/model s3://b/churn/ --recursive"));
+        assert!(!up("gsutil cp out/clf.joblib gs://b/"));
+        // Only a CI step publishes; the same upload in a script does not.
+        let ci = command_evidence("cloud-build", &cmd("gsutil cp -r out gs://b/")).unwrap();
+        assert_eq!(ci[0].kind, "run.publish");
+        assert_eq!(ci[0].attrs["what"], "storage-artifact");
+        assert!(command_evidence("shell-script", &cmd("gsutil cp -r out gs://b/")).is_none());
     }
 
     #[test]

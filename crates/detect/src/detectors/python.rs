@@ -1849,6 +1849,27 @@ mod tests {
     }
 
     #[test]
+    fn run_time_registry_queries_pick_the_model() {
+        let repo = RepoIndex::default();
+        let src = "import mlflow
+from mlflow.tracking import MlflowClient
+# mlflow.search_runs(order_by=['x'])
+runs = mlflow.search_runs(filter_string=\"tags.ok = 'yes'\")
+v = MlflowClient().get_latest_versions('m', stages=['Production'])
+";
+        let f = analyze("svc/lookup.py", src, &repo, NAME, false);
+        let q: Vec<_> = f.evidence.iter().filter(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query")).collect();
+        assert_eq!(q.len(), 2, "{:?}", f.evidence);
+        assert!(q.iter().all(|e| e.kind == "code.load-model" && e.attrs["by_alias"] == "yes" && e.location.start_line >= 4));
+        // A method of the same name on another library's client is not a registry lookup.
+        let other = "import wandb
+api = wandb.Api()
+runs = api.search_runs('team/p')
+";
+        assert!(analyze("svc/lookup.py", other, &repo, NAME, false).evidence.iter().all(|e| !e.attrs.contains_key("lookup")));
+    }
+
+    #[test]
     fn catalogue_entries_emit_evidence_and_follow_script_arguments() {
         let repo = with_catalog(
             "platform: acme\nentries:\n  - call: acme_ml.submit\n    kind: train\n    script_arg: {position: 0, keyword: script, dir_keyword: src}\n  - method: publish\n    needs: [acme_ml]\n    kind: version-model\n",
