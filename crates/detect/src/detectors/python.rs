@@ -212,6 +212,10 @@ rx!(
     r#"(?i)\b(api_key|apikey|access_key|secret_key|client_secret|secret|password|passwd|auth_token|token|wandb_api_key|aws_secret_access_key|azure_client_secret|neptune_api_token|comet_api_key)["']?\s*\]?\s*[:=]\s*["']([A-Za-z0-9_\-+/=.]{16,})["']"#
 );
 rx!(RX_WANDB_LOGIN_KEY, r#"wandb\.login\([^)]*key\s*=\s*["']([A-Za-z0-9]{20,})["']"#);
+rx!(
+    RX_FILE_WRITE,
+    r#"\.(?:to_csv|to_parquet|to_feather|to_pickle|to_json|write_csv|write_parquet|saveAsTable|imwrite|save)[ \t]*\(|\b(?:np|numpy|pickle|json|joblib|cv2|torch)\.(?:save|savez|dump|imwrite)[ \t]*\(|\bopen[ \t]*\([^)\n]*["'][wa]b?["']"#
+);
 rx!(RX_TORCH_BACKWARD, r"\.backward[ \t]*\(");
 rx!(RX_TORCH_STEP, r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(");
 rx!(
@@ -542,6 +546,17 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             if !ev.iter().any(|e| matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model")) {
                 ev.push(mk("code.data-prep", "", r.start(), Confidence::Low).attr("op", "prepare"));
             }
+        }
+    }
+    // A script named for preparing data (`prepare_dataset.py`,
+    // `preprocessing/crop_faces.py`, `make_folds.py`) that writes files.
+    if !in_test
+        && !notebook
+        && !ev.iter().any(|e| matches!(e.kind.as_str(), "code.data-prep" | "code.train" | "code.scoring"))
+        && data_script_path(path)
+    {
+        if let Some(w) = RX_FILE_WRITE.find(bytes) {
+            ev.push(mk("code.data-prep", "", w.start(), Confidence::Low).attr("op", "prepare"));
         }
     }
     // Loading data inside a training script is training's input, not a data pipeline.
@@ -1737,6 +1752,35 @@ fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
     None
 }
 
+/// True for a script whose name or folder says it prepares data:
+/// `prepare*.py`, `preprocess*.py`, `make_dataset.py`, `build_folds.py`,
+/// `download_data.py`, or any script in a `preprocessing/` / `data_prep/` folder.
+fn data_script_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let (dir, name) = lower.rsplit_once('/').unwrap_or(("", &lower));
+    let stem = name.trim_end_matches(".py");
+    let in_prep_dir =
+        dir.split('/').any(|c| matches!(c, "preprocessing" | "preprocess" | "data_prep" | "data_preparation" | "dataprep" | "etl"));
+    let named = [
+        "prepare",
+        "preprocess",
+        "make_dataset",
+        "build_dataset",
+        "create_dataset",
+        "generate_dataset",
+        "download_data",
+        "download_dataset",
+        "make_folds",
+        "create_folds",
+        "build_folds",
+        "split_data",
+        "ingest",
+    ]
+    .iter()
+    .any(|w| stem.starts_with(w) || stem.ends_with(w) || stem.contains(&format!("_{w}")));
+    !is_test_path(path) && (named || in_prep_dir)
+}
+
 /// Top-level arguments of the call whose name ends just before `from`:
 /// (keyword if any, value text), in order.
 fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
@@ -2467,5 +2511,19 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
         ] {
             assert!(!kinds(src).iter().any(|k| k.starts_with("code.model-version")), "{src}");
         }
+    }
+
+    #[test]
+    fn scripts_named_for_data_preparation_that_write_files_prepare_data() {
+        let src = "import cv2\nimport os\n\ndef crop(path, out):\n    img = cv2.imread(path)\n    cv2.imwrite(os.path.join(out, 'face.png'), img[10:50, 10:50])\n";
+        let prep = |path: &str, src: &str| kinds_at(path, src, &RepoIndex::default()).iter().any(|k| k == "code.data-prep");
+        assert!(prep("preprocessing/crop_faces.py", src));
+        assert!(prep("tools/prepare_lanes.py", "import json\nwith open('labels.json', 'w') as f:\n    json.dump(rows, f)\n"));
+        assert!(prep("scripts/make_folds.py", "import pandas as pd\ndf = build()\ndf.to_csv('folds.csv')\n"));
+        // Named for data but writing nothing, another name, a test, or a write only in a comment.
+        assert!(!prep("tools/prepare_lanes.py", "import json\nrows = json.load(open('labels.json'))\nprint(len(rows))\n"));
+        assert!(!prep("src/plots.py", src));
+        assert!(!prep("tests/test_prepare.py", src));
+        assert!(!prep("tools/prepare_lanes.py", "import json\n# json.dump(rows, open('x.json', 'w'))\n"));
     }
 }
