@@ -553,8 +553,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
-        // Comparing experiment metrics with the main branch and reporting it.
-        Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
+        // Comparing experiment metrics with the main branch and reporting it:
+        // a diff of stored results for a person, which evaluates no model.
+        Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("reported", "yes").attr("tool", "dvc")],
         _ => match data_download_tool(&cmd.argv) {
             Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
             None => return None,

@@ -1079,12 +1079,14 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
-        if [
-            "best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "_iters", "log_", "eval_", "warmup", "_at", "date",
-            "time", "since", "day",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+        // Words count as the start of a name part (`candidate` holds no date).
+        let parts: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        if ["_iters", "log_", "eval_", "_at"].iter().any(|w| lower.contains(w))
+            || parts.iter().any(|p| {
+                ["best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"]
+                    .iter()
+                    .any(|w| p.starts_with(w))
+            })
         {
             continue;
         }
@@ -1937,7 +1939,9 @@ mod tests {
         assert_eq!(k, vec!["code.model-compare"]);
         assert_eq!(f.evidence[0].attrs["acts"], "no");
         // Abbreviated sides, one-sided metric names, and a verdict kept in a variable.
-        for line in ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc"] {
+        for line in
+            ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc", "if r2_candidate >= r2_current:"]
+        {
             assert_eq!(kinds(&format!("{line}\n    promote()\n")), vec!["code.model-compare"], "{line}");
         }
         // Not model quality: versions, sizes, same-side words, pandas masks.
@@ -1946,6 +1950,8 @@ mod tests {
             "if len(new_rows) > len(existing_rows):",
             "mask = df['accuracy'] > 0.5",
             "if rmse < rmse_limit:",
+            "if new_auc_date > current_auc_date:",
+            "if candidate_steps > current_steps:",
         ] {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
