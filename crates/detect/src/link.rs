@@ -754,9 +754,27 @@ fn mark_with_training(
             }
         }
     }
+    let trains = |members: &BTreeSet<String>| members.iter().any(|m| training_units.contains(m.as_str()));
     for members in closures.values() {
-        if members.iter().any(|m| training_units.contains(m.as_str())) {
+        if trains(members) {
             related.extend(members.iter().cloned());
+        }
+    }
+    // Jobs of one CI definition (a workflow file, a GitLab or Azure pipeline)
+    // that start on the same event run as one pipeline: an evaluation job
+    // after the training job evaluates what that run trained.
+    let mut by_definition: BTreeMap<&str, Vec<(&Unit, &BTreeSet<String>)>> = BTreeMap::new();
+    for (id, members) in closures {
+        if let Some(u) = units.get(id) {
+            by_definition.entry(u.location.path.as_str()).or_default().push((u, members));
+        }
+    }
+    for jobs in by_definition.values().filter(|j| j.len() > 1) {
+        let training_triggers: BTreeSet<&String> = jobs.iter().filter(|(_, m)| trains(m)).flat_map(|(u, _)| &u.triggers).collect();
+        for (u, members) in jobs {
+            if u.triggers.iter().any(|t| training_triggers.contains(t)) {
+                related.extend(members.iter().cloned());
+            }
         }
     }
     // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
@@ -1133,6 +1151,45 @@ mod tests {
         assert_eq!(pulled(vec![service(), lookup()], &BTreeMap::new()), 0);
         let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
         assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
+    }
+
+    #[test]
+    fn jobs_of_one_definition_on_the_same_event_are_one_training_pipeline() {
+        let root = |id: &str, path: &str, trigger: &str| {
+            let mut u = Unit::new(id.into(), Location::line(path, 1), id);
+            u.root = true;
+            u.triggers.insert(trigger.into());
+            (id.to_string(), u)
+        };
+        let units: BTreeMap<String, Unit> = [
+            root("ci:wf.yml#fit", "wf.yml", "push"),
+            root("ci:wf.yml#judge", "wf.yml", "push"),
+            root("ci:wf.yml#nightly", "wf.yml", "schedule"),
+            root("ci:other.yml#judge", "other.yml", "push"),
+        ]
+        .into_iter()
+        .collect();
+        let closures: BTreeMap<String, BTreeSet<String>> = [
+            ("ci:wf.yml#fit", "file:fit.py"),
+            ("ci:wf.yml#judge", "file:judge.py"),
+            ("ci:wf.yml#nightly", "file:nightly.py"),
+            ("ci:other.yml#judge", "file:elsewhere.py"),
+        ]
+        .into_iter()
+        .map(|(r, f)| (r.to_string(), [r.to_string(), f.to_string()].into_iter().collect()))
+        .collect();
+        let ev = |kind: &str, path: &str| Evidence::new(kind, "python", Location::line(path, 1), Confidence::Medium, "");
+        let mut out = vec![
+            ev("code.train", "fit.py"),
+            ev("code.model-compare", "judge.py"),
+            ev("code.model-compare", "nightly.py"),
+            ev("code.model-compare", "elsewhere.py"),
+        ];
+        let owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        mark_with_training(&mut out, &owner, &closures, &units);
+        let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
+        // Another event (a schedule) or another definition is another pipeline.
+        assert_eq!(tied, vec!["judge.py"]);
     }
 
     #[test]

@@ -635,8 +635,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
-        // Comparing experiment metrics with the main branch and reporting it.
-        Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("tool", "dvc")],
+        // Comparing experiment metrics with the main branch and reporting it:
+        // a diff of stored results for a person, which evaluates no model.
+        Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("reported", "yes").attr("tool", "dvc")],
         // Build outputs copied to a bucket by a CI step: a release artifact
         // published to object storage (compiled pipeline specs, bundles).
         _ if CI_DETECTORS.contains(&detector) && uploads_build_output(&cmd.argv) => {

@@ -107,11 +107,12 @@ rx!(RX_SHADOW_VARIANTS, r#"["']?ShadowProductionVariants["']?\s*[:=]"#);
 
 rx!(RX_HTTP_POST, r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(");
 rx!(RX_ENDPOINT_WORD, r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models");
+rx!(RX_CONST_NAME, r"\b[A-Z][A-Z0-9_]{2,}\b");
+rx!(RX_NUMBER, r"\b\d+(?:\.\d+)?\b");
 rx!(
-    RX_THRESHOLD_SIDE,
-    r"(?i)\b(?:min|max|threshold|thresh|bar|floor|ceiling|tolerance|target|expected|limit|required|minimum|maximum|baseline)\w*|\b\d+(?:\.\d+)?\b|\b[A-Z][A-Z0-9_]{2,}\b"
+    RX_EXIT_ANY,
+    r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b|\b\w*(?:run|job|pipeline|execution)\w*\.(?:cancel|fail|abort|begin_cancel)\s*\("
 );
-rx!(RX_EXIT_ANY, r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b");
 rx!(RX_AIRFLOW_DAG, r"\bDAG\s*\(|@dag\b|@dag\s*\(");
 rx!(
     RX_AIRFLOW_SCHEDULE,
@@ -1130,6 +1131,17 @@ fn model_validation(
     }
 }
 
+/// Words for the current model that are too short to match inside longer
+/// names (`old` is in `threshold`): they count only as whole name parts
+/// (`metrics_old_model`, `old.auc`).
+const OLD_TOKENS: &[&str] = &["old", "older", "latest"];
+
+/// True when `s` names the current (old) model: an [`OLD_WORDS`] word, or an
+/// [`OLD_TOKENS`] word as a whole part of a name.
+fn names_old(s: &str) -> bool {
+    words_in(s, OLD_WORDS) || s.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|w| OLD_TOKENS.contains(&w))
+}
+
 fn words_in(s: &str, words: &[&str]) -> bool {
     let lower = s.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
@@ -1189,16 +1201,18 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
-        if [
-            "best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "_iters", "log_", "eval_", "warmup", "_at", "date",
-            "time", "since", "day",
-        ]
-        .iter()
-        .any(|w| lower.contains(w))
+        // Words count as the start of a name part (`candidate` holds no date).
+        let parts: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        if ["_iters", "log_", "eval_", "_at"].iter().any(|w| lower.contains(w))
+            || parts.iter().any(|p| {
+                ["best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"]
+                    .iter()
+                    .any(|w| p.starts_with(w))
+            })
         {
             continue;
         }
-        let new_old = (words_in(&lhs, NEW_WORDS) && words_in(&rhs, OLD_WORDS)) || (words_in(&lhs, OLD_WORDS) && words_in(&rhs, NEW_WORDS));
+        let new_old = (words_in(&lhs, NEW_WORDS) && names_old(&rhs)) || (names_old(&lhs) && words_in(&rhs, NEW_WORDS));
         // `rmse <= prod_rmse`: the same metric, only one side the old model's.
         let same_metric = METRIC_WORDS.iter().any(|m| words_in(&lhs, &[m]) && words_in(&rhs, &[m]));
         let one_old = words_in(&lhs, OLD_WORDS) != words_in(&rhs, OLD_WORDS);
@@ -1208,9 +1222,8 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
             ev.push(mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" }));
             continue;
         }
-        // The other side is a bar: a number, a constant, or a min/max/threshold name.
-        let threshold = |side: &str| RX_THRESHOLD_SIDE.is_match(side.as_bytes());
-        let gate = (words_in(&lhs, METRIC_WORDS) && threshold(&rhs)) || (words_in(&rhs, METRIC_WORDS) && threshold(&lhs));
+        // Any comparison of the condition (`a > 0 and f1 < min_f1`) may be the gate.
+        let gate = cond.split(" and ").flat_map(|p| p.split(" or ")).any(threshold_comparison);
         // A verdict kept in a variable gates when the file stops on it
         // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
@@ -1218,6 +1231,34 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// Name parts that make a value a bar to clear (`min_auc`, `acc_threshold`).
+const BAR_WORDS: &[&str] =
+    &["min", "max", "threshold", "thresh", "bar", "floor", "ceiling", "tolerance", "target", "expected", "limit", "required", "baseline"];
+
+/// True when `part` compares a metric with a bar: a non-zero number, a
+/// constant, or a min/max/threshold name. Comparisons with zero are guards
+/// (`recall > 0`, `len(errors) > 0`), counts and sizes are not model quality,
+/// and a metric measured against another metric that is not a bar
+/// (`loss > 4 * last_loss`) is a training check.
+fn threshold_comparison(part: &str) -> bool {
+    let Some((lhs, rhs)) = split_comparison(part) else { return false };
+    let lower = part.to_ascii_lowercase();
+    if ["len(", "count", "size", "shape", "rows", "version"].iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    let bar = |side: &str| {
+        let side = side.trim().trim_matches(|c| c == '(' || c == ')').trim();
+        if side.trim_start_matches('-').trim_end_matches('0').trim_end_matches('.').trim_end_matches('0').is_empty() {
+            return false;
+        }
+        let lower = side.to_ascii_lowercase();
+        lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| BAR_WORDS.iter().any(|b| w.starts_with(b)))
+            || RX_CONST_NAME.is_match(side.as_bytes())
+            || (!words_in(side, METRIC_WORDS) && RX_NUMBER.is_match(side.as_bytes()))
+    };
+    (words_in(&lhs, METRIC_WORDS) && bar(&rhs)) || (words_in(&rhs, METRIC_WORDS) && bar(&lhs))
 }
 
 /// True when `masked` tests the variable `name` on its own (`if not ok:`,
@@ -2099,7 +2140,9 @@ runs = api.search_runs('team/p')
         assert_eq!(k, vec!["code.model-compare"]);
         assert_eq!(f.evidence[0].attrs["acts"], "no");
         // Abbreviated sides, one-sided metric names, and a verdict kept in a variable.
-        for line in ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc"] {
+        for line in
+            ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc", "if r2_candidate >= r2_current:"]
+        {
             assert_eq!(kinds(&format!("{line}\n    promote()\n")), vec!["code.model-compare"], "{line}");
         }
         // Not model quality: versions, sizes, same-side words, pandas masks.
@@ -2108,10 +2151,48 @@ runs = api.search_runs('team/p')
             "if len(new_rows) > len(existing_rows):",
             "mask = df['accuracy'] > 0.5",
             "if rmse < rmse_limit:",
+            "if new_auc_date > current_auc_date:",
+            "if candidate_steps > current_steps:",
         ] {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn old_model_words_and_cancelled_runs() {
+        // `old` names the current model as a whole name part, and cancelling
+        // the run is how a pipeline step blocks the release.
+        let src = "def better(run, old):\n    new_m = run.get_metrics()\n    old_m = old.tags\n    return new_m['auc'] >= float(old_m.get('auc', 0))\n\nif not better(r, m):\n    parent_run.cancel()\n";
+        let f = analyze("steps/check.py", src, &RepoIndex::default(), NAME, false);
+        let c: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.model-compare").collect();
+        assert_eq!(c.len(), 1, "{:?}", f.evidence);
+        assert_eq!(c[0].attrs["acts"], "yes");
+        // A cancel of something that is not a run does not act.
+        let f = analyze("a.py", "if new_auc > old_auc:\n    timer.cancel()\n", &RepoIndex::default(), NAME, false);
+        assert_eq!(f.evidence[0].attrs["acts"], "no");
+        // `old` inside a longer word (`threshold`, `holdout`) is not the old model.
+        for line in ["if new_auc > auc_threshold:", "if new_auc > holdout_auc:", "ok = new_score >= bold_score"] {
+            assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
+        }
+    }
+
+    #[test]
+    fn guards_and_relative_training_checks_are_not_gates() {
+        let gate = |src: &str| kinds(src).contains(&"code.eval-gate".to_string());
+        for line in [
+            "if recall > 0 and precision > 0:",
+            "if len(errors) > 0:",
+            "if stats['errors'] > 0.0:",
+            "if total_loss > 4 * abs(self.prev_loss):",
+            "if f1_count >= 10:",
+        ] {
+            assert!(!gate(&format!("import sys\n{line}\n    sys.exit(1)\n")), "{line}");
+        }
+        // A bar in another comparison of the same condition still gates.
+        for line in ["if args.min_f1 > 0 and f1 < args.min_f1:", "if rmse > RMSE_LIMIT:", "if val_acc < acc_threshold:", "if auc < 0.75:"] {
+            assert!(gate(&format!("import sys\n{line}\n    sys.exit(1)\n")), "{line}");
+        }
     }
 
     #[test]
