@@ -12,6 +12,7 @@ pub mod detectors;
 pub mod evidence;
 pub mod kinds;
 pub mod link;
+pub mod paths;
 pub mod pylex;
 pub mod shell;
 pub mod walk;

@@ -11,6 +11,9 @@
 
 use crate::command::{classify, Invocation};
 use crate::evidence::{Confidence, Evidence, Location};
+use crate::paths::env_class;
+/// Path helpers, kept here for callers outside the crate.
+pub use crate::paths::{join, normalize};
 use crate::{RepoIndex, Unit};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -25,21 +28,6 @@ pub struct Linked {
     pub unresolved: Vec<crate::ScanIssue>,
 }
 
-/// Resolve `.` and `..` in a repo-relative path; `None` if it would leave the root.
-pub fn normalize(path: &str) -> Option<String> {
-    let mut parts: Vec<&str> = Vec::new();
-    for c in path.split('/') {
-        match c {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            c => parts.push(c),
-        }
-    }
-    Some(parts.join("/"))
-}
-
 /// True when Python source loads modules from file paths it is given
 /// (`importlib.util.spec_from_file_location`, `runpy.run_path`,
 /// `SourceFileLoader`, `imp.load_source`, `exec(open(...).read())`), so
@@ -52,14 +40,6 @@ pub fn loads_code_from_paths(source: &str) -> bool {
     }
     let masked = crate::pylex::mask(source);
     CALLS.iter().any(|c| masked.contains(c))
-}
-
-/// Join a repo-relative directory and a relative path (normalized; an
-/// escaping path stays unresolved and so matches no file).
-pub fn join(dir: &str, rel: &str) -> String {
-    let rel = rel.trim_start_matches("./");
-    let s = if dir.is_empty() || rel.starts_with('/') { rel.trim_start_matches('/').to_string() } else { format!("{dir}/{rel}") };
-    normalize(&s).unwrap_or_else(|| format!("../{s}"))
 }
 
 /// The rest of a path that starts with a variable folder (`$(X)/a/b`,
@@ -255,10 +235,10 @@ impl Ctx<'_> {
                 let family = |t: &str| -> &'static str {
                     if t.ends_with(".py") {
                         "python"
-                    } else if crate::detectors::test_suite::is_js_test(t) {
+                    } else if crate::paths::is_js_test(t) {
                         "js"
                     } else {
-                        crate::detectors::test_suite::other_test_family(t).map(|(f, _)| f).unwrap_or("")
+                        crate::paths::other_test_family(t).map(|(f, _)| f).unwrap_or("")
                     }
                 };
                 let want = match runner.as_str() {
@@ -392,7 +372,7 @@ impl Ctx<'_> {
                 .iter()
                 .filter(|p| {
                     (p.ends_with(".py") && p.contains("/pipelines/") && (p.starts_with("src/") || p.contains("/src/")))
-                        || crate::detectors::kedro::is_kedro_conf(p)
+                        || crate::paths::is_kedro_conf(p)
                 })
                 .map(|p| format!("file:{p}"))
                 .collect(),
@@ -495,7 +475,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         let e = edges.entry(u.id.clone()).or_default();
         // A test script runs code as a test (smoke runs, fixtures): not a
         // launch. Only the test runners it starts are followed.
-        let test_script = u.id.starts_with("file:") && crate::detectors::python::is_test_path(&u.location.path);
+        let test_script = u.id.starts_with("file:") && crate::paths::is_test_path(&u.location.path);
         for c in &u.commands {
             if test_script && !matches!(classify(&c.argv), Invocation::TestRunner { .. }) {
                 continue;
@@ -792,7 +772,7 @@ fn mark_with_training(
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
-        related.extend(owner.iter().filter(|o| crate::detectors::kedro::is_kedro_conf(o.trim_start_matches("file:"))).cloned());
+        related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).cloned());
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
@@ -943,24 +923,6 @@ fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
     } else {
         workdir
     }
-}
-
-/// The environment class a name stands for (`dev`, `test`, `staging`,
-/// `prod`), read from its last word that names one (`deploy-staging`).
-pub(crate) fn env_class(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
-}
-
-fn env_token(n: &str) -> Option<&'static str> {
-    Some(match n {
-        _ if n.starts_with("dev") || n == "sandbox" => "dev",
-        "" => return None,
-        _ if n.starts_with("test") || n == "qa" || n == "ci" || n == "int" || n.starts_with("integration") => "test",
-        _ if n.starts_with("stag") || n.starts_with("preprod") || n == "uat" || n.starts_with("pre-prod") => "staging",
-        _ if n.starts_with("prod") || n == "live" || n == "prd" => "prod",
-        _ => return None,
-    })
 }
 
 /// Two or more environment classes (dev/test/staging/prod) defined as code:

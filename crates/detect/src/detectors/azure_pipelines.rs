@@ -516,7 +516,7 @@ fn rel(dir: &str, t: &str) -> String {
     if let Some(abs) = t.strip_prefix('/') {
         return abs.to_string();
     }
-    crate::link::normalize(&if dir.is_empty() { t.to_string() } else { format!("{dir}/{t}") }).unwrap_or_else(|| t.to_string())
+    crate::paths::normalize(&if dir.is_empty() { t.to_string() } else { format!("{dir}/{t}") }).unwrap_or_else(|| t.to_string())
 }
 
 fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output) {

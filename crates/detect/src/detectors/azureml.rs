@@ -115,7 +115,7 @@ impl Detector for AzureMl {
             if let Some(code) = doc.path(&["code_configuration", "code"]).and_then(Node::as_str) {
                 let script = doc.path(&["code_configuration", "scoring_script"]).and_then(Node::as_str).unwrap_or("score.py");
                 let mut u = Unit::new(unit_id.clone(), Location::line(f.path, 1), f.path);
-                let p = crate::link::join(&crate::link::join(dir, code.trim_start_matches("./")), script);
+                let p = crate::paths::join(&crate::paths::join(dir, code.trim_start_matches("./")), script);
                 u.calls.push((format!("file:{p}"), Location::line(f.path, doc.get("code_configuration").map(|c| c.line).unwrap_or(1))));
                 out.units.push(u);
             }
@@ -126,7 +126,8 @@ impl Detector for AzureMl {
             u.triggers = BTreeSet::from(["schedule".to_string()]);
             if let Some(cj) = doc.get("create_job") {
                 if let Some(p) = cj.as_str() {
-                    u.calls.push((format!("file:{}", crate::link::join(dir, p.trim_start_matches("./"))), Location::line(f.path, cj.line)));
+                    u.calls
+                        .push((format!("file:{}", crate::paths::join(dir, p.trim_start_matches("./"))), Location::line(f.path, cj.line)));
                 } else {
                     job(f.path, dir, cj, &mut u, out, "pipelinejob");
                 }
@@ -198,7 +199,7 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
     let code = doc
         .get("code")
         .and_then(Node::as_str)
-        .map(|c| crate::link::join(dir, c.trim_start_matches("./")))
+        .map(|c| crate::paths::join(dir, c.trim_start_matches("./")))
         .unwrap_or_else(|| dir.to_string());
     if let Some(c) = doc.get("command") {
         if let Some(s) = c.as_str() {
@@ -223,7 +224,7 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
     }
     if let Some(t) = doc.get("trial").and_then(Node::as_str).filter(|t| t.ends_with(".yml") || t.ends_with(".yaml")) {
         u.calls.push((
-            format!("file:{}", crate::link::join(dir, t.trim_start_matches("file:").trim_start_matches("./"))),
+            format!("file:{}", crate::paths::join(dir, t.trim_start_matches("file:").trim_start_matches("./"))),
             Location::line(path, doc.get("trial").unwrap().line),
         ));
     }
@@ -239,7 +240,7 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
         }
         if let Some(comp) = child.get("component").and_then(Node::as_str) {
             if let Some(rel) = comp.strip_prefix("file:").or(Some(comp)).filter(|c| c.ends_with(".yml") || c.ends_with(".yaml")) {
-                u.calls.push((format!("file:{}", crate::link::join(dir, rel.trim_start_matches("./"))), Location::line(path, child.line)));
+                u.calls.push((format!("file:{}", crate::paths::join(dir, rel.trim_start_matches("./"))), Location::line(path, child.line)));
             }
         } else if let Some(comp) = child.get("component").filter(|c| c.is_map()) {
             job(path, dir, comp, u, out, "commandcomponent");

@@ -36,7 +36,7 @@ impl Detector for CodePipeline {
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let resolve = |p: &str| -> Option<String> {
             let p = p.rsplit("::").next().unwrap_or(p).trim_start_matches("./");
-            [crate::link::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| {
+            [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| {
                 let name = p.rsplit('/').next().unwrap_or(p);
                 let hits = f.repo.files_named(name);
                 (hits.len() == 1).then(|| hits[0].clone())

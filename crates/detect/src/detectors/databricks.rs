@@ -22,7 +22,7 @@ const NAME: &str = "databricks";
 
 fn resolve(f: &FileCtx<'_>, dir: &str, p: &str) -> Option<String> {
     let p = p.trim_start_matches("./").trim_start_matches("${workspace.file_path}/");
-    let base = crate::link::join(dir, p);
+    let base = crate::paths::join(dir, p);
     [base.clone(), format!("{base}.py"), format!("{base}.ipynb")].into_iter().find(|c| f.repo.exists(c))
 }
 

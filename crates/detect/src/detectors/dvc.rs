@@ -183,7 +183,7 @@ impl Detector for Dvc {
             let wdir = st
                 .get("wdir")
                 .and_then(Node::as_str)
-                .map(|w| crate::link::join(dir, w.trim_start_matches("./")))
+                .map(|w| crate::paths::join(dir, w.trim_start_matches("./")))
                 .unwrap_or_else(|| dir.to_string());
             let mut cmd_text = String::new();
             if let Some(cmd) = st.get("cmd") {
@@ -228,13 +228,13 @@ impl Detector for Dvc {
             let mut io = StageIo { name: name.to_string(), id: id.clone(), line: k.line, train: r == "train", ..Default::default() };
             for d in st.get("deps").map(Node::items).unwrap_or_default() {
                 if let Some(p) = d.as_str() {
-                    io.deps.push(crate::link::join(&wdir, p));
+                    io.deps.push(crate::paths::join(&wdir, p));
                 }
             }
             for o in st.get("outs").map(Node::items).unwrap_or_default() {
                 let p = out_path(o).unwrap_or_default();
                 let what = if is_model_path(&p) || r == "train" && !p.contains("metric") { "model" } else { "data" };
-                io.outs.push((crate::link::join(&wdir, &p), what == "model"));
+                io.outs.push((crate::paths::join(&wdir, &p), what == "model"));
                 out.push_in(
                     Evidence::new("dvc.tracked", NAME, Location::line(f.path, o.line), Confidence::High, &format!("outs: {p}"))
                         .attr("what", what)

@@ -363,8 +363,8 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
     if name == "docker/build-push-action" {
         let context = input("context").unwrap_or(".");
         let file = match input("file") {
-            Some(f) => crate::link::join(wd, f),
-            None => crate::link::join(&crate::link::join(wd, context), "Dockerfile"),
+            Some(f) => crate::paths::join(wd, f),
+            None => crate::paths::join(&crate::paths::join(wd, context), "Dockerfile"),
         };
         if !file.contains('$') {
             for tag in input("tags").unwrap_or("").split(['\n', ',']).map(str::trim).filter(|t| !t.is_empty()) {

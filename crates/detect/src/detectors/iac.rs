@@ -164,7 +164,7 @@ fn environment_root(path: &str, text: &str) -> Option<(String, u32)> {
     if let Some(stem) = name.strip_suffix(".tfvars") {
         let stem = stem.trim_end_matches(".auto");
         let stem = stem.strip_prefix("terraform.").unwrap_or(stem);
-        crate::link::env_class(stem)?;
+        crate::paths::env_class(stem)?;
         let line = code_lines(text).find(|(_, l)| !l.trim().is_empty()).map(|(n, _)| n)?;
         return Some((stem.to_string(), line));
     }
@@ -172,7 +172,7 @@ fn environment_root(path: &str, text: &str) -> Option<(String, u32)> {
         return None;
     }
     let folder = dir.rsplit('/').next().unwrap_or(dir);
-    crate::link::env_class(folder)?;
+    crate::paths::env_class(folder)?;
     let mut in_module = None;
     for (line, l) in code_lines(text) {
         let t = l.trim();
@@ -375,7 +375,7 @@ impl Detector for Iac {
                 if !(l.contains("source_dir") || l.contains("source") || l.contains("filename")) || v.is_empty() {
                     return None;
                 }
-                let src = crate::link::join(dir, &v);
+                let src = crate::paths::join(dir, &v);
                 let src = src.trim_end_matches(".zip");
                 let hit = f.repo.texts.iter().any(|(p, t)| p.starts_with(&format!("{src}/")) && submits.iter().any(|w| t.contains(w)));
                 hit.then(|| text.lines().take(line as usize - 1).map(|l| l.len() + 1).sum())

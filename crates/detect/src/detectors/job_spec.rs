@@ -49,7 +49,7 @@ impl Detector for JobSpec {
                 let file = ep.split(':').next().unwrap_or(ep);
                 let name = d.get("name").and_then(Node::as_str).unwrap_or(file);
                 let mut u = Unit::new(format!("deploy:{}#{name}", f.path), Location::new(f.path, d.line, d.last_line()), name);
-                u.calls.push((format!("file:{}", crate::link::join("", file)), Location::line(f.path, d.line)));
+                u.calls.push((format!("file:{}", crate::paths::join("", file)), Location::line(f.path, d.line)));
                 let scheduled =
                     d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null());
                 if scheduled {

@@ -4,8 +4,8 @@
 //! RUBRIC), and `save_args.registered_model_name` registers the model.
 //! `kedro run` reaches these files, so they share the pipeline with training.
 
-use super::is_yaml;
 use crate::evidence::{Confidence, Evidence, Location};
+pub use crate::paths::is_kedro_conf;
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output};
 
@@ -13,12 +13,6 @@ use crate::{Detector, FileCtx, Output};
 pub struct Kedro;
 
 const NAME: &str = "kedro";
-
-/// True for Kedro configuration files this detector reads.
-pub fn is_kedro_conf(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    (path.starts_with("conf/") || path.contains("/conf/")) && is_yaml(path) && (name.starts_with("catalog") || name.starts_with("mlflow"))
-}
 
 impl Detector for Kedro {
     fn name(&self) -> &'static str {

@@ -270,10 +270,7 @@ pub fn substitute_exprs(text: &str, vars: &Vars) -> String {
     out
 }
 
-/// True for `.yml` / `.yaml` paths.
-pub fn is_yaml(path: &str) -> bool {
-    path.ends_with(".yml") || path.ends_with(".yaml")
-}
+pub use crate::paths::is_yaml;
 
 /// Parse shell `script` (first line `line`) into commands of `unit`, and
 /// record what each command does as `run.*` evidence owned by the unit.
@@ -341,7 +338,7 @@ pub fn add_shell_session(
     let reader = |target: &str| -> Option<(String, String)> {
         let repo = repo?;
         let w = wd.borrow();
-        [crate::link::join(&w, target), crate::link::join(script_dir, target), crate::link::join("", target)]
+        [crate::paths::join(&w, target), crate::paths::join(script_dir, target), crate::paths::join("", target)]
             .into_iter()
             .find_map(|p| repo.text(&p).map(|t| (p, t.to_string())))
     };
@@ -367,7 +364,7 @@ pub fn add_shell_session(
                     .fold(target.clone(), |t, pat| t.replace(pat, if script_dir.is_empty() { "." } else { script_dir }));
                 if !t.contains('$') && !t.starts_with('~') && t != "-" {
                     let mut w = wd.borrow_mut();
-                    *w = if t.starts_with('/') { String::new() } else { crate::link::join(&w, &t) };
+                    *w = if t.starts_with('/') { String::new() } else { crate::paths::join(&w, &t) };
                 }
             }
             continue;
@@ -433,7 +430,7 @@ pub fn opaque_call_inputs(
         if value.contains('$') || !is_yaml(value) {
             continue;
         }
-        let file = crate::link::join("", value);
+        let file = crate::paths::join("", value);
         let Some(argv) = azureml::spec_command(repo, &file) else { continue };
         let text = format!("{k}: {value} (input of {callee})");
         add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, v.line), text, workdir: String::new() });
@@ -553,8 +550,8 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     }
     let Some(context) = context.filter(|c| !c.contains("://") && !c.contains('$')) else { return };
     let path = match file {
-        Some(f) => crate::link::join(&cmd.workdir, f),
-        None => crate::link::join(&crate::link::join(&cmd.workdir, context), "Dockerfile"),
+        Some(f) => crate::paths::join(&cmd.workdir, f),
+        None => crate::paths::join(&crate::paths::join(&cmd.workdir, context), "Dockerfile"),
     };
     for t in tags {
         unit.images.insert(t.to_string(), path.clone());

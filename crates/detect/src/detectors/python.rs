@@ -60,6 +60,8 @@ impl Detector for Python {
     }
 }
 
+pub use crate::paths::is_test_path;
+
 /// What one Python source (or notebook) holds.
 #[derive(Debug, Default)]
 pub struct PyFacts {
@@ -71,16 +73,6 @@ pub struct PyFacts {
     pub imports: Vec<Import>,
     /// Commands the code spawns or declares for a platform job.
     pub commands: Vec<Cmd>,
-}
-
-/// True for paths of test code (pytest/unittest conventions).
-pub fn is_test_path(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    name.starts_with("test_")
-        || name.ends_with("_test.py")
-        || name.ends_with("_tests.py")
-        || matches!(name, "test.py" | "tests.py" | "conftest.py")
-        || path.split('/').any(|c| c == "tests" || c == "test")
 }
 
 struct Call {
@@ -1402,7 +1394,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         }
     }
     let workdir = match &code_dir {
-        Some(d) if !d.contains("://") => crate::link::join(dir, d),
+        Some(d) if !d.contains("://") => crate::paths::join(dir, d),
         _ => dir.to_string(),
     };
     // Module-level string constants, for f-string commands (`f"python {SCRIPTS}/train.py"`).
@@ -1494,7 +1486,7 @@ fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::o
         };
         let Some(folder) = ["source_directory", "source_dir"].iter().find_map(|k| kwarg(args, k)) else { continue };
         let (program, workdir) = match folder_value(folder, &masked[..open], dir, 0) {
-            Some(Folder::Known(d)) => (crate::link::join(&d, &script), dir.to_string()),
+            Some(Folder::Known(d)) => (crate::paths::join(&d, &script), dir.to_string()),
             Some(Folder::Under(tail)) if !tail.is_empty() => (format!("$SOURCE_DIRECTORY/{tail}/{script}"), String::new()),
             _ => continue,
         };
@@ -1582,7 +1574,7 @@ fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder
         let tail = tail.trim_start_matches("./").trim_end_matches('/');
         match base {
             _ if tail.is_empty() || tail == "." => base,
-            Folder::Known(d) => Folder::Known(crate::link::join(&d, tail)),
+            Folder::Known(d) => Folder::Known(crate::paths::join(&d, tail)),
             Folder::Under(d) if d.is_empty() => Folder::Under(tail.to_string()),
             Folder::Under(d) => Folder::Under(format!("{d}/{tail}")),
         }
@@ -1701,10 +1693,10 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
                 base = base.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
             }
             let rest = im.module[dots..].replace('.', "/");
-            let m = crate::link::join(&base, &rest);
+            let m = crate::paths::join(&base, &rest);
             candidates.push(m.clone());
             for n in &im.names {
-                candidates.push(crate::link::join(&m, n));
+                candidates.push(crate::paths::join(&m, n));
             }
         } else {
             let m = im.module.replace('.', "/");
@@ -1724,9 +1716,9 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
                 }
             }
             for b in bases {
-                let full = crate::link::join(&b, &m);
+                let full = crate::paths::join(&b, &m);
                 for n in &im.names {
-                    candidates.push(crate::link::join(&full, n));
+                    candidates.push(crate::paths::join(&full, n));
                 }
                 candidates.push(full);
             }
@@ -1863,7 +1855,7 @@ fn script_arg_command(
     let script = literal(&script.1)?;
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let workdir = match by_kw(&sa.dir_keyword).and_then(|(_, v)| literal(v)) {
-        Some(d) => crate::link::join(dir, d.trim_start_matches("./").trim_end_matches('/')),
+        Some(d) => crate::paths::join(dir, d.trim_start_matches("./").trim_end_matches('/')),
         None => dir.to_string(),
     };
     let line = idx.line(offset);

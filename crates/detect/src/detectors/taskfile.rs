@@ -27,7 +27,7 @@ impl Detector for Taskfile {
         for (k, task) in doc.get("tasks").map(Node::entries).unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
             let mut u = Unit::new(format!("task:{}#{name}", f.path), Location::new(f.path, k.line, task.last_line()), name);
-            let wd = task.get("dir").and_then(Node::as_str).map(|d| crate::link::join(dir, d)).unwrap_or_else(|| dir.to_string());
+            let wd = task.get("dir").and_then(Node::as_str).map(|d| crate::paths::join(dir, d)).unwrap_or_else(|| dir.to_string());
             for d in task.get("deps").map(Node::items).unwrap_or_default() {
                 let dn = d.as_str().or_else(|| d.get("task").and_then(Node::as_str));
                 if let Some(dn) = dn {

@@ -10,6 +10,7 @@
 
 use super::python;
 use crate::evidence::{Confidence, Evidence, Location};
+pub use crate::paths::{is_js_test, other_test_family};
 use crate::pylex;
 use crate::{Detector, FileCtx, Output};
 use regex::bytes::Regex;
@@ -28,30 +29,6 @@ pub fn is_collected_name(path: &str) -> bool {
     // pytest's defaults (test_*.py, *_test.py), unittest discovery's (test*.py),
     // and the common configured *_tests.py.
     name.ends_with(".py") && (name.starts_with("test") || name.ends_with("_test.py") || name.ends_with("_tests.py"))
-}
-
-/// JavaScript / TypeScript test files (jest, vitest, mocha conventions).
-pub fn is_js_test(path: &str) -> bool {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    let js = [".js", ".ts", ".jsx", ".tsx", ".mjs", ".cjs"].iter().any(|e| name.ends_with(e));
-    js && (name.contains(".test.") || name.contains(".spec.") || path.contains("__tests__/"))
-}
-
-/// Test files of compiled languages' runners: Rust (`#[test]`), Go
-/// (`*_test.go`), C/C++ (gtest), Java/Kotlin (JUnit).
-pub fn other_test_family(path: &str) -> Option<(&'static str, &'static str)> {
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if name.ends_with(".rs") {
-        Some(("rust", "#[test]"))
-    } else if name.ends_with("_test.go") {
-        Some(("go", "func Test"))
-    } else if [".cc", ".cpp", ".cxx", ".c"].iter().any(|e| name.ends_with(e)) && (name.contains("test") || path.contains("/test")) {
-        Some(("cpp", "TEST"))
-    } else if (name.ends_with("Test.java") || name.ends_with("Test.kt") || name.ends_with("Tests.java")) && path.contains("/test/") {
-        Some(("jvm", "@Test"))
-    } else {
-        None
-    }
 }
 
 /// `test.case` and `test.covers area=app` for a test file of application code.
