@@ -124,3 +124,26 @@ fn partial_criteria_say_what_falls_short() {
     );
     assert!(a.criteria.iter().find(|c| c.id == "L2.training-code.versioned").unwrap().why.is_none(), "met criteria carry no reason");
 }
+
+#[test]
+fn compute_declared_only_in_notebooks_is_partial() {
+    let p = load_embedded().unwrap();
+    let a = evaluate(&p, &[ev("code.compute", &[("notebook", "true")])], &[]);
+    assert_eq!(status(&a, "L2.compute.managed"), Status::Partial);
+    assert_eq!(a.criteria.iter().find(|c| c.id == "L2.compute.managed").unwrap().why.as_deref(), Some("found only in notebooks"));
+    let a = evaluate(&p, &[ev("code.compute", &[("notebook", "true")]), ev("code.compute", &[])], &[]);
+    assert_eq!(status(&a, "L2.compute.managed"), Status::Met);
+    let a = evaluate(&p, &[ev("code.compute", &[("in_test", "true")])], &[]);
+    assert_eq!(status(&a, "L2.compute.managed"), Status::Missing);
+}
+
+#[test]
+fn side_branch_pushes_are_not_automated_builds() {
+    let p = load_embedded().unwrap();
+    let a = evaluate(&p, &[ev("ci.pipeline", &[("triggers", "side-branch")]), ev("ci.trigger", &[("trigger", "side-branch")])], &[]);
+    assert_eq!(status(&a, "L1.build.automated"), Status::Partial);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L1.build.automated").unwrap().why.as_deref(),
+        Some("CI runs only on pushes to topic or personal branches, never on the main line")
+    );
+}
