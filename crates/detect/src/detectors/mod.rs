@@ -16,6 +16,7 @@ pub mod circleci;
 pub mod cloud_build;
 pub mod codebuild;
 pub mod codepipeline;
+pub mod config_targets;
 pub mod credentials;
 pub mod data_steps;
 pub mod databricks;
@@ -80,6 +81,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(nox::Nox),
         Box::new(pyproject::Pyproject),
         Box::new(python::Python),
+        Box::new(config_targets::ConfigTargets),
         Box::new(requirements::Requirements),
         Box::new(shell_script::ShellScript),
         Box::new(taskfile::Taskfile),

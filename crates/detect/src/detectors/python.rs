@@ -44,6 +44,10 @@ impl Detector for Python {
         // Code imported by a test is exercised, not launched: tests get no edges.
         if !is_test_path(f.path) {
             unit.calls = facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(f.path, *l))).collect();
+            // The config folder a Hydra entry point composes its config from.
+            for (p, l) in hydra_config_files(f.path, f.text, f.repo) {
+                unit.calls.push((format!("file:{p}"), Location::line(f.path, l)));
+            }
         }
         unit.commands = facts.commands;
         // A DAG or flow that schedules itself (or reacts to a sensor) is a root.
@@ -209,6 +213,7 @@ rx!(
     RX_FILE_WRITE,
     r#"\.(?:to_csv|to_parquet|to_feather|to_pickle|to_json|write_csv|write_parquet|saveAsTable|imwrite|save)[ \t]*\(|\b(?:np|numpy|pickle|json|joblib|cv2|torch)\.(?:save|savez|dump|imwrite)[ \t]*\(|\bopen[ \t]*\([^)\n]*["'][wa]b?["']"#
 );
+rx!(RX_HYDRA_MAIN, r#"@(?:hydra\.)?main[ \t]*\([^)]*\bconfig_path[ \t]*=[ \t]*["']([^"'\n]+)["']"#);
 rx!(RX_TORCH_BACKWARD, r"\.backward[ \t]*\(");
 rx!(RX_TORCH_STEP, r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(");
 rx!(
@@ -1785,6 +1790,31 @@ fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
     None
 }
 
+/// The YAML files of the config folder a Hydra entry point composes its
+/// config from (`@hydra.main(config_path="../configs", ...)`), with the
+/// line of the decorator. Found through the path index (a range of the
+/// sorted paths), not by listing the tree.
+fn hydra_config_files(path: &str, text: &str, repo: &RepoIndex) -> Vec<(String, u32)> {
+    if !text.contains("config_path") {
+        return Vec::new();
+    }
+    let masked = pylex::mask(text);
+    let Some(m) = RX_HYDRA_MAIN.captures(masked.as_bytes()) else { return Vec::new() };
+    let line = masked[..m.get(0).unwrap().start()].matches('\n').count() as u32 + 1;
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let conf = crate::paths::join(dir, &String::from_utf8_lossy(&m[1]));
+    if conf.starts_with("..") {
+        return Vec::new();
+    }
+    let prefix = format!("{conf}/");
+    repo.paths
+        .range(prefix.clone()..)
+        .take_while(|p| p.starts_with(&prefix))
+        .filter(|p| crate::paths::is_yaml(p))
+        .map(|p| (p.clone(), line))
+        .collect()
+}
+
 /// True for a script whose name or folder says it prepares data:
 /// `prepare*.py`, `preprocess*.py`, `make_dataset.py`, `build_folds.py`,
 /// `download_data.py`, or any script in a `preprocessing/` / `data_prep/` folder.
@@ -2598,5 +2628,19 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
         assert!(!prep("src/plots.py", src));
         assert!(!prep("tests/test_prepare.py", src));
         assert!(!prep("tools/prepare_lanes.py", "import json\n# json.dump(rows, open('x.json', 'w'))\n"));
+    }
+
+    #[test]
+    fn hydra_entry_points_call_their_config_folder() {
+        let mut repo = RepoIndex::default();
+        for p in ["configs/train.yaml", "configs/logger/wandb.yaml", "configs/README.md", "other/x.yaml"] {
+            repo.paths.insert(p.into());
+        }
+        let src = "import hydra\n\n@hydra.main(version_base=None, config_path=\"../configs\", config_name=\"train.yaml\")\ndef main(cfg):\n    pass\n";
+        let got: Vec<String> = hydra_config_files("src/train.py", src, &repo).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(got, vec!["configs/logger/wandb.yaml", "configs/train.yaml"]);
+        // Commented out, or a folder outside the repository: nothing.
+        assert!(hydra_config_files("src/train.py", "# @hydra.main(config_path=\"../configs\")\n", &repo).is_empty());
+        assert!(hydra_config_files("train.py", "@hydra.main(config_path=\"../../x\")\ndef main(c): pass\n", &repo).is_empty());
     }
 }
