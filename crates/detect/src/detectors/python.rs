@@ -214,6 +214,10 @@ rx!(
     r#"\.(?:to_csv|to_parquet|to_feather|to_pickle|to_json|write_csv|write_parquet|saveAsTable|imwrite|save)[ \t]*\(|\b(?:np|numpy|pickle|json|joblib|cv2|torch)\.(?:save|savez|dump|imwrite)[ \t]*\(|\bopen[ \t]*\([^)\n]*["'][wa]b?["']"#
 );
 rx!(RX_HYDRA_MAIN, r#"@(?:hydra\.)?main[ \t]*\([^)]*\bconfig_path[ \t]*=[ \t]*["']([^"'\n]+)["']"#);
+rx!(
+    RX_PYFUNC_CLASS,
+    r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*PythonModel[ \t]*\)[ \t]*:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+def[ \t]+predict[ \t]*\("
+);
 rx!(RX_TORCH_BACKWARD, r"\.backward[ \t]*\(");
 rx!(RX_TORCH_STEP, r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(");
 rx!(
@@ -815,6 +819,16 @@ fn scoring(
     if let (false, Some(mt)) = (is_serving, RX_DEF_SERVERLESS.find(bytes)) {
         if RX_PREDICT_CALL.is_match(bytes) || loads || masked.contains("invoke_endpoint") {
             push("code.scoring", mt.start(), Confidence::Medium, style("serverless"));
+            is_serving = true;
+        }
+    }
+    // An MLflow pyfunc model defined next to the training that fits what it
+    // wraps: the class MLflow serves (`mlflow models serve`, a serving
+    // endpoint, `build_docker`) calls its `predict`. A pyfunc class on its
+    // own is as often a library's feature as a project's model.
+    if !is_serving && !is_test_path(path) && trains && imports_any(&["mlflow"]) {
+        if let Some(mt) = RX_PYFUNC_CLASS.find(bytes) {
+            push("code.scoring", mt.start(), Confidence::Medium, style("mlflow-pyfunc"));
             is_serving = true;
         }
     }
@@ -2642,5 +2656,22 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
         // Commented out, or a folder outside the repository: nothing.
         assert!(hydra_config_files("src/train.py", "# @hydra.main(config_path=\"../configs\")\n", &repo).is_empty());
         assert!(hydra_config_files("train.py", "@hydra.main(config_path=\"../../x\")\ndef main(c): pass\n", &repo).is_empty());
+    }
+
+    #[test]
+    fn mlflow_pyfunc_models_are_scoring_entry_points() {
+        let src = "import mlflow.pyfunc\nfrom sklearn.ensemble import RandomForestClassifier\n\nclass Churn(mlflow.pyfunc.PythonModel):\n    def __init__(self, m):\n        self.m = m\n\n    def predict(self, context, model_input):\n        return self.m.predict(model_input)\n\ndef train(x, y):\n    return RandomForestClassifier().fit(x, y)\n";
+        assert!(kinds(src).contains(&"code.scoring".to_string()), "{:?}", kinds(src));
+        // Without mlflow, a class with no predict, or a class in a comment.
+        assert!(!kinds("class Churn(PythonModel):\n    def predict(self, c, x):\n        return x\n").contains(&"code.scoring".to_string()));
+        assert!(!kinds("import mlflow\nclass Churn(mlflow.pyfunc.PythonModel):\n    def load_context(self, c):\n        pass\n")
+            .contains(&"code.scoring".to_string()));
+        // A pyfunc wrapper with no training beside it (a library's feature).
+        assert!(!kinds(
+            "import mlflow\nclass Wrap(mlflow.pyfunc.PythonModel):\n    def predict(self, c, x):\n        return self.p.run(x)\n"
+        )
+        .contains(&"code.scoring".to_string()));
+        assert!(!kinds("import mlflow\n# class Churn(mlflow.pyfunc.PythonModel):\n#     def predict(self, c, x):\n")
+            .contains(&"code.scoring".to_string()));
     }
 }
