@@ -67,6 +67,7 @@ kinds! {
     "notebook.code" => "A notebook with code cells.",
     "repo.seed-folder" => "A folder shipped for other projects (its own CI definitions that no CI system reads at that depth, or packaged as an archive): its contents are not this repository's practice; attrs: dir, why.",
     "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
+    "repo.tool-library" => "The repository is the library of an ML tool (a packaged distribution whose own package calls a tool's API or registers a tool plugin, and nothing trains outside its tests): the models, runs and projects its tests make are fixtures, not its practice; attrs: package, why.",
     "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
     "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic.",
     "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test).",

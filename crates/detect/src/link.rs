@@ -599,9 +599,15 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         out.push(e);
     }
 
+    // The library of an ML tool: the models, runs and projects its tests
+    // make are fixtures, and what its tests import is library code.
+    let tool_library = crate::library::recognise(repo, &out);
+    if let Some(lib) = &tool_library {
+        crate::library::apply(lib, &mut out, &mut owner);
+    }
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
-    derive_test_covers(&mut out, &mut owner, &by_id);
+    derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out);
@@ -621,7 +627,10 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     Linked { evidence: out, units: by_id.into_values().collect(), unresolved }
 }
 
-fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+/// `test.covers` from what tests import and do. In the library of an ML tool
+/// (`library_only`) every module a test imports is library (application)
+/// code: the tool's API it wraps is not the repository's ML code.
+fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>, library_only: bool) {
     // What each file holds, by evidence kind.
     let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for e in out.iter() {
@@ -637,6 +646,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         }
     }
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
+        if library_only {
+            return vec!["app"];
+        }
         let k = kinds_by_file.get(path).cloned().unwrap_or_default();
         let mut a = Vec::new();
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -1277,7 +1289,7 @@ mod tests {
             })
             .collect();
         let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
-        derive_test_covers(&mut out, &mut owner, &BTreeMap::new());
+        derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
             .map(|e| (e.location.path.clone(), e.attrs.get("area").cloned().unwrap_or_default()))
