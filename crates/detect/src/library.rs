@@ -185,8 +185,7 @@ pub fn recognise(repo: &RepoIndex, evidence: &[Evidence]) -> Option<ToolLibrary>
         let Some((name, line)) = declared_name(manifest, text) else { continue };
         let Some(package) = package_of(repo, &name) else { continue };
         let in_package = |p: &str| {
-            (if package.ends_with('/') { p.starts_with(&package) } else { p == package })
-                && !crate::detectors::python::is_test_path(p)
+            (if package.ends_with('/') { p.starts_with(&package) } else { p == package }) && !crate::detectors::python::is_test_path(p)
         };
         let calls = evidence.iter().find(|e| TOOL_KINDS.contains(&e.kind.as_str()) && in_package(&e.location.path));
         let why = if let Some(e) = calls {
@@ -238,4 +237,105 @@ pub fn apply(lib: &ToolLibrary, out: &mut Vec<Evidence>, owner: &mut Vec<String>
         .attr("why", lib.why.clone()),
     );
     owner.push(format!("file:{}", lib.manifest));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo(files: &[(&str, &str)]) -> RepoIndex {
+        let mut r = RepoIndex::default();
+        for (p, t) in files {
+            r.paths.insert(p.to_string());
+            r.texts.insert(p.to_string(), t.to_string());
+        }
+        r
+    }
+
+    fn ev(kind: &str, path: &str) -> Evidence {
+        let e = Evidence::new(kind, "python", Location::line(path, 3), Confidence::High, "x");
+        if crate::detectors::python::is_test_path(path) {
+            e.attr("in_test", "true")
+        } else {
+            e
+        }
+    }
+
+    const PYPROJECT: &str = "[tool.black]\nname = \"nope\"\n\n[project]\nname = \"run-bridge\"\nversion = \"1.0\"\n";
+
+    #[test]
+    fn distribution_names_from_each_manifest() {
+        assert_eq!(declared_name("pyproject.toml", PYPROJECT), Some(("run-bridge".into(), 5)));
+        assert_eq!(declared_name("pyproject.toml", "[tool.poetry]\nname = \"x_tool\"\n"), Some(("x_tool".into(), 2)));
+        assert_eq!(declared_name("setup.cfg", "[metadata]\nname = cfg-lib\n"), Some(("cfg-lib".into(), 2)));
+        assert_eq!(
+            declared_name("setup.py", "from setuptools import setup\n\nsetup(\n    name=\"py_lib\",\n)\n"),
+            Some(("py_lib".into(), 4))
+        );
+        // A name outside the distribution's section, in a comment, or before setup() is not the distribution's.
+        assert_eq!(declared_name("pyproject.toml", "[tool.black]\nname = \"nope\"\n"), None);
+        assert_eq!(declared_name("pyproject.toml", "[project]\n# name = \"old\"\n"), None);
+        assert_eq!(declared_name("setup.py", "name = \"helper\"\n# setup(name=\"x\")\n"), None);
+    }
+
+    #[test]
+    fn entry_point_groups_of_plugins() {
+        let t = "[project.entry-points.\"acme.hooks\"]\nh = \"m:h\"\n[tool.poetry.plugins.\"mlflow.tracking_store\"]\n";
+        assert_eq!(entry_point_groups("pyproject.toml", t), vec!["acme.hooks", "mlflow.tracking_store"]);
+        let py = "setup(name='p', entry_points={'mlflow.request_header_provider': ['x=p.h:X']})\n";
+        assert_eq!(entry_point_groups("setup.py", py), vec!["mlflow.request_header_provider"]);
+        assert!(entry_point_groups("setup.py", "setup(name='p')\n# entry_points={'mlflow.x': []}\n").is_empty());
+    }
+
+    #[test]
+    fn a_package_calling_a_tool_api_with_training_only_in_tests_is_a_tool_library() {
+        let r = repo(&[("pyproject.toml", PYPROJECT), ("src/run_bridge/__init__.py", ""), ("src/run_bridge/log.py", "")]);
+        let evidence = vec![
+            ev("code.track", "src/run_bridge/log.py"),
+            ev("code.train", "tests/test_log.py"),
+            ev("code.load-model", "tests/test_log.py"),
+        ];
+        let lib = recognise(&r, &evidence).expect("a tool library");
+        assert_eq!(lib.package, "src/run_bridge/");
+        assert_eq!((lib.manifest.as_str(), lib.line), ("pyproject.toml", 5));
+
+        let mut out = evidence;
+        out.push(ev("test.case", "tests/test_log.py"));
+        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        apply(&lib, &mut out, &mut owner);
+        let kinds: Vec<&str> = out.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(kinds, vec!["code.track", "test.case", "repo.tool-library"]);
+        assert_eq!(out.len(), owner.len());
+    }
+
+    #[test]
+    fn a_plugin_entry_point_makes_a_tool_library() {
+        let t = "[project]\nname = \"flow-hooks\"\n[project.entry-points.\"kedro.hooks\"]\nh = \"flow_hooks:h\"\n";
+        let r = repo(&[("pyproject.toml", t), ("flow_hooks/__init__.py", "")]);
+        assert!(recognise(&r, &[]).is_some_and(|l| l.why.contains("kedro.hooks")));
+        // A group of no ML tool does not.
+        let t = "[project]\nname = \"flow-hooks\"\n[project.entry-points.\"console_scripts\"]\nh = \"flow_hooks:h\"\n";
+        let r = repo(&[("pyproject.toml", t), ("flow_hooks/__init__.py", "")]);
+        assert!(recognise(&r, &[]).is_none());
+    }
+
+    #[test]
+    fn applications_and_model_packages_are_not_tool_libraries() {
+        let files = [("pyproject.toml", PYPROJECT), ("src/run_bridge/__init__.py", ""), ("src/run_bridge/train.py", "")];
+        let r = repo(&files);
+        // An application whose package trains and tracks.
+        let app = vec![ev("code.track", "src/run_bridge/train.py"), ev("code.train", "src/run_bridge/train.py")];
+        assert!(recognise(&r, &app).is_none());
+        // Training in a notebook or a DVC stage is the repository's own too.
+        let mut stage = Evidence::new("dvc.stage", "dvc", Location::line("dvc.yaml", 2), Confidence::High, "train");
+        stage = stage.attr("role", "train");
+        assert!(recognise(&r, &[ev("code.track", "src/run_bridge/train.py"), stage]).is_none());
+        // A package that calls no tool API (its tests fit its own model definitions).
+        assert!(recognise(&r, &[ev("code.train", "tests/test_model.py")]).is_none());
+        // Tool calls only in tests, or in code outside the declared package.
+        assert!(recognise(&r, &[ev("code.track", "tests/test_x.py"), ev("code.track", "scripts/log.py")]).is_none());
+        // No packaging file naming a package of the repository.
+        let r = repo(&[("pyproject.toml", "[project]\nname = \"elsewhere\"\n"), ("src/run_bridge/__init__.py", "")]);
+        assert!(recognise(&r, &[ev("code.track", "src/run_bridge/log.py")]).is_none());
+    }
 }
