@@ -19,7 +19,7 @@ macro_rules! kinds {
 }
 
 kinds! {
-    "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval.",
+    "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval; release_of=package when the job only publishes a package to an index (linker).",
     "ci.pipeline" => "A CI definition in the place its CI system reads it; attrs: system, triggers.",
     "ci.trigger" => "One event that starts a CI definition; attrs: system, trigger (push|pull_request|tag|schedule|manual|external|side-branch: pushes to topic or personal branches only), default=true when implied by the CI system.",
     "ci.unparsable" => "A CI definition that cannot be parsed (the CI system will reject it too).",

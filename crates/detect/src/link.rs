@@ -609,6 +609,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
+    mark_package_release_environments(&mut out, &owner);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -944,6 +945,38 @@ fn env_token(n: &str) -> Option<&'static str> {
     })
 }
 
+/// Package indexes a release job can publish to: a CI environment guarding
+/// only such an upload is an approval for the package, not a stage.
+const PACKAGE_RELEASES: &[&str] = &["python-package", "npm-package", "helm-chart"];
+
+/// A CI environment whose job publishes a library package to an index
+/// (PyPI, npm, a chart repository) and deploys nothing is the approval gate
+/// of that upload (`environment: pypi`), not a dev/test/production stage of
+/// the application or model: marked `release_of=package`.
+fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
+    const DEPLOYS: &[&str] = &["run.deploy", "code.deploy", "run.traffic-split", "run.submit-job", "run.trigger-pipeline"];
+    let mut package_jobs: BTreeSet<&str> = BTreeSet::new();
+    let mut other_jobs: BTreeSet<&str> = BTreeSet::new();
+    for (e, o) in out.iter().zip(owner) {
+        let package = e.kind == "run.publish" && e.attrs.get("what").is_some_and(|w| PACKAGE_RELEASES.contains(&w.as_str()));
+        if package {
+            package_jobs.insert(o);
+        } else if DEPLOYS.contains(&e.kind.as_str()) || e.kind == "run.publish" {
+            other_jobs.insert(o);
+        }
+    }
+    let marked: Vec<usize> = out
+        .iter()
+        .zip(owner)
+        .enumerate()
+        .filter(|(_, (e, o))| e.kind == "ci.environment" && package_jobs.contains(o.as_str()) && !other_jobs.contains(o.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    for i in marked {
+        out[i].attrs.insert("release_of".into(), "package".into());
+    }
+}
+
 /// Two or more environment classes (dev/test/staging/prod) defined as code:
 /// CI environments, and deployments whose job names or paths name an
 /// environment (`deploy_staging`, `deploy/prod/…`, `envs/dev/main.tf`).
@@ -959,7 +992,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
     ];
     let mut found: Vec<(&'static str, &Evidence)> = Vec::new();
     for (e, o) in out.iter().zip(owner) {
-        if e.kind == "ci.environment" {
+        if e.kind == "ci.environment" && !e.attrs.contains_key("release_of") {
             if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
                 found.push((c, e));
             }
@@ -1071,6 +1104,30 @@ mod tests {
         assert_eq!(normalize("../x"), None);
         assert_eq!(join("ci", "../src/train.py"), "src/train.py");
         assert!(join("", "../../etc/passwd").starts_with(".."));
+    }
+
+    #[test]
+    fn environments_guarding_only_a_package_upload_are_not_stages() {
+        let ev = |kind: &str, attr: (&str, &str)| {
+            Evidence::new(kind, "github-actions", Location::line(".github/workflows/r.yml", 3), Confidence::High, "x").attr(attr.0, attr.1)
+        };
+        let mut out = vec![
+            ev("ci.environment", ("name", "pypi")),
+            ev("run.publish", ("what", "python-package")),
+            ev("ci.environment", ("name", "production")),
+            ev("run.publish", ("what", "python-package")),
+            ev("run.deploy", ("target", "k8s")),
+            ev("ci.environment", ("name", "staging")),
+            ev("run.publish", ("what", "container-image")),
+        ];
+        let owner: Vec<String> = ["wf:a#pypi", "wf:a#pypi", "wf:a#prod", "wf:a#prod", "wf:a#prod", "wf:a#stg", "wf:a#stg"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        mark_package_release_environments(&mut out, &owner);
+        let marked: Vec<bool> = out.iter().filter(|e| e.kind == "ci.environment").map(|e| e.attrs.contains_key("release_of")).collect();
+        // Only the job that uploads a package and nothing else; a job that also deploys, or publishes an image, keeps its stage.
+        assert_eq!(marked, vec![true, false, false]);
     }
 
     #[test]
