@@ -310,9 +310,9 @@ mod tests {
 
     #[test]
     fn a_plugin_entry_point_makes_a_tool_library() {
-        let t = "[project]\nname = \"flow-hooks\"\n[project.entry-points.\"kedro.hooks\"]\nh = \"flow_hooks:h\"\n";
+        let t = "[project]\nname = \"flow-hooks\"\n[project.entry-points.\"mlflow.tracking_store\"]\nh = \"flow_hooks:h\"\n";
         let r = repo(&[("pyproject.toml", t), ("flow_hooks/__init__.py", "")]);
-        assert!(recognise(&r, &[]).is_some_and(|l| l.why.contains("kedro.hooks")));
+        assert!(recognise(&r, &[]).is_some_and(|l| l.why.contains("mlflow.tracking_store")));
         // A group of no ML tool does not.
         let t = "[project]\nname = \"flow-hooks\"\n[project.entry-points.\"console_scripts\"]\nh = \"flow_hooks:h\"\n";
         let r = repo(&[("pyproject.toml", t), ("flow_hooks/__init__.py", "")]);
