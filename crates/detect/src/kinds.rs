@@ -20,7 +20,7 @@ macro_rules! kinds {
 
 kinds! {
     "iac.environment" => "Infrastructure code kept per environment (a Terraform root module in an environment folder calling a shared module, an environment's variable file); attrs: name.",
-    "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval.",
+    "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval; release_of=package when the job only publishes a package to an index (linker).",
     "ci.pipeline" => "A CI definition in the place its CI system reads it; attrs: system, triggers.",
     "ci.trigger" => "One event that starts a CI definition; attrs: system, trigger (push|pull_request|tag|schedule|manual|external|side-branch: pushes to topic or personal branches only), default=true when implied by the CI system.",
     "ci.unparsable" => "A CI definition that cannot be parsed (the CI system will reject it too).",
@@ -68,6 +68,7 @@ kinds! {
     "notebook.code" => "A notebook with code cells.",
     "repo.seed-folder" => "A folder shipped for other projects (its own CI definitions that no CI system reads at that depth, or packaged as an archive): its contents are not this repository's practice; attrs: dir, why.",
     "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
+    "repo.tool-library" => "The repository is the library of an ML tool (a packaged distribution whose own package calls a tool's API or registers a tool plugin, and nothing trains outside its tests): the models, runs and projects its tests make are fixtures, not its practice; attrs: package, why.",
     "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
     "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic.",
     "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test).",

@@ -11,6 +11,7 @@ pub mod command;
 pub mod detectors;
 pub mod evidence;
 pub mod kinds;
+pub mod library;
 pub mod link;
 pub mod paths;
 pub mod pylex;

@@ -579,10 +579,17 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         out.push(e);
     }
 
+    // The library of an ML tool: the models, runs and projects its tests
+    // make are fixtures, and what its tests import is library code.
+    let tool_library = crate::library::recognise(repo, &out);
+    if let Some(lib) = &tool_library {
+        crate::library::apply(lib, &mut out, &mut owner);
+    }
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
-    derive_test_covers(&mut out, &mut owner, &by_id);
+    derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
+    mark_package_release_environments(&mut out, &owner);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -601,7 +608,10 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     Linked { evidence: out, units: by_id.into_values().collect(), unresolved }
 }
 
-fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+/// `test.covers` from what tests import and do. In the library of an ML tool
+/// (`library_only`) every module a test imports is library (application)
+/// code: the tool's API it wraps is not the repository's ML code.
+fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>, library_only: bool) {
     // What each file holds, by evidence kind.
     let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     for e in out.iter() {
@@ -617,6 +627,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         }
     }
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
+        if library_only {
+            return vec!["app"];
+        }
         let k = kinds_by_file.get(path).cloned().unwrap_or_default();
         let mut a = Vec::new();
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -925,6 +938,38 @@ fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
     }
 }
 
+/// Package indexes a release job can publish to: a CI environment guarding
+/// only such an upload is an approval for the package, not a stage.
+const PACKAGE_RELEASES: &[&str] = &["python-package", "npm-package", "helm-chart"];
+
+/// A CI environment whose job publishes a library package to an index
+/// (PyPI, npm, a chart repository) and deploys nothing is the approval gate
+/// of that upload (`environment: pypi`), not a dev/test/production stage of
+/// the application or model: marked `release_of=package`.
+fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
+    const DEPLOYS: &[&str] = &["run.deploy", "code.deploy", "run.traffic-split", "run.submit-job", "run.trigger-pipeline"];
+    let mut package_jobs: BTreeSet<&str> = BTreeSet::new();
+    let mut other_jobs: BTreeSet<&str> = BTreeSet::new();
+    for (e, o) in out.iter().zip(owner) {
+        let package = e.kind == "run.publish" && e.attrs.get("what").is_some_and(|w| PACKAGE_RELEASES.contains(&w.as_str()));
+        if package {
+            package_jobs.insert(o);
+        } else if DEPLOYS.contains(&e.kind.as_str()) || e.kind == "run.publish" {
+            other_jobs.insert(o);
+        }
+    }
+    let marked: Vec<usize> = out
+        .iter()
+        .zip(owner)
+        .enumerate()
+        .filter(|(_, (e, o))| e.kind == "ci.environment" && package_jobs.contains(o.as_str()) && !other_jobs.contains(o.as_str()))
+        .map(|(i, _)| i)
+        .collect();
+    for i in marked {
+        out[i].attrs.insert("release_of".into(), "package".into());
+    }
+}
+
 /// Two or more environment classes (dev/test/staging/prod) defined as code:
 /// CI environments, deployments whose job names or paths name an
 /// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
@@ -956,7 +1001,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
             if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
                 iac.push((c, e));
             }
-        } else if e.kind == "ci.environment" {
+        } else if e.kind == "ci.environment" && !e.attrs.contains_key("release_of") {
             if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
                 found.push((c, e));
             }
@@ -1160,6 +1205,30 @@ mod tests {
         assert_eq!(normalize("../x"), None);
         assert_eq!(join("ci", "../src/train.py"), "src/train.py");
         assert!(join("", "../../etc/passwd").starts_with(".."));
+    }
+
+    #[test]
+    fn environments_guarding_only_a_package_upload_are_not_stages() {
+        let ev = |kind: &str, attr: (&str, &str)| {
+            Evidence::new(kind, "github-actions", Location::line(".github/workflows/r.yml", 3), Confidence::High, "x").attr(attr.0, attr.1)
+        };
+        let mut out = vec![
+            ev("ci.environment", ("name", "pypi")),
+            ev("run.publish", ("what", "python-package")),
+            ev("ci.environment", ("name", "production")),
+            ev("run.publish", ("what", "python-package")),
+            ev("run.deploy", ("target", "k8s")),
+            ev("ci.environment", ("name", "staging")),
+            ev("run.publish", ("what", "container-image")),
+        ];
+        let owner: Vec<String> = ["wf:a#pypi", "wf:a#pypi", "wf:a#prod", "wf:a#prod", "wf:a#prod", "wf:a#stg", "wf:a#stg"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        mark_package_release_environments(&mut out, &owner);
+        let marked: Vec<bool> = out.iter().filter(|e| e.kind == "ci.environment").map(|e| e.attrs.contains_key("release_of")).collect();
+        // Only the job that uploads a package and nothing else; a job that also deploys, or publishes an image, keeps its stage.
+        assert_eq!(marked, vec![true, false, false]);
     }
 
     #[test]
@@ -1378,7 +1447,7 @@ mod tests {
             })
             .collect();
         let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
-        derive_test_covers(&mut out, &mut owner, &BTreeMap::new());
+        derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
             .map(|e| (e.location.path.clone(), e.attrs.get("area").cloned().unwrap_or_default()))
