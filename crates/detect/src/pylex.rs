@@ -65,31 +65,21 @@ pub fn mask(src: &str) -> String {
 /// Offset of the first comma of `s` outside brackets and quoted strings (the
 /// end of a call argument).
 pub fn top_level_comma(s: &[u8]) -> Option<usize> {
-    let (mut depth, mut quote, mut i) = (0usize, None::<u8>, 0);
-    while i < s.len() {
-        let b = s[i];
-        match quote {
-            Some(_) if b == b'\\' => i += 1,
-            Some(q) if b == q => quote = None,
-            Some(_) => {}
-            None => match b {
-                b'"' | b'\'' => quote = Some(b),
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-                b',' if depth == 0 => return Some(i),
-                _ => {}
-            },
-        }
-        i += 1;
-    }
-    None
+    scan_brackets(s, 0, true)
 }
 
 /// Offset of the `)` closing a call whose arguments `s` starts just after
 /// its `(`: brackets nest and quoted strings are skipped. `None` when it does
 /// not close within `s`.
 pub fn closing_paren(s: &[u8]) -> Option<usize> {
-    let (mut depth, mut quote, mut i) = (1usize, None::<u8>, 0);
+    scan_brackets(s, 1, false)
+}
+
+/// Walk `s` from bracket depth `depth`, skipping quoted strings: the offset
+/// of the bracket that closes depth 1, or (with `comma`) of the first comma
+/// at depth 0.
+fn scan_brackets(s: &[u8], mut depth: usize, comma: bool) -> Option<usize> {
+    let (mut quote, mut i) = (None::<u8>, 0);
     while i < s.len() {
         let b = s[i];
         match quote {
@@ -99,12 +89,9 @@ pub fn closing_paren(s: &[u8]) -> Option<usize> {
             None => match b {
                 b'"' | b'\'' => quote = Some(b),
                 b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        return Some(i);
-                    }
-                }
+                b')' | b']' | b'}' if depth == 1 && !comma => return Some(i),
+                b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                b',' if comma && depth == 0 => return Some(i),
                 _ => {}
             },
         }
