@@ -138,8 +138,8 @@ impl Ctx<'_> {
             return self.longest_suffix(p);
         }
         let name = p.rsplit('/').next()?;
-        let matches: Vec<&String> =
-            self.repo.paths.iter().filter(|f| f.rsplit('/').next() == Some(name) && f.ends_with(p.trim_start_matches("./"))).collect();
+        // Looked up by file name (an index built once), not by a pass over every path.
+        let matches: Vec<&String> = self.repo.files_named(name).iter().filter(|f| f.ends_with(p.trim_start_matches("./"))).collect();
         (matches.len() == 1).then(|| matches[0].clone())
     }
 
