@@ -916,7 +916,8 @@ fn effective_workdir<'a>(repo: &RepoIndex, workdir: &'a str) -> &'a str {
     }
 }
 
-fn env_class(name: &str) -> Option<&'static str> {
+/// The environment class (dev, test, staging, prod) a name says, if any.
+pub(crate) fn env_class(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
 }
