@@ -158,6 +158,10 @@ struct Call {
     args: (usize, usize),
 }
 
+/// A method call on a variable: (assigned variable, receiver, method,
+/// argument range, offset).
+type MethodCall = (Option<String>, String, String, (usize, usize), usize);
+
 /// One action of a stage: class, arguments text, offset.
 struct Action<'t> {
     class: String,
@@ -202,7 +206,7 @@ fn detect_in(f: &FileCtx<'_>, text: &str, out: &mut Output) {
     if pipelines.is_empty() {
         return;
     }
-    let methods: Vec<(Option<String>, String, String, (usize, usize), usize)> = METHOD
+    let methods: Vec<MethodCall> = METHOD
         .captures_iter(text.as_bytes())
         .map(|c| {
             let whole = c.get(0).unwrap();
@@ -411,13 +415,16 @@ pub(crate) fn words(name: &str) -> String {
 /// `buildspec.yml` of the source.
 #[allow(clippy::too_many_arguments)]
 fn build_action(f: &FileCtx<'_>, text: &str, a: &Action<'_>, calls: &[Call], dir: &str, u: &mut Unit, out: &mut Output, line: u32) {
-    let project_args: &str = PROJECT
-        .captures(a.args.as_bytes())
-        .and_then(|c| {
-            let var = st(c.get(1)?.as_bytes());
-            calls.iter().find(|k| k.var.as_deref() == Some(var) && k.class.ends_with("Project")).map(|k| &text[k.args.0..k.args.1])
-        })
-        .unwrap_or(a.args);
+    // The project: a variable bound to a construction, or an expression
+    // written in place (a construction, a helper called with the spec path).
+    let value = PROJECT.captures(a.args.as_bytes()).and_then(|c| c.get(1)).map(|m| {
+        let rest = &a.args[m.start()..];
+        &rest[..top_level_comma(rest.as_bytes()).unwrap_or(rest.len())]
+    });
+    let bound = value.and_then(|v| {
+        calls.iter().find(|k| k.var.as_deref() == Some(v.trim()) && k.class.ends_with("Project")).map(|k| &text[k.args.0..k.args.1])
+    });
+    let project_args: &str = bound.or(value).unwrap_or(a.args);
     if let Some(c) = SPEC_FILE.captures(project_args.as_bytes()) {
         if let Some(p) = resolve(f.repo, dir, st(&c[1])) {
             u.calls.push((format!("ci:{p}#build"), Location::line(f.path, line)));
@@ -437,6 +444,19 @@ fn build_action(f: &FileCtx<'_>, text: &str, a: &Action<'_>, calls: &[Call], dir
                 let at = base + cm.end() + s.get(0).unwrap().start();
                 add_shell(u, out, NAME, f.path, cmd, idx.line(at), "");
             }
+        }
+        return;
+    }
+    // A helper building the project from a spec path it is given: `project("Train", "ci/train.yml")`.
+    let named: Vec<String> = STRING
+        .captures_iter(project_args.as_bytes())
+        .filter_map(|c| c.get(1).or(c.get(2)).or(c.get(3)).map(|m| st(m.as_bytes())))
+        .filter(|v| v.ends_with(".yml") || v.ends_with(".yaml"))
+        .filter_map(|v| resolve(f.repo, dir, v))
+        .collect();
+    if !named.is_empty() {
+        for p in named {
+            u.calls.push((format!("ci:{p}#build"), Location::line(f.path, line)));
         }
         return;
     }
@@ -537,12 +557,7 @@ fn glob_match(pat: &str, s: &str) -> bool {
 /// Triggers from EventBridge rules whose target is pipeline `pvar`
 /// (`targets.CodePipeline(pipeline=pvar)` in the rule or added with
 /// `rule.add_target(...)`): (class, offset of the rule).
-fn rule_triggers(
-    text: &str,
-    pvar: &str,
-    calls: &[Call],
-    methods: &[(Option<String>, String, String, (usize, usize), usize)],
-) -> Vec<(&'static str, usize)> {
+fn rule_triggers(text: &str, pvar: &str, calls: &[Call], methods: &[MethodCall]) -> Vec<(&'static str, usize)> {
     let targets_pipeline = |range: (usize, usize)| {
         calls
             .iter()
@@ -588,4 +603,93 @@ fn first_string(s: &str) -> Option<String> {
 /// Regex matches on ASCII boundaries of `str` text are `str` again.
 fn st(b: &[u8]) -> &str {
     std::str::from_utf8(b).unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(path: &str, text: &str, files: &[(&str, &str)]) -> Output {
+        let mut repo = RepoIndex::default();
+        for (p, t) in files {
+            repo.paths.insert(p.to_string());
+            repo.texts.insert(p.to_string(), t.to_string());
+        }
+        repo.paths.insert(path.to_string());
+        repo.texts.insert(path.to_string(), text.to_string());
+        let mut out = Output::default();
+        CdkPipeline.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        out
+    }
+
+    fn kinds<'a>(out: &'a Output, kind: &str) -> Vec<&'a Evidence> {
+        out.evidence.iter().filter(|(e, _)| e.kind == kind).map(|(e, _)| e).collect()
+    }
+
+    const PY: &str = "from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act, aws_codebuild as cb\nfrom aws_cdk import aws_events as events, aws_events_targets as targets\n\nproj = cb.PipelineProject(self, 'B', build_spec=cb.BuildSpec.from_source_filename('ops/build.yml'))\np = cp.Pipeline(self, 'Rel')\np.add_stage(stage_name='Source', actions=[act.CodeCommitSourceAction(action_name='s', repository=r, output=o, trigger=act.CodeCommitTrigger.NONE)])\np.add_stage(stage_name='Build', actions=[act.CodeBuildAction(action_name='b', project=proj, input=o)])\nok = act.ManualApprovalAction(action_name='ok')\nstg = p.add_stage(stage_name='DeployQA')\nstg.add_action(act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-qa.template.json'), stack_name='x', admin_permissions=False))\np.add_stage(stage_name='Gate', actions=[ok])\np.add_stage(stage_name='DeployLive', actions=[act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-live.template.json'), stack_name='y', admin_permissions=False)])\nevents.Rule(self, 'R', event_pattern=events.EventPattern(detail_type=['SageMaker Model Package State Change']), targets=[targets.CodePipeline(p)])\n";
+    const APP: &str = "import aws_cdk as cdk\nfrom svc_stack import SvcStack\napp = cdk.App()\nfor env in ['qa', 'live']:\n    SvcStack(app, f\"svc-{env}\")\n";
+
+    #[test]
+    fn python_stages_templates_rules_and_environments() {
+        let out = run("infra/release.py", PY, &[("ops/build.yml", "version: 0.2\n"), ("svc/app.py", APP)]);
+        let ids: Vec<&str> = out.units.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids.len(), 5, "{ids:?}");
+        let build = &out.units[1];
+        assert_eq!(build.calls[0].0, "ci:ops/build.yml#build");
+        // The source trigger is off: the registry rule is what starts it.
+        assert_eq!(build.triggers.iter().cloned().collect::<Vec<_>>(), vec!["external".to_string()]);
+        let qa = out.units.iter().find(|u| u.label == "DeployQA").unwrap();
+        assert_eq!(qa.calls[0].0, "file:svc/app.py");
+        assert_eq!(qa.after.len(), 2);
+        let envs: Vec<(String, Option<String>)> =
+            kinds(&out, "ci.environment").iter().map(|e| (e.attrs["name"].clone(), e.attrs.get("approval").cloned())).collect();
+        assert_eq!(envs, vec![("deploy-qa".to_string(), None), ("deploy-live".to_string(), Some("manual".to_string()))]);
+        assert!(kinds(&out, "run.deploy").iter().all(|e| e.attrs["infra"] == "yes" && e.attrs["target"] == "cloudformation"));
+    }
+
+    #[test]
+    fn typescript_stages_list_and_template_literal_stack_ids() {
+        let ts = "import * as pipe from 'aws-cdk-lib/aws-codepipeline';\nimport * as a from 'aws-cdk-lib/aws-codepipeline-actions';\n// const old = new pipe.Pipeline(this, 'Old');\nconst p = new pipe.Pipeline(this, 'Ship', {\n  stages: [\n    { stageName: 'Src', actions: [new a.GitHubSourceAction({ actionName: 'gh', owner: 'o', repo: 'r', output: src, oauthToken: t })] },\n    { stageName: 'ProdRollout', actions: [new a.EcsDeployAction({ actionName: 'ecs', service: svc, input: img })] },\n  ],\n});\n";
+        let out = run("infra/lib/ship-stack.ts", ts, &[]);
+        assert_eq!(out.units.len(), 2);
+        assert!(out.units[0].triggers.contains("push"));
+        let deploy = kinds(&out, "run.deploy");
+        assert_eq!(deploy.len(), 1);
+        assert_eq!(deploy[0].attrs["target"], "ecs");
+        assert!(!deploy[0].attrs.contains_key("infra"));
+        assert_eq!(kinds(&out, "ci.environment")[0].attrs["name"], "prod-rollout");
+        // A stack id written as a template literal matches the synthesised template name.
+        let mut repo = RepoIndex::default();
+        let bin = "import { App } from 'aws-cdk-lib';\nconst app = new App();\nnew ApiStack(app, `api-${stage}-eu`);\n";
+        repo.paths.insert("bin/app.ts".into());
+        repo.texts.insert("bin/app.ts".into(), bin.into());
+        assert_eq!(template_files(&repo, "api-beta-eu.template.json", "infra"), vec!["bin/app.ts".to_string()]);
+        assert!(template_files(&repo, "web-beta.template.json", "infra").is_empty());
+    }
+
+    #[test]
+    fn comments_other_pipelines_and_plain_stage_names_are_not_evidence() {
+        // Commented out, or not the CDK: nothing.
+        let commented =
+            "from aws_cdk import aws_codepipeline as cp\n# p = cp.Pipeline(self, 'P')\n# p.add_stage(stage_name='DeployProd')\n";
+        assert!(run("infra/a.py", commented, &[]).units.is_empty());
+        let ts = "import * as cp from 'aws-cdk-lib/aws-codepipeline';\n/* const p = new cp.Pipeline(this, 'P');\n p.addStage({ stageName: 'Prod' }); */\n";
+        assert!(run("lib/a.ts", ts, &[]).units.is_empty());
+        // A SageMaker pipeline is not a CodePipeline.
+        let sm = "import aws_cdk\nfrom aws_cdk import aws_codepipeline\nfrom sagemaker.workflow.pipeline import Pipeline\np = Pipeline(name='train', steps=[])\n";
+        assert!(run("infra/b.py", sm, &[]).units.is_empty());
+        // Stages not named for an environment, and a source whose trigger is off with no rule: manual, no environment.
+        let plain = "from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act\np = cp.Pipeline(self, 'P')\np.add_stage(stage_name='Source', actions=[act.S3SourceAction(action_name='s', bucket=b, bucket_key='k', output=o, trigger=act.S3Trigger.NONE)])\np.add_stage(stage_name='Deploy', actions=[act.S3DeployAction(action_name='d', bucket=b, input=o)])\n";
+        let out = run("infra/c.py", plain, &[]);
+        assert!(out.units.iter().all(|u| u.triggers.iter().eq(["manual"].iter())));
+        assert!(kinds(&out, "ci.environment").is_empty());
+        assert_eq!(kinds(&out, "run.deploy").len(), 1);
+    }
+
+    #[test]
+    fn stage_names_split_into_words() {
+        assert_eq!(words("DeployStaging"), "deploy-staging");
+        assert_eq!(words("PRDDeploy"), "prd-deploy");
+        assert_eq!(words("deploy_QA2"), "deploy-qa2");
+    }
 }
