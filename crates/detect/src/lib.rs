@@ -138,6 +138,9 @@ pub struct RepoIndex {
     pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
     /// Files that may declare build triggers (IaC, scripts), found once.
     pub(crate) trigger_files: std::sync::OnceLock<Vec<String>>,
+    /// CDK stack construct ids (placeholders as `*`) and the files that
+    /// instantiate them, found once.
+    pub(crate) cdk_stacks: std::sync::OnceLock<Vec<(String, String)>>,
     /// The ML API catalogue the detectors read (`None`: the built-in one).
     pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
     /// Azure Pipelines templates: each use of each template with the

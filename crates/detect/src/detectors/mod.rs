@@ -12,6 +12,7 @@ pub mod azureml;
 pub mod binaries;
 pub mod bitbucket;
 pub mod buildkite;
+pub mod cdk_pipeline;
 pub mod circleci;
 pub mod cloud_build;
 pub mod codebuild;
@@ -56,6 +57,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(binaries::GitAttributes),
         Box::new(bitbucket::Bitbucket),
         Box::new(buildkite::Buildkite),
+        Box::new(cdk_pipeline::CdkPipeline),
         Box::new(circleci::CircleCi),
         Box::new(cloud_build::CloudBuild),
         Box::new(codebuild::CodeBuild),
