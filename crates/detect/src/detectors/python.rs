@@ -45,8 +45,8 @@ impl Detector for Python {
         if !is_test_path(f.path) {
             unit.calls = facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(f.path, *l))).collect();
             // The config folder a Hydra entry point composes its config from.
-            for (p, l) in hydra_config_files(f.path, f.text, f.repo) {
-                unit.calls.push((format!("file:{p}"), Location::line(f.path, l)));
+            for (p, l) in &facts.config_files {
+                unit.calls.push((format!("file:{p}"), Location::line(f.path, *l)));
             }
         }
         unit.commands = facts.commands;
@@ -77,6 +77,9 @@ pub struct PyFacts {
     pub imports: Vec<Import>,
     /// Commands the code spawns or declares for a platform job.
     pub commands: Vec<Cmd>,
+    /// Config files the code composes its configuration from (Hydra), with
+    /// the line that names their folder.
+    pub config_files: Vec<(String, u32)>,
 }
 
 struct Call {
@@ -608,6 +611,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     facts.evidence.sort();
     facts.evidence.dedup_by(|a, b| a.kind == b.kind && a.location == b.location && a.attrs == b.attrs);
     facts.local_imports = local;
+    if !notebook {
+        facts.config_files = hydra_config_files(path, &masked, repo);
+    }
     facts
 }
 
@@ -1806,13 +1812,12 @@ fn outer_call(bytes: &[u8], pos: usize) -> Option<String> {
 
 /// The YAML files of the config folder a Hydra entry point composes its
 /// config from (`@hydra.main(config_path="../configs", ...)`), with the
-/// line of the decorator. Found through the path index (a range of the
+/// line of the decorator, from comment-free source. Found through the path index (a range of the
 /// sorted paths), not by listing the tree.
-fn hydra_config_files(path: &str, text: &str, repo: &RepoIndex) -> Vec<(String, u32)> {
-    if !text.contains("config_path") {
+fn hydra_config_files(path: &str, masked: &str, repo: &RepoIndex) -> Vec<(String, u32)> {
+    if !masked.contains("config_path") {
         return Vec::new();
     }
-    let masked = pylex::mask(text);
     let Some(m) = RX_HYDRA_MAIN.captures(masked.as_bytes()) else { return Vec::new() };
     let line = masked[..m.get(0).unwrap().start()].matches('\n').count() as u32 + 1;
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -2651,11 +2656,11 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
             repo.paths.insert(p.into());
         }
         let src = "import hydra\n\n@hydra.main(version_base=None, config_path=\"../configs\", config_name=\"train.yaml\")\ndef main(cfg):\n    pass\n";
-        let got: Vec<String> = hydra_config_files("src/train.py", src, &repo).into_iter().map(|(p, _)| p).collect();
+        let got: Vec<String> = hydra_config_files("src/train.py", &pylex::mask(src), &repo).into_iter().map(|(p, _)| p).collect();
         assert_eq!(got, vec!["configs/logger/wandb.yaml", "configs/train.yaml"]);
         // Commented out, or a folder outside the repository: nothing.
-        assert!(hydra_config_files("src/train.py", "# @hydra.main(config_path=\"../configs\")\n", &repo).is_empty());
-        assert!(hydra_config_files("train.py", "@hydra.main(config_path=\"../../x\")\ndef main(c): pass\n", &repo).is_empty());
+        assert!(hydra_config_files("src/train.py", &pylex::mask("# @hydra.main(config_path=\"../configs\")\n"), &repo).is_empty());
+        assert!(hydra_config_files("train.py", &pylex::mask("@hydra.main(config_path=\"../../x\")\ndef main(c): pass\n"), &repo).is_empty());
     }
 
     #[test]
