@@ -659,6 +659,7 @@ mod tests {
             "push:\n  branches: [release/2.0]\n",
             "push:\n",
             "push:\n  branches: [ml-platform]\n",
+            "push:\n  branches: [templates]\n",
         ] {
             assert_eq!(on(y), vec!["push"], "{y}");
         }

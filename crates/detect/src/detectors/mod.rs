@@ -490,7 +490,8 @@ pub fn topic_branches_only(branches: &[&str]) -> bool {
                 return false;
             }
             let words: Vec<&str> = b.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
-            b.contains('/') || words.iter().any(|w| TOPIC.iter().any(|t| w.starts_with(t)))
+            // Whole words (`tmp`, `fixes`), so `templates` or `pocket` are not topics.
+            b.contains('/') || words.iter().any(|w| TOPIC.iter().any(|t| *w == *t || w.strip_suffix('s') == Some(t)))
         })
 }
 
