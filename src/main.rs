@@ -52,6 +52,11 @@ enum Command {
         #[arg(long = "catalog", value_name = "FILE")]
         catalogs: Vec<PathBuf>,
     },
+    /// Print the content literals the scan screens files with and the
+    /// catalogue's call names, one per line (for the benchmark: what a text
+    /// search doing comparable work looks for).
+    #[command(hide = true)]
+    ContentPatterns,
     /// Explain one criterion or advice rule: what it means, how to meet it, what evidence counts.
     Explain {
         /// Criterion or advice id, e.g. L2.train.automated.
@@ -313,6 +318,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Catalog { format, catalogs } => {
             let cat = load_catalog(&catalogs, &mlops_rules::Config::default(), Path::new("."))?.unwrap_or_else(Catalog::builtin);
             out.write_all(render_catalog(&cat, format).as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::ContentPatterns => {
+            for p in mlops_detect::content_patterns(&Catalog::builtin()) {
+                writeln!(out, "{p}")?;
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Explain { id, path, rules, catalogs } => {

@@ -111,6 +111,11 @@ pub struct Catalog {
     /// Entries in file order.
     pub entries: Vec<Entry>,
     by_method: BTreeMap<String, Vec<usize>>,
+    /// Call entries by the first dotted segment of their pattern (each list
+    /// also holds the entries whose first segment has a wildcard), in file order.
+    calls_by_root: BTreeMap<String, Vec<usize>>,
+    /// Call entries whose first segment has a wildcard.
+    calls_any_root: Vec<usize>,
 }
 
 /// Errors of a catalogue file, each `file:line: message`.
@@ -167,9 +172,22 @@ impl Catalog {
             return Err(CatalogError(errs));
         }
         for (i, e) in cat.entries.iter().enumerate() {
-            if let Matcher::Method(m) = &e.matcher {
-                cat.by_method.entry(m.clone()).or_default().push(i);
+            match &e.matcher {
+                Matcher::Method(m) => cat.by_method.entry(m.clone()).or_default().push(i),
+                Matcher::Call(g) => {
+                    let root = g.split('.').next().unwrap_or(g);
+                    if root.contains('*') {
+                        cat.calls_any_root.push(i);
+                    } else {
+                        cat.calls_by_root.entry(root.to_string()).or_default().push(i);
+                    }
+                }
+                Matcher::Pattern(_) => {}
             }
+        }
+        for list in cat.calls_by_root.values_mut() {
+            list.extend(cat.calls_any_root.iter().copied());
+            list.sort_unstable();
         }
         Ok(cat)
     }
@@ -182,9 +200,41 @@ impl Catalog {
         })
     }
 
+    /// The call entries that can match a qualified name whose first dotted
+    /// segment is `root` (a pattern matches from the start of the name), in
+    /// file order: a lookup instead of trying every entry on every call.
+    pub fn calls_rooted(&self, root: &str) -> impl Iterator<Item = (&Entry, &str)> {
+        let ids = self.calls_by_root.get(root).unwrap_or(&self.calls_any_root);
+        ids.iter().filter_map(|&i| match &self.entries[i].matcher {
+            Matcher::Call(g) => Some((&self.entries[i], g.as_str())),
+            _ => None,
+        })
+    }
+
     /// Entries for a method name.
     pub fn methods(&self, name: &str) -> impl Iterator<Item = &Entry> {
         self.by_method.get(name).into_iter().flatten().map(|&i| &self.entries[i])
+    }
+
+    /// The literal name each call and method entry is found by: a call's
+    /// last dotted segment without glob characters (`mlflow.log_metric` ->
+    /// `log_metric`), a method's name. Pattern entries have none.
+    pub fn literals(&self) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .entries
+            .iter()
+            .filter_map(|e| match &e.matcher {
+                Matcher::Call(g) => {
+                    let last = g.rsplit('.').next().unwrap_or(g).trim_matches('*');
+                    (last.len() >= 3 && !last.contains('*')).then(|| last.to_string())
+                }
+                Matcher::Method(m) => Some(m.clone()),
+                Matcher::Pattern(_) => None,
+            })
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// Entries that match the source by a pattern.

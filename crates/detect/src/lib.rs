@@ -141,6 +141,15 @@ pub struct RepoIndex {
     /// CDK stack construct ids (placeholders as `*`) and the files that
     /// instantiate them, found once.
     pub(crate) cdk_stacks: std::sync::OnceLock<Vec<(String, String)>>,
+    /// Python modules and packages defined at the root or under a source
+    /// folder, found once.
+    py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Every folder name and file stem (`x` for `x.py`) in the repository,
+    /// found once: an import whose first segment is none of them cannot be
+    /// a local module.
+    components: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Argo Events sensors and Tekton event listeners exist, found once.
+    pub(crate) event_kinds: std::sync::OnceLock<(bool, bool)>,
     /// The ML API catalogue the detectors read (`None`: the built-in one).
     pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
     /// Azure Pipelines templates: each use of each template with the
@@ -282,6 +291,41 @@ impl RepoIndex {
         Some(v)
     }
 
+    /// True when some folder of the repository, or some Python file's stem,
+    /// is `name`: only then can an import starting with `name` be local.
+    pub fn has_component(&self, name: &str) -> bool {
+        self.components
+            .get_or_init(|| {
+                let mut m = std::collections::HashSet::new();
+                for p in &self.paths {
+                    let mut parts = p.split('/').peekable();
+                    while let Some(c) = parts.next() {
+                        if parts.peek().is_some() {
+                            m.insert(c.to_string());
+                        } else if let Some(stem) = c.strip_suffix(".py") {
+                            m.insert(stem.to_string());
+                        }
+                    }
+                }
+                m
+            })
+            .contains(name)
+    }
+
+    /// Whether the repository declares an Argo Events `Sensor` and a Tekton
+    /// `EventListener` (what starts workflows and pipeline runs on events).
+    pub fn event_sources(&self) -> (bool, bool) {
+        *self.event_kinds.get_or_init(|| {
+            let yaml = self.texts.iter().filter(|(p, _)| paths::is_yaml(p)).map(|(_, t)| t);
+            let (mut sensor, mut listener) = (false, false);
+            for t in yaml {
+                sensor |= t.contains("kind: Sensor") && t.contains("argoproj.io");
+                listener |= t.contains("kind: EventListener");
+            }
+            (sensor, listener)
+        })
+    }
+
     /// Text of a file that was read.
     pub fn text(&self, path: &str) -> Option<&str> {
         self.texts.get(path).map(String::as_str)
@@ -302,9 +346,20 @@ impl RepoIndex {
     /// repository (at the root or under `src/`): calls into it are the
     /// repository's own code, not a third-party tool's API.
     pub fn defines_python_module(&self, name: &str) -> bool {
-        ["", "src/", "lib/", "python/"]
-            .iter()
-            .any(|base| self.exists(&format!("{base}{name}/__init__.py")) || self.exists(&format!("{base}{name}.py")))
+        self.py_modules
+            .get_or_init(|| {
+                let mut m = std::collections::HashSet::new();
+                for p in &self.paths {
+                    for base in ["", "src/", "lib/", "python/"] {
+                        let Some(rest) = p.strip_prefix(base) else { continue };
+                        if let Some(x) = rest.strip_suffix("/__init__.py").or_else(|| rest.strip_suffix(".py")) {
+                            m.insert(x.to_string());
+                        }
+                    }
+                }
+                m
+            })
+            .contains(name)
     }
 }
 
@@ -326,6 +381,19 @@ pub trait Detector: Sync + Send {
     fn applies(&self, path: &str) -> bool;
     /// Observe one file.
     fn detect(&self, file: &FileCtx<'_>, out: &mut Output);
+    /// Content literals of which a file must hold at least one for this
+    /// detector to find anything in it. The scan checks each file once
+    /// against the literals of every detector (one automaton) and calls a
+    /// detector only on the files its screen selects. Empty: no screen.
+    fn screen(&self) -> &'static [&'static str] {
+        &[]
+    }
+    /// True when the file at `path` is read whatever its content (a file
+    /// named as this detector's format, whose parse errors are reported).
+    fn unscreened(&self, path: &str) -> bool {
+        let _ = path;
+        false
+    }
 }
 
 /// Options for a scan.
@@ -552,6 +620,67 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     out
 }
 
+/// The content screen: one automaton over the literals of every detector's
+/// [`Detector::screen`], run once per file.
+struct Screen {
+    automaton: aho_corasick::AhoCorasick,
+    /// For each detector, the ids of its literals (empty: not screened).
+    ids: Vec<Vec<usize>>,
+}
+
+impl Screen {
+    fn new(dets: &[Box<dyn Detector>]) -> Screen {
+        let mut lits: Vec<&'static str> = Vec::new();
+        let ids = dets
+            .iter()
+            .map(|d| {
+                d.screen()
+                    .iter()
+                    .map(|l| {
+                        lits.iter().position(|x| x == l).unwrap_or_else(|| {
+                            lits.push(l);
+                            lits.len() - 1
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let automaton = aho_corasick::AhoCorasick::new(&lits).expect("screen literals build an automaton");
+        Screen { automaton, ids }
+    }
+
+    /// Which literals occur in `text`, in one pass over it.
+    fn hits(&self, text: &str) -> Vec<bool> {
+        let mut seen = vec![false; self.automaton.patterns_len()];
+        let mut left = seen.len();
+        for m in self.automaton.find_overlapping_iter(text) {
+            let id = m.pattern().as_usize();
+            if !seen[id] {
+                seen[id] = true;
+                left -= 1;
+                if left == 0 {
+                    break;
+                }
+            }
+        }
+        seen
+    }
+
+    /// True when detector `i` is to read a file with these hits.
+    fn selects(&self, i: usize, hits: &[bool], unscreened: impl FnOnce() -> bool) -> bool {
+        self.ids[i].is_empty() || self.ids[i].iter().any(|&id| hits[id]) || unscreened()
+    }
+}
+
+/// Every content literal the detectors screen files with, and the names of
+/// the catalogue's calls and methods: what a text search doing the scan's
+/// work would look for (the benchmark hands them to ripgrep).
+pub fn content_patterns(catalog: &catalog::Catalog) -> Vec<String> {
+    let mut out: BTreeSet<String> = detectors::all().iter().flat_map(|d| d.screen().iter().map(|s| s.to_string())).collect();
+    out.extend(catalog.literals());
+    out.into_iter().collect()
+}
+
 /// Scan the repository at `root`.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     if !root.is_dir() {
@@ -601,13 +730,15 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     // so the result does not depend on scheduling.
     use rayon::prelude::*;
     let files: Vec<(&String, &String)> = repo.texts.iter().collect();
+    let screen = Screen::new(&dets);
     let outputs: Vec<Output> = files
         .par_iter()
         .map(|(path, text)| {
             let ctx = FileCtx { path, text, repo: &repo };
             let mut out = Output::default();
-            for d in &dets {
-                if d.applies(path) {
+            let hits = screen.hits(text);
+            for (i, d) in dets.iter().enumerate() {
+                if d.applies(path) && screen.selects(i, &hits, || d.unscreened(path)) {
                     d.detect(&ctx, &mut out);
                 }
             }

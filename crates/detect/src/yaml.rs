@@ -131,8 +131,25 @@ fn options() -> serde_saphyr::Options {
     o
 }
 
+thread_local! {
+    /// The last text parsed on this thread and its result. A scan runs every
+    /// detector over one file on one thread, so each YAML file is parsed once
+    /// however many detectors read it. Keyed by the whole text (compared, not
+    /// hashed), so a hit is never a different file.
+    static LAST: std::cell::RefCell<Option<(String, Result<Vec<Node>, YamlError>)>> = const { std::cell::RefCell::new(None) };
+}
+
 /// Parse every document of a YAML stream.
 pub fn parse_all(text: &str) -> Result<Vec<Node>, YamlError> {
+    if let Some(hit) = LAST.with(|c| c.borrow().as_ref().filter(|(t, _)| t == text).map(|(_, r)| r.clone())) {
+        return hit;
+    }
+    let r = parse_uncached(text);
+    LAST.with(|c| *c.borrow_mut() = Some((text.to_string(), r.clone())));
+    r
+}
+
+fn parse_uncached(text: &str) -> Result<Vec<Node>, YamlError> {
     let r: Result<Vec<Spanned<Raw>>, _> = serde_saphyr::from_multiple_with_options(text, options());
     match r {
         Ok(docs) => Ok(docs.into_iter().map(node).collect()),

@@ -37,6 +37,9 @@ impl Detector for ArgoWorkflows {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["argoproj.io"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }
@@ -45,7 +48,7 @@ impl Detector for ArgoWorkflows {
             return;
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
-        let sensors = f.repo.texts.values().any(|t| t.contains("kind: Sensor") && t.contains("argoproj.io"));
+        let sensors = f.repo.event_sources().0;
         for doc in docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");

@@ -64,6 +64,12 @@ impl Detector for AzurePipelines {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["steps", "jobs", "stages", "extends"]
+    }
+    fn unscreened(&self, path: &str) -> bool {
+        named_as_pipeline(path)
+    }
     fn applies(&self, path: &str) -> bool {
         is_candidate(path)
     }

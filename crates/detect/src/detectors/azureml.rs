@@ -40,6 +40,9 @@ impl Detector for AzureMl {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["azureml", "computeType"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path) && !path.starts_with(".github/")
     }

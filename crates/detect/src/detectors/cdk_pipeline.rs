@@ -84,6 +84,9 @@ impl Detector for CdkPipeline {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["aws_cdk", "aws-cdk"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_cdk_source(path)
     }

@@ -94,6 +94,12 @@ impl Detector for CloudBuild {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["steps"]
+    }
+    fn unscreened(&self, path: &str) -> bool {
+        named_as_config(path)
+    }
     fn applies(&self, path: &str) -> bool {
         named_as_config(path) || (super::is_yaml(path) && !path.starts_with(".github/"))
     }

@@ -22,6 +22,12 @@ impl Detector for CodeBuild {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["phases"]
+    }
+    fn unscreened(&self, path: &str) -> bool {
+        is_named_buildspec(path)
+    }
     fn applies(&self, path: &str) -> bool {
         path.ends_with(".yml") || path.ends_with(".yaml")
     }

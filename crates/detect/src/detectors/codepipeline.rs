@@ -22,6 +22,9 @@ impl Detector for CodePipeline {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["AWS::CodePipeline::Pipeline"]
+    }
     fn applies(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         let template_name = ["template", "pipeline", "stack", "cfn", "cloudformation"].iter().any(|w| name.contains(w));

@@ -23,6 +23,9 @@ impl Detector for ConfigTargets {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["_target_"]
+    }
     fn applies(&self, path: &str) -> bool {
         super::is_yaml(path)
     }

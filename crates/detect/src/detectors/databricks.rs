@@ -30,6 +30,12 @@ impl Detector for Databricks {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["resources"]
+    }
+    fn unscreened(&self, path: &str) -> bool {
+        path == "databricks.yml" || path.ends_with("/databricks.yml")
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }

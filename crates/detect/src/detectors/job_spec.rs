@@ -17,6 +17,9 @@ impl Detector for JobSpec {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["entrypoint:", "report_to"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }

@@ -51,6 +51,9 @@ impl Detector for Kubernetes {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["apiVersion"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path) && !path.starts_with(".github/")
     }

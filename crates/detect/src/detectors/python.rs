@@ -370,7 +370,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     for call in &calls {
         if !call.qualified.starts_with("?.") {
             let public = public_name(&call.qualified);
-            for (entry, g) in catalog.calls() {
+            let root = call.qualified.split('.').next().unwrap_or("");
+            for (entry, g) in catalog.calls_rooted(root) {
                 let named = glob(g, &call.qualified) || public.as_deref().is_some_and(|p| glob(g, p));
                 if (entry.needs.is_empty() || imports_any_owned(&entry.needs)) && named {
                     let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::High);
@@ -1710,6 +1711,11 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut out = Vec::new();
     for im in imports {
+        // No folder or module file of the repository has the import's first
+        // name (`numpy`, `os`): it cannot resolve here.
+        if !im.module.starts_with('.') && !repo.has_component(im.module.split('.').next().unwrap_or("")) {
+            continue;
+        }
         let mut candidates: Vec<String> = Vec::new();
         if im.module.starts_with('.') {
             let dots = im.module.chars().take_while(|c| *c == '.').count();
@@ -1742,8 +1748,11 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             }
             for b in bases {
                 let full = crate::paths::join(&b, &m);
-                for n in &im.names {
-                    candidates.push(crate::paths::join(&full, n));
+                // Imported names are modules only inside a package folder.
+                if !im.names.is_empty() && repo.dir_exists(&full) {
+                    for n in &im.names {
+                        candidates.push(crate::paths::join(&full, n));
+                    }
                 }
                 candidates.push(full);
             }

@@ -49,6 +49,9 @@ impl Detector for Tekton {
     fn name(&self) -> &'static str {
         NAME
     }
+    fn screen(&self) -> &'static [&'static str] {
+        &["tekton.dev"]
+    }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }
@@ -57,7 +60,7 @@ impl Detector for Tekton {
             return;
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
-        let listener = f.repo.texts.values().any(|t| t.contains("kind: EventListener"));
+        let listener = f.repo.event_sources().1;
         for doc in docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             if !api.contains("tekton.dev") {
