@@ -131,12 +131,15 @@ fn options() -> serde_saphyr::Options {
     o
 }
 
+/// A parsed text and its result.
+type Parsed = Option<(String, Result<Vec<Node>, YamlError>)>;
+
 thread_local! {
     /// The last text parsed on this thread and its result. A scan runs every
     /// detector over one file on one thread, so each YAML file is parsed once
     /// however many detectors read it. Keyed by the whole text (compared, not
     /// hashed), so a hit is never a different file.
-    static LAST: std::cell::RefCell<Option<(String, Result<Vec<Node>, YamlError>)>> = const { std::cell::RefCell::new(None) };
+    static LAST: std::cell::RefCell<Parsed> = const { std::cell::RefCell::new(None) };
 }
 
 /// Parse every document of a YAML stream.
