@@ -801,7 +801,10 @@ fn mark_with_training(
 /// job of the same run that trains, in a run started without a person
 /// (RUBRIC: a deploy chained after an automated training run is an
 /// automatic release, whatever event started the training). They get
-/// `after_training=yes`.
+/// `after_training=yes`. A pull-request build runs after every automatic
+/// run that opens a pull request (`run.open-pull-request`): a training
+/// workflow that proposes its result as a pull request chains the
+/// pull-request workflow that deploys it.
 fn mark_after_training(
     out: &mut [Evidence],
     owner: &[String],
@@ -825,6 +828,19 @@ fn mark_after_training(
         .collect();
     let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u.as_str())));
     let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
+    // A run that opens a pull request (`gh pr create`, a create-pull-request
+    // action) starts the pull-request builds: they run after it.
+    let openers: BTreeSet<&str> = out
+        .iter()
+        .zip(owner)
+        .filter(|(e, _)| e.kind == "run.open-pull-request")
+        .map(|(_, o)| o.as_str())
+        .collect();
+    let pr_openers: Vec<&str> = closures
+        .iter()
+        .filter(|(id, c)| units.get(id.as_str()).is_some_and(|u| automatic(u)) && c.iter().any(|u| openers.contains(u.as_str())))
+        .map(|(id, _)| id.as_str())
+        .collect();
     // Roots whose run has trained by the time they start (or that train).
     let mut chained: Vec<&BTreeSet<String>> = Vec::new();
     for (id, closure) in closures {
@@ -845,6 +861,9 @@ fn mark_after_training(
             }
             if let Some(unit) = units.get(u) {
                 stack.extend(unit.after.iter().map(String::as_str));
+                if unit.triggers.contains("pull_request") {
+                    stack.extend(pr_openers.iter().filter(|o| **o != u));
+                }
             }
         }
         if found {
@@ -864,8 +883,13 @@ fn mark_after_training(
 /// while nothing automated promotes models: a release is a hand promotion
 /// (RUBRIC: pull-based serving is partial for automatic release).
 fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, Unit>) {
-    let mut serving_files: BTreeSet<&str> =
-        out.iter().filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
+    // A notebook that loads the production model is a demo or an analysis,
+    // not a service: it pulls nothing into serving.
+    let mut serving_files: BTreeSet<&str> = out
+        .iter()
+        .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
+        .map(|e| e.location.path.as_str())
+        .collect();
     // A model lookup kept in a local module the service imports (a model
     // cache class) is the service's own lookup.
     let imported: Vec<&str> = serving_files
@@ -1161,6 +1185,20 @@ mod tests {
     }
 
     #[test]
+    fn a_notebook_loading_the_production_model_serves_nothing() {
+        let ev = |kind: &str| Evidence::new(kind, "notebook", Location::line("nb/tour.ipynb", 3), Confidence::Medium, "x");
+        let pulled = |out: Vec<Evidence>| {
+            let mut out = out;
+            derive_pull_based_serving(&mut out, &BTreeMap::new());
+            out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
+        };
+        let lookup = || ev("code.load-model").attr("by_alias", "yes");
+        // The same cells in a service file pull the model.
+        assert_eq!(pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc"), lookup()]), 1);
+        assert_eq!(pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc").attr("notebook", "true"), lookup().attr("notebook", "true")]), 0);
+    }
+
+    #[test]
     fn jobs_of_one_definition_on_the_same_event_are_one_training_pipeline() {
         let root = |id: &str, path: &str, trigger: &str| {
             let mut u = Unit::new(id.into(), Location::line(path, 1), id);
@@ -1387,6 +1425,47 @@ mod tests {
         ];
         let l = link(&repo, units, ev);
         l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+    }
+
+    /// A workflow whose job runs `opener_runs` and opens a pull request, and
+    /// a workflow started by `deploy_triggers` that deploys.
+    fn deploy_after_pull_request(opener_triggers: &[&str], opener_runs: &str, deploy_triggers: &[&str]) -> Option<String> {
+        let repo = RepoIndex::default();
+        let job = |id: &str, triggers: &[&str], target: &str| {
+            let mut u = Unit::new(id.into(), Location::line("w.yml", 1), id);
+            u.root = true;
+            u.triggers = triggers.iter().map(|t| t.to_string()).collect();
+            u.calls.push((target.into(), Location::line("w.yml", 2)));
+            u
+        };
+        let units = vec![
+            job("ci:a.yml#fit", opener_triggers, opener_runs),
+            job("ci:b.yml#ship", deploy_triggers, "file:ship.py"),
+            Unit::new("file:fit.py".into(), Location::line("fit.py", 1), "fit.py"),
+            Unit::new("file:lint.py".into(), Location::line("lint.py", 1), "lint.py"),
+            Unit::new("file:ship.py".into(), Location::line("ship.py", 1), "ship.py"),
+        ];
+        let ev = vec![
+            (Evidence::new("code.train", "python", Location::line("fit.py", 2), Confidence::High, "x"), Some("file:fit.py".into())),
+            (
+                Evidence::new("run.open-pull-request", "github-actions", Location::line("a.yml", 9), Confidence::High, "pr"),
+                Some("ci:a.yml#fit".into()),
+            ),
+            (Evidence::new("code.deploy", "python", Location::line("ship.py", 2), Confidence::High, "y"), Some("file:ship.py".into())),
+        ];
+        let l = link(&repo, units, ev);
+        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+    }
+
+    #[test]
+    fn pull_request_builds_run_after_the_training_run_that_opened_the_pull_request() {
+        assert_eq!(deploy_after_pull_request(&["push"], "file:fit.py", &["pull_request"]).as_deref(), Some("yes"));
+        // The run that opens the pull request trains nothing.
+        assert_eq!(deploy_after_pull_request(&["push"], "file:lint.py", &["pull_request"]), None);
+        // Only a person starts the training run.
+        assert_eq!(deploy_after_pull_request(&["manual"], "file:fit.py", &["pull_request"]), None);
+        // The deploying workflow is not started by pull requests.
+        assert_eq!(deploy_after_pull_request(&["push"], "file:fit.py", &["tag"]), None);
     }
 
     #[test]
