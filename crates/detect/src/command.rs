@@ -570,6 +570,10 @@ fn classify_az(rest: &[String]) -> Invocation {
             Invocation::OpenPullRequest { base: opt_value(rest, &["--target-branch", "-t"]).unwrap_or("").to_string() }
         }
         ["pipelines", "run", ..] => Invocation::TriggerPipeline { target: opt_value(rest, &["--name"]).unwrap_or("").to_string() },
+        // Azure ML CLI v1: deploy a registered model as a web service.
+        ["ml", "model", "deploy", ..] | ["ml", "service", "update", ..] => {
+            Invocation::Deploy { target: "azureml-webservice".into(), traffic: None, file: None }
+        }
         ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
         ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
         ["webapp" | "functionapp" | "containerapp", ..] if words.iter().any(|w| matches!(*w, "deploy" | "up" | "create" | "update")) => {
@@ -631,6 +635,15 @@ mod tests {
         let pkg = Invocation::Publish { what: "python-package".into() };
         assert_eq!(c("curl -F package=@dist/scorer-1.2.0-py3-none-any.whl https://push.fury.example/TOKEN/team"), pkg);
         assert_eq!(c("curl --upload-file dist/scorer-1.2.0.tar.gz https://nexus.example/repository/pypi/"), pkg);
+    }
+
+    #[test]
+    fn azureml_v1_cli_deploys_web_services() {
+        let v1 = Invocation::Deploy { target: "azureml-webservice".into(), traffic: None, file: None };
+        assert_eq!(c("az ml model deploy --name svc --model m:1 --ic inference.yml --dc aci.yml"), v1);
+        assert_eq!(c("az ml service update --name svc --model m:2"), v1);
+        assert_eq!(c("az ml model list"), Invocation::Other);
+        assert_eq!(c("az ml service list"), Invocation::Other);
     }
 
     #[test]

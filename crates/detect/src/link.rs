@@ -1013,6 +1013,9 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
     // Infrastructure kept per environment, and whether anything reached
     // releases into it (a published artifact, a deployment).
     let mut iac: Vec<(&'static str, &Evidence)> = Vec::new();
+    // Deployments whose job or command names only the kind of serving
+    // target (`Deploy_ACI`, `--dc deployment_config_aks.yml`), with their job.
+    let mut by_target: Vec<(&'static str, &str, &Evidence)> = Vec::new();
     let mut releases = false;
     for (e, o) in out.iter().zip(owner) {
         releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
@@ -1047,7 +1050,22 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
             };
             if let Some(c) = by_label.or_else(by_path) {
                 found.push((c, e));
+            } else if let Some(c) = serving_target_class(&label).or_else(|| serving_target_class(&e.snippet)) {
+                by_target.push((c, o.as_str(), e));
             }
+        }
+    }
+    // A deployment to a production-grade target in a job that runs after a
+    // deployment to a test-grade target of the same run is a promotion.
+    for (c, later, e) in &by_target {
+        if *c != "prod" {
+            continue;
+        }
+        let earlier: Vec<&(&str, &str, &Evidence)> =
+            by_target.iter().filter(|(c0, o0, _)| *c0 == "test" && o0 != later && runs_after(units, later, o0)).collect();
+        if !earlier.is_empty() {
+            found.push(("prod", e));
+            found.extend(earlier.iter().map(|(c0, _, e0)| (*c0, *e0)));
         }
     }
     // Two or more environments laid out as infrastructure code are staged
@@ -1067,6 +1085,40 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
         e.chain = chain;
         out.push(e);
     }
+}
+
+/// The environment class a serving target is made for, where the platform
+/// documents one: Azure Container Instances (`aci`) for development and
+/// test, Azure Kubernetes Service (`aks`) for production. Whole words of a
+/// job label or deploy command only.
+fn serving_target_class(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    if words.contains(&"aks") {
+        Some("prod")
+    } else if words.contains(&"aci") {
+        Some("test")
+    } else {
+        None
+    }
+}
+
+/// Whether unit `later` runs after unit `earlier` in one run (`after`
+/// edges: `needs`, `dependsOn`, stage order), transitively.
+fn runs_after(units: &BTreeMap<String, Unit>, later: &str, earlier: &str) -> bool {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = units.get(later).map(|u| u.after.iter().map(String::as_str).collect()).unwrap_or_default();
+    while let Some(u) = stack.pop() {
+        if u == earlier {
+            return true;
+        }
+        if seen.insert(u) {
+            if let Some(unit) = units.get(u) {
+                stack.extend(unit.after.iter().map(String::as_str));
+            }
+        }
+    }
+    false
 }
 
 fn derive_retrain_on_alert(
@@ -1162,6 +1214,43 @@ mod tests {
         assert_eq!(promoted(roots()), None);
         assert_eq!(promoted([roots(), vec![publish(false)]].concat()), None);
         assert_eq!(promoted(vec![env("live/prod/main.tf", "prod"), env("live/prod/vars.tf", "prod"), publish(true)]), None);
+    }
+
+    #[test]
+    fn deploying_to_a_production_target_after_a_test_target_is_a_promotion() {
+        let deploy = |job: &str, cmd: &str| {
+            (
+                Evidence::new("run.deploy", "azure-pipelines", Location::line("cd.yml", 5), Confidence::High, cmd)
+                    .attr("reached", "yes")
+                    .attr("target", "azureml-webservice"),
+                format!("ci:cd.yml#{job}"),
+            )
+        };
+        let promoted = |ev: Vec<(Evidence, String)>, after: &[(&str, &str)]| {
+            let mut units = BTreeMap::new();
+            for job in ["Deploy_ACI", "Deploy_AKS", "Ship_One", "Ship_Two"] {
+                let mut u = Unit::new(format!("ci:cd.yml#{job}"), Location::line("cd.yml", 1), job);
+                u.after = after.iter().filter(|(l, _)| *l == job).map(|(_, e)| format!("ci:cd.yml#{e}")).collect();
+                units.insert(u.id.clone(), u);
+            }
+            let (mut out, owner): (Vec<Evidence>, Vec<String>) = ev.into_iter().unzip();
+            derive_env_promotion(&mut out, &owner, &units);
+            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
+        };
+        let both = || vec![deploy("Deploy_ACI", "az ml model deploy --name a"), deploy("Deploy_AKS", "az ml model deploy --name b")];
+        assert_eq!(promoted(both(), &[("Deploy_AKS", "Deploy_ACI")]), Some("prod,test".into()));
+        // Targets named by the deployment config of the command.
+        let by_cmd = vec![
+            deploy("Ship_One", "az ml model deploy --dc config_aci.yml"),
+            deploy("Ship_Two", "az ml model deploy --dc config_aks.yml"),
+        ];
+        assert_eq!(promoted(by_cmd, &[("Ship_Two", "Ship_One")]), Some("prod,test".into()));
+        // Side by side, with no promotion from one to the other; or in the wrong order.
+        assert_eq!(promoted(both(), &[]), None);
+        assert_eq!(promoted(both(), &[("Deploy_ACI", "Deploy_AKS")]), None);
+        // A word that only contains the letters is not a target.
+        let words = vec![deploy("Ship_One", "deploy spacing"), deploy("Ship_Two", "deploy tasks")];
+        assert_eq!(promoted(words, &[("Ship_Two", "Ship_One")]), None);
     }
 
     #[test]
