@@ -830,15 +830,11 @@ fn mark_after_training(
     let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
     // A run that opens a pull request (`gh pr create`, a create-pull-request
     // action) starts the pull-request builds: they run after it.
-    let openers: BTreeSet<&str> = out
-        .iter()
-        .zip(owner)
-        .filter(|(e, _)| e.kind == "run.open-pull-request")
-        .map(|(_, o)| o.as_str())
-        .collect();
+    let openers: BTreeSet<&str> =
+        out.iter().zip(owner).filter(|(e, _)| e.kind == "run.open-pull-request").map(|(_, o)| o.as_str()).collect();
     let pr_openers: Vec<&str> = closures
         .iter()
-        .filter(|(id, c)| units.get(id.as_str()).is_some_and(|u| automatic(u)) && c.iter().any(|u| openers.contains(u.as_str())))
+        .filter(|(id, c)| units.get(id.as_str()).is_some_and(&automatic) && c.iter().any(|u| openers.contains(u.as_str())))
         .map(|(id, _)| id.as_str())
         .collect();
     // Roots whose run has trained by the time they start (or that train).
@@ -1284,7 +1280,10 @@ mod tests {
         let lookup = || ev("code.load-model").attr("by_alias", "yes");
         // The same cells in a service file pull the model.
         assert_eq!(pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc"), lookup()]), 1);
-        assert_eq!(pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc").attr("notebook", "true"), lookup().attr("notebook", "true")]), 0);
+        assert_eq!(
+            pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc").attr("notebook", "true"), lookup().attr("notebook", "true")]),
+            0
+        );
     }
 
     #[test]
