@@ -41,6 +41,10 @@ pub enum Invocation {
     TriggerPipeline { target: String },
     /// Calls a deployed endpoint (smoke test).
     InvokeEndpoint,
+    /// Opens a pull (merge) request into `base` (`gh pr create --base main`,
+    /// `glab mr create`, `az repos pr create`, `hub pull-request`); empty when
+    /// the command names no target branch (the repository's default).
+    OpenPullRequest { base: String },
     /// `mlflow run <dir> -e <entry>`: an MLflow Project entry point.
     MlflowRun { entry: String, dir: String },
     /// `kedro run`: the project's pipelines.
@@ -394,6 +398,15 @@ pub fn classify(argv: &[String]) -> Invocation {
             Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
         }
         "az" => classify_az(rest),
+        "gh" if rest.first().map(String::as_str) == Some("pr") && rest.get(1).map(String::as_str) == Some("create") => {
+            Invocation::OpenPullRequest { base: opt_value(rest, &["--base", "-B"]).unwrap_or("").to_string() }
+        }
+        "glab" if rest.first().map(String::as_str) == Some("mr") && rest.get(1).map(String::as_str) == Some("create") => {
+            Invocation::OpenPullRequest { base: opt_value(rest, &["--target-branch", "-b"]).unwrap_or("").to_string() }
+        }
+        "hub" if rest.first().map(String::as_str) == Some("pull-request") => {
+            Invocation::OpenPullRequest { base: opt_value(rest, &["--base", "-b"]).unwrap_or("").to_string() }
+        }
         "gh" if rest.first().map(String::as_str) == Some("workflow") && rest.get(1).map(String::as_str) == Some("run") => {
             Invocation::TriggerPipeline { target: rest.get(2).cloned().unwrap_or_default() }
         }
@@ -553,7 +566,14 @@ fn classify_az(rest: &[String]) -> Invocation {
             file,
         },
         ["ml", "online-endpoint" | "batch-endpoint", "invoke", ..] => Invocation::InvokeEndpoint,
+        ["repos", "pr", "create", ..] => {
+            Invocation::OpenPullRequest { base: opt_value(rest, &["--target-branch", "-t"]).unwrap_or("").to_string() }
+        }
         ["pipelines", "run", ..] => Invocation::TriggerPipeline { target: opt_value(rest, &["--name"]).unwrap_or("").to_string() },
+        // Azure ML CLI v1: deploy a registered model as a web service.
+        ["ml", "model", "deploy", ..] | ["ml", "service", "update", ..] => {
+            Invocation::Deploy { target: "azureml-webservice".into(), traffic: None, file: None }
+        }
         ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
         ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
         ["webapp" | "functionapp" | "containerapp", ..] if words.iter().any(|w| matches!(*w, "deploy" | "up" | "create" | "update")) => {
@@ -615,6 +635,30 @@ mod tests {
         let pkg = Invocation::Publish { what: "python-package".into() };
         assert_eq!(c("curl -F package=@dist/scorer-1.2.0-py3-none-any.whl https://push.fury.example/TOKEN/team"), pkg);
         assert_eq!(c("curl --upload-file dist/scorer-1.2.0.tar.gz https://nexus.example/repository/pypi/"), pkg);
+    }
+
+    #[test]
+    fn azureml_v1_cli_deploys_web_services() {
+        let v1 = Invocation::Deploy { target: "azureml-webservice".into(), traffic: None, file: None };
+        assert_eq!(c("az ml model deploy --name svc --model m:1 --ic inference.yml --dc aci.yml"), v1);
+        assert_eq!(c("az ml service update --name svc --model m:2"), v1);
+        assert_eq!(c("az ml model list"), Invocation::Other);
+        assert_eq!(c("az ml service list"), Invocation::Other);
+    }
+
+    #[test]
+    fn commands_that_open_pull_requests_name_their_target_branch() {
+        let pr = |b: &str| Invocation::OpenPullRequest { base: b.into() };
+        assert_eq!(c("gh pr create --base release --title t --body b"), pr("release"));
+        assert_eq!(c("gh pr create -B main --fill"), pr("main"));
+        assert_eq!(c("gh pr create --fill"), pr(""));
+        assert_eq!(c("glab mr create --target-branch main --fill"), pr("main"));
+        assert_eq!(c("az repos pr create --target-branch main --source-branch x"), pr("main"));
+        assert_eq!(c("hub pull-request -b main -m t"), pr("main"));
+        // Reading, listing or merging pull requests opens none.
+        for cmd in ["gh pr list", "gh pr merge 3 --squash", "glab mr list", "az repos pr list", "gh pr view"] {
+            assert_eq!(c(cmd), Invocation::Other, "{cmd}");
+        }
     }
 
     #[test]

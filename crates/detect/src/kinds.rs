@@ -77,6 +77,7 @@ kinds! {
     "run.submit-job" => "A command that submits a job or pipeline file to an ML platform; attrs: platform, file.",
     "run.tests" => "A command that runs a test runner; attrs: runner.",
     "run.traffic-split" => "A command that splits traffic between two or more model deployments.",
+    "run.open-pull-request" => "A CI step that opens a pull or merge request (gh pr create, a create-pull-request action), which starts the pull-request builds; attrs: base.",
     "run.trigger-pipeline" => "A command that starts another pipeline or workflow (gh workflow run, dispatch).",
     "test.case" => "A test file holding test cases a runner collects; attrs: framework, count.",
     "test.covers" => "A test exercises repository code; attrs: area (training|scoring|model|data|app), module. Derived by the linker from test imports.",

@@ -801,7 +801,10 @@ fn mark_with_training(
 /// job of the same run that trains, in a run started without a person
 /// (RUBRIC: a deploy chained after an automated training run is an
 /// automatic release, whatever event started the training). They get
-/// `after_training=yes`.
+/// `after_training=yes`. A pull-request build runs after every automatic
+/// run that opens a pull request (`run.open-pull-request`): a training
+/// workflow that proposes its result as a pull request chains the
+/// pull-request workflow that deploys it.
 fn mark_after_training(
     out: &mut [Evidence],
     owner: &[String],
@@ -825,6 +828,15 @@ fn mark_after_training(
         .collect();
     let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u.as_str())));
     let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
+    // A run that opens a pull request (`gh pr create`, a create-pull-request
+    // action) starts the pull-request builds: they run after it.
+    let openers: BTreeSet<&str> =
+        out.iter().zip(owner).filter(|(e, _)| e.kind == "run.open-pull-request").map(|(_, o)| o.as_str()).collect();
+    let pr_openers: Vec<&str> = closures
+        .iter()
+        .filter(|(id, c)| units.get(id.as_str()).is_some_and(&automatic) && c.iter().any(|u| openers.contains(u.as_str())))
+        .map(|(id, _)| id.as_str())
+        .collect();
     // Roots whose run has trained by the time they start (or that train).
     let mut chained: Vec<&BTreeSet<String>> = Vec::new();
     for (id, closure) in closures {
@@ -845,6 +857,9 @@ fn mark_after_training(
             }
             if let Some(unit) = units.get(u) {
                 stack.extend(unit.after.iter().map(String::as_str));
+                if unit.triggers.contains("pull_request") {
+                    stack.extend(pr_openers.iter().filter(|o| **o != u));
+                }
             }
         }
         if found {
@@ -864,8 +879,13 @@ fn mark_after_training(
 /// while nothing automated promotes models: a release is a hand promotion
 /// (RUBRIC: pull-based serving is partial for automatic release).
 fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, Unit>) {
-    let mut serving_files: BTreeSet<&str> =
-        out.iter().filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
+    // A notebook that loads the production model is a demo or an analysis,
+    // not a service: it pulls nothing into serving.
+    let mut serving_files: BTreeSet<&str> = out
+        .iter()
+        .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
+        .map(|e| e.location.path.as_str())
+        .collect();
     // A model lookup kept in a local module the service imports (a model
     // cache class) is the service's own lookup.
     let imported: Vec<&str> = serving_files
@@ -989,6 +1009,9 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
     // Infrastructure kept per environment, and whether anything reached
     // releases into it (a published artifact, a deployment).
     let mut iac: Vec<(&'static str, &Evidence)> = Vec::new();
+    // Deployments whose job or command names only the kind of serving
+    // target (`Deploy_ACI`, `--dc deployment_config_aks.yml`), with their job.
+    let mut by_target: Vec<(&'static str, &str, &Evidence)> = Vec::new();
     let mut releases = false;
     for (e, o) in out.iter().zip(owner) {
         releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
@@ -1023,7 +1046,22 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
             };
             if let Some(c) = by_label.or_else(by_path) {
                 found.push((c, e));
+            } else if let Some(c) = serving_target_class(&label).or_else(|| serving_target_class(&e.snippet)) {
+                by_target.push((c, o.as_str(), e));
             }
+        }
+    }
+    // A deployment to a production-grade target in a job that runs after a
+    // deployment to a test-grade target of the same run is a promotion.
+    for (c, later, e) in &by_target {
+        if *c != "prod" {
+            continue;
+        }
+        let earlier: Vec<&(&str, &str, &Evidence)> =
+            by_target.iter().filter(|(c0, o0, _)| *c0 == "test" && o0 != later && runs_after(units, later, o0)).collect();
+        if !earlier.is_empty() {
+            found.push(("prod", e));
+            found.extend(earlier.iter().map(|(c0, _, e0)| (*c0, *e0)));
         }
     }
     // Two or more environments laid out as infrastructure code are staged
@@ -1043,6 +1081,40 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
         e.chain = chain;
         out.push(e);
     }
+}
+
+/// The environment class a serving target is made for, where the platform
+/// documents one: Azure Container Instances (`aci`) for development and
+/// test, Azure Kubernetes Service (`aks`) for production. Whole words of a
+/// job label or deploy command only.
+fn serving_target_class(text: &str) -> Option<&'static str> {
+    let lower = text.to_ascii_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).collect();
+    if words.contains(&"aks") {
+        Some("prod")
+    } else if words.contains(&"aci") {
+        Some("test")
+    } else {
+        None
+    }
+}
+
+/// Whether unit `later` runs after unit `earlier` in one run (`after`
+/// edges: `needs`, `dependsOn`, stage order), transitively.
+fn runs_after(units: &BTreeMap<String, Unit>, later: &str, earlier: &str) -> bool {
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = units.get(later).map(|u| u.after.iter().map(String::as_str).collect()).unwrap_or_default();
+    while let Some(u) = stack.pop() {
+        if u == earlier {
+            return true;
+        }
+        if seen.insert(u) {
+            if let Some(unit) = units.get(u) {
+                stack.extend(unit.after.iter().map(String::as_str));
+            }
+        }
+    }
+    false
 }
 
 fn derive_retrain_on_alert(
@@ -1141,6 +1213,43 @@ mod tests {
     }
 
     #[test]
+    fn deploying_to_a_production_target_after_a_test_target_is_a_promotion() {
+        let deploy = |job: &str, cmd: &str| {
+            (
+                Evidence::new("run.deploy", "azure-pipelines", Location::line("cd.yml", 5), Confidence::High, cmd)
+                    .attr("reached", "yes")
+                    .attr("target", "azureml-webservice"),
+                format!("ci:cd.yml#{job}"),
+            )
+        };
+        let promoted = |ev: Vec<(Evidence, String)>, after: &[(&str, &str)]| {
+            let mut units = BTreeMap::new();
+            for job in ["Deploy_ACI", "Deploy_AKS", "Ship_One", "Ship_Two"] {
+                let mut u = Unit::new(format!("ci:cd.yml#{job}"), Location::line("cd.yml", 1), job);
+                u.after = after.iter().filter(|(l, _)| *l == job).map(|(_, e)| format!("ci:cd.yml#{e}")).collect();
+                units.insert(u.id.clone(), u);
+            }
+            let (mut out, owner): (Vec<Evidence>, Vec<String>) = ev.into_iter().unzip();
+            derive_env_promotion(&mut out, &owner, &units);
+            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
+        };
+        let both = || vec![deploy("Deploy_ACI", "az ml model deploy --name a"), deploy("Deploy_AKS", "az ml model deploy --name b")];
+        assert_eq!(promoted(both(), &[("Deploy_AKS", "Deploy_ACI")]), Some("prod,test".into()));
+        // Targets named by the deployment config of the command.
+        let by_cmd = vec![
+            deploy("Ship_One", "az ml model deploy --dc config_aci.yml"),
+            deploy("Ship_Two", "az ml model deploy --dc config_aks.yml"),
+        ];
+        assert_eq!(promoted(by_cmd, &[("Ship_Two", "Ship_One")]), Some("prod,test".into()));
+        // Side by side, with no promotion from one to the other; or in the wrong order.
+        assert_eq!(promoted(both(), &[]), None);
+        assert_eq!(promoted(both(), &[("Deploy_ACI", "Deploy_AKS")]), None);
+        // A word that only contains the letters is not a target.
+        let words = vec![deploy("Ship_One", "deploy spacing"), deploy("Ship_Two", "deploy tasks")];
+        assert_eq!(promoted(words, &[("Ship_Two", "Ship_One")]), None);
+    }
+
+    #[test]
     fn a_service_importing_a_registry_lookup_pulls_its_model() {
         let ev = |path: &str, kind: &str| Evidence::new(kind, "python", Location::line(path, 3), Confidence::High, "x");
         let lookup = || ev("svc/pick.py", "code.load-model").attr("by_alias", "yes").attr("lookup", "registry-query");
@@ -1158,6 +1267,23 @@ mod tests {
         assert_eq!(pulled(vec![service(), lookup()], &BTreeMap::new()), 0);
         let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
         assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
+    }
+
+    #[test]
+    fn a_notebook_loading_the_production_model_serves_nothing() {
+        let ev = |kind: &str| Evidence::new(kind, "notebook", Location::line("nb/tour.ipynb", 3), Confidence::Medium, "x");
+        let pulled = |out: Vec<Evidence>| {
+            let mut out = out;
+            derive_pull_based_serving(&mut out, &BTreeMap::new());
+            out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
+        };
+        let lookup = || ev("code.load-model").attr("by_alias", "yes");
+        // The same cells in a service file pull the model.
+        assert_eq!(pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc"), lookup()]), 1);
+        assert_eq!(
+            pulled(vec![ev("code.scoring").attr("style", "mlflow-pyfunc").attr("notebook", "true"), lookup().attr("notebook", "true")]),
+            0
+        );
     }
 
     #[test]
@@ -1387,6 +1513,47 @@ mod tests {
         ];
         let l = link(&repo, units, ev);
         l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+    }
+
+    /// A workflow whose job runs `opener_runs` and opens a pull request, and
+    /// a workflow started by `deploy_triggers` that deploys.
+    fn deploy_after_pull_request(opener_triggers: &[&str], opener_runs: &str, deploy_triggers: &[&str]) -> Option<String> {
+        let repo = RepoIndex::default();
+        let job = |id: &str, triggers: &[&str], target: &str| {
+            let mut u = Unit::new(id.into(), Location::line("w.yml", 1), id);
+            u.root = true;
+            u.triggers = triggers.iter().map(|t| t.to_string()).collect();
+            u.calls.push((target.into(), Location::line("w.yml", 2)));
+            u
+        };
+        let units = vec![
+            job("ci:a.yml#fit", opener_triggers, opener_runs),
+            job("ci:b.yml#ship", deploy_triggers, "file:ship.py"),
+            Unit::new("file:fit.py".into(), Location::line("fit.py", 1), "fit.py"),
+            Unit::new("file:lint.py".into(), Location::line("lint.py", 1), "lint.py"),
+            Unit::new("file:ship.py".into(), Location::line("ship.py", 1), "ship.py"),
+        ];
+        let ev = vec![
+            (Evidence::new("code.train", "python", Location::line("fit.py", 2), Confidence::High, "x"), Some("file:fit.py".into())),
+            (
+                Evidence::new("run.open-pull-request", "github-actions", Location::line("a.yml", 9), Confidence::High, "pr"),
+                Some("ci:a.yml#fit".into()),
+            ),
+            (Evidence::new("code.deploy", "python", Location::line("ship.py", 2), Confidence::High, "y"), Some("file:ship.py".into())),
+        ];
+        let l = link(&repo, units, ev);
+        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+    }
+
+    #[test]
+    fn pull_request_builds_run_after_the_training_run_that_opened_the_pull_request() {
+        assert_eq!(deploy_after_pull_request(&["push"], "file:fit.py", &["pull_request"]).as_deref(), Some("yes"));
+        // The run that opens the pull request trains nothing.
+        assert_eq!(deploy_after_pull_request(&["push"], "file:lint.py", &["pull_request"]), None);
+        // Only a person starts the training run.
+        assert_eq!(deploy_after_pull_request(&["manual"], "file:fit.py", &["pull_request"]), None);
+        // The deploying workflow is not started by pull requests.
+        assert_eq!(deploy_after_pull_request(&["push"], "file:fit.py", &["tag"]), None);
     }
 
     #[test]

@@ -390,6 +390,11 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         if (strategy == "canary" || strategy == "blue-green") && input("action").is_none_or(|a| a == "deploy") {
             out.push_in(ev("run.traffic-split").attr("target", name.clone()).attr("traffic", strategy), &unit.id);
         }
+    } else if opens_pull_request(&name) {
+        // The pull request it opens starts this repository's pull-request
+        // workflows after this run (the linker chains them).
+        let base = input("base").or_else(|| input("destination_branch")).or_else(|| input("target_branch")).unwrap_or("");
+        out.push_in(ev("run.open-pull-request").attr("base", base), &unit.id);
     } else if name == "benc-uk/workflow-dispatch" || name == "peter-evans/repository-dispatch" {
         out.push_in(ev("run.trigger-pipeline").attr("target", input("workflow").or_else(|| input("event-type")).unwrap_or("")), &unit.id);
     } else if name.ends_with("/pytest-action") || name.ends_with("/tox-action") {
@@ -400,6 +405,14 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
             Cmd { argv: vec!["pytest".into()], location: loc.clone(), text: format!("uses: {action}"), workdir: wd.to_string() },
         );
     }
+}
+
+/// Actions that open a pull request from the run's changes
+/// (`peter-evans/create-pull-request`, `repo-sync/pull-request`, ...): any
+/// action whose repository is named for creating a pull request.
+fn opens_pull_request(name: &str) -> bool {
+    let repo = name.split('/').nth(1).unwrap_or("");
+    matches!(repo, "create-pull-request" | "pull-request" | "action-pull-request" | "github-action-create-pull-request")
 }
 
 fn is_deploy_action(name: &str) -> bool {
@@ -448,6 +461,25 @@ mod tests {
         assert_eq!(after("ci:.github/workflows/ci.yml#docs"), vec!["ci:.github/workflows/ci.yml#lint"]);
         // Jobs without `needs` start together.
         assert!(after("ci:.github/workflows/ci.yml#fit").is_empty());
+    }
+
+    #[test]
+    fn steps_that_open_pull_requests_name_their_base() {
+        let wf = "on: push\njobs:\n  fit:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python fit.py\n      - uses: peter-evans/create-pull-request@v6\n        with:\n          base: release\n  cli:\n    runs-on: ubuntu-latest\n    steps:\n      - run: gh pr create --base main --fill\n  off:\n    runs-on: ubuntu-latest\n    steps:\n      - if: false\n        uses: peter-evans/create-pull-request@v6\n      # - run: gh pr create --base main\n      - uses: peter-evans/create-or-update-comment@v4\n";
+        let o = run(".github/workflows/ci.yml", wf);
+        let opened: Vec<(String, String)> = o
+            .evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "run.open-pull-request")
+            .map(|(e, u)| (u.clone().unwrap_or_default(), e.attrs["base"].clone()))
+            .collect();
+        assert_eq!(
+            opened,
+            vec![
+                ("ci:.github/workflows/ci.yml#fit".to_string(), "release".to_string()),
+                ("ci:.github/workflows/ci.yml#cli".to_string(), "main".to_string()),
+            ]
+        );
     }
 
     #[test]

@@ -637,6 +637,8 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
+        // A run that opens a pull request starts the pull-request builds.
+        Invocation::OpenPullRequest { base } => vec![ev("run.open-pull-request").attr("base", base)],
         // Comparing experiment metrics with the main branch and reporting it:
         // a diff of stored results for a person, which evaluates no model.
         Invocation::CompareMetrics => vec![ev("code.model-compare").attr("acts", "no").attr("reported", "yes").attr("tool", "dvc")],
