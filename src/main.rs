@@ -492,6 +492,9 @@ fn render_catalog(cat: &Catalog, format: RulesFormat) -> String {
                         o["script_arg"] =
                             serde_json::json!({"position": sa.position, "keyword": sa.keyword, "dir_keyword": sa.dir_keyword});
                     }
+                    if !e.not_on.is_empty() {
+                        o["not_on"] = serde_json::json!(e.not_on);
+                    }
                     o
                 })
                 .collect();
@@ -514,13 +517,19 @@ fn render_catalog(cat: &Catalog, format: RulesFormat) -> String {
             );
             for e in &cat.entries {
                 let text = e.matcher_text.replace('|', "\\|");
+                let not_on = if e.not_on.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (not on {})", e.not_on.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))
+                };
                 s += &format!(
-                    "| {} | {} | `{}` | {} `{}` | {} |\n",
+                    "| {} | {} | `{}` | {} `{}`{} | {} |\n",
                     e.platform,
                     e.kind,
                     e.evidence,
                     matcher(&e.matcher),
                     text,
+                    not_on,
                     e.needs.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
                 );
             }

@@ -101,6 +101,10 @@ pub struct Entry {
     pub attrs: Vec<(String, String)>,
     /// The argument that names the script the call runs, if any.
     pub script_arg: Option<ScriptArg>,
+    /// For a `method` entry: qualified constructor names (`*` wildcards)
+    /// whose objects the method does not count on (`fit` on a
+    /// `sklearn.preprocessing.StandardScaler` prepares data, it trains nothing).
+    pub not_on: Vec<String>,
     /// Where the entry is defined (`file:line`).
     pub source: String,
 }
@@ -252,7 +256,7 @@ pub fn evidence_kind(kind: &str) -> Option<&'static str> {
 }
 
 const FILE_FIELDS: &[&str] = &["platform", "tool", "entries"];
-const ENTRY_FIELDS: &[&str] = &["call", "method", "pattern", "platform", "kind", "tool", "needs", "attrs", "script_arg"];
+const ENTRY_FIELDS: &[&str] = &["call", "method", "pattern", "platform", "kind", "tool", "needs", "attrs", "script_arg", "not_on"];
 const SCRIPT_FIELDS: &[&str] = &["position", "keyword", "dir_keyword"];
 
 fn unknown_fields(file: &str, n: &Node, allowed: &[&str], what: &str, errs: &mut Vec<String>) {
@@ -396,10 +400,23 @@ fn load_file(file: &str, doc: &Node, out: &mut Vec<Entry>, errs: &mut Vec<String
         if script_arg.is_some() && matches!(matcher, Matcher::Pattern(_)) {
             errs.push(format!("{at}: `script_arg` applies to `call` and `method` entries, not `pattern`"));
         }
+        let not_on = match n.get("not_on") {
+            None => Vec::new(),
+            Some(v) => {
+                let s: Vec<String> = v.strings().into_iter().map(str::to_string).collect();
+                if s.is_empty() || s.iter().any(|m| m.is_empty()) {
+                    errs.push(format!("{file}:{}: `not_on` is a list of qualified constructor names", v.line));
+                }
+                if !matches!(matcher, Matcher::Method(_)) {
+                    errs.push(format!("{at}: `not_on` applies to `method` entries only"));
+                }
+                s
+            }
+        };
         if errs.len() > before {
             continue;
         }
-        out.push(Entry { platform, kind, evidence, tool, matcher, matcher_text: mtext, needs, attrs, script_arg, source: at });
+        out.push(Entry { platform, kind, evidence, tool, matcher, matcher_text: mtext, needs, attrs, script_arg, not_on, source: at });
     }
 }
 
@@ -446,5 +463,15 @@ mod tests {
         assert_eq!(sa, ScriptArg { position: Some(0), keyword: Some("script".into()), dir_keyword: Some("source".into()) });
         assert_eq!(c.entries[0].tool, "acme");
         assert_eq!(c.entries[0].evidence, "code.train");
+    }
+
+    #[test]
+    fn not_on_is_read_for_methods_and_refused_elsewhere() {
+        let text = "platform: acme\nentries:\n  - method: fit\n    needs: [acme]\n    kind: train\n    not_on: [acme.prep.*]\n";
+        let c = Catalog::load(vec![("a.yaml".into(), text.into())]).unwrap();
+        assert_eq!(c.entries[0].not_on, vec!["acme.prep.*".to_string()]);
+        let text = "platform: acme\nentries:\n  - call: acme.fit\n    kind: train\n    not_on: [acme.prep.*]\n";
+        let e = Catalog::load(vec![("b.yaml".into(), text.into())]).unwrap_err();
+        assert!(e.to_string().contains("b.yaml:3: `not_on` applies to `method` entries only"), "{e}");
     }
 }

@@ -608,15 +608,38 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     Linked { evidence: out, units: by_id.into_values().collect(), unresolved }
 }
 
+/// One piece of evidence of a module: its kind and the module names that
+/// reach it (`None`: module level, reached by any import).
+type Scoped<'a> = (&'a str, Option<Vec<&'a str>>);
+
 /// `test.covers` from what tests import and do. In the library of an ML tool
 /// (`library_only`) every module a test imports is library (application)
 /// code: the tool's API it wraps is not the repository's ML code.
 fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>, library_only: bool) {
-    // What each file holds, by evidence kind.
+    // What each file holds, by evidence kind; and, for evidence inside a
+    // top-level function or class, the module names that reach it (`defs`).
     let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut scoped: BTreeMap<&str, Vec<Scoped>> = BTreeMap::new();
     for e in out.iter() {
         kinds_by_file.entry(e.location.path.as_str()).or_default().insert(e.kind.as_str());
+        scoped.entry(e.location.path.as_str()).or_default().push((e.kind.as_str(), e.attrs.get("defs").map(|d| d.split(',').collect())));
     }
+    // The kinds of a module a test reaches through the names it uses: code
+    // at module level runs on import; code in a function or class runs only
+    // when the test uses a name that reaches it. No names: the whole module.
+    let reached_kinds = |path: &str, names: &[&str]| -> BTreeSet<&str> {
+        let all = kinds_by_file.get(path).cloned().unwrap_or_default();
+        if names.is_empty() || names.contains(&"*") {
+            return all;
+        }
+        scoped
+            .get(path)
+            .into_iter()
+            .flatten()
+            .filter(|(_, defs)| defs.as_ref().is_none_or(|d| d.iter().any(|n| names.contains(n))))
+            .map(|(k, _)| *k)
+            .collect()
+    };
     // Modules imported by training code are ML code (features, preprocessing).
     let training_files: BTreeSet<&str> =
         out.iter().filter(|e| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
@@ -630,7 +653,11 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         if library_only {
             return vec!["app"];
         }
-        let k = kinds_by_file.get(path).cloned().unwrap_or_default();
+        // Training and model loading count only where the names the test
+        // uses reach them; a scoring module is scoring code all through
+        // (its helpers shape what the service answers).
+        let all = kinds_by_file.get(path).cloned().unwrap_or_default();
+        let k = reached_kinds(path, names);
         let mut a = Vec::new();
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
         let ml_name = ["feature", "preprocess", "evaluat", "metric", "transform"].iter().any(|w| name.contains(w));
@@ -639,7 +666,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         } else if k.contains("code.data-prep")
             || imported_by_training.contains(path)
             || ml_name
-            || (ml_framework && !k.contains("code.scoring"))
+            || (ml_framework && !all.contains("code.scoring"))
         {
             // ML code that is not training itself: features, preprocessing, model definitions.
             a.push("features");
@@ -670,10 +697,10 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 .iter()
                 .any(|w| l.contains(w))
             });
-        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train")) {
+        if all.contains("code.scoring") && (scoring_names || !all.contains("code.train")) {
             a.push("scoring");
         }
-        if k.contains("code.load-model") && !k.contains("code.scoring") {
+        if k.contains("code.load-model") && !all.contains("code.scoring") {
             a.push("model");
         }
         if a.is_empty() {
@@ -1631,6 +1658,29 @@ mod tests {
         // A smoke script no runner collects covers nothing (it is partial, by rule).
         let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
         assert!(covers.is_empty(), "{covers:?}");
+    }
+
+    #[test]
+    fn tests_cover_training_only_through_the_names_that_reach_it() {
+        let module: &[(&str, &str)] = &[("framework", "sklearn"), ("defs", "fit_model,main")];
+        let helper = covers_of(vec![
+            ("code.train", "src/learn.py", module),
+            ("test.imports", "tests/test_learn.py", &[("module", "src/learn.py"), ("names", "split_xy"), ("ml_framework", "sklearn")]),
+        ]);
+        assert_eq!(helper, vec![("tests/test_learn.py".to_string(), "features".to_string())]);
+        // The test uses a name that reaches the fit, or the whole module.
+        for names in [&[("names", "split_xy,main")][..], &[]] {
+            let mut attrs = vec![("module", "src/learn.py")];
+            attrs.extend_from_slice(names);
+            let covers = covers_of(vec![("code.train", "src/learn.py", module), ("test.imports", "tests/test_learn.py", &attrs)]);
+            assert_eq!(covers, vec![("tests/test_learn.py".to_string(), "training".to_string())], "{names:?}");
+        }
+        // Training at module level runs on import, whatever name is used.
+        let covers = covers_of(vec![
+            ("code.train", "src/learn.py", &[("framework", "sklearn")]),
+            ("test.imports", "tests/test_learn.py", &[("module", "src/learn.py"), ("names", "split_xy")]),
+        ]);
+        assert_eq!(covers, vec![("tests/test_learn.py".to_string(), "training".to_string())]);
     }
 
     #[test]

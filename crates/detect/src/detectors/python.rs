@@ -86,6 +86,9 @@ struct Call {
     qualified: String,
     last: String,
     offset: usize,
+    /// For a method on a call's result (`Ctor(...).fit(...)`): the
+    /// qualified name of that call.
+    on_result_of: Option<String>,
 }
 
 static CALL: LazyLock<Regex> =
@@ -97,6 +100,7 @@ macro_rules! rx {
     };
 }
 rx!(RX_AUTOLOG, r"\bautolog\s*\(([^)]*)\)");
+rx!(RX_CTOR_ASSIGN, r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\(");
 rx!(RX_ASSIGN_HEAD, r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*");
 rx!(RX_ALL_TRAFFIC, r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#);
 rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
@@ -330,9 +334,17 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             continue;
         }
         let mut raw: String = String::from_utf8_lossy(g.as_bytes()).chars().filter(|c| !c.is_whitespace()).collect();
-        if c.get(1).is_some() {
+        let mut on_result_of = None;
+        if let Some(m) = c.get(1) {
             // A method on a call's result: `Model().fit(...)`.
             raw = format!("().{raw}");
+            on_result_of = callee_of_close(bytes, m.start()).map(|callee| {
+                let head = callee.split('.').next().unwrap_or("");
+                match aliases.get(head) {
+                    Some(m) => format!("{m}{}", &callee[head.len()..]),
+                    None => format!("?.{callee}"),
+                }
+            });
         }
         let before = &masked[..g.start()];
         let prev_word = before.trim_end().rsplit(|c: char| !c.is_alphanumeric() && c != '_').next().unwrap_or("");
@@ -345,7 +357,21 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             None => format!("?.{raw}"),
         };
         let last = raw.rsplit('.').next().unwrap_or("").to_string();
-        calls.push(Call { qualified, last, offset: g.start() });
+        calls.push(Call { qualified, last, offset: g.start(), on_result_of });
+    }
+
+    // What each plain or `self.` variable is built by (`x = Ctor(...)`), the
+    // constructor resolved through the imports: a method's receiver type.
+    let mut ctors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for c in RX_CTOR_ASSIGN.captures_iter(bytes) {
+        let var = String::from_utf8_lossy(&c[1]).to_string();
+        let raw = String::from_utf8_lossy(&c[2]).to_string();
+        let head = raw.split('.').next().unwrap_or("");
+        let qualified = match aliases.get(head) {
+            Some(m) => format!("{m}{}", &raw[head.len()..]),
+            None => format!("?.{raw}"),
+        };
+        ctors.entry(var).or_default().push(qualified);
     }
 
     let mut ev: Vec<Evidence> = Vec::new();
@@ -393,6 +419,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         {
             for entry in catalog.methods(&call.last) {
                 let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
+                if !entry.not_on.is_empty() && built_by_excluded(call, &ctors, &entry.not_on) {
+                    continue;
+                }
                 if imports_any(&needs) || (entry.evidence == "code.train" && indirect_any(&needs)) {
                     let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::Medium);
                     for (k, v) in &entry.attrs {
@@ -600,9 +629,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
     }
 
+    let blocks = if in_test || notebook { Vec::new() } else { top_level_blocks(&masked) };
     for mut e in ev {
         if in_test {
             e = e.attr("in_test", "true");
+        }
+        if matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare") {
+            if let Some(defs) = reaching_blocks(&blocks, e.location.start_line) {
+                e = e.attr("defs", defs.join(","));
+            }
         }
         if notebook {
             e = e.attr("notebook", "true");
@@ -616,6 +651,171 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         facts.config_files = hydra_config_files(path, &masked, repo);
     }
     facts
+}
+
+/// A top-level `def` or `class` of a module, a module-level assignment
+/// (`model = Model()`), or its `if __name__ == "__main__":` block (named
+/// `__main__`): its name, its lines (decorators included), the other
+/// top-level names its body mentions, and the names its decorators register
+/// it on (`app` of `@app.post(...)`).
+#[derive(Debug)]
+struct Block {
+    name: String,
+    start: u32,
+    end: u32,
+    mentions: BTreeSet<String>,
+    hooks: BTreeSet<String>,
+    /// An assignment: its own line runs when the module is imported.
+    on_import: bool,
+}
+
+/// The module's top-level blocks, from comment-free source.
+fn top_level_blocks(masked: &str) -> Vec<Block> {
+    let lines: Vec<&str> = masked.lines().collect();
+    let mut blocks: Vec<Block> = Vec::new();
+    let mut open: Option<usize> = None;
+    let mut pending_decorator: Option<u32> = None;
+    for (i, l) in lines.iter().enumerate() {
+        let n = i as u32 + 1;
+        if l.trim().is_empty() || l.starts_with([' ', '\t']) || l.starts_with([')', ']', '}']) {
+            continue;
+        }
+        // A statement at column 0 ends the open block.
+        if let Some(b) = open.take() {
+            blocks[b].end = n - 1;
+        }
+        if l.starts_with('@') {
+            pending_decorator.get_or_insert(n);
+            continue;
+        }
+        let head = l.trim_start_matches("async ").trim_start();
+        let name = if let Some(rest) = head.strip_prefix("def ").or_else(|| head.strip_prefix("class ")) {
+            rest.trim_start().split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or("").to_string()
+        } else if RX_MAIN_GUARD.is_match(l.as_bytes()) {
+            "__main__".to_string()
+        } else {
+            String::new()
+        };
+        let on_import = name.is_empty();
+        let name = if name.is_empty() {
+            // `name = ...` / `name: T = ...` (not `==`): a module-level variable.
+            let id: String = head.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            let rest = head[id.len()..].trim_start();
+            let rest = if let Some(r) = rest.strip_prefix(':') { r.split_once('=').map(|(_, v)| v).unwrap_or("=") } else { rest };
+            if !id.is_empty() && rest.starts_with('=') && !rest.starts_with("==") {
+                id
+            } else {
+                String::new()
+            }
+        } else {
+            name
+        };
+        let start = pending_decorator.take().unwrap_or(n);
+        if !name.is_empty() {
+            let hooks = lines[(start as usize - 1)..i]
+                .iter()
+                .filter_map(|d| {
+                    let id: String = d.trim_start_matches('@').chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+                    (!id.is_empty()).then_some(id)
+                })
+                .collect();
+            blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import });
+            open = Some(blocks.len() - 1);
+        }
+    }
+    let names: BTreeSet<String> = blocks.iter().map(|b| b.name.clone()).collect();
+    for b in blocks.iter_mut() {
+        for l in &lines[(b.start as usize - 1)..(b.end as usize).min(lines.len())] {
+            for w in l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if w != b.name && names.contains(w) {
+                    b.mentions.insert(w.to_string());
+                }
+            }
+        }
+    }
+    blocks
+}
+
+/// The top-level names whose code reaches `line`: the block holding it and
+/// every block or module-level variable that calls or registers that one,
+/// directly or through others. `None` for code at module level (an
+/// assignment included), which runs on import whatever is imported.
+fn reaching_blocks(blocks: &[Block], line: u32) -> Option<Vec<String>> {
+    let holder = blocks.iter().find(|b| b.start <= line && line <= b.end).filter(|b| !b.on_import)?;
+    let mut callers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for b in blocks {
+        for m in &b.mentions {
+            callers.entry(m.as_str()).or_default().push(b.name.as_str());
+        }
+    }
+    // A decorator registers its function on a module-level object (`app`);
+    // imported decorators (`@hydra.main`, `@task`) are no module name.
+    let names: BTreeSet<&str> = blocks.iter().map(|b| b.name.as_str()).collect();
+    for b in blocks {
+        for h in b.hooks.iter().filter(|h| names.contains(h.as_str())) {
+            callers.entry(b.name.as_str()).or_default().push(h.as_str());
+        }
+    }
+    let mut reach: BTreeSet<&str> = BTreeSet::from([holder.name.as_str()]);
+    let mut todo = vec![holder.name.as_str()];
+    while let Some(n) = todo.pop() {
+        for c in callers.get(n).into_iter().flatten() {
+            if reach.insert(c) {
+                todo.push(c);
+            }
+        }
+    }
+    Some(reach.into_iter().map(str::to_string).collect())
+}
+
+/// True when a method call's receiver (`scaler` in `scaler.fit`) is only ever
+/// built by a constructor matching one of `not_on` (`x = StandardScaler()`):
+/// the method then does what that class does, not what the catalogue entry
+/// means (a transformer's `fit` learns a scaling, not a model).
+fn built_by_excluded(call: &Call, ctors: &BTreeMap<String, Vec<String>>, not_on: &[String]) -> bool {
+    let excluded = |c: &String| not_on.iter().any(|g| glob(g, c) || public_name(c).is_some_and(|p| glob(g, &p)));
+    if let Some(ctor) = &call.on_result_of {
+        return excluded(ctor);
+    }
+    let Some(receiver) =
+        call.qualified.strip_prefix("?.").and_then(|q| q.strip_suffix(call.last.as_str())).and_then(|q| q.strip_suffix('.'))
+    else {
+        return false;
+    };
+    ctors.get(receiver).is_some_and(|built| !built.is_empty() && built.iter().all(excluded))
+}
+
+/// The dotted name called by the parenthesis that closes at `close`
+/// (`a.B` of `a.B(x, f(y))`), or `None` when it is not a plain call.
+fn callee_of_close(bytes: &[u8], close: usize) -> Option<String> {
+    if bytes.get(close) != Some(&b')') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut i = close;
+    loop {
+        match bytes[i] {
+            b')' | b']' | b'}' => depth += 1,
+            b'(' | b'[' | b'{' => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+        if i == 0 {
+            return None;
+        }
+        i -= 1;
+    }
+    if bytes[i] != b'(' {
+        return None;
+    }
+    let end = i;
+    let start = bytes[..end].iter().rposition(|b| !(b.is_ascii_alphanumeric() || *b == b'_' || *b == b'.')).map_or(0, |p| p + 1);
+    let name = std::str::from_utf8(&bytes[start..end]).ok()?;
+    (!name.is_empty() && !name.starts_with('.') && !name.starts_with(|c: char| c.is_ascii_digit())).then(|| name.to_string())
 }
 
 /// MLflow run artifacts that are the model: `mlflow.log_artifact(s)` (or an
@@ -1981,6 +2181,39 @@ mod tests {
     fn with_catalog(yaml: &str) -> RepoIndex {
         let cat = crate::catalog::Catalog::builtin_with(vec![("ours.yaml".into(), yaml.into())]).unwrap();
         RepoIndex { catalog: Some(std::sync::Arc::new(cat)), ..RepoIndex::default() }
+    }
+
+    #[test]
+    fn evidence_in_functions_names_the_module_names_that_reach_it() {
+        let src = "from sklearn.svm import SVC\nfrom flask import Flask\nimport joblib\n\ndef split_xy(d):\n    return d[0], d[1]\n\ndef fit_model(d):\n    x, y = split_xy(d)\n    return SVC().fit(x, y)\n\ndef main():\n    fit_model(load())\n\ntrainer = fit_model\nCACHE = joblib.load('m.pkl')\napp = Flask(__name__)\n\n@app.route('/score', methods=['POST'])\ndef answer():\n    return SVC().predict([[1]])\n\nif __name__ == '__main__':\n    # fit_model(None)\n    main()\n";
+        let f = analyze("src/learn.py", src, &RepoIndex::default(), NAME, false);
+        let defs = |kind: &str| f.evidence.iter().find(|e| e.kind == kind).and_then(|e| e.attrs.get("defs").cloned());
+        assert_eq!(defs("code.train").as_deref(), Some("__main__,fit_model,main,trainer"));
+        // Module-level code runs on import: no names to match.
+        assert_eq!(defs("code.load-model"), None);
+        // A route is reached through the app it is registered on.
+        assert_eq!(defs("code.scoring").as_deref(), Some("answer,app"));
+    }
+
+    #[test]
+    fn fitting_a_feature_transformer_is_not_training() {
+        // A scaler or column transformer learns a scaling: data preparation.
+        let prep = "from sklearn.compose import ColumnTransformer\nfrom sklearn import preprocessing\n\nclass Prep:\n    def __init__(self, cols):\n        self.ct = ColumnTransformer([('n', preprocessing.StandardScaler(), cols)])\n        self.ct.fit(frame)\n\nenc = preprocessing.OneHotEncoder()\nenc.fit(frame)\n";
+        assert!(!kinds(prep).iter().any(|k| k.starts_with("code.train")), "{:?}", kinds(prep));
+        // An estimator, a pipeline ending in one, or a receiver built two ways still trains.
+        let model = "from sklearn.preprocessing import StandardScaler\nfrom sklearn.pipeline import Pipeline\nfrom sklearn.svm import SVC\n\npipe = Pipeline([('s', StandardScaler()), ('m', SVC())])\npipe.fit(X, y)\n";
+        assert!(kinds(model).iter().any(|k| k.starts_with("code.train")));
+        let either = "from sklearn.preprocessing import StandardScaler\nfrom sklearn.svm import SVC\nm = StandardScaler()\nif big:\n    m = SVC()\nm.fit(X, y)\n";
+        assert!(kinds(either).iter().any(|k| k.starts_with("code.train")));
+        // On a constructor's result: the constructor decides.
+        let chained = "from sklearn.preprocessing import OrdinalEncoder\nfrom sklearn.svm import SVC\nenc = OrdinalEncoder(categories=[['a', 'b']]).fit(frame)\n";
+        assert!(!kinds(chained).iter().any(|k| k.starts_with("code.train")));
+        assert!(kinds(&chained.replace("OrdinalEncoder(categories=[['a', 'b']])", "SVC(C=f(1))"))
+            .iter()
+            .any(|k| k.starts_with("code.train")));
+        // A transformer in a comment does not change what the receiver is.
+        let commented = "from sklearn.svm import SVC\n# clf = StandardScaler()\nclf = SVC()\nclf.fit(X, y)\n";
+        assert!(kinds(commented).iter().any(|k| k.starts_with("code.train")));
     }
 
     #[test]

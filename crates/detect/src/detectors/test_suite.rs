@@ -123,7 +123,25 @@ impl Detector for Tests {
         out.push_in(e, &unit);
         let imports = with_attribute_names(pylex::imports(&masked), &masked);
         for (path, line) in python::local_imports(f.repo, f.path, &imports) {
-            let names: Vec<&str> = imports.iter().filter(|i| i.line == line).flat_map(|i| i.names.iter().map(String::as_str)).collect();
+            let mut names: Vec<String> = Vec::new();
+            for im in imports.iter().filter(|i| i.line == line) {
+                let within = im.module.trim_start_matches('.').replace('.', "/");
+                let within = if within.is_empty() { String::new() } else { format!("{within}/") };
+                for n in &im.names {
+                    // `from pkg import mod` names the module itself: what the
+                    // test uses of it are the members it reaches (`mod.fn(...)`).
+                    let module = format!("{within}{n}");
+                    if path == format!("{module}.py")
+                        || path.ends_with(&format!("/{module}.py"))
+                        || path == format!("{module}/__init__.py")
+                        || path.ends_with(&format!("/{module}/__init__.py"))
+                    {
+                        names.extend(attribute_names(&masked, n));
+                    } else {
+                        names.push(n.clone());
+                    }
+                }
+            }
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
             let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
             if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3), &f.repo.catalog()) {
@@ -142,22 +160,28 @@ impl Detector for Tests {
 /// (resolved to `pkg/member.py` when that module exists).
 fn with_attribute_names(mut imports: Vec<pylex::Import>, masked: &str) -> Vec<pylex::Import> {
     for im in imports.iter_mut().filter(|i| i.names.is_empty() && !i.module.starts_with('.')) {
-        let prefix = format!("{}.", im.alias.as_deref().unwrap_or(&im.module));
-        let mut names: Vec<String> = Vec::new();
-        for (at, _) in masked.match_indices(&prefix) {
-            // A whole name, not the tail of a longer one (`xpkg.`).
-            if masked[..at].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
-                continue;
-            }
-            let rest = &masked[at + prefix.len()..];
-            let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
-            if !name.is_empty() && !names.contains(&name) && names.len() < 24 {
-                names.push(name);
-            }
-        }
-        im.names = names;
+        im.names = attribute_names(masked, im.alias.as_deref().unwrap_or(&im.module));
     }
     imports
+}
+
+/// The members reached through `name.` in comment-free source (`pkg.fn` of
+/// `pkg.fn(...)`), first 24, in order.
+fn attribute_names(masked: &str, name: &str) -> Vec<String> {
+    let prefix = format!("{name}.");
+    let mut names: Vec<String> = Vec::new();
+    for (at, _) in masked.match_indices(&prefix) {
+        // A whole name, not the tail of a longer one (`xpkg.`).
+        if masked[..at].chars().next_back().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
+            continue;
+        }
+        let rest = &masked[at + prefix.len()..];
+        let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if !name.is_empty() && !names.contains(&name) && names.len() < 24 {
+            names.push(name);
+        }
+    }
+    names
 }
 
 #[cfg(test)]
@@ -227,6 +251,34 @@ mod tests {
         let o = run("pkg/util.go", "package util\nfunc TestX(t *testing.T) {}\n", &repo);
         assert!(o.evidence.is_empty(), "not a _test.go file");
         assert!(!Tests.applies("pkg/util.go") && Tests.applies("pkg/util_test.go"));
+    }
+
+    #[test]
+    fn a_module_imported_by_name_is_used_through_its_members() {
+        let mut repo = RepoIndex::default();
+        for p in ["shop/__init__.py", "shop/rank.py", "web/__init__.py"] {
+            repo.paths.insert(p.into());
+        }
+        let names = |o: &Output, module: &str| {
+            o.evidence
+                .iter()
+                .find(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == module)
+                .and_then(|(e, _)| e.attrs.get("names").cloned())
+        };
+        let text = "from shop import rank
+
+# rank.refit()
+def test_top():
+    assert rank.top_k([3, 1], 1) == [3]
+";
+        assert_eq!(names(&run("tests/test_rank.py", text, &repo), "shop/rank.py").as_deref(), Some("top_k"));
+        // A name the package defines, spelled like the package, stays a name.
+        let text = "from web import web
+
+def test_up():
+    assert web.ok()
+";
+        assert_eq!(names(&run("tests/test_web.py", text, &repo), "web/__init__.py").as_deref(), Some("web"));
     }
 
     #[test]
