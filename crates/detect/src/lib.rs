@@ -464,25 +464,74 @@ fn root_only_ci(rel: &str) -> bool {
         || rel.ends_with(".circleci/config.yml")
 }
 
-/// A file of the repository that copies or packs `dir` (or a parent of it)
-/// for other projects: `shutil.copytree`, `cp -r`, `rsync`, cookiecutter.
-fn copied_by(copiers: &[&walk::RepoFile], dir: &str) -> Option<String> {
-    let parts: Vec<&str> = dir.split('/').collect();
-    for f in copiers {
-        let Some(text) = &f.text else { continue };
-        if f.path.starts_with(&format!("{dir}/")) {
-            continue;
-        }
-        // The folder or one of its parents is named in the copying file.
-        for n in (1..=parts.len()).rev() {
-            let prefix = parts[..n].join("/");
-            let quoted_parts = parts[..n].iter().all(|p| text.contains(&format!("\"{p}\"")) || text.contains(&format!("'{p}'")));
-            if text.contains(&prefix) || quoted_parts {
-                return Some(f.path.clone());
+/// What the repository's copying scripts name, indexed once: every path-like
+/// word (and each run of its segments) and every quoted string, each with the
+/// scripts that hold it in file order. Asking which script copies a folder is
+/// then a few lookups, however many folders and scripts there are.
+struct CopierIndex<'a> {
+    named: std::collections::HashMap<String, Vec<usize>>,
+    quoted: std::collections::HashMap<String, Vec<usize>>,
+    paths: Vec<&'a str>,
+}
+
+impl<'a> CopierIndex<'a> {
+    fn new(copiers: &[&'a walk::RepoFile]) -> Self {
+        let mut idx = CopierIndex { named: Default::default(), quoted: Default::default(), paths: Vec::new() };
+        for (i, f) in copiers.iter().enumerate() {
+            idx.paths.push(&f.path);
+            let Some(text) = &f.text else { continue };
+            let add = |m: &mut std::collections::HashMap<String, Vec<usize>>, k: &str| {
+                let v = m.entry(k.to_string()).or_default();
+                if v.last() != Some(&i) {
+                    v.push(i);
+                }
+            };
+            for word in
+                text.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '(' | ')' | ',' | ';' | '=' | '[' | ']' | ':'))
+            {
+                let w = word.trim_start_matches("./").trim_end_matches('*').trim_end_matches('/');
+                let segs: Vec<&str> = w.split('/').filter(|s| !s.is_empty()).collect();
+                // Bounded: a word of k segments gives k*(k+1)/2 runs; long paths are cut at 12.
+                let segs = &segs[..segs.len().min(12)];
+                for a in 0..segs.len() {
+                    for b in a + 1..=segs.len() {
+                        add(&mut idx.named, &segs[a..b].join("/"));
+                    }
+                }
+            }
+            for line in text.lines() {
+                for q in ['"', '\''] {
+                    // Pieces between quotes alternate inside / outside; an
+                    // unclosed quote holds no string.
+                    let mut it = line.split(q).skip(1);
+                    while let (Some(inside), Some(_)) = (it.next(), it.next()) {
+                        add(&mut idx.quoted, inside);
+                    }
+                }
             }
         }
+        idx
     }
-    None
+
+    /// The first copying script (outside `dir`) that names `dir` or one of
+    /// its parents, or all of a parent's parts as quoted strings.
+    fn copied_by(&self, dir: &str) -> Option<String> {
+        let inside = |i: &usize| self.paths[*i].starts_with(&format!("{dir}/"));
+        let parts: Vec<&str> = dir.split('/').collect();
+        let mut best: Option<usize> = None;
+        for n in 1..=parts.len() {
+            let prefix = parts[..n].join("/");
+            let by_name = self.named.get(&prefix).and_then(|v| v.iter().find(|i| !inside(i)).copied());
+            // Every part quoted in the same script (`os.path.join("a", "b")`).
+            let by_quotes = self.quoted.get(parts[0]).and_then(|first| {
+                first.iter().copied().find(|i| !inside(i) && parts[1..n].iter().all(|p| self.quoted.get(*p).is_some_and(|v| v.contains(i))))
+            });
+            for hit in [by_name, by_quotes].into_iter().flatten() {
+                best = Some(best.map_or(hit, |b| b.min(hit)));
+            }
+        }
+        best.map(|i| self.paths[i].to_string())
+    }
 }
 
 /// True when a proper ancestor folder of `path` satisfies `is`: one lookup
@@ -510,6 +559,7 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     // Scripts that copy folders, found in one pass: only they can ship a
     // folder out, so only they are searched for each nested folder.
     let copiers: Vec<&walk::RepoFile> = files.iter().filter(|f| is_copier(f)).collect();
+    let copiers = CopierIndex::new(&copiers);
     // Folders below the root that hold root-only CI definitions: each is
     // laid out as a repository of its own.
     let mut nested_roots: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
@@ -530,7 +580,7 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
         nested_roots.insert(dir.clone(), f.path.clone());
         // A misplaced CI file in a service folder is just not read; the folder
         // is seed code when the repository's own code copies it out.
-        if let Some(by) = copied_by(&copiers, &dir) {
+        if let Some(by) = copiers.copied_by(&dir) {
             out.push((dir, f.path.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
         }
     }

@@ -111,6 +111,16 @@ impl LineIndex {
         LineIndex(v)
     }
 
+    /// The text of 1-based `line` in `text` (the text this index was built
+    /// from, or one with the same line breaks such as its masked form),
+    /// without its line break: a lookup, not a scan from the top.
+    pub fn text<'t>(&self, text: &'t str, line: u32) -> &'t str {
+        let Some(&start) = (line as usize).checked_sub(1).and_then(|i| self.0.get(i)) else { return "" };
+        let end = self.0.get(line as usize).map(|e| e - 1).unwrap_or(text.len()).min(text.len());
+        let l = text.get(start.min(end)..end).unwrap_or("");
+        l.strip_suffix('\r').unwrap_or(l)
+    }
+
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> u32 {
         match self.0.binary_search(&offset) {
@@ -187,6 +197,22 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn line_text_is_looked_up_without_the_line_break() {
+        let t = "a = 1\r\nb = 2\n\nlast";
+        let idx = LineIndex::new(t);
+        assert_eq!(idx.text(t, 1), "a = 1");
+        assert_eq!(idx.text(t, 2), "b = 2");
+        assert_eq!(idx.text(t, 3), "");
+        assert_eq!(idx.text(t, 4), "last");
+        assert_eq!(idx.text(t, 5), "");
+        assert_eq!(idx.text(t, 0), "");
+        for (n, l) in t.lines().enumerate() {
+            assert_eq!(idx.text(t, n as u32 + 1), l);
+        }
+    }
+
     #[test]
     fn closing_paren_nests_and_skips_strings() {
         assert_eq!(closing_paren(b"a, f(b), [c], \"x)\") + 1"), Some(18));

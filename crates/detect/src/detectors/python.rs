@@ -377,7 +377,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let mut ev: Vec<Evidence> = Vec::new();
     let mk = |kind: &str, tool: &str, offset: usize, conf: Confidence| {
         let line = idx.line(offset);
-        let snippet = text.lines().nth(line as usize - 1).unwrap_or("");
+        let snippet = idx.text(text, line);
         let mut e = Evidence::new(kind, detector, Location::line(path, line), conf, snippet);
         if !tool.is_empty() {
             e = e.attr("tool", tool);
@@ -1515,7 +1515,7 @@ fn split_comparison(cond: &str) -> Option<(String, String)> {
 #[allow(clippy::too_many_arguments)]
 fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str, detector: &str, ev: &mut Vec<Evidence>) {
     let redacted = |line: u32, what: &str| -> String {
-        let l = text.lines().nth(line as usize - 1).unwrap_or("");
+        let l = idx.text(text, line);
         let mut s: String = l.trim().chars().take(60).collect();
         if let Some(pos) = s.find(['"', '\'']) {
             s.truncate(pos);
@@ -1541,7 +1541,7 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
             continue;
         }
         let line = idx.line(c.get(0).unwrap().start());
-        let l = text.lines().nth(line as usize - 1).unwrap_or("");
+        let l = idx.text(text, line);
         let shown = if uri.contains('@') { "tracking URI with embedded credentials (redacted)".to_string() } else { l.to_string() };
         ev.push(Evidence::new("code.hardcoded-tracking-uri", detector, Location::line(path, line), Confidence::High, &shown));
     }
@@ -1549,7 +1549,7 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
 
 fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let text_of = |line: u32| masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+    let text_of = |line: u32| idx.text(masked, line).trim().to_string();
     for c in RX_SUBPROCESS.captures_iter(bytes) {
         let arg = String::from_utf8_lossy(&c[1]).to_string();
         let line = idx.line(c.get(0).unwrap().start());
@@ -1717,7 +1717,7 @@ fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::o
             _ => continue,
         };
         let line = idx.line(m.start());
-        let text = masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+        let text = idx.text(masked, line).trim().to_string();
         out.push((Cmd { argv: vec!["python".into(), program], location: Location::line(path, line), text, workdir }, span));
     }
     out
@@ -2117,7 +2117,7 @@ fn script_arg_command(
         None => dir.to_string(),
     };
     let line = idx.line(offset);
-    let text = masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+    let text = idx.text(masked, line).trim().to_string();
     let argv = if script.ends_with(".py") {
         vec!["python".into(), script]
     } else {
