@@ -243,7 +243,7 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
         // data artifact each model came from (RUBRIC `L3.lineage.data`: partial,
         // the source data itself is not versioned).
         if names.iter().flatten().any(|n| n.to_ascii_lowercase().contains("train")) {
-            let fed = child.get("inputs").map(Node::entries).unwrap_or_default().into_iter().find_map(|(_, i)| {
+            let fed = child.get("inputs").map(Node::entries).unwrap_or_default().iter().find_map(|(_, i)| {
                 let v = i.get("path").unwrap_or(i);
                 v.as_str().filter(|s| s.replace(' ', "").contains("${{parent.jobs.")).map(|s| (v.line, s.to_string()))
             });
