@@ -2410,6 +2410,21 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn trainer_device_requests_are_device_scoped_compute() {
+        let scoped = |src: &str| -> Vec<String> {
+            let f = analyze("fit.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().filter(|e| e.kind == "code.compute").map(|e| e.attrs.get("scope").cloned().unwrap_or_default()).collect()
+        };
+        let src = "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, strategy=\"ddp\")\ntrainer.fit(m)\n";
+        assert_eq!(scoped(src), vec!["device"]);
+        // CPU on one device asks for nothing; a comment is not code; another
+        // library's `devices=` is not the Trainer's.
+        assert!(scoped("import lightning as L\ntrainer = L.Trainer(accelerator=\"cpu\", devices=1)\n").is_empty());
+        assert!(scoped("import lightning as L\n# trainer = L.Trainer(accelerator=\"gpu\", devices=4)\n").is_empty());
+        assert!(scoped("import jax\nmesh = make_mesh(devices=8)\n").is_empty());
+    }
+
+    #[test]
     fn platform_training_jobs_compute_and_container_commands() {
         let k = kinds("import boto3\nsm = boto3.client('sagemaker')\nsm.create_training_job(TrainingJobName=n, ResourceConfig={\"InstanceType\": \"ml.m5.xlarge\"})\n");
         assert!(k.contains(&"code.train:sagemaker".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
