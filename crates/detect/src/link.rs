@@ -626,6 +626,14 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             imported_by_training.extend(u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()));
         }
     }
+    // Files whose only scoring code evaluates a trained checkpoint on a data
+    // split: tests of them exercise the model's evaluation, not a scoring
+    // entry point (`scoring=checkpoint-eval`, partial).
+    let mut eval_only: BTreeMap<&str, bool> = BTreeMap::new();
+    for e in out.iter().filter(|e| e.kind == "code.scoring") {
+        let only = e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval");
+        *eval_only.entry(e.location.path.as_str()).or_insert(true) &= only;
+    }
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
         if library_only {
             return vec!["app"];
@@ -691,6 +699,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 c.kind = "test.covers".into();
                 c.detector = "linker".into();
                 c.attrs.insert("area".into(), area.into());
+                if area == "scoring" && eval_only.get(module.as_str()) == Some(&true) {
+                    c.attrs.insert("scoring".into(), "checkpoint-eval".into());
+                }
                 new.push((c, owner[i].clone()));
             }
         }
@@ -905,7 +916,7 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>,
         .filter(|e| {
             e.kind == "code.scoring"
                 && !e.attrs.contains_key("in_test")
-                && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job")
+                && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "checkpoint-eval"))
         })
         .map(|e| e.location.path.as_str())
         .collect();
@@ -1464,6 +1475,26 @@ mod tests {
         // A smoke script no runner collects covers nothing (it is partial, by rule).
         let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
         assert!(covers.is_empty(), "{covers:?}");
+    }
+
+    #[test]
+    fn tests_of_a_checkpoint_evaluation_entry_point_are_marked() {
+        let marked = |style: &str| -> Vec<Option<String>> {
+            let mut out = vec![
+                Evidence::new("test.imports", "t", Location::line("tests/test_check.py", 1), Confidence::High, "x")
+                    .attr("module", "pkg/check.py"),
+                Evidence::new("code.scoring", "t", Location::line("pkg/check.py", 9), Confidence::Medium, "x").attr("style", style),
+            ];
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
+            out.iter()
+                .filter(|e| e.kind == "test.covers" && e.attrs.get("area").is_some_and(|a| a == "scoring"))
+                .map(|e| e.attrs.get("scoring").cloned())
+                .collect()
+        };
+        assert_eq!(marked("checkpoint-eval"), vec![Some("checkpoint-eval".to_string())]);
+        // A real entry point in the module is scoring code, unmarked.
+        assert_eq!(marked("predict-function"), vec![None]);
     }
 
     #[test]

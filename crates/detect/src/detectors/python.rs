@@ -519,6 +519,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // this file imports (a Fluentd/Logstash/Kafka handler, cloud logging)
     // sends them to a central store; otherwise they stay on stdout or disk.
     let ships_logs = imports.iter().map(|i| i.module.as_str()).chain(indirect.iter().map(String::as_str)).any(is_log_shipper);
+    // A checkpoint evaluated in the file that trained it measures that
+    // training; only an evaluation entry point of its own is scoring code.
+    if ev.iter().any(|e| e.kind == "code.train") {
+        ev.retain(|e| !(e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval")));
+    }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, ships_logs);
     // Model metrics exported from a module the service imports.
     if !in_test
@@ -874,7 +879,9 @@ fn scoring(
     // metrics are gathered.
     let serving_style = ev.iter().any(|e| {
         e.kind == "code.scoring"
-            && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script"))
+            && e.attrs
+                .get("style")
+                .is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval"))
     });
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
@@ -2407,6 +2414,22 @@ runs = api.search_runs('team/p')
         for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
             assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
         }
+    }
+
+    #[test]
+    fn checkpoint_evaluation_entry_points_are_partial_scoring() {
+        let styles = |src: &str| -> Vec<String> {
+            let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().filter(|e| e.kind == "code.scoring").map(|e| e.attrs.get("style").cloned().unwrap_or_default()).collect()
+        };
+        let eval = "import lightning as L\ndef check(cfg):\n    trainer = L.Trainer()\n    trainer.test(model=net(cfg), datamodule=rows(cfg), ckpt_path=cfg.ckpt)\n";
+        assert_eq!(styles(eval), vec!["checkpoint-eval"]);
+        // After training in the same file it measures that training; a comment
+        // or a test without a checkpoint is no entry point either.
+        let after_fit = "import lightning as L\ndef run(cfg):\n    trainer = L.Trainer()\n    trainer.fit(model=m, datamodule=d)\n    trainer.test(model=m, datamodule=d, ckpt_path=\"best\")\n";
+        assert!(styles(after_fit).is_empty());
+        assert!(styles("import lightning as L\n# trainer.test(model=m, ckpt_path=p)\n").is_empty());
+        assert!(styles("import lightning as L\ntrainer.test(model=m, datamodule=d)\n").is_empty());
     }
 
     #[test]
