@@ -284,6 +284,89 @@ pub fn pipeline_artifact_lineage(
     }
 }
 
+/// A dict key naming the training data (`"dataset_name":`, `"data_version":`,
+/// `"training_data_uri":`), not `"metadata"`.
+static RX_DATA_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u)["'](?:\w*_)?(?:dataset|train(?:ing)?_data|data_(?:version|uri|source|commit|hash|snapshot|asset))\w*["']\s*:"#)
+        .unwrap()
+});
+/// A call that may register or upload a model (`aiplatform.Model.upload(`,
+/// `register_model(`, `model_uploader(`, `Model(`).
+static RX_CALLEE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b([A-Za-z_][\w.]*)[ \t]*\(").unwrap());
+/// A keyword argument carrying labels or tags.
+static RX_LABEL_KWARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(?:labels|tags|customer_metadata_properties)[ \t]*=[ \t]*([^=])").unwrap());
+
+/// True when a callee registers or uploads a model.
+fn registers_model(callee: &str) -> bool {
+    let l = callee.to_ascii_lowercase();
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    last == "Model"
+        || last == "ModelPackage"
+        || l.contains("model") && ["upload", "register", "push", "create", "log_model", "version"].iter().any(|w| l.contains(w))
+}
+
+/// A model registered or uploaded with labels or tags that name its training
+/// data (`aiplatform.Model.upload(..., labels={"dataset_name": ds})`, a name
+/// bound to such a dict passed as `labels=`): the model is tagged with its
+/// data (RUBRIC `L3.lineage.data` met): `lineage.data-version how=model-tags`.
+/// Not evidence: tags naming only the pipeline or owner, a dict that no model
+/// call receives, a file importing no ML platform SDK.
+pub fn model_data_labels(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    const SDKS: &[&str] =
+        &["google.cloud.aiplatform", "mlflow", "sagemaker", "azure.ai.ml", "azureml", "kfp", "tfx", "wandb", "clearml", "boto3"];
+    if !imports_any(SDKS) || !RX_DATA_KEY.is_match(bytes) {
+        return;
+    }
+    let dict_end = |from: usize| -> usize {
+        let rest = &bytes[from..];
+        match rest.first() {
+            Some(b'{') => crate::pylex::closing_paren(&rest[1..]).map_or(rest.len(), |e| e + 2),
+            _ => 0,
+        }
+    };
+    // Names bound to a dict literal with a data key.
+    let mut data_dicts: Vec<&[u8]> = Vec::new();
+    for c in RX_ASSIGN.captures_iter(bytes) {
+        let mut at = c.get(0).unwrap().end() - 1;
+        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t') {
+            at += 1;
+        }
+        let end = dict_end(at);
+        if end > 0 && RX_DATA_KEY.is_match(&bytes[at..at + end]) {
+            data_dicts.push(c.get(1).unwrap().as_bytes());
+        }
+    }
+    for c in RX_CALLEE.captures_iter(bytes) {
+        let callee = String::from_utf8_lossy(&c[1]);
+        if !registers_model(&callee) {
+            continue;
+        }
+        let whole = c.get(0).unwrap();
+        let line_start = bytes[..whole.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if bytes[line_start..whole.start()].trim_ascii_start().starts_with(b"def ") {
+            continue;
+        }
+        let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
+        let args = &bytes[whole.end()..whole.end() + close];
+        for k in RX_LABEL_KWARG.captures_iter(args) {
+            let v_start = k.get(1).unwrap().start();
+            let v_end = crate::pylex::top_level_comma(&args[v_start..]).map_or(args.len(), |e| v_start + e);
+            let value = args[v_start..v_end].trim_ascii();
+            let literal = value.starts_with(b"{") && RX_DATA_KEY.is_match(value);
+            if literal || data_dicts.contains(&value) {
+                ev.push(mk("lineage.data-version", "", whole.start(), Confidence::Medium).attr("how", "model-tags"));
+                return;
+            }
+        }
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -381,6 +464,43 @@ mod tests {
         let tfx = "from tfx.components import Trainer\n# learner = Trainer(examples=gen.outputs[\"examples\"])\n";
         assert!(lineage(tfx, &["tfx"]).is_empty());
         assert!(lineage("learner = Trainer(examples=gen.outputs[\"examples\"])\n", &[]).is_empty());
+    }
+
+    fn labels(src: &str, imports: &[&str]) -> usize {
+        let masked = crate::pylex::mask(src);
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, _tool: &str, _at: usize, c: Confidence| Evidence::new(kind, "python", Location::line("p.py", 1), c, "");
+        let mut ev = Vec::new();
+        model_data_labels(masked.as_bytes(), &imports_any, &mk, &mut ev);
+        assert!(ev.iter().all(|e| e.attrs["how"] == "model-tags"));
+        ev.len()
+    }
+
+    #[test]
+    fn models_labelled_with_their_data() {
+        let direct = "from google.cloud import aiplatform\naiplatform.Model.upload(\n    display_name=\"churn\",\n    labels={\n        \"dataset_id\": ds_id,\n        \"owner\": \"team\",\n    },\n)\n";
+        assert_eq!(labels(direct, &["google.cloud.aiplatform"]), 1);
+        // Through a name bound to the dict, given to a component that uploads the model.
+        let bound = "from kfp import dsl\nmarks = {\"training_data_uri\": rows.uri, \"run\": r}\nup = push_model_to_registry(model=m, labels=marks)\n";
+        assert_eq!(labels(bound, &["kfp"]), 1);
+        let tags = "import mlflow\nmlflow.register_model(uri, \"churn\", tags={\"data_version\": v})\n";
+        assert_eq!(labels(tags, &["mlflow"]), 1);
+    }
+
+    #[test]
+    fn labels_without_data_or_not_on_a_model_are_not_lineage() {
+        // Labels naming the pipeline only; metadata is not data.
+        let src =
+            "from google.cloud import aiplatform\naiplatform.Model.upload(display_name=\"m\", labels={\"pipeline\": p, \"metadata\": x})\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        // A data dict given to something that is not a model.
+        let src =
+            "from google.cloud import aiplatform\nmarks = {\"dataset_id\": d}\naiplatform.PipelineJob(display_name=\"p\", labels=marks)\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        // Commented out, or no ML SDK imported.
+        let src = "from google.cloud import aiplatform\n# aiplatform.Model.upload(labels={\"dataset_id\": d})\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        assert_eq!(labels("Model.upload(labels={\"dataset_id\": d})\n", &[]), 0);
     }
 
     #[test]

@@ -545,6 +545,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let trains = ev.iter().any(|e| e.kind == "code.train");
     super::data_steps::data_versions(bytes, trains, &imports_any, &mk, &mut ev);
     super::data_steps::pipeline_artifact_lineage(bytes, &imports_any, &mk, &mut ev);
+    super::data_steps::model_data_labels(bytes, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
