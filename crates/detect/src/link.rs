@@ -579,6 +579,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         out.push(e);
     }
 
+    confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
     // The library of an ML tool: the models, runs and projects its tests
     // make are fixtures, and what its tests import is library code.
     let tool_library = crate::library::recognise(repo, &out);
@@ -727,6 +728,56 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         out.push(e);
         owner.push(o);
     }
+}
+
+/// A prediction script that loads no model itself (`code.scoring
+/// model=via-import`, from the Python detector) is a scoring entry point only
+/// when a local module it imports, up to three imports away, loads a trained
+/// model (`predict.py` -> `runner.py` -> `checkpoints.py: torch.load`);
+/// otherwise the candidate is dropped. One bounded walk per candidate.
+fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+    if !out.iter().any(|e| e.kind == "code.scoring" && e.attrs.contains_key("model")) {
+        return;
+    }
+    let loaders: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "code.load-model" && !e.attrs.contains_key("in_test"))
+        .map(|e| format!("file:{}", e.location.path))
+        .collect();
+    let loads_via_import = |path: &str| -> bool {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut frontier: Vec<&str> = vec![];
+        let start = format!("file:{path}");
+        if let Some(u) = units.get(&start) {
+            frontier.extend(u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")));
+        }
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for id in frontier {
+                if !seen.insert(id) {
+                    continue;
+                }
+                if loaders.contains(id) {
+                    return true;
+                }
+                if let Some(u) = units.get(id) {
+                    next.extend(u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")));
+                }
+            }
+            frontier = next;
+        }
+        false
+    };
+    let keep: Vec<bool> = out
+        .iter()
+        .map(|e| {
+            !(e.kind == "code.scoring" && e.attrs.get("model").is_some_and(|m| m == "via-import")) || loads_via_import(&e.location.path)
+        })
+        .collect();
+    let mut it = keep.iter();
+    out.retain(|_| *it.next().unwrap());
+    let mut it = keep.iter();
+    owner.retain(|_| *it.next().unwrap());
 }
 
 /// Mark tracking, versioning and comparison evidence that belongs to training:
@@ -1475,6 +1526,40 @@ mod tests {
         // A smoke script no runner collects covers nothing (it is partial, by rule).
         let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
         assert!(covers.is_empty(), "{covers:?}");
+    }
+
+    #[test]
+    fn prediction_scripts_need_a_model_loaded_through_their_imports() {
+        let unit = |path: &str, calls: &[&str]| {
+            let mut u = Unit::new(format!("file:{path}"), Location::line(path, 1), path);
+            u.calls = calls.iter().map(|c| (format!("file:{c}"), Location::line(path, 1))).collect();
+            (u.id.clone(), u)
+        };
+        let candidate = Evidence::new("code.scoring", "python", Location::line("tools/predict.py", 8), Confidence::Low, "x")
+            .attr("style", "batch-script")
+            .attr("model", "via-import");
+        let loader = Evidence::new("code.load-model", "python", Location::line("pkg/ckpt.py", 3), Confidence::High, "x");
+        let units: BTreeMap<String, Unit> =
+            [unit("tools/predict.py", &["pkg/runner.py"]), unit("pkg/runner.py", &["pkg/net.py"]), unit("pkg/net.py", &["pkg/ckpt.py"])]
+                .into_iter()
+                .collect();
+        let run = |ev: Vec<Evidence>, units: &BTreeMap<String, Unit>| -> usize {
+            let mut out = ev;
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            confirm_model_loaded_via_import(&mut out, &mut owner, units);
+            assert_eq!(out.len(), owner.len());
+            out.iter().filter(|e| e.kind == "code.scoring").count()
+        };
+        // Three imports away: kept.
+        assert_eq!(run(vec![candidate.clone(), loader.clone()], &units), 1);
+        // No module loads a model, or only a test does: dropped.
+        assert_eq!(run(vec![candidate.clone()], &units), 0);
+        assert_eq!(run(vec![candidate.clone(), loader.clone().attr("in_test", "true")], &units), 0);
+        // Four imports away is too far.
+        let mut far = units.clone();
+        far.insert("file:pkg/net.py".into(), unit("pkg/net.py", &["pkg/wrap.py"]).1);
+        far.insert("file:pkg/wrap.py".into(), unit("pkg/wrap.py", &["pkg/ckpt.py"]).1);
+        assert_eq!(run(vec![candidate, loader], &far), 0);
     }
 
     #[test]

@@ -154,6 +154,8 @@ rx!(
     RX_PREDICT_CALL,
     r"\.(?:predict|predict_proba|predict_log_proba|decision_function|generate|transform|infer|forward)[ \t]*\(|\bmodel[ \t]*\(|\bpipeline[ \t]*\("
 );
+// Predictions taken from a call (`preds = runner(batch)`, `outputs = net.run(x)`).
+rx!(RX_PREDICTIONS_FROM_CALL, r"\b(?:preds?|predictions?|predicted|outputs|logits|y_hat|y_pred)[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*\(");
 rx!(
     RX_DEF_PREDICT,
     r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\("
@@ -755,6 +757,14 @@ fn inference_script_name(path: &str) -> bool {
     stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer", "sampl", "generat"].iter().any(|p| w.starts_with(p)))
 }
 
+/// True when a file's name says it predicts: a word of its stem starts with
+/// score, predict or infer (not sample/generate, which also name data tools).
+fn predict_script_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.strip_suffix(".py").unwrap_or(&name);
+    stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer"].iter().any(|p| w.starts_with(p)))
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -872,6 +882,23 @@ fn scoring(
     if !is_serving && !is_test_path(path) && !trains && loads && inference_script_name(path) {
         if let Some(mt) = RX_PREDICT_CALL.find(bytes) {
             push("code.scoring", mt.start(), Confidence::Medium, style("batch-script"));
+            is_serving = true;
+        }
+    }
+    // A prediction script (named for predicting, scoring or inference, run
+    // as a program) that runs a local object over data and loads no model
+    // itself: the model may be loaded by a module it imports, which only the
+    // linker can see (`model=via-import`; dropped there otherwise).
+    if !is_serving
+        && !is_test_path(path)
+        && !trains
+        && !loads
+        && predict_script_name(path)
+        && RX_MAIN_GUARD.is_match(bytes)
+        && !RX_HTTP_POST.is_match(bytes)
+    {
+        if let Some(mt) = RX_PREDICT_CALL.find(bytes).or_else(|| RX_PREDICTIONS_FROM_CALL.find(bytes)) {
+            ev.push(mk("code.scoring", "", mt.start(), Confidence::Low).attr("style", "batch-script").attr("model", "via-import"));
             is_serving = true;
         }
     }
@@ -2415,6 +2442,21 @@ runs = api.search_runs('team/p')
         for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
             assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
         }
+    }
+
+    #[test]
+    fn prediction_scripts_loading_no_model_themselves_are_candidates() {
+        let via = |path: &str, src: &str| -> bool {
+            let f = analyze(path, src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("model").is_some_and(|m| m == "via-import"))
+        };
+        let src = "from pkg.runner import Runner\n\nif __name__ == \"__main__\":\n    runner = Runner(cfg)\n    for batch in rows:\n        preds = runner(batch)\n";
+        assert!(via("tools/predict_tiles.py", src));
+        // Not named for predicting, not run as a program, or a client of an endpoint.
+        assert!(!via("tools/show_tiles.py", src));
+        assert!(!via("tools/predict_tiles.py", &src.replace("if __name__ == \"__main__\":\n", "def main():\n")));
+        let client = "import requests\n\nif __name__ == \"__main__\":\n    preds = requests.post(URL, json=rows)\n";
+        assert!(!via("tools/predict_remote.py", client));
     }
 
     #[test]
