@@ -635,6 +635,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         let only = e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval");
         *eval_only.entry(e.location.path.as_str()).or_insert(true) &= only;
     }
+    // Modules a prediction program takes its model through (`via`): the
+    // scoring code behind that program.
+    let scoring_cores: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").flat_map(|e| e.attr_values("via")).collect();
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
         if library_only {
             return vec!["app"];
@@ -679,7 +682,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 .iter()
                 .any(|w| l.contains(w))
             });
-        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train")) {
+        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train")) || scoring_cores.contains(path) {
             a.push("scoring");
         }
         if k.contains("code.load-model") && !k.contains("code.scoring") {
@@ -744,13 +747,16 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
         .filter(|e| e.kind == "code.load-model" && !e.attrs.contains_key("in_test"))
         .map(|e| format!("file:{}", e.location.path))
         .collect();
-    let loads_via_import = |path: &str| -> bool {
+    let imports_of = |id: &str| -> Vec<&str> {
+        units
+            .get(id)
+            .map(|u| u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")).collect())
+            .unwrap_or_default()
+    };
+    // True when `first` loads a model or reaches a loader within two more imports.
+    let reaches_loader = |first: &str| -> bool {
         let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let mut frontier: Vec<&str> = vec![];
-        let start = format!("file:{path}");
-        if let Some(u) = units.get(&start) {
-            frontier.extend(u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")));
-        }
+        let mut frontier = vec![first];
         for _ in 0..3 {
             let mut next = Vec::new();
             for id in frontier {
@@ -760,20 +766,28 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
                 if loaders.contains(id) {
                     return true;
                 }
-                if let Some(u) = units.get(id) {
-                    next.extend(u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")));
-                }
+                next.extend(imports_of(id));
             }
             frontier = next;
         }
         false
     };
-    let keep: Vec<bool> = out
-        .iter()
-        .map(|e| {
-            !(e.kind == "code.scoring" && e.attrs.get("model").is_some_and(|m| m == "via-import")) || loads_via_import(&e.location.path)
-        })
-        .collect();
+    let mut keep = Vec::with_capacity(out.len());
+    for e in out.iter_mut() {
+        if e.kind != "code.scoring" || e.attrs.get("model").is_none_or(|m| m != "via-import") {
+            keep.push(true);
+            continue;
+        }
+        // The imported modules the model comes through: the scoring code
+        // behind the program (tests of them test scoring).
+        let via: Vec<String> = imports_of(&format!("file:{}", e.location.path))
+            .into_iter()
+            .filter(|h| reaches_loader(h))
+            .map(|h| h.trim_start_matches("file:").to_string())
+            .collect();
+        e.add_attr_values("via", via.iter().map(String::as_str));
+        keep.push(!via.is_empty());
+    }
     let mut it = keep.iter();
     out.retain(|_| *it.next().unwrap());
     let mut it = keep.iter();
@@ -1550,8 +1564,20 @@ mod tests {
             assert_eq!(out.len(), owner.len());
             out.iter().filter(|e| e.kind == "code.scoring").count()
         };
-        // Three imports away: kept.
+        // Three imports away: kept, with the module the model comes through.
         assert_eq!(run(vec![candidate.clone(), loader.clone()], &units), 1);
+        let mut out = vec![candidate.clone(), loader.clone()];
+        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        confirm_model_loaded_via_import(&mut out, &mut owner, &units);
+        assert_eq!(out[0].attrs.get("via").map(String::as_str), Some("pkg/runner.py"));
+        // A test of that module tests the scoring code behind the program.
+        out.push(
+            Evidence::new("test.imports", "t", Location::line("tests/test_runner.py", 1), Confidence::High, "x")
+                .attr("module", "pkg/runner.py"),
+        );
+        owner.push("file:tests/test_runner.py".into());
+        derive_test_covers(&mut out, &mut owner, &units, false);
+        assert!(out.iter().any(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring" && e.attrs["module"] == "pkg/runner.py"));
         // No module loads a model, or only a test does: dropped.
         assert_eq!(run(vec![candidate.clone()], &units), 0);
         assert_eq!(run(vec![candidate.clone(), loader.clone().attr("in_test", "true")], &units), 0);
