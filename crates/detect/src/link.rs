@@ -638,6 +638,17 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     // Modules a prediction program takes its model through (`via`): the
     // scoring code behind that program.
     let scoring_cores: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").flat_map(|e| e.attr_values("via")).collect();
+    // Modules a scoring entry point imports to load or look up its model
+    // (a service's model cache): tests of them exercise the scoring code's
+    // model loading, not its predictions (`scoring=model-loading`, partial).
+    let served_loaders: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("via"))
+        .filter_map(|e| units.get(&format!("file:{}", e.location.path)))
+        .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
+        .filter(|m| kinds_by_file.get(m).is_some_and(|k| k.contains("code.load-model") && !k.contains("code.scoring")))
+        .map(str::to_string)
+        .collect();
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
         if library_only {
             return vec!["app"];
@@ -682,7 +693,10 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 .iter()
                 .any(|w| l.contains(w))
             });
-        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train")) || scoring_cores.contains(path) {
+        if k.contains("code.scoring") && (scoring_names || !k.contains("code.train"))
+            || scoring_cores.contains(path)
+            || served_loaders.contains(path)
+        {
             a.push("scoring");
         }
         if k.contains("code.load-model") && !k.contains("code.scoring") {
@@ -705,6 +719,8 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 c.attrs.insert("area".into(), area.into());
                 if area == "scoring" && eval_only.get(module.as_str()) == Some(&true) {
                     c.attrs.insert("scoring".into(), "checkpoint-eval".into());
+                } else if area == "scoring" && served_loaders.contains(&module) && !scoring_cores.contains(module.as_str()) {
+                    c.attrs.insert("scoring".into(), "model-loading".into());
                 }
                 new.push((c, owner[i].clone()));
             }
@@ -1586,6 +1602,30 @@ mod tests {
         far.insert("file:pkg/net.py".into(), unit("pkg/net.py", &["pkg/wrap.py"]).1);
         far.insert("file:pkg/wrap.py".into(), unit("pkg/wrap.py", &["pkg/ckpt.py"]).1);
         assert_eq!(run(vec![candidate, loader], &far), 0);
+    }
+
+    #[test]
+    fn tests_of_a_services_model_loader_test_its_loading_only() {
+        let mut app = Unit::new("file:svc/app.py".into(), Location::line("svc/app.py", 1), "app");
+        app.calls = vec![("file:svc/store.py".into(), Location::line("svc/app.py", 2))];
+        let units: BTreeMap<String, Unit> = [(app.id.clone(), app)].into_iter().collect();
+        let covers = |loader_kind: &str| -> Vec<(String, Option<String>)> {
+            let mut out = vec![
+                Evidence::new("code.scoring", "python", Location::line("svc/app.py", 9), Confidence::High, "x").attr("style", "api"),
+                Evidence::new(loader_kind, "python", Location::line("svc/store.py", 4), Confidence::High, "x"),
+                Evidence::new("test.imports", "t", Location::line("tests/test_store.py", 1), Confidence::High, "x")
+                    .attr("module", "svc/store.py"),
+            ];
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            derive_test_covers(&mut out, &mut owner, &units, false);
+            out.iter()
+                .filter(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring")
+                .map(|e| (e.attrs["module"].clone(), e.attrs.get("scoring").cloned()))
+                .collect()
+        };
+        assert_eq!(covers("code.load-model"), vec![("svc/store.py".to_string(), Some("model-loading".to_string()))]);
+        // A helper of the service that loads no model is application code.
+        assert!(covers("code.track").is_empty());
     }
 
     #[test]
