@@ -2460,6 +2460,17 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn managed_deployment_score_calls_invoke_the_endpoint() {
+        let src =
+            "from ibm_watson_machine_learning import APIClient\nclient = APIClient(creds)\nout = client.deployments.score(uid, payload)\n";
+        assert!(kinds(src).contains(&"code.invoke-endpoint:ibm-wml".to_string()), "{:?}", kinds(src));
+        // Without the client library, or in a comment, it is someone else's `score`.
+        assert!(!kinds("deployments.score(uid, payload)\n").iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let commented = "from ibm_watson_machine_learning import APIClient\n# client.deployments.score(uid, payload)\n";
+        assert!(!kinds(commented).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+    }
+
+    #[test]
     fn checkpoint_evaluation_entry_points_are_partial_scoring() {
         let styles = |src: &str| -> Vec<String> {
             let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
