@@ -273,6 +273,11 @@ pub fn pipeline_artifact_lineage(
         let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
         let args = &bytes[whole.end()..whole.end() + close];
         for k in RX_DATA_KWARG.captures_iter(args) {
+            // `metadata=` and `model_data=` carry no training data.
+            let key = k.get(0).unwrap().as_bytes().to_ascii_lowercase();
+            if contains(&key, b"metadata") || contains(&key, b"model_data") {
+                continue;
+            }
             let v_start = k.get(1).unwrap().start();
             let v_end = crate::pylex::top_level_comma(&args[v_start..]).map_or(args.len(), |e| v_start + e);
             let value = args[v_start..v_end].trim_ascii();
@@ -460,6 +465,9 @@ mod tests {
         // A function signature is not a call.
         let sig = "from kfp import dsl\ndef train_op(input_data=prep.outputs[\"x\"]):\n    pass\n";
         assert!(lineage(sig, &["kfp"]).is_empty());
+        // Metadata or a model artifact handed to a training call is not its data.
+        let meta = "from kfp import dsl\nfit = train_op(metadata=prep.outputs[\"m\"], model_data=old.outputs[\"model\"])\n";
+        assert!(lineage(meta, &["kfp"]).is_empty());
         // A commented-out step is not code; a file without a pipeline SDK is not a pipeline.
         let tfx = "from tfx.components import Trainer\n# learner = Trainer(examples=gen.outputs[\"examples\"])\n";
         assert!(lineage(tfx, &["tfx"]).is_empty());
