@@ -214,7 +214,7 @@ static RX_STEP_OUTPUT: LazyLock<Regex> =
 /// A statement that binds a name at the start of a line (`train_ds = (`).
 static RX_ASSIGN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^[ \t]*([A-Za-z_]\w*)[ \t]*=[^=]").unwrap());
 /// A call of a step, component or input whose name says training
-/// (`TrainingInput(`, `Trainer(`, `train_op(`, `custom_train_job(`, `fit_model(`).
+/// (`TrainingInput(`, `Trainer(`, `train_op(`, `run_training_job(`, `fit_model(`).
 static RX_TRAIN_CALL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\b(\w*(?:[Tt]rain|TRAIN|[Ff]it_|_fit\b|Fit[A-Z])\w*)[ \t]*\(").unwrap());
 /// A keyword argument that carries data (`examples=`, `s3_data=`, `training_data=`).
@@ -289,14 +289,14 @@ pub fn pipeline_artifact_lineage(
     }
 }
 
-/// A dict key naming the training data (`"dataset_name":`, `"data_version":`,
+/// A dict key naming the training data (`"dataset_id":`, `"data_version":`,
 /// `"training_data_uri":`), not `"metadata"`.
 static RX_DATA_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?-u)["'](?:\w*_)?(?:dataset|train(?:ing)?_data|data_(?:version|uri|source|commit|hash|snapshot|asset))\w*["']\s*:"#)
         .unwrap()
 });
 /// A call that may register or upload a model (`aiplatform.Model.upload(`,
-/// `register_model(`, `model_uploader(`, `Model(`).
+/// `register_model(`, `upload_model_op(`, `Model(`).
 static RX_CALLEE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b([A-Za-z_][\w.]*)[ \t]*\(").unwrap());
 /// A keyword argument carrying labels or tags.
 static RX_LABEL_KWARG: LazyLock<Regex> =
@@ -312,7 +312,7 @@ fn registers_model(callee: &str) -> bool {
 }
 
 /// A model registered or uploaded with labels or tags that name its training
-/// data (`aiplatform.Model.upload(..., labels={"dataset_name": ds})`, a name
+/// data (`aiplatform.Model.upload(..., labels={"dataset_id": ds})`, a name
 /// bound to such a dict passed as `labels=`): the model is tagged with its
 /// data (RUBRIC `L3.lineage.data` met): `lineage.data-version how=model-tags`.
 /// Not evidence: tags naming only the pipeline or owner, a dict that no model
