@@ -568,6 +568,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         max_file_bytes: args.max_file_size,
         exclude: config.exclude.iter().map(|e| e.glob.clone()).collect(),
         catalog: load_catalog(&args.catalogs, &config, config_dir(&args))?,
+        ..Default::default()
     };
     let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
     let mut scan_issues = scan.issues.clone();

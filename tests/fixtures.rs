@@ -104,3 +104,20 @@ fn json_output_is_byte_identical_across_runs() {
         assert_eq!(a.stdout, b.stdout, "{}: JSON differs between runs", dir.display());
     }
 }
+
+/// The content screen only saves work: with it off (every applicable detector
+/// reads every file), every fixture yields the same evidence.
+#[test]
+fn the_content_screen_changes_no_evidence() {
+    let pack = mlops_rules::load_embedded().unwrap();
+    let mut differ = Vec::new();
+    for dir in fixtures() {
+        let repo = dir.join("repo");
+        let on = mlops_detect::scan(&repo, &options_of(&repo, &pack)).unwrap();
+        let off = mlops_detect::scan(&repo, &mlops_detect::ScanOptions { screen: false, ..options_of(&repo, &pack) }).unwrap();
+        if format!("{:?}", on.evidence) != format!("{:?}", off.evidence) {
+            differ.push(dir.file_name().unwrap().to_string_lossy().to_string());
+        }
+    }
+    assert!(differ.is_empty(), "the screen changed the evidence of: {differ:?}");
+}

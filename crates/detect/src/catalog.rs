@@ -24,6 +24,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("rules/catalog/frameworks.yaml", include_str!("../../../rules/catalog/frameworks.yaml")),
     ("rules/catalog/generic.yaml", include_str!("../../../rules/catalog/generic.yaml")),
     ("rules/catalog/huggingface.yaml", include_str!("../../../rules/catalog/huggingface.yaml")),
+    ("rules/catalog/ibm-wml.yaml", include_str!("../../../rules/catalog/ibm-wml.yaml")),
     ("rules/catalog/kfp.yaml", include_str!("../../../rules/catalog/kfp.yaml")),
     ("rules/catalog/mlflow.yaml", include_str!("../../../rules/catalog/mlflow.yaml")),
     ("rules/catalog/model-files.yaml", include_str!("../../../rules/catalog/model-files.yaml")),

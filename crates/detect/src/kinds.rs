@@ -38,7 +38,7 @@ kinds! {
     "code.pipeline-trigger" => "Code that starts a training pipeline or workflow (dispatch API, pipeline submit); attrs: target.",
     "code.pipeline-def" => "An ML/data pipeline, DAG or flow defined as code (Airflow, Prefect, Dagster, Kubeflow, SageMaker, Metaflow, Flyte, ZenML, Kedro); attrs: tool, trigger (schedule|external) when it starts itself.",
     "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",
-    "code.scoring" => "A scoring / inference entry point; attrs: style (mlflow-pyfunc|azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function|batch-job|batch-script).",
+    "code.scoring" => "A scoring / inference entry point; attrs: style (mlflow-pyfunc|azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function|batch-job|batch-script|checkpoint-eval: a trained checkpoint evaluated on a data split, partial).",
     "code.telemetry" => "Generic application telemetry in serving code (no model inputs/outputs); attrs: tool.",
     "code.track" => "Experiment tracking: parameters/metrics logged to a tracking system; attrs: tool, local=true for local-only logs (TensorBoard).",
     "code.traffic-split" => "Traffic split between model deployments set in code (two or more weighted deployments).",

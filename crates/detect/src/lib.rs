@@ -405,11 +405,15 @@ pub struct ScanOptions {
     pub exclude: Vec<String>,
     /// The ML API catalogue (`None`: the built-in one).
     pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
+    /// Screen files by content before detectors read them (the default).
+    /// Off: every applicable detector reads every file; tests use it to show
+    /// the screen never changes what is found.
+    pub screen: bool,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new(), catalog: None }
+        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new(), catalog: None, screen: true }
     }
 }
 
@@ -788,7 +792,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
             let mut out = Output::default();
             let hits = screen.hits(text);
             for (i, d) in dets.iter().enumerate() {
-                if d.applies(path) && screen.selects(i, &hits, || d.unscreened(path)) {
+                if d.applies(path) && (!opts.screen || screen.selects(i, &hits, || d.unscreened(path))) {
                     d.detect(&ctx, &mut out);
                 }
             }

@@ -579,6 +579,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         out.push(e);
     }
 
+    confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
     // The library of an ML tool: the models, runs and projects its tests
     // make are fixtures, and what its tests import is library code.
     let tool_library = crate::library::recognise(repo, &out);
@@ -649,6 +650,28 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             imported_by_training.extend(u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()));
         }
     }
+    // Files whose only scoring code evaluates a trained checkpoint on a data
+    // split: tests of them exercise the model's evaluation, not a scoring
+    // entry point (`scoring=checkpoint-eval`, partial).
+    let mut eval_only: BTreeMap<&str, bool> = BTreeMap::new();
+    for e in out.iter().filter(|e| e.kind == "code.scoring") {
+        let only = e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval");
+        *eval_only.entry(e.location.path.as_str()).or_insert(true) &= only;
+    }
+    // Modules a prediction program takes its model through (`via`): the
+    // scoring code behind that program.
+    let scoring_cores: BTreeSet<&str> = out.iter().filter(|e| e.kind == "code.scoring").flat_map(|e| e.attr_values("via")).collect();
+    // Modules a scoring entry point imports to load or look up its model
+    // (a service's model cache): tests of them exercise the scoring code's
+    // model loading, not its predictions (`scoring=model-loading`, partial).
+    let served_loaders: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("via"))
+        .filter_map(|e| units.get(&format!("file:{}", e.location.path)))
+        .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
+        .filter(|m| kinds_by_file.get(m).is_some_and(|k| k.contains("code.load-model") && !k.contains("code.scoring")))
+        .map(str::to_string)
+        .collect();
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
         if library_only {
             return vec!["app"];
@@ -697,7 +720,10 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 .iter()
                 .any(|w| l.contains(w))
             });
-        if all.contains("code.scoring") && (scoring_names || !all.contains("code.train")) {
+        if all.contains("code.scoring") && (scoring_names || !all.contains("code.train"))
+            || scoring_cores.contains(path)
+            || served_loaders.contains(path)
+        {
             a.push("scoring");
         }
         if k.contains("code.load-model") && !all.contains("code.scoring") {
@@ -718,6 +744,11 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 c.kind = "test.covers".into();
                 c.detector = "linker".into();
                 c.attrs.insert("area".into(), area.into());
+                if area == "scoring" && eval_only.get(module.as_str()) == Some(&true) {
+                    c.attrs.insert("scoring".into(), "checkpoint-eval".into());
+                } else if area == "scoring" && served_loaders.contains(&module) && !scoring_cores.contains(module.as_str()) {
+                    c.attrs.insert("scoring".into(), "model-loading".into());
+                }
                 new.push((c, owner[i].clone()));
             }
         }
@@ -743,6 +774,67 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         out.push(e);
         owner.push(o);
     }
+}
+
+/// A prediction script that loads no model itself (`code.scoring
+/// model=via-import`, from the Python detector) is a scoring entry point only
+/// when a local module it imports, up to three imports away, loads a trained
+/// model (`predict.py` -> `runner.py` -> `checkpoints.py: torch.load`);
+/// otherwise the candidate is dropped. One bounded walk per candidate.
+fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+    if !out.iter().any(|e| e.kind == "code.scoring" && e.attrs.contains_key("model")) {
+        return;
+    }
+    let loaders: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "code.load-model" && !e.attrs.contains_key("in_test"))
+        .map(|e| format!("file:{}", e.location.path))
+        .collect();
+    let imports_of = |id: &str| -> Vec<&str> {
+        units
+            .get(id)
+            .map(|u| u.calls.iter().map(|(c, _)| c.as_str()).filter(|c| c.starts_with("file:") && c.ends_with(".py")).collect())
+            .unwrap_or_default()
+    };
+    // True when `first` loads a model or reaches a loader within two more imports.
+    let reaches_loader = |first: &str| -> bool {
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut frontier = vec![first];
+        for _ in 0..3 {
+            let mut next = Vec::new();
+            for id in frontier {
+                if !seen.insert(id) {
+                    continue;
+                }
+                if loaders.contains(id) {
+                    return true;
+                }
+                next.extend(imports_of(id));
+            }
+            frontier = next;
+        }
+        false
+    };
+    let mut keep = Vec::with_capacity(out.len());
+    for e in out.iter_mut() {
+        if e.kind != "code.scoring" || e.attrs.get("model").is_none_or(|m| m != "via-import") {
+            keep.push(true);
+            continue;
+        }
+        // The imported modules the model comes through: the scoring code
+        // behind the program (tests of them test scoring).
+        let via: Vec<String> = imports_of(&format!("file:{}", e.location.path))
+            .into_iter()
+            .filter(|h| reaches_loader(h))
+            .map(|h| h.trim_start_matches("file:").to_string())
+            .collect();
+        e.add_attr_values("via", via.iter().map(String::as_str));
+        keep.push(!via.is_empty());
+    }
+    let mut it = keep.iter();
+    out.retain(|_| *it.next().unwrap());
+    let mut it = keep.iter();
+    owner.retain(|_| *it.next().unwrap());
 }
 
 /// Mark tracking, versioning and comparison evidence that belongs to training:
@@ -952,7 +1044,7 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>,
         .filter(|e| {
             e.kind == "code.scoring"
                 && !e.attrs.contains_key("in_test")
-                && e.attrs.get("style").is_some_and(|s| s != "predict-function" && s != "batch-job")
+                && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "checkpoint-eval"))
         })
         .map(|e| e.location.path.as_str())
         .collect();
@@ -1681,6 +1773,96 @@ mod tests {
             ("test.imports", "tests/test_learn.py", &[("module", "src/learn.py"), ("names", "split_xy")]),
         ]);
         assert_eq!(covers, vec![("tests/test_learn.py".to_string(), "training".to_string())]);
+    }
+
+    #[test]
+    fn prediction_scripts_need_a_model_loaded_through_their_imports() {
+        let unit = |path: &str, calls: &[&str]| {
+            let mut u = Unit::new(format!("file:{path}"), Location::line(path, 1), path);
+            u.calls = calls.iter().map(|c| (format!("file:{c}"), Location::line(path, 1))).collect();
+            (u.id.clone(), u)
+        };
+        let candidate = Evidence::new("code.scoring", "python", Location::line("tools/predict.py", 8), Confidence::Low, "x")
+            .attr("style", "batch-script")
+            .attr("model", "via-import");
+        let loader = Evidence::new("code.load-model", "python", Location::line("pkg/ckpt.py", 3), Confidence::High, "x");
+        let units: BTreeMap<String, Unit> =
+            [unit("tools/predict.py", &["pkg/runner.py"]), unit("pkg/runner.py", &["pkg/net.py"]), unit("pkg/net.py", &["pkg/ckpt.py"])]
+                .into_iter()
+                .collect();
+        let run = |ev: Vec<Evidence>, units: &BTreeMap<String, Unit>| -> usize {
+            let mut out = ev;
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            confirm_model_loaded_via_import(&mut out, &mut owner, units);
+            assert_eq!(out.len(), owner.len());
+            out.iter().filter(|e| e.kind == "code.scoring").count()
+        };
+        // Three imports away: kept, with the module the model comes through.
+        assert_eq!(run(vec![candidate.clone(), loader.clone()], &units), 1);
+        let mut out = vec![candidate.clone(), loader.clone()];
+        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        confirm_model_loaded_via_import(&mut out, &mut owner, &units);
+        assert_eq!(out[0].attrs.get("via").map(String::as_str), Some("pkg/runner.py"));
+        // A test of that module tests the scoring code behind the program.
+        out.push(
+            Evidence::new("test.imports", "t", Location::line("tests/test_runner.py", 1), Confidence::High, "x")
+                .attr("module", "pkg/runner.py"),
+        );
+        owner.push("file:tests/test_runner.py".into());
+        derive_test_covers(&mut out, &mut owner, &units, false);
+        assert!(out.iter().any(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring" && e.attrs["module"] == "pkg/runner.py"));
+        // No module loads a model, or only a test does: dropped.
+        assert_eq!(run(vec![candidate.clone()], &units), 0);
+        assert_eq!(run(vec![candidate.clone(), loader.clone().attr("in_test", "true")], &units), 0);
+        // Four imports away is too far.
+        let mut far = units.clone();
+        far.insert("file:pkg/net.py".into(), unit("pkg/net.py", &["pkg/wrap.py"]).1);
+        far.insert("file:pkg/wrap.py".into(), unit("pkg/wrap.py", &["pkg/ckpt.py"]).1);
+        assert_eq!(run(vec![candidate, loader], &far), 0);
+    }
+
+    #[test]
+    fn tests_of_a_services_model_loader_test_its_loading_only() {
+        let mut app = Unit::new("file:svc/app.py".into(), Location::line("svc/app.py", 1), "app");
+        app.calls = vec![("file:svc/store.py".into(), Location::line("svc/app.py", 2))];
+        let units: BTreeMap<String, Unit> = [(app.id.clone(), app)].into_iter().collect();
+        let covers = |loader_kind: &str| -> Vec<(String, Option<String>)> {
+            let mut out = vec![
+                Evidence::new("code.scoring", "python", Location::line("svc/app.py", 9), Confidence::High, "x").attr("style", "api"),
+                Evidence::new(loader_kind, "python", Location::line("svc/store.py", 4), Confidence::High, "x"),
+                Evidence::new("test.imports", "t", Location::line("tests/test_store.py", 1), Confidence::High, "x")
+                    .attr("module", "svc/store.py"),
+            ];
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            derive_test_covers(&mut out, &mut owner, &units, false);
+            out.iter()
+                .filter(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring")
+                .map(|e| (e.attrs["module"].clone(), e.attrs.get("scoring").cloned()))
+                .collect()
+        };
+        assert_eq!(covers("code.load-model"), vec![("svc/store.py".to_string(), Some("model-loading".to_string()))]);
+        // A helper of the service that loads no model is application code.
+        assert!(covers("code.track").is_empty());
+    }
+
+    #[test]
+    fn tests_of_a_checkpoint_evaluation_entry_point_are_marked() {
+        let marked = |style: &str| -> Vec<Option<String>> {
+            let mut out = vec![
+                Evidence::new("test.imports", "t", Location::line("tests/test_check.py", 1), Confidence::High, "x")
+                    .attr("module", "pkg/check.py"),
+                Evidence::new("code.scoring", "t", Location::line("pkg/check.py", 9), Confidence::Medium, "x").attr("style", style),
+            ];
+            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
+            out.iter()
+                .filter(|e| e.kind == "test.covers" && e.attrs.get("area").is_some_and(|a| a == "scoring"))
+                .map(|e| e.attrs.get("scoring").cloned())
+                .collect()
+        };
+        assert_eq!(marked("checkpoint-eval"), vec![Some("checkpoint-eval".to_string())]);
+        // A real entry point in the module is scoring code, unmarked.
+        assert_eq!(marked("predict-function"), vec![None]);
     }
 
     #[test]

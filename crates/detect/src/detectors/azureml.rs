@@ -241,6 +241,19 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
         if let Some(n) = names.iter().flatten().find(|n| super::data_steps::is_data_step_name(n)) {
             out.push_in(ev("code.data-prep", key.line, &format!("pipeline step: {n}")).attr("op", "pipeline-step"), &u.id.clone());
         }
+        // A training job fed by another job's output (`training_data:
+        // ${{parent.jobs.prep.outputs.rows}}`): the pipeline run records which
+        // data artifact each model came from (RUBRIC `L3.lineage.data`: partial,
+        // the source data itself is not versioned).
+        if names.iter().flatten().any(|n| n.to_ascii_lowercase().contains("train")) {
+            let fed = child.get("inputs").map(Node::entries).unwrap_or_default().iter().find_map(|(_, i)| {
+                let v = i.get("path").unwrap_or(i);
+                v.as_str().filter(|s| s.replace(' ', "").contains("${{parent.jobs.")).map(|s| (v.line, s.to_string()))
+            });
+            if let Some((line, s)) = fed {
+                out.push_in(ev("lineage.data-version", line, &s).attr("how", "pipeline-artifact"), &u.id.clone());
+            }
+        }
         if let Some(comp) = child.get("component").and_then(Node::as_str) {
             if let Some(rel) = comp.strip_prefix("file:").or(Some(comp)).filter(|c| c.ends_with(".yml") || c.ends_with(".yaml")) {
                 u.calls.push((format!("file:{}", crate::paths::join(dir, rel.trim_start_matches("./"))), Location::line(path, child.line)));
@@ -299,6 +312,42 @@ mod tests {
         // Training and evaluation steps are not data steps.
         let o = run("ml/pipe.yml", &format!("{head}  train_job:\n    command: python fit.py\n  eval:\n    command: python check.py\n"));
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "code.data-prep"));
+    }
+
+    #[test]
+    fn training_job_fed_by_a_sibling_output_is_pipeline_lineage() {
+        let head = "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\ntype: pipeline\njobs:\n";
+        let shape = "  shape:\n    command: python rows.py\n    outputs:\n      rows:\n        mode: upload\n";
+        let lineage = |o: &Output| -> Vec<u32> {
+            o.evidence.iter().filter(|(e, _)| e.kind == "lineage.data-version").map(|(e, _)| e.location.start_line).collect()
+        };
+        let o = run(
+            "ml/pipe.yml",
+            &format!(
+                "{head}{shape}  fit_train:\n    inputs:\n      rows: ${{{{parent.jobs.shape.outputs.rows}}}}\n    command: python fit.py\n"
+            ),
+        );
+        assert_eq!(lineage(&o), vec![11]);
+        assert_eq!(o.evidence.iter().find(|(e, _)| e.kind == "lineage.data-version").unwrap().0.attrs["how"], "pipeline-artifact");
+        // A training job reading a literal folder, or a non-training job fed by
+        // the sibling, records no model lineage; neither does a comment.
+        let o = run(
+            "ml/pipe.yml",
+            &format!("{head}{shape}  fit_train:\n    inputs:\n      rows:\n        path: ./rows\n    command: python fit.py\n"),
+        );
+        assert!(lineage(&o).is_empty());
+        let o = run(
+            "ml/pipe.yml",
+            &format!(
+                "{head}{shape}  report:\n    inputs:\n      rows: ${{{{parent.jobs.shape.outputs.rows}}}}\n    command: python report.py\n"
+            ),
+        );
+        assert!(lineage(&o).is_empty());
+        let o = run(
+            "ml/pipe.yml",
+            &format!("{head}{shape}  fit_train:\n    # rows: ${{{{parent.jobs.shape.outputs.rows}}}}\n    command: python fit.py\n"),
+        );
+        assert!(lineage(&o).is_empty());
     }
 
     #[test]

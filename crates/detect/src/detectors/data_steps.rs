@@ -206,6 +206,172 @@ pub fn data_versions(
     }
 }
 
+/// A reference to another step's output artifact: KFP / TFX / Azure ML SDK v2
+/// `step.outputs["x"]`, `step.outputs.x`, `step.output`, SageMaker
+/// `step.properties.ProcessingOutputConfig`.
+static RX_STEP_OUTPUT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)[\w)]\s*\.(?:outputs?\b|properties\s*\.\s*ProcessingOutputConfig\b)").unwrap());
+/// A statement that binds a name at the start of a line (`train_ds = (`).
+static RX_ASSIGN: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^[ \t]*([A-Za-z_]\w*)[ \t]*=[^=]").unwrap());
+/// A call of a step, component or input whose name says training
+/// (`TrainingInput(`, `Trainer(`, `train_op(`, `run_training_job(`, `fit_model(`).
+static RX_TRAIN_CALL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(\w*(?:[Tt]rain|TRAIN|[Ff]it_|_fit\b|Fit[A-Z])\w*)[ \t]*\(").unwrap());
+/// A keyword argument that carries data (`examples=`, `s3_data=`, `training_data=`).
+static RX_DATA_KWARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b\w*(?:[Dd]ata|[Ee]xamples?|DATA)\w*[ \t]*=[ \t]*([^=])").unwrap());
+
+/// Data lineage recorded by an ML pipeline (KFP, TFX, SageMaker, Azure ML
+/// SDK v2) in masked Python `bytes`: a training step or input whose data
+/// argument is another step's output artifact (`TrainingInput(s3_data=
+/// prep.properties.ProcessingOutputConfig...)`, `Trainer(examples=
+/// gen.outputs["examples"])`, `train_op(train_data=ds)` where `ds = (...).outputs["dataset"]`).
+/// The pipeline's metadata store then ties each model to the data artifact
+/// it was trained on, but the source data itself is not versioned (RUBRIC
+/// `L3.lineage.data`: partial): `lineage.data-version how=pipeline-artifact`.
+/// Not evidence: a `def train(...)` signature, a data argument that is a
+/// literal or a pipeline parameter, a file that imports no pipeline SDK.
+pub fn pipeline_artifact_lineage(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    const SDKS: &[(&str, &str)] = &[("kfp", "kfp"), ("tfx", "tfx"), ("sagemaker", "sagemaker"), ("azure.ai.ml", "azureml")];
+    let Some(tool) = SDKS.iter().find(|(m, _)| imports_any(&[m])).map(|(_, t)| *t) else { return };
+    if !RX_STEP_OUTPUT.is_match(bytes) {
+        return;
+    }
+    // Names bound to a step's output artifact, one pass over the statements.
+    let mut artifacts: Vec<&[u8]> = Vec::new();
+    for c in RX_ASSIGN.captures_iter(bytes) {
+        let rhs_start = c.get(0).unwrap().end() - 1;
+        let rest = &bytes[rhs_start..];
+        // The statement runs to the first newline outside brackets.
+        let mut depth = 0usize;
+        let end = rest
+            .iter()
+            .position(|&b| {
+                match b {
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+                    _ => {}
+                }
+                b == b'\n' && depth == 0
+            })
+            .unwrap_or(rest.len());
+        if RX_STEP_OUTPUT.is_match(&rest[..end]) {
+            artifacts.push(c.get(1).unwrap().as_bytes());
+        }
+    }
+    for c in RX_TRAIN_CALL.captures_iter(bytes) {
+        let whole = c.get(0).unwrap();
+        let line_start = bytes[..whole.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if bytes[line_start..whole.start()].trim_ascii_start().starts_with(b"def ") {
+            continue;
+        }
+        let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
+        let args = &bytes[whole.end()..whole.end() + close];
+        for k in RX_DATA_KWARG.captures_iter(args) {
+            // `metadata=` and `model_data=` carry no training data.
+            let key = k.get(0).unwrap().as_bytes().to_ascii_lowercase();
+            if contains(&key, b"metadata") || contains(&key, b"model_data") {
+                continue;
+            }
+            let v_start = k.get(1).unwrap().start();
+            let v_end = crate::pylex::top_level_comma(&args[v_start..]).map_or(args.len(), |e| v_start + e);
+            let value = args[v_start..v_end].trim_ascii();
+            if RX_STEP_OUTPUT.is_match(value) || artifacts.contains(&value) {
+                ev.push(mk("lineage.data-version", tool, whole.start(), Confidence::Medium).attr("how", "pipeline-artifact"));
+                return;
+            }
+        }
+    }
+}
+
+/// A dict key naming the training data (`"dataset_id":`, `"data_version":`,
+/// `"training_data_uri":`), not `"metadata"`.
+static RX_DATA_KEY: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(?-u)["'](?:\w*_)?(?:dataset|train(?:ing)?_data|data_(?:version|uri|source|commit|hash|snapshot|asset))\w*["']\s*:"#)
+        .unwrap()
+});
+/// A call that may register or upload a model (`aiplatform.Model.upload(`,
+/// `register_model(`, `upload_model_op(`, `Model(`).
+static RX_CALLEE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b([A-Za-z_][\w.]*)[ \t]*\(").unwrap());
+/// A keyword argument carrying labels or tags.
+static RX_LABEL_KWARG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)\b(?:labels|tags|customer_metadata_properties)[ \t]*=[ \t]*([^=])").unwrap());
+
+/// True when a callee registers or uploads a model.
+fn registers_model(callee: &str) -> bool {
+    let l = callee.to_ascii_lowercase();
+    let last = callee.rsplit('.').next().unwrap_or(callee);
+    last == "Model"
+        || last == "ModelPackage"
+        || l.contains("model") && ["upload", "register", "push", "create", "log_model", "version"].iter().any(|w| l.contains(w))
+}
+
+/// A model registered or uploaded with labels or tags that name its training
+/// data (`aiplatform.Model.upload(..., labels={"dataset_id": ds})`, a name
+/// bound to such a dict passed as `labels=`): the model is tagged with its
+/// data (RUBRIC `L3.lineage.data` met): `lineage.data-version how=model-tags`.
+/// Not evidence: tags naming only the pipeline or owner, a dict that no model
+/// call receives, a file importing no ML platform SDK.
+pub fn model_data_labels(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    const SDKS: &[&str] =
+        &["google.cloud.aiplatform", "mlflow", "sagemaker", "azure.ai.ml", "azureml", "kfp", "tfx", "wandb", "clearml", "boto3"];
+    if !imports_any(SDKS) || !RX_DATA_KEY.is_match(bytes) {
+        return;
+    }
+    let dict_end = |from: usize| -> usize {
+        let rest = &bytes[from..];
+        match rest.first() {
+            Some(b'{') => crate::pylex::closing_paren(&rest[1..]).map_or(rest.len(), |e| e + 2),
+            _ => 0,
+        }
+    };
+    // Names bound to a dict literal with a data key.
+    let mut data_dicts: Vec<&[u8]> = Vec::new();
+    for c in RX_ASSIGN.captures_iter(bytes) {
+        let mut at = c.get(0).unwrap().end() - 1;
+        while at < bytes.len() && matches!(bytes[at], b' ' | b'\t') {
+            at += 1;
+        }
+        let end = dict_end(at);
+        if end > 0 && RX_DATA_KEY.is_match(&bytes[at..at + end]) {
+            data_dicts.push(c.get(1).unwrap().as_bytes());
+        }
+    }
+    for c in RX_CALLEE.captures_iter(bytes) {
+        let callee = String::from_utf8_lossy(&c[1]);
+        if !registers_model(&callee) {
+            continue;
+        }
+        let whole = c.get(0).unwrap();
+        let line_start = bytes[..whole.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        if bytes[line_start..whole.start()].trim_ascii_start().starts_with(b"def ") {
+            continue;
+        }
+        let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
+        let args = &bytes[whole.end()..whole.end() + close];
+        for k in RX_LABEL_KWARG.captures_iter(args) {
+            let v_start = k.get(1).unwrap().start();
+            let v_end = crate::pylex::top_level_comma(&args[v_start..]).map_or(args.len(), |e| v_start + e);
+            let value = args[v_start..v_end].trim_ascii();
+            let literal = value.starts_with(b"{") && RX_DATA_KEY.is_match(value);
+            if literal || data_dicts.contains(&value) {
+                ev.push(mk("lineage.data-version", "", whole.start(), Confidence::Medium).attr("how", "model-tags"));
+                return;
+            }
+        }
+    }
+}
+
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
@@ -262,6 +428,87 @@ mod tests {
         // A comment is not code.
         let src = "from azureml.core import Model\n# Model.register(workspace=ws, model_name=\"m\", model_path=\"out\", datasets=[d])\n";
         assert!(versions(src, false, &["azureml"]).is_empty());
+    }
+
+    fn lineage(src: &str, imports: &[&str]) -> Vec<String> {
+        let masked = crate::pylex::mask(src);
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, tool: &str, _at: usize, c: Confidence| {
+            Evidence::new(kind, "python", Location::line("p.py", 1), c, "").attr("tool", tool)
+        };
+        let mut ev = Vec::new();
+        pipeline_artifact_lineage(masked.as_bytes(), &imports_any, &mk, &mut ev);
+        ev.into_iter().map(|e| format!("{}:{}", e.attrs["tool"], e.attrs["how"])).collect()
+    }
+
+    #[test]
+    fn training_fed_by_a_step_output_is_pipeline_lineage() {
+        // SageMaker: a processing step's output is the training input.
+        let sm = "from sagemaker.inputs import TrainingInput\nfit = TrainingStep(name=\"Fit\", inputs={\"rows\": TrainingInput(\n    s3_data=shape.properties.ProcessingOutputConfig.Outputs[\"rows\"].S3Output.S3Uri)})\n";
+        assert_eq!(lineage(sm, &["sagemaker"]), vec!["sagemaker:pipeline-artifact"]);
+        // TFX: the trainer reads the example generator's artifact.
+        let tfx = "from tfx.components import Trainer\nlearner = Trainer(module_file=m, examples=gen.outputs[\"examples\"])\n";
+        assert_eq!(lineage(tfx, &["tfx"]), vec!["tfx:pipeline-artifact"]);
+        // KFP: through a name bound (over several lines) to a step's output.
+        let kfp = "from kfp import dsl\nrows = (\n    pull_rows(table=t)\n    .set_display_name(\"pull\")\n).outputs[\"dataset\"]\nfit = fit_and_train_op(input_data=rows, epochs=3)\n";
+        assert_eq!(lineage(kfp, &["kfp"]), vec!["kfp:pipeline-artifact"]);
+        // Azure ML SDK v2: a component named for fitting reads the prep step's output.
+        let aml = "from azure.ai.ml import dsl\nfitted = fit_rows(rows_data=shape.outputs.rows)\n";
+        assert_eq!(lineage(aml, &["azure.ai.ml"]), vec!["azureml:pipeline-artifact"]);
+    }
+
+    #[test]
+    fn training_on_literals_parameters_or_comments_is_not() {
+        // Data given as a literal or a pipeline parameter: nothing records which data.
+        let kfp = "from kfp import dsl\nrows = gen().outputs[\"dataset\"]\nfit = train_op(input_data=\"gs://b/rows.csv\", epochs=rows)\n";
+        assert!(lineage(kfp, &["kfp"]).is_empty(), "only a data argument counts");
+        // A function signature is not a call.
+        let sig = "from kfp import dsl\ndef train_op(input_data=prep.outputs[\"x\"]):\n    pass\n";
+        assert!(lineage(sig, &["kfp"]).is_empty());
+        // Metadata or a model artifact handed to a training call is not its data.
+        let meta = "from kfp import dsl\nfit = train_op(metadata=prep.outputs[\"m\"], model_data=old.outputs[\"model\"])\n";
+        assert!(lineage(meta, &["kfp"]).is_empty());
+        // A commented-out step is not code; a file without a pipeline SDK is not a pipeline.
+        let tfx = "from tfx.components import Trainer\n# learner = Trainer(examples=gen.outputs[\"examples\"])\n";
+        assert!(lineage(tfx, &["tfx"]).is_empty());
+        assert!(lineage("learner = Trainer(examples=gen.outputs[\"examples\"])\n", &[]).is_empty());
+    }
+
+    fn labels(src: &str, imports: &[&str]) -> usize {
+        let masked = crate::pylex::mask(src);
+        let imports_any = |needs: &[&str]| needs.iter().any(|n| imports.contains(n));
+        let mk = |kind: &str, _tool: &str, _at: usize, c: Confidence| Evidence::new(kind, "python", Location::line("p.py", 1), c, "");
+        let mut ev = Vec::new();
+        model_data_labels(masked.as_bytes(), &imports_any, &mk, &mut ev);
+        assert!(ev.iter().all(|e| e.attrs["how"] == "model-tags"));
+        ev.len()
+    }
+
+    #[test]
+    fn models_labelled_with_their_data() {
+        let direct = "from google.cloud import aiplatform\naiplatform.Model.upload(\n    display_name=\"churn\",\n    labels={\n        \"dataset_id\": ds_id,\n        \"owner\": \"team\",\n    },\n)\n";
+        assert_eq!(labels(direct, &["google.cloud.aiplatform"]), 1);
+        // Through a name bound to the dict, given to a component that uploads the model.
+        let bound = "from kfp import dsl\nmarks = {\"training_data_uri\": rows.uri, \"run\": r}\nup = push_model_to_registry(model=m, labels=marks)\n";
+        assert_eq!(labels(bound, &["kfp"]), 1);
+        let tags = "import mlflow\nmlflow.register_model(uri, \"churn\", tags={\"data_version\": v})\n";
+        assert_eq!(labels(tags, &["mlflow"]), 1);
+    }
+
+    #[test]
+    fn labels_without_data_or_not_on_a_model_are_not_lineage() {
+        // Labels naming the pipeline only; metadata is not data.
+        let src =
+            "from google.cloud import aiplatform\naiplatform.Model.upload(display_name=\"m\", labels={\"pipeline\": p, \"metadata\": x})\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        // A data dict given to something that is not a model.
+        let src =
+            "from google.cloud import aiplatform\nmarks = {\"dataset_id\": d}\naiplatform.PipelineJob(display_name=\"p\", labels=marks)\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        // Commented out, or no ML SDK imported.
+        let src = "from google.cloud import aiplatform\n# aiplatform.Model.upload(labels={\"dataset_id\": d})\n";
+        assert_eq!(labels(src, &["google.cloud.aiplatform"]), 0);
+        assert_eq!(labels("Model.upload(labels={\"dataset_id\": d})\n", &[]), 0);
     }
 
     #[test]

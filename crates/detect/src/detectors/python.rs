@@ -158,6 +158,8 @@ rx!(
     RX_PREDICT_CALL,
     r"\.(?:predict|predict_proba|predict_log_proba|decision_function|generate|transform|infer|forward)[ \t]*\(|\bmodel[ \t]*\(|\bpipeline[ \t]*\("
 );
+// Predictions taken from a call (`preds = runner(batch)`, `outputs = net.run(x)`).
+rx!(RX_PREDICTIONS_FROM_CALL, r"\b(?:preds?|predictions?|predicted|outputs|logits|y_hat|y_pred)[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*\(");
 rx!(
     RX_DEF_PREDICT,
     r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\("
@@ -549,6 +551,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // this file imports (a Fluentd/Logstash/Kafka handler, cloud logging)
     // sends them to a central store; otherwise they stay on stdout or disk.
     let ships_logs = imports.iter().map(|i| i.module.as_str()).chain(indirect.iter().map(String::as_str)).any(is_log_shipper);
+    // A checkpoint evaluated in the file that trained it measures that
+    // training; only an evaluation entry point of its own is scoring code.
+    if ev.iter().any(|e| e.kind == "code.train") {
+        ev.retain(|e| !(e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval")));
+    }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, ships_logs);
     // Model metrics exported from a module the service imports.
     if !in_test
@@ -569,6 +576,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     super::data_steps::platform_data_steps(bytes, &imports_any, &mk, &mut ev);
     let trains = ev.iter().any(|e| e.kind == "code.train");
     super::data_steps::data_versions(bytes, trains, &imports_any, &mk, &mut ev);
+    super::data_steps::pipeline_artifact_lineage(bytes, &imports_any, &mk, &mut ev);
+    super::data_steps::model_data_labels(bytes, &imports_any, &mk, &mut ev);
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
@@ -949,6 +958,14 @@ fn inference_script_name(path: &str) -> bool {
     stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer", "sampl", "generat"].iter().any(|p| w.starts_with(p)))
 }
 
+/// True when a file's name says it predicts: a word of its stem starts with
+/// score, predict or infer (not sample/generate, which also name data tools).
+fn predict_script_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.strip_suffix(".py").unwrap_or(&name);
+    stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer"].iter().any(|p| w.starts_with(p)))
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -1069,12 +1086,31 @@ fn scoring(
             is_serving = true;
         }
     }
+    // A prediction script (named for predicting, scoring or inference, run
+    // as a program) that runs a local object over data and loads no model
+    // itself: the model may be loaded by a module it imports, which only the
+    // linker can see (`model=via-import`; dropped there otherwise).
+    if !is_serving
+        && !is_test_path(path)
+        && !trains
+        && !loads
+        && predict_script_name(path)
+        && RX_MAIN_GUARD.is_match(bytes)
+        && !RX_HTTP_POST.is_match(bytes)
+    {
+        if let Some(mt) = RX_PREDICT_CALL.find(bytes).or_else(|| RX_PREDICTIONS_FROM_CALL.find(bytes)) {
+            ev.push(mk("code.scoring", "", mt.start(), Confidence::Low).attr("style", "batch-script").attr("model", "via-import"));
+            is_serving = true;
+        }
+    }
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
     let serving_style = ev.iter().any(|e| {
         e.kind == "code.scoring"
-            && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script"))
+            && e.attrs
+                .get("style")
+                .is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval"))
     });
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
@@ -2648,6 +2684,63 @@ runs = api.search_runs('team/p')
         for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
             assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
         }
+    }
+
+    #[test]
+    fn prediction_scripts_loading_no_model_themselves_are_candidates() {
+        let via = |path: &str, src: &str| -> bool {
+            let f = analyze(path, src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("model").is_some_and(|m| m == "via-import"))
+        };
+        let src = "from pkg.runner import Runner\n\nif __name__ == \"__main__\":\n    runner = Runner(cfg)\n    for batch in rows:\n        preds = runner(batch)\n";
+        assert!(via("tools/predict_tiles.py", src));
+        // Not named for predicting, not run as a program, or a client of an endpoint.
+        assert!(!via("tools/show_tiles.py", src));
+        assert!(!via("tools/predict_tiles.py", &src.replace("if __name__ == \"__main__\":\n", "def main():\n")));
+        let client = "import requests\n\nif __name__ == \"__main__\":\n    preds = requests.post(URL, json=rows)\n";
+        assert!(!via("tools/predict_remote.py", client));
+    }
+
+    #[test]
+    fn managed_deployment_score_calls_invoke_the_endpoint() {
+        let src =
+            "from ibm_watson_machine_learning import APIClient\nclient = APIClient(creds)\nout = client.deployments.score(uid, payload)\n";
+        assert!(kinds(src).contains(&"code.invoke-endpoint:ibm-wml".to_string()), "{:?}", kinds(src));
+        // Without the client library, or in a comment, it is someone else's `score`.
+        assert!(!kinds("deployments.score(uid, payload)\n").iter().any(|k| k.starts_with("code.invoke-endpoint")));
+        let commented = "from ibm_watson_machine_learning import APIClient\n# client.deployments.score(uid, payload)\n";
+        assert!(!kinds(commented).iter().any(|k| k.starts_with("code.invoke-endpoint")));
+    }
+
+    #[test]
+    fn checkpoint_evaluation_entry_points_are_partial_scoring() {
+        let styles = |src: &str| -> Vec<String> {
+            let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().filter(|e| e.kind == "code.scoring").map(|e| e.attrs.get("style").cloned().unwrap_or_default()).collect()
+        };
+        let eval = "import lightning as L\ndef check(cfg):\n    trainer = L.Trainer()\n    trainer.test(model=net(cfg), datamodule=rows(cfg), ckpt_path=cfg.ckpt)\n";
+        assert_eq!(styles(eval), vec!["checkpoint-eval"]);
+        // After training in the same file it measures that training; a comment
+        // or a test without a checkpoint is no entry point either.
+        let after_fit = "import lightning as L\ndef run(cfg):\n    trainer = L.Trainer()\n    trainer.fit(model=m, datamodule=d)\n    trainer.test(model=m, datamodule=d, ckpt_path=\"best\")\n";
+        assert!(styles(after_fit).is_empty());
+        assert!(styles("import lightning as L\n# trainer.test(model=m, ckpt_path=p)\n").is_empty());
+        assert!(styles("import lightning as L\ntrainer.test(model=m, datamodule=d)\n").is_empty());
+    }
+
+    #[test]
+    fn trainer_device_requests_are_device_scoped_compute() {
+        let scoped = |src: &str| -> Vec<String> {
+            let f = analyze("fit.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().filter(|e| e.kind == "code.compute").map(|e| e.attrs.get("scope").cloned().unwrap_or_default()).collect()
+        };
+        let src = "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, strategy=\"ddp\")\ntrainer.fit(m)\n";
+        assert_eq!(scoped(src), vec!["device"]);
+        // CPU on one device asks for nothing; a comment is not code; another
+        // library's `devices=` is not the Trainer's.
+        assert!(scoped("import lightning as L\ntrainer = L.Trainer(accelerator=\"cpu\", devices=1)\n").is_empty());
+        assert!(scoped("import lightning as L\n# trainer = L.Trainer(accelerator=\"gpu\", devices=4)\n").is_empty());
+        assert!(scoped("import jax\nmesh = make_mesh(devices=8)\n").is_empty());
     }
 
     #[test]
