@@ -40,7 +40,8 @@ pub struct Unit {
     /// pipeline definition); roots start the linker's search.
     pub root: bool,
     /// Events that start it (for roots): `push`, `pull_request`, `tag`,
-    /// `schedule`, `manual`, `external`. Empty for ML pipeline definitions
+    /// `schedule`, `manual`, `external` (plus `event` when the outside event
+    /// is new data or a message, not a chained CI run). Empty for ML pipeline definitions
     /// that something else must submit.
     pub triggers: BTreeSet<String>,
     /// Commands it runs, in order.

@@ -287,13 +287,19 @@ fn detect_in(f: &FileCtx<'_>, text: &str, out: &mut Output) {
                 "CodeCommitSourceAction" | "GitHubSourceAction" | "CodeStarConnectionsSourceAction" | "BitBucketSourceAction" if !off => {
                     specs.push(("push", line, false))
                 }
-                "S3SourceAction" | "EcrSourceAction" if !off => specs.push(("external", line, false)),
+                // New data (an object in a bucket) starts the pipeline.
+                "S3SourceAction" if !off => super::push_event_trigger(&mut specs, line),
+                "EcrSourceAction" if !off => specs.push(("external", line, false)),
                 _ => {}
             }
         }
         if let Some(pvar) = p.var.as_deref() {
             for (t, at) in rule_triggers(text, pvar, &calls, &methods) {
-                specs.push((t, lines.line(at), false));
+                if t == super::EVENT {
+                    super::push_event_trigger(&mut specs, lines.line(at));
+                } else {
+                    specs.push((t, lines.line(at), false));
+                }
             }
         }
         if specs.is_empty() {
@@ -571,8 +577,11 @@ fn rule_triggers(text: &str, pvar: &str, calls: &[Call], methods: &[MethodCall])
             "push"
         } else if rule.contains("Schedule.") || rule.contains("schedule=") || rule.contains("schedule:") {
             "schedule"
-        } else {
+        } else if rule.contains("aws.codebuild") || rule.contains("aws.codepipeline") {
+            // Chained after another build or pipeline run.
             "external"
+        } else {
+            super::EVENT
         }
     };
     let mut v = Vec::new();
@@ -633,14 +642,35 @@ mod tests {
     const APP: &str = "import aws_cdk as cdk\nfrom svc_stack import SvcStack\napp = cdk.App()\nfor env in ['qa', 'live']:\n    SvcStack(app, f\"svc-{env}\")\n";
 
     #[test]
+    fn a_bucket_source_is_an_outside_event_an_image_source_is_not() {
+        let pipeline = |source: &str| {
+            format!("from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act, aws_codebuild as cb\nproj = cb.PipelineProject(self, 'F', build_spec=cb.BuildSpec.from_source_filename('ops/fit.yml'))\np = cp.Pipeline(self, 'Refit')\np.add_stage(stage_name='In', actions=[{source}])\np.add_stage(stage_name='Fit', actions=[act.CodeBuildAction(action_name='f', project=proj, input=o)])\n")
+        };
+        let triggers = |source: &str| {
+            let out = run("infra/refit.py", &pipeline(source), &[("ops/fit.yml", "version: 0.2\n")]);
+            out.units.iter().find(|u| u.label == "Fit").unwrap().triggers.iter().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            triggers("act.S3SourceAction(action_name='b', bucket=landing, bucket_key='in/x.zip', output=o)"),
+            vec!["event", "external"]
+        );
+        assert_eq!(triggers("act.EcrSourceAction(action_name='i', repository=images, output=o)"), vec!["external"]);
+        // A bucket source whose trigger is turned off starts nothing.
+        assert_eq!(
+            triggers("act.S3SourceAction(action_name='b', bucket=landing, bucket_key='in/x.zip', output=o, trigger=act.S3Trigger.NONE)"),
+            vec!["manual"]
+        );
+    }
+
+    #[test]
     fn python_stages_templates_rules_and_environments() {
         let out = run("infra/release.py", PY, &[("ops/build.yml", "version: 0.2\n"), ("svc/app.py", APP)]);
         let ids: Vec<&str> = out.units.iter().map(|u| u.id.as_str()).collect();
         assert_eq!(ids.len(), 5, "{ids:?}");
         let build = &out.units[1];
         assert_eq!(build.calls[0].0, "ci:ops/build.yml#build");
-        // The source trigger is off: the registry rule is what starts it.
-        assert_eq!(build.triggers.iter().cloned().collect::<Vec<_>>(), vec!["external".to_string()]);
+        // The source trigger is off: the registry rule (an outside event) is what starts it.
+        assert_eq!(build.triggers.iter().cloned().collect::<Vec<_>>(), vec!["event".to_string(), "external".to_string()]);
         let qa = out.units.iter().find(|u| u.label == "DeployQA").unwrap();
         assert_eq!(qa.calls[0].0, "file:svc/app.py");
         assert_eq!(qa.after.len(), 2);

@@ -57,11 +57,14 @@ impl Detector for CodePipeline {
             for st in stages {
                 for a in st.get("Actions").map(Node::items).unwrap_or_default() {
                     if action_type(a, "Category") == "Source" {
-                        let t = match action_type(a, "Provider").as_str() {
-                            "CodeCommit" | "GitHub" | "CodeStarSourceConnection" | "Bitbucket" | "GitLab" => "push",
-                            _ => "external",
-                        };
-                        specs.push((t, a.line, false));
+                        match action_type(a, "Provider").as_str() {
+                            "CodeCommit" | "GitHub" | "CodeStarSourceConnection" | "Bitbucket" | "GitLab" => {
+                                specs.push(("push", a.line, false))
+                            }
+                            // New data (an object in a bucket) starts the pipeline.
+                            "S3" => super::push_event_trigger(&mut specs, a.line),
+                            _ => specs.push(("external", a.line, false)),
+                        }
                     }
                 }
             }
@@ -146,6 +149,21 @@ mod tests {
         let deploy = out.units.iter().find(|u| u.id.ends_with("/DeployPrd")).unwrap();
         assert_eq!(deploy.calls[0].0, "file:deploy-model-prd.yml");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.deploy" && e.attrs["target"] == "cloudformation"));
+    }
+
+    #[test]
+    fn a_bucket_source_is_an_outside_event() {
+        let triggers = |provider: &str| {
+            let mut repo = RepoIndex::default();
+            repo.paths.insert("fit/buildspec.yml".into());
+            let text = format!("Resources:\n  Fit:\n    Type: AWS::CodeBuild::Project\n    Properties:\n      Source:\n        Type: CODEPIPELINE\n        BuildSpec: fit/buildspec.yml\n  Refit:\n    Type: AWS::CodePipeline::Pipeline\n    Properties:\n      Stages:\n        - Name: In\n          Actions:\n            - Name: Batch\n              ActionTypeId: {{Category: Source, Owner: AWS, Provider: {provider}, Version: '1'}}\n        - Name: Fit\n          Actions:\n            - Name: Fit\n              ActionTypeId: {{Category: Build, Owner: AWS, Provider: CodeBuild, Version: '1'}}\n              Configuration:\n                ProjectName: !Ref Fit\n");
+            let mut out = Output::default();
+            CodePipeline.detect(&FileCtx { path: "refit.yml", text: &text, repo: &repo }, &mut out);
+            out.units.iter().find(|u| u.id.ends_with("/Fit")).unwrap().triggers.iter().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(triggers("S3"), vec!["event", "external"]);
+        assert_eq!(triggers("CodeCommit"), vec!["push"]);
+        assert_eq!(triggers("ECR"), vec!["external"]);
     }
 
     #[test]

@@ -62,6 +62,10 @@ impl Detector for Databricks {
                     let t = if s.get("quartz_cron_expression").is_some() || s.get("periodic").is_some() { "schedule" } else { "external" };
                     u.root = true;
                     u.triggers = BTreeSet::from([t.to_string()]);
+                    // A file-arrival or table-update trigger: new data starts the job.
+                    if t == "external" {
+                        u.triggers.insert(super::EVENT.to_string());
+                    }
                     out.push(
                         Evidence::new("ci.trigger", NAME, Location::line(f.path, s.line), Confidence::High, &format!("job {name}: {t}"))
                             .attr("system", "databricks")

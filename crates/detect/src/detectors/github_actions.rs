@@ -102,6 +102,8 @@ fn event_triggers(event: &str, cfg: Option<&Node>) -> Vec<&'static str> {
         "pull_request" | "pull_request_target" | "merge_group" => vec!["pull_request"],
         "schedule" => vec!["schedule"],
         "workflow_dispatch" => vec!["manual"],
+        // Sent by another system (a data or registry event, a monitor).
+        "repository_dispatch" => vec!["external", super::EVENT],
         "release" | "create" => vec!["tag"],
         // Called by another workflow: the caller's triggers apply.
         "workflow_call" => vec![],
@@ -648,6 +650,16 @@ mod tests {
         assert_eq!(kinds(&o, "run.publish").len(), 1);
         assert_eq!(kinds(&o, "run.traffic-split").len(), 1);
         assert_eq!(kinds(&o, "ci.environment")[0].attrs["name"], "production");
+    }
+
+    #[test]
+    fn a_dispatch_from_another_system_is_an_outside_event_a_chained_run_is_not() {
+        let triggers = |on: &str| {
+            let o = run(".github/workflows/fit.yml", &format!("on:\n{on}\njobs:\n  fit:\n    steps:\n      - run: python fit.py\n"));
+            o.units.iter().find(|u| u.id.ends_with("#fit")).unwrap().triggers.iter().cloned().collect::<Vec<_>>()
+        };
+        assert_eq!(triggers("  repository_dispatch:\n    types: [new-batch]"), vec!["event", "external"]);
+        assert_eq!(triggers("  workflow_run:\n    workflows: [ci]\n    types: [completed]"), vec!["external"]);
     }
 
     #[test]

@@ -97,6 +97,22 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
 /// One trigger of a CI definition: (class, line, implied by the CI system's default).
 pub type TriggerSpec = (&'static str, u32, bool);
 
+/// The trigger class added beside `external` when what starts a pipeline is
+/// an event from outside the code and its CI: new data landing in object
+/// storage, a dataset or registry update, a message or dispatch from
+/// another system. Runs chained after another CI run (GitHub
+/// `workflow_run`, Jenkins `upstream`, GitLab parent pipelines) are
+/// `external` only. Such a start is automatic but not driven by production
+/// metrics (RUBRIC `L4.retrain.triggered`: partial).
+pub const EVENT: &str = "event";
+
+/// Push the trigger specs of a start by an outside event (see [`EVENT`]):
+/// `external` (automatic) and `event`.
+pub fn push_event_trigger(specs: &mut Vec<TriggerSpec>, line: u32) {
+    specs.push(("external", line, false));
+    specs.push((EVENT, line, false));
+}
+
 /// Emit `ci.trigger` for each trigger and one `ci.pipeline`; return the trigger set.
 /// `unknown` is the class for a trigger that lives outside the repository.
 pub fn emit_pipeline(

@@ -55,6 +55,10 @@ impl Detector for Python {
             if let Some(t) = e.attrs.get("trigger") {
                 unit.root = true;
                 unit.triggers.insert(t.clone());
+                // Sensors and data-aware schedules: an outside event starts it.
+                if t == "external" {
+                    unit.triggers.insert(super::EVENT.to_string());
+                }
             }
         }
         for e in facts.evidence {
@@ -121,6 +125,7 @@ rx!(
     RX_AIRFLOW_SCHEDULE,
     r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#
 );
+rx!(RX_AIRFLOW_DATA_SCHEDULE, r"\bschedule\s*=\s*(?:\[\s*)?(?:\w+\.)*(?:Dataset|Asset)\s*\(|\bschedule\s*=\s*\[\s*[A-Za-z_]\w*\s*[,\]]");
 rx!(RX_PREFECT_FLOW, r"@flow\b|@prefect\.flow\b");
 rx!(
     RX_PREFECT_SCHEDULE,
@@ -1302,8 +1307,14 @@ fn pipelines(
         }
     };
     if imports_any(&["airflow"]) {
-        let sched = RX_AIRFLOW_SCHEDULE.is_match(bytes);
-        def("airflow", RX_AIRFLOW_DAG.find(bytes), sched.then_some("schedule"));
+        // `schedule=[Dataset(...)]` (Airflow 2.4+, `Asset` in 3): the DAG runs
+        // when upstream tasks update the data, not on a timer.
+        let t = if RX_AIRFLOW_DATA_SCHEDULE.is_match(bytes) {
+            Some("external")
+        } else {
+            RX_AIRFLOW_SCHEDULE.is_match(bytes).then_some("schedule")
+        };
+        def("airflow", RX_AIRFLOW_DAG.find(bytes), t);
     }
     if imports_any(&["prefect"]) {
         def("prefect", RX_PREFECT_FLOW.find(bytes), RX_PREFECT_SCHEDULE.is_match(bytes).then_some("schedule"));
@@ -2217,6 +2228,24 @@ mod tests {
     fn with_catalog(yaml: &str) -> RepoIndex {
         let cat = crate::catalog::Catalog::builtin_with(vec![("ours.yaml".into(), yaml.into())]).unwrap();
         RepoIndex { catalog: Some(std::sync::Arc::new(cat)), ..RepoIndex::default() }
+    }
+
+    #[test]
+    fn a_dag_scheduled_on_datasets_starts_on_new_data_not_on_a_timer() {
+        let start = |src: &str| {
+            let repo = RepoIndex::default();
+            let mut out = Output::default();
+            Python.detect(&FileCtx { path: "dags/refit.py", text: src, repo: &repo }, &mut out);
+            out.units[0].triggers.iter().cloned().collect::<Vec<_>>()
+        };
+        let dag = |schedule: &str| {
+            format!("from airflow import DAG\nfrom airflow.datasets import Dataset\nFEATURES = Dataset('s3://b/f.parquet')\nwith DAG('refit', schedule={schedule}) as d:\n    pass\n")
+        };
+        assert_eq!(start(&dag("[FEATURES]")), vec!["event", "external"]);
+        assert_eq!(start(&dag("[Dataset('s3://b/g.parquet')]")), vec!["event", "external"]);
+        assert_eq!(start(&dag("'@daily'")), vec!["schedule"]);
+        // A Dataset only named in a comment schedules nothing by data.
+        assert_eq!(start(&dag("None  # schedule=[FEATURES]")), Vec::<String>::new());
     }
 
     #[test]
