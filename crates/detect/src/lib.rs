@@ -10,6 +10,8 @@ pub mod catalog;
 pub mod command;
 pub mod detectors;
 pub mod evidence;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod kinds;
 pub mod library;
 pub mod link;
@@ -149,6 +151,8 @@ pub struct RepoIndex {
     /// found once: an import whose first segment is none of them cannot be
     /// a local module.
     components: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Local reusable workflows and actions: who calls each, found once.
+    pub(crate) gha_uses: std::sync::OnceLock<detectors::github_actions::LocalUses>,
     /// Argo Events sensors and Tekton event listeners exist, found once.
     pub(crate) event_kinds: std::sync::OnceLock<(bool, bool)>,
     /// The ML API catalogue the detectors read (`None`: the built-in one).
@@ -744,6 +748,22 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     let dets = detectors::all();
     let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
     let walked = walk::walk_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
+    Ok(scan_walked(walked, dets, opts))
+}
+
+/// Scan files held in memory, (path, text) pairs, as if a walk had read
+/// them: detection and linking without the file system. For fuzzing and
+/// tests; paths are taken as given (repository-relative, `/`-separated).
+#[doc(hidden)]
+pub fn scan_in_memory(files: &[(&str, &str)], opts: &ScanOptions) -> Scan {
+    let mut v: Vec<walk::RepoFile> =
+        files.iter().map(|(p, t)| walk::RepoFile { path: p.to_string(), size: t.len() as u64, text: Some(t.to_string()) }).collect();
+    v.sort_by(|a, b| a.path.cmp(&b.path));
+    v.dedup_by(|a, b| a.path == b.path);
+    scan_walked(walk::Walked { files: v, issues: Vec::new(), exclude_used: Vec::new() }, detectors::all(), opts)
+}
+
+fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     let exclude_used = walked.exclude_used.clone();
     // Folders shipped for other projects are not this repository's practice.
     let seeds = seed_folders(&walked.files);
@@ -823,5 +843,5 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     issues.extend(linked.unresolved);
     issues.sort();
     issues.dedup();
-    Ok(Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used })
+    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used }
 }

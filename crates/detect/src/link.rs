@@ -189,8 +189,10 @@ impl Ctx<'_> {
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.repo
             .texts
-            .keys()
-            .filter(|p| p.starts_with(&prefix) && (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
+            .range(prefix.clone()..)
+            .map(|(p, _)| p)
+            .take_while(|p| p.starts_with(&prefix))
+            .filter(|p| (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
             .filter(|p| {
                 !p.split('/').any(|c| matches!(c, "node_modules" | "cdk.out" | "test" | "tests" | "__tests__"))
                     && !p.contains(".test.")

@@ -316,3 +316,26 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
 
 #[cfg(test)]
 mod tests;
+
+/// Entry points for fuzzing the rule-pack and config loaders (see `fuzz/`).
+#[doc(hidden)]
+pub mod fuzz {
+    /// A repository config: it loads or is refused, never panics.
+    pub fn config(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        let pack = crate::load_embedded().expect("the embedded pack loads");
+        let _ = crate::parse_config(".mlops-level.yml", &text, &pack);
+    }
+
+    /// A rule-pack file: it loads (and judges no evidence without panicking)
+    /// or is refused with at least one message.
+    pub fn rule_pack(data: &[u8]) {
+        let text = String::from_utf8_lossy(data);
+        match crate::load_sources(vec![("fuzz.yaml".into(), text.into_owned())]) {
+            Ok(pack) => {
+                let _ = crate::evaluate(&pack, &[], &[]);
+            }
+            Err(e) => assert!(!e.to_string().is_empty(), "a refused pack says why"),
+        }
+    }
+}

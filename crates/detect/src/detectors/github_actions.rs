@@ -129,29 +129,44 @@ fn callers(repo: &crate::RepoIndex, target: &str, declared: Option<&Node>) -> Ve
             defaults.insert(format!("inputs.{k}"), d.to_string());
         }
     }
-    let reference = format!("./{target}");
+    let uses = repo.gha_uses.get_or_init(|| local_uses(repo));
     let mut found = Vec::new();
-    for (p, t) in &repo.texts {
-        if !(is_workflow(p) || is_action(p)) || !t.contains(&reference) {
-            continue;
-        }
-        let Ok(doc) = yaml::parse(t) else { continue };
-        doc.walk(&mut |n| {
-            let Some(uses) = n.get("uses").filter(|u| u.as_str().is_some_and(|u| local_target(u) == Some(target))) else { return };
-            let mut vars = defaults.clone();
-            for (k, v) in n.get("with").map(Node::entries).unwrap_or_default() {
-                // Expressions are the caller's own context: left unresolved.
-                if let (Some(k), Some(v)) = (k.as_str(), v.as_str().filter(|v| !v.contains("${{"))) {
-                    vars.insert(format!("inputs.{k}"), v.to_string());
-                }
-            }
-            found.push((call_suffix(p, uses.line), vars));
-        });
+    for (p, line, with) in uses.get(target).into_iter().flatten() {
+        let mut vars = defaults.clone();
+        vars.extend(with.iter().map(|(k, v)| (k.clone(), v.clone())));
+        found.push((call_suffix(p, *line), vars));
     }
     if found.is_empty() {
         found.push((String::new(), defaults));
     }
     found
+}
+
+/// Every local `uses: ./x` in the repository's workflows and actions, found
+/// in one pass: target -> (calling file, line, literal `with:` values as
+/// `inputs.<name>`), in path and document order.
+pub(crate) type LocalUses = std::collections::BTreeMap<String, Vec<(String, u32, Vec<(String, String)>)>>;
+
+fn local_uses(repo: &crate::RepoIndex) -> LocalUses {
+    let mut out = LocalUses::new();
+    for (p, t) in &repo.texts {
+        if !(is_workflow(p) || is_action(p)) || !t.contains("./") {
+            continue;
+        }
+        let Ok(doc) = yaml::parse(t) else { continue };
+        doc.walk(&mut |n| {
+            let Some((target, line)) = n.get("uses").and_then(|u| Some((local_target(u.as_str()?)?, u.line))) else { return };
+            let mut with = Vec::new();
+            for (k, v) in n.get("with").map(Node::entries).unwrap_or_default() {
+                // Expressions are the caller's own context: left unresolved.
+                if let (Some(k), Some(v)) = (k.as_str(), v.as_str().filter(|v| !v.contains("${{"))) {
+                    with.push((format!("inputs.{k}"), v.to_string()));
+                }
+            }
+            out.entry(target.to_string()).or_default().push((p.clone(), line, with));
+        });
+    }
+    out
 }
 
 /// The repository path a local `uses: ./x` names, if local.

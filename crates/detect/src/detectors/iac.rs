@@ -377,7 +377,14 @@ impl Detector for Iac {
                 }
                 let src = crate::paths::join(dir, &v);
                 let src = src.trim_end_matches(".zip");
-                let hit = f.repo.texts.iter().any(|(p, t)| p.starts_with(&format!("{src}/")) && submits.iter().any(|w| t.contains(w)));
+                // The files under the source folder only (a range of the sorted map, not every file).
+                let under = format!("{src}/");
+                let hit = f
+                    .repo
+                    .texts
+                    .range(under.clone()..)
+                    .take_while(|(p, _)| p.starts_with(&under))
+                    .any(|(_, t)| submits.iter().any(|w| t.contains(w)));
                 hit.then(|| text.lines().take(line as usize - 1).map(|l| l.len() + 1).sum())
             })
         });
