@@ -129,6 +129,7 @@ pub fn walk_excluding(
             !installed
         })
         .build();
+    let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -169,7 +170,6 @@ pub fn walk_excluding(
                 continue;
             }
         };
-        let mut text = None;
         if wants_text(&rel) {
             if size > max_bytes {
                 out.issues.push(ScanIssue::new(
@@ -179,26 +179,38 @@ pub fn walk_excluding(
                     format!("{size} bytes is over the {max_bytes}-byte cap: not read"),
                 ));
             } else {
-                match read_capped(entry.path(), max_bytes) {
-                    Ok(bytes) => match String::from_utf8(bytes) {
-                        Ok(s) => text = Some(s),
-                        Err(e) => {
-                            let valid = e.utf8_error().valid_up_to();
-                            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-                            out.issues.push(ScanIssue::new(
-                                &rel,
-                                Some(line as u32),
-                                "invalid-utf8",
-                                "invalid UTF-8: decoded with replacement characters",
-                            ));
-                            text = Some(String::from_utf8_lossy(e.as_bytes()).into_owned());
-                        }
-                    },
-                    Err(e) => out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string())),
-                }
+                to_read.push((out.files.len(), entry.into_path()));
             }
         }
-        out.files.push(RepoFile { path: rel, size, text });
+        out.files.push(RepoFile { path: rel, size, text: None });
+    }
+    // Read the selected files in parallel (the walk itself lists only).
+    use rayon::prelude::*;
+    let read: Vec<(usize, Result<String, ScanIssue>, Option<ScanIssue>)> = to_read
+        .par_iter()
+        .map(|(i, path)| {
+            let rel = &out.files[*i].path;
+            match read_capped(path, max_bytes) {
+                Ok(bytes) => match String::from_utf8(bytes) {
+                    Ok(s) => (*i, Ok(s), None),
+                    Err(e) => {
+                        let valid = e.utf8_error().valid_up_to();
+                        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+                        let issue =
+                            ScanIssue::new(rel, Some(line as u32), "invalid-utf8", "invalid UTF-8: decoded with replacement characters");
+                        (*i, Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()), Some(issue))
+                    }
+                },
+                Err(e) => (*i, Err(ScanIssue::new(rel, None, "unreadable", e.to_string())), None),
+            }
+        })
+        .collect();
+    for (i, text, issue) in read {
+        match text {
+            Ok(t) => out.files[i].text = Some(t),
+            Err(issue) => out.issues.push(issue),
+        }
+        out.issues.extend(issue);
     }
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.issues.sort();

@@ -1409,8 +1409,13 @@ fn names_old(s: &str) -> bool {
 
 fn words_in(s: &str, words: &[&str]) -> bool {
     let lower = s.to_ascii_lowercase();
+    // `w_` or `_w` anywhere (a name part), found without building strings.
+    let affixed = |w: &str| {
+        let b = lower.as_bytes();
+        lower.match_indices(w).any(|(i, _)| b.get(i + w.len()) == Some(&b'_') || (i > 0 && b[i - 1] == b'_'))
+    };
     lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
-        || words.iter().any(|w| lower.contains(&format!("{w}_")) || lower.contains(&format!("_{w}")))
+        || words.iter().any(|w| affixed(w))
 }
 
 fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>, in_test: bool) {
