@@ -596,6 +596,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
+    derive_retrain_on_drift_gate(&mut out, &owner, &edges, &root_closure, &reach, &by_id);
 
     out.sort();
     out.dedup();
@@ -1301,6 +1302,87 @@ fn derive_retrain_on_alert(
     out.extend(new);
 }
 
+/// `link.retrain-on-alert` (`gate=ci-condition`) from a `ci.drift-gate`: the
+/// commands a CI condition on drift or degradation guards start training
+/// (followed through scripts, DVC stages, task runners), and the same CI
+/// definition runs a monitor. The fact carries the gated unit's triggers: a
+/// run started only by a push or pull request computes its drift from
+/// committed files (RUBRIC `L4.retrain.triggered`: partial); a schedule or an
+/// outside event measures what changed since (met).
+fn derive_retrain_on_drift_gate(
+    out: &mut Vec<Evidence>,
+    owner: &[String],
+    edges: &BTreeMap<String, Vec<(String, Location)>>,
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    reach: &BTreeMap<String, Reach>,
+    units: &BTreeMap<String, Unit>,
+) {
+    let gates: Vec<usize> = out.iter().enumerate().filter(|(_, e)| e.kind == "ci.drift-gate").map(|(i, _)| i).collect();
+    if gates.is_empty() {
+        return;
+    }
+    let live = |e: &Evidence| !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook");
+    let mut trainers: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut monitors: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, (e, o)) in out.iter().zip(owner).enumerate() {
+        if e.kind == "code.train" && live(e) {
+            trainers.entry(o.as_str()).or_insert(i);
+        } else if matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor") && live(e) {
+            monitors.entry(o.as_str()).or_insert(i);
+        }
+    }
+    if trainers.is_empty() || monitors.is_empty() {
+        return;
+    }
+    let mut new = Vec::new();
+    for gi in gates {
+        let (g, gu) = (&out[gi], owner[gi].as_str());
+        let span = g.location.start_line..=g.location.end_line.max(g.location.start_line);
+        // What the gated commands start, transitively.
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack: Vec<&str> = edges
+            .get(gu)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .filter(|(_, loc)| loc.path == g.location.path && span.contains(&loc.start_line))
+            .map(|(t, _)| t.as_str())
+            .collect();
+        let mut trained: Option<usize> = None;
+        while let Some(u) = stack.pop() {
+            if !seen.insert(u) {
+                continue;
+            }
+            if let Some(t) = trainers.get(u) {
+                trained = Some(trained.map_or(*t, |x: usize| x.min(*t)));
+            }
+            stack.extend(edges.get(u).map(Vec::as_slice).unwrap_or_default().iter().map(|(t, _)| t.as_str()));
+        }
+        let Some(ti) = trained else { continue };
+        // A monitor run by the same CI definition (any of its roots).
+        let monitor = closures
+            .iter()
+            .filter(|(root, _)| units.get(root.as_str()).is_some_and(|r| r.location.path == g.location.path))
+            .flat_map(|(_, members)| members.iter().filter_map(|m| monitors.get(m.as_str())))
+            .min();
+        let Some(mi) = monitor else { continue };
+        let mut e = Evidence::new("link.retrain-on-alert", "linker", g.location.clone(), Confidence::Medium, &g.snippet)
+            .attr("gate", "ci-condition");
+        let mut chain = reach.get(gu).map(|r| r.chain.clone()).unwrap_or_default();
+        chain.extend([out[*mi].location.clone(), g.location.clone(), out[ti].location.clone()]);
+        chain.dedup();
+        e.chain = chain;
+        if let Some(r) = reach.get(gu) {
+            e.attrs.insert("reached".into(), "yes".into());
+            if !r.triggers.is_empty() {
+                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+            }
+        }
+        new.push(e);
+    }
+    out.extend(new);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1582,6 +1664,63 @@ mod tests {
         assert!(l.unresolved[0].message.contains("`ENTRY`"), "{}", l.unresolved[0].message);
         assert!(l.unresolved[1].message.contains("`scripts/gone.sh` is not a file of the repository"));
         assert!(l.unresolved[2].message.contains("`parameters.job`"), "{}", l.unresolved[2].message);
+    }
+
+    /// Two stages of one Jenkinsfile: `Watch` runs a monitor, `Refit` runs
+    /// `fit.py` at line `fit_line` under a drift gate spanning lines 9-11.
+    /// Returns the triggers of each derived gated retrain link.
+    fn drift_gated(fit_line: u32, with_monitor: bool, triggers: &[&str]) -> Vec<String> {
+        let repo = RepoIndex::default();
+        let stage = |id: &str, target: &str, line: u32| {
+            let mut u = Unit::new(id.into(), Location::new("Jenkinsfile", line - 1, line + 4), id);
+            u.root = true;
+            u.triggers = triggers.iter().map(|t| t.to_string()).collect();
+            u.calls.push((target.into(), Location::line("Jenkinsfile", line)));
+            u
+        };
+        let units = vec![
+            stage("ci:Jenkinsfile#Watch", "file:watch.py", 3),
+            stage("ci:Jenkinsfile#Refit", "file:fit.py", fit_line),
+            Unit::new("file:watch.py".into(), Location::line("watch.py", 1), "w"),
+            Unit::new("file:fit.py".into(), Location::line("fit.py", 1), "f"),
+        ];
+        let mut ev = vec![
+            (
+                Evidence::new("ci.drift-gate", "jenkins", Location::new("Jenkinsfile", 9, 11), Confidence::Medium, "cfg.drift_score > 5"),
+                Some("ci:Jenkinsfile#Refit".to_string()),
+            ),
+            (
+                Evidence::new("code.train", "python", Location::line("fit.py", 4), Confidence::Medium, "m.fit(x, y)"),
+                Some("file:fit.py".into()),
+            ),
+        ];
+        if with_monitor {
+            ev.push((
+                Evidence::new("code.monitor", "python", Location::line("watch.py", 2), Confidence::Medium, "Report()"),
+                Some("file:watch.py".into()),
+            ));
+        }
+        let l = link(&repo, units, ev);
+        l.evidence
+            .iter()
+            .filter(|e| e.kind == "link.retrain-on-alert")
+            .inspect(|e| assert_eq!(e.attrs.get("gate").map(String::as_str), Some("ci-condition")))
+            .map(|e| e.attrs.get("triggers").cloned().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn a_drift_gate_over_training_with_a_monitor_in_the_same_definition_is_a_retrain_link() {
+        assert_eq!(drift_gated(10, true, &["push"]), vec!["push".to_string()]);
+        assert_eq!(drift_gated(10, true, &["schedule"]), vec!["schedule".to_string()]);
+    }
+
+    #[test]
+    fn training_outside_the_gated_lines_or_no_monitor_is_no_retrain_link() {
+        // The training command is in the stage but after the gated block.
+        assert!(drift_gated(13, true, &["push"]).is_empty());
+        // Gated training, but nothing in the definition monitors.
+        assert!(drift_gated(10, false, &["push"]).is_empty());
     }
 
     fn linked_reach(loader_src: &str) -> Option<String> {

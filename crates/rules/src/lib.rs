@@ -119,6 +119,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         } else {
             "no CI definition runs on push or pull request"
         }
+    } else if all(&|e| e.kind == "link.retrain-on-alert" && has(e, "gate")) {
+        "a CI condition on drift starts training, but only a push or pull request starts the run: the drift is computed from committed files"
     } else if all(&|e| e.kind.ends_with(".train") && triggers(e).iter().any(|t| t == "schedule")) {
         "training runs on a schedule, not on production metrics"
     } else if all(&|e| e.kind == "code.pipeline-trigger" && e.attrs.get("on").is_some_and(|v| v == "event")) {

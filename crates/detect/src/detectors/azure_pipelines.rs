@@ -188,6 +188,8 @@ impl File<'_> {
         // Stage order: a stage runs after the stages it `dependsOn`, by
         // default after the stage before it.
         let mut stage_deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        // Stages that run only on a drift condition: their jobs are gated.
+        let mut drift_stages: BTreeMap<String, String> = BTreeMap::new();
         let mut previous: Option<String> = None;
         for (i, st) in flat_items(doc.get("stages")).into_iter().enumerate() {
             let sname = st.get("stage").and_then(Node::as_str).map(str::to_string).unwrap_or_else(|| format!("stage{}", i + 1));
@@ -203,6 +205,9 @@ impl File<'_> {
             previous = Some(sname.clone());
             if is_false(st.get("condition")) {
                 continue;
+            }
+            if let Some(c) = st.get("condition").and_then(Node::as_str).filter(|c| super::is_drift_condition(c)) {
+                drift_stages.insert(sname.clone(), c.to_string());
             }
             if st.get("template").is_some() {
                 template_refs.push((sname.clone(), st));
@@ -261,6 +266,11 @@ impl File<'_> {
             }
             unit.root = !self.is_template;
             unit.triggers = self.triggers.clone();
+            // A job (or its stage) that runs only on a drift condition.
+            let own = job.get("condition").and_then(Node::as_str).filter(|c| super::is_drift_condition(c));
+            if let Some(c) = own.or_else(|| stage.as_ref().and_then(|st| drift_stages.get(st)).map(String::as_str)) {
+                super::drift_gate(out, NAME, path, job.line, job.last_line(), c, &unit.id);
+            }
             whole.calls.push((id, Location::line(path, job.line)));
             if let Some(t) = job.get("template").and_then(Node::as_str) {
                 self.call_template(t, job, suffix, &mut unit, out);
@@ -529,6 +539,9 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output) {
     if is_false(s.get("enabled")) || is_false(s.get("condition")) {
         return;
     }
+    if let Some(c) = s.get("condition").and_then(Node::as_str).filter(|c| super::is_drift_condition(c)) {
+        super::drift_gate(out, NAME, path, s.line, s.last_line(), c, &unit.id);
+    }
     let wd = s
         .get("workingDirectory")
         .and_then(Node::as_str)
@@ -682,6 +695,20 @@ mod tests {
         let mut out = Output::default();
         AzurePipelines.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn stage_job_and_step_conditions_on_drift_are_drift_gates() {
+        let yml = "trigger: none\nschedules:\n  - cron: '0 2 * * *'\n    branches:\n      include: [main]\nstages:\n  - stage: Watch\n    jobs:\n      - job: check\n        steps:\n          - script: python watch.py\n            name: chk\n          - script: python fit.py\n            condition: eq(variables['chk.driftDetected'], 'true')\n          - script: python fit.py\n            condition: succeeded()\n  - stage: Refit\n    condition: eq(dependencies.Watch.outputs['check.chk.driftDetected'], 'true')\n    jobs:\n      - job: fit\n        steps:\n          - script: python fit.py\n";
+        let o = run("azure-pipelines.yml", yml);
+        let g: Vec<(&str, u32)> = o
+            .evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "ci.drift-gate")
+            .map(|(e, u)| (u.as_deref().unwrap_or(""), e.location.start_line))
+            .collect();
+        // The conditioned step of `check`, and the job of the Refit stage; not `succeeded()`.
+        assert_eq!(g, vec![("ci:azure-pipelines.yml#Watch.check", 13), ("ci:azure-pipelines.yml#Refit.fit", 20)], "{g:?}");
     }
 
     #[test]

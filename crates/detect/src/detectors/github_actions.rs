@@ -227,6 +227,9 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             }
             unit.root = true;
             unit.triggers = narrow_by_condition(&triggers, cond);
+            if super::is_drift_condition(cond) {
+                super::drift_gate(out, NAME, path, k.line, job.last_line(), cond, &unit.id);
+            }
             if let Some(needs) = job.get("needs") {
                 let names: Vec<&str> = match needs.as_str() {
                     Some(one) => vec![one],
@@ -342,8 +345,12 @@ fn narrow_by_condition(triggers: &BTreeSet<String>, cond: &str) -> BTreeSet<Stri
 }
 
 fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, repo: &crate::RepoIndex) {
-    if s.get("if").and_then(Node::as_str).is_some_and(is_disabled) {
+    let cond = s.get("if").and_then(Node::as_str).unwrap_or("");
+    if is_disabled(cond) {
         return;
+    }
+    if super::is_drift_condition(cond) {
+        super::drift_gate(out, NAME, path, s.line, s.last_line(), cond, &unit.id);
     }
     let wd = s.get("working-directory").and_then(Node::as_str).unwrap_or(job_wd);
     let wd = wd.trim_start_matches("./").trim_end_matches('/');
@@ -463,6 +470,18 @@ mod tests {
 
     fn kinds(o: &Output, kind: &str) -> Vec<Evidence> {
         o.evidence.iter().filter(|(e, _)| e.kind == kind).map(|(e, _)| e.clone()).collect()
+    }
+
+    #[test]
+    fn job_and_step_conditions_on_drift_are_drift_gates() {
+        let wf = "on:\n  schedule:\n    - cron: '0 4 * * *'\njobs:\n  watch:\n    steps:\n      - id: d\n        run: python watch.py\n      - if: steps.d.outputs.degraded == 'true'\n        run: python fit.py\n      - if: github.ref == 'refs/heads/main'\n        run: python fit.py\n  refit:\n    needs: watch\n    if: ${{ needs.watch.outputs.data_drift == 'true' }}\n    steps:\n      - run: python fit.py\n  off:\n    if: false\n    steps:\n      - if: steps.d.outputs.drift == 'true'\n        run: python fit.py\n";
+        let g: Vec<(u32, u32)> = kinds(&run(".github/workflows/w.yml", wf), "ci.drift-gate")
+            .iter()
+            .map(|e| (e.location.start_line, e.location.end_line))
+            .collect();
+        // The degraded step (lines 9-10) and the whole refit job (13-17); not
+        // the branch condition, not the step of a disabled job.
+        assert_eq!(g, vec![(9, 10), (13, 17)]);
     }
 
     fn argvs(o: &Output, unit: &str) -> Vec<String> {

@@ -95,6 +95,9 @@ impl Detector for GitlabCi {
             let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
             unit.root = true;
             unit.triggers = triggers;
+            if let Some(cond) = drift_rule(job, &lookup) {
+                super::drift_gate(out, NAME, path, key.line, job.last_line(), &cond, &unit.id);
+            }
             super::read_vars(doc.get("variables"), &mut unit.vars);
             super::read_vars(field("variables"), &mut unit.vars);
             // `before_script` and `script` run in one shell; `after_script` in another.
@@ -327,6 +330,26 @@ fn workflow_triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<Strin
     set
 }
 
+/// The condition under which a job runs only on drift or degradation: every
+/// allowing `rules:` entry (`when` other than `never`) has an `if` that tests
+/// drift (see `is_drift_condition`), or `only: variables:` does.
+fn drift_rule<'a>(job: &'a Node, lookup: &dyn Fn(&str) -> Option<&'a Node>) -> Option<String> {
+    if let Some(rules) = resolve(job, "rules", lookup, 0) {
+        let allowing: Vec<&str> = rules
+            .items()
+            .iter()
+            .filter(|r| r.get("when").and_then(Node::as_str) != Some("never"))
+            .map(|r| r.get("if").and_then(Node::as_str).unwrap_or(""))
+            .collect();
+        if !allowing.is_empty() && allowing.iter().all(|c| super::is_drift_condition(c)) {
+            return Some(allowing.join(" || "));
+        }
+        return None;
+    }
+    let vars = resolve(job, "only", lookup, 0).and_then(|o| o.get("variables")).map(Node::strings).unwrap_or_default();
+    (!vars.is_empty() && vars.iter().all(|c| super::is_drift_condition(c))).then(|| vars.join(" || "))
+}
+
 fn job_triggers<'a>(job: &'a Node, lookup: &dyn Fn(&str) -> Option<&'a Node>, pipeline: &BTreeSet<String>) -> BTreeSet<String> {
     let when = resolve(job, "when", lookup, 0).and_then(Node::as_str).unwrap_or("on_success");
     if when == "never" {
@@ -363,6 +386,19 @@ mod tests {
         let mut out = Output::default();
         GitlabCi.detect(&FileCtx { path: ".gitlab-ci.yml", text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn jobs_allowed_only_by_drift_rules_are_drift_gates() {
+        let o = run("refit:\n  rules:\n    - if: $DRIFT_DETECTED == \"true\"\n    - when: never\n  script:\n    - python fit.py\nalso:\n  rules:\n    - if: $DRIFT_DETECTED == \"true\"\n    - if: $CI_PIPELINE_SOURCE == \"push\"\n  script:\n    - python fit.py\nplain:\n  script:\n    - python fit.py\n");
+        let g: Vec<(&str, u32)> = o
+            .evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "ci.drift-gate")
+            .map(|(e, u)| (u.as_deref().unwrap_or(""), e.location.start_line))
+            .collect();
+        // `also` runs on every push too: not gated by drift.
+        assert_eq!(g, vec![("ci:.gitlab-ci.yml#refit", 1)]);
     }
 
     #[test]

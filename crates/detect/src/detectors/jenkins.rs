@@ -214,6 +214,7 @@ fn pipeline(f: &FileCtx<'_>, code: &str, masked: &str, root_file: bool, out: &mu
         }
         shell_steps(&mut unit, out, f.path, code, &idx, start, end, &BTreeMap::new());
         environments(&unit.id, out, f.path, code, &idx, start, end);
+        drift_gates(&unit.id, out, f.path, code, masked, &idx, start, end);
         step_calls(f.repo, &mut unit, out, f.path, code, masked, &idx, start, end);
         if !before.contains(&id) {
             before.push(id);
@@ -297,6 +298,59 @@ fn interpolate(s: &str, bound: &BTreeMap<String, String>) -> String {
         out = res;
     }
     out
+}
+
+/// `if (` of scripted Groovy and `expression {` of a declarative `when` (string-masked code).
+static GATE_OPENER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:if\s*\(|expression\s*\{)").unwrap());
+
+/// `ci.drift-gate` for the blocks of `code[start..end]` (one stage) that run
+/// only on a drift or degradation condition: the body of a scripted
+/// `if (cond) { ... }`, or the whole stage under `when { expression { cond } }`.
+/// The condition is read from the comment-stripped code (string keys such as
+/// `cfg["drift_score"]` count); the braces are matched on the masked code.
+#[allow(clippy::too_many_arguments)]
+fn drift_gates(unit: &str, out: &mut Output, path: &str, code: &str, masked: &str, idx: &LineIndex, start: usize, end: usize) {
+    let mb = masked.as_bytes();
+    for m in GATE_OPENER.find_iter(&mb[start..end]) {
+        let open = start + m.end() - 1;
+        let is_if = mb[open] == b'(';
+        let Some(close) = matching(mb, open, end) else { continue };
+        let cond = &code[open + 1..close];
+        if !super::is_drift_condition(cond) {
+            continue;
+        }
+        if is_if {
+            // The block after the condition: `{ ... }` (an unbraced single statement ends at the line end).
+            let rest = &masked[close + 1..end];
+            let skip = rest.len() - rest.trim_start().len();
+            let body_start = close + 1 + skip;
+            let body_end = if mb.get(body_start) == Some(&b'{') {
+                matching(mb, body_start, end).unwrap_or(end)
+            } else {
+                masked[body_start..end].find('\n').map(|n| body_start + n).unwrap_or(end)
+            };
+            super::drift_gate(out, NAME, path, idx.line(body_start), idx.line(body_end), cond, unit);
+        } else {
+            super::drift_gate(out, NAME, path, idx.line(start), idx.line(end.saturating_sub(1)), cond, unit);
+        }
+    }
+}
+
+/// The index of the bracket closing the one at `open` (before `end`).
+fn matching(b: &[u8], open: usize, end: usize) -> Option<usize> {
+    let (o, c) = (b[open], if b[open] == b'(' { b')' } else { b'}' });
+    let mut depth = 0usize;
+    for (i, &x) in b.iter().enumerate().take(end).skip(open) {
+        if x == o {
+            depth += 1;
+        } else if x == c {
+            depth -= 1;
+            if depth == 0 {
+                return Some(i);
+            }
+        }
+    }
+    None
 }
 
 /// `ci.environment` for environment names assigned in `code[start..end]`.
@@ -645,6 +699,31 @@ mod tests {
             Jenkins.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         }
         out
+    }
+
+    fn gates(o: &Output) -> Vec<(u32, u32, String)> {
+        o.evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "ci.drift-gate")
+            .map(|(e, u)| (e.location.start_line, e.location.end_line, u.clone().unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn scripted_if_and_when_expression_on_drift_gate_their_commands() {
+        let o = run("pipeline {\n  agent any\n  stages {\n    stage('Refit') {\n      steps {\n        script {\n          def m = readJSON file: 'out/monitor.json'\n          if (m[\"drift_share\"] > 0.3) {\n            sh 'python fit.py'\n          }\n          sh 'python publish.py'\n        }\n      }\n    }\n    stage('Again') {\n      when { expression { env.DATA_DRIFT == 'true' } }\n      steps { sh 'python fit.py' }\n    }\n  }\n}\n");
+        assert_eq!(
+            gates(&o),
+            vec![(8, 10, "ci:Jenkinsfile#Refit".to_string()), (15, 20, "ci:Jenkinsfile#Again".to_string())],
+            "{:?}",
+            gates(&o)
+        );
+    }
+
+    #[test]
+    fn other_conditions_and_commented_gates_are_not_drift_gates() {
+        let o = run("pipeline {\n  agent any\n  stages {\n    stage('Refit') {\n      steps {\n        script {\n          if (env.BRANCH_NAME == 'main') {\n            sh 'python fit.py'\n          }\n          // if (m.drift > 1) { sh 'python fit.py' }\n          /* if (drifted) {\n            sh 'python fit.py'\n          } */\n        }\n      }\n    }\n  }\n}\n");
+        assert!(gates(&o).is_empty(), "{:?}", gates(&o));
     }
 
     fn triggers(o: &Output) -> Vec<String> {

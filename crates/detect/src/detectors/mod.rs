@@ -143,6 +143,26 @@ pub fn emit_pipeline(
     set
 }
 
+/// Whether a CI condition (GitHub `if:`, GitLab `rules: if`, Azure
+/// `condition:`, a Jenkins `when { expression }` or scripted `if (...)`)
+/// tests a drift or degradation result: a word part `drift`, `degrad*`,
+/// `decay` or `skew` (`needs.check.outputs.drift_detected == 'true'`,
+/// `cfg.model_monitor.drift_score > 5`).
+pub fn is_drift_condition(cond: &str) -> bool {
+    static RX: std::sync::LazyLock<regex::bytes::Regex> =
+        std::sync::LazyLock::new(|| regex::bytes::Regex::new(r"(?i-u)(?:^|[^a-z])(?:drift|degrad|decay|skew)").unwrap());
+    RX.is_match(cond.as_bytes())
+}
+
+/// `ci.drift-gate`: the commands of `unit` written on lines `start..=end` of
+/// `path` run only when `cond` (a drift or degradation test, see
+/// [`is_drift_condition`]) holds. The linker pairs it with the training it
+/// starts and a monitor of the same CI definition (`link.retrain-on-alert`).
+pub fn drift_gate(out: &mut Output, detector: &str, path: &str, start: u32, end: u32, cond: &str, unit: &str) {
+    let snippet: String = cond.split_whitespace().collect::<Vec<_>>().join(" ");
+    out.push_in(Evidence::new("ci.drift-gate", detector, Location::new(path, start, end.max(start)), Confidence::Medium, &snippet), unit);
+}
+
 /// Report an unparsable CI definition: a scan issue and `ci.unparsable` evidence.
 pub fn unparsable(out: &mut Output, path: &str, system: &str, detector: &str, e: &crate::yaml::YamlError) {
     out.issues.push(crate::ScanIssue::new(path, e.line, "yaml-parse", format!("{system} definition is not valid YAML: {}", e.message)));
