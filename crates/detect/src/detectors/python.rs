@@ -1407,6 +1407,43 @@ fn names_old(s: &str) -> bool {
     words_in(s, OLD_WORDS) || s.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|w| OLD_TOKENS.contains(&w))
 }
 
+/// True when `side` is a bare name that the file binds only to number
+/// literals: as a parameter default (`baseline=0.8`) or an assignment
+/// (`baseline = 0.8`, `baseline: float = 0.8`). A name bound to anything
+/// else anywhere (a call, another name) is not a constant.
+fn bound_to_number(masked: &str, side: &str) -> bool {
+    let name = side.trim().trim_matches(|c| c == '(' || c == ')').trim();
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || name.as_bytes()[0].is_ascii_digit() {
+        return false;
+    }
+    let b = masked.as_bytes();
+    let (mut numbers, mut others) = (0, 0);
+    for (i, _) in masked.match_indices(name) {
+        let before_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
+        let rest = &masked[i + name.len()..];
+        if !before_ok || rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        // An optional annotation, then a single `=` (not `==`).
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let rest = match rest.strip_prefix(':') {
+            Some(r) if !r.starts_with('=') => r.split_once('=').map(|(_, v)| v).filter(|_| !r.split('=').next().unwrap_or("").contains(['\n', ')', ','])),
+            Some(_) => None,
+            None => rest.strip_prefix('=').filter(|r| !r.starts_with('=')),
+        };
+        let Some(value) = rest else { continue };
+        let value = value.trim_start_matches([' ', '\t']);
+        let literal: String = value.chars().take_while(|c| !matches!(c, ',' | ')' | '\n' | '#' | ';')).collect();
+        let literal = literal.trim();
+        if !literal.is_empty() && literal.trim_start_matches('-').parse::<f64>().is_ok() {
+            numbers += 1;
+        } else {
+            others += 1;
+        }
+    }
+    numbers > 0 && others == 0
+}
+
 fn words_in(s: &str, words: &[&str]) -> bool {
     let lower = s.to_ascii_lowercase();
     // `w_` or `_w` anywhere (a name part), found without building strings.
@@ -1482,10 +1519,13 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         {
             continue;
         }
-        let new_old = (words_in(&lhs, NEW_WORDS) && names_old(&rhs)) || (names_old(&lhs) && words_in(&rhs, NEW_WORDS));
+        // A side named like the old model but bound only to a number
+        // (`baseline_accuracy=0.8`, `prod_auc = 0.75`) is a fixed bar.
+        let old_model = |side: &str| names_old(side) && !bound_to_number(masked, side);
+        let new_old = (words_in(&lhs, NEW_WORDS) && old_model(&rhs)) || (old_model(&lhs) && words_in(&rhs, NEW_WORDS));
         // `rmse <= prod_rmse`: the same metric, only one side the old model's.
         let same_metric = METRIC_WORDS.iter().any(|m| words_in(&lhs, &[m]) && words_in(&rhs, &[m]));
-        let one_old = words_in(&lhs, OLD_WORDS) != words_in(&rhs, OLD_WORDS);
+        let one_old = old_model(&lhs) != old_model(&rhs) && words_in(&lhs, OLD_WORDS) != words_in(&rhs, OLD_WORDS);
         // Versions, sizes and counts are not model performance.
         let not_quality = ["version", "len(", "count", "size", "rows", "shape"].iter().any(|w| lower.contains(w));
         if (new_old || (same_metric && one_old)) && !not_quality {
