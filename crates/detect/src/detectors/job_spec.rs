@@ -140,7 +140,7 @@ mod tests {
         let run = |text: &str| {
             let mut out = Output::default();
             JobSpec.detect(&FileCtx { path: "svc/service.yaml", text, repo: &repo }, &mut out);
-            out.evidence.iter().filter(|e| e.kind == "deploy.rollout-setting").count()
+            out.evidence.iter().filter(|e| e.0.kind == "deploy.rollout-setting").count()
         };
         assert_eq!(run("name: s\nrollout_strategy: ROLLOUT\n"), 1);
         // Replacing in place, a commented-out key, or a nested key of something else.
