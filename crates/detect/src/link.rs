@@ -737,7 +737,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     };
     let mut new = Vec::new();
     for (i, e) in out.iter().enumerate() {
-        if e.kind == "test.imports" {
+        // A helper module of the test suite (`tests/<x>/helpers.py`) is test
+        // code: importing it covers no application or ML code.
+        if e.kind == "test.imports" && !e.attrs.get("module").is_some_and(|m| crate::paths::is_test_path(m)) {
             let module = e.attrs.get("module").cloned().unwrap_or_default();
             let names: Vec<&str> = e.attr_values("names").collect();
             for area in area_of(&module, e.attrs.contains_key("ml_framework"), &names) {
@@ -1818,6 +1820,21 @@ mod tests {
         // A smoke script no runner collects covers nothing (it is partial, by rule).
         let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
         assert!(covers.is_empty(), "{covers:?}");
+    }
+
+    #[test]
+    fn helper_modules_of_the_test_suite_are_not_covered_code() {
+        let covers = covers_of(vec![
+            ("test.case", "checks/test_flow.py", &[("framework", "pytest")]),
+            ("test.imports", "checks/test_flow.py", &[("module", "tests/support/names.py"), ("names", "make_name")]),
+        ]);
+        assert!(covers.is_empty(), "{covers:?}");
+        // The same import from application code is covered application code.
+        let covers = covers_of(vec![
+            ("test.case", "checks/test_flow.py", &[("framework", "pytest")]),
+            ("test.imports", "checks/test_flow.py", &[("module", "tools/names.py"), ("names", "make_name")]),
+        ]);
+        assert_eq!(covers, vec![("checks/test_flow.py".to_string(), "app".to_string())]);
     }
 
     #[test]
