@@ -47,7 +47,7 @@ impl Detector for JobSpec {
                         crate::Confidence::Medium,
                         &format!("rollout strategy: {v}"),
                     )
-                    .attr("strategy", &v.to_ascii_lowercase()),
+                    .attr("strategy", v.to_ascii_lowercase()),
                 );
             }
         }
