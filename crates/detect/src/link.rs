@@ -589,6 +589,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         crate::library::apply(lib, &mut out, &mut owner);
     }
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
+    mark_overridden_verdicts(&mut out, &owner, &root_closure);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
@@ -739,7 +740,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     };
     let mut new = Vec::new();
     for (i, e) in out.iter().enumerate() {
-        if e.kind == "test.imports" {
+        // A helper module of the test suite (`tests/<x>/helpers.py`) is test
+        // code: importing it covers no application or ML code.
+        if e.kind == "test.imports" && !e.attrs.get("module").is_some_and(|m| crate::paths::is_test_path(m)) {
             let module = e.attrs.get("module").cloned().unwrap_or_default();
             let names: Vec<&str> = e.attr_values("names").collect();
             for area in area_of(&module, e.attrs.contains_key("ml_framework"), &names) {
@@ -914,6 +917,43 @@ fn mark_with_training(
             && related.contains(o)
         {
             e.attrs.insert("with_training".into(), "yes".into());
+        }
+    }
+}
+
+/// Model comparisons whose verdict is overridden: the variable the result
+/// is kept in (`verdict`) is set to a constant before the branch that tests
+/// it (`code.verdict-override`), in the same unit or in a unit a common root
+/// also runs (the step that reads the flag the comparing step wrote). Such a
+/// comparison is computed and then ignored (RUBRIC, A/B: partial): it gets
+/// `acts=no overridden=yes`.
+fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>) {
+    let overrides: Vec<(&str, &str)> = out
+        .iter()
+        .zip(owner)
+        .filter(|(e, _)| e.kind == "code.verdict-override")
+        .filter_map(|(e, o)| Some((e.attrs.get("name")?.as_str(), o.as_str())))
+        .collect();
+    if overrides.is_empty() {
+        return;
+    }
+    // For each overridden name: the units that override it, and every unit a
+    // root running one of them also runs.
+    let mut scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (name, o) in &overrides {
+        let s = scope.entry(name.to_string()).or_default();
+        s.insert(o.to_string());
+        for c in closures.values().filter(|c| c.contains(*o)) {
+            s.extend(c.iter().cloned());
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if e.kind != "code.model-compare" {
+            continue;
+        }
+        if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o)) {
+            e.attrs.insert("acts".into(), "no".into());
+            e.attrs.insert("overridden".into(), "yes".into());
         }
     }
 }
@@ -1529,6 +1569,36 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_forced_by_a_step_of_the_same_run_decides_nothing() {
+        let closures: BTreeMap<String, BTreeSet<String>> =
+            [("ci:a.yml#build", vec!["file:judge.py", "file:publish.py"]), ("ci:b.yml#other", vec!["file:elsewhere.py", "file:forced.py"])]
+                .into_iter()
+                .map(|(r, fs)| (r.to_string(), fs.into_iter().map(str::to_string).chain([r.to_string()]).collect()))
+                .collect();
+        let ev = |kind: &str, path: &str, attr: (&str, &str)| {
+            Evidence::new(kind, "python", Location::line(path, 1), Confidence::Medium, "").attr(attr.0, attr.1).attr("acts", "yes")
+        };
+        let mut out = vec![
+            ev("code.model-compare", "judge.py", ("verdict", "ship")),
+            ev("code.verdict-override", "publish.py", ("name", "ship")),
+            // Another verdict name, and the same name forced only in another run.
+            ev("code.model-compare", "judge.py", ("verdict", "promote")),
+            ev("code.model-compare", "elsewhere.py", ("verdict", "keep")),
+            ev("code.model-compare", "judge2.py", ("verdict", "keep")),
+            ev("code.verdict-override", "forced.py", ("name", "keep")),
+        ];
+        let owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        mark_overridden_verdicts(&mut out, &owner, &closures);
+        let ignored: Vec<(&str, &str)> = out
+            .iter()
+            .filter(|e| e.kind == "code.model-compare" && e.attrs["acts"] == "no")
+            .map(|e| (e.location.path.as_str(), e.attrs["verdict"].as_str()))
+            .collect();
+        assert_eq!(ignored, vec![("judge.py", "ship"), ("elsewhere.py", "keep")]);
+        assert!(out.iter().filter(|e| e.attrs.contains_key("overridden")).count() == 2);
+    }
+
+    #[test]
     fn paths_never_escape_the_root() {
         assert_eq!(normalize("a/../b"), Some("b".into()));
         assert_eq!(normalize("../x"), None);
@@ -1891,6 +1961,21 @@ mod tests {
         // A smoke script no runner collects covers nothing (it is partial, by rule).
         let covers = covers_of(vec![("code.invoke-endpoint", "ops/smoke_check.py", &[("in_test", "true")])]);
         assert!(covers.is_empty(), "{covers:?}");
+    }
+
+    #[test]
+    fn helper_modules_of_the_test_suite_are_not_covered_code() {
+        let covers = covers_of(vec![
+            ("test.case", "checks/test_flow.py", &[("framework", "pytest")]),
+            ("test.imports", "checks/test_flow.py", &[("module", "tests/support/names.py"), ("names", "make_name")]),
+        ]);
+        assert!(covers.is_empty(), "{covers:?}");
+        // The same import from application code is covered application code.
+        let covers = covers_of(vec![
+            ("test.case", "checks/test_flow.py", &[("framework", "pytest")]),
+            ("test.imports", "checks/test_flow.py", &[("module", "tools/names.py"), ("names", "make_name")]),
+        ]);
+        assert_eq!(covers, vec![("checks/test_flow.py".to_string(), "app".to_string())]);
     }
 
     #[test]

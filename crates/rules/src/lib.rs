@@ -103,6 +103,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "found only inside tests"
     } else if all(&|e| e.attrs.get("local").is_some_and(|v| v == "true")) {
         "logs stay local (no tracking server)"
+    } else if all(&|e| e.attrs.get("overridden").is_some_and(|v| v == "yes")) {
+        "the comparison's verdict is set to a constant before it is tested, so it decides nothing"
     } else if all(&|e| e.attrs.get("acts").is_some_and(|v| v == "no")) {
         "the comparison is reported but blocks or promotes nothing"
     } else if all(&|e| e.kind == "dvc.tracked" && e.attrs.get("remote").is_some_and(|v| v == "no")) {

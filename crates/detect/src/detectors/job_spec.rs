@@ -2,6 +2,11 @@
 //! file with a top-level `entrypoint:` command. The file is a unit running
 //! that command, so `anyscale job submit job.yaml` in CI reaches the scripts
 //! the job runs.
+//!
+//! Service specs of the same platforms may choose how a new version
+//! replaces the running one (`rollout_strategy: ROLLOUT`, as opposed to
+//! `IN_PLACE`): a platform rollout with no second model, emitted as
+//! `deploy.rollout-setting` (partial A/B). A commented-out key is not one.
 
 use super::{add_shell, is_yaml};
 use crate::evidence::Location;
@@ -18,16 +23,34 @@ impl Detector for JobSpec {
         NAME
     }
     fn screen(&self) -> &'static [&'static str] {
-        &["entrypoint:", "report_to"]
+        &["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"]
     }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        if !f.text.contains("entrypoint:") && !f.text.contains("report_to") {
+        if !["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"].iter().any(|w| f.text.contains(w)) {
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
+        // A service spec choosing a gradual rollout of the new version.
+        if let Some(r) = doc.get("rollout_strategy").or_else(|| doc.get("rolloutStrategy")) {
+            if let Some(v) = r.as_str().filter(|v| {
+                let l = v.to_ascii_lowercase().replace(['-', '_'], "");
+                !l.is_empty() && !matches!(l.as_str(), "inplace" | "recreate" | "none" | "replace")
+            }) {
+                out.push(
+                    crate::Evidence::new(
+                        "deploy.rollout-setting",
+                        NAME,
+                        Location::line(f.path, r.line),
+                        crate::Confidence::Medium,
+                        &format!("rollout strategy: {v}"),
+                    )
+                    .attr("strategy", v.to_ascii_lowercase()),
+                );
+            }
+        }
         // Training configs that switch tracking on (`report_to: [wandb]`).
         if let Some(r) = doc.get("report_to") {
             for t in r.strings() {
@@ -109,5 +132,20 @@ mod tests {
         let mut out = Output::default();
         JobSpec.detect(&FileCtx { path: "x.yaml", text: "name: w\nsteps: []\n", repo: &repo }, &mut out);
         assert!(out.units.is_empty());
+    }
+
+    #[test]
+    fn service_rollout_strategy() {
+        let repo = RepoIndex::default();
+        let run = |text: &str| {
+            let mut out = Output::default();
+            JobSpec.detect(&FileCtx { path: "svc/service.yaml", text, repo: &repo }, &mut out);
+            out.evidence.iter().filter(|e| e.0.kind == "deploy.rollout-setting").count()
+        };
+        assert_eq!(run("name: s\nrollout_strategy: ROLLOUT\n"), 1);
+        // Replacing in place, a commented-out key, or a nested key of something else.
+        assert_eq!(run("name: s\nrollout_strategy: IN_PLACE\n"), 0);
+        assert_eq!(run("name: s\n# rollout_strategy: ROLLOUT\nentrypoint: x\n"), 0);
+        assert_eq!(run("name: s\nopts:\n  rollout_strategy: ROLLOUT\n"), 0);
     }
 }

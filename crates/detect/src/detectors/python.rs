@@ -587,7 +587,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
     }
-    gates(&masked, bytes, &mk, &mut ev, in_test);
+    let queries_registry = ev.iter().any(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query"));
+    gates(&masked, bytes, &mk, &mut ev, in_test, queries_registry);
+    if !in_test {
+        verdict_overrides(&masked, &mk, &mut ev);
+    }
     secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
     // Data preparation: read a dataset and write a prepared one.
     if !ev.iter().any(|e| e.kind == "code.data-prep") {
@@ -1455,7 +1459,18 @@ fn words_in(s: &str, words: &[&str]) -> bool {
         || words.iter().any(|w| affixed(w))
 }
 
-fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>, in_test: bool) {
+/// Evaluation gates and model comparisons. `queries_registry`: the file
+/// looks registered versions or runs up (catalog `lookup=registry-query`),
+/// so a score measured against the best of them (`score >= max(scores)`)
+/// is the candidate against the current models.
+fn gates(
+    masked: &str,
+    bytes: &[u8],
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+    in_test: bool,
+    queries_registry: bool,
+) {
     if in_test {
         return;
     }
@@ -1528,8 +1543,19 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let one_old = old_model(&lhs) != old_model(&rhs) && words_in(&lhs, OLD_WORDS) != words_in(&rhs, OLD_WORDS);
         // Versions, sizes and counts are not model performance.
         let not_quality = ["version", "len(", "count", "size", "rows", "shape"].iter().any(|w| lower.contains(w));
-        if (new_old || (same_metric && one_old)) && !not_quality {
-            ev.push(mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" }));
+        // The candidate's score against the best (or worst) of the scores
+        // of the versions the file looked up: `score >= max(scores.values())`.
+        let aggregate = |s: &str| {
+            let s = s.trim().trim_start_matches('(').trim_start();
+            s.starts_with("max(") || s.starts_with("min(")
+        };
+        let versus_registered = queries_registry && aggregate(&lhs) != aggregate(&rhs);
+        if (new_old || (same_metric && one_old) || versus_registered) && !not_quality {
+            let mut c = mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" });
+            if let Some(v) = verdict_name(assigned, &lines_after(masked, offset)) {
+                c = c.attr("verdict", &v);
+            }
+            ev.push(c);
             continue;
         }
         // Any comparison of the condition (`a > 0 and f1 < min_f1`) may be the gate.
@@ -1539,6 +1565,81 @@ fn gates(masked: &str, bytes: &[u8], mk: &dyn Fn(&str, &str, usize, Confidence) 
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
         if gate && file_exits && head != "while " && (assigned.is_none() || verdict_stops()) {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
+        }
+    }
+}
+
+/// The few lines after byte `at` (the body of a comparison's branch).
+fn lines_after(masked: &str, at: usize) -> Vec<&str> {
+    masked.get(at..).unwrap_or("").lines().take(4).collect()
+}
+
+/// The variable a comparison's verdict is kept in: the name it is assigned
+/// to (`better = new_auc > old_auc`), or the flag its branch sets to a
+/// literal (`if score >= best:` / `    promote = 1`).
+fn verdict_name(assigned: Option<&str>, body: &[&str]) -> Option<String> {
+    if let Some(a) = assigned {
+        return a.split('=').next().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    }
+    body.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).take(2).find_map(|l| {
+        let (name, value) = l.split_once('=')?;
+        let name = name.trim();
+        (RX_ASSIGN_HEAD.is_match(l.as_bytes()) && is_literal(value) && !value.starts_with('=')).then(|| name.to_string())
+    })
+}
+
+/// A bare literal: a number, `True`/`False`/`None`, or a quoted string.
+fn is_literal(value: &str) -> bool {
+    let v = value.trim();
+    matches!(v, "True" | "False" | "None")
+        || (!v.is_empty() && v.trim_start_matches('-').chars().all(|c| c.is_ascii_digit() || c == '.'))
+        || (v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\'')))
+}
+
+/// A verdict that is computed or read, then set to a constant right before
+/// the branch that tests it (`flag = int(f.read())` ... `flag = 1` /
+/// `if flag == 1:`): the branch no longer depends on the verdict, so the
+/// gate it stood for decides nothing. Emits `code.verdict-override` with
+/// the variable's `name`; the linker marks comparisons whose verdict it is.
+/// A constant set inside a conditional (deeper than the test) is not an
+/// override, nor is a first assignment with no computed value before it.
+fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>) {
+    let mut offsets = Vec::new();
+    let mut at = 0;
+    let lines: Vec<&str> = masked
+        .split_inclusive('\n')
+        .map(|l| {
+            offsets.push(at);
+            at += l.len();
+            l.trim_end_matches(['\n', '\r'])
+        })
+        .collect();
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    for (i, l) in lines.iter().enumerate() {
+        let t = l.trim();
+        let Some(head) = RX_ASSIGN_HEAD.find(t.as_bytes()) else { continue };
+        let name = t[..head.end()].split('=').next().unwrap_or("").trim();
+        if !is_literal(&t[head.end()..]) || t[head.end()..].starts_with('=') {
+            continue;
+        }
+        // Computed before, in the same function (no `def` between).
+        let computed = lines[..i].iter().rev().take_while(|p| !p.trim_start().starts_with("def ")).take(15).any(|p| {
+            let p = p.trim();
+            RX_ASSIGN_HEAD.find(p.as_bytes()).is_some_and(|h| {
+                p[..h.end()].split('=').next().unwrap_or("").trim() == name && !is_literal(&p[h.end()..]) && !p[h.end()..].starts_with('=')
+            })
+        });
+        if !computed {
+            continue;
+        }
+        // Tested next, at the same depth, with nothing between that leaves the block.
+        let k = indent(l);
+        let tested = lines[i + 1..].iter().filter(|n| !n.trim().is_empty()).take(4).take_while(|n| indent(n) >= k).any(|n| {
+            let c = n.trim().strip_prefix("if ").unwrap_or("");
+            indent(n) == k && c.trim_start_matches("not ").split([' ', '=', ':', '!', ')']).next() == Some(name)
+        });
+        if tested {
+            ev.push(mk("code.verdict-override", "", offsets[i] + k, Confidence::Medium).attr("name", name));
         }
     }
 }
@@ -2550,6 +2651,36 @@ runs = api.search_runs('team/p')
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn score_against_the_best_registered_version() {
+        // The file lists registered versions: `score >= max(...)` is the
+        // candidate against them, and the flag the branch sets is the verdict.
+        let src = "from mlflow.tracking import MlflowClient\nc = MlflowClient()\nseen = {}\nfor v in c.search_model_versions(\"name='m'\"):\n    seen[v.version] = rate(v)\nif new_rate >= max(seen.values()):\n    ship = 1\nelse:\n    ship = 0\n";
+        let f = analyze("steps/judge.py", src, &RepoIndex::default(), NAME, false);
+        let c: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.model-compare").collect();
+        assert_eq!(c.len(), 1, "{:?}", f.evidence);
+        assert_eq!(c[0].attrs["verdict"], "ship");
+        // No registry lookup in the file: a max over some values is not the current model.
+        let plain = "if new_rate >= max(seen.values()):\n    ship = 1\n";
+        assert!(kinds(plain).iter().all(|k| k != "code.model-compare"), "{:?}", kinds(plain));
+    }
+
+    #[test]
+    fn verdict_set_to_a_constant_before_its_test() {
+        let over = |src: &str| kinds(src).contains(&"code.verdict-override".to_string());
+        // Read, then forced, then tested: the gate decides nothing.
+        assert!(over(
+            "def main(p):\n    with open(p) as f:\n        ship = int(f.read())\n    ship = 1\n    if ship == 1:\n        publish()\n"
+        ));
+        assert!(over("ok = better(a, b)\nok = True\nif ok:\n    publish()\n"));
+        // Set to a constant only on one branch, never computed, or not tested next.
+        assert!(!over("ship = int(f.read())\nif force:\n    ship = 1\nif ship == 1:\n    publish()\n"));
+        assert!(!over("ship = 0\nship = 1\nif ship == 1:\n    publish()\n"));
+        assert!(!over("ship = int(f.read())\nship = 1\nlog(ship)\n"));
+        // A commented-out override is no override.
+        assert!(!over("ship = int(f.read())\n# ship = 1\nif ship == 1:\n    publish()\n"));
     }
 
     #[test]
