@@ -69,6 +69,7 @@ kinds! {
     "link.pull-based-serving" => "Serving loads the model by a registry alias or stage (models:/m@production) that no pipeline promotes: releasing a model is a manual promotion; derived by the linker.",
     "link.retrain-on-alert" => "A monitoring path that starts the training pipeline when it detects drift or degradation; derived by the linker.",
     "notebook.code" => "A notebook with code cells.",
+    "package.model-data" => "A Python packaging manifest (MANIFEST.in, package data) that ships serialized model files.",
     "repo.seed-folder" => "A folder shipped for other projects (its own CI definitions that no CI system reads at that depth, or packaged as an archive): its contents are not this repository's practice; attrs: dir, why.",
     "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
     "repo.tool-library" => "The repository is the library of an ML tool (a packaged distribution whose own package calls a tool's API or registers a tool plugin, and nothing trains outside its tests): the models, runs and projects its tests make are fixtures, not its practice; attrs: package, why.",

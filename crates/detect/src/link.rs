@@ -594,6 +594,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     mark_package_release_environments(&mut out, &owner);
+    mark_packages_carrying_models(&mut out);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -1152,6 +1153,41 @@ fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
     }
 }
 
+/// A Python package publish run from a package folder whose manifest ships
+/// model files (`package.model-data`: `MANIFEST.in`, package data) is the
+/// model released inside a versioned package: marked `carries=model`. The
+/// folder is the manifest's; the publish counts when it, or a step of the
+/// chain that led to it (the tox env, the script), lies in that folder or
+/// below it. One pass over the evidence, one ancestor walk per publish.
+fn mark_packages_carrying_models(out: &mut [Evidence]) {
+    let folders: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "package.model-data")
+        .map(|e| e.location.path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default())
+        .collect();
+    if folders.is_empty() {
+        return;
+    }
+    let in_package = |path: &str| {
+        let mut dir = path;
+        while let Some((d, _)) = dir.rsplit_once('/') {
+            if folders.contains(d) {
+                return true;
+            }
+            dir = d;
+        }
+        folders.contains("")
+    };
+    for e in out.iter_mut() {
+        if e.kind != "run.publish" || e.attrs.get("what").map(String::as_str) != Some("python-package") {
+            continue;
+        }
+        if in_package(&e.location.path) || e.chain.iter().any(|l| in_package(&l.path)) {
+            e.attrs.insert("carries".into(), "model".into());
+        }
+    }
+}
+
 /// Two or more environment classes (dev/test/staging/prod) defined as code:
 /// CI environments, deployments whose job names or paths name an
 /// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
@@ -1628,6 +1664,29 @@ mod tests {
         let marked: Vec<bool> = out.iter().filter(|e| e.kind == "ci.environment").map(|e| e.attrs.contains_key("release_of")).collect();
         // Only the job that uploads a package and nothing else; a job that also deploys, or publishes an image, keeps its stage.
         assert_eq!(marked, vec![true, false, false]);
+    }
+
+    #[test]
+    fn package_publishes_from_a_folder_shipping_models_carry_the_model() {
+        let at = |kind: &str, path: &str| Evidence::new(kind, "x", Location::line(path, 1), Confidence::High, "x");
+        let publish = |path: &str, chain: &[&str]| {
+            let mut e = at("run.publish", path).attr("what", "python-package");
+            e.chain = chain.iter().map(|p| Location::line(*p, 1)).collect();
+            e
+        };
+        let mut out = vec![
+            at("package.model-data", "scorer/MANIFEST.in"),
+            // Reached through the package's tox env.
+            publish("ci/release.sh", &[".circleci/config.yml", "scorer/tox.ini", "ci/release.sh"]),
+            // Another package of the repository, which ships no model.
+            publish("tools/cli/publish.sh", &[".circleci/config.yml", "tools/cli/publish.sh"]),
+            // A folder whose name only starts like the package's.
+            publish("scorer-docs/upload.sh", &[]),
+            at("run.publish", "scorer/push.sh").attr("what", "container-image"),
+        ];
+        mark_packages_carrying_models(&mut out);
+        let carries: Vec<bool> = out.iter().filter(|e| e.kind == "run.publish").map(|e| e.attrs.contains_key("carries")).collect();
+        assert_eq!(carries, vec![true, false, false, false]);
     }
 
     #[test]

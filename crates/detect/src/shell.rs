@@ -269,8 +269,7 @@ impl Session<'_> {
                 }
             }
         }
-        let words: Vec<String> =
-            if words.first().is_some_and(|w| w.contains("$(")) && is_assignment(&words[0]) { Vec::new() } else { words };
+        // Leading assignments (computed ones included) prefix the command that follows, if any.
         let argv = strip_wrappers(words);
         if argv.is_empty() {
             return;
@@ -542,12 +541,23 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
                 in_word = true;
                 i += 1;
                 while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '`' {
+                        i = backtick(&chars, i, &mut cur);
+                        continue;
+                    }
                     if chars[i] == '\\' && i + 1 < chars.len() {
                         i += 1;
                     }
                     cur.push(chars[i]);
                     i += 1;
                 }
+            }
+            '`' => {
+                // The old form of `$(...)`: one word, written as `$(...)` so
+                // substitutions are followed and assignments forgotten alike.
+                in_word = true;
+                i = backtick(&chars, i, &mut cur);
+                continue;
             }
             '$' if i + 1 < chars.len() && chars[i + 1] == '(' => {
                 // Keep a command substitution in one word: `$(az ml job create ...)`.
@@ -628,6 +638,23 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     (groups, heredoc)
 }
 
+/// Copy the backtick substitution opening at `chars[start]` into `cur` as
+/// `$(...)` (an escaped backtick inside stays literal); returns the index
+/// after the closing backtick, or the end of the line when it is unclosed.
+fn backtick(chars: &[char], start: usize, cur: &mut String) -> usize {
+    cur.push_str("$(");
+    let mut i = start + 1;
+    while i < chars.len() && chars[i] != '`' {
+        if chars[i] == '\\' && i + 1 < chars.len() {
+            i += 1;
+        }
+        cur.push(chars[i]);
+        i += 1;
+    }
+    cur.push(')');
+    (i + 1).min(chars.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,6 +686,29 @@ mod tests {
         let c = argv("JOB=$(az ml job create --file ml/train.yml --query name -o tsv)\necho \"$(date)\"");
         assert_eq!(c[0][..4], ["az", "ml", "job", "create"].map(String::from));
         assert!(c.iter().all(|a| a[0] != "ml"));
+    }
+
+    #[test]
+    fn backtick_substitution_is_one_word_that_runs() {
+        // The file name read by `cat` is an argument, never a program.
+        let c = argv("CFG=`cat ./conf/run.json`\nV=\"`git rev-parse HEAD`\" python fit.py\nID=`az ml job create -f ml/job.yml`");
+        assert_eq!(c[0], vec!["cat", "./conf/run.json"]);
+        assert_eq!(c[1], vec!["git", "rev-parse", "HEAD"]);
+        assert_eq!(c[2], vec!["python", "fit.py"]);
+        assert_eq!(c[3][..4], ["az", "ml", "job", "create"].map(String::from));
+        assert_eq!(c.len(), 4);
+        assert!(c.iter().flatten().all(|w| !w.contains('`')));
+    }
+
+    #[test]
+    fn backtick_value_is_unknown_but_quoted_backticks_are_text() {
+        // A value computed by backticks is forgotten like `$(...)`;
+        // single quotes keep backticks as plain text (no command).
+        let c = argv("S=`cat name.txt`\npython $S\necho 'run `make train` by hand'");
+        assert_eq!(c[0], vec!["cat", "name.txt"]);
+        assert_eq!(c[1], vec!["python", "$S"]);
+        assert_eq!(c[2], vec!["echo", "run `make train` by hand"]);
+        assert_eq!(c.len(), 3);
     }
 
     #[test]

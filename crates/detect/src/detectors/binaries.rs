@@ -13,7 +13,8 @@ use crate::{Detector, FileCtx, Output, RepoIndex};
 /// Size above which a committed model file is flagged.
 pub const MODEL_BINARY_BYTES: u64 = 1024 * 1024;
 
-const BINARY_EXT: &[&str] = &[
+/// File extensions of serialized models.
+pub const BINARY_EXT: &[&str] = &[
     ".pkl",
     ".pickle",
     ".joblib",

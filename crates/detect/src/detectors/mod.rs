@@ -38,6 +38,7 @@ pub mod mlproject;
 pub mod notebook;
 pub mod nox;
 pub mod npm_scripts;
+pub mod package_data;
 pub mod pyproject;
 pub mod python;
 pub mod requirements;
@@ -78,6 +79,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(makefile::Makefile),
         Box::new(mise::Mise),
         Box::new(mlproject::MlProject),
+        Box::new(package_data::PackageData),
         Box::new(notebook::Notebook),
         Box::new(npm_scripts::NpmScripts),
         Box::new(nox::Nox),
