@@ -547,6 +547,8 @@ mod tests {
             ".github/workflows/ml.yml".into(),
             "on: push\njobs:\n  t:\n    steps:\n      - uses: ./.github/actions/py\n        with:\n          script: src/train.py\n          env: dev\n      - uses: ./.github/actions/py/\n        with:\n          env: ${{ matrix.env }}\n".into(),
         );
+        // The callers index is built once per scan: start a new one.
+        repo.gha_uses = Default::default();
         let o = detect(&repo);
         assert_eq!(
             argvs(&o, "action:.github/actions/py@.github/workflows/ml.yml:5"),

@@ -1431,7 +1431,9 @@ fn bound_to_number(masked: &str, side: &str) -> bool {
         // An optional annotation, then a single `=` (not `==`).
         let rest = rest.trim_start_matches([' ', '\t']);
         let rest = match rest.strip_prefix(':') {
-            Some(r) if !r.starts_with('=') => r.split_once('=').map(|(_, v)| v).filter(|_| !r.split('=').next().unwrap_or("").contains(['\n', ')', ','])),
+            Some(r) if !r.starts_with('=') => {
+                r.split_once('=').map(|(_, v)| v).filter(|_| !r.split('=').next().unwrap_or("").contains(['\n', ')', ',']))
+            }
             Some(_) => None,
             None => rest.strip_prefix('=').filter(|r| !r.starts_with('=')),
         };
@@ -1559,7 +1561,13 @@ fn gates(
             continue;
         }
         // Any comparison of the condition (`a > 0 and f1 < min_f1`) may be the gate.
-        let gate = cond.split(" and ").flat_map(|p| p.split(" or ")).any(threshold_comparison);
+        // A side bound only to a number in this file is a bar too.
+        let constant_bar = |part: &str| {
+            split_comparison(part).is_some_and(|(l, r)| {
+                (words_in(&l, METRIC_WORDS) && bound_to_number(masked, &r)) || (words_in(&r, METRIC_WORDS) && bound_to_number(masked, &l))
+            })
+        };
+        let gate = cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| threshold_comparison(p) || constant_bar(p));
         // A verdict kept in a variable gates when the file stops on it
         // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
@@ -2651,6 +2659,23 @@ runs = api.search_runs('team/p')
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn an_old_model_name_bound_only_to_a_number_is_a_fixed_bar() {
+        let gate = "import sys\n\ndef check(path, baseline_r2=0.72):\n    candidate_r2 = read(path)\n    if candidate_r2 < baseline_r2:\n        sys.exit(1)\n";
+        assert_eq!(kinds(gate), vec!["code.eval-gate"]);
+        let assigned = "import sys\nprod_auc: float = 0.81\nif new_auc < prod_auc:\n    sys.exit(1)\n";
+        assert_eq!(kinds(assigned), vec!["code.eval-gate"]);
+        // Bound to the current model's score (alone or besides a number): a comparison.
+        let scored = "import sys\nbaseline_r2 = prod_model.score(x, y)\nif candidate_r2 < baseline_r2:\n    sys.exit(1)\n";
+        assert_eq!(kinds(scored), vec!["code.model-compare"]);
+        let both = "import sys\nbaseline_r2 = 0.5\nbaseline_r2 = prod_model.score(x, y)\nif candidate_r2 < baseline_r2:\n    sys.exit(1)\n";
+        assert_eq!(kinds(both), vec!["code.model-compare"]);
+        // A comment binding it to a number does not count.
+        let commented =
+            "import sys\n# baseline_r2 = 0.7\nbaseline_r2 = prod_model.score(x, y)\nif candidate_r2 < baseline_r2:\n    sys.exit(1)\n";
+        assert_eq!(kinds(commented), vec!["code.model-compare"]);
     }
 
     #[test]
