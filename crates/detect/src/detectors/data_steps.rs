@@ -266,12 +266,7 @@ pub fn pipeline_artifact_lineage(
     }
     for c in RX_TRAIN_CALL.captures_iter(bytes) {
         let whole = c.get(0).unwrap();
-        let line_start = bytes[..whole.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if bytes[line_start..whole.start()].trim_ascii_start().starts_with(b"def ") {
-            continue;
-        }
-        let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
-        let args = &bytes[whole.end()..whole.end() + close];
+        let Some(args) = call_args(bytes, whole.start(), whole.end()) else { continue };
         for k in RX_DATA_KWARG.captures_iter(args) {
             // `metadata=` and `model_data=` carry no training data.
             let key = k.get(0).unwrap().as_bytes().to_ascii_lowercase();
@@ -353,12 +348,7 @@ pub fn model_data_labels(
             continue;
         }
         let whole = c.get(0).unwrap();
-        let line_start = bytes[..whole.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        if bytes[line_start..whole.start()].trim_ascii_start().starts_with(b"def ") {
-            continue;
-        }
-        let Some(close) = crate::pylex::closing_paren(&bytes[whole.end()..]) else { continue };
-        let args = &bytes[whole.end()..whole.end() + close];
+        let Some(args) = call_args(bytes, whole.start(), whole.end()) else { continue };
         for k in RX_LABEL_KWARG.captures_iter(args) {
             let v_start = k.get(1).unwrap().start();
             let v_end = crate::pylex::top_level_comma(&args[v_start..]).map_or(args.len(), |e| v_start + e);
@@ -374,6 +364,17 @@ pub fn model_data_labels(
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The argument text of the call whose name spans `start..end` (ending at
+/// its opening parenthesis), unless the line defines a function of that name.
+fn call_args(bytes: &[u8], start: usize, end: usize) -> Option<&[u8]> {
+    let line_start = bytes[..start].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+    if bytes[line_start..start].trim_ascii_start().starts_with(b"def ") {
+        return None;
+    }
+    let close = crate::pylex::closing_paren(&bytes[end..])?;
+    Some(&bytes[end..end + close])
 }
 
 #[cfg(test)]
