@@ -122,7 +122,15 @@ fn gitignored_and_vendored_trees_are_skipped() {
     write(d.path(), "node_modules/pkg/train.py", b"import mlflow\nmlflow.log_metric('a', 1)\n");
     write(d.path(), "env/pyvenv.cfg", b"home = /usr\n");
     write(d.path(), "env/lib/site/train.py", b"import mlflow\nmlflow.log_metric('a', 1)\n");
+    // `pip install --target deps`: recognised by its *.dist-info folders.
+    write(d.path(), "deps/mlflow-2.0.dist-info/METADATA", b"Name: mlflow\n");
+    write(d.path(), "deps/mlflow/tracking.py", b"import mlflow\nmlflow.log_metric('a', 1)\n");
+    // A virtualenv's interpreter link points outside the root: not reported.
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("/usr/bin/python3", d.path().join("env/python")).unwrap();
     let (s, _) = scan(d.path(), 1 << 20);
+    assert!(s.files.iter().all(|f| !f.starts_with("env/") && !f.starts_with("deps/")), "{:?}", s.files);
+    assert!(s.issues.iter().all(|i| !i.path.starts_with("env/")), "{:?}", s.issues);
     assert!(
         s.evidence.iter().all(|e| e.kind != "code.track"),
         "{:?}",

@@ -114,19 +114,10 @@ pub fn walk_excluding(
             if e.depth() == 0 {
                 return true;
             }
-            // A virtualenv under any name: it holds pyvenv.cfg.
-            if e.path().join("pyvenv.cfg").is_file() {
-                return false;
-            }
             // setuptools build output (`build/lib*`) copies the sources.
-            if name.starts_with("lib") && e.path().parent().and_then(|p| p.file_name()).is_some_and(|p| p == "build") {
-                return false;
-            }
-            // A `pip install --target` folder: it holds *.dist-info folders.
-            let installed = std::fs::read_dir(e.path())
-                .map(|rd| rd.filter_map(Result::ok).any(|c| c.file_name().to_string_lossy().ends_with(".dist-info")))
-                .unwrap_or(false);
-            !installed
+            // (Virtualenvs and `pip install --target` folders under other
+            // names are dropped after the listing, from what it holds.)
+            !(name.starts_with("lib") && e.path().parent().and_then(|p| p.file_name()).is_some_and(|p| p == "build"))
         })
         .build();
     let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
@@ -183,6 +174,44 @@ pub fn walk_excluding(
             }
         }
         out.files.push(RepoFile { path: rel, size, text: None });
+    }
+    // Installed environments under any name, known from the listing rather
+    // than by listing every folder twice: a folder holding `pyvenv.cfg` (a
+    // virtualenv) or a `*.dist-info` folder (`pip install --target`).
+    let installed: std::collections::HashSet<String> = out
+        .files
+        .iter()
+        .filter_map(|f| {
+            let comps: Vec<&str> = f.path.split('/').collect();
+            if comps.last() == Some(&"pyvenv.cfg") && comps.len() > 1 {
+                return Some(comps[..comps.len() - 1].join("/"));
+            }
+            let i = comps[..comps.len() - 1].iter().position(|c| c.ends_with(".dist-info"))?;
+            (i > 0).then(|| comps[..i].join("/"))
+        })
+        .collect();
+    if !installed.is_empty() {
+        let under = |p: &str| p.match_indices('/').any(|(i, _)| installed.contains(&p[..i]));
+        let keep: Vec<bool> = out.files.iter().map(|f| !under(&f.path)).collect();
+        let mut new_index = vec![usize::MAX; keep.len()];
+        let mut n = 0;
+        for (i, k) in keep.iter().enumerate() {
+            if *k {
+                new_index[i] = n;
+                n += 1;
+            }
+        }
+        let mut i = 0;
+        out.files.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+        to_read.retain_mut(|(j, _)| {
+            let ok = keep[*j];
+            *j = new_index[*j];
+            ok
+        });
+        out.issues.retain(|x| !under(&x.path));
     }
     // Read the selected files in parallel (the walk itself lists only).
     use rayon::prelude::*;
