@@ -41,6 +41,7 @@ kinds! {
     "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",
     "code.scoring" => "A scoring / inference entry point; attrs: style (mlflow-pyfunc|azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function|batch-job|batch-script|checkpoint-eval: a trained checkpoint evaluated on a data split, partial).",
     "code.telemetry" => "Generic application telemetry in serving code (no model inputs/outputs); attrs: tool.",
+    "code.test-functions" => "Top-level `test_*` functions that a module which no runner collects calls itself (tests run as a script, `python module.py`); attrs: count.",
     "code.track" => "Experiment tracking: parameters/metrics logged to a tracking system; attrs: tool, local=true for local-only logs (TensorBoard).",
     "code.traffic-split" => "Traffic split between model deployments set in code (two or more weighted deployments).",
     "code.train" => "Model training: fit/train calls of an ML framework; attrs: framework.",

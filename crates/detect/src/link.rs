@@ -595,6 +595,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     mark_package_release_environments(&mut out, &owner);
     mark_packages_carrying_models(&mut out);
+    mark_environment_image_pushes(&mut out);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -1188,6 +1189,26 @@ fn mark_packages_carrying_models(out: &mut [Evidence]) {
     }
 }
 
+/// A container image published from a Dockerfile that holds only
+/// dependencies and runs nothing (`docker.image role=environment`) is the
+/// CI or tooling environment, not a release of the application or model:
+/// the push is marked `image=environment`. One set of paths, one pass.
+fn mark_environment_image_pushes(out: &mut [Evidence]) {
+    let env: BTreeSet<String> = out
+        .iter()
+        .filter(|e| e.kind == "docker.image" && e.attrs.get("role").is_some_and(|r| r == "environment"))
+        .map(|e| e.location.path.clone())
+        .collect();
+    if env.is_empty() {
+        return;
+    }
+    for e in out.iter_mut() {
+        if e.kind == "run.publish" && e.attrs.get("dockerfile").is_some_and(|f| env.contains(f)) {
+            e.attrs.insert("image".into(), "environment".into());
+        }
+    }
+}
+
 /// Two or more environment classes (dev/test/staging/prod) defined as code:
 /// CI environments, deployments whose job names or paths name an
 /// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
@@ -1215,7 +1236,10 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTree
         releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
             && !e.attrs.contains_key("infra")
             && match e.kind.as_str() {
-                "run.publish" => !matches!(e.attrs.get("what").map(String::as_str), Some("dvc-push" | "model-registration")),
+                "run.publish" => {
+                    !matches!(e.attrs.get("what").map(String::as_str), Some("dvc-push" | "model-registration"))
+                        && !e.attrs.contains_key("image")
+                }
                 k => DEPLOYS.contains(&k),
             };
         if e.kind == "iac.environment" {
@@ -1687,6 +1711,23 @@ mod tests {
         mark_packages_carrying_models(&mut out);
         let carries: Vec<bool> = out.iter().filter(|e| e.kind == "run.publish").map(|e| e.attrs.contains_key("carries")).collect();
         assert_eq!(carries, vec![true, false, false, false]);
+    }
+
+    #[test]
+    fn pushes_of_dependency_only_images_are_environments() {
+        let at = |kind: &str, path: &str| Evidence::new(kind, "x", Location::line(path, 1), Confidence::High, "x");
+        let push = |file: &str| at("run.publish", ".gitlab-ci.yml").attr("what", "container-image").attr("dockerfile", file);
+        let mut out = vec![
+            at("docker.image", "ci/Dockerfile").attr("serves", "no").attr("role", "environment"),
+            at("docker.image", "Dockerfile").attr("serves", "yes"),
+            push("ci/Dockerfile"),
+            // The serving image, and a push whose image is not known.
+            push("Dockerfile"),
+            at("run.publish", ".gitlab-ci.yml").attr("what", "container-image"),
+        ];
+        mark_environment_image_pushes(&mut out);
+        let env: Vec<bool> = out.iter().filter(|e| e.kind == "run.publish").map(|e| e.attrs.contains_key("image")).collect();
+        assert_eq!(env, vec![true, false, false]);
     }
 
     #[test]

@@ -51,11 +51,14 @@ pub fn session(chunks: &[(&str, u32)], env: &BTreeMap<String, String>, source: O
     s.out
 }
 
-/// A logical line: continuations joined, heredoc bodies removed.
+/// A logical line: continuations joined, heredoc bodies removed (kept as
+/// the standard input of the line's last command).
 #[derive(Debug, Clone)]
 struct Line {
     no: u32,
     text: String,
+    /// The heredoc body the line feeds to its command (`ssh host << EOF`).
+    stdin: Option<String>,
 }
 
 /// Budget of function expansions per session (nested calls multiply).
@@ -86,6 +89,9 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
         if let Some(delim) = &heredoc {
             if lines[i].trim() == delim {
                 heredoc = None;
+            } else if let Some(body) = out.last_mut().and_then(|l: &mut Line| l.stdin.as_mut()) {
+                body.push_str(lines[i]);
+                body.push('\n');
             }
             i += 1;
             continue;
@@ -106,10 +112,10 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
                 break;
             }
         }
-        if let (_, Some(hd)) = split_line(&joined) {
-            heredoc = Some(hd);
-        }
-        out.push(Line { no: first_line + start as u32, text: joined });
+        let opens = split_line(&joined).1;
+        let stdin = opens.is_some().then(String::new);
+        heredoc = opens;
+        out.push(Line { no: first_line + start as u32, text: joined, stdin });
     }
     out
 }
@@ -155,13 +161,13 @@ fn functions(lines: &[Line]) -> Vec<Def> {
         let a = after.trim();
         if let Some(inner) = a.strip_suffix('}').filter(|_| !a.is_empty()) {
             // One line: `name() { cmd; }`.
-            body.push(Line { no: lines[start].no, text: inner.to_string() });
+            body.push(Line { no: lines[start].no, text: inner.to_string(), stdin: None });
             defs.push((start, i + 1, name, body));
             i += 1;
             continue;
         }
         if !a.is_empty() {
-            body.push(Line { no: lines[i].no, text: a.to_string() });
+            body.push(Line { no: lines[i].no, text: a.to_string(), stdin: None });
         }
         let mut depth = 1;
         i += 1;
@@ -229,7 +235,14 @@ impl Session<'_> {
             }
             let l = &lines[i];
             let text = expand(&l.text, &self.vars, args);
-            for group in split_line(&text).0 {
+            let groups = split_line(&text).0;
+            let last = groups.len().saturating_sub(1);
+            for (k, mut group) in groups.into_iter().enumerate() {
+                // `ssh host << EOF ... EOF` runs the body on the host, as
+                // `ssh host '...'` does: the body is the remote command.
+                if let Some(body) = l.stdin.as_ref().filter(|_| k == last && is_ssh(&group)) {
+                    group.push(expand(body, &self.vars, args));
+                }
                 self.group(group, l.no, l.text.trim(), file, depth);
             }
             i += 1;
@@ -445,6 +458,12 @@ pub fn inline_script(argv: &[String]) -> Option<&str> {
         .flatten()
 }
 
+/// True when the simple command `words` is an `ssh` client (after wrappers:
+/// `sudo`, `sshpass -p ...`).
+fn is_ssh(words: &[String]) -> bool {
+    strip_wrappers(words.to_vec()).first().is_some_and(|w| w.rsplit('/').next() == Some("ssh"))
+}
+
 fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
     loop {
         let Some(first) = w.first() else { return w };
@@ -458,6 +477,15 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
             w.remove(0);
             while w.first().is_some_and(|x| is_assignment(x) || x.starts_with('-')) {
                 w.remove(0);
+            }
+        } else if f == "sshpass" {
+            // `sshpass -p PASS ssh ...`, `sshpass -e ssh ...`: the password feeder.
+            w.remove(0);
+            while w.first().is_some_and(|x| x.starts_with('-')) {
+                let opt = w.remove(0);
+                if matches!(opt.as_str(), "-p" | "-f" | "-d" | "-P") && !w.is_empty() {
+                    w.remove(0);
+                }
             }
         } else if f == "timeout" {
             w.remove(0);
@@ -721,6 +749,19 @@ mod tests {
         let c = argv("cat <<EOF > x.py\npytest\nEOF\nmake train");
         assert_eq!(c.len(), 2);
         assert_eq!(c[1], vec!["make", "train"]);
+    }
+
+    #[test]
+    fn ssh_heredoc_body_is_the_remote_command() {
+        // The body goes to the remote host: an argument of `ssh`, not local commands.
+        let c = argv("IMG=reg/app:1\nsshpass -p \"$PW\" ssh -o StrictHostKeyChecking=no $USER@$HOST << EOF\n  docker pull $IMG\n  docker run -d $IMG\nEOF\nmake check");
+        assert_eq!(c.len(), 2, "{c:?}");
+        assert_eq!(&c[0][..2], &["ssh", "-o"]);
+        assert_eq!(c[0].last().unwrap(), "  docker pull reg/app:1\n  docker run -d reg/app:1\n");
+        assert_eq!(c[1], vec!["make", "check"]);
+        // Another command's heredoc stays text.
+        let c = argv("cat << EOF > run.sh\ndocker run x\nEOF\n");
+        assert_eq!(c, vec![vec!["cat"]]);
     }
 
     #[test]

@@ -1,8 +1,13 @@
 //! Dockerfiles: whether the image serves a model (its `CMD`/`ENTRYPOINT`
 //! starts a model server or an API app).
 //!
-//! Emits `docker.image` with `serves=yes|no`. Comment lines are not
-//! evidence. Example: `CMD ["uvicorn", "app.main:app"]` -> serves=yes.
+//! Emits `docker.image` with `serves=yes|no`, and `role=environment` for an
+//! environment image: one that runs nothing by itself (no `CMD` or
+//! `ENTRYPOINT` in its last stage) and takes from the build context only
+//! dependency manifests (`requirements*.txt`, `setup.cfg`, `pyproject.toml`,
+//! `environment.yml`, lock files): a CI or tooling image that carries
+//! neither the application nor a model. Comment lines are not evidence.
+//! Example: `CMD ["uvicorn", "app.main:app"]` -> serves=yes.
 
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::{Detector, FileCtx, Output};
@@ -48,6 +53,8 @@ impl Detector for Dockerfile {
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let mut serves = None;
         let mut from_line = None;
+        // Whether everything copied from the build context is a dependency manifest.
+        let mut manifests_only = true;
         // What the image runs: the last stage's ENTRYPOINT followed by its CMD.
         let (mut entry, mut cmd): (Option<Instruction>, Option<Instruction>) = (None, None);
         for (line, t) in instructions(f.text) {
@@ -65,6 +72,7 @@ impl Detector for Dockerfile {
                     let slot = if keyword == "CMD" { &mut cmd } else { &mut entry };
                     *slot = Some((line, instruction_argv(args)));
                 }
+                "COPY" | "ADD" => manifests_only &= copies_only_manifests(args),
                 _ => {}
             }
         }
@@ -73,7 +81,11 @@ impl Detector for Dockerfile {
             Some((l, t)) => (l, t, "yes"),
             None => (from, f.text.lines().nth(from as usize - 1).unwrap_or("").to_string(), "no"),
         };
-        out.push(Evidence::new("docker.image", NAME, Location::line(f.path, line), Confidence::Medium, &snippet).attr("serves", s));
+        let mut image = Evidence::new("docker.image", NAME, Location::line(f.path, line), Confidence::Medium, &snippet).attr("serves", s);
+        if manifests_only && entry.is_none() && cmd.is_none() {
+            image = image.attr("role", "environment");
+        }
+        out.push(image);
         // The unit a `docker run` of this image calls.
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let mut unit = crate::Unit::new(format!("docker:{}", f.path), Location::line(f.path, from), f.path);
@@ -118,6 +130,46 @@ fn split_instruction(t: &str) -> Option<(String, &str)> {
     (end > 0).then(|| (t[..end].to_ascii_uppercase(), &t[end..]))
 }
 
+/// True when a `COPY`/`ADD` takes from the build context only dependency
+/// manifests (requirement lists, package metadata, environment and lock
+/// files). Copies from another stage or image (`--from=`) and downloads
+/// (`ADD https://...`) bring nothing of the repository's own.
+fn copies_only_manifests(args: &str) -> bool {
+    let args = args.trim();
+    let words: Vec<String> = if args.starts_with('[') {
+        serde_json::from_str::<Vec<String>>(args).unwrap_or_default()
+    } else {
+        args.split_whitespace().map(str::to_string).collect()
+    };
+    if words.iter().any(|w| w.starts_with("--from")) {
+        return true;
+    }
+    let operands: Vec<&String> = words.iter().filter(|w| !w.starts_with("--")).collect();
+    let Some((_, sources)) = operands.split_last() else { return true };
+    !sources.is_empty() && sources.iter().all(|src| src.contains("://") || is_dependency_manifest(src))
+}
+
+/// A file that lists or locks dependencies, by name.
+fn is_dependency_manifest(path: &str) -> bool {
+    let name = path.trim_end_matches('/').rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem_ext = |stem: &str, exts: &[&str]| name.starts_with(stem) && exts.iter().any(|e| name.ends_with(e));
+    matches!(
+        name.as_str(),
+        "setup.cfg"
+            | "setup.py"
+            | "pyproject.toml"
+            | "poetry.lock"
+            | "pipfile"
+            | "pipfile.lock"
+            | "uv.lock"
+            | "pdm.lock"
+            | "conda-lock.yml"
+    ) || stem_ext("requirements", &[".txt", ".in"])
+        || stem_ext("environment", &[".yml", ".yaml"])
+        || stem_ext("conda", &[".yml", ".yaml"])
+        || path.contains("requirements/") && name.ends_with(".txt")
+}
+
 /// An `ENTRYPOINT` or `CMD`: its line and arguments.
 type Instruction = (u32, Vec<String>);
 
@@ -156,6 +208,25 @@ mod tests {
             &mut out,
         );
         assert_eq!(out.evidence[0].0.attrs["serves"], "no");
+    }
+
+    fn role(text: &str) -> Option<String> {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Dockerfile.detect(&FileCtx { path: "ci/Dockerfile", text, repo: &repo }, &mut out);
+        out.evidence[0].0.attrs.get("role").cloned()
+    }
+
+    #[test]
+    fn an_image_of_dependencies_only_is_an_environment() {
+        let env = "FROM python:3.11\nRUN apt-get update\nCOPY requirements.txt requirements-dev.txt /deps/\nCOPY [\"pyproject.toml\", \"/deps/\"]\nRUN pip install -r /deps/requirements.txt\n";
+        assert_eq!(role(env).as_deref(), Some("environment"));
+        // The application's code copied in, or a command it runs: a release image.
+        assert_eq!(role(&format!("{env}COPY src/ /app/src/\n")), None);
+        assert_eq!(role(&format!("{env}COPY . /app\n")), None);
+        assert_eq!(role(&format!("{env}CMD [\"python\", \"-m\", \"svc\"]\n")), None);
+        // A commented-out copy of the code changes nothing.
+        assert_eq!(role(&format!("{env}# COPY . /app\n")).as_deref(), Some("environment"));
     }
 
     fn image_commands(path: &str, text: &str) -> Vec<(String, String)> {

@@ -383,6 +383,19 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
         add_shell(unit, out, NAME, path, script, line, wd);
     }
+    // An SSH action runs its script on a remote host: the same command as
+    // `ssh host '<script>'` (a deployment when the script starts or
+    // restarts the service there).
+    if let Some((script, line)) = ssh_action_script(&name, with) {
+        let host = input("host").unwrap_or("$HOST").to_string();
+        let cmd = Cmd {
+            argv: vec!["ssh".into(), host, script],
+            location: Location::line(path, line),
+            text: format!("uses: {action}"),
+            workdir: wd.to_string(),
+        };
+        add_cmd(unit, out, NAME, cmd);
+    }
     // An image built here can be run by a later step (`docker run "$TAG"`).
     if name == "docker/build-push-action" {
         let context = input("context").unwrap_or(".");
@@ -405,7 +418,15 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
     let pushes = input("push").is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
     let devcontainer = ["file", "context", "tags", "images"].iter().filter_map(|k| input(k)).any(|v| v.contains("devcontainer"));
     if name == "docker/build-push-action" && pushes && !devcontainer {
-        out.push_in(ev("run.publish").attr("what", "container-image"), &unit.id);
+        let mut e = ev("run.publish").attr("what", "container-image");
+        let context = input("context").unwrap_or(".");
+        let file = input("file")
+            .map(|f| crate::paths::join(wd, f))
+            .unwrap_or_else(|| crate::paths::join(&crate::paths::join(wd, context), "Dockerfile"));
+        if !file.contains('$') {
+            e = e.attr("dockerfile", file);
+        }
+        out.push_in(e, &unit.id);
     } else if name == "pypa/gh-action-pypi-publish" {
         out.push_in(ev("run.publish").attr("what", "python-package"), &unit.id);
     } else if is_deploy_action(&name) {
@@ -429,6 +450,18 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
             Cmd { argv: vec!["pytest".into()], location: loc.clone(), text: format!("uses: {action}"), workdir: wd.to_string() },
         );
     }
+}
+
+/// The remote script of an action that runs commands over SSH
+/// (`appleboy/ssh-action` `script:`, others' `command:`), with its line.
+/// Actions that only install keys or agents run nothing remotely.
+fn ssh_action_script(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
+    let repo = name.split('/').nth(1).unwrap_or("");
+    if !repo.contains("ssh") || ["agent", "key", "known-hosts", "known_hosts", "tunnel"].iter().any(|w| repo.contains(w)) {
+        return None;
+    }
+    let with = with?;
+    ["script", "command", "commands", "run"].iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
 }
 
 /// Actions that open a pull request from the run's changes
@@ -675,6 +708,21 @@ mod tests {
         let o = run(".github/workflows/bad.yml", "on: [push\njobs:\n  a: {\n");
         assert_eq!(o.issues.len(), 1);
         assert_eq!(kinds(&o, "ci.unparsable").len(), 1);
+    }
+
+    #[test]
+    fn ssh_action_script_that_restarts_the_service_is_a_deploy() {
+        let wf = "on: push\njobs:\n  ship:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: someone/ssh-action@v1\n        with:\n          host: ${{ secrets.HOST }}\n          script: |\n            cd /srv/app && git pull\n            sudo systemctl restart app\n";
+        let o = run(".github/workflows/ship.yml", wf);
+        let d = kinds(&o, "run.deploy");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].attrs["target"], "remote-host");
+        assert_eq!(d[0].location.start_line, 10);
+        // A script that starts nothing there, and a key-installing action, deploy nothing.
+        let o = run(".github/workflows/ship.yml", &wf.replace("sudo systemctl restart app", "df -h"));
+        assert!(kinds(&o, "run.deploy").is_empty());
+        let o = run(".github/workflows/ship.yml", &wf.replace("someone/ssh-action@v1", "someone/install-ssh-key@v1"));
+        assert!(kinds(&o, "run.deploy").is_empty());
     }
 
     #[test]

@@ -537,7 +537,12 @@ pub fn topic_branches_only(branches: &[&str]) -> bool {
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     docker_image_flow(unit, &cmd);
     if let Some(e) = command_evidence(detector, &cmd) {
-        for ev in e {
+        for mut ev in e {
+            if ev.kind == "run.publish" && ev.attrs.get("what").is_some_and(|w| w == "container-image") {
+                if let Some(file) = pushed_dockerfile(unit, &cmd.argv) {
+                    ev = ev.attr("dockerfile", file);
+                }
+            }
             out.push_in(ev, &unit.id);
         }
     }
@@ -600,6 +605,17 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
         unit.images.insert(t.to_string(), path.clone());
         unit.images.insert(image_name(t).to_string(), path.clone());
     }
+}
+
+/// The Dockerfile of the image a `docker push REF` (or `docker build --push
+/// -t REF`) publishes, when an earlier `docker build` of the unit tagged it.
+fn pushed_dockerfile(unit: &Unit, argv: &[String]) -> Option<String> {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let refs: Vec<&str> = match a.get(1..)? {
+        ["push", r @ ..] | ["image", "push", r @ ..] => r.iter().filter(|x| !x.starts_with('-')).copied().collect(),
+        r => r.windows(2).filter(|w| matches!(w[0], "-t" | "--tag")).map(|w| w[1]).collect(),
+    };
+    refs.iter().find_map(|x| unit.images.get(*x).or_else(|| unit.images.get(image_name(x))).cloned())
 }
 
 /// An image reference without its tag (`reg:5000/app:1.2` -> `reg:5000/app`).
@@ -959,5 +975,28 @@ mod tests {
         // A literal tag, or a variable that is not the build, is not the build.
         assert!(how("az ml online-deployment create -f blue.yml --set tags.source_rev=abc123").is_empty());
         assert!(how("az ml job create -f train.yml --tags owner=$USER").is_empty());
+    }
+
+    #[test]
+    fn a_push_names_the_dockerfile_its_image_was_built_from() {
+        let cmd = |text: &str| Cmd {
+            argv: text.split(' ').map(String::from).collect(),
+            location: Location::line("ci.yml", 3),
+            text: text.into(),
+            workdir: String::new(),
+        };
+        let mut unit = Unit::new("ci:img".into(), Location::line("ci.yml", 1), "img");
+        let mut out = Output::default();
+        add_cmd(&mut unit, &mut out, "gitlab-ci", cmd("docker build -f docker/env.Dockerfile -t reg/env:1 ."));
+        add_cmd(&mut unit, &mut out, "gitlab-ci", cmd("docker push reg/env:1"));
+        // A push of an image this unit did not build names no Dockerfile.
+        add_cmd(&mut unit, &mut out, "gitlab-ci", cmd("docker push reg/other:1"));
+        let files: Vec<Option<&str>> = out
+            .evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "run.publish")
+            .map(|(e, _)| e.attrs.get("dockerfile").map(String::as_str))
+            .collect();
+        assert_eq!(files, vec![Some("docker/env.Dockerfile"), None]);
     }
 }

@@ -70,6 +70,36 @@ impl Detector for Python {
 
 pub use crate::paths::is_test_path;
 
+static RX_DEF_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(test_\w+)[ \t]*\(").unwrap());
+
+/// Test functions a module runs itself: top-level `def test_*` in a module
+/// no runner collects (not a test file), called by the module's own code
+/// (`if __name__ == "__main__": test_x(df)`). Run with `python module.py`,
+/// they are tests run as a script (`code.test-functions`, count). A
+/// `test_*` function nothing calls is only a name.
+fn script_test_functions(path: &str, masked: &str, idx: &LineIndex, detector: &str) -> Option<Evidence> {
+    let bytes = masked.as_bytes();
+    let mut first = None;
+    let mut count = 0;
+    for c in RX_DEF_TEST.captures_iter(bytes) {
+        let name = std::str::from_utf8(c.get(1)?.as_bytes()).ok()?;
+        let def_end = c.get(1)?.end();
+        let call = Regex::new(&format!(r"(?-u)(?:^|[^\w.])({name})[ \t]*\(")).ok()?;
+        let called = call.captures_iter(bytes).filter_map(|m| m.get(1)).any(|m| m.end() != def_end);
+        if called {
+            count += 1;
+            first.get_or_insert(c.get(0)?.start());
+        }
+    }
+    let at = first?;
+    let line = idx.line(at);
+    let snippet = masked.lines().nth(line as usize - 1).unwrap_or("").trim().to_string();
+    Some(
+        Evidence::new("code.test-functions", detector, Location::line(path, line), Confidence::Medium, &snippet)
+            .attr("count", count.to_string()),
+    )
+}
+
 /// What one Python source (or notebook) holds.
 #[derive(Debug, Default)]
 pub struct PyFacts {
@@ -647,6 +677,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
     }
 
+    if !in_test && !notebook {
+        ev.extend(script_test_functions(path, &masked, &idx, detector));
+    }
     let blocks = if in_test || notebook { Vec::new() } else { top_level_blocks(&masked) };
     for mut e in ev {
         if in_test {
@@ -2400,6 +2433,22 @@ mod tests {
         assert_eq!(start(&dag("'@daily'")), vec!["schedule"]);
         // A Dataset only named in a comment schedules nothing by data.
         assert_eq!(start(&dag("None  # schedule=[FEATURES]")), Vec::<String>::new());
+    }
+
+    #[test]
+    fn test_functions_a_module_calls_itself_are_tests_run_as_a_script() {
+        let src = "def check_rows(df):\n    assert len(df) > 0\n\ndef test_schema(df):\n    check_rows(df)\n\ndef test_unused(df):\n    pass\n\nif __name__ == '__main__':\n    test_schema(load())\n";
+        let f = analyze("jobs/check_data.py", src, &RepoIndex::default(), NAME, false);
+        let t: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.test-functions").collect();
+        assert_eq!(t.len(), 1);
+        assert_eq!((t[0].location.start_line, t[0].attrs["count"].as_str()), (4, "1"));
+        // Not called (only in a comment), or in a test file a runner collects: nothing.
+        let uncalled = src.replace("    test_schema(load())", "    pass  # test_schema(load())");
+        assert!(!kinds_at("jobs/check_data.py", &uncalled, &RepoIndex::default()).contains(&"code.test-functions".to_string()));
+        assert!(!kinds_at("tests/test_data.py", src, &RepoIndex::default()).contains(&"code.test-functions".to_string()));
+        // A method named test_* is not a module function.
+        let method = "class C:\n    def test_x(self):\n        pass\n\nC().test_x()\n";
+        assert!(!kinds_at("jobs/c.py", method, &RepoIndex::default()).contains(&"code.test-functions".to_string()));
     }
 
     #[test]
