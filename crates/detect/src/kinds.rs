@@ -19,6 +19,7 @@ macro_rules! kinds {
 }
 
 kinds! {
+    "config.monitor-switch" => "A flag that turns model monitoring on or off (`enable_monitoring: false` in a config or pipeline YAML / tfvars, a Terraform `count = var.enable_monitoring ? 1 : 0`): monitoring configured; attrs: name, state (on|off|unset).",
     "iac.environment" => "Infrastructure code kept per environment (a Terraform root module in an environment folder calling a shared module, an environment's variable file); attrs: name.",
     "ci.drift-gate" => "CI commands (a job, step or stage, or a scripted `if` block) that run only when a condition tests drift or degradation; location spans the gated lines; the linker derives link.retrain-on-alert (gate=ci-condition) when they start training and the same CI definition runs a monitor.",
     "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval; release_of=package when the job only publishes a package to an index (linker).",
@@ -39,7 +40,7 @@ kinds! {
     "code.pipeline-trigger" => "Code that starts a training pipeline or workflow (dispatch API, pipeline submit); attrs: target.",
     "code.pipeline-def" => "An ML/data pipeline, DAG or flow defined as code (Airflow, Prefect, Dagster, Kubeflow, SageMaker, Metaflow, Flyte, ZenML, Kedro); attrs: tool, trigger (schedule|external) when it starts itself.",
     "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",
-    "code.scoring" => "A scoring / inference entry point; attrs: style (mlflow-pyfunc|azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function|batch-job|batch-script|checkpoint-eval: a trained checkpoint evaluated on a data split, partial).",
+    "code.scoring" => "A scoring / inference entry point; attrs: style (mlflow-pyfunc|azureml-init-run|sagemaker|api|handler|bentoml|kserve|triton|ray-serve|predict-function|batch-job|batch-script|checkpoint-eval: a trained checkpoint evaluated on a data split, partial|stub: an empty or stub-bodied entry point, partial).",
     "code.telemetry" => "Generic application telemetry in serving code (no model inputs/outputs); attrs: tool.",
     "code.test-functions" => "Top-level `test_*` functions that a module which no runner collects calls itself (tests run as a script, `python module.py`); attrs: count.",
     "code.track" => "Experiment tracking: parameters/metrics logged to a tracking system; attrs: tool, local=true for local-only logs (TensorBoard).",

@@ -1350,6 +1350,7 @@ fn derive_retrain_on_alert(
         matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
             && !e.attrs.contains_key("notebook")
             && !e.attrs.contains_key("in_test")
+            && e.attrs.get("switched").is_none_or(|s| s != "off")
     };
     let is_trigger =
         |e: &Evidence| matches!(e.kind.as_str(), "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
@@ -1427,7 +1428,10 @@ fn derive_retrain_on_drift_gate(
     for (i, (e, o)) in out.iter().zip(owner).enumerate() {
         if e.kind == "code.train" && live(e) {
             trainers.entry(o.as_str()).or_insert(i);
-        } else if matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor") && live(e) {
+        } else if matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
+            && live(e)
+            && e.attrs.get("switched").is_none_or(|s| s != "off")
+        {
             monitors.entry(o.as_str()).or_insert(i);
         }
     }

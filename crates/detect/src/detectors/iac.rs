@@ -9,6 +9,12 @@
 //! The detector emits `code.compute`, `code.deploy`, `code.traffic-split`,
 //! `code.monitor` and `code.pipeline-trigger` for resources that declare
 //! them. Comment lines (`#`, `//`) are not evidence.
+//!
+//! Monitoring switches ([`monitor_switches`]): a flag named for enabling
+//! monitoring or drift detection, set in a config / pipeline YAML or
+//! `.tfvars`, or gating Terraform resources (`count = var.x ? 1 : 0`), is
+//! `config.monitor-switch` (monitoring configured, `partial`); a monitor
+//! resource behind a switch whose default is false gets `switched=off`.
 
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::{Detector, FileCtx, Output, RepoIndex};
@@ -190,6 +196,94 @@ fn environment_root(path: &str, text: &str) -> Option<(String, u32)> {
     None
 }
 
+/// A monitoring switch found in one file.
+#[derive(Debug)]
+pub struct MonitorSwitch {
+    /// 1-based line.
+    pub line: u32,
+    /// The flag's name.
+    pub name: String,
+    /// `on`, `off`, or `unset` (a Terraform variable without a default here).
+    pub state: &'static str,
+    /// The line's text.
+    pub snippet: String,
+    /// For a Terraform conditional: the lines of the block it gates.
+    pub block: Option<(u32, u32)>,
+}
+
+/// True when a flag's name says it turns monitoring on (`enable_monitoring`,
+/// `enableModelMonitoring`, `drift_detection_enabled`).
+fn monitor_switch_name(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("enable") && (n.contains("monitor") || n.contains("drift"))
+}
+
+/// `on`/`off` for a boolean literal (quoted or not), else `None`.
+fn bool_state(v: &str) -> Option<&'static str> {
+    let v = v.split(" #").next().unwrap_or(v).trim().trim_matches(['"', '\'', ',']).to_ascii_lowercase();
+    match v.as_str() {
+        "true" | "yes" | "on" | "1" => Some("on"),
+        "false" | "no" | "off" | "0" => Some("off"),
+        _ => None,
+    }
+}
+
+/// Monitoring switches in a YAML, `.tfvars` or Terraform file: a key named
+/// for enabling monitoring set to a boolean (`enable_monitoring: false`, a
+/// parameter whose `default:` is a boolean), or a Terraform `count` /
+/// `for_each` / `enabled` conditional on such a variable (its state is the
+/// variable's default in the same file, `unset` when it has none here).
+/// Comment lines are skipped.
+pub fn monitor_switches(text: &str) -> Vec<MonitorSwitch> {
+    let lines: Vec<(u32, &str)> = code_lines(text).collect();
+    let mut out = Vec::new();
+    let mut block_start = 0u32;
+    for (i, &(line, l)) in lines.iter().enumerate() {
+        let t = l.trim();
+        if !l.starts_with([' ', '\t', '}']) && t.ends_with('{') {
+            block_start = line;
+        }
+        // Terraform: `count = var.enable_x ? 1 : 0`.
+        if let Some(rest) = ["count", "for_each", "enabled"].iter().find_map(|k| t.strip_prefix(k)).map(str::trim_start) {
+            if let Some(cond) = rest.strip_prefix('=').map(str::trim).and_then(|r| r.strip_prefix("var.")) {
+                let name: String = cond.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
+                if monitor_switch_name(&name) {
+                    let state = tf_default(text, &name).unwrap_or("unset");
+                    let end = lines[i..].iter().find(|(_, x)| x.starts_with('}')).map_or(line, |(n, _)| *n);
+                    out.push(MonitorSwitch { line, name, state, snippet: t.to_string(), block: Some((block_start, end)) });
+                }
+            }
+            continue;
+        }
+        // YAML / tfvars: `enable_monitoring: false`, `- name: enable_monitoring` + `default: false`.
+        let t = t.trim_start_matches("- ");
+        let Some(sep) = t.find([':', '=']) else { continue };
+        let (key, value) = (t[..sep].trim().trim_matches(['"', '\'']), t[sep + 1..].trim());
+        let (name, value) = if key == "name" { (value.trim_matches(['"', '\'']), "") } else { (key, value) };
+        if name.contains(char::is_whitespace) || !monitor_switch_name(name) || value.starts_with("${{") || value.starts_with("var.") {
+            continue;
+        }
+        let state = if value.is_empty() {
+            // A parameter or input block: its default in the next few lines.
+            lines[i + 1..].iter().take(4).find_map(|(_, x)| x.trim().strip_prefix("default:").and_then(bool_state))
+        } else {
+            bool_state(value)
+        };
+        if let Some(state) = state {
+            out.push(MonitorSwitch { line, name: name.to_string(), state, snippet: t.to_string(), block: None });
+        }
+    }
+    out
+}
+
+/// The boolean default of Terraform `variable "name"` declared in `text`.
+fn tf_default(text: &str, name: &str) -> Option<&'static str> {
+    let at = text.find(&format!("variable \"{name}\""))?;
+    let body = &text[at..];
+    let body = &body[..body.find("\n}").unwrap_or(body.len())];
+    body.lines().find_map(|l| l.trim().strip_prefix("default").map(str::trim).and_then(|r| r.strip_prefix('=')).and_then(bool_state))
+}
+
 impl Detector for Iac {
     fn name(&self) -> &'static str {
         NAME
@@ -211,6 +305,14 @@ impl Detector for Iac {
         if let Some((name, line)) = environment_root(f.path, f.text) {
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("").trim();
             out.push(Evidence::new("iac.environment", NAME, Location::line(f.path, line), Confidence::Medium, snippet).attr("name", name));
+        }
+        let switches = if f.path.ends_with(".py") || f.path.ends_with(".ts") { Vec::new() } else { monitor_switches(f.text) };
+        for sw in &switches {
+            out.push(
+                Evidence::new("config.monitor-switch", NAME, Location::line(f.path, sw.line), Confidence::Medium, &sw.snippet)
+                    .attr("name", sw.name.clone())
+                    .attr("state", sw.state),
+            );
         }
         if f.path.ends_with(".tfvars") {
             return;
@@ -305,7 +407,12 @@ impl Detector for Iac {
             .iter()
             .any(|w| t.contains(w))
             {
-                out.push(ev("code.monitor", line, t).attr("tool", "iac"));
+                let mut e = ev("code.monitor", line, t).attr("tool", "iac");
+                // The resource is created only when a switch that defaults to off is turned on.
+                if switches.iter().any(|sw| sw.state == "off" && sw.block.is_some_and(|(a, b)| a <= line && line <= b)) {
+                    e = e.attr("switched", "off");
+                }
+                out.push(e);
             }
         }
         if variants >= 2 {
@@ -458,5 +565,58 @@ mod tests {
         assert!(kinds_of("infra/notes.py", doc).is_empty());
         let plain = text.replace("aws_cdk", "mycloud");
         assert!(kinds_of("infra/monitoring.py", &plain).is_empty());
+    }
+
+    fn evidence_of(path: &str, text: &str) -> Vec<Evidence> {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+        out.evidence.into_iter().map(|(e, _)| e).collect()
+    }
+
+    #[test]
+    fn monitoring_switches_in_config_and_terraform() {
+        let states = |path: &str, text: &str| -> Vec<String> {
+            evidence_of(path, text)
+                .iter()
+                .filter(|e| e.kind == "config.monitor-switch")
+                .map(|e| format!("{}={}", e.attrs["name"], e.attrs["state"]))
+                .collect()
+        };
+        assert_eq!(
+            states("conf/prod.yml", "settings:\n  region: west\n  enable_model_monitoring: 'false'\n"),
+            vec!["enable_model_monitoring=off"]
+        );
+        assert_eq!(states("envs/dev.tfvars", "enableDriftMonitor = true\n"), vec!["enableDriftMonitor=on"]);
+        assert_eq!(
+            states("ci/pipe.yml", "parameters:\n  - name: enable_monitoring\n    type: boolean\n    default: false\n"),
+            vec!["enable_monitoring=off"]
+        );
+        assert_eq!(
+            states("infra/mon.tf", "resource \"x_store\" \"s\" {\n  count = var.enable_monitoring ? 1 : 0\n}\n"),
+            vec!["enable_monitoring=unset"]
+        );
+        // A monitor resource behind a switch that defaults to off is switched off.
+        let tf = "variable \"enable_monitoring\" {\n  type    = bool\n  default = false\n}\n\nresource \"aws_sagemaker_monitoring_schedule\" \"m\" {\n  count = var.enable_monitoring ? 1 : 0\n  name  = \"m\"\n}\n";
+        let ev = evidence_of("infra/mon.tf", tf);
+        let mon = ev.iter().find(|e| e.kind == "code.monitor").unwrap();
+        assert_eq!(mon.attrs.get("switched").map(String::as_str), Some("off"));
+        // Defaulting to on: the monitor stays a monitor.
+        let on = tf.replace("default = false", "default = true");
+        let ev = evidence_of("infra/mon.tf", &on);
+        assert!(ev.iter().any(|e| e.kind == "code.monitor" && !e.attrs.contains_key("switched")));
+    }
+
+    #[test]
+    fn not_monitoring_switches() {
+        let kinds = |path: &str, text: &str| kinds_of(path, text).into_iter().filter(|k| k == "config.monitor-switch").count();
+        // Commented out, not a boolean, not named for monitoring, a CI expression.
+        assert_eq!(kinds("conf/prod.yml", "# enable_monitoring: false\n"), 0);
+        assert_eq!(kinds("conf/prod.yml", "enable_monitoring_table: logs\n"), 0);
+        assert_eq!(kinds("conf/prod.yml", "enable_cache: false\nmonitoring: false\n"), 0);
+        assert_eq!(kinds("ci/w.yml", "with:\n  enable_monitoring: ${{ inputs.mon }}\n"), 0);
+        assert_eq!(kinds("infra/a.tf", "resource \"x\" \"y\" {\n  count = var.enable_cache ? 1 : 0\n}\n"), 0);
+        // A Python file is never read for switches.
+        assert_eq!(kinds("cdk/app.py", "import aws_cdk\nenable_monitoring = False\n"), 0);
     }
 }

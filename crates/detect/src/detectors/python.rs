@@ -1008,6 +1008,66 @@ fn predict_script_name(path: &str) -> bool {
     stem.split(['_', '-', '.']).any(|w| ["score", "scoring", "predict", "infer"].iter().any(|p| w.starts_with(p)))
 }
 
+/// True when a file's name says it is a scoring entry point: a word of its
+/// stem starts with score, predict, infer, serve or handler (`score.py`,
+/// `serving.py`, `handler.py`).
+fn scoring_entry_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let stem = name.strip_suffix(".py").unwrap_or(&name);
+    predict_script_name(path) || stem.split(['_', '-', '.']).any(|w| w.starts_with("serv") || w.starts_with("handler"))
+}
+
+/// True when masked Python source (comments and docstrings blanked) defines
+/// nothing that runs: it is empty, or every statement is an import, a
+/// `def`/`class` header, a decorator, `pass`, `...`, a bare `return`, a
+/// docstring or `raise NotImplementedError`. A file of imports alone is a
+/// re-export, not a stub.
+fn stub_source(masked: &str) -> bool {
+    let mut depth: i32 = 0;
+    let (mut defs, mut imports) = (0, 0);
+    for line in masked.lines() {
+        let continued = depth > 0;
+        for c in line.bytes() {
+            match c {
+                b'(' | b'[' | b'{' => depth += 1,
+                b')' | b']' | b'}' => depth -= 1,
+                _ => {}
+            }
+        }
+        let t = line.trim();
+        if continued || t.is_empty() || t.bytes().all(|c| c == b'"' || c == b'\'' || c.is_ascii_whitespace()) {
+            continue;
+        }
+        let body_ok = |b: &str| {
+            let b = b.trim();
+            b.is_empty()
+                || matches!(b, "pass" | "..." | "return" | "return None")
+                || b.starts_with("raise NotImplementedError")
+                || b.bytes().all(|c| c == b'"' || c == b'\'' || c.is_ascii_whitespace())
+        };
+        if t.starts_with("def ") || t.starts_with("async def ") || t.starts_with("class ") {
+            defs += 1;
+            // `def f(): pass` on one line: what follows the header's colon.
+            if let Some(i) = t.rfind("):").or_else(|| t.rfind(':')) {
+                let after = &t[i..].trim_start_matches(')').trim_start_matches(':');
+                if !body_ok(after) {
+                    return false;
+                }
+            }
+            continue;
+        }
+        if t.starts_with("import ") || t.starts_with("from ") && t.contains(" import ") {
+            imports += 1;
+            continue;
+        }
+        if t.starts_with('@') || body_ok(t) {
+            continue;
+        }
+        return false;
+    }
+    defs > 0 || imports == 0
+}
+
 fn scoring(
     masked: &str,
     bytes: &[u8],
@@ -1145,6 +1205,18 @@ fn scoring(
             is_serving = true;
         }
     }
+    // A scoring entry point with nothing in it: an empty `score.py`, or
+    // `init()`/`run()` whose bodies are only `pass`, a docstring or
+    // `raise NotImplementedError`. The file is tracked but scores nothing
+    // (`style=stub`, partial).
+    if !is_test_path(path) && stub_source(masked) {
+        for e in ev.iter_mut().filter(|e| e.kind == "code.scoring") {
+            e.attrs.insert("style".into(), "stub".into());
+        }
+        if !ev.iter().any(|e| e.kind == "code.scoring") && path.ends_with(".py") && scoring_entry_name(path) {
+            ev.push(mk("code.scoring", "", 0, Confidence::Low).attr("style", "stub"));
+        }
+    }
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
@@ -1152,7 +1224,7 @@ fn scoring(
         e.kind == "code.scoring"
             && e.attrs
                 .get("style")
-                .is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval"))
+                .is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval" | "stub"))
     });
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
@@ -3292,5 +3364,73 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
         .contains(&"code.scoring".to_string()));
         assert!(!kinds("import mlflow\n# class Churn(mlflow.pyfunc.PythonModel):\n#     def predict(self, c, x):\n")
             .contains(&"code.scoring".to_string()));
+    }
+
+    fn stub_styles(path: &str, src: &str) -> Vec<String> {
+        analyze(path, src, &RepoIndex::default(), NAME, false)
+            .evidence
+            .iter()
+            .filter(|e| e.kind == "code.scoring")
+            .map(|e| e.attrs.get("style").cloned().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn empty_or_stub_scoring_entry_point_is_a_stub() {
+        // An empty file named for scoring.
+        assert_eq!(stub_styles("deploy/web/score.py", ""), vec!["stub"]);
+        assert_eq!(stub_styles("svc/serving.py", "\n# filled in later\n"), vec!["stub"]);
+        // init()/run() whose bodies do nothing.
+        let src = "import json\n\n\ndef init():\n    \"\"\"Load the model.\"\"\"\n    pass\n\n\ndef run(\n    raw: str,\n) -> str:\n    raise NotImplementedError(\"todo\")\n";
+        assert_eq!(stub_styles("app/entry.py", src), vec!["stub"]);
+        assert_eq!(stub_styles("app/entry.py", "def init(): ...\ndef run(data): pass\n"), vec!["stub"]);
+        assert!(stub_source("class Handler:\n    def handle(self, x):\n        ...\n"));
+    }
+
+    #[test]
+    fn scoring_code_with_a_body_is_not_a_stub() {
+        let src =
+            "import joblib\n\ndef init():\n    global m\n    m = joblib.load('m.pkl')\n\ndef run(data):\n    return m.predict(data)\n";
+        assert_eq!(stub_styles("deploy/score.py", src), vec!["azureml-init-run"]);
+        assert!(!stub_source("def init(): pass\ndef run(data): return data\n"));
+        // Imports alone re-export an entry point defined elsewhere.
+        assert!(!stub_source("from service.app import run\n"));
+        assert!(stub_styles("deploy/score.py", "from service.app import run\n").is_empty());
+        // Empty files not named for scoring, and empty test files, are nothing.
+        assert!(stub_styles("pkg/__init__.py", "").is_empty());
+        assert!(stub_styles("tests/test_score.py", "").is_empty());
+    }
+
+    fn prediction_sinks(path: &str, src: &str) -> Vec<String> {
+        analyze(path, src, &RepoIndex::default(), NAME, false)
+            .evidence
+            .iter()
+            .filter(|e| e.kind == "code.prediction-log")
+            .map(|e| e.attrs.get("sink").cloned().unwrap_or_default())
+            .collect()
+    }
+
+    #[test]
+    fn batch_predictions_written_to_a_warehouse_table() {
+        let vertex = "from google.cloud import aiplatform\nm = aiplatform.Model('m')\nm.batch_predict(job_display_name='j', bigquery_source='bq://p.d.t', bigquery_destination_prefix='bq://p.out')\n";
+        assert_eq!(prediction_sinks("jobs/batch.py", vertex), vec!["batch-table"]);
+        let spark = "preds = df.withColumn('y', udf(*cols))\npreds.write.mode('append').saveAsTable('lake.preds')\n";
+        assert_eq!(prediction_sinks("jobs/spark_job.py", spark), vec!["batch-table"]);
+        let pandas = "import pandas as pd\npredictions = pd.DataFrame({'y': y})\npredictions.to_gbq('ds.predictions', project_id='p')\n";
+        assert_eq!(prediction_sinks("jobs/export.py", pandas), vec!["batch-table"]);
+    }
+
+    #[test]
+    fn warehouse_writes_that_are_not_batch_predictions() {
+        // Features or raw data saved to a table, not predictions.
+        assert!(prediction_sinks("etl/load.py", "features.write.mode('overwrite').saveAsTable('lake.features')\n").is_empty());
+        assert!(prediction_sinks("etl/load.py", "import pandas as pd\nraw.to_sql('orders', con)\n").is_empty());
+        // A BigQuery destination without the Vertex SDK imported, or in a comment.
+        assert!(prediction_sinks("etl/copy.py", "cfg = dict(bigquery_destination_prefix='bq://p.out')\n").is_empty());
+        assert!(prediction_sinks(
+            "jobs/batch.py",
+            "from google.cloud import aiplatform\n# m.batch_predict(bigquery_destination_prefix='bq://p.out')\n"
+        )
+        .is_empty());
     }
 }
