@@ -485,7 +485,13 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
             let wd = effective_workdir(repo, &c.workdir);
             let targets = ctx.targets(&c.argv, wd);
             if targets.is_empty() {
-                if let Some(why) = ctx.unresolved(&c.argv, wd) {
+                if let Some(why) = ctx.unresolved(&c.argv, wd).map(|why| match c.workdir.contains('$') {
+                    // After `cd "$DIR"` the folder itself is unknown: say so.
+                    true if why.contains("is not a file of the repository") => {
+                        format!("{why}; it runs in `{}`, a folder named at run time", c.workdir)
+                    }
+                    _ => why,
+                }) {
                     pending.push((u.id.clone(), c.location.clone(), format!("`{}`: {why}", c.text.trim())));
                 }
             }
@@ -1828,13 +1834,22 @@ mod tests {
             cmd(&["source", "venv/bin/activate"], 6),
             cmd(&["python", "/opt/app/serve.py"], 7),
             cmd(&["pip", "install", "-r", "requirements.txt"], 8),
+            // After `cd "$BASE/$PKG"`: the folder is unknown, and the report says so.
+            crate::Cmd { workdir: "$BASE/$PKG".into(), ..cmd(&["python", "setup.py", "sdist"], 9) },
         ];
         // Not launched by anything: its unfollowed reference hides no practice.
         let mut idle = Unit::new("file:tools/never_run.sh".into(), Location::line("tools/never_run.sh", 1), "x");
         idle.commands = vec![crate::Cmd { location: Location::line("tools/never_run.sh", 2), ..cmd(&["python", "$X"], 2) }];
         let l = link(&repo, vec![root, idle], vec![]);
         let lines: Vec<(String, u32)> = l.unresolved.iter().map(|i| (i.path.clone(), i.line.unwrap())).collect();
-        assert_eq!(lines, vec![("ci.yml".into(), 3), ("ci.yml".into(), 4), ("ci.yml".into(), 5)], "{:?}", l.unresolved);
+        assert_eq!(
+            lines,
+            vec![("ci.yml".into(), 3), ("ci.yml".into(), 4), ("ci.yml".into(), 5), ("ci.yml".into(), 9)],
+            "{:?}",
+            l.unresolved
+        );
+        assert!(!l.unresolved[1].message.contains("named at run time"), "{}", l.unresolved[1].message);
+        assert!(l.unresolved[3].message.contains("runs in `$BASE/$PKG`, a folder named at run time"), "{}", l.unresolved[3].message);
         assert!(l.unresolved[0].message.contains("`ENTRY`"), "{}", l.unresolved[0].message);
         assert!(l.unresolved[1].message.contains("`scripts/gone.sh` is not a file of the repository"));
         assert!(l.unresolved[2].message.contains("`parameters.job`"), "{}", l.unresolved[2].message);
