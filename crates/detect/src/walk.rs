@@ -119,9 +119,30 @@ pub fn walk_excluding(
             // names are dropped after the listing, from what it holds.)
             !(name.starts_with("lib") && e.path().parent().and_then(|p| p.file_name()).is_some_and(|p| p == "build"))
         })
-        .build();
+        .threads(rayon::current_num_threads().min(8))
+        .build_parallel();
+    // List in parallel (reading folders is most of a walk's cost), then
+    // handle the entries one by one in path order, so the result does not
+    // depend on scheduling.
+    let listed = std::sync::Mutex::new(Vec::new());
+    walker.run(|| {
+        let listed = &listed;
+        Box::new(move |entry| {
+            if let Ok(mut v) = listed.lock() {
+                v.push(entry);
+            }
+            ignore::WalkState::Continue
+        })
+    });
+    let mut listed = listed.into_inner().unwrap_or_default();
+    listed.sort_by(|a, b| match (a, b) {
+        (Ok(a), Ok(b)) => a.path().cmp(b.path()),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(a), Err(b)) => a.to_string().cmp(&b.to_string()),
+    });
     let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
-    for entry in walker {
+    for entry in listed {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
