@@ -13,8 +13,8 @@ use crate::{Detector, FileCtx, Output, RepoIndex};
 /// Size above which a committed model file is flagged.
 pub const MODEL_BINARY_BYTES: u64 = 1024 * 1024;
 
-/// File extensions of serialized models.
-pub const BINARY_EXT: &[&str] = &[
+/// File extensions of serialized models, then folder names that hold them.
+pub const MODEL_MARKERS: &[&str] = &[
     ".pkl",
     ".pickle",
     ".joblib",
@@ -30,7 +30,16 @@ pub const BINARY_EXT: &[&str] = &[
     ".cbm",
     ".pb",
     ".tflite",
+    "trained_models",
+    "saved_models",
+    "model_artifacts",
 ];
+
+/// Folder names that hold serialized models.
+pub const MODEL_FOLDERS: &[&str] = MODEL_MARKERS.split_at(MODEL_MARKERS.len() - 3).1;
+
+/// File extensions of serialized models.
+pub const BINARY_EXT: &[&str] = MODEL_MARKERS.split_at(MODEL_MARKERS.len() - 3).0;
 
 fn lfs_patterns(repo: &RepoIndex) -> Vec<String> {
     repo.text(".gitattributes")

@@ -20,32 +20,13 @@ pub struct PackageData;
 const NAME: &str = "package-data";
 
 /// Model extensions and model folder names (the screen of this detector).
-const SCREEN: &[&str] = &[
-    ".pkl",
-    ".pickle",
-    ".joblib",
-    ".pt",
-    ".pth",
-    ".h5",
-    ".hdf5",
-    ".onnx",
-    ".keras",
-    ".ckpt",
-    ".safetensors",
-    ".sav",
-    ".cbm",
-    ".pb",
-    ".tflite",
-    "trained_models",
-    "saved_models",
-    "model_artifacts",
-];
+const SCREEN: &[&str] = super::binaries::MODEL_MARKERS;
 
 /// Whether `pattern` (a file, a glob or a folder) names serialized models.
 fn names_models(pattern: &str) -> bool {
     let p = pattern.trim_matches(['"', '\'', ',', ' ', '[', ']']).to_ascii_lowercase();
     let last = p.trim_end_matches(['/', '*']).rsplit('/').next().unwrap_or("");
-    BINARY_EXT.iter().any(|e| p.ends_with(e)) || matches!(last, "trained_models" | "saved_models" | "model_artifacts")
+    BINARY_EXT.iter().any(|e| p.ends_with(e)) || super::binaries::MODEL_FOLDERS.contains(&last)
 }
 
 impl Detector for PackageData {
