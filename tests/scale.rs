@@ -124,11 +124,13 @@ fn import_graph(root: &Path, n: usize) {
 /// Long files: a training script with many calls, a workflow with many steps,
 /// a shell script with many commands.
 fn long_files(root: &Path, n: usize) {
-    let mut py = String::from("import mlflow\nfrom sklearn.linear_model import LogisticRegression\n");
+    let mut py = String::from("import sys\nimport mlflow\nfrom sklearn.linear_model import LogisticRegression\n");
     let mut wf = String::from("on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n");
     let mut sh = String::from("#!/bin/sh\nset -e\n");
     for i in 0..n * 10 {
         py.push_str(&format!("m{i} = LogisticRegression(C={i}).fit([[0]], [0])\nmlflow.log_metric('m{i}', {i})\n"));
+        // Metric comparisons, each asking how the file binds a name.
+        py.push_str(&format!("baseline_auc{i} = 0.{i}\nif new_auc{i} < baseline_auc{i}:\n    sys.exit(1)\n"));
         wf.push_str(&format!("      - run: echo step {i} && bash scripts/run.sh {i}\n"));
         sh.push_str(&format!("VAR{i}=\"value {i}\"\necho \"$VAR{i}\"\n"));
     }

@@ -16,7 +16,7 @@ use crate::evidence::{Confidence, Evidence, Location};
 use crate::pylex::{self, Import, LineIndex};
 use crate::{Cmd, Detector, FileCtx, Output, RepoIndex, Unit};
 use regex::bytes::Regex;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::LazyLock;
 
 /// The Python detector.
@@ -1516,43 +1516,70 @@ fn names_old(s: &str) -> bool {
     words_in(s, OLD_WORDS) || s.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|w| OLD_TOKENS.contains(&w))
 }
 
-/// True when `side` is a bare name that the file binds only to number
-/// literals: as a parameter default (`baseline=0.8`) or an assignment
-/// (`baseline = 0.8`, `baseline: float = 0.8`). A name bound to anything
-/// else anywhere (a call, another name) is not a constant.
-fn bound_to_number(masked: &str, side: &str) -> bool {
-    let name = side.trim().trim_matches(|c| c == '(' || c == ')').trim();
-    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || name.as_bytes()[0].is_ascii_digit() {
-        return false;
-    }
-    let b = masked.as_bytes();
-    let (mut numbers, mut others) = (0, 0);
-    for (i, _) in masked.match_indices(name) {
-        let before_ok = i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.');
-        let rest = &masked[i + name.len()..];
-        if !before_ok || rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-            continue;
-        }
-        // An optional annotation, then a single `=` (not `==`).
-        let rest = rest.trim_start_matches([' ', '\t']);
-        let rest = match rest.strip_prefix(':') {
-            Some(r) if !r.starts_with('=') => {
-                r.split_once('=').map(|(_, v)| v).filter(|_| !r.split('=').next().unwrap_or("").contains(['\n', ')', ',']))
+/// How often each name of a file is bound to a number literal and to
+/// anything else: as a parameter default (`baseline=0.8`) or an assignment
+/// (`baseline = 0.8`, `baseline: float = 0.8`). Built in one pass over the
+/// file, so asking about every comparison stays linear.
+struct NumberBindings<'a>(HashMap<&'a str, (u32, u32)>);
+
+impl<'a> NumberBindings<'a> {
+    fn new(masked: &'a str) -> Self {
+        let b = masked.as_bytes();
+        let mut map: HashMap<&str, (u32, u32)> = HashMap::new();
+        let mut i = 0;
+        while i < b.len() {
+            let starts = (b[i].is_ascii_alphabetic() || b[i] == b'_')
+                && (i == 0 || !(b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_' || b[i - 1] == b'.'));
+            if !starts {
+                i += 1;
+                continue;
             }
-            Some(_) => None,
-            None => rest.strip_prefix('=').filter(|r| !r.starts_with('=')),
-        };
-        let Some(value) = rest else { continue };
-        let value = value.trim_start_matches([' ', '\t']);
-        let literal: String = value.chars().take_while(|c| !matches!(c, ',' | ')' | '\n' | '#' | ';')).collect();
-        let literal = literal.trim();
-        if !literal.is_empty() && literal.trim_start_matches('-').parse::<f64>().is_ok() {
-            numbers += 1;
-        } else {
-            others += 1;
+            let mut j = i;
+            while j < b.len() && (b[j].is_ascii_alphanumeric() || b[j] == b'_') {
+                j += 1;
+            }
+            if let Some(number) = binding_value(&masked[j..]) {
+                let e = map.entry(&masked[i..j]).or_default();
+                if number {
+                    e.0 += 1;
+                } else {
+                    e.1 += 1;
+                }
+            }
+            i = j;
         }
+        NumberBindings(map)
     }
-    numbers > 0 && others == 0
+
+    /// True when `side` is a bare name the file binds only to numbers: a
+    /// name bound to anything else anywhere (a call, another name) is not a
+    /// constant.
+    fn only_numbers(&self, side: &str) -> bool {
+        let name = side.trim().trim_matches(|c| c == '(' || c == ')').trim();
+        self.0.get(name).is_some_and(|(numbers, others)| *numbers > 0 && *others == 0)
+    }
+}
+
+/// After a name: `Some(true)` when it is bound to a number literal there
+/// (an optional annotation on the same line, then a single `=`),
+/// `Some(false)` when bound to anything else, `None` when not bound.
+fn binding_value(rest: &str) -> Option<bool> {
+    let rest = rest.trim_start_matches([' ', '\t']);
+    let value = match rest.strip_prefix(':') {
+        Some(r) if !r.starts_with('=') => {
+            let line = &r[..r.find('\n').unwrap_or(r.len())];
+            let (annotation, v) = line.split_once('=')?;
+            if annotation.contains([')', ',']) {
+                return None;
+            }
+            v
+        }
+        Some(_) => return None,
+        None => rest.strip_prefix('=').filter(|r| !r.starts_with('='))?,
+    };
+    let literal = value.trim_start_matches([' ', '\t']);
+    let literal = literal[..literal.find([',', ')', '\n', '#', ';']).unwrap_or(literal.len())].trim();
+    Some(!literal.is_empty() && literal.trim_start_matches('-').parse::<f64>().is_ok())
 }
 
 fn words_in(s: &str, words: &[&str]) -> bool {
@@ -1581,6 +1608,9 @@ fn gates(
     if in_test {
         return;
     }
+    // Names bound to numbers, found once per file when a comparison asks.
+    let bindings_once = std::cell::OnceCell::new();
+    let bindings = || bindings_once.get_or_init(|| NumberBindings::new(masked));
     // Any exit path in the file: a gate's verdict has to stop something.
     let file_exits = RX_EXIT_ANY.is_match(bytes);
     let file_acts = RX_ACTION.is_match(bytes) || file_exits;
@@ -1643,7 +1673,7 @@ fn gates(
         }
         // A side named like the old model but bound only to a number
         // (`baseline_accuracy=0.8`, `prod_auc = 0.75`) is a fixed bar.
-        let old_model = |side: &str| names_old(side) && !bound_to_number(masked, side);
+        let old_model = |side: &str| names_old(side) && !bindings().only_numbers(side);
         let new_old = (words_in(&lhs, NEW_WORDS) && old_model(&rhs)) || (old_model(&lhs) && words_in(&rhs, NEW_WORDS));
         // `rmse <= prod_rmse`: the same metric, only one side the old model's.
         let same_metric = METRIC_WORDS.iter().any(|m| words_in(&lhs, &[m]) && words_in(&rhs, &[m]));
@@ -1669,7 +1699,7 @@ fn gates(
         // A side bound only to a number in this file is a bar too.
         let constant_bar = |part: &str| {
             split_comparison(part).is_some_and(|(l, r)| {
-                (words_in(&l, METRIC_WORDS) && bound_to_number(masked, &r)) || (words_in(&r, METRIC_WORDS) && bound_to_number(masked, &l))
+                (words_in(&l, METRIC_WORDS) && bindings().only_numbers(&r)) || (words_in(&r, METRIC_WORDS) && bindings().only_numbers(&l))
             })
         };
         let gate = cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| threshold_comparison(p) || constant_bar(p));
