@@ -701,12 +701,7 @@ mod tests {
     fn stage_job_and_step_conditions_on_drift_are_drift_gates() {
         let yml = "trigger: none\nschedules:\n  - cron: '0 2 * * *'\n    branches:\n      include: [main]\nstages:\n  - stage: Watch\n    jobs:\n      - job: check\n        steps:\n          - script: python watch.py\n            name: chk\n          - script: python fit.py\n            condition: eq(variables['chk.driftDetected'], 'true')\n          - script: python fit.py\n            condition: succeeded()\n  - stage: Refit\n    condition: eq(dependencies.Watch.outputs['check.chk.driftDetected'], 'true')\n    jobs:\n      - job: fit\n        steps:\n          - script: python fit.py\n";
         let o = run("azure-pipelines.yml", yml);
-        let g: Vec<(&str, u32)> = o
-            .evidence
-            .iter()
-            .filter(|(e, _)| e.kind == "ci.drift-gate")
-            .map(|(e, u)| (u.as_deref().unwrap_or(""), e.location.start_line))
-            .collect();
+        let g = crate::detectors::drift_gates(&o);
         // The conditioned step of `check`, and the job of the Refit stage; not `succeeded()`.
         assert_eq!(g, vec![("ci:azure-pipelines.yml#Watch.check", 13), ("ci:azure-pipelines.yml#Refit.fit", 20)], "{g:?}");
     }

@@ -391,12 +391,7 @@ mod tests {
     #[test]
     fn jobs_allowed_only_by_drift_rules_are_drift_gates() {
         let o = run("refit:\n  rules:\n    - if: $DRIFT_DETECTED == \"true\"\n    - when: never\n  script:\n    - python fit.py\nalso:\n  rules:\n    - if: $DRIFT_DETECTED == \"true\"\n    - if: $CI_PIPELINE_SOURCE == \"push\"\n  script:\n    - python fit.py\nplain:\n  script:\n    - python fit.py\n");
-        let g: Vec<(&str, u32)> = o
-            .evidence
-            .iter()
-            .filter(|(e, _)| e.kind == "ci.drift-gate")
-            .map(|(e, u)| (u.as_deref().unwrap_or(""), e.location.start_line))
-            .collect();
+        let g = crate::detectors::drift_gates(&o);
         // `also` runs on every push too: not gated by drift.
         assert_eq!(g, vec![("ci:.gitlab-ci.yml#refit", 1)]);
     }

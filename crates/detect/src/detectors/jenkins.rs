@@ -434,22 +434,8 @@ fn call_args(code: &str, masked: &str, pos: usize, end: usize) -> Args {
         i += 1;
     }
     let (from, to) = if i < end && mb[i] == b'(' {
-        let mut depth = 0i32;
-        let mut j = i;
-        while j < end {
-            match mb[j] {
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break;
-                    }
-                }
-                _ => {}
-            }
-            j += 1;
-        }
-        (i + 1, j.min(end))
+        let close = crate::pylex::closing_paren(&mb[i + 1..end]).map_or(end, |c| i + 1 + c);
+        (i + 1, close)
     } else if i < end && i > pos && (mb[i] == b'\'' || mb[i] == b'"' || mb[i].is_ascii_alphabetic()) {
         // Paren-less: to the end of the statement (line, `;`, or the block's `}`).
         let mut depth = 0i32;

@@ -888,6 +888,12 @@ pub fn is_python_keyword(w: &str) -> bool {
     )
 }
 
+/// The drift gates a detector emitted: (owning unit, first line). For tests.
+#[cfg(test)]
+pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
+    o.evidence.iter().filter(|(e, _)| e.kind == "ci.drift-gate").map(|(e, u)| (u.as_deref().unwrap_or(""), e.location.start_line)).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
