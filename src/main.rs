@@ -171,6 +171,10 @@ struct ScanArgs {
     /// Colour in text output (auto: on a terminal, unless NO_COLOR is set).
     #[arg(long, value_enum, default_value = "auto")]
     color: Color,
+    /// In a monorepo, report and gate only the project at this folder
+    /// (repository-relative, as listed under "Projects").
+    #[arg(long, value_name = "PATH")]
+    project: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -563,11 +567,12 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     }
     // Read the baseline before scanning: a bad one is a usage error (2), found early.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
-    let config = load_config(&args, &pack)?;
+    let mut config = load_config(&args, &pack)?;
     let opts = mlops_detect::ScanOptions {
         max_file_bytes: args.max_file_size,
         exclude: config.exclude.iter().map(|e| e.glob.clone()).collect(),
         catalog: load_catalog(&args.catalogs, &config, config_dir(&args))?,
+        projects: config.projects.iter().map(|p| (p.path.clone(), p.name.clone())).collect(),
         ..Default::default()
     };
     let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
@@ -582,7 +587,29 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
             ));
         }
     }
-    let assessment = mlops_rules::evaluate_with(&pack, &scan.evidence, &scan_issues, &config, mlops_rules::today());
+    let today = mlops_rules::today();
+    let mut assessment = mlops_rules::evaluate_with(&pack, &scan.evidence, &scan_issues, &config, today);
+    assessment.projects = mlops_rules::evaluate_projects(&pack, &scan.evidence, &scan_issues, &scan.projects, &config, today);
+    if let Some(want) = &args.project {
+        // One project of a monorepo, reported as if it were the repository.
+        let want = want.trim_start_matches("./").trim_end_matches('/');
+        let want = if want.is_empty() { "." } else { want };
+        match assessment.projects.iter().position(|p| p.path == want) {
+            Some(i) => {
+                let p = assessment.projects.swap_remove(i);
+                config.target_level = p.target_level.or(config.target_level);
+                assessment = p.assessment;
+            }
+            None if assessment.projects.is_empty() && want == "." => {}
+            None => {
+                let listed: Vec<&str> = assessment.projects.iter().map(|p| p.path.as_str()).collect();
+                anyhow::bail!(
+                    "--project {want}: no such project (projects: {})",
+                    if listed.is_empty() { "none, the repository is one project; use `.`".to_string() } else { listed.join(", ") }
+                );
+            }
+        }
+    }
     let comparison = baseline.as_ref().map(|b| Comparison::new(b, &assessment));
     let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
     let sources = mlops_report::Sources::from_dir(&args.path, scan.files.clone()).with_ci_definitions(ci_definitions);
@@ -617,7 +644,27 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
             failed = true;
         }
     }
+    for p in &assessment.projects {
+        if let Some(min) = args.min_level.or(p.target_level).or(config.target_level) {
+            if p.assessment.level < min {
+                eprintln!(
+                    "mlops-level: project {} is at level {}, below the required minimum {min} (capped by {})",
+                    p.path,
+                    p.assessment.level,
+                    if p.assessment.capped_by.is_empty() { "-".to_string() } else { p.assessment.capped_by.join(", ") }
+                );
+                failed = true;
+            }
+        }
+    }
     if let Some(cmp) = &comparison {
+        for p in &cmp.projects {
+            match (p.before, p.after) {
+                (None, Some(l)) => eprintln!("mlops-level: project {} is new since the baseline (level {l}; not a regression)", p.path),
+                (Some(l), None) => eprintln!("mlops-level: project {} (level {l} in the baseline) is no longer a project", p.path),
+                _ => {}
+            }
+        }
         if cmp.regressed() {
             let lines = cmp.regression_lines();
             eprintln!(

@@ -15,6 +15,16 @@ struct Expect {
     /// carries (what starts it), e.g. `manual,schedule`.
     #[serde(default)]
     triggers: BTreeMap<String, String>,
+    /// The projects of a monorepo, by folder (absent: one project, and the
+    /// scan must find none).
+    #[serde(default)]
+    projects: BTreeMap<String, ExpectProject>,
+}
+
+#[derive(serde::Deserialize)]
+struct ExpectProject {
+    level: u8,
+    criteria: BTreeMap<String, String>,
 }
 
 fn fixtures() -> Vec<PathBuf> {
@@ -35,6 +45,7 @@ fn options_of(repo: &Path, pack: &mlops_rules::Pack) -> mlops_detect::ScanOption
         if !extra.is_empty() {
             opts.catalog = Some(std::sync::Arc::new(mlops_detect::catalog::Catalog::builtin_with(extra).unwrap()));
         }
+        opts.projects = cfg.projects.iter().map(|p| (p.path.clone(), p.name.clone())).collect();
     }
     opts
 }
@@ -57,6 +68,33 @@ fn every_fixture_matches_its_expectation() {
         }
         let scan = mlops_detect::scan(&dir.join("repo"), &options_of(&dir.join("repo"), &pack)).unwrap();
         let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
+        let projects = mlops_rules::evaluate_projects(
+            &pack,
+            &scan.evidence,
+            &scan.issues,
+            &scan.projects,
+            &mlops_rules::Config::default(),
+            (2026, 1, 1),
+        );
+        let got: Vec<&str> = projects.iter().map(|p| p.path.as_str()).collect();
+        let want: Vec<&str> = expect.projects.keys().map(String::as_str).collect();
+        if got != want {
+            failures.push(format!("{name}: projects {got:?} (expected {want:?})"));
+        }
+        for p in &projects {
+            let Some(e) = expect.projects.get(&p.path) else { continue };
+            if p.assessment.level != e.level {
+                failures.push(format!("{name}: project {} level {} (expected {})", p.path, p.assessment.level, e.level));
+            }
+            for id in &ids {
+                match (p.assessment.criteria.iter().find(|c| c.id == *id), e.criteria.get(*id)) {
+                    (Some(c), Some(w)) if c.status.as_str() == w => {}
+                    (Some(c), Some(w)) => failures.push(format!("{name}: project {} {id} is {} (expected {w})", p.path, c.status.as_str())),
+                    (_, None) => failures.push(format!("{name}: expect.yaml does not list {id} for project {}", p.path)),
+                    (None, _) => {}
+                }
+            }
+        }
         if a.level != expect.level {
             failures.push(format!("{name}: level {} (expected {})", a.level, expect.level));
         }

@@ -16,6 +16,7 @@ pub mod kinds;
 pub mod library;
 pub mod link;
 pub mod paths;
+pub mod projects;
 pub mod pylex;
 pub mod shell;
 pub mod walk;
@@ -136,6 +137,8 @@ pub struct RepoIndex {
     /// CI variables declared anywhere (`variables:` / `env:` blocks and
     /// variable templates), name -> value, found once.
     pub(crate) ci_vars: std::sync::OnceLock<CiVars>,
+    /// Project roots declared by the config (see [`projects`]).
+    pub(crate) declared_projects: Vec<projects::Declared>,
     /// Python fields filled from the environment (`x = os.environ.get("X")`),
     /// field name -> variable name, found once.
     pub(crate) env_fields: std::sync::OnceLock<std::collections::BTreeMap<String, String>>,
@@ -414,11 +417,14 @@ pub struct ScanOptions {
     /// Off: every applicable detector reads every file; tests use it to show
     /// the screen never changes what is found.
     pub screen: bool,
+    /// Project roots the repository declares (the config's `projects:`),
+    /// used instead of detecting them; see [`projects`].
+    pub projects: Vec<projects::Declared>,
 }
 
 impl Default for ScanOptions {
     fn default() -> Self {
-        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new(), catalog: None, screen: true }
+        ScanOptions { max_file_bytes: walk::DEFAULT_MAX_FILE_BYTES, exclude: Vec::new(), catalog: None, screen: true, projects: Vec::new() }
     }
 }
 
@@ -435,6 +441,9 @@ pub struct Scan {
     pub files: Vec<String>,
     /// For each exclude glob of the options, whether it matched anything.
     pub exclude_used: Vec<bool>,
+    /// The projects of a monorepo, each with the evidence and issues it is
+    /// assessed on (empty: the repository is one project).
+    pub projects: Vec<projects::ProjectScope>,
 }
 
 /// Errors that stop a scan before it starts.
@@ -763,6 +772,10 @@ pub fn scan_in_memory(files: &[(&str, &str)], opts: &ScanOptions) -> Scan {
     scan_walked(walk::Walked { files: v, issues: Vec::new(), exclude_used: Vec::new() }, detectors::all(), opts)
 }
 
+fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> {
+    scopes.iter().filter_map(|s| s.project.clone()).collect()
+}
+
 fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     let exclude_used = walked.exclude_used.clone();
     // Folders shipped for other projects are not this repository's practice.
@@ -839,9 +852,23 @@ fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOp
             }
         }
     }
+    repo.declared_projects = opts.projects.clone();
     let linked = link::link(&repo, units, evidence);
     issues.extend(linked.unresolved);
     issues.sort();
     issues.dedup();
-    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used }
+    let mut projects: Vec<projects::ProjectScope> =
+        linked.projects.into_iter().map(|p| projects::ProjectScope { project: Some(p), ..Default::default() }).collect();
+    for (i, members) in linked.membership.iter().enumerate() {
+        for &p in members {
+            projects[p].evidence.push(i);
+        }
+    }
+    let listed = linked_projects(&projects);
+    for (i, issue) in issues.iter().enumerate() {
+        for p in projects::issue_projects(&listed, &issue.path) {
+            projects[p].issues.push(i);
+        }
+    }
+    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
 }

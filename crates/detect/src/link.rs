@@ -26,6 +26,10 @@ pub struct Linked {
     /// References on a launched path that could not be followed
     /// (`unresolved-reference` issues), sorted.
     pub unresolved: Vec<crate::ScanIssue>,
+    /// The projects of a monorepo (empty: one project), see [`crate::projects`].
+    pub projects: Vec<crate::projects::Project>,
+    /// For each piece of `evidence`, the indexes of the projects it counts for.
+    pub membership: Vec<Vec<usize>>,
 }
 
 /// True when Python source loads modules from file paths it is given
@@ -607,8 +611,19 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
     derive_retrain_on_drift_gate(&mut out, &owner, &edges, &root_closure, &reach, &by_id);
 
-    out.sort();
-    out.dedup();
+    // Evidence derived without an owning unit is the file's own.
+    owner.resize(out.len(), String::new());
+    let mut pairs: Vec<(Evidence, String)> = out.into_iter().zip(owner).collect();
+    pairs.sort();
+    pairs.dedup_by(|a, b| a.0 == b.0);
+    let (out, owner): (Vec<Evidence>, Vec<String>) = pairs.into_iter().unzip();
+    let projects = crate::projects::discover(&repo.paths, &out, &repo.declared_projects);
+    let membership = if projects.is_empty() {
+        Vec::new()
+    } else {
+        let graph = crate::projects::Graph { units: &by_id, edges: &edges, root_closure: &root_closure };
+        crate::projects::attribute(&projects, &out, &owner, &graph)
+    };
     // Only what something launches matters: an unfollowed reference in a
     // script nothing runs hides no practice.
     let mut unresolved: Vec<crate::ScanIssue> = pending
@@ -618,7 +633,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         .collect();
     unresolved.sort();
     unresolved.dedup();
-    Linked { evidence: out, units: by_id.into_values().collect(), unresolved }
+    Linked { evidence: out, units: by_id.into_values().collect(), unresolved, projects, membership }
 }
 
 /// One piece of evidence of a module: its kind and the module names that

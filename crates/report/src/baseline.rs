@@ -22,6 +22,20 @@ pub struct Baseline {
     pub level: u8,
     /// Every criterion then.
     pub criteria: Vec<BaselineCriterion>,
+    /// The projects of a monorepo then (empty: one project).
+    #[serde(default)]
+    pub projects: Vec<BaselineProject>,
+}
+
+/// One project of a saved report.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BaselineProject {
+    /// Folder.
+    pub path: String,
+    /// Level then.
+    pub level: u8,
+    /// Every criterion then.
+    pub criteria: Vec<BaselineCriterion>,
 }
 
 /// `tool` of a saved report.
@@ -71,10 +85,13 @@ impl Baseline {
         if b.level > mlops_rules::MAX_LEVEL {
             return Err(BaselineError(format!("level {} is out of range 0-{}", b.level, mlops_rules::MAX_LEVEL)));
         }
-        for c in &b.criteria {
+        for c in b.criteria.iter().chain(b.projects.iter().flat_map(|p| &p.criteria)) {
             if !STATUSES.contains(&c.status.as_str()) {
                 return Err(BaselineError(format!("criterion {} has unknown status `{}`", c.id, c.status)));
             }
+        }
+        if let Some(p) = b.projects.iter().find(|p| p.level > mlops_rules::MAX_LEVEL) {
+            return Err(BaselineError(format!("project {}: level {} is out of range 0-{}", p.path, p.level, mlops_rules::MAX_LEVEL)));
         }
         Ok(b)
     }
@@ -105,12 +122,53 @@ pub struct Comparison {
     /// Every criterion whose status changed, in current pack order (then
     /// criteria that left the pack).
     pub changes: Vec<Change>,
+    /// The projects of a monorepo, compared one by one (by folder).
+    pub projects: Vec<ProjectChange>,
+}
+
+/// One project of a monorepo compared with the baseline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectChange {
+    /// Folder.
+    pub path: String,
+    /// `None` for a project added since the baseline (never a regression).
+    pub before: Option<u8>,
+    /// `None` for a project gone since the baseline (reported, not a regression).
+    pub after: Option<u8>,
+    /// The project's own comparison, when it is in both.
+    pub comparison: Option<Comparison>,
 }
 
 impl Comparison {
     /// Compare by criterion id.
     pub fn new(baseline: &Baseline, now: &Assessment) -> Comparison {
-        let before = |id: &str| baseline.criteria.iter().find(|c| c.id == id).map(|c| c.status.clone());
+        let mut cmp = Comparison::of(baseline.level, &baseline.criteria, now);
+        for p in &now.projects {
+            let change = match baseline.projects.iter().find(|b| b.path == p.path) {
+                Some(b) => ProjectChange {
+                    path: p.path.clone(),
+                    before: Some(b.level),
+                    after: Some(p.assessment.level),
+                    comparison: Some(Comparison::of(b.level, &b.criteria, &p.assessment)),
+                },
+                None => ProjectChange { path: p.path.clone(), before: None, after: Some(p.assessment.level), comparison: None },
+            };
+            cmp.projects.push(change);
+        }
+        for b in baseline.projects.iter().filter(|b| !now.projects.iter().any(|p| p.path == b.path)) {
+            cmp.projects.push(ProjectChange { path: b.path.clone(), before: Some(b.level), after: None, comparison: None });
+        }
+        cmp.projects.sort_by(|a, b| a.path.cmp(&b.path));
+        cmp
+    }
+
+    /// Projects added since the baseline.
+    pub fn projects_added(&self) -> impl Iterator<Item = &ProjectChange> {
+        self.projects.iter().filter(|p| p.before.is_none())
+    }
+
+    fn of(baseline_level: u8, baseline_criteria: &[BaselineCriterion], now: &Assessment) -> Comparison {
+        let before = |id: &str| baseline_criteria.iter().find(|c| c.id == id).map(|c| c.status.clone());
         let mut changes = Vec::new();
         for c in &now.criteria {
             let b = before(&c.id);
@@ -121,7 +179,7 @@ impl Comparison {
             let regression = b.as_deref() == Some("met") && matches!(after, "partial" | "missing");
             changes.push(Change { id: c.id.clone(), title: c.title.clone(), before: b, after: Some(after.to_string()), regression });
         }
-        for c in &baseline.criteria {
+        for c in baseline_criteria {
             if !now.criteria.iter().any(|n| n.id == c.id) {
                 changes.push(Change {
                     id: c.id.clone(),
@@ -132,7 +190,7 @@ impl Comparison {
                 });
             }
         }
-        Comparison { level_before: baseline.level, level_after: now.level, changes }
+        Comparison { level_before: baseline_level, level_after: now.level, changes, projects: Vec::new() }
     }
 
     /// True when the level is lower than in the baseline.
@@ -145,9 +203,12 @@ impl Comparison {
         self.changes.iter().filter(|c| c.regression)
     }
 
-    /// True when the gate fails: the level dropped or a criterion regressed.
+    /// True when the gate fails: the level dropped or a criterion regressed,
+    /// in the repository or in any project it had then and has now.
     pub fn regressed(&self) -> bool {
-        self.level_dropped() || self.regressions().next().is_some()
+        self.level_dropped()
+            || self.regressions().next().is_some()
+            || self.projects.iter().filter_map(|p| p.comparison.as_ref()).any(Comparison::regressed)
     }
 
     /// One line per regression, for the gate's message.
@@ -164,6 +225,11 @@ impl Comparison {
                 c.before.as_deref().unwrap_or("-"),
                 c.after.as_deref().unwrap_or("-")
             ));
+        }
+        for p in &self.projects {
+            if let Some(c) = &p.comparison {
+                out.extend(c.regression_lines().into_iter().map(|l| format!("project {}: {l}", p.path)));
+            }
         }
         out
     }

@@ -34,6 +34,36 @@ pub struct Report {
     pub findings: Vec<FindingOut>,
     /// Scan problems.
     pub issues: Vec<ScanIssue>,
+    /// The projects of a monorepo, each assessed on its own evidence
+    /// (absent when the repository is one project).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub projects: Vec<ProjectOut>,
+}
+
+/// One project of a monorepo.
+#[derive(Debug, Serialize)]
+pub struct ProjectOut {
+    /// Folder, repo-relative (`.` for the root).
+    pub path: String,
+    /// Display name.
+    pub name: String,
+    /// Why the folder is a project.
+    pub why: String,
+    /// The project's own gate from the config.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target_level: Option<u8>,
+    /// Inferred level (0-4).
+    pub level: u8,
+    /// Title of the inferred level.
+    pub level_title: String,
+    /// Required criteria that stop the project's next level.
+    pub capped_by: Vec<String>,
+    /// Level reached once `capped_by` is met.
+    pub level_if_uncapped: u8,
+    /// Every criterion, as at the top level.
+    pub criteria: Vec<CriterionOut>,
+    /// What to do next in this project, in order.
+    pub next_steps: Vec<NextStep>,
 }
 
 /// Tool identity.
@@ -182,22 +212,7 @@ impl Report {
                 .collect(),
             capped_by: a.capped_by.clone(),
             level_if_uncapped: a.level_if_uncapped,
-            criteria: a
-                .criteria
-                .iter()
-                .map(|c| CriterionOut {
-                    id: c.id.clone(),
-                    level: c.level,
-                    kind: c.kind.as_str().into(),
-                    title: c.title.clone(),
-                    status: c.status.as_str().into(),
-                    evidence: c.evidence.iter().take(MAX_EVIDENCE).map(EvidenceOut::from).collect(),
-                    evidence_total: c.evidence.len(),
-                    note: c.note.clone(),
-                    detected: c.detected.map(|d| d.as_str().to_string()),
-                    why: c.why.clone(),
-                })
-                .collect(),
+            criteria: criteria_out(a),
             next_steps: next_steps(a, pack),
             findings: a
                 .findings
@@ -210,8 +225,42 @@ impl Report {
                 })
                 .collect(),
             issues: a.issues.clone(),
+            projects: a
+                .projects
+                .iter()
+                .map(|p| ProjectOut {
+                    path: p.path.clone(),
+                    name: p.name.clone(),
+                    why: p.why.clone(),
+                    target_level: p.target_level,
+                    level: p.assessment.level,
+                    level_title: mlops_rules::LEVEL_TITLES[p.assessment.level as usize].into(),
+                    capped_by: p.assessment.capped_by.clone(),
+                    level_if_uncapped: p.assessment.level_if_uncapped,
+                    criteria: criteria_out(&p.assessment),
+                    next_steps: next_steps(&p.assessment, pack),
+                })
+                .collect(),
         }
     }
+}
+
+fn criteria_out(a: &Assessment) -> Vec<CriterionOut> {
+    a.criteria
+        .iter()
+        .map(|c| CriterionOut {
+            id: c.id.clone(),
+            level: c.level,
+            kind: c.kind.as_str().into(),
+            title: c.title.clone(),
+            status: c.status.as_str().into(),
+            evidence: c.evidence.iter().take(MAX_EVIDENCE).map(EvidenceOut::from).collect(),
+            evidence_total: c.evidence.len(),
+            note: c.note.clone(),
+            detected: c.detected.map(|d| d.as_str().to_string()),
+            why: c.why.clone(),
+        })
+        .collect()
 }
 
 /// Render the JSON report (pretty, trailing newline, deterministic).

@@ -106,6 +106,63 @@ pub fn render_markdown(a: &Assessment, pack: &Pack, opts: &MarkdownOptions<'_>) 
             }
         }
         let _ = writeln!(o);
+        if !cmp.projects.is_empty() {
+            let _ = writeln!(o, "| Project | Level before | Level after | Changes |");
+            let _ = writeln!(o, "|---|:---:|:---:|---|");
+            for p in &cmp.projects {
+                let lv = |l: Option<u8>| l.map(|l| l.to_string()).unwrap_or_else(|| "–".into());
+                let note = match (&p.comparison, p.before, p.after) {
+                    (_, None, _) => "new project".to_string(),
+                    (_, _, None) => "no longer a project".to_string(),
+                    (Some(c), ..) if c.regressed() => {
+                        let ids: Vec<String> = c.regressions().map(|x| code(&x.id)).collect();
+                        format!("**regression** {}", ids.join(", "))
+                    }
+                    (Some(c), ..) if !c.changes.is_empty() => {
+                        let ids: Vec<String> = c.changes.iter().map(|x| code(&x.id)).collect();
+                        format!("changed: {}", ids.join(", "))
+                    }
+                    _ => "unchanged".to_string(),
+                };
+                let _ = writeln!(o, "| {} | {} | {} | {note} |", code(&p.path), lv(p.before), lv(p.after));
+            }
+            let _ = writeln!(o);
+        }
+    }
+
+    if !a.projects.is_empty() {
+        let _ = writeln!(o, "### Projects");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "Each project is assessed on its own files plus the shared evidence that reaches it.");
+        let _ = writeln!(o);
+        let _ = writeln!(o, "| Project | Level | Capped by |");
+        let _ = writeln!(o, "|---|:---:|---|");
+        for x in &a.projects {
+            let caps: Vec<String> = x.assessment.capped_by.iter().map(|i| code(i)).collect();
+            let name =
+                if x.name == x.path || x.path.ends_with(&format!("/{}", x.name)) { String::new() } else { format!(" ({})", cell(&x.name)) };
+            let target = x.target_level.map(|t| format!(" (target {t})")).unwrap_or_default();
+            let _ = writeln!(
+                o,
+                "| {}{name} | {}{target} | {} |",
+                code(&x.path),
+                x.assessment.level,
+                if caps.is_empty() { "–".to_string() } else { caps.join(", ") }
+            );
+        }
+        let _ = writeln!(o);
+        for x in &a.projects {
+            let _ = writeln!(o, "<details><summary>Project {} · level {}</summary>", cell(&x.path), x.assessment.level);
+            let _ = writeln!(o);
+            let _ = writeln!(o, "| | Criterion | Status |");
+            let _ = writeln!(o, "|---|---|---|");
+            for r in x.assessment.criteria.iter().filter(|r| r.level >= 1) {
+                let _ = writeln!(o, "| {} | {} | {} |", mark(r.status), code(&r.id), r.status.as_str());
+            }
+            let _ = writeln!(o);
+            let _ = writeln!(o, "</details>");
+            let _ = writeln!(o);
+        }
     }
 
     let _ = writeln!(o, "| Level | | Reached | Required met | Supporting met |");

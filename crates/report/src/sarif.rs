@@ -193,6 +193,9 @@ struct ResultProperties {
     anchor: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     evidence_total: Option<usize>,
+    /// The monorepo project the result is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -254,6 +257,9 @@ struct RunProperties {
     level_title: &'static str,
     level_if_uncapped: u8,
     capped_by: Vec<String>,
+    /// The monorepo project this run assesses.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    project: Option<String>,
 }
 
 // ---------------------------------------------------------------- helpers
@@ -551,6 +557,27 @@ fn rules(pack: &Pack) -> Vec<Rule> {
 /// deterministic). `src` is the scanned repository: every location points at
 /// one of its files.
 pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOptions) -> String {
+    // A monorepo: one run per project, each its own code-scanning category.
+    let runs = if a.projects.is_empty() {
+        vec![run(a, pack, src, opts.automation_id.clone(), None)]
+    } else {
+        let base = opts.automation_id.trim_end_matches('/').trim_end_matches("/repository");
+        a.projects
+            .iter()
+            .map(|p| {
+                let id = if p.path == "." { format!("{base}/project/root/") } else { format!("{base}/project/{}/", p.path) };
+                run(&p.assessment, pack, src, id, Some(&p.path))
+            })
+            .collect()
+    };
+    let log = Log { schema: SARIF_SCHEMA, version: "2.1.0", runs };
+    let mut s = serde_json::to_string_pretty(&log).expect("SARIF serializes");
+    s.push('\n');
+    s
+}
+
+/// One SARIF run for an assessment (of the repository, or of one `project`).
+fn run(a: &Assessment, pack: &Pack, src: &Sources, automation_id: String, project: Option<&str>) -> Run {
     let rules = rules(pack);
     let index: BTreeMap<&str, usize> = rules.iter().enumerate().map(|(i, r)| (r.id.as_str(), i)).collect();
     let mut results = Vec::new();
@@ -614,7 +641,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
             rule_id: r.id.clone(),
             rule_index,
             level,
-            message: Text { text: sentence(&msg) },
+            message: Text { text: in_project(project, sentence(&msg)) },
             locations: vec![primary.loc],
             partial_fingerprints: BTreeMap::from([("primaryLocationLineHash", fp)]),
             related_locations: related,
@@ -626,6 +653,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
                 caps_level: Some(caps),
                 anchor,
                 evidence_total: (!r.evidence.is_empty()).then_some(r.evidence.len()),
+                project: project.map(str::to_string),
             },
         });
     }
@@ -650,7 +678,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
             rule_id: f.rule.clone(),
             rule_index,
             level: sarif_level(&f.severity),
-            message: Text { text: sentence(&msg) },
+            message: Text { text: in_project(project, sentence(&msg)) },
             locations: vec![primary.loc],
             partial_fingerprints: BTreeMap::from([("primaryLocationLineHash", fp)]),
             related_locations: vec![],
@@ -662,6 +690,7 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
                 caps_level: None,
                 anchor: "evidence",
                 evidence_total: None,
+                project: project.map(str::to_string),
             },
         });
     }
@@ -682,38 +711,40 @@ pub fn render_sarif(a: &Assessment, pack: &Pack, src: &Sources, opts: &SarifOpti
         })
         .collect();
 
-    let log = Log {
-        schema: SARIF_SCHEMA,
-        version: "2.1.0",
-        runs: vec![Run {
-            tool: Tool {
-                driver: Driver {
-                    name: "mlops-level",
-                    version: env!("CARGO_PKG_VERSION"),
-                    semantic_version: env!("CARGO_PKG_VERSION"),
-                    information_uri: env!("CARGO_PKG_REPOSITORY").to_string(),
-                    rules,
-                },
+    Run {
+        tool: Tool {
+            driver: Driver {
+                name: "mlops-level",
+                version: env!("CARGO_PKG_VERSION"),
+                semantic_version: env!("CARGO_PKG_VERSION"),
+                information_uri: env!("CARGO_PKG_REPOSITORY").to_string(),
+                rules,
             },
-            automation_details: AutomationDetails { id: opts.automation_id.clone() },
-            original_uri_base_ids: BTreeMap::from([(
-                SRCROOT,
-                BaseId { description: Text { text: "The root of the scanned repository (the PATH given to `mlops-level scan`).".into() } },
-            )]),
-            column_kind: "unicodeCodePoints",
-            invocations: vec![Invocation { execution_successful: true, tool_execution_notifications: notifications }],
-            results,
-            properties: RunProperties {
-                level: a.level,
-                level_title: mlops_rules::LEVEL_TITLES[a.level as usize],
-                level_if_uncapped: a.level_if_uncapped,
-                capped_by: a.capped_by.clone(),
-            },
-        }],
-    };
-    let mut s = serde_json::to_string_pretty(&log).expect("SARIF serializes");
-    s.push('\n');
-    s
+        },
+        automation_details: AutomationDetails { id: automation_id },
+        original_uri_base_ids: BTreeMap::from([(
+            SRCROOT,
+            BaseId { description: Text { text: "The root of the scanned repository (the PATH given to `mlops-level scan`).".into() } },
+        )]),
+        column_kind: "unicodeCodePoints",
+        invocations: vec![Invocation { execution_successful: true, tool_execution_notifications: notifications }],
+        results,
+        properties: RunProperties {
+            level: a.level,
+            level_title: mlops_rules::LEVEL_TITLES[a.level as usize],
+            level_if_uncapped: a.level_if_uncapped,
+            capped_by: a.capped_by.clone(),
+            project: project.map(str::to_string),
+        },
+    }
+}
+
+/// A result message, naming the project in a monorepo.
+fn in_project(project: Option<&str>, msg: String) -> String {
+    match project {
+        Some(p) => format!("Project `{p}`: {msg}"),
+        None => msg,
+    }
 }
 
 fn anchor_kind_name(k: &str) -> &'static str {

@@ -104,6 +104,7 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
             l.level, l.title, l.required_met, l.required_total, l.supporting_met, l.supporting_total
         );
     }
+    projects_text(a, &p, &mut o);
     for level in 1..=mlops_rules::MAX_LEVEL {
         let _ = writeln!(o);
         let _ = writeln!(o, "{}", p.bold(&format!("Level {level} · {}", mlops_rules::LEVEL_TITLES[level as usize])));
@@ -194,4 +195,41 @@ pub fn render_text(a: &Assessment, pack: &Pack, opts: &TextOptions) -> String {
         }
     }
     o
+}
+
+/// A monorepo's projects: a table (level, what caps it), then each project's
+/// criteria. `--project PATH` shows one project in full instead.
+fn projects_text(a: &Assessment, p: &Paint, o: &mut String) {
+    if a.projects.is_empty() {
+        return;
+    }
+    let _ = writeln!(o);
+    let _ = writeln!(o, "{}", p.bold(&format!("Projects ({}; each assessed on its own evidence)", a.projects.len())));
+    let width = a.projects.iter().map(|x| x.path.len()).max().unwrap_or(4).max(4);
+    for x in &a.projects {
+        let caps = if x.assessment.capped_by.is_empty() { "-".to_string() } else { x.assessment.capped_by.join(", ") };
+        let target = x.target_level.map(|t| format!("  target {t}")).unwrap_or_default();
+        let _ = writeln!(o, "  {:<width$}  level {}{target}  {}", x.path, x.assessment.level, p.dim(&format!("capped by {caps}")));
+    }
+    for x in &a.projects {
+        let _ = writeln!(o);
+        let name = if x.name == x.path || x.path.ends_with(&format!("/{}", x.name)) { String::new() } else { format!(" ({})", x.name) };
+        let _ = writeln!(
+            o,
+            "{}",
+            p.bold(&format!(
+                "Project {}{name} · level {} — {}",
+                x.path,
+                x.assessment.level,
+                mlops_rules::LEVEL_TITLES[x.assessment.level as usize]
+            ))
+        );
+        let _ = writeln!(o, "  {}", p.dim(&format!("a project because: {}", x.why)));
+        for r in x.assessment.criteria.iter().filter(|r| r.level >= 1) {
+            let _ = writeln!(o, "  {} {:<28} {}", p.mark(r.status), r.id, p.dim(r.status.as_str()));
+        }
+        if !x.assessment.capped_by.is_empty() {
+            let _ = writeln!(o, "  capped by {}", x.assessment.capped_by.join(", "));
+        }
+    }
 }

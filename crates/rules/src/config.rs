@@ -14,6 +14,10 @@
 //!   - id: L4.monitor.model
 //!     reason: monitored by the platform team's drift service
 //!     link: https://wiki.example.com/ml/monitoring
+//! projects:                    # a monorepo's projects, when detection is not enough
+//!   - path: models/churn
+//!     name: churn              # optional: shown in reports (default: the folder name)
+//!     target_level: 3          # optional: this project's gate
 //! ```
 //!
 //! Skipped and declared criteria satisfy their level but are reported as
@@ -57,6 +61,19 @@ pub struct Exclude {
     pub line: u32,
 }
 
+/// A project of a monorepo declared in the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectConfig {
+    /// Folder, repo-relative (`.` for the root).
+    pub path: String,
+    /// Display name.
+    pub name: Option<String>,
+    /// This project's gate (overrides the repository's `target_level`).
+    pub target_level: Option<u8>,
+    /// Line in the config file.
+    pub line: u32,
+}
+
 /// The repository's configuration.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Config {
@@ -74,6 +91,8 @@ pub struct Config {
     /// config's folder, line). Never absolute and never with `..`: a
     /// repository's config cannot make the scanner read outside it.
     pub catalog: Vec<(String, u32)>,
+    /// The projects of a monorepo, when declared (used instead of detection).
+    pub projects: Vec<ProjectConfig>,
 }
 
 fn parse_date(s: &str) -> Option<(i32, u32, u32)> {
@@ -116,7 +135,7 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
     }
     if !doc.is_map() {
         return Err(PackError(vec![format!(
-            "{file}:{}: the config is a mapping (target_level, exclude, skip, declare, catalog)",
+            "{file}:{}: the config is a mapping (target_level, exclude, skip, declare, catalog, projects)",
             doc.line
         )]));
     }
@@ -144,6 +163,50 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
                         Some(s) if !s.is_empty() => cfg.catalog.push((s.to_string(), g.line)),
                         _ => err(g.line, "a `catalog` entry is a file path".into()),
                     }
+                }
+            }
+            "projects" => {
+                if !matches!(v.value, yaml::Value::Seq(_)) {
+                    err(v.line, "`projects` is a list of project folders (`- path: models/churn`)".into());
+                }
+                for e in v.items() {
+                    let (path, name, target) = match e.as_str() {
+                        Some(p) => (p.trim().to_string(), None, None),
+                        None => {
+                            for (ek, _) in e.entries() {
+                                let n = ek.as_str().unwrap_or("");
+                                if !["path", "name", "target_level"].contains(&n) {
+                                    err(
+                                        ek.line,
+                                        format!("unknown field `{n}` in a `projects` entry (expected one of: path, name, target_level)"),
+                                    );
+                                }
+                            }
+                            let target = match e.get("target_level") {
+                                None => None,
+                                Some(t) => match t.as_str().and_then(|s| s.parse::<u8>().ok()).filter(|l| *l <= 4) {
+                                    Some(l) => Some(l),
+                                    None => {
+                                        err(t.line, "`target_level` must be an integer 0-4".into());
+                                        None
+                                    }
+                                },
+                            };
+                            let field = |n: &str| e.get(n).and_then(Node::as_str).map(|s| s.trim().to_string());
+                            (field("path").unwrap_or_default(), field("name").filter(|n| !n.is_empty()), target)
+                        }
+                    };
+                    let inside = !path.starts_with('/') && !path.split(['/', '\\']).any(|c| c == "..") && !path.contains(':');
+                    if path.is_empty() || !inside {
+                        err(e.line, "a `projects` entry needs a `path`: a folder inside the repository (relative, without `..`)".into());
+                        continue;
+                    }
+                    let path = path.trim_start_matches("./").trim_end_matches('/');
+                    let path = if path.is_empty() { "." } else { path };
+                    if cfg.projects.iter().any(|p| p.path == path) {
+                        err(e.line, format!("project `{path}` is listed twice"));
+                    }
+                    cfg.projects.push(ProjectConfig { path: path.to_string(), name, target_level: target, line: e.line });
                 }
             }
             "exclude" => {
@@ -205,7 +268,9 @@ pub fn parse_config(file: &str, text: &str, pack: &Pack) -> Result<Config, PackE
                     }
                 }
             }
-            other => err(k.line, format!("unknown field `{other}` (expected one of: target_level, exclude, skip, declare, catalog)")),
+            other => {
+                err(k.line, format!("unknown field `{other}` (expected one of: target_level, exclude, skip, declare, catalog, projects)"))
+            }
         }
     }
     let mut seen = std::collections::BTreeMap::new();

@@ -9,7 +9,7 @@
 mod config;
 mod pack;
 
-pub use config::{civil_from_days, parse_config, today, Config, Declared, Exclude, Skip};
+pub use config::{civil_from_days, parse_config, today, Config, Declared, Exclude, ProjectConfig, Skip};
 
 pub use pack::{load_dir, load_embedded, load_sources, Advice, Cond, Criterion, CriterionKind, EvidenceCond, Pack, PackError};
 
@@ -191,6 +191,53 @@ pub struct Assessment {
     pub findings: Vec<Finding>,
     /// Scan problems.
     pub issues: Vec<ScanIssue>,
+    /// The projects of a monorepo, each assessed on its own evidence (empty:
+    /// the repository is one project). See [`evaluate_projects`].
+    pub projects: Vec<ProjectAssessment>,
+}
+
+/// One project of a monorepo and its assessment.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProjectAssessment {
+    /// Folder, repository-relative (`.` for the root).
+    pub path: String,
+    /// Display name.
+    pub name: String,
+    /// Why the folder is a project.
+    pub why: String,
+    /// The project's own gate from the config, if any.
+    pub target_level: Option<u8>,
+    /// The project's assessment (its `projects` is empty).
+    pub assessment: Assessment,
+}
+
+/// Assess each project of a scan on the evidence and issues that concern it
+/// (`scan.projects`), with the repository's config (skips and declarations
+/// apply to every project; a project's `target_level` is its own).
+pub fn evaluate_projects(
+    pack: &Pack,
+    evidence: &[Evidence],
+    issues: &[ScanIssue],
+    scopes: &[mlops_detect::projects::ProjectScope],
+    config: &Config,
+    today: (i32, u32, u32),
+) -> Vec<ProjectAssessment> {
+    scopes
+        .iter()
+        .filter_map(|s| {
+            let p = s.project.as_ref()?;
+            let ev: Vec<Evidence> = s.evidence.iter().filter_map(|&i| evidence.get(i).cloned()).collect();
+            let is: Vec<ScanIssue> = s.issues.iter().filter_map(|&i| issues.get(i).cloned()).collect();
+            let declared = config.projects.iter().find(|c| c.path == p.path);
+            Some(ProjectAssessment {
+                path: p.path.clone(),
+                name: p.name.clone(),
+                why: p.why.clone(),
+                target_level: declared.and_then(|c| c.target_level),
+                assessment: evaluate_with(pack, &ev, &is, config, today),
+            })
+        })
+        .collect()
 }
 
 fn level_of(results: &[CriterionResult], met: &dyn Fn(&CriterionResult) -> bool) -> u8 {
@@ -315,7 +362,7 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
     }
     findings.sort_by(|a, b| (&a.evidence.location, &a.rule).cmp(&(&b.evidence.location, &b.rule)));
     findings.dedup_by(|a, b| a.rule == b.rule && a.evidence.location == b.evidence.location);
-    Assessment { level, levels, capped_by, level_if_uncapped, criteria, findings, issues }
+    Assessment { level, levels, capped_by, level_if_uncapped, criteria, findings, issues, projects: Vec::new() }
 }
 
 #[cfg(test)]

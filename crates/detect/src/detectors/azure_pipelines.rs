@@ -630,6 +630,11 @@ fn triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
             || n.items().len() == 1 && n.items()[0].as_str() == Some("none")
     };
     let trig = doc.get("trigger");
+    for key in ["trigger", "pr"] {
+        if let Some(globs) = doc.path(&[key, "paths", "include"]) {
+            super::path_filters(out, NAME, "azure-pipelines", path, globs, None);
+        }
+    }
     let push_on = match trig {
         None => {
             emit("push", 1, true, "no trigger: key: every push runs the pipeline", out);

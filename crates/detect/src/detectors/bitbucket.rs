@@ -78,6 +78,9 @@ impl Detector for Bitbucket {
                 let manual = s.get("trigger").and_then(Node::as_str) == Some("manual");
                 let t = BTreeSet::from([if manual { "manual".to_string() } else { class.to_string() }]);
                 let mut u = ci_job(f.path, &format!("{gname}/{name}"), s.line, s.last_line(), &t);
+                if let Some(globs) = s.path(&["condition", "changesets", "includePaths"]) {
+                    super::path_filters(out, NAME, "bitbucket", f.path, globs, Some(&u.id));
+                }
                 if let Some(script) = s.get("script") {
                     add_shell_node_in(&mut u, out, NAME, f.path, script, "", Some(f.repo));
                 }

@@ -205,6 +205,12 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             _ => {}
         }
     }
+    // The folders the workflow is scoped to (`on.push.paths`).
+    for ev in ["push", "pull_request", "pull_request_target"] {
+        if let Some(globs) = on.and_then(|o| o.path(&[ev, "paths"])) {
+            super::path_filters(out, NAME, "github-actions", path, globs, None);
+        }
+    }
     let name = doc.get("name").and_then(Node::as_str).unwrap_or(path);
     out.push(
         Evidence::new("ci.pipeline", NAME, Location::line(path, 1), Confidence::High, &format!("workflow: {name}"))

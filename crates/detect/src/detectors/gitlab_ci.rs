@@ -67,6 +67,9 @@ impl Detector for GitlabCi {
             }
         }
         let pipeline_triggers = workflow_triggers(f.path, &doc, out);
+        if let Some(rules) = doc.path(&["workflow", "rules"]) {
+            changes_filters(out, f.path, rules, None);
+        }
         out.push(
             Evidence::new("ci.pipeline", NAME, Location::line(f.path, 1), Confidence::High, "gitlab-ci pipeline")
                 .attr("system", "gitlab-ci")
@@ -95,6 +98,13 @@ impl Detector for GitlabCi {
             let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
             unit.root = true;
             unit.triggers = triggers;
+            if let Some(rules) = field("rules") {
+                changes_filters(out, path, rules, Some(&unit.id));
+            }
+            if let Some(changes) = field("only").and_then(|o| o.get("changes")) {
+                let globs = changes.get("paths").unwrap_or(changes);
+                super::path_filters(out, NAME, "gitlab-ci", path, globs, Some(&unit.id));
+            }
             if let Some(cond) = drift_rule(job, &lookup) {
                 super::drift_gate(out, NAME, path, key.line, job.last_line(), &cond, &unit.id);
             }
@@ -257,6 +267,20 @@ fn source_trigger(v: &str) -> Option<&'static str> {
         "api" | "trigger" | "triggers" | "pipeline" | "parent_pipeline" | "pipelines" => "external",
         _ => return None,
     })
+}
+
+/// `ci.path-filter` evidence for the `changes:` of allowing `rules:`
+/// entries (a list of globs, or `changes: {paths: [...]}`).
+fn changes_filters(out: &mut Output, path: &str, rules: &Node, unit: Option<&str>) {
+    for r in rules.items() {
+        if r.get("when").and_then(Node::as_str) == Some("never") {
+            continue;
+        }
+        if let Some(changes) = r.get("changes") {
+            let globs = changes.get("paths").unwrap_or(changes);
+            super::path_filters(out, NAME, "gitlab-ci", path, globs, unit);
+        }
+    }
 }
 
 fn conditions_triggers(rules: &Node) -> Option<BTreeSet<String>> {

@@ -203,6 +203,41 @@ pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
     }
 }
 
+/// The folder a path filter glob scopes to: its literal leading folders,
+/// up to the first glob character (`projects/churn/**` -> `projects/churn`,
+/// `svc/a/*.py` -> `svc/a`, `svc/a/` -> `svc/a`). `None` for negations,
+/// variables, root-level patterns and patterns that start with a glob.
+pub fn path_filter_dir(glob: &str) -> Option<String> {
+    let g = glob.trim().trim_start_matches("./");
+    if g.starts_with('!') || g.contains('$') {
+        return None;
+    }
+    let lit = g.split(['*', '?', '[', '{']).next().unwrap_or("");
+    let dir = if lit.len() < g.len() || !g.ends_with('/') && g.rsplit('/').next().is_some_and(|n| n.contains('.')) {
+        // A glob, or a file name: the folders before it.
+        lit.rsplit_once('/').map(|(d, _)| d).unwrap_or("")
+    } else {
+        // No glob and no extension: a folder.
+        lit.trim_end_matches('/')
+    };
+    let dir = crate::paths::normalize(dir)?;
+    (!dir.is_empty() && !dir.starts_with('.')).then_some(dir)
+}
+
+/// `ci.path-filter` evidence for each folder a list of path globs (or one
+/// glob) scopes a CI definition (`unit` None) or one job (`unit`) to.
+pub fn path_filters(out: &mut Output, detector: &str, system: &str, path: &str, globs: &crate::yaml::Node, unit: Option<&str>) {
+    let items: Vec<&crate::yaml::Node> = if globs.as_str().is_some() { vec![globs] } else { globs.items().iter().collect() };
+    for g in items {
+        let Some(glob) = g.as_str() else { continue };
+        let Some(dir) = path_filter_dir(glob) else { continue };
+        let e = Evidence::new("ci.path-filter", detector, Location::line(path, g.line), Confidence::High, glob)
+            .attr("system", system)
+            .attr("dir", dir);
+        out.evidence.push((e, unit.map(str::to_string)));
+    }
+}
+
 /// The environment names a CI job's `environment:` value stands for: the
 /// literal itself, or, when it is one variable reference (`$(ENVIRONMENT)`,
 /// `${{ variables.X }}`, `${{ env.X }}`, `${{ vars.X }}`), every literal value
