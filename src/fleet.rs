@@ -220,7 +220,12 @@ fn scan_line(path: &str, root: &Path, pack: &Pack, catalogs: &[PathBuf], max_fil
 /// The repositories of the run: the arguments and the list, deduplicated and
 /// sorted by path, then this shard's share.
 fn repositories(args: &FleetArgs) -> Result<Vec<String>> {
-    let mut all: BTreeSet<String> = args.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    // A line's `path` is JSON text: a path that is not UTF-8 is refused, not mangled.
+    let mut all: BTreeSet<String> = args
+        .paths
+        .iter()
+        .map(|p| p.to_str().map(String::from).ok_or_else(|| anyhow::anyhow!("{}: the path is not valid UTF-8", p.display())))
+        .collect::<Result<_>>()?;
     if let Some(list) = &args.list {
         let text = if list.as_os_str() == "-" {
             let mut s = String::new();
