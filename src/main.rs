@@ -12,6 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod fleet;
+mod history;
+
 #[derive(Parser)]
 #[command(name = "mlops-level", version, about = "Infer a repository's MLOps maturity level (0-4) from static evidence, and say why.")]
 struct Cli {
@@ -57,6 +60,15 @@ enum Command {
     /// search doing comparable work looks for).
     #[command(hide = true)]
     ContentPatterns,
+    /// Scan many repositories (local checkouts): one JSON line per repository
+    /// as each finishes (`--out`), then the fleet's aggregate. See docs/fleet.md.
+    Fleet(fleet::FleetArgs),
+    /// Join fleet JSON-lines files (e.g. shards) into one, in path order, on
+    /// standard output; or print their aggregate.
+    Merge(fleet::MergeArgs),
+    /// Show each repository's and the organisation's levels over time from a
+    /// history database (`fleet --db FILE`).
+    History(history::HistoryArgs),
     /// Explain one criterion or advice rule: what it means, how to meet it, what evidence counts.
     Explain {
         /// Criterion or advice id, e.g. L2.train.automated.
@@ -252,6 +264,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Scan(args) => scan(args, &mut out),
+        Command::Fleet(args) => fleet::fleet(args, &mut out),
+        Command::Merge(args) => fleet::merge(args, &mut out),
+        Command::History(args) => history::history(args, &mut out),
         Command::Rules(args) => {
             if args.kinds {
                 for k in mlops_detect::kinds::KINDS {
@@ -560,22 +575,26 @@ fn load_config(args: &ScanArgs, pack: &Pack) -> Result<mlops_rules::Config> {
         .map_err(|e| anyhow::anyhow!("{}", e.to_string().replace("the rule pack is invalid", "the config is invalid")))
 }
 
-fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
-    let pack = load_pack(args.rules.as_deref())?;
-    if !args.path.is_dir() {
-        anyhow::bail!("{}: not a directory", args.path.display());
-    }
-    // Read the baseline before scanning: a bad one is a usage error (2), found early.
-    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
-    let mut config = load_config(&args, &pack)?;
+/// Scan one repository and judge it with its config: what `scan` and each
+/// repository of a `fleet` run do. `config_dir` is where the config's
+/// relative paths (its `catalog:` files) are read from. A monorepo's
+/// projects are assessed too (`assessment.projects`).
+fn assess(
+    root: &Path,
+    pack: &Pack,
+    config: &mlops_rules::Config,
+    config_dir: &Path,
+    catalogs: &[PathBuf],
+    max_file_bytes: u64,
+) -> Result<(mlops_detect::Scan, mlops_rules::Assessment)> {
     let opts = mlops_detect::ScanOptions {
-        max_file_bytes: args.max_file_size,
+        max_file_bytes,
         exclude: config.exclude.iter().map(|e| e.glob.clone()).collect(),
-        catalog: load_catalog(&args.catalogs, &config, config_dir(&args))?,
+        catalog: load_catalog(catalogs, config, config_dir)?,
         projects: config.projects.iter().map(|p| (p.path.clone(), p.name.clone())).collect(),
         ..Default::default()
     };
-    let scan = mlops_detect::scan(&args.path, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
+    let scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
     let mut scan_issues = scan.issues.clone();
     for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {
         if !used {
@@ -588,8 +607,20 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         }
     }
     let today = mlops_rules::today();
-    let mut assessment = mlops_rules::evaluate_with(&pack, &scan.evidence, &scan_issues, &config, today);
-    assessment.projects = mlops_rules::evaluate_projects(&pack, &scan.evidence, &scan_issues, &scan.projects, &config, today);
+    let mut assessment = mlops_rules::evaluate_with(pack, &scan.evidence, &scan_issues, config, today);
+    assessment.projects = mlops_rules::evaluate_projects(pack, &scan.evidence, &scan_issues, &scan.projects, config, today);
+    Ok((scan, assessment))
+}
+
+fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
+    let pack = load_pack(args.rules.as_deref())?;
+    if !args.path.is_dir() {
+        anyhow::bail!("{}: not a directory", args.path.display());
+    }
+    // Read the baseline before scanning: a bad one is a usage error (2), found early.
+    let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
+    let mut config = load_config(&args, &pack)?;
+    let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.catalogs, args.max_file_size)?;
     if let Some(want) = &args.project {
         // One project of a monorepo, reported as if it were the repository.
         let want = want.trim_start_matches("./").trim_end_matches('/');
