@@ -66,7 +66,18 @@ impl Runner {
         std::fs::create_dir_all(&temp).unwrap();
         let summary = dir.join("step-summary.md");
         std::fs::write(&summary, "").unwrap();
-        Runner { action, inputs: all, outputs: BTreeMap::new(), path, temp, summary, used: vec![], failed: None, log: String::new(), event: Value::Null }
+        Runner {
+            action,
+            inputs: all,
+            outputs: BTreeMap::new(),
+            path,
+            temp,
+            summary,
+            used: vec![],
+            failed: None,
+            log: String::new(),
+            event: Value::Null,
+        }
     }
 
     fn resolve(&self, r: &str) -> String {
