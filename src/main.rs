@@ -14,6 +14,7 @@ use std::sync::Arc;
 
 mod fleet;
 mod history;
+mod baseline_ref;
 
 #[derive(Parser)]
 #[command(name = "mlops-level", version, about = "Infer a repository's MLOps maturity level (0-4) from static evidence, and say why.")]
@@ -164,6 +165,11 @@ struct ScanArgs {
     /// since FILE, a JSON report saved earlier (e.g. on the base branch).
     #[arg(long, value_name = "FILE")]
     baseline: Option<PathBuf>,
+    /// Gate as --baseline does, against the repository as it was at REV (a
+    /// commit, branch or tag), read from git without a checkout, with REV's
+    /// own config. See docs/ci.md.
+    #[arg(long, value_name = "REV", conflicts_with = "baseline")]
+    baseline_ref: Option<String>,
     /// Gate: also exit 1 on these (repeatable; `advice`: any advice finding).
     #[arg(long, value_enum, value_name = "WHAT")]
     fail_on: Vec<FailOn>,
@@ -620,6 +626,13 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     // Read the baseline before scanning: a bad one is a usage error (2), found early.
     let baseline = args.baseline.as_deref().map(read_baseline).transpose()?;
     let mut config = load_config(&args, &pack)?;
+    // --baseline-ref: the base revision assessed from git, then compared as a saved report would be.
+    let base_ref = args.baseline_ref.as_deref().map(|rev| baseline_ref::assess(&args, rev, &pack, &config)).transpose()?;
+    let baseline_name = match &base_ref {
+        Some(b) => b.name(),
+        None => args.baseline.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+    };
+    let baseline = baseline.or(base_ref.as_ref().map(|b| b.baseline.clone()));
     let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.catalogs, args.max_file_size)?;
     if let Some(want) = &args.project {
         // One project of a monorepo, reported as if it were the repository.
@@ -641,7 +654,13 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
             }
         }
     }
-    let comparison = baseline.as_ref().map(|b| Comparison::new(b, &assessment));
+    let comparison = baseline.as_ref().map(|b| {
+        let c = Comparison::new(b, &assessment);
+        match &base_ref {
+            Some(r) => c.against(r.name_markdown()),
+            None => c,
+        }
+    });
     let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
     let sources = mlops_report::Sources::from_dir(&args.path, scan.files.clone()).with_ci_definitions(ci_definitions);
     let r = Rendered {
@@ -702,7 +721,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
                 "mlops-level: {} regression{} since the baseline {}:",
                 lines.len(),
                 if lines.len() == 1 { "" } else { "s" },
-                args.baseline.as_deref().unwrap_or(Path::new("-")).display()
+                baseline_name
             );
             for l in lines {
                 eprintln!("  - {l}");

@@ -47,6 +47,8 @@ struct Runner {
     /// Exit code of the first failing `run:` step.
     failed: Option<(String, i32)>,
     log: String,
+    /// The event payload (`github.event`); `null` outside a pull request.
+    event: Value,
 }
 
 impl Runner {
@@ -64,7 +66,18 @@ impl Runner {
         std::fs::create_dir_all(&temp).unwrap();
         let summary = dir.join("step-summary.md");
         std::fs::write(&summary, "").unwrap();
-        Runner { action, inputs: all, outputs: BTreeMap::new(), path, temp, summary, used: vec![], failed: None, log: String::new() }
+        Runner {
+            action,
+            inputs: all,
+            outputs: BTreeMap::new(),
+            path,
+            temp,
+            summary,
+            used: vec![],
+            failed: None,
+            log: String::new(),
+            event: Value::Null,
+        }
     }
 
     fn resolve(&self, r: &str) -> String {
@@ -73,7 +86,11 @@ impl Runner {
             return lit.to_string();
         }
         if let Some(i) = r.strip_prefix("inputs.") {
-            return self.inputs.get(i).cloned().unwrap_or_else(|| panic!("unknown input {i}"));
+            // A default may be an expression (`${{ github.event... }}`), evaluated in the caller's context.
+            return self.inputs.get(i).map(|v| self.expand(v)).unwrap_or_else(|| panic!("unknown input {i}"));
+        }
+        if let Some(p) = r.strip_prefix("github.event.") {
+            return self.event.pointer(&format!("/{}", p.replace('.', "/"))).map(as_str).unwrap_or_default();
         }
         if r == "github.action_path" {
             return root().display().to_string();
@@ -387,4 +404,95 @@ fn rules_page_has_an_anchor_for_every_rule_sarif_links_to() {
         missing.is_empty(),
         "docs/rules.md lacks {missing:?}: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
     );
+}
+
+/// A git command with fixed identity and dates, isolated from the machine's git config.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Test")
+        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
+        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_NAME", "Test")
+        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
+        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A repository whose second commit drops the unit tests from CI; returns the first commit.
+fn repo_dropping_tests(dir: &Path) -> String {
+    let ci = ".github/workflows/ci.yml";
+    std::fs::create_dir_all(dir).unwrap();
+    git(dir, &["init", "-q", "-b", "main"]);
+    copy_tree(&fixture("level4-github-full-loop"), dir);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", "full loop"]);
+    let text = std::fs::read_to_string(dir.join(ci)).unwrap();
+    let dropped = text.replace("      - name: Unit tests\n        run: pytest -q --junitxml=pytest.xml\n", "");
+    assert_ne!(text, dropped);
+    std::fs::write(dir.join(ci), dropped).unwrap();
+    git(dir, &["commit", "-q", "-am", "drop the tests"]);
+    git(dir, &["rev-parse", "HEAD~1"])
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let t = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&t).unwrap();
+            copy_tree(&e.path(), &t);
+        } else {
+            std::fs::copy(e.path(), &t).unwrap();
+        }
+    }
+}
+
+#[test]
+fn action_gates_a_pull_request_on_its_base_commit_fetching_it_when_missing() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = d.path().join("repo");
+    let base = repo_dropping_tests(&repo);
+    let pull_request = serde_json::json!({"pull_request": {"base": {"sha": base}}});
+
+    // A pull request: `baseline-ref` defaults to the base commit.
+    let mut r = Runner::new(d.path(), &[("path", &repo.display().to_string())], vec![bin_dir(d.path())]);
+    r.event = pull_request.clone();
+    assert_eq!(r.run(d.path()), 1, "{}", r.log);
+    assert_eq!(r.output("exit-code"), "1");
+    assert!(r.log.contains("L1.test.app-unit (Automated tests for application code) went from met to partial"), "{}", r.log);
+    let summary = std::fs::read_to_string(&r.summary).unwrap();
+    assert!(summary.contains(&format!("### Changes since `{base}` (commit `{}`)", &base[..12])), "{summary}");
+
+    // A push: no default, no baseline gate.
+    let d2 = tempfile::tempdir().unwrap();
+    let mut r = Runner::new(d2.path(), &[("path", &repo.display().to_string())], vec![bin_dir(d2.path())]);
+    assert_eq!(r.run(d2.path()), 0, "{}", r.log);
+    assert!(!std::fs::read_to_string(&r.summary).unwrap().contains("Changes since"));
+
+    // A shallow checkout without the base commit (cloned from a local path: no network):
+    // the action fetches that one commit, and the gate works.
+    let d3 = tempfile::tempdir().unwrap();
+    let shallow = d3.path().join("shallow");
+    let url = format!("file://{}", repo.display());
+    git(d3.path(), &["clone", "-q", "--depth=1", &url, shallow.to_str().unwrap()]);
+    let has_base = Command::new("git").arg("-C").arg(&shallow).args(["cat-file", "-e", &format!("{base}^{{commit}}")]).output().unwrap();
+    assert!(!has_base.status.success(), "the shallow clone lacks the base commit");
+    let mut r = Runner::new(d3.path(), &[("path", &shallow.display().to_string())], vec![bin_dir(d3.path())]);
+    r.event = pull_request;
+    assert_eq!(r.run(d3.path()), 1, "{}", r.log);
+    assert!(r.log.contains("went from met to partial"), "{}", r.log);
+
+    // Turned off with an empty input.
+    let d4 = tempfile::tempdir().unwrap();
+    let mut r = Runner::new(d4.path(), &[("path", &repo.display().to_string()), ("baseline-ref", "")], vec![bin_dir(d4.path())]);
+    r.event = serde_json::json!({"pull_request": {"base": {"sha": base}}});
+    assert_eq!(r.run(d4.path()), 0, "{}", r.log);
 }

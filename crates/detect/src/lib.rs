@@ -19,6 +19,7 @@ pub mod paths;
 pub mod projects;
 pub mod pylex;
 pub mod shell;
+pub mod tree;
 pub mod walk;
 pub mod yaml;
 
@@ -455,6 +456,9 @@ pub enum ScanError {
     /// An exclude glob does not parse.
     #[error("invalid exclude glob: {0}")]
     BadGlob(String),
+    /// The contents of a tree could not be read ([`scan_tree`]).
+    #[error("{0}")]
+    Read(String),
 }
 
 /// True for files that are templates for other projects, not live files of
@@ -760,16 +764,37 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     Ok(scan_walked(walked, dets, opts))
 }
 
-/// Scan files held in memory, (path, text) pairs, as if a walk had read
-/// them: detection and linking without the file system. For fuzzing and
-/// tests; paths are taken as given (repository-relative, `/`-separated).
+/// Scan the folder `top` of a tree that is not on the file system (`""`:
+/// the whole tree), such as a git commit, as [`scan`] scans a checkout of
+/// it (see [`tree`] for the rules); `read` gives the contents of entries.
+pub fn scan_tree(tree: &tree::Tree, top: &str, opts: &ScanOptions, read: &mut tree::ReadBlobs<'_>) -> Result<Scan, ScanError> {
+    let dets = detectors::all();
+    let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
+    let walked = tree::walk_tree(tree, top, opts.max_file_bytes, &wants, &opts.exclude, read)?;
+    Ok(scan_walked(walked, dets, opts))
+}
+
+/// Scan files held in memory, (path, text) pairs (repository-relative,
+/// `/`-separated), as [`scan`] scans the same files on disk: the same
+/// `.gitignore`, skipped folders, excludes and size cap (through
+/// [`scan_tree`]). For fuzzing and tests. An invalid exclude glob scans
+/// nothing.
 #[doc(hidden)]
 pub fn scan_in_memory(files: &[(&str, &str)], opts: &ScanOptions) -> Scan {
-    let mut v: Vec<walk::RepoFile> =
-        files.iter().map(|(p, t)| walk::RepoFile { path: p.to_string(), size: t.len() as u64, text: Some(t.to_string()) }).collect();
-    v.sort_by(|a, b| a.path.cmp(&b.path));
-    v.dedup_by(|a, b| a.path == b.path);
-    scan_walked(walk::Walked { files: v, issues: Vec::new(), exclude_used: Vec::new() }, detectors::all(), opts)
+    let entries = files.iter().enumerate().map(|(i, (p, t))| tree::TreeEntry {
+        path: p.to_string(),
+        kind: tree::EntryKind::File,
+        size: t.len() as u64,
+        id: i.to_string(),
+    });
+    let tree = tree::Tree::new(entries);
+    let mut read = |ids: &[&str]| -> Result<Vec<Vec<u8>>, String> {
+        Ok(ids
+            .iter()
+            .map(|id| id.parse::<usize>().ok().and_then(|i| files.get(i)).map(|f| f.1.as_bytes().to_vec()).unwrap_or_default())
+            .collect())
+    };
+    scan_tree(&tree, "", opts, &mut read).unwrap_or_default()
 }
 
 fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_MAX_FILE_BYTES: u64 = 2 * 1024 * 1024;
 
 /// Directory names never descended into: vendored code and tool caches.
-const SKIP_DIRS: &[&str] = &[
+pub(crate) const SKIP_DIRS: &[&str] = &[
     ".git",
     "node_modules",
     ".venv",
@@ -66,20 +66,7 @@ pub fn walk_excluding(
     exclude: &[String],
 ) -> Result<Walked, globset::Error> {
     let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
-    let globs: Vec<globset::GlobMatcher> = exclude
-        .iter()
-        .map(|g| {
-            globset::GlobBuilder::new(g.trim_start_matches("./").trim_start_matches('/'))
-                .literal_separator(true)
-                .build()
-                .map(|g| g.compile_matcher())
-        })
-        .collect::<Result<_, _>>()?;
-    let prune: Vec<(usize, String)> = exclude
-        .iter()
-        .enumerate()
-        .filter_map(|(i, g)| g.trim_start_matches("./").strip_suffix("/**").map(|d| (i, d.trim_start_matches('/').to_string())))
-        .collect();
+    let (globs, prune) = compile_excludes(exclude)?;
     let pruned_hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
     let hits = pruned_hits.clone();
     let root_buf = root.to_path_buf();
@@ -107,17 +94,11 @@ pub fn walk_excluding(
                     return false;
                 }
             }
-            let name = e.file_name().to_string_lossy();
-            if e.depth() > 0 && SKIP_DIRS.contains(&name.as_ref()) {
-                return false;
-            }
             if e.depth() == 0 {
                 return true;
             }
-            // setuptools build output (`build/lib*`) copies the sources.
-            // (Virtualenvs and `pip install --target` folders under other
-            // names are dropped after the listing, from what it holds.)
-            !(name.starts_with("lib") && e.path().parent().and_then(|p| p.file_name()).is_some_and(|p| p == "build"))
+            let parent = e.path().parent().and_then(|p| p.file_name()).map(|p| p.to_string_lossy());
+            !skipped_dir(&e.file_name().to_string_lossy(), parent.as_deref())
         })
         .threads(rayon::current_num_threads().min(8))
         .build_parallel();
@@ -199,20 +180,9 @@ pub fn walk_excluding(
     // Installed environments under any name, known from the listing rather
     // than by listing every folder twice: a folder holding `pyvenv.cfg` (a
     // virtualenv) or a `*.dist-info` folder (`pip install --target`).
-    let installed: std::collections::HashSet<String> = out
-        .files
-        .iter()
-        .filter_map(|f| {
-            let comps: Vec<&str> = f.path.split('/').collect();
-            if comps.last() == Some(&"pyvenv.cfg") && comps.len() > 1 {
-                return Some(comps[..comps.len() - 1].join("/"));
-            }
-            let i = comps[..comps.len() - 1].iter().position(|c| c.ends_with(".dist-info"))?;
-            (i > 0).then(|| comps[..i].join("/"))
-        })
-        .collect();
+    let installed = installed_dirs(out.files.iter().map(|f| f.path.as_str()));
     if !installed.is_empty() {
-        let under = |p: &str| p.match_indices('/').any(|(i, _)| installed.contains(&p[..i]));
+        let under = |p: &str| under_any(p, &installed);
         let keep: Vec<bool> = out.files.iter().map(|f| !under(&f.path)).collect();
         let mut new_index = vec![usize::MAX; keep.len()];
         let mut n = 0;
@@ -241,16 +211,10 @@ pub fn walk_excluding(
         .map(|(i, path)| {
             let rel = &out.files[*i].path;
             match read_capped(path, max_bytes) {
-                Ok(bytes) => match String::from_utf8(bytes) {
-                    Ok(s) => (*i, Ok(s), None),
-                    Err(e) => {
-                        let valid = e.utf8_error().valid_up_to();
-                        let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
-                        let issue =
-                            ScanIssue::new(rel, Some(line as u32), "invalid-utf8", "invalid UTF-8: decoded with replacement characters");
-                        (*i, Ok(String::from_utf8_lossy(e.as_bytes()).into_owned()), Some(issue))
-                    }
-                },
+                Ok(bytes) => {
+                    let (text, issue) = decode(rel, bytes);
+                    (*i, Ok(text), issue)
+                }
                 Err(e) => (*i, Err(ScanIssue::new(rel, None, "unreadable", e.to_string())), None),
             }
         })
@@ -271,6 +235,71 @@ pub fn walk_excluding(
         }
     }
     Ok(out)
+}
+
+/// The exclude globs, compiled, and the folders a `dir/**` glob prunes
+/// (with the glob's index).
+pub(crate) type Excludes = (Vec<globset::GlobMatcher>, Vec<(usize, String)>);
+
+/// Compile the config's exclude globs (repo-relative; a leading `./` or `/` is dropped).
+pub(crate) fn compile_excludes(exclude: &[String]) -> Result<Excludes, globset::Error> {
+    let globs = exclude
+        .iter()
+        .map(|g| {
+            globset::GlobBuilder::new(g.trim_start_matches("./").trim_start_matches('/'))
+                .literal_separator(true)
+                .build()
+                .map(|g| g.compile_matcher())
+        })
+        .collect::<Result<_, _>>()?;
+    let prune = exclude
+        .iter()
+        .enumerate()
+        .filter_map(|(i, g)| g.trim_start_matches("./").strip_suffix("/**").map(|d| (i, d.trim_start_matches('/').to_string())))
+        .collect();
+    Ok((globs, prune))
+}
+
+/// True for a folder never descended into (below the root): vendored code,
+/// tool caches, and setuptools build output (`build/lib*` copies the
+/// sources). Virtualenvs and `pip install --target` folders under other
+/// names are dropped after the listing, from what they hold ([`installed_dirs`]).
+pub(crate) fn skipped_dir(name: &str, parent: Option<&str>) -> bool {
+    SKIP_DIRS.contains(&name) || (name.starts_with("lib") && parent == Some("build"))
+}
+
+/// Installed environments under any name, known from a listing of files: a
+/// folder holding `pyvenv.cfg` (a virtualenv) or a `*.dist-info` folder
+/// (`pip install --target`).
+pub(crate) fn installed_dirs<'a>(paths: impl Iterator<Item = &'a str>) -> std::collections::HashSet<String> {
+    paths
+        .filter_map(|p| {
+            let comps: Vec<&str> = p.split('/').collect();
+            if comps.last() == Some(&"pyvenv.cfg") && comps.len() > 1 {
+                return Some(comps[..comps.len() - 1].join("/"));
+            }
+            let i = comps[..comps.len() - 1].iter().position(|c| c.ends_with(".dist-info"))?;
+            (i > 0).then(|| comps[..i].join("/"))
+        })
+        .collect()
+}
+
+/// True when `path` is inside one of `dirs`.
+pub(crate) fn under_any(path: &str, dirs: &std::collections::HashSet<String>) -> bool {
+    path.match_indices('/').any(|(i, _)| dirs.contains(&path[..i]))
+}
+
+/// File bytes as text: invalid UTF-8 is decoded lossily and reported at its first line.
+pub(crate) fn decode(rel: &str, bytes: Vec<u8>) -> (String, Option<ScanIssue>) {
+    match String::from_utf8(bytes) {
+        Ok(s) => (s, None),
+        Err(e) => {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid].iter().filter(|&&b| b == b'\n').count() + 1;
+            let issue = ScanIssue::new(rel, Some(line as u32), "invalid-utf8", "invalid UTF-8: decoded with replacement characters");
+            (String::from_utf8_lossy(e.as_bytes()).into_owned(), Some(issue))
+        }
+    }
 }
 
 fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {

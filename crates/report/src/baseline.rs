@@ -68,7 +68,7 @@ impl fmt::Display for BaselineError {
 
 impl std::error::Error for BaselineError {}
 
-const STATUSES: &[&str] = &["met", "partial", "missing", "not-assessed"];
+const STATUSES: &[&str] = &["met", "partial", "missing", "not-assessed", "declared", "skipped"];
 
 impl Baseline {
     /// Parse and check a saved JSON report (`mlops-level scan --format json`).
@@ -137,6 +137,9 @@ pub struct ProjectChange {
     pub after: Option<u8>,
     /// The project's own comparison, when it is in both.
     pub comparison: Option<Comparison>,
+    /// What the baseline is, for reports (e.g. "`main` (commit `1a2b3c4`)");
+    /// `None`: "the baseline".
+    pub against: Option<String>,
 }
 
 impl Comparison {
@@ -190,7 +193,18 @@ impl Comparison {
                 });
             }
         }
-        Comparison { level_before: baseline_level, level_after: now.level, changes, projects: Vec::new() }
+        Comparison { level_before: baseline_level, level_after: now.level, changes, projects: Vec::new(), against: None }
+    }
+
+    /// The same comparison, saying what the baseline is.
+    pub fn against(mut self, what: impl Into<String>) -> Comparison {
+        self.against = Some(what.into());
+        self
+    }
+
+    /// Criteria met now that were known and not met in the baseline.
+    pub fn gains(&self) -> impl Iterator<Item = &Change> {
+        self.changes.iter().filter(|c| c.after.as_deref() == Some("met") && c.before.as_deref().is_some_and(|b| b != "met"))
     }
 
     /// True when the level is lower than in the baseline.

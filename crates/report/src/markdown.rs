@@ -68,7 +68,7 @@ pub fn render_markdown(a: &Assessment, pack: &Pack, opts: &MarkdownOptions<'_>) 
     }
 
     if let Some(cmp) = opts.comparison {
-        let _ = writeln!(o, "### Changes since the baseline");
+        let _ = writeln!(o, "### Changes since {}", cmp.against.as_deref().unwrap_or("the baseline"));
         let _ = writeln!(o);
         let arrow = match cmp.level_after.cmp(&cmp.level_before) {
             std::cmp::Ordering::Less => "⬇️ dropped",
@@ -77,6 +77,28 @@ pub fn render_markdown(a: &Assessment, pack: &Pack, opts: &MarkdownOptions<'_>) 
         };
         let _ = writeln!(o, "Level {} → {} ({arrow}).", cmp.level_before, cmp.level_after);
         let _ = writeln!(o);
+        // What was lost and gained, before the full table of changes.
+        for (head, list) in [
+            ("**Lost** (met before, not now):", cmp.regressions().collect::<Vec<_>>()),
+            ("**Gained** (met now, not before):", cmp.gains().collect()),
+        ] {
+            if list.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "{head}");
+            let _ = writeln!(o);
+            for c in list {
+                let _ = writeln!(
+                    o,
+                    "- {} {}: {} → {}",
+                    code(&c.id),
+                    cell(&c.title),
+                    status_mark(c.before.as_deref()),
+                    status_mark(c.after.as_deref())
+                );
+            }
+            let _ = writeln!(o);
+        }
         if cmp.changes.is_empty() {
             let _ = writeln!(o, "No criterion changed status.");
         } else {
@@ -89,6 +111,10 @@ pub fn render_markdown(a: &Assessment, pack: &Pack, opts: &MarkdownOptions<'_>) 
                     "new criterion"
                 } else if c.after.is_none() {
                     "no longer in the rule pack"
+                } else if c.after.as_deref() == Some("declared") {
+                    "declared in the config"
+                } else if c.after.as_deref() == Some("skipped") {
+                    "skipped in the config"
                 } else if c.after.as_deref() == Some("met")
                     || (c.before.as_deref() == Some("missing") && c.after.as_deref() == Some("partial"))
                 {

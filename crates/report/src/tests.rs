@@ -289,6 +289,43 @@ fn comparison_flags_only_met_to_worse_and_level_drops() {
 }
 
 #[test]
+fn markdown_lists_what_was_lost_and_gained_and_names_the_baseline() {
+    let p = pack();
+    let mut then = assessment(&p);
+    set(&mut then, "L1.build.automated", Status::Met, vec![]);
+    set(&mut then, "L1.test.app-unit", Status::Partial, vec![]);
+    set(&mut then, "L1.data.pipeline", Status::Met, vec![]);
+    let mut now = assessment(&p);
+    set(&mut now, "L1.build.automated", Status::Missing, vec![]); // lost
+    set(&mut now, "L1.test.app-unit", Status::Met, vec![]); // gained
+    set(&mut now, "L1.data.pipeline", Status::Declared, vec![]); // declared: neither
+    let c = Comparison::new(&baseline_from(&then, &p), &now).against("`HEAD~1` (commit `1a2b3c4`)");
+    assert_eq!(c.gains().map(|x| x.id.as_str()).collect::<Vec<_>>(), ["L1.test.app-unit"]);
+    assert_eq!(c.regressions().map(|x| x.id.as_str()).collect::<Vec<_>>(), ["L1.build.automated"]);
+    let md = render_markdown(&now, &p, &MarkdownOptions { comparison: Some(&c) });
+    assert!(md.contains("### Changes since `HEAD~1` (commit `1a2b3c4`)\n"), "{md}");
+    let lost = md.find("**Lost** (met before, not now):\n\n- `L1.build.automated` Automated builds: ✅ met → ❌ missing\n");
+    let gained = md.find("**Gained** (met now, not before):\n\n- `L1.test.app-unit` ");
+    assert!(lost.is_some() && gained.is_some() && lost < gained, "{md}");
+    assert!(md.contains("| `L1.data.pipeline` | ✅ met | declared | declared in the config |"), "{md}");
+    // Nothing lost: no Lost list, the gain still shows.
+    let up = Comparison::new(&baseline_from(&then, &p), &then);
+    let md = render_markdown(&then, &p, &MarkdownOptions { comparison: Some(&up) });
+    assert!(!md.contains("**Lost**") && !md.contains("**Gained**") && md.contains("### Changes since the baseline\n"), "{md}");
+}
+
+#[test]
+fn a_report_with_declared_and_skipped_criteria_is_a_valid_baseline() {
+    let p = pack();
+    let mut a = assessment(&p);
+    set(&mut a, "L1.build.automated", Status::Declared, vec![]);
+    set(&mut a, "L1.test.app-unit", Status::Skipped, vec![]);
+    let b = baseline_from(&a, &p);
+    assert!(b.criteria.iter().any(|c| c.id == "L1.test.app-unit" && c.status == "skipped"));
+    assert!(!Comparison::new(&b, &a).regressed());
+}
+
+#[test]
 fn baseline_parse_rejects_what_it_cannot_compare() {
     assert!(Baseline::parse("{}").unwrap_err().0.contains("not a JSON report"));
     let wrong_tool = r#"{"schema_version":1,"tool":{"name":"other","version":"1"},"level":1,"criteria":[]}"#;
