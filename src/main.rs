@@ -84,6 +84,12 @@ enum Format {
     Sarif,
     /// Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
     Markdown,
+    /// A self-contained HTML page (no script, no network; docs/html.md).
+    Html,
+    /// An SVG badge, "MLOps level N" coloured by level.
+    Badge,
+    /// A shields.io endpoint JSON for the badge.
+    BadgeJson,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -112,8 +118,8 @@ struct OutputSpec {
 
 fn parse_output(s: &str) -> Result<OutputSpec, String> {
     let (f, file) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected FORMAT=FILE, e.g. sarif=results.sarif"))?;
-    let format =
-        Format::from_str(f.trim(), true).map_err(|_| format!("`{f}`: unknown format (expected one of text, json, sarif, markdown)"))?;
+    let format = Format::from_str(f.trim(), true)
+        .map_err(|_| format!("`{f}`: unknown format (expected one of text, json, sarif, markdown, html, badge, badge-json)"))?;
     if file.is_empty() {
         return Err(format!("`{s}`: the file name is empty"));
     }
@@ -452,6 +458,9 @@ impl Rendered<'_> {
             }
             Format::Sarif => mlops_report::render_sarif(a, pack, self.sources, &mlops_report::SarifOptions::default()),
             Format::Markdown => mlops_report::render_markdown(a, pack, &mlops_report::MarkdownOptions { comparison: self.comparison }),
+            Format::Html => mlops_report::render_html(a, pack, &mlops_report::HtmlOptions { root: self.root.clone() }),
+            Format::Badge => mlops_report::render_badge_svg(a.level),
+            Format::BadgeJson => mlops_report::render_badge_json(a.level),
         }
     }
 }
