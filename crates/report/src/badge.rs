@@ -97,3 +97,26 @@ pub fn render_badge_json(level: u8) -> String {
     s.push('\n');
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn badge_boxes_fit_their_text_and_levels_above_four_show_as_four() {
+        // Label: 10 px of padding around the measured text; the value box follows it.
+        let svg = render_badge_svg(2);
+        let lw = text_width(BADGE_LABEL) + 10.0;
+        assert!(
+            svg.contains(&format!(
+                r##"<rect width="{lw}" height="20" fill="#555"/><rect x="{lw}" width="17" height="20" fill="#dfb317"/>"##
+            )),
+            "{svg}"
+        );
+        assert!((60.0..80.0).contains(&text_width(BADGE_LABEL)), "Verdana 11px measures the label at about 69 px");
+        assert_eq!(render_badge_svg(9), render_badge_svg(4));
+        assert_eq!(render_badge_json(9), render_badge_json(4));
+        assert!(render_badge_json(0).contains(r#""color":"red""#));
+        assert_ne!(render_badge_svg(0), render_badge_svg(1));
+    }
+}

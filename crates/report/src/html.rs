@@ -659,3 +659,25 @@ pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
     foot(&mut o, "");
     o
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_covers_markup_quotes_and_characters_xml_forbids() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(escape("a\u{0}b\u{1b}c\td\r\ne"), "a\u{FFFD}b\u{FFFD}c\td\n\ne");
+        assert_eq!(prose("run `pytest` then `x"), "run <code>pytest</code> then `x");
+        assert_eq!(prose("a `<b>`"), "a <code>&lt;b&gt;</code>");
+    }
+
+    #[test]
+    fn fleet_page_of_nothing_and_of_only_failures_has_no_division_by_zero() {
+        let empty = render_fleet_html(&[], &FleetHtmlOptions::default());
+        assert!(empty.contains(r#"data-repositories="0" data-scanned="0" data-failed="0""#));
+        let failed = render_fleet_html(&[serde_json::json!({"path": "a", "error": "boom"})], &FleetHtmlOptions { title: "Org <x>".into() });
+        assert!(failed.contains(r#"data-scanned="0" data-failed="1""#) && failed.contains("boom") && failed.contains("Org &lt;x&gt;"));
+        assert!(failed.contains(r#"<tr id="dist-0" data-count="0">"#));
+    }
+}
