@@ -12,9 +12,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+mod baseline_ref;
 mod fleet;
 mod history;
-mod baseline_ref;
 
 #[derive(Parser)]
 #[command(name = "mlops-level", version, about = "Infer a repository's MLOps maturity level (0-4) from static evidence, and say why.")]
@@ -97,6 +97,12 @@ enum Format {
     Sarif,
     /// Markdown for `$GITHUB_STEP_SUMMARY` and pull-request comments.
     Markdown,
+    /// A self-contained HTML page (no script, no network; docs/html.md).
+    Html,
+    /// An SVG badge, "MLOps level N" coloured by level.
+    Badge,
+    /// A shields.io endpoint JSON for the badge.
+    BadgeJson,
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq)]
@@ -125,8 +131,8 @@ struct OutputSpec {
 
 fn parse_output(s: &str) -> Result<OutputSpec, String> {
     let (f, file) = s.split_once('=').ok_or_else(|| format!("`{s}`: expected FORMAT=FILE, e.g. sarif=results.sarif"))?;
-    let format =
-        Format::from_str(f.trim(), true).map_err(|_| format!("`{f}`: unknown format (expected one of text, json, sarif, markdown)"))?;
+    let format = Format::from_str(f.trim(), true)
+        .map_err(|_| format!("`{f}`: unknown format (expected one of text, json, sarif, markdown, html, badge, badge-json)"))?;
     if file.is_empty() {
         return Err(format!("`{s}`: the file name is empty"));
     }
@@ -477,6 +483,9 @@ impl Rendered<'_> {
             }
             Format::Sarif => mlops_report::render_sarif(a, pack, self.sources, &mlops_report::SarifOptions::default()),
             Format::Markdown => mlops_report::render_markdown(a, pack, &mlops_report::MarkdownOptions { comparison: self.comparison }),
+            Format::Html => mlops_report::render_html(a, pack, &mlops_report::HtmlOptions { root: self.root.clone() }),
+            Format::Badge => mlops_report::render_badge_svg(a.level),
+            Format::BadgeJson => mlops_report::render_badge_json(a.level),
         }
     }
 }

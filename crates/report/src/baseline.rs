@@ -124,6 +124,9 @@ pub struct Comparison {
     pub changes: Vec<Change>,
     /// The projects of a monorepo, compared one by one (by folder).
     pub projects: Vec<ProjectChange>,
+    /// What the baseline is, for reports (e.g. "`main` (commit `1a2b3c4`)");
+    /// `None`: "the baseline".
+    pub against: Option<String>,
 }
 
 /// One project of a monorepo compared with the baseline.
@@ -137,9 +140,6 @@ pub struct ProjectChange {
     pub after: Option<u8>,
     /// The project's own comparison, when it is in both.
     pub comparison: Option<Comparison>,
-    /// What the baseline is, for reports (e.g. "`main` (commit `1a2b3c4`)");
-    /// `None`: "the baseline".
-    pub against: Option<String>,
 }
 
 impl Comparison {

@@ -3,18 +3,24 @@
 //! apart from the internal types so the contract can stay stable.
 //!
 //! Formats: text (people), JSON (machines, `schema/report.schema.json`),
-//! SARIF 2.1.0 (code scanning) and Markdown (job summaries, PR comments);
-//! [`Baseline`] / [`Comparison`] compare with a saved JSON report.
+//! SARIF 2.1.0 (code scanning), Markdown (job summaries, PR comments), HTML
+//! (a self-contained page per repository or per fleet) and badges (SVG and a
+//! shields.io endpoint JSON); [`Baseline`] / [`Comparison`] compare with a
+//! saved JSON report.
 #![forbid(unsafe_code)]
 
+pub mod badge;
 pub mod baseline;
+mod html;
 mod json;
 mod markdown;
 pub mod sarif;
 mod sources;
 mod text;
 
+pub use badge::{level_color, render_badge_json, render_badge_svg};
 pub use baseline::{Baseline, BaselineError, Change, Comparison};
+pub use html::{render_fleet_html, render_html, FleetHtmlOptions, HtmlOptions};
 pub use json::{render_json, Report};
 pub use markdown::{render_markdown, render_rules_markdown, MarkdownOptions};
 pub use sarif::{render_sarif, SarifOptions};
