@@ -114,6 +114,9 @@ pub enum MergeFormat {
     Markdown,
     /// The aggregate as JSON.
     Json,
+    /// A self-contained HTML page: the distribution, each criterion's share
+    /// and a table of repositories (docs/html.md).
+    Html,
 }
 
 /// `--shard I/N`, 1-based.
@@ -467,6 +470,19 @@ pub fn merge(args: MergeArgs, out: &mut impl Write) -> Result<ExitCode> {
                 };
                 crate::history::record(db, at, &entries)?;
             }
+            return Ok(ExitCode::SUCCESS);
+        }
+        MergeFormat::Html => {
+            let mut buf = Vec::new();
+            copy_lines(&args.files, &picks, &mut buf)?;
+            let lines = buf
+                .split(|b| *b == b'\n')
+                .filter(|l| !l.is_empty())
+                .map(serde_json::from_slice::<serde_json::Value>)
+                .collect::<Result<Vec<_>, _>>()
+                .context("a merged line is not JSON")?;
+            out.write_all(mlops_report::render_fleet_html(&lines, &mlops_report::FleetHtmlOptions::default()).as_bytes())?;
+            out.flush()?;
             return Ok(ExitCode::SUCCESS);
         }
         MergeFormat::Text => SummaryFormat::Text,

@@ -411,3 +411,22 @@ fn merge_records_a_sharded_run_in_the_history() {
     assert_eq!(v["runs"][0]["levels"], serde_json::json!([0, 1, 0, 1, 0]));
     assert_eq!(v["runs"][0]["at"], "2023-11-14T22:13:20Z");
 }
+
+#[test]
+fn merge_renders_the_fleet_as_one_html_page() {
+    let (bytes, _) = full_run();
+    let d = tmp("html");
+    let file = d.join("all.jsonl");
+    std::fs::write(&file, bytes).unwrap();
+    let o = run(&["merge", file.to_str().unwrap(), "--format", "html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let page = String::from_utf8(o.stdout).unwrap();
+    let doc = roxmltree::Document::parse(page.trim_start_matches("<!DOCTYPE html>").trim_start()).expect("well-formed page");
+    let text: String = doc.descendants().filter_map(|n| n.text()).collect::<Vec<_>>().join("\n");
+    // Every repository of the run is a row of the page.
+    for l in lines(bytes) {
+        let path = l["path"].as_str().unwrap();
+        assert!(text.contains(path), "{path} is not on the page");
+    }
+    assert!(!page.contains("<script"));
+}
