@@ -47,6 +47,8 @@ struct Runner {
     /// Exit code of the first failing `run:` step.
     failed: Option<(String, i32)>,
     log: String,
+    /// Variables the runner itself sets (`RUNNER_OS`, `RUNNER_ARCH`, ...).
+    env: BTreeMap<String, String>,
 }
 
 impl Runner {
@@ -64,7 +66,18 @@ impl Runner {
         std::fs::create_dir_all(&temp).unwrap();
         let summary = dir.join("step-summary.md");
         std::fs::write(&summary, "").unwrap();
-        Runner { action, inputs: all, outputs: BTreeMap::new(), path, temp, summary, used: vec![], failed: None, log: String::new() }
+        Runner {
+            action,
+            inputs: all,
+            outputs: BTreeMap::new(),
+            path,
+            temp,
+            summary,
+            used: vec![],
+            failed: None,
+            log: String::new(),
+            env: BTreeMap::new(),
+        }
     }
 
     fn resolve(&self, r: &str) -> String {
@@ -161,7 +174,8 @@ impl Runner {
                 .env("GITHUB_OUTPUT", &out_file)
                 .env("GITHUB_PATH", &path_file)
                 .env("GITHUB_STEP_SUMMARY", &self.summary)
-                .env("GITHUB_ACTIONS", "true");
+                .env("GITHUB_ACTIONS", "true")
+                .envs(&self.env);
             for (k, v) in step["env"].as_object().into_iter().flatten() {
                 cmd.env(k, self.expand(&as_str(v)));
             }
@@ -265,7 +279,7 @@ fn action_fails_the_job_after_uploading_when_a_gate_fails() {
 }
 
 #[test]
-fn action_builds_the_binary_when_none_is_installed() {
+fn action_builds_the_binary_when_no_release_binary_fits_the_runner() {
     let d = tempfile::tempdir().unwrap();
     // A stand-in `cargo` records its arguments and "installs" the binary under test.
     let fake = d.path().join("fake");
@@ -279,7 +293,11 @@ fn action_builds_the_binary_when_none_is_installed() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut r = Runner::new(d.path(), &[("path", &fixture("make-test-indirection").display().to_string())], vec![fake]);
+    // A runner no release binary fits (tests/release_install.rs covers the download).
+    r.env.insert("RUNNER_OS".into(), "Linux".into());
+    r.env.insert("RUNNER_ARCH".into(), "ARM".into());
     assert_eq!(r.run(root()), 0, "{}", r.log);
+    assert!(r.log.contains("No mlops-level release binary for linux/ARM"), "{}", r.log);
     let args = std::fs::read_to_string(d.path().join("cargo-args")).unwrap();
     assert!(args.starts_with("install --locked") && args.contains(&format!("--path {}", root().display())), "{args}");
     assert_eq!(r.output("level"), "1");
