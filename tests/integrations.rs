@@ -49,6 +49,8 @@ struct Runner {
     log: String,
     /// The event payload (`github.event`); `null` outside a pull request.
     event: Value,
+    /// Variables the runner itself sets (`RUNNER_OS`, `RUNNER_ARCH`, ...).
+    env: BTreeMap<String, String>,
 }
 
 impl Runner {
@@ -77,6 +79,7 @@ impl Runner {
             failed: None,
             log: String::new(),
             event: Value::Null,
+            env: BTreeMap::new(),
         }
     }
 
@@ -178,7 +181,8 @@ impl Runner {
                 .env("GITHUB_OUTPUT", &out_file)
                 .env("GITHUB_PATH", &path_file)
                 .env("GITHUB_STEP_SUMMARY", &self.summary)
-                .env("GITHUB_ACTIONS", "true");
+                .env("GITHUB_ACTIONS", "true")
+                .envs(&self.env);
             for (k, v) in step["env"].as_object().into_iter().flatten() {
                 cmd.env(k, self.expand(&as_str(v)));
             }
@@ -282,7 +286,7 @@ fn action_fails_the_job_after_uploading_when_a_gate_fails() {
 }
 
 #[test]
-fn action_builds_the_binary_when_none_is_installed() {
+fn action_builds_the_binary_when_no_release_binary_fits_the_runner() {
     let d = tempfile::tempdir().unwrap();
     // A stand-in `cargo` records its arguments and "installs" the binary under test.
     let fake = d.path().join("fake");
@@ -296,7 +300,11 @@ fn action_builds_the_binary_when_none_is_installed() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(fake.join("cargo"), std::fs::Permissions::from_mode(0o755)).unwrap();
     let mut r = Runner::new(d.path(), &[("path", &fixture("make-test-indirection").display().to_string())], vec![fake]);
+    // A runner no release binary fits (tests/release_install.rs covers the download).
+    r.env.insert("RUNNER_OS".into(), "Linux".into());
+    r.env.insert("RUNNER_ARCH".into(), "ARM".into());
     assert_eq!(r.run(root()), 0, "{}", r.log);
+    assert!(r.log.contains("No mlops-level release binary for linux/ARM"), "{}", r.log);
     let args = std::fs::read_to_string(d.path().join("cargo-args")).unwrap();
     assert!(args.starts_with("install --locked") && args.contains(&format!("--path {}", root().display())), "{args}");
     assert_eq!(r.output("level"), "1");

@@ -332,6 +332,39 @@ pub fn render_rules_markdown(pack: &Pack) -> String {
     for a in &pack.advice {
         let _ = writeln!(o, "| [{}](#{}) | - | advice ({}) | {} |", a.id, a.id.to_ascii_lowercase(), a.severity, cell(&a.title));
     }
+    // The rubric at a glance: which criteria make up each level.
+    let _ = writeln!(o);
+    let _ = writeln!(o, "## Levels");
+    let _ = writeln!(o);
+    let _ = writeln!(
+        o,
+        "A level is reached when every required criterion of that level and of every level below it is met; \
+         supporting criteria never block a level. [The rubric](rubric.md) explains how evidence is read."
+    );
+    let _ = writeln!(o);
+    let _ = writeln!(o, "| Level | Title | Required | Supporting |");
+    let _ = writeln!(o, "|---|---|---|---|");
+    for level in 0..=mlops_rules::MAX_LEVEL {
+        let ids = |kind: mlops_rules::CriterionKind| {
+            let v: Vec<String> = pack
+                .criteria
+                .iter()
+                .filter(|c| c.level == level && c.kind == kind)
+                .map(|c| format!("[{}](#{})", c.id, c.id.to_ascii_lowercase()))
+                .collect();
+            if v.is_empty() {
+                "-".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        let (req, sup) = if level == 0 {
+            ("- (always reached)".to_string(), "-".to_string())
+        } else {
+            (ids(mlops_rules::CriterionKind::Required), ids(mlops_rules::CriterionKind::Supporting))
+        };
+        let _ = writeln!(o, "| {level} | {} | {req} | {sup} |", mlops_rules::LEVEL_TITLES[level as usize]);
+    }
     for level in 0..=mlops_rules::MAX_LEVEL {
         let cs: Vec<_> = pack.criteria.iter().filter(|c| c.level == level).collect();
         if cs.is_empty() {
