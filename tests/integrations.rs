@@ -504,3 +504,20 @@ fn action_gates_a_pull_request_on_its_base_commit_fetching_it_when_missing() {
     r.event = serde_json::json!({"pull_request": {"base": {"sha": base}}});
     assert_eq!(r.run(d4.path()), 0, "{}", r.log);
 }
+
+#[test]
+fn action_uploads_a_monorepo_with_one_category_per_project() {
+    let d = tempfile::tempdir().unwrap();
+    let repo = fixture("monorepo-three-projects-shared-pipeline");
+    let mut r = Runner::new(d.path(), &[("path", &repo.display().to_string()), ("upload-sarif", "true")], vec![bin_dir(d.path())]);
+    let code = r.run(&root().join("fixtures"));
+    assert_eq!(code, 0, "{}", r.log);
+    let (_, with) = r.used.iter().find(|(u, _)| u.starts_with("github/codeql-action/upload-sarif@")).expect("upload step ran");
+    // No category forced on the upload: each run keeps its own.
+    assert_eq!(with["category"], "", "{with:?}");
+    let sarif: Value = serde_json::from_str(&std::fs::read_to_string(&with["sarif_file"]).unwrap()).unwrap();
+    let ids: Vec<&str> = sarif["runs"].as_array().unwrap().iter().map(|x| x["automationDetails"]["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["mlops-level/project/projects/churn/", "mlops-level/project/projects/fraud/", "mlops-level/project/projects/recsys/"]);
+    let summary = std::fs::read_to_string(&r.summary).unwrap();
+    assert!(summary.contains("### Projects"), "{summary}");
+}
