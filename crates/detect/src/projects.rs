@@ -181,7 +181,16 @@ fn trains(e: &Evidence) -> bool {
         "dvc.stage" => e.attrs.get("role").is_some_and(|r| r == "train"),
         _ => false,
     };
-    work && !crate::paths::is_test_path(&e.location.path)
+    work && !crate::paths::is_test_path(&e.location.path) && !in_test_data(&e.location.path)
+}
+
+/// Inside a folder of test inputs (`testdata/`, `test_data/`, `fixtures/`):
+/// code there is what a tool's tests compile or run, not a project's work.
+fn in_test_data(path: &str) -> bool {
+    path.split('/')
+        .rev()
+        .skip(1)
+        .any(|c| matches!(c.to_ascii_lowercase().as_str(), "testdata" | "test_data" | "test-data" | "fixtures" | "__fixtures__" | "mocks"))
 }
 
 fn folder_name(dir: &str) -> String {
@@ -522,6 +531,13 @@ mod tests {
         assert_eq!(paths_of(&discover(&files, &ev, &[])), ["svc/one", "svc/two"]);
         // Without the filters nothing marks them.
         assert!(discover(&files, &ev[..2], &[]).is_empty());
+    }
+
+    #[test]
+    fn code_in_test_data_folders_is_not_training_work() {
+        let files = set(&["a/requirements.txt", "a/t.py", "b/requirements.txt", "b/testdata/pipe.py", "c/setup.py", "c/fixtures/x.py"]);
+        let ev = [train("a/t.py"), train("b/testdata/pipe.py"), train("c/fixtures/x.py")];
+        assert!(discover(&files, &ev, &[]).is_empty(), "only a trains; b and c hold test inputs");
     }
 
     #[test]

@@ -210,7 +210,7 @@ pub fn walk_excluding(
         .par_iter()
         .map(|(i, path)| {
             let rel = &out.files[*i].path;
-            match read_capped(path, max_bytes) {
+            match read_capped(path, max_bytes, out.files[*i].size) {
                 Ok(bytes) => {
                     let (text, issue) = decode(rel, bytes);
                     (*i, Ok(text), issue)
@@ -302,11 +302,15 @@ pub(crate) fn decode(rel: &str, bytes: Vec<u8>) -> (String, Option<ScanIssue>) {
     }
 }
 
-fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+/// The file's bytes, at most `max`. `size` (from the listing) sizes the
+/// buffer so texts kept for the whole scan carry no spare capacity.
+fn read_capped(path: &Path, max: u64, size: u64) -> std::io::Result<Vec<u8>> {
     let f = std::fs::File::open(path)?;
-    let mut buf = Vec::new();
+    // One byte more than expected, so reading to the end does not grow the buffer.
+    let mut buf = Vec::with_capacity(size.min(max) as usize + 1);
     // The file may have grown since its metadata was read: never read past the cap.
     f.take(max).read_to_end(&mut buf)?;
+    buf.shrink_to_fit();
     Ok(buf)
 }
 
