@@ -30,12 +30,24 @@ fn files() -> Vec<PathBuf> {
     .map(PathBuf::from)
     .collect();
     for dir in ["docs", ".github/workflows", "release"] {
-        let mut more: Vec<PathBuf> =
-            std::fs::read_dir(root().join(dir)).unwrap().map(|e| e.unwrap().path().strip_prefix(root()).unwrap().to_path_buf()).collect();
+        let mut more = Vec::new();
+        walk(&root().join(dir), &mut more);
         more.sort();
         v.extend(more);
     }
     v
+}
+
+/// Every file under `dir` (folders such as `docs/examples` included), relative to the root.
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            walk(&p, out);
+        } else {
+            out.push(p.strip_prefix(root()).unwrap().to_path_buf());
+        }
+    }
 }
 
 /// Every mention of a project URL or `uses: <owner>/mlops-level@` that is
