@@ -761,6 +761,8 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         }
         a
     };
+    // Test cases by path, for the folders of `conftest.py` fixtures (range queries).
+    let cases: BTreeMap<&str, &Evidence> = out.iter().filter(|t| t.kind == "test.case").map(|t| (t.location.path.as_str(), t)).collect();
     let mut new = Vec::new();
     for (i, e) in out.iter().enumerate() {
         // A helper module of the test suite (`tests/<x>/helpers.py`) is test
@@ -784,16 +786,29 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         // A test that itself loads a model or fits one exercises the model;
         // a collected test case that calls the deployed endpoint exercises
         // the scoring code behind it.
-        if matches!(e.kind.as_str(), "code.load-model" | "code.train" | "code.invoke-endpoint")
-            && e.attrs.contains_key("in_test")
-            && kinds_by_file.get(e.location.path.as_str()).is_some_and(|k| k.contains("test.case"))
-        {
+        // A pytest `conftest.py` fixture that loads the model hands it to the
+        // tests of its folder: they exercise the model (as launched as they are).
+        let fixture_of = || -> Option<&Evidence> {
+            let dir = e.location.path.strip_suffix("conftest.py")?;
+            (e.kind == "code.load-model" && (dir.is_empty() || dir.ends_with('/')))
+                .then(|| cases.range(dir..).next().filter(|(p, _)| p.starts_with(dir)).map(|(_, t)| *t))
+                .flatten()
+        };
+        let in_case = kinds_by_file.get(e.location.path.as_str()).is_some_and(|k| k.contains("test.case"));
+        let case = if in_case { Some(e) } else { fixture_of() };
+        if let Some(case) = case.filter(|_| {
+            matches!(e.kind.as_str(), "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test")
+        }) {
             let area = if e.kind == "code.invoke-endpoint" { "scoring" } else { "model" };
             let mut c = e.clone();
             c.kind = "test.covers".into();
             c.detector = "linker".into();
-            c.attrs =
-                e.attrs.iter().filter(|(k, _)| matches!(k.as_str(), "reached" | "triggers")).map(|(k, v)| (k.clone(), v.clone())).collect();
+            c.attrs = case
+                .attrs
+                .iter()
+                .filter(|(k, _)| matches!(k.as_str(), "reached" | "triggers"))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
             c.attrs.insert("area".into(), area.into());
             c.attrs.insert("module".into(), e.location.path.clone());
             new.push((c, owner[i].clone()));
@@ -981,7 +996,8 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &B
     }
 }
 
-/// Deployments chained after an automated training run: reached from a CI
+/// Deployments (and test runs handed the model to test, `model_arg`)
+/// chained after an automated training run: reached from a CI
 /// job that trains, or that runs after (`needs`, `dependsOn`, stage order) a
 /// job of the same run that trains, in a run started without a person
 /// (RUBRIC: a deploy chained after an automated training run is an
@@ -1002,7 +1018,9 @@ fn mark_after_training(
             && !e.attrs.contains_key("in_test")
             && !e.attrs.contains_key("notebook")
     };
-    if !out.iter().any(is_deploy) {
+    // Tests handed the model to test (`pytest --run-id=$RUN_ID tests/model`).
+    let is_model_test = |e: &Evidence| e.kind == "run.tests" && e.attrs.contains_key("model_arg");
+    if !out.iter().any(|e| is_deploy(e) || is_model_test(e)) {
         return;
     }
     let trainers: BTreeSet<&str> = out
@@ -1052,7 +1070,7 @@ fn mark_after_training(
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
-        if is_deploy(e) && chained.iter().any(|c| c.contains(o)) {
+        if (is_deploy(e) || is_model_test(e)) && chained.iter().any(|c| c.contains(o)) {
             e.attrs.insert("after_training".into(), "yes".into());
         }
     }

@@ -675,11 +675,54 @@ pub const CI_DETECTORS: &[&str] = &[
     "argo-workflows",
 ];
 
+/// The option of a test runner command that hands the tests the model to
+/// test (`pytest --run-id=$RUN_ID tests/model`, `--model-path out/model.pkl`,
+/// `--checkpoint ckpt/`): a custom option of the suite (conftest
+/// `pytest_addoption`), named for a run, model or checkpoint, with a value.
+pub fn model_under_test_option(argv: &[String]) -> Option<String> {
+    let mut it = argv.iter().skip(1).peekable();
+    while let Some(a) = it.next() {
+        let Some(opt) = a.strip_prefix("--") else { continue };
+        let (name, inline) = match opt.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (opt, None),
+        };
+        let name = name.to_ascii_lowercase().replace('_', "-");
+        let names_model = matches!(
+            name.as_str(),
+            "run-id"
+                | "mlflow-run-id"
+                | "model"
+                | "model-uri"
+                | "model-path"
+                | "model-dir"
+                | "model-file"
+                | "model-version"
+                | "model-name"
+                | "checkpoint"
+                | "checkpoint-path"
+                | "ckpt"
+                | "ckpt-path"
+        );
+        let has_value = inline.is_some_and(|v| !v.is_empty()) || it.peek().is_some_and(|v| !v.starts_with('-'));
+        if names_model && has_value {
+            return Some(name);
+        }
+    }
+    None
+}
+
 /// Evidence a single command carries by itself.
 pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
     let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
     let v = match classify(&cmd.argv) {
-        Invocation::TestRunner { runner, .. } => vec![ev("run.tests").attr("runner", runner)],
+        Invocation::TestRunner { runner, .. } => {
+            let mut e = ev("run.tests").attr("runner", runner);
+            if let Some(opt) = model_under_test_option(&cmd.argv) {
+                e = e.attr("model_arg", opt);
+            }
+            vec![e]
+        }
         Invocation::Publish { what } => {
             let mut v = vec![ev("run.publish").attr("what", what.clone())];
             // A model registered with its data version or commit as tags.
