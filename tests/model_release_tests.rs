@@ -50,3 +50,20 @@ fn model_tests_after_training_in_the_same_run_test_each_release() {
     let commented = "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: python train.py\n      # - run: pytest --model-path m.pkl tests/model\n";
     assert_eq!(status(commented, "L3.test.release"), "missing");
 }
+
+/// A test job the deploying job waits for gates the release on tests, though
+/// not on tests of the model: partial. Without the wait it gates nothing.
+#[test]
+fn tests_the_release_waits_for_are_partial() {
+    let status = |workflow: &str| {
+        let files = [(".github/workflows/ci.yml", workflow), ("tests/test_x.py", "def test_x():\n    assert 1 + 1 == 2\n")];
+        let scan = mlops_detect::scan_in_memory(&files, &mlops_detect::ScanOptions::default());
+        let pack = mlops_rules::load_embedded().unwrap();
+        let a = mlops_rules::evaluate(&pack, &scan.evidence, &scan.issues);
+        a.criteria.iter().find(|c| c.id == "L3.test.release").unwrap().status.as_str().to_string()
+    };
+    let waits = "on: push\njobs:\n  test:\n    runs-on: x\n    steps:\n      - run: pytest tests\n  ship:\n    needs: test\n    runs-on: x\n    steps:\n      - run: gcloud run deploy scorer --source .\n";
+    assert_eq!(status(waits), "partial");
+    let apart = "on: push\njobs:\n  test:\n    runs-on: x\n    steps:\n      - run: pytest tests\n  ship:\n    runs-on: x\n    steps:\n      - run: gcloud run deploy scorer --source .\n";
+    assert_eq!(status(apart), "missing");
+}

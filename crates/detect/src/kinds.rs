@@ -82,7 +82,7 @@ kinds! {
     "run.notebook" => "A command that executes a notebook headless.",
     "run.publish" => "A command that publishes a release artifact; attrs: what.",
     "run.submit-job" => "A command that submits a job or pipeline file to an ML platform; attrs: platform, file.",
-    "run.tests" => "A command that runs a test runner; attrs: runner, model_arg when an option hands the tests the model to test (`--run-id`, `--model-path`, `--checkpoint`), after_training=yes when that run trained first (linker).",
+    "run.tests" => "A command that runs a test runner; attrs: runner, model_arg when an option hands the tests the model to test (`--run-id`, `--model-path`, `--checkpoint`), after_training=yes when that run trained first, in_release=yes when a job that deploys or publishes the model runs it or waits for it (linker).",
     "run.traffic-split" => "A command that splits traffic between two or more model deployments.",
     "run.open-pull-request" => "A CI step that opens a pull or merge request (gh pr create, a create-pull-request action), which starts the pull-request builds; attrs: base.",
     "run.trigger-pipeline" => "A command that starts another pipeline or workflow (gh workflow run, dispatch).",

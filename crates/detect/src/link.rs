@@ -601,6 +601,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     mark_with_training(&mut out, &owner, &root_closure, &by_id);
     mark_overridden_verdicts(&mut out, &owner, &root_closure);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
+    mark_tests_in_release(&mut out, &owner, &root_closure, &by_id);
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     mark_package_release_environments(&mut out, &owner);
@@ -992,6 +993,60 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &B
         if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o)) {
             e.attrs.insert("acts".into(), "no".into());
             e.attrs.insert("overridden".into(), "yes".into());
+        }
+    }
+}
+
+/// Test runs of the run that releases the model: a CI job that deploys a
+/// model or publishes it (a registration, a package carrying the model), or
+/// a job of the same run it waits for (`needs`, `dependsOn`, stage order),
+/// also runs a test runner. They get `in_release=yes`: the release is
+/// gated on tests, though not on tests of the model itself (RUBRIC
+/// L3.test.release is then partial).
+fn mark_tests_in_release(
+    out: &mut [Evidence],
+    owner: &[String],
+    closures: &BTreeMap<String, BTreeSet<String>>,
+    units: &BTreeMap<String, Unit>,
+) {
+    let releases = |e: &Evidence| {
+        let live = !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook") && !e.attrs.contains_key("infra");
+        live && match e.kind.as_str() {
+            "run.deploy" | "code.deploy" => true,
+            "run.publish" => {
+                e.attrs.get("what").is_some_and(|w| w == "model-registration") || e.attrs.get("carries").is_some_and(|c| c == "model")
+            }
+            _ => false,
+        }
+    };
+    let releasers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| releases(e)).map(|(_, o)| o.as_str()).collect();
+    if releasers.is_empty() || !out.iter().any(|e| e.kind == "run.tests") {
+        return;
+    }
+    // Every unit of a releasing root's run: its own closure and those of the
+    // roots it waits for.
+    let mut in_run: BTreeSet<&str> = BTreeSet::new();
+    for (id, closure) in closures {
+        if !closure.iter().any(|u| releasers.contains(u.as_str())) {
+            continue;
+        }
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        let mut stack = vec![id.as_str()];
+        while let Some(r) = stack.pop() {
+            if !seen.insert(r) {
+                continue;
+            }
+            if let Some(c) = closures.get(r) {
+                in_run.extend(c.iter().map(String::as_str));
+            }
+            if let Some(u) = units.get(r) {
+                stack.extend(u.after.iter().map(String::as_str));
+            }
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if e.kind == "run.tests" && in_run.contains(o.as_str()) {
+            e.attrs.insert("in_release".into(), "yes".into());
         }
     }
 }

@@ -32,6 +32,8 @@ impl Detector for CircleCi {
         };
         // Trigger classes per job, from the workflows that run it.
         let mut per_job: Vec<(String, BTreeSet<String>, u32)> = Vec::new();
+        // `requires:` per job: the jobs of the same workflow it waits for.
+        let mut requires: Vec<(String, Vec<String>)> = Vec::new();
         let mut specs: Vec<super::TriggerSpec> = Vec::new();
         for (wk, wf) in doc.get("workflows").map(Node::entries).unwrap_or_default() {
             if wk.as_str() == Some("version") || !wf.is_map() {
@@ -58,6 +60,9 @@ impl Detector for CircleCi {
                 if cfg.and_then(|c| c.get("type")).and_then(Node::as_str) == Some("approval") {
                     continue;
                 }
+                if let Some(r) = cfg.and_then(|c| c.get("requires")) {
+                    requires.push((name.clone(), r.strings().iter().map(|x| x.to_string()).collect()));
+                }
                 per_job.push((name, t, j.line));
             }
         }
@@ -80,6 +85,11 @@ impl Detector for CircleCi {
                 continue;
             }
             let mut u = ci_job(f.path, name, k.line, job.last_line(), &triggers);
+            for (_, before) in requires.iter().filter(|(n, _)| n == name) {
+                u.after.extend(before.iter().map(|b| format!("ci:{}#{b}", f.path)));
+            }
+            u.after.sort();
+            u.after.dedup();
             let wd = job
                 .get("working_directory")
                 .and_then(Node::as_str)
@@ -117,5 +127,16 @@ mod tests {
         assert_eq!(t("#test"), vec!["push"]);
         assert_eq!(t("#train"), vec!["schedule"]);
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+    }
+
+    #[test]
+    fn requires_orders_the_jobs_of_a_workflow() {
+        let text = "version: 2.1\njobs:\n  test:\n    docker: [{image: x}]\n    steps:\n      - run: pytest\n  ship:\n    docker: [{image: x}]\n    steps:\n      - run: railway up\n  hold-me: {docker: [{image: x}], steps: [{run: echo}]}\nworkflows:\n  main:\n    jobs:\n      - test\n      - ship:\n          requires: [test]\n      - hold-me\n";
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        CircleCi.detect(&FileCtx { path: ".circleci/config.yml", text, repo: &repo }, &mut out);
+        let after = |n: &str| out.units.iter().find(|u| u.id.ends_with(n)).unwrap().after.clone();
+        assert_eq!(after("#ship"), vec!["ci:.circleci/config.yml#test".to_string()]);
+        assert!(after("#test").is_empty() && after("#hold-me").is_empty());
     }
 }

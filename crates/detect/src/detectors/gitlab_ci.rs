@@ -81,6 +81,16 @@ impl Detector for GitlabCi {
             .filter(|(n, _, v, _)| !RESERVED.contains(n) && v.is_map())
             .collect();
         let lookup = |name: &str| all_jobs.iter().find(|(n, ..)| *n == name).map(|(_, _, v, _)| *v);
+        let stages: Vec<&str> = match doc.get("stages") {
+            Some(s) => s.strings(),
+            None => vec!["build", "test", "deploy"],
+        };
+        // Each job's stage rank (hidden templates excluded), in file order.
+        let ranks: Vec<(&str, usize)> = all_jobs
+            .iter()
+            .filter(|(n, ..)| !n.starts_with('.'))
+            .map(|(n, _, v, _)| (*n, stage_rank(&stages, resolve(v, "stage", &lookup, 0).and_then(Node::as_str).unwrap_or("test"))))
+            .collect();
         let default_before = doc.path(&["default", "before_script"]).or_else(|| doc.get("before_script"));
         for (name, key, job, path) in &all_jobs {
             if name.starts_with('.') {
@@ -98,6 +108,28 @@ impl Detector for GitlabCi {
             let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
             unit.root = true;
             unit.triggers = triggers;
+            // What it waits for: `needs:`, else every job of the earlier stages.
+            match field("needs") {
+                Some(needs) => {
+                    for n in needs.items() {
+                        if let Some(j) = n.as_str().or_else(|| n.get("job").and_then(Node::as_str)) {
+                            if let Some((_, _, _, p)) = all_jobs.iter().find(|(jn, ..)| *jn == j) {
+                                unit.after.push(format!("ci:{p}#{j}"));
+                            }
+                        }
+                    }
+                }
+                None => {
+                    let mine = ranks.iter().find(|(n, _)| n == name).map(|(_, r)| *r).unwrap_or(0);
+                    for (jn, r) in &ranks {
+                        if *r < mine {
+                            if let Some((_, _, _, p)) = all_jobs.iter().find(|(n, ..)| n == jn) {
+                                unit.after.push(format!("ci:{p}#{jn}"));
+                            }
+                        }
+                    }
+                }
+            }
             if let Some(rules) = field("rules") {
                 changes_filters(out, path, rules, Some(&unit.id));
             }
@@ -269,6 +301,16 @@ fn source_trigger(v: &str) -> Option<&'static str> {
     })
 }
 
+/// Where a stage runs: `.pre` first, the declared stages in order, `.post`
+/// last (an undeclared stage is not run; it is ranked last).
+fn stage_rank(stages: &[&str], stage: &str) -> usize {
+    match stage {
+        ".pre" => 0,
+        ".post" => stages.len() + 1,
+        s => stages.iter().position(|x| *x == s).map(|i| i + 1).unwrap_or(stages.len() + 2),
+    }
+}
+
 /// `ci.path-filter` evidence for the `changes:` of allowing `rules:`
 /// entries (a list of globs, or `changes: {paths: [...]}`).
 fn changes_filters(out: &mut Output, path: &str, rules: &Node, unit: Option<&str>) {
@@ -410,6 +452,19 @@ mod tests {
         let mut out = Output::default();
         GitlabCi.detect(&FileCtx { path: ".gitlab-ci.yml", text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn jobs_wait_for_their_needs_or_the_earlier_stages() {
+        let o = run("stages: [test, train, deploy]\n.base:\n  stage: train\nunit:\n  stage: test\n  script: [pytest]\nfit:\n  extends: .base\n  script: [python fit.py]\nship:\n  stage: deploy\n  script: [./deploy.sh]\nfast:\n  stage: deploy\n  needs: [unit]\n  script: [./smoke.sh]\nlast:\n  stage: .post\n  script: [echo done]\n");
+        let after = |n: &str| o.units.iter().find(|u| u.id.ends_with(n)).unwrap().after.clone();
+        let ids = |v: &[&str]| v.iter().map(|n| format!("ci:.gitlab-ci.yml#{n}")).collect::<Vec<_>>();
+        assert!(after("#unit").is_empty());
+        // `extends` gives fit its stage; stage order decides without `needs`.
+        assert_eq!(after("#fit"), ids(&["unit"]));
+        assert_eq!(after("#ship"), ids(&["unit", "fit"]));
+        assert_eq!(after("#fast"), ids(&["unit"]));
+        assert_eq!(after("#last"), ids(&["unit", "fit", "ship", "fast"]));
     }
 
     #[test]
