@@ -160,21 +160,8 @@ pub fn assess(args: &ScanArgs, rev: &str, pack: &Pack, config: &mlops_rules::Con
         ..Default::default()
     };
     let scan = mlops_detect::scan_tree(&tree, &prefix, &opts, &mut read).map_err(|e| anyhow::anyhow!("--baseline-ref {rev}: {e}"))?;
-    // As the scan of the working tree does (src/main.rs `scan`).
-    let mut issues = scan.issues.clone();
-    for (e, used) in cfg.exclude.iter().zip(&scan.exclude_used) {
-        if !used {
-            issues.push(mlops_detect::ScanIssue::new(
-                &cfg.file,
-                Some(e.line),
-                "config-unused",
-                format!("exclude `{}` matches no file", e.glob),
-            ));
-        }
-    }
-    let today = mlops_rules::today();
-    let mut assessment = mlops_rules::evaluate_with(pack, &scan.evidence, &issues, cfg, today);
-    assessment.projects = mlops_rules::evaluate_projects(pack, &scan.evidence, &issues, &scan.projects, cfg, today);
+    // Judged as the scan of the working tree is.
+    let assessment = crate::judge(pack, cfg, &scan);
     // Through the JSON report, so the comparison is the one `--baseline FILE` makes.
     let baseline = Baseline::parse(&mlops_report::render_json(&assessment, pack))
         .map_err(|e| anyhow::anyhow!("--baseline-ref {rev}: the base's report is not a valid baseline: {e}"))?;

@@ -610,10 +610,18 @@ fn assess(
         ..Default::default()
     };
     let scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
-    let mut scan_issues = scan.issues.clone();
+    let assessment = judge(pack, config, &scan);
+    Ok((scan, assessment))
+}
+
+/// Judge a scan with the repository's config: its excludes that matched
+/// nothing become `config-unused` issues, and a monorepo's projects are
+/// assessed too. The working tree and a `--baseline-ref` revision alike.
+fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mlops_detect::Scan) -> mlops_rules::Assessment {
+    let mut issues = scan.issues.clone();
     for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {
         if !used {
-            scan_issues.push(mlops_detect::ScanIssue::new(
+            issues.push(mlops_detect::ScanIssue::new(
                 &config.file,
                 Some(e.line),
                 "config-unused",
@@ -622,9 +630,9 @@ fn assess(
         }
     }
     let today = mlops_rules::today();
-    let mut assessment = mlops_rules::evaluate_with(pack, &scan.evidence, &scan_issues, config, today);
-    assessment.projects = mlops_rules::evaluate_projects(pack, &scan.evidence, &scan_issues, &scan.projects, config, today);
-    Ok((scan, assessment))
+    let mut assessment = mlops_rules::evaluate_with(pack, &scan.evidence, &issues, config, today);
+    assessment.projects = mlops_rules::evaluate_projects(pack, &scan.evidence, &issues, &scan.projects, config, today);
+    assessment
 }
 
 fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
