@@ -162,6 +162,23 @@ fn manifests(root: &Path, n: usize) {
     }
 }
 
+/// A monorepo: n projects (own requirements and training code importing a
+/// shared library), one root workflow with a path-filtered job per project.
+fn monorepo(root: &Path, n: usize) {
+    write(root, "libs/shared/track.py", "import mlflow\n\n\ndef log(metrics):\n    mlflow.log_metrics(metrics)\n");
+    let mut wf = String::from("on:\n  push:\n    paths: ['models/**']\njobs:\n");
+    for i in 0..n {
+        write(root, &format!("models/m{i}/requirements.txt"), "scikit-learn\n");
+        write(
+            root,
+            &format!("models/m{i}/train.py"),
+            "from sklearn.linear_model import Ridge\nfrom libs.shared.track import log\n\nmodel = Ridge().fit(X, y)\nlog({'r2': model.score(X, y)})\n",
+        );
+        wf.push_str(&format!("  m{i}:\n    runs-on: x\n    steps:\n      - run: python models/m{i}/train.py\n"));
+    }
+    write(root, ".github/workflows/train.yml", &wf);
+}
+
 /// CPU time of one single-threaded scan and evaluation, best of three.
 fn work(shape: fn(&Path, usize), n: usize) -> Duration {
     let d = tempfile::tempdir().unwrap();
@@ -174,7 +191,8 @@ fn work(shape: fn(&Path, usize), n: usize) -> Duration {
             pool.install(|| {
                 let s = mlops_detect::scan(d.path(), &mlops_detect::ScanOptions::default()).unwrap();
                 let a = mlops_rules::evaluate(&pack, &s.evidence, &s.issues);
-                std::hint::black_box((s.evidence.len(), a.level));
+                let p = mlops_rules::evaluate_projects(&pack, &s.evidence, &s.issues, &s.projects, &Default::default(), (2026, 1, 1));
+                std::hint::black_box((s.evidence.len(), a.level, p.len()));
             });
             t.elapsed()
         })
@@ -215,6 +233,15 @@ fn local_import_graphs_scale_linearly() {
 #[test]
 fn long_files_scale_linearly() {
     assert_linear("long files", long_files, 60);
+}
+
+#[test]
+fn monorepo_projects_scale_linearly() {
+    let d = tempfile::tempdir().unwrap();
+    monorepo(d.path(), 3);
+    let s = mlops_detect::scan(d.path(), &mlops_detect::ScanOptions::default()).unwrap();
+    assert_eq!(s.projects.len(), 3, "the shape is a monorepo");
+    assert_linear("monorepo projects", monorepo, 60);
 }
 
 #[test]

@@ -253,7 +253,8 @@ pub fn discover(paths: &BTreeSet<String>, evidence: &[Evidence], declared: &[Dec
     }
     let mut out: Vec<Project> = candidates.into_iter().map(|(path, why)| Project { name: folder_name(&path), path, why }).collect();
     if work.iter().any(|f| !out.iter().any(|p| contains(&p.path, f))) {
-        out.insert(0, Project { path: ".".into(), name: ".".into(), why: "training code outside the other projects".into() });
+        out.push(Project { path: ".".into(), name: ".".into(), why: "training code outside the other projects".into() });
+        out.sort_by(|a, b| a.path.cmp(&b.path));
     }
     out
 }
@@ -309,15 +310,7 @@ pub struct Graph<'a> {
 /// indexes of the projects it counts for. `projects` as [`discover`] gives them.
 pub fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String], g: &Graph) -> Vec<Vec<usize>> {
     let root_project = projects.iter().position(|p| p.path == ".");
-    // The deepest project (other than the root) holding a path.
-    let home = |path: &str| -> Option<usize> {
-        projects
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.path != "." && contains(&p.path, path))
-            .max_by_key(|(_, p)| p.path.len())
-            .map(|(i, _)| i)
-    };
+    let home = |path: &str| home_of(projects, path);
     let path_of_id = |id: &str| -> String {
         match g.units.get(id) {
             Some(u) => u.location.path.clone(),
@@ -458,11 +451,24 @@ pub fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String],
         .collect()
 }
 
+/// The deepest project (other than the root) holding `path`: its folders,
+/// deepest first, looked up in the list (sorted by path, as [`discover`]
+/// returns it), so the cost is the path's depth, not the number of projects.
+fn home_of(projects: &[Project], path: &str) -> Option<usize> {
+    let find = |dir: &str| projects.binary_search_by(|p| p.path.as_str().cmp(dir)).ok();
+    let mut dir = path;
+    loop {
+        if let Some(i) = find(dir).filter(|&i| projects[i].path != ".") {
+            return Some(i);
+        }
+        dir = dir.rsplit_once('/')?.0;
+    }
+}
+
 /// Projects a scan problem at `path` concerns.
 pub fn issue_projects(projects: &[Project], path: &str) -> Vec<usize> {
-    let home = projects.iter().enumerate().filter(|(_, p)| p.path != "." && contains(&p.path, path)).max_by_key(|(_, p)| p.path.len());
-    match home {
-        Some((i, _)) => vec![i],
+    match home_of(projects, path) {
+        Some(i) => vec![i],
         None => match projects.iter().position(|p| p.path == ".") {
             Some(r) => vec![r],
             None => (0..projects.len()).collect(),
