@@ -649,7 +649,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         Some(b) => b.name(),
         None => args.baseline.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
     };
-    let baseline = baseline.or(base_ref.as_ref().map(|b| b.baseline.clone()));
+    let mut baseline = baseline.or(base_ref.as_ref().map(|b| b.baseline.clone()));
     let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.catalogs, args.max_file_size)?;
     if let Some(want) = &args.project {
         // One project of a monorepo, reported as if it were the repository.
@@ -660,6 +660,11 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
                 let p = assessment.projects.swap_remove(i);
                 config.target_level = p.target_level.or(config.target_level);
                 assessment = p.assessment;
+                // Compare with the same project in the baseline, never with the whole repository.
+                baseline = baseline.and_then(|b| b.for_project(want));
+                if baseline.is_none() && (args.baseline.is_some() || args.baseline_ref.is_some()) {
+                    eprintln!("mlops-level: project {want} is not in the baseline (new since then): nothing to compare");
+                }
             }
             None if assessment.projects.is_empty() && want == "." => {}
             None => {

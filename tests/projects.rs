@@ -200,3 +200,34 @@ fn baseline_compares_project_by_project() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert!(err.contains("project projects/ranker is new since the baseline (level 0; not a regression)"), "{err}");
 }
+
+/// `--project` compares the project with the same project of the baseline,
+/// not with the whole repository (whose level and criteria differ).
+#[test]
+fn one_project_is_compared_with_the_same_project_of_the_baseline() {
+    let dir = copy_of(THREE);
+    let base = dir.path().join("base.json");
+    let out = bin().arg("scan").arg(dir.path()).args(["--format", "json", "-o"]).arg(format!("json={}", base.display())).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    // fraud is level 0 and the repository level 2: unchanged, fraud has no regression.
+    let out = bin()
+        .arg("scan")
+        .arg(dir.path())
+        .args(["--project", "projects/fraud", "--format", "markdown", "--baseline"])
+        .arg(&base)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Level 0 → 0 (unchanged)."), "{}", String::from_utf8_lossy(&out.stdout));
+    // A project the baseline did not have: said, and nothing to compare.
+    std::fs::create_dir_all(dir.path().join("projects/ranker")).unwrap();
+    std::fs::write(dir.path().join("projects/ranker/requirements.txt"), "lightgbm==4.3.0\n").unwrap();
+    std::fs::write(dir.path().join("projects/ranker/train.py"), "import lightgbm as lgb\n\nlgb.LGBMRanker().fit(X, y, group=g)\n").unwrap();
+    let out = bin().arg("scan").arg(dir.path()).args(["--project", "projects/ranker", "--baseline"]).arg(&base).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("project projects/ranker is not in the baseline"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

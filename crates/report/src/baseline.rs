@@ -97,6 +97,23 @@ impl Baseline {
     }
 }
 
+impl Baseline {
+    /// The baseline of one project (`path`) as if it were the repository:
+    /// its level and criteria. `None` when the baseline had projects but not
+    /// this one; a baseline of a single-project repository is kept whole.
+    pub fn for_project(mut self, path: &str) -> Option<Baseline> {
+        if self.projects.is_empty() {
+            return Some(self);
+        }
+        let p = self.projects.iter().position(|p| p.path == path)?;
+        let p = self.projects.swap_remove(p);
+        self.level = p.level;
+        self.criteria = p.criteria;
+        self.projects.clear();
+        Some(self)
+    }
+}
+
 /// One criterion whose status differs from the baseline.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
