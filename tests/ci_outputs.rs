@@ -15,21 +15,7 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlops-level"))
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name).join("repo")
-}
-
-fn fixture_repos() -> Vec<(String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(root)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().to_string(), e.path().join("repo")))
-        .filter(|(_, p)| p.is_dir())
-        .collect();
-    v.sort();
-    v
-}
+use common::{fixture, fixture_repos};
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().unwrap()

@@ -9,24 +9,11 @@ mod hostile;
 
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name).join("repo")
-}
-
-fn fixture_repos() -> Vec<(String, PathBuf)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let mut v: Vec<(String, PathBuf)> = std::fs::read_dir(root)
-        .unwrap()
-        .filter_map(Result::ok)
-        .map(|e| (e.file_name().to_string_lossy().to_string(), e.path().join("repo")))
-        .filter(|(_, p)| p.is_dir())
-        .collect();
-    v.sort();
-    v
-}
+mod common;
+use common::{fixture, fixture_repos};
 
 fn scan(repo: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_mlops-level")).arg("scan").arg(repo).args(args).output().unwrap()

@@ -1,16 +1,15 @@
 //! Monorepos: projects found, each assessed on its own evidence, reported in
 //! every format and gated one by one.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlops-level"))
 }
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name).join("repo")
-}
+mod common;
+use common::fixture;
 
 fn json(args: &[&str], path: &Path) -> serde_json::Value {
     let out = bin().arg("scan").arg(path).args(["--format", "json"]).args(args).output().unwrap();
@@ -20,21 +19,8 @@ fn json(args: &[&str], path: &Path) -> serde_json::Value {
 /// A copy of a fixture in a temporary folder, to add a config to.
 fn copy_of(name: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    copy_tree(&fixture(name), dir.path());
+    common::copy_dir(&fixture(name), dir.path());
     dir
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dest = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_tree(&e.path(), &dest);
-        } else {
-            std::fs::copy(e.path(), dest).unwrap();
-        }
-    }
 }
 
 const THREE: &str = "monorepo-three-projects-shared-pipeline";
