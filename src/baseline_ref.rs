@@ -149,11 +149,11 @@ pub fn assess(args: &ScanArgs, rev: &str, pack: &Pack, config: &mlops_rules::Con
     // The config: the base's own, unless given on the command line or turned off.
     let base_config = if args.no_config || args.config.is_some() { None } else { base_config(&tree, &prefix, pack, &mut read, rev)? };
     let (cfg, catalog) = match &base_config {
-        Some(c) => (c, base_catalog(&tree, &prefix, c, &args.catalogs, &mut read)?),
-        None => (config, crate::load_catalog(&args.catalogs, config, crate::config_dir(args))?),
+        Some(c) => (c, base_catalog(&tree, &prefix, c, &args.inputs.catalogs, &mut read)?),
+        None => (config, crate::load_catalog(&args.inputs.catalogs, config, crate::config_dir(args))?),
     };
     let opts = mlops_detect::ScanOptions {
-        max_file_bytes: args.max_file_size,
+        max_file_bytes: args.inputs.max_file_size,
         exclude: cfg.exclude.iter().map(|e| e.glob.clone()).collect(),
         catalog,
         projects: cfg.projects.iter().map(|p| (p.path.clone(), p.name.clone())).collect(),

@@ -64,15 +64,9 @@ pub struct FleetArgs {
     /// `YYYY-MM-DD[THH:MM:SSZ]` (default: `SOURCE_DATE_EPOCH`, else now).
     #[arg(long, value_name = "TIME", requires = "db", value_parser = crate::history::parse_time)]
     at: Option<i64>,
-    /// Use a custom rule pack directory instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    rules: Option<PathBuf>,
-    /// Also load this ML API catalogue file (repeatable) for every repository.
-    #[arg(long = "catalog", value_name = "FILE")]
-    catalogs: Vec<PathBuf>,
-    /// Files larger than this many bytes are reported and not read.
-    #[arg(long, value_name = "BYTES", default_value_t = mlops_detect::walk::DEFAULT_MAX_FILE_BYTES)]
-    max_file_size: u64,
+    /// Rule pack, catalogue files (for every repository) and size cap.
+    #[command(flatten)]
+    inputs: crate::Inputs,
 }
 
 /// `merge` arguments.
@@ -318,9 +312,9 @@ fn canonicalize(out: &Path, keep: &BTreeSet<String>) -> Result<Vec<Entry>> {
 
 /// `mlops-level fleet`.
 pub fn fleet(args: FleetArgs, out: &mut impl Write) -> Result<ExitCode> {
-    let pack = crate::load_pack(args.rules.as_deref())?;
+    let pack = crate::load_pack(args.inputs.rules.as_deref())?;
     // A broken `--catalog` file is the run's error, not every repository's.
-    crate::load_catalog(&args.catalogs, &mlops_rules::Config::default(), Path::new("."))?;
+    crate::load_catalog(&args.inputs.catalogs, &mlops_rules::Config::default(), Path::new("."))?;
     let run = repositories(&args)?;
     let mut done: BTreeMap<String, Entry> = BTreeMap::new();
     if let (true, Some(file)) = (args.resume, &args.out) {
@@ -375,7 +369,7 @@ pub fn fleet(args: FleetArgs, out: &mut impl Write) -> Result<ExitCode> {
                 }
                 let path = todo[i].as_str();
                 let line = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    scan_line(path, Path::new(path), pack, &args.catalogs, args.max_file_size)
+                    scan_line(path, Path::new(path), pack, &args.inputs.catalogs, args.inputs.max_file_size)
                 }))
                 .unwrap_or_else(|_| error_line(path, "internal error: the scan panicked (please report it)"));
                 if tx.send(line).is_err() {

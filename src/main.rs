@@ -146,6 +146,22 @@ enum Color {
     Never,
 }
 
+/// What a scan reads besides the repository: the rule pack, extra
+/// catalogue files, the size cap. Shared by `scan` and `fleet`.
+#[derive(clap::Args, Debug)]
+pub struct Inputs {
+    /// Use a custom rule pack directory instead of the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Option<PathBuf>,
+    /// Also load this ML API catalogue file (repeatable): your in-house SDK's
+    /// calls that train, track, register, deploy... (see docs/catalog.md).
+    #[arg(long = "catalog", value_name = "FILE")]
+    pub catalogs: Vec<PathBuf>,
+    /// Files larger than this many bytes are reported and not read.
+    #[arg(long, value_name = "BYTES", default_value_t = mlops_detect::walk::DEFAULT_MAX_FILE_BYTES)]
+    pub max_file_size: u64,
+}
+
 #[derive(clap::Args)]
 struct ScanArgs {
     /// Repository to scan.
@@ -179,16 +195,8 @@ struct ScanArgs {
     /// Gate: also exit 1 on these (repeatable; `advice`: any advice finding).
     #[arg(long, value_enum, value_name = "WHAT")]
     fail_on: Vec<FailOn>,
-    /// Use a custom rule pack directory instead of the built-in one.
-    #[arg(long, value_name = "DIR")]
-    rules: Option<PathBuf>,
-    /// Also load this ML API catalogue file (repeatable): your in-house SDK's
-    /// calls that train, track, register, deploy... (see docs/catalog.md).
-    #[arg(long = "catalog", value_name = "FILE")]
-    catalogs: Vec<PathBuf>,
-    /// Files larger than this many bytes are reported and not read.
-    #[arg(long, value_name = "BYTES", default_value_t = mlops_detect::walk::DEFAULT_MAX_FILE_BYTES)]
-    max_file_size: u64,
+    #[command(flatten)]
+    inputs: Inputs,
     /// Evidence items shown per criterion in text output.
     #[arg(long, value_name = "N", default_value_t = 3)]
     max_evidence: usize,
@@ -636,7 +644,7 @@ fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mlops_detect::Scan) -
 }
 
 fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
-    let pack = load_pack(args.rules.as_deref())?;
+    let pack = load_pack(args.inputs.rules.as_deref())?;
     if !args.path.is_dir() {
         anyhow::bail!("{}: not a directory", args.path.display());
     }
@@ -650,7 +658,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         None => args.baseline.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
     };
     let mut baseline = baseline.or(base_ref.as_ref().map(|b| b.baseline.clone()));
-    let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.catalogs, args.max_file_size)?;
+    let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.inputs.catalogs, args.inputs.max_file_size)?;
     if let Some(want) = &args.project {
         // One project of a monorepo, reported as if it were the repository.
         let want = want.trim_start_matches("./").trim_end_matches('/');

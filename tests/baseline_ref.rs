@@ -5,6 +5,7 @@
 //! run).
 
 mod common;
+use common::{fixture, git, git_cmd};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -12,34 +13,6 @@ use std::process::{Command, Output};
 
 const FULL_LOOP: &str = "level4-github-full-loop";
 const TEST_STEP: &str = "      - name: Unit tests\n        run: pytest -q --junitxml=pytest.xml\n";
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name).join("repo")
-}
-
-/// A git command isolated from the machine's and the user's git config.
-fn git_cmd(dir: &Path) -> Command {
-    let mut c = Command::new("git");
-    c.arg("-C").arg(dir);
-    for v in ["GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_COMMON_DIR"] {
-        c.env_remove(v);
-    }
-    c.env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z");
-    c
-}
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = git_cmd(dir).args(args).output().expect("git runs");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// A repository in a temporary folder; the folder's parent is a git ceiling,
 /// so nothing above it is ever taken for the repository.

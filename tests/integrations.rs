@@ -3,6 +3,8 @@
 //! way a runner runs them; the pre-commit hooks (`.pre-commit-hooks.yaml`);
 //! and the examples and rule anchors in the docs.
 
+mod common;
+use common::{fixture, git};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,10 +12,6 @@ use std::process::Command;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn fixture(name: &str) -> PathBuf {
-    root().join("fixtures").join(name).join("repo")
 }
 
 fn yaml(path: &Path) -> Value {
@@ -412,26 +410,6 @@ fn rules_page_has_an_anchor_for_every_rule_sarif_links_to() {
         missing.is_empty(),
         "docs/rules.md lacks {missing:?}: regenerate it with `cargo run -- rules --format markdown > docs/rules.md`"
     );
-}
-
-/// A git command with fixed identity and dates, isolated from the machine's git config.
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .env("GIT_AUTHOR_NAME", "Test")
-        .env("GIT_AUTHOR_EMAIL", "test@example.invalid")
-        .env("GIT_AUTHOR_DATE", "2024-01-01T00:00:00Z")
-        .env("GIT_COMMITTER_NAME", "Test")
-        .env("GIT_COMMITTER_EMAIL", "test@example.invalid")
-        .env("GIT_COMMITTER_DATE", "2024-01-01T00:00:00Z")
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
 /// A repository whose second commit drops the unit tests from CI; returns the first commit.
