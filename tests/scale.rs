@@ -179,6 +179,24 @@ fn monorepo(root: &Path, n: usize) {
     write(root, ".github/workflows/train.yml", &wf);
 }
 
+/// One GitLab pipeline of n jobs in n/10 stages: a test stage, training,
+/// deploy jobs (job order by stage: every job waits for the stage before).
+fn staged_pipeline(root: &Path, n: usize) {
+    let stages = (n / 10).max(2);
+    let mut ci = format!("stages: [{}]\n", (0..stages).map(|s| format!("s{s}")).collect::<Vec<_>>().join(", "));
+    for i in 0..n {
+        let script = match i % 3 {
+            0 => "pytest tests".to_string(),
+            1 => "python train.py".to_string(),
+            _ => format!("gcloud run deploy svc{i} --source ."),
+        };
+        ci.push_str(&format!("job{i}:\n  stage: s{}\n  script:\n    - {script}\n", i % stages));
+    }
+    write(root, ".gitlab-ci.yml", &ci);
+    write(root, "train.py", "from sklearn.linear_model import Ridge\n\nRidge().fit(X, y)\n");
+    write(root, "tests/test_a.py", "def test_a():\n    assert 1\n");
+}
+
 /// CPU time of one single-threaded scan and evaluation, best of three.
 fn work(shape: fn(&Path, usize), n: usize) -> Duration {
     let d = tempfile::tempdir().unwrap();
@@ -242,6 +260,11 @@ fn monorepo_projects_scale_linearly() {
     let s = mlops_detect::scan(d.path(), &mlops_detect::ScanOptions::default()).unwrap();
     assert_eq!(s.projects.len(), 3, "the shape is a monorepo");
     assert_linear("monorepo projects", monorepo, 60);
+}
+
+#[test]
+fn staged_pipelines_scale_linearly() {
+    assert_linear("staged pipeline", staged_pipeline, 100);
 }
 
 #[test]

@@ -997,6 +997,17 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &B
     }
 }
 
+/// Evidence of the repository's own practice: not in tests, notebooks or
+/// infrastructure-only applies.
+fn is_live(e: &Evidence) -> bool {
+    !e.attrs.contains_key("infra") && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook")
+}
+
+/// A model (or the app serving it) deployed by a command or SDK call.
+fn is_deploy(e: &Evidence) -> bool {
+    matches!(e.kind.as_str(), "code.deploy" | "run.deploy") && is_live(e)
+}
+
 /// Test runs of the run that releases the model: a CI job that deploys a
 /// model or publishes it (a registration, a package carrying the model), or
 /// a job of the same run it waits for (`needs`, `dependsOn`, stage order),
@@ -1010,38 +1021,30 @@ fn mark_tests_in_release(
     units: &BTreeMap<String, Unit>,
 ) {
     let releases = |e: &Evidence| {
-        let live = !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook") && !e.attrs.contains_key("infra");
-        live && match e.kind.as_str() {
-            "run.deploy" | "code.deploy" => true,
-            "run.publish" => {
-                e.attrs.get("what").is_some_and(|w| w == "model-registration") || e.attrs.get("carries").is_some_and(|c| c == "model")
-            }
-            _ => false,
-        }
+        is_deploy(e)
+            || e.kind == "run.publish"
+                && is_live(e)
+                && (e.attrs.get("what").is_some_and(|w| w == "model-registration") || e.attrs.get("carries").is_some_and(|c| c == "model"))
     };
     let releasers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| releases(e)).map(|(_, o)| o.as_str()).collect();
     if releasers.is_empty() || !out.iter().any(|e| e.kind == "run.tests") {
         return;
     }
     // Every unit of a releasing root's run: its own closure and those of the
-    // roots it waits for.
+    // roots it waits for. One walk from all releasing roots at once.
+    let mut stack: Vec<&str> =
+        closures.iter().filter(|(_, c)| c.iter().any(|u| releasers.contains(u.as_str()))).map(|(id, _)| id.as_str()).collect();
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut in_run: BTreeSet<&str> = BTreeSet::new();
-    for (id, closure) in closures {
-        if !closure.iter().any(|u| releasers.contains(u.as_str())) {
+    while let Some(r) = stack.pop() {
+        if !seen.insert(r) {
             continue;
         }
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let mut stack = vec![id.as_str()];
-        while let Some(r) = stack.pop() {
-            if !seen.insert(r) {
-                continue;
-            }
-            if let Some(c) = closures.get(r) {
-                in_run.extend(c.iter().map(String::as_str));
-            }
-            if let Some(u) = units.get(r) {
-                stack.extend(u.after.iter().map(String::as_str));
-            }
+        if let Some(c) = closures.get(r) {
+            in_run.extend(c.iter().map(String::as_str));
+        }
+        if let Some(u) = units.get(r) {
+            stack.extend(u.after.iter().map(String::as_str));
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
@@ -1067,12 +1070,6 @@ fn mark_after_training(
     closures: &BTreeMap<String, BTreeSet<String>>,
     units: &BTreeMap<String, Unit>,
 ) {
-    let is_deploy = |e: &Evidence| {
-        matches!(e.kind.as_str(), "code.deploy" | "run.deploy")
-            && !e.attrs.contains_key("infra")
-            && !e.attrs.contains_key("in_test")
-            && !e.attrs.contains_key("notebook")
-    };
     // Tests handed the model to test (`pytest --run-id=$RUN_ID tests/model`).
     let is_model_test = |e: &Evidence| e.kind == "run.tests" && e.attrs.contains_key("model_arg");
     if !out.iter().any(|e| is_deploy(e) || is_model_test(e)) {
@@ -1096,36 +1093,36 @@ fn mark_after_training(
         .map(|(id, _)| id.as_str())
         .collect();
     // Roots whose run has trained by the time they start (or that train).
-    let mut chained: Vec<&BTreeSet<String>> = Vec::new();
-    for (id, closure) in closures {
-        let Some(root) = units.get(id) else { continue };
-        if !automatic(root) {
-            continue;
-        }
-        let mut seen: BTreeSet<&str> = BTreeSet::new();
-        let mut stack: Vec<&str> = vec![id.as_str()];
-        let mut found = false;
-        while let Some(u) = stack.pop() {
-            if !seen.insert(u) {
-                continue;
-            }
-            if trains(u) {
-                found = true;
-                break;
-            }
-            if let Some(unit) = units.get(u) {
-                stack.extend(unit.after.iter().map(String::as_str));
-                if unit.triggers.contains("pull_request") {
-                    stack.extend(pr_openers.iter().filter(|o| **o != u));
-                }
-            }
-        }
-        if found {
-            chained.push(closure);
+    // Units whose run has trained by the time they start: those that train,
+    // then (one walk over the reversed order) every unit that waits for one
+    // of them, and every pull-request build once a run that opens pull
+    // requests has trained.
+    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in units.values() {
+        for a in &u.after {
+            waiting.entry(a.as_str()).or_default().push(u.id.as_str());
         }
     }
+    let pr_builds: Vec<&str> = units.values().filter(|u| u.triggers.contains("pull_request")).map(|u| u.id.as_str()).collect();
+    let mut trained: BTreeSet<&str> = BTreeSet::new();
+    let mut stack: Vec<&str> = closures.keys().map(String::as_str).filter(|id| trains(id)).collect();
+    while let Some(u) = stack.pop() {
+        if !trained.insert(u) {
+            continue;
+        }
+        stack.extend(waiting.get(u).into_iter().flatten());
+        if pr_openers.contains(&u) {
+            stack.extend(pr_builds.iter().filter(|b| **b != u));
+        }
+    }
+    // Everything the automatic ones among them run.
+    let chained: BTreeSet<&str> = closures
+        .iter()
+        .filter(|(id, _)| trained.contains(id.as_str()) && units.get(id.as_str()).is_some_and(&automatic))
+        .flat_map(|(_, c)| c.iter().map(String::as_str))
+        .collect();
     for (e, o) in out.iter_mut().zip(owner) {
-        if (is_deploy(e) || is_model_test(e)) && chained.iter().any(|c| c.contains(o)) {
+        if (is_deploy(e) || is_model_test(e)) && chained.contains(o.as_str()) {
             e.attrs.insert("after_training".into(), "yes".into());
         }
     }

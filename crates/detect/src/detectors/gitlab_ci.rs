@@ -86,10 +86,10 @@ impl Detector for GitlabCi {
             None => vec!["build", "test", "deploy"],
         };
         // Each job's stage rank (hidden templates excluded), in file order.
-        let ranks: Vec<(&str, usize)> = all_jobs
+        let ranks: Vec<(&str, usize, &str)> = all_jobs
             .iter()
             .filter(|(n, ..)| !n.starts_with('.'))
-            .map(|(n, _, v, _)| (*n, stage_rank(&stages, resolve(v, "stage", &lookup, 0).and_then(Node::as_str).unwrap_or("test"))))
+            .map(|(n, _, v, p)| (*n, stage_rank(&stages, resolve(v, "stage", &lookup, 0).and_then(Node::as_str).unwrap_or("test")), *p))
             .collect();
         let default_before = doc.path(&["default", "before_script"]).or_else(|| doc.get("before_script"));
         for (name, key, job, path) in &all_jobs {
@@ -120,13 +120,13 @@ impl Detector for GitlabCi {
                     }
                 }
                 None => {
-                    let mine = ranks.iter().find(|(n, _)| n == name).map(|(_, r)| *r).unwrap_or(0);
-                    for (jn, r) in &ranks {
-                        if *r < mine {
-                            if let Some((_, _, _, p)) = all_jobs.iter().find(|(n, ..)| n == jn) {
-                                unit.after.push(format!("ci:{p}#{jn}"));
-                            }
-                        }
+                    // The jobs of the nearest earlier stage that has any: they
+                    // wait in turn for theirs, so the order stays transitive
+                    // while a job lists one stage, not every job before it.
+                    let mine = ranks.iter().find(|(n, ..)| n == name).map(|(_, r, _)| *r).unwrap_or(0);
+                    let prev = ranks.iter().map(|(_, r, _)| *r).filter(|r| *r < mine).max();
+                    for (jn, _, p) in ranks.iter().filter(|(_, r, _)| Some(*r) == prev) {
+                        unit.after.push(format!("ci:{p}#{jn}"));
                     }
                 }
             }
@@ -455,16 +455,17 @@ mod tests {
     }
 
     #[test]
-    fn jobs_wait_for_their_needs_or_the_earlier_stages() {
+    fn jobs_wait_for_their_needs_or_the_earlier_stage() {
         let o = run("stages: [test, train, deploy]\n.base:\n  stage: train\nunit:\n  stage: test\n  script: [pytest]\nfit:\n  extends: .base\n  script: [python fit.py]\nship:\n  stage: deploy\n  script: [./deploy.sh]\nfast:\n  stage: deploy\n  needs: [unit]\n  script: [./smoke.sh]\nlast:\n  stage: .post\n  script: [echo done]\n");
         let after = |n: &str| o.units.iter().find(|u| u.id.ends_with(n)).unwrap().after.clone();
         let ids = |v: &[&str]| v.iter().map(|n| format!("ci:.gitlab-ci.yml#{n}")).collect::<Vec<_>>();
         assert!(after("#unit").is_empty());
         // `extends` gives fit its stage; stage order decides without `needs`.
         assert_eq!(after("#fit"), ids(&["unit"]));
-        assert_eq!(after("#ship"), ids(&["unit", "fit"]));
+        // Stage order lists the nearest earlier stage (which waits for the one before).
+        assert_eq!(after("#ship"), ids(&["fit"]));
         assert_eq!(after("#fast"), ids(&["unit"]));
-        assert_eq!(after("#last"), ids(&["unit", "fit", "ship", "fast"]));
+        assert_eq!(after("#last"), ids(&["ship", "fast"]));
     }
 
     #[test]
