@@ -33,7 +33,10 @@ fn path_filters_are_read_for_every_ci_system() {
             "bitbucket-pipelines.yml",
             "pipelines:\n  default:\n    - step:\n        name: b\n        condition:\n          changesets:\n            includePaths:\n              - \"svc/b/**\"\n        script:\n          - pytest\n",
         ),
-        (".gitlab-ci.yml", "test:\n  only:\n    changes:\n      - svc/c/**/*\n  script:\n    - pytest\n"),
+        (
+            ".gitlab-ci.yml",
+            "test:\n  only:\n    changes:\n      - svc/c/**/*\n  script:\n    - pytest\nnever:\n  rules:\n    - changes: [svc/never/**]\n      when: never\n    - when: always\n  script:\n    - pytest\n",
+        ),
         (".github/workflows/ci.yml", "on:\n  pull_request:\n    paths: ['svc/d/**']\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n"),
     ];
     let scan = mlops_detect::scan_in_memory(&files, &mlops_detect::ScanOptions::default());
@@ -44,6 +47,7 @@ fn path_filters_are_read_for_every_ci_system() {
         .map(|e| (e.attrs["system"].as_str(), e.attrs["dir"].as_str()))
         .collect();
     dirs.sort();
+    // Negations (`!docs`) and rules that never run a job (`when: never`) scope nothing.
     assert_eq!(dirs, [("azure-pipelines", "svc/a"), ("bitbucket", "svc/b"), ("github-actions", "svc/d"), ("gitlab-ci", "svc/c")]);
 }
 
