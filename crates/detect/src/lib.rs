@@ -880,6 +880,12 @@ fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOp
     repo.declared_projects = opts.projects.clone();
     let linked = link::link(&repo, units, evidence);
     issues.extend(linked.unresolved);
+    if std::env::var_os("MLOPS_LEVEL_DEBUG_EVIDENCE").is_some() {
+        // Every piece of evidence after linking, one JSON line each.
+        for e in &linked.evidence {
+            eprintln!("{}", serde_json::to_string(e).unwrap_or_default());
+        }
+    }
     issues.sort();
     issues.dedup();
     let mut projects: Vec<projects::ProjectScope> =
