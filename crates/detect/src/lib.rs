@@ -164,6 +164,47 @@ pub struct RepoIndex {
     /// Azure Pipelines templates: each use of each template with the
     /// parameters it is bound to, found once.
     pub(crate) azp_templates: std::sync::OnceLock<detectors::azure_pipelines::TemplateUses>,
+    /// Where the texts a scan of a checkout dropped are read again.
+    pub(crate) disk: Option<DiskTexts>,
+    /// Folders shipped for other projects ([`seed_folders`]), once known:
+    /// their files hold no text for the scan.
+    pub(crate) seed_dirs: std::collections::HashSet<String>,
+}
+
+/// A checkout's files, for reading a text again that the scan dropped once
+/// its own file was detected (the imports of a module another file imports).
+#[derive(Debug)]
+pub(crate) struct DiskTexts {
+    root: std::path::PathBuf,
+    max: u64,
+}
+
+thread_local! {
+    /// While a file is detected ahead of the rest ([`detect_early`]): whether
+    /// its detectors asked for a repository-wide index (then the file is
+    /// detected again once the indexes are complete), and the hashes of the
+    /// files whose imports they read.
+    static EARLY: std::cell::RefCell<Option<(bool, Vec<u64>)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Hash of a repository path, as [`EARLY`] records it.
+fn path_hash(path: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    path.hash(&mut h);
+    h.finish()
+}
+
+/// True (and recorded) when called while a file is detected ahead of the
+/// rest: repository-wide indexes are not complete yet.
+fn early_needs_index() -> bool {
+    EARLY.with(|e| e.borrow_mut().as_mut().map(|(global, _)| *global = true).is_some())
+}
+
+/// An empty map, for repository-wide indexes asked for too early.
+fn no_vars() -> &'static std::collections::BTreeMap<String, String> {
+    static EMPTY: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
+    &EMPTY
 }
 
 /// CI variables declared in the repository: the last value of each name,
@@ -234,6 +275,9 @@ impl RepoIndex {
 
     /// CI variables declared anywhere in the repository (name -> value).
     pub fn ci_vars(&self) -> &std::collections::BTreeMap<String, String> {
+        if early_needs_index() {
+            return no_vars();
+        }
         &self.ci_var_decls().last
     }
 
@@ -241,7 +285,8 @@ impl RepoIndex {
     /// repository: a variable set per environment in variable templates
     /// (`ENVIRONMENT: DEV` in one, `ENVIRONMENT: PRD` in another) has several.
     pub fn ci_var_values(&self, name: &str) -> impl Iterator<Item = &str> {
-        self.ci_var_decls().all.get(name).into_iter().flatten().map(String::as_str)
+        let early = early_needs_index();
+        (!early).then(|| self.ci_var_decls()).and_then(|v| v.all.get(name)).into_iter().flatten().map(String::as_str)
     }
 
     fn ci_var_decls(&self) -> &CiVars {
@@ -271,6 +316,9 @@ impl RepoIndex {
 
     /// Python fields filled from environment variables, field -> variable.
     pub fn env_fields(&self) -> &std::collections::BTreeMap<String, String> {
+        if early_needs_index() {
+            return no_vars();
+        }
         self.env_fields.get_or_init(|| {
             static FIELD: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
                 regex::bytes::Regex::new(r#"(?-u)(?m)^\s*(?:self\.)?([A-Za-z_][A-Za-z0-9_]*)\s*(?::[^=\n]*)?=\s*(?:[A-Za-z_]+\()?\s*os\.(?:environ\.get|getenv)\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']"#).unwrap()
@@ -289,15 +337,43 @@ impl RepoIndex {
 
     /// The imports of a Python file of the repository (cached).
     pub fn python_imports(&self, path: &str) -> Option<std::sync::Arc<Vec<pylex::Import>>> {
+        EARLY.with(|e| {
+            if let Some((_, read)) = e.borrow_mut().as_mut() {
+                read.push(path_hash(path));
+            }
+        });
         if let Some(v) = self.imports.lock().ok().and_then(|m| m.get(path).cloned()) {
             return Some(v);
         }
-        let text = self.text(path)?;
-        let v = std::sync::Arc::new(pylex::imports(&pylex::mask(text)));
+        let v = match self.texts.get(path) {
+            Some(text) if is_template_text(text) => return None,
+            Some(text) => std::sync::Arc::new(pylex::imports(&pylex::mask(text))),
+            None => std::sync::Arc::new(pylex::imports(&pylex::mask(&self.dropped_text(path)?))),
+        };
         if let Ok(mut m) = self.imports.lock() {
             m.insert(path.to_string(), v.clone());
         }
         Some(v)
+    }
+
+    /// The text of a file of a checkout that the scan read and dropped
+    /// (read again), as the scan would hold it: none for a file it does not
+    /// read (a template, in a folder shipped for other projects, over the
+    /// size cap, unreadable).
+    fn dropped_text(&self, path: &str) -> Option<String> {
+        static DETECTORS: std::sync::LazyLock<Vec<Box<dyn Detector>>> = std::sync::LazyLock::new(detectors::all);
+        let disk = self.disk.as_ref()?;
+        let wanted = !is_template_path(path) && (is_config_file(path) || DETECTORS.iter().any(|d| d.applies(path)));
+        if !wanted || !self.paths.contains(path) || has_ancestor_in(path, |a| self.seed_dirs.contains(a)) {
+            return None;
+        }
+        let abs = disk.root.join(path);
+        let size = std::fs::symlink_metadata(&abs).ok().filter(|m| m.is_file())?.len();
+        if size > disk.max {
+            return None;
+        }
+        let (text, _) = walk::read_text(&abs, path, disk.max, size).ok()?;
+        (!is_template_text(&text)).then_some(text)
     }
 
     /// True when some folder of the repository, or some Python file's stem,
@@ -324,6 +400,9 @@ impl RepoIndex {
     /// Whether the repository declares an Argo Events `Sensor` and a Tekton
     /// `EventListener` (what starts workflows and pipeline runs on events).
     pub fn event_sources(&self) -> (bool, bool) {
+        if early_needs_index() {
+            return (false, false);
+        }
         *self.event_kinds.get_or_init(|| {
             let yaml = self.texts.iter().filter(|(p, _)| paths::is_yaml(p)).map(|(_, t)| t);
             let (mut sensor, mut listener) = (false, false);
@@ -337,6 +416,9 @@ impl RepoIndex {
 
     /// Text of a file that was read.
     pub fn text(&self, path: &str) -> Option<&str> {
+        if early_needs_index() {
+            return None;
+        }
         self.texts.get(path).map(String::as_str)
     }
 
@@ -565,11 +647,26 @@ fn has_ancestor_in(path: &str, is: impl Fn(&str) -> bool) -> bool {
 
 /// A script or Makefile that copies or packs folders.
 fn is_copier(f: &walk::RepoFile) -> bool {
-    let Some(text) = &f.text else { return false };
-    (f.path.ends_with(".py") || f.path.ends_with(".sh") || f.path.ends_with("Makefile"))
+    f.text.as_deref().is_some_and(|t| is_copier_text(&f.path, t))
+}
+
+/// [`is_copier`] on a path and its text.
+fn is_copier_text(path: &str, text: &str) -> bool {
+    (path.ends_with(".py") || path.ends_with(".sh") || path.ends_with("Makefile"))
         && ["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("]
             .iter()
             .any(|k| text.contains(k))
+}
+
+/// The lines of a script that pack files into an archive (`zip -r`,
+/// `tar -c`, `shutil.make_archive(`), comments left out.
+fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str> {
+    let script = [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x));
+    text.lines().map(str::trim).filter(move |l| {
+        script
+            && !l.starts_with('#')
+            && (l.starts_with("zip ") || l.contains(" zip -r") || l.starts_with("tar -c") || l.contains("make_archive("))
+    })
 }
 
 /// Folders shipped for other projects: a folder below the root holding CI
@@ -653,20 +750,7 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
     // Folders packed into archives by the repository's own scripts.
     for f in files {
         let Some(text) = &f.text else { continue };
-        if !(f.path.ends_with(".sh")
-            || f.path.ends_with(".py")
-            || f.path.ends_with("Makefile")
-            || f.path.ends_with(".yml")
-            || f.path.ends_with(".yaml"))
-        {
-            continue;
-        }
-        for line in text.lines().map(str::trim).filter(|l| !l.starts_with('#')) {
-            let packs =
-                line.starts_with("zip ") || line.contains(" zip -r") || line.starts_with("tar -c") || line.contains("make_archive(");
-            if !packs {
-                continue;
-            }
+        for line in packing_lines(&f.path, text) {
             for word in line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '(' | ')')) {
                 let d = word.trim_start_matches("./").trim_end_matches('/').trim_end_matches("/*");
                 if d.is_empty() || d.contains('$') || d.contains('.') && !d.contains('/') {
@@ -760,8 +844,9 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     }
     let dets = detectors::all();
     let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
-    let walked = walk::walk_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
-    Ok(scan_walked(walked, dets, opts))
+    let listed = walk::list_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
+    let disk = DiskTexts { root: root.to_path_buf(), max: opts.max_file_bytes };
+    Ok(scan_listed(listed, Some(disk), dets, opts))
 }
 
 /// Scan the folder `top` of a tree that is not on the file system (`""`:
@@ -771,7 +856,7 @@ pub fn scan_tree(tree: &tree::Tree, top: &str, opts: &ScanOptions, read: &mut tr
     let dets = detectors::all();
     let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
     let walked = tree::walk_tree(tree, top, opts.max_file_bytes, &wants, &opts.exclude, read)?;
-    Ok(scan_walked(walked, dets, opts))
+    Ok(scan_listed(walk::Listed { walked, pending: Vec::new() }, None, dets, opts))
 }
 
 /// Scan files held in memory, (path, text) pairs (repository-relative,
@@ -801,14 +886,181 @@ fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> 
     scopes.iter().filter_map(|s| s.project.clone()).collect()
 }
 
-fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
-    let exclude_used = walked.exclude_used.clone();
-    // Folders shipped for other projects are not this repository's practice.
-    let seeds = seed_folders(&walked.files);
-    let seed_dirs: std::collections::HashSet<&str> = seeds.iter().map(|(d, ..)| d.as_str()).collect();
+/// Detectors that may run on a file before the others have read theirs:
+/// they read nothing of other files but their imports (and say so when they
+/// ask for a repository-wide index, [`early_needs_index`]).
+const EARLY_DETECTORS: &[&str] = &["python", "test-suite"];
+
+/// Literals of Python source that other files' detectors or repository-wide
+/// indexes read: a module holding one keeps its text for the whole scan.
+/// Fields set from the environment ([`RepoIndex::env_fields`]), build
+/// triggers declared in code (`iac`), CDK stacks, modules loaded from paths
+/// (the linker), folders copied or packed ([`seed_folders`]).
+static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+    aho_corasick::AhoCorasick::new([
+        "os.environ.get",
+        "os.getenv",
+        "google_cloudbuild_trigger",
+        "builds triggers create",
+        "CodePipeline",
+        "aws_codepipeline",
+        "aws_codebuild",
+        "codepipeline",
+        "SourceAction",
+        "Webhook: true",
+        "webhook = true",
+        "aws_cdk",
+        "spec_from_file_location(",
+        "run_path(",
+        "SourceFileLoader(",
+        "load_source(",
+        "exec(open(",
+        "copytree",
+        "copy_tree",
+        "cp -r",
+        "cp -R",
+        "rsync ",
+        "cookiecutter(",
+        "run_copy(",
+        "make_archive(",
+        "zip ",
+        "tar -c",
+    ])
+    .expect("literals build an automaton")
+});
+
+/// What reading one file gave.
+struct Read {
+    /// Index in the listing.
+    index: usize,
+    /// The text, kept for the rest of the scan (`None` once detected early
+    /// and not needed by other files).
+    text: Option<String>,
+    /// The file's detection, when it ran early; with the hashes of the
+    /// files whose imports it read.
+    early: Option<(Output, Vec<u64>)>,
+    /// Problems reading it.
+    issues: Vec<ScanIssue>,
+}
+
+/// Run the detectors that select a file. `early`: only if all of them are
+/// [`EARLY_DETECTORS`] and none asks for a repository-wide index; `None`
+/// otherwise.
+fn detect_file(dets: &[Box<dyn Detector>], screen: &Screen, opts: &ScanOptions, repo: &RepoIndex, path: &str, text: &str, early: bool) -> Option<(Output, Vec<u64>)> {
+    let hits = screen.hits(text);
+    let chosen: Vec<&dyn Detector> = dets
+        .iter()
+        .enumerate()
+        .filter(|(i, d)| d.applies(path) && (!opts.screen || screen.selects(*i, &hits, || d.unscreened(path))))
+        .map(|(_, d)| d.as_ref())
+        .collect();
+    if early && !(path.ends_with(".py") && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) {
+        return None;
+    }
+    let ctx = FileCtx { path, text, repo };
+    let mut out = Output::default();
+    if early {
+        EARLY.with(|e| *e.borrow_mut() = Some((false, Vec::new())));
+    }
+    for d in chosen {
+        d.detect(&ctx, &mut out);
+    }
+    let (needs_index, read) = if early { EARLY.with(|e| e.borrow_mut().take()).unwrap_or_default() } else { (false, Vec::new()) };
+    (!needs_index).then_some((out, read))
+}
+
+/// Scan a listing. Texts still on disk (`pending`, read from `disk`) are
+/// read once each, in parallel: a Python module is detected right away and
+/// its text dropped unless other files need it, so the texts held at once
+/// are those of the files other files read (CI definitions, configuration,
+/// scripts), not the whole tree's. Everything else is detected once the
+/// repository-wide indexes (seed folders, CI variables) are complete.
+fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
+    use rayon::prelude::*;
+    let walk::Listed { walked, pending } = listed;
+    let walk::Walked { mut files, issues: walk_issues, exclude_used } = walked;
+    let mut issues = walk_issues;
+    let mut repo = RepoIndex { catalog: opts.catalog.clone(), disk, ..RepoIndex::default() };
+    repo.paths = files.iter().map(|f| f.path.clone()).collect();
+    // Texts read already (a tree): held as before, for the files that ask.
+    for f in &mut files {
+        if let Some(t) = f.text.take() {
+            repo.texts.insert(f.path.clone(), t);
+        }
+    }
+    let screen = Screen::new(&dets);
+    // Test configuration first: it says where imports resolve.
+    let (config, pending): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(i, _)| is_config_file(&files[*i].path));
+    for (i, abs) in config {
+        match walk::read_text(&abs, &files[i].path, opts.max_file_bytes, files[i].size) {
+            Ok((t, issue)) => {
+                issues.extend(issue);
+                repo.texts.insert(files[i].path.clone(), t);
+            }
+            Err(issue) => issues.push(issue),
+        }
+    }
+    // Template texts are no file of this repository (held for now only
+    // for the seed folders, which read copying scripts whatever they are).
+    repo.texts.retain(|p, t| !(is_config_file(p) && is_template_text(t)));
+    repo.py_paths = pythonpath_entries(&repo);
+    // Read each pending file once; detect Python modules right away.
+    let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(&f.path)).map(|(i, _)| i).collect();
+    let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
+        if !path.ends_with(".py") || is_template_text(text) {
+            return None;
+        }
+        detect_file(&dets, &screen, opts, &repo, path, text, true)
+    };
+    let mut reads: Vec<Read> = pending
+        .par_iter()
+        .map(|(i, abs)| {
+            let path = files[*i].path.as_str();
+            match walk::read_text(abs, path, opts.max_file_bytes, files[*i].size) {
+                Ok((text, issue)) => {
+                    let early = early_of(path, &text);
+                    let keep = early.is_none() || KEEP_PY.is_match(&text);
+                    Read { index: *i, text: keep.then_some(text), early, issues: issue.into_iter().collect() }
+                }
+                Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
+            }
+        })
+        .collect();
+    // Texts of a tree were read with the listing: detect early the same way.
+    let loaded_early: Vec<Read> = loaded
+        .par_iter()
+        .filter_map(|&i| {
+            let path = files[i].path.as_str();
+            let text = repo.texts.get(path)?;
+            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(e), issues: Vec::new() })
+        })
+        .collect();
+    reads.extend(loaded_early);
+    reads.sort_by_key(|r| r.index);
+    // Folders shipped for other projects, from the texts that can show them.
+    let mut early: std::collections::BTreeMap<usize, (Output, Vec<u64>)> = std::collections::BTreeMap::new();
+    for r in reads {
+        issues.extend(r.issues);
+        if let Some(e) = r.early {
+            early.insert(r.index, e);
+        }
+        if let Some(t) = r.text {
+            repo.texts.insert(files[r.index].path.clone(), t);
+        }
+    }
+    let seeds = {
+        let with_text: Vec<walk::RepoFile> = files
+            .iter()
+            .map(|f| walk::RepoFile {
+                path: f.path.clone(),
+                size: f.size,
+                text: repo.texts.get(&f.path).filter(|t| is_copier_text(&f.path, t) || packing_lines(&f.path, t).next().is_some()).cloned(),
+            })
+            .collect();
+        seed_folders(&with_text)
+    };
+    let seed_dirs: std::collections::HashSet<String> = seeds.iter().map(|(d, ..)| d.clone()).collect();
     let in_seed = |p: &str| !seed_dirs.is_empty() && has_ancestor_in(p, |a| seed_dirs.contains(a));
-    let mut repo = RepoIndex { catalog: opts.catalog.clone(), ..RepoIndex::default() };
-    let mut sizes = Vec::new();
     let mut seed_evidence = Vec::new();
     for (dir, marker, why) in &seeds {
         seed_evidence.push((
@@ -818,47 +1070,72 @@ fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOp
             None,
         ));
     }
-    for f in walked.files {
-        if in_seed(&f.path) {
-            repo.paths.insert(f.path.clone());
-            continue;
-        }
-        repo.paths.insert(f.path.clone());
-        sizes.push((f.path.clone(), f.size));
-        if let Some(t) = f.text {
-            if !is_template_text(&t) {
-                repo.texts.insert(f.path, t);
+    repo.texts.retain(|p, t| !in_seed(p) && !is_template_text(t));
+    let mut redo: BTreeSet<usize> = BTreeSet::new();
+    if !seed_dirs.is_empty() {
+        // Imports read before the seed folders were known may include theirs:
+        // detect again what read one.
+        let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(&f.path)).map(|f| path_hash(&f.path)).collect();
+        early.retain(|i, (_, read)| {
+            let again = read.iter().any(|h| seed_hashes.contains(h));
+            if again && !in_seed(&files[*i].path) {
+                redo.insert(*i);
             }
+            !again && !in_seed(&files[*i].path)
+        });
+        if let Ok(mut m) = repo.imports.lock() {
+            m.clear();
+        }
+        if let Ok(mut m) = repo.local_imports.lock() {
+            m.clear();
         }
     }
-    repo.py_paths = pythonpath_entries(&repo);
-    let mut issues = walked.issues;
+    repo.seed_dirs = seed_dirs.clone();
+    if std::env::var_os("DBG_TEXTS").is_some() {
+        let mut by: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+        for (p, t) in &repo.texts {
+            let e = by.entry(p.rsplit('.').next().unwrap_or("").chars().take(12).collect()).or_default();
+            e.0 += 1;
+            e.1 += t.len();
+        }
+        eprintln!("early {} texts {:?}", early.len(), by);
+    }
+    // Texts of a tree that only their own (early) detection read.
+    for i in early.keys() {
+        let path = &files[*i].path;
+        if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
+            repo.texts.remove(path);
+        }
+    }
     let mut evidence: Vec<(Evidence, Option<String>)> = seed_evidence;
     let mut units = Vec::new();
-    for (path, size) in &sizes {
+    for f in files.iter().filter(|f| !in_seed(&f.path)) {
         // Size-only observations (committed model binaries) need no text.
-        detectors::binaries::observe(path, *size, &repo, &mut evidence);
+        detectors::binaries::observe(&f.path, f.size, &repo, &mut evidence);
     }
-    // Files are independent: detect in parallel, then merge in path order
-    // so the result does not depend on scheduling.
-    use rayon::prelude::*;
-    let files: Vec<(&String, &String)> = repo.texts.iter().collect();
-    let screen = Screen::new(&dets);
-    let outputs: Vec<Output> = files
+    // Detect the rest: files with a text held, and early files detected
+    // again (read again from disk when their text was dropped).
+    let rest: Vec<usize> = (0..files.len())
+        .filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i].path) || redo.contains(i)))
+        .collect();
+    let late: Vec<(usize, Output)> = rest
         .par_iter()
-        .map(|(path, text)| {
-            let ctx = FileCtx { path, text, repo: &repo };
-            let mut out = Output::default();
-            let hits = screen.hits(text);
-            for (i, d) in dets.iter().enumerate() {
-                if d.applies(path) && (!opts.screen || screen.selects(i, &hits, || d.unscreened(path))) {
-                    d.detect(&ctx, &mut out);
+        .filter_map(|&i| {
+            let path = files[i].path.as_str();
+            let owned;
+            let text = match repo.texts.get(path) {
+                Some(t) => t.as_str(),
+                None => {
+                    owned = repo.dropped_text(path)?;
+                    owned.as_str()
                 }
-            }
-            out
+            };
+            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o))
         })
         .collect();
-    for out in outputs {
+    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, (o, _))| (i, o)).chain(late).collect();
+    outputs.sort_by_key(|(i, _)| *i);
+    for (_, out) in outputs {
         evidence.extend(out.evidence);
         units.extend(out.units);
         issues.extend(out.issues);
@@ -901,5 +1178,6 @@ fn scan_walked(walked: walk::Walked, dets: Vec<Box<dyn Detector>>, opts: &ScanOp
             projects[p].issues.push(i);
         }
     }
-    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
+    drop(repo);
+    Scan { evidence: linked.evidence, units: linked.units, issues, files: files.into_iter().map(|f| f.path).collect(), exclude_used, projects }
 }

@@ -57,6 +57,15 @@ pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> W
     walk_excluding(root, max_bytes, wants_text, &[]).unwrap_or_default()
 }
 
+/// A listing of a repository whose texts are not read yet.
+#[derive(Debug, Default)]
+pub struct Listed {
+    /// The files (texts not read), problems met, excludes used.
+    pub walked: Walked,
+    /// The files to read: index into `walked.files` and the path on disk.
+    pub pending: Vec<(usize, PathBuf)>,
+}
+
 /// Walk `root` skipping the paths matched by `exclude` (repo-relative globs;
 /// `dir/**` also prunes the folder). An invalid glob is an error.
 pub fn walk_excluding(
@@ -65,6 +74,44 @@ pub fn walk_excluding(
     wants_text: &dyn Fn(&str) -> bool,
     exclude: &[String],
 ) -> Result<Walked, globset::Error> {
+    let Listed { walked: mut out, pending } = list_excluding(root, max_bytes, wants_text, exclude)?;
+    // Read the selected files in parallel (the walk itself lists only).
+    use rayon::prelude::*;
+    let read: Vec<(usize, Result<(String, Option<ScanIssue>), ScanIssue>)> = pending
+        .par_iter()
+        .map(|(i, path)| (*i, read_text(path, &out.files[*i].path, max_bytes, out.files[*i].size)))
+        .collect();
+    for (i, text) in read {
+        match text {
+            Ok((t, issue)) => {
+                out.files[i].text = Some(t);
+                out.issues.extend(issue);
+            }
+            Err(issue) => out.issues.push(issue),
+        }
+    }
+    out.issues.sort();
+    out.issues.dedup();
+    Ok(out)
+}
+
+/// Read one listed file as text: at most `max` bytes, invalid UTF-8 decoded
+/// lossily (with the issue that says so); an unreadable file is an issue.
+pub fn read_text(path: &Path, rel: &str, max: u64, size: u64) -> Result<(String, Option<ScanIssue>), ScanIssue> {
+    match read_capped(path, max, size) {
+        Ok(bytes) => Ok(decode(rel, bytes)),
+        Err(e) => Err(ScanIssue::new(rel, None, "unreadable", e.to_string())),
+    }
+}
+
+/// List `root` as [`walk_excluding`] does, without reading any file: the
+/// files `wants_text` selects (and that fit the cap) are returned as pending.
+pub fn list_excluding(
+    root: &Path,
+    max_bytes: u64,
+    wants_text: &dyn Fn(&str) -> bool,
+    exclude: &[String],
+) -> Result<Listed, globset::Error> {
     let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
     let (globs, prune) = compile_excludes(exclude)?;
     let pruned_hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
@@ -204,29 +251,20 @@ pub fn walk_excluding(
         });
         out.issues.retain(|x| !under(&x.path));
     }
-    // Read the selected files in parallel (the walk itself lists only).
-    use rayon::prelude::*;
-    let read: Vec<(usize, Result<String, ScanIssue>, Option<ScanIssue>)> = to_read
-        .par_iter()
-        .map(|(i, path)| {
-            let rel = &out.files[*i].path;
-            match read_capped(path, max_bytes, out.files[*i].size) {
-                Ok(bytes) => {
-                    let (text, issue) = decode(rel, bytes);
-                    (*i, Ok(text), issue)
-                }
-                Err(e) => (*i, Err(ScanIssue::new(rel, None, "unreadable", e.to_string())), None),
-            }
-        })
-        .collect();
-    for (i, text, issue) in read {
-        match text {
-            Ok(t) => out.files[i].text = Some(t),
-            Err(issue) => out.issues.push(issue),
-        }
-        out.issues.extend(issue);
+    // Sort by path, carrying each pending file's place along.
+    let mut on_disk: Vec<Option<PathBuf>> = vec![None; out.files.len()];
+    for (i, p) in to_read {
+        on_disk[i] = Some(p);
     }
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut rows: Vec<(RepoFile, Option<PathBuf>)> = std::mem::take(&mut out.files).into_iter().zip(on_disk).collect();
+    rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let mut pending = Vec::new();
+    for (i, (f, p)) in rows.into_iter().enumerate() {
+        if let Some(p) = p {
+            pending.push((i, p));
+        }
+        out.files.push(f);
+    }
     out.issues.sort();
     out.issues.dedup();
     if let Ok(h) = pruned_hits.lock() {
@@ -234,7 +272,7 @@ pub fn walk_excluding(
             out.exclude_used[*i] = true;
         }
     }
-    Ok(out)
+    Ok(Listed { walked: out, pending })
 }
 
 /// The exclude globs, compiled, and the folders a `dir/**` glob prunes

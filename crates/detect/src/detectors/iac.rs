@@ -301,6 +301,13 @@ impl Detector for Iac {
             || path == "cdk.json"
             || path.ends_with("/cdk.json")
     }
+    // Python is read only when it is a CDK app; every other format always.
+    fn screen(&self) -> &'static [&'static str] {
+        &["aws_cdk"]
+    }
+    fn unscreened(&self, path: &str) -> bool {
+        !path.ends_with(".py")
+    }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         if let Some((name, line)) = environment_root(f.path, f.text) {
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("").trim();
