@@ -929,6 +929,14 @@ static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::Lazy
     .expect("literals build an automaton")
 });
 
+/// Formats no other file's detector reads, so their texts can go once their
+/// own detectors ran: Python modules (other files read only their imports),
+/// and test files of compiled languages and JSX/TSX components (JavaScript
+/// and TypeScript modules are read by the CDK linking).
+fn early_format(path: &str) -> bool {
+    path.ends_with(".py") || paths::other_test_family(path).is_some() || path.ends_with(".tsx") || path.ends_with(".jsx")
+}
+
 /// What reading one file gave.
 struct Read {
     /// Index in the listing.
@@ -954,7 +962,7 @@ fn detect_file(dets: &[Box<dyn Detector>], screen: &Screen, opts: &ScanOptions, 
         .filter(|(i, d)| d.applies(path) && (!opts.screen || screen.selects(*i, &hits, || d.unscreened(path))))
         .map(|(_, d)| d.as_ref())
         .collect();
-    if early && !(path.ends_with(".py") && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) {
+    if early && !(early_format(path) && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) {
         return None;
     }
     let ctx = FileCtx { path, text, repo };
@@ -1007,7 +1015,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Read each pending file once; detect Python modules right away.
     let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(&f.path)).map(|(i, _)| i).collect();
     let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
-        if !path.ends_with(".py") || is_template_text(text) {
+        if !early_format(path) || is_template_text(text) {
             return None;
         }
         detect_file(&dets, &screen, opts, &repo, path, text, true)
