@@ -1099,15 +1099,6 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
     }
     repo.seed_dirs = seed_dirs.clone();
-    if std::env::var_os("DBG_TEXTS").is_some() {
-        let mut by: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
-        for (p, t) in &repo.texts {
-            let e = by.entry(p.rsplit('.').next().unwrap_or("").chars().take(12).collect()).or_default();
-            e.0 += 1;
-            e.1 += t.len();
-        }
-        eprintln!("early {} texts {:?}", early.len(), by);
-    }
     // Texts of a tree that only their own (early) detection read.
     for i in early.keys() {
         let path = &files[*i].path;
@@ -1163,6 +1154,17 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
     }
     repo.declared_projects = opts.projects.clone();
+    // The linker reads few texts: CDK app settings, the root packaging
+    // files, modules that load code from paths (kept Python); it lists the
+    // JavaScript/TypeScript modules read by name only.
+    repo.texts.retain(|p, t| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        if (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts") {
+            *t = String::new();
+            return true;
+        }
+        name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
+    });
     let linked = link::link(&repo, units, evidence);
     issues.extend(linked.unresolved);
     if std::env::var_os("MLOPS_LEVEL_DEBUG_EVIDENCE").is_some() {
