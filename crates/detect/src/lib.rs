@@ -954,7 +954,15 @@ struct Read {
 /// Run the detectors that select a file. `early`: only if all of them are
 /// [`EARLY_DETECTORS`] and none asks for a repository-wide index; `None`
 /// otherwise.
-fn detect_file(dets: &[Box<dyn Detector>], screen: &Screen, opts: &ScanOptions, repo: &RepoIndex, path: &str, text: &str, early: bool) -> Option<(Output, Vec<u64>)> {
+fn detect_file(
+    dets: &[Box<dyn Detector>],
+    screen: &Screen,
+    opts: &ScanOptions,
+    repo: &RepoIndex,
+    path: &str,
+    text: &str,
+    early: bool,
+) -> Option<(Output, Vec<u64>)> {
     let hits = screen.hits(text);
     let chosen: Vec<&dyn Detector> = dets
         .iter()
@@ -1114,9 +1122,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     }
     // Detect the rest: files with a text held, and early files detected
     // again (read again from disk when their text was dropped).
-    let rest: Vec<usize> = (0..files.len())
-        .filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i].path) || redo.contains(i)))
-        .collect();
+    let rest: Vec<usize> =
+        (0..files.len()).filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i].path) || redo.contains(i))).collect();
     let late: Vec<(usize, Output)> = rest
         .par_iter()
         .filter_map(|&i| {
@@ -1189,5 +1196,12 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
     }
     drop(repo);
-    Scan { evidence: linked.evidence, units: linked.units, issues, files: files.into_iter().map(|f| f.path).collect(), exclude_used, projects }
+    Scan {
+        evidence: linked.evidence,
+        units: linked.units,
+        issues,
+        files: files.into_iter().map(|f| f.path).collect(),
+        exclude_used,
+        projects,
+    }
 }

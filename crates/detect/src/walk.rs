@@ -77,10 +77,8 @@ pub fn walk_excluding(
     let Listed { walked: mut out, pending } = list_excluding(root, max_bytes, wants_text, exclude)?;
     // Read the selected files in parallel (the walk itself lists only).
     use rayon::prelude::*;
-    let read: Vec<(usize, Result<(String, Option<ScanIssue>), ScanIssue>)> = pending
-        .par_iter()
-        .map(|(i, path)| (*i, read_text(path, &out.files[*i].path, max_bytes, out.files[*i].size)))
-        .collect();
+    let read: Vec<(usize, Result<(String, Option<ScanIssue>), ScanIssue>)> =
+        pending.par_iter().map(|(i, path)| (*i, read_text(path, &out.files[*i].path, max_bytes, out.files[*i].size))).collect();
     for (i, text) in read {
         match text {
             Ok((t, issue)) => {

@@ -1,0 +1,132 @@
+//! The scan of a checkout reads each file once and detects Python modules
+//! as they are read, before repository-wide facts (seed folders, CI
+//! variables) are known; whatever that early detection could get wrong is
+//! detected again. These tests compare it with the two scans that detect
+//! nothing early: the content screen off (every applicable detector reads
+//! every file, so no file qualifies) and the same files scanned from memory.
+
+use std::path::Path;
+
+fn write(root: &Path, files: &[(&str, &str)]) {
+    for (p, t) in files {
+        let path = root.join(p);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, t).unwrap();
+    }
+}
+
+/// Evidence, units and scan issues, as text, to compare whole scans.
+fn summary(scan: &mlops_detect::Scan) -> String {
+    format!("{:?}\n{:?}\n{:?}", scan.evidence, scan.units, scan.issues)
+}
+
+fn screen_off() -> mlops_detect::ScanOptions {
+    mlops_detect::ScanOptions { screen: false, ..Default::default() }
+}
+
+const WORKFLOW: &str = "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n";
+
+/// Two folders laid out as repositories of their own (their own CI) are
+/// sample repositories: nothing in them is this repository's code. A module
+/// of this repository importing one of them must not see the sample's
+/// imports, although it was detected before the samples were known.
+#[test]
+fn a_module_importing_from_a_seed_folder_is_detected_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (".github/workflows/ci.yml", WORKFLOW),
+            ("train.py", "from templates.a.model import build\n\nclf = build()\nclf.fit(X, y)\n"),
+            ("templates/a/.github/workflows/ci.yml", WORKFLOW),
+            (
+                "templates/a/model.py",
+                "from sklearn.linear_model import LogisticRegression\n\ndef build():\n    return LogisticRegression()\n",
+            ),
+            ("templates/b/.github/workflows/ci.yml", WORKFLOW),
+            ("templates/b/train.py", "print('sample')\n"),
+        ],
+    );
+    let scan = mlops_detect::scan(root, &Default::default()).unwrap();
+    let seeds: Vec<&str> =
+        scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").filter_map(|e| e.attrs.get("dir").map(String::as_str)).collect();
+    assert_eq!(seeds, ["templates/a", "templates/b"]);
+    // The sample's sklearn import is not this repository's: `fit` on what a
+    // sample builds is no training here.
+    assert!(!scan.evidence.iter().any(|e| e.kind == "code.train" && e.location.path == "train.py"), "{:#?}", scan.evidence);
+    let off = mlops_detect::scan(root, &screen_off()).unwrap();
+    assert_eq!(summary(&scan), summary(&off));
+
+    // Without the samples (one nested repository is not a collection), the
+    // same import is this repository's code and `fit` trains.
+    std::fs::remove_dir_all(root.join("templates/b")).unwrap();
+    let scan = mlops_detect::scan(root, &Default::default()).unwrap();
+    assert!(scan.evidence.iter().any(|e| e.kind == "code.train" && e.location.path == "train.py"), "{:#?}", scan.evidence);
+    assert_eq!(summary(&scan), summary(&mlops_detect::scan(root, &screen_off()).unwrap()));
+}
+
+/// A module whose job settings come from the environment (`script_name=
+/// env.train_script`) resolves them through repository-wide CI variables,
+/// which are complete only after every file is read: it is detected late.
+#[test]
+fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (".pipelines/vars.yml", "variables:\n  TRAIN_SCRIPT: train.py\n"),
+            ("ml/env.py", "import os\n\nclass Env:\n    def __init__(self):\n        self.train_script = os.environ.get(\"TRAIN_SCRIPT\")\n"),
+            (
+                "ml/submit.py",
+                "from azureml.core import ScriptRunConfig\nfrom ml.env import Env\n\ne = Env()\nrun = ScriptRunConfig(source_directory='.', script_name=e.train_script)\n",
+            ),
+            ("train.py", "print('train')\n"),
+        ],
+    );
+    let scan = mlops_detect::scan(root, &Default::default()).unwrap();
+    let unit = scan.units.iter().find(|u| u.id == "file:ml/submit.py").expect("the module is a unit");
+    assert!(unit.commands.iter().any(|c| c.argv == ["python", "train.py"]), "{:#?}", unit.commands);
+    assert_eq!(summary(&scan), summary(&mlops_detect::scan(root, &screen_off()).unwrap()));
+}
+
+/// Every fixture scanned from disk (texts read once, Python detected as it
+/// is read, texts dropped) gives what the same files held in memory give.
+#[test]
+fn scanning_from_disk_and_from_memory_agree_on_every_fixture() {
+    let mut differ = Vec::new();
+    for (name, repo) in common::fixture_repos() {
+        if repo.join(".mlops-level.yml").exists() {
+            continue; // its options (catalogue, projects) are read by the CLI
+        }
+        let mut owned: Vec<(String, String)> = Vec::new();
+        collect(&repo, &repo, &mut owned);
+        if owned.iter().any(|(_, t)| t.contains('\u{fffd}')) {
+            continue; // binary content decodes differently from raw bytes
+        }
+        let files: Vec<(&str, &str)> = owned.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
+        let disk = mlops_detect::scan(&repo, &Default::default()).unwrap();
+        let memory = mlops_detect::scan_in_memory(&files, &Default::default());
+        if format!("{:?}\n{:?}", disk.evidence, disk.units) != format!("{:?}\n{:?}", memory.evidence, memory.units) {
+            differ.push(name);
+        }
+    }
+    assert!(differ.is_empty(), "disk and memory scans differ for: {differ:?}");
+}
+
+mod common;
+
+fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
+    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
+        let p = e.path();
+        let ft = e.file_type().unwrap();
+        if ft.is_dir() {
+            collect(root, &p, out);
+        } else if ft.is_file() {
+            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
+            let bytes = std::fs::read(&p).unwrap();
+            out.push((rel, String::from_utf8_lossy(&bytes).into_owned()));
+        }
+    }
+}
