@@ -1639,6 +1639,10 @@ fn gates(
             }
             t = joined.as_str();
         }
+        // Every comparison below needs `<` or `>`.
+        if !t.contains(['<', '>']) {
+            continue;
+        }
         // A verdict kept for later (`better = rmse <= prod_rmse`) counts for
         // model comparisons only: boolean masks look like threshold gates.
         let assigned = RX_ASSIGN_HEAD.find(t.as_bytes()).map(|m| &t[..m.end()]);
