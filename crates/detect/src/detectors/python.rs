@@ -680,12 +680,16 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if !in_test && !notebook {
         ev.extend(script_test_functions(path, &masked, &idx, detector));
     }
-    let blocks = if in_test || notebook { Vec::new() } else { top_level_blocks(&masked) };
+    // Which top-level functions reach a fact: asked for the kinds below only.
+    let placed = |e: &Evidence| {
+        matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare")
+    };
+    let blocks = if in_test || notebook || !ev.iter().any(placed) { Vec::new() } else { top_level_blocks(&masked) };
     for mut e in ev {
         if in_test {
             e = e.attr("in_test", "true");
         }
-        if matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare") {
+        if placed(&e) {
             if let Some(defs) = reaching_blocks(&blocks, e.location.start_line) {
                 e = e.attr("defs", defs.join(","));
             }
@@ -1583,14 +1587,32 @@ fn binding_value(rest: &str) -> Option<bool> {
 }
 
 fn words_in(s: &str, words: &[&str]) -> bool {
-    let lower = s.to_ascii_lowercase();
-    // `w_` or `_w` anywhere (a name part), found without building strings.
-    let affixed = |w: &str| {
-        let b = lower.as_bytes();
-        lower.match_indices(w).any(|(i, _)| b.get(i + w.len()) == Some(&b'_') || (i > 0 && b[i - 1] == b'_'))
-    };
-    lower.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
-        || words.iter().any(|w| affixed(w))
+    // Byte-wise and case-blind (the word lists are lower-case ASCII), so no
+    // lowered copy or substring searcher is built per call.
+    let b = s.as_bytes();
+    let at = |i: usize, w: &str| b.get(i..i + w.len()).is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()));
+    // A name part (a run of ASCII letters and digits) that is a word or starts
+    // with one, up to six characters longer.
+    let mut i = 0;
+    while i < b.len() {
+        if !b[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < b.len() && b[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let len = i - start;
+        if words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(start, x)) {
+            return true;
+        }
+    }
+    // `w_` or `_w` anywhere: a word next to an underscore.
+    b.iter()
+        .enumerate()
+        .filter(|(_, c)| **c == b'_')
+        .any(|(p, _)| words.iter().any(|x| (p >= x.len() && at(p - x.len(), x)) || at(p + 1, x)))
 }
 
 /// Evaluation gates and model comparisons. `queries_registry`: the file
@@ -1612,8 +1634,10 @@ fn gates(
     let bindings_once = std::cell::OnceCell::new();
     let bindings = || bindings_once.get_or_init(|| NumberBindings::new(masked));
     // Any exit path in the file: a gate's verdict has to stop something.
-    let file_exits = RX_EXIT_ANY.is_match(bytes);
-    let file_acts = RX_ACTION.is_match(bytes) || file_exits;
+    // Found once per file, when a comparison asks.
+    let exits_once = std::cell::OnceCell::new();
+    let file_exits = || *exits_once.get_or_init(|| RX_EXIT_ANY.is_match(bytes));
+    let file_acts = || file_exits() || RX_ACTION.is_match(bytes);
     let mut offset = 0;
     let mut lines = masked.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
@@ -1692,7 +1716,7 @@ fn gates(
         };
         let versus_registered = queries_registry && aggregate(&lhs) != aggregate(&rhs);
         if (new_old || (same_metric && one_old) || versus_registered) && !not_quality {
-            let mut c = mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts { "yes" } else { "no" });
+            let mut c = mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts() { "yes" } else { "no" });
             if let Some(v) = verdict_name(assigned, &lines_after(masked, offset)) {
                 c = c.attr("verdict", &v);
             }
@@ -1706,11 +1730,11 @@ fn gates(
                 (words_in(&l, METRIC_WORDS) && bindings().only_numbers(&r)) || (words_in(&r, METRIC_WORDS) && bindings().only_numbers(&l))
             })
         };
-        let gate = cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| threshold_comparison(p) || constant_bar(p));
+        let gate = || cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| threshold_comparison(p) || constant_bar(p));
         // A verdict kept in a variable gates when the file stops on it
         // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
-        if gate && file_exits && head != "while " && (assigned.is_none() || verdict_stops()) {
+        if head != "while " && file_exits() && gate() && (assigned.is_none() || verdict_stops()) {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
@@ -1764,6 +1788,10 @@ fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) ->
     let indent = |l: &str| l.len() - l.trim_start().len();
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim();
+        // An assignment needs `=` (checked before the regex).
+        if !t.contains('=') {
+            continue;
+        }
         let Some(head) = RX_ASSIGN_HEAD.find(t.as_bytes()) else { continue };
         let name = t[..head.end()].split('=').next().unwrap_or("").trim();
         if !is_literal(&t[head.end()..]) || t[head.end()..].starts_with('=') {
@@ -3200,6 +3228,53 @@ runs = api.search_runs('team/p')
         assert_eq!(f.commands[0].argv, vec!["dvc", "repro"]);
         assert_eq!(f.commands[1].argv[..2], ["python".to_string(), "train.py".to_string()]);
         assert_eq!(f.commands[1].workdir, "src");
+    }
+
+    #[test]
+    fn word_lists_are_lower_case_and_words_match_case_blind() {
+        // `words_in` compares case-blind against lower-case lists.
+        for list in [METRIC_WORDS, NEW_WORDS, OLD_WORDS, BAR_WORDS, OLD_TOKENS] {
+            assert!(list.iter().all(|w| !w.is_empty() && w.bytes().all(|b| !b.is_ascii_uppercase())), "{list:?}");
+        }
+        // The reference: lower-case the text, match whole name parts or
+        // prefixes, or a word next to an underscore.
+        let reference = |s: &str, words: &[&str]| {
+            let lower = s.to_ascii_lowercase();
+            let b = lower.as_bytes();
+            let affixed = |w: &str| lower.match_indices(w).any(|(i, _)| b.get(i + w.len()) == Some(&b'_') || (i > 0 && b[i - 1] == b'_'));
+            lower
+                .split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
+                || words.iter().any(|w| affixed(w))
+        };
+        let cases = [
+            "val_auc",
+            "AUC",
+            "newAccuracy",
+            "accuracyscore_long_name",
+            "xauc_",
+            "_rmse",
+            "f1",
+            "f12345678",
+            "prod_model.score",
+            "championship",
+            "é_auc",
+            "auc",
+            "candidate_f1 > prod_f1",
+            "thresholds",
+            "MIN_AUC",
+            "a__b",
+            "_",
+            "",
+            "cand",
+            "chall_",
+        ];
+        for s in cases {
+            for list in [METRIC_WORDS, NEW_WORDS, OLD_WORDS, BAR_WORDS] {
+                assert_eq!(words_in(s, list), reference(s, list), "{s:?} {list:?}");
+            }
+        }
+        assert!(words_in("Val_AUC", METRIC_WORDS) && words_in("new_model", NEW_WORDS) && !words_in("renewal", NEW_WORDS));
     }
 
     #[test]
