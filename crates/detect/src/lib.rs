@@ -1141,6 +1141,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .collect();
     let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, (o, _))| (i, o)).chain(late).collect();
     outputs.sort_by_key(|(i, _)| *i);
+    // Sized once: growing by doubling would hold two copies at the peak.
+    evidence.reserve_exact(outputs.iter().map(|(_, o)| o.evidence.len()).sum());
+    units.reserve_exact(outputs.iter().map(|(_, o)| o.units.len()).sum());
     for (_, out) in outputs {
         evidence.extend(out.evidence);
         units.extend(out.units);
