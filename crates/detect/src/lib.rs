@@ -1051,6 +1051,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             early_of(path, text).map(|e| Read { index: i, text: None, early: Some(e), issues: Vec::new() })
         })
         .collect();
+    drop(pending);
     reads.extend(loaded_early);
     reads.sort_by_key(|r| r.index);
     // Folders shipped for other projects, from the texts that can show them.
@@ -1139,6 +1140,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o))
         })
         .collect();
+    // The listing is the path set from here on (one copy of every path).
+    drop(files);
     let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, (o, _))| (i, o)).chain(late).collect();
     outputs.sort_by_key(|(i, _)| *i);
     // Sized once: growing by doubling would hold two copies at the peak.
@@ -1198,12 +1201,11 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             projects[p].issues.push(i);
         }
     }
-    drop(repo);
     Scan {
         evidence: linked.evidence,
         units: linked.units,
         issues,
-        files: files.into_iter().map(|f| f.path).collect(),
+        files: repo.paths.into_iter().collect(),
         exclude_used,
         projects,
     }
