@@ -661,7 +661,10 @@ fn is_copier_text(path: &str, text: &str) -> bool {
 /// The lines of a script that pack files into an archive (`zip -r`,
 /// `tar -c`, `shutil.make_archive(`), comments left out.
 fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str> {
-    let script = [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x));
+    // Each kind of packing line holds one of these literals: a text with
+    // none is not read line by line.
+    let script = [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x))
+        && ["zip ", "tar -c", "make_archive("].iter().any(|k| text.contains(k));
     text.lines().map(str::trim).filter(move |l| {
         script
             && !l.starts_with('#')
