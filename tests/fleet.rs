@@ -32,7 +32,9 @@ fn stderr(o: &Output) -> String {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("fleet-tests").join(name);
+    // Per process: test runners that run each test in a process of its own
+    // (cargo-nextest) must not share the folders.
+    let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("fleet-tests-{}", std::process::id())).join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

@@ -1204,12 +1204,5 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             projects[p].issues.push(i);
         }
     }
-    Scan {
-        evidence: linked.evidence,
-        units: linked.units,
-        issues,
-        files: repo.paths.into_iter().collect(),
-        exclude_used,
-        projects,
-    }
+    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
 }
