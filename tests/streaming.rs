@@ -1,9 +1,10 @@
 //! The scan of a checkout reads each file once and detects Python modules
 //! as they are read, before repository-wide facts (seed folders, CI
 //! variables) are known; whatever that early detection could get wrong is
-//! detected again. These tests compare it with the two scans that detect
-//! nothing early: the content screen off (every applicable detector reads
-//! every file, so no file qualifies) and the same files scanned from memory.
+//! detected again. These tests compare it with the scan that detects nothing
+//! early: the content screen off (every applicable detector reads every
+//! file, so no file qualifies). `crates/detect/tests/tree_scan.rs` compares
+//! disk and in-memory scans of every fixture.
 
 use std::path::Path;
 
@@ -89,44 +90,4 @@ fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
     let unit = scan.units.iter().find(|u| u.id == "file:ml/submit.py").expect("the module is a unit");
     assert!(unit.commands.iter().any(|c| c.argv == ["python", "train.py"]), "{:#?}", unit.commands);
     assert_eq!(summary(&scan), summary(&mlops_detect::scan(root, &screen_off()).unwrap()));
-}
-
-/// Every fixture scanned from disk (texts read once, Python detected as it
-/// is read, texts dropped) gives what the same files held in memory give.
-#[test]
-fn scanning_from_disk_and_from_memory_agree_on_every_fixture() {
-    let mut differ = Vec::new();
-    for (name, repo) in common::fixture_repos() {
-        if repo.join(".mlops-level.yml").exists() {
-            continue; // its options (catalogue, projects) are read by the CLI
-        }
-        let mut owned: Vec<(String, String)> = Vec::new();
-        collect(&repo, &repo, &mut owned);
-        if owned.iter().any(|(_, t)| t.contains('\u{fffd}')) {
-            continue; // binary content decodes differently from raw bytes
-        }
-        let files: Vec<(&str, &str)> = owned.iter().map(|(p, t)| (p.as_str(), t.as_str())).collect();
-        let disk = mlops_detect::scan(&repo, &Default::default()).unwrap();
-        let memory = mlops_detect::scan_in_memory(&files, &Default::default());
-        if format!("{:?}\n{:?}", disk.evidence, disk.units) != format!("{:?}\n{:?}", memory.evidence, memory.units) {
-            differ.push(name);
-        }
-    }
-    assert!(differ.is_empty(), "disk and memory scans differ for: {differ:?}");
-}
-
-mod common;
-
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, String)>) {
-    for e in std::fs::read_dir(dir).unwrap().filter_map(Result::ok) {
-        let p = e.path();
-        let ft = e.file_type().unwrap();
-        if ft.is_dir() {
-            collect(root, &p, out);
-        } else if ft.is_file() {
-            let rel = p.strip_prefix(root).unwrap().to_string_lossy().replace('\\', "/");
-            let bytes = std::fs::read(&p).unwrap();
-            out.push((rel, String::from_utf8_lossy(&bytes).into_owned()));
-        }
-    }
 }

@@ -77,7 +77,7 @@ pub fn walk_excluding(
     let Listed { walked: mut out, pending } = list_excluding(root, max_bytes, wants_text, exclude)?;
     // Read the selected files in parallel (the walk itself lists only).
     use rayon::prelude::*;
-    let read: Vec<(usize, Result<(String, Option<ScanIssue>), ScanIssue>)> =
+    let read: Vec<(usize, ReadText)> =
         pending.par_iter().map(|(i, path)| (*i, read_text(path, &out.files[*i].path, max_bytes, out.files[*i].size))).collect();
     for (i, text) in read {
         match text {
@@ -93,9 +93,12 @@ pub fn walk_excluding(
     Ok(out)
 }
 
+/// A file's text and the issue decoding it raised, or why it could not be read.
+pub type ReadText = Result<(String, Option<ScanIssue>), ScanIssue>;
+
 /// Read one listed file as text: at most `max` bytes, invalid UTF-8 decoded
 /// lossily (with the issue that says so); an unreadable file is an issue.
-pub fn read_text(path: &Path, rel: &str, max: u64, size: u64) -> Result<(String, Option<ScanIssue>), ScanIssue> {
+pub fn read_text(path: &Path, rel: &str, max: u64, size: u64) -> ReadText {
     match read_capped(path, max, size) {
         Ok(bytes) => Ok(decode(rel, bytes)),
         Err(e) => Err(ScanIssue::new(rel, None, "unreadable", e.to_string())),
