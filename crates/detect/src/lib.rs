@@ -650,12 +650,15 @@ fn is_copier(f: &walk::RepoFile) -> bool {
     f.text.as_deref().is_some_and(|t| is_copier_text(&f.path, t))
 }
 
+/// Literals of scripts that copy folders.
+const COPIER_KEYS: &[&str] = &["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("];
+
+/// Literals each kind of packing line holds ([`packing_lines`]).
+const PACK_KEYS: &[&str] = &["zip ", "tar -c", "make_archive("];
+
 /// [`is_copier`] on a path and its text.
 fn is_copier_text(path: &str, text: &str) -> bool {
-    (path.ends_with(".py") || path.ends_with(".sh") || path.ends_with("Makefile"))
-        && ["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("]
-            .iter()
-            .any(|k| text.contains(k))
+    (path.ends_with(".py") || path.ends_with(".sh") || path.ends_with("Makefile")) && COPIER_KEYS.iter().any(|k| text.contains(k))
 }
 
 /// The lines of a script that pack files into an archive (`zip -r`,
@@ -663,8 +666,8 @@ fn is_copier_text(path: &str, text: &str) -> bool {
 fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str> {
     // Each kind of packing line holds one of these literals: a text with
     // none is not read line by line.
-    let script = [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x))
-        && ["zip ", "tar -c", "make_archive("].iter().any(|k| text.contains(k));
+    let script =
+        [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x)) && PACK_KEYS.iter().any(|k| text.contains(k));
     text.lines().map(str::trim).filter(move |l| {
         script
             && !l.starts_with('#')
@@ -900,36 +903,9 @@ const EARLY_DETECTORS: &[&str] = &["python", "test-suite"];
 /// triggers declared in code (`iac`), CDK stacks, modules loaded from paths
 /// (the linker), folders copied or packed ([`seed_folders`]).
 static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-    aho_corasick::AhoCorasick::new([
-        "os.environ.get",
-        "os.getenv",
-        "google_cloudbuild_trigger",
-        "builds triggers create",
-        "CodePipeline",
-        "aws_codepipeline",
-        "aws_codebuild",
-        "codepipeline",
-        "SourceAction",
-        "Webhook: true",
-        "webhook = true",
-        "aws_cdk",
-        "spec_from_file_location(",
-        "run_path(",
-        "SourceFileLoader(",
-        "load_source(",
-        "exec(open(",
-        "copytree",
-        "copy_tree",
-        "cp -r",
-        "cp -R",
-        "rsync ",
-        "cookiecutter(",
-        "run_copy(",
-        "make_archive(",
-        "zip ",
-        "tar -c",
-    ])
-    .expect("literals build an automaton")
+    let own = ["os.environ.get", "os.getenv", "aws_cdk"];
+    let all = own.iter().chain(detectors::iac::TRIGGER_KEYS).chain(link::CODE_LOADERS).chain(COPIER_KEYS).chain(PACK_KEYS);
+    aho_corasick::AhoCorasick::new(all).expect("literals build an automaton")
 });
 
 /// Formats no other file's detector reads, so their texts can go once their

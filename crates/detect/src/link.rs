@@ -32,18 +32,20 @@ pub struct Linked {
     pub membership: Vec<Vec<usize>>,
 }
 
+/// Calls that load Python code from a path.
+pub(crate) const CODE_LOADERS: &[&str] = &["spec_from_file_location(", "run_path(", "SourceFileLoader(", "load_source(", "exec(open("];
+
 /// True when Python source loads modules from file paths it is given
 /// (`importlib.util.spec_from_file_location`, `runpy.run_path`,
 /// `SourceFileLoader`, `imp.load_source`, `exec(open(...).read())`), so
 /// the `.py` files passed to it on the command line run. Comments and
 /// docstrings do not count.
 pub fn loads_code_from_paths(source: &str) -> bool {
-    const CALLS: &[&str] = &["spec_from_file_location(", "run_path(", "SourceFileLoader(", "load_source(", "exec(open("];
-    if !CALLS.iter().any(|c| source.contains(c)) {
+    if !CODE_LOADERS.iter().any(|c| source.contains(c)) {
         return false;
     }
     let masked = crate::pylex::mask(source);
-    CALLS.iter().any(|c| masked.contains(c))
+    CODE_LOADERS.iter().any(|c| masked.contains(c))
 }
 
 /// The rest of a path that starts with a variable folder (`$(X)/a/b`,

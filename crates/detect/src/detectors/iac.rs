@@ -72,27 +72,29 @@ fn text_mentions_training(text: &str) -> bool {
     text.contains("buildspec-train") || text.contains("\"train") || text.contains("retrain") || text.contains("training")
 }
 
+/// Literals of the files that may declare build triggers (IaC, scripts).
+pub(crate) const TRIGGER_KEYS: &[&str] = &[
+    "google_cloudbuild_trigger",
+    "builds triggers create",
+    "CodePipeline",
+    "aws_codepipeline",
+    "aws_codebuild",
+    "codepipeline",
+    "SourceAction",
+    "Webhook: true",
+    "webhook = true",
+];
+
 /// Triggers the repository declares for a build config at `config` of
 /// `system` (`cloud-build` or `codebuild`): (trigger class, declaring file, line).
 pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&'static str, String, u32)> {
     let name = config.rsplit('/').next().unwrap_or(config);
     let mut out = Vec::new();
     let candidates = repo.trigger_files.get_or_init(|| {
-        const KEYS: &[&str] = &[
-            "google_cloudbuild_trigger",
-            "builds triggers create",
-            "CodePipeline",
-            "aws_codepipeline",
-            "aws_codebuild",
-            "codepipeline",
-            "SourceAction",
-            "Webhook: true",
-            "webhook = true",
-        ];
         repo.texts
             .iter()
             .filter(|(p, _)| is_iac_file(p) || p.ends_with(".sh") || p.ends_with(".py") || p.ends_with(".yml") || p.ends_with(".yaml"))
-            .filter(|(_, t)| KEYS.iter().any(|k| t.contains(k)))
+            .filter(|(_, t)| TRIGGER_KEYS.iter().any(|k| t.contains(k)))
             .map(|(p, _)| p.clone())
             .collect()
     });
