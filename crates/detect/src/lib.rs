@@ -916,6 +916,13 @@ fn early_format(path: &str) -> bool {
     path.ends_with(".py") || paths::other_test_family(path).is_some() || path.ends_with(".tsx") || path.ends_with(".jsx")
 }
 
+/// JavaScript and TypeScript modules: one no detector selects is needed by
+/// name only (the CDK linking lists an app's modules; the CDK readers select
+/// the modules that import it).
+fn js_module(path: &str) -> bool {
+    [".ts", ".js", ".mjs", ".cjs"].iter().any(|x| path.ends_with(x))
+}
+
 /// What reading one file gave.
 struct Read {
     /// Index in the listing.
@@ -949,7 +956,9 @@ fn detect_file(
         .filter(|(i, d)| d.applies(path) && (!opts.screen || screen.selects(*i, &hits, || d.unscreened(path))))
         .map(|(_, d)| d.as_ref())
         .collect();
-    if early && !(early_format(path) && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) {
+    let eligible =
+        (early_format(path) && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) || (js_module(path) && chosen.is_empty());
+    if early && !eligible {
         return None;
     }
     let ctx = FileCtx { path, text, repo };
@@ -1002,7 +1011,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Read each pending file once; detect Python modules right away.
     let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(&f.path)).map(|(i, _)| i).collect();
     let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
-        if !early_format(path) || is_template_text(text) {
+        if !(early_format(path) || js_module(path)) || is_template_text(text) {
             return None;
         }
         detect_file(&dets, &screen, opts, &repo, path, text, true)
@@ -1014,8 +1023,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             match walk::read_text(abs, path, opts.max_file_bytes, files[*i].size) {
                 Ok((text, issue)) => {
                     let early = early_of(path, &text);
-                    let keep = early.is_none() || KEEP_PY.is_match(&text);
-                    Read { index: *i, text: keep.then_some(text), early, issues: issue.into_iter().collect() }
+                    let text = if early.is_none() || KEEP_PY.is_match(&text) { Some(text) } else { js_module(path).then(String::new) };
+                    Read { index: *i, text, early, issues: issue.into_iter().collect() }
                 }
                 Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
             }
@@ -1090,7 +1099,12 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Texts of a tree that only their own (early) detection read.
     for i in early.keys() {
         let path = &files[*i].path;
-        if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
+        if repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
+            continue;
+        }
+        if js_module(path) {
+            repo.texts.insert(path.clone(), String::new());
+        } else {
             repo.texts.remove(path);
         }
     }
