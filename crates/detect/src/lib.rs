@@ -363,8 +363,7 @@ impl RepoIndex {
     fn dropped_text(&self, path: &str) -> Option<String> {
         static DETECTORS: std::sync::LazyLock<Vec<Box<dyn Detector>>> = std::sync::LazyLock::new(detectors::all);
         let disk = self.disk.as_ref()?;
-        let wanted = !is_template_path(path) && (is_config_file(path) || DETECTORS.iter().any(|d| d.applies(path)));
-        if !wanted || !self.paths.contains(path) || has_ancestor_in(path, |a| self.seed_dirs.contains(a)) {
+        if !wanted(&DETECTORS, path) || !self.paths.contains(path) || has_ancestor_in(path, |a| self.seed_dirs.contains(a)) {
             return None;
         }
         let abs = disk.root.join(path);
@@ -579,11 +578,10 @@ struct CopierIndex<'a> {
 }
 
 impl<'a> CopierIndex<'a> {
-    fn new(copiers: &[&'a walk::RepoFile]) -> Self {
+    fn new(copiers: &[(&'a str, &'a str)]) -> Self {
         let mut idx = CopierIndex { named: Default::default(), quoted: Default::default(), paths: Vec::new() };
-        for (i, f) in copiers.iter().enumerate() {
-            idx.paths.push(&f.path);
-            let Some(text) = &f.text else { continue };
+        for (i, &(path, text)) in copiers.iter().enumerate() {
+            idx.paths.push(path);
             let add = |m: &mut std::collections::HashMap<String, Vec<usize>>, k: &str| {
                 let v = m.entry(k.to_string()).or_default();
                 if v.last() != Some(&i) {
@@ -645,18 +643,13 @@ fn has_ancestor_in(path: &str, is: impl Fn(&str) -> bool) -> bool {
     path.match_indices('/').any(|(i, _)| is(&path[..i]))
 }
 
-/// A script or Makefile that copies or packs folders.
-fn is_copier(f: &walk::RepoFile) -> bool {
-    f.text.as_deref().is_some_and(|t| is_copier_text(&f.path, t))
-}
-
 /// Literals of scripts that copy folders.
 const COPIER_KEYS: &[&str] = &["copytree", "copy_tree", "cp -r", "cp -R", "rsync ", "cookiecutter(", "run_copy(", "make_archive("];
 
 /// Literals each kind of packing line holds ([`packing_lines`]).
 const PACK_KEYS: &[&str] = &["zip ", "tar -c", "make_archive("];
 
-/// [`is_copier`] on a path and its text.
+/// A script or Makefile that copies or packs folders.
 fn is_copier_text(path: &str, text: &str) -> bool {
     (path.ends_with(".py") || path.ends_with(".sh") || path.ends_with("Makefile")) && COPIER_KEYS.iter().any(|k| text.contains(k))
 }
@@ -679,11 +672,11 @@ fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str>
 /// definitions that their CI system only reads at a repository's root (so
 /// nothing here runs them), or a folder the repository packs into an archive.
 /// Returns (folder, the file that shows it, why), outermost folders only.
-fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
+fn seed_folders(files: &[walk::RepoFile], texts: &std::collections::BTreeMap<String, String>) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     // Scripts that copy folders, found in one pass: only they can ship a
     // folder out, so only they are searched for each nested folder.
-    let copiers: Vec<&walk::RepoFile> = files.iter().filter(|f| is_copier(f)).collect();
+    let copiers: Vec<(&str, &str)> = texts.iter().filter(|(p, t)| is_copier_text(p, t)).map(|(p, t)| (p.as_str(), t.as_str())).collect();
     let copiers = CopierIndex::new(&copiers);
     // Folders below the root that hold root-only CI definitions: each is
     // laid out as a repository of its own.
@@ -754,9 +747,8 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
         }
     }
     // Folders packed into archives by the repository's own scripts.
-    for f in files {
-        let Some(text) = &f.text else { continue };
-        for line in packing_lines(&f.path, text) {
+    for (path, text) in texts {
+        for line in packing_lines(path, text) {
             for word in line.split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ',' | '(' | ')')) {
                 let d = word.trim_start_matches("./").trim_end_matches('/').trim_end_matches("/*");
                 if d.is_empty() || d.contains('$') || d.contains('.') && !d.contains('/') {
@@ -768,7 +760,7 @@ fn seed_folders(files: &[walk::RepoFile]) -> Vec<(String, String, String)> {
                         && ["requirements.txt", "setup.py", "pyproject.toml", "README.md"].iter().any(|m| g.path == format!("{prefix}{m}"))
                 });
                 if has_project {
-                    out.push((d.to_string(), f.path.clone(), format!("packed into an archive by {}", f.path)));
+                    out.push((d.to_string(), path.clone(), format!("packed into an archive by {path}")));
                 }
             }
         }
@@ -843,13 +835,19 @@ pub fn content_patterns(catalog: &catalog::Catalog) -> Vec<String> {
     out.into_iter().collect()
 }
 
+/// True for a file the scan reads: not a template, and a configuration file
+/// or one some detector applies to.
+fn wanted(dets: &[Box<dyn Detector>], path: &str) -> bool {
+    !is_template_path(path) && (is_config_file(path) || dets.iter().any(|d| d.applies(path)))
+}
+
 /// Scan the repository at `root`.
 pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     if !root.is_dir() {
         return Err(ScanError::NotADirectory(root.display().to_string()));
     }
     let dets = detectors::all();
-    let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
+    let wants = |p: &str| wanted(&dets, p);
     let listed = walk::list_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
     let disk = DiskTexts { root: root.to_path_buf(), max: opts.max_file_bytes };
     Ok(scan_listed(listed, Some(disk), dets, opts))
@@ -860,7 +858,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
 /// it (see [`tree`] for the rules); `read` gives the contents of entries.
 pub fn scan_tree(tree: &tree::Tree, top: &str, opts: &ScanOptions, read: &mut tree::ReadBlobs<'_>) -> Result<Scan, ScanError> {
     let dets = detectors::all();
-    let wants = |p: &str| !is_template_path(p) && (is_config_file(p) || dets.iter().any(|d| d.applies(p)));
+    let wants = |p: &str| wanted(&dets, p);
     let walked = tree::walk_tree(tree, top, opts.max_file_bytes, &wants, &opts.exclude, read)?;
     Ok(scan_listed(walk::Listed { walked, pending: Vec::new() }, None, dets, opts))
 }
@@ -1053,17 +1051,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             repo.texts.insert(files[r.index].path.clone(), t);
         }
     }
-    let seeds = {
-        let with_text: Vec<walk::RepoFile> = files
-            .iter()
-            .map(|f| walk::RepoFile {
-                path: f.path.clone(),
-                size: f.size,
-                text: repo.texts.get(&f.path).filter(|t| is_copier_text(&f.path, t) || packing_lines(&f.path, t).next().is_some()).cloned(),
-            })
-            .collect();
-        seed_folders(&with_text)
-    };
+    let seeds = seed_folders(&files, &repo.texts);
     let seed_dirs: std::collections::HashSet<String> = seeds.iter().map(|(d, ..)| d.clone()).collect();
     let in_seed = |p: &str| !seed_dirs.is_empty() && has_ancestor_in(p, |a| seed_dirs.contains(a));
     let mut seed_evidence = Vec::new();
@@ -1165,7 +1153,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // JavaScript/TypeScript modules read by name only.
     repo.texts.retain(|p, t| {
         let name = p.rsplit('/').next().unwrap_or(p);
-        if (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts") {
+        if js_module(p) {
             *t = String::new();
             return true;
         }
