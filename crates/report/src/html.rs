@@ -146,19 +146,8 @@ fn bar(n: usize, d: usize, class: &str) -> String {
     format!("<div class=\"bar{class}\"><span style=\"width:{}%\"></span></div>", pct(n, d))
 }
 
-fn status_mark(status: &str) -> &'static str {
-    match status {
-        "met" => "✓",
-        "partial" => "◐",
-        "missing" => "✗",
-        "declared" => "✓",
-        "skipped" => "–",
-        _ => "·",
-    }
-}
-
 fn status_cell(status: &str) -> String {
-    format!("<span class=\"st st-{0}\">{1} {0}</span>", escape(status), status_mark(status))
+    format!("<span class=\"st st-{0}\">{1} {0}</span>", escape(status), crate::status_glyph(status))
 }
 
 fn loc(path: &str, line: u32) -> String {

@@ -88,5 +88,16 @@ pub fn next_steps(a: &Assessment, pack: &Pack) -> Vec<NextStep> {
     steps
 }
 
+/// The glyph the text and HTML reports mark a status (JSON name) with.
+pub(crate) fn status_glyph(status: &str) -> &'static str {
+    match status {
+        "met" | "declared" => "✓",
+        "partial" => "◐",
+        "missing" => "✗",
+        "skipped" => "–",
+        _ => "·",
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -36,13 +36,13 @@ impl Paint {
         self.c("2", s)
     }
     fn mark(&self, st: Status) -> String {
+        let glyph = crate::status_glyph(st.as_str());
         match st {
-            Status::Met => self.c("32", "✓"),
-            Status::Partial => self.c("33", "◐"),
-            Status::Missing => self.c("31", "✗"),
-            Status::NotAssessed => self.dim("·"),
-            Status::Declared => self.c("36", "✓"),
-            Status::Skipped => self.dim("–"),
+            Status::Met => self.c("32", glyph),
+            Status::Partial => self.c("33", glyph),
+            Status::Missing => self.c("31", glyph),
+            Status::NotAssessed | Status::Skipped => self.dim(glyph),
+            Status::Declared => self.c("36", glyph),
         }
     }
 }
