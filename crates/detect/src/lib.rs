@@ -914,9 +914,9 @@ fn early_format(path: &str) -> bool {
     path.ends_with(".py") || paths::other_test_family(path).is_some() || path.ends_with(".tsx") || path.ends_with(".jsx")
 }
 
-/// JavaScript and TypeScript modules: one no detector selects is needed by
-/// name only (the CDK linking lists an app's modules; the CDK readers select
-/// the modules that import it).
+/// JavaScript and TypeScript modules: one no detector selects is read by no
+/// one (the CDK readers select the modules that import the CDK; the linker
+/// lists an app's modules by path).
 fn js_module(path: &str) -> bool {
     [".ts", ".js", ".mjs", ".cjs"].iter().any(|x| path.ends_with(x))
 }
@@ -1021,7 +1021,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             match walk::read_text(abs, path, opts.max_file_bytes, files[*i].size) {
                 Ok((text, issue)) => {
                     let early = early_of(path, &text);
-                    let text = if early.is_none() || KEEP_PY.is_match(&text) { Some(text) } else { js_module(path).then(String::new) };
+                    let keep = early.is_none() || KEEP_PY.is_match(&text);
+                    let text = keep.then_some(text);
                     Read { index: *i, text, early, issues: issue.into_iter().collect() }
                 }
                 Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
@@ -1087,12 +1088,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Texts of a tree that only their own (early) detection read.
     for i in early.keys() {
         let path = &files[*i].path;
-        if repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
-            continue;
-        }
-        if js_module(path) {
-            repo.texts.insert(path.clone(), String::new());
-        } else {
+        if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
         }
     }
@@ -1149,14 +1145,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     }
     repo.declared_projects = opts.projects.clone();
     // The linker reads few texts: CDK app settings, the root packaging
-    // files, modules that load code from paths (kept Python); it lists the
-    // JavaScript/TypeScript modules read by name only.
-    repo.texts.retain(|p, t| {
+    // files, modules that load code from paths (kept Python).
+    repo.texts.retain(|p, _| {
         let name = p.rsplit('/').next().unwrap_or(p);
-        if js_module(p) {
-            *t = String::new();
-            return true;
-        }
         name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
     });
     let linked = link::link(&repo, units, evidence);

@@ -171,8 +171,9 @@ impl Ctx<'_> {
     /// What `cdk deploy` run in `workdir` deploys: the app of the nearest
     /// `cdk.json` (its folder or the repository root). A Python app is its
     /// entry file (`"app": "python3 app.py"`), whose imports the linker
-    /// follows; a TypeScript/JavaScript app is the source files read under
-    /// that folder (stacks), outside tests, dependencies and build output.
+    /// follows; a TypeScript/JavaScript app is the source files under that
+    /// folder (stacks), outside tests, dependencies, build output, templates
+    /// and folders shipped for other projects.
     fn cdk_app_files(&self, workdir: &str) -> Vec<String> {
         let mut dir = workdir.trim_end_matches('/').to_string();
         let cdk_json = loop {
@@ -194,11 +195,11 @@ impl Ctx<'_> {
         }
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.repo
-            .texts
+            .paths
             .range(prefix.clone()..)
-            .map(|(p, _)| p)
             .take_while(|p| p.starts_with(&prefix))
             .filter(|p| (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
+            .filter(|p| !crate::is_template_path(p) && !crate::has_ancestor_in(p, |a| self.repo.seed_dirs.contains(a)))
             .filter(|p| {
                 !p.split('/').any(|c| matches!(c, "node_modules" | "cdk.out" | "test" | "tests" | "__tests__"))
                     && !p.contains(".test.")
@@ -1870,12 +1871,18 @@ mod tests {
             repo.paths.insert(p.into());
             repo.texts.insert(p.into(), t.into());
         }
+        // The app's modules come from the path set (a module whose text the
+        // scan dropped is still the app's), not templates or seed folders.
+        for p in ["serving/lib/naming.ts", "serving/{{cookiecutter.stage}}/stack.ts", "serving/samples/demo/stack.ts"] {
+            repo.paths.insert(p.into());
+        }
+        repo.seed_dirs.insert("serving/samples".into());
         let units = BTreeMap::new();
         let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(
             cx.targets(&argv("yarn cdk deploy --require-approval never"), "serving"),
-            vec!["file:serving/bin/main.ts", "file:serving/lib/endpoint-stack.ts"]
+            vec!["file:serving/bin/main.ts", "file:serving/lib/endpoint-stack.ts", "file:serving/lib/naming.ts"]
         );
         // From a subfolder of the app, and a Python app (its imports are followed later).
         assert_eq!(cx.targets(&argv("npx cdk deploy"), "infra_py/stacks"), vec!["file:infra_py/app.py"]);
