@@ -15,8 +15,9 @@
 //!   last line wins.
 
 use anyhow::{bail, Context, Result};
-use mlops_rules::{Pack, LEVEL_TITLES};
-use serde::{Deserialize, Serialize};
+use mlops_report::fleet::{Entry, Summary};
+use mlops_rules::Pack;
+use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
@@ -133,52 +134,6 @@ pub fn parse_shard(s: &str) -> Result<Shard, String> {
     Ok(Shard { index, count })
 }
 
-/// The part of a fleet line the aggregate and the history read.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Entry {
-    /// The repository as given to `fleet`.
-    pub path: String,
-    /// Why it could not be scanned (then nothing else is set).
-    #[serde(default)]
-    pub error: Option<String>,
-    /// Inferred level.
-    #[serde(default)]
-    pub level: Option<u8>,
-    /// Level reached once `capped_by` is met.
-    #[serde(default)]
-    pub level_if_uncapped: Option<u8>,
-    /// Required criteria that stop the next level.
-    #[serde(default)]
-    pub capped_by: Vec<String>,
-    /// Every criterion with its status.
-    #[serde(default)]
-    pub criteria: Vec<EntryCriterion>,
-}
-
-/// One criterion of a fleet line.
-#[derive(Debug, Clone, Deserialize)]
-pub struct EntryCriterion {
-    /// Stable id.
-    pub id: String,
-    /// Level.
-    pub level: u8,
-    /// required / supporting / not-assessed.
-    pub kind: String,
-    /// Title.
-    pub title: String,
-    /// met / partial / missing / not-assessed / declared / skipped.
-    pub status: String,
-}
-
-/// Parse one line; `None` when it is not a fleet line.
-fn parse_entry(line: &[u8]) -> Result<Entry, String> {
-    let e: Entry = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    if e.error.is_none() && e.level.is_none() {
-        return Err("neither `level` nor `error`".into());
-    }
-    Ok(e)
-}
-
 /// A line of the JSON-lines output: the report with `path` first.
 #[derive(Serialize)]
 struct Line<'a> {
@@ -269,7 +224,7 @@ fn index_file(file: &Path) -> Result<Indexed> {
             return Ok(Indexed { lines, complete_len: offset, partial: read as u64 });
         }
         let text = &buf[..buf.len() - 1];
-        let e = parse_entry(text).map_err(|e| anyhow::anyhow!("{}:{n}: not a fleet line ({e})", file.display()))?;
+        let e = Entry::parse(text).map_err(|e| anyhow::anyhow!("{}:{n}: not a fleet line ({e})", file.display()))?;
         lines.insert(e.path.clone(), (offset, read, e));
         offset += read as u64;
     }
@@ -379,7 +334,7 @@ pub fn fleet(args: FleetArgs, out: &mut impl Write) -> Result<ExitCode> {
         }
         drop(tx);
         for line in rx {
-            let entry = match parse_entry(line.as_bytes()) {
+            let entry = match Entry::parse(line.as_bytes()) {
                 Ok(e) => e,
                 Err(e) => {
                     failure = Some(anyhow::anyhow!("internal error: a fleet line does not read back: {e}"));
@@ -419,7 +374,12 @@ pub fn fleet(args: FleetArgs, out: &mut impl Write) -> Result<ExitCode> {
 /// repository could not be scanned.
 fn finish(entries: &[Entry], format: SummaryFormat, db: Option<&Path>, at: Option<i64>, out: &mut impl Write) -> Result<ExitCode> {
     let summary = Summary::new(entries);
-    out.write_all(summary.render(format).as_bytes())?;
+    let rendered = match format {
+        SummaryFormat::Json => summary.json(),
+        SummaryFormat::Text => summary.text(),
+        SummaryFormat::Markdown => summary.markdown(),
+    };
+    out.write_all(rendered.as_bytes())?;
     out.flush()?;
     if let Some(db) = db {
         let at = match at {
@@ -467,15 +427,7 @@ pub fn merge(args: MergeArgs, out: &mut impl Write) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         MergeFormat::Html => {
-            let mut buf = Vec::new();
-            copy_lines(&args.files, &picks, &mut buf)?;
-            let lines = buf
-                .split(|b| *b == b'\n')
-                .filter(|l| !l.is_empty())
-                .map(serde_json::from_slice::<serde_json::Value>)
-                .collect::<Result<Vec<_>, _>>()
-                .context("a merged line is not JSON")?;
-            out.write_all(mlops_report::render_fleet_html(&lines, &mlops_report::FleetHtmlOptions::default()).as_bytes())?;
+            out.write_all(mlops_report::render_fleet_entries_html(&entries, &mlops_report::FleetHtmlOptions::default()).as_bytes())?;
             out.flush()?;
             return Ok(ExitCode::SUCCESS);
         }
@@ -486,248 +438,6 @@ pub fn merge(args: MergeArgs, out: &mut impl Write) -> Result<ExitCode> {
     // The aggregate of merged lines is information, not a failed run: exit 0.
     finish(&entries, format, args.db.as_deref(), args.at, out)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// One criterion across the fleet.
-#[derive(Debug, Serialize)]
-pub struct CriterionShare {
-    /// Stable id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Level.
-    pub level: u8,
-    /// required / supporting / not-assessed.
-    pub kind: String,
-    /// Repositories where it counts as satisfied (met, declared or skipped).
-    pub meeting: usize,
-    /// Repositories per status.
-    pub statuses: BTreeMap<String, usize>,
-    /// `meeting` / scanned repositories, rounded to 3 decimals (`null` for a
-    /// criterion that cannot be assessed from files).
-    pub share: Option<f64>,
-}
-
-/// One criterion that caps repositories' levels.
-#[derive(Debug, Serialize)]
-pub struct Cap {
-    /// Stable id.
-    pub id: String,
-    /// Title.
-    pub title: String,
-    /// Level it belongs to.
-    pub level: u8,
-    /// Repositories whose next level it stops.
-    pub repositories: usize,
-    /// `repositories` / scanned, rounded to 3 decimals.
-    pub share: f64,
-}
-
-/// One level's count.
-#[derive(Debug, Serialize)]
-pub struct LevelCount {
-    /// 0-4.
-    pub level: u8,
-    /// Its title.
-    pub title: &'static str,
-    /// Repositories at this level.
-    pub repositories: usize,
-    /// Share of scanned, rounded to 3 decimals.
-    pub share: f64,
-}
-
-/// A repository that could not be scanned.
-#[derive(Debug, Serialize)]
-pub struct Failed {
-    /// The path.
-    pub path: String,
-    /// Why.
-    pub error: String,
-}
-
-/// The fleet aggregate.
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    /// Repositories in the run.
-    pub repositories: usize,
-    /// Repositories scanned.
-    pub scanned: usize,
-    /// The lower median level of scanned repositories.
-    pub median_level: Option<u8>,
-    /// The mean level, rounded to 2 decimals.
-    pub mean_level: Option<f64>,
-    /// Repositories per level.
-    pub levels: Vec<LevelCount>,
-    /// Each criterion's share of repositories meeting it, in rule-pack order.
-    pub criteria: Vec<CriterionShare>,
-    /// Criteria that cap the level, most often first.
-    pub capped_by: Vec<Cap>,
-    /// Repositories that could not be scanned.
-    pub errors: Vec<Failed>,
-}
-
-fn ratio(n: usize, d: usize, places: i32) -> f64 {
-    if d == 0 {
-        return 0.0;
-    }
-    let m = 10f64.powi(places);
-    ((n as f64 / d as f64) * m).round() / m
-}
-
-fn pct(n: usize, d: usize) -> String {
-    if d == 0 {
-        return "-".into();
-    }
-    format!("{}%", (n * 100 + d / 2) / d)
-}
-
-impl Summary {
-    /// Aggregate fleet entries (one per repository).
-    pub fn new(entries: &[Entry]) -> Summary {
-        let scanned: Vec<&Entry> = entries.iter().filter(|e| e.error.is_none()).collect();
-        let n = scanned.len();
-        let mut levels: Vec<u8> = scanned.iter().filter_map(|e| e.level).collect();
-        levels.sort_unstable();
-        let level_counts = (0..=4u8)
-            .map(|l| {
-                let c = levels.iter().filter(|x| **x == l).count();
-                LevelCount { level: l, title: LEVEL_TITLES[l as usize], repositories: c, share: ratio(c, n, 3) }
-            })
-            .collect();
-        let mut criteria: Vec<CriterionShare> = Vec::new();
-        let mut pos: BTreeMap<String, usize> = BTreeMap::new();
-        for e in &scanned {
-            for c in &e.criteria {
-                let i = *pos.entry(c.id.clone()).or_insert_with(|| {
-                    criteria.push(CriterionShare {
-                        id: c.id.clone(),
-                        title: c.title.clone(),
-                        level: c.level,
-                        kind: c.kind.clone(),
-                        meeting: 0,
-                        statuses: BTreeMap::new(),
-                        share: None,
-                    });
-                    criteria.len() - 1
-                });
-                *criteria[i].statuses.entry(c.status.clone()).or_default() += 1;
-                if matches!(c.status.as_str(), "met" | "declared" | "skipped") {
-                    criteria[i].meeting += 1;
-                }
-            }
-        }
-        for c in &mut criteria {
-            if c.kind != "not-assessed" {
-                c.share = Some(ratio(c.meeting, n, 3));
-            }
-        }
-        let mut caps: BTreeMap<&str, usize> = BTreeMap::new();
-        for e in &scanned {
-            for id in &e.capped_by {
-                *caps.entry(id.as_str()).or_default() += 1;
-            }
-        }
-        let mut capped_by: Vec<Cap> = caps
-            .into_iter()
-            .map(|(id, c)| {
-                let (title, level) = criteria.iter().find(|x| x.id == id).map(|x| (x.title.clone(), x.level)).unwrap_or_default();
-                Cap { id: id.to_string(), title, level, repositories: c, share: ratio(c, n, 3) }
-            })
-            .collect();
-        capped_by.sort_by(|a, b| b.repositories.cmp(&a.repositories).then_with(|| a.id.cmp(&b.id)));
-        Summary {
-            repositories: entries.len(),
-            scanned: n,
-            median_level: if n == 0 { None } else { Some(levels[(n - 1) / 2]) },
-            mean_level: if n == 0 { None } else { Some(ratio(levels.iter().map(|l| *l as usize).sum(), n, 2)) },
-            levels: level_counts,
-            criteria,
-            capped_by,
-            errors: entries.iter().filter_map(|e| Some(Failed { path: e.path.clone(), error: e.error.clone()? })).collect(),
-        }
-    }
-
-    /// Render in `format` (deterministic).
-    pub fn render(&self, format: SummaryFormat) -> String {
-        match format {
-            SummaryFormat::Json => serde_json::to_string_pretty(self).expect("serializes") + "\n",
-            SummaryFormat::Text => self.text(),
-            SummaryFormat::Markdown => self.markdown(),
-        }
-    }
-
-    fn headline(&self) -> String {
-        let mut s = format!("{} repositories, {} scanned", self.repositories, self.scanned);
-        if !self.errors.is_empty() {
-            s += &format!(", {} could not be scanned", self.errors.len());
-        }
-        if let (Some(m), Some(a)) = (self.median_level, self.mean_level) {
-            s += &format!("; median level {m}, mean {a:.2}");
-        }
-        s
-    }
-
-    fn text(&self) -> String {
-        let n = self.scanned;
-        let mut s = format!("Fleet: {}\n\nLevels\n", self.headline());
-        for l in &self.levels {
-            s += &format!("  {} {:<32} {:>5}  {:>4}\n", l.level, l.title, l.repositories, pct(l.repositories, n));
-        }
-        s += &format!("\nCriteria (repositories meeting each, of {n} scanned)\n");
-        for c in &self.criteria {
-            match c.share {
-                Some(_) => s += &format!("  {:<30} {:>5}  {:>4}  {}\n", c.id, c.meeting, pct(c.meeting, n), c.title),
-                None => s += &format!("  {:<30} {:>5}  {:>4}  {} (not assessed)\n", c.id, "-", "", c.title),
-            }
-        }
-        s += "\nMost often capping the level (repositories whose next level it stops)\n";
-        if self.capped_by.is_empty() {
-            s += "  none\n";
-        }
-        for c in &self.capped_by {
-            s += &format!("  {:<30} {:>5}  {:>4}  {}\n", c.id, c.repositories, pct(c.repositories, n), c.title);
-        }
-        if !self.errors.is_empty() {
-            s += "\nCould not be scanned\n";
-            for e in &self.errors {
-                s += &format!("  {}: {}\n", e.path, e.error);
-            }
-        }
-        s
-    }
-
-    fn markdown(&self) -> String {
-        let n = self.scanned;
-        let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
-        let mut s =
-            format!("## MLOps maturity of the fleet\n\n{}.\n\n| level | repositories | share |\n|---|---:|---:|\n", self.headline());
-        for l in &self.levels {
-            s += &format!("| {} {} | {} | {} |\n", l.level, l.title, l.repositories, pct(l.repositories, n));
-        }
-        s += "\n### Criteria\n\n| criterion | level | meeting | share |\n|---|---:|---:|---:|\n";
-        for c in &self.criteria {
-            match c.share {
-                Some(_) => s += &format!("| `{}` {} | {} | {} | {} |\n", c.id, cell(&c.title), c.level, c.meeting, pct(c.meeting, n)),
-                None => s += &format!("| `{}` {} | {} | - | not assessed |\n", c.id, cell(&c.title), c.level),
-            }
-        }
-        s += "\n### Most often capping the level\n\n";
-        if self.capped_by.is_empty() {
-            s += "None.\n";
-        } else {
-            s += "| criterion | level | repositories capped | share |\n|---|---:|---:|---:|\n";
-            for c in &self.capped_by {
-                s += &format!("| `{}` {} | {} | {} | {} |\n", c.id, cell(&c.title), c.level, c.repositories, pct(c.repositories, n));
-            }
-        }
-        if !self.errors.is_empty() {
-            s += "\n### Could not be scanned\n\n| repository | error |\n|---|---|\n";
-            for e in &self.errors {
-                s += &format!("| `{}` | {} |\n", cell(&e.path), cell(&e.error));
-            }
-        }
-        s
-    }
 }
 
 #[cfg(test)]
@@ -741,48 +451,5 @@ mod tests {
         for bad in ["0/4", "5/4", "1/0", "2", "a/b", "-1/2", ""] {
             assert!(parse_shard(bad).is_err(), "{bad}");
         }
-    }
-
-    fn entry(path: &str, level: Option<u8>, capped_by: &[&str], statuses: &[(&str, &str)]) -> Entry {
-        Entry {
-            path: path.into(),
-            error: level.is_none().then(|| "no such directory".to_string()),
-            level,
-            level_if_uncapped: level,
-            capped_by: capped_by.iter().map(|s| s.to_string()).collect(),
-            criteria: statuses
-                .iter()
-                .map(|(id, st)| EntryCriterion {
-                    id: id.to_string(),
-                    level: 1,
-                    kind: if *id == "P.x" { "not-assessed".into() } else { "required".into() },
-                    title: format!("title of {id}"),
-                    status: st.to_string(),
-                })
-                .collect(),
-        }
-    }
-
-    #[test]
-    fn summary_counts_levels_shares_caps_and_errors() {
-        let es = vec![
-            entry("a", Some(0), &["L1.b", "L1.a"], &[("L1.a", "missing"), ("L1.b", "partial"), ("P.x", "not-assessed")]),
-            entry("b", Some(1), &[], &[("L1.a", "met"), ("L1.b", "declared"), ("P.x", "not-assessed")]),
-            entry("c", Some(0), &["L1.b"], &[("L1.a", "skipped"), ("L1.b", "missing"), ("P.x", "not-assessed")]),
-            entry("d", None, &[], &[]),
-        ];
-        let s = Summary::new(&es);
-        assert_eq!((s.repositories, s.scanned, s.median_level, s.mean_level), (4, 3, Some(0), Some(0.33)));
-        assert_eq!(s.levels.iter().map(|l| l.repositories).collect::<Vec<_>>(), vec![2, 1, 0, 0, 0]);
-        let shares: Vec<_> = s.criteria.iter().map(|c| (c.id.as_str(), c.meeting, c.share)).collect();
-        assert_eq!(shares, vec![("L1.a", 2, Some(0.667)), ("L1.b", 1, Some(0.333)), ("P.x", 0, None)]);
-        let caps: Vec<_> = s.capped_by.iter().map(|c| (c.id.as_str(), c.repositories)).collect();
-        assert_eq!(caps, vec![("L1.b", 2), ("L1.a", 1)]);
-        assert_eq!(s.errors.len(), 1);
-        let text = s.render(SummaryFormat::Text);
-        assert!(text.contains("4 repositories, 3 scanned, 1 could not be scanned; median level 0, mean 0.33"), "{text}");
-        assert!(text.contains("  d: no such directory"), "{text}");
-        let md = s.render(SummaryFormat::Markdown);
-        assert!(md.contains("| `L1.b` title of L1.b | 1 | 2 | 67% |"), "{md}");
     }
 }

@@ -4,8 +4,8 @@
 //! levels over time. Schema (version 1, `PRAGMA user_version`) in
 //! `docs/fleet.md`.
 
-use crate::fleet::Entry;
 use anyhow::{bail, Context, Result};
+use mlops_report::fleet::Entry;
 use rusqlite::{params, Connection, OpenFlags};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -416,7 +416,7 @@ fn merge_records_a_sharded_run_in_the_history() {
 
 #[test]
 fn merge_renders_the_fleet_as_one_html_page() {
-    let (bytes, _) = full_run();
+    let (bytes, summary) = full_run();
     let d = tmp("html");
     let file = d.join("all.jsonl");
     std::fs::write(&file, bytes).unwrap();
@@ -431,4 +431,38 @@ fn merge_renders_the_fleet_as_one_html_page() {
         assert!(text.contains(path), "{path} is not on the page");
     }
     assert!(!page.contains("<script"));
+    // The page shows the figures of the JSON aggregate: one computation.
+    let attr = |id: &str, a: &str| -> Option<String> {
+        doc.descendants().find(|n| n.attribute("id") == Some(id)).and_then(|n| n.attribute(a)).map(str::to_string)
+    };
+    for l in summary["levels"].as_array().unwrap() {
+        let want = l["repositories"].to_string();
+        assert_eq!(attr(&format!("dist-{}", l["level"]), "data-count"), Some(want), "level {}", l["level"]);
+    }
+    let mut shown = 0;
+    for c in summary["criteria"].as_array().unwrap() {
+        let id = c["id"].as_str().unwrap();
+        let count = |s: &str| c["statuses"].get(s).and_then(Value::as_u64).unwrap_or(0);
+        let assessed: u64 = c["statuses"].as_object().unwrap().values().map(|v| v.as_u64().unwrap()).sum::<u64>() - count("not-assessed");
+        let row = (attr(&format!("share-{id}"), "data-met"), attr(&format!("share-{id}"), "data-total"));
+        if c["kind"] == "not-assessed" || assessed == 0 {
+            assert_eq!(row, (None, None), "{id} has no share row");
+        } else {
+            assert_eq!(row, (Some(count("met").to_string()), Some(assessed.to_string())), "{id}");
+            shown += 1;
+        }
+    }
+    assert!(shown > 10, "{shown} share rows");
+    let caps: Vec<(String, String)> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("li") && n.attribute("data-id").is_some())
+        .map(|n| (n.attribute("data-id").unwrap().to_string(), n.attribute("data-count").unwrap().to_string()))
+        .collect();
+    let want: Vec<(String, String)> = summary["capped_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["repositories"].to_string()))
+        .collect();
+    assert_eq!(caps, want);
 }

@@ -22,10 +22,11 @@
 //! it strictly. Deterministic: the same input gives the same bytes.
 
 use crate::badge::level_color;
+use crate::fleet::{CriterionShare, Entry, Summary};
 use crate::json::{CriterionOut, EvidenceOut, Report};
 use mlops_rules::{Assessment, Pack};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 /// HTML rendering options for one repository.
@@ -436,72 +437,6 @@ fn render_report_html(r: &Report, opts: &HtmlOptions) -> String {
 
 // ------------------------------------------------------------------ fleet
 
-/// One repository of a fleet, as far as the fleet page needs it.
-struct FleetRepo {
-    path: String,
-    /// The report, or why there is none.
-    outcome: Result<FleetReport, String>,
-    /// The line itself, to order duplicates of a path deterministically.
-    raw: String,
-}
-
-struct FleetReport {
-    level: u8,
-    level_if_uncapped: u8,
-    capped_by: Vec<String>,
-    /// (id, level, kind, title, status).
-    criteria: Vec<(String, u8, String, String, String)>,
-}
-
-fn parse_fleet_line(v: &Value) -> FleetRepo {
-    let path = v.get("path").and_then(Value::as_str).unwrap_or("(no path)").to_string();
-    let raw = serde_json::to_string(v).unwrap_or_default();
-    if let Some(err) = v.get("error") {
-        let msg = err.as_str().map(str::to_string).unwrap_or_else(|| err.to_string());
-        return FleetRepo { path, outcome: Err(msg), raw };
-    }
-    let level = v.get("level").and_then(Value::as_u64).filter(|l| *l <= u64::from(mlops_rules::MAX_LEVEL));
-    let (Some(1), Some(level), Some(criteria)) =
-        (v.get("schema_version").and_then(Value::as_u64), level, v.get("criteria").and_then(Value::as_array))
-    else {
-        return FleetRepo { path, outcome: Err("not an mlops-level report (schema_version 1)".into()), raw };
-    };
-    let s = |c: &Value, k: &str| c.get(k).and_then(Value::as_str).unwrap_or("").to_string();
-    let level = level as u8;
-    let report = FleetReport {
-        level,
-        level_if_uncapped: v.get("level_if_uncapped").and_then(Value::as_u64).map_or(level, |l| l.min(4) as u8),
-        capped_by: v
-            .get("capped_by")
-            .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-            .unwrap_or_default(),
-        criteria: criteria
-            .iter()
-            .filter(|c| !s(c, "id").is_empty())
-            .map(|c| {
-                let lvl = c.get("level").and_then(Value::as_u64).unwrap_or(0).min(255) as u8;
-                (s(c, "id"), lvl, s(c, "kind"), s(c, "title"), s(c, "status"))
-            })
-            .collect(),
-    };
-    FleetRepo { path, outcome: Ok(report), raw }
-}
-
-/// Per-criterion counts over the fleet.
-#[derive(Default)]
-struct CriterionShare {
-    level: u8,
-    kind: String,
-    title: String,
-    /// First position seen (pack order), for sorting within a level.
-    order: usize,
-    met: usize,
-    /// Declared or skipped in a repository's config.
-    configured: usize,
-    total: usize,
-}
-
 /// Render the fleet page from a fleet scan's JSON lines.
 ///
 /// Each line is a schema-v1 report as `scan --format json` writes it with a
@@ -509,47 +444,44 @@ struct CriterionShare {
 /// repository that could not be scanned. A line that is neither (no
 /// `schema_version` 1, no `level` 0-4, no `criteria`) is listed as a failed
 /// repository rather than dropped, so the page always accounts for every line.
-///
+/// Lines are ordered by path, then by their text, so the same lines in any
+/// order, e.g. shards merged in a different order, give the same bytes.
+pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
+    let mut repos: Vec<(Entry, String)> = lines
+        .iter()
+        .map(|v| {
+            let entry = Entry::from_value(v).unwrap_or_else(|e| Entry {
+                path: v.get("path").and_then(Value::as_str).unwrap_or("(no path)").to_string(),
+                error: Some(e),
+                ..Entry::default()
+            });
+            (entry, serde_json::to_string(v).unwrap_or_default())
+        })
+        .collect();
+    repos.sort_by(|a, b| (&a.0.path, &a.1).cmp(&(&b.0.path, &b.1)));
+    let entries: Vec<Entry> = repos.into_iter().map(|(e, _)| e).collect();
+    fleet_page(&entries, opts)
+}
+
+/// Render the fleet page from parsed fleet lines, one per repository
+/// (`merge` has them already): the rows in path order.
+pub fn render_fleet_entries_html(entries: &[Entry], opts: &FleetHtmlOptions) -> String {
+    let mut sorted: Vec<&Entry> = entries.iter().collect();
+    sorted.sort_by(|a, b| a.path.cmp(&b.path));
+    let entries: Vec<Entry> = sorted.into_iter().cloned().collect();
+    fleet_page(&entries, opts)
+}
+
 /// The page shows how many repositories are at each level (of those
 /// scanned), each criterion's share of repositories meeting it (`met`;
 /// criteria skipped or declared in a repository's config are counted
 /// separately; not-assessed criteria are left out), the criteria that most
-/// often cap the level, and one table row per line: path, level, what caps
-/// it and the level it would reach, or the error. Rows are sorted by path
-/// (then by the line's text), so the same lines in any order, e.g. shards
-/// merged in a different order, give the same bytes.
-pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
-    let mut repos: Vec<FleetRepo> = lines.iter().map(parse_fleet_line).collect();
-    repos.sort_by(|a, b| (&a.path, &a.raw).cmp(&(&b.path, &b.raw)));
-    let scanned: Vec<(&FleetRepo, &FleetReport)> = repos.iter().filter_map(|r| r.outcome.as_ref().ok().map(|rep| (r, rep))).collect();
-    let failed = repos.len() - scanned.len();
-
-    let mut dist = [0usize; mlops_rules::MAX_LEVEL as usize + 1];
-    let mut shares: BTreeMap<String, CriterionShare> = BTreeMap::new();
-    let mut caps: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut next_order = 0;
-    for (_, rep) in &scanned {
-        dist[rep.level as usize] += 1;
-        for id in &rep.capped_by {
-            *caps.entry(id.as_str()).or_default() += 1;
-        }
-        for (id, level, kind, title, status) in &rep.criteria {
-            if kind == "not-assessed" || status == "not-assessed" {
-                continue;
-            }
-            let e = shares.entry(id.clone()).or_insert_with(|| {
-                next_order += 1;
-                CriterionShare { level: *level, kind: kind.clone(), title: title.clone(), order: next_order, ..Default::default() }
-            });
-            e.total += 1;
-            match status.as_str() {
-                "met" => e.met += 1,
-                "declared" | "skipped" => e.configured += 1,
-                _ => {}
-            }
-        }
-    }
-
+/// often cap the level, and one table row per entry, in the order given:
+/// path, level, what caps it and the level it would reach, or the error.
+/// The figures are those of the fleet [`Summary`] (`fleet --format json`).
+fn fleet_page(entries: &[Entry], opts: &FleetHtmlOptions) -> String {
+    let summary = Summary::new(entries);
+    let (repositories, scanned, failed) = (summary.repositories, summary.scanned, summary.errors.len());
     let mut o = String::new();
     head(&mut o, &opts.title);
     let _ = write!(
@@ -557,32 +489,35 @@ pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
         "<header>\n<p class=\"muted\">mlops-level {}</p>\n<h1 id=\"fleet\" data-repositories=\"{}\" data-scanned=\"{}\" data-failed=\"{failed}\">{}</h1>\n\
          <p id=\"counts\">{} repositor{} · {} scanned · {failed} could not be scanned</p>\n</header>\n",
         env!("CARGO_PKG_VERSION"),
-        repos.len(),
-        scanned.len(),
+        repositories,
+        scanned,
         escape(&opts.title),
-        repos.len(),
-        if repos.len() == 1 { "y" } else { "ies" },
-        scanned.len()
+        repositories,
+        if repositories == 1 { "y" } else { "ies" },
+        scanned
     );
 
     o.push_str("<section id=\"distribution\">\n<h2>Level distribution</h2>\n<table>\n<thead><tr><th>Level</th><th></th><th>Repositories</th><th>Share of those scanned</th></tr></thead>\n<tbody>\n");
-    for level in (0..=mlops_rules::MAX_LEVEL).rev() {
-        let n = dist[level as usize];
+    for l in summary.levels.iter().rev() {
+        let (level, n) = (l.level, l.repositories);
         let _ = writeln!(
             o,
             "<tr id=\"dist-{level}\" data-count=\"{n}\"><td>{}</td><td>{}</td><td class=\"n\">{n}</td><td>{}% {}</td></tr>",
             level_chip(level, &level.to_string()),
             level_title(level),
-            pct(n, scanned.len()),
-            bar(n, scanned.len(), "")
+            pct(n, scanned),
+            bar(n, scanned, "")
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
 
-    let mut rows: Vec<(&String, &CriterionShare)> = shares.iter().collect();
-    rows.sort_by_key(|(id, c)| (c.level, c.order, *id));
+    // Within a level, in the order the reports list them (the pack's).
+    let mut rows: Vec<(usize, &CriterionShare)> =
+        summary.criteria.iter().enumerate().filter(|(_, c)| c.kind != "not-assessed" && c.assessed() > 0).collect();
+    rows.sort_by_key(|(i, c)| (c.level, *i));
     o.push_str("<section id=\"criteria-share\">\n<h2>Criteria met across the fleet</h2>\n<table>\n<thead><tr><th>Criterion</th><th>Level</th><th>Kind</th><th>Met</th><th>Skipped or declared</th></tr></thead>\n<tbody>\n");
-    for (id, c) in rows {
+    for (_, c) in rows {
+        let (met, total) = (c.met(), c.assessed());
         let _ = writeln!(
             o,
             "<tr id=\"share-{id}\" data-met=\"{met}\" data-total=\"{total}\"><td><code>{id}</code> {}</td><td class=\"n\">{}</td><td>{}</td>\
@@ -590,56 +525,55 @@ pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
             escape(&c.title),
             c.level,
             escape(&c.kind),
-            pct(c.met, c.total),
-            bar(c.met, c.total, ""),
-            c.configured,
-            id = escape(id),
-            met = c.met,
-            total = c.total
+            pct(met, total),
+            bar(met, total, ""),
+            c.configured(),
+            id = escape(&c.id),
         );
     }
     o.push_str("</tbody>\n</table>\n</section>\n");
 
-    let mut caps: Vec<(&str, usize)> = caps.into_iter().collect();
-    caps.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
-    if !caps.is_empty() {
+    if !summary.capped_by.is_empty() {
         o.push_str("<section id=\"caps\">\n<h2>What most often caps the level</h2>\n<ol>\n");
-        for (id, n) in &caps {
-            let title = shares.get(*id).map(|c| c.title.as_str()).unwrap_or("");
+        for c in &summary.capped_by {
             let _ = writeln!(
                 o,
-                "<li data-id=\"{id}\" data-count=\"{n}\"><code>{id}</code> {}: caps {n} of {} repositor{}</li>",
-                escape(title),
-                scanned.len(),
-                if scanned.len() == 1 { "y" } else { "ies" },
-                id = escape(id)
+                "<li data-id=\"{id}\" data-count=\"{n}\"><code>{id}</code> {}: caps {n} of {scanned} repositor{}</li>",
+                escape(&c.title),
+                if scanned == 1 { "y" } else { "ies" },
+                id = escape(&c.id),
+                n = c.repositories
             );
         }
         o.push_str("</ol>\n</section>\n");
     }
 
     o.push_str("<section id=\"repositories\">\n<h2>Repositories</h2>\n<table>\n<thead><tr><th>Path</th><th>Level</th><th>Capped by</th><th>Would be</th></tr></thead>\n<tbody>\n");
-    for r in &repos {
-        match &r.outcome {
-            Ok(rep) => {
-                let capped: Vec<String> = rep.capped_by.iter().map(|i| format!("<code>{}</code>", escape(i))).collect();
+    for r in entries {
+        match (&r.error, r.level) {
+            (None, Some(level)) => {
+                let capped: Vec<String> = r.capped_by.iter().map(|i| format!("<code>{}</code>", escape(i))).collect();
                 let _ = writeln!(
                     o,
                     "<tr class=\"repo\" data-level=\"{}\"><td><code>{}</code></td><td>{} {}</td><td>{}</td><td class=\"n\">{}</td></tr>",
-                    rep.level,
+                    level,
                     escape(&r.path),
-                    level_chip(rep.level, &rep.level.to_string()),
-                    level_title(rep.level),
+                    level_chip(level, &level.to_string()),
+                    level_title(level),
                     if capped.is_empty() { "—".to_string() } else { capped.join(", ") },
-                    if rep.capped_by.is_empty() { "—".to_string() } else { rep.level_if_uncapped.to_string() }
+                    if r.capped_by.is_empty() {
+                        "—".to_string()
+                    } else {
+                        r.level_if_uncapped.unwrap_or(level).min(mlops_rules::MAX_LEVEL).to_string()
+                    }
                 );
             }
-            Err(e) => {
+            (e, _) => {
                 let _ = writeln!(
                     o,
                     "<tr class=\"repo\" data-level=\"error\"><td><code>{}</code></td><td><span class=\"st st-error\">✗ not scanned</span></td><td colspan=\"2\">{}</td></tr>",
                     escape(&r.path),
-                    escape(e)
+                    escape(e.as_deref().unwrap_or(""))
                 );
             }
         }

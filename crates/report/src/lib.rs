@@ -11,6 +11,7 @@
 
 pub mod badge;
 pub mod baseline;
+pub mod fleet;
 mod html;
 mod json;
 mod markdown;
@@ -20,7 +21,7 @@ mod text;
 
 pub use badge::{level_color, render_badge_json, render_badge_svg};
 pub use baseline::{Baseline, BaselineError, Change, Comparison};
-pub use html::{render_fleet_html, render_html, FleetHtmlOptions, HtmlOptions};
+pub use html::{render_fleet_entries_html, render_fleet_html, render_html, FleetHtmlOptions, HtmlOptions};
 pub use json::{render_json, Report};
 pub use markdown::{render_markdown, render_rules_markdown, MarkdownOptions};
 pub use sarif::{render_sarif, SarifOptions};
