@@ -171,6 +171,90 @@ pub fn parse(text: &str) -> Result<Node, YamlError> {
     Ok(docs.into_iter().next().unwrap_or(Node { line: 1, defined_line: 1, value: Value::Null }))
 }
 
+/// The keys of a YAML stream's top-level block mappings, read from the lines
+/// that start at column 0, without parsing. `None` when the top level is not
+/// plain block mappings that a line scan can read: a sequence or flow
+/// collection, an indented root, a tag, anchor, alias or merge key at the
+/// root, a document marker with content. Then only a parse can tell.
+///
+/// A line at column 0 inside a multi-line quoted scalar may add a key that
+/// is not one: the answer can hold too much, never too little, so a caller
+/// that skips parsing when a key it needs is absent never misses a document
+/// whose top level has it.
+pub fn top_level_keys(text: &str) -> Option<Vec<&str>> {
+    let mut keys = Vec::new();
+    let mut content = false;
+    for line in text.trim_start_matches('\u{feff}').lines() {
+        let Some(&first) = line.as_bytes().first() else { continue };
+        match first {
+            b' ' | b'\t' => {
+                let t = line.trim_start();
+                // An indented first line: the root itself is indented.
+                if !content && !t.is_empty() && !t.starts_with('#') {
+                    return None;
+                }
+                continue;
+            }
+            b'#' => continue,
+            b'%' if !content => continue,
+            _ => {}
+        }
+        if line == "..." {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("---").filter(|r| r.is_empty() || r.starts_with([' ', '\t'])) {
+            let rest = rest.trim_start();
+            if !(rest.is_empty() || rest.starts_with('#')) {
+                return None;
+            }
+            content = false;
+            continue;
+        }
+        // `key:` then `- item` at column 0: the key's sequence, not the root.
+        if content && (line == "-" || line.starts_with("- ") || line.starts_with("-\t")) {
+            continue;
+        }
+        content = true;
+        keys.push(block_key(line)?);
+    }
+    Some(keys)
+}
+
+/// The key of a `key:` line at column 0 (plain or quoted without escapes).
+fn block_key(line: &str) -> Option<&str> {
+    let (key, rest) = match line.as_bytes()[0] {
+        q @ (b'"' | b'\'') => {
+            let end = line[1..].find(q as char)? + 1;
+            let key = &line[1..end];
+            if key.contains('\\') {
+                return None;
+            }
+            (key, line[end + 1..].trim_start_matches([' ', '\t']))
+        }
+        b'-' | b'?' | b':' | b',' | b'[' | b']' | b'{' | b'}' | b'&' | b'*' | b'!' | b'|' | b'>' | b'@' | b'`' => return None,
+        _ => {
+            // `key: value`, `key:` or `key :`; a colon inside a plain key is
+            // only an indicator when followed by a space or the line's end.
+            let b = line.as_bytes();
+            let at = (0..b.len()).find(|&i| b[i] == b':' && (i + 1 == b.len() || b[i + 1] == b' ' || b[i + 1] == b'\t'))?;
+            let key = line[..at].trim_end_matches([' ', '\t']);
+            if key.contains(" #") || key.contains("\t#") || key == "<<" {
+                return None;
+            }
+            (key, &line[at..])
+        }
+    };
+    let after = rest.strip_prefix(':')?;
+    (after.is_empty() || after.starts_with([' ', '\t'])).then_some(key)
+}
+
+/// True unless the top-level keys are known ([`top_level_keys`]) and none
+/// is in `wanted`: a detector that reads only documents with one of
+/// `wanted` at the top skips the parse when this is false.
+pub fn may_have_top_key(text: &str, wanted: &[&str]) -> bool {
+    top_level_keys(text).is_none_or(|keys| keys.iter().any(|k| wanted.contains(k)))
+}
+
 fn find_line(msg: &str) -> Option<u32> {
     // serde-saphyr messages carry "line N" (and "at line N column M").
     let idx = msg.find("line ")?;
@@ -304,6 +388,71 @@ mod tests {
     fn errors_carry_a_line() {
         let e = parse("a: [1, 2\nb: c\n").unwrap_err();
         assert!(!e.message.is_empty());
+    }
+
+    #[test]
+    fn top_level_keys_are_read_from_column_zero_or_unknown() {
+        let keys = |t: &str| top_level_keys(t).map(|k| k.join(","));
+        let doc = "# c\n%YAML 1.2\n---\ntrigger: none\n\"pool\" :\n  vmImage: x\nsteps:\n- script: |\n    a: b\n...\n--- # two\njobs: []\nurl: http://x\n";
+        assert_eq!(keys(doc).as_deref(), Some("trigger,pool,steps,jobs,url"));
+        assert_eq!(keys("").as_deref(), Some(""));
+        assert_eq!(keys("a:b: c\n").as_deref(), Some("a:b"));
+        assert_eq!(keys("\u{feff}k: 1\r\nj: 2\r\n").as_deref(), Some("k,j"));
+        // What a line scan cannot read is unknown: callers parse.
+        for t in [
+            "- a\n",
+            "{steps: []}\n",
+            "  steps: []\n",
+            "--- !Tag\nsteps: []\n",
+            "--- {a: 1}\n",
+            "&a steps: []\n",
+            "<<: *x\n",
+            "? complex\n: v\n",
+            "\"a\\\"b\": 1\n",
+            "just a scalar\n",
+            "k # not: a key\n",
+        ] {
+            assert_eq!(keys(t), None, "{t:?}");
+        }
+        // Every top-level key a parse sees is among the keys read.
+        for t in [doc, "a: 1\n---\nb:\n  c: 2\n", "'q': 1\nr: \"x\"\n", "k: >\n  folded\nl: [1,\n  2]\n"] {
+            let read = top_level_keys(t).unwrap();
+            for d in parse_all(t).unwrap() {
+                for (k, _) in d.entries() {
+                    assert!(read.contains(&k.as_str().unwrap()), "{t:?}: {:?} not in {read:?}", k.as_str());
+                }
+            }
+        }
+        assert_eq!(keys("---x: 1\n"), None);
+        assert!(may_have_top_key("a: 1\n", &["a"]) && !may_have_top_key("a: 1\n", &["b"]) && may_have_top_key("- a\n", &["b"]));
+    }
+
+    /// Every YAML file of the fixtures: the keys read hold every top-level
+    /// key a parse finds.
+    #[test]
+    fn top_level_keys_hold_every_parsed_top_key_of_the_fixtures() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+        let (mut read, mut unknown) = (0, 0);
+        for e in ignore::WalkBuilder::new(root).standard_filters(false).build().flatten() {
+            let p = e.path();
+            if !p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(p) else { continue };
+            let Ok(docs) = parse_all(&text) else { continue };
+            let Some(keys) = top_level_keys(&text) else {
+                unknown += 1;
+                continue;
+            };
+            read += 1;
+            for d in docs {
+                for (k, _) in d.entries() {
+                    let k = k.as_str().unwrap_or_default();
+                    assert!(keys.contains(&k), "{}: top-level key {k:?} not in {keys:?}", p.display());
+                }
+            }
+        }
+        assert!(read > 100 && unknown < read / 5, "{read} read, {unknown} unknown");
     }
 
     #[test]

@@ -38,6 +38,9 @@ fn named_as_pipeline(path: &str) -> bool {
         || path.starts_with(".azuredevops/")
 }
 
+/// The top-level keys a pipeline or template has one of (`looks_like_pipeline`).
+const TOP_KEYS: &[&str] = &["steps", "jobs", "stages", "extends"];
+
 /// True when a parsed document is shaped like an Azure Pipelines file.
 fn looks_like_pipeline(doc: &Node) -> bool {
     if !doc.is_map() {
@@ -74,6 +77,11 @@ impl Detector for AzurePipelines {
         is_candidate(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        // Any other YAML file is a pipeline only with one of these at the top
+        // (`looks_like_pipeline`): most YAML is not parsed here at all.
+        if !named_as_pipeline(f.path) && !yaml::may_have_top_key(f.text, TOP_KEYS) {
+            return;
+        }
         let doc = match yaml::parse(f.text) {
             Ok(d) => d,
             Err(e) => {
@@ -425,7 +433,7 @@ impl TemplateUses {
         let mut defaults: BTreeMap<String, super::Vars> = BTreeMap::new();
         let mut sites: BTreeMap<String, Vec<Site>> = BTreeMap::new();
         for (p, t) in &repo.texts {
-            if !is_candidate(p) || !t.contains("template") && !t.contains("parameters") {
+            if !is_candidate(p) || !t.contains("template") && !t.contains("parameters") || !yaml::may_have_top_key(t, TOP_KEYS) {
                 continue;
             }
             let Ok(doc) = yaml::parse(t) else { continue };

@@ -44,7 +44,8 @@ impl Detector for Databricks {
         if !is_bundle_root
             && !(f.text.contains("resources:")
                 && (f.text.contains("jobs:") || f.text.contains("model_serving_endpoints:"))
-                && (f.text.contains("_task:") || f.text.contains("served_entities") || f.text.contains("served_models")))
+                && (f.text.contains("_task:") || f.text.contains("served_entities") || f.text.contains("served_models"))
+                && yaml::may_have_top_key(f.text, &["resources"]))
         {
             return;
         }
