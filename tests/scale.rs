@@ -197,6 +197,18 @@ fn staged_pipeline(root: &Path, n: usize) {
     write(root, "tests/test_a.py", "def test_a():\n    assert 1\n");
 }
 
+/// n packages, each with its own tests, and one workflow with a job per
+/// package running `pytest` on that package's tests (each command reaches
+/// its own test files, not every test file of the repository).
+fn scoped_test_runs(root: &Path, n: usize) {
+    let mut wf = String::from("on: push\njobs:\n");
+    for i in 0..n {
+        write(root, &format!("pkg{i}/tests/test_m.py"), "def test_m():\n    assert 1\n");
+        wf.push_str(&format!("  t{i}:\n    runs-on: x\n    steps:\n      - run: pytest pkg{i}/tests -q\n"));
+    }
+    write(root, ".github/workflows/test.yml", &wf);
+}
+
 /// CPU time of one single-threaded scan and evaluation, best of three.
 fn work(shape: fn(&Path, usize), n: usize) -> Duration {
     let d = tempfile::tempdir().unwrap();
@@ -265,6 +277,11 @@ fn monorepo_projects_scale_linearly() {
 #[test]
 fn staged_pipelines_scale_linearly() {
     assert_linear("staged pipeline", staged_pipeline, 100);
+}
+
+#[test]
+fn scoped_test_runs_scale_linearly() {
+    assert_linear("scoped test runs", scoped_test_runs, 800);
 }
 
 #[test]

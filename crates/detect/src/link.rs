@@ -258,18 +258,25 @@ impl Ctx<'_> {
                     "jvm" => "jvm",
                     _ => "python",
                 };
-                self.test_files
-                    .iter()
-                    .filter(|t| family(t) == want)
-                    .filter(|t| {
-                        if roots.is_empty() {
-                            workdir.is_empty() || t.starts_with(&format!("{workdir}/"))
-                        } else {
-                            roots.iter().any(|r| t.as_str() == r || t.starts_with(&format!("{r}/")) || r.is_empty())
-                        }
-                    })
-                    .map(|t| format!("file:{t}"))
-                    .collect()
+                // The test files under each root: a range of the sorted set,
+                // not a pass over every test file per command.
+                let under = |dir: &str, itself: bool| -> Vec<&String> {
+                    if dir.is_empty() {
+                        return self.test_files.iter().collect();
+                    }
+                    let prefix = format!("{dir}/");
+                    let below = self
+                        .test_files
+                        .range::<str, _>((std::ops::Bound::Included(prefix.as_str()), std::ops::Bound::Unbounded))
+                        .take_while(|t| t.starts_with(&prefix));
+                    self.test_files.get(dir).filter(|_| itself).into_iter().chain(below).collect()
+                };
+                let picked: BTreeSet<&String> = if roots.is_empty() {
+                    under(workdir, false).into_iter().collect()
+                } else {
+                    roots.iter().flat_map(|r| under(r, true)).collect()
+                };
+                picked.into_iter().filter(|t| family(t) == want).map(|t| format!("file:{t}")).collect()
             }
             Invocation::Make { dir, file, targets } => {
                 let d = join(workdir, dir.as_deref().unwrap_or(""));
