@@ -153,25 +153,27 @@ pub fn list_excluding(
     // List in parallel (reading folders is most of a walk's cost), then
     // handle the entries one by one in path order, so the result does not
     // depend on scheduling.
+    // Each regular file's size is read on the walker's threads too: one
+    // `stat` per file, in parallel rather than one after another below.
     let listed = std::sync::Mutex::new(Vec::new());
     walker.run(|| {
         let listed = &listed;
         Box::new(move |entry| {
+            let size = match &entry {
+                Ok(e) if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()) => Some(e.metadata().map(|m| m.len())),
+                _ => None,
+            };
             if let Ok(mut v) = listed.lock() {
-                v.push(entry);
+                v.push((entry, size));
             }
             ignore::WalkState::Continue
         })
     });
-    let mut listed = listed.into_inner().unwrap_or_default();
-    listed.sort_by(|a, b| match (a, b) {
-        (Ok(a), Ok(b)) => a.path().cmp(b.path()),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(a), Err(b)) => a.to_string().cmp(&b.to_string()),
-    });
+    // In the walker's order: nothing below depends on it, the files are
+    // sorted by their relative path at the end and the issues are sorted.
+    let listed = listed.into_inner().unwrap_or_default();
     let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
-    for entry in listed {
+    for (entry, size) in listed {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
@@ -204,8 +206,8 @@ pub fn list_excluding(
             out.issues.push(ScanIssue::new(&rel, None, "not-regular-file", "not a regular file (FIFO, socket or device): skipped"));
             continue;
         }
-        let size = match entry.metadata() {
-            Ok(m) => m.len(),
+        let size = match size.unwrap_or_else(|| entry.metadata().map(|m| m.len())) {
+            Ok(n) => n,
             Err(e) => {
                 out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string()));
                 continue;
@@ -375,7 +377,43 @@ fn err_path(err: &ignore::Error, root: &Path) -> Option<String> {
 
 /// Repository-relative path with `/` separators.
 pub fn rel_path(path: &Path, root: &Path) -> String {
-    let rel: PathBuf = path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf());
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    // A path the walker built is already `/`-joined components: use it as is.
+    if let Some(s) = rel.to_str() {
+        if std::path::MAIN_SEPARATOR == '/' && !s.split('/').any(|c| c.is_empty() || c == ".") {
+            return s.to_string();
+        }
+    }
     let parts: Vec<String> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
     parts.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rel_path;
+    use std::path::Path;
+
+    /// The fast path gives what joining the components gives.
+    #[test]
+    fn rel_path_is_the_slash_joined_components() {
+        let joined = |p: &Path, r: &Path| {
+            let rel = p.strip_prefix(r).unwrap_or(p);
+            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+        };
+        for (p, r) in [
+            ("/r/a/b.py", "/r"),
+            ("/r/.github/workflows/x.yml", "/r"),
+            ("/r/a/./b", "/r"),
+            ("/r/a//b", "/r"),
+            ("/r/a/b/", "/r"),
+            ("r/a", "r/"),
+            ("./r/a", "./r"),
+            ("/r", "/r"),
+            ("/other/x", "/r"),
+            ("/r/a/../b", "/r"),
+        ] {
+            let (p, r) = (Path::new(p), Path::new(r));
+            assert_eq!(rel_path(p, r), joined(p, r), "{p:?} under {r:?}");
+        }
+    }
 }
