@@ -151,6 +151,10 @@ pub fn imports(masked: &str) -> Vec<Import> {
     let mut lines = masked.lines().enumerate().peekable();
     while let Some((i, raw)) = lines.next() {
         let line = raw.trim();
+        // Only these lines can be (or continue into) an import: no copy of the others.
+        if !(line.starts_with("import") || line.starts_with("from") || line.ends_with('\\')) {
+            continue;
+        }
         let mut stmt = line.to_string();
         // Parenthesised or backslash-continued imports.
         if (line.starts_with("from ") && line.contains('(') && !line.contains(')')) || line.ends_with('\\') {

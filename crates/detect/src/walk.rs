@@ -160,7 +160,8 @@ pub fn list_excluding(
         let listed = &listed;
         Box::new(move |entry| {
             let size = match &entry {
-                Ok(e) if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()) => Some(e.metadata().map(|m| m.len())),
+                // An error is read again below, where it is reported.
+                Ok(e) if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()) => e.metadata().ok().map(|m| m.len()),
                 _ => None,
             };
             if let Ok(mut v) = listed.lock() {
@@ -206,7 +207,7 @@ pub fn list_excluding(
             out.issues.push(ScanIssue::new(&rel, None, "not-regular-file", "not a regular file (FIFO, socket or device): skipped"));
             continue;
         }
-        let size = match size.unwrap_or_else(|| entry.metadata().map(|m| m.len())) {
+        let size = match size.map_or_else(|| entry.metadata().map(|m| m.len()), Ok) {
             Ok(n) => n,
             Err(e) => {
                 out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string()));
