@@ -237,6 +237,21 @@ fn bool_state(v: &str) -> Option<&'static str> {
 /// variable's default in the same file, `unset` when it has none here).
 /// Comment lines are skipped.
 pub fn monitor_switches(text: &str) -> Vec<MonitorSwitch> {
+    // A switch's name is part of the text: without both words (any case)
+    // there is none, and most files are not read line by line.
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["enable", "monitor", "drift"]).expect("valid")
+    });
+    let mut seen = [false; 3];
+    for m in WORDS.find_overlapping_iter(text) {
+        seen[m.pattern().as_usize()] = true;
+        if seen[0] && (seen[1] || seen[2]) {
+            break;
+        }
+    }
+    if !(seen[0] && (seen[1] || seen[2])) {
+        return Vec::new();
+    }
     let lines: Vec<(u32, &str)> = code_lines(text).collect();
     let mut out = Vec::new();
     let mut block_start = 0u32;
@@ -597,6 +612,8 @@ mod tests {
             vec!["enable_model_monitoring=off"]
         );
         assert_eq!(states("envs/dev.tfvars", "enableDriftMonitor = true\n"), vec!["enableDriftMonitor=on"]);
+        // Any case: the words are looked for before the lines are read.
+        assert_eq!(states("envs/dev.tfvars", "ENABLE_DRIFT = false\n"), vec!["ENABLE_DRIFT=off"]);
         assert_eq!(
             states("ci/pipe.yml", "parameters:\n  - name: enable_monitoring\n    type: boolean\n    default: false\n"),
             vec!["enable_monitoring=off"]

@@ -1096,11 +1096,13 @@ fn scoring(
         push("code.scoring", mt.start(), Confidence::High, style("sagemaker"));
         is_serving = true;
     }
-    if let Some(mt) = RX_HANDLER_CLASS.find(bytes).or_else(|| RX_DEF_HANDLE.find(bytes)) {
+    // Literals the patterns need, looked for first: most modules have neither.
+    let handler_class = if masked.contains("Handler") { RX_HANDLER_CLASS.find(bytes) } else { None };
+    if let Some(mt) = handler_class.or_else(|| RX_DEF_HANDLE.find(bytes)) {
         push("code.scoring", mt.start(), Confidence::High, style("handler"));
         is_serving = true;
     }
-    if let Some(mt) = RX_TRITON.find(bytes) {
+    if let Some(mt) = masked.contains("TritonPythonModel").then(|| RX_TRITON.find(bytes)).flatten() {
         push("code.scoring", mt.start(), Confidence::High, style("triton"));
         is_serving = true;
     }
