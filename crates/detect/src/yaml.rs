@@ -131,8 +131,47 @@ fn options() -> serde_saphyr::Options {
     o
 }
 
+/// A parsed YAML stream: its documents, shared with the per-thread cache
+/// rather than copied (cloning is a reference count).
+#[derive(Debug, Clone)]
+pub struct Docs(std::rc::Rc<Vec<Node>>);
+
+impl std::ops::Deref for Docs {
+    type Target = [Node];
+    fn deref(&self) -> &[Node] {
+        &self.0
+    }
+}
+
+impl<'a> IntoIterator for &'a Docs {
+    type Item = &'a Node;
+    type IntoIter = std::slice::Iter<'a, Node>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+/// The first document of a YAML stream (a null node when there is none).
+#[derive(Debug, Clone)]
+pub struct Doc(Docs);
+
+impl From<Docs> for Doc {
+    fn from(d: Docs) -> Doc {
+        Doc(d)
+    }
+}
+
+static NULL: Node = Node { line: 1, defined_line: 1, value: Value::Null };
+
+impl std::ops::Deref for Doc {
+    type Target = Node;
+    fn deref(&self) -> &Node {
+        self.0.first().unwrap_or(&NULL)
+    }
+}
+
 /// A parsed text and its result.
-type Parsed = Option<(String, Result<Vec<Node>, YamlError>)>;
+type Parsed = Option<(String, Result<Docs, YamlError>)>;
 
 thread_local! {
     /// The last text parsed on this thread and its result. A scan runs every
@@ -143,11 +182,11 @@ thread_local! {
 }
 
 /// Parse every document of a YAML stream.
-pub fn parse_all(text: &str) -> Result<Vec<Node>, YamlError> {
+pub fn parse_all(text: &str) -> Result<Docs, YamlError> {
     if let Some(hit) = LAST.with(|c| c.borrow().as_ref().filter(|(t, _)| t == text).map(|(_, r)| r.clone())) {
         return hit;
     }
-    let r = parse_uncached(text);
+    let r = parse_uncached(text).map(|d| Docs(std::rc::Rc::new(d)));
     LAST.with(|c| *c.borrow_mut() = Some((text.to_string(), r.clone())));
     r
 }
@@ -166,9 +205,8 @@ fn parse_uncached(text: &str) -> Result<Vec<Node>, YamlError> {
 }
 
 /// Parse a single-document YAML file (the first document when there are several).
-pub fn parse(text: &str) -> Result<Node, YamlError> {
-    let docs = parse_all(text)?;
-    Ok(docs.into_iter().next().unwrap_or(Node { line: 1, defined_line: 1, value: Value::Null }))
+pub fn parse(text: &str) -> Result<Doc, YamlError> {
+    parse_all(text).map(Doc)
 }
 
 /// The keys of a YAML stream's top-level block mappings, read from the lines
@@ -417,7 +455,7 @@ mod tests {
         // Every top-level key a parse sees is among the keys read.
         for t in [doc, "a: 1\n---\nb:\n  c: 2\n", "'q': 1\nr: \"x\"\n", "k: >\n  folded\nl: [1,\n  2]\n"] {
             let read = top_level_keys(t).unwrap();
-            for d in parse_all(t).unwrap() {
+            for d in &parse_all(t).unwrap() {
                 for (k, _) in d.entries() {
                     assert!(read.contains(&k.as_str().unwrap()), "{t:?}: {:?} not in {read:?}", k.as_str());
                 }
@@ -445,7 +483,7 @@ mod tests {
                 continue;
             };
             read += 1;
-            for d in docs {
+            for d in &docs {
                 for (k, _) in d.entries() {
                     let k = k.as_str().unwrap_or_default();
                     assert!(keys.contains(&k), "{}: top-level key {k:?} not in {keys:?}", p.display());
@@ -453,6 +491,17 @@ mod tests {
             }
         }
         assert!(read > 100 && unknown < read / 5, "{read} read, {unknown} unknown");
+    }
+
+    /// Detectors reading the same file share one parsed tree: no copy.
+    #[test]
+    fn a_text_parsed_again_shares_the_tree() {
+        let (a, b) = (parse_all("k: 1\n").unwrap(), parse_all("k: 1\n").unwrap());
+        assert!(std::rc::Rc::ptr_eq(&a.0, &b.0));
+        let c = parse_all("k: 2\n").unwrap();
+        assert!(!std::rc::Rc::ptr_eq(&a.0, &c.0));
+        assert_eq!(parse("k: 2\n").unwrap().get("k").and_then(Node::as_str), Some("2"));
+        assert!(parse("").unwrap().is_null());
     }
 
     #[test]

@@ -49,7 +49,7 @@ impl Detector for ArgoWorkflows {
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
         let sensors = f.repo.event_sources().0;
-        for doc in docs {
+        for doc in &docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
             if !api.starts_with("argoproj.io") {

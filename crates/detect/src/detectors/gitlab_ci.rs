@@ -51,7 +51,7 @@ impl Detector for GitlabCi {
             }
         };
         // Local includes: their jobs join this pipeline.
-        let mut docs: Vec<(String, Node)> = vec![(f.path.to_string(), doc.clone())];
+        let mut docs: Vec<(String, yaml::Doc)> = vec![(f.path.to_string(), doc.clone())];
         for (inc, inputs) in includes(&doc) {
             let inc = inc.trim_start_matches('/').to_string();
             if let Some(text) = f.repo.text(&inc) {
@@ -205,10 +205,10 @@ fn includes(doc: &Node) -> Vec<(String, Vec<(String, String)>)> {
 /// the value the include passes, else the input's `default:` (GitLab
 /// interpolates inputs into the text before reading the jobs). Inputs with
 /// no value stay as written.
-fn with_inputs(text: &str, passed: &[(String, String)]) -> Result<Node, yaml::YamlError> {
+fn with_inputs(text: &str, passed: &[(String, String)]) -> Result<yaml::Doc, yaml::YamlError> {
     let docs = yaml::parse_all(text)?;
     let Some(spec) = docs.first().and_then(|d| d.path(&["spec", "inputs"])).filter(|_| docs.len() > 1) else {
-        return Ok(docs.into_iter().next().unwrap_or(Node { line: 1, defined_line: 1, value: yaml::Value::Null }));
+        return Ok(docs.into());
     };
     let mut values: Vec<(String, String)> =
         spec.entries().iter().filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.get("default")?.as_str()?.to_string()))).collect();

@@ -59,7 +59,7 @@ impl Detector for Kubernetes {
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let Ok(docs) = yaml::parse_all(f.text) else { return };
-        for doc in docs {
+        for doc in &docs {
             let (Some(api), Some(kind)) = (doc.get("apiVersion").and_then(Node::as_str), doc.get("kind").and_then(Node::as_str)) else {
                 continue;
             };
@@ -99,7 +99,7 @@ impl Detector for Kubernetes {
                             weights.push(w.line);
                         }
                     });
-                    if weights.len() >= 2 && mentions_model(&doc) {
+                    if weights.len() >= 2 && mentions_model(doc) {
                         out.push(ev("k8s.traffic-split", weights[0], "weighted routes").attr("mode", "weights"));
                     }
                 }
@@ -109,7 +109,7 @@ impl Detector for Kubernetes {
                         let mode = if strat.unwrap().get("canary").is_some() { "canary" } else { "blue-green" };
                         out.push(ev("k8s.traffic-split", s.line, &format!("Rollout strategy: {mode}")).attr("mode", mode));
                     }
-                    if mentions_model(&doc) {
+                    if mentions_model(doc) {
                         out.push(ev("k8s.inference-service", kline, &format!("kind: Rollout {name}")));
                     }
                 }

@@ -61,7 +61,7 @@ impl Detector for Tekton {
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
         let listener = f.repo.event_sources().1;
-        for doc in docs {
+        for doc in &docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             if !api.contains("tekton.dev") {
                 continue;
