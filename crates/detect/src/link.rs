@@ -1836,6 +1836,32 @@ mod tests {
     }
 
     #[test]
+    fn a_test_runner_reaches_the_test_files_under_its_roots() {
+        let repo = RepoIndex::default();
+        let units = BTreeMap::new();
+        let files =
+            ["tests/test_a.py", "tests/unit/test_b.py", "tests_old/test_c.py", "web/a.test.ts", "svc/tests/test_d.py", "test_top.py"];
+        let cx = Ctx { repo: &repo, units: &units, test_files: files.iter().map(|f| f.to_string()).collect() };
+        let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+        let t = |cmd: &str, wd: &str| {
+            cx.targets(&argv(cmd), wd).into_iter().map(|t| t.trim_start_matches("file:").to_string()).collect::<Vec<_>>()
+        };
+        // A folder root: what is under it, not a sibling sharing its prefix.
+        assert_eq!(t("pytest tests -q", ""), ["tests/test_a.py", "tests/unit/test_b.py"]);
+        // A file root (with a test id), several roots, a root given from a workdir.
+        assert_eq!(t("pytest tests/test_a.py::test_x tests_old", ""), ["tests/test_a.py", "tests_old/test_c.py"]);
+        assert_eq!(t("pytest tests", "svc"), ["svc/tests/test_d.py"]);
+        // No root: everything under the workdir (the whole repository at the root), of the runner's language.
+        assert_eq!(t("pytest", "svc"), ["svc/tests/test_d.py"]);
+        assert_eq!(
+            t("pytest", ""),
+            ["svc/tests/test_d.py", "test_top.py", "tests/test_a.py", "tests/unit/test_b.py", "tests_old/test_c.py"]
+        );
+        assert_eq!(t("npx jest", ""), ["web/a.test.ts"]);
+        assert!(t("pytest missing", "").is_empty());
+    }
+
+    #[test]
     fn modules_named_by_an_option_are_launched() {
         let mut repo = RepoIndex::default();
         repo.paths.insert("pipelines/churn/pipeline.py".into());
