@@ -150,11 +150,11 @@ pub fn list_excluding(
         })
         .threads(rayon::current_num_threads().min(8))
         .build_parallel();
-    // List in parallel (reading folders is most of a walk's cost), then
-    // handle the entries one by one in path order, so the result does not
-    // depend on scheduling.
-    // Each regular file's size is read on the walker's threads too: one
-    // `stat` per file, in parallel rather than one after another below.
+    // List in parallel (reading folders is most of a walk's cost), each
+    // regular file's size read on the walker's threads too (one `stat` per
+    // file), then handle the entries one by one; the result does not depend
+    // on scheduling because the files are sorted by relative path at the
+    // end and the issues are sorted.
     let listed = std::sync::Mutex::new(Vec::new());
     walker.run(|| {
         let listed = &listed;
@@ -170,8 +170,6 @@ pub fn list_excluding(
             ignore::WalkState::Continue
         })
     });
-    // In the walker's order: nothing below depends on it, the files are
-    // sorted by their relative path at the end and the issues are sorted.
     let listed = listed.into_inner().unwrap_or_default();
     let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
     for (entry, size) in listed {
