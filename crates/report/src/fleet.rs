@@ -181,11 +181,9 @@ fn ratio(n: usize, d: usize, places: i32) -> f64 {
     ((n as f64 / d as f64) * m).round() / m
 }
 
+/// `n of d` as a whole percentage for the text and Markdown tables (`-` when `d` is 0).
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 {
-        return "-".into();
-    }
-    format!("{}%", (n * 100 + d / 2) / d)
+    crate::percent(n, d).map_or_else(|| "-".into(), |p| format!("{p}%"))
 }
 
 impl Summary {

@@ -140,7 +140,7 @@ fn level_title(level: u8) -> &'static str {
 
 /// `n of d` as a whole percentage (0 when `d` is 0).
 fn pct(n: usize, d: usize) -> usize {
-    (n * 100 + d / 2).checked_div(d).unwrap_or(0)
+    crate::percent(n, d).unwrap_or(0)
 }
 
 fn bar(n: usize, d: usize, class: &str) -> String {

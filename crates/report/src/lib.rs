@@ -89,6 +89,12 @@ pub fn next_steps(a: &Assessment, pack: &Pack) -> Vec<NextStep> {
     steps
 }
 
+/// `n of d` as a whole percentage, rounded half up (`None` when `d` is 0):
+/// the fleet tables and the HTML pages round the same way.
+pub(crate) fn percent(n: usize, d: usize) -> Option<usize> {
+    (n * 100 + d / 2).checked_div(d)
+}
+
 /// The glyph the text and HTML reports mark a status (JSON name) with.
 pub(crate) fn status_glyph(status: &str) -> &'static str {
     match status {

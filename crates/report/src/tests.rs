@@ -356,3 +356,12 @@ fn text_shows_items_that_print_alike_once() {
     assert_eq!(t.matches("src/train.py:9 ").count(), 1, "{t}");
     assert_eq!(t.matches("src/train.py:12 ").count(), 1, "{t}");
 }
+
+#[test]
+fn percentages_round_half_up_and_have_no_value_of_nothing() {
+    assert_eq!(
+        [(1, 8), (1, 3), (2, 3), (0, 5), (5, 5)].map(|(n, d)| crate::percent(n, d)),
+        [Some(13), Some(33), Some(67), Some(0), Some(100)]
+    );
+    assert_eq!(crate::percent(3, 0), None);
+}
