@@ -7,6 +7,7 @@
 use mlops_rules::LEVEL_TITLES;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
 
 /// The part of a fleet line the aggregate and the history read.
@@ -188,8 +189,8 @@ fn pct(n: usize, d: usize) -> String {
 
 impl Summary {
     /// Aggregate fleet entries (one per repository).
-    pub fn new(entries: &[Entry]) -> Summary {
-        let scanned: Vec<&Entry> = entries.iter().filter(|e| e.error.is_none()).collect();
+    pub fn new<E: std::borrow::Borrow<Entry>>(entries: &[E]) -> Summary {
+        let scanned: Vec<&Entry> = entries.iter().map(Borrow::borrow).filter(|e| e.error.is_none()).collect();
         let n = scanned.len();
         let mut levels: Vec<u8> = scanned.iter().filter_map(|e| e.level).collect();
         levels.sort_unstable();
@@ -248,7 +249,11 @@ impl Summary {
             levels: level_counts,
             criteria,
             capped_by,
-            errors: entries.iter().filter_map(|e| Some(Failed { path: e.path.clone(), error: e.error.clone()? })).collect(),
+            errors: entries
+                .iter()
+                .map(Borrow::borrow)
+                .filter_map(|e: &Entry| Some(Failed { path: e.path.clone(), error: e.error.clone()? }))
+                .collect(),
         }
     }
 

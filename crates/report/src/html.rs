@@ -459,7 +459,7 @@ pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
         })
         .collect();
     repos.sort_by(|a, b| (&a.0.path, &a.1).cmp(&(&b.0.path, &b.1)));
-    let entries: Vec<Entry> = repos.into_iter().map(|(e, _)| e).collect();
+    let entries: Vec<&Entry> = repos.iter().map(|(e, _)| e).collect();
     fleet_page(&entries, opts)
 }
 
@@ -468,8 +468,7 @@ pub fn render_fleet_html(lines: &[Value], opts: &FleetHtmlOptions) -> String {
 pub fn render_fleet_entries_html(entries: &[Entry], opts: &FleetHtmlOptions) -> String {
     let mut sorted: Vec<&Entry> = entries.iter().collect();
     sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let entries: Vec<Entry> = sorted.into_iter().cloned().collect();
-    fleet_page(&entries, opts)
+    fleet_page(&sorted, opts)
 }
 
 /// The page shows how many repositories are at each level (of those
@@ -479,7 +478,7 @@ pub fn render_fleet_entries_html(entries: &[Entry], opts: &FleetHtmlOptions) -> 
 /// often cap the level, and one table row per entry, in the order given:
 /// path, level, what caps it and the level it would reach, or the error.
 /// The figures are those of the fleet [`Summary`] (`fleet --format json`).
-fn fleet_page(entries: &[Entry], opts: &FleetHtmlOptions) -> String {
+fn fleet_page(entries: &[&Entry], opts: &FleetHtmlOptions) -> String {
     let summary = Summary::new(entries);
     let (repositories, scanned, failed) = (summary.repositories, summary.scanned, summary.errors.len());
     let mut o = String::new();
