@@ -773,6 +773,22 @@ mod tests {
         assert!(o.evidence.is_empty() && o.units.is_empty());
     }
 
+    #[test]
+    fn a_file_of_any_name_is_read_when_its_top_level_can_be_a_pipeline() {
+        let read = |path: &str, text: &str| !run(path, text).units.is_empty();
+        // Top-level `stages` / `jobs` / `steps`: block, quoted, or a root the
+        // line scan cannot read (flow style, an indented root) is parsed.
+        assert!(read("ci/build.yml", "trigger: [main]\nstages:\n- stage: t\n  jobs:\n  - job: u\n    steps:\n    - script: pytest\n"));
+        assert!(read("ci/build.yml", "\"steps\":\n- script: pytest\n"));
+        assert!(read("ci/build.yml", "{steps: [{script: pytest}]}\n"));
+        assert!(read("ci/build.yml", "  steps:\n  - script: pytest\n"));
+        // The same keys nested, or only in a comment: not a pipeline.
+        assert!(!read("conf/train.yml", "train:\n  steps:\n  - script: pytest\n  jobs: 2\n"));
+        assert!(!read("conf/train.yml", "# steps:\n# - script: pytest\nname: x\n"));
+        // A file named as a pipeline is always parsed: its errors are reported.
+        assert!(run("azure-pipelines.yml", "trigger: [main\n").issues.iter().any(|i| i.kind == "yaml-parse"));
+    }
+
     /// Detect every file of a small repository; all units.
     fn run_repo(files: &[(&str, &str)]) -> Output {
         let repo = RepoIndex {
