@@ -123,14 +123,15 @@ impl Output {
 #[derive(Debug, Default)]
 pub struct RepoIndex {
     /// Every regular file path (repo-relative).
-    pub paths: BTreeSet<String>,
+    pub paths: paths::PathSet,
     /// Text of the files that were read (those some detector applies to).
     pub texts: std::collections::BTreeMap<String, String>,
     /// Extra Python import roots declared by test configuration
     /// (`pythonpath = src` in pytest.ini / pyproject.toml / setup.cfg / tox.ini).
     pub py_paths: Vec<String>,
-    /// File name -> paths, built on first use.
-    by_name: std::sync::OnceLock<std::collections::HashMap<String, Vec<String>>>,
+    /// Hash of a file name -> position of a path with that name, sorted;
+    /// built on first use ([`RepoIndex::files_named`]).
+    by_name: std::sync::OnceLock<Vec<(u64, u32)>>,
     /// Python imports per file (masked source), computed once per file.
     imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
     /// Local modules each Python file imports, computed once per file.
@@ -148,13 +149,13 @@ pub struct RepoIndex {
     /// CDK stack construct ids (placeholders as `*`) and the files that
     /// instantiate them, found once.
     pub(crate) cdk_stacks: std::sync::OnceLock<Vec<(String, String)>>,
-    /// Python modules and packages defined at the root or under a source
-    /// folder, found once.
-    py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// Every folder name and file stem (`x` for `x.py`) in the repository,
     /// found once: an import whose first segment is none of them cannot be
     /// a local module.
     components: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Top-level Python modules and packages defined at the root or under a
+    /// source folder, found once.
+    py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// Local reusable workflows and actions: who calls each, found once.
     pub(crate) gha_uses: std::sync::OnceLock<detectors::github_actions::LocalUses>,
     /// Argo Events sensors and Tekton event listeners exist, found once.
@@ -193,6 +194,11 @@ fn path_hash(path: &str) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     path.hash(&mut h);
     h.finish()
+}
+
+/// Hash of a file name, as [`RepoIndex::files_named`] indexes it.
+fn name_hash(name: &str) -> u64 {
+    path_hash(name)
 }
 
 /// True (and recorded) when called while a file is detected ahead of the
@@ -255,22 +261,35 @@ impl RepoIndex {
         self.catalog.clone().unwrap_or_else(catalog::Catalog::builtin)
     }
 
-    /// Paths of the files with this file name. Python packages are also
-    /// found as `pkg/__init__.py` (the package folder's name and its init).
-    pub fn files_named(&self, name: &str) -> &[String] {
+    /// Paths of the files with this file name, in path order. Python
+    /// packages are also found as `pkg/__init__.py` (the package folder's
+    /// name and its init). The index is built once: a hash of each name and
+    /// the path's position, sorted (16 bytes a name, no copy of any path).
+    pub fn files_named(&self, name: &str) -> Vec<&String> {
         let index = self.by_name.get_or_init(|| {
-            let mut m: std::collections::HashMap<String, Vec<String>> = std::collections::HashMap::new();
-            for p in &self.paths {
+            let mut v = Vec::with_capacity(self.paths.len());
+            for (i, p) in self.paths.iter().enumerate() {
+                let i = i as u32;
                 let mut parts = p.rsplit('/');
                 let file = parts.next().unwrap_or(p);
-                m.entry(file.to_string()).or_default().push(p.clone());
+                v.push((name_hash(file), i));
                 if let (true, Some(dir)) = (file == "__init__.py", parts.next()) {
-                    m.entry(format!("{dir}/__init__.py")).or_default().push(p.clone());
+                    v.push((name_hash(&p[p.len() - dir.len() - "/__init__.py".len()..]), i));
                 }
             }
-            m
+            v.sort_unstable();
+            // Two keys of one path that hash alike would list it twice.
+            v.dedup();
+            v
         });
-        index.get(name).map(Vec::as_slice).unwrap_or_default()
+        let h = name_hash(name);
+        let start = index.partition_point(|e| e.0 < h);
+        index[start..]
+            .iter()
+            .take_while(|e| e.0 == h)
+            .filter_map(|e| self.paths.as_slice().get(e.1 as usize))
+            .filter(|p| p.as_str() == name || (p.ends_with(name) && p[..p.len() - name.len()].ends_with('/')))
+            .collect()
     }
 
     /// CI variables declared anywhere in the repository (name -> value).
@@ -429,21 +448,33 @@ impl RepoIndex {
     /// True when a directory of that repo-relative path holds any file.
     pub fn dir_exists(&self, dir: &str) -> bool {
         let prefix = format!("{}/", dir.trim_end_matches('/'));
-        self.paths.range(prefix.clone()..).next().is_some_and(|p| p.starts_with(&prefix))
+        !self.paths.with_prefix(&prefix).is_empty()
     }
 
     /// True when `name` is a Python package or module defined in this
     /// repository (at the root or under `src/`): calls into it are the
     /// repository's own code, not a third-party tool's API.
     pub fn defines_python_module(&self, name: &str) -> bool {
+        // `x.py` or `x/__init__.py` under each root (a package's init names
+        // the package). Top-level names (what imports ask about) are indexed
+        // once, and only they: a deeper name is looked up in the path set.
+        const ROOTS: [&str; 4] = ["", "src/", "lib/", "python/"];
+        if name.contains('/') {
+            return ROOTS.iter().any(|base| {
+                (!name.ends_with("/__init__") && self.paths.contains(&format!("{base}{name}.py")))
+                    || self.paths.contains(&format!("{base}{name}/__init__.py"))
+            });
+        }
         self.py_modules
             .get_or_init(|| {
                 let mut m = std::collections::HashSet::new();
                 for p in &self.paths {
-                    for base in ["", "src/", "lib/", "python/"] {
+                    for base in ROOTS {
                         let Some(rest) = p.strip_prefix(base) else { continue };
                         if let Some(x) = rest.strip_suffix("/__init__.py").or_else(|| rest.strip_suffix(".py")) {
-                            m.insert(x.to_string());
+                            if !x.contains('/') {
+                                m.insert(x.to_string());
+                            }
                         }
                     }
                 }
@@ -1174,4 +1205,35 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
     }
     Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RepoIndex;
+
+    fn repo(paths: &[&str]) -> RepoIndex {
+        RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() }
+    }
+
+    #[test]
+    fn files_are_found_by_name_and_packages_by_folder_and_init() {
+        let r = repo(&["b/train.py", "a/train.py", "train.py", "a/xtrain.py", "a/train.py.bak", "pkg/__init__.py", "src/pkg/__init__.py"]);
+        assert_eq!(r.files_named("train.py"), ["a/train.py", "b/train.py", "train.py"], "whole names, in path order");
+        assert_eq!(r.files_named("pkg/__init__.py"), ["pkg/__init__.py", "src/pkg/__init__.py"]);
+        assert_eq!(r.files_named("__init__.py").len(), 2);
+        assert!(r.files_named("rain.py").is_empty() && r.files_named("a/train.py").is_empty());
+        assert!(r.files_named("").is_empty());
+    }
+
+    #[test]
+    fn python_modules_are_defined_at_the_root_and_under_source_folders() {
+        let r = repo(&["app.py", "src/pkg/__init__.py", "lib/tool.py", "python/x/__init__.py", "other/y.py", "src/pkg/mod.py"]);
+        for name in ["app", "pkg", "tool", "x"] {
+            assert!(r.defines_python_module(name), "{name}");
+        }
+        assert!(r.defines_python_module("pkg/mod") && !r.defines_python_module("pkg/x"), "deeper names are looked up");
+        for name in ["y", "mod", "src", "ap", "__init__"] {
+            assert!(!r.defines_python_module(name), "{name}");
+        }
+    }
 }

@@ -145,7 +145,7 @@ impl Ctx<'_> {
         }
         let name = p.rsplit('/').next()?;
         // Looked up by file name (an index built once), not by a pass over every path.
-        let matches: Vec<&String> = self.repo.files_named(name).iter().filter(|f| f.ends_with(p.trim_start_matches("./"))).collect();
+        let matches: Vec<&String> = self.repo.files_named(name).into_iter().filter(|f| f.ends_with(p.trim_start_matches("./"))).collect();
         (matches.len() == 1).then(|| matches[0].clone())
     }
 
@@ -153,7 +153,7 @@ impl Ctx<'_> {
     /// absolute path `p` (looked up by file name).
     fn longest_suffix(&self, p: &str) -> Option<String> {
         let name = p.rsplit('/').next().filter(|n| !n.is_empty())?;
-        self.repo.files_named(name).iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned()
+        self.repo.files_named(name).into_iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned()
     }
 
     /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.
@@ -196,8 +196,8 @@ impl Ctx<'_> {
         let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.repo
             .paths
-            .range(prefix.clone()..)
-            .take_while(|p| p.starts_with(&prefix))
+            .with_prefix(&prefix)
+            .iter()
             .filter(|p| (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
             .filter(|p| !crate::is_template_path(p) && !crate::has_ancestor_in(p, |a| self.repo.seed_dirs.contains(a)))
             .filter(|p| {
@@ -412,6 +412,7 @@ impl Ctx<'_> {
                     argv.iter().find_map(|a| a.strip_prefix("-chdir=")).map(|d| join(workdir, d)).unwrap_or_else(|| workdir.to_string());
                 self.repo
                     .paths
+                    .with_prefix(&if dir.is_empty() { String::new() } else { format!("{dir}/") })
                     .iter()
                     .filter(|p| p.ends_with(".tf") && p.rsplit_once('/').map(|(d, _)| d).unwrap_or("") == dir)
                     .map(|p| format!("file:{p}"))
@@ -425,7 +426,7 @@ impl Ctx<'_> {
                 } else {
                     // A folder of manifests.
                     let prefix = format!("{}/", p.trim_end_matches('/'));
-                    self.repo.paths.iter().filter(|x| x.starts_with(&prefix)).map(|x| format!("file:{x}")).collect()
+                    self.repo.paths.with_prefix(&prefix).iter().map(|x| format!("file:{x}")).collect()
                 }
             }
             _ => vec![],

@@ -89,3 +89,126 @@ fn env_token(n: &str) -> Option<&'static str> {
         _ => return None,
     })
 }
+
+/// The repository's file paths, sorted and without duplicates: one copy of
+/// each, addressed by position. Lookups are binary searches, and the files
+/// under a folder are one contiguous range, so no question about the tree
+/// walks every path.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PathSet {
+    paths: Vec<String>,
+}
+
+impl PathSet {
+    /// Number of paths.
+    pub fn len(&self) -> usize {
+        self.paths.len()
+    }
+
+    /// True when there is no path.
+    pub fn is_empty(&self) -> bool {
+        self.paths.is_empty()
+    }
+
+    /// Position of `path`, if it is in the set.
+    pub fn position(&self, path: &str) -> Option<usize> {
+        self.paths.binary_search_by(|p| p.as_str().cmp(path)).ok()
+    }
+
+    /// True when `path` is in the set.
+    pub fn contains(&self, path: &str) -> bool {
+        self.position(path).is_some()
+    }
+
+    /// The path at position `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.paths.get(i).map(String::as_str)
+    }
+
+    /// Add a path (keeps the order; a linear insert, for building small sets).
+    pub fn insert(&mut self, path: String) -> bool {
+        match self.paths.binary_search(&path) {
+            Ok(_) => false,
+            Err(i) => {
+                self.paths.insert(i, path);
+                true
+            }
+        }
+    }
+
+    /// Every path, in order, as a slice (positions are indexes).
+    pub fn as_slice(&self) -> &[String] {
+        &self.paths
+    }
+
+    /// Every path, in order.
+    pub fn iter(&self) -> std::slice::Iter<'_, String> {
+        self.paths.iter()
+    }
+
+    /// The paths that start with `prefix` (those under a folder when it ends
+    /// with `/`), in order: one range, found by two binary searches.
+    pub fn with_prefix(&self, prefix: &str) -> &[String] {
+        let start = self.paths.partition_point(|p| p.as_str() < prefix);
+        let len = self.paths[start..].partition_point(|p| p.starts_with(prefix));
+        &self.paths[start..start + len]
+    }
+}
+
+impl FromIterator<String> for PathSet {
+    fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
+        let mut paths: Vec<String> = iter.into_iter().collect();
+        paths.sort_unstable();
+        paths.dedup();
+        paths.shrink_to_fit();
+        PathSet { paths }
+    }
+}
+
+impl IntoIterator for PathSet {
+    type Item = String;
+    type IntoIter = std::vec::IntoIter<String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.paths.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a PathSet {
+    type Item = &'a String;
+    type IntoIter = std::slice::Iter<'a, String>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.paths.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PathSet;
+
+    fn set(paths: &[&str]) -> PathSet {
+        paths.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn a_prefix_is_one_range_and_a_folder_needs_its_slash() {
+        let s = set(&["tests_old/a.py", "tests/b.py", "tests/sub/c.py", "test.py", "tests/a.py", "tests/a.py"]);
+        assert_eq!(s.len(), 5, "duplicates are dropped");
+        assert_eq!(s.with_prefix("tests/"), ["tests/a.py", "tests/b.py", "tests/sub/c.py"]);
+        assert_eq!(s.with_prefix("tests"), ["tests/a.py", "tests/b.py", "tests/sub/c.py", "tests_old/a.py"]);
+        assert!(s.with_prefix("zzz/").is_empty());
+        assert!(s.with_prefix("tests/sub/c.py/").is_empty());
+        assert_eq!(s.with_prefix("").len(), 5);
+    }
+
+    #[test]
+    fn lookups_and_inserts_keep_the_order() {
+        let mut s = set(&["b/x.py", "a/y.py"]);
+        assert!(s.contains("a/y.py") && !s.contains("a/y") && !s.contains("a"));
+        assert!(s.insert("a/a.py".into()));
+        assert!(!s.insert("b/x.py".into()), "already there");
+        assert_eq!(s.iter().map(String::as_str).collect::<Vec<_>>(), ["a/a.py", "a/y.py", "b/x.py"]);
+        assert_eq!(s.position("a/y.py"), Some(1));
+        assert_eq!(s.get(2), Some("b/x.py"));
+        assert_eq!(s.position("c.py"), None);
+    }
+}

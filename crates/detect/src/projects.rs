@@ -202,7 +202,7 @@ fn folder_name(dir: &str) -> String {
 }
 
 /// The projects of the repository (empty: it is one project).
-pub fn discover(paths: &BTreeSet<String>, evidence: &[Evidence], declared: &[Declared]) -> Vec<Project> {
+pub fn discover(paths: &crate::paths::PathSet, evidence: &[Evidence], declared: &[Declared]) -> Vec<Project> {
     if !declared.is_empty() {
         let mut out: Vec<Project> = declared
             .iter()
@@ -485,7 +485,7 @@ mod tests {
         Evidence::new("code.train", "python", Location::line(path, 3), Confidence::High, "model.fit(x, y)")
     }
 
-    fn set(paths: &[&str]) -> BTreeSet<String> {
+    fn set(paths: &[&str]) -> crate::paths::PathSet {
         paths.iter().map(|p| p.to_string()).collect()
     }
 

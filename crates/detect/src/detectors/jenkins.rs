@@ -376,7 +376,7 @@ struct Args {
 
 /// The shared-library step files named `<name>.groovy` in a `vars/` folder.
 fn step_files<'a>(repo: &'a RepoIndex, name: &str) -> impl Iterator<Item = &'a String> {
-    repo.files_named(&format!("{name}.groovy")).iter().filter(|p| is_step_path(p))
+    repo.files_named(&format!("{name}.groovy")).into_iter().filter(|p| is_step_path(p))
 }
 
 /// Calls of shared-library steps in `code[start..end]`: each identifier (in
