@@ -68,6 +68,25 @@ fn unparsable_yaml_invalid_utf8_and_oversized_files() {
     assert!(a.findings.iter().any(|f| f.rule == "A.ci-unparsable"));
 }
 
+/// A file whose name is not UTF-8 is still read from its real name on disk
+/// (the listing cannot rebuild that name from the lossy relative path) and
+/// reported under the lossy path.
+#[cfg(unix)]
+#[test]
+fn a_file_name_that_is_not_utf8_is_still_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let d = base_repo();
+    let dir = d.path().join("src");
+    fs::create_dir_all(&dir).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"tr\xe9in.py");
+    fs::write(dir.join(name), b"import mlflow\nmlflow.log_metric('a', 1)\n").unwrap();
+    let (s, _) = scan(d.path(), 1 << 20);
+    let lossy = "src/tr\u{FFFD}in.py";
+    assert!(s.files.iter().any(|f| f == lossy), "{:?}", s.files);
+    assert!(s.evidence.iter().any(|e| e.kind == "code.track" && e.location.path == lossy), "{:?}", s.evidence);
+    assert!(!s.issues.iter().any(|i| i.kind == "unreadable"), "{:?}", s.issues);
+}
+
 #[cfg(unix)]
 #[test]
 fn symlinks_fifos_and_unreadable_files() {

@@ -891,7 +891,7 @@ pub fn scan_tree(tree: &tree::Tree, top: &str, opts: &ScanOptions, read: &mut tr
     let dets = detectors::all();
     let wants = |p: &str| wanted(&dets, p);
     let walked = tree::walk_tree(tree, top, opts.max_file_bytes, &wants, &opts.exclude, read)?;
-    Ok(scan_listed(walk::Listed { walked, pending: Vec::new() }, None, dets, opts))
+    Ok(scan_listed(walk::Listed { walked, pending: Vec::new(), root: std::path::PathBuf::new() }, None, dets, opts))
 }
 
 /// Scan files held in memory, (path, text) pairs (repository-relative,
@@ -1010,7 +1010,7 @@ fn detect_file(
 /// repository-wide indexes (seed folders, CI variables) are complete.
 fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     use rayon::prelude::*;
-    let walk::Listed { walked, pending } = listed;
+    let walk::Listed { walked, pending, root } = listed;
     let walk::Walked { mut files, issues: walk_issues, exclude_used } = walked;
     let mut issues = walk_issues;
     let mut repo = RepoIndex { catalog: opts.catalog.clone(), disk, ..RepoIndex::default() };
@@ -1024,8 +1024,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let screen = Screen::new(&dets);
     // Test configuration first: it says where imports resolve.
     let (config, pending): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(i, _)| is_config_file(&files[*i].path));
-    for (i, abs) in config {
-        match walk::read_text(&abs, &files[i].path, opts.max_file_bytes, files[i].size) {
+    for (i, exact) in config {
+        match walk::read_text(&walk::Listed::disk_path(&root, &files[i].path, &exact), &files[i].path, opts.max_file_bytes, files[i].size) {
             Ok((t, issue)) => {
                 issues.extend(issue);
                 repo.texts.insert(files[i].path.clone(), t);
@@ -1047,9 +1047,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     };
     let mut reads: Vec<Read> = pending
         .par_iter()
-        .map(|(i, abs)| {
+        .map(|(i, exact)| {
             let path = files[*i].path.as_str();
-            match walk::read_text(abs, path, opts.max_file_bytes, files[*i].size) {
+            match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, files[*i].size) {
                 Ok((text, issue)) => {
                     let early = early_of(path, &text);
                     let keep = early.is_none() || KEEP_PY.is_match(&text);

@@ -62,8 +62,39 @@ pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> W
 pub struct Listed {
     /// The files (texts not read), problems met, excludes used.
     pub walked: Walked,
-    /// The files to read: index into `walked.files` and the path on disk.
-    pub pending: Vec<(usize, PathBuf)>,
+    /// The files to read: index into `walked.files`, and the path on disk
+    /// when joining the root and the relative path would not give it (a name
+    /// that is not UTF-8); see [`Listed::disk_path`].
+    pub pending: Vec<(usize, Option<PathBuf>)>,
+    /// The folder listed.
+    pub root: PathBuf,
+}
+
+impl Listed {
+    /// Where a pending file is on disk: its exact path when the listing kept
+    /// one, else the root joined with its relative path.
+    pub fn disk_path(root: &Path, rel: &str, exact: &Option<PathBuf>) -> PathBuf {
+        exact.clone().unwrap_or_else(|| root.join(rel))
+    }
+}
+
+/// One entry of the listing, reduced on the walker's threads.
+enum Item {
+    /// A problem listing a folder.
+    Error(ignore::Error),
+    /// Anything but a folder: its relative path, kind, and the path on disk
+    /// when the relative path cannot rebuild it.
+    Entry { rel: String, kind: Kind, disk: Option<PathBuf> },
+}
+
+/// What a listed entry is.
+enum Kind {
+    /// A regular file, with its size or why it could not be read.
+    File(Result<u64, String>),
+    /// A symbolic link (never followed).
+    Symlink,
+    /// A FIFO, socket or device.
+    Other,
 }
 
 /// Walk `root` skipping the paths matched by `exclude` (repo-relative globs;
@@ -74,11 +105,16 @@ pub fn walk_excluding(
     wants_text: &dyn Fn(&str) -> bool,
     exclude: &[String],
 ) -> Result<Walked, globset::Error> {
-    let Listed { walked: mut out, pending } = list_excluding(root, max_bytes, wants_text, exclude)?;
+    let Listed { walked: mut out, pending, .. } = list_excluding(root, max_bytes, wants_text, exclude)?;
     // Read the selected files in parallel (the walk itself lists only).
     use rayon::prelude::*;
-    let read: Vec<(usize, ReadText)> =
-        pending.par_iter().map(|(i, path)| (*i, read_text(path, &out.files[*i].path, max_bytes, out.files[*i].size))).collect();
+    let read: Vec<(usize, ReadText)> = pending
+        .par_iter()
+        .map(|(i, exact)| {
+            let f = &out.files[*i];
+            (*i, read_text(&Listed::disk_path(root, &f.path, exact), &f.path, max_bytes, f.size))
+        })
+        .collect();
     for (i, text) in read {
         match text {
             Ok((t, issue)) => {
@@ -150,65 +186,76 @@ pub fn list_excluding(
         })
         .threads(rayon::current_num_threads().min(8))
         .build_parallel();
-    // List in parallel (reading folders is most of a walk's cost), each
-    // regular file's size read on the walker's threads too (one `stat` per
-    // file), then handle the entries one by one; the result does not depend
-    // on scheduling because the files are sorted by relative path at the
-    // end and the issues are sorted.
+    // List in parallel (reading folders is most of a walk's cost). Each
+    // entry is reduced on the walker's threads to what the scan keeps: its
+    // relative path, its kind, a regular file's size (one `stat` each), and
+    // the path on disk only when the relative path cannot rebuild it (a
+    // symbolic link, checked below; a name that is not UTF-8). Entries are
+    // then handled one by one; the result does not depend on scheduling
+    // because the files are sorted by relative path at the end and the
+    // issues are sorted.
     let listed = std::sync::Mutex::new(Vec::new());
+    let walk_root = root.to_path_buf();
     walker.run(|| {
         let listed = &listed;
+        let root = &walk_root;
         Box::new(move |entry| {
-            let size = match &entry {
-                // An error is read again below, where it is reported.
-                Ok(e) if e.depth() > 0 && e.file_type().is_some_and(|t| t.is_file()) => e.metadata().ok().map(|m| m.len()),
-                _ => None,
+            let item = match entry {
+                Err(err) => Item::Error(err),
+                Ok(e) if e.depth() == 0 => return ignore::WalkState::Continue,
+                Ok(e) => {
+                    let Some(ft) = e.file_type() else { return ignore::WalkState::Continue };
+                    if ft.is_dir() {
+                        return ignore::WalkState::Continue;
+                    }
+                    let kind = if ft.is_symlink() {
+                        Kind::Symlink
+                    } else if ft.is_file() {
+                        Kind::File(e.metadata().map(|m| m.len()).map_err(|err| err.to_string()))
+                    } else {
+                        Kind::Other
+                    };
+                    let rel = rel_path(e.path(), root);
+                    let exact = matches!(kind, Kind::Symlink) || e.path().to_str().is_none();
+                    Item::Entry { rel, kind, disk: exact.then(|| e.into_path()) }
+                }
             };
             if let Ok(mut v) = listed.lock() {
-                v.push((entry, size));
+                v.push(item);
             }
             ignore::WalkState::Continue
         })
     });
     let listed = listed.into_inner().unwrap_or_default();
-    let mut to_read: Vec<(usize, PathBuf)> = Vec::new();
-    for (entry, size) in listed {
-        let entry = match entry {
-            Ok(e) => e,
-            Err(err) => {
+    let mut to_read: Vec<(usize, Option<PathBuf>)> = Vec::new();
+    for item in listed {
+        let (rel, kind, disk) = match item {
+            Item::Entry { rel, kind, disk } => (rel, kind, disk),
+            Item::Error(err) => {
                 let path = err_path(&err, root).unwrap_or_else(|| ".".into());
                 out.issues.push(ScanIssue::new(&path, None, "walk-error", err.to_string()));
                 continue;
             }
         };
-        if entry.depth() == 0 {
-            continue;
-        }
-        let rel = rel_path(entry.path(), root);
-        let Some(ft) = entry.file_type() else {
-            continue;
-        };
-        if ft.is_dir() {
-            continue;
-        }
         if let Some(i) = globs.iter().position(|g| g.is_match(&rel)) {
             out.exclude_used[i] = true;
             continue;
         }
-        if ft.is_symlink() {
-            if let Some(issue) = symlink_issue(entry.path(), &rel, &root_canon) {
-                out.issues.push(issue);
+        let size = match kind {
+            Kind::Symlink => {
+                let path = disk.unwrap_or_else(|| root.join(&rel));
+                if let Some(issue) = symlink_issue(&path, &rel, &root_canon) {
+                    out.issues.push(issue);
+                }
+                continue;
             }
-            continue;
-        }
-        if !ft.is_file() {
-            out.issues.push(ScanIssue::new(&rel, None, "not-regular-file", "not a regular file (FIFO, socket or device): skipped"));
-            continue;
-        }
-        let size = match size.map_or_else(|| entry.metadata().map(|m| m.len()), Ok) {
-            Ok(n) => n,
-            Err(e) => {
-                out.issues.push(ScanIssue::new(&rel, None, "unreadable", e.to_string()));
+            Kind::Other => {
+                out.issues.push(ScanIssue::new(&rel, None, "not-regular-file", "not a regular file (FIFO, socket or device): skipped"));
+                continue;
+            }
+            Kind::File(Ok(n)) => n,
+            Kind::File(Err(e)) => {
+                out.issues.push(ScanIssue::new(&rel, None, "unreadable", e));
                 continue;
             }
         };
@@ -221,7 +268,7 @@ pub fn list_excluding(
                     format!("{size} bytes is over the {max_bytes}-byte cap: not read"),
                 ));
             } else {
-                to_read.push((out.files.len(), entry.into_path()));
+                to_read.push((out.files.len(), disk));
             }
         }
         out.files.push(RepoFile { path: rel, size, text: None });
@@ -254,11 +301,11 @@ pub fn list_excluding(
         out.issues.retain(|x| !under(&x.path));
     }
     // Sort by path, carrying each pending file's place along.
-    let mut on_disk: Vec<Option<PathBuf>> = vec![None; out.files.len()];
+    let mut on_disk: Vec<Option<Option<PathBuf>>> = vec![None; out.files.len()];
     for (i, p) in to_read {
         on_disk[i] = Some(p);
     }
-    let mut rows: Vec<(RepoFile, Option<PathBuf>)> = std::mem::take(&mut out.files).into_iter().zip(on_disk).collect();
+    let mut rows: Vec<(RepoFile, Option<Option<PathBuf>>)> = std::mem::take(&mut out.files).into_iter().zip(on_disk).collect();
     rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let mut pending = Vec::new();
     for (i, (f, p)) in rows.into_iter().enumerate() {
@@ -274,7 +321,7 @@ pub fn list_excluding(
             out.exclude_used[*i] = true;
         }
     }
-    Ok(Listed { walked: out, pending })
+    Ok(Listed { walked: out, pending, root: root.to_path_buf() })
 }
 
 /// The exclude globs, compiled, and the folders a `dir/**` glob prunes
