@@ -85,6 +85,11 @@ fn a_file_name_that_is_not_utf8_is_still_read() {
     assert!(s.files.iter().any(|f| f == lossy), "{:?}", s.files);
     assert!(s.evidence.iter().any(|e| e.kind == "code.track" && e.location.path == lossy), "{:?}", s.evidence);
     assert!(!s.issues.iter().any(|i| i.kind == "unreadable"), "{:?}", s.issues);
+    // A second name that decodes to the same path is reported, not listed twice.
+    fs::write(dir.join(std::ffi::OsStr::from_bytes(b"tr\xffin.py")), b"x = 1\n").unwrap();
+    let (s, _) = scan(d.path(), 1 << 20);
+    assert_eq!(s.files.iter().filter(|f| *f == lossy).count(), 1, "{:?}", s.files);
+    assert!(has_issue(&s, lossy, "name-collision"), "{:?}", s.issues);
 }
 
 #[cfg(unix)]

@@ -126,7 +126,8 @@ pub struct ScanIssue {
     pub line: Option<u32>,
     /// Stable kebab-case kind: `yaml-parse`, `json-parse`, `invalid-utf8`,
     /// `file-too-large`, `symlink-loop`, `symlink-broken`, `symlink-escapes-root`,
-    /// `not-regular-file`, `unreadable`, `walk-error`, `unresolved-reference`
+    /// `not-regular-file`, `unreadable`, `name-collision` (two names that are
+    /// not UTF-8 decode to one path), `walk-error`, `unresolved-reference`
     /// (a launched command names a script the scan cannot follow).
     pub kind: String,
     /// What happened, for people.

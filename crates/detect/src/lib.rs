@@ -703,7 +703,7 @@ fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str>
 /// definitions that their CI system only reads at a repository's root (so
 /// nothing here runs them), or a folder the repository packs into an archive.
 /// Returns (folder, the file that shows it, why), outermost folders only.
-fn seed_folders(files: &[walk::RepoFile], texts: &std::collections::BTreeMap<String, String>) -> Vec<(String, String, String)> {
+fn seed_folders(files: &paths::PathSet, texts: &std::collections::BTreeMap<String, String>) -> Vec<(String, String, String)> {
     let mut out: Vec<(String, String, String)> = Vec::new();
     // Scripts that copy folders, found in one pass: only they can ship a
     // folder out, so only they are searched for each nested folder.
@@ -713,24 +713,24 @@ fn seed_folders(files: &[walk::RepoFile], texts: &std::collections::BTreeMap<Str
     // laid out as a repository of its own.
     let mut nested_roots: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
     for f in files {
-        let Some(pos) = [".github/workflows/", ".circleci/"].iter().find_map(|m| f.path.find(m)).or_else(|| {
-            let name = f.path.rsplit('/').next().unwrap_or(&f.path);
-            root_only_ci(&f.path).then(|| f.path.len() - name.len())
+        let Some(pos) = [".github/workflows/", ".circleci/"].iter().find_map(|m| f.find(m)).or_else(|| {
+            let name = f.rsplit('/').next().unwrap_or(f);
+            root_only_ci(f).then(|| f.len() - name.len())
         }) else {
             continue;
         };
-        if pos == 0 || !root_only_ci(&f.path) {
+        if pos == 0 || !root_only_ci(f) {
             continue;
         }
-        let dir = f.path[..pos].trim_end_matches('/').to_string();
+        let dir = f[..pos].trim_end_matches('/').to_string();
         if nested_roots.contains_key(&dir) {
             continue;
         }
-        nested_roots.insert(dir.clone(), f.path.clone());
+        nested_roots.insert(dir.clone(), f.clone());
         // A misplaced CI file in a service folder is just not read; the folder
         // is seed code when the repository's own code copies it out.
         if let Some(by) = copiers.copied_by(&dir) {
-            out.push((dir, f.path.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
+            out.push((dir, f.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
         }
     }
     // Several folders laid out as whole repositories side by side are sample
@@ -753,10 +753,10 @@ fn seed_folders(files: &[walk::RepoFile], texts: &std::collections::BTreeMap<Str
         if count >= 2 && !common.is_empty() && common.len() < depth {
             let prefix = format!("{}/", common.join("/"));
             let mut samples: std::collections::BTreeMap<String, String> = std::collections::BTreeMap::new();
-            for f in files.iter().filter(|f| f.path.starts_with(&prefix)) {
-                let comps: Vec<&str> = f.path.split('/').collect();
+            for f in files.with_prefix(&prefix) {
+                let comps: Vec<&str> = f.split('/').collect();
                 if comps.len() > depth {
-                    samples.entry(comps[..depth].join("/")).or_insert_with(|| f.path.clone());
+                    samples.entry(comps[..depth].join("/")).or_insert_with(|| f.clone());
                 }
             }
             let n = samples.len();
@@ -786,10 +786,8 @@ fn seed_folders(files: &[walk::RepoFile], texts: &std::collections::BTreeMap<Str
                     continue;
                 }
                 let prefix = format!("{d}/");
-                let has_project = files.iter().any(|g| {
-                    g.path.starts_with(&prefix)
-                        && ["requirements.txt", "setup.py", "pyproject.toml", "README.md"].iter().any(|m| g.path == format!("{prefix}{m}"))
-                });
+                let has_project =
+                    ["requirements.txt", "setup.py", "pyproject.toml", "README.md"].iter().any(|m| files.contains(&format!("{prefix}{m}")));
                 if has_project {
                     out.push((d.to_string(), path.clone(), format!("packed into an archive by {path}")));
                 }
@@ -1011,24 +1009,37 @@ fn detect_file(
 fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     use rayon::prelude::*;
     let walk::Listed { walked, pending, root } = listed;
-    let walk::Walked { mut files, issues: walk_issues, exclude_used } = walked;
+    let walk::Walked { files, issues: walk_issues, exclude_used } = walked;
     let mut issues = walk_issues;
     let mut repo = RepoIndex { catalog: opts.catalog.clone(), disk, ..RepoIndex::default() };
-    repo.paths = files.iter().map(|f| f.path.clone()).collect();
-    // Texts read already (a tree): held as before, for the files that ask.
-    for f in &mut files {
-        if let Some(t) = f.text.take() {
-            repo.texts.insert(f.path.clone(), t);
+    // One copy of every path: the listing's, moved into the path set. The
+    // listing is sorted by path without duplicates, so a file is its
+    // position in the set, and its size is `sizes[i]`.
+    let mut sizes = Vec::with_capacity(files.len());
+    let mut names = Vec::with_capacity(files.len());
+    let mut held = Vec::new();
+    for (i, f) in files.into_iter().enumerate() {
+        sizes.push(f.size);
+        names.push(f.path);
+        if let Some(t) = f.text {
+            held.push((i, t));
         }
     }
+    debug_assert!(names.windows(2).all(|w| w[0] < w[1]), "the listing is sorted, without duplicates");
+    repo.paths = paths::PathSet::from_sorted(names);
+    // Texts read already (a tree): held as before, for the files that ask.
+    for (i, t) in held {
+        repo.texts.insert(repo.paths.as_slice()[i].clone(), t);
+    }
+    let files = repo.paths.as_slice();
     let screen = Screen::new(&dets);
     // Test configuration first: it says where imports resolve.
-    let (config, pending): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(i, _)| is_config_file(&files[*i].path));
+    let (config, pending): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(i, _)| is_config_file(&files[*i]));
     for (i, exact) in config {
-        match walk::read_text(&walk::Listed::disk_path(&root, &files[i].path, &exact), &files[i].path, opts.max_file_bytes, files[i].size) {
+        match walk::read_text(&walk::Listed::disk_path(&root, &files[i], &exact), &files[i], opts.max_file_bytes, sizes[i]) {
             Ok((t, issue)) => {
                 issues.extend(issue);
-                repo.texts.insert(files[i].path.clone(), t);
+                repo.texts.insert(files[i].clone(), t);
             }
             Err(issue) => issues.push(issue),
         }
@@ -1038,7 +1049,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.texts.retain(|p, t| !(is_config_file(p) && is_template_text(t)));
     repo.py_paths = pythonpath_entries(&repo);
     // Read each pending file once; detect Python modules right away.
-    let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(&f.path)).map(|(i, _)| i).collect();
+    let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(*f)).map(|(i, _)| i).collect();
     let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
         if !(early_format(path) || js_module(path)) || is_template_text(text) {
             return None;
@@ -1048,8 +1059,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut reads: Vec<Read> = pending
         .par_iter()
         .map(|(i, exact)| {
-            let path = files[*i].path.as_str();
-            match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, files[*i].size) {
+            let path = files[*i].as_str();
+            match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[*i]) {
                 Ok((text, issue)) => {
                     let early = early_of(path, &text);
                     let keep = early.is_none() || KEEP_PY.is_match(&text);
@@ -1064,7 +1075,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let loaded_early: Vec<Read> = loaded
         .par_iter()
         .filter_map(|&i| {
-            let path = files[i].path.as_str();
+            let path = files[i].as_str();
             let text = repo.texts.get(path)?;
             early_of(path, text).map(|e| Read { index: i, text: None, early: Some(e), issues: Vec::new() })
         })
@@ -1080,10 +1091,10 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             early.insert(r.index, e);
         }
         if let Some(t) = r.text {
-            repo.texts.insert(files[r.index].path.clone(), t);
+            repo.texts.insert(files[r.index].clone(), t);
         }
     }
-    let seeds = seed_folders(&files, &repo.texts);
+    let seeds = seed_folders(&repo.paths, &repo.texts);
     let seed_dirs: std::collections::HashSet<String> = seeds.iter().map(|(d, ..)| d.clone()).collect();
     let in_seed = |p: &str| !seed_dirs.is_empty() && has_ancestor_in(p, |a| seed_dirs.contains(a));
     let mut seed_evidence = Vec::new();
@@ -1100,13 +1111,13 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     if !seed_dirs.is_empty() {
         // Imports read before the seed folders were known may include theirs:
         // detect again what read one.
-        let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(&f.path)).map(|f| path_hash(&f.path)).collect();
+        let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(|f| path_hash(f)).collect();
         early.retain(|i, (_, read)| {
             let again = read.iter().any(|h| seed_hashes.contains(h));
-            if again && !in_seed(&files[*i].path) {
+            if again && !in_seed(&files[*i]) {
                 redo.insert(*i);
             }
-            !again && !in_seed(&files[*i].path)
+            !again && !in_seed(&files[*i])
         });
         if let Ok(mut m) = repo.imports.lock() {
             m.clear();
@@ -1118,25 +1129,25 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.seed_dirs = seed_dirs.clone();
     // Texts of a tree that only their own (early) detection read.
     for i in early.keys() {
-        let path = &files[*i].path;
+        let path = &files[*i];
         if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
         }
     }
     let mut evidence: Vec<(Evidence, Option<String>)> = seed_evidence;
     let mut units = Vec::new();
-    for f in files.iter().filter(|f| !in_seed(&f.path)) {
+    for (f, size) in files.iter().zip(&sizes).filter(|(f, _)| !in_seed(f)) {
         // Size-only observations (committed model binaries) need no text.
-        detectors::binaries::observe(&f.path, f.size, &repo, &mut evidence);
+        detectors::binaries::observe(f, *size, &repo, &mut evidence);
     }
     // Detect the rest: files with a text held, and early files detected
     // again (read again from disk when their text was dropped).
     let rest: Vec<usize> =
-        (0..files.len()).filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i].path) || redo.contains(i))).collect();
+        (0..files.len()).filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
     let late: Vec<(usize, Output)> = rest
         .par_iter()
         .filter_map(|&i| {
-            let path = files[i].path.as_str();
+            let path = files[i].as_str();
             let owned;
             let text = match repo.texts.get(path) {
                 Some(t) => t.as_str(),
@@ -1148,8 +1159,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o))
         })
         .collect();
-    // The listing is the path set from here on (one copy of every path).
-    drop(files);
+    drop(sizes);
     let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, (o, _))| (i, o)).chain(late).collect();
     outputs.sort_by_key(|(i, _)| *i);
     // Sized once: growing by doubling would hold two copies at the peak.

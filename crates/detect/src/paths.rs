@@ -155,6 +155,18 @@ impl PathSet {
     }
 }
 
+impl PathSet {
+    /// The set of paths already sorted and without duplicates (checked: a
+    /// list that is not is sorted and deduplicated, as `collect` does).
+    pub fn from_sorted(paths: Vec<String>) -> Self {
+        if paths.windows(2).all(|w| w[0] < w[1]) {
+            PathSet { paths }
+        } else {
+            paths.into_iter().collect()
+        }
+    }
+}
+
 impl FromIterator<String> for PathSet {
     fn from_iter<I: IntoIterator<Item = String>>(iter: I) -> Self {
         let mut paths: Vec<String> = iter.into_iter().collect();

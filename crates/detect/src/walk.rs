@@ -44,7 +44,7 @@ pub struct RepoFile {
 /// Result of a walk.
 #[derive(Debug, Default)]
 pub struct Walked {
-    /// Regular files, sorted by path.
+    /// Regular files, sorted by path, each path once.
     pub files: Vec<RepoFile>,
     /// Problems met on the way, sorted.
     pub issues: Vec<ScanIssue>,
@@ -306,11 +306,24 @@ pub fn list_excluding(
         on_disk[i] = Some(p);
     }
     let mut rows: Vec<(RepoFile, Option<Option<PathBuf>>)> = std::mem::take(&mut out.files).into_iter().zip(on_disk).collect();
-    rows.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    // Ties (names that decode alike) are ordered by what else is known, so
+    // which one is scanned does not depend on the walker's scheduling.
+    rows.sort_by(|a, b| a.0.path.cmp(&b.0.path).then(a.0.size.cmp(&b.0.size)).then_with(|| a.1.cmp(&b.1)));
     let mut pending = Vec::new();
-    for (i, (f, p)) in rows.into_iter().enumerate() {
+    for (f, p) in rows {
+        // Two names that are not UTF-8 can decode to the same path: the
+        // first is scanned, the others reported (paths are unique).
+        if out.files.last().is_some_and(|last: &RepoFile| last.path == f.path) {
+            out.issues.push(ScanIssue::new(
+                &f.path,
+                None,
+                "name-collision",
+                "another file's name decodes to the same path (names that are not UTF-8): skipped",
+            ));
+            continue;
+        }
         if let Some(p) = p {
-            pending.push((i, p));
+            pending.push((out.files.len(), p));
         }
         out.files.push(f);
     }
