@@ -63,9 +63,81 @@ fn under_variable(p: &str) -> Option<&str> {
     (!rest.is_empty() && !rest.contains('$')).then_some(rest)
 }
 
+/// The units of the repository by id: sorted by id, one per id (no copy
+/// of the ids as keys, no tree nodes: most units are modules').
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Units(Vec<Unit>);
+
+impl Units {
+    /// Units sharing an id merged into the first of them (its commands,
+    /// calls and triggers extended in order, a root if any is).
+    fn merged(mut units: Vec<Unit>) -> Units {
+        // Stable: units of one id keep their order.
+        units.sort_by(|a, b| a.id.cmp(&b.id));
+        let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+        for u in units {
+            match out.last_mut() {
+                Some(existing) if existing.id == u.id => {
+                    existing.commands.extend(u.commands);
+                    existing.calls.extend(u.calls);
+                    existing.root |= u.root;
+                    existing.triggers.extend(u.triggers);
+                }
+                _ => out.push(u),
+            }
+        }
+        Units(out)
+    }
+
+    /// The unit with this id.
+    pub(crate) fn get(&self, id: &str) -> Option<&Unit> {
+        self.0.binary_search_by(|u| u.id.as_str().cmp(id)).ok().map(|i| &self.0[i])
+    }
+
+    /// True when a unit has this id.
+    pub(crate) fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Every unit, by id.
+    pub(crate) fn values(&self) -> std::slice::Iter<'_, Unit> {
+        self.0.iter()
+    }
+
+    /// Add a unit, replacing the one of its id (for tests).
+    #[cfg(test)]
+    fn insert(&mut self, id: String, u: Unit) {
+        debug_assert_eq!(id, u.id);
+        match self.0.binary_search_by(|x| x.id.cmp(&id)) {
+            Ok(i) => self.0[i] = u,
+            Err(i) => self.0.insert(i, u),
+        }
+    }
+
+    /// Every (id, unit), in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Unit)> {
+        self.0.iter().map(|u| (&u.id, u))
+    }
+
+    /// Every id, in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|u| &u.id)
+    }
+}
+
+/// Built from (id, unit) pairs, as a map would be: a later unit of an id
+/// replaces an earlier one. The id is the unit's own.
+impl FromIterator<(String, Unit)> for Units {
+    fn from_iter<I: IntoIterator<Item = (String, Unit)>>(iter: I) -> Self {
+        let map: BTreeMap<String, Unit> = iter.into_iter().collect();
+        debug_assert!(map.iter().all(|(k, u)| *k == u.id));
+        Units(map.into_values().collect())
+    }
+}
+
 struct Ctx<'a> {
     repo: &'a RepoIndex,
-    units: &'a BTreeMap<String, Unit>,
+    units: &'a Units,
     test_files: BTreeSet<String>,
 }
 
@@ -464,21 +536,7 @@ static RX_VAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 
 /// Link units and evidence.
 pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
-    // Merge units that share an id.
-    let mut by_id: BTreeMap<String, Unit> = BTreeMap::new();
-    for u in units {
-        match by_id.get_mut(&u.id) {
-            Some(existing) => {
-                existing.commands.extend(u.commands);
-                existing.calls.extend(u.calls);
-                existing.root |= u.root;
-                existing.triggers.extend(u.triggers);
-            }
-            None => {
-                by_id.insert(u.id.clone(), u);
-            }
-        }
-    }
+    let by_id = Units::merged(units);
     let test_files: BTreeSet<String> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -489,7 +547,8 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
     let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
     let mut pending: Vec<(String, Location, String)> = Vec::new();
     for u in by_id.values() {
-        let e = edges.entry(u.id.clone()).or_default();
+        // Units that reference nothing (most modules) get no entry.
+        let mut e = Vec::new();
         // A test script runs code as a test (smoke runs, fixtures): not a
         // launch. Only the test runners it starts are followed.
         let test_script = u.id.starts_with("file:") && crate::paths::is_test_path(&u.location.path);
@@ -541,6 +600,9 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         }
         for (t, loc) in &u.calls {
             e.push((t.clone(), loc.clone()));
+        }
+        if !e.is_empty() {
+            edges.insert(u.id.clone(), e);
         }
     }
 
@@ -645,7 +707,7 @@ pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<
         .collect();
     unresolved.sort();
     unresolved.dedup();
-    Linked { evidence: out, units: by_id.into_values().collect(), unresolved, projects, membership }
+    Linked { evidence: out, units: by_id.0, unresolved, projects, membership }
 }
 
 /// One piece of evidence of a module: its kind and the module names that
@@ -655,7 +717,7 @@ type Scoped<'a> = (&'a str, Option<Vec<&'a str>>);
 /// `test.covers` from what tests import and do. In the library of an ML tool
 /// (`library_only`) every module a test imports is library (application)
 /// code: the tool's API it wraps is not the repository's ML code.
-fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>, library_only: bool) {
+fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units, library_only: bool) {
     // What each file holds, by evidence kind; and, for evidence inside a
     // top-level function or class, the module names that reach it (`defs`).
     let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
@@ -684,7 +746,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     let training_files: BTreeSet<&str> =
         out.iter().filter(|e| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|e| e.location.path.as_str()).collect();
     let mut imported_by_training: BTreeSet<String> = BTreeSet::new();
-    for (id, u) in units {
+    for (id, u) in units.iter() {
         if training_files.contains(id.trim_start_matches("file:")) {
             imported_by_training.extend(u.calls.iter().map(|(c, _)| c.trim_start_matches("file:").to_string()));
         }
@@ -837,7 +899,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
 /// when a local module it imports, up to three imports away, loads a trained
 /// model (`predict.py` -> `runner.py` -> `checkpoints.py: torch.load`);
 /// otherwise the candidate is dropped. One bounded walk per candidate.
-fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units) {
     if !out.iter().any(|e| e.kind == "code.scoring" && e.attrs.contains_key("model")) {
         return;
     }
@@ -896,12 +958,7 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
 /// Mark tracking, versioning and comparison evidence that belongs to training:
 /// in a file that trains, in a module a training file imports (or that imports
 /// one), or run by the same root (pipeline, CI job) as training.
-fn mark_with_training(
-    out: &mut [Evidence],
-    owner: &[String],
-    closures: &BTreeMap<String, BTreeSet<String>>,
-    units: &BTreeMap<String, Unit>,
-) {
+fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
     let training_units: BTreeSet<&str> = out
         .iter()
         .zip(owner)
@@ -912,7 +969,7 @@ fn mark_with_training(
         return;
     }
     let mut related: BTreeSet<String> = training_units.iter().map(|s| s.to_string()).collect();
-    for (id, u) in units {
+    for (id, u) in units.iter() {
         for (callee, _) in &u.calls {
             if training_units.contains(callee.as_str()) {
                 related.insert(id.clone());
@@ -1025,12 +1082,7 @@ fn is_deploy(e: &Evidence) -> bool {
 /// also runs a test runner. They get `in_release=yes`: the release is
 /// gated on tests, though not on tests of the model itself (RUBRIC
 /// L3.test.release is then partial).
-fn mark_tests_in_release(
-    out: &mut [Evidence],
-    owner: &[String],
-    closures: &BTreeMap<String, BTreeSet<String>>,
-    units: &BTreeMap<String, Unit>,
-) {
+fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
     let releases = |e: &Evidence| {
         is_deploy(e)
             || e.kind == "run.publish"
@@ -1075,12 +1127,7 @@ fn mark_tests_in_release(
 /// run that opens a pull request (`run.open-pull-request`): a training
 /// workflow that proposes its result as a pull request chains the
 /// pull-request workflow that deploys it.
-fn mark_after_training(
-    out: &mut [Evidence],
-    owner: &[String],
-    closures: &BTreeMap<String, BTreeSet<String>>,
-    units: &BTreeMap<String, Unit>,
-) {
+fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
     // Tests handed the model to test (`pytest --run-id=$RUN_ID tests/model`).
     let is_model_test = |e: &Evidence| e.kind == "run.tests" && e.attrs.contains_key("model_arg");
     if !out.iter().any(|e| is_deploy(e) || is_model_test(e)) {
@@ -1144,7 +1191,7 @@ fn mark_after_training(
 /// `get_latest_versions`), in its own file or a local module it imports,
 /// while nothing automated promotes models: a release is a hand promotion
 /// (RUBRIC: pull-based serving is partial for automatic release).
-fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, Unit>) {
+fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &Units) {
     // A notebook that loads the production model is a demo or an analysis,
     // not a service: it pulls nothing into serving.
     let mut serving_files: BTreeSet<&str> = out
@@ -1182,7 +1229,7 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &BTreeMap<String, U
 /// a handler, a serving entry point) imports that module; a predict function
 /// that only a batch or command-line script uses logs nothing for a service.
 /// The attribute `online=via-import` marks the logs that need such an importer.
-fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &BTreeMap<String, Unit>) {
+fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units) {
     if !out.iter().any(|e| e.kind == "code.prediction-log" && e.attrs.get("online").is_some_and(|v| v == "via-import")) {
         return;
     }
@@ -1316,7 +1363,7 @@ fn mark_environment_image_pushes(out: &mut [Evidence]) {
 /// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
 /// kept per environment (`envs/dev/main.tf`, `prod.tfvars`: `iac.environment`)
 /// when something the pipelines run publishes or deploys a release.
-fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &BTreeMap<String, Unit>) {
+fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units) {
     const DEPLOYS: &[&str] = &[
         "run.deploy",
         "code.deploy",
@@ -1425,7 +1472,7 @@ fn serving_target_class(text: &str) -> Option<&'static str> {
 
 /// Whether unit `later` runs after unit `earlier` in one run (`after`
 /// edges: `needs`, `dependsOn`, stage order), transitively.
-fn runs_after(units: &BTreeMap<String, Unit>, later: &str, earlier: &str) -> bool {
+fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut stack: Vec<&str> = units.get(later).map(|u| u.after.iter().map(String::as_str).collect()).unwrap_or_default();
     while let Some(u) = stack.pop() {
@@ -1446,7 +1493,7 @@ fn derive_retrain_on_alert(
     owner: &[String],
     closures: &BTreeMap<String, BTreeSet<String>>,
     reach: &BTreeMap<String, Reach>,
-    units: &BTreeMap<String, Unit>,
+    units: &Units,
 ) {
     let is_monitor = |e: &Evidence| {
         matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
@@ -1518,7 +1565,7 @@ fn derive_retrain_on_drift_gate(
     edges: &BTreeMap<String, Vec<(String, Location)>>,
     closures: &BTreeMap<String, BTreeSet<String>>,
     reach: &BTreeMap<String, Reach>,
-    units: &BTreeMap<String, Unit>,
+    units: &Units,
 ) {
     let gates: Vec<usize> = out.iter().enumerate().filter(|(_, e)| e.kind == "ci.drift-gate").map(|(i, _)| i).collect();
     if gates.is_empty() {
@@ -1593,6 +1640,28 @@ fn derive_retrain_on_drift_gate(
 mod tests {
     use super::*;
 
+    /// Units of one id merge into the first, in the order they came; the
+    /// result is sorted by id and looked up by id.
+    #[test]
+    fn units_sharing_an_id_merge_into_the_first() {
+        let mk = |id: &str, call: &str, root: bool| {
+            let mut u = Unit::new(id.into(), Location::line("a.yml", 1), id);
+            u.calls.push((call.into(), Location::line("a.yml", 2)));
+            u.root = root;
+            if root {
+                u.triggers.insert("push".into());
+            }
+            u
+        };
+        let units =
+            Units::merged(vec![mk("b", "x", false), mk("a", "y", false), mk("b", "z", true), mk("c", "w", false), mk("b", "v", false)]);
+        assert_eq!(units.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
+        let b = units.get("b").unwrap();
+        assert_eq!(b.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["x", "z", "v"]);
+        assert!(b.root && b.triggers.contains("push"));
+        assert!(!units.get("a").unwrap().root && units.contains_key("c") && !units.contains_key("d") && units.get("").is_none());
+    }
+
     #[test]
     fn environment_roots_are_staged_only_when_a_release_reaches_them() {
         let env = |path: &str, name: &str| {
@@ -1610,7 +1679,7 @@ mod tests {
         let promoted = |ev: Vec<Evidence>| {
             let mut out = ev;
             let owner = vec![String::new(); out.len()];
-            derive_env_promotion(&mut out, &owner, &BTreeMap::new());
+            derive_env_promotion(&mut out, &owner, &Units::default());
             out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
         };
         let roots = || vec![env("live/dev/main.tf", "dev"), env("live/prod/main.tf", "prod")];
@@ -1632,7 +1701,7 @@ mod tests {
             )
         };
         let promoted = |ev: Vec<(Evidence, String)>, after: &[(&str, &str)]| {
-            let mut units = BTreeMap::new();
+            let mut units = Units::default();
             for job in ["Deploy_ACI", "Deploy_AKS", "Ship_One", "Ship_Two"] {
                 let mut u = Unit::new(format!("ci:cd.yml#{job}"), Location::line("cd.yml", 1), job);
                 u.after = after.iter().filter(|(l, _)| *l == job).map(|(_, e)| format!("ci:cd.yml#{e}")).collect();
@@ -1663,17 +1732,17 @@ mod tests {
         let ev = |path: &str, kind: &str| Evidence::new(kind, "python", Location::line(path, 3), Confidence::High, "x");
         let lookup = || ev("svc/pick.py", "code.load-model").attr("by_alias", "yes").attr("lookup", "registry-query");
         let service = || ev("svc/web.py", "code.scoring").attr("style", "api");
-        let mut units = BTreeMap::new();
+        let mut units = Units::default();
         let mut web = Unit::new("file:svc/web.py".into(), Location::line("svc/web.py", 1), "svc/web.py");
         web.calls.push(("file:svc/pick.py".into(), Location::line("svc/web.py", 1)));
         units.insert(web.id.clone(), web);
-        let pulled = |mut out: Vec<Evidence>, units: &BTreeMap<String, Unit>| {
+        let pulled = |mut out: Vec<Evidence>, units: &Units| {
             derive_pull_based_serving(&mut out, units);
             out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
         };
         assert_eq!(pulled(vec![service(), lookup()], &units), 1);
         // Nothing serving imports it, or a pipeline promotes models automatically.
-        assert_eq!(pulled(vec![service(), lookup()], &BTreeMap::new()), 0);
+        assert_eq!(pulled(vec![service(), lookup()], &Units::default()), 0);
         let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
         assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
     }
@@ -1683,7 +1752,7 @@ mod tests {
         let ev = |kind: &str| Evidence::new(kind, "notebook", Location::line("nb/tour.ipynb", 3), Confidence::Medium, "x");
         let pulled = |out: Vec<Evidence>| {
             let mut out = out;
-            derive_pull_based_serving(&mut out, &BTreeMap::new());
+            derive_pull_based_serving(&mut out, &Units::default());
             out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
         };
         let lookup = || ev("code.load-model").attr("by_alias", "yes");
@@ -1703,7 +1772,7 @@ mod tests {
             u.triggers.insert(trigger.into());
             (id.to_string(), u)
         };
-        let units: BTreeMap<String, Unit> = [
+        let units: Units = [
             root("ci:wf.yml#fit", "wf.yml", "push"),
             root("ci:wf.yml#judge", "wf.yml", "push"),
             root("ci:wf.yml#nightly", "wf.yml", "schedule"),
@@ -1839,7 +1908,7 @@ mod tests {
     #[test]
     fn a_test_runner_reaches_the_test_files_under_its_roots() {
         let repo = RepoIndex::default();
-        let units = BTreeMap::new();
+        let units = Units::default();
         let files =
             ["tests/test_a.py", "tests/unit/test_b.py", "tests_old/test_c.py", "web/a.test.ts", "svc/tests/test_d.py", "test_top.py"];
         let cx = Ctx { repo: &repo, units: &units, test_files: files.iter().map(|f| f.to_string()).collect() };
@@ -1866,7 +1935,7 @@ mod tests {
     fn modules_named_by_an_option_are_launched() {
         let mut repo = RepoIndex::default();
         repo.paths.insert("pipelines/churn/pipeline.py".into());
-        let units = BTreeMap::new();
+        let units = Units::default();
         let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(
@@ -1911,7 +1980,7 @@ mod tests {
             repo.paths.insert(p.into());
         }
         repo.seed_dirs.insert("serving/samples".into());
-        let units = BTreeMap::new();
+        let units = Units::default();
         let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(
@@ -1931,7 +2000,7 @@ mod tests {
         for p in ["train.py", "dags/scripts/train.py", "scripts/eval.py"] {
             repo.paths.insert(p.into());
         }
-        let units = BTreeMap::new();
+        let units = Units::default();
         let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
         assert_eq!(cx.resolve_path("", "/opt/airflow/dags/scripts/train.py").as_deref(), Some("dags/scripts/train.py"));
         assert_eq!(cx.resolve_path("", "/app/train.py").as_deref(), Some("train.py"));
@@ -2191,7 +2260,7 @@ mod tests {
             })
             .collect();
         let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
-        derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
+        derive_test_covers(&mut out, &mut owner, &Units::default(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
             .map(|e| (e.location.path.clone(), e.attrs.get("area").cloned().unwrap_or_default()))
@@ -2259,11 +2328,11 @@ mod tests {
             .attr("style", "batch-script")
             .attr("model", "via-import");
         let loader = Evidence::new("code.load-model", "python", Location::line("pkg/ckpt.py", 3), Confidence::High, "x");
-        let units: BTreeMap<String, Unit> =
+        let units: Units =
             [unit("tools/predict.py", &["pkg/runner.py"]), unit("pkg/runner.py", &["pkg/net.py"]), unit("pkg/net.py", &["pkg/ckpt.py"])]
                 .into_iter()
                 .collect();
-        let run = |ev: Vec<Evidence>, units: &BTreeMap<String, Unit>| -> usize {
+        let run = |ev: Vec<Evidence>, units: &Units| -> usize {
             let mut out = ev;
             let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
             confirm_model_loaded_via_import(&mut out, &mut owner, units);
@@ -2298,7 +2367,7 @@ mod tests {
     fn tests_of_a_services_model_loader_test_its_loading_only() {
         let mut app = Unit::new("file:svc/app.py".into(), Location::line("svc/app.py", 1), "app");
         app.calls = vec![("file:svc/store.py".into(), Location::line("svc/app.py", 2))];
-        let units: BTreeMap<String, Unit> = [(app.id.clone(), app)].into_iter().collect();
+        let units: Units = [(app.id.clone(), app)].into_iter().collect();
         let covers = |loader_kind: &str| -> Vec<(String, Option<String>)> {
             let mut out = vec![
                 Evidence::new("code.scoring", "python", Location::line("svc/app.py", 9), Confidence::High, "x").attr("style", "api"),
@@ -2327,7 +2396,7 @@ mod tests {
                 Evidence::new("code.scoring", "t", Location::line("pkg/check.py", 9), Confidence::Medium, "x").attr("style", style),
             ];
             let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
-            derive_test_covers(&mut out, &mut owner, &BTreeMap::new(), false);
+            derive_test_covers(&mut out, &mut owner, &Units::default(), false);
             out.iter()
                 .filter(|e| e.kind == "test.covers" && e.attrs.get("area").is_some_and(|a| a == "scoring"))
                 .map(|e| e.attrs.get("scoring").cloned())
@@ -2353,7 +2422,7 @@ mod tests {
         for p in ["ops/build.py", "build.py", "src/fit.py"] {
             repo.paths.insert(p.into());
         }
-        let units = BTreeMap::new();
+        let units = Units::default();
         let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
         assert_eq!(cx.resolve_path("", "$(Agent.TempDirectory)/copy/ops/build.py").as_deref(), Some("ops/build.py"));
         assert_eq!(cx.resolve_path("", "${WORK}/src/fit.py").as_deref(), Some("src/fit.py"));

@@ -25,7 +25,6 @@
 //! shared infrastructure: it counts for every project, or, when the root is
 //! a project itself, for the root only.
 use crate::evidence::Evidence;
-use crate::Unit;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A project of a monorepo.
@@ -297,9 +296,9 @@ impl Bits {
 }
 
 /// What the linker knows about who launches what.
-pub struct Graph<'a> {
+pub(crate) struct Graph<'a> {
     /// Units by id.
-    pub units: &'a BTreeMap<String, Unit>,
+    pub units: &'a crate::link::Units,
     /// Unit -> units it starts or imports.
     pub edges: &'a BTreeMap<String, Vec<(String, crate::evidence::Location)>>,
     /// CI root -> every unit it reaches.
@@ -308,7 +307,7 @@ pub struct Graph<'a> {
 
 /// For each piece of evidence (with its owning unit id, `""` for none), the
 /// indexes of the projects it counts for. `projects` as [`discover`] gives them.
-pub fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String], g: &Graph) -> Vec<Vec<usize>> {
+pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String], g: &Graph) -> Vec<Vec<usize>> {
     let root_project = projects.iter().position(|p| p.path == ".");
     let home = |path: &str| home_of(projects, path);
     let path_of_id = |id: &str| -> String {
@@ -411,7 +410,7 @@ pub fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String],
     let mut by_file: BTreeMap<String, Bits> = BTreeMap::new();
     let mut shared_file: BTreeSet<String> = BTreeSet::new();
     for (i, id) in ids.iter().enumerate() {
-        if g.units.contains_key(*id) {
+        if g.units.contains_key(id) {
             let f = path_of_id(id);
             if serves[i].is_empty() {
                 shared_file.insert(f.clone());
