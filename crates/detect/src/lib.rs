@@ -950,6 +950,9 @@ fn js_module(path: &str) -> bool {
     [".ts", ".js", ".mjs", ".cjs"].iter().any(|x| path.ends_with(x))
 }
 
+/// A file's detection run early, and the hashes of the files whose imports it read.
+type Early = (Output, Vec<u64>);
+
 /// What reading one file gave.
 struct Read {
     /// Index in the listing.
@@ -958,8 +961,9 @@ struct Read {
     /// and not needed by other files).
     text: Option<String>,
     /// The file's detection, when it ran early; with the hashes of the
-    /// files whose imports it read.
-    early: Option<(Output, Vec<u64>)>,
+    /// files whose imports it read (boxed: one is held per module until
+    /// linking, and most reads have none).
+    early: Option<Box<Early>>,
     /// Problems reading it.
     issues: Vec<ScanIssue>,
 }
@@ -1062,7 +1066,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             let path = files[*i].as_str();
             match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[*i]) {
                 Ok((text, issue)) => {
-                    let early = early_of(path, &text);
+                    let early = early_of(path, &text).map(Box::new);
                     let keep = early.is_none() || KEEP_PY.is_match(&text);
                     let text = keep.then_some(text);
                     Read { index: *i, text, early, issues: issue.into_iter().collect() }
@@ -1077,14 +1081,14 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .filter_map(|&i| {
             let path = files[i].as_str();
             let text = repo.texts.get(path)?;
-            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(e), issues: Vec::new() })
+            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Box::new(e)), issues: Vec::new() })
         })
         .collect();
     drop(pending);
     reads.extend(loaded_early);
     reads.sort_by_key(|r| r.index);
     // Folders shipped for other projects, from the texts that can show them.
-    let mut early: std::collections::BTreeMap<usize, (Output, Vec<u64>)> = std::collections::BTreeMap::new();
+    let mut early: std::collections::BTreeMap<usize, Box<Early>> = std::collections::BTreeMap::new();
     for r in reads {
         issues.extend(r.issues);
         if let Some(e) = r.early {
@@ -1112,7 +1116,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         // Imports read before the seed folders were known may include theirs:
         // detect again what read one.
         let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(|f| path_hash(f)).collect();
-        early.retain(|i, (_, read)| {
+        early.retain(|i, e| {
+            let read = &e.1;
             let again = read.iter().any(|h| seed_hashes.contains(h));
             if again && !in_seed(&files[*i]) {
                 redo.insert(*i);
@@ -1160,7 +1165,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         })
         .collect();
     drop(sizes);
-    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, (o, _))| (i, o)).chain(late).collect();
+    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, e)| (i, e.0)).chain(late).collect();
     outputs.sort_by_key(|(i, _)| *i);
     // Sized once: growing by doubling would hold two copies at the peak.
     evidence.reserve_exact(outputs.iter().map(|(_, o)| o.evidence.len()).sum());
