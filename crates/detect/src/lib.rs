@@ -112,6 +112,14 @@ impl Output {
         self.evidence.push((e, None));
     }
 
+    /// A copy, for holding: allocated after the temporaries that made it
+    /// were freed (see the read loop of [`scan_listed`]).
+    fn compacted(self) -> Output {
+        let out = Output { evidence: self.evidence.clone(), units: self.units.clone(), issues: self.issues.clone() };
+        drop(self);
+        out
+    }
+
     /// Record evidence that belongs to a unit.
     pub fn push_in(&mut self, e: Evidence, unit: &str) {
         self.evidence.push((e, Some(unit.to_string())));
@@ -1066,9 +1074,13 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             let path = files[*i].as_str();
             match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[*i]) {
                 Ok((text, issue)) => {
-                    let early = early_of(path, &text).map(Box::new);
+                    let early = early_of(path, &text);
                     let keep = early.is_none() || KEEP_PY.is_match(&text);
                     let text = keep.then_some(text);
+                    // Held until linking: copied once the file's temporaries
+                    // (its text, the analysis) are freed, so what is held
+                    // fills the holes they left rather than pinning new memory.
+                    let early = early.map(|(o, r)| Box::new((o.compacted(), r)));
                     Read { index: *i, text, early, issues: issue.into_iter().collect() }
                 }
                 Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
@@ -1161,7 +1173,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                     owned.as_str()
                 }
             };
-            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o))
+            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted()))
         })
         .collect();
     drop(sizes);
