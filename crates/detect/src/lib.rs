@@ -554,8 +554,8 @@ impl Default for ScanOptions {
 pub struct Scan {
     /// Evidence, sorted, including facts derived by the linker.
     pub evidence: Vec<Evidence>,
-    /// Runnable units, sorted by id.
-    pub units: Vec<Unit>,
+    /// Runnable units, sorted by id (boxed where the detectors made them).
+    pub units: Vec<Box<Unit>>,
     /// Scan problems, sorted.
     pub issues: Vec<ScanIssue>,
     /// Every file path seen (repo-relative, sorted).
@@ -1046,7 +1046,10 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let files = repo.paths.as_slice();
     let screen = Screen::new(&dets);
     // Test configuration first: it says where imports resolve.
-    let (config, pending): (Vec<_>, Vec<_>) = pending.into_iter().partition(|(i, _)| is_config_file(&files[*i]));
+    // Taken out in place: the pending list is as long as the tree.
+    let mut pending = pending;
+    let config: Vec<_> = pending.iter().filter(|(i, _)| is_config_file(&files[*i])).cloned().collect();
+    pending.retain(|(i, _)| !is_config_file(&files[*i]));
     for (i, exact) in config {
         match walk::read_text(&walk::Listed::disk_path(&root, &files[i], &exact), &files[i], opts.max_file_bytes, sizes[i]) {
             Ok((t, issue)) => {
@@ -1184,7 +1187,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     units.reserve_exact(outputs.iter().map(|(_, o)| o.units.len()).sum());
     for (_, out) in outputs {
         evidence.extend(out.evidence);
-        units.extend(out.units);
+        // Boxed where they are: the held units do not move into one large
+        // array (a copy of them all, leaving their old places as holes).
+        units.extend(out.units.into_iter().map(Box::new));
         issues.extend(out.issues);
     }
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {

@@ -21,8 +21,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 pub struct Linked {
     /// Annotated and derived evidence, sorted and deduplicated.
     pub evidence: Vec<Evidence>,
-    /// Units, merged by id and sorted.
-    pub units: Vec<Unit>,
+    /// Units, merged by id and sorted (boxed: each stays where its
+    /// detector made it).
+    pub units: Vec<Box<Unit>>,
     /// References on a launched path that could not be followed
     /// (`unresolved-reference` issues), sorted.
     pub unresolved: Vec<crate::ScanIssue>,
@@ -66,15 +67,15 @@ fn under_variable(p: &str) -> Option<&str> {
 /// The units of the repository by id: sorted by id, one per id (no copy
 /// of the ids as keys, no tree nodes: most units are modules').
 #[derive(Debug, Default, Clone)]
-pub(crate) struct Units(Vec<Unit>);
+pub(crate) struct Units(Vec<Box<Unit>>);
 
 impl Units {
     /// Units sharing an id merged into the first of them (its commands,
     /// calls and triggers extended in order, a root if any is).
-    fn merged(mut units: Vec<Unit>) -> Units {
+    fn merged(mut units: Vec<Box<Unit>>) -> Units {
         // Stable: units of one id keep their order.
         units.sort_by(|a, b| a.id.cmp(&b.id));
-        let mut out: Vec<Unit> = Vec::with_capacity(units.len());
+        let mut out: Vec<Box<Unit>> = Vec::with_capacity(units.len());
         for u in units {
             match out.last_mut() {
                 Some(existing) if existing.id == u.id => {
@@ -91,7 +92,7 @@ impl Units {
 
     /// The unit with this id.
     pub(crate) fn get(&self, id: &str) -> Option<&Unit> {
-        self.0.binary_search_by(|u| u.id.as_str().cmp(id)).ok().map(|i| &self.0[i])
+        self.0.binary_search_by(|u| u.id.as_str().cmp(id)).ok().map(|i| &*self.0[i])
     }
 
     /// True when a unit has this id.
@@ -100,8 +101,8 @@ impl Units {
     }
 
     /// Every unit, by id.
-    pub(crate) fn values(&self) -> std::slice::Iter<'_, Unit> {
-        self.0.iter()
+    pub(crate) fn values(&self) -> impl Iterator<Item = &Unit> {
+        self.0.iter().map(|u| &**u)
     }
 
     /// Add a unit, replacing the one of its id (for tests).
@@ -109,14 +110,14 @@ impl Units {
     fn insert(&mut self, id: String, u: Unit) {
         debug_assert_eq!(id, u.id);
         match self.0.binary_search_by(|x| x.id.cmp(&id)) {
-            Ok(i) => self.0[i] = u,
-            Err(i) => self.0.insert(i, u),
+            Ok(i) => self.0[i] = Box::new(u),
+            Err(i) => self.0.insert(i, Box::new(u)),
         }
     }
 
     /// Every (id, unit), in order.
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Unit)> {
-        self.0.iter().map(|u| (&u.id, u))
+        self.0.iter().map(|u| (&u.id, &**u))
     }
 
     /// Every id, in order.
@@ -131,7 +132,7 @@ impl FromIterator<(String, Unit)> for Units {
     fn from_iter<I: IntoIterator<Item = (String, Unit)>>(iter: I) -> Self {
         let map: BTreeMap<String, Unit> = iter.into_iter().collect();
         debug_assert!(map.iter().all(|(k, u)| *k == u.id));
-        Units(map.into_values().collect())
+        Units(map.into_values().map(Box::new).collect())
     }
 }
 
@@ -535,8 +536,8 @@ static RX_VAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 });
 
 /// Link units and evidence.
-pub fn link(repo: &RepoIndex, units: Vec<Unit>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
-    let by_id = Units::merged(units);
+pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
+    let by_id = Units::merged(units.into_iter().map(Into::into).collect());
     let test_files: BTreeSet<String> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -1653,8 +1654,12 @@ mod tests {
             }
             u
         };
-        let units =
-            Units::merged(vec![mk("b", "x", false), mk("a", "y", false), mk("b", "z", true), mk("c", "w", false), mk("b", "v", false)]);
+        let units = Units::merged(
+            [mk("b", "x", false), mk("a", "y", false), mk("b", "z", true), mk("c", "w", false), mk("b", "v", false)]
+                .into_iter()
+                .map(Box::new)
+                .collect(),
+        );
         assert_eq!(units.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
         let b = units.get("b").unwrap();
         assert_eq!(b.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["x", "z", "v"]);
