@@ -66,12 +66,16 @@ fn under_variable(p: &str) -> Option<&str> {
 
 /// The units of the repository by id: sorted by id, one per id (no copy
 /// of the ids as keys, no tree nodes: most units are modules').
+// Boxed on purpose: units stay where their detectors allocated them, and
+// sorting moves pointers (see `scan_listed`).
+#[allow(clippy::vec_box)]
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Units(Vec<Box<Unit>>);
 
 impl Units {
     /// Units sharing an id merged into the first of them (its commands,
     /// calls and triggers extended in order, a root if any is).
+    #[allow(clippy::vec_box)]
     fn merged(mut units: Vec<Box<Unit>>) -> Units {
         // Stable: units of one id keep their order.
         units.sort_by(|a, b| a.id.cmp(&b.id));
