@@ -114,7 +114,7 @@ impl Units {
     fn insert(&mut self, id: String, u: Unit) {
         debug_assert_eq!(id, u.id);
         match self.0.binary_search_by(|x| x.id.cmp(&id)) {
-            Ok(i) => self.0[i] = Box::new(u),
+            Ok(i) => *self.0[i] = u,
             Err(i) => self.0.insert(i, Box::new(u)),
         }
     }
