@@ -214,10 +214,21 @@ pub struct MonitorSwitch {
 }
 
 /// True when a flag's name says it turns monitoring on (`enable_monitoring`,
-/// `enableModelMonitoring`, `drift_detection_enabled`).
+/// `enableModelMonitoring`, `drift_detection_enabled`): it holds `enable`
+/// and `monitor` or `drift`, in any case. The same test screens a whole
+/// text before its lines are read ([`monitor_switches`]).
 fn monitor_switch_name(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    n.contains("enable") && (n.contains("monitor") || n.contains("drift"))
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["enable", "monitor", "drift"]).expect("valid")
+    });
+    let mut seen = [false; 3];
+    for m in WORDS.find_overlapping_iter(name) {
+        seen[m.pattern().as_usize()] = true;
+        if seen[0] && (seen[1] || seen[2]) {
+            return true;
+        }
+    }
+    false
 }
 
 /// `on`/`off` for a boolean literal (quoted or not), else `None`.
@@ -237,19 +248,9 @@ fn bool_state(v: &str) -> Option<&'static str> {
 /// variable's default in the same file, `unset` when it has none here).
 /// Comment lines are skipped.
 pub fn monitor_switches(text: &str) -> Vec<MonitorSwitch> {
-    // A switch's name is part of the text: without both words (any case)
-    // there is none, and most files are not read line by line.
-    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
-        aho_corasick::AhoCorasick::builder().ascii_case_insensitive(true).build(["enable", "monitor", "drift"]).expect("valid")
-    });
-    let mut seen = [false; 3];
-    for m in WORDS.find_overlapping_iter(text) {
-        seen[m.pattern().as_usize()] = true;
-        if seen[0] && (seen[1] || seen[2]) {
-            break;
-        }
-    }
-    if !(seen[0] && (seen[1] || seen[2])) {
+    // A switch's name is part of the text: a text without its words holds
+    // none, and most files are not read line by line.
+    if !monitor_switch_name(text) {
         return Vec::new();
     }
     let lines: Vec<(u32, &str)> = code_lines(text).collect();
