@@ -196,17 +196,13 @@ thread_local! {
     static EARLY: std::cell::RefCell<Option<(bool, Vec<u64>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Hash of a repository path, as [`EARLY`] records it.
+/// Hash of a repository path, as [`EARLY`] records it (and of a file name,
+/// as [`RepoIndex::files_named`] indexes it).
 fn path_hash(path: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     path.hash(&mut h);
     h.finish()
-}
-
-/// Hash of a file name, as [`RepoIndex::files_named`] indexes it.
-fn name_hash(name: &str) -> u64 {
-    path_hash(name)
 }
 
 /// True (and recorded) when called while a file is detected ahead of the
@@ -280,9 +276,9 @@ impl RepoIndex {
                 let i = i as u32;
                 let mut parts = p.rsplit('/');
                 let file = parts.next().unwrap_or(p);
-                v.push((name_hash(file), i));
+                v.push((path_hash(file), i));
                 if let (true, Some(dir)) = (file == "__init__.py", parts.next()) {
-                    v.push((name_hash(&p[p.len() - dir.len() - "/__init__.py".len()..]), i));
+                    v.push((path_hash(&p[p.len() - dir.len() - "/__init__.py".len()..]), i));
                 }
             }
             v.sort_unstable();
@@ -290,7 +286,7 @@ impl RepoIndex {
             v.dedup();
             v
         });
-        let h = name_hash(name);
+        let h = path_hash(name);
         let start = index.partition_point(|e| e.0 < h);
         index[start..]
             .iter()

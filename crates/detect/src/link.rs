@@ -270,10 +270,9 @@ impl Ctx<'_> {
         if let Some(entry) = app.as_deref().and_then(|a| a.split_whitespace().find(|w| w.ends_with(".py"))) {
             return self.resolve_path(&dir, entry).map(|p| vec![format!("file:{p}")]).unwrap_or_default();
         }
-        let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
         self.repo
             .paths
-            .with_prefix(&prefix)
+            .in_dir(&dir)
             .iter()
             .filter(|p| (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
             .filter(|p| !crate::is_template_path(p) && !crate::has_ancestor_in(p, |a| self.repo.seed_dirs.contains(a)))
@@ -489,7 +488,7 @@ impl Ctx<'_> {
                     argv.iter().find_map(|a| a.strip_prefix("-chdir=")).map(|d| join(workdir, d)).unwrap_or_else(|| workdir.to_string());
                 self.repo
                     .paths
-                    .with_prefix(&if dir.is_empty() { String::new() } else { format!("{dir}/") })
+                    .in_dir(&dir)
                     .iter()
                     .filter(|p| p.ends_with(".tf") && p.rsplit_once('/').map(|(d, _)| d).unwrap_or("") == dir)
                     .map(|p| format!("file:{p}"))

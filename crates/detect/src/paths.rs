@@ -110,19 +110,20 @@ impl PathSet {
         self.paths.is_empty()
     }
 
-    /// Position of `path`, if it is in the set.
-    pub fn position(&self, path: &str) -> Option<usize> {
-        self.paths.binary_search_by(|p| p.as_str().cmp(path)).ok()
+    /// The set of paths already sorted and without duplicates, as a listing
+    /// gives them (a list that is not is sorted and deduplicated, as
+    /// `collect` does, so the set is always valid).
+    pub(crate) fn from_sorted(paths: Vec<String>) -> Self {
+        if paths.windows(2).all(|w| w[0] < w[1]) {
+            PathSet { paths }
+        } else {
+            paths.into_iter().collect()
+        }
     }
 
     /// True when `path` is in the set.
     pub fn contains(&self, path: &str) -> bool {
-        self.position(path).is_some()
-    }
-
-    /// The path at position `i`.
-    pub fn get(&self, i: usize) -> Option<&str> {
-        self.paths.get(i).map(String::as_str)
+        self.paths.binary_search_by(|p| p.as_str().cmp(path)).is_ok()
     }
 
     /// Add a path (keeps the order; a linear insert, for building small sets).
@@ -153,16 +154,13 @@ impl PathSet {
         let len = self.paths[start..].partition_point(|p| p.starts_with(prefix));
         &self.paths[start..start + len]
     }
-}
 
-impl PathSet {
-    /// The set of paths already sorted and without duplicates (checked: a
-    /// list that is not is sorted and deduplicated, as `collect` does).
-    pub fn from_sorted(paths: Vec<String>) -> Self {
-        if paths.windows(2).all(|w| w[0] < w[1]) {
-            PathSet { paths }
+    /// The files under the folder `dir` (`""`: every file), in order.
+    pub fn in_dir(&self, dir: &str) -> &[String] {
+        if dir.is_empty() {
+            &self.paths
         } else {
-            paths.into_iter().collect()
+            self.with_prefix(&format!("{dir}/"))
         }
     }
 }
@@ -210,6 +208,9 @@ mod tests {
         assert!(s.with_prefix("zzz/").is_empty());
         assert!(s.with_prefix("tests/sub/c.py/").is_empty());
         assert_eq!(s.with_prefix("").len(), 5);
+        assert_eq!(s.in_dir("tests"), s.with_prefix("tests/"));
+        assert_eq!(s.in_dir("tests/sub"), ["tests/sub/c.py"]);
+        assert_eq!(s.in_dir("").len(), 5, "the root holds every file");
     }
 
     #[test]
@@ -219,8 +220,6 @@ mod tests {
         assert!(s.insert("a/a.py".into()));
         assert!(!s.insert("b/x.py".into()), "already there");
         assert_eq!(s.iter().map(String::as_str).collect::<Vec<_>>(), ["a/a.py", "a/y.py", "b/x.py"]);
-        assert_eq!(s.position("a/y.py"), Some(1));
-        assert_eq!(s.get(2), Some("b/x.py"));
-        assert_eq!(s.position("c.py"), None);
+        assert_eq!(PathSet::from_sorted(vec!["b".into(), "a".into(), "b".into()]), set(&["a", "b"]), "an unsorted list is sorted");
     }
 }
