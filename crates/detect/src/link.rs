@@ -131,7 +131,8 @@ impl Units {
 }
 
 /// Built from (id, unit) pairs, as a map would be: a later unit of an id
-/// replaces an earlier one. The id is the unit's own.
+/// replaces an earlier one. The id is the unit's own. For tests.
+#[cfg(test)]
 impl FromIterator<(String, Unit)> for Units {
     fn from_iter<I: IntoIterator<Item = (String, Unit)>>(iter: I) -> Self {
         let map: BTreeMap<String, Unit> = iter.into_iter().collect();

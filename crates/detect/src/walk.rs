@@ -195,10 +195,8 @@ pub fn list_excluding(
     // because the files are sorted by relative path at the end and the
     // issues are sorted.
     let listed = std::sync::Mutex::new(Vec::new());
-    let walk_root = root.to_path_buf();
     walker.run(|| {
         let listed = &listed;
-        let root = &walk_root;
         Box::new(move |entry| {
             let item = match entry {
                 Err(err) => Item::Error(err),
