@@ -189,7 +189,7 @@ fn pct(n: usize, d: usize) -> String {
 
 impl Summary {
     /// Aggregate fleet entries (one per repository).
-    pub fn new<E: std::borrow::Borrow<Entry>>(entries: &[E]) -> Summary {
+    pub fn new<E: Borrow<Entry>>(entries: &[E]) -> Summary {
         let scanned: Vec<&Entry> = entries.iter().map(Borrow::borrow).filter(|e| e.error.is_none()).collect();
         let n = scanned.len();
         let mut levels: Vec<u8> = scanned.iter().filter_map(|e| e.level).collect();
