@@ -2,7 +2,6 @@
 //! linker derives. Evidence never judges; the rule pack does.
 
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// A span of lines in a repository file (1-based, inclusive).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,7 +59,7 @@ pub struct Evidence {
     /// The source line(s), trimmed and capped.
     pub snippet: String,
     /// Sorted key/values; multi-valued attributes are comma-joined and sorted.
-    pub attrs: BTreeMap<String, String>,
+    pub attrs: Attrs,
     /// Provenance for derived facts: the chain of locations that led here,
     /// starting at the launcher (e.g. a CI step) and ending at this fact.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -91,7 +90,7 @@ impl Evidence {
             detector: detector.to_string(),
             confidence,
             snippet: snippet(snippet_text),
-            attrs: BTreeMap::new(),
+            attrs: Attrs::default(),
             chain: Vec::new(),
         }
     }
@@ -112,6 +111,98 @@ impl Evidence {
         let mut set: std::collections::BTreeSet<String> = self.attr_values(key).map(str::to_string).collect();
         set.extend(values.into_iter().map(str::to_string));
         self.attrs.insert(key.to_string(), set.into_iter().collect::<Vec<_>>().join(","));
+    }
+}
+
+/// An evidence item's attributes: key/value pairs sorted by key, each key
+/// once. A map in behaviour (and in JSON), held as one small sorted vector:
+/// items carry two or three attributes, and a `BTreeMap` node is sized for
+/// eleven (about 550 bytes for `String` pairs), which at hundreds of
+/// thousands of items was most of the memory evidence took.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Attrs(Vec<(String, String)>);
+
+impl Attrs {
+    fn find(&self, key: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.find(key).ok().map(|i| &self.0[i].1)
+    }
+
+    /// True when `key` is set.
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.find(key).is_ok()
+    }
+
+    /// Set `key` to `value`, returning the value it replaces.
+    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
+        match self.find(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
+            Err(i) => {
+                self.0.insert(i, (key, value));
+                None
+            }
+        }
+    }
+
+    /// Remove `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        self.find(key).ok().map(|i| self.0.remove(i).1)
+    }
+
+    /// Key/value pairs in key order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// Number of attributes.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// True when no attribute is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::ops::Index<&str> for Attrs {
+    type Output = String;
+    /// The value of `key`; panics when it is not set, as a map does.
+    fn index(&self, key: &str) -> &String {
+        self.get(key).unwrap_or_else(|| panic!("no attribute `{key}`"))
+    }
+}
+
+impl<'a> IntoIterator for &'a Attrs {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> (&'a String, &'a String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Attrs {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let mut a = Attrs::default();
+        for (k, v) in iter {
+            a.insert(k.into(), v.into());
+        }
+        a
+    }
+}
+
+impl Serialize for Attrs {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
     }
 }
 
@@ -138,5 +229,38 @@ impl ScanIssue {
     /// A new issue.
     pub fn new(path: &str, line: Option<u32>, kind: &str, message: impl Into<String>) -> Self {
         ScanIssue { path: path.to_string(), line, kind: kind.to_string(), message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn attrs_behave_as_a_sorted_map() {
+        let mut a = Attrs::default();
+        assert_eq!(a.insert("tool".into(), "mlflow".into()), None);
+        assert_eq!(a.insert("acts".into(), "no".into()), None);
+        assert_eq!(a.insert("tool".into(), "wandb".into()), Some("mlflow".into()));
+        assert_eq!(a.keys().map(String::as_str).collect::<Vec<_>>(), ["acts", "tool"]);
+        assert_eq!((a.len(), a.get("tool").map(String::as_str), a.contains_key("x")), (2, Some("wandb"), false));
+        assert_eq!(a["acts"], "no");
+        assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"acts":"no","tool":"wandb"}"#);
+        assert_eq!(a.remove("acts").as_deref(), Some("no"));
+        assert!(a.remove("acts").is_none() && a.len() == 1);
+    }
+
+    /// Evidence is sorted with its attributes: the order must be the map's.
+    #[test]
+    fn attrs_order_as_the_map_did() {
+        let sets: [&[(&str, &str)]; 5] = [&[], &[("a", "1")], &[("a", "1"), ("b", "0")], &[("a", "2")], &[("b", "0"), ("c", "9")]];
+        for x in sets {
+            for y in sets {
+                let (ax, ay): (Attrs, Attrs) = (x.iter().copied().collect(), y.iter().copied().collect());
+                let (mx, my): (BTreeMap<_, _>, BTreeMap<_, _>) = (x.iter().copied().collect(), y.iter().copied().collect());
+                assert_eq!(ax.cmp(&ay), mx.cmp(&my), "{x:?} vs {y:?}");
+            }
+        }
     }
 }

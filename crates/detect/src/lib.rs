@@ -23,7 +23,7 @@ pub mod tree;
 pub mod walk;
 pub mod yaml;
 
-pub use evidence::{Confidence, Evidence, Location, ScanIssue};
+pub use evidence::{Attrs, Confidence, Evidence, Location, ScanIssue};
 
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -4,7 +4,6 @@ use crate::{next_steps, NextStep};
 use mlops_detect::{Evidence, ScanIssue};
 use mlops_rules::{Assessment, Pack};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// Most evidence items listed per criterion (the total is always given).
 pub const MAX_EVIDENCE: usize = 25;
@@ -128,7 +127,7 @@ pub struct EvidenceOut {
     /// Source line(s).
     pub snippet: String,
     /// Attributes.
-    pub attrs: BTreeMap<String, String>,
+    pub attrs: mlops_detect::Attrs,
     /// Provenance chain (launcher first).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub chain: Vec<LocOut>,
