@@ -649,8 +649,8 @@ pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(
     }
 
     // Annotate evidence with how it is launched.
-    let mut out: Vec<Evidence> = Vec::new();
-    let mut owner: Vec<String> = Vec::new();
+    let mut out: Vec<Evidence> = Vec::with_capacity(evidence.len());
+    let mut owner: Vec<String> = Vec::with_capacity(evidence.len());
     for (mut e, unit) in evidence {
         let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
         if let Some(r) = reach.get(&uid) {
@@ -692,10 +692,7 @@ pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(
 
     // Evidence derived without an owning unit is the file's own.
     owner.resize(out.len(), String::new());
-    let mut pairs: Vec<(Evidence, String)> = out.into_iter().zip(owner).collect();
-    pairs.sort();
-    pairs.dedup_by(|a, b| a.0 == b.0);
-    let (out, owner): (Vec<Evidence>, Vec<String>) = pairs.into_iter().unzip();
+    sort_with_owners(&mut out, &mut owner);
     let projects = crate::projects::discover(&repo.paths, &out, &repo.declared_projects);
     let membership = if projects.is_empty() {
         Vec::new()
@@ -713,6 +710,36 @@ pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(
     unresolved.sort();
     unresolved.dedup();
     Linked { evidence: out, units: by_id.0, unresolved, projects, membership }
+}
+
+/// Sort evidence with its owners by (evidence, owner) and keep the first of
+/// equal items, in place: the item vectors are the largest the linker holds,
+/// and pairing them up to sort would copy them all twice.
+fn sort_with_owners(out: &mut Vec<Evidence>, owner: &mut Vec<String>) {
+    debug_assert_eq!(out.len(), owner.len());
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| (&out[a], &owner[a]).cmp(&(&out[b], &owner[b])));
+    // Position k takes the item at order[k]: follow each cycle with swaps.
+    for start in 0..order.len() {
+        let mut at = start;
+        while order[at] != start {
+            let from = std::mem::replace(&mut order[at], at);
+            out.swap(at, from);
+            owner.swap(at, from);
+            at = from;
+        }
+        order[at] = at;
+    }
+    let mut kept = 0;
+    for i in 0..out.len() {
+        if kept == 0 || out[kept - 1] != out[i] {
+            out.swap(kept, i);
+            owner.swap(kept, i);
+            kept += 1;
+        }
+    }
+    out.truncate(kept);
+    owner.truncate(kept);
 }
 
 /// One piece of evidence of a module: its kind and the module names that
@@ -1644,6 +1671,26 @@ fn derive_retrain_on_drift_gate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The in-place sort gives what sorting (evidence, owner) pairs and
+    /// dropping repeated evidence gave: same items, same owners, same order.
+    #[test]
+    fn evidence_sorts_with_its_owners_in_place() {
+        let mut out = Vec::new();
+        let mut owner = Vec::new();
+        // A fixed shuffle with repeats: kinds and owners from a small cycle.
+        for i in 0..60u32 {
+            let k = (i * 37) % 11;
+            out.push(Evidence::new(&format!("k.{}", k % 4), "t", Location::line("a.py", k % 3 + 1), Confidence::High, ""));
+            owner.push(format!("file:{}", (i * 7) % 5));
+        }
+        let mut pairs: Vec<(Evidence, String)> = out.clone().into_iter().zip(owner.clone()).collect();
+        pairs.sort();
+        pairs.dedup_by(|a, b| a.0 == b.0);
+        sort_with_owners(&mut out, &mut owner);
+        assert!(pairs.len() < 60 && pairs.len() > 1);
+        assert_eq!(out.into_iter().zip(owner).collect::<Vec<_>>(), pairs);
+    }
 
     /// Units of one id merge into the first, in the order they came; the
     /// result is sorted by id and looked up by id.
