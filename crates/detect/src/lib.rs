@@ -80,6 +80,29 @@ impl Unit {
             after: Vec::new(),
         }
     }
+
+    /// The unit of a file that references nothing: `file:<path>`, labelled
+    /// with its path, at its first line.
+    pub fn plain_file(path: &str) -> Self {
+        Unit::new(format!("file:{path}"), Location::line(path, 1), path)
+    }
+
+    /// True when this is [`Unit::plain_file`] of its path: a module that
+    /// runs, calls and waits for nothing, and starts by no event. Everything
+    /// about it follows from its path, so the linker holds only that.
+    pub fn is_plain_file(&self) -> bool {
+        let path = &self.location.path;
+        self.id.strip_prefix("file:") == Some(path.as_str())
+            && self.label == *path
+            && (self.location.start_line, self.location.end_line) == (1, 1)
+            && !self.root
+            && self.triggers.is_empty()
+            && self.commands.is_empty()
+            && self.calls.is_empty()
+            && self.vars.is_empty()
+            && self.images.is_empty()
+            && self.after.is_empty()
+    }
 }
 
 /// One command a unit runs.
@@ -104,6 +127,9 @@ pub struct Output {
     pub units: Vec<Unit>,
     /// Problems reading the file.
     pub issues: Vec<ScanIssue>,
+    /// The file's unit is [`Unit::is_plain_file`] (held as this flag once
+    /// the output is [`Output::compacted`]).
+    plain_unit: bool,
 }
 
 impl Output {
@@ -114,8 +140,13 @@ impl Output {
 
     /// A copy, for holding: allocated after the temporaries that made it
     /// were freed (see the read loop of [`scan_listed`]).
-    fn compacted(self) -> Output {
-        let out = Output { evidence: self.evidence.clone(), units: self.units.clone(), issues: self.issues.clone() };
+    /// The plain unit of the file at `path` is kept as a flag (most files'
+    /// only unit).
+    fn compacted(self, path: &str) -> Output {
+        let plain = |u: &Unit| u.is_plain_file() && u.location.path == path;
+        let plain_unit = self.plain_unit || self.units.iter().any(plain);
+        let units = self.units.iter().filter(|u| !plain(u)).cloned().collect();
+        let out = Output { evidence: self.evidence.clone(), units, issues: self.issues.clone(), plain_unit };
         drop(self);
         out
     }
@@ -550,7 +581,9 @@ impl Default for ScanOptions {
 pub struct Scan {
     /// Evidence, sorted, including facts derived by the linker.
     pub evidence: Vec<Evidence>,
-    /// Runnable units, sorted by id (boxed where the detectors made them).
+    /// Runnable units, sorted by id (boxed where the detectors made them);
+    /// plain module units ([`Unit::is_plain_file`]) are not listed: every
+    /// module file without a unit here has one.
     pub units: Vec<Box<Unit>>,
     /// Scan problems, sorted.
     pub issues: Vec<ScanIssue>,
@@ -1079,7 +1112,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                     // Held until linking: copied once the file's temporaries
                     // (its text, the analysis) are freed, so what is held
                     // fills the holes they left rather than pinning new memory.
-                    let early = early.map(|(o, r)| Box::new((o.compacted(), r)));
+                    let early = early.map(|(o, r)| Box::new((o.compacted(path), r)));
                     Read { index: *i, text, early, issues: issue.into_iter().collect() }
                 }
                 Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
@@ -1172,7 +1205,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                     owned.as_str()
                 }
             };
-            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted()))
+            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted(path)))
         })
         .collect();
     drop(sizes);
@@ -1181,7 +1214,12 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Sized once: growing by doubling would hold two copies at the peak.
     evidence.reserve_exact(outputs.iter().map(|(_, o)| o.evidence.len()).sum());
     units.reserve_exact(outputs.iter().map(|(_, o)| o.units.len()).sum());
-    for (_, out) in outputs {
+    // Files whose unit is plain, by position (the linker makes them on demand).
+    let mut plain = Vec::new();
+    for (i, out) in outputs {
+        if out.plain_unit {
+            plain.push(i as u32);
+        }
         evidence.extend(out.evidence);
         // Boxed where they are: the held units do not move into one large
         // array (a copy of them all, leaving their old places as holes).
@@ -1201,6 +1239,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                 eprintln!("    cmd {:?} @{} wd={:?}", c.argv, c.location, c.workdir);
             }
         }
+        for &i in &plain {
+            eprintln!("unit file:{} root=false triggers={{}} calls=[]", files[i as usize]);
+        }
     }
     repo.declared_projects = opts.projects.clone();
     // The linker reads few texts: CDK app settings, the root packaging
@@ -1209,7 +1250,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         let name = p.rsplit('/').next().unwrap_or(p);
         name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
     });
-    let linked = link::link(&repo, units, evidence);
+    let linked = link::link_held(&repo, units, plain, evidence);
     issues.extend(linked.unresolved);
     if std::env::var_os("MLOPS_LEVEL_DEBUG_EVIDENCE").is_some() {
         // Every piece of evidence after linking, one JSON line each.

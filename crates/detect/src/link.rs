@@ -22,7 +22,7 @@ pub struct Linked {
     /// Annotated and derived evidence, sorted and deduplicated.
     pub evidence: Vec<Evidence>,
     /// Units, merged by id and sorted (boxed: each stays where its
-    /// detector made it).
+    /// detector made it), but the plain module units ([`Unit::is_plain_file`]).
     pub units: Vec<Box<Unit>>,
     /// References on a launched path that could not be followed
     /// (`unresolved-reference` issues), sorted.
@@ -66,17 +66,45 @@ fn under_variable(p: &str) -> Option<&str> {
 
 /// The units of the repository by id: sorted by id, one per id (no copy
 /// of the ids as keys, no tree nodes: most units are modules').
-// Boxed on purpose: units stay where their detectors allocated them, and
-// sorting moves pointers (see `scan_listed`).
-#[allow(clippy::vec_box)]
-#[derive(Debug, Default, Clone)]
-pub(crate) struct Units(Vec<Box<Unit>>);
-
-impl Units {
-    /// Units sharing an id merged into the first of them (its commands,
-    /// calls and triggers extended in order, a root if any is).
+///
+/// Most of a tree's units are modules that reference nothing (see
+/// [`Unit::is_plain_file`]): everything about them follows from their path,
+/// so they are held as positions in the path set and made on first lookup.
+/// Lookups see them; iteration does not (they have no calls, commands,
+/// triggers or order for a walk over units to find).
+#[derive(Debug, Clone)]
+pub(crate) struct Units<'p> {
+    // Boxed on purpose: units stay where their detectors allocated them, and
+    // sorting moves pointers (see `scan_listed`).
     #[allow(clippy::vec_box)]
-    fn merged(mut units: Vec<Box<Unit>>) -> Units {
+    full: Vec<Box<Unit>>,
+    /// Plain module units: positions in `paths`, sorted, none with a full unit.
+    plain: Vec<u32>,
+    /// Each plain unit, once looked up.
+    made: Vec<std::cell::OnceCell<Box<Unit>>>,
+    paths: &'p crate::paths::PathSet,
+}
+
+impl Default for Units<'_> {
+    fn default() -> Self {
+        static NO_PATHS: crate::paths::PathSet = crate::paths::PathSet::EMPTY;
+        Units { full: Vec::new(), plain: Vec::new(), made: Vec::new(), paths: &NO_PATHS }
+    }
+}
+
+impl<'p> Units<'p> {
+    /// Units sharing an id merged into the first of them (its commands,
+    /// calls and triggers extended in order, a root if any is); plain module
+    /// units (given as units or as positions in `paths`) kept as positions.
+    #[allow(clippy::vec_box)]
+    fn merged(mut units: Vec<Box<Unit>>, mut plain: Vec<u32>, paths: &'p crate::paths::PathSet) -> Units<'p> {
+        units.retain(|u| match u.is_plain_file().then(|| paths.position(&u.location.path)).flatten() {
+            Some(i) => {
+                plain.push(i as u32);
+                false
+            }
+            None => true,
+        });
         // Stable: units of one id keep their order.
         units.sort_by(|a, b| a.id.cmp(&b.id));
         let mut out: Vec<Box<Unit>> = Vec::with_capacity(units.len());
@@ -91,59 +119,99 @@ impl Units {
                 _ => out.push(u),
             }
         }
-        Units(out)
+        // A plain unit adds nothing to a full unit of its file (their
+        // labels and locations are the same: the file's path, line 1).
+        plain.sort_unstable();
+        plain.dedup();
+        plain.retain(|&i| {
+            let id = format!("file:{}", paths.as_slice()[i as usize]);
+            out.binary_search_by(|u| u.id.cmp(&id)).is_err()
+        });
+        let made = plain.iter().map(|_| std::cell::OnceCell::new()).collect();
+        Units { full: out, plain, made, paths }
     }
 
     /// The unit with this id.
     pub(crate) fn get(&self, id: &str) -> Option<&Unit> {
-        self.0.binary_search_by(|u| u.id.as_str().cmp(id)).ok().map(|i| &*self.0[i])
+        if let Ok(i) = self.full.binary_search_by(|u| u.id.as_str().cmp(id)) {
+            return Some(&self.full[i]);
+        }
+        let (k, path) = self.plain_of(id)?;
+        Some(self.made[k].get_or_init(|| Box::new(Unit::plain_file(path))))
+    }
+
+    /// The plain unit of this id: its index in `plain` and its path.
+    fn plain_of(&self, id: &str) -> Option<(usize, &'p str)> {
+        let path = id.strip_prefix("file:")?;
+        let i = self.paths.position(path)?;
+        let k = self.plain.binary_search(&(i as u32)).ok()?;
+        Some((k, self.paths.as_slice()[i].as_str()))
+    }
+
+    /// The file the unit of this id is defined in (a plain unit is not made).
+    pub(crate) fn path_of(&self, id: &str) -> Option<&str> {
+        match self.full.binary_search_by(|u| u.id.as_str().cmp(id)) {
+            Ok(i) => Some(&self.full[i].location.path),
+            Err(_) => self.plain_of(id).map(|(_, p)| p),
+        }
     }
 
     /// True when a unit has this id.
     pub(crate) fn contains_key(&self, id: &str) -> bool {
-        self.get(id).is_some()
+        self.full.binary_search_by(|u| u.id.as_str().cmp(id)).is_ok() || self.plain_of(id).is_some()
     }
 
-    /// Every unit, by id.
+    /// Every unit but the plain ones, by id.
     pub(crate) fn values(&self) -> impl Iterator<Item = &Unit> {
-        self.0.iter().map(|u| &**u)
+        self.full.iter().map(|u| &**u)
+    }
+
+    /// Every (id, unit) but the plain ones, in order.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Unit)> {
+        self.full.iter().map(|u| (&u.id, &**u))
+    }
+
+    /// Every id but the plain ones', in order.
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
+        self.full.iter().map(|u| &u.id)
+    }
+
+    /// The ids of the plain units, in order.
+    pub(crate) fn plain_ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.plain.iter().map(|&i| format!("file:{}", self.paths.as_slice()[i as usize]))
+    }
+
+    /// The units but the plain ones, in order.
+    #[allow(clippy::vec_box)]
+    fn into_full(self) -> Vec<Box<Unit>> {
+        self.full
     }
 
     /// Add a unit, replacing the one of its id (for tests).
     #[cfg(test)]
     fn insert(&mut self, id: String, u: Unit) {
         debug_assert_eq!(id, u.id);
-        match self.0.binary_search_by(|x| x.id.cmp(&id)) {
-            Ok(i) => *self.0[i] = u,
-            Err(i) => self.0.insert(i, Box::new(u)),
+        match self.full.binary_search_by(|x| x.id.cmp(&id)) {
+            Ok(i) => *self.full[i] = u,
+            Err(i) => self.full.insert(i, Box::new(u)),
         }
-    }
-
-    /// Every (id, unit), in order.
-    pub(crate) fn iter(&self) -> impl Iterator<Item = (&String, &Unit)> {
-        self.0.iter().map(|u| (&u.id, &**u))
-    }
-
-    /// Every id, in order.
-    pub(crate) fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|u| &u.id)
     }
 }
 
 /// Built from (id, unit) pairs, as a map would be: a later unit of an id
 /// replaces an earlier one. The id is the unit's own. For tests.
 #[cfg(test)]
-impl FromIterator<(String, Unit)> for Units {
+impl FromIterator<(String, Unit)> for Units<'_> {
     fn from_iter<I: IntoIterator<Item = (String, Unit)>>(iter: I) -> Self {
         let map: BTreeMap<String, Unit> = iter.into_iter().collect();
         debug_assert!(map.iter().all(|(k, u)| *k == u.id));
-        Units(map.into_values().map(Box::new).collect())
+        Units { full: map.into_values().map(Box::new).collect(), ..Units::default() }
     }
 }
 
 struct Ctx<'a> {
     repo: &'a RepoIndex,
-    units: &'a Units,
+    units: &'a Units<'a>,
     test_files: BTreeSet<String>,
 }
 
@@ -541,7 +609,18 @@ static RX_VAR: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
 
 /// Link units and evidence.
 pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(Evidence, Option<String>)>) -> Linked {
-    let by_id = Units::merged(units.into_iter().map(Into::into).collect());
+    link_held(repo, units, Vec::new(), evidence)
+}
+
+/// [`link`], with the plain module units (see [`Unit::is_plain_file`]) of
+/// some files given as their positions in the repository's path set.
+pub(crate) fn link_held<U: Into<Box<Unit>>>(
+    repo: &RepoIndex,
+    units: Vec<U>,
+    plain: Vec<u32>,
+    evidence: Vec<(Evidence, Option<String>)>,
+) -> Linked {
+    let by_id = Units::merged(units.into_iter().map(Into::into).collect(), plain, &repo.paths);
     let test_files: BTreeSet<String> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -709,7 +788,7 @@ pub fn link<U: Into<Box<Unit>>>(repo: &RepoIndex, units: Vec<U>, evidence: Vec<(
         .collect();
     unresolved.sort();
     unresolved.dedup();
-    Linked { evidence: out, units: by_id.0, unresolved, projects, membership }
+    Linked { evidence: out, units: by_id.into_full(), unresolved, projects, membership }
 }
 
 /// Sort evidence with its owners by (evidence, owner) and keep the first of
@@ -1692,6 +1771,37 @@ mod tests {
         assert_eq!(out.into_iter().zip(owner).collect::<Vec<_>>(), pairs);
     }
 
+    /// Plain module units, given as units or as positions, are held as
+    /// positions: looked up (and made) by id, never iterated, and dropped
+    /// where a full unit of their file exists.
+    #[test]
+    fn plain_module_units_are_held_as_positions() {
+        let paths: crate::paths::PathSet = ["a.py", "b.py", "c.py", "d.py"].into_iter().map(String::from).collect();
+        let mut b = Unit::plain_file("b.py");
+        b.calls.push(("file:a.py".into(), Location::line("b.py", 3)));
+        assert!(Unit::plain_file("a.py").is_plain_file() && !b.is_plain_file());
+        let mut moved = Unit::plain_file("d.py");
+        moved.location.start_line = 2;
+        assert!(!moved.is_plain_file());
+        let units = Units::merged(
+            vec![Box::new(Unit::plain_file("a.py")), Box::new(b), Box::new(Unit::plain_file("x.py")), Box::new(moved)],
+            vec![1, 2],
+            &paths,
+        );
+        // x.py is not a file of the set: it stays a full unit.
+        assert_eq!(units.keys().map(String::as_str).collect::<Vec<_>>(), ["file:b.py", "file:d.py", "file:x.py"]);
+        assert_eq!(units.plain_ids().collect::<Vec<_>>(), ["file:a.py", "file:c.py"]);
+        let a = units.get("file:a.py").expect("a plain unit is found by id");
+        assert_eq!((a.label.as_str(), a.location.path.as_str(), a.location.start_line), ("a.py", "a.py", 1));
+        assert!(std::ptr::eq(a, units.get("file:a.py").unwrap()), "made once");
+        assert_eq!(units.get("file:b.py").unwrap().calls.len(), 1, "the full unit wins over the plain position");
+        assert!(units.contains_key("file:c.py") && !units.contains_key("file:e.py") && !units.contains_key("c.py"));
+        assert_eq!(
+            (units.path_of("file:c.py"), units.path_of("file:d.py"), units.path_of("file:e.py")),
+            (Some("c.py"), Some("d.py"), None)
+        );
+    }
+
     /// Units of one id merge into the first, in the order they came; the
     /// result is sorted by id and looked up by id.
     #[test]
@@ -1705,11 +1815,14 @@ mod tests {
             }
             u
         };
+        let no_paths = crate::paths::PathSet::default();
         let units = Units::merged(
             [mk("b", "x", false), mk("a", "y", false), mk("b", "z", true), mk("c", "w", false), mk("b", "v", false)]
                 .into_iter()
                 .map(Box::new)
                 .collect(),
+            Vec::new(),
+            &no_paths,
         );
         assert_eq!(units.keys().map(String::as_str).collect::<Vec<_>>(), ["a", "b", "c"]);
         let b = units.get("b").unwrap();

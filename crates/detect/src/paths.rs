@@ -100,6 +100,9 @@ pub struct PathSet {
 }
 
 impl PathSet {
+    /// The empty set.
+    pub(crate) const EMPTY: PathSet = PathSet { paths: Vec::new() };
+
     /// Number of paths.
     pub fn len(&self) -> usize {
         self.paths.len()
@@ -123,7 +126,12 @@ impl PathSet {
 
     /// True when `path` is in the set.
     pub fn contains(&self, path: &str) -> bool {
-        self.paths.binary_search_by(|p| p.as_str().cmp(path)).is_ok()
+        self.position(path).is_some()
+    }
+
+    /// Where `path` is in the set.
+    pub(crate) fn position(&self, path: &str) -> Option<usize> {
+        self.paths.binary_search_by(|p| p.as_str().cmp(path)).ok()
     }
 
     /// Add a path (keeps the order; a linear insert, for building small sets).

@@ -298,7 +298,7 @@ impl Bits {
 /// What the linker knows about who launches what.
 pub(crate) struct Graph<'a> {
     /// Units by id.
-    pub units: &'a crate::link::Units,
+    pub units: &'a crate::link::Units<'a>,
     /// Unit -> units it starts or imports.
     pub edges: &'a BTreeMap<String, Vec<(String, crate::evidence::Location)>>,
     /// CI root -> every unit it reaches.
@@ -311,13 +311,14 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
     let root_project = projects.iter().position(|p| p.path == ".");
     let home = |path: &str| home_of(projects, path);
     let path_of_id = |id: &str| -> String {
-        match g.units.get(id) {
-            Some(u) => u.location.path.clone(),
+        match g.units.path_of(id) {
+            Some(p) => p.to_string(),
             None => id.split_once(':').map(|(_, r)| r).unwrap_or(id).split(['#', '@']).next().unwrap_or("").to_string(),
         }
     };
-    // Nodes: units and edge targets.
-    let mut ids: BTreeSet<&str> = g.units.keys().map(String::as_str).collect();
+    // Nodes: units (plain module units too) and edge targets.
+    let plain_ids: Vec<String> = g.units.plain_ids().collect();
+    let mut ids: BTreeSet<&str> = g.units.keys().chain(&plain_ids).map(String::as_str).collect();
     for (from, to) in g.edges {
         ids.insert(from);
         ids.extend(to.iter().map(|(t, _)| t.as_str()));
