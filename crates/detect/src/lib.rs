@@ -990,6 +990,46 @@ fn js_module(path: &str) -> bool {
 /// A file's detection run early, and the hashes of the files whose imports it read.
 type Early = (Output, Vec<u64>);
 
+/// A file's early detection as held until linking. Most modules' is only
+/// their plain unit (or nothing at all): those take no allocation.
+enum Held {
+    /// Nothing detected, no import read.
+    Nothing,
+    /// Only the file's plain unit ([`Unit::is_plain_file`]), no import read.
+    Plain,
+    /// Anything else, compacted.
+    Full(Box<Early>),
+}
+
+impl Held {
+    /// The early detection of the file at `path`, compacted.
+    fn new((out, read): Early, path: &str) -> Held {
+        let out = out.compacted(path);
+        match (out.evidence.is_empty() && out.units.is_empty() && out.issues.is_empty() && read.is_empty(), out.plain_unit) {
+            (true, false) => Held::Nothing,
+            (true, true) => Held::Plain,
+            (false, _) => Held::Full(Box::new((out, read))),
+        }
+    }
+
+    /// Hashes of the files whose imports the detection read.
+    fn read(&self) -> &[u64] {
+        match self {
+            Held::Full(e) => &e.1,
+            _ => &[],
+        }
+    }
+
+    /// The detection's output.
+    fn output(self) -> Output {
+        match self {
+            Held::Nothing => Output::default(),
+            Held::Plain => Output { plain_unit: true, ..Output::default() },
+            Held::Full(e) => e.0,
+        }
+    }
+}
+
 /// What reading one file gave.
 struct Read {
     /// Index in the listing.
@@ -997,10 +1037,9 @@ struct Read {
     /// The text, kept for the rest of the scan (`None` once detected early
     /// and not needed by other files).
     text: Option<String>,
-    /// The file's detection, when it ran early; with the hashes of the
-    /// files whose imports it read (boxed: one is held per module until
-    /// linking, and most reads have none).
-    early: Option<Box<Early>>,
+    /// The file's detection, when it ran early (one is held per module
+    /// until linking).
+    early: Option<Held>,
     /// Problems reading it.
     issues: Vec<ScanIssue>,
 }
@@ -1112,7 +1151,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                     // Held until linking: copied once the file's temporaries
                     // (its text, the analysis) are freed, so what is held
                     // fills the holes they left rather than pinning new memory.
-                    let early = early.map(|(o, r)| Box::new((o.compacted(path), r)));
+                    let early = early.map(|e| Held::new(e, path));
                     Read { index: *i, text, early, issues: issue.into_iter().collect() }
                 }
                 Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
@@ -1125,14 +1164,14 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .filter_map(|&i| {
             let path = files[i].as_str();
             let text = repo.texts.get(path)?;
-            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Box::new(e)), issues: Vec::new() })
+            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), issues: Vec::new() })
         })
         .collect();
     drop(pending);
     reads.extend(loaded_early);
     reads.sort_by_key(|r| r.index);
     // Folders shipped for other projects, from the texts that can show them.
-    let mut early: std::collections::BTreeMap<usize, Box<Early>> = std::collections::BTreeMap::new();
+    let mut early: std::collections::BTreeMap<usize, Held> = std::collections::BTreeMap::new();
     for r in reads {
         issues.extend(r.issues);
         if let Some(e) = r.early {
@@ -1161,7 +1200,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         // detect again what read one.
         let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(|f| path_hash(f)).collect();
         early.retain(|i, e| {
-            let read = &e.1;
+            let read = e.read();
             let again = read.iter().any(|h| seed_hashes.contains(h));
             if again && !in_seed(&files[*i]) {
                 redo.insert(*i);
@@ -1209,7 +1248,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         })
         .collect();
     drop(sizes);
-    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, e)| (i, e.0)).chain(late).collect();
+    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, e)| (i, e.output())).chain(late).collect();
     outputs.sort_by_key(|(i, _)| *i);
     // Sized once: growing by doubling would hold two copies at the peak.
     evidence.reserve_exact(outputs.iter().map(|(_, o)| o.evidence.len()).sum());
@@ -1278,7 +1317,29 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
 
 #[cfg(test)]
 mod tests {
-    use super::RepoIndex;
+    use super::{Confidence, Evidence, Held, Location, Output, RepoIndex, Unit};
+
+    /// A module's early detection is held without an allocation when it is
+    /// only the module's plain unit, or nothing; anything else (another
+    /// unit, evidence, an import read) is held whole.
+    #[test]
+    fn early_detections_are_held_by_what_they_hold() {
+        let plain = || Output { units: vec![Unit::plain_file("a.py")], ..Output::default() };
+        assert!(matches!(Held::new((Output::default(), vec![]), "a.py"), Held::Nothing));
+        let held = Held::new((plain(), vec![]), "a.py");
+        assert!(matches!(held, Held::Plain) && held.read().is_empty());
+        assert!(held.output().plain_unit);
+        // Another file's plain unit is a unit like any other.
+        assert!(matches!(Held::new((plain(), vec![]), "b.py"), Held::Full(_)));
+        let read = Held::new((plain(), vec![7]), "a.py");
+        assert_eq!(read.read(), [7]);
+        let out = read.output();
+        assert!(out.plain_unit && out.units.is_empty());
+        let mut ev = plain();
+        ev.push(Evidence::new("code.train", "python", Location::line("a.py", 3), Confidence::High, "fit()"));
+        let out = Held::new((ev, vec![]), "a.py").output();
+        assert_eq!((out.evidence.len(), out.units.len(), out.plain_unit), (1, 0, true));
+    }
 
     fn repo(paths: &[&str]) -> RepoIndex {
         RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() }
