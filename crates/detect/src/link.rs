@@ -999,6 +999,9 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             new.push((c, owner[i].clone()));
         }
     }
+    // Grown once, to size: pushing would double the largest vector held.
+    out.reserve_exact(new.len());
+    owner.reserve_exact(new.len());
     for (e, o) in new {
         out.push(e);
         owner.push(o);
