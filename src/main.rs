@@ -658,7 +658,8 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         None => args.baseline.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
     };
     let mut baseline = baseline.or(base_ref.as_ref().map(|b| b.baseline.clone()));
-    let (scan, mut assessment) = assess(&args.path, &pack, &config, config_dir(&args), &args.inputs.catalogs, args.inputs.max_file_size)?;
+    let (mut scan, mut assessment) =
+        assess(&args.path, &pack, &config, config_dir(&args), &args.inputs.catalogs, args.inputs.max_file_size)?;
     if let Some(want) = &args.project {
         // One project of a monorepo, reported as if it were the repository.
         let want = want.trim_start_matches("./").trim_end_matches('/');
@@ -692,7 +693,9 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
         }
     });
     let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
-    let sources = mlops_report::Sources::from_dir(&args.path, scan.files.clone()).with_ci_definitions(ci_definitions);
+    let sources = mlops_report::Sources::from_dir(&args.path, std::mem::take(&mut scan.files)).with_ci_definitions(ci_definitions);
+    // The reports read the assessment and the sources, not the scan.
+    drop(scan);
     let r = Rendered {
         assessment: &assessment,
         pack: &pack,

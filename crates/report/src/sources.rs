@@ -13,7 +13,8 @@ const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
 #[derive(Debug, Default)]
 pub struct Sources {
     root: Option<PathBuf>,
-    files: BTreeSet<String>,
+    /// Sorted, without duplicates (a scan's listing is already).
+    files: Vec<String>,
     mem: BTreeMap<String, String>,
     ci: BTreeSet<String>,
     cache: RefCell<BTreeMap<String, Option<Vec<String>>>>,
@@ -22,7 +23,10 @@ pub struct Sources {
 impl Sources {
     /// The files a scan saw under `root` (repo-relative, `/`-separated).
     pub fn from_dir(root: impl Into<PathBuf>, files: impl IntoIterator<Item = String>) -> Self {
-        Sources { root: Some(root.into()), files: files.into_iter().collect(), ..Default::default() }
+        let mut files: Vec<String> = files.into_iter().collect();
+        files.sort_unstable();
+        files.dedup();
+        Sources { root: Some(root.into()), files, ..Default::default() }
     }
 
     /// Files given with their text (for tests and for callers that hold the text).
@@ -35,7 +39,7 @@ impl Sources {
     /// evidence): repository-level gaps anchored on CI prefer these over files
     /// that merely look like CI by name (an unparsable one, say).
     pub fn with_ci_definitions(mut self, paths: impl IntoIterator<Item = String>) -> Self {
-        self.ci = paths.into_iter().filter(|p| self.files.contains(p)).collect();
+        self.ci = paths.into_iter().filter(|p| self.exists(p)).collect();
         self
     }
 
@@ -46,7 +50,7 @@ impl Sources {
 
     /// True when `path` is a file of the repository.
     pub fn exists(&self, path: &str) -> bool {
-        self.files.contains(path)
+        self.files.binary_search_by(|f| f.as_str().cmp(path)).is_ok()
     }
 
     /// Every file, sorted.
