@@ -61,6 +61,9 @@ pub type ReadBlobs<'a> = dyn FnMut(&[&str]) -> Result<Vec<Vec<u8>>, String> + 'a
 pub struct Tree {
     entries: BTreeMap<String, TreeEntry>,
     dirs: BTreeSet<String>,
+    /// Paths given by more than one entry (names that are not UTF-8 and
+    /// decode alike), sorted.
+    collisions: Vec<String>,
 }
 
 /// How a symbolic link resolves inside the tree.
@@ -82,6 +85,9 @@ const MAX_LINKS: usize = 40;
 impl Tree {
     /// A tree from its entries. Paths are taken as given; entries with an
     /// empty path or a `.`/`..` component are dropped (git never stores them).
+    /// Of entries with one path (names that decode alike), the smallest is
+    /// kept, the first of equal sizes, as the disk walk keeps it; the path
+    /// is a collision the walk reports.
     pub fn new(entries: impl IntoIterator<Item = TreeEntry>) -> Tree {
         let mut t = Tree::default();
         for e in entries {
@@ -91,8 +97,20 @@ impl Tree {
             for (i, _) in e.path.match_indices('/') {
                 t.dirs.insert(e.path[..i].to_string());
             }
-            t.entries.entry(e.path.clone()).or_insert(e);
+            match t.entries.entry(e.path.clone()) {
+                std::collections::btree_map::Entry::Vacant(v) => {
+                    v.insert(e);
+                }
+                std::collections::btree_map::Entry::Occupied(mut o) => {
+                    t.collisions.push(e.path.clone());
+                    if e.size < o.get().size {
+                        o.insert(e);
+                    }
+                }
+            }
         }
+        t.collisions.sort();
+        t.collisions.dedup();
         t
     }
 
@@ -313,6 +331,9 @@ pub fn walk_tree(
                 continue;
             }
             EntryKind::File => {}
+        }
+        if tree.collisions.binary_search_by(|c| c.as_str().cmp(&e.path)).is_ok() {
+            out.issues.push(ScanIssue::new(rel, None, "name-collision", walk::NAME_COLLISION));
         }
         if wants_text(rel) {
             if e.size > max_bytes {

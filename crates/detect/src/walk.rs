@@ -312,12 +312,7 @@ pub fn list_excluding(
         // Two names that are not UTF-8 can decode to the same path: the
         // first is scanned, the others reported (paths are unique).
         if out.files.last().is_some_and(|last: &RepoFile| last.path == f.path) {
-            out.issues.push(ScanIssue::new(
-                &f.path,
-                None,
-                "name-collision",
-                "another file's name decodes to the same path (names that are not UTF-8): skipped",
-            ));
+            out.issues.push(ScanIssue::new(&f.path, None, "name-collision", NAME_COLLISION));
             continue;
         }
         if let Some(p) = p {
@@ -411,6 +406,9 @@ fn read_capped(path: &Path, max: u64, size: u64) -> std::io::Result<Vec<u8>> {
     buf.shrink_to_fit();
     Ok(buf)
 }
+
+/// What a `name-collision` issue says (disk and tree walks alike).
+pub(crate) const NAME_COLLISION: &str = "another file's name decodes to the same path (names that are not UTF-8): skipped";
 
 fn symlink_issue(path: &Path, rel: &str, root: &Path) -> Option<ScanIssue> {
     match std::fs::canonicalize(path) {

@@ -181,3 +181,28 @@ fn scan_in_memory_matches_the_disk_scan_of_the_same_files() {
     assert!(!mem.files.iter().any(|f| f.starts_with("scratch/") || f.starts_with("venv/")), "{:?}", mem.files);
     assert!(mem.evidence.iter().any(|e| e.location.path == "Makefile"), "the Makefile target is evidence");
 }
+
+/// Two names that are not UTF-8 and decode alike: the tree keeps the file
+/// the disk walk keeps (the smaller) and reports the same collision.
+#[cfg(target_os = "linux")]
+#[test]
+fn colliding_names_are_kept_and_reported_as_on_disk() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(root, ".github/workflows/ci.yml", b"on: push\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n");
+    let big =
+        b"import mlflow\nfrom sklearn.linear_model import LogisticRegression\nLogisticRegression().fit(x, y)\nmlflow.log_metric('a', 1)\n";
+    let small = b"from sklearn.linear_model import Ridge\nRidge().fit(x, y)\n";
+    // The larger file has the name that sorts first in bytes: size decides.
+    std::fs::write(root.join(std::ffi::OsStr::from_bytes(b"m\xfe.py")), big).unwrap();
+    std::fs::write(root.join(std::ffi::OsStr::from_bytes(b"m\xff.py")), small).unwrap();
+    let opts = ScanOptions::default();
+    let disk = scan(root, &opts).unwrap();
+    let (tree, blobs) = tree_of(root);
+    let mem = scan_of_tree(&tree, &blobs, "", &opts);
+    assert_same(&disk, &mem, "colliding names");
+    assert!(mem.issues.iter().any(|i| i.kind == "name-collision" && i.path == "m\u{fffd}.py"), "{:?}", mem.issues);
+    let trains: Vec<_> = mem.evidence.iter().filter(|e| e.kind == "code.train").collect();
+    assert!(!trains.is_empty() && trains.iter().all(|e| e.snippet.contains("Ridge")), "the smaller file is scanned: {trains:?}");
+}
