@@ -821,9 +821,10 @@ fn sort_with_owners(out: &mut Vec<Evidence>, owner: &mut Vec<String>) {
     owner.truncate(kept);
 }
 
-/// One piece of evidence of a module: its kind and the module names that
-/// reach it (`None`: module level, reached by any import).
-type Scoped<'a> = (&'a str, Option<Vec<&'a str>>);
+/// One piece of evidence of a module: its path, its kind and the module
+/// names that reach it, comma-separated (`None`: module level, reached by
+/// any import).
+type Fact<'a> = (&'a str, &'a str, Option<&'a str>);
 
 /// `test.covers` from what tests import and do. In the library of an ML tool
 /// (`library_only`) every module a test imports is library (application)
@@ -831,27 +832,27 @@ type Scoped<'a> = (&'a str, Option<Vec<&'a str>>);
 fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units, library_only: bool) {
     // What each file holds, by evidence kind; and, for evidence inside a
     // top-level function or class, the module names that reach it (`defs`).
-    let mut kinds_by_file: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-    let mut scoped: BTreeMap<&str, Vec<Scoped>> = BTreeMap::new();
-    for e in out.iter() {
-        kinds_by_file.entry(e.location.path.as_str()).or_default().insert(e.kind.as_str());
-        scoped.entry(e.location.path.as_str()).or_default().push((e.kind.as_str(), e.attrs.get("defs").map(|d| d.split(',').collect())));
-    }
+    // One sorted array over all evidence (no tree node or vector per file:
+    // this runs while everything the scan found is held).
+    let mut facts: Vec<Fact> =
+        out.iter().map(|e| (e.location.path.as_str(), e.kind.as_str(), e.attrs.get("defs").map(String::as_str))).collect();
+    facts.sort_unstable();
+    facts.dedup();
+    let of_file = |path: &str| -> &[Fact] {
+        let start = facts.partition_point(|f| f.0 < path);
+        let end = start + facts[start..].partition_point(|f| f.0 == path);
+        &facts[start..end]
+    };
+    let kinds_of = |path: &str| -> BTreeSet<&str> { of_file(path).iter().map(|f| f.1).collect() };
+    let has = |path: &str, kind: &str| of_file(path).iter().any(|f| f.1 == kind);
     // The kinds of a module a test reaches through the names it uses: code
     // at module level runs on import; code in a function or class runs only
     // when the test uses a name that reaches it. No names: the whole module.
     let reached_kinds = |path: &str, names: &[&str]| -> BTreeSet<&str> {
-        let all = kinds_by_file.get(path).cloned().unwrap_or_default();
         if names.is_empty() || names.contains(&"*") {
-            return all;
+            return kinds_of(path);
         }
-        scoped
-            .get(path)
-            .into_iter()
-            .flatten()
-            .filter(|(_, defs)| defs.as_ref().is_none_or(|d| d.iter().any(|n| names.contains(n))))
-            .map(|(k, _)| *k)
-            .collect()
+        of_file(path).iter().filter(|(_, _, defs)| defs.is_none_or(|d| d.split(',').any(|n| names.contains(&n)))).map(|f| f.1).collect()
     };
     // Modules imported by training code are ML code (features, preprocessing).
     let training_files: BTreeSet<&str> =
@@ -881,7 +882,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("via"))
         .filter_map(|e| units.get(&format!("file:{}", e.location.path)))
         .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
-        .filter(|m| kinds_by_file.get(m).is_some_and(|k| k.contains("code.load-model") && !k.contains("code.scoring")))
+        .filter(|m| has(m, "code.load-model") && !has(m, "code.scoring"))
         .map(str::to_string)
         .collect();
     let area_of = |path: &str, ml_framework: bool, names: &[&str]| -> Vec<&'static str> {
@@ -891,7 +892,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         // Training and model loading count only where the names the test
         // uses reach them; a scoring module is scoring code all through
         // (its helpers shape what the service answers).
-        let all = kinds_by_file.get(path).cloned().unwrap_or_default();
+        let all = kinds_of(path);
         let k = reached_kinds(path, names);
         let mut a = Vec::new();
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
@@ -979,7 +980,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
                 .then(|| cases.range(dir..).next().filter(|(p, _)| p.starts_with(dir)).map(|(_, t)| *t))
                 .flatten()
         };
-        let in_case = kinds_by_file.get(e.location.path.as_str()).is_some_and(|k| k.contains("test.case"));
+        let in_case = has(&e.location.path, "test.case");
         let case = if in_case { Some(e) } else { fixture_of() };
         if let Some(case) = case.filter(|_| {
             matches!(e.kind.as_str(), "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test")
