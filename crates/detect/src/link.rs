@@ -120,20 +120,24 @@ impl<'p> Units<'p> {
             }
         }
         // A plain unit adds nothing to a full unit of its file (their
-        // labels and locations are the same: the file's path, line 1).
+        // labels and locations are the same: the file's path, line 1). The
+        // `file:` ids are one sorted run, so their paths are sorted too.
         plain.sort_unstable();
         plain.dedup();
-        plain.retain(|&i| {
-            let id = format!("file:{}", paths.as_slice()[i as usize]);
-            out.binary_search_by(|u| u.id.cmp(&id)).is_err()
-        });
+        let full_files: Vec<&str> = out.iter().filter_map(|u| u.id.strip_prefix("file:")).collect();
+        plain.retain(|&i| full_files.binary_search(&paths.as_slice()[i as usize].as_str()).is_err());
         let made = plain.iter().map(|_| std::cell::OnceCell::new()).collect();
         Units { full: out, plain, made, paths }
     }
 
+    /// Where the full unit of this id is, or would be.
+    fn full_index(&self, id: &str) -> Result<usize, usize> {
+        self.full.binary_search_by(|u| u.id.as_str().cmp(id))
+    }
+
     /// The unit with this id.
     pub(crate) fn get(&self, id: &str) -> Option<&Unit> {
-        if let Ok(i) = self.full.binary_search_by(|u| u.id.as_str().cmp(id)) {
+        if let Ok(i) = self.full_index(id) {
             return Some(&self.full[i]);
         }
         let (k, path) = self.plain_of(id)?;
@@ -150,7 +154,7 @@ impl<'p> Units<'p> {
 
     /// The file the unit of this id is defined in (a plain unit is not made).
     pub(crate) fn path_of(&self, id: &str) -> Option<&str> {
-        match self.full.binary_search_by(|u| u.id.as_str().cmp(id)) {
+        match self.full_index(id) {
             Ok(i) => Some(&self.full[i].location.path),
             Err(_) => self.plain_of(id).map(|(_, p)| p),
         }
@@ -158,7 +162,7 @@ impl<'p> Units<'p> {
 
     /// True when a unit has this id.
     pub(crate) fn contains_key(&self, id: &str) -> bool {
-        self.full.binary_search_by(|u| u.id.as_str().cmp(id)).is_ok() || self.plain_of(id).is_some()
+        self.full_index(id).is_ok() || self.plain_of(id).is_some()
     }
 
     /// Every unit but the plain ones, by id.
@@ -191,7 +195,7 @@ impl<'p> Units<'p> {
     #[cfg(test)]
     fn insert(&mut self, id: String, u: Unit) {
         debug_assert_eq!(id, u.id);
-        match self.full.binary_search_by(|x| x.id.cmp(&id)) {
+        match self.full_index(&id) {
             Ok(i) => *self.full[i] = u,
             Err(i) => self.full.insert(i, Box::new(u)),
         }
