@@ -1266,7 +1266,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         issues.extend(out.issues);
     }
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
-        for u in &units {
+        // Plain units made for the listing only, printed as the others.
+        let made: Vec<Unit> = plain.iter().map(|&i| Unit::plain_file(&files[i as usize])).collect();
+        for u in units.iter().map(|u| &**u).chain(&made) {
             eprintln!(
                 "unit {} root={} triggers={:?} calls={:?}",
                 u.id,
@@ -1277,9 +1279,6 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             for c in &u.commands {
                 eprintln!("    cmd {:?} @{} wd={:?}", c.argv, c.location, c.workdir);
             }
-        }
-        for &i in &plain {
-            eprintln!("unit file:{} root=false triggers={{}} calls=[]", files[i as usize]);
         }
     }
     repo.declared_projects = opts.projects.clone();
