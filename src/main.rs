@@ -10,12 +10,12 @@ use mlops_rules::Pack;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// jemalloc on x86_64 Linux and macOS (docs/architecture.md, "Allocator").
 #[cfg(all(target_arch = "x86_64", any(target_os = "linux", target_os = "macos")))]
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-use std::sync::Arc;
 
 mod baseline_ref;
 mod fleet;
