@@ -121,6 +121,8 @@ pub struct Catalog {
     calls_by_root: BTreeMap<String, Vec<usize>>,
     /// Call entries whose first segment has a wildcard.
     calls_any_root: Vec<usize>,
+    /// The literals of the pattern entries, in [`Catalog::patterns`] order.
+    pattern_screen: crate::rx::LiteralScreen,
 }
 
 /// Errors of a catalogue file, each `file:line: message`.
@@ -194,6 +196,7 @@ impl Catalog {
             list.extend(cat.calls_any_root.iter().copied());
             list.sort_unstable();
         }
+        cat.pattern_screen = crate::rx::LiteralScreen::new(cat.patterns().map(|(_, r)| r.as_str()));
         Ok(cat)
     }
 
@@ -240,6 +243,12 @@ impl Catalog {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Which of [`Catalog::patterns`] can match `text` (by the literals each
+    /// needs, one pass): the others need not run.
+    pub fn possible_patterns(&self, text: &[u8]) -> crate::rx::Possible {
+        self.pattern_screen.possible(text)
     }
 
     /// Entries that match the source by a pattern.

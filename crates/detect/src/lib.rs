@@ -18,6 +18,7 @@ pub mod link;
 pub mod paths;
 pub mod projects;
 pub mod pylex;
+pub mod rx;
 pub mod shell;
 pub mod tree;
 pub mod walk;

@@ -128,150 +128,97 @@ struct Call {
 static CALL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)([)\]][ \t]*\.[ \t]*)?([A-Za-z_]\w*(?:[ \t]*\.[ \t]*[A-Za-z_]\w*)*)[ \t]*\(").unwrap());
 
-macro_rules! rx {
-    ($name:ident, $re:literal) => {
-        static $name: LazyLock<Regex> = LazyLock::new(|| Regex::new(concat!("(?-u)", $re)).unwrap());
-    };
-}
-rx!(RX_AUTOLOG, r"\bautolog\s*\(([^)]*)\)");
-rx!(RX_CTOR_ASSIGN, r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\(");
-rx!(RX_ASSIGN_HEAD, r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*");
-rx!(RX_ALL_TRAFFIC, r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#);
-rx!(RX_QUOTED, r#"["']([^"'\n]*)["']"#);
-rx!(RX_CMD_LIST, r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#);
-rx!(RX_VARIANT_WEIGHT, r#"["']?InitialVariantWeight["']?\s*[:=]|\binitial_weight\s*="#);
-rx!(RX_SHADOW_VARIANTS, r#"["']?ShadowProductionVariants["']?\s*[:=]"#);
+/// The regexes [`analyze`] runs over a module, screened in one pass.
+static SCREEN: crate::rx::RxSet = crate::rx::RxSet::new(&[PY_RX]);
 
-rx!(RX_HTTP_POST, r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(");
-rx!(RX_ENDPOINT_WORD, r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models");
-rx!(RX_CONST_NAME, r"\b[A-Z][A-Z0-9_]{2,}\b");
-rx!(RX_NUMBER, r"\b\d+(?:\.\d+)?\b");
-rx!(
-    RX_EXIT_ANY,
-    r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b|\b\w*(?:run|job|pipeline|execution)\w*\.(?:cancel|fail|abort|begin_cancel)\s*\("
-);
-rx!(RX_AIRFLOW_DAG, r"\bDAG\s*\(|@dag\b|@dag\s*\(");
-rx!(
-    RX_AIRFLOW_SCHEDULE,
-    r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#
-);
-rx!(RX_AIRFLOW_DATA_SCHEDULE, r"\bschedule\s*=\s*(?:\[\s*)?(?:\w+\.)*(?:Dataset|Asset)\s*\(|\bschedule\s*=\s*\[\s*[A-Za-z_]\w*\s*[,\]]");
-rx!(RX_PREFECT_FLOW, r"@flow\b|@prefect\.flow\b");
-rx!(
-    RX_PREFECT_SCHEDULE,
-    r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*="
-);
-rx!(RX_DAGSTER_SCHEDULE, r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(");
-rx!(RX_DAGSTER_SENSOR, r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b");
-rx!(RX_DAGSTER_DEF, r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(");
-rx!(RX_METAFLOW, r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)");
-rx!(RX_METAFLOW_SCHEDULE, r"@schedule\s*\(");
-rx!(RX_FLYTE, r"@workflow\b|@task\b");
-rx!(RX_FLYTE_SCHEDULE, r"\bCronSchedule\s*\(|\bFixedRate\s*\(");
-rx!(RX_ZENML, r"@pipeline\b|@step\b");
-rx!(RX_ZENML_SCHEDULE, r"\bSchedule\s*\(\s*cron_expression|\bSchedule\s*\([^)]*interval_second");
-rx!(RX_KFP, r"@dsl\.pipeline\b|@kfp\.dsl\.pipeline\b|@pipeline\s*\(");
-rx!(RX_KFP_SCHEDULE, r"\.create_recurring_run\s*\(|\bPipelineJobSchedule\s*\(|\.create_schedule\s*\(");
-rx!(RX_SM_PIPELINE, r"\bPipeline\s*\([^)]*\bsteps\s*=");
-rx!(RX_SM_CONDITION, r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)\s*\(");
-rx!(RX_SM_UPSERT, r"\.upsert\s*\(");
-rx!(
-    RX_STEP_FN,
-    r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)"
-);
-rx!(RX_KEDRO_NODE, r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)");
-rx!(RX_ALIAS_URI, r#"models:/[^"'\s/@]+(?:@\w+|/(?:Production|Staging|production|staging|Latest|latest))"#);
-rx!(RX_DEF_INIT, r"(?m)^def[ \t]+init[ \t]*\(");
-rx!(RX_DEF_RUN, r"(?m)^def[ \t]+run[ \t]*\(");
-rx!(RX_DEF_SAGEMAKER, r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(");
-rx!(RX_HANDLER_CLASS, r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*(?:BaseHandler|VisionHandler|TextHandler)[ \t]*\)");
-rx!(RX_DEF_HANDLE, r"(?m)^def[ \t]+handle[ \t]*\([ \t]*data[ \t]*,[ \t]*context");
-rx!(RX_TRITON, r"(?m)^class[ \t]+TritonPythonModel\b");
-rx!(RX_KSERVE_MODEL, r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:kserve\.)?Model[ \t]*\)");
-rx!(RX_ROUTE, r"(?m)^[ \t]*@[ \t]*\w+\.(?:post|get|put|route|api_route|websocket)[ \t]*\(");
-rx!(
-    RX_PREDICT_CALL,
-    r"\.(?:predict|predict_proba|predict_log_proba|decision_function|generate|transform|infer|forward)[ \t]*\(|\bmodel[ \t]*\(|\bpipeline[ \t]*\("
-);
-// Predictions taken from a call (`preds = runner(batch)`, `outputs = net.run(x)`).
-rx!(RX_PREDICTIONS_FROM_CALL, r"\b(?:preds?|predictions?|predicted|outputs|logits|y_hat|y_pred)[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*\(");
-rx!(
-    RX_DEF_PREDICT,
-    r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\("
-);
-rx!(
-    RX_METHOD_PREDICT,
-    r"(?m)^[ \t]+(?:async[ \t]+)?def[ \t]+(?:predict|predict_proba|score|inference|infer|classify)\w*[ \t]*\([ \t]*self"
-);
-rx!(RX_DEF_SERVERLESS, r"(?m)^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler|main)[ \t]*\([ \t]*(?:event|req)\b");
-rx!(RX_DEF_PREDICT_ONLY, r"(?m)^(?:async[ \t]+)?def[ \t]+predict\w*[ \t]*\(");
-rx!(RX_SELDON_PREDICT, r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature");
-rx!(RX_LOG_CALL, r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(");
-rx!(
-    RX_EVENT_HANDLER,
-    r"(?m)^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*(?:event|cloud_event)\b[^)]*\bcontext\b|^[ \t]*@functions_framework\.cloud_event\b|\bfunc\.(?:EventGridEvent|ServiceBusMessage|QueueMessage|InputStream|EventHubEvent|TimerRequest)\b"
-);
-rx!(RX_LOG_EXTRA, r"\bextra[ \t]*=");
-rx!(RX_MAIN_GUARD, r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["']"#);
-rx!(RX_PRED_WORDS, r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba");
-rx!(RX_STORE_PRED, r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(");
-rx!(
-    RX_PROM_METRIC,
-    r#"\b(?:Histogram|Counter|Gauge|Summary|add_metric_to_cache|add_metric|add_time|add_counter|add_percent)\s*\(\s*["']([^"']+)["']"#
-);
-rx!(RX_DRIFT_STAT, r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(");
-rx!(
-    RX_ACTION,
-    r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b"
-);
-rx!(RX_SUBPROCESS, r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#);
-rx!(
-    RX_JOB_COMMAND,
-    r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#
-);
-rx!(RX_STR_CONST, r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#);
-rx!(
-    RX_JOB_FIELD,
-    r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]"
-);
-rx!(RX_JOB_CODE, r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#);
-rx!(RX_JOB_SCRIPT, r#"\b(?:code|script|script_path|script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#);
-rx!(RX_DEF_TRAIN, r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(");
-rx!(
-    RX_SAVE_ARTIFACT,
-    r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
-);
-rx!(
-    RX_SAVE_MODEL,
-    r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\("
-);
-rx!(RX_ENTRY_POINT, r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#);
-rx!(RX_STR, r#"["']([^"'\n]*)["']"#);
-rx!(RX_TRACKING_URI, r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#);
-rx!(
-    RX_SECRET,
-    r#"(?i)\b(api_key|apikey|access_key|secret_key|client_secret|secret|password|passwd|auth_token|token|wandb_api_key|aws_secret_access_key|azure_client_secret|neptune_api_token|comet_api_key)["']?\s*\]?\s*[:=]\s*["']([A-Za-z0-9_\-+/=.]{16,})["']"#
-);
-rx!(RX_WANDB_LOGIN_KEY, r#"wandb\.login\([^)]*key\s*=\s*["']([A-Za-z0-9]{20,})["']"#);
-rx!(
-    RX_FILE_WRITE,
-    r#"\.(?:to_csv|to_parquet|to_feather|to_pickle|to_json|write_csv|write_parquet|saveAsTable|imwrite|save)[ \t]*\(|\b(?:np|numpy|pickle|json|joblib|cv2|torch)\.(?:save|savez|dump|imwrite)[ \t]*\(|\bopen[ \t]*\([^)\n]*["'][wa]b?["']"#
-);
-rx!(RX_HYDRA_MAIN, r#"@(?:hydra\.)?main[ \t]*\([^)]*\bconfig_path[ \t]*=[ \t]*["']([^"'\n]+)["']"#);
-rx!(
-    RX_PYFUNC_CLASS,
-    r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*PythonModel[ \t]*\)[ \t]*:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+def[ \t]+predict[ \t]*\("
-);
-rx!(RX_TORCH_BACKWARD, r"\.backward[ \t]*\(");
-rx!(RX_TORCH_STEP, r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(");
-rx!(
-    RX_PD_READ,
-    r"\b(?:pd|pandas|pl|polars)\.(?:read_csv|read_parquet|read_json|read_excel|read_feather|scan_csv|scan_parquet)[ \t]*\(|\bspark\.read\b|\bspark\.table[ \t]*\("
-);
-rx!(
-    RX_DATA_WRITE,
-    r"\.(?:to_csv|to_parquet|to_feather|to_pickle|write_csv|write_parquet|saveAsTable)[ \t]*\(|\.write\.(?:parquet|csv|mode|format|saveAsTable)|\bnp\.save[z]?[ \t]*\("
-);
+crate::screened_regexes! { PY_RX;
+    RX_AUTOLOG = r"\bautolog\s*\(([^)]*)\)";
+    RX_CTOR_ASSIGN = r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\(";
+    RX_ASSIGN_HEAD = r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*";
+    RX_ALL_TRAFFIC = r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#;
+    RX_QUOTED = r#"["']([^"'\n]*)["']"#;
+    RX_CMD_LIST = r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#;
+    RX_VARIANT_WEIGHT = r#"["']?InitialVariantWeight["']?\s*[:=]|\binitial_weight\s*="#;
+    RX_SHADOW_VARIANTS = r#"["']?ShadowProductionVariants["']?\s*[:=]"#;
+
+    RX_HTTP_POST = r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(";
+    RX_ENDPOINT_WORD = r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models";
+    RX_CONST_NAME = r"\b[A-Z][A-Z0-9_]{2,}\b";
+    RX_NUMBER = r"\b\d+(?:\.\d+)?\b";
+    RX_EXIT_ANY = r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b|\b\w*(?:run|job|pipeline|execution)\w*\.(?:cancel|fail|abort|begin_cancel)\s*\(";
+    RX_AIRFLOW_DAG = r"\bDAG\s*\(|@dag\b|@dag\s*\(";
+    RX_AIRFLOW_SCHEDULE = r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#;
+    RX_AIRFLOW_DATA_SCHEDULE = r"\bschedule\s*=\s*(?:\[\s*)?(?:\w+\.)*(?:Dataset|Asset)\s*\(|\bschedule\s*=\s*\[\s*[A-Za-z_]\w*\s*[,\]]";
+    RX_PREFECT_FLOW = r"@flow\b|@prefect\.flow\b";
+    RX_PREFECT_SCHEDULE = r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*=";
+    RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
+    RX_DAGSTER_SENSOR = r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b";
+    RX_DAGSTER_DEF = r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(";
+    RX_METAFLOW = r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)";
+    RX_METAFLOW_SCHEDULE = r"@schedule\s*\(";
+    RX_FLYTE = r"@workflow\b|@task\b";
+    RX_FLYTE_SCHEDULE = r"\bCronSchedule\s*\(|\bFixedRate\s*\(";
+    RX_ZENML = r"@pipeline\b|@step\b";
+    RX_ZENML_SCHEDULE = r"\bSchedule\s*\(\s*cron_expression|\bSchedule\s*\([^)]*interval_second";
+    RX_KFP = r"@dsl\.pipeline\b|@kfp\.dsl\.pipeline\b|@pipeline\s*\(";
+    RX_KFP_SCHEDULE = r"\.create_recurring_run\s*\(|\bPipelineJobSchedule\s*\(|\.create_schedule\s*\(";
+    RX_SM_PIPELINE = r"\bPipeline\s*\([^)]*\bsteps\s*=";
+    RX_SM_CONDITION = r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)\s*\(";
+    RX_SM_UPSERT = r"\.upsert\s*\(";
+    RX_STEP_FN = r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)";
+    RX_KEDRO_NODE = r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)";
+    RX_ALIAS_URI = r#"models:/[^"'\s/@]+(?:@\w+|/(?:Production|Staging|production|staging|Latest|latest))"#;
+    RX_DEF_INIT = r"(?m)^def[ \t]+init[ \t]*\(";
+    RX_DEF_RUN = r"(?m)^def[ \t]+run[ \t]*\(";
+    RX_DEF_SAGEMAKER = r"(?m)^def[ \t]+(?:model_fn|predict_fn|input_fn|output_fn|transform_fn)[ \t]*\(";
+    RX_HANDLER_CLASS = r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*(?:BaseHandler|VisionHandler|TextHandler)[ \t]*\)";
+    RX_DEF_HANDLE = r"(?m)^def[ \t]+handle[ \t]*\([ \t]*data[ \t]*,[ \t]*context";
+    RX_TRITON = r"(?m)^class[ \t]+TritonPythonModel\b";
+    RX_KSERVE_MODEL = r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:kserve\.)?Model[ \t]*\)";
+    RX_ROUTE = r"(?m)^[ \t]*@[ \t]*\w+\.(?:post|get|put|route|api_route|websocket)[ \t]*\(";
+    RX_PREDICT_CALL = r"\.(?:predict|predict_proba|predict_log_proba|decision_function|generate|transform|infer|forward)[ \t]*\(|\bmodel[ \t]*\(|\bpipeline[ \t]*\(";
+    // Predictions taken from a call (`preds = runner(batch)`, `outputs = net.run(x)`).
+    RX_PREDICTIONS_FROM_CALL = r"\b(?:preds?|predictions?|predicted|outputs|logits|y_hat|y_pred)[ \t]*=[ \t]*[A-Za-z_][\w.]*[ \t]*\(";
+    RX_DEF_PREDICT = r"(?m)^(?:async[ \t]+)?def[ \t]+(?:predict|score|inference|infer|batch_score|batch_predict|predict_batch|run_inference|make_prediction)\w*[ \t]*\(";
+    RX_METHOD_PREDICT = r"(?m)^[ \t]+(?:async[ \t]+)?def[ \t]+(?:predict|predict_proba|score|inference|infer|classify)\w*[ \t]*\([ \t]*self";
+    RX_DEF_SERVERLESS = r"(?m)^(?:async[ \t]+)?def[ \t]+(?:lambda_handler|handler|main)[ \t]*\([ \t]*(?:event|req)\b";
+    RX_DEF_PREDICT_ONLY = r"(?m)^(?:async[ \t]+)?def[ \t]+predict\w*[ \t]*\(";
+    RX_SELDON_PREDICT = r"(?m)^[ \t]+def[ \t]+predict[ \t]*\([ \t]*self[ \t]*,[ \t]*\w+[ \t]*,[ \t]*feature";
+    RX_LOG_CALL = r"(?i)\b\w*(?:logger|logging|log)\.(?:info|debug|warning|log|exception|critical)[ \t]*\(";
+    RX_EVENT_HANDLER = r"(?m)^(?:async[ \t]+)?def[ \t]+\w+[ \t]*\([ \t]*(?:event|cloud_event)\b[^)]*\bcontext\b|^[ \t]*@functions_framework\.cloud_event\b|\bfunc\.(?:EventGridEvent|ServiceBusMessage|QueueMessage|InputStream|EventHubEvent|TimerRequest)\b";
+    RX_LOG_EXTRA = r"\bextra[ \t]*=";
+    RX_MAIN_GUARD = r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["']"#;
+    RX_PRED_WORDS = r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba";
+    RX_STORE_PRED = r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(";
+    RX_PROM_METRIC = r#"\b(?:Histogram|Counter|Gauge|Summary|add_metric_to_cache|add_metric|add_time|add_counter|add_percent)\s*\(\s*["']([^"']+)["']"#;
+    RX_DRIFT_STAT = r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(";
+    RX_ACTION = r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b";
+    RX_SUBPROCESS = r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#;
+    RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
+    RX_STR_CONST = r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#;
+    RX_JOB_FIELD = r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
+    RX_JOB_CODE = r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#;
+    RX_JOB_SCRIPT = r#"\b(?:code|script|script_path|script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#;
+    RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(";
+    RX_SAVE_ARTIFACT = r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
+    RX_SAVE_MODEL = r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
+    RX_ENTRY_POINT = r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#;
+    RX_STR = r#"["']([^"'\n]*)["']"#;
+    RX_TRACKING_URI = r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#;
+    RX_SECRET = r#"(?i)\b(api_key|apikey|access_key|secret_key|client_secret|secret|password|passwd|auth_token|token|wandb_api_key|aws_secret_access_key|azure_client_secret|neptune_api_token|comet_api_key)["']?\s*\]?\s*[:=]\s*["']([A-Za-z0-9_\-+/=.]{16,})["']"#;
+    RX_WANDB_LOGIN_KEY = r#"wandb\.login\([^)]*key\s*=\s*["']([A-Za-z0-9]{20,})["']"#;
+    RX_FILE_WRITE = r#"\.(?:to_csv|to_parquet|to_feather|to_pickle|to_json|write_csv|write_parquet|saveAsTable|imwrite|save)[ \t]*\(|\b(?:np|numpy|pickle|json|joblib|cv2|torch)\.(?:save|savez|dump|imwrite)[ \t]*\(|\bopen[ \t]*\([^)\n]*["'][wa]b?["']"#;
+    RX_HYDRA_MAIN = r#"@(?:hydra\.)?main[ \t]*\([^)]*\bconfig_path[ \t]*=[ \t]*["']([^"'\n]+)["']"#;
+    RX_PYFUNC_CLASS = r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*PythonModel[ \t]*\)[ \t]*:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+def[ \t]+predict[ \t]*\(";
+    RX_TORCH_BACKWARD = r"\.backward[ \t]*\(";
+    RX_TORCH_STEP = r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(";
+    RX_PD_READ = r"\b(?:pd|pandas|pl|polars)\.(?:read_csv|read_parquet|read_json|read_excel|read_feather|scan_csv|scan_parquet)[ \t]*\(|\bspark\.read\b|\bspark\.table[ \t]*\(";
+    RX_DATA_WRITE = r"\.(?:to_csv|to_parquet|to_feather|to_pickle|write_csv|write_parquet|saveAsTable)[ \t]*\(|\.write\.(?:parquet|csv|mode|format|saveAsTable)|\bnp\.save[z]?[ \t]*\(";
+    RX_BATCH_JOB = r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\(";
+    RX_TFX_TRAINER = r"\bTrainer\s*\(";
+    RX_TFMA_CHANGE = r"\bGenericChangeThreshold\s*\(";
+    RX_TFMA_VALUE = r"\bGenericValueThreshold\s*\(";
+}
 
 const METRIC_WORDS: &[&str] = &[
     "auc",
@@ -319,6 +266,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let imports = pylex::imports(&masked);
     let idx = LineIndex::new(&masked);
     let bytes = masked.as_bytes();
+    // One pass for the literals of every regex below: those that cannot
+    // match this module are not run.
+    let _screen = SCREEN.screen(bytes);
     let in_test = is_test_path(path);
     let mut facts = PyFacts { imports: imports.clone(), ..Default::default() };
 
@@ -486,9 +436,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
-    for (entry, re) in catalog.patterns() {
+    // Which patterns can match, looked for once the first one is wanted.
+    let possible = std::cell::OnceCell::new();
+    for (i, (entry, re)) in catalog.patterns().enumerate() {
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
-        if !imports_any(&needs) {
+        if !imports_any(&needs) || !possible.get_or_init(|| catalog.possible_patterns(bytes)).get(i) {
             continue;
         }
         for mt in re.find_iter(bytes) {
@@ -970,11 +922,6 @@ fn assigned_value<'a>(before: &'a str, name: &str) -> Option<&'a str> {
         (!rhs.starts_with('=')).then_some(rhs.trim())
     })
 }
-
-rx!(
-    RX_BATCH_JOB,
-    r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\("
-);
 
 /// Where a file submits a batch scoring job over a registered model (Vertex
 /// AI `BatchPredictionJob.create` / `Model.batch_predict` / the job service's
@@ -1479,10 +1426,6 @@ fn sdk_deployment_call(qualified: &str) -> bool {
         && matches!(parts[n - 2], "deployments" | "online_deployments" | "batch_deployments")
         && matches!(parts[n - 1], "create" | "update" | "create_or_update" | "begin_create_or_update")
 }
-
-rx!(RX_TFX_TRAINER, r"\bTrainer\s*\(");
-rx!(RX_TFMA_CHANGE, r"\bGenericChangeThreshold\s*\(");
-rx!(RX_TFMA_VALUE, r"\bGenericValueThreshold\s*\(");
 
 /// A TFX pipeline: its `Trainer` component trains (the module file runs on
 /// the pipeline's runner); TensorFlow Model Analysis validation: a change
@@ -2533,6 +2476,66 @@ pub fn glob(pat: &str, s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every Python source of the fixtures, comment-free as `analyze` reads it.
+    fn fixture_sources() -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
+            entries.sort();
+            for p in entries {
+                if p.is_dir() {
+                    walk(&p, out);
+                } else if p.extension().is_some_and(|e| e == "py") {
+                    if let Ok(t) = std::fs::read_to_string(&p) {
+                        out.push(pylex::mask(&t));
+                    }
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"), &mut out);
+        out
+    }
+
+    #[test]
+    fn screened_regexes_find_what_the_plain_regexes_find() {
+        let sources = fixture_sources();
+        assert!(sources.len() > 100, "fixtures found: {}", sources.len());
+        let (mut skipped, mut total) = (0, 0);
+        for src in &sources {
+            let b = src.as_bytes();
+            let plain: Vec<Vec<_>> =
+                PY_RX.iter().map(|r| r.regex().captures_iter(b).map(|c| c.get(0).unwrap().range()).collect()).collect();
+            let _screen = SCREEN.screen(b);
+            for (r, want) in PY_RX.iter().zip(&plain) {
+                let got: Vec<_> = r.captures_iter(b).map(|c| c.get(0).unwrap().range()).collect();
+                assert_eq!(&got, want, "{}", r.as_str());
+                assert_eq!(r.is_match(b), !want.is_empty(), "{}", r.as_str());
+                total += 1;
+                skipped += usize::from(!r.possible_in(b));
+            }
+        }
+        // The screen does skip work: most members cannot match most modules.
+        assert!(skipped * 2 > total, "skipped {skipped} of {total}");
+    }
+
+    #[test]
+    fn catalogue_patterns_screened_out_cannot_match() {
+        let cat = crate::catalog::Catalog::builtin();
+        let (mut skipped, mut total) = (0, 0);
+        for src in fixture_sources() {
+            let b = src.as_bytes();
+            let possible = cat.possible_patterns(b);
+            for (i, (_, re)) in cat.patterns().enumerate() {
+                total += 1;
+                if !possible.get(i) {
+                    skipped += 1;
+                    assert!(!re.is_match(b), "{} matches a module it was screened out of", re.as_str());
+                }
+            }
+        }
+        assert!(skipped * 2 > total, "skipped {skipped} of {total}");
+    }
 
     fn kinds(src: &str) -> Vec<String> {
         kinds_at("src/train.py", src, &RepoIndex::default())

@@ -1,0 +1,449 @@
+//! Regexes screened by the literals they need, one pass per text.
+//!
+//! A detector runs dozens of regexes over each source file; most of them
+//! cannot match most files, yet each one scans the whole text (the regex
+//! engine's own prefilter looks for a pattern's first literal, often a
+//! common one such as `def `). An [`RxSet`] works out, for every member,
+//! the literals any match must contain (`init` in `^def[ \t]+init\(`, one of
+//! `model_fn`/`predict_fn` in an alternation) and looks for all of them in
+//! one Aho-Corasick pass over the text ([`RxSet::screen`]). While the
+//! returned guard lives, a member called on that text (or any slice of it)
+//! whose literals are all absent answers "no match" without running.
+//!
+//! The screen only ever skips searches that cannot match: a match is a
+//! substring of the text, so it holds the needed literal, and the pass looks
+//! for literals ignoring ASCII case (a superset of what the regex accepts).
+//! Results are therefore identical with or without it; only the work
+//! differs. A member called on another text, or before any screen, runs as
+//! a plain regex.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::bytes::{CaptureMatches, Captures, Match, Matches, Regex};
+use regex_syntax::hir::{Class, Hir, HirKind};
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
+/// Shortest literal worth screening for: shorter ones occur in nearly every
+/// file and would only cost the pass time.
+const MIN_LITERAL: usize = 3;
+/// Most alternatives one member may need (case variants are not counted:
+/// the pass ignores ASCII case).
+const MAX_LITERALS: usize = 64;
+
+/// A regex compiled on first use, screened by its set's pass when one is
+/// active for the text it searches.
+pub struct Rx {
+    pattern: &'static str,
+    re: OnceLock<Regex>,
+    /// The set that screens it and its position there (the first set built
+    /// that lists it).
+    slot: OnceLock<(usize, u32)>,
+}
+
+/// Declare screened regexes and the set that lists them: every pattern gets
+/// `(?-u)` (bytes, ASCII classes) in front.
+///
+/// ```ignore
+/// screened_regexes! { RX_GROUP;
+///     RX_DEF_INIT = r"(?m)^def[ \t]+init[ \t]*\(";
+/// }
+/// ```
+#[macro_export]
+macro_rules! screened_regexes {
+    ($group:ident; $($name:ident = $re:literal;)*) => {
+        $(static $name: $crate::rx::Rx = $crate::rx::Rx::new(concat!("(?-u)", $re));)*
+        /// The screened regexes declared together here.
+        pub(crate) static $group: &[&$crate::rx::Rx] = &[$(&$name),*];
+    };
+}
+
+impl Rx {
+    /// A regex of `pattern`, compiled on first use.
+    pub const fn new(pattern: &'static str) -> Self {
+        Rx { pattern, re: OnceLock::new(), slot: OnceLock::new() }
+    }
+
+    /// The compiled regex (patterns are constants of the source: a pattern
+    /// that does not compile is a bug, caught by the tests).
+    pub fn regex(&self) -> &Regex {
+        self.re.get_or_init(|| Regex::new(self.pattern).unwrap_or_else(|e| panic!("bad built-in regex {}: {e}", self.pattern)))
+    }
+
+    /// The pattern's source.
+    pub fn as_str(&self) -> &'static str {
+        self.pattern
+    }
+
+    /// False only when an active screen covers `h` and saw none of the
+    /// literals a match needs.
+    fn possible(&self, h: &[u8]) -> bool {
+        let Some(&(set, slot)) = self.slot.get() else { return true };
+        ACTIVE.with(|a| {
+            let a = a.borrow();
+            let (lo, hi) = (h.as_ptr() as usize, h.as_ptr() as usize + h.len());
+            a.iter().rev().find(|s| s.set == set && s.lo <= lo && hi <= s.hi).is_none_or(|s| s.possible.get(slot as usize))
+        })
+    }
+
+    /// Whether a search of `h` would run (false: screened out).
+    pub fn possible_in(&self, h: &[u8]) -> bool {
+        self.possible(h)
+    }
+
+    /// [`Regex::is_match`], screened.
+    pub fn is_match(&self, h: &[u8]) -> bool {
+        self.possible(h) && self.regex().is_match(h)
+    }
+
+    /// [`Regex::find`], screened.
+    pub fn find<'h>(&self, h: &'h [u8]) -> Option<Match<'h>> {
+        if self.possible(h) {
+            self.regex().find(h)
+        } else {
+            None
+        }
+    }
+
+    /// [`Regex::captures`], screened.
+    pub fn captures<'h>(&self, h: &'h [u8]) -> Option<Captures<'h>> {
+        if self.possible(h) {
+            self.regex().captures(h)
+        } else {
+            None
+        }
+    }
+
+    /// [`Regex::find_iter`], screened (an empty iterator when screened out:
+    /// the empty text holds none of the needed literals either).
+    pub fn find_iter<'r, 'h>(&'r self, h: &'h [u8]) -> Matches<'r, 'h> {
+        let h = if self.possible(h) { h } else { &h[..0] };
+        self.regex().find_iter(h)
+    }
+
+    /// [`Regex::captures_iter`], screened.
+    pub fn captures_iter<'r, 'h>(&'r self, h: &'h [u8]) -> CaptureMatches<'r, 'h> {
+        let h = if self.possible(h) { h } else { &h[..0] };
+        self.regex().captures_iter(h)
+    }
+}
+
+/// The literals any match of `pattern` must contain (one of them), ASCII
+/// lowercase, when they are long and few enough to be worth screening for.
+pub fn needed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
+    let hir = regex_syntax::ParserBuilder::new().utf8(false).build().parse(pattern).ok()?;
+    match need(&hir) {
+        Need::Exact(l) => Some(vec![l]),
+        Need::Any => None,
+        Need::Set(s) => Some(s),
+    }
+    .filter(|s| !s.is_empty() && s.len() <= MAX_LITERALS && s.iter().all(|l| l.len() >= MIN_LITERAL))
+}
+
+/// What a sub-pattern's matches must contain.
+#[derive(Clone, Debug, PartialEq)]
+enum Need {
+    /// Nothing known.
+    Any,
+    /// Every match is exactly this (lowercased) string.
+    Exact(Vec<u8>),
+    /// Every match contains one of these.
+    Set(Vec<Vec<u8>>),
+}
+
+fn need(h: &Hir) -> Need {
+    match h.kind() {
+        // Zero-width: it matches exactly the empty string between its neighbours.
+        HirKind::Empty | HirKind::Look(_) => Need::Exact(Vec::new()),
+        HirKind::Literal(l) => Need::Exact(l.0.to_ascii_lowercase()),
+        HirKind::Class(c) => one_byte(c).map_or(Need::Any, |b| Need::Exact(vec![b])),
+        HirKind::Repetition(r) if r.min >= 1 => match need(&r.sub) {
+            Need::Exact(l) => Need::Set(vec![l]),
+            n => n,
+        },
+        HirKind::Repetition(_) => Need::Any,
+        HirKind::Capture(c) => need(&c.sub),
+        HirKind::Concat(subs) => {
+            let mut run: Vec<u8> = Vec::new();
+            let mut exact = true;
+            let mut best: Option<Vec<Vec<u8>>> = None;
+            let offer = |s: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
+                if best.as_ref().is_none_or(|b| better(&s, b)) {
+                    *best = Some(s);
+                }
+            };
+            for sub in subs {
+                match need(sub) {
+                    Need::Exact(l) => run.extend(l),
+                    other => {
+                        exact = false;
+                        if !run.is_empty() {
+                            offer(vec![std::mem::take(&mut run)], &mut best);
+                        }
+                        if let Need::Set(s) = other {
+                            offer(s, &mut best);
+                        }
+                    }
+                }
+            }
+            if exact {
+                return Need::Exact(run);
+            }
+            if !run.is_empty() {
+                offer(vec![run], &mut best);
+            }
+            best.map_or(Need::Any, Need::Set)
+        }
+        HirKind::Alternation(subs) => {
+            let mut all = Vec::new();
+            for sub in subs {
+                match need(sub) {
+                    Need::Exact(l) if !l.is_empty() => all.push(l),
+                    Need::Set(s) => all.extend(s),
+                    _ => return Need::Any,
+                }
+            }
+            all.sort();
+            all.dedup();
+            Need::Set(all)
+        }
+    }
+}
+
+/// A class of one byte, in either ASCII case (`[Aa]` of `(?i)a`): that byte, lowercase.
+fn one_byte(c: &Class) -> Option<u8> {
+    let mut bytes: Vec<u8> = match c {
+        Class::Bytes(b) => b.ranges().iter().flat_map(|r| r.start()..=r.end()).collect(),
+        Class::Unicode(u) => {
+            let mut v = Vec::new();
+            for r in u.ranges() {
+                for ch in r.start()..=r.end() {
+                    if v.len() > 2 || !ch.is_ascii() {
+                        return None;
+                    }
+                    v.push(ch as u8);
+                }
+            }
+            v
+        }
+    };
+    if bytes.len() > 2 {
+        return None;
+    }
+    bytes.iter_mut().for_each(|b| *b = b.to_ascii_lowercase());
+    bytes.dedup();
+    (bytes.len() == 1).then(|| bytes[0])
+}
+
+/// Whether literal set `a` screens better than `b`: longer shortest literal
+/// first (rarer), then fewer literals.
+fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
+    let shortest = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
+    (shortest(a), std::cmp::Reverse(a.len())) > (shortest(b), std::cmp::Reverse(b.len()))
+}
+
+/// Screened regexes that share one pass over a text.
+pub struct RxSet {
+    groups: &'static [&'static [&'static Rx]],
+    built: OnceLock<LiteralScreen>,
+}
+
+/// The literals of a list of patterns, found in one pass over a text.
+#[derive(Debug, Clone, Default)]
+pub struct LiteralScreen {
+    /// All patterns' literals; `None` when no pattern has any.
+    ac: Option<AhoCorasick>,
+    /// The pattern each literal of `ac` belongs to.
+    owner: Vec<u32>,
+    /// Patterns screened: those with literals.
+    screened: Vec<bool>,
+}
+
+/// Which patterns of a [`LiteralScreen`] can match a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Possible(Vec<u64>);
+
+impl Possible {
+    /// Whether pattern `i` (in the screen's order) can match.
+    pub fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
+    }
+
+    fn set(&mut self, i: usize) {
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+}
+
+impl LiteralScreen {
+    /// The screen of `patterns` (regex sources, in order).
+    pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut lits: Vec<Vec<u8>> = Vec::new();
+        let mut owner = Vec::new();
+        let mut screened = Vec::new();
+        for (i, p) in patterns.into_iter().enumerate() {
+            let needs = needed_literals(p);
+            screened.push(needs.is_some());
+            for l in needs.into_iter().flatten() {
+                lits.push(l);
+                owner.push(i as u32);
+            }
+        }
+        let ac = (!lits.is_empty()).then(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&lits)
+                .expect("screen literals build an automaton")
+        });
+        LiteralScreen { ac, owner, screened }
+    }
+
+    /// The patterns that can match `text`: those without literals, and those
+    /// with one of their literals in it (one pass).
+    pub fn possible(&self, text: &[u8]) -> Possible {
+        let mut p = Possible(vec![0; self.screened.len().div_ceil(64)]);
+        for (i, s) in self.screened.iter().enumerate() {
+            if !s {
+                p.set(i);
+            }
+        }
+        if let Some(ac) = &self.ac {
+            for m in ac.find_overlapping_iter(text) {
+                p.set(self.owner[m.pattern().as_usize()] as usize);
+            }
+        }
+        p
+    }
+}
+
+impl RxSet {
+    /// A set of the members of `groups` (each listed by [`screened_regexes!`]).
+    pub const fn new(groups: &'static [&'static [&'static Rx]]) -> Self {
+        RxSet { groups, built: OnceLock::new() }
+    }
+
+    fn members(&self) -> impl Iterator<Item = &'static Rx> + '_ {
+        self.groups.iter().flat_map(|g| g.iter().copied())
+    }
+
+    fn id(&self) -> usize {
+        self as *const RxSet as usize
+    }
+
+    fn built(&self) -> &LiteralScreen {
+        self.built.get_or_init(|| {
+            for (slot, rx) in self.members().enumerate() {
+                // A member already screened by another set stays with that one.
+                let _ = rx.slot.set((self.id(), slot as u32));
+            }
+            LiteralScreen::new(self.members().map(Rx::as_str))
+        })
+    }
+
+    /// Look for every member's literals in `text`, once; until the guard
+    /// drops, members called on `text` or a slice of it skip the searches
+    /// that cannot match.
+    pub fn screen<'t>(&self, text: &'t [u8]) -> Screen<'t> {
+        let possible = self.built().possible(text);
+        let lo = text.as_ptr() as usize;
+        ACTIVE.with(|a| a.borrow_mut().push(Active { set: self.id(), lo, hi: lo + text.len(), possible }));
+        Screen { _text: std::marker::PhantomData }
+    }
+}
+
+/// An active screen: which members can match in the text `lo..hi`.
+struct Active {
+    set: usize,
+    lo: usize,
+    hi: usize,
+    possible: Possible,
+}
+
+thread_local! {
+    static ACTIVE: RefCell<Vec<Active>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The guard of [`RxSet::screen`]: the screen applies while it lives (it
+/// borrows the text, so the text outlives it).
+pub struct Screen<'t> {
+    _text: std::marker::PhantomData<&'t [u8]>,
+}
+
+impl Drop for Screen<'_> {
+    fn drop(&mut self) {
+        ACTIVE.with(|a| a.borrow_mut().pop());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lits(p: &str) -> Option<Vec<String>> {
+        needed_literals(p).map(|v| v.into_iter().map(|l| String::from_utf8(l).unwrap()).collect())
+    }
+
+    #[test]
+    fn the_rarest_required_literal_is_chosen() {
+        assert_eq!(lits(r"(?-u)(?m)^def[ \t]+init[ \t]*\("), Some(vec!["init".into()]));
+        assert_eq!(lits(r"(?-u)(?m)^def[ \t]+(?:model_fn|predict_fn)[ \t]*\("), Some(vec!["model_fn".into(), "predict_fn".into()]));
+        // Literals joined across captures and zero-width assertions.
+        assert_eq!(lits(r"(?-u)\b(wandb)\.login\("), Some(vec!["wandb.login(".into()]));
+        // Case-insensitive patterns need the lowercase literal.
+        assert_eq!(lits(r"(?-u)(?i)\bSecret_Key\b"), Some(vec!["secret_key".into()]));
+        // Every branch of an alternation must bring one.
+        assert_eq!(lits(r"(?-u)@flow\b|@prefect\.flow\b"), Some(vec!["@flow".into(), "@prefect.flow".into()]));
+    }
+
+    #[test]
+    fn patterns_without_a_usable_literal_are_not_screened() {
+        // A branch with nothing required, optional literals, short literals.
+        assert_eq!(lits(r"(?-u)foobar|\w+\("), None);
+        assert_eq!(lits(r"(?-u)(?:foobar)?\w+"), None);
+        assert_eq!(lits(r"(?-u)\bab\s*\("), None);
+        assert_eq!(lits(r"(?-u)[A-Z][A-Z0-9_]{2,}"), None);
+        // A repeated literal is required, but not joined to its neighbours.
+        assert_eq!(lits(r"(?-u)x(?:abc)+y"), Some(vec!["abc".into()]));
+    }
+
+    static RX_A: Rx = Rx::new(r"(?-u)(?m)^def[ \t]+init[ \t]*\(");
+    static RX_B: Rx = Rx::new(r"(?-u)\w+\(");
+    static GROUP: &[&Rx] = &[&RX_A, &RX_B];
+    static SET: RxSet = RxSet::new(&[GROUP]);
+
+    #[test]
+    fn a_screened_member_answers_as_the_plain_regex() {
+        let texts: [&[u8]; 4] = [b"def init(x):\n    pass\n", b"def run(x):\n    init(x)\n", b"x = INIT\ndef  init (", b""];
+        for t in texts {
+            let plain: Vec<_> = RX_A.regex().find_iter(t).map(|m| m.range()).collect();
+            let _s = SET.screen(t);
+            assert_eq!(RX_A.find_iter(t).map(|m| m.range()).collect::<Vec<_>>(), plain);
+            assert_eq!(RX_A.is_match(t), !plain.is_empty());
+            assert_eq!(RX_B.find(t).map(|m| m.range()), RX_B.regex().find(t).map(|m| m.range()));
+            // A slice of the screened text is screened too.
+            let half = &t[..t.len() / 2];
+            assert_eq!(RX_A.find(half).map(|m| m.range()), RX_A.regex().find(half).map(|m| m.range()));
+        }
+    }
+
+    #[test]
+    fn a_member_whose_literal_is_absent_is_not_run() {
+        let t = b"def run(x):\n    pass\n";
+        let _s = SET.screen(t);
+        assert!(!RX_A.possible(t));
+        assert!(RX_B.possible(t), "a member without literals always runs");
+        // Another text is not covered by this screen.
+        let other = b"def init(y):".to_vec();
+        assert!(RX_A.possible(&other));
+        assert!(RX_A.is_match(&other));
+    }
+
+    #[test]
+    fn the_screen_ends_with_its_guard() {
+        let t = b"nothing here".to_vec();
+        {
+            let _s = SET.screen(&t);
+            assert!(!RX_A.possible(&t));
+        }
+        assert!(RX_A.possible(&t));
+    }
+}
