@@ -481,6 +481,12 @@ impl RepoIndex {
         self.paths.contains(path)
     }
 
+    /// True when some file's path starts with `prefix` (`src/pkg` holds
+    /// `src/pkg.py`, `src/pkg/a.py` and `src/pkgs/b.py`).
+    pub fn has_path_prefix(&self, prefix: &str) -> bool {
+        self.paths.has_prefix(prefix)
+    }
+
     /// True when a directory of that repo-relative path holds any file.
     pub fn dir_exists(&self, dir: &str) -> bool {
         let prefix = format!("{}/", dir.trim_end_matches('/'));

@@ -163,6 +163,12 @@ impl PathSet {
         &self.paths[start..start + len]
     }
 
+    /// True when some path starts with `prefix` (one binary search).
+    pub fn has_prefix(&self, prefix: &str) -> bool {
+        let start = self.paths.partition_point(|p| p.as_str() < prefix);
+        self.paths.get(start).is_some_and(|p| p.starts_with(prefix))
+    }
+
     /// The files under the folder `dir` (`""`: every file), in order.
     pub fn in_dir(&self, dir: &str) -> &[String] {
         if dir.is_empty() {
@@ -219,6 +225,16 @@ mod tests {
         assert_eq!(s.in_dir("tests"), s.with_prefix("tests/"));
         assert_eq!(s.in_dir("tests/sub"), ["tests/sub/c.py"]);
         assert_eq!(s.in_dir("").len(), 5, "the root holds every file");
+    }
+
+    #[test]
+    fn has_prefix_answers_as_the_prefix_range() {
+        let s = set(&["src/pkg.py", "src/pkgs/b.py", "tests/a.py"]);
+        for p in ["src/pkg", "src/pkgs/", "src/pkg/", "src/pk", "tests/a.py", "tests/a.pyc", "", "a", "zzz", "src/q"] {
+            assert_eq!(s.has_prefix(p), !s.with_prefix(p).is_empty(), "{p}");
+        }
+        assert!(s.has_prefix("src/pkg") && !s.has_prefix("src/pkg/") && !s.has_prefix("zzz"));
+        assert!(!set(&[]).has_prefix(""));
     }
 
     #[test]

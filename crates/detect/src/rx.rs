@@ -17,7 +17,7 @@
 //! differs. A member called on another text, or before any screen, runs as
 //! a plain regex.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 use regex::bytes::{CaptureMatches, Captures, Match, Matches, Regex};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use std::cell::RefCell;
@@ -291,6 +291,7 @@ impl LiteralScreen {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&lits)
                 .expect("screen literals build an automaton")
         });

@@ -2259,7 +2259,14 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
                     None => break,
                 }
             }
+            // Every candidate under a base starts with `base/first`: a base
+            // where no path does is skipped with one lookup.
+            let first = m.split('/').next().unwrap_or("");
+            let plain = !first.is_empty() && first.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
             for b in bases {
+                if plain && !repo.has_path_prefix(&crate::paths::join(&b, first)) {
+                    continue;
+                }
                 let full = crate::paths::join(&b, &m);
                 // Imported names are modules only inside a package folder.
                 if !im.names.is_empty() && repo.dir_exists(&full) {
