@@ -872,7 +872,11 @@ impl Screen {
                     .collect()
             })
             .collect();
-        let automaton = aho_corasick::AhoCorasick::new(&lits).expect("screen literals build an automaton");
+        // A DFA: the fastest automaton per byte, and every file passes through it.
+        let automaton = aho_corasick::AhoCorasickBuilder::new()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&lits)
+            .expect("screen literals build an automaton");
         Screen { automaton, ids }
     }
 
