@@ -274,6 +274,7 @@ crate::screened_regexes! { PY_RX;
     RX_SAVE_MODEL = r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_ENTRY_POINT = r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#;
     RX_STR = r#"["']([^"'\n]*)["']"#;
+    RX_RELEASES = r"(?i)/releases/";
     RX_TRACKING_URI = r#"(?:set_tracking_uri\s*\(\s*|MLFLOW_TRACKING_URI["']?\s*\]?\s*=\s*)["'](https?://[^"'\s]+)["']"#;
     RX_SECRET = r#"(?i)\b(api_key|apikey|access_key|secret_key|client_secret|secret|password|passwd|auth_token|token|wandb_api_key|aws_secret_access_key|azure_client_secret|neptune_api_token|comet_api_key)["']?\s*\]?\s*[:=]\s*["']([A-Za-z0-9_\-+/=.]{16,})["']"#;
     RX_WANDB_LOGIN_KEY = r#"wandb\.login\([^)]*key\s*=\s*["']([A-Za-z0-9]{20,})["']"#;
@@ -419,17 +420,22 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
 
     // What each plain or `self.` variable is built by (`x = Ctor(...)`), the
     // constructor resolved through the imports: a method's receiver type.
-    let mut ctors: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for c in RX_CTOR_ASSIGN.captures_iter(bytes) {
-        let var = String::from_utf8_lossy(&c[1]).to_string();
-        let raw = String::from_utf8_lossy(&c[2]).to_string();
-        let head = raw.split('.').next().unwrap_or("");
-        let qualified = match aliases.get(head) {
-            Some(m) => format!("{m}{}", &raw[head.len()..]),
-            None => format!("?.{raw}"),
-        };
-        ctors.entry(var).or_default().push(qualified);
-    }
+    // Read only when a catalogue entry excludes receivers built by some class.
+    let ctors = std::cell::OnceCell::new();
+    let ctors_of = || {
+        let mut ctors: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for c in RX_CTOR_ASSIGN.captures_iter(bytes) {
+            let var = String::from_utf8_lossy(&c[1]).to_string();
+            let raw = String::from_utf8_lossy(&c[2]).to_string();
+            let head = raw.split('.').next().unwrap_or("");
+            let qualified = match aliases.get(head) {
+                Some(m) => format!("{m}{}", &raw[head.len()..]),
+                None => format!("?.{raw}"),
+            };
+            ctors.entry(var).or_default().push(qualified);
+        }
+        ctors
+    };
 
     let mut ev: Vec<Evidence> = Vec::new();
     let mk = |kind: &str, tool: &str, offset: usize, conf: Confidence| {
@@ -476,7 +482,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         {
             for entry in catalog.methods(&call.last) {
                 let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
-                if !entry.not_on.is_empty() && built_by_excluded(call, &ctors, &entry.not_on) {
+                if !entry.not_on.is_empty() && built_by_excluded(call, ctors.get_or_init(ctors_of), &entry.not_on) {
                     continue;
                 }
                 if imports_any(&needs) || (entry.evidence == "code.train" && indirect_any(&needs)) {
@@ -563,7 +569,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     // Trained weights fetched from a release's assets (`load_state_dict_from_url("https://github.com/o/r/releases/download/v1/m.pth")`).
-    if !in_test {
+    // (Such a URL holds `/releases/`, in any case: the screen tells for free.)
+    if !in_test && RX_RELEASES.is_match(bytes) {
         if let Some(m) = RX_STR.captures_iter(bytes).find(|c| super::is_release_asset_model(&String::from_utf8_lossy(&c[1]))) {
             ev.push(
                 mk("code.model-version", "release-assets", m.get(0).unwrap().start(), Confidence::Medium)
