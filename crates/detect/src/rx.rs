@@ -252,8 +252,8 @@ pub struct RxSet {
 pub struct LiteralScreen {
     /// All patterns' literals; `None` when no pattern has any.
     ac: Option<AhoCorasick>,
-    /// The pattern each literal of `ac` belongs to.
-    owner: Vec<u32>,
+    /// The patterns each literal of `ac` belongs to.
+    owners: Vec<Vec<u32>>,
     /// Patterns screened: those with literals.
     screened: Vec<bool>,
 }
@@ -276,17 +276,18 @@ impl Possible {
 impl LiteralScreen {
     /// The screen of `patterns` (regex sources, in order).
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
-        let mut lits: Vec<Vec<u8>> = Vec::new();
-        let mut owner = Vec::new();
+        // Each literal once, with every pattern that needs it: a common
+        // literal is then one match to report, not one per pattern.
+        let mut by_lit: std::collections::BTreeMap<Vec<u8>, Vec<u32>> = std::collections::BTreeMap::new();
         let mut screened = Vec::new();
         for (i, p) in patterns.into_iter().enumerate() {
             let needs = needed_literals(p);
             screened.push(needs.is_some());
             for l in needs.into_iter().flatten() {
-                lits.push(l);
-                owner.push(i as u32);
+                by_lit.entry(l).or_default().push(i as u32);
             }
         }
+        let (lits, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = by_lit.into_iter().unzip();
         let ac = (!lits.is_empty()).then(|| {
             AhoCorasickBuilder::new()
                 .ascii_case_insensitive(true)
@@ -295,7 +296,7 @@ impl LiteralScreen {
                 .build(&lits)
                 .expect("screen literals build an automaton")
         });
-        LiteralScreen { ac, owner, screened }
+        LiteralScreen { ac, owners, screened }
     }
 
     /// The patterns that can match `text`: those without literals, and those
@@ -309,7 +310,9 @@ impl LiteralScreen {
         }
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(text) {
-                p.set(self.owner[m.pattern().as_usize()] as usize);
+                for &o in &self.owners[m.pattern().as_usize()] {
+                    p.set(o as usize);
+                }
             }
         }
         p
