@@ -74,6 +74,44 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// Every value of a flag that takes several (`--revision-weight a=80 b=20`,
+/// or `--flag=a=80`): the words after it up to the next flag.
+fn opt_values<'a>(argv: &'a [String], name: &str) -> Vec<&'a str> {
+    let Some(at) = argv.iter().position(|a| a == name || a.starts_with(&format!("{name}="))) else { return Vec::new() };
+    let first = argv[at].strip_prefix(&format!("{name}=")).into_iter();
+    first.chain(argv[at + 1..].iter().map(String::as_str).take_while(|a| !a.starts_with('-'))).collect()
+}
+
+/// The traffic of a Lambda alias: its version and the extra versions'
+/// weights of `--routing-config` (`AdditionalVersionWeights={"3"=0.1}` or
+/// its JSON form), as `version=weight` pairs; `None` without a routing config.
+fn lambda_alias_traffic(rest: &[String]) -> Option<String> {
+    let routing = opt_value(rest, &["--routing-config"])?;
+    let version = opt_value(rest, &["--function-version"]).unwrap_or("current");
+    let mut pairs = Vec::new();
+    let mut extra = 0.0;
+    // `"3"=0.1` or `"3":0.1`, inside the braces after the key.
+    let body = routing.split_once('{').map(|(_, b)| b).unwrap_or(routing);
+    let body = body.strip_prefix("\"AdditionalVersionWeights\":").map(|b| b.trim_start_matches('{')).unwrap_or(body);
+    for part in body.trim_end_matches('}').split(',') {
+        let Some((v, w)) = part.split_once(['=', ':']) else { continue };
+        let (v, w) = (v.trim().trim_matches('"'), w.trim().trim_matches('}'));
+        // A version with no weight gets no traffic.
+        if let (false, Ok(w)) = (v.is_empty(), w.parse::<f64>()) {
+            if w <= 0.0 {
+                continue;
+            }
+            extra += w;
+            pairs.push(format!("{v}={w}"));
+        }
+    }
+    if pairs.is_empty() {
+        return None;
+    }
+    pairs.insert(0, format!("{version}={}", 1.0 - extra));
+    Some(pairs.join(","))
+}
+
 fn positionals(args: &[String], with_value: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     let mut skip = false;
@@ -432,6 +470,13 @@ pub fn classify(argv: &[String]) -> Invocation {
             let joined = rest.join(" ");
             if joined.starts_with("run deploy") || joined.starts_with("app deploy") || joined.starts_with("functions deploy") {
                 Invocation::Deploy { target: "gcp-serverless".into(), traffic: None, file: None }
+            } else if joined.starts_with("run services update-traffic") {
+                // Traffic moved between a service's revisions (`--to-revisions=a=90,b=10`, `--to-latest`).
+                let traffic = opt_value(rest, &["--to-revisions"]).map(str::to_string);
+                Invocation::Deploy { target: "gcp-serverless".into(), traffic, file: None }
+            } else if joined.starts_with("run services update") {
+                // A new image or new environment (the model's location) for a running service.
+                Invocation::Deploy { target: "gcp-serverless".into(), traffic: None, file: None }
             } else if joined.contains("endpoints predict") || joined.contains("endpoints raw-predict") {
                 Invocation::InvokeEndpoint
             } else if joined.starts_with("ai models upload") || joined.starts_with("beta ai models upload") {
@@ -457,9 +502,15 @@ pub fn classify(argv: &[String]) -> Invocation {
             } else if joined.starts_with("ecs update-service")
                 || joined.starts_with("ecs deploy")
                 || joined.starts_with("lambda update-function-code")
+                // New configuration for a running function (the environment
+                // naming the model it serves) is a release of it too.
+                || joined.starts_with("lambda update-function-configuration")
                 || joined.starts_with("apprunner start-deployment")
             {
                 Invocation::Deploy { target: "aws-service".into(), traffic: None, file: None }
+            } else if joined.starts_with("lambda update-alias") || joined.starts_with("lambda create-alias") {
+                // An alias points callers at a version; a routing config splits them between two.
+                Invocation::Deploy { target: "aws-service".into(), traffic: lambda_alias_traffic(rest), file: None }
             } else if joined.starts_with("sagemaker create-model-package") {
                 Invocation::Publish { what: "model-registration".into() }
             } else if joined.starts_with("sagemaker create-endpoint") || joined.starts_with("sagemaker update-endpoint") {
@@ -576,7 +627,16 @@ fn classify_az(rest: &[String]) -> Invocation {
         }
         ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
         ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
+        // Traffic between a container app's revisions (`--revision-weight a=80 b=20`).
+        ["containerapp", "ingress", "traffic", "set", ..] => {
+            let weights = opt_values(rest, "--revision-weight");
+            Invocation::Deploy { target: "azure-app".into(), traffic: (!weights.is_empty()).then(|| weights.join(",")), file: None }
+        }
         ["webapp" | "functionapp" | "containerapp", ..] if words.iter().any(|w| matches!(*w, "deploy" | "up" | "create" | "update")) => {
+            Invocation::Deploy { target: "azure-app".into(), traffic: None, file: None }
+        }
+        // New application settings (the model a service loads) restart it on them.
+        ["webapp" | "functionapp", "config", "appsettings", "set", ..] => {
             Invocation::Deploy { target: "azure-app".into(), traffic: None, file: None }
         }
         ["deployment", "group" | "sub", "create", ..] => Invocation::Deploy {
@@ -617,6 +677,53 @@ mod tests {
         assert_eq!(c("az ml online-endpoint invoke -n ep --request-file r.json"), Invocation::InvokeEndpoint);
         assert_eq!(c("curl -f https://ep.example/score"), Invocation::InvokeEndpoint);
         assert_eq!(c("dvc repro train"), Invocation::DvcRepro { targets: vec!["train".into()] });
+    }
+
+    #[test]
+    fn serving_functions_and_services_updated_in_place_are_releases() {
+        let aws = Invocation::Deploy { target: "aws-service".into(), traffic: None, file: None };
+        let gcp = Invocation::Deploy { target: "gcp-serverless".into(), traffic: None, file: None };
+        let azure = Invocation::Deploy { target: "azure-app".into(), traffic: None, file: None };
+        assert_eq!(c("aws lambda update-function-configuration --function-name f --environment Variables={RUN_ID=abc}"), aws);
+        assert_eq!(c("aws lambda update-alias --function-name f --name live --function-version 7"), aws);
+        assert_eq!(c("gcloud run services update svc --image gcr.io/p/m:2"), gcp);
+        assert_eq!(c("gcloud run services update-traffic svc --to-latest"), gcp);
+        assert_eq!(c("az functionapp config appsettings set -n app -g rg --settings MODEL_VERSION=3"), azure);
+        assert_eq!(c("az webapp config appsettings set -n app -g rg --settings MODEL_URI=x"), azure);
+        // Reading a function's or a service's configuration releases nothing.
+        for cmd in [
+            "aws lambda get-function --function-name f",
+            "aws lambda get-function-configuration --function-name f",
+            "aws lambda list-aliases --function-name f",
+            "gcloud run services describe svc",
+            "gcloud run services list",
+            "az functionapp config appsettings list -n app -g rg",
+            "az containerapp ingress traffic show -n app -g rg",
+        ] {
+            assert_eq!(c(cmd), Invocation::Other, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn traffic_between_revisions_and_versions_is_read() {
+        let traffic = |cmd: &str| match c(cmd) {
+            Invocation::Deploy { traffic, .. } => traffic,
+            other => panic!("{cmd}: {other:?}"),
+        };
+        let split = |cmd: &str| traffic(cmd).is_some_and(|t| crate::detectors::weighted_targets(&t) >= 2);
+        assert!(split("gcloud run services update-traffic svc --to-revisions=svc-001=90,svc-002=10"));
+        assert!(split("gcloud run services update-traffic svc --to-revisions svc-001=90,svc-002=10"));
+        assert!(split("az containerapp ingress traffic set -n app -g rg --revision-weight app--r1=80 app--r2=20"));
+        assert!(split("aws lambda update-alias --function-name f --name live --function-version 6 --routing-config AdditionalVersionWeights={\"7\"=0.1}"));
+        assert!(split("aws lambda update-alias --function-name f --name live --function-version 6 --routing-config {\"AdditionalVersionWeights\":{\"7\":0.05}}"));
+        // All traffic to one revision or version is a plain rollout.
+        assert!(!split("gcloud run services update-traffic svc --to-latest"));
+        assert!(!split("az containerapp ingress traffic set -n app -g rg --revision-weight latest=100"));
+        assert!(!split("aws lambda update-alias --function-name f --name live --function-version 7"));
+        assert!(!split(
+            "aws lambda update-alias --function-name f --name live --function-version 7 --routing-config AdditionalVersionWeights={}"
+        ));
+        assert!(!split("aws lambda update-alias --function-name f --name live --function-version 7 --routing-config AdditionalVersionWeights={\"6\"=0}"));
     }
 
     #[test]
