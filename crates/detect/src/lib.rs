@@ -849,57 +849,21 @@ fn seed_folders(files: &paths::PathSet, texts: &std::collections::BTreeMap<Strin
 
 /// The content screen: one automaton over the literals of every detector's
 /// [`Detector::screen`], run once per file.
-struct Screen {
-    automaton: aho_corasick::AhoCorasick,
-    /// For each detector, the ids of its literals (empty: not screened).
-    ids: Vec<Vec<usize>>,
-}
+struct Screen(rx::LiteralScreen);
 
 impl Screen {
     fn new(dets: &[Box<dyn Detector>]) -> Screen {
-        let mut lits: Vec<&'static str> = Vec::new();
-        let ids = dets
-            .iter()
-            .map(|d| {
-                d.screen()
-                    .iter()
-                    .map(|l| {
-                        lits.iter().position(|x| x == l).unwrap_or_else(|| {
-                            lits.push(l);
-                            lits.len() - 1
-                        })
-                    })
-                    .collect()
-            })
-            .collect();
-        // A DFA: the fastest automaton per byte, and every file passes through it.
-        let automaton = aho_corasick::AhoCorasickBuilder::new()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&lits)
-            .expect("screen literals build an automaton");
-        Screen { automaton, ids }
+        let needs = dets.iter().map(|d| {
+            let lits = d.screen();
+            (!lits.is_empty()).then(|| lits.iter().map(|l| l.as_bytes().to_vec()).collect())
+        });
+        Screen(rx::LiteralScreen::of_literals(needs, false))
     }
 
-    /// Which literals occur in `text`, in one pass over it.
-    fn hits(&self, text: &str) -> Vec<bool> {
-        let mut seen = vec![false; self.automaton.patterns_len()];
-        let mut left = seen.len();
-        for m in self.automaton.find_overlapping_iter(text) {
-            let id = m.pattern().as_usize();
-            if !seen[id] {
-                seen[id] = true;
-                left -= 1;
-                if left == 0 {
-                    break;
-                }
-            }
-        }
-        seen
-    }
-
-    /// True when detector `i` is to read a file with these hits.
-    fn selects(&self, i: usize, hits: &[bool], unscreened: impl FnOnce() -> bool) -> bool {
-        self.ids[i].is_empty() || self.ids[i].iter().any(|&id| hits[id]) || unscreened()
+    /// Which detectors may find something in `text` (those without
+    /// literals, and those with one in it), in one pass over it.
+    fn hits(&self, text: &str) -> rx::Possible {
+        self.0.possible(text.as_bytes())
     }
 }
 
@@ -1071,7 +1035,7 @@ fn detect_file(
     let chosen: Vec<&dyn Detector> = dets
         .iter()
         .enumerate()
-        .filter(|(i, d)| d.applies(path) && (!opts.screen || screen.selects(*i, &hits, || d.unscreened(path))))
+        .filter(|(i, d)| d.applies(path) && (!opts.screen || hits.get(*i) || d.unscreened(path)))
         .map(|(_, d)| d.as_ref())
         .collect();
     let eligible =

@@ -74,20 +74,15 @@ impl Rx {
         self.pattern
     }
 
-    /// False only when an active screen covers `h` and saw none of the
-    /// literals a match needs.
-    fn possible(&self, h: &[u8]) -> bool {
+    /// Whether a search of `h` runs: false only when an active screen
+    /// covers `h` and saw none of the literals a match needs.
+    pub fn possible(&self, h: &[u8]) -> bool {
         let Some(&(set, slot)) = self.slot.get() else { return true };
         ACTIVE.with(|a| {
             let a = a.borrow();
             let (lo, hi) = (h.as_ptr() as usize, h.as_ptr() as usize + h.len());
             a.iter().rev().find(|s| s.set == set && s.lo <= lo && hi <= s.hi).is_none_or(|s| s.possible.get(slot as usize))
         })
-    }
-
-    /// Whether a search of `h` would run (false: screened out).
-    pub fn possible_in(&self, h: &[u8]) -> bool {
-        self.possible(h)
     }
 
     /// [`Regex::is_match`], screened.
@@ -243,75 +238,101 @@ fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
 
 /// Screened regexes that share one pass over a text.
 pub struct RxSet {
-    groups: &'static [&'static [&'static Rx]],
+    members: &'static [&'static Rx],
     built: OnceLock<LiteralScreen>,
 }
 
-/// The literals of a list of patterns, found in one pass over a text.
-#[derive(Debug, Clone, Default)]
+/// Which of a list of consumers (regexes, detectors) can apply to a text,
+/// each by the literals it needs (one of them), found in one pass.
+#[derive(Debug, Clone)]
 pub struct LiteralScreen {
-    /// All patterns' literals; `None` when no pattern has any.
+    /// All consumers' literals, each once; `None` when none has any.
     ac: Option<AhoCorasick>,
-    /// The patterns each literal of `ac` belongs to.
+    /// The consumers each literal of `ac` belongs to.
     owners: Vec<Vec<u32>>,
-    /// Patterns screened: those with literals.
-    screened: Vec<bool>,
+    /// The consumers possible in any text: those that need no literal.
+    base: Possible,
+    /// How many consumers need a literal.
+    screened: usize,
 }
 
-/// Which patterns of a [`LiteralScreen`] can match a text.
+/// Which consumers of a [`LiteralScreen`] can apply to a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Possible(Vec<u64>);
 
 impl Possible {
-    /// Whether pattern `i` (in the screen's order) can match.
+    /// Whether consumer `i` (in the screen's order) can apply.
     pub fn get(&self, i: usize) -> bool {
         self.0.get(i / 64).is_some_and(|w| w >> (i % 64) & 1 == 1)
     }
 
-    fn set(&mut self, i: usize) {
-        self.0[i / 64] |= 1 << (i % 64);
+    /// Mark consumer `i`; true when it was not marked yet.
+    fn set(&mut self, i: usize) -> bool {
+        let (w, bit) = (&mut self.0[i / 64], 1 << (i % 64));
+        let fresh = *w & bit == 0;
+        *w |= bit;
+        fresh
+    }
+}
+
+impl Default for LiteralScreen {
+    fn default() -> Self {
+        LiteralScreen::of_literals(std::iter::empty::<Option<Vec<Vec<u8>>>>(), false)
     }
 }
 
 impl LiteralScreen {
-    /// The screen of `patterns` (regex sources, in order).
+    /// The screen of regex sources, in order: each needs the literals
+    /// [`needed_literals`] finds in it, in any ASCII case.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
-        // Each literal once, with every pattern that needs it: a common
-        // literal is then one match to report, not one per pattern.
+        LiteralScreen::of_literals(patterns.into_iter().map(needed_literals), true)
+    }
+
+    /// The screen of consumers given by the literals each needs (`None`: it
+    /// applies to every text), matched exactly or ignoring ASCII case.
+    pub fn of_literals(needs: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>, ignore_case: bool) -> Self {
+        // Each literal once, with every consumer that needs it: a common
+        // literal is then one match to report, not one per consumer.
         let mut by_lit: std::collections::BTreeMap<Vec<u8>, Vec<u32>> = std::collections::BTreeMap::new();
-        let mut screened = Vec::new();
-        for (i, p) in patterns.into_iter().enumerate() {
-            let needs = needed_literals(p);
-            screened.push(needs.is_some());
-            for l in needs.into_iter().flatten() {
-                by_lit.entry(l).or_default().push(i as u32);
+        let mut free = Vec::new();
+        let mut count = 0;
+        for (i, needs) in needs.into_iter().enumerate() {
+            count = i + 1;
+            match needs {
+                Some(lits) => lits.into_iter().for_each(|l| by_lit.entry(l).or_default().push(i as u32)),
+                None => free.push(i),
             }
         }
+        let mut base = Possible(vec![0; count.div_ceil(64)]);
+        for &i in &free {
+            base.set(i);
+        }
         let (lits, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = by_lit.into_iter().unzip();
+        // A DFA: the fastest automaton per byte, and whole texts pass through it.
         let ac = (!lits.is_empty()).then(|| {
             AhoCorasickBuilder::new()
-                .ascii_case_insensitive(true)
+                .ascii_case_insensitive(ignore_case)
                 .match_kind(MatchKind::Standard)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&lits)
                 .expect("screen literals build an automaton")
         });
-        LiteralScreen { ac, owners, screened }
+        LiteralScreen { ac, owners, base, screened: count - free.len() }
     }
 
-    /// The patterns that can match `text`: those without literals, and those
-    /// with one of their literals in it (one pass).
+    /// The consumers that can apply to `text`: those that need no literal,
+    /// and those with one of their literals in it (one pass, ended early
+    /// once every consumer is possible).
     pub fn possible(&self, text: &[u8]) -> Possible {
-        let mut p = Possible(vec![0; self.screened.len().div_ceil(64)]);
-        for (i, s) in self.screened.iter().enumerate() {
-            if !s {
-                p.set(i);
-            }
-        }
+        let mut p = self.base.clone();
+        let mut left = self.screened;
         if let Some(ac) = &self.ac {
             for m in ac.find_overlapping_iter(text) {
                 for &o in &self.owners[m.pattern().as_usize()] {
-                    p.set(o as usize);
+                    left -= usize::from(p.set(o as usize));
+                }
+                if left == 0 {
+                    break;
                 }
             }
         }
@@ -320,13 +341,9 @@ impl LiteralScreen {
 }
 
 impl RxSet {
-    /// A set of the members of `groups` (each listed by [`screened_regexes!`]).
-    pub const fn new(groups: &'static [&'static [&'static Rx]]) -> Self {
-        RxSet { groups, built: OnceLock::new() }
-    }
-
-    fn members(&self) -> impl Iterator<Item = &'static Rx> + '_ {
-        self.groups.iter().flat_map(|g| g.iter().copied())
+    /// A set of `members` (as listed by [`screened_regexes!`]).
+    pub const fn new(members: &'static [&'static Rx]) -> Self {
+        RxSet { members, built: OnceLock::new() }
     }
 
     fn id(&self) -> usize {
@@ -335,11 +352,11 @@ impl RxSet {
 
     fn built(&self) -> &LiteralScreen {
         self.built.get_or_init(|| {
-            for (slot, rx) in self.members().enumerate() {
+            for (slot, rx) in self.members.iter().enumerate() {
                 // A member already screened by another set stays with that one.
                 let _ = rx.slot.set((self.id(), slot as u32));
             }
-            LiteralScreen::new(self.members().map(Rx::as_str))
+            LiteralScreen::new(self.members.iter().map(|rx| rx.as_str()))
         })
     }
 
@@ -409,10 +426,27 @@ mod tests {
         assert_eq!(lits(r"(?-u)x(?:abc)+y"), Some(vec!["abc".into()]));
     }
 
+    #[test]
+    fn a_literal_screen_selects_the_consumers_whose_literals_occur() {
+        let lits = |ls: &[&str]| Some(ls.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>());
+        let needs = || vec![lits(&["steps:", "jobs:"]), None, lits(&["jobs:"]), lits(&["Pipeline"])];
+        let exact = LiteralScreen::of_literals(needs(), false);
+        let folded = LiteralScreen::of_literals(needs(), true);
+        let on = |s: &LiteralScreen, t: &str| (0..4).filter(|&i| s.possible(t.as_bytes()).get(i)).collect::<Vec<_>>();
+        assert_eq!(on(&exact, "jobs:\n  a: 1\n"), [0, 1, 2], "a shared literal selects both consumers");
+        assert_eq!(on(&exact, "steps: []"), [0, 1]);
+        assert_eq!(on(&exact, "nothing"), [1], "a consumer without literals always applies");
+        assert_eq!(on(&exact, "pipeline"), [1], "exact case");
+        assert_eq!(on(&folded, "PIPELINE JOBS:"), [0, 1, 2, 3], "ASCII case ignored");
+        assert_eq!(on(&LiteralScreen::default(), "x"), Vec::<usize>::new());
+        // A literal seen again does not count twice towards ending the pass.
+        assert_eq!(on(&exact, "jobs: jobs: Pipeline"), [0, 1, 2, 3]);
+    }
+
     static RX_A: Rx = Rx::new(r"(?-u)(?m)^def[ \t]+init[ \t]*\(");
     static RX_B: Rx = Rx::new(r"(?-u)\w+\(");
     static GROUP: &[&Rx] = &[&RX_A, &RX_B];
-    static SET: RxSet = RxSet::new(&[GROUP]);
+    static SET: RxSet = RxSet::new(GROUP);
 
     #[test]
     fn a_screened_member_answers_as_the_plain_regex() {
