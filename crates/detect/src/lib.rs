@@ -1289,6 +1289,22 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
 }
 
+/// The fixtures' files with one of `exts`, as text (path, text), in path
+/// order: for unit tests that check a reader against every fixture.
+#[cfg(test)]
+pub(crate) fn fixture_texts(exts: &[&str]) -> Vec<(std::path::PathBuf, String)> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
+    let mut out: Vec<_> = ignore::WalkBuilder::new(root)
+        .standard_filters(false)
+        .build()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| exts.iter().any(|w| x == *w)))
+        .filter_map(|e| Some((e.path().to_path_buf(), std::fs::read_to_string(e.path()).ok()?)))
+        .collect();
+    out.sort();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Confidence, Evidence, Held, Location, Output, RepoIndex, Unit};

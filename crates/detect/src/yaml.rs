@@ -469,14 +469,8 @@ mod tests {
     /// key a parse finds.
     #[test]
     fn top_level_keys_hold_every_parsed_top_key_of_the_fixtures() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures");
         let (mut read, mut unknown) = (0, 0);
-        for e in ignore::WalkBuilder::new(root).standard_filters(false).build().flatten() {
-            let p = e.path();
-            if !p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
-                continue;
-            }
-            let Ok(text) = std::fs::read_to_string(p) else { continue };
+        for (p, text) in crate::fixture_texts(&["yml", "yaml"]) {
             let Ok(docs) = parse_all(&text) else { continue };
             let Some(keys) = top_level_keys(&text) else {
                 unknown += 1;

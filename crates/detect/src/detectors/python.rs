@@ -2563,22 +2563,7 @@ mod tests {
 
     /// Every Python source of the fixtures, comment-free as `analyze` reads it.
     fn fixture_sources() -> Vec<String> {
-        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-            let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().flatten().map(|e| e.path()).collect();
-            entries.sort();
-            for p in entries {
-                if p.is_dir() {
-                    walk(&p, out);
-                } else if p.extension().is_some_and(|e| e == "py") {
-                    if let Ok(t) = std::fs::read_to_string(&p) {
-                        out.push(pylex::mask(&t));
-                    }
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"), &mut out);
-        out
+        crate::fixture_texts(&["py"]).into_iter().map(|(_, t)| pylex::mask(&t)).collect()
     }
 
     #[test]
