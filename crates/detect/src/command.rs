@@ -90,12 +90,11 @@ fn lambda_alias_traffic(rest: &[String]) -> Option<String> {
     let version = opt_value(rest, &["--function-version"]).unwrap_or("current");
     let mut pairs = Vec::new();
     let mut extra = 0.0;
-    // `"3"=0.1` or `"3":0.1`, inside the braces after the key.
-    let body = routing.split_once('{').map(|(_, b)| b).unwrap_or(routing);
-    let body = body.strip_prefix("\"AdditionalVersionWeights\":").map(|b| b.trim_start_matches('{')).unwrap_or(body);
-    for part in body.trim_end_matches('}').split(',') {
+    // `"3"=0.1` or `"3":0.1`, in the innermost braces (the key's value).
+    let body = routing.rsplit_once('{').map_or(routing, |(_, b)| b).split('}').next().unwrap_or("");
+    for part in body.split(',') {
         let Some((v, w)) = part.split_once(['=', ':']) else { continue };
-        let (v, w) = (v.trim().trim_matches('"'), w.trim().trim_matches('}'));
+        let (v, w) = (v.trim().trim_matches('"'), w.trim());
         // A version with no weight gets no traffic.
         if let (false, Ok(w)) = (v.is_empty(), w.parse::<f64>()) {
             if w <= 0.0 {
