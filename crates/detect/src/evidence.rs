@@ -142,6 +142,10 @@ impl Attrs {
         match self.find(&key) {
             Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
             Err(i) => {
+                // Grown one at a time: most items take an attribute or two
+                // after detection (the linker's), and doubling would leave
+                // them with room for twice what they hold.
+                self.0.reserve_exact(1);
                 self.0.insert(i, (key, value));
                 None
             }

@@ -192,7 +192,8 @@ pub struct RepoIndex {
     /// Every folder name and file stem (`x` for `x.py`) in the repository,
     /// found once: an import whose first segment is none of them cannot be
     /// a local module.
-    components: std::sync::OnceLock<std::collections::HashSet<String>>,
+    /// Hashes, sorted ([`path_hash`]): a collision only costs a lookup.
+    components: std::sync::OnceLock<Vec<u64>>,
     /// Top-level Python modules and packages defined at the root or under a
     /// source folder, found once.
     py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
@@ -303,7 +304,9 @@ impl RepoIndex {
     /// the path's position, sorted (16 bytes a name, no copy of any path).
     pub fn files_named(&self, name: &str) -> Vec<&String> {
         let index = self.by_name.get_or_init(|| {
-            let mut v = Vec::with_capacity(self.paths.len());
+            // Sized exactly: one key a path, two for a package's init.
+            let inits = self.paths.iter().filter(|p| p.ends_with("/__init__.py")).count();
+            let mut v = Vec::with_capacity(self.paths.len() + inits);
             for (i, p) in self.paths.iter().enumerate() {
                 let i = i as u32;
                 let mut parts = p.rsplit('/');
@@ -435,20 +438,30 @@ impl RepoIndex {
     pub fn has_component(&self, name: &str) -> bool {
         self.components
             .get_or_init(|| {
-                let mut m = std::collections::HashSet::new();
+                let mut m = Vec::new();
+                let mut prev = "";
                 for p in &self.paths {
-                    let mut parts = p.split('/').peekable();
+                    // Folders the previous path (in sorted order) shares
+                    // were counted with it.
+                    let same = p.bytes().zip(prev.bytes()).take_while(|(a, b)| a == b).count();
+                    let shared = p.as_bytes()[..same].iter().rposition(|&b| b == b'/').map_or(0, |k| k + 1);
+                    prev = p;
+                    let mut parts = p[shared..].split('/').peekable();
                     while let Some(c) = parts.next() {
                         if parts.peek().is_some() {
-                            m.insert(c.to_string());
+                            m.push(path_hash(c));
                         } else if let Some(stem) = c.strip_suffix(".py") {
-                            m.insert(stem.to_string());
+                            m.push(path_hash(stem));
                         }
                     }
                 }
+                m.sort_unstable();
+                m.dedup();
+                m.shrink_to_fit();
                 m
             })
-            .contains(name)
+            .binary_search(&path_hash(name))
+            .is_ok()
     }
 
     /// Whether the repository declares an Argo Events `Sensor` and a Tekton
@@ -936,6 +949,10 @@ fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> 
 /// ask for a repository-wide index, [`early_needs_index`]).
 const EARLY_DETECTORS: &[&str] = &["python", "test-suite"];
 
+/// Files read (in parallel) per chunk: enough to keep every thread busy,
+/// few enough that one chunk's results are a small part of the peak.
+const READ_CHUNK: usize = 4096;
+
 /// Literals of Python source that other files' detectors or repository-wide
 /// indexes read: a module holding one keeps its text for the whole scan.
 /// Fields set from the environment ([`RepoIndex::env_fields`]), build
@@ -992,6 +1009,14 @@ impl Held {
         match self {
             Held::Full(e) => &e.1,
             _ => &[],
+        }
+    }
+
+    /// The detection's output when it holds anything but the plain flag.
+    fn output_ref(&self) -> Option<&Output> {
+        match self {
+            Held::Full(e) => Some(&e.0),
+            _ => None,
         }
     }
 
@@ -1114,25 +1139,42 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
         detect_file(&dets, &screen, opts, &repo, path, text, true)
     };
-    let mut reads: Vec<Read> = pending
-        .par_iter()
-        .map(|(i, exact)| {
-            let path = files[*i].as_str();
-            match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[*i]) {
-                Ok((text, issue)) => {
-                    let early = early_of(path, &text);
-                    let keep = early.is_none() || KEEP_PY.is_match(&text);
-                    let text = keep.then_some(text);
-                    // Held until linking: copied once the file's temporaries
-                    // (its text, the analysis) are freed, so what is held
-                    // fills the holes they left rather than pinning new memory.
-                    let early = early.map(|e| Held::new(e, path));
-                    Read { index: *i, text, early, issues: issue.into_iter().collect() }
-                }
-                Err(issue) => Read { index: *i, text: None, early: None, issues: vec![issue] },
+    let read_one = |&(i, ref exact): &(usize, Option<std::path::PathBuf>)| {
+        let path = files[i].as_str();
+        match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[i]) {
+            Ok((text, issue)) => {
+                let early = early_of(path, &text);
+                let keep = early.is_none() || KEEP_PY.is_match(&text);
+                let text = keep.then_some(text);
+                // Held until linking: copied once the file's temporaries
+                // (its text, the analysis) are freed, so what is held
+                // fills the holes they left rather than pinning new memory.
+                let early = early.map(|e| Held::new(e, path));
+                Read { index: i, text, early, issues: issue.into_iter().collect() }
             }
-        })
-        .collect();
+            Err(issue) => Read { index: i, text: None, early: None, issues: vec![issue] },
+        }
+    };
+    // Early detections by position (in path order), and the texts kept,
+    // added to the index once every file is read: no file's detection
+    // sees another's text before the others do.
+    let mut early: Vec<(usize, Held)> = Vec::new();
+    let mut kept: Vec<(usize, String)> = Vec::new();
+    let mut take = |r: Read| {
+        issues.extend(r.issues);
+        if let Some(e) = r.early {
+            early.push((r.index, e));
+        }
+        if let Some(t) = r.text {
+            kept.push((r.index, t));
+        }
+    };
+    // In chunks, so what one read gave is folded in before the next chunk:
+    // no list of the whole tree's reads is held at once.
+    for chunk in pending.chunks(READ_CHUNK) {
+        let reads: Vec<Read> = chunk.par_iter().map(read_one).collect();
+        reads.into_iter().for_each(&mut take);
+    }
     // Texts of a tree were read with the listing: detect early the same way.
     let loaded_early: Vec<Read> = loaded
         .par_iter()
@@ -1142,20 +1184,14 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), issues: Vec::new() })
         })
         .collect();
+    loaded_early.into_iter().for_each(&mut take);
     drop(pending);
-    reads.extend(loaded_early);
-    reads.sort_by_key(|r| r.index);
-    // Folders shipped for other projects, from the texts that can show them.
-    let mut early: std::collections::BTreeMap<usize, Held> = std::collections::BTreeMap::new();
-    for r in reads {
-        issues.extend(r.issues);
-        if let Some(e) = r.early {
-            early.insert(r.index, e);
-        }
-        if let Some(t) = r.text {
-            repo.texts.insert(files[r.index].clone(), t);
-        }
+    early.sort_by_key(|(i, _)| *i);
+    for (i, t) in kept {
+        repo.texts.insert(files[i].clone(), t);
     }
+    let is_early = |early: &[(usize, Held)], i: usize| early.binary_search_by_key(&i, |(j, _)| *j).is_ok();
+    // Folders shipped for other projects, from the texts that can show them.
     let seeds = seed_folders(&repo.paths, &repo.texts);
     let seed_dirs: std::collections::HashSet<String> = seeds.iter().map(|(d, ..)| d.clone()).collect();
     let in_seed = |p: &str| !seed_dirs.is_empty() && has_ancestor_in(p, |a| seed_dirs.contains(a));
@@ -1174,7 +1210,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         // Imports read before the seed folders were known may include theirs:
         // detect again what read one.
         let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(|f| path_hash(f)).collect();
-        early.retain(|i, e| {
+        early.retain(|(i, e)| {
             let read = e.read();
             let again = read.iter().any(|h| seed_hashes.contains(h));
             if again && !in_seed(&files[*i]) {
@@ -1191,7 +1227,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     }
     repo.seed_dirs = seed_dirs.clone();
     // Texts of a tree that only their own (early) detection read.
-    for i in early.keys() {
+    for i in early.iter().map(|(i, _)| i) {
         let path = &files[*i];
         if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
@@ -1206,7 +1242,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Detect the rest: files with a text held, and early files detected
     // again (read again from disk when their text was dropped).
     let rest: Vec<usize> =
-        (0..files.len()).filter(|i| !early.contains_key(i) && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
+        (0..files.len()).filter(|i| !is_early(&early, *i) && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
     let late: Vec<(usize, Output)> = rest
         .par_iter()
         .filter_map(|&i| {
@@ -1223,13 +1259,28 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         })
         .collect();
     drop(sizes);
-    let mut outputs: Vec<(usize, Output)> = early.into_iter().map(|(i, e)| (i, e.output())).chain(late).collect();
-    outputs.sort_by_key(|(i, _)| *i);
+    // The linker reads few texts: CDK app settings, the root packaging
+    // files, modules that load code from paths (kept Python). The others
+    // go before the detections are gathered.
+    repo.texts.retain(|p, _| {
+        let name = p.rsplit('/').next().unwrap_or(p);
+        name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
+    });
     // Sized once: growing by doubling would hold two copies at the peak.
-    evidence.reserve_exact(outputs.iter().map(|(_, o)| o.evidence.len()).sum());
-    units.reserve_exact(outputs.iter().map(|(_, o)| o.units.len()).sum());
+    let held = || early.iter().filter_map(|(_, e)| e.output_ref());
+    evidence.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.evidence.len()).sum());
+    units.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.units.len()).sum());
     // Files whose unit is plain, by position (the linker makes them on demand).
     let mut plain = Vec::new();
+    // Early and late detections, each in path order, merged in path order
+    // as they are taken (no list of every file's output at once).
+    let mut early = early.into_iter().map(|(i, e)| (i, e.output())).peekable();
+    let mut late = late.into_iter().peekable();
+    let outputs = std::iter::from_fn(|| match (early.peek(), late.peek()) {
+        (Some((a, _)), Some((b, _))) if b < a => late.next(),
+        (Some(_), _) => early.next(),
+        (None, _) => late.next(),
+    });
     for (i, out) in outputs {
         if out.plain_unit {
             plain.push(i as u32);
@@ -1257,12 +1308,6 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         }
     }
     repo.declared_projects = opts.projects.clone();
-    // The linker reads few texts: CDK app settings, the root packaging
-    // files, modules that load code from paths (kept Python).
-    repo.texts.retain(|p, _| {
-        let name = p.rsplit('/').next().unwrap_or(p);
-        name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
-    });
     let linked = link::link_held(&repo, units, plain, evidence);
     issues.extend(linked.unresolved);
     if std::env::var_os("MLOPS_LEVEL_DEBUG_EVIDENCE").is_some() {
@@ -1343,6 +1388,19 @@ mod tests {
         assert_eq!(r.files_named("__init__.py").len(), 2);
         assert!(r.files_named("rain.py").is_empty() && r.files_named("a/train.py").is_empty());
         assert!(r.files_named("").is_empty());
+    }
+
+    #[test]
+    fn components_are_every_folder_and_python_stem_of_sorted_paths() {
+        // Neighbours share folders (counted once), names that are not ASCII
+        // share leading bytes but not characters.
+        let r = repo(&["a/b/c.py", "a/b/d/e.txt", "a/bx/f.py", "g.py", "h.txt", "\u{e9}/x.py", "\u{e8}/y/z.py"]);
+        for name in ["a", "b", "c", "d", "bx", "f", "g", "\u{e9}", "x", "\u{e8}", "y", "z"] {
+            assert!(r.has_component(name), "{name}");
+        }
+        for name in ["e", "e.txt", "h", "c.py", "a/b", "", "\u{e0}"] {
+            assert!(!r.has_component(name), "{name}");
+        }
     }
 
     #[test]

@@ -708,7 +708,8 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 if seen.contains_key(t) || chain.len() > 24 {
                     continue;
                 }
-                let mut c = chain.clone();
+                let mut c = Vec::with_capacity(chain.len() + 1);
+                c.extend_from_slice(&chain);
                 c.push(loc.clone());
                 seen.insert(t.clone(), c);
                 q.push_back(t.clone());
@@ -742,8 +743,10 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
             }
             if !r.chain.is_empty() {
-                e.chain = r.chain.clone();
-                if e.chain.last() != Some(&e.location) {
+                let own = r.chain.last() != Some(&e.location);
+                e.chain = Vec::with_capacity(r.chain.len() + usize::from(own));
+                e.chain.extend_from_slice(&r.chain);
+                if own {
                     e.chain.push(e.location.clone());
                 }
             }
