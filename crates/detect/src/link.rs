@@ -733,9 +733,11 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     }
 
     // Annotate evidence with how it is launched.
-    let mut out: Vec<Evidence> = Vec::with_capacity(evidence.len());
+    // Collected in place: the items are moved within the list they came in
+    // (no second list of them all), which leaves room for the evidence
+    // derived below.
     let mut owner: Vec<String> = Vec::with_capacity(evidence.len());
-    for (mut e, unit) in evidence {
+    let annotate = |(mut e, unit): (Evidence, Option<String>)| {
         let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
         if let Some(r) = reach.get(&uid) {
             e.attrs.insert("reached".into(), "yes".into());
@@ -752,8 +754,9 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
             }
         }
         owner.push(uid);
-        out.push(e);
-    }
+        e
+    };
+    let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
 
     confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
     // The library of an ML tool: the models, runs and projects its tests
