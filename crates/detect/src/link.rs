@@ -15,6 +15,7 @@ use crate::paths::env_class;
 /// Path helpers, kept here for callers outside the crate.
 pub use crate::paths::{join, normalize};
 use crate::{RepoIndex, Unit};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// Linked result.
@@ -583,10 +584,19 @@ impl Ctx<'_> {
     }
 }
 
+/// Unit id -> (target id, where it is referenced), borrowed from the units
+/// but for targets resolved from commands.
+pub(crate) type Edges<'a> = BTreeMap<&'a str, Vec<(Cow<'a, str>, &'a Location)>>;
+
+/// Root id -> every unit id it reaches.
+pub(crate) type Closures<'a> = BTreeMap<&'a str, BTreeSet<&'a str>>;
+
+/// How a unit is reached from the roots, borrowed from the units and edges.
 #[derive(Clone, Default)]
-struct Reach {
-    triggers: BTreeSet<String>,
-    chain: Vec<Location>,
+struct Reach<'a> {
+    /// The events of every root that reaches it, sorted, without repeats.
+    triggers: Vec<&'a str>,
+    chain: Vec<&'a Location>,
     /// How well the root of `chain` justifies automation (0 best).
     rank: u8,
 }
@@ -632,7 +642,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     // Python files that load modules from paths, by path (read once).
     let mut loaders: BTreeMap<String, bool> = BTreeMap::new();
     // Edges: unit -> (target, location of the reference).
-    let mut edges: BTreeMap<String, Vec<(String, Location)>> = BTreeMap::new();
+    let mut edges: Edges = BTreeMap::new();
     let mut pending: Vec<(String, Location, String)> = Vec::new();
     for u in by_id.values() {
         // Units that reference nothing (most modules) get no entry.
@@ -667,12 +677,12 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 })
             });
             for t in targets {
-                e.push((t, c.location.clone()));
+                e.push((Cow::Owned(t), &c.location));
             }
             if loads {
                 for a in c.argv.iter().skip(2).filter(|a| a.ends_with(".py")) {
                     if let Some(p) = ctx.file(&[join(wd, a), join("", a)]) {
-                        e.push((format!("file:{p}"), c.location.clone()));
+                        e.push((Cow::Owned(format!("file:{p}")), &c.location));
                     }
                 }
             }
@@ -681,45 +691,51 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 let a = a.split_once('=').map(|(_, v)| v).unwrap_or(a);
                 if [".yaml", ".yml", ".json", ".toml", ".cfg", ".ini"].iter().any(|x| a.ends_with(x)) {
                     if let Some(p) = ctx.file(&[join(wd, a), join("", a)]) {
-                        e.push((format!("file:{p}"), c.location.clone()));
+                        e.push((Cow::Owned(format!("file:{p}")), &c.location));
                     }
                 }
             }
         }
         for (t, loc) in &u.calls {
-            e.push((t.clone(), loc.clone()));
+            e.push((Cow::Borrowed(t.as_str()), loc));
         }
         if !e.is_empty() {
-            edges.insert(u.id.clone(), e);
+            edges.insert(u.id.as_str(), e);
         }
     }
 
     // Walk from every root; the first (shortest) chain wins, triggers accumulate.
-    let mut reach: BTreeMap<String, Reach> = BTreeMap::new();
-    let mut root_closure: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    // Ids, chains and triggers are borrowed from the units and edges: a
+    // root can reach every module of the repository.
+    let mut reach: BTreeMap<&str, Reach> = BTreeMap::new();
+    let mut root_closure: Closures = BTreeMap::new();
     for root in by_id.values().filter(|u| u.root) {
-        let mut seen: BTreeMap<String, Vec<Location>> = BTreeMap::new();
+        let mut seen: BTreeMap<&str, Vec<&Location>> = BTreeMap::new();
         let mut q = VecDeque::new();
-        seen.insert(root.id.clone(), vec![]);
-        q.push_back(root.id.clone());
+        seen.insert(root.id.as_str(), vec![]);
+        q.push_back(root.id.as_str());
         while let Some(id) = q.pop_front() {
-            let chain = seen[&id].clone();
-            for (t, loc) in edges.get(&id).map(Vec::as_slice).unwrap_or_default() {
-                if seen.contains_key(t) || chain.len() > 24 {
+            let chain = seen[id].clone();
+            for (t, loc) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
+                if seen.contains_key(t.as_ref()) || chain.len() > 24 {
                     continue;
                 }
                 let mut c = Vec::with_capacity(chain.len() + 1);
                 c.extend_from_slice(&chain);
-                c.push(loc.clone());
-                seen.insert(t.clone(), c);
-                q.push_back(t.clone());
+                c.push(*loc);
+                seen.insert(t.as_ref(), c);
+                q.push_back(t.as_ref());
             }
         }
         let rank = trigger_rank(&root.triggers);
         for (id, chain) in &seen {
             let fresh = !reach.contains_key(id);
-            let r = reach.entry(id.clone()).or_default();
-            r.triggers.extend(root.triggers.iter().cloned());
+            let r = reach.entry(id).or_default();
+            for t in &root.triggers {
+                if let Err(k) = r.triggers.binary_search(&t.as_str()) {
+                    r.triggers.insert(k, t.as_str());
+                }
+            }
             // Show the chain from the root that best justifies automation, then the shortest.
             if fresh
                 || (!chain.is_empty() && (rank, chain.len()) < (r.rank, r.chain.len()))
@@ -729,7 +745,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 r.rank = rank;
             }
         }
-        root_closure.insert(root.id.clone(), seen.keys().cloned().collect());
+        root_closure.insert(root.id.as_str(), seen.into_keys().collect());
     }
 
     // Annotate evidence with how it is launched.
@@ -739,15 +755,15 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     let mut owner: Vec<String> = Vec::with_capacity(evidence.len());
     let annotate = |(mut e, unit): (Evidence, Option<String>)| {
         let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
-        if let Some(r) = reach.get(&uid) {
+        if let Some(r) = reach.get(uid.as_str()) {
             e.attrs.insert("reached".into(), "yes".into());
             if !r.triggers.is_empty() {
-                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+                e.add_attr_values("triggers", r.triggers.iter().copied());
             }
             if !r.chain.is_empty() {
-                let own = r.chain.last() != Some(&e.location);
+                let own = r.chain.last() != Some(&&e.location);
                 e.chain = Vec::with_capacity(r.chain.len() + usize::from(own));
-                e.chain.extend_from_slice(&r.chain);
+                e.chain.extend(r.chain.iter().map(|l| (*l).clone()));
                 if own {
                     e.chain.push(e.location.clone());
                 }
@@ -793,7 +809,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     // script nothing runs hides no practice.
     let mut unresolved: Vec<crate::ScanIssue> = pending
         .into_iter()
-        .filter(|(uid, ..)| reach.contains_key(uid))
+        .filter(|(uid, ..)| reach.contains_key(uid.as_str()))
         .map(|(_, loc, msg)| crate::ScanIssue::new(&loc.path, Some(loc.start_line), "unresolved-reference", msg))
         .collect();
     unresolved.sort();
@@ -1083,7 +1099,7 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
 /// Mark tracking, versioning and comparison evidence that belongs to training:
 /// in a file that trains, in a module a training file imports (or that imports
 /// one), or run by the same root (pipeline, CI job) as training.
-fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
+fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
     let training_units: BTreeSet<&str> = out
         .iter()
         .zip(owner)
@@ -1093,27 +1109,27 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMa
     if training_units.is_empty() {
         return;
     }
-    let mut related: BTreeSet<String> = training_units.iter().map(|s| s.to_string()).collect();
+    let mut related: BTreeSet<&str> = training_units.clone();
     for (id, u) in units.iter() {
         for (callee, _) in &u.calls {
             if training_units.contains(callee.as_str()) {
-                related.insert(id.clone());
+                related.insert(id.as_str());
             }
             if training_units.contains(id.as_str()) {
-                related.insert(callee.clone());
+                related.insert(callee.as_str());
             }
         }
     }
-    let trains = |members: &BTreeSet<String>| members.iter().any(|m| training_units.contains(m.as_str()));
+    let trains = |members: &BTreeSet<&str>| members.iter().any(|m| training_units.contains(m));
     for members in closures.values() {
         if trains(members) {
-            related.extend(members.iter().cloned());
+            related.extend(members.iter().copied());
         }
     }
     // Jobs of one CI definition (a workflow file, a GitLab or Azure pipeline)
     // that start on the same event run as one pipeline: an evaluation job
     // after the training job evaluates what that run trained.
-    let mut by_definition: BTreeMap<&str, Vec<(&Unit, &BTreeSet<String>)>> = BTreeMap::new();
+    let mut by_definition: BTreeMap<&str, Vec<(&Unit, &BTreeSet<&str>)>> = BTreeMap::new();
     for (id, members) in closures {
         if let Some(u) = units.get(id) {
             by_definition.entry(u.location.path.as_str()).or_default().push((u, members));
@@ -1123,7 +1139,7 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMa
         let training_triggers: BTreeSet<&String> = jobs.iter().filter(|(_, m)| trains(m)).flat_map(|(u, _)| &u.triggers).collect();
         for (u, members) in jobs {
             if u.triggers.iter().any(|t| training_triggers.contains(t)) {
-                related.extend(members.iter().cloned());
+                related.extend(members.iter().copied());
             }
         }
     }
@@ -1135,18 +1151,18 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMa
     for id in pipeline_defs {
         let Some(u) = units.get(id) else { continue };
         if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
-            related.insert(id.to_string());
-            related.extend(u.calls.iter().map(|(c, _)| c.clone()));
+            related.insert(id);
+            related.extend(u.calls.iter().map(|(c, _)| c.as_str()));
         }
     }
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
-        related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).cloned());
+        related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(String::as_str));
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
-            && related.contains(o)
+            && related.contains(o.as_str())
         {
             e.attrs.insert("with_training".into(), "yes".into());
         }
@@ -1159,7 +1175,7 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMa
 /// also runs (the step that reads the flag the comparing step wrote). Such a
 /// comparison is computed and then ignored (RUBRIC, A/B: partial): it gets
 /// `acts=no overridden=yes`.
-fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>) {
+fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &Closures) {
     let overrides: Vec<(&str, &str)> = out
         .iter()
         .zip(owner)
@@ -1171,19 +1187,19 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &B
     }
     // For each overridden name: the units that override it, and every unit a
     // root running one of them also runs.
-    let mut scope: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut scope: BTreeMap<String, BTreeSet<&str>> = BTreeMap::new();
     for (name, o) in &overrides {
         let s = scope.entry(name.to_string()).or_default();
-        s.insert(o.to_string());
+        s.insert(o);
         for c in closures.values().filter(|c| c.contains(*o)) {
-            s.extend(c.iter().cloned());
+            s.extend(c.iter().copied());
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if e.kind != "code.model-compare" {
             continue;
         }
-        if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o)) {
+        if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o.as_str())) {
             e.attrs.insert("acts".into(), "no".into());
             e.attrs.insert("overridden".into(), "yes".into());
         }
@@ -1207,7 +1223,7 @@ fn is_deploy(e: &Evidence) -> bool {
 /// also runs a test runner. They get `in_release=yes`: the release is
 /// gated on tests, though not on tests of the model itself (RUBRIC
 /// L3.test.release is then partial).
-fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
+fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
     let releases = |e: &Evidence| {
         is_deploy(e)
             || e.kind == "run.publish"
@@ -1220,8 +1236,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &BTre
     }
     // Every unit of a releasing root's run: its own closure and those of the
     // roots it waits for. One walk from all releasing roots at once.
-    let mut stack: Vec<&str> =
-        closures.iter().filter(|(_, c)| c.iter().any(|u| releasers.contains(u.as_str()))).map(|(id, _)| id.as_str()).collect();
+    let mut stack: Vec<&str> = closures.iter().filter(|(_, c)| c.iter().any(|u| releasers.contains(u))).map(|(id, _)| *id).collect();
     let mut seen: BTreeSet<&str> = BTreeSet::new();
     let mut in_run: BTreeSet<&str> = BTreeSet::new();
     while let Some(r) = stack.pop() {
@@ -1229,7 +1244,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &BTre
             continue;
         }
         if let Some(c) = closures.get(r) {
-            in_run.extend(c.iter().map(String::as_str));
+            in_run.extend(c.iter().copied());
         }
         if let Some(u) = units.get(r) {
             stack.extend(u.after.iter().map(String::as_str));
@@ -1252,7 +1267,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &BTre
 /// run that opens a pull request (`run.open-pull-request`): a training
 /// workflow that proposes its result as a pull request chains the
 /// pull-request workflow that deploys it.
-fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeMap<String, BTreeSet<String>>, units: &Units) {
+fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
     // Tests handed the model to test (`pytest --run-id=$RUN_ID tests/model`).
     let is_model_test = |e: &Evidence| e.kind == "run.tests" && e.attrs.contains_key("model_arg");
     if !out.iter().any(|e| is_deploy(e) || is_model_test(e)) {
@@ -1264,7 +1279,7 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeM
         .filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
         .map(|(_, o)| o.as_str())
         .collect();
-    let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u.as_str())));
+    let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u)));
     let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
     // A run that opens a pull request (`gh pr create`, a create-pull-request
     // action) starts the pull-request builds: they run after it.
@@ -1272,8 +1287,8 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeM
         out.iter().zip(owner).filter(|(e, _)| e.kind == "run.open-pull-request").map(|(_, o)| o.as_str()).collect();
     let pr_openers: Vec<&str> = closures
         .iter()
-        .filter(|(id, c)| units.get(id.as_str()).is_some_and(&automatic) && c.iter().any(|u| openers.contains(u.as_str())))
-        .map(|(id, _)| id.as_str())
+        .filter(|(id, c)| units.get(id).is_some_and(&automatic) && c.iter().any(|u| openers.contains(u)))
+        .map(|(id, _)| *id)
         .collect();
     // Roots whose run has trained by the time they start (or that train).
     // Units whose run has trained by the time they start: those that train,
@@ -1288,7 +1303,7 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeM
     }
     let pr_builds: Vec<&str> = units.values().filter(|u| u.triggers.contains("pull_request")).map(|u| u.id.as_str()).collect();
     let mut trained: BTreeSet<&str> = BTreeSet::new();
-    let mut stack: Vec<&str> = closures.keys().map(String::as_str).filter(|id| trains(id)).collect();
+    let mut stack: Vec<&str> = closures.keys().copied().filter(|id| trains(id)).collect();
     while let Some(u) = stack.pop() {
         if !trained.insert(u) {
             continue;
@@ -1301,8 +1316,8 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &BTreeM
     // Everything the automatic ones among them run.
     let chained: BTreeSet<&str> = closures
         .iter()
-        .filter(|(id, _)| trained.contains(id.as_str()) && units.get(id.as_str()).is_some_and(&automatic))
-        .flat_map(|(_, c)| c.iter().map(String::as_str))
+        .filter(|(id, _)| trained.contains(*id) && units.get(id).is_some_and(&automatic))
+        .flat_map(|(_, c)| c.iter().copied())
         .collect();
     for (e, o) in out.iter_mut().zip(owner) {
         if (is_deploy(e) || is_model_test(e)) && chained.contains(o.as_str()) {
@@ -1613,13 +1628,7 @@ fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
     false
 }
 
-fn derive_retrain_on_alert(
-    out: &mut Vec<Evidence>,
-    owner: &[String],
-    closures: &BTreeMap<String, BTreeSet<String>>,
-    reach: &BTreeMap<String, Reach>,
-    units: &Units,
-) {
+fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: &Closures, reach: &BTreeMap<&str, Reach>, units: &Units) {
     let is_monitor = |e: &Evidence| {
         matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
             && !e.attrs.contains_key("notebook")
@@ -1651,8 +1660,8 @@ fn derive_retrain_on_alert(
         }
     }
     for members in closures.values() {
-        let m = members.iter().filter_map(|u| mon_by.get(u.as_str())).min();
-        let t = members.iter().filter_map(|u| trig_by.get(u.as_str())).min();
+        let m = members.iter().filter_map(|u| mon_by.get(u)).min();
+        let t = members.iter().filter_map(|u| trig_by.get(u)).min();
         if let (Some(m), Some(t)) = (m, t) {
             pairs.insert((*m, *t));
         }
@@ -1662,14 +1671,14 @@ fn derive_retrain_on_alert(
     for (mi, ti) in pairs {
         let (m, t, to) = (&out[mi], &out[ti], &owner[ti]);
         let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
-        let mut chain = reach.get(to).map(|r| r.chain.clone()).unwrap_or_default();
+        let mut chain = reach.get(to.as_str()).map(|r| r.chain.iter().map(|l| (*l).clone()).collect::<Vec<_>>()).unwrap_or_default();
         chain.push(m.location.clone());
         chain.push(t.location.clone());
         chain.dedup();
         e.chain = chain;
-        if let Some(r) = reach.get(to) {
+        if let Some(r) = reach.get(to.as_str()) {
             if !r.triggers.is_empty() {
-                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+                e.add_attr_values("triggers", r.triggers.iter().copied());
             }
         }
         new.push(e);
@@ -1687,9 +1696,9 @@ fn derive_retrain_on_alert(
 fn derive_retrain_on_drift_gate(
     out: &mut Vec<Evidence>,
     owner: &[String],
-    edges: &BTreeMap<String, Vec<(String, Location)>>,
-    closures: &BTreeMap<String, BTreeSet<String>>,
-    reach: &BTreeMap<String, Reach>,
+    edges: &Edges,
+    closures: &Closures,
+    reach: &BTreeMap<&str, Reach>,
     units: &Units,
 ) {
     let gates: Vec<usize> = out.iter().enumerate().filter(|(_, e)| e.kind == "ci.drift-gate").map(|(i, _)| i).collect();
@@ -1724,7 +1733,7 @@ fn derive_retrain_on_drift_gate(
             .unwrap_or_default()
             .iter()
             .filter(|(_, loc)| loc.path == g.location.path && span.contains(&loc.start_line))
-            .map(|(t, _)| t.as_str())
+            .map(|(t, _)| t.as_ref())
             .collect();
         let mut trained: Option<usize> = None;
         while let Some(u) = stack.pop() {
@@ -1734,26 +1743,26 @@ fn derive_retrain_on_drift_gate(
             if let Some(t) = trainers.get(u) {
                 trained = Some(trained.map_or(*t, |x: usize| x.min(*t)));
             }
-            stack.extend(edges.get(u).map(Vec::as_slice).unwrap_or_default().iter().map(|(t, _)| t.as_str()));
+            stack.extend(edges.get(u).map(Vec::as_slice).unwrap_or_default().iter().map(|(t, _)| t.as_ref()));
         }
         let Some(ti) = trained else { continue };
         // A monitor run by the same CI definition (any of its roots).
         let monitor = closures
             .iter()
-            .filter(|(root, _)| units.get(root.as_str()).is_some_and(|r| r.location.path == g.location.path))
-            .flat_map(|(_, members)| members.iter().filter_map(|m| monitors.get(m.as_str())))
+            .filter(|(root, _)| units.get(root).is_some_and(|r| r.location.path == g.location.path))
+            .flat_map(|(_, members)| members.iter().filter_map(|m| monitors.get(m)))
             .min();
         let Some(mi) = monitor else { continue };
         let mut e = Evidence::new("link.retrain-on-alert", "linker", g.location.clone(), Confidence::Medium, &g.snippet)
             .attr("gate", "ci-condition");
-        let mut chain = reach.get(gu).map(|r| r.chain.clone()).unwrap_or_default();
+        let mut chain = reach.get(gu).map(|r| r.chain.iter().map(|l| (*l).clone()).collect::<Vec<_>>()).unwrap_or_default();
         chain.extend([out[*mi].location.clone(), g.location.clone(), out[ti].location.clone()]);
         chain.dedup();
         e.chain = chain;
         if let Some(r) = reach.get(gu) {
             e.attrs.insert("reached".into(), "yes".into());
             if !r.triggers.is_empty() {
-                e.add_attr_values("triggers", r.triggers.iter().map(String::as_str));
+                e.add_attr_values("triggers", r.triggers.iter().copied());
             }
         }
         new.push(e);
@@ -1963,14 +1972,14 @@ mod tests {
         ]
         .into_iter()
         .collect();
-        let closures: BTreeMap<String, BTreeSet<String>> = [
+        let closures: Closures = [
             ("ci:wf.yml#fit", "file:fit.py"),
             ("ci:wf.yml#judge", "file:judge.py"),
             ("ci:wf.yml#nightly", "file:nightly.py"),
             ("ci:other.yml#judge", "file:elsewhere.py"),
         ]
         .into_iter()
-        .map(|(r, f)| (r.to_string(), [r.to_string(), f.to_string()].into_iter().collect()))
+        .map(|(r, f)| (r, [r, f].into_iter().collect()))
         .collect();
         let ev = |kind: &str, path: &str| Evidence::new(kind, "python", Location::line(path, 1), Confidence::Medium, "");
         let mut out = vec![
@@ -1988,10 +1997,10 @@ mod tests {
 
     #[test]
     fn a_verdict_forced_by_a_step_of_the_same_run_decides_nothing() {
-        let closures: BTreeMap<String, BTreeSet<String>> =
+        let closures: Closures =
             [("ci:a.yml#build", vec!["file:judge.py", "file:publish.py"]), ("ci:b.yml#other", vec!["file:elsewhere.py", "file:forced.py"])]
                 .into_iter()
-                .map(|(r, fs)| (r.to_string(), fs.into_iter().map(str::to_string).chain([r.to_string()]).collect()))
+                .map(|(r, fs)| (r, fs.into_iter().chain([r]).collect()))
                 .collect();
         let ev = |kind: &str, path: &str, attr: (&str, &str)| {
             Evidence::new(kind, "python", Location::line(path, 1), Confidence::Medium, "").attr(attr.0, attr.1).attr("acts", "yes")

@@ -300,9 +300,9 @@ pub(crate) struct Graph<'a> {
     /// Units by id.
     pub units: &'a crate::link::Units<'a>,
     /// Unit -> units it starts or imports.
-    pub edges: &'a BTreeMap<String, Vec<(String, crate::evidence::Location)>>,
+    pub edges: &'a crate::link::Edges<'a>,
     /// CI root -> every unit it reaches.
-    pub root_closure: &'a BTreeMap<String, BTreeSet<String>>,
+    pub root_closure: &'a crate::link::Closures<'a>,
 }
 
 /// For each piece of evidence (with its owning unit id, `""` for none), the
@@ -321,7 +321,7 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
     let mut ids: BTreeSet<&str> = g.units.keys().chain(&plain_ids).map(String::as_str).collect();
     for (from, to) in g.edges {
         ids.insert(from);
-        ids.extend(to.iter().map(|(t, _)| t.as_str()));
+        ids.extend(to.iter().map(|(t, _)| t.as_ref()));
     }
     let ids: Vec<&str> = ids.into_iter().collect();
     let index: BTreeMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
@@ -330,9 +330,9 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
     let mut fwd_adj: Vec<Vec<usize>> = vec![Vec::new(); n];
     let mut rev_adj: Vec<Vec<usize>> = vec![Vec::new(); n];
     for (from, to) in g.edges {
-        let f = index[from.as_str()];
+        let f = index[*from];
         for (t, _) in to {
-            let t = index[t.as_str()];
+            let t = index[t.as_ref()];
             if t != f {
                 fwd_adj[f].push(t);
                 rev_adj[t].push(f);
@@ -373,10 +373,10 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
         .collect();
     // Units under the same CI root as a project's code serve it too.
     for (root, closure) in g.root_closure {
-        let Some(&r) = index.get(root.as_str()) else { continue };
+        let Some(&r) = index.get(*root) else { continue };
         let under = fwd[r].clone();
         for id in closure {
-            if let Some(&i) = index.get(id.as_str()) {
+            if let Some(&i) = index.get(*id) {
                 serves[i].union(&under);
             }
         }
