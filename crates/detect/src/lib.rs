@@ -947,7 +947,7 @@ fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> 
 /// Detectors that may run on a file before the others have read theirs:
 /// they read nothing of other files but their imports (and say so when they
 /// ask for a repository-wide index, [`early_needs_index`]).
-const EARLY_DETECTORS: &[&str] = &["python", "test-suite"];
+const EARLY_DETECTORS: &[&str] = &["python", "notebook", "test-suite"];
 
 /// Files read (in parallel) per chunk: enough to keep every thread busy,
 /// few enough that one chunk's results are a small part of the peak.
@@ -966,10 +966,15 @@ static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::Lazy
 
 /// Formats no other file's detector reads, so their texts can go once their
 /// own detectors ran: Python modules (other files read only their imports),
-/// and test files of compiled languages and JSX/TSX components (JavaScript
-/// and TypeScript modules are read by the CDK linking).
+/// notebooks (analysed as Python), and test files of compiled languages and
+/// JSX/TSX components (JavaScript and TypeScript modules are read by the
+/// CDK linking).
 fn early_format(path: &str) -> bool {
-    path.ends_with(".py") || paths::other_test_family(path).is_some() || path.ends_with(".tsx") || path.ends_with(".jsx")
+    path.ends_with(".py")
+        || path.ends_with(".ipynb")
+        || paths::other_test_family(path).is_some()
+        || path.ends_with(".tsx")
+        || path.ends_with(".jsx")
 }
 
 /// JavaScript and TypeScript modules: one no detector selects is read by no
@@ -1353,6 +1358,30 @@ pub(crate) fn fixture_texts(exts: &[&str]) -> Vec<(std::path::PathBuf, String)> 
 #[cfg(test)]
 mod tests {
     use super::{Confidence, Evidence, Held, Location, Output, RepoIndex, Unit};
+
+    /// Python modules and notebooks are detected as their texts are read
+    /// (and the texts dropped); CI definitions wait for the repository-wide
+    /// indexes. A notebook detected early finds what it finds late.
+    #[test]
+    fn modules_and_notebooks_are_detected_early_and_ci_files_late() {
+        let dets = super::detectors::all();
+        let screen = super::Screen::new(&dets);
+        let opts = super::ScanOptions::default();
+        let repo = repo(&["nb/train.ipynb", "train.py", ".github/workflows/ci.yml"]);
+        let code =
+            "import mlflow\nfrom sklearn.linear_model import LogisticRegression\nmlflow.start_run()\nLogisticRegression().fit(X, y)\n";
+        let nb = serde_json::json!({"cells": [{"cell_type": "code", "source": code}], "nbformat": 4}).to_string();
+        let kinds = |o: &Output| o.evidence.iter().map(|(e, _)| e.kind.clone()).collect::<Vec<_>>();
+        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen, &opts, &repo, path, text, early);
+        let (early_nb, _) = detect("nb/train.ipynb", &nb, true).expect("a notebook is detected early");
+        let (late_nb, _) = detect("nb/train.ipynb", &nb, false).expect("and late");
+        assert!(kinds(&early_nb).contains(&"code.train".to_string()) && kinds(&early_nb).contains(&"notebook.code".to_string()));
+        assert_eq!(kinds(&early_nb), kinds(&late_nb));
+        assert!(detect("train.py", code, true).is_some());
+        assert!(
+            detect(".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n", true).is_none()
+        );
+    }
 
     /// A module's early detection is held without an allocation when it is
     /// only the module's plain unit, or nothing; anything else (another
