@@ -92,6 +92,13 @@ impl Unit {
     /// runs, calls and waits for nothing, and starts by no event. Everything
     /// about it follows from its path, so the linker holds only that.
     pub fn is_plain_file(&self) -> bool {
+        self.calls.is_empty() && self.is_plain_but_calls()
+    }
+
+    /// True when this is [`Unit::plain_file`] of its path but for its
+    /// calls, each made on one line of the file (a module importing local
+    /// modules): [`Unit::file_calls`] rebuilds it from its path and those.
+    fn is_plain_but_calls(&self) -> bool {
         let path = &self.location.path;
         self.id.strip_prefix("file:") == Some(path.as_str())
             && self.label == *path
@@ -99,10 +106,18 @@ impl Unit {
             && !self.root
             && self.triggers.is_empty()
             && self.commands.is_empty()
-            && self.calls.is_empty()
             && self.vars.is_empty()
             && self.images.is_empty()
             && self.after.is_empty()
+            && self.calls.iter().all(|(_, l)| l.path == *path && l.start_line == l.end_line)
+    }
+
+    /// The unit of the file at `path` that calls `calls` (target id, line)
+    /// and is plain otherwise.
+    fn file_calls(path: &str, calls: Vec<(String, u32)>) -> Self {
+        let mut u = Unit::plain_file(path);
+        u.calls = calls.into_iter().map(|(t, l)| (t, Location::line(path, l))).collect();
+        u
     }
 }
 
@@ -131,6 +146,9 @@ pub struct Output {
     /// The file's unit is [`Unit::is_plain_file`] (held as this flag once
     /// the output is [`Output::compacted`]).
     plain_unit: bool,
+    /// The calls (target id, line) of the file's unit when it is plain but
+    /// for them (held so once compacted; see [`Unit::file_calls`]).
+    file_calls: Vec<(String, u32)>,
 }
 
 impl Output {
@@ -143,13 +161,34 @@ impl Output {
     /// were freed (see the read loop of [`scan_listed`]).
     /// The plain unit of the file at `path` is kept as a flag (most files'
     /// only unit).
+    ///
+    /// Held smaller: the file's unit when it is plain but for calls made in
+    /// the file (most modules that import local ones) as those calls
+    /// (target, line), when it comes first of the file's other units (it is
+    /// put back first); evidence owned by the file's own unit as owned by
+    /// none (the linker's default owner is the same).
     fn compacted(self, path: &str) -> Output {
         let plain = |u: &Unit| u.is_plain_file() && u.location.path == path;
         let plain_unit = self.plain_unit || self.units.iter().any(plain);
-        let units = self.units.iter().filter(|u| !plain(u)).cloned().collect();
-        let out = Output { evidence: self.evidence.clone(), units, issues: self.issues.clone(), plain_unit };
+        let mut units = self.units.iter().filter(|u| !plain(u)).peekable();
+        let mut file_calls = self.file_calls.clone();
+        if file_calls.is_empty() {
+            if let Some(u) = units.next_if(|u| u.location.path == path && u.is_plain_but_calls()) {
+                file_calls = u.calls.iter().map(|(t, l)| (t.clone(), l.start_line)).collect();
+            }
+        }
+        let units = units.cloned().collect();
+        let own = |e: &Evidence, u: &String| u.strip_prefix("file:") == Some(e.location.path.as_str());
+        let evidence = self.evidence.iter().map(|(e, u)| (e.clone(), u.as_ref().filter(|u| !own(e, u)).cloned())).collect();
+        let out = Output { evidence, units, issues: self.issues.clone(), plain_unit, file_calls };
         drop(self);
         out
+    }
+
+    /// The units of a compacted output at `path`, in their order.
+    fn into_units(self, path: &str) -> impl Iterator<Item = Unit> {
+        let first = (!self.file_calls.is_empty()).then(|| Unit::file_calls(path, self.file_calls));
+        first.into_iter().chain(self.units)
     }
 
     /// Record evidence that belongs to a unit.
@@ -1002,7 +1041,10 @@ impl Held {
     /// The early detection of the file at `path`, compacted.
     fn new((out, read): Early, path: &str) -> Held {
         let out = out.compacted(path);
-        match (out.evidence.is_empty() && out.units.is_empty() && out.issues.is_empty() && read.is_empty(), out.plain_unit) {
+        match (
+            out.evidence.is_empty() && out.units.is_empty() && out.file_calls.is_empty() && out.issues.is_empty() && read.is_empty(),
+            out.plain_unit,
+        ) {
             (true, false) => Held::Nothing,
             (true, true) => Held::Plain,
             (false, _) => Held::Full(Box::new((out, read))),
@@ -1274,7 +1316,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Sized once: growing by doubling would hold two copies at the peak.
     let held = || early.iter().filter_map(|(_, e)| e.output_ref());
     evidence.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.evidence.len()).sum());
-    units.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.units.len()).sum());
+    units.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.units.len() + usize::from(!o.file_calls.is_empty())).sum());
     // Files whose unit is plain, by position (the linker makes them on demand).
     let mut plain = Vec::new();
     // Early and late detections, each in path order, merged in path order
@@ -1286,15 +1328,15 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         (Some(_), _) => early.next(),
         (None, _) => late.next(),
     });
-    for (i, out) in outputs {
+    for (i, mut out) in outputs {
         if out.plain_unit {
             plain.push(i as u32);
         }
-        evidence.extend(out.evidence);
+        evidence.append(&mut out.evidence);
+        issues.append(&mut out.issues);
         // Boxed where they are: the held units do not move into one large
         // array (a copy of them all, leaving their old places as holes).
-        units.extend(out.units.into_iter().map(Box::new));
-        issues.extend(out.issues);
+        units.extend(out.into_units(&files[i]).map(Box::new));
     }
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
         // Plain units made for the listing only, printed as the others.
@@ -1381,6 +1423,36 @@ mod tests {
         assert!(
             detect(".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n", true).is_none()
         );
+    }
+
+    /// A module's unit that only calls (imports) is held as its calls and
+    /// rebuilt the same, first of the file's units as it came; evidence
+    /// owned by the file's own unit is held as owned by none.
+    #[test]
+    fn a_module_unit_that_only_calls_is_held_as_its_calls() {
+        let mut calls = Unit::plain_file("a.py");
+        calls.calls = vec![("file:b.py".into(), Location::line("a.py", 3)), ("file:c.py".into(), Location::line("a.py", 4))];
+        let mut other = Unit::plain_file("a.py");
+        other.id = "file:a.py#main".into();
+        other.root = true;
+        let ev = Evidence::new("code.train", "python", Location::line("a.py", 5), Confidence::High, "fit()");
+        let out = Output {
+            units: vec![calls.clone(), other.clone()],
+            evidence: vec![(ev.clone(), Some("file:a.py".into())), (ev.clone(), Some("file:a.py#main".into()))],
+            ..Output::default()
+        };
+        let held = out.compacted("a.py");
+        assert_eq!((held.units.len(), held.file_calls.len()), (1, 2));
+        assert_eq!(held.evidence.iter().map(|(_, o)| o.as_deref()).collect::<Vec<_>>(), [None, Some("file:a.py#main")]);
+        assert_eq!(held.into_units("a.py").collect::<Vec<_>>(), [calls.clone(), other.clone()]);
+        // Not first, or a call written elsewhere (merged in from another
+        // file), or a unit of another file: held whole.
+        let out = Output { units: vec![other.clone(), calls.clone()], ..Output::default() };
+        assert!(out.compacted("a.py").file_calls.is_empty());
+        let mut elsewhere = calls.clone();
+        elsewhere.calls.push(("file:d.py".into(), Location::line("x.yml", 1)));
+        assert!(Output { units: vec![elsewhere], ..Output::default() }.compacted("a.py").file_calls.is_empty());
+        assert!(Output { units: vec![calls.clone()], ..Output::default() }.compacted("z.py").file_calls.is_empty());
     }
 
     /// A module's early detection is held without an allocation when it is
