@@ -1314,9 +1314,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
     });
     // Sized once: growing by doubling would hold two copies at the peak.
-    let held = || early.iter().filter_map(|(_, e)| e.output_ref());
-    evidence.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.evidence.len()).sum());
-    units.reserve_exact(held().chain(late.iter().map(|(_, o)| o)).map(|o| o.units.len() + usize::from(!o.file_calls.is_empty())).sum());
+    let all = || early.iter().filter_map(|(_, e)| e.output_ref()).chain(late.iter().map(|(_, o)| o));
+    evidence.reserve_exact(all().map(|o| o.evidence.len()).sum());
+    units.reserve_exact(all().map(|o| o.units.len() + usize::from(!o.file_calls.is_empty())).sum());
     // Files whose unit is plain, by position (the linker makes them on demand).
     let mut plain = Vec::new();
     // Early and late detections, each in path order, merged in path order

@@ -601,6 +601,15 @@ struct Reach<'a> {
     rank: u8,
 }
 
+impl Reach<'_> {
+    /// The chain, owned, with room for `more` locations a caller appends.
+    fn owned_chain(&self, more: usize) -> Vec<Location> {
+        let mut c = Vec::with_capacity(self.chain.len() + more);
+        c.extend(self.chain.iter().map(|l| (*l).clone()));
+        c
+    }
+}
+
 /// Rank of a root's triggers for choosing the chain shown as provenance:
 /// push/PR first, then other automatic events, then manual or unknown.
 fn trigger_rank(t: &BTreeSet<String>) -> u8 {
@@ -762,8 +771,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
             }
             if !r.chain.is_empty() {
                 let own = r.chain.last() != Some(&&e.location);
-                e.chain = Vec::with_capacity(r.chain.len() + usize::from(own));
-                e.chain.extend(r.chain.iter().map(|l| (*l).clone()));
+                e.chain = r.owned_chain(usize::from(own));
                 if own {
                     e.chain.push(e.location.clone());
                 }
@@ -1671,7 +1679,7 @@ fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: 
     for (mi, ti) in pairs {
         let (m, t, to) = (&out[mi], &out[ti], &owner[ti]);
         let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
-        let mut chain = reach.get(to.as_str()).map(|r| r.chain.iter().map(|l| (*l).clone()).collect::<Vec<_>>()).unwrap_or_default();
+        let mut chain = reach.get(to.as_str()).map(|r| r.owned_chain(2)).unwrap_or_default();
         chain.push(m.location.clone());
         chain.push(t.location.clone());
         chain.dedup();
@@ -1755,7 +1763,7 @@ fn derive_retrain_on_drift_gate(
         let Some(mi) = monitor else { continue };
         let mut e = Evidence::new("link.retrain-on-alert", "linker", g.location.clone(), Confidence::Medium, &g.snippet)
             .attr("gate", "ci-condition");
-        let mut chain = reach.get(gu).map(|r| r.chain.iter().map(|l| (*l).clone()).collect::<Vec<_>>()).unwrap_or_default();
+        let mut chain = reach.get(gu).map(|r| r.owned_chain(3)).unwrap_or_default();
         chain.extend([out[*mi].location.clone(), g.location.clone(), out[ti].location.clone()]);
         chain.dedup();
         e.chain = chain;
