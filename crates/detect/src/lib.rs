@@ -993,7 +993,8 @@ const EARLY_DETECTORS: &[&str] = &["python", "notebook", "test-suite"];
 const READ_CHUNK: usize = 4096;
 
 /// Literals of Python source that other files' detectors or repository-wide
-/// indexes read: a module holding one keeps its text for the whole scan.
+/// indexes read: a module (or notebook) holding one keeps its text for the
+/// whole scan.
 /// Fields set from the environment ([`RepoIndex::env_fields`]), build
 /// triggers declared in code (`iac`), CDK stacks, modules loaded from paths
 /// (the linker), folders copied or packed ([`seed_folders`]).
@@ -1128,8 +1129,9 @@ fn detect_file(
 }
 
 /// Scan a listing. Texts still on disk (`pending`, read from `disk`) are
-/// read once each, in parallel: a Python module is detected right away and
-/// its text dropped unless other files need it, so the texts held at once
+/// read once each, in parallel, in chunks: a Python module or notebook is
+/// detected right away and its text dropped unless other files need it
+/// ([`early_format`]), so the texts held at once
 /// are those of the files other files read (CI definitions, configuration,
 /// scripts), not the whole tree's. Everything else is detected once the
 /// repository-wide indexes (seed folders, CI variables) are complete.
@@ -1178,7 +1180,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // for the seed folders, which read copying scripts whatever they are).
     repo.texts.retain(|p, t| !(is_config_file(p) && is_template_text(t)));
     repo.py_paths = pythonpath_entries(&repo);
-    // Read each pending file once; detect Python modules right away.
+    // Read each pending file once; detect modules and notebooks right away.
     let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(*f)).map(|(i, _)| i).collect();
     let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
         if !(early_format(path) || js_module(path)) || is_template_text(text) {
