@@ -111,7 +111,7 @@ fn every_fixture_matches_its_expectation() {
                 .iter()
                 .filter(|c| &c.id == id)
                 .flat_map(|c| &c.evidence)
-                .map(|e| e.attrs.get("triggers").map(String::as_str).unwrap_or(""))
+                .map(|e| e.attrs.get("triggers").unwrap_or(""))
                 .collect();
             if got.len() != 1 || !got.contains(want.as_str()) {
                 failures.push(format!("{name}: {id} evidence triggers {got:?} (expected only {want:?})"));

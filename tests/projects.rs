@@ -44,7 +44,7 @@ fn path_filters_are_read_for_every_ci_system() {
         .evidence
         .iter()
         .filter(|e| e.kind == "ci.path-filter")
-        .map(|e| (e.attrs["system"].as_str(), e.attrs["dir"].as_str()))
+        .map(|e| (&e.attrs["system"], &e.attrs["dir"]))
         .collect();
     dirs.sort();
     // Negations (`!docs`) and rules that never run a job (`when: never`) scope nothing.

@@ -36,7 +36,7 @@ fn repositories_laid_out_side_by_side_are_samples_whatever_their_ci() {
     w("examples/c/azure-pipelines.yml", "steps:\n- script: python train.py\n");
     w("examples/c/train.py", "from sklearn.svm import SVC\nSVC().fit(X, y)\n");
     let scan = mlops_detect::scan(d.path(), &Default::default()).unwrap();
-    let dirs: Vec<&str> = scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").map(|e| e.attrs["dir"].as_str()).collect();
+    let dirs: Vec<&str> = scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").map(|e| &e.attrs["dir"]).collect();
     assert_eq!(dirs, vec!["examples/a", "examples/b", "examples/c"]);
     assert!(scan.evidence.iter().all(|e| e.kind != "code.train"));
 }

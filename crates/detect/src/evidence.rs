@@ -97,7 +97,7 @@ impl Evidence {
 
     /// Builder: set an attribute.
     pub fn attr(mut self, key: &str, value: impl Into<String>) -> Self {
-        self.attrs.insert(key.to_string(), value.into());
+        self.attrs.insert(key, value.into());
         self
     }
 
@@ -110,66 +110,105 @@ impl Evidence {
     pub fn add_attr_values<'a>(&mut self, key: &str, values: impl IntoIterator<Item = &'a str>) {
         let mut set: std::collections::BTreeSet<String> = self.attr_values(key).map(str::to_string).collect();
         set.extend(values.into_iter().map(str::to_string));
-        self.attrs.insert(key.to_string(), set.into_iter().collect::<Vec<_>>().join(","));
+        self.attrs.insert(key, set.into_iter().collect::<Vec<_>>().join(","));
     }
 }
 
 /// An evidence item's attributes: key/value pairs sorted by key, each key
-/// once. A map in behaviour (and in JSON), held as one small sorted vector:
-/// items carry two or three attributes, and a `BTreeMap` node is sized for
-/// eleven (about 550 bytes for `String` pairs), which at hundreds of
-/// thousands of items was most of the memory evidence took.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Attrs(Vec<(String, String)>);
+/// once. A map in behaviour (and in JSON and in order), held as one string:
+/// `key\0value\0` per pair, in key order. Items carry two to six short
+/// attributes; as a vector of `String` pairs each took about 250 bytes in
+/// seven allocations, as one string about 60 in one, and evidence is what a
+/// large scan holds most of. A NUL in a value is held as U+FFFD.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct Attrs(Box<str>);
+
+/// Key/value pairs of an [`Attrs`], in key order.
+pub struct AttrsIter<'a>(std::str::SplitTerminator<'a, char>);
+
+impl<'a> Iterator for AttrsIter<'a> {
+    type Item = (&'a str, &'a str);
+    fn next(&mut self) -> Option<Self::Item> {
+        Some((self.0.next()?, self.0.next().unwrap_or("")))
+    }
+}
 
 impl Attrs {
-    fn find(&self, key: &str) -> Result<usize, usize> {
-        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key))
-    }
-
     /// The value of `key`.
-    pub fn get(&self, key: &str) -> Option<&String> {
-        self.find(key).ok().map(|i| &self.0[i].1)
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().take_while(|(k, _)| *k <= key).find(|(k, _)| *k == key).map(|(_, v)| v)
     }
 
     /// True when `key` is set.
     pub fn contains_key(&self, key: &str) -> bool {
-        self.find(key).is_ok()
+        self.get(key).is_some()
     }
 
     /// Set `key` to `value`, returning the value it replaces.
-    pub fn insert(&mut self, key: String, value: String) -> Option<String> {
-        match self.find(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.0[i].1, value)),
-            Err(i) => {
-                // Grown one at a time: most items take an attribute or two
-                // after detection (the linker's), and doubling would leave
-                // them with room for twice what they hold.
-                self.0.reserve_exact(1);
-                self.0.insert(i, (key, value));
-                None
+    pub fn insert(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) -> Option<String> {
+        let (key, value) = (key.as_ref(), value.as_ref());
+        debug_assert!(!key.contains('\0'), "attribute names hold no NUL");
+        let mut old = None;
+        let mut s = String::with_capacity(self.0.len() + key.len() + value.len() + 2);
+        let put = |s: &mut String, k: &str, v: &str| {
+            s.push_str(k);
+            s.push('\0');
+            for (i, part) in v.split('\0').enumerate() {
+                if i > 0 {
+                    s.push('\u{fffd}');
+                }
+                s.push_str(part);
             }
+            s.push('\0');
+        };
+        let mut placed = false;
+        for (k, v) in self.iter() {
+            if !placed && k >= key {
+                put(&mut s, key, value);
+                placed = true;
+                if k == key {
+                    old = Some(v.to_string());
+                    continue;
+                }
+            }
+            put(&mut s, k, v);
         }
+        if !placed {
+            put(&mut s, key, value);
+        }
+        // Exactly sized: most items take an attribute or two after
+        // detection (the linker's).
+        self.0 = s.into_boxed_str();
+        old
     }
 
     /// Remove `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        self.find(key).ok().map(|i| self.0.remove(i).1)
+        let old = self.get(key)?.to_string();
+        let mut s = String::with_capacity(self.0.len() - key.len() - old.len() - 2);
+        for (k, v) in self.iter().filter(|(k, _)| *k != key) {
+            s.push_str(k);
+            s.push('\0');
+            s.push_str(v);
+            s.push('\0');
+        }
+        self.0 = s.into_boxed_str();
+        Some(old)
     }
 
     /// Key/value pairs in key order.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> AttrsIter<'_> {
+        AttrsIter(self.0.split_terminator('\0'))
     }
 
     /// Keys in order.
-    pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.0.iter().map(|(k, _)| k)
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.iter().map(|(k, _)| k)
     }
 
     /// Number of attributes.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.0.bytes().filter(|b| *b == 0).count() / 2
     }
 
     /// True when no attribute is set.
@@ -178,27 +217,46 @@ impl Attrs {
     }
 }
 
+impl PartialOrd for Attrs {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Attrs {
+    /// As the map of the pairs orders: pair by pair.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.iter().cmp(other.iter())
+    }
+}
+
+impl std::fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
 impl std::ops::Index<&str> for Attrs {
-    type Output = String;
+    type Output = str;
     /// The value of `key`; panics when it is not set, as a map does.
-    fn index(&self, key: &str) -> &String {
+    fn index(&self, key: &str) -> &str {
         self.get(key).unwrap_or_else(|| panic!("no attribute `{key}`"))
     }
 }
 
 impl<'a> IntoIterator for &'a Attrs {
-    type Item = (&'a String, &'a String);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> (&'a String, &'a String)>;
+    type Item = (&'a str, &'a str);
+    type IntoIter = AttrsIter<'a>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.iter()
     }
 }
 
-impl<K: Into<String>, V: Into<String>> FromIterator<(K, V)> for Attrs {
+impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Attrs {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let mut a = Attrs::default();
         for (k, v) in iter {
-            a.insert(k.into(), v.into());
+            a.insert(k, v);
         }
         a
     }
@@ -244,21 +302,49 @@ mod tests {
     #[test]
     fn attrs_behave_as_a_sorted_map() {
         let mut a = Attrs::default();
-        assert_eq!(a.insert("tool".into(), "mlflow".into()), None);
-        assert_eq!(a.insert("acts".into(), "no".into()), None);
-        assert_eq!(a.insert("tool".into(), "wandb".into()), Some("mlflow".into()));
-        assert_eq!(a.keys().map(String::as_str).collect::<Vec<_>>(), ["acts", "tool"]);
-        assert_eq!((a.len(), a.get("tool").map(String::as_str), a.contains_key("x")), (2, Some("wandb"), false));
-        assert_eq!(a["acts"], "no");
+        assert_eq!(a.insert("tool", "mlflow"), None);
+        assert_eq!(a.insert("acts", "no"), None);
+        assert_eq!(a.insert("tool", "wandb"), Some("mlflow".into()));
+        assert_eq!(a.keys().collect::<Vec<_>>(), ["acts", "tool"]);
+        assert_eq!((a.len(), a.get("tool"), a.contains_key("x")), (2, Some("wandb"), false));
+        assert_eq!(&a["acts"], "no");
         assert_eq!(serde_json::to_string(&a).unwrap(), r#"{"acts":"no","tool":"wandb"}"#);
         assert_eq!(a.remove("acts").as_deref(), Some("no"));
         assert!(a.remove("acts").is_none() && a.len() == 1);
     }
 
+    /// Held as one string: empty values, keys that prefix one another,
+    /// inserts and removals in the middle, and a NUL in a value (held as
+    /// U+FFFD) keep every pair whole.
+    #[test]
+    fn attrs_keep_pairs_whole_in_one_string() {
+        let mut a: Attrs = [("b", ""), ("bb", "x,y"), ("d", "4")].into_iter().collect();
+        assert_eq!(a.iter().collect::<Vec<_>>(), [("b", ""), ("bb", "x,y"), ("d", "4")]);
+        assert_eq!((a.get("b"), a.get("bb"), a.get("a"), a.get("c"), a.get("e")), (Some(""), Some("x,y"), None, None, None));
+        a.insert("c", "3");
+        a.insert("a", "1");
+        assert_eq!(a.keys().collect::<Vec<_>>(), ["a", "b", "bb", "c", "d"]);
+        assert_eq!(a.remove("bb").as_deref(), Some("x,y"));
+        assert_eq!(a.remove("b").as_deref(), Some(""));
+        assert_eq!(a.iter().collect::<Vec<_>>(), [("a", "1"), ("c", "3"), ("d", "4")]);
+        a.insert("n", "x\0y");
+        assert_eq!((a.get("n"), a.len()), (Some("x\u{fffd}y"), 4));
+        assert_eq!(format!("{a:?}"), "{\"a\": \"1\", \"c\": \"3\", \"d\": \"4\", \"n\": \"x\u{fffd}y\"}");
+    }
+
     /// Evidence is sorted with its attributes: the order must be the map's.
     #[test]
     fn attrs_order_as_the_map_did() {
-        let sets: [&[(&str, &str)]; 5] = [&[], &[("a", "1")], &[("a", "1"), ("b", "0")], &[("a", "2")], &[("b", "0"), ("c", "9")]];
+        let sets: [&[(&str, &str)]; 8] = [
+            &[],
+            &[("a", "1")],
+            &[("a", "1"), ("b", "0")],
+            &[("a", "2")],
+            &[("b", "0"), ("c", "9")],
+            &[("a", "")],
+            &[("ab", "1")],
+            &[("a", "1"), ("ab", "")],
+        ];
         for x in sets {
             for y in sets {
                 let (ax, ay): (Attrs, Attrs) = (x.iter().copied().collect(), y.iter().copied().collect());

@@ -765,7 +765,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     let annotate = |(mut e, unit): (Evidence, Option<String>)| {
         let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
         if let Some(r) = reach.get(uid.as_str()) {
-            e.attrs.insert("reached".into(), "yes".into());
+            e.attrs.insert("reached", "yes");
             if !r.triggers.is_empty() {
                 e.add_attr_values("triggers", r.triggers.iter().copied());
             }
@@ -869,7 +869,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     // One sorted array over all evidence (no tree node or vector per file:
     // this runs while everything the scan found is held).
     let mut facts: Vec<Fact> =
-        out.iter().map(|e| (e.location.path.as_str(), e.kind.as_str(), e.attrs.get("defs").map(String::as_str))).collect();
+        out.iter().map(|e| (e.location.path.as_str(), e.kind.as_str(), e.attrs.get("defs"))).collect();
     facts.sort_unstable();
     facts.dedup();
     let of_file = |path: &str| -> &[Fact] {
@@ -987,18 +987,18 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     for (i, e) in out.iter().enumerate() {
         // A helper module of the test suite (`tests/<x>/helpers.py`) is test
         // code: importing it covers no application or ML code.
-        if e.kind == "test.imports" && !e.attrs.get("module").is_some_and(|m| crate::paths::is_test_path(m)) {
-            let module = e.attrs.get("module").cloned().unwrap_or_default();
+        if e.kind == "test.imports" && !e.attrs.get("module").is_some_and(crate::paths::is_test_path) {
+            let module = e.attrs.get("module").map(str::to_string).unwrap_or_default();
             let names: Vec<&str> = e.attr_values("names").collect();
             for area in area_of(&module, e.attrs.contains_key("ml_framework"), &names) {
                 let mut c = e.clone();
                 c.kind = "test.covers".into();
                 c.detector = "linker".into();
-                c.attrs.insert("area".into(), area.into());
+                c.attrs.insert("area", area);
                 if area == "scoring" && eval_only.get(module.as_str()) == Some(&true) {
-                    c.attrs.insert("scoring".into(), "checkpoint-eval".into());
+                    c.attrs.insert("scoring", "checkpoint-eval");
                 } else if area == "scoring" && served_loaders.contains(&module) && !scoring_cores.contains(module.as_str()) {
-                    c.attrs.insert("scoring".into(), "model-loading".into());
+                    c.attrs.insert("scoring", "model-loading");
                 }
                 new.push((c, owner[i].clone()));
             }
@@ -1026,11 +1026,10 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
             c.attrs = case
                 .attrs
                 .iter()
-                .filter(|(k, _)| matches!(k.as_str(), "reached" | "triggers"))
-                .map(|(k, v)| (k.clone(), v.clone()))
+                .filter(|(k, _)| matches!(*k, "reached" | "triggers"))
                 .collect();
-            c.attrs.insert("area".into(), area.into());
-            c.attrs.insert("module".into(), e.location.path.clone());
+            c.attrs.insert("area", area);
+            c.attrs.insert("module", &e.location.path);
             new.push((c, owner[i].clone()));
         }
     }
@@ -1172,7 +1171,7 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closure
         if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
             && related.contains(o.as_str())
         {
-            e.attrs.insert("with_training".into(), "yes".into());
+            e.attrs.insert("with_training", "yes");
         }
     }
 }
@@ -1188,7 +1187,7 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &C
         .iter()
         .zip(owner)
         .filter(|(e, _)| e.kind == "code.verdict-override")
-        .filter_map(|(e, o)| Some((e.attrs.get("name")?.as_str(), o.as_str())))
+        .filter_map(|(e, o)| Some((e.attrs.get("name")?, o.as_str())))
         .collect();
     if overrides.is_empty() {
         return;
@@ -1208,8 +1207,8 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &C
             continue;
         }
         if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o.as_str())) {
-            e.attrs.insert("acts".into(), "no".into());
-            e.attrs.insert("overridden".into(), "yes".into());
+            e.attrs.insert("acts", "no");
+            e.attrs.insert("overridden", "yes");
         }
     }
 }
@@ -1260,7 +1259,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &Clos
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if e.kind == "run.tests" && in_run.contains(o.as_str()) {
-            e.attrs.insert("in_release".into(), "yes".into());
+            e.attrs.insert("in_release", "yes");
         }
     }
 }
@@ -1329,7 +1328,7 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &Closur
         .collect();
     for (e, o) in out.iter_mut().zip(owner) {
         if (is_deploy(e) || is_model_test(e)) && chained.contains(o.as_str()) {
-            e.attrs.insert("after_training".into(), "yes".into());
+            e.attrs.insert("after_training", "yes");
         }
     }
 }
@@ -1386,7 +1385,7 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>,
         .filter(|e| {
             e.kind == "code.scoring"
                 && !e.attrs.contains_key("in_test")
-                && e.attrs.get("style").is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "checkpoint-eval"))
+                && e.attrs.get("style").is_some_and(|s| !matches!(s, "predict-function" | "batch-job" | "checkpoint-eval"))
         })
         .map(|e| e.location.path.as_str())
         .collect();
@@ -1432,7 +1431,7 @@ fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
     let mut package_jobs: BTreeSet<&str> = BTreeSet::new();
     let mut other_jobs: BTreeSet<&str> = BTreeSet::new();
     for (e, o) in out.iter().zip(owner) {
-        let package = e.kind == "run.publish" && e.attrs.get("what").is_some_and(|w| PACKAGE_RELEASES.contains(&w.as_str()));
+        let package = e.kind == "run.publish" && e.attrs.get("what").is_some_and(|w| PACKAGE_RELEASES.contains(&w));
         if package {
             package_jobs.insert(o);
         } else if DEPLOYS.contains(&e.kind.as_str()) || e.kind == "run.publish" {
@@ -1447,7 +1446,7 @@ fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
         .map(|(i, _)| i)
         .collect();
     for i in marked {
-        out[i].attrs.insert("release_of".into(), "package".into());
+        out[i].attrs.insert("release_of", "package");
     }
 }
 
@@ -1477,11 +1476,11 @@ fn mark_packages_carrying_models(out: &mut [Evidence]) {
         folders.contains("")
     };
     for e in out.iter_mut() {
-        if e.kind != "run.publish" || e.attrs.get("what").map(String::as_str) != Some("python-package") {
+        if e.kind != "run.publish" || e.attrs.get("what") != Some("python-package") {
             continue;
         }
         if in_package(&e.location.path) || e.chain.iter().any(|l| in_package(&l.path)) {
-            e.attrs.insert("carries".into(), "model".into());
+            e.attrs.insert("carries", "model");
         }
     }
 }
@@ -1501,7 +1500,7 @@ fn mark_environment_image_pushes(out: &mut [Evidence]) {
     }
     for e in out.iter_mut() {
         if e.kind == "run.publish" && e.attrs.get("dockerfile").is_some_and(|f| env.contains(f)) {
-            e.attrs.insert("image".into(), "environment".into());
+            e.attrs.insert("image", "environment");
         }
     }
 }
@@ -1534,17 +1533,17 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
             && !e.attrs.contains_key("infra")
             && match e.kind.as_str() {
                 "run.publish" => {
-                    !matches!(e.attrs.get("what").map(String::as_str), Some("dvc-push" | "model-registration"))
+                    !matches!(e.attrs.get("what"), Some("dvc-push" | "model-registration"))
                         && !e.attrs.contains_key("image")
                 }
                 k => DEPLOYS.contains(&k),
             };
         if e.kind == "iac.environment" {
-            if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
+            if let Some(c) = e.attrs.get("name").and_then(env_class) {
                 iac.push((c, e));
             }
         } else if e.kind == "ci.environment" && !e.attrs.contains_key("release_of") {
-            if let Some(c) = e.attrs.get("name").and_then(|n| env_class(n)) {
+            if let Some(c) = e.attrs.get("name").and_then(env_class) {
                 found.push((c, e));
             }
         } else if DEPLOYS.contains(&e.kind.as_str()) && !e.attrs.contains_key("infra") {
@@ -1592,7 +1591,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
     if classes.len() >= 2 {
         let first = found[0].1;
         let mut e = Evidence::new("link.env-promotion", "linker", first.location.clone(), Confidence::High, &first.snippet);
-        e.attrs.insert("environments".into(), classes.iter().cloned().collect::<Vec<_>>().join(","));
+        e.attrs.insert("environments", classes.iter().cloned().collect::<Vec<_>>().join(","));
         let mut chain: Vec<Location> = found.iter().map(|(_, x)| x.location.clone()).collect();
         chain.sort();
         chain.dedup();
@@ -1768,7 +1767,7 @@ fn derive_retrain_on_drift_gate(
         chain.dedup();
         e.chain = chain;
         if let Some(r) = reach.get(gu) {
-            e.attrs.insert("reached".into(), "yes".into());
+            e.attrs.insert("reached", "yes");
             if !r.triggers.is_empty() {
                 e.add_attr_values("triggers", r.triggers.iter().copied());
             }
@@ -1880,7 +1879,7 @@ mod tests {
             let mut out = ev;
             let owner = vec![String::new(); out.len()];
             derive_env_promotion(&mut out, &owner, &Units::default());
-            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
+            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].to_string())
         };
         let roots = || vec![env("live/dev/main.tf", "dev"), env("live/prod/main.tf", "prod")];
         assert_eq!(promoted([roots(), vec![publish(true)]].concat()), Some("dev,prod".into()));
@@ -1909,7 +1908,7 @@ mod tests {
             }
             let (mut out, owner): (Vec<Evidence>, Vec<String>) = ev.into_iter().unzip();
             derive_env_promotion(&mut out, &owner, &units);
-            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].clone())
+            out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].to_string())
         };
         let both = || vec![deploy("Deploy_ACI", "az ml model deploy --name a"), deploy("Deploy_AKS", "az ml model deploy --name b")];
         assert_eq!(promoted(both(), &[("Deploy_AKS", "Deploy_ACI")]), Some("prod,test".into()));
@@ -2026,8 +2025,8 @@ mod tests {
         mark_overridden_verdicts(&mut out, &owner, &closures);
         let ignored: Vec<(&str, &str)> = out
             .iter()
-            .filter(|e| e.kind == "code.model-compare" && e.attrs["acts"] == "no")
-            .map(|e| (e.location.path.as_str(), e.attrs["verdict"].as_str()))
+            .filter(|e| e.kind == "code.model-compare" && e.attrs["acts"] == *"no")
+            .map(|e| (e.location.path.as_str(), &e.attrs["verdict"]))
             .collect();
         assert_eq!(ignored, vec![("judge.py", "ship"), ("elsewhere.py", "keep")]);
         assert!(out.iter().filter(|e| e.attrs.contains_key("overridden")).count() == 2);
@@ -2290,8 +2289,8 @@ mod tests {
         l.evidence
             .iter()
             .filter(|e| e.kind == "link.retrain-on-alert")
-            .inspect(|e| assert_eq!(e.attrs.get("gate").map(String::as_str), Some("ci-condition")))
-            .map(|e| e.attrs.get("triggers").cloned().unwrap_or_default())
+            .inspect(|e| assert_eq!(e.attrs.get("gate"), Some("ci-condition")))
+            .map(|e| e.attrs.get("triggers").map(str::to_string).unwrap_or_default())
             .collect()
     }
 
@@ -2330,7 +2329,7 @@ mod tests {
             Some("file:nets/model.py".to_string()),
         )];
         let l = link(&repo, units, ev);
-        l.evidence.iter().find(|e| e.kind == "code.train").and_then(|e| e.attrs.get("reached").cloned())
+        l.evidence.iter().find(|e| e.kind == "code.train").and_then(|e| e.attrs.get("reached").map(str::to_string))
     }
 
     /// A training job and a deploy job of one run; `deploy_after` is what
@@ -2358,7 +2357,7 @@ mod tests {
             (Evidence::new("code.deploy", "python", Location::line("ship.py", 2), Confidence::High, "y"), Some("file:ship.py".into())),
         ];
         let l = link(&repo, units, ev);
-        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").map(str::to_string))
     }
 
     /// A workflow whose job runs `opener_runs` and opens a pull request, and
@@ -2388,7 +2387,7 @@ mod tests {
             (Evidence::new("code.deploy", "python", Location::line("ship.py", 2), Confidence::High, "y"), Some("file:ship.py".into())),
         ];
         let l = link(&repo, units, ev);
-        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").cloned())
+        l.evidence.iter().find(|e| e.kind == "code.deploy").and_then(|e| e.attrs.get("after_training").map(str::to_string))
     }
 
     #[test]
@@ -2454,7 +2453,7 @@ mod tests {
             .map(|(kind, path, attrs)| {
                 let mut e = Evidence::new(kind, "t", Location::line(path, 1), Confidence::High, "x");
                 for (k, v) in attrs {
-                    e.attrs.insert(k.to_string(), v.to_string());
+                    e.attrs.insert(k, v);
                 }
                 e
             })
@@ -2463,7 +2462,7 @@ mod tests {
         derive_test_covers(&mut out, &mut owner, &Units::default(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
-            .map(|e| (e.location.path.clone(), e.attrs.get("area").cloned().unwrap_or_default()))
+            .map(|e| (e.location.path.clone(), e.attrs.get("area").map(str::to_string).unwrap_or_default()))
             .collect()
     }
 
@@ -2544,7 +2543,7 @@ mod tests {
         let mut out = vec![candidate.clone(), loader.clone()];
         let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
         confirm_model_loaded_via_import(&mut out, &mut owner, &units);
-        assert_eq!(out[0].attrs.get("via").map(String::as_str), Some("pkg/runner.py"));
+        assert_eq!(out[0].attrs.get("via"), Some("pkg/runner.py"));
         // A test of that module tests the scoring code behind the program.
         out.push(
             Evidence::new("test.imports", "t", Location::line("tests/test_runner.py", 1), Confidence::High, "x")
@@ -2552,7 +2551,7 @@ mod tests {
         );
         owner.push("file:tests/test_runner.py".into());
         derive_test_covers(&mut out, &mut owner, &units, false);
-        assert!(out.iter().any(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring" && e.attrs["module"] == "pkg/runner.py"));
+        assert!(out.iter().any(|e| e.kind == "test.covers" && e.attrs["area"] == *"scoring" && e.attrs["module"] == *"pkg/runner.py"));
         // No module loads a model, or only a test does: dropped.
         assert_eq!(run(vec![candidate.clone()], &units), 0);
         assert_eq!(run(vec![candidate.clone(), loader.clone().attr("in_test", "true")], &units), 0);
@@ -2578,8 +2577,8 @@ mod tests {
             let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
             derive_test_covers(&mut out, &mut owner, &units, false);
             out.iter()
-                .filter(|e| e.kind == "test.covers" && e.attrs["area"] == "scoring")
-                .map(|e| (e.attrs["module"].clone(), e.attrs.get("scoring").cloned()))
+                .filter(|e| e.kind == "test.covers" && e.attrs["area"] == *"scoring")
+                .map(|e| (e.attrs["module"].to_string(), e.attrs.get("scoring").map(str::to_string)))
                 .collect()
         };
         assert_eq!(covers("code.load-model"), vec![("svc/store.py".to_string(), Some("model-loading".to_string()))]);
@@ -2599,7 +2598,7 @@ mod tests {
             derive_test_covers(&mut out, &mut owner, &Units::default(), false);
             out.iter()
                 .filter(|e| e.kind == "test.covers" && e.attrs.get("area").is_some_and(|a| a == "scoring"))
-                .map(|e| e.attrs.get("scoring").cloned())
+                .map(|e| e.attrs.get("scoring").map(str::to_string))
                 .collect()
         };
         assert_eq!(marked("checkpoint-eval"), vec![Some("checkpoint-eval".to_string())]);

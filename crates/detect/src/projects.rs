@@ -226,7 +226,7 @@ pub fn discover(paths: &crate::paths::PathSet, evidence: &[Evidence], declared: 
         }
     }
     let filters: Vec<&str> =
-        evidence.iter().filter(|e| e.kind == "ci.path-filter").filter_map(|e| e.attrs.get("dir").map(String::as_str)).collect();
+        evidence.iter().filter(|e| e.kind == "ci.path-filter").filter_map(|e| e.attrs.get("dir")).collect();
     for d in &filters {
         markers.entry(d).or_insert_with(|| "CI path filters scope work to it, and it holds training code".into());
     }
@@ -395,7 +395,7 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
     let mut file_filters: BTreeMap<&str, Bits> = BTreeMap::new();
     let mut unit_filters: BTreeMap<&str, Bits> = BTreeMap::new();
     for (e, o) in evidence.iter().zip(owners).filter(|(e, _)| e.kind == "ci.path-filter") {
-        let b = filter_bits(e.attrs.get("dir").map(String::as_str).unwrap_or(""));
+        let b = filter_bits(e.attrs.get("dir").unwrap_or(""));
         let slot = if g.units.contains_key(o) { unit_filters.entry(o.as_str()) } else { file_filters.entry(e.location.path.as_str()) };
         slot.or_default().union(&b);
     }

@@ -162,7 +162,7 @@ fn chain_html(e: &EvidenceOut) -> Option<String> {
     }
     let locs: Vec<String> = e.chain.iter().map(|l| loc(&l.path, l.start_line)).collect();
     if e.kind == "link.env-promotion" {
-        let envs = e.attrs.get("environments").map(String::as_str).unwrap_or("");
+        let envs = e.attrs.get("environments").unwrap_or("");
         return Some(format!("environments {} defined at {}", escape(envs), locs.join(", ")));
     }
     Some(format!("via {}", locs.join(" → ")))

@@ -65,7 +65,7 @@ pub fn chain_line(e: &Evidence) -> Option<String> {
     // Environment promotion lists where each environment is defined; the
     // other chains are provenance, launcher first.
     if e.kind == "link.env-promotion" {
-        let envs = e.attrs.get("environments").map(String::as_str).unwrap_or("");
+        let envs = e.attrs.get("environments").unwrap_or("");
         return Some(format!("environments {envs} defined at {}", locs.join(", ")));
     }
     Some(format!("via {}", locs.join(" -> ")))

@@ -4,7 +4,7 @@ use mlops_detect::{Confidence, Evidence, Location};
 fn ev(kind: &str, attrs: &[(&str, &str)]) -> Evidence {
     let mut e = Evidence::new(kind, "test", Location::line("x.py", 1), Confidence::High, "x");
     for (k, v) in attrs {
-        e.attrs.insert(k.to_string(), v.to_string());
+        e.attrs.insert(k, v);
     }
     e
 }

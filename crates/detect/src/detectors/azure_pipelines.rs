@@ -689,7 +689,7 @@ fn triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
         out.evidence
             .iter()
             .filter(|(e, _)| e.kind == "ci.trigger" && e.location.path == path)
-            .map(|(e, _)| e.attrs["trigger"].clone())
+            .map(|(e, _)| e.attrs["trigger"].to_string())
             .collect()
     };
     if found(out).is_empty() {
@@ -739,7 +739,7 @@ mod tests {
     }
 
     fn triggers(o: &Output) -> Vec<String> {
-        o.evidence.iter().filter(|(e, _)| e.kind == "ci.trigger").map(|(e, _)| e.attrs["trigger"].clone()).collect()
+        o.evidence.iter().filter(|(e, _)| e.kind == "ci.trigger").map(|(e, _)| e.attrs["trigger"].to_string()).collect()
     }
 
     #[test]
@@ -748,7 +748,7 @@ mod tests {
         assert_eq!(triggers(&o), vec!["push", "pull_request"]);
         assert!(o.evidence.iter().any(|(e, _)| e.kind == "run.tests"));
         assert!(o.evidence.iter().any(|(e, _)| e.kind == "run.deploy"));
-        assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.environment" && e.attrs["name"] == "production"));
+        assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.environment" && e.attrs["name"] == *"production"));
     }
 
     #[test]
@@ -855,7 +855,7 @@ mod tests {
         ];
         let o = run_repo(&files);
         let mut names: Vec<String> =
-            o.evidence.iter().filter(|(e, _)| e.kind == "ci.environment").map(|(e, _)| e.attrs["name"].clone()).collect();
+            o.evidence.iter().filter(|(e, _)| e.kind == "ci.environment").map(|(e, _)| e.attrs["name"].to_string()).collect();
         names.sort();
         // The commented value and the variable nobody sets name nothing.
         assert_eq!(names, vec!["prod", "qa"]);

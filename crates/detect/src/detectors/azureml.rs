@@ -328,7 +328,7 @@ mod tests {
             ),
         );
         assert_eq!(lineage(&o), vec![11]);
-        assert_eq!(o.evidence.iter().find(|(e, _)| e.kind == "lineage.data-version").unwrap().0.attrs["how"], "pipeline-artifact");
+        assert_eq!(o.evidence.iter().find(|(e, _)| e.kind == "lineage.data-version").unwrap().0.attrs["how"], *"pipeline-artifact");
         // A training job reading a literal folder, or a non-training job fed by
         // the sibling, records no model lineage; neither does a comment.
         let o = run(

@@ -675,9 +675,9 @@ mod tests {
         assert_eq!(qa.calls[0].0, "file:svc/app.py");
         assert_eq!(qa.after.len(), 2);
         let envs: Vec<(String, Option<String>)> =
-            kinds(&out, "ci.environment").iter().map(|e| (e.attrs["name"].clone(), e.attrs.get("approval").cloned())).collect();
+            kinds(&out, "ci.environment").iter().map(|e| (e.attrs["name"].to_string(), e.attrs.get("approval").map(str::to_string))).collect();
         assert_eq!(envs, vec![("deploy-qa".to_string(), None), ("deploy-live".to_string(), Some("manual".to_string()))]);
-        assert!(kinds(&out, "run.deploy").iter().all(|e| e.attrs["infra"] == "yes" && e.attrs["target"] == "cloudformation"));
+        assert!(kinds(&out, "run.deploy").iter().all(|e| e.attrs["infra"] == *"yes" && e.attrs["target"] == *"cloudformation"));
     }
 
     #[test]
@@ -688,9 +688,9 @@ mod tests {
         assert!(out.units[0].triggers.contains("push"));
         let deploy = kinds(&out, "run.deploy");
         assert_eq!(deploy.len(), 1);
-        assert_eq!(deploy[0].attrs["target"], "ecs");
+        assert_eq!(deploy[0].attrs["target"], *"ecs");
         assert!(!deploy[0].attrs.contains_key("infra"));
-        assert_eq!(kinds(&out, "ci.environment")[0].attrs["name"], "prod-rollout");
+        assert_eq!(kinds(&out, "ci.environment")[0].attrs["name"], *"prod-rollout");
         // A stack id written as a template literal matches the synthesised template name.
         let mut repo = RepoIndex::default();
         let bin = "import { App } from 'aws-cdk-lib';\nconst app = new App();\nnew ApiStack(app, `api-${stage}-eu`);\n";

@@ -185,7 +185,7 @@ mod tests {
         let mut out = Output::default();
         let text = "steps:\n  - name: python:3.11\n    entrypoint: bash\n    args: ['-c', 'pip install -r requirements.txt && pytest']\n  - name: gcr.io/cloud-builders/docker\n    args: ['push', 'gcr.io/p/img']\nimages: ['gcr.io/p/img']\n";
         CloudBuild.detect(&FileCtx { path: "cloudbuild.yaml", text, repo: &repo }, &mut out);
-        assert!(out.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs["trigger"] == "unknown"));
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs["trigger"] == *"unknown"));
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.publish"));
     }
@@ -229,7 +229,7 @@ mod tests {
         };
         let text = "steps:\n- name: gcr.io/cloud-builders/git\n  args: [clone, $_REPO]\n- name: $_RUNNER\n  entrypoint: pytest\n  args: [unit/check_api.py]\n  dir: checkout\n  waitFor: ['-']\ntimeout: 600s\n";
         let out = run("ci/verify.yaml", text);
-        assert!(out.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs["trigger"] == "unknown"));
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs["trigger"] == *"unknown"));
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
     }
 

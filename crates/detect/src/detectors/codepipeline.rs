@@ -148,7 +148,7 @@ mod tests {
         assert_eq!(build.calls[0].0, "ci:model/buildspec.yml#build");
         let deploy = out.units.iter().find(|u| u.id.ends_with("/DeployPrd")).unwrap();
         assert_eq!(deploy.calls[0].0, "file:deploy-model-prd.yml");
-        assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.deploy" && e.attrs["target"] == "cloudformation"));
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.deploy" && e.attrs["target"] == *"cloudformation"));
     }
 
     #[test]

@@ -168,7 +168,7 @@ mod tests {
         let repo = RepoIndex::default();
         let mut out = Output::default();
         ConfigTargets.detect(&FileCtx { path, text, repo: &repo }, &mut out);
-        out.evidence.iter().map(|(e, _)| format!("{}:{}", e.kind, e.attrs.get("tool").cloned().unwrap_or_default())).collect()
+        out.evidence.iter().map(|(e, _)| format!("{}:{}", e.kind, e.attrs.get("tool").map(str::to_string).unwrap_or_default())).collect()
     }
 
     #[test]
@@ -189,7 +189,7 @@ mod tests {
         ConfigTargets.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out.evidence
             .iter()
-            .map(|(e, _)| format!("{}:{}:{}", e.kind, e.attrs.get("scope").cloned().unwrap_or_default(), e.location.start_line))
+            .map(|(e, _)| format!("{}:{}:{}", e.kind, e.attrs.get("scope").map(str::to_string).unwrap_or_default(), e.location.start_line))
             .collect()
     }
 

@@ -402,7 +402,7 @@ mod tests {
         };
         let mut ev = Vec::new();
         data_versions(masked.as_bytes(), trains, &imports_any, &mk, &mut ev);
-        ev.into_iter().map(|e| (e.kind.clone(), e.attrs.get("op").or(e.attrs.get("how")).cloned().unwrap_or_default())).collect()
+        ev.into_iter().map(|e| (e.kind.clone(), e.attrs.get("op").or(e.attrs.get("how")).map(str::to_string).unwrap_or_default())).collect()
     }
 
     #[test]
@@ -439,7 +439,7 @@ mod tests {
         };
         let mut ev = Vec::new();
         pipeline_artifact_lineage(masked.as_bytes(), &imports_any, &mk, &mut ev);
-        ev.into_iter().map(|e| format!("{}:{}", e.attrs["tool"], e.attrs["how"])).collect()
+        ev.into_iter().map(|e| format!("{}:{}", &e.attrs["tool"], &e.attrs["how"])).collect()
     }
 
     #[test]
@@ -481,7 +481,7 @@ mod tests {
         let mk = |kind: &str, _tool: &str, _at: usize, c: Confidence| Evidence::new(kind, "python", Location::line("p.py", 1), c, "");
         let mut ev = Vec::new();
         model_data_labels(masked.as_bytes(), &imports_any, &mk, &mut ev);
-        assert!(ev.iter().all(|e| e.attrs["how"] == "model-tags"));
+        assert!(ev.iter().all(|e| e.attrs["how"] == *"model-tags"));
         ev.len()
     }
 
@@ -527,7 +527,7 @@ mod tests {
         let src = "from sagemaker.workflow.steps import ProcessingStep\nprocess = ProcessingStep(\n    name=\"CleanRows\",\n    processor=p,\n    code=os.path.join(BASE, \"clean.py\"),\n)\n";
         let ev = run(src, &["sagemaker"]);
         assert_eq!(ev.len(), 1);
-        assert_eq!(ev[0].attrs.get("op").map(String::as_str), Some("pipeline-step"));
+        assert_eq!(ev[0].attrs.get("op"), Some("pipeline-step"));
     }
 
     #[test]

@@ -200,21 +200,21 @@ mod tests {
             },
             &mut out,
         );
-        assert_eq!(out.evidence[0].0.attrs["serves"], "yes");
+        assert_eq!(out.evidence[0].0.attrs["serves"], *"yes");
         assert_eq!(out.evidence[0].0.location.start_line, 3);
         let mut out = Output::default();
         Dockerfile.detect(
             &FileCtx { path: "Dockerfile", text: "FROM python:3.11\n# CMD [\"uvicorn\"]\nCMD [\"python\", \"worker.py\"]\n", repo: &repo },
             &mut out,
         );
-        assert_eq!(out.evidence[0].0.attrs["serves"], "no");
+        assert_eq!(out.evidence[0].0.attrs["serves"], *"no");
     }
 
     fn role(text: &str) -> Option<String> {
         let repo = RepoIndex::default();
         let mut out = Output::default();
         Dockerfile.detect(&FileCtx { path: "ci/Dockerfile", text, repo: &repo }, &mut out);
-        out.evidence[0].0.attrs.get("role").cloned()
+        out.evidence[0].0.attrs.get("role").map(str::to_string)
     }
 
     #[test]

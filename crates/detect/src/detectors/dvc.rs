@@ -271,10 +271,10 @@ mod tests {
         let text = "stages:\n  prepare:\n    cmd: python src/prepare.py\n    outs:\n      - data/prepared\n  train:\n    cmd: python src/train.py\n    deps: [data/prepared]\n    outs:\n      - models/model.pkl\n    metrics:\n      - metrics.json:\n          cache: false\n# stages:\n#   deploy:\n#     cmd: kubectl apply -f k8s\n";
         let mut out = Output::default();
         Dvc.detect(&FileCtx { path: "dvc.yaml", text, repo: &repo }, &mut out);
-        let roles: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "dvc.stage").map(|(e, _)| e.attrs["role"].clone()).collect();
+        let roles: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "dvc.stage").map(|(e, _)| e.attrs["role"].to_string()).collect();
         assert_eq!(roles, vec!["data", "train"]);
-        let model = out.evidence.iter().find(|(e, _)| e.kind == "dvc.tracked" && e.attrs["what"] == "model").unwrap();
-        assert_eq!(model.0.attrs["remote"], "yes");
+        let model = out.evidence.iter().find(|(e, _)| e.kind == "dvc.tracked" && e.attrs["what"] == *"model").unwrap();
+        assert_eq!(model.0.attrs["remote"], *"yes");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "dvc.metrics"));
         assert!(out.evidence.iter().all(|(e, _)| e.kind != "run.deploy"));
     }
@@ -322,7 +322,7 @@ mod tests {
         let text = "stages:\n  resample_it:\n    cmd: python r.py a.parquet b.parquet\n    deps: [a.parquet]\n    outs: [b.parquet]\n  lint:\n    cmd: sh check.sh\n  pack:\n    cmd: python pack.py\n    deps: [weights.pt]\n    outs: [bundle.tar]\n";
         let mut out = Output::default();
         Dvc.detect(&FileCtx { path: "dvc.yaml", text, repo: &RepoIndex::default() }, &mut out);
-        let roles: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "dvc.stage").map(|(e, _)| e.attrs["role"].clone()).collect();
+        let roles: Vec<_> = out.evidence.iter().filter(|(e, _)| e.kind == "dvc.stage").map(|(e, _)| e.attrs["role"].to_string()).collect();
         assert_eq!(roles, vec!["data", "other", "other"]);
     }
 }

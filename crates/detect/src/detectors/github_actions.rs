@@ -313,7 +313,7 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
     let has_jobs = doc.get("jobs").is_some_and(|j| !j.entries().is_empty());
     if has_jobs && !builds {
         for (e, _) in out.evidence.iter_mut().filter(|(e, _)| e.kind == "ci.trigger" && e.location.path == path) {
-            e.attrs.insert("housekeeping".into(), "yes".into());
+            e.attrs.insert("housekeeping", "yes");
         }
     }
 }
@@ -546,7 +546,7 @@ mod tests {
             .evidence
             .iter()
             .filter(|(e, _)| e.kind == "run.open-pull-request")
-            .map(|(e, u)| (u.clone().unwrap_or_default(), e.attrs["base"].clone()))
+            .map(|(e, u)| (u.clone().unwrap_or_default(), e.attrs["base"].to_string()))
             .collect();
         assert_eq!(
             opened,
@@ -561,7 +561,7 @@ mod tests {
     fn environment_from_a_matrix_names_each_value() {
         let wf = "on: push\njobs:\n  ship:\n    strategy:\n      matrix:\n        target: [staging, production]\n    environment: ${{ matrix.target }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n  other:\n    environment: ${{ matrix.nothing }}\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./ship.sh\n";
         let o = run(".github/workflows/cd.yml", wf);
-        let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].clone()).collect();
+        let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].to_string()).collect();
         assert_eq!(names, vec!["staging", "production"]);
     }
 
@@ -676,7 +676,7 @@ mod tests {
             ".github/workflows/ci.yml",
             "on:\n  push:\n    branches: [main]\n  pull_request:\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: |\n          pip install -r requirements.txt\n          pytest -q\n",
         );
-        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].clone()).collect();
+        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].to_string()).collect();
         assert_eq!(t, vec!["push", "pull_request"]);
         let tests = kinds(&o, "run.tests");
         assert_eq!(tests.len(), 1);
@@ -705,7 +705,7 @@ mod tests {
     #[test]
     fn manual_only_and_tags() {
         let o = run(".github/workflows/r.yml", "on:\n  workflow_dispatch:\n  push:\n    tags: ['v*']\njobs: {}\n");
-        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].clone()).collect();
+        let t: Vec<_> = kinds(&o, "ci.trigger").iter().map(|e| e.attrs["trigger"].to_string()).collect();
         assert_eq!(t, vec!["manual", "tag"]);
     }
 
@@ -722,7 +722,7 @@ mod tests {
         let o = run(".github/workflows/ship.yml", wf);
         let d = kinds(&o, "run.deploy");
         assert_eq!(d.len(), 1);
-        assert_eq!(d[0].attrs["target"], "remote-host");
+        assert_eq!(d[0].attrs["target"], *"remote-host");
         assert_eq!(d[0].location.start_line, 10);
         // A script that starts nothing there, and a key-installing action, deploy nothing.
         let o = run(".github/workflows/ship.yml", &wf.replace("sudo systemctl restart app", "df -h"));
@@ -739,7 +739,7 @@ mod tests {
         );
         assert_eq!(kinds(&o, "run.publish").len(), 1);
         assert_eq!(kinds(&o, "run.traffic-split").len(), 1);
-        assert_eq!(kinds(&o, "ci.environment")[0].attrs["name"], "production");
+        assert_eq!(kinds(&o, "ci.environment")[0].attrs["name"], *"production");
     }
 
     #[test]

@@ -605,7 +605,7 @@ mod tests {
             evidence_of(path, text)
                 .iter()
                 .filter(|e| e.kind == "config.monitor-switch")
-                .map(|e| format!("{}={}", e.attrs["name"], e.attrs["state"]))
+                .map(|e| format!("{}={}", &e.attrs["name"], &e.attrs["state"]))
                 .collect()
         };
         assert_eq!(
@@ -627,7 +627,7 @@ mod tests {
         let tf = "variable \"enable_monitoring\" {\n  type    = bool\n  default = false\n}\n\nresource \"aws_sagemaker_monitoring_schedule\" \"m\" {\n  count = var.enable_monitoring ? 1 : 0\n  name  = \"m\"\n}\n";
         let ev = evidence_of("infra/mon.tf", tf);
         let mon = ev.iter().find(|e| e.kind == "code.monitor").unwrap();
-        assert_eq!(mon.attrs.get("switched").map(String::as_str), Some("off"));
+        assert_eq!(mon.attrs.get("switched"), Some("off"));
         // Defaulting to on: the monitor stays a monitor.
         let on = tf.replace("default = false", "default = true");
         let ev = evidence_of("infra/mon.tf", &on);

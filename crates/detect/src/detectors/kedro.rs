@@ -68,6 +68,6 @@ mod tests {
         let text = "raw:\n  type: pandas.CSVDataset\n  filepath: data/raw.csv\nclassifier:\n  type: kedro_mlflow.io.models.MlflowModelTrackingDataset\n  save_args:\n    registered_model_name: m\n# old:\n#   type: kedro_mlflow.io.metrics.MlflowMetricDataset\n";
         Kedro.detect(&FileCtx { path: "conf/base/catalog.yml", text, repo: &repo }, &mut out);
         assert_eq!(out.evidence.len(), 1);
-        assert_eq!(out.evidence[0].0.attrs["mechanism"], "registry");
+        assert_eq!(out.evidence[0].0.attrs["mechanism"], *"registry");
     }
 }

@@ -1004,7 +1004,7 @@ mod tests {
         // Only a CI step publishes; the same upload in a script does not.
         let ci = command_evidence("cloud-build", &cmd("gsutil cp -r out gs://b/")).unwrap();
         assert_eq!(ci[0].kind, "run.publish");
-        assert_eq!(ci[0].attrs["what"], "storage-artifact");
+        assert_eq!(ci[0].attrs["what"], *"storage-artifact");
         assert!(command_evidence("shell-script", &cmd("gsutil cp -r out gs://b/")).is_none());
     }
 
@@ -1012,7 +1012,7 @@ mod tests {
     fn dataset_download_commands() {
         let ev = command_evidence("github-actions", &cmd("kaggle competitions download -c prices -p data")).expect("evidence");
         assert_eq!(ev[0].kind, "code.data-prep");
-        assert_eq!(ev[0].attrs.get("tool").map(String::as_str), Some("kaggle"));
+        assert_eq!(ev[0].attrs.get("tool"), Some("kaggle"));
         assert_eq!(data_download_tool(&cmd("huggingface-cli download org/rows --repo-type dataset").argv), Some("huggingface"));
         // A model download, or listing a competition's files, is not a dataset download.
         assert!(command_evidence("github-actions", &cmd("huggingface-cli download org/bert")).is_none());
@@ -1031,7 +1031,7 @@ mod tests {
             command_evidence("shell-script", &cmd("wget -q https://github.com/acme/nets/releases/download/v1/final_b7.pth -P weights"))
                 .unwrap();
         assert_eq!(ev[0].kind, "code.model-version");
-        assert_eq!(ev[0].attrs.get("mechanism").map(String::as_str), Some("release-asset"));
+        assert_eq!(ev[0].attrs.get("mechanism"), Some("release-asset"));
         assert!(
             command_evidence("shell-script", &cmd("wget https://github.com/acme/tool/releases/download/v1/tool-linux.tar.gz")).is_none()
         );
@@ -1051,7 +1051,7 @@ mod tests {
                 .unwrap_or_default()
                 .into_iter()
                 .filter(|e| e.kind == "lineage.data-version")
-                .map(|e| e.attrs["how"].clone())
+                .map(|e| e.attrs["how"].to_string())
                 .collect()
         };
         assert_eq!(how("az ml online-deployment create -f blue.yml --set tags.source_rev=${CI_COMMIT_SHA}"), vec!["build-tag"]);
@@ -1079,7 +1079,7 @@ mod tests {
             .evidence
             .iter()
             .filter(|(e, _)| e.kind == "run.publish")
-            .map(|(e, _)| e.attrs.get("dockerfile").map(String::as_str))
+            .map(|(e, _)| e.attrs.get("dockerfile"))
             .collect();
         assert_eq!(files, vec![Some("docker/env.Dockerfile"), None]);
     }

@@ -129,7 +129,7 @@ mod tests {
         Notebook.detect(&FileCtx { path: "nb/train.ipynb", text, repo: &repo }, &mut out);
         let track = out.evidence.iter().find(|(e, _)| e.kind == "code.track").unwrap_or_else(|| panic!("{:?}", out.evidence));
         assert_eq!(track.0.location.start_line, 18);
-        assert_eq!(track.0.attrs["notebook"], "true");
+        assert_eq!(track.0.attrs["notebook"], *"true");
         let train = out.evidence.iter().find(|(e, _)| e.kind == "code.train").unwrap();
         assert_eq!(train.0.location.start_line, 17);
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "code.track").count(), 1);

@@ -54,7 +54,7 @@ impl Detector for Python {
         for e in facts.evidence.iter().filter(|e| e.kind == "code.pipeline-def") {
             if let Some(t) = e.attrs.get("trigger") {
                 unit.root = true;
-                unit.triggers.insert(t.clone());
+                unit.triggers.insert(t.to_string());
                 // Sensors and data-aware schedules: an outside event starts it.
                 if t == "external" {
                     unit.triggers.insert(super::EVENT.to_string());
@@ -581,7 +581,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // A model loaded through a registry alias or stage is whatever was last promoted.
     if RX_ALIAS_URI.is_match(bytes) {
         for e in ev.iter_mut().filter(|e| e.kind == "code.load-model") {
-            e.attrs.insert("by_alias".into(), "yes".into());
+            e.attrs.insert("by_alias", "yes");
         }
     }
     // Two or more weighted production variants (or shadow variants) on an endpoint.
@@ -679,7 +679,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             .iter_mut()
             .filter(|e| e.kind == "code.data-prep" && e.attrs.get("op").is_none_or(|o| o != "pipeline-step" && o != "register"))
         {
-            e.attrs.insert("in_training".into(), "yes".into());
+            e.attrs.insert("in_training", "yes");
         }
     }
     // Custom drift statistics.
@@ -697,7 +697,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         for e in
             ev.iter_mut().filter(|e| e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_none_or(|t| !t.starts_with("github")))
         {
-            e.attrs.insert("on".into(), "event".into());
+            e.attrs.insert("on", "event");
         }
     }
     // Commands the code spawns or declares as a platform job (tests run
@@ -1241,7 +1241,7 @@ fn scoring(
     // (`style=stub`, partial).
     if !is_test_path(path) && stub_source(masked) {
         for e in ev.iter_mut().filter(|e| e.kind == "code.scoring") {
-            e.attrs.insert("style".into(), "stub".into());
+            e.attrs.insert("style", "stub");
         }
         if !ev.iter().any(|e| e.kind == "code.scoring") && path.ends_with(".py") && scoring_entry_name(path) {
             ev.push(mk("code.scoring", "", 0, Confidence::Low).attr("style", "stub"));
@@ -1254,7 +1254,7 @@ fn scoring(
         e.kind == "code.scoring"
             && e.attrs
                 .get("style")
-                .is_some_and(|s| !matches!(s.as_str(), "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval" | "stub"))
+                .is_some_and(|s| !matches!(s, "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval" | "stub"))
     });
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
@@ -2683,7 +2683,7 @@ mod tests {
         let f = analyze("jobs/check_data.py", src, &RepoIndex::default(), NAME, false);
         let t: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.test-functions").collect();
         assert_eq!(t.len(), 1);
-        assert_eq!((t[0].location.start_line, t[0].attrs["count"].as_str()), (4, "1"));
+        assert_eq!((t[0].location.start_line, &t[0].attrs["count"]), (4, "1"));
         // Not called (only in a comment), or in a test file a runner collects: nothing.
         let uncalled = src.replace("    test_schema(load())", "    pass  # test_schema(load())");
         assert!(!kinds_at("jobs/check_data.py", &uncalled, &RepoIndex::default()).contains(&"code.test-functions".to_string()));
@@ -2697,7 +2697,7 @@ mod tests {
     fn evidence_in_functions_names_the_module_names_that_reach_it() {
         let src = "from sklearn.svm import SVC\nfrom flask import Flask\nimport joblib\n\ndef split_xy(d):\n    return d[0], d[1]\n\ndef fit_model(d):\n    x, y = split_xy(d)\n    return SVC().fit(x, y)\n\ndef main():\n    fit_model(load())\n\ntrainer = fit_model\nCACHE = joblib.load('m.pkl')\napp = Flask(__name__)\n\n@app.route('/score', methods=['POST'])\ndef answer():\n    return SVC().predict([[1]])\n\nif __name__ == '__main__':\n    # fit_model(None)\n    main()\n";
         let f = analyze("src/learn.py", src, &RepoIndex::default(), NAME, false);
-        let defs = |kind: &str| f.evidence.iter().find(|e| e.kind == kind).and_then(|e| e.attrs.get("defs").cloned());
+        let defs = |kind: &str| f.evidence.iter().find(|e| e.kind == kind).and_then(|e| e.attrs.get("defs").map(str::to_string));
         assert_eq!(defs("code.train").as_deref(), Some("__main__,fit_model,main,trainer"));
         // Module-level code runs on import: no names to match.
         assert_eq!(defs("code.load-model"), None);
@@ -2738,7 +2738,7 @@ v = MlflowClient().get_latest_versions('m', stages=['Production'])
         let f = analyze("svc/lookup.py", src, &repo, NAME, false);
         let q: Vec<_> = f.evidence.iter().filter(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query")).collect();
         assert_eq!(q.len(), 2, "{:?}", f.evidence);
-        assert!(q.iter().all(|e| e.kind == "code.load-model" && e.attrs["by_alias"] == "yes" && e.location.start_line >= 4));
+        assert!(q.iter().all(|e| e.kind == "code.load-model" && e.attrs["by_alias"] == *"yes" && e.location.start_line >= 4));
         // A method of the same name on another library's client is not a registry lookup.
         let other = "import wandb
 api = wandb.Api()
@@ -2757,7 +2757,7 @@ runs = api.search_runs('team/p')
         let f = analyze("ml/launch.py", src, &repo, NAME, false);
         let k: Vec<&str> = f.evidence.iter().map(|e| e.kind.as_str()).collect();
         assert_eq!(k, vec!["code.train", "code.model-version"]);
-        assert_eq!(f.evidence[0].attrs.get("tool").map(String::as_str), Some("acme"));
+        assert_eq!(f.evidence[0].attrs.get("tool"), Some("acme"));
         assert_eq!(f.commands.len(), 1, "{:?}", f.commands);
         assert_eq!(f.commands[0].argv, vec!["python", "fit.py"]);
         assert_eq!(f.commands[0].workdir, "ml/jobs");
@@ -2777,7 +2777,7 @@ runs = api.search_runs('team/p')
     fn run_tagged_with_ci_build_from_environment() {
         let how = |src: &str| -> Vec<String> {
             let f = analyze("jobs/publish.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence.iter().filter(|e| e.kind == "lineage.data-version").map(|e| e.attrs["how"].clone()).collect()
+            f.evidence.iter().filter(|e| e.kind == "lineage.data-version").map(|e| e.attrs["how"].to_string()).collect()
         };
         let src = "import os\nimport mlflow\nwith mlflow.start_run():\n    mlflow.set_tag('ci_run', os.environ.get('CI_PIPELINE_ID'))\n";
         assert_eq!(how(src), vec!["build-tag"]);
@@ -2887,7 +2887,7 @@ runs = api.search_runs('team/p')
         let src = "from kfp.dsl import component\n\n@component(\n    base_image=\"python:3.11\",\n    packages_to_install=[\"pandas\"],\n)\ndef ingest_rows(src: str) -> str:\n    return src\n";
         let f = analyze("components/ingest_rows.py", src, &RepoIndex::default(), NAME, false);
         let e = f.evidence.iter().find(|e| e.kind == "code.data-prep").expect("data step");
-        assert_eq!(e.attrs.get("op").map(String::as_str), Some("pipeline-step"));
+        assert_eq!(e.attrs.get("op"), Some("pipeline-step"));
         // The same decorator over a model step is not a data step.
         let k = kinds(&src.replace("ingest_rows", "fit_forest"));
         assert!(!k.iter().any(|x| x.starts_with("code.data-prep")), "{k:?}");
@@ -2931,7 +2931,7 @@ runs = api.search_runs('team/p')
         let k = kinds("if new_rmse < prod_rmse:\n    print('better')\n");
         let f = analyze("a.py", "if new_rmse < prod_rmse:\n    print('better')\n", &RepoIndex::default(), NAME, false);
         assert_eq!(k, vec!["code.model-compare"]);
-        assert_eq!(f.evidence[0].attrs["acts"], "no");
+        assert_eq!(f.evidence[0].attrs["acts"], *"no");
         // Abbreviated sides, one-sided metric names, and a verdict kept in a variable.
         for line in
             ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc", "if r2_candidate >= r2_current:"]
@@ -2977,7 +2977,7 @@ runs = api.search_runs('team/p')
         let f = analyze("steps/judge.py", src, &RepoIndex::default(), NAME, false);
         let c: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.model-compare").collect();
         assert_eq!(c.len(), 1, "{:?}", f.evidence);
-        assert_eq!(c[0].attrs["verdict"], "ship");
+        assert_eq!(c[0].attrs["verdict"], *"ship");
         // No registry lookup in the file: a max over some values is not the current model.
         let plain = "if new_rate >= max(seen.values()):\n    ship = 1\n";
         assert!(kinds(plain).iter().all(|k| k != "code.model-compare"), "{:?}", kinds(plain));
@@ -3007,10 +3007,10 @@ runs = api.search_runs('team/p')
         let f = analyze("steps/check.py", src, &RepoIndex::default(), NAME, false);
         let c: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.model-compare").collect();
         assert_eq!(c.len(), 1, "{:?}", f.evidence);
-        assert_eq!(c[0].attrs["acts"], "yes");
+        assert_eq!(c[0].attrs["acts"], *"yes");
         // A cancel of something that is not a run does not act.
         let f = analyze("a.py", "if new_auc > old_auc:\n    timer.cancel()\n", &RepoIndex::default(), NAME, false);
-        assert_eq!(f.evidence[0].attrs["acts"], "no");
+        assert_eq!(f.evidence[0].attrs["acts"], *"no");
         // `old` inside a longer word (`threshold`, `holdout`) is not the old model.
         for line in ["if new_auc > auc_threshold:", "if new_auc > holdout_auc:", "ok = new_score >= bold_score"] {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
@@ -3055,8 +3055,8 @@ runs = api.search_runs('team/p')
             .map(|e| {
                 format!(
                     "{}/{}",
-                    e.attrs.get("sink").map(String::as_str).unwrap_or("-"),
-                    e.attrs.get("online").map(String::as_str).unwrap_or("-")
+                    e.attrs.get("sink").unwrap_or("-"),
+                    e.attrs.get("online").unwrap_or("-")
                 )
             })
             .collect()
@@ -3133,7 +3133,7 @@ runs = api.search_runs('team/p')
                 .evidence
                 .iter()
                 .filter(|e| e.kind == "code.pipeline-trigger")
-                .map(|e| e.attrs.get("on").cloned().unwrap_or_default())
+                .map(|e| e.attrs.get("on").map(str::to_string).unwrap_or_default())
                 .collect::<Vec<_>>()
         };
         let body = "from google.cloud import aiplatform\n\ndef start(spec):\n    aiplatform.pipeline_jobs.PipelineJob(display_name='p', template_path=spec).submit()\n";
@@ -3237,7 +3237,7 @@ runs = api.search_runs('team/p')
     fn checkpoint_evaluation_entry_points_are_partial_scoring() {
         let styles = |src: &str| -> Vec<String> {
             let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence.iter().filter(|e| e.kind == "code.scoring").map(|e| e.attrs.get("style").cloned().unwrap_or_default()).collect()
+            f.evidence.iter().filter(|e| e.kind == "code.scoring").map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default()).collect()
         };
         let eval = "import lightning as L\ndef check(cfg):\n    trainer = L.Trainer()\n    trainer.test(model=net(cfg), datamodule=rows(cfg), ckpt_path=cfg.ckpt)\n";
         assert_eq!(styles(eval), vec!["checkpoint-eval"]);
@@ -3253,7 +3253,7 @@ runs = api.search_runs('team/p')
     fn trainer_device_requests_are_device_scoped_compute() {
         let scoped = |src: &str| -> Vec<String> {
             let f = analyze("fit.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence.iter().filter(|e| e.kind == "code.compute").map(|e| e.attrs.get("scope").cloned().unwrap_or_default()).collect()
+            f.evidence.iter().filter(|e| e.kind == "code.compute").map(|e| e.attrs.get("scope").map(str::to_string).unwrap_or_default()).collect()
         };
         let src = "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, strategy=\"ddp\")\ntrainer.fit(m)\n";
         assert_eq!(scoped(src), vec!["device"]);
@@ -3274,7 +3274,7 @@ runs = api.search_runs('team/p')
         let src = "from google_cloud_pipeline_components.v1.custom_job import CustomTrainingJobOp\nt = CustomTrainingJobOp(\n    worker_pool_specs=[{\"machine_spec\": {\"machine_type\": \"n1-standard-4\"},\n        \"container_spec\": {\"image_uri\": \"x\", \"command\": [\"python\", \"-m\", \"trainer.task\"]}}],\n)\n";
         let f = analyze("pipelines/training.py", src, &RepoIndex::default(), NAME, false);
         let k: Vec<String> =
-            f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").cloned().unwrap_or_default())).collect();
+            f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").map(str::to_string).unwrap_or_default())).collect();
         assert!(k.contains(&"code.train:vertex".to_string()) && k.iter().any(|x| x.starts_with("code.compute")), "{k:?}");
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python -m trainer.task"]);
         // SageMaker pipeline parameters and prefixed settings name training instance types.
@@ -3588,7 +3588,7 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
             .evidence
             .iter()
             .filter(|e| e.kind == "code.scoring")
-            .map(|e| e.attrs.get("style").cloned().unwrap_or_default())
+            .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
             .collect()
     }
 
@@ -3623,7 +3623,7 @@ run = ScriptRunConfig(source_directory="./scoring", script=SCORE)
             .evidence
             .iter()
             .filter(|e| e.kind == "code.prediction-log")
-            .map(|e| e.attrs.get("sink").cloned().unwrap_or_default())
+            .map(|e| e.attrs.get("sink").map(str::to_string).unwrap_or_default())
             .collect()
     }
 

@@ -65,7 +65,7 @@ mod tests {
             &FileCtx { path: "requirements.txt", text: "# pinned\nnumpy==1.26.4\nscikit-learn>=1.3\n-r base.txt\npandas\n", repo: &repo },
             &mut out,
         );
-        assert_eq!(out.evidence[0].0.attrs["count"], "2");
+        assert_eq!(out.evidence[0].0.attrs["count"], *"2");
         assert_eq!(out.evidence[0].0.location.start_line, 3);
         let mut out = Output::default();
         Requirements.detect(&FileCtx { path: "requirements.txt", text: "numpy==1.26.4\n# pandas\n", repo: &repo }, &mut out);

@@ -201,15 +201,15 @@ mod tests {
         repo.paths.insert("src/model/train.py".into());
         let o = run("tests/test_train.py", "from src.model.train import fit\n\ndef test_fit():\n    assert fit() is not None\n\ndef test_other():\n    assert fit(1) > 0\n", &repo);
         let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
-        assert_eq!(case.0.attrs["count"], "2");
-        assert!(o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == "src/model/train.py"));
+        assert_eq!(case.0.attrs["count"], *"2");
+        assert!(o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == *"src/model/train.py"));
     }
 
     #[test]
     fn constant_asserts_are_trivial_real_ones_are_not() {
         let repo = RepoIndex::default();
         let o = run("tests/test_t.py", "def test_a():\n    assert True\n\ndef test_b():\n    assert 1 == 1\n", &repo);
-        assert_eq!(o.evidence[0].0.attrs.get("trivial").map(String::as_str), Some("true"));
+        assert_eq!(o.evidence[0].0.attrs.get("trivial"), Some("true"));
         let o = run("tests/test_r.py", "def test_a():\n    assert set(a) <= set(b)\n", &repo);
         assert!(!o.evidence[0].0.attrs.contains_key("trivial"));
     }
@@ -225,7 +225,7 @@ mod tests {
         let live = "import pytest\n@pytest.mark.skipif(sys.platform == 'win32', reason='x')\ndef test_a():\n    assert f() == 2\n@pytest.mark.skip\ndef test_b():\n    assert False\n";
         let o = run("tests/test_l.py", live, &repo);
         let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").expect("live test");
-        assert_eq!(case.0.attrs["count"], "1");
+        assert_eq!(case.0.attrs["count"], *"1");
     }
 
     #[test]
@@ -247,7 +247,7 @@ mod tests {
         );
         let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
         assert_eq!(case.0.location.start_line, 5);
-        assert_eq!(case.0.attrs["count"], "1");
+        assert_eq!(case.0.attrs["count"], *"1");
         let o = run("pkg/util.go", "package util\nfunc TestX(t *testing.T) {}\n", &repo);
         assert!(o.evidence.is_empty(), "not a _test.go file");
         assert!(!Tests.applies("pkg/util.go") && Tests.applies("pkg/util_test.go"));
@@ -262,8 +262,8 @@ mod tests {
         let names = |o: &Output, module: &str| {
             o.evidence
                 .iter()
-                .find(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == module)
-                .and_then(|(e, _)| e.attrs.get("names").cloned())
+                .find(|(e, _)| e.kind == "test.imports" && &e.attrs["module"] == module)
+                .and_then(|(e, _)| e.attrs.get("names").map(str::to_string))
         };
         let text = "from shop import rank
 
@@ -290,7 +290,7 @@ def test_up():
         let text = "import scoring_steps\n\nrun = scoring_steps.bulk_score.python_func\n\ndef test_run():\n    assert run(1) == 2\n";
         let o = run("steps/scoring-steps/tests/test_bulk.py", text, &repo);
         let modules: Vec<&str> =
-            o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| e.attrs["module"].as_str()).collect();
+            o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| &e.attrs["module"]).collect();
         assert!(modules.contains(&"steps/scoring-steps/src/scoring_steps/bulk_score.py"), "{modules:?}");
         // Only members the test reaches: a comment, or a longer name ending
         // like the package, is not a use of the package.
