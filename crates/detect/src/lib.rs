@@ -177,7 +177,10 @@ impl Output {
                 file_calls = u.calls.iter().map(|(t, l)| (t.clone(), l.start_line)).collect();
             }
         }
-        let units = units.cloned().collect();
+        // Sized exactly (a filtered collect starts at room for four).
+        let kept: Vec<&Unit> = units.collect();
+        let mut units = Vec::with_capacity(kept.len());
+        units.extend(kept.into_iter().cloned());
         let own = |e: &Evidence, u: &String| u.strip_prefix("file:") == Some(e.location.path.as_str());
         let evidence = self.evidence.iter().map(|(e, u)| (e.clone(), u.as_ref().filter(|u| !own(e, u)).cloned())).collect();
         let out = Output { evidence, units, issues: self.issues.clone(), plain_unit, file_calls };
