@@ -331,7 +331,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let config = repo_config(&path, &load_pack(None)?)?;
             let opts = mlops_detect::ScanOptions { catalog: load_catalog(&catalogs, &config, &path)?, ..Default::default() };
             let scan = mlops_detect::scan(&path, &opts).map_err(|e| anyhow::anyhow!("{e}"))?;
-            for e in scan.evidence.iter().filter(|e| kinds.is_empty() || kinds.contains(&e.kind)) {
+            for e in scan.evidence.iter().filter(|e| kinds.is_empty() || kinds.iter().any(|k| *k == e.kind)) {
                 if json {
                     writeln!(out, "{}", serde_json::to_string(e)?)?;
                 } else {

@@ -2,6 +2,33 @@
 //! linker derives. Evidence never judges; the rule pack does.
 
 use serde::Serialize;
+use std::borrow::Cow;
+
+/// An evidence kind or detector name: borrowed from the declared names
+/// (see [`name`]), owned otherwise.
+pub type Name = Cow<'static, str>;
+
+/// `s` as a [`Name`]. The declared kinds and the detectors' names are
+/// borrowed, so the items of a scan (tens of thousands in a large one) do
+/// not each hold a copy of them.
+pub fn name(s: &str) -> Name {
+    static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+        let detectors = crate::detectors::all();
+        let mut v: Vec<&'static str> = crate::kinds::KINDS
+            .iter()
+            .map(|k| k.name)
+            .chain(detectors.iter().map(|d| d.name()))
+            .chain(["linker", "walk"])
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    match NAMES.binary_search(&s) {
+        Ok(i) => Cow::Borrowed(NAMES[i]),
+        Err(_) => Cow::Owned(s.to_string()),
+    }
+}
 
 /// A span of lines in a repository file (1-based, inclusive).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -51,9 +78,9 @@ pub struct Evidence {
     /// Where the fact was observed.
     pub location: Location,
     /// Dotted `domain.fact` kind, declared by its detector (see [`crate::kinds`]).
-    pub kind: String,
+    pub kind: Name,
     /// The detector (kebab-case, = its module name) or `linker`.
-    pub detector: String,
+    pub detector: Name,
     /// How sure the detector is.
     pub confidence: Confidence,
     /// The source line(s), trimmed and capped.
@@ -86,8 +113,8 @@ impl Evidence {
     pub fn new(kind: &str, detector: &str, location: Location, confidence: Confidence, snippet_text: &str) -> Self {
         Evidence {
             location,
-            kind: kind.to_string(),
-            detector: detector.to_string(),
+            kind: name(kind),
+            detector: name(detector),
             confidence,
             snippet: snippet(snippet_text),
             attrs: Attrs::default(),
@@ -330,6 +357,18 @@ mod tests {
         a.insert("n", "x\0y");
         assert_eq!((a.get("n"), a.len()), (Some("x\u{fffd}y"), 4));
         assert_eq!(format!("{a:?}"), "{\"a\": \"1\", \"c\": \"3\", \"d\": \"4\", \"n\": \"x\u{fffd}y\"}");
+    }
+
+    /// Declared kinds and detector names are borrowed; anything else (a
+    /// catalogue file's own kind) is held as given.
+    #[test]
+    fn names_are_borrowed_when_declared() {
+        for n in ["code.train", "test.case", "python", "linker", "walk", "github-actions"] {
+            assert!(matches!(name(n), Cow::Borrowed(b) if b == n), "{n}");
+        }
+        assert!(matches!(name("code.trains"), Cow::Owned(o) if o == "code.trains"));
+        let e = Evidence::new("code.train", "python", Location::line("a.py", 1), Confidence::High, "fit()");
+        assert!(matches!((&e.kind, &e.detector), (Cow::Borrowed(_), Cow::Borrowed(_))));
     }
 
     /// Evidence is sorted with its attributes: the order must be the map's.

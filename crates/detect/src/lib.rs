@@ -1422,7 +1422,7 @@ mod tests {
         let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen, &opts, &repo, path, text, early);
         let (early_nb, _) = detect("nb/train.ipynb", &nb, true).expect("a notebook is detected early");
         let (late_nb, _) = detect("nb/train.ipynb", &nb, false).expect("and late");
-        assert!(kinds(&early_nb).contains(&"code.train".to_string()) && kinds(&early_nb).contains(&"notebook.code".to_string()));
+        assert!(kinds(&early_nb).contains(&"code.train".into()) && kinds(&early_nb).contains(&"notebook.code".into()));
         assert_eq!(kinds(&early_nb), kinds(&late_nb));
         assert!(detect("train.py", code, true).is_some());
         assert!(

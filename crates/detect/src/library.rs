@@ -164,7 +164,7 @@ fn package_of(repo: &RepoIndex, name: &str) -> Option<String> {
 /// outside its tests: training code (scripts, modules, notebooks), a DVC
 /// training stage, an Azure ML job, a job submitted to an ML platform.
 fn trains_outside_tests(evidence: &[Evidence]) -> bool {
-    evidence.iter().any(|e| match e.kind.as_str() {
+    evidence.iter().any(|e| match &*e.kind {
         "code.train" => !e.attrs.contains_key("in_test") && !crate::paths::is_test_path(&e.location.path),
         "dvc.stage" => e.attrs.get("role").is_some_and(|r| r == "train"),
         "azureml.job" | "run.submit-job" => true,
@@ -186,7 +186,7 @@ pub fn recognise(repo: &RepoIndex, evidence: &[Evidence]) -> Option<ToolLibrary>
         let Some(package) = package_of(repo, &name) else { continue };
         let in_package =
             |p: &str| (if package.ends_with('/') { p.starts_with(&package) } else { p == package }) && !crate::paths::is_test_path(p);
-        let calls = evidence.iter().find(|e| TOOL_KINDS.contains(&e.kind.as_str()) && in_package(&e.location.path));
+        let calls = evidence.iter().find(|e| TOOL_KINDS.contains(&&*e.kind) && in_package(&e.location.path));
         let why = if let Some(e) = calls {
             format!("{} calls a tool API ({} at {}:{})", package, e.kind, e.location.path, e.location.start_line)
         } else if let Some(g) = entry_point_groups(manifest, text).into_iter().find(|g| {
@@ -302,7 +302,7 @@ mod tests {
         out.push(ev("test.case", "tests/test_log.py"));
         let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
         apply(&lib, &mut out, &mut owner);
-        let kinds: Vec<&str> = out.iter().map(|e| e.kind.as_str()).collect();
+        let kinds: Vec<&str> = out.iter().map(|e| &*e.kind).collect();
         assert_eq!(kinds, vec!["code.track", "test.case", "repo.tool-library"]);
         assert_eq!(out.len(), owner.len());
     }

@@ -869,7 +869,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     // One sorted array over all evidence (no tree node or vector per file:
     // this runs while everything the scan found is held).
     let mut facts: Vec<Fact> =
-        out.iter().map(|e| (e.location.path.as_str(), e.kind.as_str(), e.attrs.get("defs"))).collect();
+        out.iter().map(|e| (e.location.path.as_str(), &*e.kind, e.attrs.get("defs"))).collect();
     facts.sort_unstable();
     facts.dedup();
     let of_file = |path: &str| -> &[Fact] {
@@ -1017,7 +1017,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         let in_case = has(&e.location.path, "test.case");
         let case = if in_case { Some(e) } else { fixture_of() };
         if let Some(case) = case.filter(|_| {
-            matches!(e.kind.as_str(), "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test")
+            matches!(&*e.kind, "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test")
         }) {
             let area = if e.kind == "code.invoke-endpoint" { "scoring" } else { "model" };
             let mut c = e.clone();
@@ -1168,7 +1168,7 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closure
         related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(String::as_str));
     }
     for (e, o) in out.iter_mut().zip(owner) {
-        if matches!(e.kind.as_str(), "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
+        if matches!(&*e.kind, "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
             && related.contains(o.as_str())
         {
             e.attrs.insert("with_training", "yes");
@@ -1221,7 +1221,7 @@ fn is_live(e: &Evidence) -> bool {
 
 /// A model (or the app serving it) deployed by a command or SDK call.
 fn is_deploy(e: &Evidence) -> bool {
-    matches!(e.kind.as_str(), "code.deploy" | "run.deploy") && is_live(e)
+    matches!(&*e.kind, "code.deploy" | "run.deploy") && is_live(e)
 }
 
 /// Test runs of the run that releases the model: a CI job that deploys a
@@ -1434,7 +1434,7 @@ fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
         let package = e.kind == "run.publish" && e.attrs.get("what").is_some_and(|w| PACKAGE_RELEASES.contains(&w));
         if package {
             package_jobs.insert(o);
-        } else if DEPLOYS.contains(&e.kind.as_str()) || e.kind == "run.publish" {
+        } else if DEPLOYS.contains(&&*e.kind) || e.kind == "run.publish" {
             other_jobs.insert(o);
         }
     }
@@ -1531,7 +1531,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
     for (e, o) in out.iter().zip(owner) {
         releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
             && !e.attrs.contains_key("infra")
-            && match e.kind.as_str() {
+            && match &*e.kind {
                 "run.publish" => {
                     !matches!(e.attrs.get("what"), Some("dvc-push" | "model-registration"))
                         && !e.attrs.contains_key("image")
@@ -1546,7 +1546,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
             if let Some(c) = e.attrs.get("name").and_then(env_class) {
                 found.push((c, e));
             }
-        } else if DEPLOYS.contains(&e.kind.as_str()) && !e.attrs.contains_key("infra") {
+        } else if DEPLOYS.contains(&&*e.kind) && !e.attrs.contains_key("infra") {
             // A deploy job named for its environment (`deploy_staging`) ...
             let label = units.get(o).map(|u| u.label.to_ascii_lowercase()).unwrap_or_default();
             let deploy_job = ["deploy", "release", "promote", "rollout"].iter().any(|w| label.contains(w));
@@ -1637,13 +1637,13 @@ fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
 
 fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: &Closures, reach: &BTreeMap<&str, Reach>, units: &Units) {
     let is_monitor = |e: &Evidence| {
-        matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
+        matches!(&*e.kind, "code.monitor" | "azureml.monitor")
             && !e.attrs.contains_key("notebook")
             && !e.attrs.contains_key("in_test")
             && e.attrs.get("switched").is_none_or(|s| s != "off")
     };
     let is_trigger =
-        |e: &Evidence| matches!(e.kind.as_str(), "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
+        |e: &Evidence| matches!(&*e.kind, "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
     // Index the few monitor and trigger facts by owning unit (first of each).
     let mut mon_by: BTreeMap<&str, usize> = BTreeMap::new();
     let mut trig_by: BTreeMap<&str, usize> = BTreeMap::new();
@@ -1718,7 +1718,7 @@ fn derive_retrain_on_drift_gate(
     for (i, (e, o)) in out.iter().zip(owner).enumerate() {
         if e.kind == "code.train" && live(e) {
             trainers.entry(o.as_str()).or_insert(i);
-        } else if matches!(e.kind.as_str(), "code.monitor" | "azureml.monitor")
+        } else if matches!(&*e.kind, "code.monitor" | "azureml.monitor")
             && live(e)
             && e.attrs.get("switched").is_none_or(|s| s != "off")
         {

@@ -175,7 +175,7 @@ pub fn contains(dir: &str, path: &str) -> bool {
 
 /// Evidence that a file does ML training work of its own.
 fn trains(e: &Evidence) -> bool {
-    let work = match e.kind.as_str() {
+    let work = match &*e.kind {
         "code.train" | "code.pipeline-def" => true,
         "dvc.stage" => e.attrs.get("role").is_some_and(|r| r == "train"),
         _ => false,

@@ -576,7 +576,7 @@ mod tests {
         let repo = RepoIndex::default();
         let mut out = Output::default();
         Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
-        out.evidence.iter().map(|(e, _)| e.kind.clone()).collect()
+        out.evidence.iter().map(|(e, _)| e.kind.to_string()).collect()
     }
 
     #[test]

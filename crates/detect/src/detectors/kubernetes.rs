@@ -151,7 +151,7 @@ mod tests {
         let repo = RepoIndex::default();
         let mut out = Output::default();
         Kubernetes.detect(&FileCtx { path: "k8s/x.yaml", text, repo: &repo }, &mut out);
-        out.evidence.into_iter().map(|(e, _)| e.kind).collect()
+        out.evidence.into_iter().map(|(e, _)| e.kind.into_owned()).collect()
     }
 
     #[test]

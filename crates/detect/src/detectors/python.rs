@@ -655,7 +655,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Data preparation: read a dataset and write a prepared one.
     if !ev.iter().any(|e| e.kind == "code.data-prep") {
         if let (Some(r), Some(_)) = (RX_PD_READ.find(bytes), RX_DATA_WRITE.find(bytes)) {
-            if !ev.iter().any(|e| matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model")) {
+            if !ev.iter().any(|e| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model")) {
                 ev.push(mk("code.data-prep", "", r.start(), Confidence::Low).attr("op", "prepare"));
             }
         }
@@ -664,7 +664,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // `preprocessing/crop_faces.py`, `make_folds.py`) that writes files.
     if !in_test
         && !notebook
-        && !ev.iter().any(|e| matches!(e.kind.as_str(), "code.data-prep" | "code.train" | "code.scoring"))
+        && !ev.iter().any(|e| matches!(&*e.kind, "code.data-prep" | "code.train" | "code.scoring"))
         && data_script_path(path)
     {
         if let Some(w) = RX_FILE_WRITE.find(bytes) {
@@ -711,7 +711,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     // Which top-level functions reach a fact: asked for the kinds below only.
     let placed = |e: &Evidence| {
-        matches!(e.kind.as_str(), "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare")
+        matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare")
     };
     let blocks = if in_test || notebook || !ev.iter().any(placed) { Vec::new() } else { top_level_blocks(&masked) };
     for mut e in ev {
@@ -2755,7 +2755,7 @@ runs = api.search_runs('team/p')
         let src =
             "import acme_ml as a\n# a.submit('nope.py')\nx = a.submit(\n    'fit.py', src='./jobs/', opts={'a': (1, 2)})\nreg.publish(m)\n";
         let f = analyze("ml/launch.py", src, &repo, NAME, false);
-        let k: Vec<&str> = f.evidence.iter().map(|e| e.kind.as_str()).collect();
+        let k: Vec<&str> = f.evidence.iter().map(|e| &*e.kind).collect();
         assert_eq!(k, vec!["code.train", "code.model-version"]);
         assert_eq!(f.evidence[0].attrs.get("tool"), Some("acme"));
         assert_eq!(f.commands.len(), 1, "{:?}", f.commands);
@@ -3307,7 +3307,7 @@ runs = api.search_runs('team/p')
             }
             out.evidence.iter().map(|(e, _)| e.kind.clone()).collect::<Vec<_>>()
         };
-        assert!(run("container/train", &format!("#!/usr/bin/env python3\n{src}")).contains(&"code.train".to_string()));
+        assert!(run("container/train", &format!("#!/usr/bin/env python3\n{src}")).contains(&"code.train".into()));
         // No shebang, a shell shebang, or another extension: not Python.
         assert!(run("container/train", src).is_empty());
         assert!(run("bin/train", &format!("#!/bin/bash\n{src}")).is_empty());
