@@ -40,12 +40,8 @@ fn path_filters_are_read_for_every_ci_system() {
         (".github/workflows/ci.yml", "on:\n  pull_request:\n    paths: ['svc/d/**']\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n"),
     ];
     let scan = mlops_detect::scan_in_memory(&files, &mlops_detect::ScanOptions::default());
-    let mut dirs: Vec<(&str, &str)> = scan
-        .evidence
-        .iter()
-        .filter(|e| e.kind == "ci.path-filter")
-        .map(|e| (&e.attrs["system"], &e.attrs["dir"]))
-        .collect();
+    let mut dirs: Vec<(&str, &str)> =
+        scan.evidence.iter().filter(|e| e.kind == "ci.path-filter").map(|e| (&e.attrs["system"], &e.attrs["dir"])).collect();
     dirs.sort();
     // Negations (`!docs`) and rules that never run a job (`when: never`) scope nothing.
     assert_eq!(dirs, [("azure-pipelines", "svc/a"), ("bitbucket", "svc/b"), ("github-actions", "svc/d"), ("gitlab-ci", "svc/c")]);

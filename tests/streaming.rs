@@ -50,8 +50,7 @@ fn a_module_importing_from_a_seed_folder_is_detected_again() {
         ],
     );
     let scan = mlops_detect::scan(root, &Default::default()).unwrap();
-    let seeds: Vec<&str> =
-        scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").filter_map(|e| e.attrs.get("dir")).collect();
+    let seeds: Vec<&str> = scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").filter_map(|e| e.attrs.get("dir")).collect();
     assert_eq!(seeds, ["templates/a", "templates/b"]);
     // The sample's sklearn import is not this repository's: `fit` on what a
     // sample builds is no training here.

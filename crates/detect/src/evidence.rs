@@ -14,12 +14,8 @@ pub type Name = Cow<'static, str>;
 pub fn name(s: &str) -> Name {
     static NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
         let detectors = crate::detectors::all();
-        let mut v: Vec<&'static str> = crate::kinds::KINDS
-            .iter()
-            .map(|k| k.name)
-            .chain(detectors.iter().map(|d| d.name()))
-            .chain(["linker", "walk"])
-            .collect();
+        let mut v: Vec<&'static str> =
+            crate::kinds::KINDS.iter().map(|k| k.name).chain(detectors.iter().map(|d| d.name())).chain(["linker", "walk"]).collect();
         v.sort_unstable();
         v.dedup();
         v

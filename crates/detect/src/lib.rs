@@ -188,6 +188,12 @@ impl Output {
         out
     }
 
+    /// True when it holds nothing: no evidence, unit, issue or call, and
+    /// no plain unit.
+    fn is_empty(&self) -> bool {
+        self.evidence.is_empty() && self.units.is_empty() && self.issues.is_empty() && self.file_calls.is_empty() && !self.plain_unit
+    }
+
     /// The units of a compacted output at `path`, in their order.
     fn into_units(self, path: &str) -> impl Iterator<Item = Unit> {
         let first = (!self.file_calls.is_empty()).then(|| Unit::file_calls(path, self.file_calls));
@@ -1307,7 +1313,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                     owned.as_str()
                 }
             };
-            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted(path)))
+            // Outputs with nothing in them are not held (most configuration
+            // and data files' among the late ones).
+            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted(path))).filter(|(_, o)| !o.is_empty())
         })
         .collect();
     drop(sizes);

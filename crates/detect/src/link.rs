@@ -868,8 +868,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
     // top-level function or class, the module names that reach it (`defs`).
     // One sorted array over all evidence (no tree node or vector per file:
     // this runs while everything the scan found is held).
-    let mut facts: Vec<Fact> =
-        out.iter().map(|e| (e.location.path.as_str(), &*e.kind, e.attrs.get("defs"))).collect();
+    let mut facts: Vec<Fact> = out.iter().map(|e| (e.location.path.as_str(), &*e.kind, e.attrs.get("defs"))).collect();
     facts.sort_unstable();
     facts.dedup();
     let of_file = |path: &str| -> &[Fact] {
@@ -1016,18 +1015,14 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         };
         let in_case = has(&e.location.path, "test.case");
         let case = if in_case { Some(e) } else { fixture_of() };
-        if let Some(case) = case.filter(|_| {
-            matches!(&*e.kind, "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test")
-        }) {
+        if let Some(case) = case
+            .filter(|_| matches!(&*e.kind, "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test"))
+        {
             let area = if e.kind == "code.invoke-endpoint" { "scoring" } else { "model" };
             let mut c = e.clone();
             c.kind = "test.covers".into();
             c.detector = "linker".into();
-            c.attrs = case
-                .attrs
-                .iter()
-                .filter(|(k, _)| matches!(*k, "reached" | "triggers"))
-                .collect();
+            c.attrs = case.attrs.iter().filter(|(k, _)| matches!(*k, "reached" | "triggers")).collect();
             c.attrs.insert("area", area);
             c.attrs.insert("module", &e.location.path);
             new.push((c, owner[i].clone()));
@@ -1532,10 +1527,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
         releases |= e.attrs.get("reached").is_some_and(|r| r == "yes")
             && !e.attrs.contains_key("infra")
             && match &*e.kind {
-                "run.publish" => {
-                    !matches!(e.attrs.get("what"), Some("dvc-push" | "model-registration"))
-                        && !e.attrs.contains_key("image")
-                }
+                "run.publish" => !matches!(e.attrs.get("what"), Some("dvc-push" | "model-registration")) && !e.attrs.contains_key("image"),
                 k => DEPLOYS.contains(&k),
             };
         if e.kind == "iac.environment" {
@@ -1718,10 +1710,7 @@ fn derive_retrain_on_drift_gate(
     for (i, (e, o)) in out.iter().zip(owner).enumerate() {
         if e.kind == "code.train" && live(e) {
             trainers.entry(o.as_str()).or_insert(i);
-        } else if matches!(&*e.kind, "code.monitor" | "azureml.monitor")
-            && live(e)
-            && e.attrs.get("switched").is_none_or(|s| s != "off")
-        {
+        } else if matches!(&*e.kind, "code.monitor" | "azureml.monitor") && live(e) && e.attrs.get("switched").is_none_or(|s| s != "off") {
             monitors.entry(o.as_str()).or_insert(i);
         }
     }

@@ -225,8 +225,7 @@ pub fn discover(paths: &crate::paths::PathSet, evidence: &[Evidence], declared: 
             }
         }
     }
-    let filters: Vec<&str> =
-        evidence.iter().filter(|e| e.kind == "ci.path-filter").filter_map(|e| e.attrs.get("dir")).collect();
+    let filters: Vec<&str> = evidence.iter().filter(|e| e.kind == "ci.path-filter").filter_map(|e| e.attrs.get("dir")).collect();
     for d in &filters {
         markers.entry(d).or_insert_with(|| "CI path filters scope work to it, and it holds training code".into());
     }

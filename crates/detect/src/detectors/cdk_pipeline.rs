@@ -674,8 +674,10 @@ mod tests {
         let qa = out.units.iter().find(|u| u.label == "DeployQA").unwrap();
         assert_eq!(qa.calls[0].0, "file:svc/app.py");
         assert_eq!(qa.after.len(), 2);
-        let envs: Vec<(String, Option<String>)> =
-            kinds(&out, "ci.environment").iter().map(|e| (e.attrs["name"].to_string(), e.attrs.get("approval").map(str::to_string))).collect();
+        let envs: Vec<(String, Option<String>)> = kinds(&out, "ci.environment")
+            .iter()
+            .map(|e| (e.attrs["name"].to_string(), e.attrs.get("approval").map(str::to_string)))
+            .collect();
         assert_eq!(envs, vec![("deploy-qa".to_string(), None), ("deploy-live".to_string(), Some("manual".to_string()))]);
         assert!(kinds(&out, "run.deploy").iter().all(|e| e.attrs["infra"] == *"yes" && e.attrs["target"] == *"cloudformation"));
     }

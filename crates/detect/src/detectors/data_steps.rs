@@ -402,7 +402,9 @@ mod tests {
         };
         let mut ev = Vec::new();
         data_versions(masked.as_bytes(), trains, &imports_any, &mk, &mut ev);
-        ev.into_iter().map(|e| (e.kind.to_string(), e.attrs.get("op").or(e.attrs.get("how")).map(str::to_string).unwrap_or_default())).collect()
+        ev.into_iter()
+            .map(|e| (e.kind.to_string(), e.attrs.get("op").or(e.attrs.get("how")).map(str::to_string).unwrap_or_default()))
+            .collect()
     }
 
     #[test]

@@ -1075,12 +1075,8 @@ mod tests {
         add_cmd(&mut unit, &mut out, "gitlab-ci", cmd("docker push reg/env:1"));
         // A push of an image this unit did not build names no Dockerfile.
         add_cmd(&mut unit, &mut out, "gitlab-ci", cmd("docker push reg/other:1"));
-        let files: Vec<Option<&str>> = out
-            .evidence
-            .iter()
-            .filter(|(e, _)| e.kind == "run.publish")
-            .map(|(e, _)| e.attrs.get("dockerfile"))
-            .collect();
+        let files: Vec<Option<&str>> =
+            out.evidence.iter().filter(|(e, _)| e.kind == "run.publish").map(|(e, _)| e.attrs.get("dockerfile")).collect();
         assert_eq!(files, vec![Some("docker/env.Dockerfile"), None]);
     }
 }

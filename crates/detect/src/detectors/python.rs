@@ -710,9 +710,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         ev.extend(script_test_functions(path, &masked, &idx, detector));
     }
     // Which top-level functions reach a fact: asked for the kinds below only.
-    let placed = |e: &Evidence| {
-        matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare")
-    };
+    let placed =
+        |e: &Evidence| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare");
     let blocks = if in_test || notebook || !ev.iter().any(placed) { Vec::new() } else { top_level_blocks(&masked) };
     for mut e in ev {
         if in_test {
@@ -3052,13 +3051,7 @@ runs = api.search_runs('team/p')
         f.evidence
             .iter()
             .filter(|e| e.kind == "code.prediction-log")
-            .map(|e| {
-                format!(
-                    "{}/{}",
-                    e.attrs.get("sink").unwrap_or("-"),
-                    e.attrs.get("online").unwrap_or("-")
-                )
-            })
+            .map(|e| format!("{}/{}", e.attrs.get("sink").unwrap_or("-"), e.attrs.get("online").unwrap_or("-")))
             .collect()
     }
 
@@ -3237,7 +3230,11 @@ runs = api.search_runs('team/p')
     fn checkpoint_evaluation_entry_points_are_partial_scoring() {
         let styles = |src: &str| -> Vec<String> {
             let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence.iter().filter(|e| e.kind == "code.scoring").map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default()).collect()
+            f.evidence
+                .iter()
+                .filter(|e| e.kind == "code.scoring")
+                .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
+                .collect()
         };
         let eval = "import lightning as L\ndef check(cfg):\n    trainer = L.Trainer()\n    trainer.test(model=net(cfg), datamodule=rows(cfg), ckpt_path=cfg.ckpt)\n";
         assert_eq!(styles(eval), vec!["checkpoint-eval"]);
@@ -3253,7 +3250,11 @@ runs = api.search_runs('team/p')
     fn trainer_device_requests_are_device_scoped_compute() {
         let scoped = |src: &str| -> Vec<String> {
             let f = analyze("fit.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence.iter().filter(|e| e.kind == "code.compute").map(|e| e.attrs.get("scope").map(str::to_string).unwrap_or_default()).collect()
+            f.evidence
+                .iter()
+                .filter(|e| e.kind == "code.compute")
+                .map(|e| e.attrs.get("scope").map(str::to_string).unwrap_or_default())
+                .collect()
         };
         let src = "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, strategy=\"ddp\")\ntrainer.fit(m)\n";
         assert_eq!(scoped(src), vec!["device"]);

@@ -289,8 +289,7 @@ def test_up():
         }
         let text = "import scoring_steps\n\nrun = scoring_steps.bulk_score.python_func\n\ndef test_run():\n    assert run(1) == 2\n";
         let o = run("steps/scoring-steps/tests/test_bulk.py", text, &repo);
-        let modules: Vec<&str> =
-            o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| &e.attrs["module"]).collect();
+        let modules: Vec<&str> = o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| &e.attrs["module"]).collect();
         assert!(modules.contains(&"steps/scoring-steps/src/scoring_steps/bulk_score.py"), "{modules:?}");
         // Only members the test reaches: a comment, or a longer name ending
         // like the package, is not a use of the package.
