@@ -462,6 +462,17 @@ impl RepoIndex {
         Some(v)
     }
 
+    /// Empty the per-file import caches ([`RepoIndex::python_imports`],
+    /// local imports), freeing their memory; they fill again on demand.
+    fn forget_imports(&self) {
+        if let Ok(mut m) = self.imports.lock() {
+            *m = Default::default();
+        }
+        if let Ok(mut m) = self.local_imports.lock() {
+            *m = Default::default();
+        }
+    }
+
     /// The text of a file of a checkout that the scan read and dropped
     /// (read again), as the scan would hold it: none for a file it does not
     /// read (a template, in a folder shipped for other projects, over the
@@ -1244,6 +1255,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .collect();
     loaded_early.into_iter().for_each(&mut take);
     drop(pending);
+    // The import caches served the early detections, each module's imports
+    // read by many importers; the late ones are few and fill them again.
+    repo.forget_imports();
     early.sort_by_key(|(i, _)| *i);
     for (i, t) in kept {
         repo.texts.insert(files[i].clone(), t);
@@ -1276,12 +1290,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             }
             !again && !in_seed(&files[*i])
         });
-        if let Ok(mut m) = repo.imports.lock() {
-            m.clear();
-        }
-        if let Ok(mut m) = repo.local_imports.lock() {
-            m.clear();
-        }
+        // The import caches, filled before the seed folders were known,
+        // were emptied once the reads were done.
     }
     repo.seed_dirs = seed_dirs.clone();
     // Texts of a tree that only their own (early) detection read.
@@ -1319,6 +1329,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         })
         .collect();
     drop(sizes);
+    repo.forget_imports();
     // The linker reads few texts: CDK app settings, the root packaging
     // files, modules that load code from paths (kept Python). The others
     // go before the detections are gathered.
