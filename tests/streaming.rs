@@ -90,3 +90,34 @@ fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
     assert!(unit.commands.iter().any(|c| c.argv == ["python", "train.py"]), "{:#?}", unit.commands);
     assert_eq!(summary(&scan), summary(&mlops_detect::scan(root, &screen_off()).unwrap()));
 }
+
+/// Modules detected early whose unit is plain (most of a tree) are held as
+/// a mark, not a unit; the unit listing (`MLOPS_LEVEL_DEBUG_UNITS`) still
+/// shows each one, as it shows the units of modules that call others.
+#[test]
+fn plain_module_units_detected_early_are_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        &[
+            (".github/workflows/ci.yml", WORKFLOW),
+            ("train.py", "from pkg.util import load\n\nload()\n"),
+            ("pkg/__init__.py", ""),
+            ("pkg/util.py", "def load():\n    return 1\n"),
+            ("pkg/other.py", "X = 2\n"),
+        ],
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlops-level"))
+        .args(["scan", "--format", "json"])
+        .arg(root)
+        .env("MLOPS_LEVEL_DEBUG_UNITS", "1")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stderr);
+    let units: Vec<&str> = listing.lines().filter_map(|l| l.strip_prefix("unit ")).map(|l| l.split(' ').next().unwrap()).collect();
+    for id in ["file:pkg/__init__.py", "file:pkg/other.py", "file:pkg/util.py", "file:train.py"] {
+        assert_eq!(units.iter().filter(|u| **u == id).count(), 1, "{id} listed once in {listing}");
+    }
+    assert!(listing.contains("unit file:train.py root=false triggers={} calls=[\"file:pkg/util.py\"]"), "{listing}");
+}

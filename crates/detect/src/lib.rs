@@ -1047,6 +1047,19 @@ fn js_module(path: &str) -> bool {
 /// A file's detection run early, and the hashes of the files whose imports it read.
 type Early = (Output, Vec<u64>);
 
+/// Whether a file was detected early, and what that gave.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum EarlyAt {
+    /// Not detected early (or detected again later).
+    No,
+    /// Nothing detected.
+    Nothing,
+    /// Only the file's plain unit.
+    Plain,
+    /// More: held in the list of early detections.
+    Held,
+}
+
 /// A file's early detection as held until linking. Most modules' is only
 /// their plain unit (or nothing at all): those take no allocation.
 enum Held {
@@ -1224,15 +1237,25 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             Err(issue) => Read { index: i, text: None, early: None, issues: vec![issue] },
         }
     };
-    // Early detections by position (in path order), and the texts kept,
+    // Which files were detected early, by position (most modules' detection
+    // is their plain unit or nothing: a byte each, not an entry each); the
+    // early detections that hold more, by position; and the texts kept,
     // added to the index once every file is read: no file's detection
     // sees another's text before the others do.
+    let mut early_at = vec![EarlyAt::No; files.len()];
     let mut early: Vec<(usize, Held)> = Vec::new();
     let mut kept: Vec<(usize, String)> = Vec::new();
     let mut take = |r: Read| {
         issues.extend(r.issues);
         if let Some(e) = r.early {
-            early.push((r.index, e));
+            early_at[r.index] = match e {
+                Held::Nothing => EarlyAt::Nothing,
+                Held::Plain => EarlyAt::Plain,
+                Held::Full(_) => EarlyAt::Held,
+            };
+            if let Held::Full(_) = e {
+                early.push((r.index, e));
+            }
         }
         if let Some(t) = r.text {
             kept.push((r.index, t));
@@ -1262,7 +1285,6 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     for (i, t) in kept {
         repo.texts.insert(files[i].clone(), t);
     }
-    let is_early = |early: &[(usize, Held)], i: usize| early.binary_search_by_key(&i, |(j, _)| *j).is_ok();
     // Folders shipped for other projects, from the texts that can show them.
     let seeds = seed_folders(&repo.paths, &repo.texts);
     let seed_dirs: std::collections::HashSet<String> = seeds.iter().map(|(d, ..)| d.clone()).collect();
@@ -1290,13 +1312,21 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             }
             !again && !in_seed(&files[*i])
         });
+        for (at, f) in early_at.iter_mut().zip(files) {
+            if *at != EarlyAt::No && in_seed(f) {
+                *at = EarlyAt::No;
+            }
+        }
+        for &i in &redo {
+            early_at[i] = EarlyAt::No;
+        }
         // The import caches, filled before the seed folders were known,
         // were emptied once the reads were done.
     }
     repo.seed_dirs = seed_dirs.clone();
     // Texts of a tree that only their own (early) detection read.
-    for i in early.iter().map(|(i, _)| i) {
-        let path = &files[*i];
+    for i in (0..files.len()).filter(|&i| early_at[i] != EarlyAt::No) {
+        let path = &files[i];
         if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
         }
@@ -1310,7 +1340,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Detect the rest: files with a text held, and early files detected
     // again (read again from disk when their text was dropped).
     let rest: Vec<usize> =
-        (0..files.len()).filter(|i| !is_early(&early, *i) && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
+        (0..files.len()).filter(|i| early_at[*i] == EarlyAt::No && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
     let late: Vec<(usize, Output)> = rest
         .par_iter()
         .filter_map(|&i| {
@@ -1342,7 +1372,8 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     evidence.reserve_exact(all().map(|o| o.evidence.len()).sum());
     units.reserve_exact(all().map(|o| o.units.len() + usize::from(!o.file_calls.is_empty())).sum());
     // Files whose unit is plain, by position (the linker makes them on demand).
-    let mut plain = Vec::new();
+    let mut plain: Vec<u32> = (0..files.len()).filter(|&i| early_at[i] == EarlyAt::Plain).map(|i| i as u32).collect();
+    drop(early_at);
     // Early and late detections, each in path order, merged in path order
     // as they are taken (no list of every file's output at once).
     let mut early = early.into_iter().map(|(i, e)| (i, e.output())).peekable();
@@ -1362,6 +1393,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         // array (a copy of them all, leaving their old places as holes).
         units.extend(out.into_units(&files[i]).map(Box::new));
     }
+    plain.sort_unstable();
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
         // Plain units made for the listing only, printed as the others.
         let made: Vec<Unit> = plain.iter().map(|&i| Unit::plain_file(&files[i as usize])).collect();
