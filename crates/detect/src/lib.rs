@@ -350,7 +350,7 @@ impl RepoIndex {
     /// packages are also found as `pkg/__init__.py` (the package folder's
     /// name and its init). The index is built once: a hash of each name and
     /// the path's position, sorted (16 bytes a name, no copy of any path).
-    pub fn files_named(&self, name: &str) -> Vec<&String> {
+    pub fn files_named(&self, name: &str) -> Vec<&str> {
         let index = self.by_name.get_or_init(|| {
             // Sized exactly: one key a path, two for a package's init.
             let inits = self.paths.iter().filter(|p| p.ends_with("/__init__.py")).count();
@@ -374,8 +374,8 @@ impl RepoIndex {
         index[start..]
             .iter()
             .take_while(|e| e.0 == h)
-            .filter_map(|e| self.paths.as_slice().get(e.1 as usize))
-            .filter(|p| p.as_str() == name || (p.ends_with(name) && p[..p.len() - name.len()].ends_with('/')))
+            .filter_map(|e| self.paths.get(e.1 as usize))
+            .filter(|p| *p == name || (p.ends_with(name) && p[..p.len() - name.len()].ends_with('/')))
             .collect()
     }
 
@@ -667,7 +667,7 @@ pub struct Scan {
     /// Scan problems, sorted.
     pub issues: Vec<ScanIssue>,
     /// Every file path seen (repo-relative, sorted).
-    pub files: Vec<String>,
+    pub files: paths::PathSet,
     /// For each exclude glob of the options, whether it matched anything.
     pub exclude_used: Vec<bool>,
     /// The projects of a monorepo, each with the evidence and issues it is
@@ -842,11 +842,11 @@ fn seed_folders(files: &paths::PathSet, texts: &std::collections::BTreeMap<Strin
         if nested_roots.contains_key(&dir) {
             continue;
         }
-        nested_roots.insert(dir.clone(), f.clone());
+        nested_roots.insert(dir.clone(), f.to_string());
         // A misplaced CI file in a service folder is just not read; the folder
         // is seed code when the repository's own code copies it out.
         if let Some(by) = copiers.copied_by(&dir) {
-            out.push((dir, f.clone(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
+            out.push((dir, f.to_string(), format!("its own CI definitions (not read below a repository's root), copied out by {by}")));
         }
     }
     // Several folders laid out as whole repositories side by side are sample
@@ -872,7 +872,7 @@ fn seed_folders(files: &paths::PathSet, texts: &std::collections::BTreeMap<Strin
             for f in files.with_prefix(&prefix) {
                 let comps: Vec<&str> = f.split('/').collect();
                 if comps.len() > depth {
-                    samples.entry(comps[..depth].join("/")).or_insert_with(|| f.clone());
+                    samples.entry(comps[..depth].join("/")).or_insert_with(|| f.to_string());
                 }
             }
             let n = samples.len();
@@ -1191,9 +1191,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.paths = paths::PathSet::from_sorted(names);
     // Texts read already (a tree): held as before, for the files that ask.
     for (i, t) in held {
-        repo.texts.insert(repo.paths.as_slice()[i].clone(), t);
+        repo.texts.insert(repo.paths[i].to_string(), t);
     }
-    let files = repo.paths.as_slice();
+    let files = &repo.paths;
     let screen = Screen::new(&dets);
     // Test configuration first: it says where imports resolve.
     // Taken out in place: the pending list is as long as the tree.
@@ -1204,7 +1204,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         match walk::read_text(&walk::Listed::disk_path(&root, &files[i], &exact), &files[i], opts.max_file_bytes, sizes[i]) {
             Ok((t, issue)) => {
                 issues.extend(issue);
-                repo.texts.insert(files[i].clone(), t);
+                repo.texts.insert(files[i].to_string(), t);
             }
             Err(issue) => issues.push(issue),
         }
@@ -1222,7 +1222,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         detect_file(&dets, &screen, opts, &repo, path, text, true)
     };
     let read_one = |&(i, ref exact): &(usize, Option<std::path::PathBuf>)| {
-        let path = files[i].as_str();
+        let path = &files[i];
         match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[i]) {
             Ok((text, issue)) => {
                 let early = early_of(path, &text);
@@ -1271,7 +1271,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let loaded_early: Vec<Read> = loaded
         .par_iter()
         .filter_map(|&i| {
-            let path = files[i].as_str();
+            let path = &files[i];
             let text = repo.texts.get(path)?;
             early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), issues: Vec::new() })
         })
@@ -1283,7 +1283,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.forget_imports();
     early.sort_by_key(|(i, _)| *i);
     for (i, t) in kept {
-        repo.texts.insert(files[i].clone(), t);
+        repo.texts.insert(files[i].to_string(), t);
     }
     // Folders shipped for other projects, from the texts that can show them.
     let seeds = seed_folders(&repo.paths, &repo.texts);
@@ -1303,7 +1303,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     if !seed_dirs.is_empty() {
         // Imports read before the seed folders were known may include theirs:
         // detect again what read one.
-        let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(|f| path_hash(f)).collect();
+        let seed_hashes: std::collections::HashSet<u64> = files.iter().filter(|f| in_seed(f)).map(path_hash).collect();
         early.retain(|(i, e)| {
             let read = e.read();
             let again = read.iter().any(|h| seed_hashes.contains(h));
@@ -1344,7 +1344,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let late: Vec<(usize, Output)> = rest
         .par_iter()
         .filter_map(|&i| {
-            let path = files[i].as_str();
+            let path = &files[i];
             let owned;
             let text = match repo.texts.get(path) {
                 Some(t) => t.as_str(),
@@ -1434,7 +1434,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             projects[p].issues.push(i);
         }
     }
-    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths.into_iter().collect(), exclude_used, projects }
+    Scan { evidence: linked.evidence, units: linked.units, issues, files: repo.paths, exclude_used, projects }
 }
 
 /// The fixtures' files with one of `exts`, as text (path, text), in path

@@ -126,7 +126,7 @@ impl<'p> Units<'p> {
         plain.sort_unstable();
         plain.dedup();
         let full_files: Vec<&str> = out.iter().filter_map(|u| u.id.strip_prefix("file:")).collect();
-        plain.retain(|&i| full_files.binary_search(&paths.as_slice()[i as usize].as_str()).is_err());
+        plain.retain(|&i| full_files.binary_search(&&paths[i as usize]).is_err());
         let made = plain.iter().map(|_| std::cell::OnceCell::new()).collect();
         Units { full: out, plain, made, paths }
     }
@@ -150,7 +150,7 @@ impl<'p> Units<'p> {
         let path = id.strip_prefix("file:")?;
         let i = self.paths.position(path)?;
         let k = self.plain.binary_search(&(i as u32)).ok()?;
-        Some((k, self.paths.as_slice()[i].as_str()))
+        Some((k, &self.paths[i]))
     }
 
     /// The file the unit of this id is defined in (a plain unit is not made).
@@ -183,7 +183,7 @@ impl<'p> Units<'p> {
 
     /// The ids of the plain units, in order.
     pub(crate) fn plain_ids(&self) -> impl Iterator<Item = String> + '_ {
-        self.plain.iter().map(|&i| format!("file:{}", self.paths.as_slice()[i as usize]))
+        self.plain.iter().map(|&i| format!("file:{}", &self.paths[i as usize]))
     }
 
     /// The units but the plain ones, in order.
@@ -296,15 +296,15 @@ impl Ctx<'_> {
         }
         let name = p.rsplit('/').next()?;
         // Looked up by file name (an index built once), not by a pass over every path.
-        let matches: Vec<&String> = self.repo.files_named(name).into_iter().filter(|f| f.ends_with(p.trim_start_matches("./"))).collect();
-        (matches.len() == 1).then(|| matches[0].clone())
+        let matches: Vec<&str> = self.repo.files_named(name).into_iter().filter(|f| f.ends_with(p.trim_start_matches("./"))).collect();
+        (matches.len() == 1).then(|| matches[0].to_string())
     }
 
     /// The repository file that is the longest component-wise suffix of the
     /// absolute path `p` (looked up by file name).
     fn longest_suffix(&self, p: &str) -> Option<String> {
         let name = p.rsplit('/').next().filter(|n| !n.is_empty())?;
-        self.repo.files_named(name).into_iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).cloned()
+        self.repo.files_named(name).into_iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).map(str::to_string)
     }
 
     /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.

@@ -2,6 +2,7 @@
 //! paths exist (so every location points at a real file) and the text of the
 //! few files that results are anchored on (regions, snippets, fingerprints).
 
+use mlops_detect::paths::PathSet;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ const MAX_READ_BYTES: u64 = 4 * 1024 * 1024;
 pub struct Sources {
     root: Option<PathBuf>,
     /// Sorted, without duplicates (a scan's listing is already).
-    files: Vec<String>,
+    files: PathSet,
     mem: BTreeMap<String, String>,
     ci: BTreeSet<String>,
     cache: RefCell<BTreeMap<String, Option<Vec<String>>>>,
@@ -22,11 +23,8 @@ pub struct Sources {
 
 impl Sources {
     /// The files a scan saw under `root` (repo-relative, `/`-separated).
-    pub fn from_dir(root: impl Into<PathBuf>, files: impl IntoIterator<Item = String>) -> Self {
-        let mut files: Vec<String> = files.into_iter().collect();
-        files.sort_unstable();
-        files.dedup();
-        Sources { root: Some(root.into()), files, ..Default::default() }
+    pub fn from_dir(root: impl Into<PathBuf>, files: impl Into<PathSet>) -> Self {
+        Sources { root: Some(root.into()), files: files.into(), ..Default::default() }
     }
 
     /// Files given with their text (for tests and for callers that hold the text).
@@ -50,12 +48,12 @@ impl Sources {
 
     /// True when `path` is a file of the repository.
     pub fn exists(&self, path: &str) -> bool {
-        self.files.binary_search_by(|f| f.as_str().cmp(path)).is_ok()
+        self.files.contains(path)
     }
 
     /// Every file, sorted.
     pub fn paths(&self) -> impl Iterator<Item = &str> {
-        self.files.iter().map(String::as_str)
+        self.files.iter()
     }
 
     /// The lines of a text file (`None` for binary, unreadable or very large files).

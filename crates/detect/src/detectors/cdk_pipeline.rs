@@ -480,7 +480,7 @@ fn resolve(repo: &RepoIndex, dir: &str, p: &str) -> Option<String> {
     let p = p.trim_start_matches("./");
     [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| repo.exists(c)).or_else(|| {
         let hits = repo.files_named(p.rsplit('/').next().unwrap_or(p));
-        (hits.len() == 1).then(|| hits[0].clone())
+        (hits.len() == 1).then(|| hits[0].to_string())
     })
 }
 

@@ -42,7 +42,7 @@ impl Detector for CodePipeline {
             [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| {
                 let name = p.rsplit('/').next().unwrap_or(p);
                 let hits = f.repo.files_named(name);
-                (hits.len() == 1).then(|| hits[0].clone())
+                (hits.len() == 1).then(|| hits[0].to_string())
             })
         };
         for (rk, res) in resources.entries() {

@@ -375,7 +375,7 @@ struct Args {
 }
 
 /// The shared-library step files named `<name>.groovy` in a `vars/` folder.
-fn step_files<'a>(repo: &'a RepoIndex, name: &str) -> impl Iterator<Item = &'a String> {
+fn step_files<'a>(repo: &'a RepoIndex, name: &str) -> impl Iterator<Item = &'a str> {
     repo.files_named(&format!("{name}.groovy")).into_iter().filter(|p| is_step_path(p))
 }
 
@@ -404,7 +404,7 @@ fn step_calls(
         if matches!(name, "def" | "call" | "sh" | "bat" | "stage" | "node" | "steps" | "script" | "pipeline") {
             continue;
         }
-        let files: Vec<&String> = step_files(repo, name).filter(|p| p.as_str() != path).collect();
+        let files: Vec<&str> = step_files(repo, name).filter(|p| *p != path).collect();
         if files.is_empty() {
             continue;
         }
@@ -542,8 +542,8 @@ fn step_unit(repo: &RepoIndex, path: &str, text: &str, id: String, args: &Args, 
             continue;
         }
         let name = &masked[s..m.end()];
-        for callee in step_files(repo, name).filter(|p| p.as_str() != path) {
-            if called.insert(callee.clone()) {
+        for callee in step_files(repo, name).filter(|p| *p != path) {
+            if called.insert(callee) {
                 unit.calls.push((format!("step:{callee}"), Location::line(path, idx.line(s))));
             }
         }

@@ -2370,9 +2370,9 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             let last = m.rsplit('/').next().unwrap_or(&m).to_string();
             for (rel, name) in [(format!("{m}.py"), format!("{last}.py")), (format!("{m}/__init__.py"), format!("{last}/__init__.py"))] {
                 let mut hits =
-                    repo.files_named(&name).into_iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && p.as_str() != path);
+                    repo.files_named(&name).into_iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && *p != path);
                 if let (Some(hit), None) = (hits.next(), hits.next()) {
-                    out.push((hit.clone(), im.line));
+                    out.push((hit.to_string(), im.line));
                     // Names imported from the package are its modules when they are files.
                     let dir = hit.trim_end_matches("__init__.py");
                     for n in &im.names {
@@ -2431,7 +2431,7 @@ fn hydra_config_files(path: &str, masked: &str, repo: &RepoIndex) -> Vec<(String
         return Vec::new();
     }
     let prefix = format!("{conf}/");
-    repo.paths.with_prefix(&prefix).iter().filter(|p| crate::paths::is_yaml(p)).map(|p| (p.clone(), line)).collect()
+    repo.paths.with_prefix(&prefix).iter().filter(|p| crate::paths::is_yaml(p)).map(|p| (p.to_string(), line)).collect()
 }
 
 /// True for a script whose name or folder says it prepares data:
