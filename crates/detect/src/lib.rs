@@ -219,7 +219,7 @@ pub struct RepoIndex {
     pub py_paths: Vec<String>,
     /// Hash of a file name -> position of a path with that name, sorted;
     /// built on first use ([`RepoIndex::files_named`]).
-    by_name: std::sync::OnceLock<Vec<(u64, u32)>>,
+    by_name: std::sync::OnceLock<Vec<(u32, u32)>>,
     /// Python imports per file (masked source), computed once per file.
     imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
     /// Local modules each Python file imports, computed once per file.
@@ -240,8 +240,8 @@ pub struct RepoIndex {
     /// Every folder name and file stem (`x` for `x.py`) in the repository,
     /// found once: an import whose first segment is none of them cannot be
     /// a local module.
-    /// Hashes, sorted ([`path_hash`]): a collision only costs a lookup.
-    components: std::sync::OnceLock<Vec<u64>>,
+    /// Hashes, sorted ([`name_hash`]): a collision only costs a lookup.
+    components: std::sync::OnceLock<Vec<u32>>,
     /// Top-level Python modules and packages defined at the root or under a
     /// source folder, found once.
     py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
@@ -277,13 +277,19 @@ thread_local! {
     static EARLY: std::cell::RefCell<Option<(bool, Vec<u64>)>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Hash of a repository path, as [`EARLY`] records it (and of a file name,
-/// as [`RepoIndex::files_named`] indexes it).
+/// Hash of a repository path, as [`EARLY`] records it.
 fn path_hash(path: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     path.hash(&mut h);
     h.finish()
+}
+
+/// A 32-bit hash of a file or folder name, for the name indexes: a
+/// collision only costs a lookup (the names are compared), and half the
+/// size of [`path_hash`] matters at hundreds of thousands of paths.
+fn name_hash(name: &str) -> u32 {
+    path_hash(name) as u32
 }
 
 /// True (and recorded) when called while a file is detected ahead of the
@@ -349,7 +355,7 @@ impl RepoIndex {
     /// Paths of the files with this file name, in path order. Python
     /// packages are also found as `pkg/__init__.py` (the package folder's
     /// name and its init). The index is built once: a hash of each name and
-    /// the path's position, sorted (16 bytes a name, no copy of any path).
+    /// the path's position, sorted (8 bytes a name, no copy of any path).
     pub fn files_named(&self, name: &str) -> Vec<&str> {
         let index = self.by_name.get_or_init(|| {
             // Sized exactly: one key a path, two for a package's init.
@@ -359,9 +365,9 @@ impl RepoIndex {
                 let i = i as u32;
                 let mut parts = p.rsplit('/');
                 let file = parts.next().unwrap_or(p);
-                v.push((path_hash(file), i));
+                v.push((name_hash(file), i));
                 if let (true, Some(dir)) = (file == "__init__.py", parts.next()) {
-                    v.push((path_hash(&p[p.len() - dir.len() - "/__init__.py".len()..]), i));
+                    v.push((name_hash(&p[p.len() - dir.len() - "/__init__.py".len()..]), i));
                 }
             }
             v.sort_unstable();
@@ -369,7 +375,7 @@ impl RepoIndex {
             v.dedup();
             v
         });
-        let h = path_hash(name);
+        let h = name_hash(name);
         let start = index.partition_point(|e| e.0 < h);
         index[start..]
             .iter()
@@ -508,9 +514,9 @@ impl RepoIndex {
                     let mut parts = p[shared..].split('/').peekable();
                     while let Some(c) = parts.next() {
                         if parts.peek().is_some() {
-                            m.push(path_hash(c));
+                            m.push(name_hash(c));
                         } else if let Some(stem) = c.strip_suffix(".py") {
-                            m.push(path_hash(stem));
+                            m.push(name_hash(stem));
                         }
                     }
                 }
@@ -519,7 +525,7 @@ impl RepoIndex {
                 m.shrink_to_fit();
                 m
             })
-            .binary_search(&path_hash(name))
+            .binary_search(&name_hash(name))
             .is_ok()
     }
 
