@@ -3,7 +3,7 @@
 # every fixture. Usage: bench/run.sh [N_PY_FILES]   (default 20000)
 # Prints wall-clock seconds and max RSS; exits non-zero when the large scan
 # exceeds the budget (BUDGET_SECONDS, default 10; BUDGET_MB, default 64: the
-# memory target of a scan, issue 9; it takes about 25 MiB on 2026-12-05).
+# memory target of a scan, issue 9; it takes about 20 MiB on 2026-12-05).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-20000}
