@@ -1270,7 +1270,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // In chunks, so what one read gave is folded in before the next chunk:
     // no list of the whole tree's reads is held at once.
     for chunk in pending.chunks(READ_CHUNK) {
-        let reads: Vec<Read> = chunk.par_iter().map(read_one).collect();
+        let reads: Vec<Read> = chunk.par_iter().with_max_len(1).map(read_one).collect();
         reads.into_iter().for_each(&mut take);
     }
     // Texts of a tree were read with the listing: detect early the same way.
@@ -1345,25 +1345,39 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     }
     // Detect the rest: files with a text held, and early files detected
     // again (read again from disk when their text was dropped).
-    let rest: Vec<usize> =
+    let mut rest: Vec<usize> =
         (0..files.len()).filter(|i| early_at[*i] == EarlyAt::No && (repo.texts.contains_key(&files[*i]) || redo.contains(i))).collect();
-    let late: Vec<(usize, Output)> = rest
-        .par_iter()
-        .filter_map(|&i| {
-            let path = &files[i];
-            let owned;
-            let text = match repo.texts.get(path) {
-                Some(t) => t.as_str(),
-                None => {
-                    owned = repo.dropped_text(path)?;
+    // Largest first, one file a task: a large file (a compiled pipeline, a
+    // long manifest) taken last, or in a batch of files one thread holds,
+    // would leave the other threads idle while it is detected. Outputs are
+    // added to one list as each file is done (collecting one list per task
+    // would allocate one per file) and put back in path order.
+    rest.sort_by_key(|&i| (std::cmp::Reverse(sizes[i]), i));
+    let late = std::sync::Mutex::new(Vec::new());
+    rest.par_iter().with_max_len(1).for_each(|&i| {
+        let path = &files[i];
+        let owned;
+        let text = match repo.texts.get(path) {
+            Some(t) => t.as_str(),
+            None => match repo.dropped_text(path) {
+                Some(t) => {
+                    owned = t;
                     owned.as_str()
                 }
-            };
-            // Outputs with nothing in them are not held (most configuration
-            // and data files' among the late ones).
-            detect_file(&dets, &screen, opts, &repo, path, text, false).map(|(o, _)| (i, o.compacted(path))).filter(|(_, o)| !o.is_empty())
-        })
-        .collect();
+                None => return,
+            },
+        };
+        // Outputs with nothing in them are not held (most configuration
+        // and data files' among the late ones).
+        if let Some((o, _)) = detect_file(&dets, &screen, opts, &repo, path, text, false) {
+            let o = o.compacted(path);
+            if !o.is_empty() {
+                late.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, o));
+            }
+        }
+    });
+    let mut late = late.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+    late.sort_unstable_by_key(|(i, _)| *i);
     drop(sizes);
     repo.forget_imports();
     // The linker reads few texts: CDK app settings, the root packaging
