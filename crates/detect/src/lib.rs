@@ -1053,21 +1053,22 @@ fn js_module(path: &str) -> bool {
 /// A file's detection run early, and the hashes of the files whose imports it read.
 type Early = (Output, Vec<u64>);
 
-/// Whether a file was detected early, and what that gave.
+/// Whether a file was detected early: what the rest of the scan reads
+/// back (a detection holding more than the plain unit is also listed
+/// whole).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum EarlyAt {
     /// Not detected early (or detected again later).
     No,
-    /// Nothing detected.
-    Nothing,
-    /// Only the file's plain unit.
+    /// Detected early; its plain unit, if any, is not this.
+    Yes,
+    /// Detected early, and only the file's plain unit came of it.
     Plain,
-    /// More: held in the list of early detections.
-    Held,
 }
 
-/// A file's early detection as held until linking. Most modules' is only
-/// their plain unit (or nothing at all): those take no allocation.
+/// A file's early detection, by what it holds. Most modules' is only their
+/// plain unit (or nothing at all): those are marked ([`EarlyAt`]), and
+/// only the others are held until linking.
 enum Held {
     /// Nothing detected, no import read.
     Nothing,
@@ -1254,11 +1255,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut take = |r: Read| {
         issues.extend(r.issues);
         if let Some(e) = r.early {
-            early_at[r.index] = match e {
-                Held::Nothing => EarlyAt::Nothing,
-                Held::Plain => EarlyAt::Plain,
-                Held::Full(_) => EarlyAt::Held,
-            };
+            early_at[r.index] = if matches!(e, Held::Plain) { EarlyAt::Plain } else { EarlyAt::Yes };
             if let Held::Full(_) = e {
                 early.push((r.index, e));
             }
@@ -1359,13 +1356,11 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         let owned;
         let text = match repo.texts.get(path) {
             Some(t) => t.as_str(),
-            None => match repo.dropped_text(path) {
-                Some(t) => {
-                    owned = t;
-                    owned.as_str()
-                }
-                None => return,
-            },
+            None => {
+                let Some(t) = repo.dropped_text(path) else { return };
+                owned = t;
+                owned.as_str()
+            }
         };
         // Outputs with nothing in them are not held (most configuration
         // and data files' among the late ones).
