@@ -254,18 +254,25 @@ impl PathSet {
         self.position(path).is_some()
     }
 
-    /// The first position whose path is not less than `path`.
-    fn lower_bound(&self, path: &str) -> usize {
-        let (mut lo, mut hi) = (0, self.len());
+    /// The first position from `from` whose path fails `pred`, where `pred`
+    /// holds for a leading run of the paths from there (as
+    /// `slice::partition_point`).
+    fn partition_point(&self, from: usize, pred: impl Fn(&str) -> bool) -> usize {
+        let (mut lo, mut hi) = (from, self.len());
         while lo < hi {
-            let mid = (lo + hi) / 2;
-            if self.at(mid) < path {
+            let mid = lo + (hi - lo) / 2;
+            if pred(self.at(mid)) {
                 lo = mid + 1;
             } else {
                 hi = mid;
             }
         }
         lo
+    }
+
+    /// The first position whose path is not less than `path`.
+    fn lower_bound(&self, path: &str) -> usize {
+        self.partition_point(0, |p| p < path)
     }
 
     /// Where `path` is in the set.
@@ -295,16 +302,7 @@ impl PathSet {
     /// with `/`), in order: one range, found by two binary searches.
     pub fn with_prefix(&self, prefix: &str) -> PathRange<'_> {
         let start = self.lower_bound(prefix);
-        let (mut lo, mut hi) = (start, self.len());
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            if self.at(mid).starts_with(prefix) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        PathRange { set: self, start, end: lo }
+        PathRange { set: self, start, end: self.partition_point(start, |p| p.starts_with(prefix)) }
     }
 
     /// True when some path starts with `prefix` (one binary search).
