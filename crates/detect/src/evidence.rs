@@ -172,32 +172,26 @@ impl Attrs {
         let (key, value) = (key.as_ref(), value.as_ref());
         debug_assert!(!key.contains('\0'), "attribute names hold no NUL");
         let mut old = None;
-        let mut s = String::with_capacity(self.0.len() + key.len() + value.len() + 2);
-        let put = |s: &mut String, k: &str, v: &str| {
-            s.push_str(k);
-            s.push('\0');
-            for (i, part) in v.split('\0').enumerate() {
-                if i > 0 {
-                    s.push('\u{fffd}');
-                }
-                s.push_str(part);
-            }
-            s.push('\0');
+        // A NUL would end the value early: held as U+FFFD.
+        let value = match value.contains('\0') {
+            true => std::borrow::Cow::Owned(value.replace('\0', "\u{fffd}")),
+            false => std::borrow::Cow::Borrowed(value),
         };
+        let mut s = String::with_capacity(self.0.len() + key.len() + value.len() + 2);
         let mut placed = false;
         for (k, v) in self.iter() {
             if !placed && k >= key {
-                put(&mut s, key, value);
+                push_pair(&mut s, key, &value);
                 placed = true;
                 if k == key {
                     old = Some(v.to_string());
                     continue;
                 }
             }
-            put(&mut s, k, v);
+            push_pair(&mut s, k, v);
         }
         if !placed {
-            put(&mut s, key, value);
+            push_pair(&mut s, key, &value);
         }
         // Exactly sized: most items take an attribute or two after
         // detection (the linker's).
@@ -210,10 +204,7 @@ impl Attrs {
         let old = self.get(key)?.to_string();
         let mut s = String::with_capacity(self.0.len() - key.len() - old.len() - 2);
         for (k, v) in self.iter().filter(|(k, _)| *k != key) {
-            s.push_str(k);
-            s.push('\0');
-            s.push_str(v);
-            s.push('\0');
+            push_pair(&mut s, k, v);
         }
         self.0 = s.into_boxed_str();
         Some(old)
@@ -238,6 +229,14 @@ impl Attrs {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// Append one `key\0value\0` pair of an [`Attrs`] string.
+fn push_pair(s: &mut String, key: &str, value: &str) {
+    s.push_str(key);
+    s.push('\0');
+    s.push_str(value);
+    s.push('\0');
 }
 
 impl PartialOrd for Attrs {
