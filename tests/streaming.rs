@@ -6,14 +6,15 @@
 //! file, so no file qualifies). `crates/detect/tests/tree_scan.rs` compares
 //! disk and in-memory scans of every fixture.
 
-use std::path::Path;
-
-fn write(root: &Path, files: &[(&str, &str)]) {
+/// A temporary tree of `files` (path, text).
+fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
     for (p, t) in files {
-        let path = root.join(p);
+        let path = dir.path().join(p);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, t).unwrap();
     }
+    dir
 }
 
 /// Evidence, units and scan issues, as text, to compare whole scans.
@@ -33,22 +34,15 @@ const WORKFLOW: &str = "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n 
 /// imports, although it was detected before the samples were known.
 #[test]
 fn a_module_importing_from_a_seed_folder_is_detected_again() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree(&[
+        (".github/workflows/ci.yml", WORKFLOW),
+        ("train.py", "from templates.a.model import build\n\nclf = build()\nclf.fit(X, y)\n"),
+        ("templates/a/.github/workflows/ci.yml", WORKFLOW),
+        ("templates/a/model.py", "from sklearn.linear_model import LogisticRegression\n\ndef build():\n    return LogisticRegression()\n"),
+        ("templates/b/.github/workflows/ci.yml", WORKFLOW),
+        ("templates/b/train.py", "print('sample')\n"),
+    ]);
     let root = dir.path();
-    write(
-        root,
-        &[
-            (".github/workflows/ci.yml", WORKFLOW),
-            ("train.py", "from templates.a.model import build\n\nclf = build()\nclf.fit(X, y)\n"),
-            ("templates/a/.github/workflows/ci.yml", WORKFLOW),
-            (
-                "templates/a/model.py",
-                "from sklearn.linear_model import LogisticRegression\n\ndef build():\n    return LogisticRegression()\n",
-            ),
-            ("templates/b/.github/workflows/ci.yml", WORKFLOW),
-            ("templates/b/train.py", "print('sample')\n"),
-        ],
-    );
     let scan = mlops_detect::scan(root, &Default::default()).unwrap();
     let seeds: Vec<&str> = scan.evidence.iter().filter(|e| e.kind == "repo.seed-folder").filter_map(|e| e.attrs.get("dir")).collect();
     assert_eq!(seeds, ["templates/a", "templates/b"]);
@@ -71,11 +65,7 @@ fn a_module_importing_from_a_seed_folder_is_detected_again() {
 /// which are complete only after every file is read: it is detected late.
 #[test]
 fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    write(
-        root,
-        &[
+    let dir = tree(&[
             (".pipelines/vars.yml", "variables:\n  TRAIN_SCRIPT: train.py\n"),
             ("ml/env.py", "import os\n\nclass Env:\n    def __init__(self):\n        self.train_script = os.environ.get(\"TRAIN_SCRIPT\")\n"),
             (
@@ -83,8 +73,8 @@ fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
                 "from azureml.core import ScriptRunConfig\nfrom ml.env import Env\n\ne = Env()\nrun = ScriptRunConfig(source_directory='.', script_name=e.train_script)\n",
             ),
             ("train.py", "print('train')\n"),
-        ],
-    );
+    ]);
+    let root = dir.path();
     let scan = mlops_detect::scan(root, &Default::default()).unwrap();
     let unit = scan.units.iter().find(|u| u.id == "file:ml/submit.py").expect("the module is a unit");
     assert!(unit.commands.iter().any(|c| c.argv == ["python", "train.py"]), "{:#?}", unit.commands);
@@ -96,18 +86,14 @@ fn a_module_reading_ci_variables_is_detected_once_they_are_known() {
 /// shows each one, as it shows the units of modules that call others.
 #[test]
 fn plain_module_units_detected_early_are_listed() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tree(&[
+        (".github/workflows/ci.yml", WORKFLOW),
+        ("train.py", "from pkg.util import load\n\nload()\n"),
+        ("pkg/__init__.py", ""),
+        ("pkg/util.py", "def load():\n    return 1\n"),
+        ("pkg/other.py", "X = 2\n"),
+    ]);
     let root = dir.path();
-    write(
-        root,
-        &[
-            (".github/workflows/ci.yml", WORKFLOW),
-            ("train.py", "from pkg.util import load\n\nload()\n"),
-            ("pkg/__init__.py", ""),
-            ("pkg/util.py", "def load():\n    return 1\n"),
-            ("pkg/other.py", "X = 2\n"),
-        ],
-    );
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_mlops-level"))
         .args(["scan", "--format", "json"])
         .arg(root)
