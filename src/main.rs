@@ -623,7 +623,9 @@ fn assess(
         ..Default::default()
     };
     let scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
+    mlops_detect::debug_phase("scan returned");
     let assessment = judge(pack, config, &scan);
+    mlops_detect::debug_phase("judged");
     Ok((scan, assessment))
 }
 

@@ -259,6 +259,11 @@ pub struct RepoIndex {
     /// Folders shipped for other projects ([`seed_folders`]), once known:
     /// their files hold no text for the scan.
     pub(crate) seed_dirs: std::collections::HashSet<String>,
+    /// Files (bits by position) of formats other than Python whose text
+    /// went once they were detected early ([`kept_for_others`] said no
+    /// repository-wide index reads them); [`RepoIndex::text`] reads them
+    /// again for a reader that names one.
+    pub(crate) early_dropped: Vec<u64>,
 }
 
 /// A checkout's files, for reading a text again that the scan dropped once
@@ -293,9 +298,45 @@ fn name_hash(name: &str) -> u32 {
 }
 
 /// True (and recorded) when called while a file is detected ahead of the
-/// rest: repository-wide indexes are not complete yet.
-fn early_needs_index() -> bool {
+/// rest: repository-wide indexes are not complete yet. Every reader of
+/// other files' texts asks first (an index built then would miss texts
+/// not read yet, and texts dropped once their own early detection was done
+/// are only those no index reads, [`kept_for_others`]).
+pub(crate) fn early_needs_index() -> bool {
     EARLY.with(|e| e.borrow_mut().as_mut().map(|(global, _)| *global = true).is_some())
+}
+
+/// True for a text [`RepoIndex::ci_vars`] reads: YAML with a variables block.
+fn declares_ci_vars(path: &str, text: &str) -> bool {
+    (path.ends_with(".yml") || path.ends_with(".yaml")) && (text.contains("variables:") || text.contains("env:"))
+}
+
+/// Whether a text declares an Argo Events `Sensor`, a Tekton `EventListener`
+/// ([`RepoIndex::event_sources`]).
+fn event_source_kinds(path: &str, text: &str) -> (bool, bool) {
+    let yaml = paths::is_yaml(path);
+    (yaml && text.contains("kind: Sensor") && text.contains("argoproj.io"), yaml && text.contains("kind: EventListener"))
+}
+
+/// True when a repository-wide index, or the linker, reads the text of the
+/// file at `path` (so it is held even once the file's own detection ran
+/// early). Python modules and JavaScript: [`KEEP_PY`]. Other formats: each
+/// reader's own test of the texts it reads.
+fn kept_for_others(path: &str, text: &str) -> bool {
+    if early_format(path) || js_module(path) {
+        return KEEP_PY.is_match(text);
+    }
+    let (sensor, listener) = event_source_kinds(path, text);
+    path.rsplit('/').next() == Some("cdk.json")
+        || declares_ci_vars(path, text)
+        || sensor
+        || listener
+        || is_copier_text(path, text)
+        || is_packer_text(path, text)
+        || detectors::github_actions::reads_local_uses(path, text)
+        || detectors::azure_pipelines::TemplateUses::reads(path, text)
+        || detectors::iac::is_trigger_file(path, text)
+        || detectors::iac::FUNCTION_SUBMITS.iter().any(|w| text.contains(w))
 }
 
 /// An empty map, for repository-wide indexes asked for too early.
@@ -405,7 +446,7 @@ impl RepoIndex {
         self.ci_vars.get_or_init(|| {
             let mut vars = CiVars::default();
             for (p, t) in &self.texts {
-                if !(p.ends_with(".yml") || p.ends_with(".yaml")) || !(t.contains("variables:") || t.contains("env:")) {
+                if !declares_ci_vars(p, t) {
                     continue;
                 }
                 let Ok(docs) = yaml::parse_all(t) else { continue };
@@ -536,22 +577,32 @@ impl RepoIndex {
             return (false, false);
         }
         *self.event_kinds.get_or_init(|| {
-            let yaml = self.texts.iter().filter(|(p, _)| paths::is_yaml(p)).map(|(_, t)| t);
-            let (mut sensor, mut listener) = (false, false);
-            for t in yaml {
-                sensor |= t.contains("kind: Sensor") && t.contains("argoproj.io");
-                listener |= t.contains("kind: EventListener");
+            let mut found = (false, false);
+            for (p, t) in &self.texts {
+                let (sensor, listener) = event_source_kinds(p, t);
+                found = (found.0 || sensor, found.1 || listener);
             }
-            (sensor, listener)
+            found
         })
     }
 
-    /// Text of a file that was read.
-    pub fn text(&self, path: &str) -> Option<&str> {
+    /// Text of a file that was read: held, or read again when the scan
+    /// dropped it once its own early detection was done
+    /// ([`RepoIndex::early_dropped`]).
+    pub fn text(&self, path: &str) -> Option<std::borrow::Cow<'_, str>> {
         if early_needs_index() {
             return None;
         }
-        self.texts.get(path).map(String::as_str)
+        if let Some(t) = self.texts.get(path) {
+            return Some(std::borrow::Cow::Borrowed(t));
+        }
+        let i = self.paths.position(path)?;
+        self.early_dropped
+            .get(i / 64)
+            .is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+            .then(|| self.dropped_text(path))
+            .flatten()
+            .map(std::borrow::Cow::Owned)
     }
 
     /// True when `path` is a file of the repository.
@@ -807,13 +858,17 @@ fn is_copier_text(path: &str, text: &str) -> bool {
     (path.ends_with(".py") || path.ends_with(".sh") || path.ends_with("Makefile")) && COPIER_KEYS.iter().any(|k| text.contains(k))
 }
 
+/// A script, Makefile or CI file that may pack files into an archive: each
+/// kind of packing line holds one of [`PACK_KEYS`] (a text with none is not
+/// read line by line).
+fn is_packer_text(path: &str, text: &str) -> bool {
+    [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x)) && PACK_KEYS.iter().any(|k| text.contains(k))
+}
+
 /// The lines of a script that pack files into an archive (`zip -r`,
 /// `tar -c`, `shutil.make_archive(`), comments left out.
 fn packing_lines<'a>(path: &str, text: &'a str) -> impl Iterator<Item = &'a str> {
-    // Each kind of packing line holds one of these literals: a text with
-    // none is not read line by line.
-    let script =
-        [".sh", ".py", "Makefile", ".yml", ".yaml"].iter().any(|x| path.ends_with(x)) && PACK_KEYS.iter().any(|k| text.contains(k));
+    let script = is_packer_text(path, text);
     text.lines().map(str::trim).filter(move |l| {
         script
             && !l.starts_with('#')
@@ -1011,8 +1066,10 @@ fn linked_projects(scopes: &[projects::ProjectScope]) -> Vec<projects::Project> 
 
 /// Detectors that may run on a file before the others have read theirs:
 /// they read nothing of other files but their imports (and say so when they
-/// ask for a repository-wide index, [`early_needs_index`]).
-const EARLY_DETECTORS: &[&str] = &["python", "notebook", "test-suite"];
+/// ask for a repository-wide index, [`early_needs_index`]). Kubernetes
+/// manifests and infrastructure code are most of a large tree's YAML: read
+/// early, their texts need not be held until the CI definitions are read.
+const EARLY_DETECTORS: &[&str] = &["python", "notebook", "test-suite", "kubernetes", "iac"];
 
 /// Files read (in parallel) per chunk: enough to keep every thread busy,
 /// few enough that one chunk's results are a small part of the peak.
@@ -1151,8 +1208,7 @@ fn detect_file(
         .filter(|(i, d)| d.applies(path) && (!opts.screen || hits.get(*i) || d.unscreened(path)))
         .map(|(_, d)| d.as_ref())
         .collect();
-    let eligible =
-        (early_format(path) && chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name()))) || (js_module(path) && chosen.is_empty());
+    let eligible = if js_module(path) { chosen.is_empty() } else { chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name())) };
     if early && !eligible {
         return None;
     }
@@ -1166,6 +1222,18 @@ fn detect_file(
     }
     let (needs_index, read) = if early { EARLY.with(|e| e.borrow_mut().take()).unwrap_or_default() } else { (false, Vec::new()) };
     (!needs_index).then_some((out, read))
+}
+
+/// With `MLOPS_LEVEL_DEBUG_PHASES` set, print to stderr the time since the
+/// first call and the process's resident and peak memory (Linux) as a phase
+/// of the scan ends: what memory work is measured with.
+pub fn debug_phase(name: &str) {
+    static ON: std::sync::LazyLock<Option<std::time::Instant>> =
+        std::sync::LazyLock::new(|| std::env::var_os("MLOPS_LEVEL_DEBUG_PHASES").map(|_| std::time::Instant::now()));
+    let Some(start) = *ON else { return };
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kib = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map_or("?", |v| v.trim().trim_end_matches(" kB"));
+    eprintln!("phase {name}: {} ms, rss {} KiB, peak {} KiB", start.elapsed().as_millis(), kib("VmRSS:"), kib("VmHWM:"));
 }
 
 /// Scan a listing. Texts still on disk (`pending`, read from `disk`) are
@@ -1223,7 +1291,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // Read each pending file once; detect modules and notebooks right away.
     let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(*f)).map(|(i, _)| i).collect();
     let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
-        if !(early_format(path) || js_module(path)) || is_template_text(text) {
+        if is_template_text(text) {
             return None;
         }
         detect_file(&dets, &screen, opts, &repo, path, text, true)
@@ -1233,7 +1301,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[i]) {
             Ok((text, issue)) => {
                 let early = early_of(path, &text);
-                let keep = early.is_none() || KEEP_PY.is_match(&text);
+                let keep = early.is_none() || kept_for_others(path, &text);
                 let text = keep.then_some(text);
                 // Held until linking: copied once the file's temporaries
                 // (its text, the analysis) are freed, so what is held
@@ -1252,9 +1320,14 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut early_at = vec![EarlyAt::No; files.len()];
     let mut early: Vec<(usize, Held)> = Vec::new();
     let mut kept: Vec<(usize, String)> = Vec::new();
+    let mut early_dropped = vec![0u64; files.len().div_ceil(64)];
     let mut take = |r: Read| {
         issues.extend(r.issues);
         if let Some(e) = r.early {
+            let path = &files[r.index];
+            if r.text.is_none() && !(early_format(path) || js_module(path)) {
+                early_dropped[r.index / 64] |= 1 << (r.index % 64);
+            }
             early_at[r.index] = if matches!(e, Held::Plain) { EarlyAt::Plain } else { EarlyAt::Yes };
             if let Held::Full(_) = e {
                 early.push((r.index, e));
@@ -1281,10 +1354,12 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .collect();
     loaded_early.into_iter().for_each(&mut take);
     drop(pending);
+    debug_phase("reads");
     // The import caches served the early detections, each module's imports
     // read by many importers; the late ones are few and fill them again.
     repo.forget_imports();
     early.sort_by_key(|(i, _)| *i);
+    repo.early_dropped = early_dropped;
     for (i, t) in kept {
         repo.texts.insert(files[i].to_string(), t);
     }
@@ -1327,10 +1402,12 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         // were emptied once the reads were done.
     }
     repo.seed_dirs = seed_dirs.clone();
-    // Texts of a tree that only their own (early) detection read.
+    debug_phase("seed folders");
+    // Texts of a tree that only their own (early) detection read (Python
+    // and JavaScript: a tree has no disk to read other texts again from).
     for i in (0..files.len()).filter(|&i| early_at[i] != EarlyAt::No) {
         let path = &files[i];
-        if !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
+        if (early_format(path) || js_module(path)) && !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
         }
     }
@@ -1373,6 +1450,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     });
     let mut late = late.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     late.sort_unstable_by_key(|(i, _)| *i);
+    debug_phase("late detections");
     drop(sizes);
     repo.forget_imports();
     // The linker reads few texts: CDK app settings, the root packaging
@@ -1409,6 +1487,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         units.extend(out.into_units(&files[i]).map(Box::new));
     }
     plain.sort_unstable();
+    debug_phase("merged");
     if std::env::var_os("MLOPS_LEVEL_DEBUG_UNITS").is_some() {
         // Plain units made for the listing only, printed as the others.
         let made: Vec<Unit> = plain.iter().map(|&i| Unit::plain_file(&files[i as usize])).collect();
@@ -1428,6 +1507,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.declared_projects = opts.projects.clone();
     let linked = link::link_held(&repo, units, plain, evidence);
     issues.extend(linked.unresolved);
+    debug_phase("linked");
     if std::env::var_os("MLOPS_LEVEL_DEBUG_EVIDENCE").is_some() {
         // Every piece of evidence after linking, one JSON line each.
         for e in &linked.evidence {

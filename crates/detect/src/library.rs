@@ -182,6 +182,7 @@ pub fn recognise(repo: &RepoIndex, evidence: &[Evidence]) -> Option<ToolLibrary>
         repo.catalog().entries.iter().map(|e| e.platform.clone()).chain(PLUGIN_HOSTS.iter().map(|s| s.to_string())).collect();
     for manifest in ["pyproject.toml", "setup.cfg", "setup.py"] {
         let Some(text) = repo.text(manifest) else { continue };
+        let text = &*text;
         let Some((name, line)) = declared_name(manifest, text) else { continue };
         let Some(package) = package_of(repo, &name) else { continue };
         let in_package =

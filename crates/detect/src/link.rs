@@ -338,7 +338,7 @@ impl Ctx<'_> {
             dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
         };
         let app = self.repo.text(&cdk_json).and_then(|t| {
-            let v: serde_json::Value = serde_json::from_str(t).ok()?;
+            let v: serde_json::Value = serde_json::from_str(&t).ok()?;
             v.get("app")?.as_str().map(str::to_string)
         });
         if let Some(entry) = app.as_deref().and_then(|a| a.split_whitespace().find(|w| w.ends_with(".py"))) {
@@ -682,7 +682,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 t.strip_prefix("file:").is_some_and(|f| {
                     *loaders
                         .entry(f.to_string())
-                        .or_insert_with(|| repo.text(f).is_some_and(|x| f.ends_with(".py") && loads_code_from_paths(x)))
+                        .or_insert_with(|| repo.text(f).is_some_and(|x| f.ends_with(".py") && loads_code_from_paths(&x)))
                 })
             });
             for t in targets {

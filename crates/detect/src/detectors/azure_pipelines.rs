@@ -104,6 +104,9 @@ impl Detector for AzurePipelines {
         if !looks_like_pipeline(&doc) {
             return;
         }
+        if crate::early_needs_index() {
+            return;
+        }
         let uses = f.repo.azp_templates.get_or_init(|| TemplateUses::build(f.repo));
         let called = uses.of(f.path);
         // A file another pipeline uses as `template:` is a template; so is a
@@ -428,12 +431,18 @@ struct Site {
 }
 
 impl TemplateUses {
+    /// True for a text the index reads: a pipeline file that may use or
+    /// declare templates.
+    pub(crate) fn reads(path: &str, text: &str) -> bool {
+        is_candidate(path) && (text.contains("template") || text.contains("parameters")) && yaml::may_have_top_key(text, TOP_KEYS)
+    }
+
     /// Read every pipeline file of the repository once.
     fn build(repo: &crate::RepoIndex) -> Self {
         let mut defaults: BTreeMap<String, super::Vars> = BTreeMap::new();
         let mut sites: BTreeMap<String, Vec<Site>> = BTreeMap::new();
         for (p, t) in &repo.texts {
-            if !is_candidate(p) || !t.contains("template") && !t.contains("parameters") || !yaml::may_have_top_key(t, TOP_KEYS) {
+            if !Self::reads(p, t) {
                 continue;
             }
             let Ok(doc) = yaml::parse(t) else { continue };
@@ -731,7 +740,7 @@ mod tests {
             "resources:\n  repositories:\n    - repository: shared\n      type: git\n      name: platform/templates\ntrigger: [main]\nsteps:\n  - template: aml/run-pipeline.yml@shared\n    parameters:\n      pipeline_file: mlops/train.yml\n  - template: aml/run-pipeline.yml@shared\n    parameters:\n      pipeline_file: $(SPEC)\n".into(),
         );
         let mut out = Output::default();
-        AzurePipelines.detect(&FileCtx { path: "ci/main.yml", text: repo.text("ci/main.yml").unwrap(), repo: &repo }, &mut out);
+        AzurePipelines.detect(&FileCtx { path: "ci/main.yml", text: &repo.text("ci/main.yml").unwrap(), repo: &repo }, &mut out);
         let u = out.units.iter().find(|u| u.id == "ci:ci/main.yml#steps").unwrap();
         let argvs: Vec<String> = u.commands.iter().map(|c| c.argv.join(" ")).collect();
         assert_eq!(argvs, vec!["az ml job create --file mlops/train.yml"]);

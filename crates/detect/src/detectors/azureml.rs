@@ -154,7 +154,7 @@ impl Detector for AzureMl {
 /// for a file that is not an Azure ML spec. Used where a spec file is handed
 /// to a callee whose body is not in the repository.
 pub fn spec_command(repo: &crate::RepoIndex, path: &str) -> Option<Vec<String>> {
-    let doc = yaml::parse(repo.text(path)?).ok()?;
+    let doc = yaml::parse(&repo.text(path)?).ok()?;
     let lty = schema_type(&doc)?.to_ascii_lowercase();
     let group = if lty.ends_with("job") {
         "job"

@@ -502,6 +502,9 @@ pub(crate) fn template_files(repo: &RepoIndex, template: &str, dir: &str) -> Vec
 /// Every CDK stack construct id in the repository (placeholders of f-strings
 /// and template literals as `*`) with the file that instantiates it, found once.
 fn cdk_stacks(repo: &RepoIndex) -> &[(String, String)] {
+    if crate::early_needs_index() {
+        return &[];
+    }
     repo.cdk_stacks.get_or_init(|| {
         let mut v = Vec::new();
         for (p, t) in &repo.texts {

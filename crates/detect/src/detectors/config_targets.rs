@@ -97,7 +97,7 @@ fn inherited_target(f: &FileCtx<'_>) -> Option<String> {
             if p == f.path {
                 continue;
             }
-            if let Some(t) = f.repo.text(&p).and_then(top_level_target) {
+            if let Some(t) = f.repo.text(&p).and_then(|t| top_level_target(&t)) {
                 return Some(t);
             }
         }

@@ -129,6 +129,9 @@ fn callers(repo: &crate::RepoIndex, target: &str, declared: Option<&Node>) -> Ve
             defaults.insert(format!("inputs.{k}"), d.to_string());
         }
     }
+    if crate::early_needs_index() {
+        return Vec::new();
+    }
     let uses = repo.gha_uses.get_or_init(|| local_uses(repo));
     let mut found = Vec::new();
     for (p, line, with) in uses.get(target).into_iter().flatten() {
@@ -147,10 +150,16 @@ fn callers(repo: &crate::RepoIndex, target: &str, declared: Option<&Node>) -> Ve
 /// `inputs.<name>`), in path and document order.
 pub(crate) type LocalUses = std::collections::BTreeMap<String, Vec<(String, u32, Vec<(String, String)>)>>;
 
+/// True for a text [`local_uses`] reads: a workflow or action that may
+/// call a local one.
+pub(crate) fn reads_local_uses(path: &str, text: &str) -> bool {
+    (is_workflow(path) || is_action(path)) && text.contains("./")
+}
+
 fn local_uses(repo: &crate::RepoIndex) -> LocalUses {
     let mut out = LocalUses::new();
     for (p, t) in &repo.texts {
-        if !(is_workflow(p) || is_action(p)) || !t.contains("./") {
+        if !reads_local_uses(p, t) {
             continue;
         }
         let Ok(doc) = yaml::parse(t) else { continue };

@@ -55,7 +55,7 @@ impl Detector for GitlabCi {
         for (inc, inputs) in includes(&doc) {
             let inc = inc.trim_start_matches('/').to_string();
             if let Some(text) = f.repo.text(&inc) {
-                match with_inputs(text, &inputs) {
+                match with_inputs(&text, &inputs) {
                     Ok(d) => docs.push((inc, d)),
                     Err(e) => out.issues.push(ScanIssue::new(
                         &inc,

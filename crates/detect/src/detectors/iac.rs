@@ -85,21 +85,39 @@ pub(crate) const TRIGGER_KEYS: &[&str] = &[
     "webhook = true",
 ];
 
+/// Literals of a function's code that starts a training pipeline or a
+/// build (read under the source folder of a function an alarm notifies).
+pub(crate) const FUNCTION_SUBMITS: &[&str] = &[
+    "PipelineJob",
+    "start_pipeline_execution",
+    "create_run_from_pipeline",
+    "jobs.create_or_update",
+    "/dispatches",
+    "start_build",
+    "run_now",
+    "create_workflow_dispatch",
+];
+
+/// True for a text [`declared_triggers`] reads: a file that may declare
+/// build triggers.
+pub(crate) fn is_trigger_file(path: &str, text: &str) -> bool {
+    (is_iac_file(path) || path.ends_with(".sh") || path.ends_with(".py") || path.ends_with(".yml") || path.ends_with(".yaml"))
+        && TRIGGER_KEYS.iter().any(|k| text.contains(k))
+}
+
 /// Triggers the repository declares for a build config at `config` of
 /// `system` (`cloud-build` or `codebuild`): (trigger class, declaring file, line).
 pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&'static str, String, u32)> {
     let name = config.rsplit('/').next().unwrap_or(config);
     let mut out = Vec::new();
-    let candidates = repo.trigger_files.get_or_init(|| {
-        repo.texts
-            .iter()
-            .filter(|(p, _)| is_iac_file(p) || p.ends_with(".sh") || p.ends_with(".py") || p.ends_with(".yml") || p.ends_with(".yaml"))
-            .filter(|(_, t)| TRIGGER_KEYS.iter().any(|k| t.contains(k)))
-            .map(|(p, _)| p.clone())
-            .collect()
-    });
+    if crate::early_needs_index() {
+        return out;
+    }
+    let candidates =
+        repo.trigger_files.get_or_init(|| repo.texts.iter().filter(|(p, t)| is_trigger_file(p, t)).map(|(p, _)| p.clone()).collect());
     for path in candidates {
         let Some(text) = repo.text(path) else { continue };
+        let text = &*text;
         if path == config {
             continue;
         }
@@ -492,16 +510,6 @@ impl Detector for Iac {
                 return None;
             }
             let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-            let submits = [
-                "PipelineJob",
-                "start_pipeline_execution",
-                "create_run_from_pipeline",
-                "jobs.create_or_update",
-                "/dispatches",
-                "start_build",
-                "run_now",
-                "create_workflow_dispatch",
-            ];
             code_lines(text).find_map(|(line, l)| {
                 let v = l.split_once('=').map(|(_, v)| v.trim().trim_matches('"').trim_start_matches("${path.module}/").to_string())?;
                 if !(l.contains("source_dir") || l.contains("source") || l.contains("filename")) || v.is_empty() {
@@ -511,12 +519,15 @@ impl Detector for Iac {
                 let src = src.trim_end_matches(".zip");
                 // The files under the source folder only (a range of the sorted map, not every file).
                 let under = format!("{src}/");
+                if crate::early_needs_index() {
+                    return None;
+                }
                 let hit = f
                     .repo
                     .texts
                     .range(under.clone()..)
                     .take_while(|(p, _)| p.starts_with(&under))
-                    .any(|(_, t)| submits.iter().any(|w| t.contains(w)));
+                    .any(|(_, t)| FUNCTION_SUBMITS.iter().any(|w| t.contains(w)));
                 hit.then(|| text.lines().take(line as usize - 1).map(|l| l.len() + 1).sum())
             })
         });

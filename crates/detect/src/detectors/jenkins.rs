@@ -416,7 +416,7 @@ fn step_calls(
             match repo.text(callee).filter(|_| bound) {
                 Some(text) => {
                     let id = format!("step:{callee}@{path}:{line}");
-                    let inst = step_unit(repo, callee, text, id.clone(), &args, out);
+                    let inst = step_unit(repo, callee, &text, id.clone(), &args, out);
                     out.units.push(inst);
                     unit.calls.push((id, loc));
                 }
