@@ -1461,8 +1461,11 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         name == "cdk.json" || matches!(p.as_str(), "pyproject.toml" | "setup.cfg" | "setup.py") || p.ends_with(".py")
     });
     // Sized once: growing by doubling would hold two copies at the peak.
+    // With room for what the linker derives (its list is this one, changed
+    // in place): mostly one `test.covers` per test import.
     let all = || early.iter().filter_map(|(_, e)| e.output_ref()).chain(late.iter().map(|(_, o)| o));
-    evidence.reserve_exact(all().map(|o| o.evidence.len()).sum());
+    let derived = all().flat_map(|o| &o.evidence).filter(|(e, _)| e.kind == "test.imports").count();
+    evidence.reserve_exact(all().map(|o| o.evidence.len()).sum::<usize>() + derived);
     units.reserve_exact(all().map(|o| o.units.len() + usize::from(!o.file_calls.is_empty())).sum());
     // Files whose unit is plain, by position (the linker makes them on demand).
     let mut plain: Vec<u32> = (0..files.len()).filter(|&i| early_at[i] == EarlyAt::Plain).map(|i| i as u32).collect();

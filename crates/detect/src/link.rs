@@ -682,7 +682,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 t.strip_prefix("file:").is_some_and(|f| {
                     *loaders
                         .entry(f.to_string())
-                        .or_insert_with(|| repo.text(f).is_some_and(|x| f.ends_with(".py") && loads_code_from_paths(&x)))
+                        .or_insert_with(|| f.ends_with(".py") && repo.text(f).is_some_and(|x| loads_code_from_paths(&x)))
                 })
             });
             for t in targets {
@@ -866,18 +866,28 @@ type Fact<'a> = (&'a str, &'a str, Option<&'a str>);
 fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units, library_only: bool) {
     // What each file holds, by evidence kind; and, for evidence inside a
     // top-level function or class, the module names that reach it (`defs`).
-    // One sorted array over all evidence (no tree node or vector per file:
-    // this runs while everything the scan found is held).
-    let mut facts: Vec<Fact> = out.iter().map(|e| (e.location.path.as_str(), &*e.kind, e.attrs.get("defs"))).collect();
-    facts.sort_unstable();
-    facts.dedup();
-    let of_file = |path: &str| -> &[Fact] {
-        let start = facts.partition_point(|f| f.0 < path);
-        let end = start + facts[start..].partition_point(|f| f.0 == path);
-        &facts[start..end]
+    // One array of positions in the evidence, grouped by the hash of the
+    // path (no tree node or vector per file, no copy of the fields: this
+    // runs while everything the scan found is held; the fields are read
+    // only to order one file's evidence).
+    let fact = |i: u32| -> Fact {
+        let e = &out[i as usize];
+        (e.location.path.as_str(), &*e.kind, e.attrs.get("defs"))
     };
-    let kinds_of = |path: &str| -> BTreeSet<&str> { of_file(path).iter().map(|f| f.1).collect() };
-    let has = |path: &str, kind: &str| of_file(path).iter().any(|f| f.1 == kind);
+    let mut facts: Vec<(u64, u32)> = out.iter().zip(0..).map(|(e, i)| (crate::path_hash(&e.location.path), i)).collect();
+    facts.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| fact(a.1).cmp(&fact(b.1))));
+    facts.dedup_by(|a, b| a.0 == b.0 && fact(a.1) == fact(b.1));
+    let of_file = |path: &str| {
+        // The path's hash first (contiguous), then the path within that
+        // hash's few items (ordered by their fields).
+        let h = crate::path_hash(path);
+        let group = &facts[facts.partition_point(|f| f.0 < h)..];
+        let group = &group[..group.partition_point(|f| f.0 == h)];
+        let group = &group[group.partition_point(|f| fact(f.1).0 < path)..];
+        group[..group.partition_point(|f| fact(f.1).0 == path)].iter().map(move |f| fact(f.1))
+    };
+    let kinds_of = |path: &str| -> BTreeSet<&str> { of_file(path).map(|f| f.1).collect() };
+    let has = |path: &str, kind: &str| of_file(path).any(|f| f.1 == kind);
     // The kinds of a module a test reaches through the names it uses: code
     // at module level runs on import; code in a function or class runs only
     // when the test uses a name that reaches it. No names: the whole module.
@@ -885,7 +895,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
         if names.is_empty() || names.contains(&"*") {
             return kinds_of(path);
         }
-        of_file(path).iter().filter(|(_, _, defs)| defs.is_none_or(|d| d.split(',').any(|n| names.contains(&n)))).map(|f| f.1).collect()
+        of_file(path).filter(|(_, _, defs)| defs.is_none_or(|d| d.split(',').any(|n| names.contains(&n)))).map(|f| f.1).collect()
     };
     // Modules imported by training code are ML code (features, preprocessing).
     let training_files: BTreeSet<&str> =
