@@ -1185,6 +1185,9 @@ struct Read {
     /// The file's detection, when it ran early (one is held per module
     /// until linking).
     early: Option<Held>,
+    /// The text of a format other than Python's went after its early
+    /// detection ([`RepoIndex::early_dropped`]).
+    dropped: bool,
     /// Problems reading it.
     issues: Vec<ScanIssue>,
 }
@@ -1302,14 +1305,15 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             Ok((text, issue)) => {
                 let early = early_of(path, &text);
                 let keep = early.is_none() || kept_for_others(path, &text);
+                let dropped = !(keep || early_format(path) || js_module(path));
                 let text = keep.then_some(text);
                 // Held until linking: copied once the file's temporaries
                 // (its text, the analysis) are freed, so what is held
                 // fills the holes they left rather than pinning new memory.
                 let early = early.map(|e| Held::new(e, path));
-                Read { index: i, text, early, issues: issue.into_iter().collect() }
+                Read { index: i, text, early, dropped, issues: issue.into_iter().collect() }
             }
-            Err(issue) => Read { index: i, text: None, early: None, issues: vec![issue] },
+            Err(issue) => Read { index: i, text: None, early: None, dropped: false, issues: vec![issue] },
         }
     };
     // Which files were detected early, by position (most modules' detection
@@ -1323,11 +1327,10 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut early_dropped = vec![0u64; files.len().div_ceil(64)];
     let mut take = |r: Read| {
         issues.extend(r.issues);
+        if r.dropped {
+            early_dropped[r.index / 64] |= 1 << (r.index % 64);
+        }
         if let Some(e) = r.early {
-            let path = &files[r.index];
-            if r.text.is_none() && !(early_format(path) || js_module(path)) {
-                early_dropped[r.index / 64] |= 1 << (r.index % 64);
-            }
             early_at[r.index] = if matches!(e, Held::Plain) { EarlyAt::Plain } else { EarlyAt::Yes };
             if let Held::Full(_) = e {
                 early.push((r.index, e));
@@ -1349,7 +1352,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .filter_map(|&i| {
             let path = &files[i];
             let text = repo.texts.get(path)?;
-            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), issues: Vec::new() })
+            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), dropped: false, issues: Vec::new() })
         })
         .collect();
     loaded_early.into_iter().for_each(&mut take);
