@@ -1248,6 +1248,7 @@ pub fn debug_phase(name: &str) {
 /// repository-wide indexes (seed folders, CI variables) are complete.
 fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     use rayon::prelude::*;
+    debug_phase("listed");
     let walk::Listed { walked, pending, root } = listed;
     let walk::Walked { files, issues: walk_issues, exclude_used } = walked;
     let mut issues = walk_issues;
