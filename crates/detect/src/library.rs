@@ -213,7 +213,7 @@ fn kept_in_tests(kind: &str) -> bool {
 /// Apply a recognised tool library to the annotated evidence (kept parallel
 /// with `owner`): drop the ML evidence of its test files and record the
 /// recognition as `repo.tool-library`.
-pub fn apply(lib: &ToolLibrary, out: &mut Vec<Evidence>, owner: &mut Vec<String>) {
+pub fn apply(lib: &ToolLibrary, out: &mut Vec<Evidence>, owner: &mut Vec<crate::link::OwnerId>) {
     let mut kept_e = Vec::with_capacity(out.len());
     let mut kept_o = Vec::with_capacity(owner.len());
     for (e, o) in out.drain(..).zip(owner.drain(..)) {
@@ -236,7 +236,7 @@ pub fn apply(lib: &ToolLibrary, out: &mut Vec<Evidence>, owner: &mut Vec<String>
         .attr("package", lib.package.clone())
         .attr("why", lib.why.clone()),
     );
-    owner.push(format!("file:{}", lib.manifest));
+    owner.push(format!("file:{}", lib.manifest).into());
 }
 
 #[cfg(test)]
@@ -301,7 +301,7 @@ mod tests {
 
         let mut out = evidence;
         out.push(ev("test.case", "tests/test_log.py"));
-        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        let mut owner: Vec<crate::link::OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         apply(&lib, &mut out, &mut owner);
         let kinds: Vec<&str> = out.iter().map(|e| &*e.kind).collect();
         assert_eq!(kinds, vec!["code.track", "test.case", "repo.tool-library"]);

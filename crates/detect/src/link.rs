@@ -761,7 +761,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     // Collected in place: the items are moved within the list they came in
     // (no second list of them all), which leaves room for the evidence
     // derived below.
-    let mut owner: Vec<String> = Vec::with_capacity(evidence.len());
+    let mut owner: Vec<OwnerId> = Vec::with_capacity(evidence.len());
     let annotate = |(mut e, unit): (Evidence, Option<String>)| {
         let uid = unit.unwrap_or_else(|| format!("file:{}", e.location.path));
         if let Some(r) = reach.get(uid.as_str()) {
@@ -777,7 +777,12 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 }
             }
         }
-        owner.push(uid);
+        // One string for consecutive items of one unit (a file's evidence
+        // comes together).
+        owner.push(match owner.last() {
+            Some(prev) if **prev == *uid => prev.clone(),
+            _ => OwnerId::from(uid),
+        });
         e
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
@@ -804,7 +809,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     derive_retrain_on_drift_gate(&mut out, &owner, &edges, &root_closure, &reach, &by_id);
 
     // Evidence derived without an owning unit is the file's own.
-    owner.resize(out.len(), String::new());
+    owner.resize(out.len(), OwnerId::from(""));
     sort_with_owners(&mut out, &mut owner);
     let projects = crate::projects::discover(&repo.paths, &out, &repo.declared_projects);
     let membership = if projects.is_empty() {
@@ -828,7 +833,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
 /// Sort evidence with its owners by (evidence, owner) and keep the first of
 /// equal items, in place: the item vectors are the largest the linker holds,
 /// and pairing them up to sort would copy them all twice.
-fn sort_with_owners(out: &mut Vec<Evidence>, owner: &mut Vec<String>) {
+fn sort_with_owners(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>) {
     debug_assert_eq!(out.len(), owner.len());
     let mut order: Vec<usize> = (0..out.len()).collect();
     order.sort_by(|&a, &b| (&out[a], &owner[a]).cmp(&(&out[b], &owner[b])));
@@ -855,6 +860,10 @@ fn sort_with_owners(out: &mut Vec<Evidence>, owner: &mut Vec<String>) {
     owner.truncate(kept);
 }
 
+/// The unit a piece of evidence belongs to (its id), shared by the items of
+/// one unit: consecutive items of a file or a job hold one string.
+pub(crate) type OwnerId = std::rc::Rc<str>;
+
 /// One piece of evidence of a module: its path, its kind and the module
 /// names that reach it, comma-separated (`None`: module level, reached by
 /// any import).
@@ -863,7 +872,7 @@ type Fact<'a> = (&'a str, &'a str, Option<&'a str>);
 /// `test.covers` from what tests import and do. In the library of an ML tool
 /// (`library_only`) every module a test imports is library (application)
 /// code: the tool's API it wraps is not the repository's ML code.
-fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units, library_only: bool) {
+fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: &Units, library_only: bool) {
     // What each file holds, by evidence kind; and, for evidence inside a
     // top-level function or class, the module names that reach it (`defs`).
     // One array of positions in the evidence, grouped by the hash of the
@@ -1052,7 +1061,7 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &
 /// when a local module it imports, up to three imports away, loads a trained
 /// model (`predict.py` -> `runner.py` -> `checkpoints.py: torch.load`);
 /// otherwise the candidate is dropped. One bounded walk per candidate.
-fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units) {
+fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: &Units) {
     if !out.iter().any(|e| e.kind == "code.scoring" && e.attrs.contains_key("model")) {
         return;
     }
@@ -1099,7 +1108,7 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
             .filter(|h| reaches_loader(h))
             .map(|h| h.trim_start_matches("file:").to_string())
             .collect();
-        e.add_attr_values("via", via.iter().map(String::as_str));
+        e.add_attr_values("via", via.iter().map(|o| &o[..]));
         keep.push(!via.is_empty());
     }
     let mut it = keep.iter();
@@ -1111,13 +1120,9 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Stri
 /// Mark tracking, versioning and comparison evidence that belongs to training:
 /// in a file that trains, in a module a training file imports (or that imports
 /// one), or run by the same root (pipeline, CI job) as training.
-fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
-    let training_units: BTreeSet<&str> = out
-        .iter()
-        .zip(owner)
-        .filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test"))
-        .map(|(_, o)| o.as_str())
-        .collect();
+fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
+    let training_units: BTreeSet<&str> =
+        out.iter().zip(owner).filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|(_, o)| &o[..]).collect();
     if training_units.is_empty() {
         return;
     }
@@ -1158,8 +1163,7 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closure
     // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
     // the steps it imports: when one of them trains, the others (comparison,
     // registration, tracking) are steps of that training pipeline.
-    let pipeline_defs: BTreeSet<&str> =
-        out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| o.as_str()).collect();
+    let pipeline_defs: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| &o[..]).collect();
     for id in pipeline_defs {
         let Some(u) = units.get(id) else { continue };
         if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
@@ -1170,11 +1174,11 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closure
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
-        related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(String::as_str));
+        related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(|o| &o[..]));
     }
     for (e, o) in out.iter_mut().zip(owner) {
         if matches!(&*e.kind, "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
-            && related.contains(o.as_str())
+            && related.contains(&o[..])
         {
             e.attrs.insert("with_training", "yes");
         }
@@ -1187,12 +1191,12 @@ fn mark_with_training(out: &mut [Evidence], owner: &[String], closures: &Closure
 /// also runs (the step that reads the flag the comparing step wrote). Such a
 /// comparison is computed and then ignored (RUBRIC, A/B: partial): it gets
 /// `acts=no overridden=yes`.
-fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &Closures) {
+fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures) {
     let overrides: Vec<(&str, &str)> = out
         .iter()
         .zip(owner)
         .filter(|(e, _)| e.kind == "code.verdict-override")
-        .filter_map(|(e, o)| Some((e.attrs.get("name")?, o.as_str())))
+        .filter_map(|(e, o)| Some((e.attrs.get("name")?, &o[..])))
         .collect();
     if overrides.is_empty() {
         return;
@@ -1211,7 +1215,7 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[String], closures: &C
         if e.kind != "code.model-compare" {
             continue;
         }
-        if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(o.as_str())) {
+        if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(&o[..])) {
             e.attrs.insert("acts", "no");
             e.attrs.insert("overridden", "yes");
         }
@@ -1235,14 +1239,14 @@ fn is_deploy(e: &Evidence) -> bool {
 /// also runs a test runner. They get `in_release=yes`: the release is
 /// gated on tests, though not on tests of the model itself (RUBRIC
 /// L3.test.release is then partial).
-fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
+fn mark_tests_in_release(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
     let releases = |e: &Evidence| {
         is_deploy(e)
             || e.kind == "run.publish"
                 && is_live(e)
                 && (e.attrs.get("what").is_some_and(|w| w == "model-registration") || e.attrs.get("carries").is_some_and(|c| c == "model"))
     };
-    let releasers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| releases(e)).map(|(_, o)| o.as_str()).collect();
+    let releasers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| releases(e)).map(|(_, o)| &o[..]).collect();
     if releasers.is_empty() || !out.iter().any(|e| e.kind == "run.tests") {
         return;
     }
@@ -1259,11 +1263,11 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &Clos
             in_run.extend(c.iter().copied());
         }
         if let Some(u) = units.get(r) {
-            stack.extend(u.after.iter().map(String::as_str));
+            stack.extend(u.after.iter().map(|o| &o[..]));
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
-        if e.kind == "run.tests" && in_run.contains(o.as_str()) {
+        if e.kind == "run.tests" && in_run.contains(&o[..]) {
             e.attrs.insert("in_release", "yes");
         }
     }
@@ -1279,7 +1283,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[String], closures: &Clos
 /// run that opens a pull request (`run.open-pull-request`): a training
 /// workflow that proposes its result as a pull request chains the
 /// pull-request workflow that deploys it.
-fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &Closures, units: &Units) {
+fn mark_after_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
     // Tests handed the model to test (`pytest --run-id=$RUN_ID tests/model`).
     let is_model_test = |e: &Evidence| e.kind == "run.tests" && e.attrs.contains_key("model_arg");
     if !out.iter().any(|e| is_deploy(e) || is_model_test(e)) {
@@ -1289,14 +1293,13 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &Closur
         .iter()
         .zip(owner)
         .filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
-        .map(|(_, o)| o.as_str())
+        .map(|(_, o)| &o[..])
         .collect();
     let trains = |root: &str| closures.get(root).is_some_and(|c| c.iter().any(|u| trainers.contains(u)));
     let automatic = |u: &Unit| u.triggers.iter().any(|t| matches!(t.as_str(), "push" | "pull_request" | "tag" | "schedule" | "external"));
     // A run that opens a pull request (`gh pr create`, a create-pull-request
     // action) starts the pull-request builds: they run after it.
-    let openers: BTreeSet<&str> =
-        out.iter().zip(owner).filter(|(e, _)| e.kind == "run.open-pull-request").map(|(_, o)| o.as_str()).collect();
+    let openers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| e.kind == "run.open-pull-request").map(|(_, o)| &o[..]).collect();
     let pr_openers: Vec<&str> = closures
         .iter()
         .filter(|(id, c)| units.get(id).is_some_and(&automatic) && c.iter().any(|u| openers.contains(u)))
@@ -1332,7 +1335,7 @@ fn mark_after_training(out: &mut [Evidence], owner: &[String], closures: &Closur
         .flat_map(|(_, c)| c.iter().copied())
         .collect();
     for (e, o) in out.iter_mut().zip(owner) {
-        if (is_deploy(e) || is_model_test(e)) && chained.contains(o.as_str()) {
+        if (is_deploy(e) || is_model_test(e)) && chained.contains(&o[..]) {
             e.attrs.insert("after_training", "yes");
         }
     }
@@ -1381,7 +1384,7 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &Units) {
 /// a handler, a serving entry point) imports that module; a predict function
 /// that only a batch or command-line script uses logs nothing for a service.
 /// The attribute `online=via-import` marks the logs that need such an importer.
-fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<String>, units: &Units) {
+fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: &Units) {
     if !out.iter().any(|e| e.kind == "code.prediction-log" && e.attrs.get("online").is_some_and(|v| v == "via-import")) {
         return;
     }
@@ -1431,7 +1434,7 @@ const PACKAGE_RELEASES: &[&str] = &["python-package", "npm-package", "helm-chart
 /// (PyPI, npm, a chart repository) and deploys nothing is the approval gate
 /// of that upload (`environment: pypi`), not a dev/test/production stage of
 /// the application or model: marked `release_of=package`.
-fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
+fn mark_package_release_environments(out: &mut [Evidence], owner: &[OwnerId]) {
     const DEPLOYS: &[&str] = &["run.deploy", "code.deploy", "run.traffic-split", "run.submit-job", "run.trigger-pipeline"];
     let mut package_jobs: BTreeSet<&str> = BTreeSet::new();
     let mut other_jobs: BTreeSet<&str> = BTreeSet::new();
@@ -1447,7 +1450,7 @@ fn mark_package_release_environments(out: &mut [Evidence], owner: &[String]) {
         .iter()
         .zip(owner)
         .enumerate()
-        .filter(|(_, (e, o))| e.kind == "ci.environment" && package_jobs.contains(o.as_str()) && !other_jobs.contains(o.as_str()))
+        .filter(|(_, (e, o))| e.kind == "ci.environment" && package_jobs.contains(&o[..]) && !other_jobs.contains(&o[..]))
         .map(|(i, _)| i)
         .collect();
     for i in marked {
@@ -1515,7 +1518,7 @@ fn mark_environment_image_pushes(out: &mut [Evidence]) {
 /// environment (`deploy_staging`, `deploy/prod/…`), and infrastructure roots
 /// kept per environment (`envs/dev/main.tf`, `prod.tfvars`: `iac.environment`)
 /// when something the pipelines run publishes or deploys a release.
-fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units) {
+fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[OwnerId], units: &Units) {
     const DEPLOYS: &[&str] = &[
         "run.deploy",
         "code.deploy",
@@ -1567,7 +1570,7 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[String], units: &Units
             if let Some(c) = by_label.or_else(by_path) {
                 found.push((c, e));
             } else if let Some(c) = serving_target_class(&label).or_else(|| serving_target_class(&e.snippet)) {
-                by_target.push((c, o.as_str(), e));
+                by_target.push((c, &o[..], e));
             }
         }
     }
@@ -1630,14 +1633,14 @@ fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
         }
         if seen.insert(u) {
             if let Some(unit) = units.get(u) {
-                stack.extend(unit.after.iter().map(String::as_str));
+                stack.extend(unit.after.iter().map(|o| &o[..]));
             }
         }
     }
     false
 }
 
-fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: &Closures, reach: &BTreeMap<&str, Reach>, units: &Units) {
+fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[OwnerId], closures: &Closures, reach: &BTreeMap<&str, Reach>, units: &Units) {
     let is_monitor = |e: &Evidence| {
         matches!(&*e.kind, "code.monitor" | "azureml.monitor")
             && !e.attrs.contains_key("notebook")
@@ -1651,10 +1654,10 @@ fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: 
     let mut trig_by: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, (e, o)) in out.iter().zip(owner).enumerate() {
         if is_monitor(e) {
-            mon_by.entry(o.as_str()).or_insert(i);
+            mon_by.entry(&o[..]).or_insert(i);
         }
         if is_trigger(e) {
-            trig_by.entry(o.as_str()).or_insert(i);
+            trig_by.entry(&o[..]).or_insert(i);
         }
     }
     if mon_by.is_empty() || trig_by.is_empty() {
@@ -1680,12 +1683,12 @@ fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: 
     for (mi, ti) in pairs {
         let (m, t, to) = (&out[mi], &out[ti], &owner[ti]);
         let mut e = Evidence::new("link.retrain-on-alert", "linker", t.location.clone(), Confidence::Medium, &t.snippet);
-        let mut chain = reach.get(to.as_str()).map(|r| r.owned_chain(2)).unwrap_or_default();
+        let mut chain = reach.get(&to[..]).map(|r| r.owned_chain(2)).unwrap_or_default();
         chain.push(m.location.clone());
         chain.push(t.location.clone());
         chain.dedup();
         e.chain = chain;
-        if let Some(r) = reach.get(to.as_str()) {
+        if let Some(r) = reach.get(&to[..]) {
             if !r.triggers.is_empty() {
                 e.add_attr_values("triggers", r.triggers.iter().copied());
             }
@@ -1704,7 +1707,7 @@ fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[String], closures: 
 /// outside event measures what changed since (met).
 fn derive_retrain_on_drift_gate(
     out: &mut Vec<Evidence>,
-    owner: &[String],
+    owner: &[OwnerId],
     edges: &Edges,
     closures: &Closures,
     reach: &BTreeMap<&str, Reach>,
@@ -1719,9 +1722,9 @@ fn derive_retrain_on_drift_gate(
     let mut monitors: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, (e, o)) in out.iter().zip(owner).enumerate() {
         if e.kind == "code.train" && live(e) {
-            trainers.entry(o.as_str()).or_insert(i);
+            trainers.entry(&o[..]).or_insert(i);
         } else if matches!(&*e.kind, "code.monitor" | "azureml.monitor") && live(e) && e.attrs.get("switched").is_none_or(|s| s != "off") {
-            monitors.entry(o.as_str()).or_insert(i);
+            monitors.entry(&o[..]).or_insert(i);
         }
     }
     if trainers.is_empty() || monitors.is_empty() {
@@ -1729,7 +1732,7 @@ fn derive_retrain_on_drift_gate(
     }
     let mut new = Vec::new();
     for gi in gates {
-        let (g, gu) = (&out[gi], owner[gi].as_str());
+        let (g, gu) = (&out[gi], &owner[gi][..]);
         let span = g.location.start_line..=g.location.end_line.max(g.location.start_line);
         // What the gated commands start, transitively.
         let mut seen: BTreeSet<&str> = BTreeSet::new();
@@ -1790,9 +1793,9 @@ mod tests {
         for i in 0..60u32 {
             let k = (i * 37) % 11;
             out.push(Evidence::new(&format!("k.{}", k % 4), "t", Location::line("a.py", k % 3 + 1), Confidence::High, ""));
-            owner.push(format!("file:{}", (i * 7) % 5));
+            owner.push(format!("file:{}", (i * 7) % 5).into());
         }
-        let mut pairs: Vec<(Evidence, String)> = out.clone().into_iter().zip(owner.clone()).collect();
+        let mut pairs: Vec<(Evidence, OwnerId)> = out.clone().into_iter().zip(owner.clone()).collect();
         pairs.sort();
         pairs.dedup_by(|a, b| a.0 == b.0);
         sort_with_owners(&mut out, &mut owner);
@@ -1876,7 +1879,7 @@ mod tests {
         };
         let promoted = |ev: Vec<Evidence>| {
             let mut out = ev;
-            let owner = vec![String::new(); out.len()];
+            let owner = vec![OwnerId::from(""); out.len()];
             derive_env_promotion(&mut out, &owner, &Units::default());
             out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].to_string())
         };
@@ -1905,7 +1908,7 @@ mod tests {
                 u.after = after.iter().filter(|(l, _)| *l == job).map(|(_, e)| format!("ci:cd.yml#{e}")).collect();
                 units.insert(u.id.clone(), u);
             }
-            let (mut out, owner): (Vec<Evidence>, Vec<String>) = ev.into_iter().unzip();
+            let (mut out, owner): (Vec<Evidence>, Vec<OwnerId>) = ev.into_iter().map(|(e, o): (Evidence, String)| (e, o.into())).unzip();
             derive_env_promotion(&mut out, &owner, &units);
             out.iter().find(|e| e.kind == "link.env-promotion").map(|e| e.attrs["environments"].to_string())
         };
@@ -1994,7 +1997,7 @@ mod tests {
             ev("code.model-compare", "nightly.py"),
             ev("code.model-compare", "elsewhere.py"),
         ];
-        let owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         mark_with_training(&mut out, &owner, &closures, &units);
         let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
         // Another event (a schedule) or another definition is another pipeline.
@@ -2020,7 +2023,7 @@ mod tests {
             ev("code.model-compare", "judge2.py", ("verdict", "keep")),
             ev("code.verdict-override", "forced.py", ("name", "keep")),
         ];
-        let owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         mark_overridden_verdicts(&mut out, &owner, &closures);
         let ignored: Vec<(&str, &str)> = out
             .iter()
@@ -2053,10 +2056,8 @@ mod tests {
             ev("ci.environment", ("name", "staging")),
             ev("run.publish", ("what", "container-image")),
         ];
-        let owner: Vec<String> = ["wf:a#pypi", "wf:a#pypi", "wf:a#prod", "wf:a#prod", "wf:a#prod", "wf:a#stg", "wf:a#stg"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let owner: Vec<OwnerId> =
+            ["wf:a#pypi", "wf:a#pypi", "wf:a#prod", "wf:a#prod", "wf:a#prod", "wf:a#stg", "wf:a#stg"].iter().map(|&s| s.into()).collect();
         mark_package_release_environments(&mut out, &owner);
         let marked: Vec<bool> = out.iter().filter(|e| e.kind == "ci.environment").map(|e| e.attrs.contains_key("release_of")).collect();
         // Only the job that uploads a package and nothing else; a job that also deploys, or publishes an image, keeps its stage.
@@ -2457,7 +2458,7 @@ mod tests {
                 e
             })
             .collect();
-        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         derive_test_covers(&mut out, &mut owner, &Units::default(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
@@ -2532,7 +2533,7 @@ mod tests {
                 .collect();
         let run = |ev: Vec<Evidence>, units: &Units| -> usize {
             let mut out = ev;
-            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
             confirm_model_loaded_via_import(&mut out, &mut owner, units);
             assert_eq!(out.len(), owner.len());
             out.iter().filter(|e| e.kind == "code.scoring").count()
@@ -2540,7 +2541,7 @@ mod tests {
         // Three imports away: kept, with the module the model comes through.
         assert_eq!(run(vec![candidate.clone(), loader.clone()], &units), 1);
         let mut out = vec![candidate.clone(), loader.clone()];
-        let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+        let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         confirm_model_loaded_via_import(&mut out, &mut owner, &units);
         assert_eq!(out[0].attrs.get("via"), Some("pkg/runner.py"));
         // A test of that module tests the scoring code behind the program.
@@ -2573,7 +2574,7 @@ mod tests {
                 Evidence::new("test.imports", "t", Location::line("tests/test_store.py", 1), Confidence::High, "x")
                     .attr("module", "svc/store.py"),
             ];
-            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
             derive_test_covers(&mut out, &mut owner, &units, false);
             out.iter()
                 .filter(|e| e.kind == "test.covers" && e.attrs["area"] == *"scoring")
@@ -2593,7 +2594,7 @@ mod tests {
                     .attr("module", "pkg/check.py"),
                 Evidence::new("code.scoring", "t", Location::line("pkg/check.py", 9), Confidence::Medium, "x").attr("style", style),
             ];
-            let mut owner: Vec<String> = out.iter().map(|e| format!("file:{}", e.location.path)).collect();
+            let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
             derive_test_covers(&mut out, &mut owner, &Units::default(), false);
             out.iter()
                 .filter(|e| e.kind == "test.covers" && e.attrs.get("area").is_some_and(|a| a == "scoring"))

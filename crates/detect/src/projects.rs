@@ -306,7 +306,7 @@ pub(crate) struct Graph<'a> {
 
 /// For each piece of evidence (with its owning unit id, `""` for none), the
 /// indexes of the projects it counts for. `projects` as [`discover`] gives them.
-pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[String], g: &Graph) -> Vec<Vec<usize>> {
+pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[crate::link::OwnerId], g: &Graph) -> Vec<Vec<usize>> {
     let root_project = projects.iter().position(|p| p.path == ".");
     let home = |path: &str| home_of(projects, path);
     let path_of_id = |id: &str| -> String {
@@ -395,7 +395,7 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
     let mut unit_filters: BTreeMap<&str, Bits> = BTreeMap::new();
     for (e, o) in evidence.iter().zip(owners).filter(|(e, _)| e.kind == "ci.path-filter") {
         let b = filter_bits(e.attrs.get("dir").unwrap_or(""));
-        let slot = if g.units.contains_key(o) { unit_filters.entry(o.as_str()) } else { file_filters.entry(e.location.path.as_str()) };
+        let slot = if g.units.contains_key(o) { unit_filters.entry(&o[..]) } else { file_filters.entry(e.location.path.as_str()) };
         slot.or_default().union(&b);
     }
     for (i, id) in ids.iter().enumerate() {
@@ -437,7 +437,7 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[S
             if let Some(h) = home(&e.location.path) {
                 return vec![h];
             }
-            let b = match index.get(o.as_str()).filter(|_| g.units.contains_key(o)) {
+            let b = match index.get(&o[..]).filter(|_| g.units.contains_key(o)) {
                 Some(&i) => serves[i].clone(),
                 None => by_file.get(&e.location.path).cloned().unwrap_or_default(),
             };
