@@ -1583,6 +1583,40 @@ mod tests {
         );
     }
 
+    /// A Kubernetes manifest is detected as it is read (its detectors read
+    /// no other file) and finds what it finds late; a manifest that asks
+    /// for a repository-wide index is not. Its text goes unless an index
+    /// reads it: each index's own test decides.
+    #[test]
+    fn manifests_are_detected_early_and_kept_only_for_the_indexes_that_read_them() {
+        let dets = super::detectors::all();
+        let screen = super::Screen::new(&dets);
+        let opts = super::ScanOptions::default();
+        let repo = repo(&["k8s/serve.yaml", "infra/main.tf"]);
+        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen, &opts, &repo, path, text, early);
+        let manifest = "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: churn\nspec:\n  predictor:\n    model:\n      modelFormat: {name: sklearn}\n";
+        let kinds = |o: &Output| o.evidence.iter().map(|(e, _)| e.kind.to_string()).collect::<Vec<_>>();
+        let (early, _) = detect("k8s/serve.yaml", manifest, true).expect("a manifest is detected early");
+        assert_eq!(kinds(&early), ["k8s.inference-service"]);
+        assert_eq!(kinds(&early), kinds(&detect("k8s/serve.yaml", manifest, false).unwrap().0));
+        // A function whose source folder holds the code an alarm starts: the
+        // iac detector reads the texts under it, an index: late.
+        let alarm = "resource \"aws_cloudwatch_metric_alarm\" \"drift\" {\n  alarm_actions = [aws_lambda_function.retrain.arn]\n}\nresource \"aws_lambda_function\" \"retrain\" {\n  filename = \"lambda/retrain\"\n}\n";
+        assert!(detect("infra/main.tf", alarm, true).is_none());
+        // Read by no index: goes. Read by one: kept.
+        assert!(!super::kept_for_others("k8s/serve.yaml", manifest));
+        for (path, text) in [
+            ("k8s/serve.yaml", "apiVersion: v1\nkind: ConfigMap\nenv:\n  MODEL: churn\n"),
+            ("events/sensor.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\n"),
+            ("ci/templates/train.yml", "parameters:\n  - name: env\nsteps:\n  - template: build.yml\n"),
+            ("infra/build.tf", "resource \"google_cloudbuild_trigger\" \"main\" {}\n"),
+            ("deploy/pack.yml", "steps:\n  - run: zip -r model.zip model/\n"),
+            ("cdk.json", "{\"app\": \"python3 app.py\"}\n"),
+        ] {
+            assert!(super::kept_for_others(path, text), "{path} is read by an index");
+        }
+    }
+
     /// A module's unit that only calls (imports) is held as its calls and
     /// rebuilt the same, first of the file's units as it came; evidence
     /// owned by the file's own unit is held as owned by none.
