@@ -1020,6 +1020,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     if !root.is_dir() {
         return Err(ScanError::NotADirectory(root.display().to_string()));
     }
+    debug_phase("start");
     let dets = detectors::all();
     let wants = |p: &str| wanted(&dets, p);
     let listed = walk::list_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
