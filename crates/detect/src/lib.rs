@@ -323,7 +323,7 @@ fn event_source_kinds(path: &str, text: &str) -> (bool, bool) {
 /// early). Python modules and JavaScript: [`KEEP_PY`]. Other formats: each
 /// reader's own test of the texts it reads.
 fn kept_for_others(path: &str, text: &str) -> bool {
-    if early_format(path) || js_module(path) {
+    if module_format(path) {
         return KEEP_PY.is_match(text);
     }
     let (sensor, listener) = event_source_kinds(path, text);
@@ -1101,6 +1101,14 @@ fn early_format(path: &str) -> bool {
         || path.ends_with(".jsx")
 }
 
+/// Modules (Python, notebooks, compiled test files, JavaScript and
+/// TypeScript): other files read only their imports and the literals of
+/// [`KEEP_PY`], so that screen alone decides whether their text is held once
+/// they are detected early. Other formats: [`kept_for_others`].
+fn module_format(path: &str) -> bool {
+    early_format(path) || js_module(path)
+}
+
 /// JavaScript and TypeScript modules: one no detector selects is read by no
 /// one (the CDK readers select the modules that import the CDK; the linker
 /// lists an app's modules by path).
@@ -1241,11 +1249,13 @@ pub fn debug_phase(name: &str) {
 }
 
 /// Scan a listing. Texts still on disk (`pending`, read from `disk`) are
-/// read once each, in parallel, in chunks: a Python module or notebook is
-/// detected right away and its text dropped unless other files need it
-/// ([`early_format`]), so the texts held at once
-/// are those of the files other files read (CI definitions, configuration,
-/// scripts), not the whole tree's. Everything else is detected once the
+/// read once each, in parallel, in chunks: a file whose detectors read no
+/// other file's text (a Python module, a notebook, a Kubernetes manifest,
+/// infrastructure code: [`EARLY_DETECTORS`]) is detected right away and
+/// its text dropped unless a repository-wide index reads it
+/// ([`kept_for_others`]), so the texts held at once are those of the files
+/// other files read (CI definitions, configuration, scripts), not the
+/// whole tree's. Everything else is detected once the
 /// repository-wide indexes (seed folders, CI variables) are complete.
 fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn Detector>>, opts: &ScanOptions) -> Scan {
     use rayon::prelude::*;
@@ -1307,7 +1317,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
             Ok((text, issue)) => {
                 let early = early_of(path, &text);
                 let keep = early.is_none() || kept_for_others(path, &text);
-                let dropped = !(keep || early_format(path) || js_module(path));
+                let dropped = !keep && !module_format(path);
                 let text = keep.then_some(text);
                 // Held until linking: copied once the file's temporaries
                 // (its text, the analysis) are freed, so what is held
@@ -1412,7 +1422,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     // and JavaScript: a tree has no disk to read other texts again from).
     for i in (0..files.len()).filter(|&i| early_at[i] != EarlyAt::No) {
         let path = &files[i];
-        if (early_format(path) || js_module(path)) && !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
+        if module_format(path) && !repo.texts.get(path).is_some_and(|t| KEEP_PY.is_match(t)) {
             repo.texts.remove(path);
         }
     }

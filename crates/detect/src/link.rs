@@ -1108,7 +1108,7 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Owne
             .filter(|h| reaches_loader(h))
             .map(|h| h.trim_start_matches("file:").to_string())
             .collect();
-        e.add_attr_values("via", via.iter().map(|o| &o[..]));
+        e.add_attr_values("via", via.iter().map(String::as_str));
         keep.push(!via.is_empty());
     }
     let mut it = keep.iter();
@@ -1263,7 +1263,7 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[OwnerId], closures: &Clo
             in_run.extend(c.iter().copied());
         }
         if let Some(u) = units.get(r) {
-            stack.extend(u.after.iter().map(|o| &o[..]));
+            stack.extend(u.after.iter().map(String::as_str));
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
@@ -1633,7 +1633,7 @@ fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
         }
         if seen.insert(u) {
             if let Some(unit) = units.get(u) {
-                stack.extend(unit.after.iter().map(|o| &o[..]));
+                stack.extend(unit.after.iter().map(String::as_str));
             }
         }
     }
