@@ -263,7 +263,7 @@ pub struct RepoIndex {
     /// went once they were detected early ([`kept_for_others`] said no
     /// repository-wide index reads them); [`RepoIndex::text`] reads them
     /// again for a reader that names one.
-    pub(crate) early_dropped: Vec<u64>,
+    pub(crate) early_dropped: paths::Bits,
 }
 
 /// A checkout's files, for reading a text again that the scan dropped once
@@ -597,12 +597,7 @@ impl RepoIndex {
             return Some(std::borrow::Cow::Borrowed(t));
         }
         let i = self.paths.position(path)?;
-        self.early_dropped
-            .get(i / 64)
-            .is_some_and(|w| (w >> (i % 64)) & 1 == 1)
-            .then(|| self.dropped_text(path))
-            .flatten()
-            .map(std::borrow::Cow::Owned)
+        self.early_dropped.get(i).then(|| self.dropped_text(path)).flatten().map(std::borrow::Cow::Owned)
     }
 
     /// True when `path` is a file of the repository.
@@ -1336,11 +1331,11 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut early_at = vec![EarlyAt::No; files.len()];
     let mut early: Vec<(usize, Held)> = Vec::new();
     let mut kept: Vec<(usize, String)> = Vec::new();
-    let mut early_dropped = vec![0u64; files.len().div_ceil(64)];
+    let mut early_dropped = paths::Bits::default();
     let mut take = |r: Read| {
         issues.extend(r.issues);
         if r.dropped {
-            early_dropped[r.index / 64] |= 1 << (r.index % 64);
+            early_dropped.set(r.index);
         }
         if let Some(e) = r.early {
             early_at[r.index] = if matches!(e, Held::Plain) { EarlyAt::Plain } else { EarlyAt::Yes };

@@ -352,9 +352,68 @@ impl<'a> IntoIterator for &'a PathSet {
     }
 }
 
+/// A set of small numbers, one bit each: positions of files in a
+/// [`PathSet`] (the texts a scan dropped), indexes of projects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Bits(Vec<u64>);
+
+impl Bits {
+    /// Whether `i` is in the set.
+    pub(crate) fn get(&self, i: usize) -> bool {
+        self.0.get(i / 64).is_some_and(|w| (w >> (i % 64)) & 1 == 1)
+    }
+    /// The set of `i` alone.
+    pub(crate) fn one(i: usize) -> Bits {
+        let mut b = Bits::default();
+        b.set(i);
+        b
+    }
+    /// Add `i` (the set grows to hold it).
+    pub(crate) fn set(&mut self, i: usize) {
+        if self.0.len() <= i / 64 {
+            self.0.resize(i / 64 + 1, 0);
+        }
+        self.0[i / 64] |= 1 << (i % 64);
+    }
+    /// Union; true when it grew.
+    pub(crate) fn union(&mut self, o: &Bits) -> bool {
+        if self.0.len() < o.0.len() {
+            self.0.resize(o.0.len(), 0);
+        }
+        let mut grew = false;
+        for (a, b) in self.0.iter_mut().zip(&o.0) {
+            let n = *a | b;
+            grew |= n != *a;
+            *a = n;
+        }
+        grew
+    }
+    /// True when no number is in the set.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.iter().all(|w| *w == 0)
+    }
+    /// The numbers in the set, in order.
+    pub(crate) fn indexes(&self) -> Vec<usize> {
+        (0..self.0.len() * 64).filter(|i| self.0[i / 64] & (1 << (i % 64)) != 0).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::PathSet;
+    use super::{Bits, PathSet};
+
+    /// A bit set holds what was set, across words, and nothing beyond.
+    #[test]
+    fn bits_hold_what_was_set() {
+        let mut b = Bits::default();
+        for i in [0, 63, 64, 200] {
+            b.set(i);
+        }
+        assert_eq!(b.indexes(), [0, 63, 64, 200]);
+        assert!(b.get(63) && b.get(64) && b.get(200));
+        assert!(!b.get(1) && !b.get(65) && !b.get(201) && !b.get(100_000));
+        assert!(Bits::default().is_empty() && !Bits::default().get(0));
+    }
 
     fn set(paths: &[&str]) -> PathSet {
         paths.iter().map(|p| p.to_string()).collect()

@@ -25,6 +25,7 @@
 //! shared infrastructure: it counts for every project, or, when the root is
 //! a project itself, for the root only.
 use crate::evidence::Evidence;
+use crate::paths::Bits;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// A project of a monorepo.
@@ -255,43 +256,6 @@ pub fn discover(paths: &crate::paths::PathSet, evidence: &[Evidence], declared: 
         out.sort_by(|a, b| a.path.cmp(&b.path));
     }
     out
-}
-
-/// A set of project indexes.
-#[derive(Clone, Default, PartialEq, Eq)]
-struct Bits(Vec<u64>);
-
-impl Bits {
-    fn one(i: usize) -> Bits {
-        let mut b = Bits::default();
-        b.set(i);
-        b
-    }
-    fn set(&mut self, i: usize) {
-        if self.0.len() <= i / 64 {
-            self.0.resize(i / 64 + 1, 0);
-        }
-        self.0[i / 64] |= 1 << (i % 64);
-    }
-    /// Union; true when it grew.
-    fn union(&mut self, o: &Bits) -> bool {
-        if self.0.len() < o.0.len() {
-            self.0.resize(o.0.len(), 0);
-        }
-        let mut grew = false;
-        for (a, b) in self.0.iter_mut().zip(&o.0) {
-            let n = *a | b;
-            grew |= n != *a;
-            *a = n;
-        }
-        grew
-    }
-    fn is_empty(&self) -> bool {
-        self.0.iter().all(|w| *w == 0)
-    }
-    fn indexes(&self) -> Vec<usize> {
-        (0..self.0.len() * 64).filter(|i| self.0[i / 64] & (1 << (i % 64)) != 0).collect()
-    }
 }
 
 /// What the linker knows about who launches what.
