@@ -699,7 +699,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
             None => c,
         }
     });
-    let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.clone());
+    let ci_definitions = scan.evidence.iter().filter(|e| e.kind == "ci.pipeline").map(|e| e.location.path.to_string());
     let sources = mlops_report::Sources::from_dir(&args.path, std::mem::take(&mut scan.files)).with_ci_definitions(ci_definitions);
     // The reports read the assessment and the sources, not the scan.
     drop(scan);

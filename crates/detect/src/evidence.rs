@@ -26,11 +26,148 @@ pub fn name(s: &str) -> Name {
     }
 }
 
+/// A repository-relative path (`/` separators) held by reference count:
+/// copies share one string. The locations of a file's evidence, of its
+/// units' commands and of the provenance chains that pass through it hold
+/// one copy of its path between them (see [`crate::Output`]'s compaction),
+/// where a `String` each held one apiece: a large scan holds a location or
+/// two per evidence item. A `str` in comparison, ordering, hashing and
+/// output.
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct PathName(std::sync::Arc<str>);
+
+impl PathName {
+    /// The path as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True when both hold the same string (not only equal ones).
+    pub fn shares(&self, other: &PathName) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl std::ops::Deref for PathName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<str> for PathName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl AsRef<std::path::Path> for PathName {
+    fn as_ref(&self) -> &std::path::Path {
+        std::path::Path::new(&*self.0)
+    }
+}
+
+impl std::borrow::Borrow<str> for PathName {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for PathName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
+impl std::fmt::Display for PathName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for PathName {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+impl From<&str> for PathName {
+    fn from(s: &str) -> Self {
+        PathName(s.into())
+    }
+}
+
+impl From<&String> for PathName {
+    fn from(s: &String) -> Self {
+        PathName(s.as_str().into())
+    }
+}
+
+impl From<String> for PathName {
+    fn from(s: String) -> Self {
+        PathName(s.into())
+    }
+}
+
+impl From<&PathName> for PathName {
+    fn from(s: &PathName) -> Self {
+        s.clone()
+    }
+}
+
+impl From<Cow<'_, str>> for PathName {
+    fn from(s: Cow<'_, str>) -> Self {
+        PathName(s.into())
+    }
+}
+
+impl From<PathName> for String {
+    fn from(p: PathName) -> Self {
+        p.0.to_string()
+    }
+}
+
+impl PartialEq<str> for PathName {
+    fn eq(&self, other: &str) -> bool {
+        *self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for PathName {
+    fn eq(&self, other: &&str) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<String> for PathName {
+    fn eq(&self, other: &String) -> bool {
+        *self.0 == **other
+    }
+}
+
+impl PartialEq<PathName> for str {
+    fn eq(&self, other: &PathName) -> bool {
+        *self == *other.0
+    }
+}
+
+impl PartialEq<PathName> for &str {
+    fn eq(&self, other: &PathName) -> bool {
+        **self == *other.0
+    }
+}
+
+impl PartialEq<PathName> for String {
+    fn eq(&self, other: &PathName) -> bool {
+        **self == *other.0
+    }
+}
+
 /// A span of lines in a repository file (1-based, inclusive).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Location {
     /// Repository-relative path with `/` separators.
-    pub path: String,
+    pub path: PathName,
     /// First line of the span (1-based).
     pub start_line: u32,
     /// Last line of the span (inclusive).
@@ -39,13 +176,13 @@ pub struct Location {
 
 impl Location {
     /// A location spanning `start..=end` in `path`.
-    pub fn new(path: impl Into<String>, start_line: u32, end_line: u32) -> Self {
+    pub fn new(path: impl Into<PathName>, start_line: u32, end_line: u32) -> Self {
         let start_line = start_line.max(1);
         Location { path: path.into(), start_line, end_line: end_line.max(start_line) }
     }
 
     /// A single-line location.
-    pub fn line(path: impl Into<String>, line: u32) -> Self {
+    pub fn line(path: impl Into<PathName>, line: u32) -> Self {
         Self::new(path, line, line)
     }
 }

@@ -24,7 +24,7 @@ pub mod tree;
 pub mod walk;
 pub mod yaml;
 
-pub use evidence::{Attrs, Confidence, Evidence, Location, ScanIssue};
+pub use evidence::{Attrs, Confidence, Evidence, Location, PathName, ScanIssue};
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -177,12 +177,33 @@ impl Output {
                 file_calls = u.calls.iter().map(|(t, l)| (t.clone(), l.start_line)).collect();
             }
         }
+        // The locations in the file share one copy of its path.
+        let shared = PathName::from(path);
+        let share = |l: &mut Location| {
+            if l.path == path {
+                l.path = shared.clone();
+            }
+        };
         // Sized exactly (a filtered collect starts at room for four).
         let kept: Vec<&Unit> = units.collect();
         let mut units = Vec::with_capacity(kept.len());
-        units.extend(kept.into_iter().cloned());
+        units.extend(kept.into_iter().cloned().map(|mut u| {
+            share(&mut u.location);
+            u.commands.iter_mut().for_each(|c| share(&mut c.location));
+            u.calls.iter_mut().for_each(|(_, l)| share(l));
+            u
+        }));
         let own = |e: &Evidence, u: &String| u.strip_prefix("file:") == Some(e.location.path.as_str());
-        let evidence = self.evidence.iter().map(|(e, u)| (e.clone(), u.as_ref().filter(|u| !own(e, u)).cloned())).collect();
+        let evidence = self
+            .evidence
+            .iter()
+            .map(|(e, u)| {
+                let mut c = e.clone();
+                share(&mut c.location);
+                c.chain.iter_mut().for_each(share);
+                (c, u.as_ref().filter(|u| !own(e, u)).cloned())
+            })
+            .collect();
         let out = Output { evidence, units, issues: self.issues.clone(), plain_unit, file_calls };
         drop(self);
         out
@@ -1482,22 +1503,26 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     drop(early_at);
     // Early and late detections, each in path order, merged in path order
     // as they are taken (no list of every file's output at once).
-    let mut early = early.into_iter().map(|(i, e)| (i, e.output())).peekable();
-    let mut late = late.into_iter().peekable();
-    let outputs = std::iter::from_fn(|| match (early.peek(), late.peek()) {
-        (Some((a, _)), Some((b, _))) if b < a => late.next(),
-        (Some(_), _) => early.next(),
-        (None, _) => late.next(),
-    });
-    for (i, mut out) in outputs {
-        if out.plain_unit {
-            plain.push(i as u32);
+    // In a block: the two lists' buffers go when their iterators do, not
+    // at the end of the scan (they would be held through linking).
+    {
+        let mut early = early.into_iter().map(|(i, e)| (i, e.output())).peekable();
+        let mut late = late.into_iter().peekable();
+        let outputs = std::iter::from_fn(|| match (early.peek(), late.peek()) {
+            (Some((a, _)), Some((b, _))) if b < a => late.next(),
+            (Some(_), _) => early.next(),
+            (None, _) => late.next(),
+        });
+        for (i, mut out) in outputs {
+            if out.plain_unit {
+                plain.push(i as u32);
+            }
+            evidence.append(&mut out.evidence);
+            issues.append(&mut out.issues);
+            // Boxed where they are: the held units do not move into one large
+            // array (a copy of them all, leaving their old places as holes).
+            units.extend(out.into_units(&files[i]).map(Box::new));
         }
-        evidence.append(&mut out.evidence);
-        issues.append(&mut out.issues);
-        // Boxed where they are: the held units do not move into one large
-        // array (a copy of them all, leaving their old places as holes).
-        units.extend(out.into_units(&files[i]).map(Box::new));
     }
     plain.sort_unstable();
     debug_phase("merged");
@@ -1651,6 +1676,31 @@ mod tests {
         elsewhere.calls.push(("file:d.py".into(), Location::line("x.yml", 1)));
         assert!(Output { units: vec![elsewhere], ..Output::default() }.compacted("a.py").file_calls.is_empty());
         assert!(Output { units: vec![calls.clone()], ..Output::default() }.compacted("z.py").file_calls.is_empty());
+    }
+
+    /// A held output's locations in its file share one copy of the path
+    /// (evidence, provenance chains, units, commands, calls); a location in
+    /// another file keeps its own.
+    #[test]
+    fn held_locations_in_the_file_share_its_path() {
+        let mut u = Unit::new("make:Makefile#train".into(), Location::line("Makefile", 3), "train");
+        u.commands.push(crate::Cmd {
+            argv: vec!["python".into()],
+            location: Location::line("Makefile", 4),
+            text: String::new(),
+            workdir: String::new(),
+        });
+        u.calls.push(("make:Makefile#data".into(), Location::line("Makefile", 3)));
+        let mut e = Evidence::new("code.train", "makefile", Location::line("Makefile", 4), Confidence::High, "python");
+        e.chain = vec![Location::line("ci.yml", 2), Location::line("Makefile", 4)];
+        let held = Output { units: vec![u], evidence: vec![(e, None)], ..Output::default() }.compacted("Makefile");
+        let (e, u) = (&held.evidence[0].0, &held.units[0]);
+        let first = &e.location.path;
+        let others = [&e.chain[1].path, &u.location.path, &u.commands[0].location.path, &u.calls[0].1.path];
+        assert!(others.iter().all(|p| p.shares(first)), "{others:?}");
+        assert!(!e.chain[0].path.shares(first) && e.chain[0].path == "ci.yml");
+        // Equal in every way to what was written.
+        assert_eq!((e.location.start_line, &*u.commands[0].location.path), (4, "Makefile"));
     }
 
     /// A module's early detection is held without an allocation when it is

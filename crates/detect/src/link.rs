@@ -217,7 +217,7 @@ impl FromIterator<(String, Unit)> for Units<'_> {
 struct Ctx<'a> {
     repo: &'a RepoIndex,
     units: &'a Units<'a>,
-    test_files: BTreeSet<String>,
+    test_files: BTreeSet<crate::PathName>,
 }
 
 impl Ctx<'_> {
@@ -410,7 +410,7 @@ impl Ctx<'_> {
                 };
                 // The test files under each root: a range of the sorted set,
                 // not a pass over every test file per command.
-                let under = |dir: &str, itself: bool| -> Vec<&String> {
+                let under = |dir: &str, itself: bool| -> Vec<&crate::PathName> {
                     if dir.is_empty() {
                         return self.test_files.iter().collect();
                     }
@@ -421,7 +421,7 @@ impl Ctx<'_> {
                         .take_while(|t| t.starts_with(&prefix));
                     self.test_files.get(dir).filter(|_| itself).into_iter().chain(below).collect()
                 };
-                let picked: BTreeSet<&String> = if roots.is_empty() {
+                let picked: BTreeSet<&crate::PathName> = if roots.is_empty() {
                     under(workdir, false).into_iter().collect()
                 } else {
                     roots.iter().flat_map(|r| under(r, true)).collect()
@@ -644,7 +644,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     evidence: Vec<(Evidence, Option<String>)>,
 ) -> Linked {
     let by_id = Units::merged(units.into_iter().map(Into::into).collect(), plain, &repo.paths);
-    let test_files: BTreeSet<String> =
+    let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
 
@@ -1405,7 +1405,9 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>
     let keep: Vec<bool> = out
         .iter()
         .map(|e| {
-            e.kind != "code.prediction-log" || e.attrs.get("online").is_none_or(|v| v != "via-import") || served.contains(&e.location.path)
+            e.kind != "code.prediction-log"
+                || e.attrs.get("online").is_none_or(|v| v != "via-import")
+                || served.contains(e.location.path.as_str())
         })
         .collect();
     let mut it = keep.iter();
@@ -1498,7 +1500,7 @@ fn mark_packages_carrying_models(out: &mut [Evidence]) {
 /// CI or tooling environment, not a release of the application or model:
 /// the push is marked `image=environment`. One set of paths, one pass.
 fn mark_environment_image_pushes(out: &mut [Evidence]) {
-    let env: BTreeSet<String> = out
+    let env: BTreeSet<crate::PathName> = out
         .iter()
         .filter(|e| e.kind == "docker.image" && e.attrs.get("role").is_some_and(|r| r == "environment"))
         .map(|e| e.location.path.clone())
@@ -2110,7 +2112,7 @@ mod tests {
         let units = Units::default();
         let files =
             ["tests/test_a.py", "tests/unit/test_b.py", "tests_old/test_c.py", "web/a.test.ts", "svc/tests/test_d.py", "test_top.py"];
-        let cx = Ctx { repo: &repo, units: &units, test_files: files.iter().map(|f| f.to_string()).collect() };
+        let cx = Ctx { repo: &repo, units: &units, test_files: files.iter().map(|f| crate::PathName::from(*f)).collect() };
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         let t = |cmd: &str, wd: &str| {
             cx.targets(&argv(cmd), wd).into_iter().map(|t| t.trim_start_matches("file:").to_string()).collect::<Vec<_>>()
@@ -2462,7 +2464,7 @@ mod tests {
         derive_test_covers(&mut out, &mut owner, &Units::default(), false);
         out.iter()
             .filter(|e| e.kind == "test.covers")
-            .map(|e| (e.location.path.clone(), e.attrs.get("area").map(str::to_string).unwrap_or_default()))
+            .map(|e| (e.location.path.to_string(), e.attrs.get("area").map(str::to_string).unwrap_or_default()))
             .collect()
     }
 

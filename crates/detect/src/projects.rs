@@ -403,7 +403,7 @@ pub(crate) fn attribute(projects: &[Project], evidence: &[Evidence], owners: &[c
             }
             let b = match index.get(&o[..]).filter(|_| g.units.contains_key(o)) {
                 Some(&i) => serves[i].clone(),
-                None => by_file.get(&e.location.path).cloned().unwrap_or_default(),
+                None => by_file.get(e.location.path.as_str()).cloned().unwrap_or_default(),
             };
             if b.is_empty() {
                 shared.clone()

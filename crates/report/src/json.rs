@@ -136,7 +136,7 @@ pub struct EvidenceOut {
 impl From<&Evidence> for EvidenceOut {
     fn from(e: &Evidence) -> Self {
         EvidenceOut {
-            path: e.location.path.clone(),
+            path: e.location.path.to_string(),
             start_line: e.location.start_line,
             end_line: e.location.end_line,
             kind: e.kind.to_string(),
@@ -144,7 +144,7 @@ impl From<&Evidence> for EvidenceOut {
             confidence: e.confidence,
             snippet: e.snippet.clone(),
             attrs: e.attrs.clone(),
-            chain: e.chain.iter().map(|l| LocOut { path: l.path.clone(), start_line: l.start_line, end_line: l.end_line }).collect(),
+            chain: e.chain.iter().map(|l| LocOut { path: l.path.to_string(), start_line: l.start_line, end_line: l.end_line }).collect(),
         }
     }
 }

@@ -607,7 +607,7 @@ fn run(a: &Assessment, pack: &Pack, src: &Sources, automation_id: String, projec
         };
         let evidence: Vec<&Evidence> = r.evidence.iter().filter(|e| src.exists(&e.location.path)).collect();
         let (primary, anchor, path) = match evidence.first() {
-            Some(e) => (locate(src, &e.location, None, None), "evidence", e.location.path.clone()),
+            Some(e) => (locate(src, &e.location, None, None), "evidence", e.location.path.to_string()),
             None => match anchor_file(anchor_kind, src) {
                 Some(f) => (locate_file(src, &f), anchor_kind_name(anchor_kind), f),
                 None => continue,
