@@ -138,7 +138,6 @@ fn is_python(w: &str) -> bool {
 /// Deploy tools that package managers run as local binaries (`yarn cdk deploy`).
 const DEPLOY_BINS: &[&str] = &["cdk", "sam", "serverless", "sls", "pulumi"];
 
-/// Classify one simple command.
 /// `curl` uploading a built distribution to a package index: a form field
 /// or upload body read from a file (`-F package=@dist/x.whl`, `-T
 /// dist/x.tar.gz`) that is under `dist/` or is a wheel or source archive.
@@ -154,6 +153,29 @@ fn uploads_built_package(rest: &[String]) -> bool {
     })
 }
 
+/// Programs that start no other program and read no code: shell builtins
+/// (the shell runs them before any program of the same name) and file
+/// utilities. `eval`, `exec`, `source`, `.`, `env`, `find`, `xargs` and
+/// interpreters are not among them.
+const STARTS_NOTHING: &[&str] = &[
+    "set", "echo", "printf", "export", "unset", "cd", "pushd", "popd", "pwd", "exit", "return", "shift", "true", "false", "trap", "local",
+    "readonly", "declare", "typeset", "read", "wait", "umask", "ulimit", "alias", "unalias", "test", "[", "[[", ":", "dirname", "basename",
+    "mkdir", "rm", "rmdir", "cp", "mv", "ln", "ls", "cat", "touch", "chmod", "chown", "head", "tail", "wc", "date", "sleep", "whoami",
+    "tee", "realpath", "readlink", "printenv",
+];
+
+/// True when the linker can follow nothing from this command: a program
+/// of [`STARTS_NOTHING`] with no argument that names a file (`.`) or a
+/// module option. Units do not hold such commands (most lines of shell
+/// scripts and CI steps: `set -e`, `echo`, `mkdir -p out`).
+pub fn starts_nothing(argv: &[String]) -> bool {
+    let Some(cmd0) = argv.first() else { return true };
+    STARTS_NOTHING.contains(&cmd0.as_str())
+        && matches!(classify(argv), Invocation::Other)
+        && !argv[1..].iter().any(|a| a.contains('.') || a.contains("module"))
+}
+
+/// Classify one simple command.
 pub fn classify(argv: &[String]) -> Invocation {
     let Some(cmd0) = argv.first() else {
         return Invocation::Other;
@@ -653,6 +675,32 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    /// Builtins and file utilities start nothing unless an argument names
+    /// a file or a module; interpreters, wrappers and runners do.
+    #[test]
+    fn commands_that_start_nothing() {
+        let inert = |s: &str| starts_nothing(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>());
+        for s in ["set -euo pipefail", "echo training", "dirname $0", "mkdir -p out", "export X=1", "cd src", "rm -rf build"] {
+            assert!(inert(s), "{s}");
+        }
+        for s in [
+            "echo params.yaml",
+            "cat configs/train.json",
+            "test -f ./x",
+            "echo --module-name pipelines",
+            "python train.py",
+            "source env.sh",
+            "bash run",
+            "env python",
+            "find src -exec run",
+            "xargs run",
+            "make train",
+            "/bin/echo hi",
+        ] {
+            assert!(!inert(s), "{s}");
+        }
     }
 
     #[test]

@@ -167,7 +167,12 @@ impl Output {
     /// (target, line), when it comes first of the file's other units (it is
     /// put back first); evidence owned by the file's own unit as owned by
     /// none (the linker's default owner is the same).
-    fn compacted(self, path: &str) -> Output {
+    fn compacted(mut self, path: &str) -> Output {
+        // Commands the linker can follow nothing from are not held (a unit
+        // left with none may be plain).
+        for u in &mut self.units {
+            u.commands.retain(|c| !command::starts_nothing(&c.argv));
+        }
         let plain = |u: &Unit| u.is_plain_file() && u.location.path == path;
         let plain_unit = self.plain_unit || self.units.iter().any(plain);
         let mut units = self.units.iter().filter(|u| !plain(u)).peekable();
@@ -1676,6 +1681,26 @@ mod tests {
         elsewhere.calls.push(("file:d.py".into(), Location::line("x.yml", 1)));
         assert!(Output { units: vec![elsewhere], ..Output::default() }.compacted("a.py").file_calls.is_empty());
         assert!(Output { units: vec![calls.clone()], ..Output::default() }.compacted("z.py").file_calls.is_empty());
+    }
+
+    /// A unit holds no command the linker can follow nothing from; a file's
+    /// unit left with none is held as plain.
+    #[test]
+    fn commands_that_start_nothing_are_not_held() {
+        let cmd = |argv: &[&str], line| crate::Cmd {
+            argv: argv.iter().map(|a| a.to_string()).collect(),
+            location: Location::line("run.sh", line),
+            text: argv.join(" "),
+            workdir: String::new(),
+        };
+        let mut quiet = Unit::plain_file("run.sh");
+        quiet.commands = vec![cmd(&["set", "-e"], 1), cmd(&["echo", "hi"], 2)];
+        let held = Output { units: vec![quiet.clone()], ..Output::default() }.compacted("run.sh");
+        assert!(held.plain_unit && held.units.is_empty());
+        quiet.commands.push(cmd(&["python", "fit.py"], 3));
+        let held = Output { units: vec![quiet], ..Output::default() }.compacted("run.sh");
+        assert!(!held.plain_unit);
+        assert_eq!(held.units[0].commands.iter().map(|c| c.location.start_line).collect::<Vec<_>>(), [3]);
     }
 
     /// A held output's locations in its file share one copy of the path
