@@ -678,13 +678,16 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
             }
             // A Python file handed to a script that loads code from file
             // paths (`python train.py data.csv src/model.py`) runs too.
-            let loads = targets.iter().any(|t| {
-                t.strip_prefix("file:").is_some_and(|f| {
-                    *loaders
-                        .entry(f.to_string())
-                        .or_insert_with(|| f.ends_with(".py") && repo.text(f).is_some_and(|x| loads_code_from_paths(&x)))
-                })
-            });
+            // Asked only of commands that hand one over.
+            let hands_py = c.argv.iter().skip(2).any(|a| a.ends_with(".py"));
+            let loads = hands_py
+                && targets.iter().any(|t| {
+                    t.strip_prefix("file:").is_some_and(|f| {
+                        *loaders
+                            .entry(f.to_string())
+                            .or_insert_with(|| f.ends_with(".py") && repo.text(f).is_some_and(|x| loads_code_from_paths(&x)))
+                    })
+                });
             for t in targets {
                 e.push((Cow::Owned(t), &c.location));
             }
@@ -713,6 +716,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
         }
     }
 
+    crate::debug_phase("link: edges");
     // Walk from every root; the first (shortest) chain wins, triggers accumulate.
     // Ids, chains and triggers are borrowed from the units and edges: a
     // root can reach every module of the repository.
@@ -757,6 +761,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
         root_closure.insert(root.id.as_str(), seen.into_keys().collect());
     }
 
+    crate::debug_phase("link: reach");
     // Annotate evidence with how it is launched.
     // Collected in place: the items are moved within the list they came in
     // (no second list of them all), which leaves room for the evidence
@@ -787,6 +792,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
 
+    crate::debug_phase("link: annotate");
     confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
     // The library of an ML tool: the models, runs and projects its tests
     // make are fixtures, and what its tests import is library code.
@@ -798,7 +804,9 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     mark_overridden_verdicts(&mut out, &owner, &root_closure);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     mark_tests_in_release(&mut out, &owner, &root_closure, &by_id);
+    crate::debug_phase("link: marks");
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
+    crate::debug_phase("link: covers");
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     mark_package_release_environments(&mut out, &owner);
     mark_packages_carrying_models(&mut out);
@@ -808,6 +816,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
     derive_retrain_on_drift_gate(&mut out, &owner, &edges, &root_closure, &reach, &by_id);
 
+    crate::debug_phase("link: derived");
     // Evidence derived without an owning unit is the file's own.
     owner.resize(out.len(), OwnerId::from(""));
     sort_with_owners(&mut out, &mut owner);
@@ -873,6 +882,47 @@ type Fact<'a> = (&'a str, &'a str, Option<&'a str>);
 /// (`library_only`) every module a test imports is library (application)
 /// code: the tool's API it wraps is not the repository's ML code.
 fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: &Units, library_only: bool) {
+    // Planned, then made: the indexes the plan reads are freed before the
+    // new items are allocated (this runs at the scan's peak).
+    let planned = plan_test_covers(out, units, library_only);
+    // Grown once, to size: pushing would double the largest vector held.
+    out.reserve_exact(planned.len());
+    owner.reserve_exact(planned.len());
+    for Cover { of, case, area, scoring } in planned {
+        let e = &out[of];
+        let mut c = e.clone();
+        c.kind = "test.covers".into();
+        c.detector = "linker".into();
+        match case {
+            None => {
+                c.attrs.insert("area", area);
+                if let Some(s) = scoring {
+                    c.attrs.insert("scoring", s);
+                }
+            }
+            Some(k) => {
+                c.attrs = out[k].attrs.iter().filter(|(k, _)| matches!(*k, "reached" | "triggers")).collect();
+                c.attrs.insert("area", area);
+                c.attrs.insert("module", &e.location.path);
+            }
+        }
+        out.push(c);
+        owner.push(owner[of].clone());
+    }
+}
+
+/// A `test.covers` to derive: a copy of the item at `of` (a test's import,
+/// or what a test case does) covering `area`; for a test case (`case`: the
+/// case, its own item or its folder's), launched as the case is.
+struct Cover {
+    of: usize,
+    case: Option<usize>,
+    area: &'static str,
+    scoring: Option<&'static str>,
+}
+
+/// The `test.covers` [`derive_test_covers`] makes, in order.
+fn plan_test_covers(out: &[Evidence], units: &Units, library_only: bool) -> Vec<Cover> {
     // What each file holds, by evidence kind; and, for evidence inside a
     // top-level function or class, the module names that reach it (`defs`).
     // One array of positions in the evidence, grouped by the hash of the
@@ -1000,25 +1050,24 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: 
         a
     };
     // Test cases by path, for the folders of `conftest.py` fixtures (range queries).
-    let cases: BTreeMap<&str, &Evidence> = out.iter().filter(|t| t.kind == "test.case").map(|t| (t.location.path.as_str(), t)).collect();
+    let cases: BTreeMap<&str, usize> =
+        out.iter().enumerate().filter(|(_, t)| t.kind == "test.case").map(|(k, t)| (t.location.path.as_str(), k)).collect();
     let mut new = Vec::new();
     for (i, e) in out.iter().enumerate() {
         // A helper module of the test suite (`tests/<x>/helpers.py`) is test
         // code: importing it covers no application or ML code.
         if e.kind == "test.imports" && !e.attrs.get("module").is_some_and(crate::paths::is_test_path) {
-            let module = e.attrs.get("module").map(str::to_string).unwrap_or_default();
+            let module = e.attrs.get("module").unwrap_or_default();
             let names: Vec<&str> = e.attr_values("names").collect();
-            for area in area_of(&module, e.attrs.contains_key("ml_framework"), &names) {
-                let mut c = e.clone();
-                c.kind = "test.covers".into();
-                c.detector = "linker".into();
-                c.attrs.insert("area", area);
-                if area == "scoring" && eval_only.get(module.as_str()) == Some(&true) {
-                    c.attrs.insert("scoring", "checkpoint-eval");
-                } else if area == "scoring" && served_loaders.contains(&module) && !scoring_cores.contains(module.as_str()) {
-                    c.attrs.insert("scoring", "model-loading");
-                }
-                new.push((c, owner[i].clone()));
+            for area in area_of(module, e.attrs.contains_key("ml_framework"), &names) {
+                let scoring = if area == "scoring" && eval_only.get(module) == Some(&true) {
+                    Some("checkpoint-eval")
+                } else if area == "scoring" && served_loaders.contains(module) && !scoring_cores.contains(module) {
+                    Some("model-loading")
+                } else {
+                    None
+                };
+                new.push(Cover { of: i, case: None, area, scoring });
             }
         }
         // A test that itself loads a model or fits one exercises the model;
@@ -1026,34 +1075,22 @@ fn derive_test_covers(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>, units: 
         // the scoring code behind it.
         // A pytest `conftest.py` fixture that loads the model hands it to the
         // tests of its folder: they exercise the model (as launched as they are).
-        let fixture_of = || -> Option<&Evidence> {
+        let fixture_of = || -> Option<usize> {
             let dir = e.location.path.strip_suffix("conftest.py")?;
             (e.kind == "code.load-model" && (dir.is_empty() || dir.ends_with('/')))
-                .then(|| cases.range(dir..).next().filter(|(p, _)| p.starts_with(dir)).map(|(_, t)| *t))
+                .then(|| cases.range(dir..).next().filter(|(p, _)| p.starts_with(dir)).map(|(_, k)| *k))
                 .flatten()
         };
         let in_case = has(&e.location.path, "test.case");
-        let case = if in_case { Some(e) } else { fixture_of() };
+        let case = if in_case { Some(i) } else { fixture_of() };
         if let Some(case) = case
             .filter(|_| matches!(&*e.kind, "code.load-model" | "code.train" | "code.invoke-endpoint") && e.attrs.contains_key("in_test"))
         {
             let area = if e.kind == "code.invoke-endpoint" { "scoring" } else { "model" };
-            let mut c = e.clone();
-            c.kind = "test.covers".into();
-            c.detector = "linker".into();
-            c.attrs = case.attrs.iter().filter(|(k, _)| matches!(*k, "reached" | "triggers")).collect();
-            c.attrs.insert("area", area);
-            c.attrs.insert("module", &e.location.path);
-            new.push((c, owner[i].clone()));
+            new.push(Cover { of: i, case: Some(case), area, scoring: None });
         }
     }
-    // Grown once, to size: pushing would double the largest vector held.
-    out.reserve_exact(new.len());
-    owner.reserve_exact(new.len());
-    for (e, o) in new {
-        out.push(e);
-        owner.push(o);
-    }
+    new
 }
 
 /// A prediction script that loads no model itself (`code.scoring
@@ -2450,6 +2487,11 @@ mod tests {
     type Ev<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
 
     fn covers_of(ev: Vec<Ev>) -> Vec<(String, String)> {
+        covering(ev).iter().map(|e| (e.location.path.to_string(), e.attrs.get("area").map(str::to_string).unwrap_or_default())).collect()
+    }
+
+    /// The `test.covers` derived from `ev`.
+    fn covering(ev: Vec<Ev>) -> Vec<Evidence> {
         let mut out: Vec<Evidence> = ev
             .into_iter()
             .map(|(kind, path, attrs)| {
@@ -2462,10 +2504,21 @@ mod tests {
             .collect();
         let mut owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
         derive_test_covers(&mut out, &mut owner, &Units::default(), false);
-        out.iter()
-            .filter(|e| e.kind == "test.covers")
-            .map(|e| (e.location.path.to_string(), e.attrs.get("area").map(str::to_string).unwrap_or_default()))
-            .collect()
+        out.retain(|e| e.kind == "test.covers");
+        out
+    }
+
+    /// A `conftest.py` fixture that loads the model covers the model for the
+    /// tests of its folder, launched as they are (not as the fixture is).
+    #[test]
+    fn conftest_fixtures_loading_the_model_cover_it_as_their_tests_run() {
+        let covers = covering(vec![
+            ("code.load-model", "tests/conftest.py", &[("in_test", "true"), ("reached", "no")]),
+            ("test.case", "tests/test_model.py", &[("framework", "pytest"), ("reached", "yes"), ("triggers", "push")]),
+        ]);
+        let attrs: Vec<(&str, &str)> = covers.iter().flat_map(|e| e.attrs.iter()).collect();
+        assert_eq!(attrs, [("area", "model"), ("module", "tests/conftest.py"), ("reached", "yes"), ("triggers", "push")]);
+        assert_eq!(covers[0].location.path, "tests/conftest.py");
     }
 
     #[test]
