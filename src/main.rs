@@ -622,7 +622,9 @@ fn assess(
         projects: config.projects.iter().map(|p| (p.path.clone(), p.name.clone())).collect(),
         ..Default::default()
     };
-    let scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
+    let mut scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
+    // The units served the linker; nothing judged or reported reads them.
+    scan.units = Vec::new();
     mlops_detect::debug_phase("scan returned");
     let assessment = judge(pack, config, &scan);
     mlops_detect::debug_phase("judged");
