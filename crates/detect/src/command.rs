@@ -164,10 +164,10 @@ const STARTS_NOTHING: &[&str] = &[
     "tee", "realpath", "readlink", "printenv",
 ];
 
-/// True when the linker can follow nothing from this command: a program
-/// of [`STARTS_NOTHING`] with no argument that names a file (`.`) or a
-/// module option. Units do not hold such commands (most lines of shell
-/// scripts and CI steps: `set -e`, `echo`, `mkdir -p out`).
+/// True when the linker can follow nothing from this command: a shell
+/// builtin or file utility (`STARTS_NOTHING`) with no argument that names
+/// a file (`.`) or a module option. Units do not hold such commands (most
+/// lines of shell scripts and CI steps: `set -e`, `echo`, `mkdir -p out`).
 pub fn starts_nothing(argv: &[String]) -> bool {
     let Some(cmd0) = argv.first() else { return true };
     STARTS_NOTHING.contains(&cmd0.as_str())

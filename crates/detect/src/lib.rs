@@ -49,7 +49,8 @@ pub struct Unit {
     /// is new data or a message, not a chained CI run). Empty for ML pipeline definitions
     /// that something else must submit.
     pub triggers: BTreeSet<String>,
-    /// Commands it runs, in order.
+    /// Commands it runs, in order (once held, without those that start
+    /// nothing: [`command::starts_nothing`]).
     pub commands: Vec<Cmd>,
     /// Direct references to other units (`needs` prerequisites, reusable
     /// workflows, Makefile prerequisites), by id, with the referencing line.
@@ -166,7 +167,9 @@ impl Output {
     /// the file (most modules that import local ones) as those calls
     /// (target, line), when it comes first of the file's other units (it is
     /// put back first); evidence owned by the file's own unit as owned by
-    /// none (the linker's default owner is the same).
+    /// none (the linker's default owner is the same); no command that
+    /// starts nothing ([`command::starts_nothing`]); the locations in the
+    /// file sharing one copy of its path ([`PathName`]).
     fn compacted(mut self, path: &str) -> Output {
         // Commands the linker can follow nothing from are not held (a unit
         // left with none may be plain).
@@ -614,7 +617,7 @@ impl RepoIndex {
 
     /// Text of a file that was read: held, or read again when the scan
     /// dropped it once its own early detection was done
-    /// ([`RepoIndex::early_dropped`]).
+    /// (marked in the index by position).
     pub fn text(&self, path: &str) -> Option<std::borrow::Cow<'_, str>> {
         if early_needs_index() {
             return None;
