@@ -33,7 +33,7 @@ pub fn name(s: &str) -> Name {
 /// where a `String` each held one apiece: a large scan holds a location or
 /// two per evidence item. A `str` in comparison, ordering, hashing and
 /// output.
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct PathName(std::sync::Arc<str>);
 
 impl PathName {
@@ -58,12 +58,6 @@ impl std::ops::Deref for PathName {
 impl AsRef<str> for PathName {
     fn as_ref(&self) -> &str {
         &self.0
-    }
-}
-
-impl AsRef<std::path::Path> for PathName {
-    fn as_ref(&self) -> &std::path::Path {
-        std::path::Path::new(&*self.0)
     }
 }
 
@@ -109,51 +103,9 @@ impl From<String> for PathName {
     }
 }
 
-impl From<&PathName> for PathName {
-    fn from(s: &PathName) -> Self {
-        s.clone()
-    }
-}
-
-impl From<Cow<'_, str>> for PathName {
-    fn from(s: Cow<'_, str>) -> Self {
-        PathName(s.into())
-    }
-}
-
-impl From<PathName> for String {
-    fn from(p: PathName) -> Self {
-        p.0.to_string()
-    }
-}
-
-impl PartialEq<str> for PathName {
-    fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
-    }
-}
-
 impl PartialEq<&str> for PathName {
     fn eq(&self, other: &&str) -> bool {
         *self.0 == **other
-    }
-}
-
-impl PartialEq<String> for PathName {
-    fn eq(&self, other: &String) -> bool {
-        *self.0 == **other
-    }
-}
-
-impl PartialEq<PathName> for str {
-    fn eq(&self, other: &PathName) -> bool {
-        *self == *other.0
-    }
-}
-
-impl PartialEq<PathName> for &str {
-    fn eq(&self, other: &PathName) -> bool {
-        **self == *other.0
     }
 }
 
