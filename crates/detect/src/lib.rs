@@ -185,11 +185,12 @@ impl Output {
                 file_calls = u.calls.iter().map(|(t, l)| (t.clone(), l.start_line)).collect();
             }
         }
-        // The locations in the file share one copy of its path.
-        let shared = PathName::from(path);
+        // The locations in the file share one copy of its path: the first
+        // one's (no copy is made for an output with none).
+        let shared: std::cell::OnceCell<PathName> = std::cell::OnceCell::new();
         let share = |l: &mut Location| {
             if l.path == path {
-                l.path = shared.clone();
+                l.path = shared.get_or_init(|| l.path.clone()).clone();
             }
         };
         // Sized exactly (a filtered collect starts at room for four).
