@@ -679,8 +679,8 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
             // A Python file handed to a script that loads code from file
             // paths (`python train.py data.csv src/model.py`) runs too.
             // Asked only of commands that hand one over.
-            let hands_py = c.argv.iter().skip(2).any(|a| a.ends_with(".py"));
-            let loads = hands_py
+            let handed: Vec<&String> = c.argv.iter().skip(2).filter(|a| a.ends_with(".py")).collect();
+            let loads = !handed.is_empty()
                 && targets.iter().any(|t| {
                     t.strip_prefix("file:").is_some_and(|f| {
                         *loaders
@@ -692,7 +692,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                 e.push((Cow::Owned(t), &c.location));
             }
             if loads {
-                for a in c.argv.iter().skip(2).filter(|a| a.ends_with(".py")) {
+                for a in handed {
                     if let Some(p) = ctx.file(&[join(wd, a), join("", a)]) {
                         e.push((Cow::Owned(format!("file:{p}")), &c.location));
                     }
