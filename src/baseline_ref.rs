@@ -160,9 +160,8 @@ pub fn assess(args: &ScanArgs, rev: &str, pack: &Pack, config: &mlops_rules::Con
         ..Default::default()
     };
     let mut scan = mlops_detect::scan_tree(&tree, &prefix, &opts, &mut read).map_err(|e| anyhow::anyhow!("--baseline-ref {rev}: {e}"))?;
-    // Judged as the scan of the working tree is (its units dropped first).
-    scan.units = Vec::new();
-    let assessment = crate::judge(pack, cfg, &scan);
+    // Judged as the scan of the working tree is.
+    let assessment = crate::judge(pack, cfg, &mut scan);
     // Through the JSON report, so the comparison is the one `--baseline FILE` makes.
     let baseline = Baseline::parse(&mlops_report::render_json(&assessment, pack))
         .map_err(|e| anyhow::anyhow!("--baseline-ref {rev}: the base's report is not a valid baseline: {e}"))?;

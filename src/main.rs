@@ -623,10 +623,8 @@ fn assess(
         ..Default::default()
     };
     let mut scan = mlops_detect::scan(root, &opts).map_err(|e| anyhow::anyhow!("{}: {e}", config.file))?;
-    // The units served the linker; nothing judged or reported reads them.
-    scan.units = Vec::new();
     mlops_detect::debug_phase("scan returned");
-    let assessment = judge(pack, config, &scan);
+    let assessment = judge(pack, config, &mut scan);
     mlops_detect::debug_phase("judged");
     Ok((scan, assessment))
 }
@@ -634,7 +632,11 @@ fn assess(
 /// Judge a scan with the repository's config: its excludes that matched
 /// nothing become `config-unused` issues, and a monorepo's projects are
 /// assessed too. The working tree and a `--baseline-ref` revision alike.
-fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mlops_detect::Scan) -> mlops_rules::Assessment {
+/// The scan's units go first: they served the linker, and nothing judged
+/// or reported reads them (at 200k files they were the largest thing held
+/// besides the evidence).
+fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mut mlops_detect::Scan) -> mlops_rules::Assessment {
+    scan.units = Vec::new();
     let mut issues = scan.issues.clone();
     for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {
         if !used {
