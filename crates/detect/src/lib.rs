@@ -1754,6 +1754,28 @@ mod tests {
         assert_eq!((out.evidence.len(), out.units.len(), out.plain_unit), (1, 0, true));
     }
 
+    /// What the local modules a file imports bring in is gathered only when
+    /// a detection asks (a prediction log's sink here): a module that asks
+    /// nothing reads no other module's imports.
+    #[test]
+    fn imported_modules_are_read_only_when_a_detection_asks() {
+        let dets = super::detectors::all();
+        let screen = super::Screen::new(&dets);
+        let opts = super::ScanOptions::default();
+        let mut repo = repo(&["svc/__init__.py", "svc/api.py", "svc/logs.py"]);
+        repo.texts.insert("svc/logs.py".into(), "from fluent import handler\n".into());
+        let detect = |text: &str| super::detect_file(&dets, &screen, &opts, &repo, "svc/api.py", text, true).expect("detected early");
+        let api = "from fastapi import FastAPI\nimport logging\nfrom svc import logs\nlog = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    log.info('prediction %s', y)\n    return y\n";
+        let (out, read) = detect(api);
+        let sinks: Vec<&str> =
+            out.evidence.iter().filter(|(e, _)| e.kind == "code.prediction-log").filter_map(|(e, _)| e.attrs.get("sink")).collect();
+        assert_eq!(sinks, ["shipper"], "the imported module ships the log records");
+        assert!(read.contains(&super::path_hash("svc/logs.py")), "the sink is found in svc/logs.py's imports");
+        let (out, read) = detect("import mlflow\nfrom svc import logs\nmlflow.log_metric('auc', 0.9)\n");
+        assert!(!out.evidence.is_empty(), "the module was analysed");
+        assert!(read.is_empty(), "nothing asked what svc/logs.py imports");
+    }
+
     fn repo(paths: &[&str]) -> RepoIndex {
         RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() }
     }

@@ -377,11 +377,14 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     // Third-party roots imported by the local modules this file imports (two
     // levels): `from mypkg import make_pipeline` + `.fit(` trains with sklearn.
+    // Gathered only when a training call or a prediction log asks: most
+    // modules never do, and gathering reads the imported modules' imports.
     let local = local_imports(repo, path, &imports);
-    let indirect = third_party_imports(repo, local.iter().map(|(p, _)| p.clone()).collect(), 2);
+    let indirect_once = std::cell::OnceCell::new();
+    let indirect = || indirect_once.get_or_init(|| third_party_imports(repo, local.iter().map(|(p, _)| p.clone()).collect(), 2));
     let imports_any = |needs: &[&str]| needs.is_empty() || roots.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
     let imports_any_owned = |needs: &[String]| roots.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
-    let indirect_any = |needs: &[&str]| indirect.iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
+    let indirect_any = |needs: &[&str]| indirect().iter().any(|r| needs.iter().any(|n| is_module_or_sub(r, n)));
 
     // Resolve every call through the import tables.
     let mut calls = Vec::new();
@@ -493,7 +496,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                     if entry.evidence == "code.train" {
                         let fw = framework_of(&needs);
                         let fw = if fw.is_empty() {
-                            indirect
+                            indirect()
                                 .iter()
                                 .find_map(|r| needs.iter().find(|n| is_module_or_sub(r, n)))
                                 .map(|s| s.split('.').next().unwrap_or(s).to_string())
@@ -614,13 +617,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Where log records go: a log shipper imported here or by a local module
     // this file imports (a Fluentd/Logstash/Kafka handler, cloud logging)
     // sends them to a central store; otherwise they stay on stdout or disk.
-    let ships_logs = imports.iter().map(|i| i.module.as_str()).chain(indirect.iter().map(String::as_str)).any(is_log_shipper);
+    let ships_logs = || imports.iter().map(|i| i.module.as_str()).chain(indirect().iter().map(String::as_str)).any(is_log_shipper);
     // A checkpoint evaluated in the file that trained it measures that
     // training; only an evaluation entry point of its own is scoring code.
     if ev.iter().any(|e| e.kind == "code.train") {
         ev.retain(|e| !(e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval")));
     }
-    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, ships_logs);
+    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, &ships_logs);
     // Model metrics exported from a module the service imports.
     if !in_test
         && !ev.iter().any(|e| e.kind == "code.scoring")
@@ -1102,7 +1105,7 @@ fn scoring(
     mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
     ev: &mut Vec<Evidence>,
     path: &str,
-    ships_logs: bool,
+    ships_logs: &dyn Fn() -> bool,
 ) {
     let style = |s: &str| ("style", s.to_string());
     let trains = ev.iter().any(|e| e.kind == "code.train");
@@ -1289,7 +1292,7 @@ fn scoring(
             let receiver = String::from_utf8_lossy(&bytes[mt.start()..mt.end()]).to_ascii_lowercase();
             let dedicated = ["predict", "inference"].iter().any(|w| receiver.contains(w));
             let structured = t.starts_with(b"json.dumps(") || t.starts_with(b"{") || RX_LOG_EXTRA.is_match(args);
-            let sink = if ships_logs {
+            let sink = if ships_logs() {
                 "shipper"
             } else if dedicated && structured {
                 "structured"
