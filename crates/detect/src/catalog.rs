@@ -121,8 +121,33 @@ pub struct Catalog {
     calls_by_root: BTreeMap<String, Vec<usize>>,
     /// Call entries whose first segment has a wildcard.
     calls_any_root: Vec<usize>,
-    /// The literals of the pattern entries, in [`Catalog::patterns`] order.
-    pattern_screen: crate::rx::LiteralScreen,
+    /// The literals of Python source: the Python detector's screened
+    /// regexes, then the pattern entries in [`Catalog::patterns`] order
+    /// (built on first use, from the entries as loaded).
+    source_screen: std::sync::OnceLock<crate::rx::LiteralScreen>,
+}
+
+/// Which regexes can match a module, by the literals each needs, found in
+/// one pass: the Python detector's screened regexes and the catalogue's
+/// patterns ([`Catalog::screen_source`]).
+#[derive(Debug, Clone)]
+pub struct SourceScreen {
+    possible: crate::rx::Possible,
+    /// Where the catalogue's patterns start among the consumers.
+    patterns_from: usize,
+}
+
+impl SourceScreen {
+    /// The Python detector's screened regexes that can match (in the order
+    /// of their set): what [`crate::rx::RxSet::screen_by`] takes.
+    pub fn regexes(&self) -> &crate::rx::Possible {
+        &self.possible
+    }
+
+    /// Whether pattern `i` of [`Catalog::patterns`] can match.
+    pub fn pattern(&self, i: usize) -> bool {
+        self.possible.get(self.patterns_from + i)
+    }
 }
 
 /// Errors of a catalogue file, each `file:line: message`.
@@ -196,7 +221,6 @@ impl Catalog {
             list.extend(cat.calls_any_root.iter().copied());
             list.sort_unstable();
         }
-        cat.pattern_screen = crate::rx::LiteralScreen::new(cat.patterns().map(|(_, r)| r.as_str()));
         Ok(cat)
     }
 
@@ -245,10 +269,15 @@ impl Catalog {
         out
     }
 
-    /// Which of [`Catalog::patterns`] can match `text` (by the literals each
-    /// needs, one pass): the others need not run.
-    pub fn possible_patterns(&self, text: &[u8]) -> crate::rx::Possible {
-        self.pattern_screen.possible(text)
+    /// Which of the Python detector's screened regexes and of
+    /// [`Catalog::patterns`] can match the module `text`, in one pass over
+    /// it (by the literals each needs): the others need not run.
+    pub fn screen_source(&self, text: &[u8]) -> SourceScreen {
+        let set = &crate::detectors::python::SCREEN;
+        let screen = self.source_screen.get_or_init(|| {
+            crate::rx::LiteralScreen::new(set.sources().map(|s| -> &str { s }).chain(self.patterns().map(|(_, r)| r.as_str())))
+        });
+        SourceScreen { possible: screen.possible(text), patterns_from: set.len() }
     }
 
     /// Entries that match the source by a pattern.

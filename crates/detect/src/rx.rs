@@ -360,11 +360,35 @@ impl RxSet {
         })
     }
 
+    /// The members' sources, in order.
+    pub fn sources(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.members.iter().map(|rx| rx.as_str())
+    }
+
+    /// How many members the set has.
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Whether the set has no members.
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
     /// Look for every member's literals in `text`, once; until the guard
     /// drops, members called on `text` or a slice of it skip the searches
     /// that cannot match.
     pub fn screen<'t>(&self, text: &'t [u8]) -> Screen<'t> {
         let possible = self.built().possible(text);
+        self.screen_by(text, possible)
+    }
+
+    /// As [`RxSet::screen`], with the pass made by a [`LiteralScreen`]
+    /// whose first consumers are this set's members in order (built from
+    /// [`RxSet::sources`] and more): one pass for this set and others.
+    pub fn screen_by<'t>(&self, text: &'t [u8], possible: Possible) -> Screen<'t> {
+        // The members take their slots (once).
+        self.built();
         let lo = text.as_ptr() as usize;
         ACTIVE.with(|a| a.borrow_mut().push(Active { set: self.id(), lo, hi: lo + text.len(), possible }));
         Screen { _text: std::marker::PhantomData }

@@ -198,8 +198,9 @@ fn call_sites(b: &[u8]) -> Vec<CallSite> {
     out
 }
 
-/// The regexes [`analyze`] runs over a module, screened in one pass.
-static SCREEN: crate::rx::RxSet = crate::rx::RxSet::new(PY_RX);
+/// The regexes [`analyze`] runs over a module, screened in one pass (with
+/// the catalogue's patterns: [`crate::catalog::Catalog::screen_source`]).
+pub(crate) static SCREEN: crate::rx::RxSet = crate::rx::RxSet::new(PY_RX);
 
 crate::screened_regexes! { PY_RX;
     RX_AUTOLOG = r"\bautolog\s*\(([^)]*)\)";
@@ -337,9 +338,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let imports = pylex::imports(&masked);
     let idx = LineIndex::new(&masked);
     let bytes = masked.as_bytes();
-    // One pass for the literals of every regex below: those that cannot
-    // match this module are not run.
-    let _screen = SCREEN.screen(bytes);
+    // One pass for the literals of every regex below and of the
+    // catalogue's patterns: those that cannot match this module are not run.
+    let catalog = repo.catalog();
+    let screened = catalog.screen_source(bytes);
+    let _screen = SCREEN.screen_by(bytes, screened.regexes().clone());
     let in_test = is_test_path(path);
     let mut facts = PyFacts { imports: imports.clone(), ..Default::default() };
 
@@ -457,7 +460,6 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             .map(|s| s.split('.').next().unwrap_or(s).to_string())
             .unwrap_or_default()
     };
-    let catalog = repo.catalog();
     let mut script_calls: Vec<(&crate::catalog::ScriptArg, usize)> = Vec::new();
     for call in &calls {
         if !call.qualified.starts_with("?.") {
@@ -515,11 +517,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
-    // Which patterns can match, looked for once the first one is wanted.
-    let possible = std::cell::OnceCell::new();
     for (i, (entry, re)) in catalog.patterns().enumerate() {
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
-        if !imports_any(&needs) || !possible.get_or_init(|| catalog.possible_patterns(bytes)).get(i) {
+        if !imports_any(&needs) || !screened.pattern(i) {
             continue;
         }
         for mt in re.find_iter(bytes) {
@@ -2572,12 +2572,14 @@ mod tests {
     fn screened_regexes_find_what_the_plain_regexes_find() {
         let sources = fixture_sources();
         assert!(sources.len() > 100, "fixtures found: {}", sources.len());
+        let cat = crate::catalog::Catalog::builtin();
         let (mut skipped, mut total) = (0, 0);
         for src in &sources {
             let b = src.as_bytes();
             let plain: Vec<Vec<_>> =
                 PY_RX.iter().map(|r| r.regex().captures_iter(b).map(|c| c.get(0).unwrap().range()).collect()).collect();
-            let _screen = SCREEN.screen(b);
+            // As `analyze` screens: one pass with the catalogue's patterns.
+            let _screen = SCREEN.screen_by(b, cat.screen_source(b).regexes().clone());
             for (r, want) in PY_RX.iter().zip(&plain) {
                 let got: Vec<_> = r.captures_iter(b).map(|c| c.get(0).unwrap().range()).collect();
                 assert_eq!(&got, want, "{}", r.as_str());
@@ -2635,10 +2637,10 @@ mod tests {
         let (mut skipped, mut total) = (0, 0);
         for src in fixture_sources() {
             let b = src.as_bytes();
-            let possible = cat.possible_patterns(b);
+            let possible = cat.screen_source(b);
             for (i, (_, re)) in cat.patterns().enumerate() {
                 total += 1;
-                if !possible.get(i) {
+                if !possible.pattern(i) {
                     skipped += 1;
                     assert!(!re.is_match(b), "{} matches a module it was screened out of", re.as_str());
                 }
