@@ -34,7 +34,8 @@ pub(crate) const SKIP_DIRS: &[&str] = &[
 pub struct RepoFile {
     /// Repository-relative path with `/` separators.
     pub path: String,
-    /// Size in bytes (from metadata).
+    /// Size in bytes (from metadata), for the files the scan reads or
+    /// judges by size ([`sized`]); 0 for the others, which are not `stat`ed.
     pub size: u64,
     /// Text content when the file is one detectors read and it fit the cap.
     /// Invalid UTF-8 is decoded lossily (and reported).
@@ -53,7 +54,7 @@ pub struct Walked {
 }
 
 /// Walk `root`, reading the files that `wants_text` selects.
-pub fn walk(root: &Path, max_bytes: u64, wants_text: &dyn Fn(&str) -> bool) -> Walked {
+pub fn walk(root: &Path, max_bytes: u64, wants_text: &(dyn Fn(&str) -> bool + Sync)) -> Walked {
     walk_excluding(root, max_bytes, wants_text, &[]).unwrap_or_default()
 }
 
@@ -82,9 +83,9 @@ impl Listed {
 enum Item {
     /// A problem listing a folder.
     Error(ignore::Error),
-    /// Anything but a folder: its relative path, kind, and the path on disk
-    /// when the relative path cannot rebuild it.
-    Entry { rel: String, kind: Kind, disk: Option<PathBuf> },
+    /// Anything but a folder: its relative path, kind, whether its text is
+    /// wanted, and the path on disk when the relative path cannot rebuild it.
+    Entry { rel: String, kind: Kind, want: bool, disk: Option<PathBuf> },
 }
 
 /// What a listed entry is.
@@ -102,7 +103,7 @@ enum Kind {
 pub fn walk_excluding(
     root: &Path,
     max_bytes: u64,
-    wants_text: &dyn Fn(&str) -> bool,
+    wants_text: &(dyn Fn(&str) -> bool + Sync),
     exclude: &[String],
 ) -> Result<Walked, globset::Error> {
     let Listed { walked: mut out, pending, .. } = list_excluding(root, max_bytes, wants_text, exclude)?;
@@ -146,7 +147,7 @@ pub fn read_text(path: &Path, rel: &str, max: u64, size: u64) -> ReadText {
 pub fn list_excluding(
     root: &Path,
     max_bytes: u64,
-    wants_text: &dyn Fn(&str) -> bool,
+    wants_text: &(dyn Fn(&str) -> bool + Sync),
     exclude: &[String],
 ) -> Result<Listed, globset::Error> {
     let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
@@ -188,9 +189,11 @@ pub fn list_excluding(
         .build_parallel();
     // List in parallel (reading folders is most of a walk's cost). Each
     // entry is reduced on the walker's threads to what the scan keeps: its
-    // relative path, its kind, a regular file's size (one `stat` each), and
-    // the path on disk only when the relative path cannot rebuild it (a
-    // symbolic link, checked below; a name that is not UTF-8). Entries are
+    // relative path, its kind, whether its text is wanted, the size of a
+    // regular file that is read or judged by size (one `stat` each; most
+    // files are neither), and the path on disk only when the relative path
+    // cannot rebuild it (a symbolic link, checked below; a name that is
+    // not UTF-8). Entries are
     // then handled one by one; the result does not depend on scheduling
     // because the files are sorted by relative path at the end and the
     // issues are sorted.
@@ -206,16 +209,19 @@ pub fn list_excluding(
                     if ft.is_dir() {
                         return ignore::WalkState::Continue;
                     }
+                    let rel = rel_path(e.path(), root);
+                    let want = ft.is_file() && wants_text(&rel);
                     let kind = if ft.is_symlink() {
                         Kind::Symlink
-                    } else if ft.is_file() {
+                    } else if ft.is_file() && (want || sized(&rel)) {
                         Kind::File(e.metadata().map(|m| m.len()).map_err(|err| err.to_string()))
+                    } else if ft.is_file() {
+                        Kind::File(Ok(0))
                     } else {
                         Kind::Other
                     };
-                    let rel = rel_path(e.path(), root);
                     let exact = matches!(kind, Kind::Symlink) || e.path().to_str().is_none();
-                    Item::Entry { rel, kind, disk: exact.then(|| e.into_path()) }
+                    Item::Entry { rel, kind, want, disk: exact.then(|| e.into_path()) }
                 }
             };
             if let Ok(mut v) = listed.lock() {
@@ -227,8 +233,8 @@ pub fn list_excluding(
     let listed = listed.into_inner().unwrap_or_default();
     let mut to_read: Vec<(usize, Option<PathBuf>)> = Vec::new();
     for item in listed {
-        let (rel, kind, disk) = match item {
-            Item::Entry { rel, kind, disk } => (rel, kind, disk),
+        let (rel, kind, want, disk) = match item {
+            Item::Entry { rel, kind, want, disk } => (rel, kind, want, disk),
             Item::Error(err) => {
                 let path = err_path(&err, root).unwrap_or_else(|| ".".into());
                 out.issues.push(ScanIssue::new(&path, None, "walk-error", err.to_string()));
@@ -257,7 +263,7 @@ pub fn list_excluding(
                 continue;
             }
         };
-        if wants_text(&rel) {
+        if want {
             if size > max_bytes {
                 out.issues.push(ScanIssue::new(
                     &rel,
@@ -328,6 +334,14 @@ pub fn list_excluding(
         }
     }
     Ok(Listed { walked: out, pending, root: root.to_path_buf() })
+}
+
+/// Whether a file the scan does not read is still judged by its size (a
+/// committed model binary, [`crate::detectors::binaries::observe`]): its
+/// size is then read in the listing.
+pub(crate) fn sized(rel: &str) -> bool {
+    let b = rel.as_bytes();
+    crate::detectors::binaries::BINARY_EXT.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 /// The exclude globs, compiled, and the folders a `dir/**` glob prunes
@@ -447,6 +461,22 @@ pub fn rel_path(path: &Path, root: &Path) -> String {
 mod tests {
     use super::rel_path;
     use std::path::Path;
+
+    /// Only the files that are read or judged by size are `stat`ed: the
+    /// others are listed with size 0.
+    #[test]
+    fn sizes_are_read_only_for_files_read_or_judged_by_size() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, body) in [("train.py", "import x\n"), ("model.PT", "0123456789"), ("notes.txt", "hello")] {
+            std::fs::write(dir.path().join(name), body).unwrap();
+        }
+        let w = super::walk(dir.path(), 1 << 20, &|p: &str| p.ends_with(".py"));
+        let got: Vec<(&str, u64, bool)> = w.files.iter().map(|f| (f.path.as_str(), f.size, f.text.is_some())).collect();
+        assert_eq!(got, [("model.PT", 10, false), ("notes.txt", 0, false), ("train.py", 9, true)]);
+        // Over the cap: reported, not read.
+        let w = super::walk(dir.path(), 4, &|p: &str| p.ends_with(".py"));
+        assert!(w.issues.iter().any(|i| i.path == "train.py" && i.kind == "file-too-large"), "{:?}", w.issues);
+    }
 
     /// The fast path gives what joining the components gives.
     #[test]
