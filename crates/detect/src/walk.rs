@@ -35,7 +35,8 @@ pub struct RepoFile {
     /// Repository-relative path with `/` separators.
     pub path: String,
     /// Size in bytes (from metadata), for the files the scan reads or
-    /// judges by size ([`sized`]); 0 for the others, which are not `stat`ed.
+    /// judges by size ([`crate::detectors::binaries::binary_name`]); 0 for
+    /// the others, which are not `stat`ed.
     pub size: u64,
     /// Text content when the file is one detectors read and it fit the cap.
     /// Invalid UTF-8 is decoded lossily (and reported).
@@ -213,12 +214,12 @@ pub fn list_excluding(
                     let want = ft.is_file() && wants_text(&rel);
                     let kind = if ft.is_symlink() {
                         Kind::Symlink
-                    } else if ft.is_file() && (want || sized(&rel)) {
-                        Kind::File(e.metadata().map(|m| m.len()).map_err(|err| err.to_string()))
-                    } else if ft.is_file() {
-                        Kind::File(Ok(0))
-                    } else {
+                    } else if !ft.is_file() {
                         Kind::Other
+                    } else if want || crate::detectors::binaries::binary_name(&rel) {
+                        Kind::File(e.metadata().map(|m| m.len()).map_err(|err| err.to_string()))
+                    } else {
+                        Kind::File(Ok(0))
                     };
                     let exact = matches!(kind, Kind::Symlink) || e.path().to_str().is_none();
                     Item::Entry { rel, kind, want, disk: exact.then(|| e.into_path()) }
@@ -334,14 +335,6 @@ pub fn list_excluding(
         }
     }
     Ok(Listed { walked: out, pending, root: root.to_path_buf() })
-}
-
-/// Whether a file the scan does not read is still judged by its size (a
-/// committed model binary, [`crate::detectors::binaries::observe`]): its
-/// size is then read in the listing.
-pub(crate) fn sized(rel: &str) -> bool {
-    let b = rel.as_bytes();
-    crate::detectors::binaries::BINARY_EXT.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
 }
 
 /// The exclude globs, compiled, and the folders a `dir/**` glob prunes

@@ -64,10 +64,16 @@ fn matches_pattern(pat: &str, path: &str) -> bool {
     pat.trim_start_matches('/') == path || pat == name
 }
 
+/// Whether `path` has a serialized model's extension (any ASCII case):
+/// a file [`observe`] judges by its size.
+pub fn binary_name(path: &str) -> bool {
+    let b = path.as_bytes();
+    BINARY_EXT.iter().any(|e| b.len() >= e.len() && b[b.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
+}
+
 /// Size-only check for committed model binaries.
 pub fn observe(path: &str, size: u64, repo: &RepoIndex, out: &mut Vec<(Evidence, Option<String>)>) {
-    let lower = path.to_ascii_lowercase();
-    if size < MODEL_BINARY_BYTES || !BINARY_EXT.iter().any(|e| lower.ends_with(e)) {
+    if size < MODEL_BINARY_BYTES || !binary_name(path) {
         return;
     }
     if lfs_patterns(repo).iter().any(|p| matches_pattern(p, path)) {
