@@ -122,9 +122,10 @@ pub struct Catalog {
     /// Call entries whose first segment has a wildcard.
     calls_any_root: Vec<usize>,
     /// The literals of Python source: the Python detector's screened
-    /// regexes, then the pattern entries in [`Catalog::patterns`] order
-    /// (built on first use, from the entries as loaded).
-    source_screen: std::sync::OnceLock<crate::rx::LiteralScreen>,
+    /// regexes, then (from the position given) the pattern entries in
+    /// [`Catalog::patterns`] order; built on first use, from the entries
+    /// as loaded.
+    source_screen: std::sync::OnceLock<(crate::rx::LiteralScreen, usize)>,
 }
 
 /// Which regexes can match a module, by the literals each needs, found in
@@ -273,11 +274,12 @@ impl Catalog {
     /// [`Catalog::patterns`] can match the module `text`, in one pass over
     /// it (by the literals each needs): the others need not run.
     pub fn screen_source(&self, text: &[u8]) -> SourceScreen {
-        let set = &crate::detectors::python::SCREEN;
-        let screen = self.source_screen.get_or_init(|| {
-            crate::rx::LiteralScreen::new(set.sources().map(|s| -> &str { s }).chain(self.patterns().map(|(_, r)| r.as_str())))
+        let (screen, patterns_from) = self.source_screen.get_or_init(|| {
+            let regexes = crate::detectors::python::SCREEN.sources();
+            let from = regexes.len();
+            (crate::rx::LiteralScreen::new(regexes.chain(self.patterns().map(|(_, r)| r.as_str()))), from)
         });
-        SourceScreen { possible: screen.possible(text), patterns_from: set.len() }
+        SourceScreen { possible: screen.possible(text), patterns_from: *patterns_from }
     }
 
     /// Entries that match the source by a pattern.

@@ -361,18 +361,8 @@ impl RxSet {
     }
 
     /// The members' sources, in order.
-    pub fn sources(&self) -> impl Iterator<Item = &'static str> + '_ {
+    pub fn sources(&self) -> impl ExactSizeIterator<Item = &str> {
         self.members.iter().map(|rx| rx.as_str())
-    }
-
-    /// How many members the set has.
-    pub fn len(&self) -> usize {
-        self.members.len()
-    }
-
-    /// Whether the set has no members.
-    pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
     }
 
     /// Look for every member's literals in `text`, once; until the guard
