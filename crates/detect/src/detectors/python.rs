@@ -70,7 +70,6 @@ impl Detector for Python {
 
 pub use crate::paths::is_test_path;
 
-static RX_DEF_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(test_\w+)[ \t]*\(").unwrap());
 
 /// Test functions a module runs itself: top-level `def test_*` in a module
 /// no runner collects (not a test file), called by the module's own code
@@ -290,6 +289,7 @@ crate::screened_regexes! { PY_RX;
     RX_TFX_TRAINER = r"\bTrainer\s*\(";
     RX_TFMA_CHANGE = r"\bGenericChangeThreshold\s*\(";
     RX_TFMA_VALUE = r"\bGenericValueThreshold\s*\(";
+    RX_DEF_TEST = r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(test_\w+)[ \t]*\(";
 }
 
 const METRIC_WORDS: &[&str] = &[
@@ -686,8 +686,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     // Custom drift statistics.
-    if masked.to_ascii_lowercase().contains("drift") {
-        if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
+    if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
+        if bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"drift")) {
             ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
         }
     }
