@@ -561,11 +561,9 @@ impl RepoIndex {
             return None;
         }
         let abs = disk.root.join(path);
-        let size = std::fs::symlink_metadata(&abs).ok().filter(|m| m.is_file())?.len();
-        if size > disk.max {
-            return None;
-        }
-        let (text, _) = walk::read_text(&abs, path, disk.max, size).ok()?;
+        // Never through a link (the listing follows none).
+        std::fs::symlink_metadata(&abs).ok().filter(|m| m.is_file())?;
+        let (text, _) = walk::read_text(&abs, path, disk.max).ok()?;
         (!is_template_text(&text)).then_some(text)
     }
 
@@ -1048,7 +1046,7 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     debug_phase("start");
     let dets = detectors::all();
     let wants = |p: &str| wanted(&dets, p);
-    let listed = walk::list_excluding(root, opts.max_file_bytes, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
+    let listed = walk::list_excluding(root, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
     let disk = DiskTexts { root: root.to_path_buf(), max: opts.max_file_bytes };
     Ok(scan_listed(listed, Some(disk), dets, opts))
 }
@@ -1213,6 +1211,9 @@ impl Held {
 struct Read {
     /// Index in the listing.
     index: usize,
+    /// Bytes of its text (0 when not read): the listing sizes only the
+    /// files judged by size, and the late detections start with the largest.
+    size: u64,
     /// The text, kept for the rest of the scan (`None` once detected early
     /// and not needed by other files).
     text: Option<String>,
@@ -1316,7 +1317,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let config: Vec<_> = pending.iter().filter(|(i, _)| is_config_file(&files[*i])).cloned().collect();
     pending.retain(|(i, _)| !is_config_file(&files[*i]));
     for (i, exact) in config {
-        match walk::read_text(&walk::Listed::disk_path(&root, &files[i], &exact), &files[i], opts.max_file_bytes, sizes[i]) {
+        match walk::read_text(&walk::Listed::disk_path(&root, &files[i], &exact), &files[i], opts.max_file_bytes) {
             Ok((t, issue)) => {
                 issues.extend(issue);
                 repo.texts.insert(files[i].to_string(), t);
@@ -1338,8 +1339,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     };
     let read_one = |&(i, ref exact): &(usize, Option<std::path::PathBuf>)| {
         let path = &files[i];
-        match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes, sizes[i]) {
+        match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes) {
             Ok((text, issue)) => {
+                let size = text.len() as u64;
                 let early = early_of(path, &text);
                 let keep = early.is_none() || kept_for_others(path, &text);
                 let dropped = !keep && !module_format(path);
@@ -1348,9 +1350,9 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                 // (its text, the analysis) are freed, so what is held
                 // fills the holes they left rather than pinning new memory.
                 let early = early.map(|e| Held::new(e, path));
-                Read { index: i, text, early, dropped, issues: issue.into_iter().collect() }
+                Read { index: i, size, text, early, dropped, issues: issue.into_iter().collect() }
             }
-            Err(issue) => Read { index: i, text: None, early: None, dropped: false, issues: vec![issue] },
+            Err(issue) => Read { index: i, size: 0, text: None, early: None, dropped: false, issues: vec![issue] },
         }
     };
     // Which files were detected early, by position (most modules' detection
@@ -1364,6 +1366,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut early_dropped = paths::Bits::default();
     let mut take = |r: Read| {
         issues.extend(r.issues);
+        sizes[r.index] = r.size;
         if r.dropped {
             early_dropped.set(r.index);
         }
@@ -1389,7 +1392,14 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .filter_map(|&i| {
             let path = &files[i];
             let text = repo.texts.get(path)?;
-            early_of(path, text).map(|e| Read { index: i, text: None, early: Some(Held::new(e, path)), dropped: false, issues: Vec::new() })
+            early_of(path, text).map(|e| Read {
+                index: i,
+                size: text.len() as u64,
+                text: None,
+                early: Some(Held::new(e, path)),
+                dropped: false,
+                issues: Vec::new(),
+            })
         })
         .collect();
     loaded_early.into_iter().for_each(&mut take);

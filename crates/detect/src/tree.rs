@@ -337,12 +337,7 @@ pub fn walk_tree(
         }
         if wants_text(rel) {
             if e.size > max_bytes {
-                out.issues.push(ScanIssue::new(
-                    rel,
-                    None,
-                    "file-too-large",
-                    format!("{} bytes is over the {max_bytes}-byte cap: not read", e.size),
-                ));
+                out.issues.push(walk::too_large(rel, e.size, max_bytes));
             } else {
                 to_read.push((out.files.len(), e));
             }

@@ -34,9 +34,10 @@ pub(crate) const SKIP_DIRS: &[&str] = &[
 pub struct RepoFile {
     /// Repository-relative path with `/` separators.
     pub path: String,
-    /// Size in bytes (from metadata), for the files the scan reads or
-    /// judges by size ([`crate::detectors::binaries::binary_name`]); 0 for
-    /// the others, which are not `stat`ed.
+    /// Size in bytes: from the listing's `stat` for the files judged by
+    /// size ([`crate::detectors::binaries::binary_name`]), from the open
+    /// file for those read (the bytes read); 0 for the others, which are
+    /// not `stat`ed.
     pub size: u64,
     /// Text content when the file is one detectors read and it fit the cap.
     /// Invalid UTF-8 is decoded lossily (and reported).
@@ -107,19 +108,20 @@ pub fn walk_excluding(
     wants_text: &(dyn Fn(&str) -> bool + Sync),
     exclude: &[String],
 ) -> Result<Walked, globset::Error> {
-    let Listed { walked: mut out, pending, .. } = list_excluding(root, max_bytes, wants_text, exclude)?;
+    let Listed { walked: mut out, pending, .. } = list_excluding(root, wants_text, exclude)?;
     // Read the selected files in parallel (the walk itself lists only).
     use rayon::prelude::*;
     let read: Vec<(usize, ReadText)> = pending
         .par_iter()
         .map(|(i, exact)| {
             let f = &out.files[*i];
-            (*i, read_text(&Listed::disk_path(root, &f.path, exact), &f.path, max_bytes, f.size))
+            (*i, read_text(&Listed::disk_path(root, &f.path, exact), &f.path, max_bytes))
         })
         .collect();
     for (i, text) in read {
         match text {
             Ok((t, issue)) => {
+                out.files[i].size = t.len() as u64;
                 out.files[i].text = Some(t);
                 out.issues.extend(issue);
             }
@@ -134,23 +136,26 @@ pub fn walk_excluding(
 /// A file's text and the issue decoding it raised, or why it could not be read.
 pub type ReadText = Result<(String, Option<ScanIssue>), ScanIssue>;
 
-/// Read one listed file as text: at most `max` bytes, invalid UTF-8 decoded
-/// lossily (with the issue that says so); an unreadable file is an issue.
-pub fn read_text(path: &Path, rel: &str, max: u64, size: u64) -> ReadText {
-    match read_capped(path, max, size) {
-        Ok(bytes) => Ok(decode(rel, bytes)),
+/// Read one listed file as text: invalid UTF-8 decoded lossily (with the
+/// issue that says so); a file over `max` bytes is not read, and that is
+/// an issue, as is an unreadable file.
+pub fn read_text(path: &Path, rel: &str, max: u64) -> ReadText {
+    match read_capped(path, max) {
+        Ok(Ok(bytes)) => Ok(decode(rel, bytes)),
+        Ok(Err(size)) => Err(too_large(rel, size, max)),
         Err(e) => Err(ScanIssue::new(rel, None, "unreadable", e.to_string())),
     }
 }
 
+/// The issue of a file over the size cap, which is not read.
+pub(crate) fn too_large(rel: &str, size: u64, max: u64) -> ScanIssue {
+    ScanIssue::new(rel, None, "file-too-large", format!("{size} bytes is over the {max}-byte cap: not read"))
+}
+
 /// List `root` as [`walk_excluding`] does, without reading any file: the
-/// files `wants_text` selects (and that fit the cap) are returned as pending.
-pub fn list_excluding(
-    root: &Path,
-    max_bytes: u64,
-    wants_text: &(dyn Fn(&str) -> bool + Sync),
-    exclude: &[String],
-) -> Result<Listed, globset::Error> {
+/// files `wants_text` selects are returned as pending ([`read_text`] reads
+/// them, and refuses those over the size cap).
+pub fn list_excluding(root: &Path, wants_text: &(dyn Fn(&str) -> bool + Sync), exclude: &[String]) -> Result<Listed, globset::Error> {
     let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
     let (globs, prune) = compile_excludes(exclude)?;
     let pruned_hits = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
@@ -191,8 +196,8 @@ pub fn list_excluding(
     // List in parallel (reading folders is most of a walk's cost). Each
     // entry is reduced on the walker's threads to what the scan keeps: its
     // relative path, its kind, whether its text is wanted, the size of a
-    // regular file that is read or judged by size (one `stat` each; most
-    // files are neither), and the path on disk only when the relative path
+    // regular file judged by size (one `stat` each; most files are not: a
+    // file read is sized when opened), and the path on disk only when the relative path
     // cannot rebuild it (a symbolic link, checked below; a name that is
     // not UTF-8). Entries are
     // then handled one by one; the result does not depend on scheduling
@@ -216,7 +221,9 @@ pub fn list_excluding(
                         Kind::Symlink
                     } else if !ft.is_file() {
                         Kind::Other
-                    } else if want || crate::detectors::binaries::binary_name(&rel) {
+                    } else if crate::detectors::binaries::binary_name(&rel) || (want && rel.contains('\u{FFFD}')) {
+                        // Judged by size, or a name that may decode like another's
+                        // (the pair is ordered by size below).
                         Kind::File(e.metadata().map(|m| m.len()).map_err(|err| err.to_string()))
                     } else {
                         Kind::File(Ok(0))
@@ -264,17 +271,10 @@ pub fn list_excluding(
                 continue;
             }
         };
+        // A file to read is sized when it is opened (one `fstat` of the open
+        // file, not a second lookup of its path), and refused there when over the cap.
         if want {
-            if size > max_bytes {
-                out.issues.push(ScanIssue::new(
-                    &rel,
-                    None,
-                    "file-too-large",
-                    format!("{size} bytes is over the {max_bytes}-byte cap: not read"),
-                ));
-            } else {
-                to_read.push((out.files.len(), disk));
-            }
+            to_read.push((out.files.len(), disk));
         }
         out.files.push(RepoFile { path: rel, size, text: None });
     }
@@ -402,16 +402,25 @@ pub(crate) fn decode(rel: &str, bytes: Vec<u8>) -> (String, Option<ScanIssue>) {
     }
 }
 
-/// The file's bytes, at most `max`. `size` (from the listing) sizes the
-/// buffer so texts kept for the whole scan carry no spare capacity.
-fn read_capped(path: &Path, max: u64, size: u64) -> std::io::Result<Vec<u8>> {
+/// The file's bytes, or its size when that is over `max` (nothing read).
+/// The size is taken from the open file, and the buffer sized by it, so a
+/// text kept for the whole scan carries no spare capacity and a file of the
+/// size it says is read in one `read`.
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Result<Vec<u8>, u64>> {
     let f = std::fs::File::open(path)?;
-    // One byte more than expected, so reading to the end does not grow the buffer.
-    let mut buf = Vec::with_capacity(size.min(max) as usize + 1);
-    // The file may have grown since its metadata was read: never read past the cap.
-    f.take(max).read_to_end(&mut buf)?;
+    let size = f.metadata()?.len();
+    if size > max {
+        return Ok(Err(size));
+    }
+    let mut buf = Vec::with_capacity(size as usize);
+    // Up to the size first: once it is read, the end is taken as reached
+    // without another `read`. A file that reports no size (a special file
+    // system) is read to its end, never past the cap.
+    let mut f = f.take(if size == 0 { max } else { size });
+    f.read_to_end(&mut buf)?;
+    // A file that shrank since: no spare capacity either.
     buf.shrink_to_fit();
-    Ok(buf)
+    Ok(Ok(buf))
 }
 
 /// What a `name-collision` issue says (disk and tree walks alike).
@@ -458,17 +467,27 @@ mod tests {
     /// Only the files that are read or judged by size are `stat`ed: the
     /// others are listed with size 0.
     #[test]
-    fn sizes_are_read_only_for_files_read_or_judged_by_size() {
+    fn sizes_are_listed_only_for_files_judged_by_size() {
         let dir = tempfile::tempdir().unwrap();
         for (name, body) in [("train.py", "import x\n"), ("model.PT", "0123456789"), ("notes.txt", "hello")] {
             std::fs::write(dir.path().join(name), body).unwrap();
         }
+        // The listing `stat`s the model binary only; the file to read is
+        // sized when it is opened.
+        let l = super::list_excluding(dir.path(), &|p: &str| p.ends_with(".py"), &[]).unwrap();
+        let got: Vec<(&str, u64)> = l.walked.files.iter().map(|f| (f.path.as_str(), f.size)).collect();
+        assert_eq!(got, [("model.PT", 10), ("notes.txt", 0), ("train.py", 0)]);
+        assert_eq!(l.pending.iter().map(|(i, _)| *i).collect::<Vec<_>>(), [2]);
         let w = super::walk(dir.path(), 1 << 20, &|p: &str| p.ends_with(".py"));
         let got: Vec<(&str, u64, bool)> = w.files.iter().map(|f| (f.path.as_str(), f.size, f.text.is_some())).collect();
         assert_eq!(got, [("model.PT", 10, false), ("notes.txt", 0, false), ("train.py", 9, true)]);
         // Over the cap: reported, not read.
         let w = super::walk(dir.path(), 4, &|p: &str| p.ends_with(".py"));
         assert!(w.issues.iter().any(|i| i.path == "train.py" && i.kind == "file-too-large"), "{:?}", w.issues);
+        assert!(w.files.iter().all(|f| f.text.is_none()), "{:?}", w.files);
+        // Exactly at the cap: read whole.
+        let w = super::walk(dir.path(), 9, &|p: &str| p.ends_with(".py"));
+        assert_eq!(w.files[2].text.as_deref(), Some("import x\n"));
     }
 
     /// The fast path gives what joining the components gives.

@@ -70,7 +70,6 @@ impl Detector for Python {
 
 pub use crate::paths::is_test_path;
 
-
 /// Test functions a module runs itself: top-level `def test_*` in a module
 /// no runner collects (not a test file), called by the module's own code
 /// (`if __name__ == "__main__": test_x(df)`). Run with `python module.py`,
