@@ -778,12 +778,12 @@ pub fn is_template_path(path: &str) -> bool {
     }
 }
 
+/// Cookiecutter and copier placeholders: a text holding one is a template.
+const TEMPLATE_MARKS: [&str; 4] = ["{{cookiecutter.", "{{ cookiecutter.", "{% if cookiecutter.", "{{ copier"];
+
 /// True when file text is a template (cookiecutter / copier placeholders).
 pub fn is_template_text(text: &str) -> bool {
-    text.contains("{{cookiecutter.")
-        || text.contains("{{ cookiecutter.")
-        || text.contains("{% if cookiecutter.")
-        || text.contains("{{ copier")
+    TEMPLATE_MARKS.iter().any(|m| text.contains(m))
 }
 
 /// CI definitions that their CI system reads only at the repository root.
@@ -1004,22 +1004,55 @@ fn seed_folders(files: &paths::PathSet, texts: &std::collections::BTreeMap<Strin
 }
 
 /// The content screen: one automaton over the literals of every detector's
-/// [`Detector::screen`], run once per file.
-struct Screen(rx::LiteralScreen);
+/// [`Detector::screen`], of [`KEEP_PY`] and of template placeholders
+/// ([`is_template_text`]), run once per file.
+struct Screen {
+    lits: rx::LiteralScreen,
+    /// How many detectors: the screen's consumers after them are
+    /// [`KEEP_PY`]'s literals, then the template placeholders.
+    detectors: usize,
+}
+
+/// What one pass of the [`Screen`] found in a text.
+struct Hits {
+    possible: rx::Possible,
+    detectors: usize,
+}
+
+impl Hits {
+    /// Whether detector `i` may find something (it screens for no literal,
+    /// or one of its literals is in the text).
+    fn detector(&self, i: usize) -> bool {
+        self.possible.get(i)
+    }
+
+    /// [`KEEP_PY`]'s test: other files read this module's text.
+    fn keeps_module(&self) -> bool {
+        self.possible.get(self.detectors)
+    }
+
+    /// [`is_template_text`].
+    fn template(&self) -> bool {
+        self.possible.get(self.detectors + 1)
+    }
+}
 
 impl Screen {
     fn new(dets: &[Box<dyn Detector>]) -> Screen {
-        let needs = dets.iter().map(|d| {
-            let lits = d.screen();
-            (!lits.is_empty()).then(|| lits.iter().map(|l| l.as_bytes().to_vec()).collect())
-        });
-        Screen(rx::LiteralScreen::of_literals(needs, false))
+        let bytes = |lits: &mut dyn Iterator<Item = &str>| lits.map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>();
+        let needs = dets
+            .iter()
+            .map(|d| {
+                let lits = d.screen();
+                (!lits.is_empty()).then(|| bytes(&mut lits.iter().copied()))
+            })
+            .chain([Some(bytes(&mut keep_py_literals())), Some(bytes(&mut TEMPLATE_MARKS.iter().copied()))]);
+        Screen { lits: rx::LiteralScreen::of_literals(needs, false), detectors: dets.len() }
     }
 
-    /// Which detectors may find something in `text` (those without
-    /// literals, and those with one in it), in one pass over it.
-    fn hits(&self, text: &str) -> rx::Possible {
-        self.0.possible(text.as_bytes())
+    /// What `text` holds of the screen's literals, in one pass over it.
+    fn hits(&self, text: &str) -> Hits {
+        Hits { possible: self.lits.possible(text.as_bytes()), detectors: self.detectors }
     }
 }
 
@@ -1105,11 +1138,18 @@ const READ_CHUNK: usize = 4096;
 /// Fields set from the environment ([`RepoIndex::env_fields`]), build
 /// triggers declared in code (`iac`), CDK stacks, modules loaded from paths
 /// (the linker), folders copied or packed ([`seed_folders`]).
-static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+    std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(keep_py_literals()).expect("literals build an automaton"));
+
+/// The literals of [`KEEP_PY`] (also screened for by the per-file [`Screen`]).
+fn keep_py_literals() -> impl Iterator<Item = &'static str> {
     let own = ["os.environ.get", "os.getenv", "aws_cdk"];
-    let all = own.iter().chain(detectors::iac::TRIGGER_KEYS).chain(link::CODE_LOADERS).chain(COPIER_KEYS).chain(PACK_KEYS);
-    aho_corasick::AhoCorasick::new(all).expect("literals build an automaton")
-});
+    own.into_iter()
+        .chain(detectors::iac::TRIGGER_KEYS.iter().copied())
+        .chain(link::CODE_LOADERS.iter().copied())
+        .chain(COPIER_KEYS.iter().copied())
+        .chain(PACK_KEYS.iter().copied())
+}
 
 /// Formats no other file's detector reads, so their texts can go once their
 /// own detectors ran: Python modules (other files read only their imports),
@@ -1239,11 +1279,23 @@ fn detect_file(
     text: &str,
     early: bool,
 ) -> Option<(Output, Vec<u64>)> {
-    let hits = screen.hits(text);
+    detect_screened(dets, &screen.hits(text), opts, repo, path, text, early)
+}
+
+/// [`detect_file`], with the screen's pass over `text` made already.
+fn detect_screened(
+    dets: &[Box<dyn Detector>],
+    hits: &Hits,
+    opts: &ScanOptions,
+    repo: &RepoIndex,
+    path: &str,
+    text: &str,
+    early: bool,
+) -> Option<(Output, Vec<u64>)> {
     let chosen: Vec<&dyn Detector> = dets
         .iter()
         .enumerate()
-        .filter(|(i, d)| d.applies(path) && (!opts.screen || hits.get(*i) || d.unscreened(path)))
+        .filter(|(i, d)| d.applies(path) && (!opts.screen || hits.detector(*i) || d.unscreened(path)))
         .map(|(_, d)| d.as_ref())
         .collect();
     let eligible = if js_module(path) { chosen.is_empty() } else { chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name())) };
@@ -1331,19 +1383,22 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     repo.py_paths = pythonpath_entries(&repo);
     // Read each pending file once; detect modules and notebooks right away.
     let loaded: Vec<usize> = files.iter().enumerate().filter(|(_, f)| repo.texts.contains_key(*f)).map(|(i, _)| i).collect();
-    let early_of = |path: &str, text: &str| -> Option<(Output, Vec<u64>)> {
-        if is_template_text(text) {
+    // One pass of the screen tells the detectors that may apply, whether
+    // the text is a template, and whether other files read a module's text.
+    let early_of = |path: &str, text: &str, hits: &Hits| -> Option<(Output, Vec<u64>)> {
+        if hits.template() {
             return None;
         }
-        detect_file(&dets, &screen, opts, &repo, path, text, true)
+        detect_screened(&dets, hits, opts, &repo, path, text, true)
     };
     let read_one = |&(i, ref exact): &(usize, Option<std::path::PathBuf>)| {
         let path = &files[i];
         match walk::read_text(&walk::Listed::disk_path(&root, path, exact), path, opts.max_file_bytes) {
             Ok((text, issue)) => {
                 let size = text.len() as u64;
-                let early = early_of(path, &text);
-                let keep = early.is_none() || kept_for_others(path, &text);
+                let hits = screen.hits(&text);
+                let early = early_of(path, &text, &hits);
+                let keep = early.is_none() || if module_format(path) { hits.keeps_module() } else { kept_for_others(path, &text) };
                 let dropped = !keep && !module_format(path);
                 let text = keep.then_some(text);
                 // Held until linking: copied once the file's temporaries
@@ -1392,7 +1447,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         .filter_map(|&i| {
             let path = &files[i];
             let text = repo.texts.get(path)?;
-            early_of(path, text).map(|e| Read {
+            early_of(path, text, &screen.hits(text)).map(|e| Read {
                 index: i,
                 size: text.len() as u64,
                 text: None,
@@ -1631,6 +1686,31 @@ mod tests {
         assert!(
             detect(".github/workflows/ci.yml", "on: push\njobs:\n  t:\n    runs-on: x\n    steps:\n      - run: pytest\n", true).is_none()
         );
+    }
+
+    /// The one screen pass answers the template and module-keeping tests
+    /// as the tests themselves do, whatever else the text holds.
+    #[test]
+    fn one_screen_pass_tells_templates_and_modules_other_files_read() {
+        let dets = super::detectors::all();
+        let screen = super::Screen::new(&dets);
+        for text in [
+            "import os\nx = os.getenv('MODEL')\n",
+            "name = '{{ cookiecutter.project }}'\nimport mlflow\n",
+            "{% if cookiecutter.ci %}on: push{% endif %}\n",
+            "import aws_cdk as cdk\n",
+            "import mlflow\nmlflow.start_run()\n",
+            "value: {{ copier_answer }}\n",
+            "",
+        ] {
+            let hits = screen.hits(text);
+            assert_eq!(hits.template(), super::is_template_text(text), "{text:?}");
+            assert_eq!(hits.keeps_module(), super::KEEP_PY.is_match(text), "{text:?}");
+        }
+        assert!(screen.hits("x = os.environ.get('A')\n").keeps_module());
+        assert!(!screen.hits("x = os.environ.get('A')\n").template());
+        assert!(screen.hits("{{ cookiecutter.x }}").template());
+        assert!(!screen.hits("import mlflow\n").keeps_module());
     }
 
     /// A Kubernetes manifest is detected as it is read (its detectors read
