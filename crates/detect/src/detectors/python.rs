@@ -203,7 +203,6 @@ pub(crate) static SCREEN: crate::rx::RxSet = crate::rx::RxSet::new(PY_RX);
 crate::screened_regexes! { PY_RX;
     RX_AUTOLOG = r"\bautolog\s*\(([^)]*)\)";
     RX_CTOR_ASSIGN = r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\(";
-    RX_ASSIGN_HEAD = r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*";
     RX_ALL_TRAFFIC = r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#;
     RX_QUOTED = r#"["']([^"'\n]*)["']"#;
     RX_CMD_LIST = r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#;
@@ -1670,8 +1669,14 @@ fn gates(
         // is read whole, up to a few lines.
         let mut joined;
         let mut t = line.trim();
-        let open =
-            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
+        // More brackets opened than closed (one pass).
+        let open = |s: &str| {
+            s.bytes().fold(0isize, |d, b| match b {
+                b'(' | b'[' => d + 1,
+                b')' | b']' => d - 1,
+                _ => d,
+            }) > 0
+        };
         if open(t) {
             joined = t.to_string();
             for _ in 0..6 {
@@ -1687,12 +1692,12 @@ fn gates(
             t = joined.as_str();
         }
         // Every comparison below needs `<` or `>`.
-        if !t.contains(['<', '>']) {
+        if memchr::memchr2(b'<', b'>', t.as_bytes()).is_none() {
             continue;
         }
         // A verdict kept for later (`better = rmse <= prod_rmse`) counts for
         // model comparisons only: boolean masks look like threshold gates.
-        let assigned = RX_ASSIGN_HEAD.find(t.as_bytes()).map(|m| &t[..m.end()]);
+        let assigned = assign_head(t).map(|end| &t[..end]);
         let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
         let mut cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
@@ -1708,6 +1713,13 @@ fn gates(
             }
         }
         let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
+        // Each finding below needs a metric or a new model named in the
+        // condition (the sides are cut from it at non-word characters, so
+        // a side names nothing the whole does not), or the registry's
+        // versions looked up: most comparisons (loops, sizes) stop here.
+        if !queries_registry && !words_in(&cond, METRIC_WORDS) && !words_in(&cond, NEW_WORDS) {
+            continue;
+        }
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
@@ -1778,7 +1790,7 @@ fn verdict_name(assigned: Option<&str>, body: &[&str]) -> Option<String> {
     body.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).take(2).find_map(|l| {
         let (name, value) = l.split_once('=')?;
         let name = name.trim();
-        (RX_ASSIGN_HEAD.is_match(l.as_bytes()) && is_literal(value) && !value.starts_with('=')).then(|| name.to_string())
+        (assign_head(l).is_some() && is_literal(value) && !value.starts_with('=')).then(|| name.to_string())
     })
 }
 
@@ -1811,35 +1823,50 @@ fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) ->
     let indent = |l: &str| l.len() - l.trim_start().len();
     for (i, l) in lines.iter().enumerate() {
         let t = l.trim();
-        // An assignment needs `=` (checked before the regex).
-        if !t.contains('=') {
+        let Some(head) = assign_head(t) else { continue };
+        let name = t[..head].split('=').next().unwrap_or("").trim();
+        if !is_literal(&t[head..]) || t[head..].starts_with('=') {
             continue;
         }
-        let Some(head) = RX_ASSIGN_HEAD.find(t.as_bytes()) else { continue };
-        let name = t[..head.end()].split('=').next().unwrap_or("").trim();
-        if !is_literal(&t[head.end()..]) || t[head.end()..].starts_with('=') {
-            continue;
-        }
-        // Computed before, in the same function (no `def` between).
-        let computed = lines[..i].iter().rev().take_while(|p| !p.trim_start().starts_with("def ")).take(15).any(|p| {
-            let p = p.trim();
-            RX_ASSIGN_HEAD.find(p.as_bytes()).is_some_and(|h| {
-                p[..h.end()].split('=').next().unwrap_or("").trim() == name && !is_literal(&p[h.end()..]) && !p[h.end()..].starts_with('=')
-            })
-        });
-        if !computed {
-            continue;
-        }
-        // Tested next, at the same depth, with nothing between that leaves the block.
+        // Tested next, at the same depth, with nothing between that leaves
+        // the block (looked at first: a few lines, where most constants
+        // fail; the look back reads up to 15).
         let k = indent(l);
         let tested = lines[i + 1..].iter().filter(|n| !n.trim().is_empty()).take(4).take_while(|n| indent(n) >= k).any(|n| {
             let c = n.trim().strip_prefix("if ").unwrap_or("");
             indent(n) == k && c.trim_start_matches("not ").split([' ', '=', ':', '!', ')']).next() == Some(name)
         });
-        if tested {
+        if !tested {
+            continue;
+        }
+        // Computed before, in the same function (no `def` between).
+        let computed = lines[..i].iter().rev().take_while(|p| !p.trim_start().starts_with("def ")).take(15).any(|p| {
+            let p = p.trim();
+            assign_head(p)
+                .is_some_and(|h| p[..h].split('=').next().unwrap_or("").trim() == name && !is_literal(&p[h..]) && !p[h..].starts_with('='))
+        });
+        if computed {
             ev.push(mk("code.verdict-override", "", offsets[i] + k, Confidence::Medium).attr("name", name));
         }
     }
+}
+
+/// Where the head of an assignment to a plain name ends (`name =`, with
+/// the blanks after it) when `s` starts with one; `name ==` is a name,
+/// blanks and the first `=`. By hand: asked of every line of a module.
+fn assign_head(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    if !b.first().is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+        return None;
+    }
+    let blank = |c: &u8| *c == b' ' || *c == b'\t';
+    let mut i = 1 + b[1..].iter().take_while(|c| c.is_ascii_alphanumeric() || **c == b'_').count();
+    i += b[i..].iter().take_while(|c| blank(c)).count();
+    if b.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    Some(i + b[i..].iter().take_while(|c| blank(c)).count())
 }
 
 /// Name parts that make a value a bar to clear (`min_auc`, `acc_threshold`).
@@ -2567,6 +2594,24 @@ mod tests {
         crate::fixture_texts(&["py"]).into_iter().map(|(_, t)| pylex::mask(&t)).collect()
     }
 
+    /// The hand-written assignment head ends where the regex it replaced
+    /// (`^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*`) ends, on every line of
+    /// the fixtures' Python and on edge cases.
+    #[test]
+    fn assignment_heads_end_where_the_regex_ends() {
+        let rx = regex::Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*[ \t]*=[ \t]*").unwrap();
+        let cases = ["x = 1", "x==1", "_a\t=\t\t2", "a.b = 1", "1x = 2", "x", "x =", "é = 1", "x é= 1", "", "=", "x  \t", "auc >= best"];
+        let sources = fixture_sources();
+        let lines = sources.iter().flat_map(|s| s.lines()).map(str::trim).chain(cases);
+        let mut heads = 0;
+        for l in lines {
+            let want = rx.find(l).map(|m| m.end());
+            assert_eq!(assign_head(l), want, "{l:?}");
+            heads += usize::from(want.is_some());
+        }
+        assert!(heads > 100, "the fixtures assign names: {heads}");
+    }
+
     #[test]
     fn screened_regexes_find_what_the_plain_regexes_find() {
         let sources = fixture_sources();
@@ -2748,6 +2793,17 @@ api = wandb.Api()
 runs = api.search_runs('team/p')
 ";
         assert!(analyze("svc/lookup.py", other, &repo, NAME, false).evidence.iter().all(|e| !e.attrs.contains_key("lookup")));
+    }
+
+    /// A value measured against the best of the versions the file looked
+    /// up is a model comparison though no side names a metric or a new
+    /// model; without the lookup it is an ordinary comparison.
+    #[test]
+    fn a_comparison_with_the_best_registered_version_needs_no_metric_name() {
+        let body = "v = max(vals)\nif this_run >= max(others):\n    promote(v)\n";
+        let looked_up = format!("import mlflow\nruns = mlflow.search_runs(filter_string='x')\n{body}");
+        assert!(kinds(&looked_up).contains(&"code.model-compare".to_string()), "{:?}", kinds(&looked_up));
+        assert!(!kinds(&format!("import mlflow\n{body}")).contains(&"code.model-compare".to_string()));
     }
 
     #[test]
