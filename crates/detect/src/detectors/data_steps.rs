@@ -170,11 +170,11 @@ pub fn data_versions(
 ) {
     let register = |tool: &str, at: usize| mk("code.data-prep", tool, at, Confidence::Medium).attr("op", "register");
     if imports_any(&["wandb"]) {
-        if let (Some(m), true) = (RX_WANDB_DATA_ARTIFACT.find(bytes), contains(bytes, b"log_artifact(")) {
+        if let Some(m) = RX_WANDB_DATA_ARTIFACT.find(bytes).filter(|_| contains(bytes, b"log_artifact(")) {
             ev.push(register("wandb", m.start()));
         }
         // W&B records the dataset version a run consumes with the run's outputs.
-        if let (Some(m), true) = (RX_WANDB_USE_DATA.find(bytes), trains) {
+        if let Some(m) = trains.then(|| RX_WANDB_USE_DATA.find(bytes)).flatten() {
             ev.push(mk("lineage.data-version", "wandb", m.start(), Confidence::Medium).attr("how", "wandb-artifact"));
         }
     }

@@ -562,7 +562,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Hand-written training: a train/fit function in a script that saves what it
     // produced (no framework to recognise). Low confidence.
     if !ev.iter().any(|e| e.kind == "code.train") && !in_test {
-        if let (Some(d), true) = (RX_DEF_TRAIN.captures(bytes), RX_SAVE_ARTIFACT.is_match(bytes)) {
+        if let Some(d) = RX_SAVE_ARTIFACT.is_match(bytes).then(|| RX_DEF_TRAIN.captures(bytes)).flatten() {
             let name = String::from_utf8_lossy(d.get(0).unwrap().as_bytes()).to_string();
             if !name.contains("train_test") && !name.contains("fit_transform") {
                 ev.push(mk("code.train", "", d.get(0).unwrap().start(), Confidence::Low).attr("framework", "custom"));
@@ -608,7 +608,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     // PyTorch training loops: backward + optimizer step.
     if imports_any(&["torch"]) {
-        if let (Some(b), Some(_)) = (RX_TORCH_BACKWARD.find(bytes), RX_TORCH_STEP.find(bytes)) {
+        if let Some(b) = RX_TORCH_BACKWARD.find(bytes).filter(|_| RX_TORCH_STEP.is_match(bytes)) {
             ev.push(mk("code.train", "", b.start(), Confidence::Medium).attr("framework", "torch"));
         }
     }
@@ -655,7 +655,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
     // Data preparation: read a dataset and write a prepared one.
     if !ev.iter().any(|e| e.kind == "code.data-prep") {
-        if let (Some(r), Some(_)) = (RX_PD_READ.find(bytes), RX_DATA_WRITE.find(bytes)) {
+        if let Some(r) = RX_PD_READ.find(bytes).filter(|_| RX_DATA_WRITE.is_match(bytes)) {
             if !ev.iter().any(|e| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model")) {
                 ev.push(mk("code.data-prep", "", r.start(), Confidence::Low).attr("op", "prepare"));
             }
@@ -1112,7 +1112,7 @@ fn scoring(
         ev.push(mk(kind, "", offset, conf).attr(st.0, st.1));
     };
     let mut is_serving = false;
-    if let (Some(_), Some(r)) = (RX_DEF_INIT.find(bytes), RX_DEF_RUN.find(bytes)) {
+    if let Some(r) = RX_DEF_INIT.find(bytes).and_then(|_| RX_DEF_RUN.find(bytes)) {
         push("code.scoring", r.start(), Confidence::High, style("azureml-init-run"));
         is_serving = true;
     }
@@ -1165,14 +1165,14 @@ fn scoring(
         is_serving = true;
     }
     // A batch scoring job submitted to a platform with a registered model.
-    if let (false, Some(at)) = (is_serving, batch_scoring_job(bytes, imports_any)) {
+    if let Some(at) = (!is_serving).then(|| batch_scoring_job(bytes, imports_any)).flatten() {
         push("code.scoring", at, Confidence::Medium, style("batch-job"));
         is_serving = true;
     }
     // A predict entry point outside training code: a top-level predict/score
     // function that calls a model, or a model wrapper class whose predict
     // method serves a loaded model.
-    if let (false, Some(mt)) = (is_serving, RX_DEF_SERVERLESS.find(bytes)) {
+    if let Some(mt) = (!is_serving).then(|| RX_DEF_SERVERLESS.find(bytes)).flatten() {
         if RX_PREDICT_CALL.is_match(bytes) || loads || masked.contains("invoke_endpoint") {
             push("code.scoring", mt.start(), Confidence::Medium, style("serverless"));
             is_serving = true;
@@ -1260,7 +1260,7 @@ fn scoring(
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
         let ui = imports_any(&["gradio", "streamlit", "dash", "flask", "fastapi", "panel", "tkinter"]);
-        if let (false, Some(mt)) = (ui, RX_HTTP_POST.find(bytes)) {
+        if let Some(mt) = (!ui).then(|| RX_HTTP_POST.find(bytes)).flatten() {
             if RX_ENDPOINT_WORD.is_match(bytes) {
                 ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
             }
@@ -1518,7 +1518,7 @@ fn model_validation(
     if !imports_any(&["tensorflow_model_analysis", "tfx"]) {
         return;
     }
-    if let (true, Some(m)) = (imports_any(&["tfx"]), RX_TFX_TRAINER.find(bytes)) {
+    if let Some(m) = imports_any(&["tfx"]).then(|| RX_TFX_TRAINER.find(bytes)).flatten() {
         if !ev.iter().any(|e| e.kind == "code.train") {
             ev.push(mk("code.train", "tfx", m.start(), Confidence::Medium).attr("framework", "tfx"));
         }
