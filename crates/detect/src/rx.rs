@@ -4,11 +4,12 @@
 //! cannot match most files, yet each one scans the whole text (the regex
 //! engine's own prefilter looks for a pattern's first literal, often a
 //! common one such as `def `). An [`RxSet`] works out, for every member,
-//! the literals any match must contain (`init` in `^def[ \t]+init\(`, one of
-//! `model_fn`/`predict_fn` in an alternation) and looks for all of them in
-//! one Aho-Corasick pass over the text ([`RxSet::screen`]). While the
-//! returned guard lives, a member called on that text (or any slice of it)
-//! whose literals are all absent answers "no match" without running.
+//! the literals any match must contain (`def` and `init` in
+//! `^def[ \t]+init\(`, one of `model_fn`/`predict_fn` in an alternation)
+//! and looks for all of them in one Aho-Corasick pass over the text
+//! ([`RxSet::screen`]). While the returned guard lives, a member called on
+//! that text (or any slice of it) that misses one of its required parts
+//! answers "no match" without running.
 //!
 //! The screen only ever skips searches that cannot match: a match is a
 //! substring of the text, so it holds the needed literal, and the pass looks
@@ -131,7 +132,67 @@ pub fn needed_literals(pattern: &str) -> Option<Vec<Vec<u8>>> {
         Need::Any => None,
         Need::Set(s) => Some(s),
     }
-    .filter(|s| !s.is_empty() && s.len() <= MAX_LITERALS && s.iter().all(|l| l.len() >= MIN_LITERAL))
+    .filter(|s| usable(s))
+}
+
+/// Most literal sets one pattern is screened by: its rarest ones.
+const MAX_CLAUSES: usize = 3;
+
+/// Literal sets every match of `pattern` holds one literal of each of:
+/// the required parts of a top-level sequence (`def` and one of
+/// `train`/`fit` in `^def[ \t]+(train|fit)\(`), else the set
+/// [`needed_literals`] gives; at most [`MAX_CLAUSES`], rarest first. Empty
+/// when none is usable.
+pub fn needed_clauses(pattern: &str) -> Vec<Vec<Vec<u8>>> {
+    let Ok(hir) = regex_syntax::ParserBuilder::new().utf8(false).build().parse(pattern) else { return Vec::new() };
+    let mut top = &hir;
+    while let HirKind::Capture(c) = top.kind() {
+        top = &c.sub;
+    }
+    let mut clauses: Vec<Vec<Vec<u8>>> = Vec::new();
+    match top.kind() {
+        HirKind::Concat(subs) => {
+            // Adjacent exact parts join into one literal, as in `need`.
+            let mut run: Vec<u8> = Vec::new();
+            for sub in subs {
+                match need(sub) {
+                    Need::Exact(l) => run.extend(l),
+                    other => {
+                        if !run.is_empty() {
+                            clauses.push(vec![std::mem::take(&mut run)]);
+                        }
+                        if let Need::Set(s) = other {
+                            clauses.push(s);
+                        }
+                    }
+                }
+            }
+            if !run.is_empty() {
+                clauses.push(vec![run]);
+            }
+        }
+        _ => clauses.extend(needed_literals(pattern)),
+    }
+    clauses.retain(|c| usable(c));
+    clauses.sort();
+    clauses.dedup();
+    // Rarest first (longer shortest literal, then fewer literals).
+    clauses.sort_by(|a, b| {
+        if better(a, b) {
+            std::cmp::Ordering::Less
+        } else if better(b, a) {
+            std::cmp::Ordering::Greater
+        } else {
+            std::cmp::Ordering::Equal
+        }
+    });
+    clauses.truncate(MAX_CLAUSES);
+    clauses
+}
+
+/// A literal set worth screening for: some literals, few, none short.
+fn usable(s: &[Vec<u8>]) -> bool {
+    !s.is_empty() && s.len() <= MAX_LITERALS && s.iter().all(|l| l.len() >= MIN_LITERAL)
 }
 
 /// What a sub-pattern's matches must contain.
@@ -243,17 +304,21 @@ pub struct RxSet {
 }
 
 /// Which of a list of consumers (regexes, detectors) can apply to a text,
-/// each by the literals it needs (one of them), found in one pass.
+/// each by the literal sets it needs (one literal of each set), found in
+/// one pass.
 #[derive(Debug, Clone)]
 pub struct LiteralScreen {
     /// All consumers' literals, each once; `None` when none has any.
     ac: Option<AhoCorasick>,
-    /// The consumers each literal of `ac` belongs to.
+    /// The literal sets ("clauses") each literal of `ac` belongs to.
     owners: Vec<Vec<u32>>,
+    /// Each consumer that needs literals, with the range of its clauses
+    /// (numbered consecutively, consumer by consumer).
+    needs: Vec<(u32, std::ops::Range<u32>)>,
     /// The consumers possible in any text: those that need no literal.
     base: Possible,
-    /// How many consumers need a literal.
-    screened: usize,
+    /// How many clauses there are.
+    clauses: usize,
 }
 
 /// Which consumers of a [`LiteralScreen`] can apply to a text.
@@ -277,29 +342,46 @@ impl Possible {
 
 impl Default for LiteralScreen {
     fn default() -> Self {
-        LiteralScreen::of_literals(std::iter::empty::<Option<Vec<Vec<u8>>>>(), false)
+        LiteralScreen::of_clauses(std::iter::empty::<Option<Vec<Vec<Vec<u8>>>>>(), false)
     }
 }
 
 impl LiteralScreen {
-    /// The screen of regex sources, in order: each needs the literals
-    /// [`needed_literals`] finds in it, in any ASCII case.
+    /// The screen of regex sources, in order: each needs the literal sets
+    /// [`needed_clauses`] finds in it, in any ASCII case.
     pub fn new<'a>(patterns: impl IntoIterator<Item = &'a str>) -> Self {
-        LiteralScreen::of_literals(patterns.into_iter().map(needed_literals), true)
+        let needs = patterns.into_iter().map(|p| Some(needed_clauses(p)).filter(|c| !c.is_empty()));
+        LiteralScreen::of_clauses(needs, true)
     }
 
-    /// The screen of consumers given by the literals each needs (`None`: it
-    /// applies to every text), matched exactly or ignoring ASCII case.
+    /// The screen of consumers given by the literals each needs, one of
+    /// them (`None`: it applies to every text), matched exactly or ignoring
+    /// ASCII case.
     pub fn of_literals(needs: impl IntoIterator<Item = Option<Vec<Vec<u8>>>>, ignore_case: bool) -> Self {
-        // Each literal once, with every consumer that needs it: a common
+        LiteralScreen::of_clauses(needs.into_iter().map(|n| n.map(|lits| vec![lits])), ignore_case)
+    }
+
+    /// The screen of consumers given by the literal sets each needs, one
+    /// literal of every set (`None` or no set: it applies to every text).
+    pub fn of_clauses(needs: impl IntoIterator<Item = Option<Vec<Vec<Vec<u8>>>>>, ignore_case: bool) -> Self {
+        // Each literal once, with every clause that holds it: a common
         // literal is then one match to report, not one per consumer.
         let mut by_lit: std::collections::BTreeMap<Vec<u8>, Vec<u32>> = std::collections::BTreeMap::new();
         let mut free = Vec::new();
+        let mut screened = Vec::new();
         let mut count = 0;
+        let mut clauses = 0u32;
         for (i, needs) in needs.into_iter().enumerate() {
             count = i + 1;
-            match needs {
-                Some(lits) => lits.into_iter().for_each(|l| by_lit.entry(l).or_default().push(i as u32)),
+            match needs.filter(|c| !c.is_empty()) {
+                Some(sets) => {
+                    let first = clauses;
+                    for lits in sets {
+                        lits.into_iter().for_each(|l| by_lit.entry(l).or_default().push(clauses));
+                        clauses += 1;
+                    }
+                    screened.push((i as u32, first..clauses));
+                }
                 None => free.push(i),
             }
         }
@@ -307,7 +389,15 @@ impl LiteralScreen {
         for &i in &free {
             base.set(i);
         }
-        let (lits, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = by_lit.into_iter().unzip();
+        let (lits, owners): (Vec<Vec<u8>>, Vec<Vec<u32>>) = by_lit
+            .into_iter()
+            .map(|(l, mut o)| {
+                (l, {
+                    o.dedup();
+                    o
+                })
+            })
+            .unzip();
         // A DFA: the fastest automaton per byte, and whole texts pass through it.
         let ac = (!lits.is_empty()).then(|| {
             AhoCorasickBuilder::new()
@@ -317,22 +407,28 @@ impl LiteralScreen {
                 .build(&lits)
                 .expect("screen literals build an automaton")
         });
-        LiteralScreen { ac, owners, base, screened: count - free.len() }
+        LiteralScreen { ac, owners, needs: screened, base, clauses: clauses as usize }
     }
 
     /// The consumers that can apply to `text`: those that need no literal,
-    /// and those with one of their literals in it (one pass, ended early
-    /// once every consumer is possible).
+    /// and those with a literal of each of their sets in it (one pass,
+    /// ended early once every set is seen).
     pub fn possible(&self, text: &[u8]) -> Possible {
         let mut p = self.base.clone();
-        let mut left = self.screened;
         if let Some(ac) = &self.ac {
+            let mut seen = Possible(vec![0; self.clauses.div_ceil(64)]);
+            let mut left = self.clauses;
             for m in ac.find_overlapping_iter(text) {
-                for &o in &self.owners[m.pattern().as_usize()] {
-                    left -= usize::from(p.set(o as usize));
+                for &c in &self.owners[m.pattern().as_usize()] {
+                    left -= usize::from(seen.set(c as usize));
                 }
                 if left == 0 {
                     break;
+                }
+            }
+            for (consumer, sets) in &self.needs {
+                if sets.clone().all(|c| seen.get(c as usize)) {
+                    p.set(*consumer as usize);
                 }
             }
         }
@@ -427,6 +523,34 @@ mod tests {
         assert_eq!(lits(r"(?-u)(?i)\bSecret_Key\b"), Some(vec!["secret_key".into()]));
         // Every branch of an alternation must bring one.
         assert_eq!(lits(r"(?-u)@flow\b|@prefect\.flow\b"), Some(vec!["@flow".into(), "@prefect.flow".into()]));
+    }
+
+    fn clauses(p: &str) -> Vec<Vec<String>> {
+        needed_clauses(p).into_iter().map(|c| c.into_iter().map(|l| String::from_utf8(l).unwrap()).collect()).collect()
+    }
+
+    #[test]
+    fn every_required_part_of_a_sequence_is_a_clause() {
+        let train = r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(";
+        assert_eq!(clauses(train), [vec!["def"], vec!["fit", "train"]]);
+        assert_eq!(clauses(r"(?-u)(?m)^def[ \t]+init[ \t]*\("), [vec!["init"], vec!["def"]]);
+        // Short parts are no clause; an alternation at the top is one.
+        assert_eq!(clauses(r"(?-u)\bab\s*\(\s*model"), [vec!["model"]]);
+        assert_eq!(clauses(r"(?-u)@flow\b|@prefect\.flow\b"), [vec!["@flow", "@prefect.flow"]]);
+        assert!(clauses(r"(?-u)\w+\(").is_empty());
+        // At most three, the rarest.
+        assert_eq!(clauses(r"(?-u)abc\s+abcd\s+abcde\s+abcdef"), [vec!["abcdef"], vec!["abcde"], vec!["abcd"]]);
+    }
+
+    #[test]
+    fn a_consumer_with_several_sets_needs_one_literal_of_each() {
+        let set = |ls: &[&str]| ls.iter().map(|l| l.as_bytes().to_vec()).collect::<Vec<_>>();
+        let screen = LiteralScreen::of_clauses([Some(vec![set(&["def"]), set(&["train", "fit"])]), Some(vec![set(&["def"])])], true);
+        let on = |t: &str| (0..2).filter(|&i| screen.possible(t.as_bytes()).get(i)).collect::<Vec<_>>();
+        assert_eq!(on("def run(): pass"), [1]);
+        assert_eq!(on("model.fit(x)"), Vec::<usize>::new());
+        assert_eq!(on("DEF Fit"), [0, 1]);
+        assert_eq!(on("fit first, def later"), [0, 1]);
     }
 
     #[test]
