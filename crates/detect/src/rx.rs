@@ -141,7 +141,7 @@ const MAX_CLAUSES: usize = 3;
 /// Literal sets every match of `pattern` holds one literal of each of:
 /// the required parts of a top-level sequence (`def` and one of
 /// `train`/`fit` in `^def[ \t]+(train|fit)\(`), else the set
-/// [`needed_literals`] gives; at most [`MAX_CLAUSES`], rarest first. Empty
+/// [`needed_literals`] gives; at most three, rarest first. Empty
 /// when none is usable.
 pub fn needed_clauses(pattern: &str) -> Vec<Vec<Vec<u8>>> {
     let Ok(hir) = regex_syntax::ParserBuilder::new().utf8(false).build().parse(pattern) else { return Vec::new() };
