@@ -1669,14 +1669,9 @@ fn gates(
         // is read whole, up to a few lines.
         let mut joined;
         let mut t = line.trim();
-        // More brackets opened than closed (one pass).
-        let open = |s: &str| {
-            s.bytes().fold(0isize, |d, b| match b {
-                b'(' | b'[' => d + 1,
-                b')' | b']' => d - 1,
-                _ => d,
-            }) > 0
-        };
+        // More brackets opened than closed (two counts, which vectorise).
+        let open =
+            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
         if open(t) {
             joined = t.to_string();
             for _ in 0..6 {
@@ -2398,8 +2393,8 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             let m = im.module.replace('.', "/");
             let last = m.rsplit('/').next().unwrap_or(&m).to_string();
             for (rel, name) in [(format!("{m}.py"), format!("{last}.py")), (format!("{m}/__init__.py"), format!("{last}/__init__.py"))] {
-                let mut hits =
-                    repo.files_named(&name).into_iter().filter(|p| (p.ends_with(&format!("/{rel}")) || **p == rel) && *p != path);
+                let under = format!("/{rel}");
+                let mut hits = repo.files_named(&name).into_iter().filter(|p| (p.ends_with(&under) || **p == rel) && *p != path);
                 if let (Some(hit), None) = (hits.next(), hits.next()) {
                     out.push((hit.to_string(), im.line));
                     // Names imported from the package are its modules when they are files.
