@@ -254,6 +254,10 @@ pub struct RepoIndex {
     imports: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<pylex::Import>>>>,
     /// Local modules each Python file imports, computed once per file.
     pub(crate) local_imports: std::sync::Mutex<std::collections::HashMap<String, LocalImports>>,
+    /// The ML framework each module brings in through what it imports
+    /// (three levels), with the hashes of the files read to tell
+    /// ([`RepoIndex::python_imports`]): asked by every test importing it.
+    pub(crate) module_frameworks: std::sync::Mutex<std::collections::HashMap<String, ModuleFramework>>,
     /// CI variables declared anywhere (`variables:` / `env:` blocks and
     /// variable templates), name -> value, found once.
     pub(crate) ci_vars: std::sync::OnceLock<CiVars>,
@@ -311,6 +315,10 @@ thread_local! {
     /// files whose imports they read.
     static EARLY: std::cell::RefCell<Option<(bool, Vec<u64>)>> = const { std::cell::RefCell::new(None) };
 }
+
+/// A module's ML framework ([`RepoIndex::module_framework`]) and the
+/// hashes of the files read to find it.
+type ModuleFramework = (Option<String>, std::sync::Arc<[u64]>);
 
 /// Hash of a repository path, as [`EARLY`] records it.
 fn path_hash(path: &str) -> u64 {
@@ -548,6 +556,32 @@ impl RepoIndex {
         if let Ok(mut m) = self.local_imports.lock() {
             *m = Default::default();
         }
+        if let Ok(mut m) = self.module_frameworks.lock() {
+            *m = Default::default();
+        }
+    }
+
+    /// The ML framework module `path` brings in through its imports, three
+    /// levels deep ([`detectors::python::ml_framework`]), once per module:
+    /// a module asked again records the files its answer read, as the first
+    /// asking did, so an early detection that used it is redone when one of
+    /// them turns out to be in a seed folder.
+    pub(crate) fn module_framework(&self, path: &str) -> Option<String> {
+        if let Some((fw, reads)) = self.module_frameworks.lock().ok().and_then(|m| m.get(path).cloned()) {
+            EARLY.with(|e| {
+                if let Some((_, read)) = e.borrow_mut().as_mut() {
+                    read.extend_from_slice(&reads);
+                }
+            });
+            return fw;
+        }
+        let (found, seen) = detectors::python::third_party_imports_seen(self, vec![path.to_string()], 3);
+        let fw = detectors::python::ml_framework(&found, &self.catalog());
+        let reads: std::sync::Arc<[u64]> = seen.iter().map(|p| path_hash(p)).collect();
+        if let Ok(mut m) = self.module_frameworks.lock() {
+            m.insert(path.to_string(), (fw.clone(), reads));
+        }
+        fw
     }
 
     /// The text of a file of a checkout that the scan read and dropped
@@ -1864,6 +1898,30 @@ mod tests {
         let (out, read) = detect("import mlflow\nfrom svc import logs\nmlflow.log_metric('auc', 0.9)\n");
         assert!(!out.evidence.is_empty(), "the module was analysed");
         assert!(read.is_empty(), "nothing asked what svc/logs.py imports");
+    }
+
+    /// The ML framework a tested module brings in is worked out once; each
+    /// test importing it still records the files that answer read, so an
+    /// early detection is redone if one of them is in a seed folder.
+    #[test]
+    fn a_tested_module_framework_is_found_once_and_its_reads_recorded_each_time() {
+        let dets = super::detectors::all();
+        let screen = super::Screen::new(&dets);
+        let opts = super::ScanOptions::default();
+        let mut repo = repo(&["pkg/__init__.py", "pkg/model.py", "pkg/nets.py", "tests/test_a.py", "tests/test_b.py"]);
+        repo.texts.insert("pkg/model.py".into(), "from pkg import nets\n".into());
+        repo.texts.insert("pkg/nets.py".into(), "import sklearn\n".into());
+        let test = "from pkg.model import fit\n\ndef test_fit():\n    assert fit() is not None\n";
+        for path in ["tests/test_a.py", "tests/test_b.py"] {
+            let (out, read) = super::detect_file(&dets, &screen, &opts, &repo, path, test, true).expect("detected early");
+            let fw: Vec<&str> =
+                out.evidence.iter().filter(|(e, _)| e.kind == "test.imports").filter_map(|(e, _)| e.attrs.get("ml_framework")).collect();
+            assert_eq!(fw, ["sklearn"], "{path}");
+            for read_file in ["pkg/model.py", "pkg/nets.py"] {
+                assert!(read.contains(&super::path_hash(read_file)), "{path} records reading {read_file}");
+            }
+        }
+        assert_eq!(repo.module_frameworks.lock().unwrap().len(), 1, "worked out once");
     }
 
     fn repo(paths: &[&str]) -> RepoIndex {

@@ -2271,6 +2271,11 @@ fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder
 /// Third-party modules imported by `files` and the local modules they
 /// import, `depth` levels deep.
 pub fn third_party_imports(repo: &RepoIndex, files: Vec<String>, depth: usize) -> BTreeSet<String> {
+    third_party_imports_seen(repo, files, depth).0
+}
+
+/// [`third_party_imports`], and the files whose imports were read.
+pub(crate) fn third_party_imports_seen(repo: &RepoIndex, files: Vec<String>, depth: usize) -> (BTreeSet<String>, BTreeSet<String>) {
     let mut found = BTreeSet::new();
     let mut frontier = files;
     let mut seen: BTreeSet<String> = BTreeSet::new();
@@ -2291,7 +2296,7 @@ pub fn third_party_imports(repo: &RepoIndex, files: Vec<String>, depth: usize) -
         }
         frontier = next;
     }
-    found
+    (found, seen)
 }
 
 /// The ML framework a set of imports brings in, if any: a module whose

@@ -87,10 +87,12 @@ impl Detector for Tests {
             let l = l.trim();
             l.starts_with("@pytest.mark.skip(") || l == "@pytest.mark.skip" || l.starts_with("@unittest.skip(") || l == "@unittest.skip"
         };
-        let module_skipped = lines.iter().any(|l| {
-            let l = l.replace(' ', "");
-            l.starts_with("pytestmark=pytest.mark.skip") && !l.starts_with("pytestmark=pytest.mark.skipif")
-        });
+        // Spaces ignored, compared in place (no copy of each line).
+        let starts = |l: &str, p: &str| {
+            let mut b = l.bytes().filter(|&b| b != b' ');
+            p.bytes().all(|c| b.next() == Some(c))
+        };
+        let module_skipped = lines.iter().any(|l| starts(l, "pytestmark=pytest.mark.skip") && !starts(l, "pytestmark=pytest.mark.skipif"));
         let skipped = |start: usize| {
             let line = idx.line(start) as usize - 1;
             lines[..line].iter().rev().take_while(|l| l.trim_start().starts_with('@')).any(|l| is_skip(l))
@@ -144,7 +146,7 @@ impl Detector for Tests {
             }
             let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
             let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
-            if let Some(fw) = python::ml_framework(&python::third_party_imports(f.repo, vec![path.clone()], 3), &f.repo.catalog()) {
+            if let Some(fw) = f.repo.module_framework(&path) {
                 e = e.attr("ml_framework", fw);
             }
             if !names.is_empty() {
