@@ -1301,23 +1301,11 @@ struct Read {
     issues: Vec<ScanIssue>,
 }
 
-/// Run the detectors that select a file. `early`: only if all of them are
+/// Run the detectors that select a file, given what the [`Screen`]'s pass
+/// found in its text. `early`: only if all of them are
 /// [`EARLY_DETECTORS`] and none asks for a repository-wide index; `None`
 /// otherwise.
 fn detect_file(
-    dets: &[Box<dyn Detector>],
-    screen: &Screen,
-    opts: &ScanOptions,
-    repo: &RepoIndex,
-    path: &str,
-    text: &str,
-    early: bool,
-) -> Option<(Output, Vec<u64>)> {
-    detect_screened(dets, &screen.hits(text), opts, repo, path, text, early)
-}
-
-/// [`detect_file`], with the screen's pass over `text` made already.
-fn detect_screened(
     dets: &[Box<dyn Detector>],
     hits: &Hits,
     opts: &ScanOptions,
@@ -1423,7 +1411,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         if hits.template() {
             return None;
         }
-        detect_screened(&dets, hits, opts, &repo, path, text, true)
+        detect_file(&dets, hits, opts, &repo, path, text, true)
     };
     let read_one = |&(i, ref exact): &(usize, Option<std::path::PathBuf>)| {
         let path = &files[i];
@@ -1580,7 +1568,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
         };
         // Outputs with nothing in them are not held (most configuration
         // and data files' among the late ones).
-        if let Some((o, _)) = detect_file(&dets, &screen, opts, &repo, path, text, false) {
+        if let Some((o, _)) = detect_file(&dets, &screen.hits(text), opts, &repo, path, text, false) {
             let o = o.compacted(path);
             if !o.is_empty() {
                 late.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((i, o));
@@ -1711,7 +1699,7 @@ mod tests {
             "import mlflow\nfrom sklearn.linear_model import LogisticRegression\nmlflow.start_run()\nLogisticRegression().fit(X, y)\n";
         let nb = serde_json::json!({"cells": [{"cell_type": "code", "source": code}], "nbformat": 4}).to_string();
         let kinds = |o: &Output| o.evidence.iter().map(|(e, _)| e.kind.clone()).collect::<Vec<_>>();
-        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen, &opts, &repo, path, text, early);
+        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen.hits(text), &opts, &repo, path, text, early);
         let (early_nb, _) = detect("nb/train.ipynb", &nb, true).expect("a notebook is detected early");
         let (late_nb, _) = detect("nb/train.ipynb", &nb, false).expect("and late");
         assert!(kinds(&early_nb).contains(&"code.train".into()) && kinds(&early_nb).contains(&"notebook.code".into()));
@@ -1757,7 +1745,7 @@ mod tests {
         let screen = super::Screen::new(&dets);
         let opts = super::ScanOptions::default();
         let repo = repo(&["k8s/serve.yaml", "infra/main.tf"]);
-        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen, &opts, &repo, path, text, early);
+        let detect = |path: &str, text: &str, early: bool| super::detect_file(&dets, &screen.hits(text), &opts, &repo, path, text, early);
         let manifest = "apiVersion: serving.kserve.io/v1beta1\nkind: InferenceService\nmetadata:\n  name: churn\nspec:\n  predictor:\n    model:\n      modelFormat: {name: sklearn}\n";
         let kinds = |o: &Output| o.evidence.iter().map(|(e, _)| e.kind.to_string()).collect::<Vec<_>>();
         let (early, _) = detect("k8s/serve.yaml", manifest, true).expect("a manifest is detected early");
@@ -1888,7 +1876,8 @@ mod tests {
         let opts = super::ScanOptions::default();
         let mut repo = repo(&["svc/__init__.py", "svc/api.py", "svc/logs.py"]);
         repo.texts.insert("svc/logs.py".into(), "from fluent import handler\n".into());
-        let detect = |text: &str| super::detect_file(&dets, &screen, &opts, &repo, "svc/api.py", text, true).expect("detected early");
+        let detect =
+            |text: &str| super::detect_file(&dets, &screen.hits(text), &opts, &repo, "svc/api.py", text, true).expect("detected early");
         let api = "from fastapi import FastAPI\nimport logging\nfrom svc import logs\nlog = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    log.info('prediction %s', y)\n    return y\n";
         let (out, read) = detect(api);
         let sinks: Vec<&str> =
@@ -1913,7 +1902,7 @@ mod tests {
         repo.texts.insert("pkg/nets.py".into(), "import sklearn\n".into());
         let test = "from pkg.model import fit\n\ndef test_fit():\n    assert fit() is not None\n";
         for path in ["tests/test_a.py", "tests/test_b.py"] {
-            let (out, read) = super::detect_file(&dets, &screen, &opts, &repo, path, test, true).expect("detected early");
+            let (out, read) = super::detect_file(&dets, &screen.hits(test), &opts, &repo, path, test, true).expect("detected early");
             let fw: Vec<&str> =
                 out.evidence.iter().filter(|(e, _)| e.kind == "test.imports").filter_map(|(e, _)| e.attrs.get("ml_framework")).collect();
             assert_eq!(fw, ["sklearn"], "{path}");
