@@ -149,43 +149,15 @@ pub fn needed_clauses(pattern: &str) -> Vec<Vec<Vec<u8>>> {
     while let HirKind::Capture(c) = top.kind() {
         top = &c.sub;
     }
-    let mut clauses: Vec<Vec<Vec<u8>>> = Vec::new();
-    match top.kind() {
-        HirKind::Concat(subs) => {
-            // Adjacent exact parts join into one literal, as in `need`.
-            let mut run: Vec<u8> = Vec::new();
-            for sub in subs {
-                match need(sub) {
-                    Need::Exact(l) => run.extend(l),
-                    other => {
-                        if !run.is_empty() {
-                            clauses.push(vec![std::mem::take(&mut run)]);
-                        }
-                        if let Need::Set(s) = other {
-                            clauses.push(s);
-                        }
-                    }
-                }
-            }
-            if !run.is_empty() {
-                clauses.push(vec![run]);
-            }
-        }
-        _ => clauses.extend(needed_literals(pattern)),
-    }
+    let mut clauses: Vec<Vec<Vec<u8>>> = match top.kind() {
+        HirKind::Concat(subs) => concat_parts(subs).unwrap_or_else(|whole| vec![vec![whole]]),
+        _ => needed_literals(pattern).into_iter().collect(),
+    };
     clauses.retain(|c| usable(c));
     clauses.sort();
     clauses.dedup();
-    // Rarest first (longer shortest literal, then fewer literals).
-    clauses.sort_by(|a, b| {
-        if better(a, b) {
-            std::cmp::Ordering::Less
-        } else if better(b, a) {
-            std::cmp::Ordering::Greater
-        } else {
-            std::cmp::Ordering::Equal
-        }
-    });
+    // Rarest first (stable: equals stay in order).
+    clauses.sort_by_key(|c| std::cmp::Reverse(rank(c)));
     clauses.truncate(MAX_CLAUSES);
     clauses
 }
@@ -218,37 +190,17 @@ fn need(h: &Hir) -> Need {
         },
         HirKind::Repetition(_) => Need::Any,
         HirKind::Capture(c) => need(&c.sub),
-        HirKind::Concat(subs) => {
-            let mut run: Vec<u8> = Vec::new();
-            let mut exact = true;
-            let mut best: Option<Vec<Vec<u8>>> = None;
-            let offer = |s: Vec<Vec<u8>>, best: &mut Option<Vec<Vec<u8>>>| {
-                if best.as_ref().is_none_or(|b| better(&s, b)) {
-                    *best = Some(s);
-                }
-            };
-            for sub in subs {
-                match need(sub) {
-                    Need::Exact(l) => run.extend(l),
-                    other => {
-                        exact = false;
-                        if !run.is_empty() {
-                            offer(vec![std::mem::take(&mut run)], &mut best);
-                        }
-                        if let Need::Set(s) = other {
-                            offer(s, &mut best);
-                        }
-                    }
-                }
-            }
-            if exact {
-                return Need::Exact(run);
-            }
-            if !run.is_empty() {
-                offer(vec![run], &mut best);
-            }
-            best.map_or(Need::Any, Need::Set)
-        }
+        HirKind::Concat(subs) => match concat_parts(subs) {
+            Err(whole) => Need::Exact(whole),
+            // The rarest part; the first of equals.
+            Ok(parts) => parts
+                .into_iter()
+                .fold(None, |best: Option<Vec<Vec<u8>>>, s| match best {
+                    Some(b) if !better(&s, &b) => Some(b),
+                    _ => Some(s),
+                })
+                .map_or(Need::Any, Need::Set),
+        },
         HirKind::Alternation(subs) => {
             let mut all = Vec::new();
             for sub in subs {
@@ -290,11 +242,46 @@ fn one_byte(c: &Class) -> Option<u8> {
     (bytes.len() == 1).then(|| bytes[0])
 }
 
-/// Whether literal set `a` screens better than `b`: longer shortest literal
-/// first (rarer), then fewer literals.
+/// What every match of a sequence holds, part by part: runs of adjacent
+/// exact parts joined into one literal, and the literal sets of the other
+/// parts, in order (parts that hold nothing known are left out). `Err`
+/// with the whole literal when every part is exact.
+fn concat_parts(subs: &[Hir]) -> Result<Vec<Vec<Vec<u8>>>, Vec<u8>> {
+    let mut parts = Vec::new();
+    let mut run: Vec<u8> = Vec::new();
+    let mut exact = true;
+    for sub in subs {
+        match need(sub) {
+            Need::Exact(l) => run.extend(l),
+            other => {
+                exact = false;
+                if !run.is_empty() {
+                    parts.push(vec![std::mem::take(&mut run)]);
+                }
+                if let Need::Set(s) = other {
+                    parts.push(s);
+                }
+            }
+        }
+    }
+    if exact {
+        return Err(run);
+    }
+    if !run.is_empty() {
+        parts.push(vec![run]);
+    }
+    Ok(parts)
+}
+
+/// How well a literal set screens: longer shortest literal first (rarer),
+/// then fewer literals.
+fn rank(s: &[Vec<u8>]) -> (usize, std::cmp::Reverse<usize>) {
+    (s.iter().map(Vec::len).min().unwrap_or(0), std::cmp::Reverse(s.len()))
+}
+
+/// Whether literal set `a` screens better than `b` ([`rank`]).
 fn better(a: &[Vec<u8>], b: &[Vec<u8>]) -> bool {
-    let shortest = |s: &[Vec<u8>]| s.iter().map(Vec::len).min().unwrap_or(0);
-    (shortest(a), std::cmp::Reverse(a.len())) > (shortest(b), std::cmp::Reverse(b.len()))
+    rank(a) > rank(b)
 }
 
 /// Screened regexes that share one pass over a text.
