@@ -358,11 +358,12 @@ fn event_source_kinds(path: &str, text: &str) -> (bool, bool) {
 
 /// True when a repository-wide index, or the linker, reads the text of the
 /// file at `path` (so it is held even once the file's own detection ran
-/// early). Python modules and JavaScript: [`KEEP_PY`]. Other formats: each
+/// early). Python modules and JavaScript: [`KEEP_PY`]'s literals, as the
+/// screen's pass over the text found them (`hits`). Other formats: each
 /// reader's own test of the texts it reads.
-fn kept_for_others(path: &str, text: &str) -> bool {
+fn kept_for_others(path: &str, text: &str, hits: &Hits) -> bool {
     if module_format(path) {
-        return KEEP_PY.is_match(text);
+        return hits.keeps_module();
     }
     let (sensor, listener) = event_source_kinds(path, text);
     path.rsplit('/').next() == Some("cdk.json")
@@ -1420,7 +1421,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
                 let size = text.len() as u64;
                 let hits = screen.hits(&text);
                 let early = early_of(path, &text, &hits);
-                let keep = early.is_none() || if module_format(path) { hits.keeps_module() } else { kept_for_others(path, &text) };
+                let keep = early.is_none() || kept_for_others(path, &text, &hits);
                 let dropped = !keep && !module_format(path);
                 let text = keep.then_some(text);
                 // Held until linking: copied once the file's temporaries
@@ -1756,7 +1757,8 @@ mod tests {
         let alarm = "resource \"aws_cloudwatch_metric_alarm\" \"drift\" {\n  alarm_actions = [aws_lambda_function.retrain.arn]\n}\nresource \"aws_lambda_function\" \"retrain\" {\n  filename = \"lambda/retrain\"\n}\n";
         assert!(detect("infra/main.tf", alarm, true).is_none());
         // Read by no index: goes. Read by one: kept.
-        assert!(!super::kept_for_others("k8s/serve.yaml", manifest));
+        let kept = |path: &str, text: &str| super::kept_for_others(path, text, &screen.hits(text));
+        assert!(!kept("k8s/serve.yaml", manifest));
         for (path, text) in [
             ("k8s/serve.yaml", "apiVersion: v1\nkind: ConfigMap\nenv:\n  MODEL: churn\n"),
             ("events/sensor.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\n"),
@@ -1765,7 +1767,7 @@ mod tests {
             ("deploy/pack.yml", "steps:\n  - run: zip -r model.zip model/\n"),
             ("cdk.json", "{\"app\": \"python3 app.py\"}\n"),
         ] {
-            assert!(super::kept_for_others(path, text), "{path} is read by an index");
+            assert!(kept(path, text), "{path} is read by an index");
         }
     }
 

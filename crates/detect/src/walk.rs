@@ -35,9 +35,9 @@ pub struct RepoFile {
     /// Repository-relative path with `/` separators.
     pub path: String,
     /// Size in bytes: from the listing's `stat` for the files judged by
-    /// size ([`crate::detectors::binaries::binary_name`]), from the open
-    /// file for those read (the bytes read); 0 for the others, which are
-    /// not `stat`ed.
+    /// size ([`crate::detectors::binaries::binary_name`]); for a file read,
+    /// its text's length once [`walk_excluding`] read it (0 in a bare
+    /// listing); 0 for the others, which are not `stat`ed.
     pub size: u64,
     /// Text content when the file is one detectors read and it fit the cap.
     /// Invalid UTF-8 is decoded lossily (and reported).
@@ -197,12 +197,11 @@ pub fn list_excluding(root: &Path, wants_text: &(dyn Fn(&str) -> bool + Sync), e
     // entry is reduced on the walker's threads to what the scan keeps: its
     // relative path, its kind, whether its text is wanted, the size of a
     // regular file judged by size (one `stat` each; most files are not: a
-    // file read is sized when opened), and the path on disk only when the relative path
-    // cannot rebuild it (a symbolic link, checked below; a name that is
-    // not UTF-8). Entries are
-    // then handled one by one; the result does not depend on scheduling
-    // because the files are sorted by relative path at the end and the
-    // issues are sorted.
+    // file read is sized when opened), and the path on disk only when the
+    // relative path cannot rebuild it (a symbolic link, checked below; a
+    // name that is not UTF-8). Entries are then handled one by one; the
+    // result does not depend on scheduling because the files are sorted by
+    // relative path at the end and the issues are sorted.
     let listed = std::sync::Mutex::new(Vec::new());
     walker.run(|| {
         let listed = &listed;
@@ -464,8 +463,8 @@ mod tests {
     use super::rel_path;
     use std::path::Path;
 
-    /// Only the files that are read or judged by size are `stat`ed: the
-    /// others are listed with size 0.
+    /// The listing `stat`s only the files judged by size; a file read is
+    /// sized when it is opened, and refused there when over the cap.
     #[test]
     fn sizes_are_listed_only_for_files_judged_by_size() {
         let dir = tempfile::tempdir().unwrap();
