@@ -64,11 +64,13 @@ const STEP_KEYS: &[&str] = &[
 fn named_as_config(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let config = name.ends_with(".yaml") || name.ends_with(".yml") || name.ends_with(".json");
-    let in_folder = path.split('/').rev().skip(1).any(|d| {
-        let d = d.trim_start_matches('.').to_ascii_lowercase();
-        d == "cloudbuild" || d == "cloud-build" || d == "cloud_build"
-    });
-    config && (name.starts_with("cloudbuild") || in_folder)
+    let in_folder = || {
+        path.split('/').rev().skip(1).any(|d| {
+            let d = d.trim_start_matches('.');
+            ["cloudbuild", "cloud-build", "cloud_build"].iter().any(|w| d.eq_ignore_ascii_case(w))
+        })
+    };
+    config && (name.starts_with("cloudbuild") || in_folder())
 }
 
 /// A document that can only be a Cloud Build config: nothing but build

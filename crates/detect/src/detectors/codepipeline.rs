@@ -26,9 +26,16 @@ impl Detector for CodePipeline {
         &["AWS::CodePipeline::Pipeline"]
     }
     fn applies(&self, path: &str) -> bool {
-        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        let template_name = ["template", "pipeline", "stack", "cfn", "cloudformation"].iter().any(|w| name.contains(w));
-        is_yaml(path) || (template_name && (name.ends_with(".json") || name.ends_with(".template")))
+        if is_yaml(path) {
+            return true;
+        }
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ends = |ext: &str| name.len() >= ext.len() && name.as_bytes()[name.len() - ext.len()..].eq_ignore_ascii_case(ext.as_bytes());
+        if !(ends(".json") || ends(".template")) {
+            return false;
+        }
+        let name = name.to_ascii_lowercase();
+        ["template", "pipeline", "stack", "cfn", "cloudformation"].iter().any(|w| name.contains(w))
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         if !f.text.contains("AWS::CodePipeline::Pipeline") {

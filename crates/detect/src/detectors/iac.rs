@@ -31,31 +31,33 @@ pub fn is_iac_file(path: &str) -> bool {
     if lower.ends_with(".tf") || lower.ends_with(".bicep") {
         return true;
     }
-    let infra_dir = lower.split('/').any(|c| {
-        [
-            "infra",
-            "infrastructure",
-            "cdk",
-            "stacks",
-            "iac",
-            "terraform",
-            "cloudformation",
-            "cfn",
-            "pipeline",
-            "pipelines",
-            "deploy",
-            "deployment",
-        ]
-        .iter()
-        .any(|w| c.contains(w))
-    });
+    let infra_dir = || {
+        lower.split('/').any(|c| {
+            [
+                "infra",
+                "infrastructure",
+                "cdk",
+                "stacks",
+                "iac",
+                "terraform",
+                "cloudformation",
+                "cfn",
+                "pipeline",
+                "pipelines",
+                "deploy",
+                "deployment",
+            ]
+            .iter()
+            .any(|w| c.contains(w))
+        })
+    };
     // CDK names its TypeScript files for what they define (`endpoint-stack.ts`, `PipelineConstruct.ts`).
     let cdk_name = name.contains("stack") || name.contains("construct");
-    (lower.ends_with(".ts") && (infra_dir || cdk_name) && !lower.ends_with(".d.ts"))
+    (lower.ends_with(".ts") && !lower.ends_with(".d.ts") && (cdk_name || infra_dir()))
         || (lower.ends_with(".json")
             && (name.contains("template") || name.contains("stack") || name.contains("cfn") || name.contains("cloudformation")))
         || ((lower.ends_with(".yaml") || lower.ends_with(".yml"))
-            && (name.contains("template") || name.contains("cfn") || name.contains("stack") || infra_dir))
+            && (name.contains("template") || name.contains("cfn") || name.contains("stack") || infra_dir()))
 }
 
 fn code_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
@@ -328,7 +330,7 @@ impl Detector for Iac {
         path.ends_with(".tf")
             || path.ends_with(".tfvars")
             || path.ends_with(".bicep")
-            || (is_iac_file(path) && (path.ends_with(".ts") || path.ends_with(".json")))
+            || ((path.ends_with(".ts") || path.ends_with(".json")) && is_iac_file(path))
             || path.ends_with(".yml")
             || path.ends_with(".yaml")
             // CDK apps written in Python (their constructs are the same as in TypeScript).

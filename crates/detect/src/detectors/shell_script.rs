@@ -21,14 +21,16 @@ impl Detector for ShellScript {
         let name = path.rsplit('/').next().unwrap_or(path);
         let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         // Extension-less scripts where CI entry points usually live (checked for a shebang).
-        let script_dir = [".ci", "ci", "scripts", "script", "bin", "tools", ".github/scripts"]
-            .iter()
-            .any(|d| dir == *d || dir.ends_with(&format!("/{d}")));
+        let script_dir = || {
+            [".ci", "ci", "scripts", "script", "bin", "tools", ".github/scripts"]
+                .iter()
+                .any(|d| dir == *d || dir.strip_suffix(d).is_some_and(|up| up.ends_with('/')))
+        };
         path.ends_with(".sh")
             || path.ends_with(".bash")
             || path.ends_with(".slurm")
             || path.ends_with(".sbatch")
-            || (script_dir && !name.contains('.'))
+            || (!name.contains('.') && script_dir())
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let name = f.path.rsplit('/').next().unwrap_or(f.path);
