@@ -516,8 +516,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
     for (i, (entry, re)) in catalog.patterns().enumerate() {
+        // The screen first: it is one bit, and most patterns are not in a module.
+        if !screened.pattern(i) {
+            continue;
+        }
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
-        if !imports_any(&needs) || !screened.pattern(i) {
+        if !imports_any(&needs) {
             continue;
         }
         for mt in re.find_iter(bytes) {
