@@ -1346,7 +1346,16 @@ pub fn debug_phase(name: &str) {
     let Some(start) = *ON else { return };
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let kib = |key: &str| status.lines().find_map(|l| l.strip_prefix(key)).map_or("?", |v| v.trim().trim_end_matches(" kB"));
-    eprintln!("phase {name}: {} ms, rss {} KiB, peak {} KiB", start.elapsed().as_millis(), kib("VmRSS:"), kib("VmHWM:"));
+    let st = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let f: Vec<&str> = st.rsplit(')').next().unwrap_or("").split_whitespace().collect();
+    eprintln!(
+        "phase {name}: {} ms, cpu u{} s{}, rss {} KiB, peak {} KiB",
+        start.elapsed().as_millis(),
+        f.get(11).unwrap_or(&"?"),
+        f.get(12).unwrap_or(&"?"),
+        kib("VmRSS:"),
+        kib("VmHWM:")
+    );
 }
 
 /// Scan a listing. Texts still on disk (`pending`, read from `disk`) are
