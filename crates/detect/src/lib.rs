@@ -1338,8 +1338,9 @@ fn detect_file(
 }
 
 /// With `MLOPS_LEVEL_DEBUG_PHASES` set, print to stderr the time since the
-/// first call and the process's resident and peak memory (Linux) as a phase
-/// of the scan ends: what memory work is measured with.
+/// first call, the process's user and system CPU time (clock ticks) and its
+/// resident and peak memory (Linux) as a phase of the scan ends: what
+/// memory work is measured with.
 pub fn debug_phase(name: &str) {
     static ON: std::sync::LazyLock<Option<std::time::Instant>> =
         std::sync::LazyLock::new(|| std::env::var_os("MLOPS_LEVEL_DEBUG_PHASES").map(|_| std::time::Instant::now()));
