@@ -121,6 +121,16 @@ impl LineIndex {
         l.strip_suffix('\r').unwrap_or(l)
     }
 
+    /// How many lines (a text ending in a line break has an empty last one).
+    pub fn count(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Byte offset where 1-based `line` starts (0 past the last line).
+    pub fn start(&self, line: u32) -> usize {
+        (line as usize).checked_sub(1).and_then(|i| self.0.get(i)).copied().unwrap_or(0)
+    }
+
     /// 1-based line of a byte offset.
     pub fn line(&self, offset: usize) -> u32 {
         match self.0.binary_search(&offset) {

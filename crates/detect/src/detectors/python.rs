@@ -654,7 +654,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let queries_registry = ev.iter().any(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query"));
     gates(&masked, bytes, &mk, &mut ev, in_test, queries_registry);
     if !in_test {
-        verdict_overrides(&masked, &mk, &mut ev);
+        verdict_overrides(&masked, &idx, &mk, &mut ev);
     }
     secrets(text, &masked, bytes, &idx, path, detector, &mut ev);
     // Data preparation: read a dataset and write a prepared one.
@@ -1808,19 +1808,16 @@ fn is_literal(value: &str) -> bool {
 /// the variable's `name`; the linker marks comparisons whose verdict it is.
 /// A constant set inside a conditional (deeper than the test) is not an
 /// override, nor is a first assignment with no computed value before it.
-fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>) {
-    let mut offsets = Vec::new();
-    let mut at = 0;
-    let lines: Vec<&str> = masked
-        .split_inclusive('\n')
-        .map(|l| {
-            offsets.push(at);
-            at += l.len();
-            l.trim_end_matches(['\n', '\r'])
-        })
-        .collect();
+///
+/// Lines are read through the module's [`LineIndex`], not collected: a
+/// line's trailing `\r` changes no trimmed text, and blank lines (the
+/// only ones whose indent it would change) are never read for their indent.
+fn verdict_overrides(masked: &str, idx: &LineIndex, mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence, ev: &mut Vec<Evidence>) {
+    let line = |i: usize| idx.text(masked, i as u32 + 1);
+    let n = idx.count();
     let indent = |l: &str| l.len() - l.trim_start().len();
-    for (i, l) in lines.iter().enumerate() {
+    for i in 0..n {
+        let l = line(i);
         let t = l.trim();
         let Some(head) = assign_head(t) else { continue };
         let name = t[..head].split('=').next().unwrap_or("").trim();
@@ -1831,7 +1828,7 @@ fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) ->
         // the block (looked at first: a few lines, where most constants
         // fail; the look back reads up to 15).
         let k = indent(l);
-        let tested = lines[i + 1..].iter().filter(|n| !n.trim().is_empty()).take(4).take_while(|n| indent(n) >= k).any(|n| {
+        let tested = (i + 1..n).map(line).filter(|n| !n.trim().is_empty()).take(4).take_while(|n| indent(n) >= k).any(|n| {
             let c = n.trim().strip_prefix("if ").unwrap_or("");
             indent(n) == k && c.trim_start_matches("not ").split([' ', '=', ':', '!', ')']).next() == Some(name)
         });
@@ -1839,13 +1836,13 @@ fn verdict_overrides(masked: &str, mk: &dyn Fn(&str, &str, usize, Confidence) ->
             continue;
         }
         // Computed before, in the same function (no `def` between).
-        let computed = lines[..i].iter().rev().take_while(|p| !p.trim_start().starts_with("def ")).take(15).any(|p| {
+        let computed = (0..i).rev().map(line).take_while(|p| !p.trim_start().starts_with("def ")).take(15).any(|p| {
             let p = p.trim();
             assign_head(p)
                 .is_some_and(|h| p[..h].split('=').next().unwrap_or("").trim() == name && !is_literal(&p[h..]) && !p[h..].starts_with('='))
         });
         if computed {
-            ev.push(mk("code.verdict-override", "", offsets[i] + k, Confidence::Medium).attr("name", name));
+            ev.push(mk("code.verdict-override", "", idx.start(i as u32 + 1) + k, Confidence::Medium).attr("name", name));
         }
     }
 }
@@ -2332,6 +2329,29 @@ pub fn local_imports_of(repo: &RepoIndex, path: &str, imports: &[Import]) -> std
 pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(String, u32)> {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let mut out = Vec::new();
+    // The roots an absolute import is looked for under, the same for every
+    // import of the file: listed once, when one asks.
+    let bases_once = std::cell::OnceCell::new();
+    let bases = || {
+        bases_once.get_or_init(|| {
+            let mut bases: Vec<String> = vec![String::new(), "src".into()];
+            bases.extend(repo.py_paths.iter().cloned());
+            let mut d = dir.to_string();
+            loop {
+                bases.push(d.clone());
+                // The src layout of a project in a subfolder (`proj/src/pkg`
+                // imported from `proj/tests`).
+                if !d.is_empty() {
+                    bases.push(format!("{d}/src"));
+                }
+                match d.rsplit_once('/') {
+                    Some((p, _)) => d = p.to_string(),
+                    None => break,
+                }
+            }
+            bases
+        })
+    };
     for im in imports {
         // No folder or module file of the repository has the import's first
         // name (`numpy`, `os`): it cannot resolve here.
@@ -2353,30 +2373,15 @@ pub fn local_imports(repo: &RepoIndex, path: &str, imports: &[Import]) -> Vec<(S
             }
         } else {
             let m = im.module.replace('.', "/");
-            let mut bases: Vec<String> = vec![String::new(), "src".into()];
-            bases.extend(repo.py_paths.iter().cloned());
-            let mut d = dir.to_string();
-            loop {
-                bases.push(d.clone());
-                // The src layout of a project in a subfolder (`proj/src/pkg`
-                // imported from `proj/tests`).
-                if !d.is_empty() {
-                    bases.push(format!("{d}/src"));
-                }
-                match d.rsplit_once('/') {
-                    Some((p, _)) => d = p.to_string(),
-                    None => break,
-                }
-            }
             // Every candidate under a base starts with `base/first`: a base
             // where no path does is skipped with one lookup.
             let first = m.split('/').next().unwrap_or("");
             let plain = !first.is_empty() && first.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
-            for b in bases {
-                if plain && !repo.has_path_prefix(&crate::paths::join(&b, first)) {
+            for b in bases() {
+                if plain && !repo.has_path_prefix(&crate::paths::join(b, first)) {
                     continue;
                 }
-                let full = crate::paths::join(&b, &m);
+                let full = crate::paths::join(b, &m);
                 // Imported names are modules only inside a package folder.
                 if !im.names.is_empty() && repo.dir_exists(&full) {
                     for n in &im.names {
@@ -2492,7 +2497,7 @@ fn data_script_path(path: &str) -> bool {
         "ingest",
     ]
     .iter()
-    .any(|w| stem.starts_with(w) || stem.ends_with(w) || stem.contains(&format!("_{w}")));
+    .any(|w| stem.starts_with(w) || stem.ends_with(w) || stem.match_indices(w).any(|(i, _)| stem[..i].ends_with('_')));
     !is_test_path(path) && (named || in_prep_dir)
 }
 
@@ -3060,6 +3065,15 @@ runs = api.search_runs('team/p')
         assert!(!over("ship = int(f.read())\nship = 1\nlog(ship)\n"));
         // A commented-out override is no override.
         assert!(!over("ship = int(f.read())\n# ship = 1\nif ship == 1:\n    publish()\n"));
+        // Found on its own line, whatever the line breaks, blank lines between.
+        for nl in ["\n", "\r\n"] {
+            let src = ["def main(p):", "", "    ship = int(read(p))", "    ship = 1", "  ", "    if ship == 1:", "        publish()", ""]
+                .join(nl);
+            let f = analyze("a.py", &src, &RepoIndex::default(), NAME, false);
+            let o: Vec<_> = f.evidence.iter().filter(|e| e.kind == "code.verdict-override").collect();
+            assert_eq!(o.len(), 1, "{nl:?}: {:?}", f.evidence);
+            assert_eq!((o[0].location.start_line, &o[0].attrs["name"]), (4, "ship"), "{nl:?}");
+        }
     }
 
     #[test]
