@@ -14,10 +14,9 @@ pub fn mask(src: &str) -> String {
     while i < b.len() {
         match b[i] {
             b'#' => {
-                while i < b.len() && b[i] != b'\n' {
-                    out[i] = b' ';
-                    i += 1;
-                }
+                let end = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+                out[i..end].fill(b' ');
+                i = end;
             }
             q @ (b'"' | b'\'') => {
                 let triple = i + 2 < b.len() && b[i + 1] == q && b[i + 2] == q;
@@ -34,7 +33,8 @@ pub fn mask(src: &str) -> String {
                             end = j;
                             break;
                         }
-                        j += 1;
+                        // On to the next escape or quote.
+                        j = memchr::memchr2(b'\\', q, &b[j + 1..]).map_or(b.len(), |k| j + 1 + k);
                     }
                     for byte in out.iter_mut().take(end.min(b.len())).skip(start) {
                         if *byte != b'\n' {
@@ -54,7 +54,8 @@ pub fn mask(src: &str) -> String {
                     i = (j + 1).min(b.len());
                 }
             }
-            _ => i += 1,
+            // Nothing to do up to the next comment or quote.
+            _ => i = memchr::memchr3(b'#', b'"', b'\'', &b[i..]).map_or(b.len(), |k| i + k),
         }
     }
     // Blanking only replaced ASCII bytes or whole multi-byte sequences inside
@@ -107,7 +108,7 @@ impl LineIndex {
     /// Index the line starts of `text`.
     pub fn new(text: &str) -> Self {
         let mut v = vec![0];
-        v.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+        v.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         LineIndex(v)
     }
 
@@ -244,6 +245,78 @@ mod tests {
         assert!(!m.contains("mlflow"));
         assert!(m.contains("'keep'"));
         assert_eq!(m.lines().count(), src.lines().count());
+    }
+
+    /// [`mask`] byte by byte, without jumping to the next byte that matters:
+    /// what the jumps must agree with.
+    fn mask_by_bytes(src: &str) -> String {
+        let b = src.as_bytes();
+        let mut out = b.to_vec();
+        let mut i = 0;
+        while i < b.len() {
+            match b[i] {
+                b'#' => {
+                    while i < b.len() && b[i] != b'\n' {
+                        out[i] = b' ';
+                        i += 1;
+                    }
+                }
+                q @ (b'"' | b'\'') if i + 2 < b.len() && b[i + 1] == q && b[i + 2] == q => {
+                    let (start, mut j, mut end) = (i + 3, i + 3, b.len());
+                    while j < b.len() {
+                        if b[j] == b'\\' {
+                            j += 2;
+                            continue;
+                        }
+                        if j + 2 < b.len() && b[j] == q && b[j + 1] == q && b[j + 2] == q {
+                            end = j;
+                            break;
+                        }
+                        j += 1;
+                    }
+                    for byte in out.iter_mut().take(end.min(b.len())).skip(start) {
+                        if *byte != b'\n' {
+                            *byte = b' ';
+                        }
+                    }
+                    i = (end + 3).min(b.len());
+                }
+                q @ (b'"' | b'\'') => {
+                    let mut j = i + 1;
+                    while j < b.len() && b[j] != q && b[j] != b'\n' {
+                        if b[j] == b'\\' {
+                            j += 1;
+                        }
+                        j += 1;
+                    }
+                    i = (j + 1).min(b.len());
+                }
+                _ => i += 1,
+            }
+        }
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
+
+    #[test]
+    fn masking_by_jumps_agrees_with_masking_byte_by_byte() {
+        let cases = [
+            "x = 1  # c\ny = '#' # d",
+            r"'''a\''' b'''",
+            "\"\"\"doc \\\"\"\" still\"\"\"\nx\n",
+            r"s = 'it\'s' # q",
+            r"'''never closed \",
+            r#"a = """\"#,
+            "# only",
+            "é = '#é' # ü\n'''ü'''",
+            "''",
+            "'",
+            "\"\"\"a\n# b\n'c'\"\"\" # d\n",
+        ];
+        let fixtures = crate::fixture_texts(&["py"]);
+        assert!(fixtures.len() > 100, "fixtures found: {}", fixtures.len());
+        for src in cases.into_iter().chain(fixtures.iter().map(|(_, t)| t.as_str())) {
+            assert_eq!(mask(src), mask_by_bytes(src), "{src:?}");
+        }
     }
 
     #[test]
