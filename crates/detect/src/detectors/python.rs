@@ -1669,14 +1669,20 @@ fn gates(
     while let Some(line) = lines.next() {
         let start = offset;
         offset += line.len();
+        // More brackets opened than closed (two counts, which vectorise).
+        let open =
+            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
+        // Most lines neither open a bracket nor compare: they are left
+        // untrimmed (blanks change neither) and, without a `(` or `[`, uncounted.
+        let opens = memchr::memchr2(b'(', b'[', line.as_bytes()).is_some() && open(line);
+        if !opens && memchr::memchr2(b'<', b'>', line.as_bytes()).is_none() {
+            continue;
+        }
         // A statement continued in brackets (`won = (\n  (a < b) if .. else ..\n)`)
         // is read whole, up to a few lines.
         let mut joined;
         let mut t = line.trim();
-        // More brackets opened than closed (two counts, which vectorise).
-        let open =
-            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
-        if open(t) {
+        if opens {
             joined = t.to_string();
             for _ in 0..6 {
                 let Some(next) = lines.peek() else { break };
@@ -1699,7 +1705,13 @@ fn gates(
         let assigned = assign_head(t).map(|end| &t[..end]);
         let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
-        let mut cond = t[head.len()..].split(':').next().unwrap_or("").replace("->", "").replace(">>", "").replace("<<", "");
+        let cut = t[head.len()..].split(':').next().unwrap_or("");
+        // Arrows and shifts are not comparisons (copied once when there are none).
+        let mut cond = if ["->", ">>", "<<"].iter().any(|s| cut.contains(s)) {
+            cut.replace("->", "").replace(">>", "").replace("<<", "")
+        } else {
+            cut.to_string()
+        };
         // A conditional expression compares in a branch (`(a < b) if lower
         // else (a > b)`) or in its condition (`new if new_auc > prod_auc else
         // prod`): the first part holding a comparison is the comparison.
