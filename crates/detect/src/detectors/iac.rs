@@ -103,7 +103,7 @@ pub(crate) const FUNCTION_SUBMITS: &[&str] = &[
 /// True for a text [`declared_triggers`] reads: a file that may declare
 /// build triggers.
 pub(crate) fn is_trigger_file(path: &str, text: &str) -> bool {
-    (is_iac_file(path) || path.ends_with(".sh") || path.ends_with(".py") || path.ends_with(".yml") || path.ends_with(".yaml"))
+    (path.ends_with(".sh") || path.ends_with(".py") || path.ends_with(".yml") || path.ends_with(".yaml") || is_iac_file(path))
         && TRIGGER_KEYS.iter().any(|k| text.contains(k))
 }
 
