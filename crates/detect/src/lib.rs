@@ -1318,7 +1318,9 @@ fn detect_file(
     let chosen: Vec<&dyn Detector> = dets
         .iter()
         .enumerate()
-        .filter(|(i, d)| d.applies(path) && (!opts.screen || hits.detector(*i) || d.unscreened(path)))
+        // The screen's bit first: most detectors' literals are not in a file,
+        // and their path tests need not run.
+        .filter(|(i, d)| (!opts.screen || hits.detector(*i) || d.unscreened(path)) && d.applies(path))
         .map(|(_, d)| d.as_ref())
         .collect();
     let eligible = if js_module(path) { chosen.is_empty() } else { chosen.iter().all(|d| EARLY_DETECTORS.contains(&d.name())) };
