@@ -24,6 +24,11 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use std::cell::RefCell;
 use std::sync::OnceLock;
 
+/// Literals per SIMD searcher of a case-sensitive [`LiteralScreen`]: Teddy
+/// slows down past a few dozen patterns, and two searchers of this size
+/// still scan several times faster than an automaton.
+const PACKED_CHUNK: usize = 32;
+
 /// Shortest literal worth screening for: shorter ones occur in nearly every
 /// file and would only cost the pass time.
 const MIN_LITERAL: usize = 3;
@@ -295,8 +300,18 @@ pub struct RxSet {
 /// one pass.
 #[derive(Debug, Clone)]
 pub struct LiteralScreen {
-    /// All consumers' literals, each once; `None` when none has any.
+    /// All consumers' literals, each once; `None` when none has any, or
+    /// when [`LiteralScreen::packed`] finds them.
     ac: Option<AhoCorasick>,
+    /// Exact literals: SIMD searchers (Teddy) for the leftmost literal from
+    /// a position, [`PACKED_CHUNK`] literals each, several times faster
+    /// than an automaton's byte-by-byte walk; the literals found at each
+    /// position are then confirmed by comparison ([`LiteralScreen::starting`]).
+    packed: Vec<aho_corasick::packed::Searcher>,
+    /// With `packed`: each literal (by id), and the ids of those starting
+    /// with each byte.
+    lits: Vec<Vec<u8>>,
+    starting: Vec<Vec<u32>>,
     /// The literal sets ("clauses") each literal of `ac` belongs to.
     owners: Vec<Vec<u32>>,
     /// Each consumer that needs literals, with the range of its clauses
@@ -385,6 +400,28 @@ impl LiteralScreen {
                 })
             })
             .unzip();
+        // Exact literals: Teddy, when every chunk builds (it needs SIMD and
+        // no empty literal; the fallback is exact too).
+        let packed: Option<Vec<_>> = (!ignore_case && !lits.is_empty())
+            .then(|| {
+                lits.chunks(PACKED_CHUNK)
+                    .map(|chunk| {
+                        let mut config = aho_corasick::packed::Config::new();
+                        config.match_kind(aho_corasick::packed::MatchKind::LeftmostFirst);
+                        let mut b = config.builder();
+                        b.extend(chunk);
+                        b.build().filter(|s| s.minimum_len() > 0)
+                    })
+                    .collect()
+            })
+            .flatten();
+        if let Some(packed) = packed {
+            let mut starting = vec![Vec::new(); 256];
+            for (id, l) in lits.iter().enumerate() {
+                starting[l[0] as usize].push(id as u32);
+            }
+            return LiteralScreen { ac: None, packed, lits, starting, owners, needs: screened, base, clauses: clauses as usize };
+        }
         // A DFA: the fastest automaton per byte, and whole texts pass through it.
         let ac = (!lits.is_empty()).then(|| {
             AhoCorasickBuilder::new()
@@ -394,7 +431,16 @@ impl LiteralScreen {
                 .build(&lits)
                 .expect("screen literals build an automaton")
         });
-        LiteralScreen { ac, owners, needs: screened, base, clauses: clauses as usize }
+        LiteralScreen {
+            ac,
+            packed: Vec::new(),
+            lits: Vec::new(),
+            starting: Vec::new(),
+            owners,
+            needs: screened,
+            base,
+            clauses: clauses as usize,
+        }
     }
 
     /// The consumers that can apply to `text`: those that need no literal,
@@ -402,15 +448,37 @@ impl LiteralScreen {
     /// ended early once every set is seen).
     pub fn possible(&self, text: &[u8]) -> Possible {
         let mut p = self.base.clone();
-        if let Some(ac) = &self.ac {
+        if self.ac.is_some() || !self.packed.is_empty() {
             let mut seen = Possible(vec![0; self.clauses.div_ceil(64)]);
             let mut left = self.clauses;
-            for m in ac.find_overlapping_iter(text) {
-                for &c in &self.owners[m.pattern().as_usize()] {
+            let mut found = |id: usize| {
+                for &c in &self.owners[id] {
                     left -= usize::from(seen.set(c as usize));
                 }
-                if left == 0 {
-                    break;
+                left == 0
+            };
+            if let Some(ac) = &self.ac {
+                for m in ac.find_overlapping_iter(text) {
+                    if found(m.pattern().as_usize()) {
+                        break;
+                    }
+                }
+            }
+            // Every position where a literal starts is visited (a searcher
+            // finds the leftmost start from where it is asked), and there
+            // every literal starting with that byte is compared: those a
+            // leftmost search would not report (`stage` within `stages`,
+            // another chunk's) are found too.
+            'chunks: for s in &self.packed {
+                let mut at = 0;
+                while let Some(m) = s.find_in(text, aho_corasick::Span::from(at..text.len())) {
+                    let start = m.start();
+                    for &id in &self.starting[text[start] as usize] {
+                        if text[start..].starts_with(&self.lits[id as usize]) && found(id as usize) {
+                            break 'chunks;
+                        }
+                    }
+                    at = start + 1;
                 }
             }
             for (consumer, sets) in &self.needs {
@@ -527,6 +595,47 @@ mod tests {
         assert!(clauses(r"(?-u)\w+\(").is_empty());
         // At most three, the rarest.
         assert_eq!(clauses(r"(?-u)abc\s+abcd\s+abcde\s+abcdef"), [vec!["abcdef"], vec!["abcde"], vec!["abcd"]]);
+    }
+
+    /// The case-sensitive screen searches with SIMD searchers and confirms
+    /// what starts at each position found: every literal is found, where
+    /// literals start alike (`stage`/`stages`), sit inside one another
+    /// (`proj` in `argoproj.io`), overlap, or fall in different searchers.
+    /// The answer is the plain one: a consumer is possible when one of its
+    /// literals is in the text.
+    #[test]
+    fn exact_literals_are_found_where_they_overlap_and_across_searchers() {
+        let mut words: Vec<String> = (0..3 * PACKED_CHUNK).map(|i| format!("w{i:03}_")).collect();
+        words.extend(
+            ["stage", "stages", "argoproj.io", "proj", "oj.io", "{{ cookiecutter.", "cp -r", "cp -R", ".pt", ".pth"].map(String::from),
+        );
+        let mut needs: Vec<Option<Vec<Vec<u8>>>> = words.iter().map(|w| Some(vec![w.as_bytes().to_vec()])).collect();
+        needs.push(Some(vec![b"stages".to_vec(), b"w001_".to_vec()]));
+        needs.push(None);
+        let screen = LiteralScreen::of_literals(needs.clone(), false);
+        assert!(!screen.packed.is_empty() && screen.ac.is_none(), "the exact screen searches with Teddy");
+        let mut texts: Vec<String> = [
+            "apiVersion: argoproj.io/v1\nstages:\n  - cp -r a b\n",
+            "model.pth and w095_ then w000_w001_",
+            "{{ cookiecutter.name }} stage",
+            "proj oj.io .pt",
+            "",
+            "st",
+            "w09",
+        ]
+        .map(String::from)
+        .to_vec();
+        texts.extend(crate::fixture_texts(&["yml", "yaml", "py"]).into_iter().map(|(_, t)| t));
+        for t in &texts {
+            let got = screen.possible(t.as_bytes());
+            for (i, n) in needs.iter().enumerate() {
+                let want = n.as_ref().is_none_or(|ls| ls.iter().any(|l| t.as_bytes().windows(l.len()).any(|w| w == l.as_slice())));
+                assert_eq!(got.get(i), want, "consumer {i} ({:?}) in {t:?}", n);
+            }
+        }
+        // A literal the searchers cannot take (empty) leaves the automaton to do it all.
+        let fallback = LiteralScreen::of_literals([Some(vec![b"".to_vec(), b"abc".to_vec()])], false);
+        assert!(fallback.packed.is_empty());
     }
 
     #[test]
