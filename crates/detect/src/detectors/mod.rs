@@ -976,6 +976,56 @@ pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
 mod tests {
     use super::*;
 
+    /// The path tests every listed file goes through, on the cases their
+    /// cheap first checks must not change: a word inside a longer name, a
+    /// folder named like a suffix of another, case, hidden folders.
+    #[test]
+    fn path_tests_answer_alike_whatever_they_check_first() {
+        use crate::Detector;
+        // (name, the test, paths it accepts, paths it refuses)
+        type Case = (&'static str, fn(&str) -> bool, &'static [&'static str], &'static [&'static str]);
+        let cases: [Case; 5] = [
+            (
+                "is_test_path",
+                crate::paths::is_test_path,
+                &["tests/a.py", "pkg/test/b.py", "test_x.py", "src/x_test.py", "src/x_tests.py", "conftest.py", "a/test.py"],
+                &["src/latest/a.py", "contest/x.py", "pkg/testing.py", "Tests/a.py", "src/attest.py"],
+            ),
+            (
+                "shell",
+                |p| super::shell_script::ShellScript.applies(p),
+                &["scripts/train", "a/scripts/train", "ci/run", ".github/scripts/release", "x/run.sh", "bin/deploy"],
+                &["myscripts/train", "notci/run", "scripts/train.txt", "docs/bin/readme.md"],
+            ),
+            (
+                "codepipeline",
+                |p| super::codepipeline::CodePipeline.applies(p),
+                &["infra/Pipeline.JSON", "stack.template", "cfn/app-Stack.json", "a.yml", "b/c.yaml"],
+                &["data.json", "pipeline.txt", "templates/index.html"],
+            ),
+            (
+                "iac",
+                |p| super::iac::Iac.applies(p),
+                &["infra/app.ts", "lib/EndpointStack.ts", "cfn-template.json", "main.tf", "x.tfvars", "deploy/cdk.json"],
+                &["src/app.ts", "infra/types.d.ts", "data.json", "README.md"],
+            ),
+            (
+                "cloud-build",
+                |p| super::cloud_build::CloudBuild.applies(p),
+                &[".cloudbuild/build.json", "Cloud-Build/x.yml", "cloudbuild.json", "ops/cloud_build/run.json", "any/config.yaml"],
+                &["cloudbuilds/x.json", "build/cloudbuild.md", "mycloudbuild/x.json"],
+            ),
+        ];
+        for (name, test, yes, no) in cases {
+            for p in yes {
+                assert!(test(p), "{name}: {p}");
+            }
+            for p in no {
+                assert!(!test(p), "{name}: {p}");
+            }
+        }
+    }
+
     fn cmd(s: &str) -> Cmd {
         Cmd {
             argv: s.split(' ').map(String::from).collect(),
