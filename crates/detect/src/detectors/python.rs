@@ -1664,14 +1664,13 @@ fn gates(
     let exits_once = std::cell::OnceCell::new();
     let file_exits = || *exits_once.get_or_init(|| RX_EXIT_ANY.is_match(bytes));
     let file_acts = || file_exits() || RX_ACTION.is_match(bytes);
+    // More brackets opened than closed (two counts, which vectorise).
+    let open = |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
     let mut offset = 0;
     let mut lines = masked.split_inclusive('\n').peekable();
     while let Some(line) = lines.next() {
         let start = offset;
         offset += line.len();
-        // More brackets opened than closed (two counts, which vectorise).
-        let open =
-            |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
         // Most lines neither open a bracket nor compare: they are left
         // untrimmed (blanks change neither) and, without a `(` or `[`, uncounted.
         let opens = memchr::memchr2(b'(', b'[', line.as_bytes()).is_some() && open(line);
