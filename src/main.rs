@@ -637,6 +637,7 @@ fn assess(
 /// besides the evidence).
 fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mut mlops_detect::Scan) -> mlops_rules::Assessment {
     scan.units = Vec::new();
+    mlops_detect::debug_phase("units dropped");
     let mut issues = scan.issues.clone();
     for (e, used) in config.exclude.iter().zip(&scan.exclude_used) {
         if !used {
@@ -650,6 +651,7 @@ fn judge(pack: &Pack, config: &mlops_rules::Config, scan: &mut mlops_detect::Sca
     }
     let today = mlops_rules::today();
     let mut assessment = mlops_rules::evaluate_with(pack, &scan.evidence, &issues, config, today);
+    mlops_detect::debug_phase("evaluated");
     assessment.projects = mlops_rules::evaluate_projects(pack, &scan.evidence, &issues, &scan.projects, config, today);
     assessment
 }
@@ -722,6 +724,7 @@ fn scan(args: ScanArgs, out: &mut impl Write) -> Result<ExitCode> {
     };
     out.write_all(r.render(args.format, color && args.format == Format::Text).as_bytes())?;
     out.flush()?;
+    mlops_detect::debug_phase("rendered");
     for o in &args.outputs {
         std::fs::write(&o.file, r.render(o.format, false)).with_context(|| format!("cannot write {}", o.file.display()))?;
     }

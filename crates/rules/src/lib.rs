@@ -11,7 +11,7 @@ mod pack;
 
 pub use config::{civil_from_days, parse_config, today, Config, Declared, Exclude, ProjectConfig, Skip};
 
-pub use pack::{load_dir, load_embedded, load_sources, Advice, Cond, Criterion, CriterionKind, EvidenceCond, Pack, PackError};
+pub use pack::{load_dir, load_embedded, load_sources, Advice, ByKind, Cond, Criterion, CriterionKind, EvidenceCond, Pack, PackError};
 
 use mlops_detect::{Evidence, ScanIssue};
 use serde::Serialize;
@@ -261,12 +261,13 @@ pub fn evaluate(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue]) -> Ass
 pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], config: &Config, today: (i32, u32, u32)) -> Assessment {
     let mut issues = issues.to_vec();
     let mut criteria = Vec::new();
+    let by_kind = pack::ByKind::new(evidence);
     for c in &pack.criteria {
         let (status, ev) = if c.kind == CriterionKind::NotAssessed {
             (Status::NotAssessed, vec![])
-        } else if let Some(ev) = c.met.as_ref().and_then(|m| m.eval(evidence)) {
+        } else if let Some(ev) = c.met.as_ref().and_then(|m| m.eval_in(&by_kind)) {
             (Status::Met, ev)
-        } else if let Some(ev) = c.partial.as_ref().and_then(|p| p.eval(evidence)) {
+        } else if let Some(ev) = c.partial.as_ref().and_then(|p| p.eval_in(&by_kind)) {
             (Status::Partial, ev)
         } else {
             (Status::Missing, vec![])
@@ -354,7 +355,7 @@ pub fn evaluate_with(pack: &Pack, evidence: &[Evidence], issues: &[ScanIssue], c
     let level_if_uncapped = level_of(&criteria, &|r| is_met(r) || capped_by.contains(&r.id));
     let mut findings = Vec::new();
     for a in &pack.advice {
-        if let Some(ev) = a.when.eval(evidence) {
+        if let Some(ev) = a.when.eval_in(&by_kind) {
             for e in ev {
                 findings.push(Finding { rule: a.id.clone(), title: a.title.clone(), severity: a.severity.clone(), evidence: e });
             }

@@ -89,18 +89,44 @@ impl EvidenceCond {
     }
 }
 
+/// Evidence grouped by kind, each group in the evidence's order: a
+/// condition reads the evidence of its kind only, so judging costs the
+/// evidence once, not once per condition of the rule pack.
+#[derive(Debug, Default)]
+pub struct ByKind<'a>(std::collections::HashMap<&'a str, Vec<&'a Evidence>>);
+
+impl<'a> ByKind<'a> {
+    /// Group `ev` by kind.
+    pub fn new(ev: &'a [Evidence]) -> Self {
+        let mut m: std::collections::HashMap<&'a str, Vec<&'a Evidence>> = std::collections::HashMap::new();
+        for e in ev {
+            m.entry(&*e.kind).or_default().push(e);
+        }
+        ByKind(m)
+    }
+
+    fn of(&self, kind: &str) -> &[&'a Evidence] {
+        self.0.get(kind).map_or(&[], Vec::as_slice)
+    }
+}
+
 impl Cond {
     /// `Some(evidence that supports it)` when the condition holds.
     pub fn eval(&self, ev: &[Evidence]) -> Option<Vec<Evidence>> {
+        self.eval_in(&ByKind::new(ev))
+    }
+
+    /// [`Cond::eval`] over evidence grouped once ([`ByKind`]).
+    pub fn eval_in(&self, ev: &ByKind) -> Option<Vec<Evidence>> {
         match self {
             Cond::Evidence(f) => {
-                let m: Vec<Evidence> = ev.iter().filter(|e| f.matches(e)).cloned().collect();
+                let m: Vec<Evidence> = ev.of(&f.kind).iter().filter(|e| f.matches(e)).map(|e| (*e).clone()).collect();
                 (!m.is_empty()).then_some(m)
             }
             Cond::All(cs) => {
                 let mut out = Vec::new();
                 for c in cs {
-                    out.extend(c.eval(ev)?);
+                    out.extend(c.eval_in(ev)?);
                 }
                 Some(out)
             }
@@ -108,14 +134,14 @@ impl Cond {
                 let mut out = Vec::new();
                 let mut any = false;
                 for c in cs {
-                    if let Some(e) = c.eval(ev) {
+                    if let Some(e) = c.eval_in(ev) {
                         any = true;
                         out.extend(e);
                     }
                 }
                 any.then_some(out)
             }
-            Cond::Not(c) => match c.eval(ev) {
+            Cond::Not(c) => match c.eval_in(ev) {
                 Some(_) => None,
                 None => Some(vec![]),
             },

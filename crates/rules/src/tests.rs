@@ -147,3 +147,39 @@ fn side_branch_pushes_are_not_automated_builds() {
         Some("CI runs only on pushes to topic or personal branches, never on the main line")
     );
 }
+
+#[test]
+fn a_condition_reads_the_evidence_of_its_kind_in_scan_order() {
+    let at = |kind: &str, file: &str, mode: &str| {
+        let mut e = Evidence::new(kind, "test", Location::line(file, 1), Confidence::High, "x");
+        e.attrs.insert("mode", mode);
+        e
+    };
+    // Kinds interleaved, files out of order: what matches comes back in the
+    // order of the scan, not grouped or sorted.
+    let evidence = vec![
+        at("code.train", "b.py", "x"),
+        at("ci.test", "a.yml", "x"),
+        at("code.train", "a.py", "y"),
+        at("code.deploy", "c.py", "x"),
+        at("code.train", "c.py", "x"),
+    ];
+    let cond = |kind: &str, mode: Option<&str>| {
+        Cond::Evidence(EvidenceCond {
+            kind: kind.into(),
+            attrs: mode.map(|m| [("mode".to_string(), vec![m.to_string()])].into_iter().collect()).unwrap_or_default(),
+            not_attrs: Default::default(),
+            min_confidence: Confidence::Low,
+        })
+    };
+    let files = |c: &Cond| c.eval_in(&ByKind::new(&evidence)).map(|v| v.iter().map(|e| e.location.path.to_string()).collect::<Vec<_>>());
+    assert_eq!(files(&cond("code.train", None)), Some(vec!["b.py".into(), "a.py".into(), "c.py".into()]));
+    assert_eq!(files(&cond("code.train", Some("x"))), Some(vec!["b.py".into(), "c.py".into()]));
+    assert_eq!(files(&cond("code.monitor", None)), None);
+    let any = Cond::Any(vec![cond("code.deploy", None), cond("ci.test", None)]);
+    assert_eq!(files(&any), Some(vec!["c.py".into(), "a.yml".into()]));
+    // The same answers as a filter over the whole list.
+    for c in [cond("code.train", None), cond("code.train", Some("y")), any] {
+        assert_eq!(c.eval_in(&ByKind::new(&evidence)), c.eval(&evidence));
+    }
+}
