@@ -1653,7 +1653,8 @@ fn gates(
     in_test: bool,
     queries_registry: bool,
 ) {
-    if in_test {
+    // Every finding compares (`<`, `>`): a module without either has none.
+    if in_test || memchr::memchr2(b'<', b'>', bytes).is_none() {
         return;
     }
     // Names bound to numbers, found once per file when a comparison asks.
@@ -1705,11 +1706,11 @@ fn gates(
         let head = ["if ", "elif ", "assert ", "return ", "while "].iter().find(|h| t.starts_with(**h)).copied().or(assigned);
         let Some(head) = head else { continue };
         let cut = t[head.len()..].split(':').next().unwrap_or("");
-        // Arrows and shifts are not comparisons (copied once when there are none).
-        let mut cond = if ["->", ">>", "<<"].iter().any(|s| cut.contains(s)) {
-            cut.replace("->", "").replace(">>", "").replace("<<", "")
+        // Arrows and shifts are not comparisons (copied only when there are some).
+        let mut cond: std::borrow::Cow<str> = if ["->", ">>", "<<"].iter().any(|s| cut.contains(s)) {
+            cut.replace("->", "").replace(">>", "").replace("<<", "").into()
         } else {
-            cut.to_string()
+            cut.into()
         };
         // A conditional expression compares in a branch (`(a < b) if lower
         // else (a > b)`) or in its condition (`new if new_auc > prod_auc else
@@ -1718,18 +1719,19 @@ fn gates(
             if let Some((test, other)) = rest.split_once(" else ") {
                 let part = [value, test, other].into_iter().map(|p| p.trim().trim_start_matches('(')).find(|p| p.contains(['<', '>']));
                 if let Some(p) = part {
-                    cond = p.to_string();
+                    cond = p.to_string().into();
                 }
             }
         }
-        let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
         // Each finding below needs a metric or a new model named in the
         // condition (the sides are cut from it at non-word characters, so
         // a side names nothing the whole does not), or the registry's
-        // versions looked up: most comparisons (loops, sizes) stop here.
+        // versions looked up: most comparisons (loops, sizes) stop here,
+        // before their sides are copied out.
         if !queries_registry && !words_in(&cond, METRIC_WORDS) && !words_in(&cond, NEW_WORDS) {
             continue;
         }
+        let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
         let pos = start + (line.len() - line.trim_start().len());
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
