@@ -47,6 +47,10 @@ pub enum Invocation {
     OpenPullRequest { base: String },
     /// `mlflow run <dir> -e <entry>`: an MLflow Project entry point.
     MlflowRun { entry: String, dir: String },
+    /// `mlflow recipes run [--step S]` (MLflow Pipelines: `mlflow pipelines
+    /// run`): the recipe of the working folder, step `S` and those before it
+    /// (the whole training recipe without one).
+    MlflowRecipe { step: Option<String> },
     /// `kedro run`: the project's pipelines.
     Kedro,
     /// `databricks bundle run <job>`.
@@ -286,6 +290,12 @@ pub fn classify(argv: &[String]) -> Invocation {
             Some(p) => classify(&rest[p + 1..]),
             None => Invocation::Other,
         },
+        "mlflow"
+            if matches!(rest.first().map(String::as_str), Some("recipes" | "pipelines"))
+                && rest.get(1).map(String::as_str) == Some("run") =>
+        {
+            Invocation::MlflowRecipe { step: opt_value(rest, &["--step", "-s"]).map(str::to_string) }
+        }
         "mlflow" if rest.first().map(String::as_str) == Some("run") => Invocation::MlflowRun {
             entry: opt_value(rest, &["-e", "--entry-point"]).unwrap_or("main").to_string(),
             dir: positionals(
@@ -675,6 +685,18 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn mlflow_recipe_runs_name_their_step() {
+        let step = |s: Option<&str>| Invocation::MlflowRecipe { step: s.map(str::to_string) };
+        assert_eq!(c("mlflow recipes run --step train --profile ci"), step(Some("train")));
+        assert_eq!(c("mlflow recipes run --profile local -s register"), step(Some("register")));
+        assert_eq!(c("mlflow pipelines run --step=evaluate --profile local"), step(Some("evaluate")));
+        assert_eq!(c("mlflow recipes run --profile local"), step(None));
+        // Other recipe commands run nothing; `mlflow run` stays a project run.
+        assert_eq!(c("mlflow recipes inspect --step train --profile local"), Invocation::Other);
+        assert!(matches!(c("mlflow run . -e train"), Invocation::MlflowRun { .. }));
     }
 
     /// Builtins and file utilities start nothing unless an argument names

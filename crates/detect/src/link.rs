@@ -532,6 +532,17 @@ impl Ctx<'_> {
                 let d = join(workdir, &dir);
                 vec![format!("mlproject:{d}#{entry}")]
             }
+            Invocation::MlflowRecipe { step } => {
+                // The recipe of the working folder (run from its root), its
+                // units for the steps the run executes.
+                let steps = crate::detectors::mlflow_recipe::upstream(step.as_deref());
+                crate::detectors::mlflow_recipe::FILE_NAMES
+                    .iter()
+                    .map(|name| format!("recipe:{}#", join(workdir, name)))
+                    .flat_map(|prefix| steps.iter().map(move |s| format!("{prefix}{s}")))
+                    .filter(|id| self.units.contains_key(id))
+                    .collect()
+            }
             Invocation::Kedro => self
                 .repo
                 .paths

@@ -34,6 +34,7 @@ pub mod kedro;
 pub mod kubernetes;
 pub mod makefile;
 pub mod mise;
+pub mod mlflow_recipe;
 pub mod mlproject;
 pub mod notebook;
 pub mod nox;
@@ -78,6 +79,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(kubernetes::Kubernetes),
         Box::new(makefile::Makefile),
         Box::new(mise::Mise),
+        Box::new(mlflow_recipe::MlflowRecipe),
         Box::new(mlproject::MlProject),
         Box::new(package_data::PackageData),
         Box::new(notebook::Notebook),

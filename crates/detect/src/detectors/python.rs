@@ -288,6 +288,7 @@ crate::screened_regexes! { PY_RX;
     RX_TFMA_CHANGE = r"\bGenericChangeThreshold\s*\(";
     RX_TFMA_VALUE = r"\bGenericValueThreshold\s*\(";
     RX_DEF_TEST = r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(test_\w+)[ \t]*\(";
+    RX_RECIPE_RUN = r#"\.run[ \t]*\([ \t]*(?:step[ \t]*=[ \t]*)?(?:["']([a-z_]+)["'])?[ \t]*\)"#;
 }
 
 const METRIC_WORDS: &[&str] = &[
@@ -709,6 +710,11 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // commands against fixtures of their own: not the repository's pipeline).
     if !in_test {
         commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
+        // An MLflow recipe run from Python (`Recipe(profile=...).run("train")`)
+        // runs as `mlflow recipes run --step` would.
+        if imports_any(&["mlflow.recipes", "mlflow.pipelines"]) {
+            facts.commands.extend(recipe_runs(path, bytes, &idx, text, repo));
+        }
     }
 
     if !in_test && !notebook {
@@ -2566,6 +2572,37 @@ fn script_arg_command(
         crate::shell::commands(&script, line).into_iter().next()?.argv
     };
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
+}
+
+/// The recipe runs of a module that imports MLflow Recipes (or MLflow
+/// Pipelines): each `.run("step")` or `.run()` as the command that runs the
+/// same steps, in the folder of the recipe `Recipe(...)` finds: the
+/// module's own or the nearest one above it holding a recipe file.
+fn recipe_runs(path: &str, bytes: &[u8], idx: &LineIndex, text: &str, repo: &RepoIndex) -> Vec<Cmd> {
+    let recipe_names = super::mlflow_recipe::FILE_NAMES;
+    let mut dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let root = loop {
+        if recipe_names.iter().any(|n| repo.exists(&crate::paths::join(dir, n))) {
+            break Some(dir);
+        }
+        match dir.rsplit_once('/') {
+            Some((up, _)) => dir = up,
+            None if !dir.is_empty() => dir = "",
+            None => break None,
+        }
+    };
+    let Some(root) = root else { return Vec::new() };
+    RX_RECIPE_RUN
+        .captures_iter(bytes)
+        .map(|c| {
+            let mut argv: Vec<String> = ["mlflow", "recipes", "run"].map(String::from).to_vec();
+            if let Some(step) = c.get(1) {
+                argv.extend(["--step".to_string(), String::from_utf8_lossy(step.as_bytes()).into_owned()]);
+            }
+            let line = idx.line(c.get(0).map_or(0, |m| m.start()));
+            Cmd { argv, location: Location::line(path, line), text: idx.text(text, line).trim().to_string(), workdir: root.to_string() }
+        })
+        .collect()
 }
 
 /// Glob over dotted names: `*` matches any run of characters (dots included).
