@@ -60,7 +60,7 @@ impl Detector for MlflowRecipe {
         TEMPLATES
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        let Ok(doc) = yaml::parse(f.text) else { return };
+        let Ok(doc) = yaml::parse(&without_jinja(f.text)) else { return };
         let Some(template) = doc.get("recipe").or_else(|| doc.get("template")) else { return };
         if !template.as_str().is_some_and(|t| TEMPLATES.contains(&t)) {
             return;
@@ -138,6 +138,35 @@ impl Detector for MlflowRecipe {
             }
         }
     }
+}
+
+/// The recipe's text with its Jinja placeholders made plain YAML: MLflow
+/// renders a recipe with the profile's values before reading it, and a
+/// placeholder (`ingest: {{INGEST_CONFIG}}`, `split_ratios:
+/// {{RATIOS|default([0.8, 0.2])}}`) is not YAML. Each `{{...}}` becomes
+/// the word `JINJA` (a string, quoted or not); each `{%...%}` becomes
+/// blanks. Lines stay where they were.
+fn without_jinja(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("{{") && !text.contains("{%") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let mut rest = line;
+        loop {
+            let open = [("{{", "}}", "JINJA"), ("{%", "%}", "")]
+                .into_iter()
+                .filter_map(|(o, c, with)| rest.find(o).map(|at| (at, o, c, with)))
+                .min_by_key(|(at, ..)| *at);
+            let Some((at, o, c, with)) = open else { break };
+            let Some(len) = rest[at + o.len()..].find(c) else { break };
+            out.push_str(&rest[..at]);
+            out.push_str(with);
+            rest = &rest[at + o.len() + len + c.len()..];
+        }
+        out.push_str(rest);
+    }
+    out.into()
 }
 
 /// The line of `key`'s value in a step's mapping.
@@ -259,6 +288,25 @@ mod tests {
         // A `.run()` in a module that does not import MLflow Recipes is not one.
         let f = files("import threading\nt = threading.Thread(target=print)\nt.run()\n".into());
         assert!(reached(&f.iter().map(|(p, t)| (*p, t.as_str())).collect::<Vec<_>>()).is_empty());
+    }
+
+    #[test]
+    fn placeholders_filled_from_a_profile_are_read_as_values() {
+        // Not YAML until MLflow renders it: a placeholder with a default list.
+        let text = RECIPE
+            .replace("using: parquet", "using: {{INGEST_USING|default('parquet')}}")
+            .replace("split_ratios: [0.8, 0.1, 0.1]", "split_ratios: {{SPLIT_RATIOS|default([0.75, 0.125, 0.125])}}")
+            .replace("  ingest:\n    using", "{% if true %}\n  ingest:\n    using");
+        assert!(yaml::parse(&text).is_err());
+        let out = detect("recipe.yaml", &text, &[]);
+        let lines: Vec<(String, u32)> = out.evidence.iter().map(|(e, _)| (e.kind.to_string(), e.location.start_line)).collect();
+        let plain = detect("recipe.yaml", RECIPE, &[]);
+        // The `{% if %}` line comes before `ingest:` (line 4): what follows is one line lower.
+        let at = |l: u32| if l >= 4 { l + 1 } else { l };
+        let shifted: Vec<(String, u32)> = plain.evidence.iter().map(|(e, _)| (e.kind.to_string(), at(e.location.start_line))).collect();
+        assert_eq!(lines, shifted);
+        assert_eq!(without_jinja("a: \"{{X}}/y\" # {{ z }}\n"), "a: \"JINJA/y\" # JINJA\n");
+        assert_eq!(without_jinja("unclosed: {{X\n"), "unclosed: {{X\n");
     }
 
     #[test]
