@@ -262,6 +262,7 @@ crate::screened_regexes! { PY_RX;
     RX_DRIFT_STAT = r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(";
     RX_ACTION = r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b";
     RX_SUBPROCESS = r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#;
+    RX_SUBPROCESS_VAR = r"\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
     RX_STR_CONST = r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#;
     RX_JOB_FIELD = r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
@@ -1983,11 +1984,27 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
 fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let text_of = |line: u32| idx.text(masked, line).trim().to_string();
-    for c in RX_SUBPROCESS.captures_iter(bytes) {
-        let arg = String::from_utf8_lossy(&c[1]).to_string();
-        let line = idx.line(c.get(0).unwrap().start());
-        if arg.starts_with('[') {
-            let argv: Vec<String> = RX_STR.captures_iter(arg.as_bytes()).map(|s| String::from_utf8_lossy(&s[1]).to_string()).collect();
+    // A command list held in a variable (`cmd = [sys.executable, "-m",
+    // "pkg.train", ...]` then `subprocess.run(cmd, ...)`): the list its name
+    // was last given before the call.
+    let held = RX_SUBPROCESS_VAR.captures_iter(bytes).filter_map(|c| {
+        let call = c.get(0)?.start();
+        let list = list_assigned_before(bytes, &c[1], call)?;
+        Some((String::from_utf8_lossy(list).into_owned(), idx.line(call)))
+    });
+    let inline =
+        RX_SUBPROCESS.captures_iter(bytes).map(|c| (String::from_utf8_lossy(&c[1]).to_string(), idx.line(c.get(0).unwrap().start())));
+    let mut calls: Vec<(String, u32)> = inline.chain(held).collect();
+    calls.sort_by_key(|(_, line)| *line);
+    for (arg, line) in calls {
+        if let Some(items) = arg.strip_prefix('[') {
+            // The running interpreter (`sys.executable`) first is `python`.
+            let interpreter = items.trim_start().starts_with("sys.executable");
+            let argv: Vec<String> = interpreter
+                .then(|| "python".to_string())
+                .into_iter()
+                .chain(RX_STR.captures_iter(arg.as_bytes()).map(|s| String::from_utf8_lossy(&s[1]).to_string()))
+                .collect();
             if !argv.is_empty() {
                 out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
             }
@@ -2572,6 +2589,60 @@ fn script_arg_command(
         crate::shell::commands(&script, line).into_iter().next()?.argv
     };
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
+}
+
+/// The list literal (`[...]`, across lines) last assigned to `name` before
+/// byte `before`: `name = [` at the start of a statement.
+fn list_assigned_before<'a>(b: &'a [u8], name: &[u8], before: usize) -> Option<&'a [u8]> {
+    let mut found = None;
+    let mut from = 0;
+    while let Some(at) = memchr::memmem::find(&b[from..before], name).map(|p| p + from) {
+        from = at + 1;
+        let starts = at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_' || b[at - 1] == b'.');
+        let line_start = b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
+        if !starts || !b[line_start..at].iter().all(|c| *c == b' ' || *c == b'\t') {
+            continue;
+        }
+        let mut i = at + name.len();
+        let skip = |i: &mut usize| {
+            while b.get(*i).is_some_and(|c| *c == b' ' || *c == b'\t') {
+                *i += 1;
+            }
+        };
+        skip(&mut i);
+        if b.get(i) != Some(&b'=') || b.get(i + 1) == Some(&b'=') {
+            continue;
+        }
+        i += 1;
+        skip(&mut i);
+        if b.get(i) != Some(&b'[') {
+            continue;
+        }
+        // To the matching `]`, over quoted strings.
+        let (mut depth, mut j, mut quote) = (0usize, i, None::<u8>);
+        let end = loop {
+            let Some(&c) = b.get(j) else { break None };
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) if c == b'\\' => j += 1,
+                Some(_) => {}
+                None if c == b'"' || c == b'\'' => quote = Some(c),
+                None if c == b'[' => depth += 1,
+                None if c == b']' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        break Some(j);
+                    }
+                }
+                None => {}
+            }
+            j += 1;
+        };
+        if let Some(end) = end.filter(|e| *e < before) {
+            found = Some(&b[i..=end]);
+        }
+    }
+    found
 }
 
 /// The recipe runs of a module that imports MLflow Recipes (or MLflow
@@ -3457,6 +3528,17 @@ runs = api.search_runs('team/p')
         let f = analyze("a.py", "WANDB_API_KEY = 'a1b2c3d4e5f6a7b8c9d0e1f2'\n", &RepoIndex::default(), NAME, false);
         assert_eq!(f.evidence[0].kind, "code.hardcoded-credential");
         assert!(!f.evidence[0].snippet.contains("a1b2c3"));
+    }
+
+    #[test]
+    fn command_lists_held_in_variables_and_the_running_interpreter() {
+        let src = "import subprocess, sys\n\ndef retrain(cfg):\n    command = [\n        sys.executable,\n        \"-m\",\n        \"src.training.train\",  # [sic]\n        \"--city\", cfg.city,\n    ]\n    done = subprocess.run(command, cwd=ROOT, check=True)\n\ndef other():\n    command = ['dvc', 'push']\n    subprocess.check_call(command)\n    subprocess.run([sys.executable, 'scripts/export.py'])\n    steps = ['echo']\n    subprocess.run(stepz)\n";
+        let f = analyze("pipelines/retrain.py", src, &RepoIndex::default(), NAME, false);
+        let argv: Vec<Vec<String>> = f.commands.iter().map(|c| c.argv.clone()).collect();
+        assert_eq!(argv, [vec!["python", "-m", "src.training.train", "--city"], vec!["dvc", "push"], vec!["python", "scripts/export.py"]]);
+        // The list given to the name before the call, not after it; a comparison is no assignment.
+        assert_eq!(list_assigned_before(b"c = ['a']\nc = ['b']\nrun(c)\nc = ['z']\n", b"c", 20), Some(&b"['b']"[..]));
+        assert_eq!(list_assigned_before(b"c == ['a']\nxc = ['b']\nrun(c)\n", b"c", 24), None);
     }
 
     #[test]
