@@ -326,27 +326,20 @@ impl Ctx<'_> {
     /// folder (stacks), outside tests, dependencies, build output, templates
     /// and folders shipped for other projects.
     fn cdk_app_files(&self, workdir: &str) -> Vec<String> {
-        let mut dir = workdir.trim_end_matches('/').to_string();
-        let cdk_json = loop {
-            let c = join(&dir, "cdk.json");
-            if self.repo.exists(&c) {
-                break c;
-            }
-            if dir.is_empty() {
-                return vec![];
-            }
-            dir = dir.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
-        };
+        let found = crate::paths::dir_and_ancestors(workdir.trim_end_matches('/'))
+            .map(|d| (d, join(d, "cdk.json")))
+            .find(|(_, c)| self.repo.exists(c));
+        let Some((dir, cdk_json)) = found else { return vec![] };
         let app = self.repo.text(&cdk_json).and_then(|t| {
             let v: serde_json::Value = serde_json::from_str(&t).ok()?;
             v.get("app")?.as_str().map(str::to_string)
         });
         if let Some(entry) = app.as_deref().and_then(|a| a.split_whitespace().find(|w| w.ends_with(".py"))) {
-            return self.resolve_path(&dir, entry).map(|p| vec![format!("file:{p}")]).unwrap_or_default();
+            return self.resolve_path(dir, entry).map(|p| vec![format!("file:{p}")]).unwrap_or_default();
         }
         self.repo
             .paths
-            .in_dir(&dir)
+            .in_dir(dir)
             .iter()
             .filter(|p| (p.ends_with(".ts") || p.ends_with(".js")) && !p.ends_with(".d.ts"))
             .filter(|p| !crate::is_template_path(p) && !crate::has_ancestor_in(p, |a| self.repo.seed_dirs.contains(a)))

@@ -32,6 +32,21 @@ pub fn join(dir: &str, rel: &str) -> String {
     normalize(&s).unwrap_or_else(|| format!("../{s}"))
 }
 
+/// `dir` and each folder above it, nearest first, ending with the root
+/// (`""`): where a file looked up from `dir` upwards may be.
+pub fn dir_and_ancestors(dir: &str) -> impl Iterator<Item = &str> {
+    let mut next = Some(dir);
+    std::iter::from_fn(move || {
+        let d = next?;
+        next = match d.rsplit_once('/') {
+            Some((up, _)) => Some(up),
+            None if !d.is_empty() => Some(""),
+            None => None,
+        };
+        Some(d)
+    })
+}
+
 /// True for paths of test code (pytest/unittest conventions).
 pub fn is_test_path(path: &str) -> bool {
     // Every case below names `test`: most paths are settled by one search.
@@ -404,7 +419,14 @@ impl Bits {
 
 #[cfg(test)]
 mod tests {
-    use super::{Bits, PathSet};
+    use super::{dir_and_ancestors, Bits, PathSet};
+
+    #[test]
+    fn a_folder_and_those_above_it_end_at_the_root_once() {
+        assert_eq!(dir_and_ancestors("a/b/c").collect::<Vec<_>>(), ["a/b/c", "a/b", "a", ""]);
+        assert_eq!(dir_and_ancestors("a").collect::<Vec<_>>(), ["a", ""]);
+        assert_eq!(dir_and_ancestors("").collect::<Vec<_>>(), [""]);
+    }
 
     /// A bit set holds what was set, across words, and nothing beyond.
     #[test]

@@ -263,6 +263,7 @@ crate::screened_regexes! { PY_RX;
     RX_ACTION = r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b";
     RX_SUBPROCESS = r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#;
     RX_SUBPROCESS_VAR = r"\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
+    RX_LIST_ASSIGN = r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*\[";
     RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
     RX_STR_CONST = r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#;
     RX_JOB_FIELD = r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
@@ -1987,9 +1988,10 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
     // A command list held in a variable (`cmd = [sys.executable, "-m",
     // "pkg.train", ...]` then `subprocess.run(cmd, ...)`): the list its name
     // was last given before the call.
+    let lists = std::cell::OnceCell::new();
     let held = RX_SUBPROCESS_VAR.captures_iter(bytes).filter_map(|c| {
         let call = c.get(0)?.start();
-        let list = list_assigned_before(bytes, &c[1], call)?;
+        let list = lists.get_or_init(|| ListAssignments::new(bytes)).before(bytes, &c[1], call)?;
         Some((String::from_utf8_lossy(list).into_owned(), idx.line(call)))
     });
     let inline =
@@ -2591,58 +2593,32 @@ fn script_arg_command(
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
 }
 
-/// The list literal (`[...]`, across lines) last assigned to `name` before
-/// byte `before`: `name = [` at the start of a statement.
-fn list_assigned_before<'a>(b: &'a [u8], name: &[u8], before: usize) -> Option<&'a [u8]> {
-    let mut found = None;
-    let mut from = 0;
-    while let Some(at) = memchr::memmem::find(&b[from..before], name).map(|p| p + from) {
-        from = at + 1;
-        let starts = at == 0 || !(b[at - 1].is_ascii_alphanumeric() || b[at - 1] == b'_' || b[at - 1] == b'.');
-        let line_start = b[..at].iter().rposition(|&c| c == b'\n').map_or(0, |p| p + 1);
-        if !starts || !b[line_start..at].iter().all(|c| *c == b' ' || *c == b'\t') {
-            continue;
+/// Where each name is given a list literal at the start of a statement
+/// (`cmd = [`), found in one pass over the module; each list's end is found
+/// once, however many calls ask for it.
+struct ListAssignments {
+    /// Name -> offsets of the `[` of its lists, in order.
+    starts: HashMap<Vec<u8>, Vec<usize>>,
+    ends: std::cell::RefCell<HashMap<usize, Option<usize>>>,
+}
+
+impl ListAssignments {
+    fn new(b: &[u8]) -> Self {
+        let mut starts: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        for c in RX_LIST_ASSIGN.captures_iter(b) {
+            starts.entry(c[1].to_vec()).or_default().push(c.get(0).map_or(0, |m| m.end() - 1));
         }
-        let mut i = at + name.len();
-        let skip = |i: &mut usize| {
-            while b.get(*i).is_some_and(|c| *c == b' ' || *c == b'\t') {
-                *i += 1;
-            }
-        };
-        skip(&mut i);
-        if b.get(i) != Some(&b'=') || b.get(i + 1) == Some(&b'=') {
-            continue;
-        }
-        i += 1;
-        skip(&mut i);
-        if b.get(i) != Some(&b'[') {
-            continue;
-        }
-        // To the matching `]`, over quoted strings.
-        let (mut depth, mut j, mut quote) = (0usize, i, None::<u8>);
-        let end = loop {
-            let Some(&c) = b.get(j) else { break None };
-            match quote {
-                Some(q) if c == q => quote = None,
-                Some(_) if c == b'\\' => j += 1,
-                Some(_) => {}
-                None if c == b'"' || c == b'\'' => quote = Some(c),
-                None if c == b'[' => depth += 1,
-                None if c == b']' => {
-                    depth -= 1;
-                    if depth == 0 {
-                        break Some(j);
-                    }
-                }
-                None => {}
-            }
-            j += 1;
-        };
-        if let Some(end) = end.filter(|e| *e < before) {
-            found = Some(&b[i..=end]);
-        }
+        ListAssignments { starts, ends: Default::default() }
     }
-    found
+
+    /// The list literal (`[...]`, across lines) last assigned to `name`
+    /// before byte `before`, when it closes before it.
+    fn before<'a>(&self, b: &'a [u8], name: &[u8], before: usize) -> Option<&'a [u8]> {
+        let starts = self.starts.get(name)?;
+        let open = *starts[..starts.partition_point(|&s| s < before)].last()?;
+        let end = *self.ends.borrow_mut().entry(open).or_insert_with(|| pylex::closing_paren(&b[open + 1..]).map(|e| open + 1 + e));
+        end.filter(|e| *e < before).map(|e| &b[open..=e])
+    }
 }
 
 /// The recipe runs of a module that imports MLflow Recipes (or MLflow
@@ -2650,19 +2626,12 @@ fn list_assigned_before<'a>(b: &'a [u8], name: &[u8], before: usize) -> Option<&
 /// same steps, in the folder of the recipe `Recipe(...)` finds: the
 /// module's own or the nearest one above it holding a recipe file.
 fn recipe_runs(path: &str, bytes: &[u8], idx: &LineIndex, text: &str, repo: &RepoIndex) -> Vec<Cmd> {
-    let recipe_names = super::mlflow_recipe::FILE_NAMES;
-    let mut dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let root = loop {
-        if recipe_names.iter().any(|n| repo.exists(&crate::paths::join(dir, n))) {
-            break Some(dir);
-        }
-        match dir.rsplit_once('/') {
-            Some((up, _)) => dir = up,
-            None if !dir.is_empty() => dir = "",
-            None => break None,
-        }
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let Some(root) = crate::paths::dir_and_ancestors(dir)
+        .find(|d| super::mlflow_recipe::FILE_NAMES.iter().any(|n| repo.exists(&crate::paths::join(d, n))))
+    else {
+        return Vec::new();
     };
-    let Some(root) = root else { return Vec::new() };
     RX_RECIPE_RUN
         .captures_iter(bytes)
         .map(|c| {
@@ -3537,8 +3506,18 @@ runs = api.search_runs('team/p')
         let argv: Vec<Vec<String>> = f.commands.iter().map(|c| c.argv.clone()).collect();
         assert_eq!(argv, [vec!["python", "-m", "src.training.train", "--city"], vec!["dvc", "push"], vec!["python", "scripts/export.py"]]);
         // The list given to the name before the call, not after it; a comparison is no assignment.
-        assert_eq!(list_assigned_before(b"c = ['a']\nc = ['b']\nrun(c)\nc = ['z']\n", b"c", 20), Some(&b"['b']"[..]));
-        assert_eq!(list_assigned_before(b"c == ['a']\nxc = ['b']\nrun(c)\n", b"c", 24), None);
+        let before = |b: &[u8], at| ListAssignments::new(b).before(b, b"c", at).map(<[u8]>::to_vec);
+        assert_eq!(before(b"c = ['a']\nc = ['b']\nrun(c)\nc = ['z']\n", 20), Some(b"['b']".to_vec()));
+        assert_eq!(before(b"c == ['a']\nxc = ['b']\nrun(c)\n", 24), None);
+        // Commented out (masked) or in prose: no command.
+        let f = analyze(
+            "pipelines/r.py",
+            "import subprocess\n# cmd = ['dvc', 'repro']\ncmd = other()\nsubprocess.run(cmd)\n",
+            &RepoIndex::default(),
+            NAME,
+            false,
+        );
+        assert!(f.commands.is_empty(), "{:?}", f.commands);
     }
 
     #[test]
