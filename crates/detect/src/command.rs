@@ -21,6 +21,9 @@ pub enum Invocation {
     Tox { envs: Vec<String> },
     /// `nox [-s sessions]`.
     Nox { sessions: Vec<String> },
+    /// `invoke [-c collection] [-r root] [tasks]` (pyinvoke; also `inv`):
+    /// task names as written (`test`, `checks.all`, `checks`).
+    Invoke { tasks: Vec<String>, collection: Option<String>, root: Option<String> },
     /// `python path/to/script.py`.
     PythonScript { path: String },
     /// `python -m pkg.mod`.
@@ -386,6 +389,7 @@ pub fn classify(argv: &[String]) -> Invocation {
                 .map(|v| v.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
                 .unwrap_or_default(),
         },
+        "invoke" | "inv" => classify_invoke(rest),
         "nox" => Invocation::Nox {
             sessions: {
                 let mut s = Vec::new();
@@ -592,6 +596,31 @@ pub fn classify(argv: &[String]) -> Invocation {
     }
 }
 
+/// `invoke` / `inv`: core options, then task names, each maybe followed by
+/// its own options. A task option's value cannot be told from a task name
+/// without the task's signature: such words are kept, and name no task.
+fn classify_invoke(rest: &[String]) -> Invocation {
+    let (mut tasks, mut collection, mut root) = (Vec::new(), None, None);
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            // Listing, help, completion: no task runs.
+            "-l" | "--list" | "-h" | "--help" | "--complete" | "-V" | "--version" if tasks.is_empty() => return Invocation::Other,
+            "-c" | "--collection" => collection = it.next().cloned(),
+            "-r" | "--search-root" => root = it.next().cloned(),
+            "-f" | "--config" | "-D" | "--list-depth" | "-F" | "--list-format" | "-T" | "--command-timeout" | "--prefix" => {
+                it.next();
+            }
+            o if o.starts_with("--collection=") => collection = Some(o["--collection=".len()..].to_string()),
+            o if o.starts_with("--search-root=") => root = Some(o["--search-root=".len()..].to_string()),
+            o if o.starts_with('-') => {}
+            t if !t.contains(['/', '=', '$', '{']) => tasks.push(t.to_string()),
+            _ => {}
+        }
+    }
+    Invocation::Invoke { tasks, collection, root }
+}
+
 fn classify_python(rest: &[String]) -> Invocation {
     let mut i = 0;
     // Skip interpreter flags (-u, -O, -W x, -X y).
@@ -615,6 +644,7 @@ fn classify_python(rest: &[String]) -> Invocation {
                 },
                 "tox" => classify(&std::iter::once("tox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "nox" => classify(&std::iter::once("nox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "invoke" => classify_invoke(after),
                 "dvc" => classify(&std::iter::once("dvc".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "twine" => classify(&std::iter::once("twine".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "papermill" => classify(&std::iter::once("papermill".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
@@ -734,6 +764,19 @@ mod tests {
         assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });
         assert_eq!(c("tox -e py311,lint"), Invocation::Tox { envs: vec!["py311".into(), "lint".into()] });
         assert_eq!(c("nox -s tests lint"), Invocation::Nox { sessions: vec!["tests".into(), "lint".into()] });
+        let inv = |t: &[&str], c: Option<&str>, r: Option<&str>| Invocation::Invoke {
+            tasks: t.iter().map(|s| s.to_string()).collect(),
+            collection: c.map(str::to_string),
+            root: r.map(str::to_string),
+        };
+        assert_eq!(c("invoke checks"), inv(&["checks"], None, None));
+        assert_eq!(
+            c("inv -e -c ops --search-root=build lint test.unit --verbose"),
+            inv(&["lint", "test.unit"], Some("ops"), Some("build"))
+        );
+        assert_eq!(c("python -m invoke train --epochs=3"), inv(&["train"], None, None));
+        assert_eq!(c("invoke"), inv(&[], None, None));
+        assert_eq!(c("invoke --list"), Invocation::Other);
         assert_eq!(
             c("az ml job create -f ml/train.yml -g rg"),
             Invocation::SubmitJob { platform: "azureml".into(), file: "ml/train.yml".into() }

@@ -221,6 +221,22 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
+    /// The unit of invoke task `name` (`test`, `checks.test`, `checks`) in
+    /// the tasks module `file`: a task of the module, or a task of a
+    /// collection it adds (read through the collection's unit, which calls
+    /// the collection module's default unit).
+    fn invoke_task(&self, file: &str, name: &str) -> Option<String> {
+        let name = name.replace('_', "-");
+        let own = format!("invoke:{file}#{name}");
+        if self.units.contains_key(&own) {
+            return Some(own);
+        }
+        let (head, tail) = name.split_once('.')?;
+        let collection = self.units.get(&format!("invoke:{file}#{head}"))?;
+        let module = collection.calls.iter().find_map(|(c, _)| c.strip_prefix("invoke:")?.strip_suffix('#'))?;
+        self.invoke_task(module, tail)
+    }
+
     fn file(&self, candidates: &[String]) -> Option<String> {
         candidates.iter().find(|c| self.repo.exists(c)).cloned()
     }
@@ -460,6 +476,20 @@ impl Ctx<'_> {
                 } else {
                     sessions.iter().map(|s| format!("nox:{p}#{s}")).collect()
                 }
+            }
+            Invocation::Invoke { tasks, collection, root } => {
+                // invoke loads `tasks.py` or the `tasks/` package (or the
+                // `-c` collection) from the folder it starts in, else the
+                // nearest folder above.
+                let coll = collection.as_deref().unwrap_or("tasks").trim_end_matches(".py");
+                let start = root.as_deref().map_or_else(|| workdir.to_string(), |r| join(workdir, r));
+                let Some(file) = crate::paths::dir_and_ancestors(&start)
+                    .find_map(|d| self.file(&[join(d, &format!("{coll}.py")), join(d, &format!("{coll}/__init__.py"))]))
+                else {
+                    return vec![];
+                };
+                let names = if tasks.is_empty() { vec![String::new()] } else { tasks };
+                names.iter().filter_map(|n| self.invoke_task(&file, n)).collect()
             }
             Invocation::PythonScript { path } | Invocation::Script { path } | Invocation::Notebook { path } => {
                 self.resolve_path(workdir, &path).map(|p| vec![format!("file:{p}")]).unwrap_or_default()

@@ -27,6 +27,7 @@ pub mod dvc;
 pub mod github_actions;
 pub mod gitlab_ci;
 pub mod iac;
+pub mod invoke;
 pub mod jenkins;
 pub mod job_spec;
 pub mod justfile;
@@ -72,6 +73,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(github_actions::GithubActions),
         Box::new(gitlab_ci::GitlabCi),
         Box::new(iac::Iac),
+        Box::new(invoke::Invoke),
         Box::new(jenkins::Jenkins),
         Box::new(job_spec::JobSpec),
         Box::new(justfile::Justfile),
