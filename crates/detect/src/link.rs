@@ -430,10 +430,19 @@ impl Ctx<'_> {
                         .take_while(|t| t.starts_with(&prefix));
                     self.test_files.get(dir).filter(|_| itself).into_iter().chain(below).collect()
                 };
+                // A shell glob (`test_*.py`, `tests/unit/test_*.py`) names the
+                // test files it matches: those under its literal folder.
+                let matching = |r: &str| -> Vec<&crate::PathName> {
+                    let Ok(glob) = globset::GlobBuilder::new(r).literal_separator(true).build() else { return vec![] };
+                    let glob = glob.compile_matcher();
+                    let fixed = r.find(['*', '?', '[']).map_or(r, |i| &r[..i]);
+                    let dir = fixed.rsplit_once('/').map_or("", |(d, _)| d);
+                    under(dir, false).into_iter().filter(|t| glob.is_match(t.as_ref() as &str)).collect()
+                };
                 let picked: BTreeSet<&crate::PathName> = if roots.is_empty() {
                     under(workdir, false).into_iter().collect()
                 } else {
-                    roots.iter().flat_map(|r| under(r, true)).collect()
+                    roots.iter().flat_map(|r| if r.contains(['*', '?', '[']) { matching(r) } else { under(r, true) }).collect()
                 };
                 picked.into_iter().filter(|t| family(t) == want).map(|t| format!("file:{t}")).collect()
             }
@@ -2201,6 +2210,11 @@ mod tests {
         );
         assert_eq!(t("npx jest", ""), ["web/a.test.ts"]);
         assert!(t("pytest missing", "").is_empty());
+        // A shell glob: the test files it matches, from the workdir; `*` stays in its folder.
+        assert_eq!(t("python -m pytest -vv test_*.py", ""), ["test_top.py"]);
+        assert_eq!(t("pytest tests/*/test_*.py", ""), ["tests/unit/test_b.py"]);
+        assert_eq!(t("pytest tests/test_?.py", "svc"), ["svc/tests/test_d.py"]);
+        assert!(t("pytest test_*.py", "svc").is_empty());
     }
 
     #[test]
