@@ -507,6 +507,11 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
                     w.remove(0);
                 }
             }
+        } else if let Some(n) = container_command(&w) {
+            // `docker run img pytest`, `docker compose run svc pytest`,
+            // `docker exec ctr pytest`: the command runs in a container of
+            // the project's image, on the project's code.
+            w.drain(..n);
         } else if matches!(f, "conda" | "mamba" | "micromamba") && w.get(1).map(String::as_str) == Some("run") {
             w.drain(..2);
             while w.first().is_some_and(|x| x.starts_with('-')) {
@@ -519,6 +524,110 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
             return w;
         }
     }
+}
+
+/// Options of `docker`/`podman` `run`/`exec` and of Compose (global, `run`,
+/// `exec`) that take a value as the next word.
+const CONTAINER_VALUE_OPTIONS: &[&str] = &[
+    "-e",
+    "--env",
+    "--env-file",
+    "-v",
+    "--volume",
+    "-w",
+    "--workdir",
+    "-u",
+    "--user",
+    "-p",
+    "--publish",
+    "--name",
+    "--network",
+    "--net",
+    "--entrypoint",
+    "-l",
+    "--label",
+    "--mount",
+    "--gpus",
+    "--shm-size",
+    "-m",
+    "--memory",
+    "--cpus",
+    "--platform",
+    "--add-host",
+    "--cap-add",
+    "--cap-drop",
+    "--runtime",
+    "--ipc",
+    "--pid",
+    "-h",
+    "--hostname",
+    "--restart",
+    "--log-driver",
+    "--log-opt",
+    "--device",
+    "--ulimit",
+    "--tmpfs",
+    "--security-opt",
+    "--cidfile",
+    "--pull",
+    "--memory-swap",
+    "--cpuset-cpus",
+    "--stop-signal",
+    "--stop-timeout",
+    "--dns",
+    "--expose",
+    "--link",
+    "--volumes-from",
+    "--index",
+    "-f",
+    "--file",
+    "--project-name",
+    "--profile",
+    "--project-directory",
+    "--ansi",
+    "--parallel",
+    "--context",
+    "-c",
+    "-H",
+    "--host",
+];
+
+/// Where the command starts in a container run of `w` (`docker [compose]
+/// run|exec [options] IMAGE|SERVICE|CONTAINER COMMAND...`, also `podman`,
+/// `docker-compose`, `docker container run|exec`): `None` when `w` is no
+/// such run or names no command (the image's own `ENTRYPOINT`/`CMD` runs,
+/// or arguments are handed to it).
+fn container_command(w: &[String]) -> Option<usize> {
+    let tool = w.first()?.rsplit('/').next()?;
+    let mut i = match tool {
+        "docker" | "podman" => 1,
+        "docker-compose" | "podman-compose" => {
+            // Compose's own options come before the subcommand.
+            1
+        }
+        _ => return None,
+    };
+    let skip_options = |i: &mut usize| {
+        while let Some(o) = w.get(*i).filter(|o| o.starts_with('-')) {
+            *i += if CONTAINER_VALUE_OPTIONS.contains(&o.as_str()) { 2 } else { 1 };
+        }
+    };
+    skip_options(&mut i);
+    match w.get(i).map(String::as_str) {
+        Some("compose" | "container") if matches!(tool, "docker" | "podman") => {
+            i += 1;
+            skip_options(&mut i);
+        }
+        _ => {}
+    }
+    if !matches!(w.get(i).map(String::as_str), Some("run" | "exec")) {
+        return None;
+    }
+    i += 1;
+    skip_options(&mut i);
+    // The image, service or container; then the command.
+    let cmd = i + 1;
+    w.get(cmd).filter(|c| !c.starts_with('-') && i < w.len()).map(|_| cmd)
 }
 
 fn is_name(w: &str) -> bool {
@@ -586,6 +695,22 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
                 in_word = true;
                 i = backtick(&chars, i, &mut cur);
                 continue;
+            }
+            '$' if matches!((chars.get(i + 1), chars.get(i + 2)), (Some('{'), Some('{')) | (Some('['), Some('['))) => {
+                // A CI expression the CI system replaces before the shell
+                // runs (`${{ github.sha }}`, GitLab `$[[ inputs.x ]]`): its
+                // spaces and operators do not split words.
+                in_word = true;
+                let close = if chars[i + 1] == '{' { '}' } else { ']' };
+                while i < chars.len() {
+                    cur.push(chars[i]);
+                    if chars[i] == close && chars.get(i + 1) == Some(&close) {
+                        cur.push(close);
+                        i += 1;
+                        break;
+                    }
+                    i += 1;
+                }
             }
             '$' if i + 1 < chars.len() && chars[i + 1] == '(' => {
                 // Keep a command substitution in one word: `$(az ml job create ...)`.
@@ -699,6 +824,43 @@ mod tests {
         assert_eq!(c[2], vec!["python", "-m", "src.train", "--epochs", "3"]);
         assert_eq!(c[3], vec!["tee", "log"]);
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn commands_run_in_containers() {
+        let c = argv(concat!(
+            "docker compose -f ci/compose.yml run --rm -e MODE=ci app pytest -q tests\n",
+            "docker-compose exec -T api python -m pkg.train --epochs 2\n",
+            "docker run --rm -v $PWD:/work -w /work python:3.11 bash -c \"pip install -r req.txt && pytest\"\n",
+            "podman container exec -it box make test\n",
+            "docker run -d -p 8080:80 --name web app:1\n",
+            "docker run --rm app:1 --epochs 3\n",
+            "docker compose up -d\n",
+        ));
+        assert_eq!(c[0], vec!["pytest", "-q", "tests"]);
+        assert_eq!(c[1], vec!["python", "-m", "pkg.train", "--epochs", "2"]);
+        assert_eq!(c.len(), 8);
+        // CI expressions are one word, their spaces and `||` included.
+        let c = argv("docker run --rm -e U=${{ secrets.U || 'x' }} -v ${{ github.workspace }}/d:/d img:${{ github.sha }} python -m a.b\npytest $[[ inputs.dir ]] -q");
+        assert_eq!(c[0], vec!["python", "-m", "a.b"]);
+        assert_eq!(c[1], vec!["pytest", "$[[ inputs.dir ]]", "-q"]);
+        let c = argv(concat!(
+            "docker compose -f ci/compose.yml run --rm -e MODE=ci app pytest -q tests\n",
+            "docker-compose exec -T api python -m pkg.train --epochs 2\n",
+            "docker run --rm -v $PWD:/work -w /work python:3.11 bash -c \"pip install -r req.txt && pytest\"\n",
+            "podman container exec -it box make test\n",
+            "docker run -d -p 8080:80 --name web app:1\n",
+            "docker run --rm app:1 --epochs 3\n",
+            "docker compose up -d\n",
+        ));
+        assert_eq!(c[2][0], "pip");
+        assert_eq!(c[3], vec!["pytest"]);
+        assert_eq!(c[4], vec!["make", "test"]);
+        // No command: the image's own entry point runs (or is handed the arguments).
+        assert_eq!(c[5][..2], ["docker", "run"]);
+        assert_eq!(c[6][..2], ["docker", "run"]);
+        assert_eq!(c[7][..3], ["docker", "compose", "up"]);
+        assert_eq!(c.len(), 8);
     }
 
     #[test]
