@@ -407,6 +407,15 @@ pub fn classify(argv: &[String]) -> Invocation {
                 s
             },
         },
+        // Launchers that start a Python program on several processes or
+        // nodes (distributed training, MPI, Slurm): the program they start.
+        "torchrun" | "deepspeed" | "composer" => classify_launched(rest, true),
+        "accelerate" if rest.first().map(String::as_str) == Some("launch") => classify_launched(&rest[1..], true),
+        "horovodrun" | "mpirun" | "mpiexec" | "srun" | "ipython" => classify_launched(rest, false),
+        "sbatch" => match rest.iter().find(|a| !a.starts_with('-') && !a.contains('=')) {
+            Some(p) if p.ends_with(".sh") || p.ends_with(".slurm") || p.ends_with(".sbatch") => Invocation::Script { path: p.clone() },
+            _ => Invocation::Other,
+        },
         "coverage" if rest.first().map(String::as_str) == Some("run") => {
             // coverage run [-m] target ...
             let args: Vec<String> = rest[1..].iter().filter(|a| !a.starts_with("--")).cloned().collect();
@@ -621,6 +630,38 @@ fn classify_invoke(rest: &[String]) -> Invocation {
     Invocation::Invoke { tasks, collection, root }
 }
 
+/// The program a launcher starts: the first `.py` (or `.sh`) operand, an
+/// interpreter and what follows it, or (`module`: the launcher takes
+/// `-m`/`--module`) the module named after that flag. The launcher's own
+/// option values are not told from operands: only those shapes count.
+fn classify_launched(rest: &[String], module: bool) -> Invocation {
+    for (i, a) in rest.iter().enumerate() {
+        if a.starts_with('-') {
+            if module && (a == "-m" || a == "--module") {
+                if let Some(m) = rest.get(i + 1).filter(|m| !m.starts_with('-')) {
+                    return if m.ends_with(".py") {
+                        Invocation::PythonScript { path: m.clone() }
+                    } else {
+                        Invocation::PythonModule { module: m.clone() }
+                    };
+                }
+            }
+            continue;
+        }
+        let base = a.rsplit('/').next().unwrap_or(a);
+        if a.ends_with(".py") {
+            return Invocation::PythonScript { path: a.clone() };
+        }
+        if a.ends_with(".sh") {
+            return Invocation::Script { path: a.clone() };
+        }
+        if base == "python" || base.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.')) {
+            return classify(&rest[i..]);
+        }
+    }
+    Invocation::Other
+}
+
 fn classify_python(rest: &[String]) -> Invocation {
     let mut i = 0;
     // Skip interpreter flags (-u, -O, -W x, -X y).
@@ -648,6 +689,8 @@ fn classify_python(rest: &[String]) -> Invocation {
                 "dvc" => classify(&std::iter::once("dvc".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "twine" => classify(&std::iter::once("twine".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "papermill" => classify(&std::iter::once("papermill".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
+                "torch.distributed.run" | "torch.distributed.launch" => classify_launched(after, true),
+                "accelerate.commands.launch" => classify_launched(after, true),
                 "" => Invocation::Other,
                 _ => Invocation::PythonModule { module },
             }
@@ -764,6 +807,19 @@ mod tests {
         assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });
         assert_eq!(c("tox -e py311,lint"), Invocation::Tox { envs: vec!["py311".into(), "lint".into()] });
         assert_eq!(c("nox -s tests lint"), Invocation::Nox { sessions: vec!["tests".into(), "lint".into()] });
+        // Distributed and batch launchers start the program they name.
+        let script = |p: &str| Invocation::PythonScript { path: p.into() };
+        let module = |m: &str| Invocation::PythonModule { module: m.into() };
+        assert_eq!(c("torchrun --nproc_per_node=2 --nnodes 1 train.py --cfg x"), script("train.py"));
+        assert_eq!(c("torchrun --standalone --nproc_per_node 8 -m pkg.train --lr 1"), module("pkg.train"));
+        assert_eq!(c("accelerate launch --config_file a.yaml scripts/finetune.py"), script("scripts/finetune.py"));
+        assert_eq!(c("accelerate config"), Invocation::Other);
+        assert_eq!(c("deepspeed --num_gpus 2 --module pkg.train"), module("pkg.train"));
+        assert_eq!(c("python -m torch.distributed.run --nproc_per_node 2 train.py"), script("train.py"));
+        assert_eq!(c("mpirun -np 4 python -m pkg.train"), module("pkg.train"));
+        assert_eq!(c("srun -m block --gres=gpu:1 python3.11 train.py"), script("train.py"));
+        assert_eq!(c("sbatch --time=2:00:00 jobs/train.sh"), Invocation::Script { path: "jobs/train.sh".into() });
+        assert_eq!(c("mpirun -np 4 ./a.out"), Invocation::Other);
         let inv = |t: &[&str], c: Option<&str>, r: Option<&str>| Invocation::Invoke {
             tasks: t.iter().map(|s| s.to_string()).collect(),
             collection: c.map(str::to_string),
