@@ -500,10 +500,12 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
             // `uv run --with x python ...`: drop the runner's own options.
             while w.first().is_some_and(|x| x.starts_with('-')) {
                 let opt = w.remove(0);
-                if !opt.contains('=')
-                    && matches!(opt.as_str(), "--with" | "-e" | "--env" | "--python" | "-p" | "--group" | "--extra")
-                    && !w.is_empty()
-                {
+                // `uv run -m pkg.mod`: the module, run by the interpreter.
+                if matches!(opt.as_str(), "-m" | "--module") && !w.is_empty() {
+                    w.splice(0..0, ["python".to_string(), "-m".to_string()]);
+                    break;
+                }
+                if !opt.contains('=') && RUNNER_VALUE_OPTIONS.contains(&opt.as_str()) && !w.is_empty() {
                     w.remove(0);
                 }
             }
@@ -525,6 +527,36 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
         }
     }
 }
+
+/// Options of `uv run`, `poetry run`, `pdm run`, `hatch run`, `rye run`,
+/// `pipenv run` that take a value as the next word.
+const RUNNER_VALUE_OPTIONS: &[&str] = &[
+    "--with",
+    "--with-editable",
+    "--with-requirements",
+    "-e",
+    "--env",
+    "--python",
+    "-p",
+    "--group",
+    "--extra",
+    "--only-group",
+    "--no-group",
+    "--package",
+    "--project",
+    "--directory",
+    "-C",
+    "-P",
+    "--env-file",
+    "--index",
+    "--default-index",
+    "--index-url",
+    "--extra-index-url",
+    "--config-file",
+    "--config-setting",
+    "--cache-dir",
+    "--python-preference",
+];
 
 /// Options of `docker`/`podman` `run`/`exec` and of Compose (global, `run`,
 /// `exec`) that take a value as the next word.
@@ -824,6 +856,14 @@ mod tests {
         assert_eq!(c[2], vec!["python", "-m", "src.train", "--epochs", "3"]);
         assert_eq!(c[3], vec!["tee", "log"]);
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn project_runner_options_are_skipped() {
+        let c = argv("uv run --frozen --directory svc --with pytest-cov pytest -q\nuv run --no-sync -m pkg.train --epochs 2\npoetry run -C api python serve.py");
+        assert_eq!(c[0], vec!["pytest", "-q"]);
+        assert_eq!(c[1], vec!["python", "-m", "pkg.train", "--epochs", "2"]);
+        assert_eq!(c[2], vec!["python", "serve.py"]);
     }
 
     #[test]
