@@ -282,7 +282,7 @@ crate::screened_regexes! { PY_RX;
     RX_HYDRA_MAIN = r#"@(?:hydra\.)?main[ \t]*\([^)]*\bconfig_path[ \t]*=[ \t]*["']([^"'\n]+)["']"#;
     RX_PYFUNC_CLASS = r"(?m)^class[ \t]+\w+[ \t]*\([ \t]*(?:\w+\.)*PythonModel[ \t]*\)[ \t]*:[^\n]*\n(?:[ \t]+[^\n]*\n|[ \t]*\n)*?[ \t]+def[ \t]+predict[ \t]*\(";
     RX_TORCH_BACKWARD = r"\.backward[ \t]*\(";
-    RX_TORCH_STEP = r"\b\w*optim\w*\.step[ \t]*\(|\bopt\w*\.step[ \t]*\(";
+    RX_TORCH_STEP = r"(?i:\b\w*optim\w*|\bopt\w*)\.step[ \t]*\(|\bscaler\.step[ \t]*\(";
     RX_PD_READ = r"\b(?:pd|pandas|pl|polars)\.(?:read_csv|read_parquet|read_json|read_excel|read_feather|scan_csv|scan_parquet)[ \t]*\(|\bspark\.read\b|\bspark\.table[ \t]*\(";
     RX_DATA_WRITE = r"\.(?:to_csv|to_parquet|to_feather|to_pickle|write_csv|write_parquet|saveAsTable)[ \t]*\(|\.write\.(?:parquet|csv|mode|format|saveAsTable)|\bnp\.save[z]?[ \t]*\(";
     RX_BATCH_JOB = r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\(";
@@ -3312,6 +3312,15 @@ runs = api.search_runs('team/p')
     fn torch_loop_and_monitoring() {
         let k = kinds("import torch\nfor x, y in loader:\n    loss = crit(model(x), y)\n    loss.backward()\n    optimizer.step()\n");
         assert!(k.contains(&"code.train".to_string()));
+        // Module-level loops name their optimizer in capitals; mixed precision steps through the scaler.
+        let k = kinds("import torch\nfor x, y in LOADER:\n    LOSS = CRIT(MODEL(x), y)\n    LOSS.backward()\n    OPTIMIZER.step()\n");
+        assert!(k.contains(&"code.train".to_string()));
+        let k =
+            kinds("import torch\nfor x, y in loader:\n    scaler.scale(loss).backward()\n    scaler.step(optim_g)\n    scaler.update()\n");
+        assert!(k.contains(&"code.train".to_string()));
+        // A backward pass with no optimizer step (gradients inspected) is not training.
+        let k = kinds("import torch\ny = f(x)\ny.backward()\nprint(x.grad)\n");
+        assert!(!k.contains(&"code.train".to_string()));
         let k = kinds("from evidently.report import Report\nfrom evidently.metric_preset import DataDriftPreset\nr = Report(metrics=[DataDriftPreset()])\n");
         assert!(k.contains(&"code.monitor:evidently".to_string()));
     }
