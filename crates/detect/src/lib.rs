@@ -494,7 +494,16 @@ impl RepoIndex {
                         for key in ["variables", "env"] {
                             let mut one = std::collections::BTreeMap::new();
                             detectors::read_vars(n.get(key), &mut one);
-                            for (k, v) in one {
+                            for (k, mut v) in one {
+                                // `SCRIPT: $(SCRIPT)` (a step's `env:` passing a
+                                // pipeline variable on) is the value it names.
+                                if let Some(named) = v.strip_prefix("$(").and_then(|r| r.strip_suffix(')')) {
+                                    match vars.last.get(named) {
+                                        Some(known) => v = known.clone(),
+                                        None if named == k => continue,
+                                        None => {}
+                                    }
+                                }
                                 vars.all.entry(k.clone()).or_default().insert(v.clone());
                                 vars.last.insert(k, v);
                             }

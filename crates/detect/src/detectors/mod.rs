@@ -195,15 +195,39 @@ pub fn read_vars(node: Option<&crate::yaml::Node>, vars: &mut Vars) {
     let Some(n) = node else { return };
     for (k, v) in n.entries() {
         if let (Some(k), Some(v)) = (k.as_str(), v.as_str().or_else(|| v.get("value").and_then(crate::yaml::Node::as_str))) {
-            vars.insert(k.to_string(), v.to_string());
+            vars.insert(k.to_string(), override_default(v).to_string());
         }
     }
     for item in n.items() {
         if let (Some(k), Some(v)) =
             (item.get("name").and_then(crate::yaml::Node::as_str), item.get("value").and_then(crate::yaml::Node::as_str))
         {
-            vars.insert(k.to_string(), v.to_string());
+            vars.insert(k.to_string(), override_default(v).to_string());
         }
+    }
+}
+
+/// The value an Azure Pipelines override variable has when nobody
+/// overrides it: `$[coalesce(variables['X_OVERRIDE'], 'src/train.py')]` is
+/// `src/train.py` (the literal its other, variable, arguments fall back
+/// to). Any other value is itself.
+pub fn override_default(value: &str) -> &str {
+    let v = value.trim();
+    let Some(args) = v
+        .strip_prefix("$[")
+        .and_then(|r| r.strip_suffix(']'))
+        .map(str::trim)
+        .and_then(|r| r.strip_prefix("coalesce("))
+        .and_then(|r| r.strip_suffix(')'))
+    else {
+        return value;
+    };
+    let args: Vec<&str> = args.split(',').map(str::trim).collect();
+    match args.split_last() {
+        Some((last, rest)) if rest.iter().all(|a| a.starts_with("variables[") || a.starts_with("variables.")) => {
+            last.strip_prefix('\'').and_then(|l| l.strip_suffix('\'')).filter(|l| !l.contains('\'')).unwrap_or(value)
+        }
+        _ => value,
     }
 }
 
@@ -389,7 +413,7 @@ const CHECKOUT_ROOT_EXPRS: &[&str] = &[
     "${env.WORKSPACE}",
 ];
 
-fn checkout_root(script: &str) -> String {
+pub(crate) fn checkout_root(script: &str) -> String {
     if !script.contains('$') {
         return script.to_string();
     }
@@ -979,6 +1003,19 @@ pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn override_variables_default_to_their_literal() {
+        assert_eq!(override_default("$[coalesce(variables['SCRIPT_OVERRIDE'], 'src/train.py')]"), "src/train.py");
+        assert_eq!(
+            override_default("$[ coalesce(variables.A, variables['B'], '$(Build.SourcesDirectory)') ]"),
+            "$(Build.SourcesDirectory)"
+        );
+        // Not a fallback to a literal: kept as written.
+        assert_eq!(override_default("$[coalesce(variables['A'], variables['B'])]"), "$[coalesce(variables['A'], variables['B'])]");
+        assert_eq!(override_default("$[eq(variables['A'], 'x')]"), "$[eq(variables['A'], 'x')]");
+        assert_eq!(override_default("src/train.py"), "src/train.py");
+    }
 
     /// The path tests every listed file goes through, on the cases their
     /// cheap first checks must not change: a word inside a longer name, a

@@ -266,9 +266,9 @@ crate::screened_regexes! { PY_RX;
     RX_LIST_ASSIGN = r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*\[";
     RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
     RX_STR_CONST = r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#;
-    RX_JOB_FIELD = r"\b(script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
+    RX_JOB_FIELD = r"\b(script_name|python_script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_JOB_CODE = r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#;
-    RX_JOB_SCRIPT = r#"\b(?:code|script|script_path|script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#;
+    RX_JOB_SCRIPT = r#"\b(?:code|script|script_path|script_name|python_script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#;
     RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(";
     RX_SAVE_ARTIFACT = r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_SAVE_MODEL = r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
@@ -2029,7 +2029,10 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         let line = idx.line(c.get(0).unwrap().start());
         match &c[1] {
             b"source_directory" | b"source_dir" | b"code" => {
-                env_dir = Some(value.trim_start_matches("./").trim_end_matches('/').to_string())
+                // `$(Build.SourcesDirectory)` and the like: the checkout.
+                let dir = super::checkout_root(value);
+                let dir = dir.trim_start_matches("./").trim_end_matches('/');
+                env_dir = Some(if dir == "." { String::new() } else { dir.to_string() })
             }
             _ if value.ends_with(".py") => env_scripts.push((value.clone(), line)),
             _ => {}
