@@ -2215,6 +2215,8 @@ mod tests {
         assert_eq!(t("pytest tests/*/test_*.py", ""), ["tests/unit/test_b.py"]);
         assert_eq!(t("pytest tests/test_?.py", "svc"), ["svc/tests/test_d.py"]);
         assert!(t("pytest test_*.py", "svc").is_empty());
+        // A folder written with a trailing slash is that folder.
+        assert_eq!(t("pytest -q tests/ --doctest-modules", ""), ["tests/test_a.py", "tests/unit/test_b.py"]);
     }
 
     #[test]

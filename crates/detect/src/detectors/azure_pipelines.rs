@@ -166,6 +166,26 @@ impl File<'_> {
         }
     }
 
+    /// The variables a `variables:` list takes from the variable templates
+    /// it includes (`- template: vars/common.yml`, resolved from `dir`;
+    /// nested ones from their own folder), in order, before its own.
+    /// Templates of other repositories are not read.
+    fn template_vars(&self, node: Option<&Node>, dir: &str, vars: &mut super::Vars, depth: u8) {
+        let Some(n) = node else { return };
+        for item in n.items() {
+            let Some(t) = item.get("template").and_then(Node::as_str) else { continue };
+            if is_remote(t) || depth >= 4 {
+                continue;
+            }
+            let p = rel(dir, t);
+            let Some(text) = self.repo.text(&p) else { continue };
+            let Ok(file) = yaml::parse(&text) else { continue };
+            let inner = file.get("variables");
+            self.template_vars(inner, p.rsplit_once('/').map_or("", |(d, _)| d), vars, depth + 1);
+            super::read_vars(inner, vars);
+        }
+    }
+
     /// The id of the template unit that a `template:` reference at `line`
     /// of this file's instance `suffix` calls.
     fn template_call(&self, target: &str, line: u32, suffix: &str) -> String {
@@ -286,8 +306,10 @@ impl File<'_> {
             if let Some(t) = job.get("template").and_then(Node::as_str) {
                 self.call_template(t, job, suffix, &mut unit, out);
             }
-            super::read_vars(doc.get("variables"), &mut unit.vars);
-            super::read_vars(job.get("variables"), &mut unit.vars);
+            for node in [doc.get("variables"), job.get("variables")] {
+                self.template_vars(node, self.dir, &mut unit.vars, 0);
+                super::read_vars(node, &mut unit.vars);
+            }
             unit.vars.extend(params.iter().map(|(k, v)| (k.clone(), v.clone())));
             if let Some(env) = job.get("environment") {
                 let env_name = env.as_str().or_else(|| env.get("name").and_then(Node::as_str)).unwrap_or("");
