@@ -2057,6 +2057,10 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
     for (cmd, _) in &folder_steps {
         out.push(cmd.clone());
     }
+    // Azure ML SDK v2 specs loaded from YAML (`load_component(source=...)`,
+    // `load_job(...)`): the pipeline built from them is submitted, so each
+    // spec runs as `az ml job create -f` would run it.
+    spec_loads(path, masked, idx, out);
     // Platform steps that run a script (`ProcessingStep(code="x.py")`).
     for c in RX_JOB_SCRIPT.captures_iter(bytes) {
         let at = c.get(0).unwrap().start();
@@ -2178,6 +2182,42 @@ fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::o
     out
 }
 
+/// `load_component(source=<spec>)` / `load_job(<spec>)` of Azure ML SDK v2
+/// with a spec path the file spells out (a literal, a folder expression
+/// joined with a literal, `folder + "/x.yml"`), as `az ml job create -f`
+/// commands. A process's working folder (`os.getcwd()`) is the checkout.
+fn spec_loads(path: &str, masked: &str, idx: &LineIndex, out: &mut Vec<Cmd>) {
+    static RX_LOAD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:load_component|load_job)\s*\(").unwrap());
+    let bytes = masked.as_bytes();
+    if !masked.contains("load_component") && !masked.contains("load_job") {
+        return;
+    }
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    for m in RX_LOAD.find_iter(bytes) {
+        let Some(len) = pylex::closing_paren(&bytes[m.end()..]) else { continue };
+        let args = &masked[m.end()..m.end() + len];
+        let first = &args[..pylex::top_level_comma(args.as_bytes()).unwrap_or(args.len())];
+        let Some(expr) = kwarg(args, "source").or_else(|| (!first.contains('=')).then(|| first.trim())) else { continue };
+        let before = &masked[..m.start()];
+        // `folder + "/x.yml"`: the folder, then the literal.
+        let spec = match expr.rsplit_once('+').and_then(|(base, tail)| Some((base, literal(tail.trim())?))) {
+            Some((base, tail)) => folder_value(base, before, dir, 0).map(|f| (f, tail)),
+            None => folder_value(expr, before, dir, 0).map(|f| (f, String::new())),
+        };
+        let file = match spec {
+            Some((Folder::Known(d), tail)) => crate::paths::join(&d, tail.trim_start_matches('/')),
+            _ => continue,
+        };
+        if !(file.ends_with(".yml") || file.ends_with(".yaml")) || file.contains("://") {
+            continue;
+        }
+        let line = idx.line(m.start());
+        let text = idx.text(masked, line).trim().to_string();
+        let argv = ["az", "ml", "job", "create", "-f", &file].map(String::from).to_vec();
+        out.push(Cmd { argv, location: Location::line(path, line), text, workdir: String::new() });
+    }
+}
+
 /// Offset of the nearest `(` before the end of `s` that is not closed in `s`.
 fn enclosing_open(s: &[u8]) -> Option<usize> {
     let mut depth = 0usize;
@@ -2262,6 +2302,10 @@ fn folder_value(expr: &str, before: &str, dir: &str, depth: u8) -> Option<Folder
     };
     if let Some(lit) = literal(e) {
         return Some(Folder::Known(lit.trim_start_matches("./").trim_end_matches('/').to_string()));
+    }
+    // The process's working folder: the checkout (a pipeline runs from its root).
+    if matches!(e, "os.getcwd()" | "Path.cwd()" | "pathlib.Path.cwd()") {
+        return Some(Folder::Known(String::new()));
     }
     // The file's own folder.
     let own = ["os.path.dirname(__file__)", "os.path.dirname(os.path.abspath(__file__))", "os.path.dirname(os.path.realpath(__file__))"];
@@ -3309,6 +3353,16 @@ runs = api.search_runs('team/p')
         assert!(on(dispatch).iter().all(|o| o.is_empty()), "{:?}", on(dispatch));
         // A handler signature only in a docstring is no handler.
         assert_eq!(on(&format!("{body}\n'''\ndef on_message(event, context):\n'''\n")), vec![""]);
+    }
+
+    #[test]
+    fn azureml_specs_loaded_from_yaml_are_submitted() {
+        let src = "import os\nfrom azure.ai.ml import load_component, load_job\nHERE = os.path.dirname(__file__)\nSPECS = os.path.join(HERE, \"specs\")\n\ndef build(name):\n    a = load_component(source=SPECS + \"/prep.yml\")\n    b = load_job(os.path.join(SPECS, \"train.yaml\"))\n    c = load_component(source=f\"{SPECS}/{name}.yml\")\n    d = load_component(source=unknown_dir + \"/x.yml\")\n    e = load_component(\"notes.txt\")\n";
+        let f = analyze("ml/pipeline.py", src, &RepoIndex::default(), NAME, false);
+        let files: Vec<String> =
+            f.commands.iter().filter(|c| c.argv[..4] == ["az", "ml", "job", "create"]).map(|c| c.argv[5].clone()).collect();
+        // Built at run time (an f-string, an unknown folder) or not a spec: not followed.
+        assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml"]);
     }
 
     #[test]
