@@ -21,6 +21,8 @@ pub enum Invocation {
     Tox { envs: Vec<String> },
     /// `nox [-s sessions]`.
     Nox { sessions: Vec<String> },
+    /// `pre-commit run [hook] [--hook-stage S]`: the repository's local hooks.
+    PreCommit { hook: Option<String>, stage: String },
     /// `invoke [-c collection] [-r root] [tasks]` (pyinvoke; also `inv`):
     /// task names as written (`test`, `checks.all`, `checks`).
     Invoke { tasks: Vec<String>, collection: Option<String>, root: Option<String> },
@@ -390,6 +392,12 @@ pub fn classify(argv: &[String]) -> Invocation {
                 .unwrap_or_default(),
         },
         "invoke" | "inv" => classify_invoke(rest),
+        "pre-commit" | "prek" if rest.first().map(String::as_str) == Some("run") => Invocation::PreCommit {
+            hook: positionals(&rest[1..], &["--hook-stage", "--from-ref", "--to-ref", "--files", "-c", "--config", "--color"])
+                .first()
+                .cloned(),
+            stage: opt_value(rest, &["--hook-stage"]).unwrap_or("pre-commit").to_string(),
+        },
         "nox" => Invocation::Nox {
             sessions: {
                 let mut s = Vec::new();
@@ -833,6 +841,11 @@ mod tests {
         assert_eq!(c("python -m invoke train --epochs=3"), inv(&["train"], None, None));
         assert_eq!(c("invoke"), inv(&[], None, None));
         assert_eq!(c("invoke --list"), Invocation::Other);
+        assert_eq!(c("pre-commit run --all-files"), Invocation::PreCommit { hook: None, stage: "pre-commit".into() });
+        assert_eq!(
+            c("pre-commit run --hook-stage manual slow --all-files"),
+            Invocation::PreCommit { hook: Some("slow".into()), stage: "manual".into() }
+        );
         assert_eq!(
             c("az ml job create -f ml/train.yml -g rg"),
             Invocation::SubmitJob { platform: "azureml".into(), file: "ml/train.yml".into() }

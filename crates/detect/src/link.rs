@@ -486,6 +486,15 @@ impl Ctx<'_> {
                     sessions.iter().map(|s| format!("nox:{p}#{s}")).collect()
                 }
             }
+            Invocation::PreCommit { hook, stage } => {
+                let Some(p) = self.file(&[".pre-commit-config.yaml".into(), ".pre-commit-config.yml".into()]) else { return vec![] };
+                match hook {
+                    Some(h) => vec![format!("precommit:{p}#{h}")],
+                    None if stage == "pre-commit" => vec![format!("precommit:{p}#")],
+                    // The hooks of another stage (`--hook-stage manual`) are not told apart.
+                    None => vec![],
+                }
+            }
             Invocation::Invoke { tasks, collection, root } => {
                 // invoke loads `tasks.py` or the `tasks/` package (or the
                 // `-c` collection) from the folder it starts in, else the

@@ -398,6 +398,11 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
         add_shell(unit, out, NAME, path, script, line, wd);
     }
+    // pre-commit's action runs every hook of the default stage.
+    if name == "pre-commit/action" {
+        let cmd = format!("pre-commit run --all-files {}", input("extra_args").unwrap_or(""));
+        add_shell(unit, out, NAME, path, cmd.trim_end(), uses.line, wd);
+    }
     // An SSH action runs its script on a remote host: the same command as
     // `ssh host '<script>'` (a deployment when the script starts or
     // restarts the service there).

@@ -41,6 +41,7 @@ pub mod notebook;
 pub mod nox;
 pub mod npm_scripts;
 pub mod package_data;
+pub mod pre_commit;
 pub mod pyproject;
 pub mod python;
 pub mod requirements;
@@ -87,6 +88,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(notebook::Notebook),
         Box::new(npm_scripts::NpmScripts),
         Box::new(nox::Nox),
+        Box::new(pre_commit::PreCommit),
         Box::new(pyproject::Pyproject),
         Box::new(python::Python),
         Box::new(config_targets::ConfigTargets),
