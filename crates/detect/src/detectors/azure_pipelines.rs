@@ -893,6 +893,27 @@ mod tests {
     }
 
     #[test]
+    fn variable_templates_reach_the_steps() {
+        let pipe = "trigger: [main]\nvariables:\n- template: /ci/vars/common.yml\n- template: shared.yml@templates\n# - template: ci/vars/old.yml\n- name: testPath\n  value: tests/unit\nsteps:\n- script: python -m pytest $(testPath) $(reportDir) $(remoteVar) $(oldVar)\n";
+        let files = [
+            ("azure-pipelines.yml", pipe),
+            // Nested templates resolve from their own folder; the list's own variables win.
+            ("ci/vars/common.yml", "variables:\n- template: paths.yml\n- name: testPath\n  value: tests\n"),
+            ("ci/vars/paths.yml", "variables:\n  reportDir: out/reports\n"),
+            ("ci/vars/old.yml", "variables:\n  oldVar: nope\n"),
+        ];
+        let o = run_repo(&files);
+        let argv: Vec<&str> = o
+            .units
+            .iter()
+            .filter(|u| u.id == "ci:azure-pipelines.yml#steps")
+            .flat_map(|u| u.commands.iter().filter(|c| c.argv[0] == "python").flat_map(|c| c.argv.iter().map(String::as_str)))
+            .collect();
+        // Another repository's template and a commented-out one give nothing.
+        assert_eq!(argv, ["python", "-m", "pytest", "tests/unit", "out/reports", "$(remoteVar)", "$(oldVar)"]);
+    }
+
+    #[test]
     fn unused_template_reads_its_defaults_only() {
         let o = run_repo(&[("ci/steps/py.yml", STEP)]);
         assert_eq!(commands_of(&o, "ci:ci/steps/py.yml#steps"), vec!["python  --quiet ${{ parameters.unbound }}"]);
