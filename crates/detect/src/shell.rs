@@ -24,6 +24,10 @@ pub struct ShellCmd {
     /// The file the command is written in, when it is not the file being
     /// read (a function defined in a sourced script).
     pub file: Option<String>,
+    /// The folder the command runs in, relative to the session's working
+    /// directory, when a runner option moves it for this command only
+    /// (`uv run --directory svc`, `poetry -C svc run`, `npm --prefix web`).
+    pub dir: Option<String>,
 }
 
 const WRAPPERS: &[&str] = &[
@@ -283,7 +287,7 @@ impl Session<'_> {
             }
         }
         // Leading assignments (computed ones included) prefix the command that follows, if any.
-        let argv = strip_wrappers(words);
+        let (argv, dir) = strip_wrappers_dir(words);
         if argv.is_empty() {
             return;
         }
@@ -309,7 +313,7 @@ impl Session<'_> {
                 self.source_file(&argv, depth);
             }
         }
-        self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string) });
+        self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir });
     }
 
     /// Record `NAME=value` assignments that stand alone (`export`, `local`,
@@ -464,9 +468,22 @@ fn is_ssh(words: &[String]) -> bool {
     strip_wrappers(words.to_vec()).first().is_some_and(|w| w.rsplit('/').next() == Some("ssh"))
 }
 
-fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
+fn strip_wrappers(w: Vec<String>) -> Vec<String> {
+    strip_wrappers_dir(w).0
+}
+
+/// [`strip_wrappers`], and the folder a runner's option moves the command
+/// to (joined when runners nest).
+fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
+    let mut dir: Option<String> = None;
+    let mut moved = |d: String| {
+        dir = Some(match dir.take() {
+            Some(outer) if !d.starts_with('/') => crate::paths::join(&outer, &d),
+            _ => d,
+        });
+    };
     loop {
-        let Some(first) = w.first() else { return w };
+        let Some(first) = w.first() else { return (w, dir) };
         let f = first.as_str();
         if WRAPPERS.contains(&f) || is_assignment(f) {
             w.remove(0);
@@ -495,9 +512,15 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
             if !w.is_empty() {
                 w.remove(0);
             }
-        } else if matches!(f, "poetry" | "uv" | "pipenv" | "pdm" | "hatch" | "rye") && w.get(1).map(String::as_str) == Some("run") {
-            w.drain(..2);
+        } else if let Some(run) = runner_run(&w) {
+            // `uv run`, `poetry -C svc run`: global options, then `run`.
+            let runner = w[0].clone();
+            let globals: Vec<String> = w.drain(..run + 1).skip(1).collect();
+            if let Some(d) = runner_dir(&runner, &globals) {
+                moved(d);
+            }
             // `uv run --with x python ...`: drop the runner's own options.
+            let mut opts = Vec::new();
             while w.first().is_some_and(|x| x.starts_with('-')) {
                 let opt = w.remove(0);
                 // `uv run -m pkg.mod`: the module, run by the interpreter.
@@ -505,9 +528,13 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
                     w.splice(0..0, ["python".to_string(), "-m".to_string()]);
                     break;
                 }
+                opts.push(opt.clone());
                 if !opt.contains('=') && RUNNER_VALUE_OPTIONS.contains(&opt.as_str()) && !w.is_empty() {
-                    w.remove(0);
+                    opts.push(w.remove(0));
                 }
+            }
+            if let Some(d) = runner_dir(&runner, &opts) {
+                moved(d);
             }
         } else if let Some(n) = container_command(&w) {
             // `docker run img pytest`, `docker compose run svc pytest`,
@@ -523,9 +550,74 @@ fn strip_wrappers(mut w: Vec<String>) -> Vec<String> {
                 }
             }
         } else {
-            return w;
+            // `npm --prefix web test`, `yarn --cwd web test`, `pnpm -C web test`:
+            // the package manager runs in that folder.
+            if let Some(d) = package_manager_dir(&mut w) {
+                moved(d);
+            }
+            return (w, dir);
         }
     }
+}
+
+/// The index of `run` in `poetry|uv|pipenv|pdm|hatch|rye [global options] run ...`.
+fn runner_run(w: &[String]) -> Option<usize> {
+    if !matches!(w.first().map(String::as_str), Some("poetry" | "uv" | "pipenv" | "pdm" | "hatch" | "rye")) {
+        return None;
+    }
+    let mut i = 1;
+    while let Some(x) = w.get(i) {
+        if x == "run" {
+            return Some(i);
+        }
+        if !x.starts_with('-') {
+            return None;
+        }
+        i += if !x.contains('=') && RUNNER_VALUE_OPTIONS.contains(&x.as_str()) { 2 } else { 1 };
+    }
+    None
+}
+
+/// The folder a runner's options move its command to: `uv --directory`,
+/// `poetry -C`/`--directory` (`--project` finds the project without moving).
+fn runner_dir(runner: &str, opts: &[String]) -> Option<String> {
+    let names: &[&str] = match runner {
+        "uv" => &["--directory"],
+        "poetry" => &["-C", "--directory"],
+        _ => return None,
+    };
+    option_value(opts, names)
+}
+
+/// The last value of any of `names` in `opts` (`--name value` or `--name=value`).
+fn option_value(opts: &[String], names: &[&str]) -> Option<String> {
+    let mut found = None;
+    for (i, o) in opts.iter().enumerate() {
+        for n in names {
+            if o == n {
+                found = opts.get(i + 1).cloned();
+            } else if let Some(v) = o.strip_prefix(n).and_then(|r| r.strip_prefix('=')) {
+                found = Some(v.to_string());
+            }
+        }
+    }
+    found.filter(|d| !d.is_empty() && !d.contains('$') && !d.starts_with('~'))
+}
+
+/// Removes a package manager's folder option (`npm --prefix DIR`, `yarn
+/// --cwd DIR`, `pnpm -C|--dir DIR`) from `w` and returns the folder.
+fn package_manager_dir(w: &mut Vec<String>) -> Option<String> {
+    let names: &[&str] = match w.first().map(String::as_str) {
+        Some("npm") => &["--prefix"],
+        Some("yarn") => &["--cwd"],
+        Some("pnpm") => &["-C", "--dir"],
+        _ => return None,
+    };
+    let i = w.iter().position(|x| names.iter().any(|n| x == n || x.strip_prefix(n).is_some_and(|r| r.starts_with('='))))?;
+    let joined = w[i].contains('=');
+    let value = if joined { w[i].split_once('=').map(|(_, v)| v.to_string()) } else { w.get(i + 1).cloned() }?;
+    w.drain(i..if joined { i + 1 } else { i + 2 });
+    Some(value).filter(|d| !d.is_empty() && !d.contains('$') && !d.starts_with('~'))
 }
 
 /// Options of `uv run`, `poetry run`, `pdm run`, `hatch run`, `rye run`,
@@ -864,6 +956,39 @@ mod tests {
         assert_eq!(c[0], vec!["pytest", "-q"]);
         assert_eq!(c[1], vec!["python", "-m", "pkg.train", "--epochs", "2"]);
         assert_eq!(c[2], vec!["python", "serve.py"]);
+    }
+
+    #[test]
+    fn runner_folder_options_move_one_command() {
+        let dirs = |s: &str| commands(s, 1).into_iter().map(|c| (c.argv.join(" "), c.dir)).collect::<Vec<_>>();
+        let c = dirs(concat!(
+            "uv run --frozen --directory svc --with pytest-cov pytest -q\n",
+            "uv --directory=svc run -m pkg.train\n",
+            "poetry -C api run python serve.py\n",
+            "poetry run --directory api pytest\n",
+            "uv run --project lib pytest\n",
+            "npm --prefix web run test\n",
+            "yarn --cwd=web test\n",
+            "pnpm -C web test\n",
+            "npm run test --prefix $WEB\n",
+            "uv run pytest\n",
+        ));
+        let want: Vec<(&str, Option<&str>)> = vec![
+            ("pytest -q", Some("svc")),
+            ("python -m pkg.train", Some("svc")),
+            ("python serve.py", Some("api")),
+            ("pytest", Some("api")),
+            // `--project` finds the project but does not move the command.
+            ("pytest", None),
+            ("npm run test", Some("web")),
+            ("yarn test", Some("web")),
+            ("pnpm test", Some("web")),
+            // An unknown folder moves nothing.
+            ("npm run test", None),
+            ("pytest", None),
+        ];
+        let got: Vec<(&str, Option<&str>)> = c.iter().map(|(a, d)| (a.as_str(), d.as_deref())).collect();
+        assert_eq!(got, want);
     }
 
     #[test]

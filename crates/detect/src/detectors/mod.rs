@@ -477,7 +477,13 @@ pub fn add_shell_session(
             continue;
         }
         let location = Location::line(c.file.as_deref().unwrap_or(path), c.line);
-        let cmd = Cmd { argv: c.argv, location, text: c.text, workdir: wd.borrow().clone() };
+        // A runner's folder option moves this command only.
+        let workdir = match &c.dir {
+            Some(d) if d.starts_with('/') => String::new(),
+            Some(d) => crate::paths::join(&wd.borrow(), d),
+            None => wd.borrow().clone(),
+        };
+        let cmd = Cmd { argv: c.argv, location, text: c.text, workdir };
         add_cmd(unit, out, detector, cmd);
     }
 }
