@@ -237,6 +237,12 @@ impl Session<'_> {
                 i = end;
                 continue;
             }
+            if let Some(lp) = for_loop(lines, i) {
+                self.for_loop(lines, lp, args, file, depth);
+                i = lp.end;
+                while d.next_if(|x| x.0 < i).is_some() {}
+                continue;
+            }
             let l = &lines[i];
             let text = expand(&l.text, &self.vars, args);
             let groups = split_line(&text).0;
@@ -254,6 +260,13 @@ impl Session<'_> {
     }
 
     fn group(&mut self, words: Vec<String>, line: u32, text: &str, file: Option<&str>, depth: u8) {
+        // A subshell `( ... )`: its `cd` does not outlast it, as `pushd .`
+        // ... `popd` would not.
+        if words.len() == 1 && matches!(words[0].as_str(), "(" | ")") {
+            let argv = if words[0] == "(" { vec!["pushd".to_string(), ".".to_string()] } else { vec!["popd".to_string()] };
+            self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir: None });
+            return;
+        }
         self.assignments(&words);
         // Command substitutions `$(...)` run commands too: `ID=$(az ml job create -f x)`.
         if depth < MAX_DEPTH {
@@ -288,7 +301,8 @@ impl Session<'_> {
         }
         // Leading assignments (computed ones included) prefix the command that follows, if any.
         let (argv, dir) = strip_wrappers_dir(words);
-        if argv.is_empty() {
+        // A compound command's closing word is not a command.
+        if argv.is_empty() || (argv.len() == 1 && matches!(argv[0].as_str(), "done" | "fi" | "esac" | "}")) {
             return;
         }
         if depth < MAX_DEPTH {
@@ -380,6 +394,182 @@ impl Session<'_> {
         for (_, _, name, body) in defs {
             self.called.insert(name.clone());
             self.funcs.insert(name, (body, Some(path.clone())));
+        }
+    }
+}
+
+/// Items of a `for` loop run at most (more are not read).
+const MAX_LOOP_ITEMS: usize = 32;
+/// Lines searched for a loop's `done` (a scan stays linear in the script).
+const MAX_LOOP_LINES: usize = 400;
+
+/// A `for NAME in WORDS; do BODY; done` found at a line: indexes are into
+/// the session's lines; offsets are bytes of those lines' text.
+#[derive(Clone, Copy)]
+struct ForLoop {
+    /// The header line, and where `for` starts in it.
+    start: usize,
+    at: usize,
+    /// The line holding `do`, and where the body starts in it.
+    do_line: usize,
+    body_at: usize,
+    /// The line holding the matching `done`, and where `done` starts in it.
+    done_line: usize,
+    done_at: usize,
+    /// The index of the line after the loop.
+    end: usize,
+}
+
+/// The `for` loop whose header is on `lines[i]` (at the line's first
+/// command or after other commands), with its `do` and matching `done`.
+fn for_loop(lines: &[Line], i: usize) -> Option<ForLoop> {
+    let text = &lines[i].text;
+    if !text.contains("for") {
+        return None;
+    }
+    let kws = keywords(text);
+    let k = kws.iter().position(|(_, w)| *w == "for")?;
+    let at = kws[k].0;
+    let mut depth = 0;
+    let (mut do_pos, mut done_pos) = (None, None);
+    let mut rest = kws[k..].to_vec();
+    let mut j = i;
+    'scan: loop {
+        for (off, w) in rest {
+            match w {
+                "for" | "while" | "until" | "select" => depth += 1,
+                "do" if depth == 1 && do_pos.is_none() => do_pos = Some((j, off + 2)),
+                "done" => {
+                    depth -= 1;
+                    if depth == 0 {
+                        done_pos = Some((j, off));
+                        break 'scan;
+                    }
+                }
+                _ => {}
+            }
+        }
+        j += 1;
+        if j >= lines.len() || j - i > MAX_LOOP_LINES {
+            break;
+        }
+        rest = keywords(&lines[j].text);
+    }
+    let ((do_line, body_at), (done_line, done_at)) = (do_pos?, done_pos?);
+    Some(ForLoop { start: i, at, do_line, body_at, done_line, done_at, end: done_line + 1 })
+}
+
+/// The loop keywords (`for`, `while`, `until`, `select`, `do`, `done`) that
+/// stand where a command starts on `line` (not quoted, not in a comment),
+/// with their byte offsets.
+fn keywords(line: &str) -> Vec<(usize, &'static str)> {
+    const KW: [&str; 6] = ["for", "while", "until", "select", "do", "done"];
+    let b = line.as_bytes();
+    let mut out = Vec::new();
+    let mut at_command = true;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' => i += 1,
+            b';' | b'&' | b'|' | b'(' | b')' | b'{' | b'}' => {
+                at_command = true;
+                i += 1;
+            }
+            b'#' => break,
+            _ => {
+                let start = i;
+                // One word: quotes and `$(...)` kept whole.
+                let mut level = 0usize;
+                while i < b.len() {
+                    match b[i] {
+                        q @ (b'\'' | b'"' | b'`') => {
+                            i += 1;
+                            while i < b.len() && b[i] != q {
+                                i += if b[i] == b'\\' && q != b'\'' { 2 } else { 1 };
+                            }
+                        }
+                        b'\\' => i += 1,
+                        b'(' => level += 1,
+                        b')' if level > 0 => level -= 1,
+                        b' ' | b'\t' | b';' | b'&' | b'|' | b')' | b'{' | b'}' if level == 0 => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                let word = &line[start..i.min(b.len())];
+                match KW.iter().find(|k| **k == word) {
+                    Some(k) if at_command => {
+                        out.push((start, *k));
+                        // The word after `do` (and the loop's body) starts a command.
+                        at_command = matches!(*k, "do" | "while" | "until");
+                    }
+                    // Words after which a command starts: `if`, `then`, `else`, `!`, `time`.
+                    _ if at_command && matches!(word, "if" | "then" | "else" | "elif" | "!" | "time") => {}
+                    _ => at_command = false,
+                }
+            }
+        }
+    }
+    out
+}
+
+impl Session<'_> {
+    /// Run a `for` loop's body once per item, the loop variable set to it.
+    /// Items the session cannot know (`$(ls)`, an unknown variable) run the
+    /// body once with the variable unknown, as does a spent expansion budget.
+    fn for_loop(&mut self, lines: &[Line], lp: ForLoop, args: &[String], file: Option<&str>, depth: u8) {
+        let header = &lines[lp.start];
+        let one = |no: u32, text: &str| Line { no, text: text.to_string(), stdin: None };
+        // Commands before `for` on its line run first.
+        let before = header.text[..lp.at].trim();
+        if !before.is_empty() {
+            self.lines(&[one(header.no, before)], &[], args, file, depth);
+        }
+        let head_end = if lp.do_line == lp.start { lp.body_at - 2 } else { header.text.len() };
+        let head = expand(&header.text[lp.at..head_end], &self.vars, args);
+        let words = split_line(&head).0.into_iter().next().unwrap_or_default();
+        let name = words.get(1).filter(|n| is_assignment(&format!("{n}="))).cloned();
+        let items: Option<Vec<String>> = match words.get(2).map(String::as_str) {
+            Some("in") => Some(words[3..].to_vec()).filter(|it| !it.iter().any(|w| w.contains('$'))),
+            // `for x; do`: the function's or script's arguments.
+            None if !args.is_empty() => Some(args.to_vec()),
+            _ => None,
+        };
+        let mut body = Vec::new();
+        for (j, l) in lines.iter().enumerate().take(lp.done_line + 1).skip(lp.do_line) {
+            let from = if j == lp.do_line { lp.body_at } else { 0 };
+            let to = if j == lp.done_line { lp.done_at } else { l.text.len() };
+            let t = l.text.get(from..to).map(str::trim).unwrap_or("");
+            if !t.is_empty() {
+                body.push(Line { no: l.no, text: t.to_string(), stdin: l.stdin.clone() });
+            }
+        }
+        let defs = functions(&body);
+        let mut ran = false;
+        if let (Some(name), Some(items)) = (&name, items) {
+            for item in items.into_iter().take(MAX_LOOP_ITEMS) {
+                if self.expansions >= MAX_EXPANSIONS {
+                    break;
+                }
+                self.expansions += 1;
+                self.vars.insert(name.clone(), item);
+                self.lines(&body, &defs, args, file, depth + 1);
+                ran = true;
+            }
+        }
+        if !ran {
+            if let Some(name) = &name {
+                self.vars.remove(name);
+            }
+            self.lines(&body, &defs, args, file, depth + 1);
+        }
+        // Commands after `done` on its line (`done; make report`); a
+        // redirection or pipe feeds the loop and is not a command.
+        let last = &lines[lp.done_line];
+        let after = last.text[lp.done_at + 4..].trim_start();
+        let after = after.trim_start_matches([';', '&']).trim_start();
+        if !after.is_empty() && !after.starts_with(['<', '>', '|']) {
+            self.lines(&[Line { no: last.no, text: after.to_string(), stdin: last.stdin.clone() }], &[], args, file, depth);
         }
     }
 }
@@ -779,6 +969,8 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     let mut heredoc = None;
     let chars: Vec<char> = line.chars().collect();
     let mut i = 0;
+    // Open subshells `( ... )`: each paren is a group of its own.
+    let mut sub = 0usize;
     let flush = |cur: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
         if *in_word {
             words.push(std::mem::take(cur));
@@ -790,6 +982,21 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
         match c {
             '#' if !in_word => break,
             ' ' | '\t' => flush(&mut cur, &mut in_word, &mut words),
+            '(' if !in_word => {
+                if !words.is_empty() {
+                    groups.push(std::mem::take(&mut words));
+                }
+                groups.push(vec!["(".to_string()]);
+                sub += 1;
+            }
+            ')' if sub > 0 => {
+                flush(&mut cur, &mut in_word, &mut words);
+                if !words.is_empty() {
+                    groups.push(std::mem::take(&mut words));
+                }
+                groups.push(vec![")".to_string()]);
+                sub -= 1;
+            }
             '\'' => {
                 in_word = true;
                 i += 1;
@@ -956,6 +1163,60 @@ mod tests {
         assert_eq!(c[0], vec!["pytest", "-q"]);
         assert_eq!(c[1], vec!["python", "-m", "pkg.train", "--epochs", "2"]);
         assert_eq!(c[2], vec!["python", "serve.py"]);
+    }
+
+    #[test]
+    fn for_loops_run_their_body_per_item() {
+        let lines = |s: &str| commands(s, 1).into_iter().map(|c| (c.line, c.argv.join(" "))).collect::<Vec<_>>();
+        let got = lines(concat!(
+            "for d in svc api; do (cd $d && pytest -q); done\n",
+            "for m in train \"eval uate\"\n",
+            "do\n",
+            "  python -m pkg.$m --fast\n",
+            "done\n",
+            "for f in $(ls models); do python score.py $f; done\n",
+            "cd ci; for a in x y; do for b in 1 2; do echo $a$b; done; done; make report\n",
+            "# for d in a b; do pytest $d; done\n",
+            "while read -r f; do pytest $f; done < list.txt\n",
+        ));
+        let want: Vec<(u32, &str)> = vec![
+            (1, "pushd ."),
+            (1, "cd svc"),
+            (1, "pytest -q"),
+            (1, "popd"),
+            (1, "pushd ."),
+            (1, "cd api"),
+            (1, "pytest -q"),
+            (1, "popd"),
+            (4, "python -m pkg.train --fast"),
+            (4, "python -m pkg.eval uate --fast"),
+            // Items the session cannot know: the body once, the variable unknown.
+            (6, "python score.py $f"),
+            (7, "cd ci"),
+            (7, "echo x1"),
+            (7, "echo x2"),
+            (7, "echo y1"),
+            (7, "echo y2"),
+            (7, "make report"),
+            (9, "read -r f"),
+            (9, "pytest $f"),
+        ];
+        let got: Vec<(u32, &str)> = got.iter().map(|(l, a)| (*l, a.as_str())).collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn loop_budget_keeps_nested_loops_linear() {
+        // Four nested loops of 32 items: at most the expansion budget of
+        // bodies run, and every body still runs at least once.
+        let mut s = String::new();
+        for v in ["a", "b", "c", "d"] {
+            let items: Vec<String> = (0..32).map(|i| format!("{v}{i}")).collect();
+            s.push_str(&format!("for {v} in {}; do\n", items.join(" ")));
+        }
+        s.push_str("pytest $a/$b/$c/$d\ndone\ndone\ndone\ndone\n");
+        let n = commands(&s, 1).len();
+        assert!(n > 0 && n <= MAX_EXPANSIONS + 4, "{n} commands");
     }
 
     #[test]
