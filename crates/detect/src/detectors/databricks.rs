@@ -5,9 +5,12 @@
 //! (`resources.model_serving_endpoints`) deploy models, with traffic routes
 //! and inference tables.
 //!
-//! Units: `bundle:job#<name>` (root when scheduled) calling its task files,
-//! and `bundle:<path>` (what `databricks bundle deploy` deploys) owning the
-//! serving-endpoint evidence.
+//! Units: `bundle:job#<name>` (root when scheduled and not paused) calling
+//! its task files, and `bundle:<path>` (what `databricks bundle deploy`
+//! deploys) owning the serving-endpoint evidence. Deploying a bundle installs
+//! its jobs without running them. A `pause_status` of `${var.X}` is the
+//! variable's default and each target's value in the bundle's
+//! `databricks.yml`: the schedule is paused only when every one is `PAUSED`.
 
 use super::is_yaml;
 use crate::evidence::{Confidence, Evidence, Location};
@@ -24,6 +27,50 @@ fn resolve(f: &FileCtx<'_>, dir: &str, p: &str) -> Option<String> {
     let p = p.trim_start_matches("./").trim_start_matches("${workspace.file_path}/");
     let base = crate::paths::join(dir, p);
     [base.clone(), format!("{base}.py"), format!("{base}.ipynb")].into_iter().find(|c| f.repo.exists(c))
+}
+
+/// The values a job's `pause_status` may take: a literal, or for
+/// `${var.X}` the values the bundle gives `X` in its targets (the default
+/// where a target, or the bundle without targets, sets none). Empty when
+/// any of them is unknown.
+fn pause_values(f: &FileCtx<'_>, dir: &str, root: Option<&Node>, value: &str) -> Vec<String> {
+    let Some(name) = value.strip_prefix("${var.").and_then(|r| r.strip_suffix('}')) else {
+        return vec![value.to_string()];
+    };
+    // A resource file's variables are those of the nearest `databricks.yml` above it.
+    let parsed;
+    let root = match root {
+        Some(r) => r,
+        None => {
+            let Some(text) = crate::paths::dir_and_ancestors(dir).find_map(|d| f.repo.text(&crate::paths::join(d, "databricks.yml")))
+            else {
+                return vec![];
+            };
+            let Ok(doc) = yaml::parse(&text) else { return vec![] };
+            parsed = doc;
+            &parsed
+        }
+    };
+    let default = root.path(&["variables", name, "default"]).and_then(Node::as_str);
+    let targets = root.get("targets").map(Node::entries).unwrap_or_default();
+    let mut values = Vec::new();
+    let mut uses_default = targets.is_empty();
+    for (_, t) in targets {
+        match t.path(&["variables", name]) {
+            Some(v) => match v.as_str().or_else(|| v.get("default").and_then(Node::as_str)) {
+                Some(v) => values.push(v.to_string()),
+                None => return vec![],
+            },
+            None => uses_default = true,
+        }
+    }
+    if uses_default {
+        match default {
+            Some(d) => values.push(d.to_string()),
+            None => return vec![],
+        }
+    }
+    values
 }
 
 impl Detector for Databricks {
@@ -53,12 +100,15 @@ impl Detector for Databricks {
         let Some(res) = doc.get("resources") else { return };
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let bundle_id = format!("bundle:{}", f.path);
-        let mut bundle = Unit::new(bundle_id.clone(), Location::line(f.path, 1), f.path);
+        let bundle = Unit::new(bundle_id.clone(), Location::line(f.path, 1), f.path);
         for (k, job) in res.get("jobs").map(Node::entries).unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
             let mut u = Unit::new(format!("bundle:job#{name}"), Location::new(f.path, k.line, job.last_line()), name);
             if let Some(s) = job.get("schedule").or_else(|| job.get("trigger")) {
-                let paused = s.get("pause_status").and_then(Node::as_str) == Some("PAUSED");
+                let paused = s.get("pause_status").and_then(Node::as_str).is_some_and(|v| {
+                    let values = pause_values(f, dir, is_bundle_root.then_some(&doc), v);
+                    !values.is_empty() && values.iter().all(|p| p == "PAUSED")
+                });
                 if !paused {
                     let t = if s.get("quartz_cron_expression").is_some() || s.get("periodic").is_some() { "schedule" } else { "external" };
                     u.root = true;
@@ -117,7 +167,8 @@ impl Detector for Databricks {
             if let Some(line) = job.find_key_line(&|k| k == "node_type_id") {
                 out.push_in(super::compute_at(NAME, f.path, f.text, line, "databricks", Confidence::High), &u.id);
             }
-            bundle.calls.push((u.id.clone(), Location::line(f.path, k.line)));
+            // `bundle deploy` installs the job with its schedule; it does not
+            // run it (`bundle run` does, or the schedule): no call from the bundle.
             out.units.push(u);
         }
         for (k, ep) in res.get("model_serving_endpoints").map(Node::entries).unwrap_or_default() {
@@ -206,6 +257,27 @@ mod tests {
         assert!(job.root && job.triggers.contains("schedule"));
         assert_eq!(job.calls[0].0, "file:src/train.py");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"));
+    }
+
+    #[test]
+    fn paused_by_bundle_variables_in_every_target() {
+        let root = |prd: &str| {
+            format!(
+                "bundle:\n  name: b\ninclude:\n  - resources/*.yml\nvariables:\n  pause:\n    default: PAUSED\ntargets:\n  dev:\n    default: true\n  prd:\n    variables:\n      pause: {prd}\n"
+            )
+        };
+        let job = "resources:\n  jobs:\n    train:\n      schedule:\n        quartz_cron_expression: \"0 0 6 ? * MON\"\n        pause_status: ${var.pause}\n      tasks:\n        - task_key: t\n          spark_python_task:\n            python_file: ../train.py\n";
+        for (prd, root_expected) in [("PAUSED", false), ("UNPAUSED", true), ("${var.other}", true)] {
+            let mut repo = RepoIndex::default();
+            for (p, t) in [("databricks.yml", root(prd)), ("resources/jobs.yml", job.to_string()), ("train.py", "print(1)\n".to_string())] {
+                repo.paths.insert(p.to_string());
+                repo.texts.insert(p.to_string(), t);
+            }
+            let mut out = Output::default();
+            Databricks.detect(&FileCtx { path: "resources/jobs.yml", text: job, repo: &repo }, &mut out);
+            let u = out.units.iter().find(|u| u.id == "bundle:job#train").unwrap();
+            assert_eq!(u.root, root_expected, "prd: {prd}");
+        }
     }
 
     #[test]
