@@ -184,6 +184,30 @@ pub fn starts_nothing(argv: &[String]) -> bool {
         && !argv[1..].iter().any(|a| a.contains('.') || a.contains("module"))
 }
 
+/// The feature files or folders a `behave` command names (a `file:line`
+/// location names its file).
+fn behave_paths(rest: &[String]) -> Vec<String> {
+    const VALUE: &[&str] = &[
+        "-i",
+        "--include",
+        "-e",
+        "--exclude",
+        "-t",
+        "--tags",
+        "-f",
+        "--format",
+        "-o",
+        "--outfile",
+        "-D",
+        "--define",
+        "-n",
+        "--name",
+        "-c",
+        "--config",
+    ];
+    positionals(rest, VALUE).into_iter().filter(|p| !p.contains('=')).map(|p| p.split(':').next().unwrap_or(&p).to_string()).collect()
+}
+
 /// Classify one simple command.
 pub fn classify(argv: &[String]) -> Invocation {
     let Some(cmd0) = argv.first() else {
@@ -204,6 +228,8 @@ pub fn classify(argv: &[String]) -> Invocation {
             Invocation::TestRunner { runner: "jvm".into(), paths: vec![] }
         }
         "dotnet" if rest.first().map(String::as_str) == Some("test") => Invocation::TestRunner { runner: "dotnet".into(), paths: vec![] },
+        // behave runs the Gherkin features under its path arguments (`features/` by default).
+        "behave" => Invocation::TestRunner { runner: "behave".into(), paths: behave_paths(rest) },
         "pytest" | "py.test" | "nosetests" | "nose2" | "ward" => Invocation::TestRunner {
             runner: base.replace("py.test", "pytest"),
             paths: positionals(
@@ -691,6 +717,7 @@ fn classify_python(rest: &[String]) -> Invocation {
                         .filter(|p| !p.contains('=') && p != "discover")
                         .collect(),
                 },
+                "behave" => Invocation::TestRunner { runner: "behave".into(), paths: behave_paths(after) },
                 "tox" => classify(&std::iter::once("tox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "nox" => classify(&std::iter::once("nox".to_string()).chain(after.iter().cloned()).collect::<Vec<_>>()),
                 "invoke" => classify_invoke(after),
@@ -810,6 +837,11 @@ mod tests {
     fn classifies_common_commands() {
         assert_eq!(c("pytest -q tests/unit"), Invocation::TestRunner { runner: "pytest".into(), paths: vec!["tests/unit".into()] });
         assert_eq!(c("python -m pytest"), Invocation::TestRunner { runner: "pytest".into(), paths: vec![] });
+        assert_eq!(
+            c("behave --tags ~@slow -f progress features/run.feature:12 e2e"),
+            Invocation::TestRunner { runner: "behave".into(), paths: vec!["features/run.feature".into(), "e2e".into()] }
+        );
+        assert_eq!(c("python -m behave"), Invocation::TestRunner { runner: "behave".into(), paths: vec![] });
         assert_eq!(c("python3 -u src/train.py --lr 1"), Invocation::PythonScript { path: "src/train.py".into() });
         assert_eq!(c("python -m pkg.train"), Invocation::PythonModule { module: "pkg.train".into() });
         assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });

@@ -415,6 +415,7 @@ impl Ctx<'_> {
                     "go" => "go",
                     "ctest" => "cpp",
                     "jvm" => "jvm",
+                    "behave" => "gherkin",
                     _ => "python",
                 };
                 // The test files under each root: a range of the sorted set,

@@ -80,6 +80,9 @@ pub fn other_test_family(path: &str) -> Option<(&'static str, &'static str)> {
         Some(("cpp", "TEST"))
     } else if (name.ends_with("Test.java") || name.ends_with("Test.kt") || name.ends_with("Tests.java")) && path.contains("/test/") {
         Some(("jvm", "@Test"))
+    } else if name.ends_with(".feature") {
+        // Gherkin scenarios (behave, pytest-bdd, Cucumber): acceptance tests of the application.
+        Some(("gherkin", "Scenario"))
     } else {
         None
     }

@@ -31,6 +31,27 @@ pub fn is_collected_name(path: &str) -> bool {
     name.ends_with(".py") && (name.starts_with("test") || name.ends_with("_test.py") || name.ends_with("_tests.py"))
 }
 
+/// True for a Python module of a behave `steps/` folder.
+fn is_steps_module(path: &str) -> bool {
+    path.ends_with(".py") && (path.starts_with("steps/") || path.contains("/steps/"))
+}
+
+/// A feature file runs the step definitions of the nearest `steps/` folder
+/// at or above its own (behave's layout): its unit calls those modules.
+fn feature_steps(f: &FileCtx<'_>, out: &mut Output) {
+    let dir = f.path.rsplit_once('/').map_or("", |(d, _)| d);
+    for d in crate::paths::dir_and_ancestors(dir) {
+        let prefix = crate::paths::join(d, "steps/");
+        let steps: Vec<&str> = f.repo.paths.with_prefix(&prefix).into_iter().filter(|p| p.ends_with(".py")).collect();
+        if !steps.is_empty() {
+            let mut u = crate::Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
+            u.calls = steps.into_iter().map(|p| (format!("file:{p}"), Location::line(f.path, 1))).collect();
+            out.units.push(u);
+            return;
+        }
+    }
+}
+
 /// `test.case` and `test.covers area=app` for a test file of application code.
 fn app_tests(f: &FileCtx<'_>, out: &mut Output, line: u32, count: usize, framework: &str) {
     let unit = format!("file:{}", f.path);
@@ -49,6 +70,8 @@ fn app_tests(f: &FileCtx<'_>, out: &mut Output, line: u32, count: usize, framewo
     );
 }
 
+static RX_BDD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?-u)(?m)^(?:[ \t]*@|(?:[ \t]*\w+[ \t]*=[ \t]*)?)scenarios?[ \t]*\(").unwrap());
 static JS_TEST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)(?m)^\s*(?:test|it|describe)(?:\.\w+)?\s*\(").unwrap());
 
 impl Detector for Tests {
@@ -56,7 +79,7 @@ impl Detector for Tests {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        is_collected_name(path) || is_js_test(path) || other_test_family(path).is_some()
+        is_collected_name(path) || is_js_test(path) || other_test_family(path).is_some() || is_steps_module(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         if let Some((family, marker)) = other_test_family(f.path) {
@@ -65,6 +88,18 @@ impl Detector for Tests {
             let lines: Vec<usize> = code.lines().enumerate().filter(|(_, l)| l.trim_start().starts_with(marker)).map(|(i, _)| i).collect();
             if let Some(first) = lines.first() {
                 app_tests(f, out, *first as u32 + 1, lines.len(), family);
+                if family == "gherkin" {
+                    feature_steps(f, out);
+                }
+            }
+            return;
+        }
+        if is_steps_module(f.path) && !is_collected_name(f.path) {
+            // behave step definitions: what they import, the scenarios test.
+            let masked = pylex::mask(f.text);
+            if masked.contains("behave") {
+                let unit = format!("file:{}", f.path);
+                test_imports(f, out, &masked, &unit);
             }
             return;
         }
@@ -99,12 +134,25 @@ impl Detector for Tests {
         };
         let fns: Vec<_> = TEST_FN.find_iter(masked.as_bytes()).filter(|m| !module_skipped && !skipped(m.start())).collect();
         let classes = TEST_CLASS.find_iter(masked.as_bytes()).count();
-        if fns.is_empty() {
+        // pytest-bdd: `scenarios("features/")` or `@scenario(...)` makes the
+        // feature files' scenarios test functions of the module.
+        let bdd: Vec<usize> = if fns.is_empty() && masked.contains("pytest_bdd") {
+            RX_BDD.find_iter(masked.as_bytes()).map(|m| m.start()).collect()
+        } else {
+            vec![]
+        };
+        let Some(&first_at) = fns.first().map(|m| m.start()).as_ref().or(bdd.first()) else {
             return;
-        }
+        };
         let unit = format!("file:{}", f.path);
-        let first = idx.line(fns[0].start());
-        let framework = if classes > 0 { "unittest" } else { "pytest" };
+        let first = idx.line(first_at);
+        let framework = if !bdd.is_empty() {
+            "pytest-bdd"
+        } else if classes > 0 {
+            "unittest"
+        } else {
+            "pytest"
+        };
         let snippet = f.text.lines().nth(first as usize - 1).unwrap_or("");
         // A test that only asserts constants (`assert True`, `assert 1 == 1`) tests nothing.
         let asserts: Vec<&str> = masked.lines().map(str::trim_start).filter(|l| l.starts_with("assert ")).collect();
@@ -118,42 +166,47 @@ impl Detector for Tests {
             && !masked.contains("pytest.raises");
         let mut e = Evidence::new("test.case", NAME, Location::line(f.path, first), Confidence::High, snippet)
             .attr("framework", framework)
-            .attr("count", fns.len().to_string());
+            .attr("count", fns.len().max(bdd.len()).to_string());
         if trivial {
             e = e.attr("trivial", "true");
         }
         out.push_in(e, &unit);
-        let imports = with_attribute_names(pylex::imports(&masked), &masked);
-        for (path, line) in python::local_imports(f.repo, f.path, &imports) {
-            let mut names: Vec<String> = Vec::new();
-            for im in imports.iter().filter(|i| i.line == line) {
-                let within = im.module.trim_start_matches('.').replace('.', "/");
-                let within = if within.is_empty() { String::new() } else { format!("{within}/") };
-                for n in &im.names {
-                    // `from pkg import mod` names the module itself: what the
-                    // test uses of it are the members it reaches (`mod.fn(...)`).
-                    let module = format!("{within}{n}");
-                    if path == format!("{module}.py")
-                        || path.ends_with(&format!("/{module}.py"))
-                        || path == format!("{module}/__init__.py")
-                        || path.ends_with(&format!("/{module}/__init__.py"))
-                    {
-                        names.extend(attribute_names(&masked, n));
-                    } else {
-                        names.push(n.clone());
-                    }
+        test_imports(f, out, &masked, &unit);
+    }
+}
+
+/// `test.imports` for each local module a test file imports (with the names it uses).
+fn test_imports(f: &FileCtx<'_>, out: &mut Output, masked: &str, unit: &str) {
+    let imports = with_attribute_names(pylex::imports(masked), masked);
+    for (path, line) in python::local_imports(f.repo, f.path, &imports) {
+        let mut names: Vec<String> = Vec::new();
+        for im in imports.iter().filter(|i| i.line == line) {
+            let within = im.module.trim_start_matches('.').replace('.', "/");
+            let within = if within.is_empty() { String::new() } else { format!("{within}/") };
+            for n in &im.names {
+                // `from pkg import mod` names the module itself: what the
+                // test uses of it are the members it reaches (`mod.fn(...)`).
+                let module = format!("{within}{n}");
+                if path == format!("{module}.py")
+                    || path.ends_with(&format!("/{module}.py"))
+                    || path == format!("{module}/__init__.py")
+                    || path.ends_with(&format!("/{module}/__init__.py"))
+                {
+                    names.extend(attribute_names(masked, n));
+                } else {
+                    names.push(n.clone());
                 }
             }
-            let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
-            let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
-            if let Some(fw) = f.repo.module_framework(&path) {
-                e = e.attr("ml_framework", fw);
-            }
-            if !names.is_empty() {
-                e = e.attr("names", names.join(","));
-            }
-            out.push_in(e.attr("module", path), &unit);
         }
+        let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
+        let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
+        if let Some(fw) = f.repo.module_framework(&path) {
+            e = e.attr("ml_framework", fw);
+        }
+        if !names.is_empty() {
+            e = e.attr("names", names.join(","));
+        }
+        out.push_in(e.attr("module", path), unit);
     }
 }
 
@@ -237,6 +290,21 @@ mod tests {
         assert!(o.evidence.is_empty());
         assert!(Tests.applies("src/tests/model_tests.py"));
         assert!(!Tests.applies("src/util_testing.py"));
+    }
+
+    #[test]
+    fn gherkin_scenarios_and_pytest_bdd_modules_are_tests() {
+        let repo = RepoIndex::default();
+        let count = |o: &Output| {
+            o.evidence.iter().find(|(e, _)| e.kind == "test.case").map(|(e, _)| (e.location.start_line, e.attrs["count"].to_string()))
+        };
+        let feature = "Feature: scoring\n  # Scenario: commented\n  Scenario: a known customer\n    Given a customer\n  Scenario Outline: many\n    Given <n>\n";
+        assert_eq!(count(&run("features/score.feature", feature, &repo)), Some((3, "2".into())));
+        let bdd = "from pytest_bdd import given, scenarios\n\nscenarios(\"../features/score.feature\")\n\n@given(\"a customer\")\ndef customer():\n    return {}\n";
+        assert_eq!(count(&run("tests/test_score.py", bdd, &repo)), Some((3, "1".into())));
+        // Without pytest-bdd, a `scenarios(...)` call is not a test; nor is a commented one.
+        assert_eq!(count(&run("tests/test_x.py", "from sim import scenarios\nscenarios(3)\n", &repo)), None);
+        assert_eq!(count(&run("tests/test_y.py", "import pytest_bdd\n# scenarios('a.feature')\n", &repo)), None);
     }
 
     #[test]
