@@ -208,8 +208,24 @@ fn behave_paths(rest: &[String]) -> Vec<String> {
     positionals(rest, VALUE).into_iter().filter(|p| !p.contains('=')).map(|p| p.split(':').next().unwrap_or(&p).to_string()).collect()
 }
 
-/// Classify one simple command.
+/// Classify one simple command. A deploy or publish run as a dry run
+/// (`kubectl apply --dry-run=server`, `helm upgrade --dry-run`, `npm
+/// publish --dry-run`, `sam deploy --no-execute-changeset`) changes nothing:
+/// it is a check, not a release.
 pub fn classify(argv: &[String]) -> Invocation {
+    match classify_command(argv) {
+        Invocation::Deploy { .. } | Invocation::Publish { .. } if is_dry_run(argv) => Invocation::Other,
+        i => i,
+    }
+}
+
+fn is_dry_run(argv: &[String]) -> bool {
+    argv.iter().any(|a| {
+        a == "--dry-run" || a == "--no-execute-changeset" || a.strip_prefix("--dry-run=").is_some_and(|v| !v.eq_ignore_ascii_case("none"))
+    })
+}
+
+fn classify_command(argv: &[String]) -> Invocation {
     let Some(cmd0) = argv.first() else {
         return Invocation::Other;
     };
@@ -842,6 +858,16 @@ mod tests {
             Invocation::TestRunner { runner: "behave".into(), paths: vec!["features/run.feature".into(), "e2e".into()] }
         );
         assert_eq!(c("python -m behave"), Invocation::TestRunner { runner: "behave".into(), paths: vec![] });
+        // Dry runs release nothing.
+        for dry in [
+            "kubectl apply --dry-run=server -f k8s/",
+            "helm upgrade --install api chart --dry-run",
+            "npm publish --dry-run",
+            "sam deploy --no-execute-changeset",
+        ] {
+            assert_eq!(c(dry), Invocation::Other, "{dry}");
+        }
+        assert!(matches!(c("kubectl apply --dry-run=none -f k8s/"), Invocation::Deploy { .. }));
         assert_eq!(c("python3 -u src/train.py --lr 1"), Invocation::PythonScript { path: "src/train.py".into() });
         assert_eq!(c("python -m pkg.train"), Invocation::PythonModule { module: "pkg.train".into() });
         assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });

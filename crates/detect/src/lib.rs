@@ -64,6 +64,11 @@ pub struct Unit {
     /// Units of the same run that must finish before this one starts
     /// (GitHub `needs`, Azure Pipelines `dependsOn` and stage order), by id.
     pub after: Vec<String>,
+    /// True once its commands started a throwaway Kubernetes cluster on the
+    /// CI machine (`kind create cluster`, `minikube start`, `k3d cluster
+    /// create`, or a setup action for one): its later Kubernetes deploys go
+    /// there, which releases nothing.
+    pub local_cluster: bool,
 }
 
 impl Unit {
@@ -80,6 +85,7 @@ impl Unit {
             vars: Default::default(),
             images: Default::default(),
             after: Vec::new(),
+            local_cluster: false,
         }
     }
 

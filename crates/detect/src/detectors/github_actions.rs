@@ -398,6 +398,9 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
         add_shell(unit, out, NAME, path, script, line, wd);
     }
+    if super::LOCAL_CLUSTER_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
+        unit.local_cluster = true;
+    }
     // pre-commit's action runs every hook of the default stage.
     if name == "pre-commit/action" {
         let cmd = format!("pre-commit run --all-files {}", input("extra_args").unwrap_or(""));

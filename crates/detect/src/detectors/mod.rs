@@ -606,6 +606,14 @@ pub fn topic_branches_only(branches: &[&str]) -> bool {
 
 /// Add one command to `unit`, emitting its `run.*` evidence.
 pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
+    if starts_local_cluster(&cmd.argv) {
+        unit.local_cluster = true;
+    }
+    // A deploy to a cluster on the CI machine (an end-to-end test setup) is
+    // not a release: neither the command nor the manifests it applies count.
+    if unit.local_cluster && matches!(classify(&cmd.argv), Invocation::Deploy { target, .. } if target == "kubernetes") {
+        return;
+    }
     docker_image_flow(unit, &cmd);
     if let Some(e) = command_evidence(detector, &cmd) {
         for mut ev in e {
@@ -619,6 +627,28 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
     }
     unit.commands.push(cmd);
 }
+
+/// True for a command that starts a Kubernetes cluster on the machine it
+/// runs on: `kind create cluster`, `minikube start`, `k3d cluster create`,
+/// `microk8s start`.
+pub fn starts_local_cluster(argv: &[String]) -> bool {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    matches!(
+        a.as_slice(),
+        ["kind", "create", "cluster", ..] | ["minikube", "start", ..] | ["k3d", "cluster", "create", ..] | ["microk8s", "start", ..]
+    )
+}
+
+/// GitHub Actions that start a Kubernetes cluster on the runner.
+pub const LOCAL_CLUSTER_ACTIONS: &[&str] = &[
+    "helm/kind-action",
+    "engineerd/setup-kind",
+    "container-tools/kind-action",
+    "medyagh/setup-minikube",
+    "manusa/actions-setup-minikube",
+    "nolar/setup-k3d-k3s",
+    "AbsaOSS/k3d-action",
+];
 
 /// `docker build -t tag [-f file] context` records which Dockerfile the tag
 /// comes from; a later `docker run [options] tag` in the same unit calls that
