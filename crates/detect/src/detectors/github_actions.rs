@@ -9,7 +9,7 @@
 //! `on: push` + `run: make test` -> trigger push, unit `ci:<file>#<job>`
 //! running `make test` (the linker follows it into the Makefile).
 
-use super::{add_cmd, add_shell, is_yaml};
+use super::{add_cmd, add_shell, is_yaml, Vars};
 use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
 use crate::yaml::{self, Node};
 use crate::{Cmd, Detector, FileCtx, Output, Unit};
@@ -292,8 +292,16 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             unit.vars = vars.clone();
             super::read_vars(doc.get("env"), &mut unit.vars);
             super::read_vars(job.get("env"), &mut unit.vars);
-            for s in job.get("steps").map(Node::items).unwrap_or_default() {
-                step(path, s, &mut unit, out, wd, repo);
+            // The steps run once per combination of the job's matrix that
+            // they use (`working-directory: ${{ matrix.project }}`).
+            let job_vars = unit.vars.clone();
+            for combo in matrix_combinations(job) {
+                unit.vars = job_vars.clone();
+                unit.vars.extend(combo);
+                let wd = super::substitute_vars(wd, &unit.vars);
+                for s in job.get("steps").map(Node::items).unwrap_or_default() {
+                    step(path, s, &mut unit, out, &wd, repo);
+                }
             }
             unit.vars.clear();
             out.units.push(unit);
@@ -359,6 +367,57 @@ fn narrow_by_condition(triggers: &BTreeSet<String>, cond: &str) -> BTreeSet<Stri
     narrowed
 }
 
+/// Combinations of the job's `strategy.matrix` run at most.
+const MAX_MATRIX: usize = 16;
+
+/// The combinations of a job's matrix its steps or working directory use,
+/// as `matrix.<key>` variables: the product of the literal lists, then each
+/// `include` entry. One empty combination when nothing uses the matrix or
+/// the matrix is computed (`fromJSON(...)`).
+fn matrix_combinations(job: &Node) -> Vec<Vars> {
+    let none = vec![Vars::new()];
+    let Some(m) = job.path(&["strategy", "matrix"]) else { return none };
+    let mut used = false;
+    for n in [job.get("steps"), job.get("defaults")].into_iter().flatten() {
+        n.walk(&mut |x| used |= x.as_str().is_some_and(|t| t.contains("matrix.")));
+    }
+    if !used {
+        return none;
+    }
+    let mut combos = vec![Vars::new()];
+    for (k, v) in m.entries() {
+        let Some(key) = k.as_str().filter(|k| !matches!(*k, "include" | "exclude")) else { continue };
+        let values: Vec<String> = v.items().iter().filter_map(|i| i.as_str().map(str::to_string)).collect();
+        if values.is_empty() {
+            continue;
+        }
+        combos = combos
+            .into_iter()
+            .flat_map(|c| {
+                values.iter().map(move |val| {
+                    let mut c = c.clone();
+                    c.insert(format!("matrix.{key}"), val.clone());
+                    c
+                })
+            })
+            .take(MAX_MATRIX)
+            .collect();
+    }
+    for inc in m.get("include").map(Node::items).unwrap_or_default() {
+        let extra: Vars =
+            inc.entries().iter().filter_map(|(k, v)| Some((format!("matrix.{}", k.as_str()?), v.as_str()?.to_string()))).collect();
+        if !extra.is_empty() && combos.len() < MAX_MATRIX {
+            combos.push(extra);
+        }
+    }
+    combos.retain(|c| !c.is_empty());
+    if combos.is_empty() {
+        none
+    } else {
+        combos
+    }
+}
+
 fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, repo: &crate::RepoIndex) {
     let cond = s.get("if").and_then(Node::as_str).unwrap_or("");
     if is_disabled(cond) {
@@ -367,8 +426,8 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
     if super::is_drift_condition(cond) {
         super::drift_gate(out, NAME, path, s.line, s.last_line(), cond, &unit.id);
     }
-    let wd = s.get("working-directory").and_then(Node::as_str).unwrap_or(job_wd);
-    let wd = wd.trim_start_matches("./").trim_end_matches('/');
+    let wd = s.get("working-directory").and_then(Node::as_str).map(|w| super::substitute_vars(w, &unit.vars));
+    let wd = wd.as_deref().unwrap_or(job_wd).trim_start_matches("./").trim_end_matches('/');
     if let Some(run) = s.get("run") {
         if let Some(script) = run.as_str() {
             let job_vars = unit.vars.clone();
@@ -515,6 +574,24 @@ fn is_deploy_action(name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn matrix_combinations_that_steps_use() {
+        let job = |t: &str| yaml::parse(t).unwrap();
+        let get = |c: &Vars, k: &str| c.get(k).cloned().unwrap_or_default();
+        let j = job("strategy:\n  matrix:\n    svc: [a, b]\n    py: ['3.11', '3.12']\n    include:\n      - svc: c\n        py: '3.12'\nsteps:\n  - run: cd ${{ matrix.svc }} && pytest\n");
+        let c = matrix_combinations(&j);
+        let got: Vec<String> = c.iter().map(|c| format!("{}/{}", get(c, "matrix.svc"), get(c, "matrix.py"))).collect();
+        assert_eq!(got, vec!["a/3.11", "a/3.12", "b/3.11", "b/3.12", "c/3.12"]);
+        // Steps that do not use the matrix run once; a computed matrix is one run too.
+        let once = job("strategy:\n  matrix:\n    svc: [a, b]\nsteps:\n  - run: pytest\n");
+        assert_eq!(matrix_combinations(&once), vec![Vars::new()]);
+        let computed = job("strategy:\n  matrix: ${{ fromJSON(needs.plan.outputs.m) }}\nsteps:\n  - run: cd ${{ matrix.svc }}\n");
+        assert_eq!(matrix_combinations(&computed), vec![Vars::new()]);
+        // A large product is capped.
+        let big = job("strategy:\n  matrix:\n    a: [1, 2, 3, 4, 5]\n    b: [1, 2, 3, 4, 5]\nsteps:\n  - run: echo ${{ matrix.a }}\n");
+        assert_eq!(matrix_combinations(&big).len(), MAX_MATRIX);
+    }
     use crate::RepoIndex;
 
     fn run(path: &str, text: &str) -> Output {

@@ -337,9 +337,10 @@ pub fn substitute_vars(text: &str, vars: &Vars) -> String {
     s
 }
 
-/// True for the keys of template inputs and parameters (`inputs.X`, `parameters.X`).
+/// True for the keys of template inputs and parameters (`inputs.X`,
+/// `parameters.X`) and of a job's matrix (`matrix.X`).
 fn is_expr_key(k: &str) -> bool {
-    k.starts_with("inputs.") || k.starts_with("parameters.")
+    k.starts_with("inputs.") || k.starts_with("parameters.") || k.starts_with("matrix.")
 }
 
 /// Replace the template expressions `${{ inputs.X }}` and `${{ parameters.X }}`
