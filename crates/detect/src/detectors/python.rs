@@ -576,6 +576,20 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
+    // A model class of the project's own fitted (`RidgeRegressor(a).fit(X, y)`)
+    // in a module that logs the fitted model to a tracker: the tracker is
+    // what says the fit trains a model.
+    if !in_test
+        && !ev.iter().any(|e| e.kind == "code.train")
+        && ev.iter().any(|e| {
+            e.kind == "code.model-version"
+                && e.attrs.get("tool").is_some_and(|t| matches!(t, "mlflow" | "wandb" | "neptune" | "comet" | "clearml"))
+        })
+    {
+        if let Some(c) = calls.iter().find(|c| c.last == "fit") {
+            ev.push(mk("code.train", "", c.offset, Confidence::Medium).attr("framework", "custom"));
+        }
+    }
     // Trained weights fetched from a release's assets (`load_state_dict_from_url("https://github.com/o/r/releases/download/v1/m.pth")`).
     // (Such a URL holds `/releases/`, in any case: the screen tells for free.)
     if !in_test && RX_RELEASES.is_match(bytes) {
@@ -2922,6 +2936,20 @@ mod tests {
         assert_eq!(defs("code.load-model"), None);
         // A route is reached through the app it is registered on.
         assert_eq!(defs("code.scoring").as_deref(), Some("answer,app"));
+    }
+
+    #[test]
+    fn own_model_classes_fitted_and_logged_to_a_tracker_are_training() {
+        let src = "import mlflow\nimport numpy as np\n\nclass Ridge:\n    def fit(self, X, y):\n        self.w = np.linalg.solve(X.T @ X, X.T @ y)\n        return self\n\ndef main(X, y):\n    with mlflow.start_run():\n        model = Ridge().fit(X, y)\n        mlflow.pyfunc.log_model('model', python_model=Wrap(model), registered_model_name='demand')\n";
+        let k = kinds(src);
+        assert!(k.contains(&"code.train".to_string()), "{k:?}");
+        // Tracked but the model is not logged, or logged without a fit: not training.
+        let no_log = "import mlflow\nclass R:\n    def fit(self, X):\n        return self\nR().fit(X)\nmlflow.log_metric('a', 1)\n";
+        assert!(!kinds(no_log).contains(&"code.train".to_string()));
+        let no_fit = "import mlflow\nmlflow.pyfunc.log_model('model', python_model=W(), registered_model_name='d')\n";
+        assert!(!kinds(no_fit).contains(&"code.train".to_string()));
+        // Nor in a test module.
+        assert!(!kinds_at("tests/test_ridge.py", src, &RepoIndex::default()).contains(&"code.train".to_string()));
     }
 
     #[test]
