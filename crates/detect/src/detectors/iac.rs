@@ -380,8 +380,9 @@ impl Detector for Iac {
             f.text
         };
         let ev = |kind: &str, line: u32, l: &str| Evidence::new(kind, NAME, Location::line(f.path, line), Confidence::Medium, l);
-        let mut variants = 0;
-        let mut first_variant = 0;
+        // Weighted variants in the current variant list, the list's line, and
+        // where a list of two or more weighted variants starts.
+        let (mut in_list, mut list_line, mut split_at) = (0, 0, None);
         for (line, l) in code_lines(text) {
             let t = l.trim();
             // Training compute.
@@ -426,11 +427,30 @@ impl Detector for Iac {
             {
                 out.push(ev("code.traffic-split", line, t).attr("mode", "canary"));
             }
-            if t.contains("ProductionVariants") || t.contains("production_variants") {
-                first_variant = line;
+            // Weighted variants are counted per variant list: endpoint
+            // configurations of one variant each (a stage per environment)
+            // split no traffic.
+            let weights = |s: &str| variant_weight_keys(s, "InitialVariantWeight") + variant_weight_keys(s, "initial_variant_weight");
+            let shadow = t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants");
+            // A new list: a `ProductionVariants` key or `production_variants=` argument,
+            // a new endpoint configuration (`EndpointConfigName`, a Terraform
+            // resource, whose variants are repeated `production_variants { }` blocks).
+            let kwarg =
+                t.find("production_variants").filter(|&at| t[at + "production_variants".len()..].trim_start().starts_with(['=', ':']));
+            let list = t
+                .find("ProductionVariants")
+                .or(kwarg)
+                .or_else(|| t.find("EndpointConfigName"))
+                .or_else(|| t.find("aws_sagemaker_endpoint_configuration"));
+            match list.filter(|_| !shadow) {
+                Some(at) => {
+                    list_line = line;
+                    in_list = weights(&t[at..]);
+                }
+                None => in_list += weights(t),
             }
-            if t.contains("InitialVariantWeight") || t.contains("initial_variant_weight") {
-                variants += 1;
+            if in_list >= 2 && split_at.is_none() {
+                split_at = Some(if list_line > 0 { list_line } else { line });
             }
             if t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants") {
                 out.push(ev("code.traffic-split", line, t).attr("mode", "shadow"));
@@ -460,8 +480,8 @@ impl Detector for Iac {
                 out.push(e);
             }
         }
-        if variants >= 2 {
-            out.push(ev("code.traffic-split", first_variant.max(1), "production variants with weights").attr("mode", "weights"));
+        if let Some(line) = split_at {
+            out.push(ev("code.traffic-split", line.max(1), "production variants with weights").attr("mode", "weights"));
         }
         // An alarm/alert wired to a pipeline start: EventBridge rule targeting a
         // SageMaker pipeline, or an alert action that runs a pipeline. An
@@ -546,6 +566,18 @@ impl Detector for Iac {
     }
 }
 
+/// How many times `key` is set on `line` (`Key: v`, `"Key": v`, `key=v`):
+/// not where it is read (`config.initial_variant_weight`).
+fn variant_weight_keys(line: &str, key: &str) -> usize {
+    line.match_indices(key)
+        .filter(|(at, _)| {
+            let before = line[..*at].trim_end_matches(['"', '\'']);
+            let after = line[at + key.len()..].trim_start_matches(['"', '\'']).trim_start();
+            !before.ends_with('.') && (after.starts_with(':') || (after.starts_with('=') && !after.starts_with("==")))
+        })
+        .count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -583,6 +615,33 @@ mod tests {
         Iac.detect(&FileCtx { path: "infra/template.json", text, repo: &repo }, &mut out);
         let kinds: Vec<_> = out.evidence.iter().map(|(e, _)| e.kind.clone()).collect();
         assert_eq!(kinds, vec!["code.traffic-split"]);
+        assert_eq!(out.evidence[0].0.location.start_line, 5);
+        // One weighted variant per endpoint configuration (a stage per
+        // environment), also inside JSON strings: no traffic is split.
+        let stages = "Resources:\n  Dev:\n    Type: AWS::SageMaker::EndpointConfig\n    Properties:\n      ProductionVariants:\n        - VariantName: AllTraffic\n          InitialVariantWeight: 1\n  Prod:\n    Type: AWS::SageMaker::EndpointConfig\n    Properties:\n      ProductionVariants:\n        - VariantName: AllTraffic\n          InitialVariantWeight: 1\n  Act:\n    UserParameters: '{\"ProductionVariants\": [{\"InitialVariantWeight\": 1}]}'\n";
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path: "infra/template.yml", text: stages, repo: &repo }, &mut out);
+        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        // A single variant whose weight is read from a configuration object: no split.
+        let cdk = "from aws_cdk import aws_sagemaker as sagemaker\nv = sagemaker.CfnEndpointConfig.ProductionVariantProperty(\n    initial_variant_weight=cfg.initial_variant_weight,\n)\nsagemaker.CfnEndpointConfig(self, 'C', production_variants=[v])\n";
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path: "infra/stack.py", text: cdk, repo: &repo }, &mut out);
+        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        // Terraform: the variants of one configuration are repeated blocks.
+        let tf = "resource \"aws_sagemaker_endpoint_configuration\" \"ab\" {\n  production_variants {\n    variant_name = \"a\"\n    initial_variant_weight = 0.9\n  }\n  production_variants {\n    variant_name = \"b\"\n    initial_variant_weight = 0.1\n  }\n}\n";
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path: "infra/main.tf", text: tf, repo: &repo }, &mut out);
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        // A pipeline action's JSON parameters: one variant per stage.
+        let params = "Stages:\n  - Actions:\n      - Configuration:\n          UserParameters: '{ \"InitialVariantWeight\": 1, \"EndpointConfigName\": \"Dev\" }'\n      - Configuration:\n          UserParameters: '{ \"InitialVariantWeight\": 1, \"EndpointConfigName\": \"Prod\" }'\n";
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path: "pipeline/template.yml", text: params, repo: &repo }, &mut out);
+        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        // Two weighted variants written on one line of JSON: a split.
+        let inline = "{\"Resources\": {\"C\": {\"Type\": \"AWS::SageMaker::EndpointConfig\", \"Properties\": {\"ProductionVariants\": [{\"InitialVariantWeight\": 9}, {\"InitialVariantWeight\": 1}]}}}}\n";
+        let mut out = Output::default();
+        Iac.detect(&FileCtx { path: "infra/template.json", text: inline, repo: &repo }, &mut out);
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
     }
 
     fn kinds_of(path: &str, text: &str) -> Vec<String> {

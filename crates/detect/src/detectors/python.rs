@@ -609,8 +609,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Two or more weighted production variants (or shadow variants) on an endpoint.
     if imports_any(&["boto3", "sagemaker"]) {
         let weights: Vec<usize> = RX_VARIANT_WEIGHT.find_iter(bytes).map(|m| m.start()).collect();
-        if weights.len() >= 2 {
-            ev.push(mk("code.traffic-split", "sagemaker", weights[0], Confidence::Medium).attr("mode", "weights"));
+        // Counted per `ProductionVariants` list where the file writes them
+        // (one single-variant configuration per environment splits nothing).
+        let lists: Vec<usize> = memchr::memmem::find_iter(bytes, b"ProductionVariants").collect();
+        let list_of = |w: usize| lists.partition_point(|&l| l < w);
+        let split = weights.windows(2).find(|p| list_of(p[0]) == list_of(p[1])).map(|p| p[0]);
+        if let Some(at) = split {
+            ev.push(mk("code.traffic-split", "sagemaker", at, Confidence::Medium).attr("mode", "weights"));
         }
         if let Some(m) = RX_SHADOW_VARIANTS.find(bytes) {
             ev.push(mk("code.traffic-split", "sagemaker", m.start(), Confidence::Medium).attr("mode", "shadow"));
@@ -2936,6 +2941,17 @@ mod tests {
         assert_eq!(defs("code.load-model"), None);
         // A route is reached through the app it is registered on.
         assert_eq!(defs("code.scoring").as_deref(), Some("answer,app"));
+    }
+
+    #[test]
+    fn weighted_variants_are_counted_per_variant_list() {
+        let split = |src: &str| kinds(src).iter().filter(|k| k.starts_with("code.traffic-split")).count();
+        let two = "import boto3\nsm = boto3.client('sagemaker')\nsm.create_endpoint_config(EndpointConfigName='c', ProductionVariants=[\n    {'VariantName': 'a', 'InitialVariantWeight': 0.9},\n    {'VariantName': 'b', 'InitialVariantWeight': 0.1},\n])\n";
+        assert_eq!(split(two), 1);
+        let per_env = "import boto3\nsm = boto3.client('sagemaker')\nfor env in ('dev', 'prod'):\n    pass\nsm.create_endpoint_config(EndpointConfigName='dev', ProductionVariants=[{'VariantName': 'AllTraffic', 'InitialVariantWeight': 1}])\nsm.create_endpoint_config(EndpointConfigName='prod', ProductionVariants=[{'VariantName': 'AllTraffic', 'InitialVariantWeight': 1}])\n";
+        assert_eq!(split(per_env), 0);
+        let sdk = "from sagemaker.session import production_variant\nimport sagemaker\nv = [production_variant('m1', 'ml.m5.large', initial_weight=1), production_variant('m2', 'ml.m5.large', initial_weight=1)]\n";
+        assert_eq!(split(sdk), 1);
     }
 
     #[test]
