@@ -127,7 +127,13 @@ impl Detector for CodePipeline {
                             }
                             out.push_in(e, &u.id);
                         }
-                        ("Invoke", "Lambda") => {}
+                        // A Lambda action runs the function's handler module.
+                        ("Invoke", "Lambda") => {
+                            let names = cfg.and_then(|c| c.get("FunctionName")).map(function_names).unwrap_or_default();
+                            if let Some(p) = names.iter().find_map(|n| lambda_handler_file(resources, n, dir, f)) {
+                                u.calls.push((format!("file:{p}"), Location::line(f.path, a.line)));
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -135,6 +141,75 @@ impl Detector for CodePipeline {
             }
         }
     }
+}
+
+/// The literal text of a CloudFormation name: a scalar (`!Ref X` is `X`),
+/// or the literal parts of `Fn::Join` / `Fn::Sub` (references dropped).
+fn literal_name(n: &Node) -> String {
+    if let Some(s) = n.as_str() {
+        return s.to_string();
+    }
+    if let Some(parts) = n.get("Fn::Join").and_then(|j| j.items().get(1)) {
+        return parts.items().iter().filter_map(Node::as_str).collect();
+    }
+    if let Some(sub) = n.get("Fn::Sub").and_then(|s| s.as_str().or_else(|| s.items().first().and_then(Node::as_str))) {
+        let mut out = String::new();
+        let mut rest = sub;
+        while let Some(at) = rest.find("${") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].find('}').map_or("", |e| &rest[at + e + 1..]);
+        }
+        out.push_str(rest);
+        return out;
+    }
+    String::new()
+}
+
+/// The module file of the Lambda function a pipeline action names: a
+/// function resource of the template (by logical id or `FunctionName`),
+/// its `Handler` module under its `CodeUri`; else the one `.py` file named
+/// like the function (`Train-Model-<id>` -> `Train-Model.py`).
+fn lambda_handler_file(resources: &Node, name: &str, dir: &str, f: &FileCtx<'_>) -> Option<String> {
+    let name = name.trim();
+    if name.is_empty() {
+        return None;
+    }
+    let is_fn = |r: &Node| matches!(r.get("Type").and_then(Node::as_str), Some("AWS::Lambda::Function" | "AWS::Serverless::Function"));
+    let res = resources.get(name).filter(|r| is_fn(r)).or_else(|| {
+        resources
+            .entries()
+            .iter()
+            .map(|(_, r)| r)
+            .find(|r| is_fn(r) && r.path(&["Properties", "FunctionName"]).map(literal_name).as_deref() == Some(name))
+    });
+    if let Some(r) = res {
+        let handler = r.path(&["Properties", "Handler"]).and_then(Node::as_str)?;
+        let module = handler.rsplit_once('.').map_or(handler, |(m, _)| m).replace('.', "/");
+        let code = r.path(&["Properties", "CodeUri"]).and_then(Node::as_str).unwrap_or("");
+        let file = format!("{module}.py");
+        return [crate::paths::join(dir, &crate::paths::join(code, &file)), crate::paths::join(code, &file)]
+            .into_iter()
+            .find(|c| f.repo.exists(c))
+            .or_else(|| unique_named(f, &file));
+    }
+    let stem = name.trim_end_matches(['-', '_']);
+    unique_named(f, &format!("{stem}.py"))
+}
+
+/// Names a Lambda action's `FunctionName` may stand for: its literal text,
+/// and for `Fn::Join` its first part (a `!Ref` in the list reads as text).
+fn function_names(n: &Node) -> Vec<String> {
+    let mut names = vec![literal_name(n)];
+    if let Some(first) = n.get("Fn::Join").and_then(|j| j.items().get(1)).and_then(|p| p.items().first()).and_then(Node::as_str) {
+        names.push(first.to_string());
+    }
+    names
+}
+
+fn unique_named(f: &FileCtx<'_>, file: &str) -> Option<String> {
+    let hits = f.repo.files_named(file.rsplit('/').next().unwrap_or(file));
+    let hits: Vec<&str> = hits.into_iter().filter(|h| h.ends_with(file)).collect();
+    (hits.len() == 1).then(|| hits[0].to_string())
 }
 
 #[cfg(test)]
@@ -156,6 +231,22 @@ mod tests {
         let deploy = out.units.iter().find(|u| u.id.ends_with("/DeployPrd")).unwrap();
         assert_eq!(deploy.calls[0].0, "file:deploy-model-prd.yml");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.deploy" && e.attrs["target"] == *"cloudformation"));
+    }
+
+    #[test]
+    fn lambda_actions_run_their_handler_module() {
+        let mut repo = RepoIndex::default();
+        for p in ["lambdas/train/app.py", "lambda-code/Deploy-Model.py", "other/app.py"] {
+            repo.paths.insert(p.into());
+        }
+        let text = "Resources:\n  TrainFn:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: lambdas/train/\n      Handler: app.handler\n  Pipeline:\n    Type: AWS::CodePipeline::Pipeline\n    Properties:\n      Stages:\n        - Name: Source\n          Actions:\n            - Name: Git\n              ActionTypeId: {Category: Source, Owner: AWS, Provider: CodeCommit, Version: '1'}\n        - Name: Train\n          Actions:\n            - Name: Train\n              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: '1'}\n              Configuration:\n                FunctionName: !Ref TrainFn\n        - Name: Deploy\n          Actions:\n            - Name: Deploy\n              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: '1'}\n              Configuration:\n                FunctionName:\n                  Fn::Join: ['', ['Deploy-Model-', !Ref Suffix]]\n            - Name: Unknown\n              ActionTypeId: {Category: Invoke, Owner: AWS, Provider: Lambda, Version: '1'}\n              Configuration:\n                FunctionName: !Sub 'notify-${Env}'\n";
+        let mut out = Output::default();
+        CodePipeline.detect(&FileCtx { path: "pipeline.yml", text, repo: &repo }, &mut out);
+        let calls =
+            |stage: &str| out.units.iter().find(|u| u.id.ends_with(stage)).unwrap().calls.iter().map(|c| c.0.clone()).collect::<Vec<_>>();
+        assert_eq!(calls("/Train"), vec!["file:lambdas/train/app.py"]);
+        // Named like its file; a function nothing names reaches nothing.
+        assert_eq!(calls("/Deploy"), vec!["file:lambda-code/Deploy-Model.py"]);
     }
 
     #[test]
