@@ -1203,7 +1203,10 @@ fn scoring(
     // A predict entry point outside training code: a top-level predict/score
     // function that calls a model, or a model wrapper class whose predict
     // method serves a loaded model.
-    if let Some(mt) = (!is_serving).then(|| RX_DEF_SERVERLESS.find(bytes)).flatten() {
+    // A handler that reports to CodePipeline is a pipeline action (a smoke
+    // test calling the endpoint), not a function serving requests.
+    let pipeline_action = masked.contains("put_job_success_result") || masked.contains("put_job_failure_result");
+    if let Some(mt) = (!is_serving && !pipeline_action).then(|| RX_DEF_SERVERLESS.find(bytes)).flatten() {
         if RX_PREDICT_CALL.is_match(bytes) || loads || masked.contains("invoke_endpoint") {
             push("code.scoring", mt.start(), Confidence::Medium, style("serverless"));
             is_serving = true;
@@ -2941,6 +2944,17 @@ mod tests {
         assert_eq!(defs("code.load-model"), None);
         // A route is reached through the app it is registered on.
         assert_eq!(defs("code.scoring").as_deref(), Some("answer,app"));
+    }
+
+    #[test]
+    fn pipeline_action_handlers_calling_endpoints_are_endpoint_tests() {
+        let handler = "import boto3\nrt = boto3.client('sagemaker-runtime')\ncp = boto3.client('codepipeline')\n\ndef lambda_handler(event, context):\n    r = rt.invoke_endpoint(EndpointName='churn', Body=b'1,2')\n    cp.put_job_success_result(jobId=event['CodePipeline.job']['id'])\n";
+        let k = kinds(handler);
+        assert!(k.iter().any(|k| k.starts_with("code.invoke-endpoint")), "{k:?}");
+        assert!(!k.iter().any(|k| k.starts_with("code.scoring")), "{k:?}");
+        // Without the pipeline report, a handler proxying the endpoint serves requests.
+        let proxy = "import boto3\nrt = boto3.client('sagemaker-runtime')\n\ndef lambda_handler(event, context):\n    return rt.invoke_endpoint(EndpointName='churn', Body=event['body'])\n";
+        assert!(kinds(proxy).iter().any(|k| k.starts_with("code.scoring")), "{:?}", kinds(proxy));
     }
 
     #[test]
