@@ -616,32 +616,28 @@ mod tests {
         let kinds: Vec<_> = out.evidence.iter().map(|(e, _)| e.kind.clone()).collect();
         assert_eq!(kinds, vec!["code.traffic-split"]);
         assert_eq!(out.evidence[0].0.location.start_line, 5);
+        // Whether a file splits traffic between weighted variants.
+        let splits = |path: &str, text: &str| {
+            let mut out = Output::default();
+            Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+            out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split")
+        };
         // One weighted variant per endpoint configuration (a stage per
         // environment), also inside JSON strings: no traffic is split.
         let stages = "Resources:\n  Dev:\n    Type: AWS::SageMaker::EndpointConfig\n    Properties:\n      ProductionVariants:\n        - VariantName: AllTraffic\n          InitialVariantWeight: 1\n  Prod:\n    Type: AWS::SageMaker::EndpointConfig\n    Properties:\n      ProductionVariants:\n        - VariantName: AllTraffic\n          InitialVariantWeight: 1\n  Act:\n    UserParameters: '{\"ProductionVariants\": [{\"InitialVariantWeight\": 1}]}'\n";
-        let mut out = Output::default();
-        Iac.detect(&FileCtx { path: "infra/template.yml", text: stages, repo: &repo }, &mut out);
-        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        assert!(!splits("infra/template.yml", stages));
         // A single variant whose weight is read from a configuration object: no split.
         let cdk = "from aws_cdk import aws_sagemaker as sagemaker\nv = sagemaker.CfnEndpointConfig.ProductionVariantProperty(\n    initial_variant_weight=cfg.initial_variant_weight,\n)\nsagemaker.CfnEndpointConfig(self, 'C', production_variants=[v])\n";
-        let mut out = Output::default();
-        Iac.detect(&FileCtx { path: "infra/stack.py", text: cdk, repo: &repo }, &mut out);
-        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        assert!(!splits("infra/stack.py", cdk));
         // Terraform: the variants of one configuration are repeated blocks.
         let tf = "resource \"aws_sagemaker_endpoint_configuration\" \"ab\" {\n  production_variants {\n    variant_name = \"a\"\n    initial_variant_weight = 0.9\n  }\n  production_variants {\n    variant_name = \"b\"\n    initial_variant_weight = 0.1\n  }\n}\n";
-        let mut out = Output::default();
-        Iac.detect(&FileCtx { path: "infra/main.tf", text: tf, repo: &repo }, &mut out);
-        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        assert!(splits("infra/main.tf", tf));
         // A pipeline action's JSON parameters: one variant per stage.
         let params = "Stages:\n  - Actions:\n      - Configuration:\n          UserParameters: '{ \"InitialVariantWeight\": 1, \"EndpointConfigName\": \"Dev\" }'\n      - Configuration:\n          UserParameters: '{ \"InitialVariantWeight\": 1, \"EndpointConfigName\": \"Prod\" }'\n";
-        let mut out = Output::default();
-        Iac.detect(&FileCtx { path: "pipeline/template.yml", text: params, repo: &repo }, &mut out);
-        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        assert!(!splits("pipeline/template.yml", params));
         // Two weighted variants written on one line of JSON: a split.
         let inline = "{\"Resources\": {\"C\": {\"Type\": \"AWS::SageMaker::EndpointConfig\", \"Properties\": {\"ProductionVariants\": [{\"InitialVariantWeight\": 9}, {\"InitialVariantWeight\": 1}]}}}}\n";
-        let mut out = Output::default();
-        Iac.detect(&FileCtx { path: "infra/template.json", text: inline, repo: &repo }, &mut out);
-        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.traffic-split"), "{:?}", out.evidence);
+        assert!(splits("infra/template.json", inline));
     }
 
     fn kinds_of(path: &str, text: &str) -> Vec<String> {
