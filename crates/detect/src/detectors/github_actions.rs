@@ -575,6 +575,8 @@ fn is_deploy_action(name: &str) -> bool {
 mod tests {
     use super::*;
 
+    use crate::RepoIndex;
+
     #[test]
     fn matrix_combinations_that_steps_use() {
         let job = |t: &str| yaml::parse(t).unwrap();
@@ -592,7 +594,6 @@ mod tests {
         let big = job("strategy:\n  matrix:\n    a: [1, 2, 3, 4, 5]\n    b: [1, 2, 3, 4, 5]\nsteps:\n  - run: echo ${{ matrix.a }}\n");
         assert_eq!(matrix_combinations(&big).len(), MAX_MATRIX);
     }
-    use crate::RepoIndex;
 
     fn run(path: &str, text: &str) -> Output {
         let repo = RepoIndex::default();

@@ -383,6 +383,9 @@ impl Detector for Iac {
         // Weighted variants in the current variant list, the list's line, and
         // where a list of two or more weighted variants starts.
         let (mut in_list, mut list_line, mut split_at) = (0, 0, None);
+        // Most files set no variant weight: their lines skip the list tracking.
+        let weighted = memchr::memmem::find(text.as_bytes(), b"InitialVariantWeight").is_some()
+            || memchr::memmem::find(text.as_bytes(), b"initial_variant_weight").is_some();
         for (line, l) in code_lines(text) {
             let t = l.trim();
             // Training compute.
@@ -430,27 +433,29 @@ impl Detector for Iac {
             // Weighted variants are counted per variant list: endpoint
             // configurations of one variant each (a stage per environment)
             // split no traffic.
-            let weights = |s: &str| variant_weight_keys(s, "InitialVariantWeight") + variant_weight_keys(s, "initial_variant_weight");
-            let shadow = t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants");
-            // A new list: a `ProductionVariants` key or `production_variants=` argument,
-            // a new endpoint configuration (`EndpointConfigName`, a Terraform
-            // resource, whose variants are repeated `production_variants { }` blocks).
-            let kwarg =
-                t.find("production_variants").filter(|&at| t[at + "production_variants".len()..].trim_start().starts_with(['=', ':']));
-            let list = t
-                .find("ProductionVariants")
-                .or(kwarg)
-                .or_else(|| t.find("EndpointConfigName"))
-                .or_else(|| t.find("aws_sagemaker_endpoint_configuration"));
-            match list.filter(|_| !shadow) {
-                Some(at) => {
-                    list_line = line;
-                    in_list = weights(&t[at..]);
+            if weighted {
+                let weights = |s: &str| variant_weight_keys(s, "InitialVariantWeight") + variant_weight_keys(s, "initial_variant_weight");
+                let shadow = t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants");
+                // A new list: a `ProductionVariants` key or `production_variants=` argument,
+                // a new endpoint configuration (`EndpointConfigName`, a Terraform
+                // resource, whose variants are repeated `production_variants { }` blocks).
+                let kwarg =
+                    t.find("production_variants").filter(|&at| t[at + "production_variants".len()..].trim_start().starts_with(['=', ':']));
+                let list = t
+                    .find("ProductionVariants")
+                    .or(kwarg)
+                    .or_else(|| t.find("EndpointConfigName"))
+                    .or_else(|| t.find("aws_sagemaker_endpoint_configuration"));
+                match list.filter(|_| !shadow) {
+                    Some(at) => {
+                        list_line = line;
+                        in_list = weights(&t[at..]);
+                    }
+                    None => in_list += weights(t),
                 }
-                None => in_list += weights(t),
-            }
-            if in_list >= 2 && split_at.is_none() {
-                split_at = Some(if list_line > 0 { list_line } else { line });
+                if in_list >= 2 && split_at.is_none() {
+                    split_at = Some(if list_line > 0 { list_line } else { line });
+                }
             }
             if t.contains("ShadowProductionVariants") || t.contains("shadow_production_variants") {
                 out.push(ev("code.traffic-split", line, t).attr("mode", "shadow"));

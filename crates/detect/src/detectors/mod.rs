@@ -633,6 +633,10 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
 /// runs on: `kind create cluster`, `minikube start`, `k3d cluster create`,
 /// `microk8s start`.
 pub fn starts_local_cluster(argv: &[String]) -> bool {
+    // Every command passes here: most are settled by their first word.
+    if !matches!(argv.first().map(String::as_str), Some("kind" | "minikube" | "k3d" | "microk8s")) {
+        return false;
+    }
     let a: Vec<&str> = argv.iter().map(String::as_str).collect();
     matches!(
         a.as_slice(),
