@@ -96,6 +96,11 @@ impl Detector for Tests {
         }
         if is_steps_module(f.path) && !is_collected_name(f.path) {
             // behave step definitions: what they import, the scenarios test.
+            // Most `steps/` folders are pipeline steps (ZenML, ...): they are
+            // settled on the raw text, before masking.
+            if !f.text.contains("behave") {
+                return;
+            }
             let masked = pylex::mask(f.text);
             if masked.contains("behave") {
                 let unit = format!("file:{}", f.path);
@@ -305,6 +310,13 @@ mod tests {
         // Without pytest-bdd, a `scenarios(...)` call is not a test; nor is a commented one.
         assert_eq!(count(&run("tests/test_x.py", "from sim import scenarios\nscenarios(3)\n", &repo)), None);
         assert_eq!(count(&run("tests/test_y.py", "import pytest_bdd\n# scenarios('a.feature')\n", &repo)), None);
+        // A pipeline's `steps/` module, or one naming behave only in a comment, is no step definition.
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("app/score.py".into());
+        let imports = |path: &str, text: &str| run(path, text, &repo).evidence.iter().filter(|(e, _)| e.kind == "test.imports").count();
+        assert_eq!(imports("features/steps/score_steps.py", "from behave import given\nfrom app.score import score\n"), 1);
+        assert_eq!(imports("pipelines/steps/train.py", "from zenml import step\nfrom app.score import score\n"), 0);
+        assert_eq!(imports("features/steps/old.py", "# from behave import given\nfrom app.score import score\n"), 0);
     }
 
     #[test]
