@@ -36,29 +36,60 @@ use crate::evidence::{Confidence, Evidence};
 use regex::bytes::Regex;
 use std::sync::LazyLock;
 
-/// True when a step, task or job name says it acquires or prepares data
-/// (`prep_data`, `PreprocessData`, `Prepare Dataset`, `ingest`, `feature_engineering`)
-/// and does not name a model stage (`train`, `evaluate`, `score`, `register`, …).
+/// True when a step, task or job name says it acquires or prepares data and
+/// does not name a model stage. Read by whole words, split at any
+/// non-alphanumeric character, digits and camelCase humps (`prep_data`,
+/// `PreprocessData`, `"Prepare Dataset"`, `ingestOrders`, `build_features`,
+/// `clean.py`): one word is a data verb or noun, and no word names training,
+/// evaluation, scoring, registration, deployment, monitoring, tests or batch
+/// jobs (`train_step`, `EvaluateModel`, `load_model`). Train/test splits
+/// (`train_test_split`) are data steps. Whole words keep `upload_report`,
+/// `dataclass_task` and a teardown `clean_up` out.
 pub fn is_data_step_name(name: &str) -> bool {
-    let l = name.to_ascii_lowercase();
-    let data = [
-        "prep",
+    const STEMS: &[&str] = &[
+        "load",
         "ingest",
         "extract",
+        "prepar",
+        "preprocess",
         "clean",
         "split",
         "fetch",
         "download",
-        "feature",
+        "featur",
+        "collect",
         "etl",
-        "load_data",
-        "data_load",
-        "acquire",
+        "dataprep",
+        "acquir",
         "snapshot",
         "transform",
     ];
-    let model = ["model", "train", "eval", "score", "scoring", "predict", "infer", "register", "deploy", "monitor", "test", "batch"];
-    data.iter().any(|w| l.contains(w)) && !model.iter().any(|w| l.contains(w))
+    const WORDS: &[&str] = &["prep", "read", "query", "data", "dataset", "datasets", "dataframe"];
+    const MODEL: &[&str] = &["model", "train", "eval", "scor", "predict", "infer", "regist", "deploy", "monitor", "test", "batch"];
+    let mut words: Vec<String> = Vec::new();
+    for part in name.split(|c: char| !c.is_ascii_alphabetic()) {
+        let mut cur = String::new();
+        let mut prev_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
+                words.push(std::mem::take(&mut cur));
+            }
+            prev_lower = c.is_ascii_lowercase();
+            cur.push(c.to_ascii_lowercase());
+        }
+        if !cur.is_empty() {
+            words.push(cur);
+        }
+    }
+    let split = words.iter().any(|w| w.starts_with("split"));
+    let model_word = |w: &String| MODEL.iter().any(|m| w.starts_with(m)) && !(split && (w.starts_with("train") || w.starts_with("test")));
+    if words.iter().any(model_word) {
+        return false;
+    }
+    words.iter().enumerate().any(|(i, w)| {
+        let teardown = w == "clean" && words.get(i + 1).is_some_and(|n| n == "up");
+        !teardown && (STEMS.iter().any(|s| w.starts_with(s)) || WORDS.contains(&w.as_str()))
+    })
 }
 
 static RX_STEP_CTOR: LazyLock<Regex> = LazyLock::new(|| {
@@ -522,6 +553,42 @@ mod tests {
         assert!(!is_data_step_name("train_step"));
         assert!(!is_data_step_name("\"EvaluateModel\""));
         assert!(!is_data_step_name("register"));
+        for yes in [
+            "load_raw",
+            "ingestOrders",
+            "split_data",
+            "build_features",
+            "featurize",
+            "read_csv_task",
+            "DataPrep",
+            "clean_text",
+            "get_dataset",
+            "etl",
+            "ETL_job",
+            "set_dataprep_args",
+            "train_test_split",
+            "os.path.join(BASE, \"clean.py\")",
+            "snapshot-tables",
+        ] {
+            assert!(is_data_step_name(yes), "{yes}");
+        }
+        for no in [
+            "upload_report",
+            "dataclass_task",
+            "clean_up",
+            "cleanUp",
+            "train_model",
+            "load_model",
+            "already_done",
+            "spreadsheet",
+            "unreadable",
+            "prepend",
+            "score_batch_data",
+            "test_data_load",
+            "evaluate.py",
+        ] {
+            assert!(!is_data_step_name(no), "{no}");
+        }
     }
 
     #[test]

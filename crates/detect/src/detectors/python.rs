@@ -1422,7 +1422,7 @@ fn pipelines(
     // Data steps of an orchestrated pipeline: tasks/steps/assets/components
     // (or kedro nodes) whose names say they load or prepare data.
     if imports_any(&["prefect", "dagster", "zenml", "metaflow", "kfp", "flytekit", "airflow", "kedro"]) {
-        let data_name = |n: &str| data_step_name(n);
+        let data_name = |n: &str| super::data_steps::is_data_step_name(n);
         // Or a step whose body reads data and fits nothing.
         let reads_data = |start: usize| {
             let text = &bytes[start..];
@@ -2732,52 +2732,6 @@ pub fn glob(pat: &str, s: &str) -> bool {
     true
 }
 
-/// True when a pipeline step's name says it loads or prepares data: one of
-/// its words (snake_case or camelCase) is a data verb or noun
-/// (`load_raw`, `ingestOrders`, `split_data`, `build_features`), and none
-/// names a model. Whole words: `upload_report`, `dataclass_task` and
-/// `clean_up` (a teardown) are not data steps.
-fn data_step_name(name: &str) -> bool {
-    const STEMS: &[&str] = &[
-        "load",
-        "ingest",
-        "extract",
-        "prepar",
-        "preprocess",
-        "clean",
-        "split",
-        "fetch",
-        "download",
-        "featur",
-        "collect",
-        "etl",
-        "dataprep",
-    ];
-    const WORDS: &[&str] = &["read", "query", "data", "dataset", "datasets", "dataframe"];
-    let mut words: Vec<String> = Vec::new();
-    for part in name.split(|c: char| c == '_' || c == '-' || c.is_ascii_digit()) {
-        let mut cur = String::new();
-        let mut prev_lower = false;
-        for c in part.chars() {
-            if c.is_ascii_uppercase() && prev_lower && !cur.is_empty() {
-                words.push(std::mem::take(&mut cur));
-            }
-            prev_lower = c.is_ascii_lowercase();
-            cur.push(c.to_ascii_lowercase());
-        }
-        if !cur.is_empty() {
-            words.push(cur);
-        }
-    }
-    if words.iter().any(|w| w.starts_with("model")) {
-        return false;
-    }
-    words.iter().enumerate().any(|(i, w)| {
-        let teardown = w == "clean" && words.get(i + 1).is_some_and(|n| n == "up");
-        !teardown && (STEMS.iter().any(|s| w.starts_with(s)) || WORDS.contains(&w.as_str()))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2990,38 +2944,6 @@ mod tests {
         assert_eq!(api, vec!["code.data-prep:kaggle"]);
         // The method of another library is not Kaggle's.
         assert!(kinds("import client\nclient.competition_download_files('titanic')\n").is_empty());
-    }
-
-    #[test]
-    fn data_step_names_are_read_by_whole_words() {
-        for yes in [
-            "load_raw",
-            "ingestOrders",
-            "split_data",
-            "build_features",
-            "featurize",
-            "read_csv_task",
-            "DataPrep",
-            "clean_text",
-            "get_dataset",
-            "etl",
-            "set_dataprep_args",
-        ] {
-            assert!(data_step_name(yes), "{yes}");
-        }
-        for no in [
-            "upload_report",
-            "dataclass_task",
-            "clean_up",
-            "cleanUp",
-            "train_model",
-            "load_model",
-            "already_done",
-            "spreadsheet",
-            "unreadable",
-        ] {
-            assert!(!data_step_name(no), "{no}");
-        }
     }
 
     #[test]
