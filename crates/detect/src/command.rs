@@ -208,6 +208,11 @@ fn behave_paths(rest: &[String]) -> Vec<String> {
     positionals(rest, VALUE).into_iter().filter(|p| !p.contains('=')).map(|p| p.split(':').next().unwrap_or(&p).to_string()).collect()
 }
 
+/// What `kubectl create <kind>` can deploy: workloads. Any other kind
+/// (`namespace`, `secret`, `configmap`, `serviceaccount`, roles, quotas)
+/// prepares the cluster and releases nothing.
+const KUBE_CREATE_WORKLOADS: &[&str] = &["deployment", "deploy", "job", "cronjob", "cj"];
+
 /// Classify one simple command. A deploy or publish run as a dry run
 /// (`kubectl apply --dry-run=server`, `helm upgrade --dry-run`, `npm
 /// publish --dry-run`, `sam deploy --no-execute-changeset`) changes nothing:
@@ -516,6 +521,11 @@ fn classify_command(argv: &[String]) -> Invocation {
             _ => Invocation::Other,
         },
         "kubectl" | "oc" => match rest.first().map(String::as_str) {
+            // `kubectl create namespace|secret|configmap|serviceaccount|role...`
+            // prepares a cluster; only workloads (or files) are deployed.
+            Some("create") if rest.get(1).is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k.as_str())) => {
+                Invocation::Other
+            }
             Some("apply") | Some("create") | Some("replace") => Invocation::Deploy {
                 target: "kubernetes".into(),
                 traffic: None,
@@ -868,6 +878,16 @@ mod tests {
             assert_eq!(c(dry), Invocation::Other, "{dry}");
         }
         assert!(matches!(c("kubectl apply --dry-run=none -f k8s/"), Invocation::Deploy { .. }));
+        for prep in
+            ["kubectl create ns kfp", "kubectl create secret generic creds --from-literal=a=b", "oc create configmap cfg --from-file=x"]
+        {
+            assert!(matches!(c(prep), Invocation::Other), "{prep}");
+        }
+        for deploy in
+            ["kubectl create -f k8s/serve.yaml", "kubectl create deployment api --image=reg/api:1", "kubectl create --filename=a.yaml"]
+        {
+            assert!(matches!(c(deploy), Invocation::Deploy { .. }), "{deploy}");
+        }
         assert_eq!(c("python3 -u src/train.py --lr 1"), Invocation::PythonScript { path: "src/train.py".into() });
         assert_eq!(c("python -m pkg.train"), Invocation::PythonModule { module: "pkg.train".into() });
         assert_eq!(c("make -C ml train"), Invocation::Make { dir: Some("ml".into()), file: None, targets: vec!["train".into()] });
