@@ -46,11 +46,10 @@ impl Detector for CodePipeline {
         let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
         let resolve = |p: &str| -> Option<String> {
             let p = p.rsplit("::").next().unwrap_or(p).trim_start_matches("./");
-            [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| {
-                let name = p.rsplit('/').next().unwrap_or(p);
-                let hits = f.repo.files_named(name);
-                (hits.len() == 1).then(|| hits[0].to_string())
-            })
+            // Or the one file whose path ends with it (the source may be a
+            // folder of the repository). A bare file name elsewhere is not it:
+            // `app/buildspec.yml` is not `sub/buildspec.yml`.
+            [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| unique_named(f, p))
         };
         for (rk, res) in resources.entries() {
             if res.get("Type").and_then(Node::as_str) != Some("AWS::CodePipeline::Pipeline") {
@@ -206,9 +205,11 @@ fn function_names(n: &Node) -> Vec<String> {
     names
 }
 
+/// The one file of the repository whose path ends with `file` at a folder
+/// boundary (`src/handler.py` for `handler.py`, not `myhandler.py`).
 fn unique_named(f: &FileCtx<'_>, file: &str) -> Option<String> {
     let hits = f.repo.files_named(file.rsplit('/').next().unwrap_or(file));
-    let hits: Vec<&str> = hits.into_iter().filter(|h| h.ends_with(file)).collect();
+    let hits: Vec<&str> = hits.into_iter().filter(|h| *h == file || h.strip_suffix(file).is_some_and(|d| d.ends_with('/'))).collect();
     (hits.len() == 1).then(|| hits[0].to_string())
 }
 
@@ -231,6 +232,25 @@ mod tests {
         let deploy = out.units.iter().find(|u| u.id.ends_with("/DeployPrd")).unwrap();
         assert_eq!(deploy.calls[0].0, "file:deploy-model-prd.yml");
         assert!(out.evidence.iter().any(|(e, _)| e.kind == "run.deploy" && e.attrs["target"] == *"cloudformation"));
+    }
+
+    #[test]
+    fn a_buildspec_path_is_matched_by_its_folders_not_its_file_name() {
+        let calls = |spec: &str, files: &[&str]| {
+            let mut repo = RepoIndex::default();
+            for p in files {
+                repo.paths.insert((*p).into());
+            }
+            let text = format!("Resources:\n  B:\n    Type: AWS::CodeBuild::Project\n    Properties:\n      Source:\n        BuildSpec: {spec}\n  P:\n    Type: AWS::CodePipeline::Pipeline\n    Properties:\n      Stages:\n        - Name: Src\n          Actions:\n            - Name: Git\n              ActionTypeId: {{Category: Source, Owner: AWS, Provider: CodeCommit, Version: '1'}}\n        - Name: Build\n          Actions:\n            - Name: Build\n              ActionTypeId: {{Category: Build, Owner: AWS, Provider: CodeBuild, Version: '1'}}\n              Configuration:\n                ProjectName: !Ref B\n");
+            let mut out = Output::default();
+            CodePipeline.detect(&FileCtx { path: "infra/pipeline.yml", text: &text, repo: &repo }, &mut out);
+            out.units.iter().find(|u| u.id.ends_with("/Build")).unwrap().calls.iter().map(|c| c.0.clone()).collect::<Vec<_>>()
+        };
+        // The source is a folder of the repository: its path still ends the same.
+        assert_eq!(calls("model/buildspec.yml", &["svc/model/buildspec.yml"]), vec!["ci:svc/model/buildspec.yml#build"]);
+        // A missing buildspec lends nothing to another folder's file of that name.
+        assert!(calls("app/buildspec.yml", &["sub/buildspec.yml"]).is_empty());
+        assert!(calls("buildspec.yml", &["a/buildspec.yml", "b/buildspec.yml"]).is_empty());
     }
 
     #[test]
