@@ -457,6 +457,12 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         let line = with.and_then(|w| w.get("inlineScript").or_else(|| w.get("script"))).map(|n| n.line).unwrap_or(uses.line);
         add_shell(unit, out, NAME, path, script, line, wd);
     }
+    // Wrapper actions run their `with:` command in a shell: retries
+    // (`nick-fields/retry` `command:`, `*/retry` `run:`), virtual displays
+    // (`*/xvfb-action` `run:`), timeouts.
+    if let Some((script, line)) = wrapped_command(&name, with) {
+        add_shell(unit, out, NAME, path, &script, line, wd);
+    }
     if super::LOCAL_CLUSTER_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
         unit.local_cluster = true;
     }
@@ -546,6 +552,20 @@ fn ssh_action_script(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
     ["script", "command", "commands", "run"].iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
 }
 
+/// The shell command a wrapper action runs, with its line: the `run:`,
+/// `command:` or `commands:` input of an action whose repository is named for
+/// retrying, timing out or giving the command a virtual display. Other
+/// actions' `command:` inputs are their own sub-commands (`pulumi up`).
+fn wrapped_command(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
+    // The repository or the action's folder in it (`org/actions/retry`).
+    let wraps = name.split('/').skip(1).any(|seg| ["retry", "xvfb", "timeout"].iter().any(|w| seg.contains(w)));
+    if name.starts_with("actions/") || !wraps {
+        return None;
+    }
+    let with = with?;
+    ["run", "command", "commands"].iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
+}
+
 /// Actions that open a pull request from the run's changes
 /// (`peter-evans/create-pull-request`, `repo-sync/pull-request`, ...): any
 /// action whose repository is named for creating a pull request.
@@ -567,6 +587,7 @@ fn is_deploy_action(name: &str) -> bool {
         "google-github-actions/deploy-appengine",
         "google-github-actions/deploy-cloud-functions",
         "deliverybot/helm",
+        "akhileshns/heroku-deploy",
     ]
     .contains(&name)
 }
@@ -809,6 +830,15 @@ mod tests {
         let o = run(".github/workflows/bad.yml", "on: [push\njobs:\n  a: {\n");
         assert_eq!(o.issues.len(), 1);
         assert_eq!(kinds(&o, "ci.unparsable").len(), 1);
+    }
+
+    #[test]
+    fn wrapper_actions_run_their_command() {
+        let wf = "on: push\njobs:\n  d:\n    steps:\n      - uses: org/actions/retry@main\n        with:\n          timeout_minutes: 60\n          run: |\n            docker build -t reg/app:1 .\n            docker push reg/app:1\n      - uses: nick-fields/retry@v3\n        with:\n          max_attempts: 3\n          command: pytest -q tests\n      - uses: pulumi/actions@v5\n        with:\n          command: up\n      - uses: akhileshns/heroku-deploy@v3.13.15\n        with:\n          heroku_app_name: api\n";
+        let out = run(".github/workflows/d.yml", wf);
+        let argvs = argvs(&out, "ci:.github/workflows/d.yml#d");
+        assert_eq!(argvs, vec!["docker build -t reg/app:1 .", "docker push reg/app:1", "pytest -q tests"]);
+        assert_eq!(kinds(&out, "run.deploy").len(), 1);
     }
 
     #[test]
