@@ -308,7 +308,7 @@ impl Ctx<'_> {
         // (`/opt/airflow/dags/scripts/train.py`, `/app/src/serve.py`): the
         // repository file that is its longest component-wise suffix.
         if p.starts_with('/') {
-            return self.longest_suffix(p);
+            return self.longest_suffix(p).or_else(|| self.mounted_folder_file(p));
         }
         let name = p.rsplit('/').next()?;
         // Looked up by file name (an index built once), not by a pass over every path.
@@ -321,6 +321,23 @@ impl Ctx<'_> {
     fn longest_suffix(&self, p: &str) -> Option<String> {
         let name = p.rsplit('/').next().filter(|n| !n.is_empty())?;
         self.repo.files_named(name).into_iter().filter(|f| p.ends_with(&format!("/{f}"))).max_by_key(|f| f.len()).map(str::to_string)
+    }
+
+    /// The repository file at absolute path `p` in a container where a folder
+    /// of the repository is mounted or copied at a top-level mount point
+    /// (`./backend:/app`, `COPY ./scripts /app/scripts`): the one file whose
+    /// path ends with `p` less its first component (`/app/scripts/test.sh`
+    /// is `backend/scripts/test.sh`). Two such files: none.
+    fn mounted_folder_file(&self, p: &str) -> Option<String> {
+        let rest = p.trim_start_matches('/').split_once('/')?.1;
+        let name = rest.rsplit('/').next().filter(|n| !n.is_empty())?;
+        let hits: Vec<&str> = self
+            .repo
+            .files_named(name)
+            .into_iter()
+            .filter(|f| *f == rest || f.strip_suffix(rest).is_some_and(|d| d.ends_with('/')))
+            .collect();
+        (hits.len() == 1).then(|| hits[0].to_string())
     }
 
     /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.
@@ -2305,6 +2322,22 @@ mod tests {
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
         assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
         assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
+    }
+
+    #[test]
+    fn absolute_paths_in_a_container_with_a_mounted_folder() {
+        let mut repo = RepoIndex::default();
+        for p in ["backend/scripts/test.sh", "backend/tests-start.sh", "a/run.sh", "b/run.sh"] {
+            repo.paths.insert(p.into());
+        }
+        let units = Units::default();
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        // `./backend` mounted at `/app`.
+        assert_eq!(cx.resolve_path("", "/app/scripts/test.sh").as_deref(), Some("backend/scripts/test.sh"));
+        assert_eq!(cx.resolve_path("", "/app/tests-start.sh").as_deref(), Some("backend/tests-start.sh"));
+        // Deeper than one mount component, or two candidates: nothing.
+        assert_eq!(cx.resolve_path("", "/usr/src/scripts/test.sh"), None);
+        assert_eq!(cx.resolve_path("", "/app/run.sh"), None);
     }
 
     #[test]
