@@ -491,6 +491,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 if !entry.not_on.is_empty() && built_by_excluded(call, ctors.get_or_init(ctors_of), &entry.not_on) {
                     continue;
                 }
+                if entry.evidence == "code.train" && call.last == "train" && sets_train_mode(call, bytes) {
+                    continue;
+                }
                 if imports_any(&needs) || (entry.evidence == "code.train" && indirect_any(&needs)) {
                     let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::Medium);
                     for (k, v) in &entry.attrs {
@@ -2587,6 +2590,27 @@ fn data_script_path(path: &str) -> bool {
     !is_test_path(path) && (named || in_prep_dir)
 }
 
+/// True when `.train(...)` is PyTorch's `nn.Module.train(mode)`, which only
+/// switches a module into training mode: `super().train(...)` (an override),
+/// `.train(mode=...)`, `.train(True|False)`, or one bare flag
+/// (`model.train(training)`) on a receiver that is not a trainer or runner.
+/// `trainer.train()` and `model.train(data=..., epochs=3)` train.
+fn sets_train_mode(call: &Call, bytes: &[u8]) -> bool {
+    let args = call_args(bytes, call.offset);
+    if call.on_result_of.as_deref().is_some_and(|c| c.ends_with("super")) && !args.is_empty() {
+        return true;
+    }
+    let receiver = call.qualified.strip_suffix(".train").unwrap_or("").rsplit('.').next().unwrap_or("").to_ascii_lowercase();
+    if receiver.contains("trainer") || receiver.contains("runner") {
+        return false;
+    }
+    match args.as_slice() {
+        [(Some(k), _)] => k == "mode",
+        [(None, v)] => v == "True" || v == "False" || v.starts_with("not ") || v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        _ => false,
+    }
+}
+
 /// Top-level arguments of the call whose name ends just before `from`:
 /// (keyword if any, value text), in order.
 fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
@@ -2944,6 +2968,27 @@ mod tests {
         assert_eq!(api, vec!["code.data-prep:kaggle"]);
         // The method of another library is not Kaggle's.
         assert!(kinds("import client\nclient.competition_download_files('titanic')\n").is_empty());
+    }
+
+    #[test]
+    fn switching_a_module_to_training_mode_is_not_training() {
+        let trains = |src: &str| {
+            let repo = RepoIndex::default();
+            let out = analyze("m.py", src, &repo, NAME, false);
+            out.evidence.iter().filter(|e| e.kind == "code.train").count()
+        };
+        let head = "import transformers\n";
+        for switch in [
+            "class L(Base):\n    def train(self, mode=True):\n        super().train(mode=mode)\n",
+            "model.train(training)\n",
+            "model.train(False)\n",
+            "self.encoder.train(mode=False)\n",
+        ] {
+            assert_eq!(trains(&format!("{head}{switch}")), 0, "{switch}");
+        }
+        for fit in ["trainer.train()\n", "trainer.train(resume)\n", "model.train(data='coco.yaml', epochs=3)\n", "model.train()\n"] {
+            assert_eq!(trains(&format!("{head}{fit}")), 1, "{fit}");
+        }
     }
 
     #[test]
