@@ -638,6 +638,12 @@ fn expand(line: &str, vars: &BTreeMap<String, String>, args: &[String]) -> Strin
     out
 }
 
+/// The words of one command line, quotes removed, with no shell semantics
+/// (as Docker Compose splits a `command:` string): separators are words.
+pub fn words(line: &str) -> Vec<String> {
+    split_line(line).0.into_iter().flatten().collect()
+}
+
 /// The script of a shell started with `-c` (`bash -c "..."`, `/bin/sh -c`,
 /// `/usr/bin/env bash -c`), as exec-form command arrays write it.
 pub fn inline_script(argv: &[String]) -> Option<&str> {

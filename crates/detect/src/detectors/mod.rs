@@ -17,6 +17,7 @@ pub mod circleci;
 pub mod cloud_build;
 pub mod codebuild;
 pub mod codepipeline;
+pub mod compose;
 pub mod config_targets;
 pub mod credentials;
 pub mod data_steps;
@@ -66,6 +67,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(cloud_build::CloudBuild),
         Box::new(codebuild::CodeBuild),
         Box::new(codepipeline::CodePipeline),
+        Box::new(compose::Compose),
         Box::new(credentials::Credentials),
         Box::new(databricks::Databricks),
         Box::new(dockerfile::Dockerfile),
@@ -616,6 +618,7 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
         return;
     }
     docker_image_flow(unit, &cmd);
+    compose_flow(unit, &cmd);
     if let Some(e) = command_evidence(detector, &cmd) {
         for mut ev in e {
             if ev.kind == "run.publish" && ev.attrs.get("what").is_some_and(|w| w == "container-image") {
@@ -710,6 +713,112 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     for t in tags {
         unit.images.insert(t.to_string(), path.clone());
         unit.images.insert(image_name(t).to_string(), path.clone());
+    }
+}
+
+/// Options of `docker compose` and of its `up`/`run`/`start` that take a value.
+const COMPOSE_VALUE_OPTIONS: &[&str] = &[
+    "-f",
+    "--file",
+    "-p",
+    "--project-name",
+    "--profile",
+    "--env-file",
+    "--project-directory",
+    "--ansi",
+    "--parallel",
+    "--progress",
+    "--exit-code-from",
+    "--scale",
+    "-t",
+    "--timeout",
+    "--wait-timeout",
+    "--pull",
+    "--attach",
+    "--no-attach",
+    "-e",
+    "--env",
+    "-v",
+    "--volume",
+    "-w",
+    "--workdir",
+    "--name",
+    "--entrypoint",
+    "-u",
+    "--user",
+    "--publish",
+    "-l",
+    "--label",
+    "--env-from-file",
+    "--cap-add",
+    "--cap-drop",
+];
+
+/// `docker compose [-f F]... up|run|start [options] [SERVICE...]` with no
+/// command of its own (`run svc pytest` reaches here as `pytest`: the shell
+/// reader strips the container prefix) starts services of the Compose file:
+/// calls to their units (`compose:<file>#<service>`), or to the file's unit
+/// (every service) when none is named. Without `-f`, Compose's default file
+/// names in the command's folder (or `--project-directory`).
+fn compose_flow(unit: &mut Unit, cmd: &Cmd) {
+    let a: Vec<&str> = cmd.argv.iter().map(String::as_str).collect();
+    let tool = a.first().map(|t| t.rsplit('/').next().unwrap_or(t));
+    let mut i = match tool {
+        Some("docker" | "podman") if a.get(1) == Some(&"compose") => 2,
+        Some("docker-compose" | "podman-compose") => 1,
+        _ => return,
+    };
+    let (mut files, mut project_dir, mut services, mut sub) = (Vec::new(), None, Vec::new(), None);
+    while let Some(x) = a.get(i).copied() {
+        i += 1;
+        if x.starts_with('-') {
+            let (flag, inline) = x.split_once('=').map_or((x, None), |(f, v)| (f, Some(v)));
+            let value = if COMPOSE_VALUE_OPTIONS.contains(&flag) && inline.is_none() {
+                i += 1;
+                a.get(i - 1).copied()
+            } else {
+                inline
+            };
+            match flag {
+                "-f" | "--file" if sub.is_none() => files.extend(value),
+                "--project-directory" if sub.is_none() => project_dir = value,
+                _ => {}
+            }
+            continue;
+        }
+        match sub {
+            None if matches!(x, "up" | "run" | "start") => sub = Some(x),
+            None => return,
+            Some(s) => {
+                services.push(x);
+                // `run SERVICE [COMMAND...]`: one service.
+                if s == "run" {
+                    break;
+                }
+            }
+        }
+    }
+    if sub.is_none() || services.iter().any(|s| s.contains('$')) {
+        return;
+    }
+    let base = crate::paths::join(&cmd.workdir, project_dir.unwrap_or(""));
+    let files: Vec<String> = if files.is_empty() {
+        ["compose.yaml", "compose.yml", "docker-compose.yaml", "docker-compose.yml"].iter().map(|n| crate::paths::join(&base, n)).collect()
+    } else {
+        files.iter().filter(|f| !f.contains('$')).map(|f| crate::paths::join(&base, f)).collect()
+    };
+    for f in files {
+        let ids: Vec<String> = if services.is_empty() {
+            vec![format!("compose:{f}")]
+        } else {
+            services.iter().map(|s| compose::service_unit(&f, s)).collect()
+        };
+        for id in ids {
+            let call = (id, cmd.location.clone());
+            if !unit.calls.contains(&call) {
+                unit.calls.push(call);
+            }
+        }
     }
 }
 
@@ -1046,6 +1155,40 @@ pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compose_commands_start_services_of_their_file() {
+        let calls = |script: &str, wd: &str| {
+            let mut u = Unit::new("ci:x#j".into(), Location::line("ci.yml", 1), "j");
+            let mut out = Output::default();
+            add_shell(&mut u, &mut out, "t", "ci.yml", script, 1, wd);
+            u.calls.into_iter().map(|c| c.0).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            calls("docker compose -f docker-compose.test.yaml up --build --exit-code-from svc", ""),
+            ["compose:docker-compose.test.yaml"]
+        );
+        assert_eq!(calls("docker-compose -f ops/ci.yml run --rm -e A=1 tests", "svc"), ["compose:svc/ops/ci.yml#tests"]);
+        assert_eq!(
+            calls("docker compose up -d api worker", "app"),
+            [
+                "compose:app/compose.yaml#api",
+                "compose:app/compose.yaml#worker",
+                "compose:app/compose.yml#api",
+                "compose:app/compose.yml#worker",
+                "compose:app/docker-compose.yaml#api",
+                "compose:app/docker-compose.yaml#worker",
+                "compose:app/docker-compose.yml#api",
+                "compose:app/docker-compose.yml#worker"
+            ]
+        );
+        // Building, stopping, or running a command of its own: no service's command.
+        for other in
+            ["docker compose build", "docker compose down -v", "docker compose logs api", "docker compose -f c.yml run tests pytest -q"]
+        {
+            assert!(calls(other, "").iter().all(|c| !c.starts_with("compose:")), "{other}");
+        }
+    }
 
     #[test]
     fn override_variables_default_to_their_literal() {
