@@ -232,12 +232,22 @@ fn work(shape: fn(&Path, usize), n: usize) -> Duration {
 
 /// Linear growth is 4x; quadratic is 16x. Fixed costs make small trees look
 /// sublinear, noise makes any ratio wobble: 8x separates the two.
+/// Timings are wall clock on a machine other tests share: a ratio over the
+/// bar is measured again (up to three times) before it fails, since load
+/// comes and goes while a superlinear cost stays.
 fn assert_linear(name: &str, shape: fn(&Path, usize), n: usize) {
-    let small = work(shape, n);
-    let large = work(shape, 4 * n);
-    let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-4);
-    eprintln!("{name}: n={n} {small:?}, 4n {large:?}: {ratio:.1}x");
-    assert!(ratio <= 8.0, "{name}: n={n} took {small:?}, 4n took {large:?} ({ratio:.1}x): superlinear");
+    let mut seen = Vec::new();
+    for _ in 0..3 {
+        let small = work(shape, n);
+        let large = work(shape, 4 * n);
+        let ratio = large.as_secs_f64() / small.as_secs_f64().max(1e-4);
+        eprintln!("{name}: n={n} {small:?}, 4n {large:?}: {ratio:.1}x");
+        if ratio <= 8.0 {
+            return;
+        }
+        seen.push(format!("{small:?} -> {large:?} ({ratio:.1}x)"));
+    }
+    panic!("{name}: n={n} vs 4n, three times: {}: superlinear", seen.join(", "));
 }
 
 #[test]
