@@ -287,8 +287,8 @@ pub struct RepoIndex {
     py_modules: std::sync::OnceLock<std::collections::HashSet<String>>,
     /// Local reusable workflows and actions: who calls each, found once.
     pub(crate) gha_uses: std::sync::OnceLock<detectors::github_actions::LocalUses>,
-    /// Argo Events sensors and Tekton event listeners exist, found once.
-    pub(crate) event_kinds: std::sync::OnceLock<(bool, bool)>,
+    /// What Argo Events sensors and Tekton event listeners start, found once.
+    pub(crate) event_kinds: std::sync::OnceLock<EventStarts>,
     /// The ML API catalogue the detectors read (`None`: the built-in one).
     pub catalog: Option<std::sync::Arc<catalog::Catalog>>,
     /// Azure Pipelines templates: each use of each template with the
@@ -357,6 +357,99 @@ fn declares_ci_vars(path: &str, text: &str) -> bool {
 
 /// Whether a text declares an Argo Events `Sensor`, a Tekton `EventListener`
 /// ([`RepoIndex::event_sources`]).
+/// What event sources of a repository start: Argo Events sensors
+/// (workflows and workflow templates) and Tekton event listeners
+/// (pipelines, through the `PipelineRun`s of trigger templates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventStarts {
+    /// Workflows and workflow templates Argo Events sensors submit.
+    pub sensors: Started,
+    /// Pipelines Tekton event listeners run.
+    pub listeners: Started,
+}
+
+/// Which workflows or pipelines an event source starts, by name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Started {
+    /// No event source.
+    Nothing,
+    /// These names (`metadata.name`, or `generateName` without its `-`).
+    Named(std::collections::BTreeSet<String>),
+    /// Any: a name given at run time, or a source the repository does not hold.
+    Any,
+}
+
+impl Started {
+    /// True when the workflow or pipeline `name` is started.
+    pub fn starts(&self, name: &str) -> bool {
+        match self {
+            Started::Nothing => false,
+            Started::Named(n) => n.contains(name),
+            Started::Any => true,
+        }
+    }
+    fn add(&mut self, other: Started) {
+        *self = match (std::mem::replace(self, Started::Nothing), other) {
+            (Started::Any, _) | (_, Started::Any) => Started::Any,
+            (Started::Nothing, o) | (o, Started::Nothing) => o,
+            (Started::Named(mut a), Started::Named(b)) => {
+                a.extend(b);
+                Started::Named(a)
+            }
+        };
+    }
+    fn name(&mut self, n: &str) {
+        let n = n.trim_end_matches('-');
+        if n.is_empty() || n.contains('$') || n.contains("{{") {
+            *self = Started::Any;
+        } else if let Started::Named(s) = self {
+            s.insert(n.to_string());
+        } else if *self == Started::Nothing {
+            *self = Started::Named([n.to_string()].into());
+        }
+    }
+}
+
+/// What the Argo Events `Sensor`s of one file submit: the workflow templates
+/// their triggers' resources reference (`workflowTemplateRef.name`) and the
+/// workflows they name. A resource read from elsewhere (`file`, `git`,
+/// `url`) or a name given at run time: any.
+fn started_by_sensors(text: &str) -> Started {
+    let Ok(docs) = yaml::parse_all(text) else { return Started::Any };
+    let mut out = Started::Nothing;
+    for doc in docs.iter().filter(|d| d.get("kind").and_then(yaml::Node::as_str) == Some("Sensor")) {
+        for t in doc.path(&["spec", "triggers"]).map(yaml::Node::items).unwrap_or_default() {
+            let Some(tpl) = t.get("template") else { continue };
+            let Some(source) = tpl.path(&["k8s", "source"]).or_else(|| tpl.path(&["argoWorkflow", "source"])) else { continue };
+            let Some(res) = source.get("resource") else {
+                out.add(Started::Any);
+                continue;
+            };
+            let meta = res.path(&["metadata", "name"]).or_else(|| res.path(&["metadata", "generateName"])).and_then(yaml::Node::as_str);
+            let template = res.path(&["spec", "workflowTemplateRef", "name"]).and_then(yaml::Node::as_str);
+            for n in [meta, template].into_iter().flatten() {
+                out.name(n);
+            }
+        }
+    }
+    out
+}
+
+/// The pipelines the `PipelineRun`s of one file's Tekton `TriggerTemplate`s
+/// run (`pipelineRef.name`); a name given at run time: any.
+fn started_by_trigger_templates(text: &str) -> Started {
+    let Ok(docs) = yaml::parse_all(text) else { return Started::Any };
+    let mut out = Started::Nothing;
+    for doc in docs.iter().filter(|d| d.get("kind").and_then(yaml::Node::as_str) == Some("TriggerTemplate")) {
+        for r in doc.path(&["spec", "resourcetemplates"]).map(yaml::Node::items).unwrap_or_default() {
+            if let Some(n) = r.path(&["spec", "pipelineRef", "name"]).and_then(yaml::Node::as_str) {
+                out.name(n);
+            }
+        }
+    }
+    out
+}
+
 fn event_source_kinds(path: &str, text: &str) -> (bool, bool) {
     let yaml = paths::is_yaml(path);
     (yaml && text.contains("kind: Sensor") && text.contains("argoproj.io"), yaml && text.contains("kind: EventListener"))
@@ -372,7 +465,9 @@ fn kept_for_others(path: &str, text: &str, hits: &Hits) -> bool {
         return hits.keeps_module();
     }
     let (sensor, listener) = event_source_kinds(path, text);
+    let trigger_template = paths::is_yaml(path) && text.contains("kind: TriggerTemplate");
     path.rsplit('/').next() == Some("cdk.json")
+        || trigger_template
         || declares_ci_vars(path, text)
         || sensor
         || listener
@@ -648,19 +743,33 @@ impl RepoIndex {
             .is_ok()
     }
 
-    /// Whether the repository declares an Argo Events `Sensor` and a Tekton
-    /// `EventListener` (what starts workflows and pipeline runs on events).
-    pub fn event_sources(&self) -> (bool, bool) {
+    /// What the repository's Argo Events `Sensor`s and Tekton
+    /// `EventListener`s start on events: see [`EventStarts`].
+    pub fn event_sources(&self) -> &EventStarts {
+        static NONE: EventStarts = EventStarts { sensors: Started::Nothing, listeners: Started::Nothing };
         if early_needs_index() {
-            return (false, false);
+            return &NONE;
         }
-        *self.event_kinds.get_or_init(|| {
-            let mut found = (false, false);
+        self.event_kinds.get_or_init(|| {
+            let (mut sensors, mut listener, mut templates) = (Started::Nothing, false, Started::Nothing);
             for (p, t) in &self.texts {
-                let (sensor, listener) = event_source_kinds(p, t);
-                found = (found.0 || sensor, found.1 || listener);
+                let (sensor, listens) = event_source_kinds(p, t);
+                listener |= listens;
+                if sensor {
+                    sensors.add(started_by_sensors(t));
+                }
+                if paths::is_yaml(p) && t.contains("kind: TriggerTemplate") {
+                    templates.add(started_by_trigger_templates(t));
+                }
             }
-            found
+            // A listener whose templates the repository does not hold may
+            // start any pipeline of it.
+            let listeners = match (listener, templates) {
+                (false, _) => Started::Nothing,
+                (true, Started::Nothing) => Started::Any,
+                (true, t) => t,
+            };
+            EventStarts { sensors, listeners }
         })
     }
 
@@ -1712,7 +1821,7 @@ pub(crate) fn fixture_texts(exts: &[&str]) -> Vec<(std::path::PathBuf, String)> 
 
 #[cfg(test)]
 mod tests {
-    use super::{Confidence, Evidence, Held, Location, Output, RepoIndex, Unit};
+    use super::{started_by_sensors, started_by_trigger_templates, Confidence, Evidence, Held, Location, Output, RepoIndex, Started, Unit};
 
     /// Python modules and notebooks are detected as their texts are read
     /// (and the texts dropped); CI definitions wait for the repository-wide
@@ -1789,6 +1898,7 @@ mod tests {
         for (path, text) in [
             ("k8s/serve.yaml", "apiVersion: v1\nkind: ConfigMap\nenv:\n  MODEL: churn\n"),
             ("events/sensor.yaml", "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\n"),
+            ("tekton/triggers.yaml", "apiVersion: triggers.tekton.dev/v1beta1\nkind: TriggerTemplate\n"),
             ("ci/templates/train.yml", "parameters:\n  - name: env\nsteps:\n  - template: build.yml\n"),
             ("infra/build.tf", "resource \"google_cloudbuild_trigger\" \"main\" {}\n"),
             ("deploy/pack.yml", "steps:\n  - run: zip -r model.zip model/\n"),
@@ -1796,6 +1906,35 @@ mod tests {
         ] {
             assert!(kept(path, text), "{path} is read by an index");
         }
+    }
+
+    #[test]
+    fn event_sources_start_the_workflows_and_pipelines_they_name() {
+        let named = |n: &[&str]| Started::Named(n.iter().map(|s| s.to_string()).collect());
+        let sensor = "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\nspec:\n  triggers:\n    - template:\n        name: t\n        argoWorkflow:\n          source:\n            resource:\n              apiVersion: argoproj.io/v1alpha1\n              kind: Workflow\n              metadata:\n                generateName: retrain-\n              spec:\n                workflowTemplateRef:\n                  name: train-pipeline\n";
+        assert_eq!(started_by_sensors(sensor), named(&["retrain", "train-pipeline"]));
+        let from_git = "kind: Sensor\nspec:\n  triggers:\n    - template:\n        k8s:\n          source:\n            git:\n              url: https://example.com/r.git\n";
+        assert_eq!(started_by_sensors(from_git), Started::Any);
+        let template = |name: &str| {
+            format!("kind: TriggerTemplate\nspec:\n  resourcetemplates:\n    - kind: PipelineRun\n      spec:\n        pipelineRef:\n          name: {name}\n")
+        };
+        assert_eq!(started_by_trigger_templates(&template("release")), named(&["release"]));
+        assert_eq!(started_by_trigger_templates(&template("$(tt.params.pipeline)")), Started::Any);
+        assert!(named(&["release"]).starts("release") && !named(&["release"]).starts("demo") && !Started::Nothing.starts("x"));
+        // A listener with a template in the repository starts its pipeline
+        // only; without one, any.
+        let repo = |files: &[(&str, String)]| {
+            let mut r = RepoIndex::default();
+            for (p, t) in files {
+                r.texts.insert(p.to_string(), t.clone());
+            }
+            r
+        };
+        let listener = ("t/listener.yaml", "kind: EventListener\n".to_string());
+        let r = repo(&[listener.clone(), ("t/template.yaml", template("release"))]);
+        assert_eq!(r.event_sources().listeners, named(&["release"]));
+        assert_eq!(repo(&[listener]).event_sources().listeners, Started::Any);
+        assert_eq!(repo(&[("t/template.yaml", template("release"))]).event_sources().listeners, Started::Nothing);
     }
 
     /// A module's unit that only calls (imports) is held as its calls and

@@ -48,7 +48,7 @@ impl Detector for ArgoWorkflows {
             return;
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
-        let sensors = f.repo.event_sources().0;
+        let sensors = &f.repo.event_sources().sensors;
         for doc in &docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             let kind = doc.get("kind").and_then(Node::as_str).unwrap_or("");
@@ -63,9 +63,11 @@ impl Detector for ArgoWorkflows {
                 .trim_end_matches('-')
                 .to_string();
             let (spec, trigger) = match kind {
-                "Workflow" => (doc.get("spec"), Some(if sensors { "external" } else { "manual" })),
+                "Workflow" => (doc.get("spec"), Some(if sensors.starts(&name) { "external" } else { "manual" })),
                 "CronWorkflow" => (doc.path(&["spec", "workflowSpec"]), Some("schedule")),
-                "WorkflowTemplate" | "ClusterWorkflowTemplate" => (doc.get("spec"), if sensors { Some("external") } else { None }),
+                "WorkflowTemplate" | "ClusterWorkflowTemplate" => {
+                    (doc.get("spec"), if sensors.starts(&name) { Some("external") } else { None })
+                }
                 _ => continue,
             };
             let Some(spec) = spec else { continue };
@@ -121,6 +123,23 @@ mod tests {
         let u = &out.units[0];
         assert!(u.root && u.triggers.contains("schedule"));
         assert_eq!(u.commands[0].argv[..2], ["python".to_string(), "src/train.py".to_string()]);
+    }
+
+    #[test]
+    fn a_sensor_submits_the_templates_it_names() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(
+            "events/sensor.yaml".into(),
+            "apiVersion: argoproj.io/v1alpha1\nkind: Sensor\nspec:\n  triggers:\n    - template:\n        argoWorkflow:\n          source:\n            resource:\n              kind: Workflow\n              metadata:\n                generateName: on-new-data-\n              spec:\n                workflowTemplateRef:\n                  name: retrain\n".into(),
+        );
+        let mut out = Output::default();
+        let text = "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: retrain\nspec:\n  templates: []\n---\napiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n  name: backfill\nspec:\n  templates: []\n---\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  name: hello\nspec:\n  templates: []\n";
+        ArgoWorkflows.detect(&FileCtx { path: "argo/t.yaml", text, repo: &repo }, &mut out);
+        let triggers = |id: &str| out.units.iter().find(|u| u.id == id).unwrap().triggers.iter().cloned().collect::<Vec<_>>();
+        assert_eq!(triggers("argo:template#retrain"), ["external"]);
+        // Called by other workflows only, or submitted by hand.
+        assert!(triggers("argo:template#backfill").is_empty());
+        assert_eq!(triggers("ci:argo/t.yaml#hello"), ["manual"]);
     }
 
     #[test]

@@ -60,7 +60,7 @@ impl Detector for Tekton {
             return;
         }
         let Ok(docs) = yaml::parse_all(f.text) else { return };
-        let listener = f.repo.event_sources().1;
+        let listeners = &f.repo.event_sources().listeners;
         for doc in &docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
             if !api.contains("tekton.dev") {
@@ -79,7 +79,7 @@ impl Detector for Tekton {
                 "Pipeline" => {
                     let mut u = Unit::new(format!("tekton:pipeline#{name}"), Location::new(f.path, doc.line, doc.last_line()), &name);
                     u.root = true;
-                    let t = if listener { "push" } else { "manual" };
+                    let t = if listeners.starts(&name) { "push" } else { "manual" };
                     u.triggers = BTreeSet::from([t.to_string()]);
                     out.push(
                         Evidence::new(
@@ -137,6 +137,22 @@ mod tests {
         assert!(p.root && p.triggers.contains("push"));
         assert_eq!(p.calls[0].0, "tekton:task#unit-tests");
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+    }
+
+    #[test]
+    fn a_listener_starts_only_the_pipelines_its_templates_run() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert("tekton/listener.yaml".into(), "apiVersion: triggers.tekton.dev/v1beta1\nkind: EventListener\n".into());
+        repo.texts.insert(
+            "tekton/template.yaml".into(),
+            "apiVersion: triggers.tekton.dev/v1beta1\nkind: TriggerTemplate\nspec:\n  resourcetemplates:\n    - apiVersion: tekton.dev/v1\n      kind: PipelineRun\n      spec:\n        pipelineRef:\n          name: release\n".into(),
+        );
+        let mut out = Output::default();
+        let text = "apiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: release\nspec:\n  tasks: []\n---\napiVersion: tekton.dev/v1\nkind: Pipeline\nmetadata:\n  name: loop-example\nspec:\n  tasks: []\n";
+        Tekton.detect(&FileCtx { path: "tekton/p.yaml", text, repo: &repo }, &mut out);
+        let trigger = |id: &str| out.units.iter().find(|u| u.id == id).unwrap().triggers.iter().cloned().collect::<Vec<_>>();
+        assert_eq!(trigger("tekton:pipeline#release"), ["push"]);
+        assert_eq!(trigger("tekton:pipeline#loop-example"), ["manual"]);
     }
 
     #[test]
