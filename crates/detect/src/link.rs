@@ -733,6 +733,11 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
             if test_script && !matches!(classify(&c.argv), Invocation::TestRunner { .. }) {
                 continue;
             }
+            // So does a one-epoch or fast-dev run of a training script: a
+            // smoke test of the code, whose model is thrown away.
+            if is_smoke_run(&c.argv) {
+                continue;
+            }
             let wd = effective_workdir(repo, &c.workdir);
             let targets = ctx.targets(&c.argv, wd);
             if targets.is_empty() {
@@ -1521,6 +1526,30 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>
     out.retain(|_| *it.next().unwrap());
     let mut it = keep.iter();
     owner.retain(|_| *it.next().unwrap());
+}
+
+/// True for a run that only smoke-tests a training script: one epoch (or
+/// none: `--epochs 1`, `--max_epochs=1`, Hydra `trainer.max_epochs=1`),
+/// Lightning's `fast_dev_run`, or a `--smoke-test` flag. Test runners are
+/// not: what they run is read as tests.
+fn is_smoke_run(argv: &[String]) -> bool {
+    if argv.len() < 2 || matches!(classify(argv), Invocation::TestRunner { .. }) {
+        return false;
+    }
+    let epochs = |k: &str| {
+        let k = k.trim_start_matches('-').trim_start_matches('+').rsplit('.').next().unwrap_or("").to_ascii_lowercase().replace('-', "_");
+        matches!(k.as_str(), "epochs" | "epoch" | "num_epochs" | "n_epochs" | "max_epochs" | "train_epochs" | "num_train_epochs")
+    };
+    argv.iter().enumerate().skip(1).any(|(i, a)| {
+        let lower = a.to_ascii_lowercase();
+        if lower.contains("fast_dev_run") || matches!(lower.as_str(), "--smoke-test" | "--smoke_test" | "--smoke") {
+            return true;
+        }
+        match a.split_once('=') {
+            Some((k, v)) => epochs(k) && matches!(v, "0" | "1"),
+            None => a.starts_with('-') && epochs(a) && argv.get(i + 1).is_some_and(|v| v == "0" || v == "1"),
+        }
+    })
 }
 
 /// The folder a command runs in, as a repository folder. A workdir spelled
@@ -2322,6 +2351,29 @@ mod tests {
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
         assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
         assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
+    }
+
+    #[test]
+    fn one_epoch_and_fast_dev_runs_are_smoke_runs() {
+        let argv = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        for smoke in [
+            "python train.py --epochs 1 --imgsz 64",
+            "python -m src.train trainer.max_epochs=1 logger=csv",
+            "python src/train.py +trainer.fast_dev_run=true",
+            "accelerate launch finetune.py --num-train-epochs=1",
+            "python train.py --smoke-test",
+        ] {
+            assert!(is_smoke_run(&argv(smoke)), "{smoke}");
+        }
+        for real in [
+            "python train.py --epochs 10",
+            "python train.py --epochs",
+            "python train.py",
+            "pytest tests --epochs 1",
+            "python train.py --seed 1",
+        ] {
+            assert!(!is_smoke_run(&argv(real)), "{real}");
+        }
     }
 
     #[test]
