@@ -208,6 +208,29 @@ fn behave_paths(rest: &[String]) -> Vec<String> {
     positionals(rest, VALUE).into_iter().filter(|p| !p.contains('=')).map(|p| p.split(':').next().unwrap_or(&p).to_string()).collect()
 }
 
+/// `kubectl`'s arguments from its subcommand on: global options before it
+/// (`--context c`, `-n ns`, `--kubeconfig f`, `--namespace=ns`) skipped.
+fn kubectl_subcommand(rest: &[String]) -> &[String] {
+    const VALUE: &[&str] = &[
+        "--context",
+        "-n",
+        "--namespace",
+        "--kubeconfig",
+        "--cluster",
+        "--user",
+        "-s",
+        "--server",
+        "--token",
+        "--as",
+        "--request-timeout",
+    ];
+    let mut i = 0;
+    while let Some(a) = rest.get(i).filter(|a| a.starts_with('-')) {
+        i += if VALUE.contains(&a.as_str()) { 2 } else { 1 };
+    }
+    rest.get(i..).unwrap_or(&[])
+}
+
 /// What `kubectl create <kind>` can deploy: workloads. Any other kind
 /// (`namespace`, `secret`, `configmap`, `serviceaccount`, roles, quotas)
 /// prepares the cluster and releases nothing.
@@ -520,10 +543,12 @@ fn classify_command(argv: &[String]) -> Invocation {
             Some("upgrade") | Some("install") => Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None },
             _ => Invocation::Other,
         },
-        "kubectl" | "oc" => match rest.first().map(String::as_str) {
+        "kubectl" | "oc" => match kubectl_subcommand(rest).first().map(String::as_str) {
             // `kubectl create namespace|secret|configmap|serviceaccount|role...`
             // prepares a cluster; only workloads (or files) are deployed.
-            Some("create") if rest.get(1).is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k.as_str())) => {
+            Some("create")
+                if kubectl_subcommand(rest).get(1).is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k.as_str())) =>
+            {
                 Invocation::Other
             }
             Some("apply") | Some("create") | Some("replace") => Invocation::Deploy {
@@ -531,7 +556,7 @@ fn classify_command(argv: &[String]) -> Invocation {
                 traffic: None,
                 file: opt_value(rest, &["-f", "--filename"]).map(str::to_string),
             },
-            Some("set") | Some("rollout") if rest.get(1).map(String::as_str) != Some("status") => {
+            Some("set") | Some("rollout") if kubectl_subcommand(rest).get(1).map(String::as_str) != Some("status") => {
                 Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
             }
             _ => Invocation::Other,
@@ -878,14 +903,22 @@ mod tests {
             assert_eq!(c(dry), Invocation::Other, "{dry}");
         }
         assert!(matches!(c("kubectl apply --dry-run=none -f k8s/"), Invocation::Deploy { .. }));
-        for prep in
-            ["kubectl create ns kfp", "kubectl create secret generic creds --from-literal=a=b", "oc create configmap cfg --from-file=x"]
-        {
+        for prep in [
+            "kubectl create ns kfp",
+            "kubectl create secret generic creds --from-literal=a=b",
+            "oc create configmap cfg --from-file=x",
+            "kubectl -n ml rollout status deploy/api",
+            "kubectl --context prod get pods",
+        ] {
             assert!(matches!(c(prep), Invocation::Other), "{prep}");
         }
-        for deploy in
-            ["kubectl create -f k8s/serve.yaml", "kubectl create deployment api --image=reg/api:1", "kubectl create --filename=a.yaml"]
-        {
+        for deploy in [
+            "kubectl create -f k8s/serve.yaml",
+            "kubectl create deployment api --image=reg/api:1",
+            "kubectl create --filename=a.yaml",
+            "kubectl --context prod -n ml apply -f k8s/serve.yaml",
+            "kubectl --namespace=ml set image deploy/api api=reg/api:2",
+        ] {
             assert!(matches!(c(deploy), Invocation::Deploy { .. }), "{deploy}");
         }
         assert_eq!(c("python3 -u src/train.py --lr 1"), Invocation::PythonScript { path: "src/train.py".into() });

@@ -1691,13 +1691,14 @@ fn derive_env_promotion(out: &mut Vec<Evidence>, owner: &[OwnerId], units: &Unit
             }
         } else if DEPLOYS.contains(&&*e.kind) && !e.attrs.contains_key("infra") {
             // A deploy job named for its environment (`deploy_staging`) ...
-            let label = units.get(o).map(|u| u.label.to_ascii_lowercase()).unwrap_or_default();
+            let original = units.get(o).map(|u| u.label.as_str()).unwrap_or_default();
+            let label = original.to_ascii_lowercase();
             let deploy_job = ["deploy", "release", "promote", "rollout"].iter().any(|w| label.contains(w));
             // ... or a deployment manifest kept per environment (`deploy/prod/...`).
             let manifest = e.kind != "run.deploy";
             let dir = e.location.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
             let name = e.location.path.rsplit('/').next().unwrap_or("");
-            let by_label = if deploy_job { env_class(&label) } else { None };
+            let by_label = if deploy_job { env_class(original) } else { None };
             let by_path = || {
                 if manifest {
                     dir.split('/').find_map(env_class).or_else(|| env_class(name.rsplit_once('.').map(|(n, _)| n).unwrap_or(name)))

@@ -95,10 +95,19 @@ pub fn is_kedro_conf(path: &str) -> bool {
 }
 
 /// The environment class a name stands for (`dev`, `test`, `staging`,
-/// `prod`), read from its last word that names one (`deploy-staging`).
+/// `prod`), read from its last word that names one (`deploy-staging`,
+/// `DeployToProd`: camelCase humps are words).
 pub fn env_class(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    lower.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
+    let mut spaced = String::with_capacity(name.len() + 4);
+    let mut prev_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_uppercase() && prev_lower {
+            spaced.push(' ');
+        }
+        prev_lower = c.is_ascii_lowercase();
+        spaced.push(c.to_ascii_lowercase());
+    }
+    spaced.split(|c: char| !c.is_ascii_alphanumeric()).filter_map(env_token).next_back()
 }
 
 fn env_token(n: &str) -> Option<&'static str> {
@@ -422,7 +431,23 @@ impl Bits {
 
 #[cfg(test)]
 mod tests {
-    use super::{dir_and_ancestors, Bits, PathSet};
+    use super::{dir_and_ancestors, env_class, Bits, PathSet};
+
+    #[test]
+    fn environment_classes_from_names() {
+        for (name, class) in [
+            ("deploy-staging", Some("staging")),
+            ("DeployToTest", Some("test")),
+            ("DeployToProd", Some("prod")),
+            ("deploy_prd", Some("prod")),
+            ("PROD", Some("prod")),
+            ("deploy", None),
+            ("Deployment", None),
+            ("protobuf", None),
+        ] {
+            assert_eq!(env_class(name), class, "{name}");
+        }
+    }
 
     #[test]
     fn a_folder_and_those_above_it_end_at_the_root_once() {
