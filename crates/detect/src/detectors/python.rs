@@ -531,6 +531,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             continue;
         }
         for mt in re.find_iter(bytes) {
+            // A pipeline branch (`with dsl.Condition(...)`, `dsl.If(...)`)
+            // gates a model only when its condition reads model quality: a
+            // coin flip or a boolean parameter decides nothing about the model.
+            if entry.evidence == "code.eval-gate" && is_branch_call(mt.as_bytes()) && !branch_reads_quality(&masked, mt.start()) {
+                continue;
+            }
             let tool = if entry.evidence == "code.compute" && entry.tool.is_empty() { framework_of(&needs) } else { entry.tool.clone() };
             // A machine type passed to a deployment is serving compute, not training compute.
             // So is an instance type named for serving (`endpoint_instance_type = "ml.t2.medium"`).
@@ -1797,6 +1803,174 @@ fn gates(
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// Name parts of a pipeline step that measures or compares models
+/// (`evaluate_model`, `compare_models`, `check_quality`, `blessing`).
+const EVAL_STEP_WORDS: &[&str] = &["eval", "compar", "metric", "threshold", "quality", "bless"];
+
+/// True when a catalogue match opens a pipeline branch: a call of `If`,
+/// `Elif` or `Condition` (`dsl.Condition(`).
+fn is_branch_call(m: &[u8]) -> bool {
+    let t = m.strip_suffix(b"(").unwrap_or(m).trim_ascii_end();
+    [&b"If"[..], b"Elif", b"Condition"]
+        .iter()
+        .any(|w| t.ends_with(w) && !t[..t.len() - w.len()].last().is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_'))
+}
+
+/// True when the condition of the pipeline branch whose call starts at
+/// `from` (its first argument, or `condition=`) reads model quality: it
+/// names a metric or an evaluation (`eval_task.outputs["accuracy"] > 0.8`,
+/// `auc >= min_auc`), or a name it reads is bound, within two steps, to the
+/// output of a step named like an evaluation or comparison
+/// (`decision = evaluate_model(...)` ... `decision.output == "true"`). The
+/// arguments of that step are not read: a step fed metrics is not the one
+/// judging them. A coin flip (`flip.output == "heads"`), a boolean
+/// parameter (`do_deploy == True`) or an existence check does not.
+fn branch_reads_quality(masked: &str, from: usize) -> bool {
+    let args = call_args(masked.as_bytes(), from);
+    let cond = args.iter().find(|(k, _)| k.as_deref() == Some("condition")).or_else(|| args.iter().find(|(k, _)| k.is_none()));
+    let Some((_, cond)) = cond else { return false };
+    let quality = |s: &str| words_in(s, METRIC_WORDS) || words_in(s, EVAL_STEP_WORDS);
+    if quality(cond) {
+        return true;
+    }
+    let mut names: Vec<String> = root_names(cond);
+    let mut seen: Vec<String> = Vec::new();
+    for _ in 0..2 {
+        let mut next = Vec::new();
+        for name in std::mem::take(&mut names) {
+            if seen.contains(&name) {
+                continue;
+            }
+            for value in bound_values(masked, &name) {
+                let head = without_arguments(&value);
+                if quality(&head) {
+                    return true;
+                }
+                next.extend(root_names(&head));
+            }
+            seen.push(name);
+        }
+        names = next;
+    }
+    false
+}
+
+/// The names an expression starts its dotted chains with (`flip` of
+/// `flip.output == "heads"`), outside strings, but not keywords or literals.
+fn root_names(expr: &str) -> Vec<String> {
+    let b = expr.as_bytes();
+    let mut out: Vec<String> = Vec::new();
+    let (mut i, mut quote) = (0, None::<u8>);
+    while i < b.len() {
+        let c = b[i];
+        if let Some(q) = quote {
+            if c == b'\\' {
+                i += 1;
+            } else if c == q {
+                quote = None;
+            }
+            i += 1;
+            continue;
+        }
+        if c == b'"' || c == b'\'' {
+            quote = Some(c);
+            i += 1;
+            continue;
+        }
+        if c.is_ascii_alphabetic() || c == b'_' {
+            let start = i;
+            while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                i += 1;
+            }
+            let after_dot = expr[..start].trim_end().ends_with('.');
+            let word = &expr[start..i];
+            let keyword = matches!(word, "True" | "False" | "None" | "and" | "or" | "not" | "in" | "is" | "if" | "else");
+            // A string prefix (`f"..."`) is no name either.
+            let prefix = b.get(i).is_some_and(|c| *c == b'"' || *c == b'\'');
+            if !after_dot && !keyword && !prefix && !out.iter().any(|o| o == word) {
+                out.push(word.to_string());
+            }
+            continue;
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The values `name` is assigned at the start of a statement
+/// (`name = ...`, `name: T = ...`), each read up to where its brackets close.
+fn bound_values(masked: &str, name: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for line in masked.split_inclusive('\n') {
+        let start = offset;
+        offset += line.len();
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix(name) else { continue };
+        let rest = rest.trim_start_matches([' ', '\t']);
+        let rest = match rest.strip_prefix(':') {
+            Some(r) => match r.split_once('=') {
+                Some((annotation, v)) if !annotation.contains(['\n', '(', ')', ',']) && !v.starts_with('=') => v,
+                _ => continue,
+            },
+            None => match rest.strip_prefix('=') {
+                Some(v) if !v.starts_with('=') => v,
+                _ => continue,
+            },
+        };
+        let at = start + (line.len() - rest.len());
+        let tail = &masked.as_bytes()[at..];
+        // The statement ends at the first newline outside brackets.
+        let (mut depth, mut end, mut quote) = (0i32, tail.len(), None::<u8>);
+        let mut i = 0;
+        while i < tail.len().min(4000) {
+            let c = tail[i];
+            match quote {
+                Some(_) if c == b'\\' => i += 1,
+                Some(q) if c == q || c == b'\n' => quote = None,
+                Some(_) => {}
+                None => match c {
+                    b'"' | b'\'' => quote = Some(c),
+                    b'(' | b'[' | b'{' => depth += 1,
+                    b')' | b']' | b'}' => depth -= 1,
+                    b'\n' if depth <= 0 => {
+                        end = i;
+                        break;
+                    }
+                    _ => {}
+                },
+            }
+            i += 1;
+        }
+        out.push(String::from_utf8_lossy(&tail[..end.min(i)]).trim().to_string());
+    }
+    out
+}
+
+/// An expression with the insides of its calls dropped, and any brackets
+/// around it all:
+/// `(evaluate(model=m).outputs["verdict"])` -> `evaluate().outputs["verdict"]`.
+fn without_arguments(expr: &str) -> String {
+    let mut e = expr.trim();
+    while e.starts_with('(') && pylex::closing_paren(&e.as_bytes()[1..]).is_some_and(|c| c + 2 == e.len()) {
+        e = e[1..e.len() - 1].trim();
+    }
+    let b = e.as_bytes();
+    let mut out = String::with_capacity(e.len());
+    let mut i = 0;
+    while i < b.len() {
+        out.push(b[i] as char);
+        if b[i] == b'(' {
+            if let Some(c) = pylex::closing_paren(&b[i + 1..]) {
+                i += 1 + c;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The few lines after byte `at` (the body of a comparison's branch).
@@ -3217,6 +3391,45 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.load-model:joblib".to_string()), "{k:?}");
         let k = kinds("from fastapi import FastAPI\nimport logging\nlogger = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    logger.info('prediction %s for input %s', y, req.x)\n    return y\n");
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.prediction-log:logging".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn pipeline_branches_gate_only_on_model_quality() {
+        let gates = |body: &str| -> usize {
+            let src = format!(
+                "from kfp import dsl\n\n@dsl.pipeline(name=\"p\")\ndef pipe(do_deploy: bool = False, min_auc: float = 0.7):\n{body}"
+            );
+            analyze("pipelines/pipeline.py", &src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.eval-gate")
+                .count()
+        };
+        // A metric in the condition, the output of an evaluation or
+        // comparison step (directly, through a name, or one more step away).
+        for body in [
+            "    ev = evaluate_op(model=t.outputs[\"model\"])\n    with dsl.Condition(ev.outputs[\"accuracy\"] > 0.8):\n        deploy_op()\n",
+            "    res = run_tests(model=m)\n    with dsl.If(res.output >= min_auc, name=\"auc-gate\"):\n        deploy_op()\n",
+            "    deploy_decision = evaluate_model(model=m, test=d)\n    with dsl.Condition(deploy_decision.output == \"true\"):\n        deploy_op()\n",
+            "    cmp = (\n        compare_models(\n            new=m,\n            old=prod,\n        ).set_display_name(\"Compare\")\n    )\n    verdict = cmp.outputs[\"result\"]\n    with dsl.If(condition=verdict == \"better\"):\n        deploy_op()\n",
+            "    check = model_quality_check(model=m)\n    with dsl.Condition(check.output == \"pass\", \"quality-gate\"):\n        deploy_op()\n",
+        ] {
+            assert_eq!(gates(body), 1, "{body}");
+        }
+        // A coin flip, a boolean parameter, an existence check: nothing
+        // about the model's quality, even when a step was fed metrics.
+        for body in [
+            "    flip = flip_coin_op()\n    with dsl.Condition(flip.output == \"heads\"):\n        deploy_op()\n",
+            "    with dsl.Condition(do_deploy == True):\n        deploy_op()\n",
+            "    existing_model = lookup_model(name=n).outputs[\"model_resource_name\"]\n    with dsl.Condition(existing_model != \"\", \"champion-exists\"):\n        update_op(metrics=ev.outputs[\"metrics\"])\n",
+            "    status = upload_op(metrics=t.outputs[\"metrics\"])\n    with dsl.If(status.output == \"done\"):\n        notify_op()\n",
+        ] {
+            assert_eq!(gates(body), 0, "{body}");
+        }
+        // The names read come from outside strings; a `dsl.Else()` opens no condition.
+        assert_eq!(root_names("flip.output == \"eval\" and not x.y"), vec!["flip", "x"]);
+        assert!(is_branch_call(b"dsl.Condition(") && is_branch_call(b"dsl.If (") && !is_branch_call(b"dsl.ParallelFor("));
+        assert_eq!(without_arguments("(evaluate(model=m).outputs[\"verdict\"])"), "evaluate().outputs[\"verdict\"]");
     }
 
     #[test]
