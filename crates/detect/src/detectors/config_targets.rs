@@ -196,9 +196,12 @@ mod tests {
     #[test]
     fn trainer_device_requests_in_config_are_unprovisioned_compute() {
         let base = "_target_: lightning.pytorch.Trainer\nmax_epochs: 5\naccelerator: cpu\ndevices: 1\n";
-        // The config itself asks the Trainer for GPUs.
-        let own = "_target_: lightning.pytorch.Trainer\nmax_epochs: 5\naccelerator: gpu\n";
+        // The config itself asks the Trainer for several nodes.
+        let own = "_target_: lightning.pytorch.Trainer\nmax_epochs: 5\nnum_nodes: 2\n";
         assert_eq!(kinds_with("conf/fit/big.yaml", own, &[]), vec!["code.compute:device:3"]);
+        // One accelerator is a device choice: no compute.
+        let gpu = "_target_: lightning.pytorch.Trainer\nmax_epochs: 5\naccelerator: gpu\ndevices: 1\n";
+        assert!(kinds_with("conf/fit/gpu.yaml", gpu, &[]).is_empty());
         // A group member extending its sibling: the sibling's class, its own keys.
         let multi = "defaults:\n  - base\n\nstrategy: ddp_spawn\ndevices: 4\n";
         assert_eq!(kinds_with("conf/fit/multi.yaml", multi, &[("conf/fit/base.yaml", base)]), vec!["code.compute:device:4"]);

@@ -526,6 +526,14 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         if !screened.pattern(i) {
             continue;
         }
+        // A framework asked for devices in source (`Trainer(accelerator="gpu",
+        // devices=4)`, `LLM.load(accelerator="cuda")`, `"--gpus=1"`) picks
+        // the hardware of whatever machine runs it: nothing names managed
+        // compute. The same keys of a Trainer config group member are read
+        // as a hardware profile by the config detector.
+        if entry.evidence == "code.compute" && entry.attrs.iter().any(|(k, v)| k == "scope" && v == "device") {
+            continue;
+        }
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
         if !imports_any(&needs) {
             continue;
@@ -3786,22 +3794,31 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
-    fn trainer_device_requests_are_device_scoped_compute() {
-        let scoped = |src: &str| -> Vec<String> {
-            let f = analyze("fit.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence
-                .iter()
-                .filter(|e| e.kind == "code.compute")
-                .map(|e| e.attrs.get("scope").map(str::to_string).unwrap_or_default())
-                .collect()
+    fn local_device_choices_are_not_managed_compute() {
+        let compute = |path: &str, src: &str| -> usize {
+            analyze(path, src, &RepoIndex::default(), NAME, false).evidence.iter().filter(|e| e.kind == "code.compute").count()
         };
-        let src = "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, strategy=\"ddp\")\ntrainer.fit(m)\n";
-        assert_eq!(scoped(src), vec!["device"]);
-        // CPU on one device asks for nothing; a comment is not code; another
-        // library's `devices=` is not the Trainer's.
-        assert!(scoped("import lightning as L\ntrainer = L.Trainer(accelerator=\"cpu\", devices=1)\n").is_empty());
-        assert!(scoped("import lightning as L\n# trainer = L.Trainer(accelerator=\"gpu\", devices=4)\n").is_empty());
-        assert!(scoped("import jax\nmesh = make_mesh(devices=8)\n").is_empty());
+        // A Trainer, a Fabric or a model loader asked for devices, a `--gpus`
+        // flag of a local launcher, a torch device: the hardware of whatever
+        // machine runs the code, nothing managed.
+        for src in [
+            "import lightning as L\ntrainer = L.Trainer(accelerator=\"gpu\", devices=4, num_nodes=2, strategy=\"ddp\")\ntrainer.fit(m)\n",
+            "import lightning as L\nfrom litgpt import LLM\nllm = LLM.load(\"phi-2\", accelerator = \"cuda\", devices=2)\n",
+            "import lightning as L\nimport subprocess\ndef launch(script):\n    return subprocess.run([\"python\", script, \"--gpus=1\"])\n",
+            "import pytorch_lightning as pl\ntrainer = pl.Trainer(gpus=8)\n",
+            "import torch\nimport lightning as L\nmodel = Net().to(device=\"cuda\")\nfabric = L.Fabric(accelerator=\"mps\")\n",
+        ] {
+            assert_eq!(compute("fit.py", src), 0, "{src}");
+            assert_eq!(compute("tools/launch.py", src), 0, "{src}");
+        }
+        // Managed compute declared in source still counts.
+        for src in [
+            "from ray.train import ScalingConfig\nfrom ray.train.torch import TorchTrainer\nt = TorchTrainer(fit, scaling_config=ScalingConfig(num_workers=4, use_gpu=True))\n",
+            "import sagemaker\nfrom sagemaker.pytorch import PyTorch\nest = PyTorch(entry_point=\"train.py\", instance_type=\"ml.p3.2xlarge\", instance_count=2)\n",
+            "from azure.ai.ml import command\njob = command(code=\"./src\", command=\"python train.py\", compute=\"gpu-cluster\")\n",
+        ] {
+            assert!(compute("fit.py", src) > 0, "{src}");
+        }
     }
 
     #[test]
