@@ -7,6 +7,15 @@
 //! routes, Argo Rollouts canary/blue-green, Flagger Canary, Seldon
 //! traffic/shadow) and `k8s.rollout-setting` (a rolling update: a rollout
 //! with no second model). Commented-out manifests are not evidence.
+//!
+//! A Deployment or StatefulSet serves a model when a container that is not a
+//! data store or the tracking server (Postgres, MinIO, Redis, ...; `mlflow
+//! server`) is named, imaged or started with a model word, or when such a
+//! container runs in a workload whose name or labels carry one. Its rollout
+//! setting counts only when the manifest chooses a gradual update itself: a
+//! `RollingUpdate` strategy or its `maxSurge`/`maxUnavailable` (a StatefulSet's
+//! `updateStrategy`). `Recreate`/`OnDelete` replace every pod at once, and a
+//! manifest with no strategy chose nothing.
 
 use super::is_yaml;
 use crate::evidence::{Confidence, Evidence, Location};
@@ -33,6 +42,97 @@ const MODEL_WORDS: &[&str] = &[
     "bentoml",
     "mlflow",
 ];
+
+/// Images of data stores, caches and queues that run beside a model server
+/// (the part of the image name after its registry path, before its tag).
+const INFRA_IMAGES: &[&str] = &[
+    "postgres",
+    "mysql",
+    "mariadb",
+    "redis",
+    "valkey",
+    "memcached",
+    "mongo",
+    "minio",
+    "rabbitmq",
+    "kafka",
+    "zookeeper",
+    "elasticsearch",
+    "opensearch",
+    "cassandra",
+    "etcd",
+];
+
+/// True when `s` holds a model word. `serve` counts as a word of its own,
+/// not inside `server` (`minio server`, `redis-server`).
+fn names_model(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    MODEL_WORDS.iter().any(|w| l.match_indices(w).any(|(i, _)| *w != "serve" || l.as_bytes().get(i + w.len()) != Some(&b'r')))
+        || l.contains("mlserver")
+}
+
+/// A container that runs a data store or cache image, or the MLflow
+/// tracking server (`mlflow server`, `mlflow ui`): not a model server.
+fn is_infra_container(c: &Node) -> bool {
+    let image = c.get("image").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
+    // `registry:5000/team/postgres:16@sha256:...` -> `postgres`
+    let path = image.split('@').next().unwrap_or("");
+    let base = path.rsplit('/').next().unwrap_or("").split(':').next().unwrap_or("");
+    let argv: Vec<String> = ["command", "args"]
+        .iter()
+        .filter_map(|k| c.get(k))
+        .flat_map(Node::strings)
+        .flat_map(|s| s.split_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>())
+        .collect();
+    INFRA_IMAGES.iter().any(|w| base.starts_with(w))
+        || argv.windows(2).any(|p| p[0].ends_with("mlflow") && matches!(p[1].as_str(), "server" | "ui"))
+        || argv.iter().any(|a| a.starts_with("--backend-store-uri"))
+}
+
+/// Whether a Deployment or StatefulSet serves a model: some container that
+/// is not a data store (see [`is_infra_container`]) names a model word in
+/// its name, image, command, arguments or environment variable names, or
+/// the workload's name or labels do. Environment values (database names,
+/// bucket names, tracking URIs) say what a container talks to, not what
+/// it serves.
+fn workload_serves_model(doc: &Node, name: &str) -> bool {
+    let containers = doc.path(&["spec", "template", "spec", "containers"]).map(Node::items).unwrap_or_default();
+    let apps: Vec<&Node> = containers.iter().filter(|c| !is_infra_container(c)).collect();
+    // Only data stores run here (a workload whose containers are not
+    // written out is judged by its name and labels).
+    if apps.is_empty() && !containers.is_empty() {
+        return false;
+    }
+    let container_says = |c: &Node| {
+        ["name", "image", "command", "args"].iter().filter_map(|k| c.get(k)).flat_map(Node::strings).any(names_model)
+            || c.get("env")
+                .map(Node::items)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|e| e.get("name").and_then(Node::as_str))
+                .any(names_model)
+    };
+    let labels = [&["metadata", "labels"][..], &["spec", "template", "metadata", "labels"][..]]
+        .iter()
+        .filter_map(|p| doc.path(p))
+        .flat_map(|l| l.entries().iter().filter_map(|(_, v)| v.as_str()))
+        .any(names_model);
+    apps.iter().any(|c| container_says(c)) || names_model(name) || labels
+}
+
+/// The line of a gradual update the manifest chooses itself: a Deployment's
+/// `strategy` of type `RollingUpdate` or with `rollingUpdate` settings
+/// (`maxSurge`, `maxUnavailable`), a StatefulSet's `updateStrategy` alike.
+/// `Recreate`, `OnDelete` and an absent strategy are none.
+fn chosen_rolling_update(doc: &Node, kind: &str) -> Option<u32> {
+    let key = if kind == "StatefulSet" { "updateStrategy" } else { "strategy" };
+    let strat = doc.path(&["spec", key])?;
+    match strat.get("type").and_then(Node::as_str) {
+        Some("RollingUpdate") => strat.key("type").map(|k| k.line),
+        Some(_) => None,
+        None => strat.key("rollingUpdate").filter(|_| strat.get("rollingUpdate").is_some_and(Node::is_map)).map(|k| k.line),
+    }
+}
 
 fn mentions_model(n: &Node) -> bool {
     let mut found = false;
@@ -127,12 +227,9 @@ impl Detector for Kubernetes {
                     out.push(ev(kind, kline, &format!("kind: {kind} {name}")).attr("tool", "argo-rollouts").attr("source", "platform"));
                 }
                 ("flagger.app", "Canary") => out.push(ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary")),
-                ("apps", "Deployment" | "StatefulSet") => {
-                    let containers = doc.path(&["spec", "template", "spec", "containers"]);
-                    if containers.is_some_and(mentions_model) || MODEL_WORDS.iter().any(|w| name.to_ascii_lowercase().contains(w)) {
-                        out.push(ev("k8s.inference-service", kline, &format!("kind: {kind} {name}")));
-                        let strat = doc.path(&["spec", "strategy"]);
-                        let line = strat.map(|s| s.line).unwrap_or(kline);
+                ("apps", "Deployment" | "StatefulSet") if workload_serves_model(doc, name) => {
+                    out.push(ev("k8s.inference-service", kline, &format!("kind: {kind} {name}")));
+                    if let Some(line) = chosen_rolling_update(doc, kind) {
                         out.push(ev("k8s.rollout-setting", line, "rolling update (one model version at a time)").attr("mode", "rolling"));
                     }
                 }
@@ -160,10 +257,107 @@ mod tests {
         assert_eq!(k, vec!["k8s.inference-service", "k8s.traffic-split"]);
     }
 
+    /// A Deployment of `name` running one container (`container` is its body,
+    /// indented under `- `), with `strategy` under `spec:` (may be empty).
+    fn deployment(name: &str, strategy: &str, container: &str) -> String {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  replicas: 2\n{strategy}  template:\n    spec:\n      containers:\n        - {container}\n"
+        )
+    }
+
+    const MODEL_API: &str = "name: api\n          image: reg/model-api:1";
+    const ROLLING: &str = "  strategy:\n    type: RollingUpdate\n";
+
     #[test]
-    fn plain_deployment_is_a_rollout_setting() {
-        let k = kinds("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: reg/model-api:1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: x\n");
+    fn a_chosen_rolling_update_of_a_model_server_is_a_rollout_setting() {
+        let k = kinds(&deployment("churn", ROLLING, MODEL_API));
         assert_eq!(k, vec!["k8s.inference-service", "k8s.rollout-setting"]);
+        // `maxSurge`/`maxUnavailable` without a type are a rolling update too.
+        let surge = "  strategy:\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n";
+        assert_eq!(kinds(&deployment("churn", surge, MODEL_API)), vec!["k8s.inference-service", "k8s.rollout-setting"]);
+        // The evidence points at the strategy's type.
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = deployment("churn", ROLLING, MODEL_API);
+        Kubernetes.detect(&FileCtx { path: "k8s/x.yaml", text: &text, repo: &repo }, &mut out);
+        let r = out.evidence.iter().find(|(e, _)| e.kind == "k8s.rollout-setting").unwrap();
+        assert_eq!(r.0.location.start_line, 8);
+    }
+
+    #[test]
+    fn recreate_or_no_strategy_is_no_rollout_setting() {
+        let recreate = "  strategy:\n    type: Recreate\n";
+        assert_eq!(kinds(&deployment("churn", recreate, MODEL_API)), vec!["k8s.inference-service"]);
+        assert_eq!(kinds(&deployment("churn", "", MODEL_API)), vec!["k8s.inference-service"]);
+        let plain = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: reg/model-api:1\n---\napiVersion: v1\nkind: Service\nmetadata:\n  name: x\n";
+        assert_eq!(kinds(plain), vec!["k8s.inference-service"]);
+        // A templated or empty strategy chose nothing we can read.
+        let templated = "  strategy:\n    type: \"{{ .Values.strategy }}\"\n";
+        assert_eq!(kinds(&deployment("churn", templated, MODEL_API)), vec!["k8s.inference-service"]);
+    }
+
+    #[test]
+    fn stateful_sets_roll_by_their_update_strategy() {
+        let sts = |u: &str| {
+            format!("apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: llm-inference\nspec:\n{u}  template:\n    spec:\n      containers:\n        - name: vllm\n          image: reg/llm:1\n")
+        };
+        assert_eq!(kinds(&sts("  updateStrategy:\n    type: RollingUpdate\n")), vec!["k8s.inference-service", "k8s.rollout-setting"]);
+        assert_eq!(kinds(&sts("  updateStrategy:\n    type: OnDelete\n")), vec!["k8s.inference-service"]);
+        // A Deployment's key on a StatefulSet is not read.
+        assert_eq!(kinds(&sts(ROLLING)), vec!["k8s.inference-service"]);
+    }
+
+    #[test]
+    fn data_stores_and_tracking_servers_serve_no_model() {
+        let cases = [
+            // `server` is not `serve`.
+            ("minio", "name: minio\n          image: minio/minio:RELEASE.2024-01-01T00-00-00Z\n          args: [server, /data]"),
+            // A model word in the workload's name or an environment value
+            // says what the store is for, not what it serves.
+            ("mlflow-db", "name: postgres\n          image: postgres:16\n          env:\n            - name: POSTGRES_DB\n              value: mlflow"),
+            ("model-cache", "name: cache\n          image: redis:7-alpine\n          command: [redis-server]"),
+            ("metadata-db", "name: db\n          image: docker.io/bitnami/mysql:8.0@sha256:abc"),
+            ("inference-queue", "name: q\n          image: registry.local:5000/mirror/rabbitmq:3-management"),
+            ("mlflow", "name: mlflow\n          image: ghcr.io/mlflow/mlflow:v2.12.1\n          command: [\"mlflow\", \"server\", \"--host\", \"0.0.0.0\"]"),
+            ("tracking", "name: t\n          image: reg/mlflow-tracking:1\n          args: [\"--backend-store-uri=postgresql://db/mlflow\"]"),
+            ("web", "name: web\n          image: nginx:1.27\n          env:\n            - name: UPSTREAM\n              value: http://model-api:8080"),
+        ];
+        for (name, c) in cases {
+            assert!(kinds(&deployment(name, ROLLING, c)).is_empty(), "{name}: {:?}", kinds(&deployment(name, ROLLING, c)));
+        }
+    }
+
+    #[test]
+    fn model_words_in_names_images_commands_or_labels_serve_a_model() {
+        let serves = |name: &str, c: &str| kinds(&deployment(name, ROLLING, c)) == vec!["k8s.inference-service", "k8s.rollout-setting"];
+        assert!(serves("churn-scorer", "name: app\n          image: reg/app:1"));
+        assert!(serves("api", "name: app\n          image: reg/app:1\n          command: [\"uvicorn\", \"app.serve:app\"]"));
+        assert!(serves("api", "name: app\n          image: seldonio/mlserver:1.5.0"));
+        assert!(serves("api", "name: app\n          image: ghcr.io/mlflow/mlflow:v2\n          command: [\"mlflow\", \"models\", \"serve\", \"-m\", \"models:/churn/3\"]"));
+        assert!(serves(
+            "api",
+            "name: app\n          image: reg/app:1\n          env:\n            - name: MODEL_URI\n              value: s3://b/m"
+        ));
+        assert!(!serves(
+            "api",
+            "name: app\n          image: reg/app:1\n          env:\n            - name: DB\n              value: models"
+        ));
+        // A model server with a cache beside it is still a model server.
+        let sidecar = "name: cache\n          image: redis:7\n        - name: predictor\n          image: reg/app:1";
+        assert!(serves("api", sidecar));
+        let labelled = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\n  labels: {app.kubernetes.io/component: inference}\nspec:\n  strategy: {type: RollingUpdate}\n  template:\n    spec:\n      containers:\n        - name: app\n          image: reg/app:1\n";
+        assert_eq!(kinds(labelled), vec!["k8s.inference-service", "k8s.rollout-setting"]);
+        // Containers not written out: the workload's name decides.
+        let bare = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: model-api\nspec:\n  strategy: {type: RollingUpdate}\n";
+        assert_eq!(kinds(bare), vec!["k8s.inference-service", "k8s.rollout-setting"]);
+    }
+
+    #[test]
+    fn traffic_splits_are_read_as_before() {
+        let rollout = "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: churn-model\nspec:\n  strategy:\n    canary:\n      steps:\n        - setWeight: 10\n";
+        assert_eq!(kinds(rollout), vec!["k8s.traffic-split", "k8s.inference-service"]);
+        let vs = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: model\nspec:\n  http:\n    - route:\n        - destination: {host: model-v1}\n          weight: 90\n        - destination: {host: model-v2}\n          weight: 10\n";
+        assert_eq!(kinds(vs), vec!["k8s.traffic-split"]);
     }
 
     #[test]
