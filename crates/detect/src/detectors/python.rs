@@ -288,6 +288,10 @@ crate::screened_regexes! { PY_RX;
     RX_BATCH_JOB = r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\(";
     RX_TFX_TRAINER = r"\bTrainer\s*\(";
     RX_TFMA_CHANGE = r"\bGenericChangeThreshold\s*\(";
+    // Tracked runs ranked by a metric (`search_runs(..., order_by=["metrics.auc DESC"])`).
+    RX_RUNS_BY_METRIC = r#"\bsearch_runs\s*\((?:[^()]|\([^()]*\))*?\border_by\s*=\s*\[?\s*f?["']metrics\."#;
+    // A registry version moved to a stage or alias.
+    RX_PROMOTE_VERSION = r"\b(?:transition_model_version_stage|set_registered_model_alias|copy_model_version)\s*\(";
     RX_TFMA_VALUE = r"\bGenericValueThreshold\s*\(";
     RX_DEF_TEST = r"(?-u)(?m)^(?:async[ \t]+)?def[ \t]+(test_\w+)[ \t]*\(";
     RX_RECIPE_RUN = r#"\.run[ \t]*\([ \t]*(?:step[ \t]*=[ \t]*)?(?:["']([a-z_]+)["'])?[ \t]*\)"#;
@@ -692,6 +696,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     let queries_registry = ev.iter().any(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query"));
     gates(&masked, bytes, &mk, &mut ev, in_test, queries_registry);
+    if !in_test {
+        best_run_promotion(bytes, &imports_any, &mk, &mut ev);
+    }
     if !in_test {
         verdict_overrides(&masked, &idx, &mk, &mut ev);
     }
@@ -1558,6 +1565,26 @@ fn model_validation(
     }
     if let Some(m) = RX_TFMA_VALUE.find(bytes) {
         ev.push(mk("code.eval-gate", "tfx", m.start(), Confidence::High).attr("compares", "threshold"));
+    }
+}
+
+/// The best of the tracked runs, ranked by a metric, promoted in the
+/// registry (`search_runs(order_by=["metrics.accuracy DESC"])`, then
+/// `transition_model_version_stage(..., "Production")`): models chosen by
+/// one metric over past runs, not a candidate weighed against the serving
+/// model. Emits `code.model-select` (partial A/B); the same ranking with no
+/// promotion in the file (looking up a run to load) is not evidence.
+fn best_run_promotion(
+    bytes: &[u8],
+    imports_any: &dyn Fn(&[&str]) -> bool,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+    ev: &mut Vec<Evidence>,
+) {
+    if !imports_any(&["mlflow"]) || !RX_PROMOTE_VERSION.is_match(bytes) {
+        return;
+    }
+    if let Some(m) = RX_RUNS_BY_METRIC.find(bytes) {
+        ev.push(mk("code.model-select", "mlflow", m.start(), Confidence::Medium));
     }
 }
 
@@ -3438,6 +3465,25 @@ runs = api.search_runs('team/p')
         assert_eq!(root_names("flip.output == \"eval\" and not x.y"), vec!["flip", "x"]);
         assert!(is_branch_call(b"dsl.Condition(") && is_branch_call(b"dsl.If (") && !is_branch_call(b"dsl.ParallelFor("));
         assert_eq!(without_arguments("(evaluate(model=m).outputs[\"verdict\"])"), "evaluate().outputs[\"verdict\"]");
+    }
+
+    #[test]
+    fn the_best_run_by_a_metric_promoted_is_a_model_selection() {
+        let sel = |src: &str| kinds(src).iter().filter(|k| k.starts_with("code.model-select")).count();
+        let rank = "import mlflow\nfrom mlflow.tracking import MlflowClient\nruns = mlflow.search_runs(\n    experiment_ids=eid, order_by=[\"metrics.accuracy DESC\"])\nbest = runs.iloc[0].run_id\n";
+        let promote = "MlflowClient().transition_model_version_stage(name=n, version=v, stage=\"Production\")\n";
+        assert_eq!(sel(&format!("{rank}{promote}")), 1);
+        assert_eq!(sel(&format!("{}{promote}", rank.replace("[\"metrics.accuracy DESC\"]", "[f\"metrics.{m} {mode}\"]"))), 1);
+        assert_eq!(sel(&format!("{rank}client.set_registered_model_alias(n, \"champion\", v)\n")), 1);
+        // Ranked to look a run up, nothing promoted: not a selection.
+        assert_eq!(sel(rank), 0);
+        // Ordered by time, not by a metric.
+        assert_eq!(sel(&format!("{}{promote}", rank.replace("metrics.accuracy DESC", "start_time DESC"))), 0);
+        // Without MLflow, or in a comment, or in a test.
+        assert_eq!(sel(&format!("{}{promote}", rank.replace("import mlflow\nfrom mlflow.tracking import MlflowClient\n", ""))), 0);
+        assert_eq!(sel(&format!("{rank}# client.transition_model_version_stage(n, v, 'Production')\n")), 0);
+        let repo = RepoIndex::default();
+        assert!(kinds_at("tests/test_select.py", &format!("{rank}{promote}"), &repo).iter().all(|k| !k.starts_with("code.model-select")));
     }
 
     #[test]
