@@ -848,7 +848,7 @@ const RUNNER_VALUE_OPTIONS: &[&str] = &[
 
 /// Options of `docker`/`podman` `run`/`exec` and of Compose (global, `run`,
 /// `exec`) that take a value as the next word.
-const CONTAINER_VALUE_OPTIONS: &[&str] = &[
+pub(crate) const CONTAINER_VALUE_OPTIONS: &[&str] = &[
     "-e",
     "--env",
     "--env-file",

@@ -716,43 +716,11 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     }
 }
 
-/// Options of `docker compose` and of its `up`/`run`/`start` that take a value.
-const COMPOSE_VALUE_OPTIONS: &[&str] = &[
-    "-f",
-    "--file",
-    "-p",
-    "--project-name",
-    "--profile",
-    "--env-file",
-    "--project-directory",
-    "--ansi",
-    "--parallel",
-    "--progress",
-    "--exit-code-from",
-    "--scale",
-    "-t",
-    "--timeout",
-    "--wait-timeout",
-    "--pull",
-    "--attach",
-    "--no-attach",
-    "-e",
-    "--env",
-    "-v",
-    "--volume",
-    "-w",
-    "--workdir",
-    "--name",
-    "--entrypoint",
-    "-u",
-    "--user",
-    "--publish",
-    "-l",
-    "--label",
-    "--env-from-file",
-    "--cap-add",
-    "--cap-drop",
-];
+/// Options of `docker compose up`/`start` that take a value (those of
+/// Compose itself and of `run` are the shell reader's
+/// [`crate::shell::CONTAINER_VALUE_OPTIONS`]).
+const COMPOSE_UP_VALUE_OPTIONS: &[&str] =
+    &["--exit-code-from", "--scale", "-t", "--timeout", "--wait-timeout", "--attach", "--no-attach", "--env-from-file", "--progress"];
 
 /// `docker compose [-f F]... up|run|start [options] [SERVICE...]` with no
 /// command of its own (`run svc pytest` reaches here as `pytest`: the shell
@@ -773,7 +741,8 @@ fn compose_flow(unit: &mut Unit, cmd: &Cmd) {
         i += 1;
         if x.starts_with('-') {
             let (flag, inline) = x.split_once('=').map_or((x, None), |(f, v)| (f, Some(v)));
-            let value = if COMPOSE_VALUE_OPTIONS.contains(&flag) && inline.is_none() {
+            let takes = crate::shell::CONTAINER_VALUE_OPTIONS.contains(&flag) || COMPOSE_UP_VALUE_OPTIONS.contains(&flag);
+            let value = if takes && inline.is_none() {
                 i += 1;
                 a.get(i - 1).copied()
             } else {
