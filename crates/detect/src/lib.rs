@@ -533,6 +533,18 @@ impl RepoIndex {
         self.catalog.clone().unwrap_or_else(catalog::Catalog::builtin)
     }
 
+    /// The one file whose path ends with the relative path `rel` at a folder
+    /// boundary (`svc/model/buildspec.yml` for `model/buildspec.yml`; not
+    /// `mymodel/buildspec.yml`), or `rel` itself. None when no file or
+    /// several do. Looked up by file name.
+    pub fn unique_file_ending(&self, rel: &str) -> Option<&str> {
+        let rel = rel.trim_start_matches("./");
+        let name = rel.rsplit('/').next().filter(|n| !n.is_empty())?;
+        let mut hits = self.files_named(name).into_iter().filter(|f| *f == rel || f.strip_suffix(rel).is_some_and(|d| d.ends_with('/')));
+        let first = hits.next()?;
+        hits.next().is_none().then_some(first)
+    }
+
     /// Paths of the files with this file name, in path order. Python
     /// packages are also found as `pkg/__init__.py` (the package folder's
     /// name and its init). The index is built once: a hash of each name and
@@ -2093,6 +2105,12 @@ mod tests {
         assert_eq!(r.files_named("__init__.py").len(), 2);
         assert!(r.files_named("rain.py").is_empty() && r.files_named("a/train.py").is_empty());
         assert!(r.files_named("").is_empty());
+        // Ending at a folder boundary, and only one.
+        assert_eq!(r.unique_file_ending("b/train.py"), Some("b/train.py"));
+        assert_eq!(r.unique_file_ending("./src/pkg/__init__.py"), Some("src/pkg/__init__.py"));
+        assert_eq!(r.unique_file_ending("train.py"), None, "three of them");
+        assert_eq!(r.unique_file_ending("rain.py"), None);
+        assert_eq!(r.unique_file_ending("x/train.py"), None);
     }
 
     #[test]

@@ -330,14 +330,7 @@ impl Ctx<'_> {
     /// is `backend/scripts/test.sh`). Two such files: none.
     fn mounted_folder_file(&self, p: &str) -> Option<String> {
         let rest = p.trim_start_matches('/').split_once('/')?.1;
-        let name = rest.rsplit('/').next().filter(|n| !n.is_empty())?;
-        let hits: Vec<&str> = self
-            .repo
-            .files_named(name)
-            .into_iter()
-            .filter(|f| *f == rest || f.strip_suffix(rest).is_some_and(|d| d.ends_with('/')))
-            .collect();
-        (hits.len() == 1).then(|| hits[0].to_string())
+        self.repo.unique_file_ending(rest).map(str::to_string)
     }
 
     /// The file of a module name (`pkg.mod` or a bare `mod`), as `python -m` would find it.

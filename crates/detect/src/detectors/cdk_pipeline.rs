@@ -475,13 +475,14 @@ fn build_action(f: &FileCtx<'_>, text: &str, a: &Action<'_>, calls: &[Call], dir
 }
 
 /// A path as a pipeline names it: next to the declaring file, at the root,
-/// or the one file of that name in the repository.
+/// or the one file whose path ends with it (a folder of the repository may
+/// be the source): `app/buildspec.yml` is not `sub/buildspec.yml`.
 fn resolve(repo: &RepoIndex, dir: &str, p: &str) -> Option<String> {
     let p = p.trim_start_matches("./");
-    [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| repo.exists(c)).or_else(|| {
-        let hits = repo.files_named(p.rsplit('/').next().unwrap_or(p));
-        (hits.len() == 1).then(|| hits[0].to_string())
-    })
+    [crate::paths::join(dir, p), p.to_string()]
+        .into_iter()
+        .find(|c| repo.exists(c))
+        .or_else(|| repo.unique_file_ending(p).map(str::to_string))
 }
 
 /// The files a CloudFormation action deploys: a template kept in the
@@ -643,6 +644,18 @@ mod tests {
 
     const PY: &str = "from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act, aws_codebuild as cb\nfrom aws_cdk import aws_events as events, aws_events_targets as targets\n\nproj = cb.PipelineProject(self, 'B', build_spec=cb.BuildSpec.from_source_filename('ops/build.yml'))\np = cp.Pipeline(self, 'Rel')\np.add_stage(stage_name='Source', actions=[act.CodeCommitSourceAction(action_name='s', repository=r, output=o, trigger=act.CodeCommitTrigger.NONE)])\np.add_stage(stage_name='Build', actions=[act.CodeBuildAction(action_name='b', project=proj, input=o)])\nok = act.ManualApprovalAction(action_name='ok')\nstg = p.add_stage(stage_name='DeployQA')\nstg.add_action(act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-qa.template.json'), stack_name='x', admin_permissions=False))\np.add_stage(stage_name='Gate', actions=[ok])\np.add_stage(stage_name='DeployLive', actions=[act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-live.template.json'), stack_name='y', admin_permissions=False)])\nevents.Rule(self, 'R', event_pattern=events.EventPattern(detail_type=['SageMaker Model Package State Change']), targets=[targets.CodePipeline(p)])\n";
     const APP: &str = "import aws_cdk as cdk\nfrom svc_stack import SvcStack\napp = cdk.App()\nfor env in ['qa', 'live']:\n    SvcStack(app, f\"svc-{env}\")\n";
+
+    #[test]
+    fn named_paths_resolve_by_their_folders() {
+        let mut repo = RepoIndex::default();
+        for p in ["sub/buildspec.yml", "svc/app/deploy.yml"] {
+            repo.paths.insert(p.into());
+        }
+        assert_eq!(resolve(&repo, "infra", "app/deploy.yml").as_deref(), Some("svc/app/deploy.yml"));
+        assert_eq!(resolve(&repo, "infra", "buildspec.yml").as_deref(), Some("sub/buildspec.yml"));
+        // Another folder's file of that name is not it.
+        assert_eq!(resolve(&repo, "infra", "app/buildspec.yml"), None);
+    }
 
     #[test]
     fn a_bucket_source_is_an_outside_event_an_image_source_is_not() {

@@ -49,7 +49,10 @@ impl Detector for CodePipeline {
             // Or the one file whose path ends with it (the source may be a
             // folder of the repository). A bare file name elsewhere is not it:
             // `app/buildspec.yml` is not `sub/buildspec.yml`.
-            [crate::paths::join(dir, p), p.to_string()].into_iter().find(|c| f.repo.exists(c)).or_else(|| unique_named(f, p))
+            [crate::paths::join(dir, p), p.to_string()]
+                .into_iter()
+                .find(|c| f.repo.exists(c))
+                .or_else(|| f.repo.unique_file_ending(p).map(str::to_string))
         };
         for (rk, res) in resources.entries() {
             if res.get("Type").and_then(Node::as_str) != Some("AWS::CodePipeline::Pipeline") {
@@ -189,10 +192,10 @@ fn lambda_handler_file(resources: &Node, name: &str, dir: &str, f: &FileCtx<'_>)
         return [crate::paths::join(dir, &crate::paths::join(code, &file)), crate::paths::join(code, &file)]
             .into_iter()
             .find(|c| f.repo.exists(c))
-            .or_else(|| unique_named(f, &file));
+            .or_else(|| f.repo.unique_file_ending(&file).map(str::to_string));
     }
     let stem = name.trim_end_matches(['-', '_']);
-    unique_named(f, &format!("{stem}.py"))
+    f.repo.unique_file_ending(&format!("{stem}.py")).map(str::to_string)
 }
 
 /// Names a Lambda action's `FunctionName` may stand for: its literal text,
@@ -203,14 +206,6 @@ fn function_names(n: &Node) -> Vec<String> {
         names.push(first.to_string());
     }
     names
-}
-
-/// The one file of the repository whose path ends with `file` at a folder
-/// boundary (`src/handler.py` for `handler.py`, not `myhandler.py`).
-fn unique_named(f: &FileCtx<'_>, file: &str) -> Option<String> {
-    let hits = f.repo.files_named(file.rsplit('/').next().unwrap_or(file));
-    let hits: Vec<&str> = hits.into_iter().filter(|h| *h == file || h.strip_suffix(file).is_some_and(|d| d.ends_with('/'))).collect();
-    (hits.len() == 1).then(|| hits[0].to_string())
 }
 
 #[cfg(test)]
