@@ -1526,23 +1526,25 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>
 /// Lightning's `fast_dev_run`, or a `--smoke-test` flag. Test runners are
 /// not: what they run is read as tests.
 fn is_smoke_run(argv: &[String]) -> bool {
-    if argv.len() < 2 || matches!(classify(argv), Invocation::TestRunner { .. }) {
-        return false;
-    }
+    // Every command of every unit passes here: the arguments are read
+    // first, without copies, and the command classified only when one says
+    // smoke.
     let epochs = |k: &str| {
-        let k = k.trim_start_matches('-').trim_start_matches('+').rsplit('.').next().unwrap_or("").to_ascii_lowercase().replace('-', "_");
-        matches!(k.as_str(), "epochs" | "epoch" | "num_epochs" | "n_epochs" | "max_epochs" | "train_epochs" | "num_train_epochs")
+        let k = k.trim_start_matches(['-', '+']);
+        let k = k.rsplit('.').next().unwrap_or(k);
+        ["epochs", "epoch", "num_epochs", "n_epochs", "max_epochs", "train_epochs", "num_train_epochs"]
+            .iter()
+            .any(|w| w.len() == k.len() && w.bytes().zip(k.bytes()).all(|(a, b)| a == b.to_ascii_lowercase() || (a == b'_' && b == b'-')))
     };
-    argv.iter().enumerate().skip(1).any(|(i, a)| {
-        let lower = a.to_ascii_lowercase();
-        if lower.contains("fast_dev_run") || matches!(lower.as_str(), "--smoke-test" | "--smoke_test" | "--smoke") {
-            return true;
-        }
-        match a.split_once('=') {
-            Some((k, v)) => epochs(k) && matches!(v, "0" | "1"),
-            None => a.starts_with('-') && epochs(a) && argv.get(i + 1).is_some_and(|v| v == "0" || v == "1"),
-        }
-    })
+    let smoke = argv.iter().enumerate().skip(1).any(|(i, a)| {
+        let flag = ["--smoke-test", "--smoke_test", "--smoke"].iter().any(|f| a.eq_ignore_ascii_case(f));
+        flag || a.as_bytes().windows(12).any(|w| w.eq_ignore_ascii_case(b"fast_dev_run"))
+            || match a.split_once('=') {
+                Some((k, v)) => matches!(v, "0" | "1") && epochs(k),
+                None => a.starts_with('-') && argv.get(i + 1).is_some_and(|v| v == "0" || v == "1") && epochs(a),
+            }
+    });
+    smoke && !matches!(classify(argv), Invocation::TestRunner { .. })
 }
 
 /// The folder a command runs in, as a repository folder. A workdir spelled
