@@ -543,24 +543,24 @@ fn classify_command(argv: &[String]) -> Invocation {
             Some("upgrade") | Some("install") => Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None },
             _ => Invocation::Other,
         },
-        "kubectl" | "oc" => match kubectl_subcommand(rest).first().map(String::as_str) {
-            // `kubectl create namespace|secret|configmap|serviceaccount|role...`
-            // prepares a cluster; only workloads (or files) are deployed.
-            Some("create")
-                if kubectl_subcommand(rest).get(1).is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k.as_str())) =>
-            {
-                Invocation::Other
+        "kubectl" | "oc" => {
+            let sub = kubectl_subcommand(rest);
+            let (verb, object) = (sub.first().map(String::as_str), sub.get(1).map(String::as_str));
+            match verb {
+                // `kubectl create namespace|secret|configmap|serviceaccount|role...`
+                // prepares a cluster; only workloads (or files) are deployed.
+                Some("create") if object.is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k)) => Invocation::Other,
+                Some("apply") | Some("create") | Some("replace") => Invocation::Deploy {
+                    target: "kubernetes".into(),
+                    traffic: None,
+                    file: opt_value(rest, &["-f", "--filename"]).map(str::to_string),
+                },
+                Some("set") | Some("rollout") if object != Some("status") => {
+                    Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+                }
+                _ => Invocation::Other,
             }
-            Some("apply") | Some("create") | Some("replace") => Invocation::Deploy {
-                target: "kubernetes".into(),
-                traffic: None,
-                file: opt_value(rest, &["-f", "--filename"]).map(str::to_string),
-            },
-            Some("set") | Some("rollout") if kubectl_subcommand(rest).get(1).map(String::as_str) != Some("status") => {
-                Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
-            }
-            _ => Invocation::Other,
-        },
+        }
         "kustomize" | "skaffold" if rest.iter().any(|a| a == "run" || a == "deploy") => {
             Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
         }
