@@ -450,9 +450,17 @@ fn started_by_trigger_templates(text: &str) -> Started {
     out
 }
 
-fn event_source_kinds(path: &str, text: &str) -> (bool, bool) {
-    let yaml = paths::is_yaml(path);
-    (yaml && text.contains("kind: Sensor") && text.contains("argoproj.io"), yaml && text.contains("kind: EventListener"))
+/// Which event-source documents a file holds: (an Argo Events `Sensor`, a
+/// Tekton `EventListener`, a Tekton `TriggerTemplate`).
+fn event_source_kinds(path: &str, text: &str) -> (bool, bool, bool) {
+    if !paths::is_yaml(path) {
+        return (false, false, false);
+    }
+    (
+        text.contains("kind: Sensor") && text.contains("argoproj.io"),
+        text.contains("kind: EventListener"),
+        text.contains("kind: TriggerTemplate"),
+    )
 }
 
 /// True when a repository-wide index, or the linker, reads the text of the
@@ -464,8 +472,7 @@ fn kept_for_others(path: &str, text: &str, hits: &Hits) -> bool {
     if module_format(path) {
         return hits.keeps_module();
     }
-    let (sensor, listener) = event_source_kinds(path, text);
-    let trigger_template = paths::is_yaml(path) && text.contains("kind: TriggerTemplate");
+    let (sensor, listener, trigger_template) = event_source_kinds(path, text);
     path.rsplit('/').next() == Some("cdk.json")
         || trigger_template
         || declares_ci_vars(path, text)
@@ -765,12 +772,12 @@ impl RepoIndex {
         self.event_kinds.get_or_init(|| {
             let (mut sensors, mut listener, mut templates) = (Started::Nothing, false, Started::Nothing);
             for (p, t) in &self.texts {
-                let (sensor, listens) = event_source_kinds(p, t);
+                let (sensor, listens, template) = event_source_kinds(p, t);
                 listener |= listens;
                 if sensor {
                     sensors.add(started_by_sensors(t));
                 }
-                if paths::is_yaml(p) && t.contains("kind: TriggerTemplate") {
+                if template {
                     templates.add(started_by_trigger_templates(t));
                 }
             }
