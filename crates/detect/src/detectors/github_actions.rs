@@ -548,8 +548,12 @@ fn ssh_action_script(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
     if !repo.contains("ssh") || ["agent", "key", "known-hosts", "known_hosts", "tunnel"].iter().any(|w| repo.contains(w)) {
         return None;
     }
-    let with = with?;
-    ["script", "command", "commands", "run"].iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
+    first_input(with?, &["script", "command", "commands", "run"])
+}
+
+/// The first of `keys` a step's `with:` gives as a string, with its line.
+fn first_input(with: &Node, keys: &[&str]) -> Option<(String, u32)> {
+    keys.iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
 }
 
 /// The shell command a wrapper action runs, with its line: the `run:`,
@@ -562,8 +566,7 @@ fn wrapped_command(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
     if name.starts_with("actions/") || !wraps {
         return None;
     }
-    let with = with?;
-    ["run", "command", "commands"].iter().find_map(|k| with.get(k).and_then(|n| n.as_str().map(|s| (s.to_string(), n.line))))
+    first_input(with?, &["run", "command", "commands"])
 }
 
 /// Actions that open a pull request from the run's changes
