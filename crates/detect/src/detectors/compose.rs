@@ -111,6 +111,11 @@ mod tests {
         assert_eq!(tests.commands[0].workdir, "ci/api");
         assert_eq!(unit("compose:ci/docker-compose.test.yml#web").calls[0].0, "docker:ci/api/Dockerfile");
         assert!(unit("compose:ci/docker-compose.test.yml#db").commands.is_empty());
+        // A command commented out runs nothing.
+        let commented = "services:\n  tests:\n    image: python:3.12\n    # command: pytest -q tests\n";
+        let mut o = Output::default();
+        Compose.detect(&FileCtx { path: "compose.yaml", text: commented, repo: &repo }, &mut o);
+        assert!(o.units.iter().all(|u| u.commands.is_empty() && u.calls.iter().all(|c| !c.0.starts_with("docker:"))));
         let worker = unit("compose:ci/docker-compose.test.yml#worker");
         let train = worker.commands.iter().find(|c| c.argv[0] == "python").unwrap();
         assert_eq!(train.argv, ["python", "train.py"]);
