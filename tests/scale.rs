@@ -140,6 +140,19 @@ fn long_files(root: &Path, n: usize) {
     write(root, "scripts/run.sh", &sh);
 }
 
+/// One Kubeflow pipeline module with n branches, each on the output of its
+/// own step (each condition asks what its names are bound to: the file's
+/// assignments are indexed once, not read again per branch).
+fn pipeline_branches(root: &Path, n: usize) {
+    let mut src = String::from("from kfp import dsl\n\n@dsl.pipeline(name=\"p\")\ndef pipe():\n");
+    for i in 0..n {
+        src.push_str(&format!(
+            "    flip{i} = flip_op(seed={i})\n    with dsl.Condition(flip{i}.output == \"heads\"):\n        step_op()\n"
+        ));
+    }
+    write(root, "pipelines/pipeline.py", &src);
+}
+
 /// Many Argo and Tekton manifests, and Kubernetes serving resources (each
 /// file once asked what else the repository declares).
 fn manifests(root: &Path, n: usize) {
@@ -292,6 +305,11 @@ fn staged_pipelines_scale_linearly() {
 #[test]
 fn scoped_test_runs_scale_linearly() {
     assert_linear("scoped test runs", scoped_test_runs, 800);
+}
+
+#[test]
+fn pipeline_branches_scale_linearly() {
+    assert_linear("pipeline branches", pipeline_branches, 400);
 }
 
 #[test]

@@ -525,6 +525,9 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     model_run_artifacts(&masked, &calls, &imports_any, &mk, &mut ev);
+    // Statement-start assignments of the file, indexed once when a pipeline
+    // branch asks what its condition's names are bound to.
+    let assigned_once = std::cell::OnceCell::new();
     for (i, (entry, re)) in catalog.patterns().enumerate() {
         // The screen first: it is one bit, and most patterns are not in a module.
         if !screened.pattern(i) {
@@ -546,7 +549,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             // A pipeline branch (`with dsl.Condition(...)`, `dsl.If(...)`)
             // gates a model only when its condition reads model quality: a
             // coin flip or a boolean parameter decides nothing about the model.
-            if entry.evidence == "code.eval-gate" && is_branch_call(mt.as_bytes()) && !branch_reads_quality(&masked, mt.start()) {
+            if entry.evidence == "code.eval-gate"
+                && is_branch_call(mt.as_bytes())
+                && !branch_reads_quality(&masked, mt.start(), assigned_once.get_or_init(|| assignments(&masked)))
+            {
                 continue;
             }
             let tool = if entry.evidence == "code.compute" && entry.tool.is_empty() { framework_of(&needs) } else { entry.tool.clone() };
@@ -1862,7 +1868,7 @@ fn is_branch_call(m: &[u8]) -> bool {
 /// arguments of that step are not read: a step fed metrics is not the one
 /// judging them. A coin flip (`flip.output == "heads"`), a boolean
 /// parameter (`do_deploy == True`) or an existence check does not.
-fn branch_reads_quality(masked: &str, from: usize) -> bool {
+fn branch_reads_quality(masked: &str, from: usize, assigned: &HashMap<&str, Vec<String>>) -> bool {
     let args = call_args(masked.as_bytes(), from);
     let cond = args.iter().find(|(k, _)| k.as_deref() == Some("condition")).or_else(|| args.iter().find(|(k, _)| k.is_none()));
     let Some((_, cond)) = cond else { return false };
@@ -1878,8 +1884,8 @@ fn branch_reads_quality(masked: &str, from: usize) -> bool {
             if seen.contains(&name) {
                 continue;
             }
-            for value in bound_values(masked, &name) {
-                let head = without_arguments(&value);
+            for value in assigned.get(name.as_str()).into_iter().flatten() {
+                let head = without_arguments(value);
                 if quality(&head) {
                     return true;
                 }
@@ -1934,16 +1940,21 @@ fn root_names(expr: &str) -> Vec<String> {
     out
 }
 
-/// The values `name` is assigned at the start of a statement
-/// (`name = ...`, `name: T = ...`), each read up to where its brackets close.
-fn bound_values(masked: &str, name: &str) -> Vec<String> {
-    let mut out = Vec::new();
+/// The values each name is assigned at the start of a statement (`name =
+/// ...`, `name: T = ...`), each read up to where its brackets close: one
+/// pass over the file, however many branches ask.
+fn assignments(masked: &str) -> HashMap<&str, Vec<String>> {
+    let mut out: HashMap<&str, Vec<String>> = HashMap::new();
     let mut offset = 0;
     for line in masked.split_inclusive('\n') {
         let start = offset;
         offset += line.len();
         let t = line.trim_start();
-        let Some(rest) = t.strip_prefix(name) else { continue };
+        let name_len = t.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+        if name_len == 0 || t.as_bytes()[0].is_ascii_digit() {
+            continue;
+        }
+        let (name, rest) = t.split_at(name_len);
         let rest = rest.trim_start_matches([' ', '\t']);
         let rest = match rest.strip_prefix(':') {
             Some(r) => match r.split_once('=') {
@@ -1979,7 +1990,7 @@ fn bound_values(masked: &str, name: &str) -> Vec<String> {
             }
             i += 1;
         }
-        out.push(String::from_utf8_lossy(&tail[..end.min(i)]).trim().to_string());
+        out.entry(name).or_default().push(String::from_utf8_lossy(&tail[..end.min(i)]).trim().to_string());
     }
     out
 }
