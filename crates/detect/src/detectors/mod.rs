@@ -729,13 +729,14 @@ const COMPOSE_UP_VALUE_OPTIONS: &[&str] =
 /// (every service) when none is named. Without `-f`, Compose's default file
 /// names in the command's folder (or `--project-directory`).
 fn compose_flow(unit: &mut Unit, cmd: &Cmd) {
-    let a: Vec<&str> = cmd.argv.iter().map(String::as_str).collect();
-    let tool = a.first().map(|t| t.rsplit('/').next().unwrap_or(t));
+    // Every command passes here: the first words settle almost all.
+    let tool = cmd.argv.first().map(|t| t.rsplit('/').next().unwrap_or(t));
     let mut i = match tool {
-        Some("docker" | "podman") if a.get(1) == Some(&"compose") => 2,
+        Some("docker" | "podman") if cmd.argv.get(1).is_some_and(|s| s == "compose") => 2,
         Some("docker-compose" | "podman-compose") => 1,
         _ => return,
     };
+    let a: Vec<&str> = cmd.argv.iter().map(String::as_str).collect();
     let (mut files, mut project_dir, mut services, mut sub) = (Vec::new(), None, Vec::new(), None);
     while let Some(x) = a.get(i).copied() {
         i += 1;
