@@ -18,6 +18,10 @@ pub struct JobSpec;
 
 const NAME: &str = "job-spec";
 
+/// The top-level keys this detector reads: a file with none of them (an
+/// Argo workflow's nested `entrypoint:`, say) is not parsed for it.
+const TOP_KEYS: &[&str] = &["entrypoint", "report_to", "rollout_strategy", "rolloutStrategy", "deployments"];
+
 impl Detector for JobSpec {
     fn name(&self) -> &'static str {
         NAME
@@ -29,7 +33,9 @@ impl Detector for JobSpec {
         is_yaml(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        if !["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"].iter().any(|w| f.text.contains(w)) {
+        if !["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"].iter().any(|w| f.text.contains(w))
+            || !yaml::may_have_top_key(f.text, TOP_KEYS)
+        {
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
