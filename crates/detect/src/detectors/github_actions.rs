@@ -11,7 +11,7 @@
 
 use super::{add_cmd, add_shell, is_yaml, Vars};
 use crate::evidence::{Confidence, Evidence, Location, ScanIssue};
-use crate::yaml::{self, Node};
+use crate::yaml::{self, Node, Value};
 use crate::{Cmd, Detector, FileCtx, Output, Unit};
 use std::collections::BTreeSet;
 
@@ -23,6 +23,24 @@ const NAME: &str = "github-actions";
 /// True for a workflow file GitHub reads.
 pub fn is_workflow(path: &str) -> bool {
     path.strip_prefix(".github/workflows/").is_some_and(|rest| !rest.contains('/') && is_yaml(rest))
+}
+
+/// The keys GitHub accepts at the top of a workflow (`true` is `on` read
+/// as a YAML 1.1 boolean by other tools; kept for files written that way).
+const WORKFLOW_KEYS: &[&str] = &["name", "run-name", "on", "true", "permissions", "env", "defaults", "concurrency", "jobs"];
+
+/// Why GitHub would reject a parsed workflow file outright, running none
+/// of it: a top-level key it does not know (a job indented one level too
+/// little, say) or `jobs` that is not a mapping. Such a file is reported
+/// like one that is not YAML, and gives no evidence.
+fn schema_error(doc: &Node) -> Option<(u32, String)> {
+    let Value::Map(entries) = &doc.value else { return None };
+    if let Some((k, _)) = entries.iter().find(|(k, _)| k.as_str().is_none_or(|k| !WORKFLOW_KEYS.contains(&k))) {
+        let key = k.as_str().unwrap_or("(not a string)");
+        return Some((k.line, format!("unexpected top-level key `{key}`; GitHub runs none of the file")));
+    }
+    let jobs = doc.get("jobs")?;
+    (!jobs.is_map() && !jobs.is_null()).then(|| (jobs.line, "`jobs` is not a mapping; GitHub runs none of the file".to_string()))
 }
 
 fn is_action(path: &str) -> bool {
@@ -49,6 +67,14 @@ impl Detector for GithubActions {
             }
         };
         if is_workflow(f.path) {
+            if let Some((line, message)) = schema_error(&doc) {
+                out.issues.push(ScanIssue::new(f.path, Some(line), "ci-schema", format!("workflow is rejected by GitHub: {message}")));
+                out.push(
+                    Evidence::new("ci.unparsable", NAME, Location::line(f.path, line), Confidence::High, &message)
+                        .attr("system", "github-actions"),
+                );
+                return;
+            }
             // Only a workflow with `on: workflow_call` can be called: look for
             // callers of that one only (the search reads other files).
             let on = doc.get("on").or_else(|| doc.get("true"));
@@ -624,6 +650,31 @@ mod tests {
         let mut out = Output::default();
         GithubActions.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn workflows_github_rejects_give_no_evidence() {
+        let good = "name: CI\non: push\njobs:\n  test:\n    runs-on: ubuntu-latest\n    steps:\n      - run: pytest\n";
+        let out = run(".github/workflows/ci.yml", good);
+        assert!(out.issues.is_empty() && !out.units.is_empty());
+        assert!(!out.evidence.iter().any(|(e, _)| e.kind == "ci.unparsable"));
+        // A job indented one level too little is a top-level key GitHub rejects.
+        let stray = format!("{good}lint:\n  runs-on: ubuntu-latest\n  steps:\n    - run: ruff check .\n");
+        let out = run(".github/workflows/ci.yml", &stray);
+        assert!(out.units.is_empty(), "{:?}", out.units);
+        assert_eq!(out.issues.len(), 1);
+        assert_eq!((out.issues[0].kind.as_str(), out.issues[0].line), ("ci-schema", Some(8)));
+        let kinds: Vec<&str> = out.evidence.iter().map(|(e, _)| e.kind.as_ref()).collect();
+        assert_eq!(kinds, vec!["ci.unparsable"]);
+        // `jobs` that is a list is rejected too.
+        let out = run(".github/workflows/ci.yml", "on: push\njobs:\n  - run: pytest\n");
+        assert_eq!(out.issues.len(), 1);
+        assert!(out.units.is_empty());
+        // Every key GitHub knows passes; a composite action is not a workflow.
+        let full = "name: x\nrun-name: y\non: push\npermissions: read-all\nenv: {A: 1}\ndefaults: {run: {shell: bash}}\nconcurrency: ci\njobs: {}\n";
+        assert!(run(".github/workflows/ci.yml", full).issues.is_empty());
+        let action = "name: a\nruns:\n  using: composite\n  steps:\n    - run: pytest\n      shell: bash\n";
+        assert!(run(".github/actions/a/action.yml", action).issues.is_empty());
     }
 
     fn kinds(o: &Output, kind: &str) -> Vec<Evidence> {
