@@ -147,6 +147,29 @@ fn is_python(w: &str) -> bool {
 /// Deploy tools that package managers run as local binaries (`yarn cdk deploy`).
 const DEPLOY_BINS: &[&str] = &["cdk", "sam", "serverless", "sls", "pulumi"];
 
+/// True when an HTTP client's command line names a URL on this machine
+/// (`localhost`, `127.x.x.x`, `0.0.0.0`, `[::1]`, Docker's
+/// `host.docker.internal`): a server started beside the command, such as
+/// a container on the CI runner.
+pub fn calls_loopback(argv: &[String]) -> bool {
+    argv.iter().skip(1).filter(|a| !a.starts_with('-')).any(|a| {
+        let rest = a.split_once("://").map_or(a.as_str(), |(_, r)| r);
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+        let host =
+            if host.starts_with('[') { host.split_inclusive(']').next().unwrap_or(host) } else { host.split(':').next().unwrap_or(host) };
+        let host = host.to_ascii_lowercase();
+        host == "localhost"
+            || host.ends_with(".localhost")
+            || host == "0.0.0.0"
+            || host == "[::1]"
+            || host == "host.docker.internal"
+            || host
+                .strip_prefix("127.")
+                .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit())))
+    })
+}
+
 /// `curl` uploading a built distribution to a package index: a form field
 /// or upload body read from a file (`-F package=@dist/x.whl`, `-T
 /// dist/x.tar.gz`) that is under `dist/` or is a wheel or source archive.
@@ -1088,5 +1111,31 @@ mod tests {
         assert_eq!(c("yarn cdk synth"), Invocation::Npm { script: "cdk".into() });
         assert_eq!(c("npx cdk synth"), Invocation::Other);
         assert_eq!(c("yarn lint"), Invocation::Npm { script: "lint".into() });
+    }
+
+    #[test]
+    fn loopback_urls_are_this_machine() {
+        let argv = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        for local in [
+            "curl -fsS http://127.0.0.1:8000/health",
+            "curl localhost:8080/predict",
+            "wget -qO- http://0.0.0.0:5000/invocations",
+            "curl -X POST http://[::1]:8000/predict",
+            "curl http://user:pw@localhost/score",
+            "curl http://host.docker.internal:8080/v1/models/m:predict",
+            "http POST api.localhost/predict",
+        ] {
+            assert!(calls_loopback(&argv(local)), "{local}");
+        }
+        for remote in [
+            "curl -fsS https://churn.example.com/predict",
+            "curl $ENDPOINT_URL/score",
+            "curl http://127.0.0.1.example.com/predict",
+            "curl http://localhost-api.example/predict",
+            "curl -H Host:localhost https://ep.example/score",
+            "curl http://10.0.0.5:8000/predict",
+        ] {
+            assert!(!calls_loopback(&argv(remote)), "{remote}");
+        }
     }
 }

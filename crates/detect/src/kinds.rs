@@ -79,7 +79,7 @@ kinds! {
     "repo.tool-library" => "The repository is the library of an ML tool (a packaged distribution whose own package calls a tool's API or registers a tool plugin, and nothing trains outside its tests): the models, runs and projects its tests make are fixtures, not its practice; attrs: package, why.",
     "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
     "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic.",
-    "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test).",
+    "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test); attrs: host=local when the URL is this machine (`localhost`, `127.0.0.1`: a server started on the CI runner, not a deployment).",
     "run.notebook" => "A command that executes a notebook headless.",
     "run.publish" => "A command that publishes a release artifact; attrs: what.",
     "run.submit-job" => "A command that submits a job or pipeline file to an ML platform; attrs: platform, file.",

@@ -918,6 +918,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         }
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
+        // A call to this machine (`curl localhost:8000/predict`) reaches a
+        // server the same job started on its own runner, not a deployment.
+        Invocation::InvokeEndpoint if crate::command::calls_loopback(&cmd.argv) => vec![ev("run.invoke-endpoint").attr("host", "local")],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
         // A run that opens a pull request starts the pull-request builds.
         Invocation::OpenPullRequest { base } => vec![ev("run.open-pull-request").attr("base", base)],
