@@ -5,13 +5,125 @@
 //! narrow it to tags. Emits `ci.pipeline`, `ci.trigger`, one root unit per
 //! job with the commands of its `run` steps (string or `command:`).
 //!
+//! Orbs: the `orbs:` map names each orb an alias (`heroku:
+//! circleci/heroku@2.0`), and `heroku/deploy-via-git` is then the orb's
+//! command (a step) or job (a workflow entry). The commands and jobs of
+//! well-known orbs ([`ORB_COMMANDS`]) are read as the shell commands they
+//! amount to (`git push heroku`, `aws ecs update-service`, `docker push`,
+//! `kubectl apply -f <resource-file-path>`), so they give the same evidence.
+//! An orb job used in a workflow is a unit of its own, with the workflow's
+//! `requires` and filters like the config's jobs. Orbs not in the table,
+//! steps whose alias the `orbs:` map does not declare, and the orbs' setup
+//! commands (`heroku/install`, `python/install-packages`) give nothing.
+//!
 //! Commented-out steps are YAML comments and never seen.
+//!
+//! ```yaml
+//! orbs: {heroku: circleci/heroku@2.0}
+//! workflows:
+//!   main:
+//!     jobs: [test, {heroku/deploy-via-git: {requires: [test]}}]
+//! ```
 
-use super::{add_shell, ci_job, emit_pipeline, unparsable};
+use super::{add_cmd, add_shell, ci_job, emit_pipeline, unparsable};
 use crate::evidence::Location;
 use crate::yaml::{self, Node};
-use crate::{Detector, FileCtx, Output};
-use std::collections::BTreeSet;
+use crate::{Cmd, Detector, FileCtx, Output, Unit};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Commands and jobs of well-known orbs and the shell commands each runs:
+/// (orb, command or job, command lines). Names are matched with `_` read as
+/// `-` (newer orb versions spell them `deploy_service_update`). A word
+/// `{param}` is the step's or workflow entry's parameter of that name
+/// (`$PARAM` when not given); `{param=default}` has a default. Setup
+/// commands (install, authenticate, configure) are not listed: they run
+/// nothing the rules read.
+pub const ORB_COMMANDS: &[(&str, &str, &[&str])] = &[
+    ("circleci/heroku", "deploy-via-git", &["git push heroku HEAD:main"]),
+    ("circleci/heroku", "push-docker-image", &["docker push registry.heroku.com/{app-name}/{process-types=web}"]),
+    ("circleci/heroku", "release-docker-image", &["heroku container:release {process-types=web}"]),
+    ("circleci/aws-ecr", "build-and-push-image", &["docker push {repo}"]),
+    ("circleci/aws-ecr", "push-image", &["docker push {repo}"]),
+    ("circleci/aws-ecs", "deploy-service-update", &["aws ecs update-service --service {service-name}"]),
+    ("circleci/aws-ecs", "update-service", &["aws ecs update-service --service {service-name}"]),
+    ("circleci/aws-eks", "update-container-image", &["kubectl set image {resource-name}"]),
+    ("circleci/gcp-gcr", "build-and-push-image", &["docker push {image}"]),
+    ("circleci/gcp-gcr", "push-image", &["docker push {image}"]),
+    ("circleci/gcp-gke", "rollout-image", &["kubectl set image deployment/{deployment}"]),
+    ("circleci/gcp-gke", "publish-and-rollout-image", &["docker push {image}", "kubectl set image deployment/{deployment}"]),
+    ("circleci/gcp-cloud-run", "deploy", &["gcloud run deploy {service-name}"]),
+    ("circleci/kubernetes", "create-or-update-resource", &["kubectl apply -f {resource-file-path}"]),
+    ("circleci/helm", "install-helm-chart", &["helm install {release-name} {chart}"]),
+    ("circleci/helm", "upgrade-helm-chart", &["helm upgrade --install {release-name} {chart}"]),
+    ("circleci/docker", "publish", &["docker push {image}"]),
+    ("circleci/docker", "push", &["docker push {image}"]),
+    ("circleci/azure-acr", "build-and-push-image", &["docker push {repo}"]),
+    ("circleci/aws-elastic-beanstalk", "deploy", &["eb deploy {environment-name}"]),
+    ("circleci/python", "test", &["python -m {test-tool=pytest}"]),
+];
+
+/// The command lines an orb's command or job runs, with the parameters of
+/// the step (or workflow entry) `params` put in: `None` for an orb or a
+/// name the table does not list.
+fn orb_command_lines(orb: &str, name: &str, params: Option<&Node>) -> Option<Vec<Vec<String>>> {
+    let name = name.replace('_', "-");
+    let (_, _, lines) = ORB_COMMANDS.iter().find(|(o, n, _)| *o == orb && *n == name)?;
+    let param = |word: &str| -> String {
+        let Some(p) = word.strip_prefix('{').and_then(|w| w.strip_suffix('}')) else { return word.to_string() };
+        let (key, default) = p.split_once('=').map_or((p, None), |(k, d)| (k, Some(d)));
+        let given = params.and_then(|n| n.get(key).or_else(|| n.get(&key.replace('-', "_")))).and_then(Node::as_str);
+        match (given, default) {
+            (Some(v), _) => v.to_string(),
+            (None, Some(d)) => d.to_string(),
+            (None, None) => format!("${}", key.replace('-', "_").to_uppercase()),
+        }
+    };
+    Some(lines.iter().map(|l| l.split_whitespace().map(param).collect()).collect())
+}
+
+/// The registry name of each orb alias the config declares
+/// (`heroku: circleci/heroku@2.0` -> `heroku` = `circleci/heroku`). Orbs
+/// defined inline (a map) have no registry name and are left out.
+fn orb_aliases(doc: &Node) -> BTreeMap<String, String> {
+    doc.get("orbs")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let orb = v.as_str()?.split('@').next()?.trim().to_ascii_lowercase();
+            Some((k.as_str()?.to_string(), orb))
+        })
+        .collect()
+}
+
+/// Add the commands an orb step or job `alias/name` runs to `unit`, at
+/// `line`, in the folder its `app-dir` parameter names (else `wd`): false,
+/// adding nothing, when the alias is not declared or the orb's command is
+/// not a well-known one.
+#[allow(clippy::too_many_arguments)]
+fn add_orb_command(
+    unit: &mut Unit,
+    out: &mut Output,
+    path: &str,
+    orbs: &BTreeMap<String, String>,
+    call: &str,
+    params: Option<&Node>,
+    line: u32,
+    wd: &str,
+) -> bool {
+    let Some((alias, name)) = call.split_once('/') else { return false };
+    let Some(orb) = orbs.get(alias) else { return false };
+    let Some(lines) = orb_command_lines(orb, name, params) else { return false };
+    let wd = match params.and_then(|p| p.get("app-dir")).and_then(Node::as_str) {
+        Some(d) => crate::paths::join(wd, d.trim_start_matches("~/project").trim_start_matches('/')),
+        None => wd.to_string(),
+    };
+    for argv in lines {
+        let text = format!("{call} (orb {orb}: {})", argv.join(" "));
+        add_cmd(unit, out, NAME, Cmd { argv, location: Location::line(path, line), text, workdir: wd.clone() });
+    }
+    true
+}
 
 /// The CircleCI detector.
 pub struct CircleCi;
@@ -30,10 +142,18 @@ impl Detector for CircleCi {
             Ok(d) => d,
             Err(e) => return unparsable(out, f.path, "circleci", NAME, &e),
         };
+        let orbs = orb_aliases(&doc);
+        let defined: BTreeSet<&str> =
+            doc.get("jobs").map(Node::entries).unwrap_or_default().iter().filter_map(|(k, _)| k.as_str()).collect();
         // Trigger classes per job, from the workflows that run it.
         let mut per_job: Vec<(String, BTreeSet<String>, u32)> = Vec::new();
         // `requires:` per job: the jobs of the same workflow it waits for.
         let mut requires: Vec<(String, Vec<String>)> = Vec::new();
+        // Orb jobs the workflows run: (name of the run, `alias/job`, the
+        // workflow entry, its parameters).
+        let mut orb_jobs: Vec<(String, String, &Node, Option<&Node>)> = Vec::new();
+        // A job run under another `name:`: the name, the job it runs.
+        let mut renamed: BTreeMap<String, String> = BTreeMap::new();
         let mut specs: Vec<super::TriggerSpec> = Vec::new();
         for (wk, wf) in doc.get("workflows").map(Node::entries).unwrap_or_default() {
             if wk.as_str() == Some("version") || !wf.is_map() {
@@ -43,7 +163,7 @@ impl Detector for CircleCi {
             let base: &str = if scheduled { "schedule" } else { "push" };
             specs.push((base, wk.line, !scheduled));
             for j in wf.get("jobs").map(Node::items).unwrap_or_default() {
-                let (name, cfg) = match (j.as_str(), j.entries().first()) {
+                let (job, cfg) = match (j.as_str(), j.entries().first()) {
                     (Some(n), _) => (n.to_string(), None),
                     (None, Some((k, v))) => (k.as_str().unwrap_or("").to_string(), Some(v)),
                     _ => continue,
@@ -60,6 +180,20 @@ impl Detector for CircleCi {
                 if cfg.and_then(|c| c.get("type")).and_then(Node::as_str) == Some("approval") {
                     continue;
                 }
+                // A job of an orb (not one of the config's own) runs under
+                // its `name:`, else as written (`heroku/deploy-via-git`).
+                let orb_job = job.contains('/') && !defined.contains(job.as_str());
+                let run_name = cfg.and_then(|c| c.get("name")).and_then(Node::as_str).map(str::to_string);
+                let name = if orb_job {
+                    let run = run_name.unwrap_or_else(|| job.clone());
+                    orb_jobs.push((run.clone(), job, j, cfg));
+                    run
+                } else {
+                    if let Some(r) = run_name.filter(|r| *r != job) {
+                        renamed.insert(r, job.clone());
+                    }
+                    job
+                };
                 if let Some(r) = cfg.and_then(|c| c.get("requires")) {
                     requires.push((name.clone(), r.strings().iter().map(|x| x.to_string()).collect()));
                 }
@@ -78,18 +212,25 @@ impl Detector for CircleCi {
         specs.sort();
         specs.dedup_by(|a, b| a.0 == b.0);
         emit_pipeline(out, f.path, "circleci", NAME, &specs, "CircleCI config");
+        let triggers_of = |name: &str| -> BTreeSet<String> {
+            per_job.iter().filter(|(n, ..)| n == name).flat_map(|(_, t, _)| t.iter().cloned()).collect()
+        };
+        // The jobs `name` waits for (a renamed run is its job's unit).
+        let order = |u: &mut Unit, name: &str| {
+            for (_, before) in requires.iter().filter(|(n, _)| n == name) {
+                u.after.extend(before.iter().map(|b| format!("ci:{}#{}", f.path, renamed.get(b).unwrap_or(b))));
+            }
+            u.after.sort();
+            u.after.dedup();
+        };
         for (k, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
-            let triggers: BTreeSet<String> = per_job.iter().filter(|(n, ..)| n == name).flat_map(|(_, t, _)| t.iter().cloned()).collect();
+            let triggers = triggers_of(name);
             if triggers.is_empty() {
                 continue;
             }
             let mut u = ci_job(f.path, name, k.line, job.last_line(), &triggers);
-            for (_, before) in requires.iter().filter(|(n, _)| n == name) {
-                u.after.extend(before.iter().map(|b| format!("ci:{}#{b}", f.path)));
-            }
-            u.after.sort();
-            u.after.dedup();
+            order(&mut u, name);
             let wd = job
                 .get("working_directory")
                 .and_then(Node::as_str)
@@ -105,9 +246,26 @@ impl Detector for CircleCi {
                 if let Some((text, line)) = cmd {
                     add_shell(&mut u, out, NAME, f.path, text, line, &wd);
                 }
+                // An orb's command: `- heroku/install` or `- heroku/deploy-via-git: {params}`.
+                let call = s.as_str().map(|c| (c, None)).or_else(|| s.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v)))));
+                if let Some((call, params)) = call.filter(|(c, _)| c.contains('/')) {
+                    add_orb_command(&mut u, out, f.path, &orbs, call, params, s.line, &wd);
+                }
             }
-            let _ = Location::line(f.path, 1);
             out.units.push(u);
+        }
+        // The jobs of well-known orbs are units too, run where the
+        // workflows run them (the first entry of a name gives its parameters).
+        let mut seen = BTreeSet::new();
+        for (name, job, entry, params) in &orb_jobs {
+            if !seen.insert(name.as_str()) {
+                continue;
+            }
+            let mut u = ci_job(f.path, name, entry.line, entry.last_line(), &triggers_of(name));
+            order(&mut u, name);
+            if add_orb_command(&mut u, out, f.path, &orbs, job, *params, entry.line, "") {
+                out.units.push(u);
+            }
         }
     }
 }
