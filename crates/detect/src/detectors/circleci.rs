@@ -297,4 +297,82 @@ mod tests {
         assert_eq!(after("#ship"), vec!["ci:.circleci/config.yml#test".to_string()]);
         assert!(after("#test").is_empty() && after("#hold-me").is_empty());
     }
+    fn scan(text: &str) -> Output {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        CircleCi.detect(&FileCtx { path: ".circleci/config.yml", text, repo: &repo }, &mut out);
+        out
+    }
+
+    /// (unit, kind, attribute value) of the run.deploy and run.publish evidence.
+    fn releases(o: &Output) -> Vec<(String, String, String)> {
+        o.evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "run.deploy" || e.kind == "run.publish")
+            .map(|(e, u)| {
+                let attr = e.attrs.get("target").or_else(|| e.attrs.get("what")).map(|a| a.to_string()).unwrap_or_default();
+                (u.clone().unwrap_or_default().trim_start_matches("ci:.circleci/config.yml#").to_string(), e.kind.to_string(), attr)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn orb_commands_deploy_like_the_commands_they_run() {
+        let text = "version: 2.1\norbs:\n  hk: circleci/heroku@1.2.6\n  ecr: circleci/aws-ecr@9.0\n  k8s: circleci/kubernetes@1.3\n  python: circleci/python@2.1\njobs:\n  test:\n    docker: [{image: x}]\n    steps:\n      - checkout\n      - python/install-packages:\n          pkg-manager: pip\n      - run: pytest\n  ship:\n    executor: hk/default\n    steps:\n      - checkout\n      - hk/install\n      - hk/deploy-via-git\n      - ecr/build_and_push_image:\n          repo: model-api\n      - k8s/create-or-update-resource:\n          resource-file-path: k8s/deploy.yaml\nworkflows:\n  main:\n    jobs:\n      - test\n      - ship:\n          requires: [test]\n          filters: {branches: {only: main}}\n";
+        let o = scan(text);
+        assert_eq!(
+            releases(&o),
+            vec![
+                ("ship".to_string(), "run.deploy".to_string(), "paas".to_string()),
+                ("ship".to_string(), "run.publish".to_string(), "container-image".to_string()),
+                ("ship".to_string(), "run.deploy".to_string(), "kubernetes".to_string()),
+            ]
+        );
+        let ship = o.units.iter().find(|u| u.id.ends_with("#ship")).unwrap();
+        let argv: Vec<String> = ship.commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert_eq!(argv, vec!["git push heroku HEAD:main", "docker push model-api", "kubectl apply -f k8s/deploy.yaml"]);
+        assert_eq!(ship.commands[0].location.start_line, 20);
+        // The setup commands (`install`, `install-packages`) run nothing read.
+        let test = o.units.iter().find(|u| u.id.ends_with("#test")).unwrap();
+        assert_eq!(test.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["pytest"]);
+    }
+
+    #[test]
+    fn orb_jobs_in_workflows_are_units_with_their_order() {
+        let text = "version: 2.1\norbs:\n  aws-ecr: circleci/aws-ecr@8.2\n  aws-ecs: circleci/aws-ecs@3.2\n  heroku: circleci/heroku@2.0\n  python: circleci/python@2.1\njobs:\n  test:\n    docker: [{image: x}]\n    steps: [{run: pytest}]\nworkflows:\n  main:\n    jobs:\n      - test\n      - aws-ecr/build_and_push_image:\n          name: push-image\n          repo: model-api\n          requires: [test]\n      - aws-ecs/deploy_service_update:\n          requires: [push-image]\n          service-name: model-api\n      - heroku/deploy-via-git:\n          requires: [test]\n          filters:\n            tags: {only: /^v.*/}\n            branches: {ignore: /.*/}\n      - python/test:\n          app-dir: ~/project/api\n          test-tool: unittest\n";
+        let o = scan(text);
+        let unit = |n: &str| o.units.iter().find(|u| u.id == format!("ci:.circleci/config.yml#{n}")).unwrap();
+        assert_eq!(unit("push-image").after, vec!["ci:.circleci/config.yml#test"]);
+        assert_eq!(unit("aws-ecs/deploy_service_update").after, vec!["ci:.circleci/config.yml#push-image"]);
+        assert_eq!(unit("aws-ecs/deploy_service_update").commands[0].argv.join(" "), "aws ecs update-service --service model-api");
+        assert!(unit("push-image").root && unit("push-image").triggers.contains("push"));
+        assert_eq!(unit("heroku/deploy-via-git").triggers.iter().collect::<Vec<_>>(), vec!["tag"]);
+        // The python orb's test job runs the test tool in its app-dir.
+        let t = &unit("python/test").commands[0];
+        assert_eq!((t.argv.join(" ").as_str(), t.workdir.as_str()), ("python -m unittest", "api"));
+        assert_eq!(
+            releases(&o),
+            vec![
+                ("push-image".to_string(), "run.publish".to_string(), "container-image".to_string()),
+                ("aws-ecs/deploy_service_update".to_string(), "run.deploy".to_string(), "aws-service".to_string()),
+                ("heroku/deploy-via-git".to_string(), "run.deploy".to_string(), "paas".to_string()),
+            ]
+        );
+        assert_eq!(o.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 2);
+    }
+
+    #[test]
+    fn unknown_orbs_undeclared_aliases_and_comments_give_nothing() {
+        // An orb not in the table, an alias the `orbs:` map does not declare
+        // (a registry name written as a step is not an alias), a commented-out
+        // orb step, an inline orb, a setup command and an unknown command of a
+        // known orb.
+        let text = "version: 2.1\norbs:\n  hk: circleci/heroku@2.0\n  ship: acme/ship-it@1.0\n  local:\n    commands:\n      deploy-via-git:\n        steps: [{run: echo}]\n  python: circleci/python@2.1\njobs:\n  test:\n    docker: [{image: x}]\n    steps:\n      - python/install-packages\n      - run: pytest\n  deploy:\n    docker: [{image: x}]\n    steps:\n      - ship/deploy\n      - heroku/deploy-via-git\n      - local/deploy-via-git\n      # - hk/deploy-via-git\n      - hk/install\n      - hk/check-authentication\nworkflows:\n  main:\n    jobs:\n      - test\n      - deploy: {requires: [test]}\n      - ship/deploy: {requires: [test]}\n      - heroku/deploy-via-git: {requires: [test]}\n      - python/unknown-job\n";
+        let o = scan(text);
+        assert!(releases(&o).is_empty(), "{:?}", releases(&o));
+        // Only the config's own jobs are units; their commands are the run steps.
+        let ids: Vec<&str> = o.units.iter().map(|u| u.id.as_str()).collect();
+        assert_eq!(ids, vec!["ci:.circleci/config.yml#test", "ci:.circleci/config.yml#deploy"]);
+        assert!(o.units[1].commands.is_empty());
+    }
 }
