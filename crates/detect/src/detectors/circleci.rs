@@ -88,7 +88,7 @@ fn orb_aliases(doc: &Node) -> BTreeMap<String, String> {
     doc.get("orbs")
         .map(Node::entries)
         .unwrap_or_default()
-        .into_iter()
+        .iter()
         .filter_map(|(k, v)| {
             let orb = v.as_str()?.split('@').next()?.trim().to_ascii_lowercase();
             Some((k.as_str()?.to_string(), orb))
