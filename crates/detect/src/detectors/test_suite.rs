@@ -183,7 +183,23 @@ impl Detector for Tests {
 /// `test.imports` for each local module a test file imports (with the names it uses).
 fn test_imports(f: &FileCtx<'_>, out: &mut Output, masked: &str, unit: &str) {
     let imports = with_attribute_names(pylex::imports(masked), masked);
-    for (path, line) in python::local_imports(f.repo, f.path, &imports) {
+    let resolved = python::local_imports(f.repo, f.path, &imports);
+    let found: std::collections::BTreeSet<(&str, u32)> = resolved.iter().map(|(p, l)| (p.as_str(), *l)).collect();
+    for (path, line) in &resolved {
+        let (path, line) = (path.clone(), *line);
+        // `from pkg import mod`: the package's `__init__.py` is resolved
+        // beside `pkg/mod.py`; when every name is such a submodule, the test
+        // uses nothing of the `__init__` (often empty) itself.
+        if let Some(dir) = path.strip_suffix("__init__.py") {
+            let names: Vec<&String> = imports.iter().filter(|i| i.line == line).flat_map(|i| &i.names).collect();
+            let submodule = |n: &str| {
+                found.contains(&(format!("{dir}{n}.py").as_str(), line))
+                    || found.contains(&(format!("{dir}{n}/__init__.py").as_str(), line))
+            };
+            if !names.is_empty() && names.iter().all(|n| submodule(n)) {
+                continue;
+            }
+        }
         let mut names: Vec<String> = Vec::new();
         for im in imports.iter().filter(|i| i.line == line) {
             let within = im.module.trim_start_matches('.').replace('.', "/");
@@ -263,6 +279,27 @@ mod tests {
         let case = o.evidence.iter().find(|(e, _)| e.kind == "test.case").unwrap();
         assert_eq!(case.0.attrs["count"], *"2");
         assert!(o.evidence.iter().any(|(e, _)| e.kind == "test.imports" && e.attrs["module"] == *"src/model/train.py"));
+    }
+
+    #[test]
+    fn a_package_init_is_not_covered_when_only_its_submodules_are_imported() {
+        let mut repo = RepoIndex::default();
+        for p in ["pipeline/__init__.py", "pipeline/train.py", "pipeline/drift.py"] {
+            repo.paths.insert(p.into());
+        }
+        let modules = |text: &str| -> Vec<String> {
+            let o = run("tests/test_p.py", text, &repo);
+            let mut m: Vec<String> =
+                o.evidence.iter().filter(|(e, _)| e.kind == "test.imports").map(|(e, _)| e.attrs["module"].to_string()).collect();
+            m.sort();
+            m
+        };
+        let test = |import: &str| format!("{import}\n\ndef test_a():\n    assert train.fit() is not None\n");
+        assert_eq!(modules(&test("from pipeline import train")), vec!["pipeline/train.py"]);
+        assert_eq!(modules(&test("from pipeline import train, drift")), vec!["pipeline/drift.py", "pipeline/train.py"]);
+        // A name the package itself defines keeps its `__init__`.
+        assert!(modules(&test("from pipeline import train, settings")).contains(&"pipeline/__init__.py".to_string()));
+        assert_eq!(modules(&test("import pipeline")), vec!["pipeline/__init__.py"]);
     }
 
     #[test]
