@@ -1224,7 +1224,9 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Owne
 
 /// Mark tracking, versioning and comparison evidence that belongs to training:
 /// in a file that trains, in a module a training file imports (or that imports
-/// one), or run by the same root (pipeline, CI job) as training.
+/// one), or run by the same root (pipeline, CI job) as training. Monitors are
+/// marked only in the closer circle (the same file, module or root, not a
+/// sibling job of the same CI definition).
 fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
     let training_units: BTreeSet<&str> =
         out.iter().zip(owner).filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|(_, o)| &o[..]).collect();
@@ -1248,6 +1250,21 @@ fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closur
             related.extend(members.iter().copied());
         }
     }
+    // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
+    // the steps it imports: when one of them trains, the others (comparison,
+    // registration, tracking) are steps of that training pipeline.
+    let pipeline_defs: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| &o[..]).collect();
+    for id in pipeline_defs {
+        let Some(u) = units.get(id) else { continue };
+        if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
+            related.insert(id);
+            related.extend(u.calls.iter().map(|(c, _)| c.as_str()));
+        }
+    }
+    // A monitor in this closer circle runs as part of training (a drift
+    // report inside the training flow); a monitoring job of its own that
+    // shares only a trigger with training is not.
+    let tight = related.clone();
     // Jobs of one CI definition (a workflow file, a GitLab or Azure pipeline)
     // that start on the same event run as one pipeline: an evaluation job
     // after the training job evaluates what that run trained.
@@ -1265,26 +1282,20 @@ fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closur
             }
         }
     }
-    // A pipeline definition (KFP, TFX, SageMaker, orchestrator DAG) composes
-    // the steps it imports: when one of them trains, the others (comparison,
-    // registration, tracking) are steps of that training pipeline.
-    let pipeline_defs: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| e.kind == "code.pipeline-def").map(|(_, o)| &o[..]).collect();
-    for id in pipeline_defs {
-        let Some(u) = units.get(id) else { continue };
-        if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
-            related.insert(id);
-            related.extend(u.calls.iter().map(|(c, _)| c.as_str()));
-        }
-    }
     // A Kedro project's catalog serves its pipelines: when they train, the
     // catalog's tracking and model datasets belong to that training.
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
         related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(|o| &o[..]));
     }
     for (e, o) in out.iter_mut().zip(owner) {
-        if matches!(&*e.kind, "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version")
-            && related.contains(&o[..])
-        {
+        let with = match &*e.kind {
+            "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version" => {
+                related.contains(&o[..])
+            }
+            "code.monitor" => tight.contains(&o[..]),
+            _ => false,
+        };
+        if with {
             e.attrs.insert("with_training", "yes");
         }
     }
@@ -2136,6 +2147,13 @@ mod tests {
         let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
         // Another event (a schedule) or another definition is another pipeline.
         assert_eq!(tied, vec!["judge.py"]);
+        // A monitor is part of training only in the closer circle: the
+        // training root's own closure, not a sibling job of the definition.
+        let mut out = vec![ev("code.train", "fit.py"), ev("code.monitor", "judge.py"), ev("code.monitor", "fit.py")];
+        let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
+        mark_with_training(&mut out, &owner, &closures, &units);
+        let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
+        assert_eq!(tied, vec!["fit.py"]);
     }
 
     #[test]
