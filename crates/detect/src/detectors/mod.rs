@@ -876,12 +876,7 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         Invocation::Publish { what } => {
             let mut v = vec![ev("run.publish").attr("what", what.clone())];
             // A model registered with its data version or commit as tags.
-            let joined = cmd.argv.join(" ").to_ascii_lowercase();
-            if what == "model-registration"
-                && ["data_version", "dataset_version", "data_asset", "data_hash", "git_commit", "commit", "data_snapshot"]
-                    .iter()
-                    .any(|w| joined.contains(w))
-            {
+            if what == "model-registration" && tags_model_with_data(&cmd.argv) {
                 v.push(ev("lineage.data-version").attr("how", "model-tags"));
             }
             v
@@ -1041,6 +1036,55 @@ fn is_release_asset(s: &str) -> bool {
     l.starts_with("http") && (l.contains("/releases/download/") || l.contains("/-/releases/"))
 }
 
+/// True when a command registering a model attaches its data version or the
+/// commit it was trained from: a pair in the value of a tag, label, metadata
+/// or property option whose key is one of `data_version`, `dataset_version`,
+/// `data_asset`, `data_hash`, `data_snapshot`, `git_commit`, `commit`
+/// (`--tags data_version=3 git_commit=$SHA`, `--labels=commit=$SHA`,
+/// `--set tags.data_hash=$H`), or an option of that name given a value
+/// (`--data-version 3`). Keys and options are whole words: an option that
+/// only contains one (`--commit-message "..."`, `--commit-description`) and
+/// the free text of other options (a message saying "commit: sync") attach
+/// nothing.
+pub fn tags_model_with_data(argv: &[String]) -> bool {
+    const KEYS: &[&str] = &["data_version", "dataset_version", "data_asset", "data_hash", "data_snapshot", "git_commit", "commit"];
+    let norm = |k: &str| k.trim_matches(|c| matches!(c, '"' | '\'' | '{' | '[' | ' ')).to_ascii_lowercase().replace('-', "_");
+    // `tags.git_commit`, `labels.commit`: the last dotted part is the key.
+    let is_key = |k: &str| KEYS.contains(&norm(k).rsplit('.').next().unwrap_or(""));
+    let tagging = |opt: &str| {
+        let o = norm(opt);
+        o.split('_').any(|p| p == "set" || ["tag", "label", "metadata", "propert", "annotation"].iter().any(|w| p.starts_with(w)))
+    };
+    // `k=v` / `k:v` pairs of a value (`a=1,b=2`, `{"a": "1"}`).
+    let pairs_name_key = |value: &str| {
+        value.split([',', ';', '\n']).any(|p| p.split_once(['=', ':']).is_some_and(|(k, v)| !v.trim().is_empty() && is_key(k)))
+    };
+    // Whether the words being read are the values of a tagging option.
+    let mut in_tags = false;
+    let mut it = argv.iter().skip(1).peekable();
+    while let Some(a) = it.next() {
+        if let Some(opt) = a.strip_prefix("--").or_else(|| a.strip_prefix('-')).filter(|o| !o.is_empty()) {
+            let (name, inline) = match opt.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (opt, None),
+            };
+            let has_value = inline.is_some_and(|v| !v.is_empty()) || it.peek().is_some_and(|v| !v.starts_with('-'));
+            if is_key(name) && has_value {
+                return true;
+            }
+            in_tags = tagging(name) && inline.is_none();
+            if tagging(name) && inline.is_some_and(pairs_name_key) {
+                return true;
+            }
+            continue;
+        }
+        if in_tags && pairs_name_key(a) {
+            return true;
+        }
+    }
+    false
+}
+
 /// True when a command tags what it creates (a job, a deployment) with the CI
 /// build or commit that runs it: `--set tags.git_commit=${GITHUB_SHA}`,
 /// `--tags build=$(Build.BuildId)`. The value must come from a variable; a
@@ -1161,6 +1205,38 @@ mod tests {
         {
             assert!(calls(other, "").iter().all(|c| !c.starts_with("compose:")), "{other}");
         }
+    }
+
+    #[test]
+    fn model_tagged_with_data_version_or_commit_as_whole_keys() {
+        let argv = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        for yes in [
+            "az ml model create -n m --tags data_asset=$(A) data_version=3 git_commit=$(Build.SourceVersion)",
+            "gcloud ai models upload --region=r --labels=commit=$SHA,team=x",
+            "az ml model create --set tags.data_hash=$H",
+            "gto register model --data-version v3",
+            "aws sagemaker create-model-package --customer-metadata-properties git_commit=$SHA",
+        ] {
+            assert!(tags_model_with_data(&argv(yes)), "{yes}");
+        }
+        // A word that only contains a key, and the free text of other options.
+        let mut message = argv("huggingface-cli upload org/m ./model --commit-message");
+        message.push("commit: sync data_version=3".into());
+        for no in [
+            argv("huggingface-cli upload org/m ./model --commit-message=Sync"),
+            argv("huggingface-cli upload org/m ./model --commit-description=nightly"),
+            message,
+            argv("az ml model create -n m --tags team=ml stage=dev"),
+            argv("az ml model create -n commit --version 3"),
+            argv("gcloud ai models upload --labels="),
+        ] {
+            assert!(!tags_model_with_data(&no), "{no:?}");
+        }
+        // Through the command's evidence: a publish, no lineage.
+        let cmd = |t: &str| Cmd { argv: argv(t), location: Location::line("ci.yml", 1), text: t.into(), workdir: String::new() };
+        let kinds = |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
+        assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
+        assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
     }
 
     #[test]
