@@ -68,6 +68,22 @@ pub enum Invocation {
     Other,
 }
 
+/// The deployment target of an app pushed or uploaded to a Hugging Face Space.
+pub const HF_SPACE: &str = "hf-space";
+
+/// True for the git URL of a Hugging Face Space
+/// (`https://user:$HF_TOKEN@huggingface.co/spaces/org/app`, `hf.co/spaces/...`),
+/// not of a model or dataset repository on the Hub.
+pub fn is_hf_space_url(s: &str) -> bool {
+    let l = s.to_ascii_lowercase();
+    ["huggingface.co/spaces/", "hf.co/spaces/"].iter().any(|h| {
+        l.find(h).is_some_and(|at| {
+            // The host starts the URL's host part: after `//`, `@` or the word's start.
+            at == 0 || matches!(l.as_bytes()[at - 1], b'/' | b'@' | b'.')
+        })
+    })
+}
+
 fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     let mut it = argv.iter();
     while let Some(a) = it.next() {
@@ -426,8 +442,15 @@ fn classify_command(argv: &[String]) -> Invocation {
         "gto" if matches!(rest.first().map(String::as_str), Some("register") | Some("assign") | Some("promote")) => {
             Invocation::Publish { what: "model-registration".into() }
         }
-        "huggingface-cli" | "hf" if rest.first().map(String::as_str) == Some("upload") => {
-            Invocation::Publish { what: "model-registration".into() }
+        // An upload to the Hugging Face Hub: by its repository type, a
+        // model version (the default type), an app deployed to a Space, or a
+        // dataset (neither).
+        "huggingface-cli" | "hf" if matches!(rest.first().map(String::as_str), Some("upload" | "upload-large-folder")) => {
+            match opt_value(rest, &["--repo-type"]).unwrap_or("model") {
+                "space" | "spaces" => Invocation::Deploy { target: HF_SPACE.into(), traffic: None, file: None },
+                "model" | "models" => Invocation::Publish { what: "model-registration".into() },
+                _ => Invocation::Other,
+            }
         }
         // Copying to or running on a remote host: a hand-rolled deployment.
         "scp" | "rsync"
@@ -695,6 +718,12 @@ fn classify_command(argv: &[String]) -> Invocation {
                     .is_some_and(|r| r == "heroku" || r == "dokku" || r.contains("git.heroku.com")) =>
         {
             Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
+        }
+        // A push to a Space's git repository builds and restarts its app.
+        // (Credentials in the URL may hold spaces once a CI expression is
+        // split into words: any word after `push` naming a Space counts.)
+        "git" if rest.first().map(String::as_str) == Some("push") && rest[1..].iter().any(|a| is_hf_space_url(a)) => {
+            Invocation::Deploy { target: HF_SPACE.into(), traffic: None, file: None }
         }
         "sam" | "serverless" | "sls" | "cdk" | "pulumi" if rest.iter().any(|a| a == "deploy" || a == "up") => {
             Invocation::Deploy { target: base.clone(), traffic: None, file: None }
@@ -1080,6 +1109,39 @@ mod tests {
         // Reading, listing or merging pull requests opens none.
         for cmd in ["gh pr list", "gh pr merge 3 --squash", "glab mr list", "az repos pr list", "gh pr view"] {
             assert_eq!(c(cmd), Invocation::Other, "{cmd}");
+        }
+    }
+
+    #[test]
+    fn hugging_face_uploads_by_repository_type() {
+        let space = Invocation::Deploy { target: HF_SPACE.into(), traffic: None, file: None };
+        let model = Invocation::Publish { what: "model-registration".into() };
+        for cmd in [
+            "huggingface-cli upload org/app ./app --repo-type=space",
+            "huggingface-cli upload org/app ./Model /Model --repo-type=space --commit-message=Sync",
+            "hf upload org/app . --repo-type space",
+            "huggingface-cli upload-large-folder org/app ./app --repo-type=space",
+            "git push https://user:$HF_TOKEN@huggingface.co/spaces/org/app main",
+            "git push -f https://hf.co/spaces/org/app HEAD:main",
+            "git push --force https://$HF_USER:${{ secrets.HF_TOKEN }}@huggingface.co/spaces/org/app main",
+        ] {
+            assert_eq!(c(cmd), space, "{cmd}");
+        }
+        for cmd in ["huggingface-cli upload org/model ./model", "hf upload org/model ./model --repo-type=model", "hf upload org/m m.bin"] {
+            assert_eq!(c(cmd), model, "{cmd}");
+        }
+        // A dataset upload, a push to a model repository or to a lookalike
+        // host, a clone or a download of a Space: no release.
+        for cmd in [
+            "huggingface-cli upload org/data ./data --repo-type=dataset",
+            "hf upload org/data ./data --repo-type dataset",
+            "git push https://user:$HF_TOKEN@huggingface.co/org/model main",
+            "git push https://notthehuggingface.co/spaces/org/app main",
+            "git clone https://huggingface.co/spaces/org/app",
+            "huggingface-cli download org/app --repo-type=space",
+        ] {
+            assert_ne!(c(cmd), space, "{cmd}");
+            assert_ne!(c(cmd), model, "{cmd}");
         }
     }
 

@@ -61,6 +61,9 @@ pub struct Unit {
     /// Images its commands build (`docker build -t tag -f file`), tag ->
     /// Dockerfile path, so a later `docker run tag` calls what the image runs.
     pub images: std::collections::BTreeMap<String, String>,
+    /// Git remotes its commands add (`git remote add space <url>`), name ->
+    /// URL, so a later `git push space main` is read as a push to that URL.
+    pub remotes: std::collections::BTreeMap<String, String>,
     /// Units of the same run that must finish before this one starts
     /// (GitHub `needs`, Azure Pipelines `dependsOn` and stage order), by id.
     pub after: Vec<String>,
@@ -84,6 +87,7 @@ impl Unit {
             calls: Vec::new(),
             vars: Default::default(),
             images: Default::default(),
+            remotes: Default::default(),
             after: Vec::new(),
             local_cluster: false,
         }
@@ -115,6 +119,7 @@ impl Unit {
             && self.commands.is_empty()
             && self.vars.is_empty()
             && self.images.is_empty()
+            && self.remotes.is_empty()
             && self.after.is_empty()
             && self.calls.iter().all(|(_, l)| l.path == *path && l.start_line == l.end_line)
     }

@@ -510,6 +510,20 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         };
         add_cmd(unit, out, NAME, cmd);
     }
+    // An action that syncs the checkout to a Hugging Face repository (a
+    // Space unless its `repo_type` says otherwise) is the same upload as
+    // `huggingface-cli upload <repo> . --repo-type <type>`.
+    if hf_sync_action(&name) {
+        let repo_id = input("huggingface_repo_id").or_else(|| input("space")).unwrap_or("$HF_REPO").to_string();
+        let repo_type = input("repo_type").unwrap_or("space").to_string();
+        let cmd = Cmd {
+            argv: vec!["huggingface-cli".into(), "upload".into(), repo_id, ".".into(), "--repo-type".into(), repo_type],
+            location: loc.clone(),
+            text: format!("uses: {action}"),
+            workdir: wd.to_string(),
+        };
+        add_cmd(unit, out, NAME, cmd);
+    }
     // An image built here can be run by a later step (`docker run "$TAG"`).
     if name == "docker/build-push-action" {
         let context = input("context").unwrap_or(".");
@@ -601,6 +615,16 @@ fn wrapped_command(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
 fn opens_pull_request(name: &str) -> bool {
     let repo = name.split('/').nth(1).unwrap_or("");
     matches!(repo, "create-pull-request" | "pull-request" | "action-pull-request" | "github-action-create-pull-request")
+}
+
+/// Actions that sync a repository's files to the Hugging Face Hub
+/// (`huggingface/hub-sync`, `nateraw/huggingface-sync-action`,
+/// `JacobLinCool/huggingface-sync`, ...): the official ones, and any whose
+/// repository is named for syncing, pushing or deploying to Hugging Face.
+fn hf_sync_action(name: &str) -> bool {
+    let repo = name.split('/').nth(1).unwrap_or("");
+    matches!(name, "huggingface/hub-sync" | "huggingface/huggingface-sync-action")
+        || repo.contains("hugging") && ["sync", "push", "deploy", "space"].iter().any(|w| repo.contains(w))
 }
 
 fn is_deploy_action(name: &str) -> bool {
@@ -893,6 +917,34 @@ mod tests {
         let argvs = argvs(&out, "ci:.github/workflows/d.yml#d");
         assert_eq!(argvs, vec!["docker build -t reg/app:1 .", "docker push reg/app:1", "pytest -q tests"]);
         assert_eq!(kinds(&out, "run.deploy").len(), 1);
+    }
+
+    #[test]
+    fn hugging_face_sync_actions_deploy_spaces_and_version_models() {
+        let wf = |uses: &str, with: &str| {
+            format!("on: push\njobs:\n  s:\n    steps:\n      - uses: actions/checkout@v4\n      - uses: {uses}\n        with:\n          hf_token: ${{{{ secrets.HF_TOKEN }}}}\n{with}")
+        };
+        let got = |uses: &str, with: &str| {
+            let o = run(".github/workflows/s.yml", &wf(uses, with));
+            let d: Vec<String> = kinds(&o, "run.deploy").iter().map(|e| e.attrs["target"].to_string()).collect();
+            let p: Vec<String> = kinds(&o, "run.publish").iter().map(|e| e.attrs["what"].to_string()).collect();
+            (d, p)
+        };
+        let space = (vec!["hf-space".to_string()], vec![]);
+        // A Space by default.
+        assert_eq!(got("huggingface/hub-sync@v0.1.0", "          huggingface_repo_id: org/app\n"), space);
+        assert_eq!(got("nateraw/huggingface-sync-action@v0.0.5", "          repo_type: space\n"), space);
+        assert_eq!(got("JacobLinCool/huggingface-sync@v1", "          space: app\n"), space);
+        // A model repository: a model version; a dataset: neither.
+        assert_eq!(
+            got("huggingface/hub-sync@v0.1.0", "          huggingface_repo_id: org/m\n          repo_type: model\n"),
+            (vec![], vec!["model-registration".to_string()])
+        );
+        assert_eq!(got("huggingface/hub-sync@v0.1.0", "          repo_type: dataset\n"), (vec![], vec![]));
+        // Other Hugging Face actions (a cache, a login) upload nothing, and
+        // a commented-out sync step is no step.
+        assert_eq!(got("someone/huggingface-cache@v1", "          path: ~/.cache\n"), (vec![], vec![]));
+        assert_eq!(got("actions/cache@v4", "          path: ~/.cache\n      # - uses: huggingface/hub-sync@v0.1.0\n"), (vec![], vec![]));
     }
 
     #[test]

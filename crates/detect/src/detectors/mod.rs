@@ -608,7 +608,8 @@ pub fn topic_branches_only(branches: &[&str]) -> bool {
 }
 
 /// Add one command to `unit`, emitting its `run.*` evidence.
-pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
+pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, mut cmd: Cmd) {
+    git_remote_flow(unit, &mut cmd);
     if starts_local_cluster(&cmd.argv) {
         unit.local_cluster = true;
     }
@@ -630,6 +631,35 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, cmd: Cmd) {
         }
     }
     unit.commands.push(cmd);
+}
+
+/// Git remotes named in one command and pushed to in a later one of the same
+/// unit (the steps of a CI job, the lines of a script): `git remote add space
+/// https://...huggingface.co/spaces/org/app` records the remote, and a later
+/// `git push space main` is rewritten to push to its URL, which is what
+/// [`classify`] reads. Only remotes whose URL is a deployment target are
+/// recorded (a Hugging Face Space); `origin` and other remotes stay names.
+fn git_remote_flow(unit: &mut Unit, cmd: &mut Cmd) {
+    if cmd.argv.first().map(String::as_str) != Some("git") {
+        return;
+    }
+    match cmd.argv.get(1).map(String::as_str) {
+        Some("remote") if matches!(cmd.argv.get(2).map(String::as_str), Some("add" | "set-url")) => {
+            let words: Vec<&String> = cmd.argv[3..].iter().filter(|a| !a.starts_with('-')).collect();
+            let url = words.get(1..).and_then(|w| w.iter().find(|a| crate::command::is_hf_space_url(a)));
+            if let (Some(name), Some(url)) = (words.first(), url) {
+                unit.remotes.insert(name.to_string(), url.to_string());
+            }
+        }
+        Some("push") if !unit.remotes.is_empty() => {
+            if let Some(at) = cmd.argv.iter().skip(2).position(|a| !a.starts_with('-')).map(|i| i + 2) {
+                if let Some(url) = unit.remotes.get(&cmd.argv[at]) {
+                    cmd.argv[at] = url.clone();
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 /// True for a command that starts a Kubernetes cluster on the machine it
@@ -1237,6 +1267,30 @@ mod tests {
         let kinds = |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
         assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
         assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
+    }
+
+    #[test]
+    fn pushes_to_a_remote_added_for_a_space_deploy_it() {
+        let deploys = |chunks: &[&str]| {
+            let mut u = Unit::new("ci:x#j".into(), Location::line("ci.yml", 1), "j");
+            let mut out = Output::default();
+            for (i, c) in chunks.iter().enumerate() {
+                add_shell(&mut u, &mut out, "t", "ci.yml", c, i as u32 + 1, "");
+            }
+            out.evidence.iter().filter(|(e, _)| e.kind == "run.deploy").map(|(e, _)| e.attrs["target"].to_string()).collect::<Vec<_>>()
+        };
+        // The remote added in one step, pushed in a later one.
+        assert_eq!(
+            deploys(&["git remote add space https://user:$HF_TOKEN@huggingface.co/spaces/org/app", "git push --force space main"]),
+            ["hf-space"]
+        );
+        assert_eq!(deploys(&["git remote set-url hf https://huggingface.co/spaces/org/app\ngit push -f hf HEAD:main"]), ["hf-space"]);
+        // Pushing another remote, a remote of a model repository, or a
+        // Space remote that is added but never pushed.
+        assert!(deploys(&["git remote add space https://huggingface.co/spaces/org/app", "git push origin main"]).is_empty());
+        assert!(deploys(&["git remote add hub https://huggingface.co/org/model", "git push hub main"]).is_empty());
+        assert!(deploys(&["git remote add space https://huggingface.co/spaces/org/app"]).is_empty());
+        assert!(deploys(&["git remote add", "git push space main"]).is_empty());
     }
 
     #[test]
