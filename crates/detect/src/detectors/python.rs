@@ -480,6 +480,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                     if entry.evidence == "code.train" && !e.attrs.contains_key("framework") {
                         e = e.attr("framework", entry.tool.clone());
                     }
+                    let Some(e) = by_hub_repo_type(e, bytes, call.offset, &mk) else { continue };
                     ev.push(e);
                     if let Some(sa) = &entry.script_arg {
                         script_calls.push((sa, call.offset));
@@ -516,6 +517,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                         };
                         e = e.attr("framework", fw);
                     }
+                    let Some(e) = by_hub_repo_type(e, bytes, call.offset, &mk) else { continue };
                     ev.push(e);
                     if let Some(sa) = &entry.script_arg {
                         script_calls.push((sa, call.offset));
@@ -2831,6 +2833,32 @@ fn sets_train_mode(call: &Call, bytes: &[u8]) -> bool {
     }
 }
 
+/// A Hugging Face Hub upload (`version-model` with `mechanism: hub`) read
+/// by the repository type its call names: `repo_type="space"` deploys the
+/// app of a Space (`code.deploy target=hf-space`), `repo_type="dataset"`
+/// uploads data (no evidence); a model repository (the default, or
+/// `repo_type="model"`) or a type the source does not spell out stays a
+/// model version.
+fn by_hub_repo_type(
+    e: Evidence,
+    bytes: &[u8],
+    offset: usize,
+    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
+) -> Option<Evidence> {
+    if e.kind != "code.model-version" || e.attrs.get("mechanism").is_none_or(|m| m != "hub") {
+        return Some(e);
+    }
+    let repo_type = call_args(bytes, offset).into_iter().find(|(k, _)| k.as_deref() == Some("repo_type")).and_then(|(_, v)| literal(&v));
+    match repo_type.as_deref() {
+        Some("space") => {
+            let tool = e.attrs.get("tool").map(|t| t.to_string()).unwrap_or_default();
+            Some(mk("code.deploy", &tool, offset, e.confidence).attr("target", crate::command::HF_SPACE))
+        }
+        Some("dataset") => None,
+        _ => Some(e),
+    }
+}
+
 /// Top-level arguments of the call whose name ends just before `from`:
 /// (keyword if any, value text), in order.
 fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
@@ -3096,6 +3124,51 @@ mod tests {
     fn with_catalog(yaml: &str) -> RepoIndex {
         let cat = crate::catalog::Catalog::builtin_with(vec![("ours.yaml".into(), yaml.into())]).unwrap();
         RepoIndex { catalog: Some(std::sync::Arc::new(cat)), ..RepoIndex::default() }
+    }
+
+    #[test]
+    fn hugging_face_hub_uploads_by_method_and_repository_type() {
+        let hub = |src: &str| {
+            let f = analyze("src/train.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence
+                .iter()
+                .filter(|e| e.kind == "code.model-version" || e.kind == "code.deploy")
+                .map(|e| format!("{}{}", e.kind, e.attrs.get("target").map(|t| format!(":{t}")).unwrap_or_default()))
+                .collect::<BTreeSet<String>>()
+                .into_iter()
+                .collect::<Vec<_>>()
+        };
+        let version = vec!["code.model-version".to_string()];
+        // The client's methods, on a bound client or on the constructor's result.
+        for src in [
+            "from huggingface_hub import HfApi\napi = HfApi(token=t)\napi.upload_file(path_or_fileobj='m.joblib', path_in_repo='m.joblib', repo_id='o/m')\n",
+            "from huggingface_hub import HfApi\nHfApi().upload_file(path_or_fileobj='m.bin', path_in_repo='m.bin', repo_id='o/m', repo_type='model')\n",
+            "import huggingface_hub as hh\napi = hh.HfApi()\napi.create_commit(repo_id='o/m', operations=ops, commit_message='c')\n",
+            "from huggingface_hub import HfApi\nHfApi().upload_large_folder(repo_id='o/m', folder_path='out', repo_type='model')\n",
+            "from huggingface_hub import create_commit\ncreate_commit('o/m', operations=ops)\n",
+            // A type the source does not spell out stays a model version.
+            "from huggingface_hub import HfApi\nHfApi().upload_folder(folder_path='out', repo_id=r, repo_type=kind)\n",
+        ] {
+            assert_eq!(hub(src), version, "{src}");
+        }
+        // A Space: its app deployed.
+        for src in [
+            "from huggingface_hub import HfApi\nHfApi().upload_folder(folder_path='app', repo_id='o/app', repo_type=\"space\")\n",
+            "from huggingface_hub import HfApi\napi = HfApi()\napi.upload_file(path_or_fileobj='app.py', path_in_repo='app.py', repo_id='o/app', repo_type='space')\n",
+            "import huggingface_hub\nhuggingface_hub.upload_folder(folder_path='app', repo_id='o/app', repo_type='space')\n",
+        ] {
+            assert_eq!(hub(src), vec!["code.deploy:hf-space".to_string()], "{src}");
+        }
+        // A dataset, an object store's method of the same name, a file that
+        // does not import the Hub, a comment.
+        for src in [
+            "from huggingface_hub import HfApi\nHfApi().upload_folder(folder_path='data', repo_id='o/d', repo_type='dataset')\n",
+            "import boto3\nimport huggingface_hub\ns3 = boto3.client('s3')\ns3.upload_file('m.bin', 'bucket', 'm.bin')\n",
+            "from google.cloud import storage\nclient.upload_file('m.bin')\n",
+            "from huggingface_hub import HfApi\n# api.upload_file(path_or_fileobj='m.bin', repo_id='o/m')\n",
+        ] {
+            assert!(hub(src).is_empty(), "{src}: {:?}", hub(src));
+        }
     }
 
     #[test]
