@@ -1264,7 +1264,8 @@ mod tests {
         }
         // Through the command's evidence: a publish, no lineage.
         let cmd = |t: &str| Cmd { argv: argv(t), location: Location::line("ci.yml", 1), text: t.into(), workdir: String::new() };
-        let kinds = |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
+        let kinds =
+            |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
         assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
         assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
     }

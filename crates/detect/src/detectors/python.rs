@@ -2839,12 +2839,7 @@ fn sets_train_mode(call: &Call, bytes: &[u8]) -> bool {
 /// uploads data (no evidence); a model repository (the default, or
 /// `repo_type="model"`) or a type the source does not spell out stays a
 /// model version.
-fn by_hub_repo_type(
-    e: Evidence,
-    bytes: &[u8],
-    offset: usize,
-    mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
-) -> Option<Evidence> {
+fn by_hub_repo_type(e: Evidence, bytes: &[u8], offset: usize, mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence) -> Option<Evidence> {
     if e.kind != "code.model-version" || e.attrs.get("mechanism").is_none_or(|m| m != "hub") {
         return Some(e);
     }
