@@ -442,14 +442,15 @@ fn classify_command(argv: &[String]) -> Invocation {
         "gto" if matches!(rest.first().map(String::as_str), Some("register") | Some("assign") | Some("promote")) => {
             Invocation::Publish { what: "model-registration".into() }
         }
-        // An upload to the Hugging Face Hub: by its repository type, a
-        // model version (the default type), an app deployed to a Space, or a
-        // dataset (neither).
+        // An upload to the Hugging Face Hub: by its repository type, an app
+        // deployed to a Space, a dataset (neither a release nor a model), or
+        // a model version (the default type, and a type the command does not
+        // spell out: `--repo-type "$TYPE"`).
         "huggingface-cli" | "hf" if matches!(rest.first().map(String::as_str), Some("upload" | "upload-large-folder")) => {
             match opt_value(rest, &["--repo-type"]).unwrap_or("model") {
                 "space" | "spaces" => Invocation::Deploy { target: HF_SPACE.into(), traffic: None, file: None },
-                "model" | "models" => Invocation::Publish { what: "model-registration".into() },
-                _ => Invocation::Other,
+                "dataset" | "datasets" => Invocation::Other,
+                _ => Invocation::Publish { what: "model-registration".into() },
             }
         }
         // Copying to or running on a remote host: a hand-rolled deployment.
@@ -1127,7 +1128,12 @@ mod tests {
         ] {
             assert_eq!(c(cmd), space, "{cmd}");
         }
-        for cmd in ["huggingface-cli upload org/model ./model", "hf upload org/model ./model --repo-type=model", "hf upload org/m m.bin"] {
+        for cmd in [
+            "huggingface-cli upload org/model ./model",
+            "hf upload org/model ./model --repo-type=model",
+            "hf upload org/m m.bin",
+            "hf upload org/m m.bin --repo-type $REPO_TYPE",
+        ] {
             assert_eq!(c(cmd), model, "{cmd}");
         }
         // A dataset upload, a push to a model repository or to a lookalike
