@@ -922,6 +922,11 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
                 d = d.attr("infra", "yes");
             }
             let mut v = vec![d];
+            // Model files uploaded into a Space are pushed to the Hub too:
+            // a versioned model, as an upload to a model repository is.
+            if target == crate::command::HF_SPACE && hub_upload_of_model_files(&cmd.argv) {
+                v.push(ev("run.publish").attr("what", "model-registration"));
+            }
             if tags_ci_build(&cmd.argv) {
                 v.push(ev("lineage.data-version").attr("how", "build-tag"));
             }
@@ -1064,6 +1069,49 @@ pub fn is_release_asset_model(s: &str) -> bool {
 fn is_release_asset(s: &str) -> bool {
     let l = s.trim_matches(|c| c == '"' || c == '\'').to_ascii_lowercase();
     l.starts_with("http") && (l.contains("/releases/download/") || l.contains("/-/releases/"))
+}
+
+/// True for a Hub CLI upload (`huggingface-cli|hf upload REPO LOCAL
+/// [PATH_IN_REPO]`) whose local or repository path names model files: a
+/// folder named for models (`./Model`, `models/`) or a serialized model
+/// (`.pkl`, `.joblib`, `.pt`, `.onnx`, `.safetensors`, ...).
+fn hub_upload_of_model_files(argv: &[String]) -> bool {
+    if !matches!(argv.first().map(String::as_str), Some("huggingface-cli" | "hf")) {
+        return false;
+    }
+    const EXT: &[&str] =
+        &[".pkl", ".pickle", ".joblib", ".pt", ".pth", ".onnx", ".h5", ".keras", ".safetensors", ".skops", ".bin", ".ckpt"];
+    let mut positional = Vec::new();
+    let mut it = argv.iter().skip(2);
+    while let Some(a) = it.next() {
+        if a.starts_with('-') {
+            // `--repo-type space`, `--commit-message msg`: the option's value.
+            if !a.contains('=')
+                && matches!(
+                    a.as_str(),
+                    "--repo-type"
+                        | "--revision"
+                        | "--commit-message"
+                        | "--commit-description"
+                        | "--token"
+                        | "--include"
+                        | "--exclude"
+                        | "--delete"
+                        | "--every"
+                )
+            {
+                it.next();
+            }
+            continue;
+        }
+        positional.push(a.to_ascii_lowercase());
+    }
+    // The repository id first, then the paths.
+    positional.iter().skip(1).any(|p| {
+        let p = p.trim_end_matches('/');
+        p.rsplit('/').any(|part| part.starts_with("model") || part.ends_with("model") || part.ends_with("models"))
+            || EXT.iter().any(|e| p.ends_with(e))
+    })
 }
 
 /// True when a command registering a model attaches its data version or the
@@ -1268,6 +1316,31 @@ mod tests {
             |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
         assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
         assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
+    }
+
+    #[test]
+    fn model_files_uploaded_into_a_space_are_versioned_too() {
+        let argv = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        for yes in [
+            "huggingface-cli upload org/app ./Model /Model --repo-type=space --commit-message=Sync",
+            "hf upload org/app models/clf.joblib --repo-type space",
+            "huggingface-cli upload org/app ./out/weights.safetensors weights.safetensors --repo-type=space",
+        ] {
+            assert!(hub_upload_of_model_files(&argv(yes)), "{yes}");
+        }
+        for no in [
+            "huggingface-cli upload org/app ./App --repo-type=space --commit-message=Model",
+            "huggingface-cli upload org/model-app . --repo-type=space",
+            "hf upload org/app app.py --repo-type space",
+            "git push https://huggingface.co/spaces/org/model main",
+        ] {
+            assert!(!hub_upload_of_model_files(&argv(no)), "{no}");
+        }
+        let cmd = |t: &str| Cmd { argv: argv(t), location: Location::line("ci.yml", 1), text: t.into(), workdir: String::new() };
+        let kinds =
+            |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
+        assert_eq!(kinds("huggingface-cli upload org/app ./Model /Model --repo-type=space"), ["run.deploy", "run.publish"]);
+        assert_eq!(kinds("huggingface-cli upload org/app ./App --repo-type=space"), ["run.deploy"]);
     }
 
     #[test]
