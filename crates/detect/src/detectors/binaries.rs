@@ -30,6 +30,7 @@ pub const MODEL_MARKERS: &[&str] = &[
     ".cbm",
     ".pb",
     ".tflite",
+    ".skops",
     "trained_models",
     "saved_models",
     "model_artifacts",

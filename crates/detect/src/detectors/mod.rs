@@ -1074,13 +1074,11 @@ fn is_release_asset(s: &str) -> bool {
 /// True for a Hub CLI upload (`huggingface-cli|hf upload REPO LOCAL
 /// [PATH_IN_REPO]`) whose local or repository path names model files: a
 /// folder named for models (`./Model`, `models/`) or a serialized model
-/// (`.pkl`, `.joblib`, `.pt`, `.onnx`, `.safetensors`, ...).
+/// ([`binaries::BINARY_EXT`]: `.pkl`, `.joblib`, `.pt`, `.onnx`, `.safetensors`, ...).
 fn hub_upload_of_model_files(argv: &[String]) -> bool {
     if !matches!(argv.first().map(String::as_str), Some("huggingface-cli" | "hf")) {
         return false;
     }
-    const EXT: &[&str] =
-        &[".pkl", ".pickle", ".joblib", ".pt", ".pth", ".onnx", ".h5", ".keras", ".safetensors", ".skops", ".bin", ".ckpt"];
     let mut positional = Vec::new();
     let mut it = argv.iter().skip(2);
     while let Some(a) = it.next() {
@@ -1110,7 +1108,7 @@ fn hub_upload_of_model_files(argv: &[String]) -> bool {
     positional.iter().skip(1).any(|p| {
         let p = p.trim_end_matches('/');
         p.rsplit('/').any(|part| part.starts_with("model") || part.ends_with("model") || part.ends_with("models"))
-            || EXT.iter().any(|e| p.ends_with(e))
+            || binaries::BINARY_EXT.iter().any(|e| p.ends_with(e))
     })
 }
 
