@@ -184,7 +184,12 @@ impl Detector for Tests {
 fn test_imports(f: &FileCtx<'_>, out: &mut Output, masked: &str, unit: &str) {
     let imports = with_attribute_names(pylex::imports(masked), masked);
     let resolved = python::local_imports(f.repo, f.path, &imports);
-    let found: std::collections::BTreeSet<(&str, u32)> = resolved.iter().map(|(p, l)| (p.as_str(), *l)).collect();
+    // Indexed only when a package's `__init__.py` is among them (most test files import none).
+    let found: std::collections::BTreeSet<(&str, u32)> = if resolved.iter().any(|(p, _)| p.ends_with("__init__.py")) {
+        resolved.iter().map(|(p, l)| (p.as_str(), *l)).collect()
+    } else {
+        Default::default()
+    };
     for (path, line) in &resolved {
         let (path, line) = (path.clone(), *line);
         // `from pkg import mod`: the package's `__init__.py` is resolved
