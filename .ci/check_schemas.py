@@ -4,10 +4,13 @@ a check independent of the Rust test's own validator and of the multitool.
 
 usage: check_schemas.py MLOPS_LEVEL_BINARY SARIF_SCHEMA_JSON
 """
+import concurrent.futures
 import json
+import os
 import pathlib
 import subprocess
 import sys
+import tempfile
 
 import jsonschema
 
@@ -22,13 +25,27 @@ sarif_v = jsonschema.validators.validator_for(sarif_schema)(sarif_schema)
 repos = sorted(p for p in (root / "fixtures").glob("*/repo") if p.is_dir())
 if not repos:
     sys.exit("no fixtures found")
+
+
+def check(repo):
+    """Scan once, writing both reports; return (schema error count, lines)."""
+    with tempfile.TemporaryDirectory() as d:
+        outs = {fmt: os.path.join(d, "r." + fmt) for fmt in ("json", "sarif")}
+        args = [a for fmt, path in outs.items() for a in ("-o", f"{fmt}={path}")]
+        subprocess.run([binary, "scan", *args, str(repo)], capture_output=True, check=True)
+        count, lines = 0, []
+        for fmt, validator in (("json", report_v), ("sarif", sarif_v)):
+            errors = list(validator.iter_errors(json.loads(pathlib.Path(outs[fmt]).read_text())))
+            lines += [f"{repo.parent.name} {fmt}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in errors[:5]]
+            count += len(errors)
+        return count, lines
+
+
 failures = 0
-for repo in repos:
-    for fmt, validator in (("json", report_v), ("sarif", sarif_v)):
-        out = subprocess.run([binary, "scan", "--format", fmt, str(repo)], capture_output=True, check=True).stdout
-        errors = list(validator.iter_errors(json.loads(out)))
-        for e in errors[:5]:
-            print(f"{repo.parent.name} {fmt}: {'/'.join(map(str, e.absolute_path))}: {e.message}")
-        failures += len(errors)
+with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+    for count, lines in pool.map(check, repos):
+        failures += count
+        for line in lines:
+            print(line)
 print(f"{len(repos)} fixtures: JSON and SARIF validated, {failures} schema error(s)")
 sys.exit(1 if failures else 0)

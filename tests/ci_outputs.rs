@@ -10,6 +10,7 @@ use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::OnceLock;
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlops-level"))
@@ -29,6 +30,68 @@ fn sarif(repo: &Path) -> Value {
     let o = scan(repo, &["--format", "sarif"]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// One fixture's SARIF, Markdown and JSON, written by a single scan (`-o`).
+struct Outputs {
+    name: String,
+    repo: PathBuf,
+    sarif: Vec<u8>,
+    markdown: Vec<u8>,
+    json: Vec<u8>,
+}
+
+/// Scan `repo` once, writing SARIF, Markdown and JSON (the same bytes as
+/// `--format`, see `one_run_writes_several_outputs_identical_to_single_format_runs`).
+fn scan_outputs(name: &str, repo: &Path) -> Outputs {
+    let d = tempfile::tempdir().unwrap();
+    let f = |n: &str| d.path().join(n);
+    let o = scan(
+        repo,
+        &[
+            "-o",
+            &format!("sarif={}", f("r.sarif").display()),
+            "-o",
+            &format!("markdown={}", f("s.md").display()),
+            "-o",
+            &format!("json={}", f("r.json").display()),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&o.stderr));
+    let read = |n: &str| std::fs::read(f(n)).unwrap();
+    Outputs { name: name.to_string(), repo: repo.to_path_buf(), sarif: read("r.sarif"), markdown: read("s.md"), json: read("r.json") }
+}
+
+/// Every fixture's outputs, each scanned once for all the tests of this file
+/// (scans spread over the machine's cores).
+fn every_fixture() -> &'static [Outputs] {
+    static ALL: OnceLock<Vec<Outputs>> = OnceLock::new();
+    ALL.get_or_init(|| scan_every_fixture().into_iter().map(|(_, o)| o).collect())
+}
+
+/// Scan every fixture once, in parallel; `(name, outputs)` in name order.
+fn scan_every_fixture() -> Vec<(String, Outputs)> {
+    let repos = fixture_repos();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut all: Vec<(String, Outputs)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some((name, repo)) = repos.get(i) else { break mine };
+                        mine.push((name.clone(), scan_outputs(name, repo)));
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    all.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(all.len(), repos.len());
+    all
 }
 
 fn decode_uri(u: &str) -> String {
@@ -66,10 +129,10 @@ fn physical_locations(v: &Value, out: &mut Vec<Value>) {
 #[test]
 fn sarif_lists_every_rule_and_locates_every_result_on_a_real_file() {
     let rules: Vec<Value> = serde_json::from_slice(&run(&["rules", "--format", "json"]).stdout).unwrap();
-    for (name, repo) in fixture_repos() {
-        let s = sarif(&repo);
+    for Outputs { name, repo, sarif, json, .. } in every_fixture() {
+        let s: Value = serde_json::from_slice(sarif).unwrap();
         assert_eq!(s["version"], "2.1.0");
-        let whole: Value = serde_json::from_slice(&scan(&repo, &["--format", "json"]).stdout).unwrap();
+        let whole: Value = serde_json::from_slice(json).unwrap();
         // A monorepo has one run per project, in the JSON's project order.
         let assessed: Vec<&Value> = match whole["projects"].as_array() {
             Some(p) => p.iter().collect(),
@@ -216,12 +279,15 @@ fn sarif_fingerprints_survive_unrelated_edits() {
 }
 
 #[test]
-fn sarif_and_markdown_are_byte_identical_across_runs() {
-    for (name, repo) in fixture_repos() {
-        for f in ["sarif", "markdown"] {
-            let (a, b) = (scan(&repo, &["--format", f]), scan(&repo, &["--format", f]));
-            assert!(!a.stdout.is_empty());
-            assert_eq!(a.stdout, b.stdout, "{name}: {f} differs between runs");
+fn sarif_markdown_and_json_are_byte_identical_across_runs() {
+    let first = every_fixture();
+    let second = scan_every_fixture();
+    assert_eq!(first.len(), second.len());
+    for (a, (_, b)) in first.iter().zip(&second) {
+        assert_eq!(a.name, b.name);
+        for (f, x, y) in [("sarif", &a.sarif, &b.sarif), ("markdown", &a.markdown, &b.markdown), ("json", &a.json, &b.json)] {
+            assert!(!x.is_empty(), "{}: empty {f}", a.name);
+            assert!(x == y, "{}: {f} differs between runs", a.name);
         }
     }
 }
@@ -314,9 +380,9 @@ fn sarif_of_every_fixture_passes_the_sarif_multitool_with_github_rules() {
     assert!(errors > 0, "the control file must fail GitHub's rules (missing rule help)");
 
     let mut files = Vec::new();
-    for (name, repo) in fixture_repos() {
-        let f = d.path().join(format!("{name}.sarif"));
-        std::fs::write(&f, scan(&repo, &["--format", "sarif"]).stdout).unwrap();
+    for o in every_fixture() {
+        let f = d.path().join(format!("{}.sarif", o.name));
+        std::fs::write(&f, &o.sarif).unwrap();
         files.push(f);
     }
     let (errors, warnings, lines, seen) = verdict(&validate(&tool, &files, d.path()));

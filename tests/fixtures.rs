@@ -132,16 +132,7 @@ fn every_fixture_matches_its_expectation() {
     assert!(failures.is_empty(), "{} mismatch(es):\n{}", failures.len(), failures.join("\n"));
 }
 
-#[test]
-fn json_output_is_byte_identical_across_runs() {
-    let bin = env!("CARGO_BIN_EXE_mlops-level");
-    for dir in fixtures() {
-        let run = || std::process::Command::new(bin).args(["scan", "--format", "json"]).arg(dir.join("repo")).output().unwrap();
-        let (a, b) = (run(), run());
-        assert!(!a.stdout.is_empty());
-        assert_eq!(a.stdout, b.stdout, "{}: JSON differs between runs", dir.display());
-    }
-}
+// JSON, SARIF and Markdown byte identity across runs: tests/ci_outputs.rs.
 
 /// The content screen only saves work: with it off (every applicable detector
 /// reads every file), every fixture yields the same evidence.
