@@ -168,22 +168,26 @@ const DEPLOY_BINS: &[&str] = &["cdk", "sam", "serverless", "sls", "pulumi"];
 /// `host.docker.internal`): a server started beside the command, such as
 /// a container on the CI runner.
 pub fn calls_loopback(argv: &[String]) -> bool {
-    argv.iter().skip(1).filter(|a| !a.starts_with('-')).any(|a| {
-        let rest = a.split_once("://").map_or(a.as_str(), |(_, r)| r);
-        let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-        let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-        let host =
-            if host.starts_with('[') { host.split_inclusive(']').next().unwrap_or(host) } else { host.split(':').next().unwrap_or(host) };
-        let host = host.to_ascii_lowercase();
-        host == "localhost"
-            || host.ends_with(".localhost")
-            || host == "0.0.0.0"
-            || host == "[::1]"
-            || host == "host.docker.internal"
-            || host
-                .strip_prefix("127.")
-                .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit())))
-    })
+    argv.iter().skip(1).filter(|a| !a.starts_with('-')).any(|a| is_loopback_url(a))
+}
+
+/// True when a URL (or a bare `host:port/path`) names this machine; see
+/// [`calls_loopback`].
+pub fn is_loopback_url(a: &str) -> bool {
+    let rest = a.split_once("://").map_or(a, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+    let host =
+        if host.starts_with('[') { host.split_inclusive(']').next().unwrap_or(host) } else { host.split(':').next().unwrap_or(host) };
+    let host = host.to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "0.0.0.0"
+        || host == "[::1]"
+        || host == "host.docker.internal"
+        || host
+            .strip_prefix("127.")
+            .is_some_and(|r| r.split('.').count() == 3 && r.split('.').all(|o| !o.is_empty() && o.bytes().all(|b| b.is_ascii_digit())))
 }
 
 /// `curl` uploading a built distribution to a package index: a form field
@@ -438,6 +442,10 @@ fn classify_command(argv: &[String]) -> Invocation {
         "torch-model-archiver" => Invocation::Publish { what: "model-package".into() },
         "bentoml" if matches!(rest.first().map(String::as_str), Some("build") | Some("containerize") | Some("push")) => {
             Invocation::Publish { what: "model-package".into() }
+        }
+        // A model from the local store pushed to a remote one (BentoCloud, Yatai).
+        "bentoml" if rest.len() >= 2 && rest[0] == "models" && rest[1] == "push" => {
+            Invocation::Publish { what: "model-registration".into() }
         }
         "gto" if matches!(rest.first().map(String::as_str), Some("register") | Some("assign") | Some("promote")) => {
             Invocation::Publish { what: "model-registration".into() }
@@ -1111,6 +1119,14 @@ mod tests {
         for cmd in ["gh pr list", "gh pr merge 3 --squash", "glab mr list", "az repos pr list", "gh pr view"] {
             assert_eq!(c(cmd), Invocation::Other, "{cmd}");
         }
+    }
+
+    #[test]
+    fn bentoml_pushes_from_the_local_store_are_registrations() {
+        assert_eq!(c("bentoml models push iris_clf:latest"), Invocation::Publish { what: "model-registration".into() });
+        assert_eq!(c("bentoml push iris_service:latest"), Invocation::Publish { what: "model-package".into() });
+        assert_eq!(c("bentoml models list"), Invocation::Other);
+        assert_eq!(c("bentoml serve service:svc"), Invocation::Other);
     }
 
     #[test]

@@ -1026,8 +1026,13 @@ fn is_data_path(s: &str) -> bool {
 }
 
 /// The tool of a command that downloads a dataset: `kaggle competitions|datasets
-/// download`, `huggingface-cli download --repo-type dataset`. Generic copies
-/// (`curl`, `aws s3 cp`) are not: they fetch models and tools as often as data.
+/// download`, `huggingface-cli download --repo-type dataset`, and generic copies from object storage or the web (`aws s3 cp|sync`,
+/// `gsutil cp|rsync`, `gcloud storage cp|rsync`, `az storage blob download*`,
+/// `azcopy copy|sync`, `mc cp|mirror`, `wget`, `curl -o|-O`) whose remote
+/// source or local destination names data (see [`names_data`]): those fetch
+/// models and tools as often as data, so the path must say which. `dvc pull`
+/// is not: it restores a snapshot someone versioned, which is lineage
+/// (judged by the DVC detector), not gathering data.
 pub fn data_download_tool(argv: &[String]) -> Option<&'static str> {
     let a: Vec<&str> = argv.iter().map(String::as_str).collect();
     match a.as_slice() {
@@ -1037,8 +1042,181 @@ pub fn data_download_tool(argv: &[String]) -> Option<&'static str> {
         {
             Some("huggingface")
         }
+        ["aws", "s3", "cp" | "sync", rest @ ..] => {
+            remote_to_local(rest, &AWS_S3_VALUE_FLAGS, |s| s.starts_with("s3://")).then_some("aws-s3")
+        }
+        ["gsutil", rest @ ..] => {
+            let sub = rest.iter().position(|x| matches!(*x, "cp" | "rsync" | "mv"))?;
+            remote_to_local(&rest[sub + 1..], &[], |s| s.starts_with("gs://")).then_some("gsutil")
+        }
+        ["gcloud", "storage", "cp" | "rsync", rest @ ..] => {
+            remote_to_local(rest, &[], |s| s.starts_with("gs://")).then_some("gcloud-storage")
+        }
+        ["azcopy", "copy" | "cp" | "sync", rest @ ..] => remote_to_local(rest, &[], |s| s.starts_with("https://")).then_some("azcopy"),
+        ["az", "storage", "blob", "download" | "download-batch", rest @ ..] => opt_values(
+            rest,
+            &["-s", "--source", "-c", "--container-name", "-n", "--name", "--pattern", "-d", "--destination", "-f", "--file"],
+        )
+        .iter()
+        .any(|v| names_data(v))
+        .then_some("azure-storage"),
+        // MinIO's client names remotes `alias/bucket/path`: not a local path.
+        ["mc", "cp" | "mirror", rest @ ..] => {
+            let ops = operands(rest, &["--storage-class", "--encrypt-key", "--attr", "--tags"]);
+            match ops.as_slice() {
+                [src, .., dst] if !is_local_like(src) && is_local_like(dst) => (names_data(src) || names_data(dst)).then_some("minio"),
+                _ => None,
+            }
+        }
+        ["wget", rest @ ..] => {
+            let urls = operands(
+                rest,
+                &["-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-U", "--user-agent", "--header"],
+            );
+            urls.iter().any(|u| is_web_url(u) && names_data(u)).then_some("wget")
+        }
+        // A download kept in a file (`-o F`, `-O`); requests that send data are calls.
+        ["curl", rest @ ..]
+            if rest.iter().any(|x| matches!(*x, "-o" | "-O" | "--output" | "--remote-name") || x.starts_with("-o") && x.len() > 2)
+                && !rest.iter().any(|x| {
+                    matches!(
+                        *x,
+                        "-d" | "--data" | "--data-binary" | "--data-raw" | "-F" | "--form" | "-T" | "--upload-file" | "-X" | "--request"
+                    )
+                }) =>
+        {
+            rest.iter().any(|u| is_web_url(u) && names_data(u)).then_some("curl")
+        }
         _ => None,
     }
+}
+
+/// `aws s3 cp|sync` options that take a value.
+const AWS_S3_VALUE_FLAGS: [&str; 12] = [
+    "--exclude",
+    "--include",
+    "--profile",
+    "--region",
+    "--endpoint-url",
+    "--acl",
+    "--sse",
+    "--storage-class",
+    "--content-type",
+    "--cache-control",
+    "--expires",
+    "--grants",
+];
+
+/// The non-option words of `args`, skipping the value after each option in `valued`.
+fn operands<'a>(args: &[&'a str], valued: &[&str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    let mut skip = false;
+    for a in args {
+        if std::mem::take(&mut skip) {
+            continue;
+        }
+        if a.starts_with('-') {
+            skip = valued.contains(a);
+        } else {
+            out.push(*a);
+        }
+    }
+    out
+}
+
+/// The values of the options in `names` (`-o V`, `--out=V`).
+fn opt_values<'a>(args: &[&'a str], names: &[&str]) -> Vec<&'a str> {
+    let mut out = Vec::new();
+    for (i, a) in args.iter().enumerate() {
+        if names.contains(a) {
+            out.extend(args.get(i + 1).copied());
+        } else if let Some((k, v)) = a.split_once('=') {
+            if names.contains(&k) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// A copy from a remote source (`is_remote`) to a local path, where one of
+/// the two names data.
+fn remote_to_local(args: &[&str], valued: &[&str], is_remote: impl Fn(&str) -> bool) -> bool {
+    let ops = operands(args, valued);
+    let Some(i) = ops.iter().position(|s| is_remote(s.trim_matches(['"', '\'']))) else { return false };
+    let locals: Vec<&str> = ops[i + 1..].iter().copied().filter(|s| !s.contains("://")).collect();
+    let (src_data, src_other) = data_words(ops[i]);
+    !locals.is_empty() && !src_other && (src_data || locals.iter().any(|l| names_data(l)))
+}
+
+fn is_local_like(s: &str) -> bool {
+    let s = s.trim_matches(['"', '\'']);
+    s.starts_with('.') || s.starts_with('/') || s.starts_with('~') || s.starts_with('$') || !s.contains('/')
+}
+
+fn is_web_url(s: &str) -> bool {
+    let s = s.trim_matches(['"', '\'']);
+    (s.starts_with("https://") || s.starts_with("http://") || s.starts_with("ftp://")) && !crate::command::is_loopback_url(s)
+}
+
+/// True when a path or URL names data: a word such as `data`, `dataset`, `raw`
+/// or `corpus` in it (split on `/`, `_`, `-`, `.`), or a data file extension,
+/// and no word of a model, checkpoint or run output. A web URL's host is not
+/// read (`data.example.com` names a server), a bucket's name is
+/// (`s3://raw-data/`).
+pub fn names_data(s: &str) -> bool {
+    let (data, other) = data_words(s);
+    data && !other
+}
+
+/// Whether a path or URL names data, and whether it names a model, a
+/// checkpoint or a run's output (see [`names_data`]).
+fn data_words(s: &str) -> (bool, bool) {
+    let l = s.trim_matches(['"', '\'']).to_ascii_lowercase();
+    let path = match l.split_once("://") {
+        Some(("http" | "https" | "ftp", rest)) => rest.split_once('/').map_or("", |(_, p)| p),
+        Some((_, rest)) => rest,
+        None => l.as_str(),
+    };
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    const DATA_EXT: &[&str] =
+        &[".csv", ".tsv", ".parquet", ".jsonl", ".avro", ".feather", ".arrow", ".tfrecord", ".tfrecords", ".xlsx", ".csv.gz", ".csv.zip"];
+    let words: Vec<&str> = path.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+    let other = binaries::BINARY_EXT.iter().any(|e| path.ends_with(e))
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "model"
+                    | "models"
+                    | "checkpoint"
+                    | "checkpoints"
+                    | "ckpt"
+                    | "weights"
+                    | "results"
+                    | "mlruns"
+                    | "reports"
+                    | "logs"
+                    | "artifacts"
+            )
+        });
+    let data = DATA_EXT.iter().any(|e| path.ends_with(e))
+        || words.iter().any(|w| {
+            matches!(
+                *w,
+                "data"
+                    | "dataset"
+                    | "datasets"
+                    | "rawdata"
+                    | "raw"
+                    | "corpus"
+                    | "corpora"
+                    | "processed"
+                    | "traindata"
+                    | "trainset"
+                    | "testset"
+            )
+        });
+    (data, other)
 }
 
 /// True for the URL of a model file attached to a code host's release
@@ -1435,6 +1613,38 @@ mod tests {
             text: s.into(),
             workdir: String::new(),
         }
+    }
+
+    #[test]
+    fn storage_and_web_downloads_of_data_are_data_acquisition() {
+        let tool = |s: &str| data_download_tool(&cmd(s).argv);
+        // Object storage to a local path, where a path names data.
+        assert_eq!(tool("aws s3 sync s3://bucket/raw ./rawdata/"), Some("aws-s3"));
+        assert_eq!(tool("aws s3 cp s3://b/exports/sales.parquet ./in/ --exclude *.tmp"), Some("aws-s3"));
+        assert_eq!(tool("aws s3 cp --recursive s3://b/2024/ data/"), Some("aws-s3"));
+        assert_eq!(tool("gsutil -m cp -r gs://b/datasets/images ."), Some("gsutil"));
+        assert_eq!(tool("gsutil cp gs://acme-raw-data/2024/*.gz in/"), Some("gsutil"));
+        assert_eq!(tool("gcloud storage rsync gs://b/corpus ./corpus"), Some("gcloud-storage"));
+        assert_eq!(tool("azcopy copy https://acct.blob.core.windows.net/c/train.csv ./train.csv"), Some("azcopy"));
+        assert_eq!(tool("az storage blob download-batch -s training-data -d ./work"), Some("azure-storage"));
+        assert_eq!(tool("mc cp --recursive myminio/data-from-sensors/week1/ ./rawdata/"), Some("minio"));
+        assert_eq!(tool("wget -q https://example.org/files/iris.csv -O iris.csv"), Some("wget"));
+        assert_eq!(tool("curl -L -o d.zip https://example.org/datasets/d.zip"), Some("curl"));
+        // Models, run outputs, tools, uploads and calls are not data.
+        assert_eq!(tool("aws s3 cp s3://b/models/model.pkl ./model.pkl"), None);
+        assert_eq!(tool("aws s3 cp s3://b/data/models/best.pt data/best.pt"), None);
+        assert_eq!(tool("aws s3 cp s3://b/runs/results/ results/ --recursive"), None);
+        assert_eq!(tool("aws s3 sync ./data s3://bucket/data"), None);
+        assert_eq!(tool("gsutil cp gs://b/tools/helm.tgz ."), None);
+        assert_eq!(tool("mc cp ./data/train.csv myminio/bucket/"), None);
+        assert_eq!(tool("wget https://data.example.com/install.sh"), None);
+        assert_eq!(tool("curl -o out.json http://localhost:8000/data/export.csv"), None);
+        assert_eq!(tool("curl -X POST -o r.json https://api.example/data.csv"), None);
+        assert_eq!(tool("curl https://example.org/data.csv"), None, "printed, not kept");
+        assert_eq!(tool("dvc pull data/raw.dvc"), None, "a versioned snapshot restored");
+        // In a CI step, a data download is data-preparation evidence.
+        let ev = command_evidence("github-actions", &cmd("aws s3 sync s3://bucket/raw ./rawdata/")).expect("evidence");
+        assert_eq!((ev[0].kind.as_ref(), ev[0].attrs.get("tool")), ("code.data-prep", Some("aws-s3")));
     }
 
     #[test]
