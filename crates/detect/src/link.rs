@@ -859,6 +859,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
         e
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
+    unreach_unsubmitted_components(&mut out);
 
     crate::debug_phase("link: annotate");
     confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
@@ -1335,6 +1336,31 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[OwnerId], closures: &
             e.attrs.insert("acts", "no");
             e.attrs.insert("overridden", "yes");
         }
+    }
+}
+
+/// Code in a KFP component body (`in_component`) is compiled into a
+/// pipeline spec, not run, when a CI step imports its module: compiling a
+/// pipeline launches nothing. Where nothing a root runs submits a pipeline
+/// (an SDK trigger, a trigger command, a job submission), such code is not
+/// reached. Where something does, the submitted pipeline is taken to be the
+/// compiled one.
+fn unreach_unsubmitted_components(out: &mut [Evidence]) {
+    if !out.iter().any(|e| e.attrs.contains_key("in_component") && e.attrs.get("reached") == Some("yes")) {
+        return;
+    }
+    let submits = |e: &Evidence| {
+        matches!(&*e.kind, "code.pipeline-trigger" | "run.trigger-pipeline" | "run.submit-job")
+            && e.attrs.get("reached") == Some("yes")
+            && !e.attrs.contains_key("in_test")
+    };
+    if out.iter().any(submits) {
+        return;
+    }
+    for e in out.iter_mut().filter(|e| e.attrs.contains_key("in_component")) {
+        e.attrs.remove("reached");
+        e.attrs.remove("triggers");
+        e.chain.clear();
     }
 }
 

@@ -777,6 +777,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let placed =
         |e: &Evidence| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare");
     let blocks = if in_test || notebook || !ev.iter().any(placed) { Vec::new() } else { top_level_blocks(&masked) };
+    let kfp = blocks.iter().any(|b| b.component) && imports_any(&["kfp"]);
     for mut e in ev {
         if in_test {
             e = e.attr("in_test", "true");
@@ -784,6 +785,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         if placed(&e) {
             if let Some(defs) = reaching_blocks(&blocks, e.location.start_line) {
                 e = e.attr("defs", defs.join(","));
+            }
+            // Code in a KFP component body runs where the pipeline runs, not
+            // where the module is imported (see `link::unreach_unsubmitted_components`).
+            let line = e.location.start_line;
+            if kfp && blocks.iter().any(|b| b.component && b.start <= line && line <= b.end) {
+                e = e.attr("in_component", "kfp");
             }
         }
         if notebook {
@@ -814,6 +821,10 @@ struct Block {
     hooks: BTreeSet<String>,
     /// An assignment: its own line runs when the module is imported.
     on_import: bool,
+    /// Decorated as a pipeline component (`@dsl.component`, `@component`,
+    /// `@dsl.container_component`): its body is compiled into a pipeline
+    /// spec and runs only where that pipeline is submitted.
+    component: bool,
 }
 
 /// The module's top-level blocks, from comment-free source.
@@ -866,7 +877,12 @@ fn top_level_blocks(masked: &str) -> Vec<Block> {
                     (!id.is_empty()).then_some(id)
                 })
                 .collect();
-            blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import });
+            let component = lines[(start as usize - 1)..i].iter().any(|d| {
+                let dotted =
+                    d.trim_start_matches('@').split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
+                matches!(dotted.rsplit('.').next(), Some("component" | "container_component"))
+            });
+            blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import, component });
             open = Some(blocks.len() - 1);
         }
     }
@@ -3465,6 +3481,22 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
         assert_eq!(k.iter().filter(|x| *x == "code.track:mlflow").count(), 2, "{k:?}");
         assert!(k.contains(&"code.model-version:mlflow".to_string()));
+    }
+
+    #[test]
+    fn training_in_a_kfp_component_body_is_marked() {
+        let attr = |src: &str| {
+            let f = analyze("pipelines/p.py", src, &RepoIndex::default(), NAME, false);
+            let e = f.evidence.iter().find(|e| e.kind == "code.train").expect("training");
+            e.attrs.get("in_component").map(str::to_string)
+        };
+        let body = "def fit_step(x: int):\n    from sklearn.svm import SVC\n    SVC().fit(X, y)\n";
+        assert_eq!(attr(&format!("from kfp import dsl\n\n@dsl.component(base_image='python:3.11')\n{body}")).as_deref(), Some("kfp"));
+        assert_eq!(attr(&format!("from kfp.dsl import component\n\n@component\n{body}")).as_deref(), Some("kfp"));
+        // A pipeline function, another framework's decorator, or no kfp import: not a component body.
+        assert_eq!(attr(&format!("from kfp import dsl\n\n@dsl.pipeline(name='p')\n{body}")), None);
+        assert_eq!(attr(&format!("from zenml import step\n\n@step\n{body}")), None);
+        assert_eq!(attr(&format!("from mylib import component\n\n@component\n{body}")), None);
     }
 
     #[test]
