@@ -1372,10 +1372,15 @@ fn scoring(
             let receiver = String::from_utf8_lossy(&bytes[mt.start()..mt.end()]).to_ascii_lowercase();
             let dedicated = ["predict", "inference"].iter().any(|w| receiver.contains(w));
             let structured = t.starts_with(b"json.dumps(") || t.starts_with(b"{") || RX_LOG_EXTRA.is_match(args);
+            // A serverless handler's stdout and logs go to the platform's
+            // central log store (CloudWatch, Cloud Logging, Application Insights).
+            let serverless = ev.iter().any(|e| e.kind == "code.scoring" && e.attrs.get("style") == Some("serverless"));
             let sink = if ships_logs() {
                 "shipper"
             } else if dedicated && structured {
                 "structured"
+            } else if serverless {
+                "platform"
             } else {
                 "local"
             };
@@ -3755,6 +3760,12 @@ runs = api.search_runs('team/p')
         let commented = api.replace("import logging\n", "import logging\n# from fluent import handler\n");
         assert_eq!(pred_log_attrs("svc/api.py", &commented), vec!["local/-"]);
         assert!(is_log_shipper("myapp.logs.kafka_sink") && !is_log_shipper("logging.handlers"));
+        // A serverless handler's logs go to the platform's log store.
+        let lambda = "import json, logging, joblib\nlogger = logging.getLogger()\nmodel = joblib.load('m.joblib')\ndef lambda_handler(event, context):\n    x = json.loads(event['body'])\n    pred = model.predict([x])[0]\n    logger.info(json.dumps({'input': x, 'prediction': pred}))\n    return pred\n";
+        assert_eq!(pred_log_attrs("fn/app.py", lambda), vec!["platform/-"]);
+        // The same log call in a plain predict function stays local.
+        let plain = lambda.replace("def lambda_handler(event, context):", "def predict_one(x, context):");
+        assert_eq!(pred_log_attrs("fn/app.py", &plain), vec!["local/via-import"]);
     }
 
     #[test]
