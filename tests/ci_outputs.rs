@@ -16,7 +16,7 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mlops-level"))
 }
 
-use common::{fixture, fixture_repos};
+use common::{fixture, fixture_repos, par_map};
 
 fn run(args: &[&str]) -> Output {
     bin().args(args).output().unwrap()
@@ -66,32 +66,12 @@ fn scan_outputs(name: &str, repo: &Path) -> Outputs {
 /// (scans spread over the machine's cores).
 fn every_fixture() -> &'static [Outputs] {
     static ALL: OnceLock<Vec<Outputs>> = OnceLock::new();
-    ALL.get_or_init(|| scan_every_fixture().into_iter().map(|(_, o)| o).collect())
+    ALL.get_or_init(scan_every_fixture)
 }
 
-/// Scan every fixture once, in parallel; `(name, outputs)` in name order.
-fn scan_every_fixture() -> Vec<(String, Outputs)> {
-    let repos = fixture_repos();
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()).min(8);
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let mut all: Vec<(String, Outputs)> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some((name, repo)) = repos.get(i) else { break mine };
-                        mine.push((name.clone(), scan_outputs(name, repo)));
-                    }
-                })
-            })
-            .collect();
-        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
-    });
-    all.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(all.len(), repos.len());
-    all
+/// Scan every fixture once, in parallel, in name order.
+fn scan_every_fixture() -> Vec<Outputs> {
+    par_map(&fixture_repos(), |(name, repo)| scan_outputs(name, repo))
 }
 
 fn decode_uri(u: &str) -> String {
@@ -283,7 +263,7 @@ fn sarif_markdown_and_json_are_byte_identical_across_runs() {
     let first = every_fixture();
     let second = scan_every_fixture();
     assert_eq!(first.len(), second.len());
-    for (a, (_, b)) in first.iter().zip(&second) {
+    for (a, b) in first.iter().zip(&second) {
         assert_eq!(a.name, b.name);
         for (f, x, y) in [("sarif", &a.sarif, &b.sarif), ("markdown", &a.markdown, &b.markdown), ("json", &a.json, &b.json)] {
             assert!(!x.is_empty(), "{}: empty {f}", a.name);

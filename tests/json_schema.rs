@@ -9,6 +9,8 @@
 //! validates the same reports with Python's `jsonschema` as a second,
 //! independent check.
 
+mod common;
+
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -163,8 +165,7 @@ fn every_fixture_report_validates_against_the_committed_schema() {
     let mut saw_chain = false;
     let mut saw_finding = false;
     let mut saw_issue_line = false;
-    for repo in &repos {
-        let r = report(repo);
+    for (repo, r) in repos.iter().zip(common::par_map(&repos, |r| report(r))) {
         saw_chain |=
             r["criteria"].as_array().unwrap().iter().any(|c| c["evidence"].as_array().unwrap().iter().any(|e| e.get("chain").is_some()));
         saw_finding |= !r["findings"].as_array().unwrap().is_empty();
