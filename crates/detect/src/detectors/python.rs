@@ -2219,7 +2219,8 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
     }
     for c in RX_TRACKING_URI.captures_iter(bytes) {
         let uri = String::from_utf8_lossy(&c[1]).to_string();
-        if uri.contains("localhost") || uri.contains("127.0.0.1") {
+        // A server on this machine (a local MLflow UI) is no shared setting.
+        if crate::command::is_loopback_url(&uri) {
             continue;
         }
         let line = idx.line(c.get(0).unwrap().start());
@@ -3486,6 +3487,20 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
         assert_eq!(k.iter().filter(|x| *x == "code.track:mlflow").count(), 2, "{k:?}");
         assert!(k.contains(&"code.model-version:mlflow".to_string()));
+    }
+
+    #[test]
+    fn tracking_uris_of_this_machine_are_not_hard_coded_settings() {
+        let flagged = |uri: &str| {
+            let src = format!("import mlflow\nmlflow.set_tracking_uri(\"{uri}\")\n");
+            let f = analyze("train.py", &src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().any(|e| e.kind == "code.hardcoded-tracking-uri")
+        };
+        assert!(flagged("http://mlflow.internal.example:5000"));
+        assert!(flagged("http://mlflow-localhost-proxy.example:5000"), "a remote host that only mentions localhost");
+        for local in ["http://localhost:5000", "http://127.0.0.1:5000", "http://0.0.0.0:5000", "http://host.docker.internal:5000"] {
+            assert!(!flagged(local), "{local}");
+        }
     }
 
     #[test]
