@@ -136,6 +136,64 @@ fn lambda_alias_traffic(rest: &[String]) -> Option<String> {
     Some(pairs.join(","))
 }
 
+/// pytest options (its own and common plugins') whose value is the next
+/// word: that word is no test path (`-W ignore`, `--tb short`).
+const PYTEST_VALUED: &[&str] = &[
+    "-k",
+    "-m",
+    "-c",
+    "-p",
+    "-n",
+    "-o",
+    "-W",
+    "-r",
+    "--junitxml",
+    "--junit-xml",
+    "--junit-prefix",
+    "--cov",
+    "--cov-report",
+    "--cov-config",
+    "--cov-fail-under",
+    "--maxfail",
+    "--durations",
+    "--durations-min",
+    "--rootdir",
+    "--confcutdir",
+    "--basetemp",
+    "--override-ini",
+    "--pythonwarnings",
+    "--log-level",
+    "--log-cli-level",
+    "--log-file",
+    "--log-file-level",
+    "--log-format",
+    "--log-date-format",
+    "--ignore",
+    "--ignore-glob",
+    "--deselect",
+    "--tb",
+    "--color",
+    "--code-highlight",
+    "--capture",
+    "--import-mode",
+    "--timeout",
+    "--numprocesses",
+    "--dist",
+    "--maxprocesses",
+    "--reruns",
+    "--reruns-delay",
+    "--html",
+    "--count",
+    "--randomly-seed",
+    "--splits",
+    "--group",
+    "--alluredir",
+];
+
+/// `python -m unittest` / nose options whose value is the next word
+/// (`discover -s tests -t . -p "test_*.py"`).
+const UNITTEST_VALUED: &[&str] = &["-k", "-p", "-s", "-t", "-c", "--pattern", "--start-directory", "--top-level-directory"];
+
 fn positionals(args: &[String], with_value: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     let mut skip = false;
@@ -319,27 +377,7 @@ fn classify_command(argv: &[String]) -> Invocation {
         "behave" => Invocation::TestRunner { runner: "behave".into(), paths: behave_paths(rest) },
         "pytest" | "py.test" | "nosetests" | "nose2" | "ward" => Invocation::TestRunner {
             runner: base.replace("py.test", "pytest"),
-            paths: positionals(
-                rest,
-                &[
-                    "-k",
-                    "-m",
-                    "-c",
-                    "-p",
-                    "--junitxml",
-                    "--cov",
-                    "-n",
-                    "--maxfail",
-                    "--durations",
-                    "--rootdir",
-                    "-o",
-                    "--log-level",
-                    "--ignore",
-                ],
-            )
-            .into_iter()
-            .filter(|p| !p.contains('='))
-            .collect(),
+            paths: positionals(rest, PYTEST_VALUED).into_iter().filter(|p| !p.contains('=')).collect(),
         },
         "make" | "gmake" => Invocation::Make {
             dir: opt_value(rest, &["-C", "--directory"]).map(str::to_string),
@@ -824,7 +862,7 @@ fn classify_python(rest: &[String]) -> Invocation {
             match module.as_str() {
                 "pytest" | "unittest" | "nose" | "nose2" => Invocation::TestRunner {
                     runner: module.clone(),
-                    paths: positionals(after, &["-k", "-m", "-c", "-p", "--junitxml", "--cov", "-n", "-s", "-t"])
+                    paths: positionals(after, if module == "pytest" { PYTEST_VALUED } else { UNITTEST_VALUED })
                         .into_iter()
                         .filter(|p| !p.contains('=') && p != "discover")
                         .collect(),
@@ -949,6 +987,16 @@ mod tests {
     fn classifies_common_commands() {
         assert_eq!(c("pytest -q tests/unit"), Invocation::TestRunner { runner: "pytest".into(), paths: vec!["tests/unit".into()] });
         assert_eq!(c("python -m pytest"), Invocation::TestRunner { runner: "pytest".into(), paths: vec![] });
+        // Option values are no test paths; `-s` is a pytest flag but unittest's start directory.
+        let pytest =
+            |paths: &[&str]| Invocation::TestRunner { runner: "pytest".into(), paths: paths.iter().map(|p| p.to_string()).collect() };
+        assert_eq!(c("pytest -W ignore --tb short --color yes -r fE tests"), pytest(&["tests"]));
+        assert_eq!(c("pytest --timeout 60 --capture no --import-mode importlib --durations 5"), pytest(&[]));
+        assert_eq!(c("python -m pytest -s tests/api"), pytest(&["tests/api"]));
+        assert_eq!(
+            c("python -m unittest discover -s tests -p test_*.py"),
+            Invocation::TestRunner { runner: "unittest".into(), paths: vec![] }
+        );
         assert_eq!(
             c("behave --tags ~@slow -f progress features/run.feature:12 e2e"),
             Invocation::TestRunner { runner: "behave".into(), paths: vec!["features/run.feature".into(), "e2e".into()] }
