@@ -4,7 +4,8 @@
 //! - The root `Jenkinsfile` is run by multibranch pipelines on every push:
 //!   trigger `push` by default.
 //! - Pipelines elsewhere (`ci/Jenkinsfile.deploy`, `Jenkinsfile.release`,
-//!   `jenkins/train.groovy`, `pipelines/x.jenkinsfile`) are recognised by
+//!   `Jenkinsfile_serving`, `Jenkinsfile-train`, `jenkins/train.groovy`,
+//!   `pipelines/x.jenkinsfile`) are recognised by
 //!   content, never by name alone: a top-level `pipeline { }` with `agent` or
 //!   `stages`, or a `node { }` with `stage(` outside any method or class. A
 //!   Groovy library class, a pipeline built inside a method, or a commented-out
@@ -77,7 +78,7 @@ impl Detector for Jenkins {
     fn applies(&self, path: &str) -> bool {
         let name = path.rsplit('/').next().unwrap_or(path);
         name == "Jenkinsfile"
-            || name.starts_with("Jenkinsfile.")
+            || ["Jenkinsfile.", "Jenkinsfile_", "Jenkinsfile-"].iter().any(|p| name.starts_with(p))
             || name.to_ascii_lowercase().ends_with(".jenkinsfile")
             || name.ends_with(".groovy")
     }
@@ -731,6 +732,8 @@ mod tests {
         assert_eq!(triggers(&root), vec!["push"]);
         // Scripted: a top-level node with stages.
         let scripted = run_at("Jenkinsfile.release", "node('linux') {\n  stage('Ship') {\n    sh 'make ship'\n  }\n}\n", &[]);
+        assert!(["Jenkinsfile_serving", "ci/Jenkinsfile-train", "Jenkinsfile.release"].iter().all(|p| Jenkins.applies(p)));
+        assert!(!Jenkins.applies("JenkinsfileNotes.md") && !Jenkins.applies("docs/jenkinsfile.md"));
         assert_eq!(scripted.units.len(), 1);
         assert_eq!(triggers(&scripted), vec!["unknown"]);
     }
