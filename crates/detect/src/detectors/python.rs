@@ -264,7 +264,7 @@ crate::screened_regexes! { PY_RX;
     RX_SUBPROCESS = r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#;
     RX_SUBPROCESS_VAR = r"\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_LIST_ASSIGN = r"(?m)^[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*\[";
-    RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)["']([^"'\n]+)["'](?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
+    RX_JOB_COMMAND = r#"\b(?:command|bash_command)\s*=\s*(f?)(?:"([^"\n]+)"|'([^'\n]+)')(?:[ \t]*\+[ \t]*([A-Za-z_][A-Za-z0-9_]*)(?:[ \t]*\+[ \t]*["']([^"'\n]*)["'])?)?"#;
     RX_STR_CONST = r#"(?m)^([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?::[ \t]*str[ \t]*)?=[ \t]*["']([^"'\n{}]*)["'][ \t]*(?:#.*)?$"#;
     RX_JOB_FIELD = r"\b(script_name|python_script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_JOB_CODE = r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#;
@@ -2342,22 +2342,38 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
     };
     for c in RX_JOB_COMMAND.captures_iter(bytes) {
         let line = idx.line(c.get(0).unwrap().start());
-        let mut cmd = String::from_utf8_lossy(&c[2]).to_string();
+        // Either quote delimits the string; the other may be inside it
+        // (`command="bash -c 'cd src && python fit.py'"`).
+        let Some(literal) = c.get(2).or_else(|| c.get(3)) else { continue };
+        let mut cmd = String::from_utf8_lossy(literal.as_bytes()).to_string();
         if !c[1].is_empty() {
             for (k, v) in consts() {
                 cmd = cmd.replace(&format!("{{{k}}}"), v);
             }
         }
         // Concatenated with a module constant: `"python " + SCRIPT [+ " --x"]`.
-        if let Some(name) = c.get(3) {
+        if let Some(name) = c.get(4) {
             let name = String::from_utf8_lossy(name.as_bytes());
             match consts().get(name.as_ref()) {
-                Some(v) => cmd = format!("{cmd}{v}{}", c.get(4).map(|t| String::from_utf8_lossy(t.as_bytes())).unwrap_or_default()),
+                Some(v) => cmd = format!("{cmd}{v}{}", c.get(5).map(|t| String::from_utf8_lossy(t.as_bytes())).unwrap_or_default()),
                 None => continue,
             }
         }
+        // `cd dir && python x.py`: the folder below the file's, else below the
+        // repository root (a container's copy of the repository).
+        let mut wd = workdir.clone();
         for sc in crate::shell::commands(&cmd, line) {
-            out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
+            if sc.argv.first().is_some_and(|v| v == "cd") {
+                if let Some(t) = sc.argv.get(1).filter(|t| !t.contains('$') && !t.starts_with(['/', '~', '-'])) {
+                    let is_dir = |d: &str| !repo.paths.with_prefix(&format!("{d}/")).is_empty();
+                    let here = crate::paths::join(&wd, t);
+                    let root = crate::paths::join("", t);
+                    wd = if !is_dir(&here) && is_dir(&root) { root } else { here };
+                }
+                continue;
+            }
+            let workdir = sc.dir.as_deref().map_or_else(|| wd.clone(), |d| crate::paths::join(&wd, d));
+            out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir });
         }
     }
     // Container commands written as lists (`"command": ["python", "-m", "trainer.task"]`).
@@ -3909,6 +3925,19 @@ runs = api.search_runs('team/p')
         let src = "TRAIN = \"jobs/train.py\"\nt = BashOperator(task_id=\"t\", bash_command=\"python \" + TRAIN + \" --full\")\nu = BashOperator(task_id=\"u\", bash_command=\"python \" + other)\n";
         let f = analyze("dags/dag.py", src, &RepoIndex::default(), NAME, false);
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["python jobs/train.py --full"]);
+        // A wrapper shell in the other quote: the commands inside it.
+        let src = "from airflow.providers.docker.operators.docker import DockerOperator\nfit = DockerOperator(task_id='f', image='t', command=\"bash -c 'cd src && python fit_model.py --k 3'\")\n";
+        let f = analyze("dags/dag.py", src, &RepoIndex::default(), NAME, false);
+        let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert!(argv.iter().any(|a| a.ends_with("fit_model.py --k 3")), "{argv:?}");
+        // `cd` moves the commands after it: below the file's folder, else below the root.
+        let wd = |paths: &[&str]| {
+            let repo = RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
+            let f = analyze("dags/dag.py", src, &repo, NAME, false);
+            f.commands.iter().find(|c| c.argv.iter().any(|a| a == "fit_model.py")).map(|c| c.workdir.clone())
+        };
+        assert_eq!(wd(&["src/fit_model.py"]).as_deref(), Some("src"));
+        assert_eq!(wd(&["dags/src/fit_model.py", "src/fit_model.py"]).as_deref(), Some("dags/src"));
     }
 
     #[test]
