@@ -72,6 +72,10 @@ pub struct Unit {
     /// create`, or a setup action for one): its later Kubernetes deploys go
     /// there, which releases nothing.
     pub local_cluster: bool,
+    /// Workflows, by name, whose runs start it (GitHub `workflow_run`): the
+    /// linker gives it their triggers (`external` for a name the repository
+    /// does not define).
+    pub after_workflows: Vec<String>,
 }
 
 impl Unit {
@@ -90,6 +94,7 @@ impl Unit {
             remotes: Default::default(),
             after: Vec::new(),
             local_cluster: false,
+            after_workflows: Vec::new(),
         }
     }
 

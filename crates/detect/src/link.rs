@@ -706,7 +706,9 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     plain: Vec<u32>,
     evidence: Vec<(Evidence, Option<String>)>,
 ) -> Linked {
-    let by_id = Units::merged(units.into_iter().map(Into::into).collect(), plain, &repo.paths);
+    let mut units: Vec<Box<Unit>> = units.into_iter().map(Into::into).collect();
+    resolve_workflow_runs(&mut units);
+    let by_id = Units::merged(units, plain, &repo.paths);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -1335,6 +1337,53 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[OwnerId], closures: &
         if e.attrs.get("verdict").and_then(|v| scope.get(v)).is_some_and(|s| s.contains(&o[..])) {
             e.attrs.insert("acts", "no");
             e.attrs.insert("overridden", "yes");
+        }
+    }
+}
+
+/// Jobs started by other workflows' runs (GitHub `workflow_run`) get the
+/// triggers of those workflows: a chain after a push-triggered CI is
+/// automated, one after a manually dispatched workflow is manual. A name no
+/// workflow of the repository has (GitHub matches `name:`, else the path)
+/// is `external`. Chains resolve in rounds, at most one per workflow.
+fn resolve_workflow_runs(units: &mut [Box<Unit>]) {
+    if units.iter().all(|u| u.after_workflows.is_empty()) {
+        return;
+    }
+    // Workflow name (and path) -> path, from the whole-workflow units.
+    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    for u in units.iter().filter(|u| u.id.starts_with("wf:") && !u.id.contains('@')) {
+        let path = u.id["wf:".len()..].to_string();
+        by_name.insert(u.label.clone(), path.clone());
+        by_name.insert(path.clone(), path);
+    }
+    let job_path =
+        |u: &Unit| u.id.strip_prefix("ci:").filter(|r| !r.contains('@')).and_then(|r| r.split_once('#')).map(|(p, _)| p.to_string());
+    let chained: Vec<usize> = (0..units.len()).filter(|&i| !units[i].after_workflows.is_empty()).collect();
+    for _ in 0..=chained.len() {
+        let mut of_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for u in units.iter().filter(|u| u.root) {
+            if let Some(p) = job_path(u) {
+                of_path.entry(p).or_default().extend(u.triggers.iter().cloned());
+            }
+        }
+        let mut changed = false;
+        for &i in &chained {
+            let mut add: BTreeSet<String> = BTreeSet::new();
+            for name in &units[i].after_workflows {
+                match by_name.get(name) {
+                    Some(p) => add.extend(of_path.get(p).into_iter().flatten().cloned()),
+                    None => {
+                        add.insert("external".to_string());
+                    }
+                }
+            }
+            for t in add {
+                changed |= units[i].triggers.insert(t);
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }

@@ -213,9 +213,19 @@ fn local_target(uses: &str) -> Option<&str> {
 fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super::Vars)], repo: &crate::RepoIndex) {
     let on = doc.get("on").or_else(|| doc.get("true"));
     let mut triggers: BTreeSet<String> = BTreeSet::new();
+    // `workflow_run` of named workflows: started by their runs, so their
+    // triggers are resolved by the linker (`Unit::after_workflows`).
+    let mut after_workflows: Vec<String> = Vec::new();
     let mut add = |ev: &str, cfg: Option<&Node>, line: u32, out: &mut Output| {
+        let upstream: Vec<String> = if ev == "workflow_run" {
+            cfg.and_then(|c| c.get("workflows")).map(Node::strings).unwrap_or_default().into_iter().map(str::to_string).collect()
+        } else {
+            Vec::new()
+        };
         for t in event_triggers(ev, cfg) {
-            triggers.insert(t.to_string());
+            if upstream.is_empty() {
+                triggers.insert(t.to_string());
+            }
             out.push(
                 Evidence::new("ci.trigger", NAME, Location::line(path, line), Confidence::High, &format!("on: {ev}"))
                     .attr("system", "github-actions")
@@ -223,6 +233,7 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
                     .attr("event", ev),
             );
         }
+        after_workflows.extend(upstream);
     };
     if let Some(on) = on {
         match &on.value {
@@ -268,6 +279,7 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             }
             unit.root = true;
             unit.triggers = narrow_by_condition(&triggers, cond);
+            unit.after_workflows.clone_from(&after_workflows);
             if super::is_drift_condition(cond) {
                 super::drift_gate(out, NAME, path, k.line, job.last_line(), cond, &unit.id);
             }
@@ -975,12 +987,15 @@ mod tests {
 
     #[test]
     fn a_dispatch_from_another_system_is_an_outside_event_a_chained_run_is_not() {
-        let triggers = |on: &str| {
+        let unit = |on: &str| {
             let o = run(".github/workflows/fit.yml", &format!("on:\n{on}\njobs:\n  fit:\n    steps:\n      - run: python fit.py\n"));
-            o.units.iter().find(|u| u.id.ends_with("#fit")).unwrap().triggers.iter().cloned().collect::<Vec<_>>()
+            let u = o.units.iter().find(|u| u.id.ends_with("#fit")).unwrap();
+            (u.triggers.iter().cloned().collect::<Vec<_>>(), u.after_workflows.clone())
         };
-        assert_eq!(triggers("  repository_dispatch:\n    types: [new-batch]"), vec!["event", "external"]);
-        assert_eq!(triggers("  workflow_run:\n    workflows: [ci]\n    types: [completed]"), vec!["external"]);
+        assert_eq!(unit("  repository_dispatch:\n    types: [new-batch]").0, vec!["event", "external"]);
+        // A chained run takes the named workflows' triggers (resolved by the linker).
+        assert_eq!(unit("  workflow_run:\n    workflows: [ci]\n    types: [completed]"), (vec![], vec!["ci".to_string()]));
+        assert_eq!(unit("  workflow_run:\n    types: [completed]").0, vec!["external"], "no names: an outside event");
     }
 
     #[test]
