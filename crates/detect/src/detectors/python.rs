@@ -1863,10 +1863,49 @@ fn gates(
         // A verdict kept in a variable gates when the file stops on it
         // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
-        if head != "while " && file_exits() && gate() && (assigned.is_none() || verdict_stops()) {
+        // Or an `if` whose branch registers or deploys the model, or leaves
+        // the function before it does (`if rmse > MAX: return` ...
+        // `register_model(...)`).
+        let indent = line.len() - line.trim_start().len();
+        let branch = || matches!(head, "if " | "elif ") && guards_action(&masked[offset..], indent);
+        if head != "while " && gate() && (file_exits() && (assigned.is_none() || verdict_stops()) || branch()) {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when the block an `if` at `indent` opens (the start of `rest`)
+/// registers, promotes or deploys a model, or its `else` does, or the block
+/// leaves (`return`, `continue`) before such a call later in the same body.
+fn guards_action(rest: &str, indent: usize) -> bool {
+    let acts = |l: &str| RX_ACTION.find_iter(l.as_bytes()).any(|m| !matches!(m.as_bytes(), b"set_tag" | b"set_model_version_tag"));
+    let mut in_branch = true;
+    let mut leaves = false;
+    for l in rest.lines().take(400) {
+        let t = l.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let ind = l.len() - l.trim_start().len();
+        if ind < indent {
+            return false;
+        }
+        if ind == indent {
+            // `else:` / `elif` continue the choice; any other statement
+            // follows it, and counts only after a branch that leaves.
+            in_branch = t.starts_with("else") || t.starts_with("elif ");
+            if !in_branch && !leaves {
+                return false;
+            }
+        }
+        if acts(l) {
+            return true;
+        }
+        if in_branch && ind > indent && (t == "return" || t.starts_with("return ") || t == "continue") {
+            leaves = true;
+        }
+    }
+    false
 }
 
 /// Name parts of a pipeline step that measures or compares models
@@ -3661,6 +3700,25 @@ runs = api.search_runs('team/p')
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+    }
+
+    #[test]
+    fn a_threshold_that_guards_registration_by_control_flow_is_a_gate() {
+        let gated = |src: &str| kinds(src).iter().any(|k| k == "code.eval-gate");
+        let early = "import mlflow\nMAX_RMSE = 7.5\n\ndef promote(r):\n    if r['rmse'] > MAX_RMSE:\n        print('not registering')\n        return\n    mlflow.register_model(r['uri'], 'rides')\n";
+        assert!(gated(early));
+        let nested =
+            "import mlflow\n\ndef promote(uri, f1, min_f1=0.8):\n    if f1 >= min_f1:\n        mlflow.register_model(uri, 'churn')\n";
+        assert!(gated(nested));
+        let other_branch = "import mlflow\n\ndef promote(uri, auc):\n    if auc < 0.7:\n        log.warning('low')\n    else:\n        mlflow.register_model(uri, 'churn')\n";
+        assert!(gated(other_branch));
+        // A branch that only reports, a tag, or an action outside the function: no gate.
+        let reports = "import mlflow\n\ndef promote(uri, auc):\n    if auc < 0.7:\n        log.warning('low')\n    mlflow.register_model(uri, 'churn')\n";
+        assert!(!gated(reports));
+        let tag = "import mlflow\n\ndef mark(auc):\n    if auc > 0.7:\n        mlflow.set_tag('good', 'yes')\n";
+        assert!(!gated(tag));
+        let elsewhere = "import mlflow\n\ndef check(auc):\n    if auc < 0.7:\n        return\n    print(auc)\n\ndef ship(uri):\n    mlflow.register_model(uri, 'churn')\n";
+        assert!(!gated(elsewhere));
     }
 
     #[test]
