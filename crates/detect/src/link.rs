@@ -708,6 +708,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
 ) -> Linked {
     let mut units: Vec<Box<Unit>> = units.into_iter().map(Into::into).collect();
     resolve_workflow_runs(&mut units);
+    run_images_built_elsewhere(&mut units);
     let by_id = Units::merged(units, plain, &repo.paths);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
@@ -1385,6 +1386,50 @@ fn resolve_workflow_runs(units: &mut [Box<Unit>]) {
         if !changed {
             break;
         }
+    }
+}
+
+/// `docker run REF` of an image another unit builds (a build job before a
+/// training job, another workflow): the run calls that image's Dockerfile
+/// (`docker:<path>`), as a build in the same unit does. Only literal image
+/// names (tags dropped) that one Dockerfile builds are followed.
+fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
+    let mut built: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for u in units.iter() {
+        for (tag, file) in &u.images {
+            let name = crate::detectors::image_name(tag);
+            if !name.contains('$') {
+                built.entry(name.to_string()).or_default().insert(file.clone());
+            }
+        }
+    }
+    if built.is_empty() {
+        return;
+    }
+    for u in units.iter_mut() {
+        let mut calls = Vec::new();
+        for c in &u.commands {
+            let a: Vec<&str> = c.argv.iter().map(String::as_str).collect();
+            let run = match a.as_slice() {
+                [tool, "run", r @ ..] | [tool, "container", "run", r @ ..]
+                    if matches!(tool.rsplit('/').next(), Some("docker" | "podman")) =>
+                {
+                    r
+                }
+                _ => continue,
+            };
+            let file = run.iter().filter(|x| !x.starts_with('-')).find_map(|x| {
+                let files = built.get(crate::detectors::image_name(x))?;
+                (files.len() == 1).then(|| files.iter().next().cloned()).flatten()
+            });
+            if let Some(f) = file {
+                let call = (format!("docker:{f}"), c.location.clone());
+                if !u.calls.contains(&call) {
+                    calls.push(call);
+                }
+            }
+        }
+        u.calls.extend(calls);
     }
 }
 

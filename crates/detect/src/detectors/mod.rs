@@ -699,6 +699,14 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     }
     let rest: &[&str] = match a.get(1..) {
         Some(["build", r @ ..]) | Some(["buildx", "build", r @ ..]) | Some(["image", "build", r @ ..]) => r,
+        // `docker tag SRC DST`: DST is the image SRC was built from.
+        Some(["tag", src, dst, ..]) | Some(["image", "tag", src, dst, ..]) => {
+            if let Some(file) = unit.images.get(*src).or_else(|| unit.images.get(image_name(src))).cloned() {
+                unit.images.insert(dst.to_string(), file.clone());
+                unit.images.insert(image_name(dst).to_string(), file);
+            }
+            return;
+        }
         Some(["run", r @ ..]) | Some(["container", "run", r @ ..]) => {
             // The image is the first operand that names a built tag.
             if let Some(file) = r.iter().find_map(|x| unit.images.get(*x).or_else(|| unit.images.get(image_name(x)))) {
@@ -834,7 +842,7 @@ fn pushed_dockerfile(unit: &Unit, argv: &[String]) -> Option<String> {
 }
 
 /// An image reference without its tag (`reg:5000/app:1.2` -> `reg:5000/app`).
-fn image_name(reference: &str) -> &str {
+pub(crate) fn image_name(reference: &str) -> &str {
     reference.rsplit_once(':').filter(|(_, v)| !v.contains('/')).map(|(n, _)| n).unwrap_or(reference)
 }
 
