@@ -1325,7 +1325,7 @@ const READ_CHUNK: usize = 4096;
 /// whole scan.
 /// Fields set from the environment ([`RepoIndex::env_fields`]), build
 /// triggers declared in code (`iac`), CDK stacks, modules loaded from paths
-/// (the linker), folders copied or packed ([`seed_folders`]).
+/// or imported by name (the linker), folders copied or packed ([`seed_folders`]).
 static KEEP_PY: std::sync::LazyLock<aho_corasick::AhoCorasick> =
     std::sync::LazyLock::new(|| aho_corasick::AhoCorasick::new(keep_py_literals()).expect("literals build an automaton"));
 
@@ -1335,6 +1335,7 @@ fn keep_py_literals() -> impl Iterator<Item = &'static str> {
     own.into_iter()
         .chain(detectors::iac::TRIGGER_KEYS.iter().copied())
         .chain(link::CODE_LOADERS.iter().copied())
+        .chain(link::NAME_IMPORTERS.iter().copied())
         .chain(COPIER_KEYS.iter().copied())
         .chain(PACK_KEYS.iter().copied())
 }

@@ -37,6 +37,9 @@ pub struct Linked {
 /// Calls that load Python code from a path.
 pub(crate) const CODE_LOADERS: &[&str] = &["spec_from_file_location(", "run_path(", "SourceFileLoader(", "load_source(", "exec(open("];
 
+/// Calls that import a Python module by a name known only at run time.
+pub(crate) const NAME_IMPORTERS: &[&str] = &["import_module(", "__import__("];
+
 /// True when Python source loads modules from file paths it is given
 /// (`importlib.util.spec_from_file_location`, `runpy.run_path`,
 /// `SourceFileLoader`, `imp.load_source`, `exec(open(...).read())`), so
@@ -388,6 +391,22 @@ impl Ctx<'_> {
                 })
         };
         let mut t = self.direct_targets(argv, workdir);
+        // A launcher script that imports modules by name (`importlib.import_module`,
+        // `__import__`): any dotted module name it is given may be the one it runs.
+        let dynamic = std::cell::OnceCell::new();
+        let imports_by_name = || {
+            *dynamic.get_or_init(|| {
+                t.iter().filter_map(|u| u.strip_prefix("file:")).filter(|p| p.ends_with(".py")).any(|p| {
+                    self.repo.text(p).is_some_and(|x| {
+                        NAME_IMPORTERS.iter().any(|c| x.contains(c)) && {
+                            let masked = crate::pylex::mask(&x);
+                            NAME_IMPORTERS.iter().any(|c| masked.contains(c))
+                        }
+                    })
+                })
+            })
+        };
+        let mut found = Vec::new();
         // A module named by an option (`run-pipeline --module-name
         // pipelines.churn.pipeline`): the launcher imports and runs it.
         for (i, a) in argv.iter().enumerate().skip(1) {
@@ -398,10 +417,16 @@ impl Ctx<'_> {
             let is_module_option = name.starts_with("--") && name.contains("module");
             if let Some(v) = value.filter(|v| is_module_option && is_module_name(v)) {
                 if let Some(p) = self.module_file(&v, workdir) {
-                    t.push(format!("file:{p}"));
+                    found.push(format!("file:{p}"));
+                }
+            } else if !a.starts_with('-') && a.contains('.') && is_module_name(a) && imports_by_name() {
+                // `python launch.py -n flows.churn`, `python launch.py flows.churn`.
+                if let Some(p) = self.module_file(a, workdir) {
+                    found.push(format!("file:{p}"));
                 }
             }
         }
+        t.extend(found);
         t
     }
 
@@ -2434,6 +2459,19 @@ mod tests {
         );
         assert!(cx.targets(&argv("python runner.py --module-name $MODULE"), "pipelines/churn").is_empty());
         assert!(cx.targets(&argv("python runner.py --module-name pipelines/churn/pipeline"), "").is_empty());
+        // Any dotted module given to a launcher that imports by name.
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("pipelines/churn/pipeline.py".into());
+        repo.paths.insert("launch.py".into());
+        repo.paths.insert("plain.py".into());
+        repo.texts.insert("launch.py".into(), "import importlib, sys\nmod = importlib.import_module(sys.argv[2])\n".into());
+        repo.texts.insert("plain.py".into(), "import sys\n# importlib.import_module(sys.argv[2])\nprint(sys.argv)\n".into());
+        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        assert_eq!(
+            cx.targets(&argv("python launch.py -n pipelines.churn.pipeline"), ""),
+            vec!["file:launch.py", "file:pipelines/churn/pipeline.py"]
+        );
+        assert_eq!(cx.targets(&argv("python plain.py -n pipelines.churn.pipeline"), ""), vec!["file:plain.py"]);
     }
 
     #[test]
