@@ -1394,6 +1394,25 @@ fn scoring(
             break;
         }
     }
+    // Serving code that posts each request's record to a monitoring or
+    // ingest service (`requests.post(MONITOR_URL, json={"features": ...,
+    // "prediction": ...})`): the record, built in the call or just before
+    // it, carries predictions, and the target names such a service.
+    if serving_style && !ev.iter().any(|e| e.kind == "code.prediction-log") {
+        for mt in RX_HTTP_POST.find_iter(bytes) {
+            let window = &bytes[mt.end()..(mt.end() + 400).min(bytes.len())];
+            let args = &window[..crate::pylex::closing_paren(window).unwrap_or(window.len())];
+            let before = &bytes[mt.start().saturating_sub(300)..mt.start()];
+            let target = String::from_utf8_lossy(args.split(|&b| b == b',').next().unwrap_or_default()).to_ascii_lowercase();
+            let service = ["monitor", "ingest", "collect", "telemetry", "feedback", "metric", "logging", "log_url", "events"]
+                .iter()
+                .any(|w| target.contains(w));
+            if service && (RX_PRED_WORDS.is_match(args) || RX_PRED_WORDS.is_match(before)) {
+                ev.push(mk("code.prediction-log", "http", mt.start(), Confidence::Medium).attr("sink", "service"));
+                break;
+            }
+        }
+    }
     if masked.contains("predict") {
         if let Some(mt) = RX_STORE_PRED.find(bytes) {
             ev.push(mk("code.prediction-log", "store", mt.start(), Confidence::Low));
@@ -3852,6 +3871,12 @@ runs = api.search_runs('team/p')
         // A serverless handler's logs go to the platform's log store.
         let lambda = "import json, logging, joblib\nlogger = logging.getLogger()\nmodel = joblib.load('m.joblib')\ndef lambda_handler(event, context):\n    x = json.loads(event['body'])\n    pred = model.predict([x])[0]\n    logger.info(json.dumps({'input': x, 'prediction': pred}))\n    return pred\n";
         assert_eq!(pred_log_attrs("fn/app.py", lambda), vec!["platform/-"]);
+        // Each request's record posted to a monitoring service.
+        let posted = "import requests\nfrom fastapi import FastAPI\napp = FastAPI()\nMONITOR_URL = 'http://monitor:8085/ingest'\n@app.post('/predict')\ndef predict(x):\n    y = model.predict([x])[0]\n    record = {'features': x, 'prediction': y}\n    requests.post(MONITOR_URL, json=record, timeout=2)\n    return y\n";
+        assert_eq!(pred_log_attrs("svc/api.py", posted), vec!["service/-"]);
+        // A call to another model service is no record of predictions.
+        let downstream = posted.replace("MONITOR_URL", "RANKER_URL");
+        assert!(pred_log_attrs("svc/api.py", &downstream).is_empty());
         // The same log call in a plain predict function stays local.
         let plain = lambda.replace("def lambda_handler(event, context):", "def predict_one(x, context):");
         assert_eq!(pred_log_attrs("fn/app.py", &plain), vec!["local/via-import"]);
