@@ -1431,6 +1431,22 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
     if built.is_empty() {
         return;
     }
+    // `docker tag SRC DST` in any unit names the same image (a job that
+    // loads a built image and retags it for the registry).
+    let docker = |a: &[&str]| a.first().is_some_and(|t| matches!(t.rsplit('/').next(), Some("docker" | "podman")));
+    let mut aliases = Vec::new();
+    for c in units.iter().flat_map(|u| &u.commands) {
+        let a: Vec<&str> = c.argv.iter().map(String::as_str).collect();
+        if let (true, [_, "tag", src, dst, ..] | [_, "image", "tag", src, dst, ..]) = (docker(&a), a.as_slice()) {
+            let (src, dst) = (crate::detectors::image_name(src), crate::detectors::image_name(dst));
+            if let Some(files) = built.get(src).filter(|f| f.len() == 1 && !dst.contains('$')) {
+                aliases.push((dst.to_string(), files.clone()));
+            }
+        }
+    }
+    for (dst, files) in aliases {
+        built.entry(dst).or_default().extend(files);
+    }
     for u in units.iter_mut() {
         let mut calls = Vec::new();
         for c in &u.commands {
@@ -2432,6 +2448,29 @@ mod tests {
         assert!(t("pytest test_*.py", "svc").is_empty());
         // A folder written with a trailing slash is that folder.
         assert_eq!(t("pytest -q tests/ --doctest-modules", ""), ["tests/test_a.py", "tests/unit/test_b.py"]);
+    }
+
+    #[test]
+    fn docker_runs_reach_images_built_and_retagged_in_other_units() {
+        let cmd = |s: &str| crate::Cmd {
+            argv: s.split(' ').map(String::from).collect(),
+            location: Location::line(".github/workflows/ci.yml", 3),
+            text: s.into(),
+            workdir: String::new(),
+        };
+        let mut build = Box::new(Unit::new("ci:w#build".into(), Location::line("w", 1), "build"));
+        build.images.insert("trainer:${{ github.sha }}".into(), "trainer/Dockerfile".into());
+        build.images.insert("trainer".into(), "trainer/Dockerfile".into());
+        let mut push = Box::new(Unit::new("ci:w#push".into(), Location::line("w", 5), "push"));
+        push.commands.push(cmd("docker tag trainer:abc ghcr.io/acme/fit:abc"));
+        let mut run = Box::new(Unit::new("ci:w#train".into(), Location::line("w", 9), "train"));
+        run.commands.push(cmd("docker run --rm -e KEY ghcr.io/acme/fit:abc"));
+        run.commands.push(cmd("docker run other/image:1"));
+        let mut units = vec![build, push, run];
+        run_images_built_elsewhere(&mut units);
+        let calls: Vec<&str> = units[2].calls.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(calls, ["docker:trainer/Dockerfile"]);
+        assert!(units[1].calls.is_empty(), "a tag runs nothing");
     }
 
     #[test]
