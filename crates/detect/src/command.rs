@@ -194,21 +194,23 @@ const PYTEST_VALUED: &[&str] = &[
 /// (`discover -s tests -t . -p "test_*.py"`).
 const UNITTEST_VALUED: &[&str] = &["-k", "-p", "-s", "-t", "-c", "--pattern", "--start-directory", "--top-level-directory"];
 
-fn positionals(args: &[String], with_value: &[&str]) -> Vec<String> {
+/// The non-option words of `args`, skipping the word after each option in
+/// `with_value` (its value).
+pub(crate) fn positionals<S: AsRef<str>>(args: &[S], with_value: &[&str]) -> Vec<String> {
     let mut out = Vec::new();
     let mut skip = false;
-    for a in args {
+    for a in args.iter().map(AsRef::as_ref) {
         if skip {
             skip = false;
             continue;
         }
         if a.starts_with('-') {
-            if with_value.contains(&a.as_str()) {
+            if with_value.contains(&a) {
                 skip = true;
             }
             continue;
         }
-        out.push(a.clone());
+        out.push(a.to_string());
     }
     out
 }

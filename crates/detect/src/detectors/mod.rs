@@ -1070,14 +1070,14 @@ pub fn data_download_tool(argv: &[String]) -> Option<&'static str> {
         .then_some("azure-storage"),
         // MinIO's client names remotes `alias/bucket/path`: not a local path.
         ["mc", "cp" | "mirror", rest @ ..] => {
-            let ops = operands(rest, &["--storage-class", "--encrypt-key", "--attr", "--tags"]);
+            let ops = crate::command::positionals(rest, &["--storage-class", "--encrypt-key", "--attr", "--tags"]);
             match ops.as_slice() {
                 [src, .., dst] if !is_local_like(src) && is_local_like(dst) => (names_data(src) || names_data(dst)).then_some("minio"),
                 _ => None,
             }
         }
         ["wget", rest @ ..] => {
-            let urls = operands(
+            let urls = crate::command::positionals(
                 rest,
                 &["-O", "--output-document", "-P", "--directory-prefix", "-o", "--output-file", "-U", "--user-agent", "--header"],
             );
@@ -1115,23 +1115,6 @@ const AWS_S3_VALUE_FLAGS: [&str; 12] = [
     "--grants",
 ];
 
-/// The non-option words of `args`, skipping the value after each option in `valued`.
-fn operands<'a>(args: &[&'a str], valued: &[&str]) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    let mut skip = false;
-    for a in args {
-        if std::mem::take(&mut skip) {
-            continue;
-        }
-        if a.starts_with('-') {
-            skip = valued.contains(a);
-        } else {
-            out.push(*a);
-        }
-    }
-    out
-}
-
 /// The values of the options in `names` (`-o V`, `--out=V`).
 fn opt_values<'a>(args: &[&'a str], names: &[&str]) -> Vec<&'a str> {
     let mut out = Vec::new();
@@ -1150,10 +1133,10 @@ fn opt_values<'a>(args: &[&'a str], names: &[&str]) -> Vec<&'a str> {
 /// A copy from a remote source (`is_remote`) to a local path, where one of
 /// the two names data.
 fn remote_to_local(args: &[&str], valued: &[&str], is_remote: impl Fn(&str) -> bool) -> bool {
-    let ops = operands(args, valued);
+    let ops = crate::command::positionals(args, valued);
     let Some(i) = ops.iter().position(|s| is_remote(s.trim_matches(['"', '\'']))) else { return false };
-    let locals: Vec<&str> = ops[i + 1..].iter().copied().filter(|s| !s.contains("://")).collect();
-    let (src_data, src_other) = data_words(ops[i]);
+    let locals: Vec<&String> = ops[i + 1..].iter().filter(|s| !s.contains("://")).collect();
+    let (src_data, src_other) = data_words(&ops[i]);
     !locals.is_empty() && !src_other && (src_data || locals.iter().any(|l| names_data(l)))
 }
 
