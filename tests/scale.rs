@@ -121,6 +121,20 @@ fn import_graph(root: &Path, n: usize) {
     }
 }
 
+/// A chain of workflows each started by the previous one's runs (GitHub
+/// `workflow_run`), the first on push: every link gets the push trigger.
+fn workflow_run_chain(root: &Path, n: usize) {
+    for i in 0..n {
+        let on =
+            if i == 0 { "push".to_string() } else { format!("\n  workflow_run:\n    workflows: [step {}]\n    types: [completed]", i - 1) };
+        write(
+            root,
+            &format!(".github/workflows/w{i}.yml"),
+            &format!("name: step {i}\non: {on}\njobs:\n  run:\n    runs-on: x\n    steps:\n      - run: python tools/step_{i}.py\n"),
+        );
+    }
+}
+
 /// Long files: a training script with many calls, a workflow with many steps,
 /// a shell script with many commands.
 fn long_files(root: &Path, n: usize) {
@@ -271,6 +285,16 @@ fn nested_ci_folders_scale_linearly() {
 #[test]
 fn chains_of_reusable_workflows_scale_linearly() {
     assert_linear("workflow chain", workflow_chain, 40);
+}
+
+#[test]
+fn chains_of_workflow_runs_scale_linearly() {
+    let d = tempfile::tempdir().unwrap();
+    workflow_run_chain(d.path(), 30);
+    let s = mlops_detect::scan(d.path(), &mlops_detect::ScanOptions::default()).unwrap();
+    let last = s.units.iter().find(|u| u.id == "ci:.github/workflows/w29.yml#run").expect("the last link's job");
+    assert!(last.triggers.contains("push"), "the push reaches the end of the chain: {:?}", last.triggers);
+    assert_linear("workflow_run chain", workflow_run_chain, 300);
 }
 
 #[test]

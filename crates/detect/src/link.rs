@@ -1371,46 +1371,76 @@ fn mark_overridden_verdicts(out: &mut [Evidence], owner: &[OwnerId], closures: &
 /// triggers of those workflows: a chain after a push-triggered CI is
 /// automated, one after a manually dispatched workflow is manual. A name no
 /// workflow of the repository has (GitHub matches `name:`, else the path)
-/// is `external`. Chains resolve in rounds, at most one per workflow.
+/// is `external`.
+///
+/// A workflow's triggers are those of its root jobs plus those of every
+/// workflow its chained root jobs run after, transitively (cycles
+/// included). Each trigger value is spread by one walk back along the
+/// "runs after" edges from the workflows that have it, so the cost is the
+/// number of distinct triggers times the size of the chain graph, whatever
+/// the chains' length.
 fn resolve_workflow_runs(units: &mut [Box<Unit>]) {
     if units.iter().all(|u| u.after_workflows.is_empty()) {
         return;
     }
     // Workflow name (and path) -> path, from the whole-workflow units.
-    let mut by_name: BTreeMap<String, String> = BTreeMap::new();
+    let mut by_name: BTreeMap<&str, &str> = BTreeMap::new();
     for u in units.iter().filter(|u| u.id.starts_with("wf:") && !u.id.contains('@')) {
-        let path = u.id["wf:".len()..].to_string();
-        by_name.insert(u.label.clone(), path.clone());
-        by_name.insert(path.clone(), path);
+        let path = &u.id["wf:".len()..];
+        by_name.insert(&u.label, path);
+        by_name.insert(path, path);
     }
-    let job_path =
-        |u: &Unit| u.id.strip_prefix("ci:").filter(|r| !r.contains('@')).and_then(|r| r.split_once('#')).map(|(p, _)| p.to_string());
-    let chained: Vec<usize> = (0..units.len()).filter(|&i| !units[i].after_workflows.is_empty()).collect();
-    for _ in 0..=chained.len() {
-        let mut of_path: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
-        for u in units.iter().filter(|u| u.root) {
-            if let Some(p) = job_path(u) {
-                of_path.entry(p).or_default().extend(u.triggers.iter().cloned());
+    fn job_path(u: &Unit) -> Option<&str> {
+        u.id.strip_prefix("ci:").filter(|r| !r.contains('@')).and_then(|r| r.split_once('#')).map(|(p, _)| p)
+    }
+    // Per workflow path: the triggers its root jobs declare, and the paths
+    // its chained root jobs run after (reversed: who runs after it).
+    let mut own: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut runs_after_it: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in units.iter().filter(|u| u.root) {
+        let Some(p) = job_path(u) else { continue };
+        let mine = own.entry(p).or_default();
+        mine.extend(u.triggers.iter().map(String::as_str));
+        for name in &u.after_workflows {
+            match by_name.get(name.as_str()) {
+                Some(up) => runs_after_it.entry(up).or_default().push(p),
+                None => {
+                    mine.insert("external");
+                }
             }
         }
-        let mut changed = false;
-        for &i in &chained {
-            let mut add: BTreeSet<String> = BTreeSet::new();
+    }
+    let values: BTreeSet<&str> = own.values().flatten().copied().collect();
+    let mut reached: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for t in values {
+        let mut stack: Vec<&str> = own.iter().filter(|(_, ts)| ts.contains(t)).map(|(p, _)| *p).collect();
+        let mut seen: BTreeSet<&str> = stack.iter().copied().collect();
+        while let Some(p) = stack.pop() {
+            reached.entry(p).or_default().insert(t);
+            for &down in runs_after_it.get(p).into_iter().flatten() {
+                if seen.insert(down) {
+                    stack.push(down);
+                }
+            }
+        }
+    }
+    let adds: Vec<(usize, BTreeSet<String>)> = (0..units.len())
+        .filter(|&i| !units[i].after_workflows.is_empty())
+        .map(|i| {
+            let mut add = BTreeSet::new();
             for name in &units[i].after_workflows {
-                match by_name.get(name) {
-                    Some(p) => add.extend(of_path.get(p).into_iter().flatten().cloned()),
+                match by_name.get(name.as_str()) {
+                    Some(p) => add.extend(reached.get(p).into_iter().flatten().map(|t| t.to_string())),
                     None => {
                         add.insert("external".to_string());
                     }
                 }
             }
-            for t in add {
-                changed |= units[i].triggers.insert(t);
-            }
-        }
-        if !changed {
-            break;
-        }
+            (i, add)
+        })
+        .collect();
+    for (i, add) in adds {
+        units[i].triggers.extend(add);
     }
 }
 
