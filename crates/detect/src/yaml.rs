@@ -1,12 +1,18 @@
 //! A YAML tree that keeps the line of every node, parsed with `serde-saphyr`
 //! (budgets on, strict booleans so `on:` stays a string, merge keys expanded).
+//!
+//! Most YAML files are plain trees (no tags, anchors, aliases, merge keys or
+//! duplicate keys). Those are built straight from the parser's events
+//! ([`parse_plain`]), which costs about half of going through serde; anything
+//! else, and any error, goes through `serde-saphyr`, which gives the same
+//! tree (tested on every YAML file of the fixtures) and the error messages.
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::Spanned;
 use std::fmt;
 
 /// A YAML value with the line it was defined on.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Node {
     /// 1-based line where the value is used (for an alias: the alias; for a
     /// block scalar: its first content line).
@@ -19,7 +25,7 @@ pub struct Node {
 }
 
 /// YAML value kinds.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// `null`, `~` or empty.
     Null,
@@ -192,6 +198,13 @@ pub fn parse_all(text: &str) -> Result<Docs, YamlError> {
 }
 
 fn parse_uncached(text: &str) -> Result<Vec<Node>, YamlError> {
+    if let Some(docs) = parse_plain(text) {
+        return Ok(docs);
+    }
+    parse_serde(text)
+}
+
+fn parse_serde(text: &str) -> Result<Vec<Node>, YamlError> {
     let r: Result<Vec<Spanned<Raw>>, _> = serde_saphyr::from_multiple_with_options(text, options());
     match r {
         Ok(docs) => Ok(docs.into_iter().map(node).collect()),
@@ -202,6 +215,186 @@ fn parse_uncached(text: &str) -> Result<Vec<Node>, YamlError> {
             Err(YamlError { line, message: first })
         }
     }
+}
+
+/// A collection being built from events: its line, its items, and for a
+/// mapping the key waiting for its value.
+enum Open {
+    Seq(u32, Vec<Node>),
+    Map(u32, Vec<(Node, Node)>, Option<Node>),
+}
+
+/// Build the documents of a plain YAML stream from the parser's events, as
+/// `serde-saphyr` would with [`options`]: `None` (read it with serde) for a
+/// parse error, a tag, an anchor or alias, a merge key, a duplicate or
+/// non-scalar key, a plain scalar whose type is not plainly a string, bool,
+/// null, decimal integer or decimal fraction, or a stream over the budgets.
+/// Null documents are skipped, as `serde-saphyr` skips them.
+fn parse_plain(text: &str) -> Option<Vec<Node>> {
+    use serde_saphyr::granit_parser::{Event, Parser, StrInput};
+    let budget = options().budget?;
+    let mut po = serde_saphyr::granit_parser::Options::default();
+    po.simple_key_max_lookahead = budget.simple_key_max_lookahead;
+    po.flow_nesting_limit = budget.flow_nesting_limit;
+    po.block_nesting_limit = po.block_nesting_limit.max(budget.max_depth.saturating_add(1));
+    let mut docs = Vec::new();
+    let mut stack: Vec<Open> = Vec::new();
+    let mut root: Option<Node> = None;
+    let (mut nodes, mut events, mut documents) = (0usize, 0usize, 0usize);
+    for item in Parser::with_options(StrInput::new(text), po) {
+        let (ev, span) = item.ok()?;
+        events += 1;
+        if events > budget.max_events {
+            return None;
+        }
+        let line = span.start.line() as u32;
+        let done = match ev {
+            Event::StreamStart | Event::StreamEnd => continue,
+            Event::DocumentStart(..) => {
+                documents += 1;
+                if documents > budget.max_documents {
+                    return None;
+                }
+                continue;
+            }
+            Event::DocumentEnd => {
+                if let Some(r) = root.take().filter(|r| !matches!(r.value, Value::Null)) {
+                    docs.push(r);
+                }
+                continue;
+            }
+            Event::Scalar(v, style, anchor, tag) => {
+                if anchor != 0 || tag.is_some() {
+                    return None;
+                }
+                let value =
+                    if style == serde_saphyr::granit_parser::ScalarStyle::Plain { plain_scalar(v)? } else { Value::Str(v.into_owned()) };
+                Node { line, defined_line: line, value }
+            }
+            Event::SequenceStart(_, anchor, tag) | Event::MappingStart(_, anchor, tag) if anchor != 0 || tag.is_some() => return None,
+            Event::SequenceStart(..) => {
+                stack.push(Open::Seq(line, Vec::new()));
+                if stack.len() > budget.max_depth {
+                    return None;
+                }
+                continue;
+            }
+            Event::MappingStart(..) => {
+                stack.push(Open::Map(line, Vec::new(), None));
+                if stack.len() > budget.max_depth {
+                    return None;
+                }
+                continue;
+            }
+            Event::SequenceEnd => match stack.pop()? {
+                Open::Seq(l, items) => Node { line: l, defined_line: l, value: Value::Seq(items) },
+                Open::Map(..) => return None,
+            },
+            Event::MappingEnd => match stack.pop()? {
+                Open::Map(l, pairs, None) => {
+                    if has_duplicate_keys(&pairs) {
+                        return None;
+                    }
+                    Node { line: l, defined_line: l, value: Value::Map(pairs) }
+                }
+                _ => return None,
+            },
+            _ => return None,
+        };
+        nodes += 1;
+        if nodes > budget.max_nodes {
+            return None;
+        }
+        match stack.last_mut() {
+            None => root = Some(done),
+            Some(Open::Seq(_, items)) => items.push(done),
+            Some(Open::Map(_, pairs, key)) => match key.take() {
+                Some(k) => pairs.push((k, done)),
+                None => {
+                    // Only scalar keys, and no merge key (`<<`).
+                    match &done.value {
+                        Value::Str(k) if k == "<<" => return None,
+                        Value::Seq(_) | Value::Map(_) => return None,
+                        _ => *key = Some(done),
+                    }
+                }
+            },
+        }
+    }
+    (stack.is_empty() && root.is_none()).then_some(docs)
+}
+
+/// A plain scalar's value as `serde-saphyr` types it with strict booleans,
+/// or `None` when that is not plain (a number in another radix or with
+/// leading zeros, signs, exponents, underscores or special floats: serde
+/// decides those).
+fn plain_scalar(v: std::borrow::Cow<'_, str>) -> Option<Value> {
+    let t: &str = &v;
+    match t {
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Value::Null),
+        "true" | "True" | "TRUE" => return Some(Value::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Value::Bool(false)),
+        _ => {}
+    }
+    let b = t.as_bytes();
+    if b[0].is_ascii_whitespace() || b[b.len() - 1].is_ascii_whitespace() {
+        return None;
+    }
+    let (neg, digits) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t),
+    };
+    let first = digits.as_bytes().first().copied();
+    match first {
+        // A leading plus, a lone minus, `.inf`/`.nan`/`.5` spellings: serde's.
+        _ if b[0] == b'+' => return None,
+        None | Some(b'.') => return None,
+        Some(c) if !c.is_ascii_digit() => return Some(Value::Str(v.into_owned())),
+        _ => {}
+    }
+    let plain_digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    let no_leading_zero = |s: &str| s.len() == 1 || !s.starts_with('0');
+    if plain_digits(digits) {
+        if !no_leading_zero(digits) {
+            return None;
+        }
+        return if neg {
+            t.parse::<i64>().ok().map(|n| Value::Number(n.to_string()))
+        } else {
+            t.parse::<u64>().ok().map(|n| Value::Number(n.to_string()))
+        };
+    }
+    if let Some((int, frac)) = digits.split_once('.') {
+        if plain_digits(int) && plain_digits(frac) && no_leading_zero(int) {
+            return t.parse::<f64>().ok().filter(|f| f.is_finite()).map(|f| Value::Number(f.to_string()));
+        }
+    }
+    // Not a number in any YAML form: a second dot (versions), a sign inside
+    // that does not follow an exponent (dates), or a character no numeral
+    // has (`3.10-slim`, `10m`).
+    let dots = digits.bytes().filter(|&c| c == b'.').count();
+    let inner_sign = digits.bytes().enumerate().any(|(i, c)| (c == b'-' || c == b'+') && !matches!(digits.as_bytes()[i - 1], b'e' | b'E'));
+    let foreign = digits.bytes().any(|c| !(c.is_ascii_hexdigit() || matches!(c, b'.' | b'+' | b'-' | b'_' | b'x' | b'X' | b'o' | b'O')));
+    (dots > 1 || inner_sign || foreign).then(|| Value::Str(v.into_owned()))
+}
+
+/// Two keys of a mapping with the same scalar value (serde keeps the last;
+/// the plain reader leaves such mappings to it).
+fn has_duplicate_keys(pairs: &[(Node, Node)]) -> bool {
+    // By text alone: `1` and `"1"` count as the same key here.
+    fn text(n: &Node) -> Option<&str> {
+        match &n.value {
+            Value::Null => Some(""),
+            Value::Bool(b) => Some(if *b { "true" } else { "false" }),
+            Value::Number(s) | Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+    if pairs.len() < 16 {
+        return pairs.iter().enumerate().any(|(i, (k, _))| pairs[..i].iter().any(|(o, _)| text(o) == text(k)));
+    }
+    let mut seen = std::collections::HashSet::with_capacity(pairs.len());
+    pairs.iter().any(|(k, _)| !seen.insert(text(k)))
 }
 
 /// Parse a single-document YAML file (the first document when there are several).
@@ -512,5 +705,72 @@ mod tests {
     fn deep_nesting_is_an_error_not_a_crash() {
         let s = "[".repeat(100_000);
         assert!(parse(&s).is_err());
+    }
+
+    fn yaml_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let (p, ft) = (e.path(), e.file_type().unwrap());
+            let ft = if ft.is_symlink() { std::fs::metadata(&p).map(|m| m.file_type()).unwrap_or(ft) } else { ft };
+            if ft.is_dir() && e.file_name() != ".git" {
+                yaml_files(&p, out);
+            } else if ft.is_file() && p.extension().is_some_and(|x| x == "yml" || x == "yaml") {
+                out.push(p);
+            }
+        }
+    }
+
+    /// The plain reader gives the tree serde gives, on every YAML file of
+    /// the fixtures (and of `MLOPS_LEVEL_YAML_CORPUS`, a folder, when set),
+    /// and reads most of them itself.
+    #[test]
+    fn plain_reader_agrees_with_serde_on_every_fixture() {
+        let mut files = Vec::new();
+        yaml_files(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures"), &mut files);
+        let fixtures = files.len();
+        if let Some(extra) = std::env::var_os("MLOPS_LEVEL_YAML_CORPUS") {
+            yaml_files(std::path::Path::new(&extra), &mut files);
+        }
+        let mut plain = 0;
+        for f in &files {
+            let Ok(text) = std::fs::read_to_string(f) else { continue };
+            if let Some(fast) = parse_plain(&text) {
+                plain += 1;
+                let slow = parse_serde(&text);
+                assert!(slow.as_ref().is_ok_and(|s| *s == fast), "{}: plain {fast:?}\nserde {slow:?}", f.display());
+            }
+        }
+        eprintln!("{plain} of {} read plainly", files.len());
+        assert!(fixtures > 300 && plain * 10 > files.len() * 8, "{plain} of {} read plainly", files.len());
+    }
+
+    #[test]
+    fn plain_scalars_are_typed_as_serde_types_them() {
+        for (text, want) in [
+            ("k: 3.10\n", Some(Value::Number("3.1".into()))),
+            ("k: -7\n", Some(Value::Number("-7".into()))),
+            ("k: 1.2.3\n", Some(Value::Str("1.2.3".into()))),
+            ("k: 2024-01-01\n", Some(Value::Str("2024-01-01".into()))),
+            ("k: 3.10-slim\n", Some(Value::Str("3.10-slim".into()))),
+            ("k: True\n", Some(Value::Bool(true))),
+            ("k: yes\n", Some(Value::Str("yes".into()))),
+            ("k: ~\n", Some(Value::Null)),
+            ("k: '1'\n", Some(Value::Str("1".into()))),
+            // Left to serde: radix, leading zero, exponent, special floats.
+            ("k: 0x1F\n", None),
+            ("k: 007\n", None),
+            ("k: 1e3\n", None),
+            ("k: .inf\n", None),
+            ("k: +1\n", None),
+        ] {
+            let fast = parse_plain(text);
+            assert_eq!(fast.as_ref().map(|d| d[0].get("k").unwrap().value.clone()), want, "{text}");
+            if let Some(fast) = fast {
+                assert_eq!(fast, parse_serde(text).unwrap(), "{text}");
+            }
+        }
+        for text in ["a: &x 1\nb: *x\n", "<<: {a: 1}\n", "k: !Ref x\n", "k: 1\nk: 2\n", "? [a]\n: 1\n", "k: [\n"] {
+            assert!(parse_plain(text).is_none(), "{text} is serde's");
+        }
+        assert!(parse_plain("---\n---\nk: 1\n").is_some_and(|d| d.len() == 1), "null documents are skipped");
     }
 }
