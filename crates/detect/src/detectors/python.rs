@@ -233,6 +233,7 @@ crate::screened_regexes! { PY_RX;
     RX_SM_PIPELINE = r"\bPipeline\s*\([^)]*\bsteps\s*=";
     RX_SM_CONDITION = r"\bCondition(?:GreaterThan|GreaterThanOrEqualTo|LessThan|LessThanOrEqualTo)\s*\(";
     RX_SM_UPSERT = r"\.upsert\s*\(";
+    RX_SFN_CHOICE = r"\bChoiceRule\.Numeric(?:GreaterThan|LessThan)(?:Equals)?(?:Path)?\s*\(";
     RX_STEP_FN = r"(?m)^[ \t]*@(?:\w+\.)*(?:task|step|asset|multi_asset|op|component|dsl\.component|create_component_from_func)\b(?:[ \t]*\((?:[^()]|\([^()]*\))*\))?[^\n]*\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+(\w+)";
     RX_KEDRO_NODE = r"\bnode\s*\(\s*(?:func\s*=\s*)?(\w+)";
     RX_ALIAS_URI = r#"models:/[^"'\s/@]+(?:@\w+|/(?:Production|Staging|production|staging|Latest|latest))"#;
@@ -1572,6 +1573,19 @@ fn pipelines(
         }
         if let Some(m) = RX_SM_UPSERT.find(bytes) {
             ev.push(mk("code.pipeline-trigger", "sagemaker", m.start(), Confidence::Medium).attr("target", "sagemaker-pipeline"));
+        }
+    }
+    if imports_any(&["stepfunctions"]) {
+        // Step Functions Data Science SDK: a `Choice` state whose numeric
+        // rule reads a metric (`variable="$.Metric.Payload.rmse"`) decides
+        // whether the workflow goes on; one on a counter or a status does not.
+        let reads_metric = |m: &regex::bytes::Match| {
+            let args = call_args(bytes, m.start());
+            let var = args.iter().find(|(k, _)| k.as_deref() == Some("variable")).or_else(|| args.first().filter(|(k, _)| k.is_none()));
+            var.is_some_and(|(_, v)| words_in(v, METRIC_WORDS))
+        };
+        if let Some(m) = RX_SFN_CHOICE.find_iter(bytes).find(reads_metric) {
+            ev.push(mk("code.eval-gate", "stepfunctions", m.start(), Confidence::High).attr("compares", "threshold"));
         }
     }
 }
@@ -4146,6 +4160,18 @@ runs = api.search_runs('team/p')
         // A command list that does not start an interpreter is not followed.
         let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
         assert!(f.commands.is_empty());
+    }
+
+    #[test]
+    fn step_functions_choice_on_a_metric_is_a_gate() {
+        let choice = |var: &str| {
+            format!("from stepfunctions import steps\ngate = steps.states.Choice(\"ok?\")\ngate.add_choice(\n    rule=steps.choice_rule.ChoiceRule.NumericLessThan(variable=\"{var}\", value=4),\n    next_step=steps.states.Succeed(\"Keep\"),\n)\n")
+        };
+        assert!(kinds(&choice("$.Metric.Payload.rmse")).contains(&"code.eval-gate:stepfunctions".to_string()));
+        // A counter or a status is no model quality; without the SDK imported, no Choice at all.
+        for src in [choice("$.Attempts"), choice("$.Job.Status"), choice("$.rmse").replace("from stepfunctions import steps\n", "")] {
+            assert!(!kinds(&src).iter().any(|k| k.starts_with("code.eval-gate")), "{src}");
+        }
     }
 
     #[test]
