@@ -64,7 +64,7 @@ kinds! {
     "dvc.metrics" => "DVC metrics/params/plots declared for a pipeline (experiment tracking).",
     "dvc.remote" => "A DVC remote is configured.",
     "dvc.stage" => "A DVC pipeline stage; attrs: name, role (data|train|evaluate|other).",
-    "dvc.tracked" => "Data or a model tracked by DVC; attrs: what (data|model), remote=yes|no.",
+    "dvc.tracked" => "Data or a model tracked by DVC; attrs: what (data|model|report: a stage's reports, plots and metrics files), remote=yes|no.",
     "k8s.inference-service" => "A model-serving resource (KServe InferenceService, Seldon deployment) or a Deployment serving a model.",
     "k8s.rollout-setting" => "A rolling update that a model-serving Deployment or StatefulSet chooses (RollingUpdate, maxSurge/maxUnavailable), with no second model.",
     "k8s.traffic-split" => "Traffic split between model versions (Istio weights, Argo Rollouts / Flagger canary, KServe canaryTrafficPercent, Seldon traffic).",

@@ -45,6 +45,24 @@ pub fn is_model_path(p: &str) -> bool {
         || lower.split('/').any(|c| c == "models" || c == "model" || c.starts_with("model_") || c.ends_with("_model"))
 }
 
+/// True when a stage output is a report of the run rather than a model or
+/// data: under a reports, plots, metrics or figures folder, or (for a
+/// training stage's outputs, `in_training`) a JSON, Markdown, HTML, text,
+/// log or image file. A name holding "model" (`model.json`, XGBoost's
+/// format) is never a report.
+fn is_report_path(p: &str, in_training: bool) -> bool {
+    let lower = p.to_ascii_lowercase();
+    let name = lower.rsplit('/').next().unwrap_or(&lower);
+    if name.contains("model") {
+        return false;
+    }
+    const FOLDERS: &[&str] = &["report", "reports", "plots", "plot", "metrics", "figures", "figs", "charts"];
+    const EXT: &[&str] = &[".json", ".md", ".html", ".txt", ".log", ".png", ".jpg", ".jpeg", ".svg"];
+    let folders = lower.split('/').rev().skip(1).collect::<Vec<_>>();
+    folders.iter().any(|c| FOLDERS.contains(c))
+        || in_training && EXT.iter().any(|e| name.ends_with(e)) && !folders.iter().any(|c| c.contains("data"))
+}
+
 fn has_remote(repo: &RepoIndex) -> bool {
     repo.text(".dvc/config").is_some_and(|t| t.contains("[remote ") || t.contains("['remote ") || t.contains("[\"remote "))
 }
@@ -233,7 +251,13 @@ impl Detector for Dvc {
             }
             for o in st.get("outs").map(Node::items).unwrap_or_default() {
                 let p = out_path(o).unwrap_or_default();
-                let what = if is_model_path(&p) || r == "train" && !p.contains("metric") { "model" } else { "data" };
+                let what = if is_report_path(&p, r == "train") {
+                    "report"
+                } else if is_model_path(&p) || r == "train" && !p.contains("metric") {
+                    "model"
+                } else {
+                    "data"
+                };
                 io.outs.push((crate::paths::join(&wdir, &p), what == "model"));
                 out.push_in(
                     Evidence::new("dvc.tracked", NAME, Location::line(f.path, o.line), Confidence::High, &format!("outs: {p}"))
@@ -263,6 +287,31 @@ impl Detector for Dvc {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn training_stage_reports_are_not_models() {
+        let text = "stages:\n  fit:\n    cmd: python src/fit.py\n    outs:\n      - reports/loss_curve.json\n      - curve.png\n      - artifacts/xgb_model.json\n      - artifacts/\n      - plots/roc\n  featurize:\n    cmd: python src/featurize.py\n    outs:\n      - data/features.json\n      - metrics/drift.json\n";
+        let mut out = Output::default();
+        Dvc.detect(&FileCtx { path: "dvc.yaml", text, repo: &RepoIndex::default() }, &mut out);
+        let what: Vec<String> = out
+            .evidence
+            .iter()
+            .filter(|(e, _)| e.kind == "dvc.tracked")
+            .map(|(e, _)| format!("{}={}", e.attrs.get("path").unwrap_or_default(), e.attrs.get("what").unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            what,
+            [
+                "reports/loss_curve.json=report",
+                "curve.png=report",
+                "artifacts/xgb_model.json=model",
+                "artifacts/=model",
+                "plots/roc=report",
+                "data/features.json=data",
+                "metrics/drift.json=report"
+            ]
+        );
+    }
 
     #[test]
     fn stages_outs_and_remote() {
