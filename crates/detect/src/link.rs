@@ -1446,16 +1446,25 @@ fn resolve_workflow_runs(units: &mut [Box<Unit>]) {
 
 /// `docker run REF` of an image another unit builds (a build job before a
 /// training job, another workflow): the run calls that image's Dockerfile
-/// (`docker:<path>`), as a build in the same unit does. Only literal image
-/// names (tags dropped) that one Dockerfile builds are followed.
+/// (`docker:<path>`), as a build in the same unit does. Image names (tags
+/// dropped) that one Dockerfile builds are followed: a literal name across
+/// the repository, a name built from variables (`$CI_REGISTRY_IMAGE`,
+/// `${{ env.IMAGE }}`) only within one CI file, where the variables are the
+/// same.
 fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
+    // The key of an image name as used in a unit: variable names are
+    // qualified by the unit's file.
+    fn key(u: &Unit, name: &str) -> String {
+        if name.contains('$') {
+            format!("{}\u{0}{name}", u.location.path)
+        } else {
+            name.to_string()
+        }
+    }
     let mut built: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for u in units.iter() {
         for (tag, file) in &u.images {
-            let name = crate::detectors::image_name(tag);
-            if !name.contains('$') {
-                built.entry(name.to_string()).or_default().insert(file.clone());
-            }
+            built.entry(key(u, crate::detectors::image_name(tag))).or_default().insert(file.clone());
         }
     }
     if built.is_empty() {
@@ -1465,12 +1474,14 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
     // loads a built image and retags it for the registry).
     let docker = |a: &[&str]| a.first().is_some_and(|t| matches!(t.rsplit('/').next(), Some("docker" | "podman")));
     let mut aliases = Vec::new();
-    for c in units.iter().flat_map(|u| &u.commands) {
-        let a: Vec<&str> = c.argv.iter().map(String::as_str).collect();
-        if let (true, [_, "tag", src, dst, ..] | [_, "image", "tag", src, dst, ..]) = (docker(&a), a.as_slice()) {
-            let (src, dst) = (crate::detectors::image_name(src), crate::detectors::image_name(dst));
-            if let Some(files) = built.get(src).filter(|f| f.len() == 1 && !dst.contains('$')) {
-                aliases.push((dst.to_string(), files.clone()));
+    for u in units.iter() {
+        for c in &u.commands {
+            let a: Vec<&str> = c.argv.iter().map(String::as_str).collect();
+            if let (true, [_, "tag", src, dst, ..] | [_, "image", "tag", src, dst, ..]) = (docker(&a), a.as_slice()) {
+                let (src, dst) = (crate::detectors::image_name(src), crate::detectors::image_name(dst));
+                if let Some(files) = built.get(&key(u, src)).filter(|f| f.len() == 1) {
+                    aliases.push((key(u, dst), files.clone()));
+                }
             }
         }
     }
@@ -1490,7 +1501,7 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
                 _ => continue,
             };
             let file = run.iter().filter(|x| !x.starts_with('-')).find_map(|x| {
-                let files = built.get(crate::detectors::image_name(x))?;
+                let files = built.get(&key(u, crate::detectors::image_name(x)))?;
                 (files.len() == 1).then(|| files.iter().next().cloned()).flatten()
             });
             if let Some(f) = file {
