@@ -708,6 +708,16 @@ fn classify_command(argv: &[String]) -> Invocation {
             } else if joined.contains("endpoints deploy-model") {
                 let traffic = opt_value(rest, &["--traffic-split"]).map(str::to_string);
                 Invocation::Deploy { target: "vertex-endpoint".into(), traffic, file: None }
+            } else if joined.starts_with("ai custom-jobs create") || joined.starts_with("beta ai custom-jobs create") {
+                // A Vertex AI custom job from local code: the worker pool's
+                // `python-module=trainer.task` or `script=task.py` runs.
+                let spec = opt_values(rest, "--worker-pool-spec").join(",");
+                let entry = |key: &str| spec.split(',').find_map(|kv| kv.trim().strip_prefix(key)).filter(|v| !v.is_empty());
+                match (entry("python-module="), entry("script=")) {
+                    (Some(m), _) => classify(&["python".to_string(), "-m".to_string(), m.to_string()]),
+                    (None, Some(s)) => classify(&["python".to_string(), s.to_string()]),
+                    _ => Invocation::Other,
+                }
             } else if joined.starts_with("builds submit") {
                 match opt_value(rest, &["--config"]) {
                     Some(f) => Invocation::SubmitJob { platform: "cloud-build".into(), file: f.to_string() },
@@ -895,6 +905,42 @@ fn classify_az(rest: &[String]) -> Invocation {
             Some(f) => Invocation::SubmitJob { platform: "azureml".into(), file: f },
             None => Invocation::Other,
         },
+        // Azure ML CLI v1: `az ml run submit-script [opts] train.py [args]`
+        // runs the script on the workspace's compute.
+        ["ml", "run", "submit-script", ..] => {
+            let args = positionals(
+                &rest[3..],
+                &[
+                    "-g",
+                    "--resource-group",
+                    "-w",
+                    "--workspace-name",
+                    "-e",
+                    "--experiment-name",
+                    "--ct",
+                    "--compute-target",
+                    "-d",
+                    "--conda-dependencies",
+                    "-t",
+                    "--output-metadata-file",
+                    "-c",
+                    "--run-configuration-name",
+                    "--path",
+                    "--source-directory",
+                    "--subscription-id",
+                ],
+            );
+            match args.iter().position(|a| a.ends_with(".py")) {
+                Some(i) => {
+                    let dir = opt_value(rest, &["--source-directory"]).filter(|d| !d.is_empty() && *d != ".");
+                    let script = dir.map_or_else(|| args[i].clone(), |d| format!("{}/{}", d.trim_end_matches('/'), args[i]));
+                    let mut argv = vec!["python".to_string(), script];
+                    argv.extend(args[i + 1..].iter().cloned());
+                    classify(&argv)
+                }
+                None => Invocation::Other,
+            }
+        }
         ["ml", "online-deployment" | "batch-deployment", "create" | "update", ..] => Invocation::Deploy {
             target: "azureml-endpoint".into(),
             traffic: opt_value(rest, &["--all-traffic"])
@@ -1050,6 +1096,19 @@ mod tests {
         assert_eq!(c("srun -m block --gres=gpu:1 python3.11 train.py"), script("train.py"));
         assert_eq!(c("sbatch --time=2:00:00 jobs/train.sh"), Invocation::Script { path: "jobs/train.sh".into() });
         assert_eq!(c("mpirun -np 4 ./a.out"), Invocation::Other);
+        // Cloud job submissions of local code run it (Azure ML CLI v1, Vertex AI custom jobs).
+        assert_eq!(c("az ml run submit-script -g rg -w ws -e churn --ct cpu -d env.yml -t run.json fit.py --epochs 3"), script("fit.py"));
+        assert_eq!(c("az ml run submit-script --source-directory src/ -e x train.py"), script("src/train.py"));
+        assert_eq!(c("az ml run submit-script -e x --ct cpu"), Invocation::Other);
+        assert_eq!(
+            c("gcloud ai custom-jobs create --region=us-central1 --display-name=t --worker-pool-spec=machine-type=n1-standard-4,replica-count=1,executor-image-uri=img,local-package-path=.,python-module=trainer.task"),
+            module("trainer.task")
+        );
+        assert_eq!(c("gcloud ai custom-jobs create --worker-pool-spec=machine-type=n1-standard-4,script=task.py"), script("task.py"));
+        assert_eq!(
+            c("gcloud ai custom-jobs create --worker-pool-spec=machine-type=n1-standard-4,container-image-uri=img"),
+            Invocation::Other
+        );
         let inv = |t: &[&str], c: Option<&str>, r: Option<&str>| Invocation::Invoke {
             tasks: t.iter().map(|s| s.to_string()).collect(),
             collection: c.map(str::to_string),
