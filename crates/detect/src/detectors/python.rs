@@ -4163,6 +4163,17 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn tensorflow_estimators_train() {
+        let k = |src: &str| kinds(src).iter().any(|k| k.starts_with("code.train"));
+        assert!(k("import tensorflow as tf\ntf.estimator.train_and_evaluate(est, train_spec, eval_spec)\n"));
+        assert!(k("import tensorflow as tf\nest = tf.estimator.DNNClassifier(hidden_units=[8])\nest.train(input_fn=lambda: make_input(train), steps=100)\n"));
+        assert!(k("import tensorflow as tf\nest.train(train_input_fn, max_steps=50)\n"));
+        // A mode switch, or without TensorFlow imported: no Estimator training.
+        assert!(!k("import tensorflow as tf\nnet.train()\n"));
+        assert!(!k("import jobs\njobs.train(input_fn=f)\n"));
+    }
+
+    #[test]
     fn step_functions_choice_on_a_metric_is_a_gate() {
         let choice = |var: &str| {
             format!("from stepfunctions import steps\ngate = steps.states.Choice(\"ok?\")\ngate.add_choice(\n    rule=steps.choice_rule.ChoiceRule.NumericLessThan(variable=\"{var}\", value=4),\n    next_step=steps.states.Succeed(\"Keep\"),\n)\n")
