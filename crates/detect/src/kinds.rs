@@ -33,7 +33,7 @@ kinds! {
     "code.eval-gate" => "A model evaluation gate: a metric compared with a threshold that stops the run (exit/raise/assert) or a platform validation threshold.",
     "code.hardcoded-credential" => "A credential-looking literal assigned in source.",
     "code.hardcoded-tracking-uri" => "A tracking server URI written as a literal in source.",
-    "code.invoke-endpoint" => "Code that calls a deployed model endpoint over HTTP or an SDK (a smoke or integration test of the deployment).",
+    "code.invoke-endpoint" => "Code that calls a deployed model endpoint over HTTP or an SDK (a smoke or integration test of the deployment); attrs: in_test, after_deploy=yes (in a test a CI job runs after the deploying job), host=local.",
     "code.load-model" => "Code that loads a trained model (joblib/pickle/torch/mlflow/transformers).",
     "code.model-compare" => "A candidate model compared with the current (champion/production) model; attrs: acts=yes when the result blocks or promotes, verdict (the variable the result is kept in), overridden=yes when that verdict is set to a constant before it is tested (acts=no).",
     "code.model-select" => "The best of the tracked runs by a metric promoted in the registry (search_runs ordered by a metric, then a stage or alias set): a selection over runs, not a comparison with the serving model.",

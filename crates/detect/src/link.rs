@@ -901,6 +901,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     mark_overridden_verdicts(&mut out, &owner, &root_closure);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     mark_tests_in_release(&mut out, &owner, &root_closure, &by_id);
+    mark_smoke_tests_after_deploy(&mut out, &owner, &root_closure, &by_id);
     crate::debug_phase("link: marks");
     derive_test_covers(&mut out, &mut owner, &by_id, tool_library.is_some());
     crate::debug_phase("link: covers");
@@ -1587,6 +1588,48 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[OwnerId], closures: &Clo
     for (e, o) in out.iter_mut().zip(owner) {
         if e.kind == "run.tests" && in_run.contains(&o[..]) {
             e.attrs.insert("in_release", "yes");
+        }
+    }
+}
+
+/// Endpoint calls in tests that a CI job runs after another job of its run
+/// deployed a model (`needs: deploy`, `dependsOn`, stage order): a
+/// post-deploy smoke test of the deployed model written with a test runner
+/// (`pytest tests/smoke --endpoint "$URL"`). They get `after_deploy=yes`.
+/// The deploying job itself is left out: its tests may run before the
+/// deploy step, and unit tests mock endpoints.
+fn mark_smoke_tests_after_deploy(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
+    let smoke = |e: &Evidence| e.kind == "code.invoke-endpoint" && e.attrs.contains_key("in_test");
+    if !out.iter().any(smoke) {
+        return;
+    }
+    let deployers: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| is_deploy(e)).map(|(_, o)| &o[..]).collect();
+    if deployers.is_empty() {
+        return;
+    }
+    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in units.values() {
+        for a in &u.after {
+            waiting.entry(a.as_str()).or_default().push(u.id.as_str());
+        }
+    }
+    // Roots that start once a deploying root is done: those waiting for
+    // one, transitively (one walk).
+    let mut stack: Vec<&str> = closures
+        .iter()
+        .filter(|(_, c)| c.iter().any(|u| deployers.contains(u)))
+        .flat_map(|(id, _)| waiting.get(id).into_iter().flatten().copied())
+        .collect();
+    let mut after: BTreeSet<&str> = BTreeSet::new();
+    while let Some(r) = stack.pop() {
+        if after.insert(r) {
+            stack.extend(waiting.get(r).into_iter().flatten());
+        }
+    }
+    let reached: BTreeSet<&str> = after.iter().filter_map(|r| closures.get(r)).flatten().copied().collect();
+    for (e, o) in out.iter_mut().zip(owner) {
+        if smoke(e) && reached.contains(&o[..]) {
+            e.attrs.insert("after_deploy", "yes");
         }
     }
 }
