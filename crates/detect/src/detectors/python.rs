@@ -61,11 +61,69 @@ impl Detector for Python {
                 }
             }
         }
+        let dags = if facts.evidence.iter().any(|e| e.kind == "code.pipeline-def" && e.attrs.get("tool").is_some_and(|t| t == "airflow"))
+            || f.text.contains("TriggerDagRunOperator")
+        {
+            airflow_dag_links(f, &mut unit)
+        } else {
+            Vec::new()
+        };
         for e in facts.evidence {
             out.push_in(e, &unit_id);
         }
+        // The file's own unit first (held compactly when it is plain).
         out.units.push(unit);
+        out.units.extend(dags);
     }
+}
+
+/// Airflow DAGs started by other DAGs: each DAG id a module defines is a
+/// unit (`airflow-dag:<id>`) that runs the module, and a
+/// `TriggerDagRunOperator(trigger_dag_id="<id>")` calls it, so a scheduled
+/// orchestrator DAG reaches the training DAG it starts (which schedules
+/// nothing itself). Returns the DAG units.
+fn airflow_dag_links(f: &FileCtx<'_>, unit: &mut Unit) -> Vec<Unit> {
+    static RX_DAG_ID: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?-u)\bDAG\s*\(\s*["']([\w.\-]+)["']|\bdag_id\s*=\s*["']([\w.\-]+)["']|@dag\b(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*\n\s*def\s+(\w+)"#).unwrap()
+    });
+    static RX_TRIGGER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\bTriggerDagRunOperator\s*\(").unwrap());
+    let masked = pylex::mask(f.text);
+    let bytes = masked.as_bytes();
+    let idx = LineIndex::new(&masked);
+    let mut ids = BTreeSet::new();
+    let mut dags = Vec::new();
+    for c in RX_DAG_ID.captures_iter(bytes) {
+        let Some(whole) = c.get(0) else { continue };
+        // `@dag(dag_id="x")`: the id given; `@dag(...)` without one: the
+        // function's name (the match is searched again past its `@`).
+        let given = c.get(3).and_then(|_| RX_DAG_ID.captures(&bytes[whole.start() + 1..whole.end()])?.get(2));
+        let found = match (c.get(1).or_else(|| c.get(2)), given, c.get(3)) {
+            (Some(m), ..) => Some((m.as_bytes(), m.start())),
+            (None, Some(g), _) => Some((g.as_bytes(), whole.start() + 1 + g.start())),
+            (None, None, Some(m)) => Some((m.as_bytes(), m.start())),
+            _ => None,
+        };
+        if let Some((name, at)) = found {
+            let id = String::from_utf8_lossy(name).into_owned();
+            if ids.insert(id.clone()) {
+                let line = Location::line(f.path, idx.line(at));
+                let mut u = Unit::new(format!("airflow-dag:{id}"), line.clone(), &id);
+                u.calls.push((format!("file:{}", f.path), line));
+                dags.push(u);
+            }
+        }
+    }
+    for m in RX_TRIGGER.find_iter(bytes) {
+        let args = call_args(bytes, m.start());
+        let target = args.iter().find(|(k, _)| k.as_deref() == Some("trigger_dag_id")).map(|(_, v)| v.trim());
+        let id = target.and_then(|v| v.strip_prefix(['"', '\'']).and_then(|v| v.strip_suffix(['"', '\''])));
+        if let Some(id) = id.filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))) {
+            if !ids.contains(id) {
+                unit.calls.push((format!("airflow-dag:{id}"), Location::line(f.path, idx.line(m.start()))));
+            }
+        }
+    }
+    dags
 }
 
 pub use crate::paths::is_test_path;
@@ -4160,6 +4218,36 @@ runs = api.search_runs('team/p')
         // A command list that does not start an interpreter is not followed.
         let f = analyze("a.py", "spec = {\"command\": [\"sleep\", \"10\"]}\n", &RepoIndex::default(), NAME, false);
         assert!(f.commands.is_empty());
+    }
+
+    #[test]
+    fn airflow_dags_are_units_their_triggers_call() {
+        let run = |path: &str, text: &str| {
+            let mut out = Output::default();
+            Python.detect(&FileCtx { path, text, repo: &RepoIndex::default() }, &mut out);
+            out.units
+                .iter()
+                .map(|u| format!("{} -> {}", u.id, u.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>().join(",")))
+                .collect::<Vec<_>>()
+        };
+        let defs = run(
+            "dags/a.py",
+            "from airflow import DAG\nfrom airflow.decorators import dag\nwith DAG(\"etl\", schedule=None) as d:\n    pass\n@dag(dag_id=\"fit_v2\", schedule=None)\ndef fit():\n    pass\n@dag(schedule=None)\ndef score():\n    pass\n# with DAG(\"commented\") as c:\n",
+        );
+        assert_eq!(
+            defs,
+            [
+                "file:dags/a.py -> ",
+                "airflow-dag:etl -> file:dags/a.py",
+                "airflow-dag:fit_v2 -> file:dags/a.py",
+                "airflow-dag:score -> file:dags/a.py"
+            ]
+        );
+        let trig = run(
+            "dags/b.py",
+            "from airflow import DAG\nfrom airflow.operators.trigger_dagrun import TriggerDagRunOperator\nwith DAG(dag_id=\"b\", schedule=\"@daily\") as d:\n    TriggerDagRunOperator(task_id=\"t\", trigger_dag_id=\"fit_v2\")\n    TriggerDagRunOperator(task_id=\"u\", trigger_dag_id=\"{{ params.target }}\")\n",
+        );
+        assert_eq!(trig, ["file:dags/b.py -> airflow-dag:fit_v2", "airflow-dag:b -> file:dags/b.py"]);
     }
 
     #[test]
