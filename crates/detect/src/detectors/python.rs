@@ -2514,6 +2514,23 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
         }
     }
+    // Pod commands split in two lists (Airflow `KubernetesPodOperator(cmds=["python"],
+    // arguments=["-m", "src.fit"])`, Kubernetes `V1Container(command=[...], args=[...])`).
+    static RX_POD_CMDS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:cmds|command)\s*=\s*\[([^\]]*)\]").unwrap());
+    static RX_POD_ARGS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:arguments|args)\s*=\s*\[([^\]]*)\]").unwrap());
+    let quoted = |b: &[u8]| -> Vec<String> { RX_QUOTED.captures_iter(b).map(|q| String::from_utf8_lossy(&q[1]).into_owned()).collect() };
+    for c in RX_POD_CMDS.captures_iter(bytes) {
+        let Some(open) = enclosing_open(&bytes[..c.get(0).unwrap().start()]) else { continue };
+        let Some(len) = crate::pylex::closing_paren(&bytes[open + 1..]) else { continue };
+        let call = &bytes[open + 1..open + 1 + len];
+        let Some(args) = RX_POD_ARGS.captures(call) else { continue };
+        let mut argv = quoted(&c[1]);
+        argv.extend(quoted(&args[1]));
+        if argv.len() > 1 && argv.first().is_some_and(|a| matches!(a.as_str(), "python" | "python3" | "bash" | "sh")) {
+            let line = idx.line(c.get(0).unwrap().start());
+            out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
+        }
+    }
     for c in RX_ENTRY_POINT.captures_iter(bytes) {
         let line = idx.line(c.get(0).unwrap().start());
         let script = String::from_utf8_lossy(&c[1]).to_string();
@@ -4085,6 +4102,11 @@ runs = api.search_runs('team/p')
         let f = analyze("dags/dag.py", src, &RepoIndex::default(), NAME, false);
         let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
         assert!(argv.iter().any(|a| a.ends_with("fit_model.py --k 3")), "{argv:?}");
+        // A pod's command and arguments given as two lists run as one command.
+        let pod = "from airflow.providers.cncf.kubernetes.operators.pod import KubernetesPodOperator\nfit = KubernetesPodOperator(\n    task_id='fit', image='t',\n    cmds=['python'],\n    arguments=['-m', 'src.models.fit', '--epochs', '3'],\n)\nnote = KubernetesPodOperator(task_id='n', image='t', cmds=['python'])\n";
+        let pf = analyze("dags/pod.py", pod, &RepoIndex::default(), NAME, false);
+        let pod_argv: Vec<String> = pf.commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert!(pod_argv.contains(&"python -m src.models.fit --epochs 3".to_string()), "{pod_argv:?}");
         // `cd` moves the commands after it: below the file's folder, else below the root.
         let wd = |paths: &[&str]| {
             let repo = RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
