@@ -1592,6 +1592,18 @@ fn mark_tests_in_release(out: &mut [Evidence], owner: &[OwnerId], closures: &Clo
     }
 }
 
+/// The units waiting for each unit (`needs`, `dependsOn`, stage order):
+/// the reverse of [`Unit::after`].
+fn waiting_on<'a>(units: &'a Units) -> BTreeMap<&'a str, Vec<&'a str>> {
+    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for u in units.values() {
+        for a in &u.after {
+            waiting.entry(a.as_str()).or_default().push(u.id.as_str());
+        }
+    }
+    waiting
+}
+
 /// Endpoint calls in tests that a CI job runs after another job of its run
 /// deployed a model (`needs: deploy`, `dependsOn`, stage order): a
 /// post-deploy smoke test of the deployed model written with a test runner
@@ -1607,12 +1619,7 @@ fn mark_smoke_tests_after_deploy(out: &mut [Evidence], owner: &[OwnerId], closur
     if deployers.is_empty() {
         return;
     }
-    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for u in units.values() {
-        for a in &u.after {
-            waiting.entry(a.as_str()).or_default().push(u.id.as_str());
-        }
-    }
+    let waiting = waiting_on(units);
     // Roots that start once a deploying root is done: those waiting for
     // one, transitively (one walk).
     let mut stack: Vec<&str> = closures
@@ -1671,12 +1678,7 @@ fn mark_after_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closu
     // then (one walk over the reversed order) every unit that waits for one
     // of them, and every pull-request build once a run that opens pull
     // requests has trained.
-    let mut waiting: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for u in units.values() {
-        for a in &u.after {
-            waiting.entry(a.as_str()).or_default().push(u.id.as_str());
-        }
-    }
+    let waiting = waiting_on(units);
     let pr_builds: Vec<&str> = units.values().filter(|u| u.triggers.contains("pull_request")).map(|u| u.id.as_str()).collect();
     let mut trained: BTreeSet<&str> = BTreeSet::new();
     let mut stack: Vec<&str> = closures.keys().copied().filter(|id| trains(id)).collect();

@@ -61,13 +61,13 @@ impl Detector for Python {
                 }
             }
         }
-        let dags = if facts.evidence.iter().any(|e| e.kind == "code.pipeline-def" && e.attrs.get("tool").is_some_and(|t| t == "airflow"))
-            || f.text.contains("TriggerDagRunOperator")
-        {
-            airflow_dag_links(f, &mut unit)
-        } else {
-            Vec::new()
+        // Only modules defining a DAG or starting one (the catalogue's
+        // `TriggerDagRunOperator` entry): no extra pass over other files.
+        let airflow = |e: &Evidence| {
+            e.kind == "code.pipeline-def" && e.attrs.get("tool").is_some_and(|t| t == "airflow")
+                || e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_some_and(|t| t == "airflow-dag")
         };
+        let dags = if facts.evidence.iter().any(airflow) { airflow_dag_links(f, &mut unit) } else { Vec::new() };
         for e in facts.evidence {
             out.push_in(e, &unit_id);
         }
