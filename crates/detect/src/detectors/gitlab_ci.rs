@@ -66,7 +66,13 @@ impl Detector for GitlabCi {
                 }
             }
         }
-        let pipeline_triggers = workflow_triggers(f.path, &doc, out);
+        let all_jobs: Vec<(&str, &Node, &Node, &str)> = docs
+            .iter()
+            .flat_map(|(p, d)| d.entries().iter().filter_map(move |(k, v)| k.as_str().map(|n| (n, k, v, p.as_str()))))
+            .filter(|(n, _, v, _)| !RESERVED.contains(n) && v.is_map())
+            .collect();
+        let lookup = |name: &str| all_jobs.iter().find(|(n, ..)| *n == name).map(|(_, _, v, _)| *v);
+        let pipeline_triggers = workflow_triggers(f.path, &doc, &all_jobs, &lookup, out);
         if let Some(rules) = doc.path(&["workflow", "rules"]) {
             changes_filters(out, f.path, rules, None);
         }
@@ -75,12 +81,6 @@ impl Detector for GitlabCi {
                 .attr("system", "gitlab-ci")
                 .attr("triggers", pipeline_triggers.iter().cloned().collect::<Vec<_>>().join(",")),
         );
-        let all_jobs: Vec<(&str, &Node, &Node, &str)> = docs
-            .iter()
-            .flat_map(|(p, d)| d.entries().iter().filter_map(move |(k, v)| k.as_str().map(|n| (n, k, v, p.as_str()))))
-            .filter(|(n, _, v, _)| !RESERVED.contains(n) && v.is_map())
-            .collect();
-        let lookup = |name: &str| all_jobs.iter().find(|(n, ..)| *n == name).map(|(_, _, v, _)| *v);
         let stages: Vec<&str> = match doc.get("stages") {
             Some(s) => s.strings(),
             None => vec!["build", "test", "deploy"],
@@ -371,29 +371,54 @@ fn conditions_triggers(rules: &Node) -> Option<BTreeSet<String>> {
     any_rule.then_some(set)
 }
 
-fn workflow_triggers(path: &str, doc: &Node, out: &mut Output) -> BTreeSet<String> {
+/// The pipeline's triggers: `workflow: rules`, else GitLab's default (push),
+/// narrowed to what its jobs run on. GitLab creates no pipeline in which no
+/// job runs, so a file whose every job is manual or scheduled (`when:
+/// manual`, job `rules:`, `only:`) is not run by a push. Returns the
+/// declared set, which jobs without rules of their own take.
+fn workflow_triggers<'a>(
+    path: &str,
+    doc: &Node,
+    jobs: &[(&str, &'a Node, &'a Node, &str)],
+    lookup: &dyn Fn(&str) -> Option<&'a Node>,
+    out: &mut Output,
+) -> BTreeSet<String> {
     let explicit = doc.path(&["workflow", "rules"]).and_then(conditions_triggers);
-    let (set, default) = match explicit {
+    let (declared, default) = match explicit {
         Some(s) => (s, false),
         None => (["push".to_string()].into(), true),
     };
+    let runnable: Vec<&Node> = jobs
+        .iter()
+        .filter(|(n, ..)| !n.starts_with('.'))
+        .filter(|(_, _, job, _)| resolve(job, "script", lookup, 0).is_some() || resolve(job, "trigger", lookup, 0).is_some())
+        .map(|(_, _, job, _)| *job)
+        .collect();
+    // No job seen (remote includes, templates): what the file declares.
+    let by_jobs: BTreeSet<String> = runnable.iter().flat_map(|job| job_triggers(job, lookup, &declared)).collect();
+    let set = if runnable.is_empty() { declared.clone() } else { by_jobs };
     let line = doc.key("workflow").map(|k| k.line).unwrap_or(1);
     for t in &set {
+        let declared_too = declared.contains(t);
         let mut e = Evidence::new(
             "ci.trigger",
             NAME,
             Location::line(path, line),
             Confidence::High,
-            if default { "default branch pipelines run on every push" } else { "workflow: rules" },
+            match (declared_too, default) {
+                (false, _) => "a job's rules",
+                (true, true) => "default branch pipelines run on every push",
+                (true, false) => "workflow: rules",
+            },
         )
         .attr("system", "gitlab-ci")
         .attr("trigger", t.clone());
-        if default {
+        if default && declared_too {
             e = e.attr("default", "true");
         }
         out.push(e);
     }
-    set
+    declared
 }
 
 /// The condition under which a job runs only on drift or degradation: every
@@ -494,6 +519,25 @@ mod tests {
         assert_eq!(t("#train"), vec!["schedule"]);
         assert_eq!(t("#deploy"), vec!["manual"]);
         assert!(o.evidence.iter().all(|(e, _)| e.kind != "run.tests"));
+        // No job runs on a push: the pipeline's triggers are its jobs'.
+        let mut triggers: Vec<_> =
+            o.evidence.iter().filter(|(e, _)| e.kind == "ci.trigger").map(|(e, _)| e.attrs["trigger"].to_string()).collect();
+        triggers.sort();
+        assert_eq!(triggers, vec!["manual", "schedule"]);
+        assert!(o.evidence.iter().all(|(e, _)| !e.attrs.contains_key("default")));
+    }
+
+    #[test]
+    fn one_job_on_push_keeps_the_default_trigger() {
+        let o = run("test:\n  script: [pytest]\ndeploy:\n  script: [./deploy.sh]\n  when: manual\n");
+        let triggers: Vec<_> = o.evidence.iter().filter(|(e, _)| e.kind == "ci.trigger").collect();
+        assert!(triggers.iter().any(|(e, _)| e.attrs.get("trigger") == Some("push")));
+        // Only templates or remote includes: the declared default stands.
+        let o = run("include:\n  - template: Auto-DevOps.gitlab-ci.yml\n");
+        assert!(o
+            .evidence
+            .iter()
+            .any(|(e, _)| e.kind == "ci.trigger" && e.attrs.get("trigger") == Some("push") && e.attrs.contains_key("default")));
     }
 
     #[test]
