@@ -888,6 +888,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
     unreach_unsubmitted_components(&mut out);
+    mark_batch_job_launches(&mut out, &owner, &edges);
 
     crate::debug_phase("link: annotate");
     confirm_model_loaded_via_import(&mut out, &mut owner, &by_id);
@@ -1704,6 +1705,38 @@ fn mark_after_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closu
     }
 }
 
+/// A deploy command (`kubectl apply -f k8s/jobs/`) whose manifests hold
+/// only batch or training jobs and their configuration
+/// (`k8s.serves-nothing`, one job at least) starts those jobs and serves
+/// nothing: it is no release (`infra: batch-jobs`). The jobs' commands are
+/// reached through it as any other launch's.
+fn mark_batch_job_launches(out: &mut [Evidence], owner: &[OwnerId], edges: &Edges) {
+    let passive: BTreeMap<String, bool> = out
+        .iter()
+        .filter(|e| e.kind == "k8s.serves-nothing")
+        .map(|e| (e.location.path.to_string(), e.attrs.get("jobs") == Some("yes")))
+        .collect();
+    if !passive.values().any(|jobs| *jobs) {
+        return;
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if e.kind != "run.deploy" || e.attrs.contains_key("infra") {
+            continue;
+        }
+        let files: Vec<&str> = edges
+            .get(&o[..])
+            .into_iter()
+            .flatten()
+            .filter(|(_, at)| **at == e.location)
+            .filter_map(|(t, _)| t.strip_prefix("file:"))
+            .collect();
+        let jobs = files.iter().any(|f| passive.get(*f) == Some(&true));
+        if jobs && files.iter().all(|f| passive.contains_key(*f)) {
+            e.attrs.insert("infra", "batch-jobs");
+        }
+    }
+}
+
 /// Serving that loads `models:/m@alias`, or picks the newest accepted model
 /// by querying the tracking server or registry (`search_runs`,
 /// `get_latest_versions`), in its own file or a local module it imports,
@@ -2174,6 +2207,30 @@ fn derive_retrain_on_drift_gate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `kubectl apply` of manifests holding only jobs (and their
+    /// configuration) starts them: no release. With a service beside them,
+    /// the same apply deploys.
+    #[test]
+    fn applying_only_batch_jobs_is_no_release() {
+        let ci = "on: push\njobs:\n  fit:\n    runs-on: ubuntu-latest\n    steps:\n      - run: kubectl apply -f k8s/\n";
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: fit\nspec:\n  template:\n    spec:\n      containers:\n        - name: fit\n          image: reg/fit:1\n          command: [python, fit.py]\n";
+        let cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fit\ndata:\n  A: \"1\"\n";
+        let svc = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: predict-api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: reg/api:1\n";
+        let deploy = |files: &[(&str, &str)]| {
+            let scan = crate::scan_in_memory(files, &crate::ScanOptions::default());
+            let d: Vec<_> = scan.evidence.iter().filter(|e| e.kind == "run.deploy").collect();
+            assert_eq!(d.len(), 1);
+            d[0].attrs.get("infra").map(str::to_string)
+        };
+        let base = [(".github/workflows/fit.yml", ci), ("k8s/job.yaml", job), ("k8s/cm.yaml", cm), ("fit.py", "print(1)\n")];
+        assert_eq!(deploy(&base).as_deref(), Some("batch-jobs"));
+        let mut with_service = base.to_vec();
+        with_service.push(("k8s/api.yaml", svc));
+        assert_eq!(deploy(&with_service), None);
+        // Configuration alone starts no job: the apply stays a deploy.
+        assert_eq!(deploy(&[(".github/workflows/fit.yml", ci), ("k8s/cm.yaml", cm)]), None);
+    }
 
     /// The in-place sort gives what sorting (evidence, owner) pairs and
     /// dropping repeated evidence gave: same items, same owners, same order.

@@ -20,7 +20,7 @@
 use super::is_yaml;
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
-use crate::{Detector, FileCtx, Output};
+use crate::{Detector, FileCtx, Output, Unit};
 
 /// The Kubernetes detector.
 pub struct Kubernetes;
@@ -159,12 +159,29 @@ impl Detector for Kubernetes {
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let Ok(docs) = yaml::parse_all(f.text) else { return };
+        // The batch and training jobs of the file, one unit: what
+        // `kubectl apply -f` of the file starts.
+        let mut jobs = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
+        // Whether every resource of the file is a job or what jobs use
+        // (configuration, storage, permissions): applying it deploys no
+        // service. The first job's and supporting resource's `kind:` lines.
+        let mut only_jobs = true;
+        let mut first_job = None;
+        let mut first_support = None;
         for doc in &docs {
             let (Some(api), Some(kind)) = (doc.get("apiVersion").and_then(Node::as_str), doc.get("kind").and_then(Node::as_str)) else {
                 continue;
             };
             let name = doc.path(&["metadata", "name"]).and_then(Node::as_str).unwrap_or("");
             let kline = doc.key("kind").map(|k| k.line).unwrap_or(doc.line);
+            let group = api.split('/').next().unwrap_or("");
+            if runs_once_or_on_schedule(group, kind) {
+                first_job.get_or_insert(kline);
+            } else if supports_jobs(kind) {
+                first_support.get_or_insert(kline);
+            } else {
+                only_jobs = false;
+            }
             let ev = |k: &str, line: u32, snip: &str| {
                 Evidence::new(k, NAME, Location::line(f.path, line), Confidence::High, snip).attr("resource", kind).attr("name", name)
             };
@@ -233,9 +250,78 @@ impl Detector for Kubernetes {
                         out.push(ev("k8s.rollout-setting", line, "rolling update (one model version at a time)").attr("mode", "rolling"));
                     }
                 }
+                (group, _) if runs_once_or_on_schedule(group, kind) => {
+                    job_commands(f.path, doc, &mut jobs, out);
+                    if kind == "CronJob" && doc.path(&["spec", "schedule"]).is_some() {
+                        jobs.root = true;
+                        jobs.triggers.insert("schedule".into());
+                    }
+                }
                 _ => {}
             }
         }
+        if let (true, Some(line)) = (only_jobs, first_job.or(first_support)) {
+            let what = if first_job.is_some() { "batch or training jobs only" } else { "configuration only" };
+            out.push(
+                Evidence::new("k8s.serves-nothing", NAME, Location::line(f.path, line), Confidence::High, what)
+                    .attr("jobs", if first_job.is_some() { "yes" } else { "no" }),
+            );
+        }
+        if !jobs.commands.is_empty() || !jobs.calls.is_empty() {
+            out.units.push(jobs);
+        }
+    }
+}
+
+/// Resources that configure, store for or permit the workloads beside
+/// them, and serve nothing themselves.
+fn supports_jobs(kind: &str) -> bool {
+    matches!(
+        kind,
+        "ConfigMap"
+            | "Secret"
+            | "ServiceAccount"
+            | "PersistentVolumeClaim"
+            | "PersistentVolume"
+            | "Namespace"
+            | "Role"
+            | "RoleBinding"
+            | "ClusterRole"
+            | "ClusterRoleBinding"
+            | "ResourceQuota"
+            | "LimitRange"
+            | "PriorityClass"
+    )
+}
+
+/// Workloads that run to completion, once or on a schedule: batch `Job` and
+/// `CronJob`, the Kubeflow training operators' jobs (`PyTorchJob`, `TFJob`,
+/// `MPIJob`, ..., `TrainJob`), Volcano jobs and `RayJob`.
+fn runs_once_or_on_schedule(group: &str, kind: &str) -> bool {
+    match group {
+        "batch" => matches!(kind, "Job" | "CronJob"),
+        "kubeflow.org" | "trainer.kubeflow.org" | "batch.volcano.sh" => kind.ends_with("Job"),
+        "ray.io" => kind == "RayJob",
+        _ => false,
+    }
+}
+
+/// The commands a job's containers run (`command` + `args`, one argument
+/// list), or a `RayJob`'s `entrypoint`: the job's unit runs them.
+fn job_commands(path: &str, doc: &Node, u: &mut Unit, out: &mut Output) {
+    if let Some(ep) = doc.path(&["spec", "entrypoint"]) {
+        if let Some(cmd) = ep.as_str() {
+            super::add_shell(u, out, NAME, path, cmd, ep.line, "");
+        }
+    }
+    let mut containers = Vec::new();
+    doc.walk(&mut |n| {
+        if let Some(cs) = n.get("containers") {
+            containers.extend(cs.items());
+        }
+    });
+    for c in containers {
+        super::tekton::container_commands(path, c, u, out, NAME);
     }
 }
 
@@ -249,6 +335,39 @@ mod tests {
         let mut out = Output::default();
         Kubernetes.detect(&FileCtx { path: "k8s/x.yaml", text, repo: &repo }, &mut out);
         out.evidence.into_iter().map(|(e, _)| e.kind.into_owned()).collect()
+    }
+
+    fn units(text: &str) -> Vec<Unit> {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        Kubernetes.detect(&FileCtx { path: "k8s/jobs.yaml", text, repo: &repo }, &mut out);
+        out.units
+    }
+
+    #[test]
+    fn batch_and_training_jobs_run_their_container_commands() {
+        let cron = "apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: refit\nspec:\n  schedule: \"0 3 * * *\"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          containers:\n            - name: fit\n              image: reg/fit:1\n              command: [python]\n              args: [jobs/refit.py, --days, \"30\"]\n";
+        let u = units(cron);
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].id, "file:k8s/jobs.yaml");
+        assert!(u[0].root && u[0].triggers.contains("schedule"));
+        assert_eq!(u[0].commands[0].argv, vec!["python", "jobs/refit.py", "--days", "30"]);
+        // A one-off Job and a PyTorchJob: run when applied, not on their own.
+        let job = "apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\nspec:\n  template:\n    spec:\n      containers:\n        - name: a\n          image: reg/a:1\n          command: [\"python\", \"-m\", \"pkg.fit\"]\n---\napiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata:\n  name: ddp\nspec:\n  pytorchReplicaSpecs:\n    Master:\n      template:\n        spec:\n          containers:\n            - name: pytorch\n              image: reg/ddp:1\n              args: [torchrun, train_ddp.py]\n";
+        let u = units(job);
+        assert_eq!(u.len(), 1);
+        assert!(!u[0].root);
+        let argv: Vec<_> = u[0].commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert_eq!(argv, vec!["python -m pkg.fit", "torchrun train_ddp.py"]);
+        let ray = "apiVersion: ray.io/v1\nkind: RayJob\nmetadata:\n  name: r\nspec:\n  entrypoint: python tune.py --trials 8\n";
+        assert_eq!(units(ray)[0].commands[0].argv[..2], ["python", "tune.py"]);
+    }
+
+    #[test]
+    fn services_and_jobs_without_commands_are_no_unit() {
+        // A Deployment's command serves; a Job on its image's entrypoint names nothing.
+        let text = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: reg/api:1\n          command: [python, app.py]\n---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: migrate\nspec:\n  template:\n    spec:\n      containers:\n        - name: m\n          image: reg/migrate:1\n";
+        assert!(units(text).is_empty());
     }
 
     #[test]
