@@ -339,6 +339,43 @@ fn kubectl_subcommand(rest: &[String]) -> &[String] {
 /// prepares the cluster and releases nothing.
 const KUBE_CREATE_WORKLOADS: &[&str] = &["deployment", "deploy", "job", "cronjob", "cj"];
 
+/// What the shell session gives a variable holding the address of a
+/// deployed endpoint read back from its platform ([`reads_endpoint_url`]).
+pub const DEPLOYED_ENDPOINT_URL: &str = "deployed-endpoint://address";
+
+/// Whether a command prints the address a deployed model or service answers
+/// at: `az ml online-endpoint|batch-endpoint show --query scoring_uri`, `az
+/// ml service show --query scoringUri`, `gcloud run services describe
+/// --format 'value(status.url)'`, `kubectl get ksvc|inferenceservice -o
+/// jsonpath='{.status.url}'`.
+pub fn reads_endpoint_url(argv: &[String]) -> bool {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let asks = |keys: &[&str]| {
+        argv.iter().any(|a| {
+            let l = a.to_ascii_lowercase();
+            keys.iter().any(|k| l.contains(k))
+        })
+    };
+    match words.as_slice() {
+        ["az", "ml", "online-endpoint" | "batch-endpoint" | "service" | "endpoint", "show", ..] => asks(&["scoring_uri", "scoringuri"]),
+        ["gcloud", rest @ ..] => {
+            let verb = rest.iter().position(|w| *w == "describe");
+            verb.is_some_and(|v| rest[..v].ends_with(&["run", "services"]) || rest[..v].ends_with(&["functions"]))
+                && asks(&["status.url", "httpstrigger.url", "serviceconfig.uri", "url)"])
+        }
+        ["kubectl" | "oc", ..] => {
+            let sub = kubectl_subcommand(&argv[1..]);
+            sub.first().map(String::as_str) == Some("get")
+                && sub.get(1).is_some_and(|k| {
+                    let k = k.split(['/', '.']).next().unwrap_or("");
+                    matches!(k, "ksvc" | "kservice" | "inferenceservice" | "inferenceservices" | "isvc" | "route" | "ingress")
+                })
+                && asks(&["status.url", ".status.address.url", "status.ingress", ".spec.host"])
+        }
+        _ => false,
+    }
+}
+
 /// Classify one simple command. A deploy or publish run as a dry run
 /// (`kubectl apply --dry-run=server`, `helm upgrade --dry-run`, `npm
 /// publish --dry-run`, `sam deploy --no-execute-changeset`) changes nothing:
@@ -677,7 +714,9 @@ fn classify_command(argv: &[String]) -> Invocation {
         }
         "curl" | "wget" | "http" | "httpie" => {
             let url = rest.iter().find(|a| a.contains("://") || a.starts_with('$')).map(String::as_str).unwrap_or("");
-            if uploads_built_package(rest) {
+            if url.starts_with(DEPLOYED_ENDPOINT_URL) {
+                Invocation::InvokeEndpoint
+            } else if uploads_built_package(rest) {
                 Invocation::Publish { what: "python-package".into() }
             } else if url.ends_with("/dispatches") {
                 Invocation::TriggerPipeline { target: "repository_dispatch".into() }
@@ -991,6 +1030,21 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn commands_that_print_a_deployed_endpoints_address() {
+        let r = |s: &str| reads_endpoint_url(&s.split_whitespace().map(String::from).collect::<Vec<_>>());
+        assert!(r("az ml online-endpoint show -n ep -g rg -w ws --query scoring_uri -o tsv"));
+        assert!(r("az ml service show -n svc --query scoringUri -o tsv"));
+        assert!(r("gcloud run services describe api --region europe-west1 --format value(status.url)"));
+        assert!(r("kubectl -n models get inferenceservice churn -o jsonpath={.status.url}"));
+        assert!(r("kubectl get ksvc/churn -o jsonpath={.status.url}"));
+        // Other fields, other resources, other verbs.
+        assert!(!r("az ml online-endpoint show -n ep --query provisioning_state"));
+        assert!(!r("az ml online-endpoint list --query [].scoring_uri"));
+        assert!(!r("kubectl get pods -o jsonpath={.status.url}"));
+        assert!(!r("gcloud run services list --format value(status.url)"));
     }
 
     #[test]

@@ -355,7 +355,15 @@ impl Session<'_> {
             let (name, value) = w.split_once('=').unwrap();
             let name = name.trim_end_matches('+');
             if value.contains("$(") || value.contains('`') {
-                self.vars.remove(name);
+                // The address of a deployed endpoint, read back from the
+                // platform (`URL=$(az ml online-endpoint show ... --query
+                // scoring_uri)`): a request to it calls the endpoint.
+                let inner = value.strip_prefix("$(").and_then(|v| v.strip_suffix(')'));
+                if inner.is_some_and(|i| split_line(i).0.iter().any(|g| crate::command::reads_endpoint_url(g))) {
+                    self.vars.insert(name.to_string(), crate::command::DEPLOYED_ENDPOINT_URL.to_string());
+                } else {
+                    self.vars.remove(name);
+                }
             } else {
                 self.vars.insert(name.to_string(), value.to_string());
             }
@@ -1303,6 +1311,16 @@ mod tests {
         let c = argv("JOB=$(az ml job create --file ml/train.yml --query name -o tsv)\necho \"$(date)\"");
         assert_eq!(c[0][..4], ["az", "ml", "job", "create"].map(String::from));
         assert!(c.iter().all(|a| a[0] != "ml"));
+    }
+
+    #[test]
+    fn endpoint_addresses_read_back_are_known_urls() {
+        use crate::command::{classify, Invocation};
+        let c = argv("URL=$(az ml online-endpoint show -n churn --query scoring_uri -o tsv)\ncurl -sf -X POST -d @req.json \"$URL\"\nOTHER=$(cat url.txt)\ncurl -sf \"$OTHER\"");
+        let curls: Vec<&Vec<String>> = c.iter().filter(|a| a[0] == "curl").collect();
+        assert_eq!(classify(curls[0]), Invocation::InvokeEndpoint);
+        // An address from anywhere else stays unknown: no endpoint call.
+        assert_eq!(classify(curls[1]), Invocation::Other);
     }
 
     #[test]
