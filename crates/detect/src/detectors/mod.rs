@@ -947,6 +947,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         }
         Invocation::SubmitJob { platform, file } => {
             let mut v = vec![ev("run.submit-job").attr("platform", platform).attr("file", file)];
+            if let Some(tool) = declares_training_compute(&cmd.argv) {
+                v.push(ev("code.compute").attr("tool", tool));
+            }
             if cmd.argv.iter().any(|a| is_pinned_asset(a)) {
                 v.push(ev("lineage.data-version").attr("how", "pinned-data-asset"));
             } else if tags_ci_build(&cmd.argv) {
@@ -970,6 +973,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         _ if CI_DETECTORS.contains(&detector) && uploads_build_output(&cmd.argv) => {
             vec![ev("run.publish").attr("what", "storage-artifact")]
         }
+        _ if declares_training_compute(&cmd.argv).is_some() => {
+            vec![ev("code.compute").attr("tool", declares_training_compute(&cmd.argv).unwrap_or_default())]
+        }
         _ => match data_download_tool(&cmd.argv) {
             Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
             // Trained weights fetched from a release's assets: a model
@@ -988,6 +994,27 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         },
     };
     Some(v)
+}
+
+/// The platform of a command that provisions or asks for managed training
+/// compute: an Azure ML compute created (`az ml compute create`, CLI v1 `az
+/// ml computetarget create amlcompute|computeinstance`; an AKS target serves),
+/// a SageMaker training job's `--resource-config`, a Vertex custom job's
+/// worker pool `machine-type=`.
+pub fn declares_training_compute(argv: &[String]) -> Option<&'static str> {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    match a.as_slice() {
+        ["az", "ml", "compute", "create", ..] => Some("azureml"),
+        ["az", "ml", "computetarget", "create", "amlcompute" | "computeinstance", ..] => Some("azureml"),
+        ["aws", "sagemaker", "create-training-job", rest @ ..] if rest.iter().any(|r| r.starts_with("--resource-config")) => {
+            Some("sagemaker")
+        }
+        ["gcloud", rest @ ..] => {
+            let at = rest.windows(2).position(|w| w == ["custom-jobs", "create"])?;
+            rest[at + 2..].iter().any(|r| r.contains("machine-type=")).then_some("vertex")
+        }
+        _ => None,
+    }
 }
 
 /// True for an object-storage upload of local files (`gsutil cp`, `gcloud
@@ -1483,6 +1510,43 @@ mod tests {
             |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
         assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
         assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
+    }
+
+    #[test]
+    fn commands_that_provision_training_compute() {
+        let argv = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let cmd = |t: &str| Cmd { argv: argv(t), location: Location::line("ci.yml", 1), text: t.into(), workdir: String::new() };
+        let compute = |t: &str| {
+            command_evidence("t", &cmd(t))
+                .unwrap_or_default()
+                .into_iter()
+                .find(|e| e.kind == "code.compute")
+                .map(|e| e.attrs["tool"].to_string())
+        };
+        for yes in [
+            "az ml compute create --name cpu-cluster --type amlcompute --size STANDARD_DS3_V2 --max-instances 4",
+            "az ml compute create -f compute/cluster.yml",
+            "az ml computetarget create amlcompute -n gpu --vm-size STANDARD_NC6 --max-nodes 2",
+        ] {
+            assert_eq!(compute(yes).as_deref(), Some("azureml"), "{yes}");
+        }
+        assert_eq!(
+            compute("aws sagemaker create-training-job --training-job-name t --resource-config InstanceType=ml.m5.xlarge,InstanceCount=1,VolumeSizeInGB=10").as_deref(),
+            Some("sagemaker")
+        );
+        assert_eq!(
+            compute("gcloud ai custom-jobs create --region=us-central1 --display-name=fit --worker-pool-spec=machine-type=n1-standard-4,replica-count=1,executor-image-uri=img,python-module=trainer.task").as_deref(),
+            Some("vertex")
+        );
+        // Serving targets, listings and jobs that name no machine.
+        for no in [
+            "az ml computetarget create aks -n serve-aks",
+            "az ml compute list -o table",
+            "az ml compute show -n cpu-cluster",
+            "gcloud ai custom-jobs create --region=us-central1 --display-name=fit --config=job.yaml",
+        ] {
+            assert_eq!(compute(no), None, "{no}");
+        }
     }
 
     #[test]
