@@ -1493,16 +1493,8 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
     for u in units.iter_mut() {
         let mut calls = Vec::new();
         for c in &u.commands {
-            let a: Vec<&str> = c.argv.iter().map(String::as_str).collect();
-            let run = match a.as_slice() {
-                [tool, "run", r @ ..] | [tool, "container", "run", r @ ..]
-                    if matches!(tool.rsplit('/').next(), Some("docker" | "podman")) =>
-                {
-                    r
-                }
-                _ => continue,
-            };
-            let file = run.iter().filter(|x| !x.starts_with('-')).find_map(|x| {
+            let run = images_run_by(&c.argv);
+            let file = run.iter().find_map(|x| {
                 let files = built.get(&key(u, crate::detectors::image_name(x)))?;
                 (files.len() == 1).then(|| files.iter().next().cloned()).flatten()
             });
@@ -1514,6 +1506,30 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
             }
         }
         u.calls.extend(calls);
+    }
+}
+
+/// The words of a command that may name an image it runs as a container:
+/// `docker|podman [container] run`'s non-option words, a Vertex custom
+/// job's worker pool `container-image-uri=`, a SageMaker training job's
+/// `TrainingImage=`.
+fn images_run_by(argv: &[String]) -> Vec<&str> {
+    let a: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let field = |key: &str| -> Vec<&str> {
+        a.iter()
+            .flat_map(|w| w.split(','))
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| k.trim_start_matches('-').ends_with(key))
+            .map(|(_, v)| v)
+            .collect()
+    };
+    match a.as_slice() {
+        [tool, "run", r @ ..] | [tool, "container", "run", r @ ..] if matches!(tool.rsplit('/').next(), Some("docker" | "podman")) => {
+            r.iter().copied().filter(|x| !x.starts_with('-')).collect()
+        }
+        ["gcloud", rest @ ..] if rest.windows(2).any(|w| w == ["custom-jobs", "create"]) => field("container-image-uri"),
+        ["aws", "sagemaker", "create-training-job", ..] => field("TrainingImage"),
+        _ => Vec::new(),
     }
 }
 
@@ -2207,6 +2223,27 @@ fn derive_retrain_on_drift_gate(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn images_a_command_runs_as_containers() {
+        let argv = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+        let run = |t: &str| images_run_by(&argv(t)).into_iter().map(str::to_string).collect::<Vec<_>>();
+        assert!(run("docker run --rm -e A reg/fit:1 --epochs 3").contains(&"reg/fit:1".to_string()));
+        assert_eq!(
+            run("gcloud ai custom-jobs create --region=r --worker-pool-spec=machine-type=n1-standard-4,replica-count=1,container-image-uri=reg/fit:1"),
+            ["reg/fit:1"]
+        );
+        assert_eq!(
+            run("aws sagemaker create-training-job --algorithm-specification TrainingImage=1.dkr.ecr/fit:1,TrainingInputMode=File"),
+            ["1.dkr.ecr/fit:1"]
+        );
+        // A job from a Python package, or other commands: no image.
+        assert!(run(
+            "gcloud ai custom-jobs create --worker-pool-spec=machine-type=n1-standard-4,executor-image-uri=img,python-module=t.task"
+        )
+        .is_empty());
+        assert!(run("docker build -t reg/fit:1 .").is_empty());
+    }
 
     /// `kubectl apply` of manifests holding only jobs (and their
     /// configuration) starts them: no release. With a service beside them,
