@@ -646,6 +646,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 facts.commands.push(cmd);
             }
         }
+        // MLflow projects run from Python run their entry point as `mlflow run` does.
+        for call in calls.iter().filter(|c| matches!(c.qualified.as_str(), "mlflow.run" | "mlflow.projects.run")) {
+            if let Some(cmd) = mlflow_project_command(path, &masked, bytes, call.offset, &idx, repo) {
+                facts.commands.push(cmd);
+            }
+        }
     }
     // Platform SDK clients expose deployments as a collection
     // (`client.deployments.create(...)`): a deployment through the SDK.
@@ -3093,6 +3099,36 @@ fn script_arg_command(
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
 }
 
+/// `mlflow.run(uri, entry_point, ...)` / `mlflow.projects.run(...)` of a
+/// local project folder (one holding an `MLproject`, beside the module or
+/// from the checkout's root): the command `mlflow run <uri> -e <entry>`
+/// (`main` by default). Remote projects (`https://`, `git@`) run no code of
+/// this repository.
+fn mlflow_project_command(path: &str, masked: &str, bytes: &[u8], offset: usize, idx: &LineIndex, repo: &RepoIndex) -> Option<Cmd> {
+    let args = call_args(bytes, offset);
+    let arg = |kw: &str, pos: usize| {
+        args.iter()
+            .find(|(k, _)| k.as_deref() == Some(kw))
+            .or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos))
+            .and_then(|(_, v)| literal(v))
+    };
+    let uri = arg("uri", 0)?;
+    if uri.contains("://") || uri.starts_with("git@") {
+        return None;
+    }
+    let uri = uri.trim_start_matches("./").trim_end_matches('/');
+    let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let workdir = [dir, ""].into_iter().find(|d| repo.exists(&crate::paths::join(&crate::paths::join(d, uri), "MLproject")))?;
+    let entry = arg("entry_point", 1).unwrap_or_else(|| "main".into());
+    let line = idx.line(offset);
+    Some(Cmd {
+        argv: vec!["mlflow".into(), "run".into(), if uri.is_empty() { ".".into() } else { uri.to_string() }, "-e".into(), entry],
+        location: Location::line(path, line),
+        text: idx.text(masked, line).trim().to_string(),
+        workdir: workdir.to_string(),
+    })
+}
+
 /// Where each name is given a list literal at the start of a statement
 /// (`cmd = [`), found in one pass over the module; each list's end is found
 /// once, however many calls ask for it.
@@ -4115,6 +4151,31 @@ runs = api.search_runs('team/p')
         };
         assert_eq!(wd(&["src/fit_model.py"]).as_deref(), Some("src"));
         assert_eq!(wd(&["dags/src/fit_model.py", "src/fit_model.py"]).as_deref(), Some("dags/src"));
+    }
+
+    #[test]
+    fn mlflow_projects_run_from_python_run_their_entry_point() {
+        let repo =
+            RepoIndex { paths: ["ops/proj/MLproject", "proj/MLproject"].iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
+        let cmds = |src: &str| -> Vec<(String, String)> {
+            analyze("ops/launch.py", src, &repo, NAME, false).commands.iter().map(|c| (c.argv.join(" "), c.workdir.clone())).collect()
+        };
+        // Beside the module first; the entry point by keyword or position, `main` by default.
+        assert_eq!(
+            cmds("import mlflow\nmlflow.run(\"./proj\", entry_point=\"train\")\n"),
+            [("mlflow run proj -e train".into(), "ops".into())]
+        );
+        assert_eq!(cmds("from mlflow import projects\nprojects.run(uri=\"proj\")\n"), [("mlflow run proj -e main".into(), "ops".into())]);
+        let root = RepoIndex { paths: ["proj/MLproject"].iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
+        let f = analyze("ops/launch.py", "import mlflow\nmlflow.projects.run(\"proj\", \"fit\")\n", &root, NAME, false);
+        assert_eq!(
+            f.commands.iter().map(|c| (c.argv.join(" "), c.workdir.clone())).collect::<Vec<_>>(),
+            [("mlflow run proj -e fit".to_string(), String::new())]
+        );
+        // Remote projects, folders without an MLproject, and other `run`s launch nothing here.
+        assert!(cmds("import mlflow\nmlflow.run(\"https://github.com/mlflow/mlflow-example\")\n").is_empty());
+        assert!(cmds("import mlflow\nmlflow.run(\"elsewhere\")\n").is_empty());
+        assert!(cmds("import mlflow\nwith mlflow.start_run():\n    pass\nrun(\"proj\")\n").is_empty());
     }
 
     #[test]
