@@ -107,6 +107,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "the comparison's verdict is set to a constant before it is tested, so it decides nothing"
     } else if all(&|e| e.attrs.get("acts").is_some_and(|v| v == "no")) {
         "the comparison is reported but blocks or promotes nothing"
+    } else if all(&|e| e.attrs.get("probe").is_some_and(|v| v == "liveness")) {
+        "the request only checks that the server answers (a health probe), not what the model predicts"
     } else if all(&|e| e.kind == "dvc.tracked" && e.attrs.get("remote").is_some_and(|v| v == "no")) {
         "DVC has no remote configured"
     } else if all(&|e| e.attrs.get("mechanism").is_some_and(|m| m == "release-asset")) {

@@ -962,6 +962,9 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         // A call to this machine (`curl localhost:8000/predict`) reaches a
         // server the same job started on its own runner, not a deployment.
         Invocation::InvokeEndpoint if crate::command::calls_loopback(&cmd.argv) => vec![ev("run.invoke-endpoint").attr("host", "local")],
+        // A liveness probe (`curl -f $URL/health`) says the server is up,
+        // not what the model answers.
+        Invocation::InvokeEndpoint if is_liveness_probe(&cmd.argv) => vec![ev("run.invoke-endpoint").attr("probe", "liveness")],
         Invocation::InvokeEndpoint => vec![ev("run.invoke-endpoint")],
         // A run that opens a pull request starts the pull-request builds.
         Invocation::OpenPullRequest { base } => vec![ev("run.open-pull-request").attr("base", base)],
@@ -994,6 +997,38 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         },
     };
     Some(v)
+}
+
+/// A request (`curl`, `wget`, `http`) to a liveness or readiness path
+/// (`/health`, `/healthz`, `/ready`, `/ping`, ...) that sends no body: it
+/// checks that a server answers, not what its model predicts.
+pub fn is_liveness_probe(argv: &[String]) -> bool {
+    const PROBES: &[&str] =
+        &["health", "healthz", "healthcheck", "health-check", "ready", "readyz", "readiness", "livez", "liveness", "ping"];
+    const BODY: &[&str] = &[
+        "-d",
+        "--data",
+        "--data-raw",
+        "--data-binary",
+        "--data-urlencode",
+        "--json",
+        "-F",
+        "--form",
+        "-T",
+        "--upload-file",
+        "--post-data",
+        "--post-file",
+        "--body-data",
+        "--body-file",
+    ];
+    let rest = argv.get(1..).unwrap_or(&[]);
+    let sends_body = rest.iter().any(|a| BODY.iter().any(|b| a == b || a.starts_with(&format!("{b}=")) || (b.len() == 2 && a.starts_with(b) && a.len() > 2)))
+        // httpie's `key=value` / `key:=json` request items.
+        || (matches!(argv.first().map(String::as_str), Some("http" | "https" | "httpie")) && rest.iter().any(|a| !a.starts_with('-') && !a.contains("://") && a.contains('=')));
+    let Some(url) = rest.iter().find(|a| a.contains("://") || a.starts_with('$')) else { return false };
+    let path = url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/');
+    let last = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    !sends_body && path.contains('/') && PROBES.contains(&last.as_str())
 }
 
 /// The platform of a command that provisions or asks for managed training
@@ -1510,6 +1545,28 @@ mod tests {
             |t: &str| command_evidence("t", &cmd(t)).unwrap_or_default().into_iter().map(|e| e.kind.to_string()).collect::<Vec<_>>();
         assert_eq!(kinds("huggingface-cli upload org/m ./model --commit-message=Sync"), ["run.publish"]);
         assert_eq!(kinds("az ml model create -n m --tags git_commit=$SHA"), ["run.publish", "lineage.data-version"]);
+    }
+
+    #[test]
+    fn liveness_probes_send_nothing_to_a_health_path() {
+        let argv = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
+        for yes in [
+            "curl -fsS https://api.example.com/health",
+            "curl -f $URL/healthz/",
+            "wget -qO- https://x.run.app/ready?verbose=1",
+            "http GET https://x/ping",
+        ] {
+            assert!(is_liveness_probe(&argv(yes)), "{yes}");
+        }
+        for no in [
+            "curl -f -X POST -d @req.json https://api.example.com/health",
+            "curl -f --data-binary=@r.json https://api.example.com/health",
+            "http POST https://x/ping text=hello",
+            "curl -f https://api.example.com/predict",
+            "curl -f https://health.example.com/score",
+        ] {
+            assert!(!is_liveness_probe(&argv(no)), "{no}");
+        }
     }
 
     #[test]
