@@ -276,6 +276,7 @@ crate::screened_regexes! { PY_RX;
     RX_AIRFLOW_SCHEDULE = r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#;
     RX_AIRFLOW_DATA_SCHEDULE = r"\bschedule\s*=\s*(?:\[\s*)?(?:\w+\.)*(?:Dataset|Asset)\s*\(|\bschedule\s*=\s*\[\s*[A-Za-z_]\w*\s*[,\]]";
     RX_PREFECT_FLOW = r"@flow\b|@prefect\.flow\b";
+    RX_PREFECT_FLOW_FILE = r#"\b(?:flow_location|entrypoint)\s*=\s*["']([^"':]+\.py)(?::\w+)?["']"#;
     RX_PREFECT_SCHEDULE = r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*=";
     RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
     RX_DAGSTER_SENSOR = r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b";
@@ -757,6 +758,21 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
     }
     pipelines(bytes, &imports_any, &mk, &mut ev);
+    // A Prefect deployment module naming the file of the flow it schedules
+    // (`flow_location="flows.py"`, `entrypoint="flows.py:train"`): the
+    // worker runs that file's flow.
+    if !in_test && imports_any(&["prefect"]) && !RX_PREFECT_FLOW.is_match(bytes) && RX_PREFECT_SCHEDULE.is_match(bytes) {
+        for c in RX_PREFECT_FLOW_FILE.captures_iter(bytes) {
+            let line = idx.line(c.get(0).map_or(0, |m| m.start()));
+            let file = String::from_utf8_lossy(&c[1]).trim_start_matches("./").to_string();
+            facts.commands.push(Cmd {
+                argv: vec!["python".into(), file],
+                location: Location::line(path, line),
+                text: idx.text(&masked, line).trim().to_string(),
+                workdir: path.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default(),
+            });
+        }
+    }
     model_validation(bytes, &imports_any, &mk, &mut ev);
     super::data_steps::platform_data_steps(bytes, &imports_any, &mk, &mut ev);
     let trains = ev.iter().any(|e| e.kind == "code.train");
@@ -1606,7 +1622,17 @@ fn pipelines(
         def("airflow", RX_AIRFLOW_DAG.find(bytes), t);
     }
     if imports_any(&["prefect"]) {
-        def("prefect", RX_PREFECT_FLOW.find(bytes), RX_PREFECT_SCHEDULE.is_match(bytes).then_some("schedule"));
+        match RX_PREFECT_FLOW.find(bytes) {
+            Some(m) => def("prefect", Some(m), RX_PREFECT_SCHEDULE.is_match(bytes).then_some("schedule")),
+            // A deployment module: it schedules a flow defined elsewhere
+            // (`Deployment.build_from_flow(flow=imported, schedule=...)`,
+            // `DeploymentSpec(flow_location="flows.py", schedule=...)`),
+            // imported or named by its file, which the worker runs.
+            None => {
+                let scheduled = RX_PREFECT_SCHEDULE.find(bytes);
+                def("prefect", scheduled, scheduled.map(|_| "schedule"));
+            }
+        }
     }
     if imports_any(&["dagster"]) {
         let t = if RX_DAGSTER_SCHEDULE.is_match(bytes) {
@@ -3385,6 +3411,28 @@ mod tests {
         ] {
             assert!(hub(src).is_empty(), "{src}: {:?}", hub(src));
         }
+    }
+
+    #[test]
+    fn prefect_deployment_modules_schedule_the_flow_they_name() {
+        let unit = |src: &str| {
+            let repo = RepoIndex::default();
+            let mut out = Output::default();
+            Python.detect(&FileCtx { path: "ops/deploy.py", text: src, repo: &repo }, &mut out);
+            let u = out.units.remove(0);
+            (u.triggers.iter().cloned().collect::<Vec<_>>(), u.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>())
+        };
+        // Prefect 2.0 `DeploymentSpec`: the flow's file by name.
+        let spec = "from prefect.deployments import DeploymentSpec\nfrom prefect.orion.schemas.schedules import IntervalSchedule\nDeploymentSpec(name=\"n\", flow_location=\"./flows/fit.py\", schedule=IntervalSchedule(interval=600))\n";
+        assert_eq!(unit(spec), (vec!["schedule".to_string()], vec!["python flows/fit.py".to_string()]));
+        // `from_source(...).deploy(cron=...)` of an entrypoint, and `serve` of an imported flow.
+        let src = "from prefect import flow\nflow.from_source(source=\".\", entrypoint=\"pipelines/train.py:train\").deploy(name=\"d\", cron=\"0 3 * * *\")\n";
+        assert_eq!(unit(src), (vec!["schedule".to_string()], vec!["python pipelines/train.py".to_string()]));
+        let serve = "from pipelines.train import train\nimport prefect\nif __name__ == \"__main__\":\n    train.serve(name=\"nightly\", cron=\"0 3 * * *\")\n";
+        assert_eq!(unit(serve).0, vec!["schedule".to_string()]);
+        // Without a schedule (run by hand), or a schedule only in a comment: no root.
+        assert!(unit(&spec.replace(", schedule=IntervalSchedule(interval=600)", "")).0.is_empty());
+        assert!(unit("from prefect import flow\n# train.serve(name=\"n\", cron=\"0 3 * * *\")\n").0.is_empty());
     }
 
     #[test]
