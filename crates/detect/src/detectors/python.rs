@@ -50,8 +50,9 @@ impl Detector for Python {
             }
         }
         unit.commands = facts.commands;
-        // A DAG or flow that schedules itself (or reacts to a sensor) is a root.
-        for e in facts.evidence.iter().filter(|e| e.kind == "code.pipeline-def") {
+        // A DAG or flow that schedules itself (or reacts to a sensor), or an
+        // in-process scheduler, is a root.
+        for e in facts.evidence.iter().filter(|e| e.kind == "code.pipeline-def" || e.kind == "ci.trigger") {
             if let Some(t) = e.attrs.get("trigger") {
                 unit.root = true;
                 unit.triggers.insert(t.to_string());
@@ -278,6 +279,8 @@ crate::screened_regexes! { PY_RX;
     RX_PREFECT_FLOW = r"@flow\b|@prefect\.flow\b";
     RX_PREFECT_FLOW_FILE = r#"\b(?:flow_location|entrypoint)\s*=\s*["']([^"':]+\.py)(?::\w+)?["']"#;
     RX_PREFECT_SCHEDULE = r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*=";
+    RX_SCHEDULE_LIB = r"\bschedule\.every\s*\(";
+    RX_APSCHEDULER_JOB = r#"\.add_job\s*\([^)]*["'](?:cron|interval)["']|\.scheduled_job\s*\(\s*["'](?:cron|interval)["']|\b(?:CronTrigger|IntervalTrigger)(?:\.from_crontab)?\s*\("#;
     RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
     RX_DAGSTER_SENSOR = r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b";
     RX_DAGSTER_DEF = r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(";
@@ -1600,6 +1603,16 @@ fn pipelines(
                 ev.push(mk("code.data-prep", "", c.get(1).unwrap().start(), Confidence::Medium).attr("op", "pipeline-step"));
                 break;
             }
+        }
+    }
+    // In-process schedulers: a long-running module that runs jobs on a
+    // timer (`schedule.every().day.at("02:00").do(fit)`, APScheduler
+    // `add_job(fit, "cron", ...)`) starts what those jobs run.
+    // Not a pipeline definition: the jobs of one scheduler (features every
+    // hour, training every night) are no steps of one pipeline.
+    for (tool, rx) in [("schedule", &RX_SCHEDULE_LIB), ("apscheduler", &RX_APSCHEDULER_JOB)] {
+        if let Some(m) = imports_any(&[tool]).then(|| rx.find(bytes)).flatten() {
+            ev.push(mk("ci.trigger", "", m.start(), Confidence::High).attr("system", tool).attr("trigger", "schedule"));
         }
     }
     let mut def = |tool: &str, found: Option<regex::bytes::Match>, trigger: Option<&str>| {
@@ -3411,6 +3424,29 @@ mod tests {
         ] {
             assert!(hub(src).is_empty(), "{src}: {:?}", hub(src));
         }
+    }
+
+    #[test]
+    fn in_process_schedulers_are_roots_on_their_timer() {
+        let triggers = |src: &str| {
+            let repo = RepoIndex::default();
+            let mut out = Output::default();
+            Python.detect(&FileCtx { path: "jobs/sched.py", text: src, repo: &repo }, &mut out);
+            out.units[0].triggers.iter().cloned().collect::<Vec<_>>()
+        };
+        let lib = "import schedule\nimport time\ndef fit():\n    pass\nschedule.every().day.at(\"02:00\").do(fit)\nwhile True:\n    schedule.run_pending()\n    time.sleep(60)\n";
+        assert_eq!(triggers(lib), ["schedule"]);
+        let aps = "from apscheduler.schedulers.blocking import BlockingScheduler\ns = BlockingScheduler()\ns.add_job(fit, 'interval', hours=6)\ns.start()\n";
+        assert_eq!(triggers(aps), ["schedule"]);
+        let deco = "from apscheduler.schedulers.blocking import BlockingScheduler\ns = BlockingScheduler()\n@s.scheduled_job('cron', hour=3)\ndef fit():\n    pass\n";
+        assert_eq!(triggers(deco), ["schedule"]);
+        // A one-off job (`date` trigger), a commented schedule, or no import: no timer.
+        assert!(triggers(
+            "from apscheduler.schedulers.blocking import BlockingScheduler\ns = BlockingScheduler()\ns.add_job(fit, 'date')\n"
+        )
+        .is_empty());
+        assert!(triggers("import schedule\n# schedule.every().day.do(fit)\n").is_empty());
+        assert!(triggers("every = 3\nschedule = make()\nschedule.every(3)\n").is_empty());
     }
 
     #[test]
