@@ -2430,6 +2430,15 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
                 .into_iter()
                 .chain(RX_STR.captures_iter(arg.as_bytes()).map(|s| String::from_utf8_lossy(&s[1]).to_string()))
                 .collect();
+            // A helper of this module that runs what its caller names
+            // (`def run_job(script): subprocess.run([..., f"jobs/{script}"])`):
+            // each call with literal arguments runs that command.
+            if let Some(runs) = wrapper_calls(bytes, idx, line, items) {
+                for (argv, at) in runs {
+                    out.push(Cmd { argv, location: Location::line(path, at), text: text_of(at), workdir: String::new() });
+                }
+                continue;
+            }
             if !argv.is_empty() {
                 out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
             }
@@ -3138,6 +3147,107 @@ fn script_arg_command(
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
 }
 
+/// When the command list `items` (the text after `[`) of a subprocess call
+/// on `line` takes an item from a parameter of the function it is in (a
+/// bare name, or `{name}` in an f-string), the commands the module's calls
+/// of that function with literal arguments run, each at its call's line.
+/// `None` when no item comes from a parameter.
+fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Option<Vec<(Vec<String>, u32)>> {
+    let inner = items.trim_end().strip_suffix(']').unwrap_or(items).as_bytes();
+    // The enclosing `def`: the nearest line above with less indentation.
+    let text = std::str::from_utf8(bytes).ok()?;
+    let indent = |l: u32| {
+        let t = idx.text(text, l);
+        t.len() - t.trim_start().len()
+    };
+    let own = indent(line);
+    let def_line = (1..line).rev().find(|&l| indent(l) < own && !idx.text(text, l).trim().is_empty())?;
+    let def = idx.text(text, def_line).trim();
+    let rest = def.strip_prefix("def ").or_else(|| def.strip_prefix("async def "))?;
+    let (name, params) = rest.split_once('(')?;
+    let star = params
+        .split(')')
+        .next()?
+        .split(',')
+        .map(|p| p.split([':', '=']).next().unwrap_or("").trim())
+        .find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')).map(str::to_string));
+    let params: Vec<&str> = params
+        .split(')')
+        .next()?
+        .split(',')
+        .map(|p| p.split([':', '=']).next().unwrap_or("").trim())
+        .filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*'))
+        .collect();
+    // Each item: a literal, a template over parameters, or unknown.
+    let mut template: Vec<Option<String>> = Vec::new();
+    let mut from_param = false;
+    let mut rest_items = inner;
+    loop {
+        let end = pylex::top_level_comma(rest_items).unwrap_or(rest_items.len());
+        let item = String::from_utf8_lossy(&rest_items[..end]).trim().to_string();
+        if !item.is_empty() {
+            let lit = item.trim_start_matches(['f', 'r']);
+            if item == "sys.executable" {
+                template.push(Some("python".into()));
+            } else if item.strip_prefix('*').is_some_and(|v| star.as_deref() == Some(v)) {
+                // `*extra`: the call's further positional arguments.
+                template.push(Some("*".into()));
+            } else if params.contains(&item.as_str()) {
+                from_param = true;
+                template.push(Some(format!("{{{item}}}")));
+            } else if let Some(v) = lit.strip_prefix(['"', '\'']).and_then(|v| v.strip_suffix(['"', '\''])) {
+                from_param |= item.starts_with('f') && params.iter().any(|p| v.contains(&format!("{{{p}}}")));
+                template.push(Some(v.to_string()));
+            } else {
+                template.push(None);
+            }
+        }
+        if end >= rest_items.len() {
+            break;
+        }
+        rest_items = &rest_items[end + 1..];
+    }
+    if !from_param {
+        return None;
+    }
+    let pattern = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(name.trim()))).ok()?;
+    let mut runs = Vec::new();
+    for m in pattern.find_iter(bytes) {
+        let at = idx.line(m.start());
+        if at == def_line || m.start() > 0 && bytes[m.start() - 1] == b'.' {
+            continue;
+        }
+        let args = call_args(bytes, m.start());
+        let value = |i: usize, p: &str| {
+            args.iter()
+                .find(|(k, _)| k.as_deref() == Some(p))
+                .or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(i))
+                .and_then(|(_, v)| literal(v))
+        };
+        let values: Vec<(String, String)> =
+            params.iter().enumerate().filter_map(|(i, p)| Some((format!("{{{p}}}"), value(i, p)?))).collect();
+        let extra: Option<Vec<String>> = args.iter().filter(|(k, _)| k.is_none()).skip(params.len()).map(|(_, v)| literal(v)).collect();
+        let argv: Option<Vec<String>> = template
+            .iter()
+            .map(|t| match t.as_deref() {
+                Some("*") => extra.clone(),
+                _ => {
+                    let mut a = t.clone()?;
+                    for (k, v) in &values {
+                        a = a.replace(k, v);
+                    }
+                    (!a.contains('{')).then(|| vec![a])
+                }
+            })
+            .collect::<Option<Vec<Vec<String>>>>()
+            .map(|v| v.concat());
+        if let Some(argv) = argv.filter(|a| !a.is_empty()) {
+            runs.push((argv, at));
+        }
+    }
+    Some(runs)
+}
+
 /// `mlflow.run(uri, entry_point, ...)` / `mlflow.projects.run(...)` of a
 /// local project folder (one holding an `MLproject`, beside the module or
 /// from the checkout's root): the command `mlflow run <uri> -e <entry>`
@@ -3424,6 +3534,22 @@ mod tests {
         ] {
             assert!(hub(src).is_empty(), "{src}: {:?}", hub(src));
         }
+    }
+
+    #[test]
+    fn helpers_run_what_their_callers_name() {
+        let cmds = |src: &str| -> Vec<String> {
+            let f = analyze("sched.py", src, &RepoIndex::default(), NAME, false);
+            f.commands.iter().map(|c| format!("{}:{}", c.location.start_line, c.argv.join(" "))).collect()
+        };
+        // A held list with an f-string over a parameter; a bare parameter in an inline list.
+        let held = "import subprocess\nimport sys\n\ndef run_job(job, label):\n    cmd = [\n        sys.executable,\n        f\"jobs/{job}\",\n        \"--quiet\",\n    ]\n    subprocess.run(cmd, check=True)\n\ndef nightly():\n    run_job(\"fit.py\", \"fit\")\n    run_job(job=\"score.py\", label=\"s\")\n    run_job(name_of_today(), \"x\")\n";
+        assert_eq!(cmds(held), ["13:python jobs/fit.py --quiet", "14:python jobs/score.py --quiet"]);
+        let inline = "import subprocess, sys\ndef run_module(module, *args):\n    return subprocess.run([sys.executable, \"-m\", module], check=True)\nrun_module(\"pkg.train\")\n";
+        assert_eq!(cmds(inline), ["4:python -m pkg.train"]);
+        // A list of literals only is the command itself, wherever it is.
+        let plain = "import subprocess\ndef go(x):\n    subprocess.run([\"python\", \"fit.py\"])\ngo(1)\n";
+        assert_eq!(cmds(plain), ["3:python fit.py"]);
     }
 
     #[test]
