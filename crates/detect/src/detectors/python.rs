@@ -62,19 +62,13 @@ impl Detector for Python {
                 }
             }
         }
-        // Only modules defining a DAG or starting one (the catalogue's
-        // `TriggerDagRunOperator` entry): no extra pass over other files.
-        let airflow = |e: &Evidence| {
-            e.kind == "code.pipeline-def" && e.attrs.get("tool").is_some_and(|t| t == "airflow")
-                || e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_some_and(|t| t == "airflow-dag")
-        };
-        let dags = if facts.evidence.iter().any(airflow) { airflow_dag_links(f, &mut unit) } else { Vec::new() };
+        unit.calls.extend(facts.dag_calls);
         for e in facts.evidence {
             out.push_in(e, &unit_id);
         }
         // The file's own unit first (held compactly when it is plain).
         out.units.push(unit);
-        out.units.extend(dags);
+        out.units.extend(facts.dags);
     }
 }
 
@@ -83,16 +77,14 @@ impl Detector for Python {
 /// `TriggerDagRunOperator(trigger_dag_id="<id>")` calls it, so a scheduled
 /// orchestrator DAG reaches the training DAG it starts (which schedules
 /// nothing itself). Returns the DAG units.
-fn airflow_dag_links(f: &FileCtx<'_>, unit: &mut Unit) -> Vec<Unit> {
+fn airflow_dag_links(path: &str, bytes: &[u8], idx: &LineIndex) -> (Vec<Unit>, Vec<(String, Location)>) {
     static RX_DAG_ID: LazyLock<Regex> = LazyLock::new(|| {
         Regex::new(r#"(?-u)\bDAG\s*\(\s*["']([\w.\-]+)["']|\bdag_id\s*=\s*["']([\w.\-]+)["']|@dag\b(?:\s*\((?:[^()]|\([^()]*\))*\))?\s*\n\s*def\s+(\w+)"#).unwrap()
     });
     static RX_TRIGGER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\bTriggerDagRunOperator\s*\(").unwrap());
-    let masked = pylex::mask(f.text);
-    let bytes = masked.as_bytes();
-    let idx = LineIndex::new(&masked);
     let mut ids = BTreeSet::new();
     let mut dags = Vec::new();
+    let mut calls = Vec::new();
     for c in RX_DAG_ID.captures_iter(bytes) {
         let Some(whole) = c.get(0) else { continue };
         // `@dag(dag_id="x")`: the id given; `@dag(...)` without one: the
@@ -107,9 +99,9 @@ fn airflow_dag_links(f: &FileCtx<'_>, unit: &mut Unit) -> Vec<Unit> {
         if let Some((name, at)) = found {
             let id = String::from_utf8_lossy(name).into_owned();
             if ids.insert(id.clone()) {
-                let line = Location::line(f.path, idx.line(at));
+                let line = Location::line(path, idx.line(at));
                 let mut u = Unit::new(format!("airflow-dag:{id}"), line.clone(), &id);
-                u.calls.push((format!("file:{}", f.path), line));
+                u.calls.push((format!("file:{path}"), line));
                 dags.push(u);
             }
         }
@@ -120,11 +112,11 @@ fn airflow_dag_links(f: &FileCtx<'_>, unit: &mut Unit) -> Vec<Unit> {
         let id = target.and_then(|v| v.strip_prefix(['"', '\'']).and_then(|v| v.strip_suffix(['"', '\''])));
         if let Some(id) = id.filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))) {
             if !ids.contains(id) {
-                unit.calls.push((format!("airflow-dag:{id}"), Location::line(f.path, idx.line(m.start()))));
+                calls.push((format!("airflow-dag:{id}"), Location::line(path, idx.line(m.start()))));
             }
         }
     }
-    dags
+    (dags, calls)
 }
 
 pub use crate::paths::is_test_path;
@@ -171,6 +163,12 @@ pub struct PyFacts {
     /// Config files the code composes its configuration from (Hydra), with
     /// the line that names their folder.
     pub config_files: Vec<(String, u32)>,
+    /// Airflow DAGs the module defines, each a unit running the module
+    /// ([`airflow_dag_links`]).
+    pub dags: Vec<Unit>,
+    /// The DAGs the module starts (`TriggerDagRunOperator`): calls of the
+    /// module's unit.
+    pub dag_calls: Vec<(String, Location)>,
 }
 
 struct Call {
@@ -884,6 +882,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     }
     facts.evidence.sort();
     facts.evidence.dedup_by(|a, b| a.kind == b.kind && a.location == b.location && a.attrs == b.attrs);
+    // Only modules defining a DAG or starting one (the catalogue's
+    // `TriggerDagRunOperator` entry) are read for DAG ids.
+    let airflow = |e: &Evidence| {
+        e.kind == "code.pipeline-def" && e.attrs.get("tool").is_some_and(|t| t == "airflow")
+            || e.kind == "code.pipeline-trigger" && e.attrs.get("target").is_some_and(|t| t == "airflow-dag")
+    };
+    if !notebook && facts.evidence.iter().any(airflow) {
+        (facts.dags, facts.dag_calls) = airflow_dag_links(path, bytes, &idx);
+    }
     facts.local_imports = local;
     if !notebook {
         facts.config_files = hydra_config_files(path, &masked, repo);
@@ -3154,30 +3161,35 @@ fn script_arg_command(
 /// `None` when no item comes from a parameter.
 fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Option<Vec<(Vec<String>, u32)>> {
     let inner = items.trim_end().strip_suffix(']').unwrap_or(items).as_bytes();
-    // The enclosing `def`: the nearest line above with less indentation.
     let text = std::str::from_utf8(bytes).ok()?;
     let indent = |l: u32| {
         let t = idx.text(text, l);
         t.len() - t.trim_start().len()
     };
-    let own = indent(line);
-    let def_line = (1..line).rev().find(|&l| indent(l) < own && !idx.text(text, l).trim().is_empty())?;
-    let def = idx.text(text, def_line).trim();
-    let rest = def.strip_prefix("def ").or_else(|| def.strip_prefix("async def "))?;
+    // The enclosing `def`: up through the blocks the call is in (`try:`,
+    // `with`, `if`), each opening line less indented than the one below.
+    let mut limit = indent(line);
+    let mut def = None;
+    for l in (1..line).rev() {
+        let t = idx.text(text, l).trim();
+        if t.is_empty() || indent(l) >= limit {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("def ").or_else(|| t.strip_prefix("async def ")) {
+            def = Some((l, rest));
+            break;
+        }
+        limit = indent(l);
+        if limit == 0 {
+            break;
+        }
+    }
+    let (def_line, rest) = def?;
     let (name, params) = rest.split_once('(')?;
-    let star = params
-        .split(')')
-        .next()?
-        .split(',')
-        .map(|p| p.split([':', '=']).next().unwrap_or("").trim())
-        .find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')).map(str::to_string));
-    let params: Vec<&str> = params
-        .split(')')
-        .next()?
-        .split(',')
-        .map(|p| p.split([':', '=']).next().unwrap_or("").trim())
-        .filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*'))
-        .collect();
+    let names: Vec<&str> = params.split(')').next()?.split(',').map(|p| p.split([':', '=']).next().unwrap_or("").trim()).collect();
+    // `*extra`: the call's further positional arguments.
+    let star = names.iter().find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')));
+    let params: Vec<&str> = names.iter().copied().filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*')).collect();
     // Each item: a literal, a template over parameters, or unknown.
     let mut template: Vec<Option<String>> = Vec::new();
     let mut from_param = false;
@@ -3189,8 +3201,7 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
             let lit = item.trim_start_matches(['f', 'r']);
             if item == "sys.executable" {
                 template.push(Some("python".into()));
-            } else if item.strip_prefix('*').is_some_and(|v| star.as_deref() == Some(v)) {
-                // `*extra`: the call's further positional arguments.
+            } else if item.strip_prefix('*').is_some_and(|v| star == Some(v)) {
                 template.push(Some("*".into()));
             } else if params.contains(&item.as_str()) {
                 from_param = true;
@@ -3545,6 +3556,9 @@ mod tests {
         // A held list with an f-string over a parameter; a bare parameter in an inline list.
         let held = "import subprocess\nimport sys\n\ndef run_job(job, label):\n    cmd = [\n        sys.executable,\n        f\"jobs/{job}\",\n        \"--quiet\",\n    ]\n    subprocess.run(cmd, check=True)\n\ndef nightly():\n    run_job(\"fit.py\", \"fit\")\n    run_job(job=\"score.py\", label=\"s\")\n    run_job(name_of_today(), \"x\")\n";
         assert_eq!(cmds(held), ["13:python jobs/fit.py --quiet", "14:python jobs/score.py --quiet"]);
+        // The call inside a `try:` of the helper; a call in a comment runs nothing.
+        let in_try = "import subprocess\ndef run_job(job):\n    try:\n        subprocess.run([\"python\", f\"jobs/{job}\"], check=True)\n    except Exception:\n        pass\n# run_job(\"old.py\")\nrun_job(\"fit.py\")\n";
+        assert_eq!(cmds(in_try), ["8:python jobs/fit.py"]);
         let inline = "import subprocess, sys\ndef run_module(module, *args):\n    return subprocess.run([sys.executable, \"-m\", module], check=True)\nrun_module(\"pkg.train\")\n";
         assert_eq!(cmds(inline), ["4:python -m pkg.train"]);
         // A list of literals only is the command itself, wherever it is.
