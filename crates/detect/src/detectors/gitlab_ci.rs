@@ -72,14 +72,26 @@ impl Detector for GitlabCi {
             .filter(|(n, _, v, _)| !RESERVED.contains(n) && v.is_map())
             .collect();
         let lookup = |name: &str| all_jobs.iter().find(|(n, ..)| *n == name).map(|(_, _, v, _)| *v);
-        let pipeline_triggers = workflow_triggers(f.path, &doc, &all_jobs, &lookup, out);
+        let explicit = doc.path(&["workflow", "rules"]).and_then(conditions_triggers);
+        let default = explicit.is_none();
+        let declared = explicit.unwrap_or_else(|| ["push".to_string()].into());
+        // Each job's triggers, once; `None` for templates and jobs that run
+        // nothing (no `script:`, no `trigger:`).
+        let per_job: Vec<Option<BTreeSet<String>>> = all_jobs
+            .iter()
+            .map(|(name, _, job, _)| {
+                let runs = resolve(job, "script", &lookup, 0).is_some() || resolve(job, "trigger", &lookup, 0).is_some();
+                (!name.starts_with('.') && runs).then(|| job_triggers(job, &lookup, &declared))
+            })
+            .collect();
+        pipeline_triggers(f.path, &doc, &declared, default, &per_job, out);
         if let Some(rules) = doc.path(&["workflow", "rules"]) {
             changes_filters(out, f.path, rules, None);
         }
         out.push(
             Evidence::new("ci.pipeline", NAME, Location::line(f.path, 1), Confidence::High, "gitlab-ci pipeline")
                 .attr("system", "gitlab-ci")
-                .attr("triggers", pipeline_triggers.iter().cloned().collect::<Vec<_>>().join(",")),
+                .attr("triggers", declared.iter().cloned().collect::<Vec<_>>().join(",")),
         );
         let stages: Vec<&str> = match doc.get("stages") {
             Some(s) => s.strings(),
@@ -92,18 +104,9 @@ impl Detector for GitlabCi {
             .map(|(n, _, v, p)| (*n, stage_rank(&stages, resolve(v, "stage", &lookup, 0).and_then(Node::as_str).unwrap_or("test")), *p))
             .collect();
         let default_before = doc.path(&["default", "before_script"]).or_else(|| doc.get("before_script"));
-        for (name, key, job, path) in &all_jobs {
-            if name.starts_with('.') {
-                continue;
-            }
+        for ((name, key, job, path), triggers) in all_jobs.iter().zip(per_job) {
+            let Some(triggers) = triggers.filter(|t| !t.is_empty()) else { continue };
             let field = |k: &str| resolve(job, k, &lookup, 0);
-            if field("script").is_none() && field("trigger").is_none() {
-                continue;
-            }
-            let triggers = job_triggers(job, &lookup, &pipeline_triggers);
-            if triggers.is_empty() {
-                continue;
-            }
             let id = format!("ci:{path}#{name}");
             let mut unit = Unit::new(id, Location::new(*path, key.line, job.last_line()), name);
             unit.root = true;
@@ -371,32 +374,22 @@ fn conditions_triggers(rules: &Node) -> Option<BTreeSet<String>> {
     any_rule.then_some(set)
 }
 
-/// The pipeline's triggers: `workflow: rules`, else GitLab's default (push),
-/// narrowed to what its jobs run on. GitLab creates no pipeline in which no
-/// job runs, so a file whose every job is manual or scheduled (`when:
-/// manual`, job `rules:`, `only:`) is not run by a push. Returns the
-/// declared set, which jobs without rules of their own take.
-fn workflow_triggers<'a>(
+/// `ci.trigger` evidence for the pipeline: what `workflow: rules` declares
+/// (else GitLab's default, push), narrowed to what its jobs run on. GitLab
+/// creates no pipeline in which no job runs, so a file whose every job is
+/// manual or scheduled (`when: manual`, job `rules:`, `only:`) is not run
+/// by a push. `jobs`: each job's triggers, `None` for those that run nothing.
+fn pipeline_triggers(
     path: &str,
     doc: &Node,
-    jobs: &[(&str, &'a Node, &'a Node, &str)],
-    lookup: &dyn Fn(&str) -> Option<&'a Node>,
+    declared: &BTreeSet<String>,
+    default: bool,
+    jobs: &[Option<BTreeSet<String>>],
     out: &mut Output,
-) -> BTreeSet<String> {
-    let explicit = doc.path(&["workflow", "rules"]).and_then(conditions_triggers);
-    let (declared, default) = match explicit {
-        Some(s) => (s, false),
-        None => (["push".to_string()].into(), true),
-    };
-    let runnable: Vec<&Node> = jobs
-        .iter()
-        .filter(|(n, ..)| !n.starts_with('.'))
-        .filter(|(_, _, job, _)| resolve(job, "script", lookup, 0).is_some() || resolve(job, "trigger", lookup, 0).is_some())
-        .map(|(_, _, job, _)| *job)
-        .collect();
+) {
     // No job seen (remote includes, templates): what the file declares.
-    let by_jobs: BTreeSet<String> = runnable.iter().flat_map(|job| job_triggers(job, lookup, &declared)).collect();
-    let set = if runnable.is_empty() { declared.clone() } else { by_jobs };
+    let set: BTreeSet<String> =
+        if jobs.iter().all(Option::is_none) { declared.clone() } else { jobs.iter().flatten().flatten().cloned().collect() };
     let line = doc.key("workflow").map(|k| k.line).unwrap_or(1);
     for t in &set {
         let declared_too = declared.contains(t);
@@ -418,7 +411,6 @@ fn workflow_triggers<'a>(
         }
         out.push(e);
     }
-    declared
 }
 
 /// The condition under which a job runs only on drift or degradation: every
