@@ -339,6 +339,20 @@ fn kubectl_subcommand(rest: &[String]) -> &[String] {
 /// prepares the cluster and releases nothing.
 const KUBE_CREATE_WORKLOADS: &[&str] = &["deployment", "deploy", "job", "cronjob", "cj"];
 
+/// The `key=value` fields of a Vertex AI custom job's worker pool specs
+/// (`gcloud [beta] ai custom-jobs create --worker-pool-spec=k=v,...`), in
+/// order; `None` for any other command.
+pub fn vertex_worker_pool(argv: &[String]) -> Option<Vec<(String, String)>> {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let rest = match words.as_slice() {
+        ["gcloud", "ai", "custom-jobs", "create", ..] => &argv[4..],
+        ["gcloud", "beta", "ai", "custom-jobs", "create", ..] => &argv[5..],
+        _ => return None,
+    };
+    let spec = opt_values(rest, "--worker-pool-spec").join(",");
+    Some(spec.split(',').filter_map(|kv| kv.trim().split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect())
+}
+
 /// What the shell session gives a variable holding the address of a
 /// deployed endpoint read back from its platform ([`reads_endpoint_url`]).
 pub const DEPLOYED_ENDPOINT_URL: &str = "deployed-endpoint://address";
@@ -361,7 +375,7 @@ pub fn reads_endpoint_url(argv: &[String]) -> bool {
         ["gcloud", rest @ ..] => {
             let verb = rest.iter().position(|w| *w == "describe");
             verb.is_some_and(|v| rest[..v].ends_with(&["run", "services"]) || rest[..v].ends_with(&["functions"]))
-                && asks(&["status.url", "httpstrigger.url", "serviceconfig.uri", "url)"])
+                && asks(&["status.url", "httpstrigger.url", "serviceconfig.uri"])
         }
         ["kubectl" | "oc", ..] => {
             let sub = kubectl_subcommand(&argv[1..]);
@@ -747,12 +761,11 @@ fn classify_command(argv: &[String]) -> Invocation {
             } else if joined.contains("endpoints deploy-model") {
                 let traffic = opt_value(rest, &["--traffic-split"]).map(str::to_string);
                 Invocation::Deploy { target: "vertex-endpoint".into(), traffic, file: None }
-            } else if joined.starts_with("ai custom-jobs create") || joined.starts_with("beta ai custom-jobs create") {
+            } else if let Some(pool) = vertex_worker_pool(argv) {
                 // A Vertex AI custom job from local code: the worker pool's
                 // `python-module=trainer.task` or `script=task.py` runs.
-                let spec = opt_values(rest, "--worker-pool-spec").join(",");
-                let entry = |key: &str| spec.split(',').find_map(|kv| kv.trim().strip_prefix(key)).filter(|v| !v.is_empty());
-                match (entry("python-module="), entry("script=")) {
+                let entry = |key: &str| pool.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
+                match (entry("python-module"), entry("script")) {
                     (Some(m), _) => classify(&["python".to_string(), "-m".to_string(), m.to_string()]),
                     (None, Some(s)) => classify(&["python".to_string(), s.to_string()]),
                     _ => Invocation::Other,

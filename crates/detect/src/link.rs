@@ -1513,22 +1513,26 @@ fn run_images_built_elsewhere(units: &mut [Box<Unit>]) {
 /// `docker|podman [container] run`'s non-option words, a Vertex custom
 /// job's worker pool `container-image-uri=`, a SageMaker training job's
 /// `TrainingImage=`.
-fn images_run_by(argv: &[String]) -> Vec<&str> {
+fn images_run_by(argv: &[String]) -> Vec<String> {
     let a: Vec<&str> = argv.iter().map(String::as_str).collect();
-    let field = |key: &str| -> Vec<&str> {
-        a.iter()
-            .flat_map(|w| w.split(','))
-            .filter_map(|kv| kv.split_once('='))
-            .filter(|(k, _)| k.trim_start_matches('-').ends_with(key))
-            .map(|(_, v)| v)
-            .collect()
-    };
     match a.as_slice() {
         [tool, "run", r @ ..] | [tool, "container", "run", r @ ..] if matches!(tool.rsplit('/').next(), Some("docker" | "podman")) => {
-            r.iter().copied().filter(|x| !x.starts_with('-')).collect()
+            r.iter().filter(|x| !x.starts_with('-')).map(|x| x.to_string()).collect()
         }
-        ["gcloud", rest @ ..] if rest.windows(2).any(|w| w == ["custom-jobs", "create"]) => field("container-image-uri"),
-        ["aws", "sagemaker", "create-training-job", ..] => field("TrainingImage"),
+        ["gcloud", ..] => crate::command::vertex_worker_pool(argv)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(k, _)| k == "container-image-uri")
+            .map(|(_, v)| v)
+            .collect(),
+        // `--algorithm-specification TrainingImage=...,TrainingInputMode=File`.
+        ["aws", "sagemaker", "create-training-job", rest @ ..] => rest
+            .iter()
+            .flat_map(|w| w.split(','))
+            .filter_map(|kv| kv.split_once('='))
+            .filter(|(k, _)| *k == "TrainingImage")
+            .map(|(_, v)| v.to_string())
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -2227,7 +2231,7 @@ mod tests {
     #[test]
     fn images_a_command_runs_as_containers() {
         let argv = |t: &str| t.split_whitespace().map(String::from).collect::<Vec<_>>();
-        let run = |t: &str| images_run_by(&argv(t)).into_iter().map(str::to_string).collect::<Vec<_>>();
+        let run = |t: &str| images_run_by(&argv(t));
         assert!(run("docker run --rm -e A reg/fit:1 --epochs 3").contains(&"reg/fit:1".to_string()));
         assert_eq!(
             run("gcloud ai custom-jobs create --region=r --worker-pool-spec=machine-type=n1-standard-4,replica-count=1,container-image-uri=reg/fit:1"),

@@ -903,6 +903,8 @@ pub fn model_under_test_option(argv: &[String]) -> Option<String> {
 /// Evidence a single command carries by itself.
 pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
     let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
+    // Managed training compute the command provisions or asks for.
+    let compute = declares_training_compute(&cmd.argv);
     let v = match classify(&cmd.argv) {
         Invocation::TestRunner { runner, .. } => {
             let mut e = ev("run.tests").attr("runner", runner);
@@ -947,7 +949,7 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         }
         Invocation::SubmitJob { platform, file } => {
             let mut v = vec![ev("run.submit-job").attr("platform", platform).attr("file", file)];
-            if let Some(tool) = declares_training_compute(&cmd.argv) {
+            if let Some(tool) = compute {
                 v.push(ev("code.compute").attr("tool", tool));
             }
             if cmd.argv.iter().any(|a| is_pinned_asset(a)) {
@@ -976,9 +978,7 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         _ if CI_DETECTORS.contains(&detector) && uploads_build_output(&cmd.argv) => {
             vec![ev("run.publish").attr("what", "storage-artifact")]
         }
-        _ if declares_training_compute(&cmd.argv).is_some() => {
-            vec![ev("code.compute").attr("tool", declares_training_compute(&cmd.argv).unwrap_or_default())]
-        }
+        _ if compute.is_some() => vec![ev("code.compute").attr("tool", compute.unwrap_or_default())],
         _ => match data_download_tool(&cmd.argv) {
             Some(tool) => vec![ev("code.data-prep").attr("op", "download").attr("tool", tool)],
             // Trained weights fetched from a release's assets: a model
@@ -1022,7 +1022,8 @@ pub fn is_liveness_probe(argv: &[String]) -> bool {
         "--body-file",
     ];
     let rest = argv.get(1..).unwrap_or(&[]);
-    let sends_body = rest.iter().any(|a| BODY.iter().any(|b| a == b || a.starts_with(&format!("{b}=")) || (b.len() == 2 && a.starts_with(b) && a.len() > 2)))
+    // `-d x`, `--data=x`, `-dx`.
+    let sends_body = rest.iter().any(|a| BODY.iter().any(|b| a.strip_prefix(b).is_some_and(|v| v.is_empty() || v.starts_with('=') || b.len() == 2)))
         // httpie's `key=value` / `key:=json` request items.
         || (matches!(argv.first().map(String::as_str), Some("http" | "https" | "httpie")) && rest.iter().any(|a| !a.starts_with('-') && !a.contains("://") && a.contains('=')));
     let Some(url) = rest.iter().find(|a| a.contains("://") || a.starts_with('$')) else { return false };
@@ -1044,10 +1045,7 @@ pub fn declares_training_compute(argv: &[String]) -> Option<&'static str> {
         ["aws", "sagemaker", "create-training-job", rest @ ..] if rest.iter().any(|r| r.starts_with("--resource-config")) => {
             Some("sagemaker")
         }
-        ["gcloud", rest @ ..] => {
-            let at = rest.windows(2).position(|w| w == ["custom-jobs", "create"])?;
-            rest[at + 2..].iter().any(|r| r.contains("machine-type=")).then_some("vertex")
-        }
+        ["gcloud", ..] => crate::command::vertex_worker_pool(argv)?.iter().any(|(k, _)| k == "machine-type").then_some("vertex"),
         _ => None,
     }
 }
