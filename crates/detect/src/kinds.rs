@@ -25,7 +25,7 @@ kinds! {
     "ci.environment" => "A CI job deploys to a named environment (GitHub/GitLab environment, Azure Pipelines deployment job); attrs: name, system, approval; release_of=package when the job only publishes a package to an index (linker).",
     "ci.path-filter" => "A CI definition or job that runs only when files under a folder change (GitHub `on.*.paths`, GitLab `rules: changes` / `only: changes`, Azure Pipelines `trigger.paths.include`, Bitbucket `changesets.includePaths`): the folder CI scopes work to, used to find the projects of a monorepo; attrs: system, dir.",
     "ci.pipeline" => "A CI definition in the place its CI system reads it; attrs: system, triggers.",
-    "ci.trigger" => "One event that starts a CI definition; attrs: system, trigger (push|pull_request|tag|schedule|manual|external|side-branch: pushes to topic or personal branches only), default=true when implied by the CI system.",
+    "ci.trigger" => "One event that starts a CI definition (also a Prefect deployment or an in-process scheduler: system prefect, schedule, apscheduler); attrs: system, trigger (push|pull_request|tag|schedule|manual|external|side-branch: pushes to topic or personal branches only), default=true when implied by the CI system.",
     "ci.unparsable" => "A CI definition that cannot be parsed (the CI system will reject it too).",
     "code.compute" => "Training compute declared in code (cluster, instance type, compute target); attrs: tool.",
     "code.data-prep" => "Data acquisition or preparation code (reads an external source, writes prepared data); attrs: op.",
