@@ -16,6 +16,12 @@
 //! steps whose alias the `orbs:` map does not declare, and the orbs' setup
 //! commands (`heroku/install`, `python/install-packages`) give nothing.
 //!
+//! Dynamic configuration: a setup config (`setup: true`) continues the
+//! pipeline with another config of `.circleci/`, named by the
+//! path-filtering or continuation orb ([`continued_configs`]); that config
+//! is detected like the main one. A run step's paths under the default
+//! checkout folder (`~/project`) are the repository's.
+//!
 //! Commented-out steps are YAML comments and never seen.
 //!
 //! ```yaml
@@ -125,6 +131,89 @@ fn add_orb_command(
     true
 }
 
+/// The configuration CircleCI reads: `.circleci/config.yml`.
+fn is_main_config(path: &str) -> bool {
+    path == ".circleci/config.yml" || path == ".circleci/config.yaml"
+}
+
+/// Where the path-filtering orb continues when `config-path` is not given.
+const DEFAULT_CONTINUATION: &str = ".circleci/continue_config.yml";
+
+/// The configs a setup config (`setup: true`, CircleCI's dynamic
+/// configuration) continues the pipeline with: the `config-path` of a
+/// `circleci/path-filtering` orb's `filter` job or step (by default
+/// `.circleci/continue_config.yml`), the `configuration_path` of a
+/// `circleci/continuation` orb's `continue` job or step. Their workflows run
+/// on the events that start the setup config's pipeline.
+fn continued_configs(doc: &Node) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    if doc.get("setup").and_then(Node::as_str) != Some("true") {
+        return out;
+    }
+    let orbs = orb_aliases(doc);
+    // An orb call `alias/name` with its parameters: a workflow's job or a job's step.
+    let mut calls: Vec<(&str, Option<&Node>)> = Vec::new();
+    for (_, wf) in doc.get("workflows").map(Node::entries).unwrap_or_default() {
+        for j in wf.get("jobs").map(Node::items).unwrap_or_default() {
+            calls.extend(j.as_str().map(|c| (c, None)).or_else(|| j.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v))))));
+        }
+    }
+    for (_, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
+        for s in job.get("steps").map(Node::items).unwrap_or_default() {
+            calls.extend(s.as_str().map(|c| (c, None)).or_else(|| s.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v))))));
+        }
+    }
+    for (call, params) in calls {
+        let Some((alias, name)) = call.split_once('/') else { continue };
+        let param = |k: &str| params.and_then(|p| p.get(k)).and_then(Node::as_str).map(|v| v.trim().trim_start_matches("./").to_string());
+        match (orbs.get(alias).map(String::as_str), name) {
+            (Some("circleci/path-filtering"), "filter") => {
+                out.insert(param("config-path").unwrap_or_else(|| DEFAULT_CONTINUATION.to_string()));
+            }
+            (Some("circleci/continuation"), "continue") => out.extend(param("configuration_path")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// True when `f`, a config of `.circleci/` other than the main one, is
+/// the continuation of the main config (a setup config). The main config
+/// is parsed only when its text can name `f` (the file's name, or the
+/// path-filtering orb for the default continuation).
+fn continues_a_setup_config(f: &FileCtx<'_>) -> bool {
+    let name = f.path.rsplit('/').next().unwrap_or(f.path);
+    [".circleci/config.yml", ".circleci/config.yaml"].iter().any(|main| {
+        let Some(text) = f.repo.text(main) else { return false };
+        (text.contains(name) || f.path == DEFAULT_CONTINUATION && text.contains("path-filtering"))
+            && yaml::parse(&text).is_ok_and(|d| continued_configs(&d).contains(f.path))
+    })
+}
+
+/// A CircleCI run step's script with the default checkout folder
+/// (`~/project`, `/home/circleci/project`) written as the repository's
+/// root: `~/project/scripts/fetch.sh` is `./scripts/fetch.sh`.
+fn checkout_relative(script: &str) -> std::borrow::Cow<'_, str> {
+    if !script.contains("/project") {
+        return script.into();
+    }
+    let mut s = script.to_string();
+    for home in ["/home/circleci/project", "~/project"] {
+        let mut from = 0;
+        while let Some(at) = s[from..].find(home).map(|i| i + from) {
+            let end = at + home.len();
+            // Only the folder itself (`~/projects` is another).
+            if s[end..].chars().next().is_none_or(|c| matches!(c, '/' | ' ' | '\t' | '\n' | '"' | '\'' | ';' | ')')) {
+                s.replace_range(at..end, ".");
+                from = at + 1;
+            } else {
+                from = end;
+            }
+        }
+    }
+    s.into()
+}
+
 /// The CircleCI detector.
 pub struct CircleCi;
 
@@ -135,9 +224,14 @@ impl Detector for CircleCi {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path == ".circleci/config.yml" || path == ".circleci/config.yaml"
+        // The config, and the other configs of the folder: a setup config
+        // may continue the pipeline with one of them ([`continued_configs`]).
+        path.strip_prefix(".circleci/").is_some_and(|n| !n.contains('/') && (n.ends_with(".yml") || n.ends_with(".yaml")))
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        if !is_main_config(f.path) && !continues_a_setup_config(f) {
+            return;
+        }
         let doc = match yaml::parse(f.text) {
             Ok(d) => d,
             Err(e) => return unparsable(out, f.path, "circleci", NAME, &e),
@@ -244,7 +338,7 @@ impl Detector for CircleCi {
                     r.as_str().map(|t| (t, r.line)).or_else(|| r.get("command").and_then(|c| c.as_str().map(|t| (t, c.line))))
                 });
                 if let Some((text, line)) = cmd {
-                    add_shell(&mut u, out, NAME, f.path, text, line, &wd);
+                    add_shell(&mut u, out, NAME, f.path, &checkout_relative(text), line, &wd);
                 }
                 // An orb's command: `- heroku/install` or `- heroku/deploy-via-git: {params}`.
                 let call = s.as_str().map(|c| (c, None)).or_else(|| s.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v)))));
@@ -285,6 +379,49 @@ mod tests {
         assert_eq!(t("#test"), vec!["push"]);
         assert_eq!(t("#train"), vec!["schedule"]);
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+    }
+
+    #[test]
+    fn a_setup_config_names_the_configs_it_continues_with() {
+        let configs = |t: &str| continued_configs(&yaml::parse(t).unwrap()).into_iter().collect::<Vec<_>>();
+        // The path-filtering orb's job, its config by default and given.
+        let filter = "version: 2.1\nsetup: true\norbs:\n  pf: circleci/path-filtering@1.0\nworkflows:\n  w:\n    jobs:\n      - pf/filter:\n          mapping: 'a/.* x true'\n";
+        assert_eq!(configs(filter), vec![DEFAULT_CONTINUATION]);
+        assert_eq!(configs(&format!("{filter}          config-path: ./.circleci/next.yml\n")), vec![".circleci/next.yml"]);
+        // The continuation orb's command as a step of a setup job.
+        let step = "version: 2.1\nsetup: true\norbs:\n  continuation: circleci/continuation@1.0\njobs:\n  gen:\n    docker: [{image: x}]\n    steps:\n      - continuation/continue:\n          configuration_path: .circleci/made.yml\nworkflows:\n  w: {jobs: [gen]}\n";
+        assert_eq!(configs(step), vec![".circleci/made.yml"]);
+        // Not a setup config, or an orb of another name: it continues with nothing.
+        assert!(configs(&filter.replace("setup: true\n", "")).is_empty());
+        assert!(configs(&filter.replace("circleci/path-filtering", "acme/path-filtering")).is_empty());
+    }
+
+    #[test]
+    fn a_continued_config_runs_only_when_the_setup_config_names_it() {
+        let setup = "version: 2.1\nsetup: true\norbs:\n  pf: circleci/path-filtering@1.0\nworkflows:\n  w:\n    jobs:\n      - pf/filter:\n          config-path: .circleci/jobs.yml\n";
+        let jobs = "version: 2.1\njobs:\n  test:\n    docker: [{image: x}]\n    steps: [{run: pytest}]\nworkflows:\n  w: {jobs: [test]}\n";
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(".circleci/config.yml".into(), setup.into());
+        let run = |path: &str, repo: &RepoIndex| {
+            let mut out = Output::default();
+            assert!(CircleCi.applies(path));
+            CircleCi.detect(&FileCtx { path, text: jobs, repo }, &mut out);
+            out.units.iter().map(|u| (u.id.clone(), u.triggers.iter().cloned().collect::<Vec<_>>())).collect::<Vec<_>>()
+        };
+        assert_eq!(run(".circleci/jobs.yml", &repo), vec![("ci:.circleci/jobs.yml#test".to_string(), vec!["push".to_string()])]);
+        assert!(run(".circleci/other.yml", &repo).is_empty());
+        // Without a setup config naming it, the same file runs nothing.
+        assert!(run(".circleci/jobs.yml", &RepoIndex::default()).is_empty());
+        assert!(!CircleCi.applies(".circleci/orbs/x.yml") && !CircleCi.applies("ci/config.yml"));
+    }
+
+    #[test]
+    fn the_default_checkout_folder_is_the_repository_root() {
+        assert_eq!(checkout_relative("chmod +x ~/project/s.sh\n~/project/s.sh"), "chmod +x ./s.sh\n./s.sh");
+        assert_eq!(checkout_relative("cd ~/project && make"), "cd . && make");
+        assert_eq!(checkout_relative("python /home/circleci/project/train.py"), "python ./train.py");
+        // Another folder of the home directory is not the checkout.
+        assert_eq!(checkout_relative("cd ~/projects/x ~/project_b"), "cd ~/projects/x ~/project_b");
     }
 
     #[test]
