@@ -38,7 +38,7 @@ kinds! {
     "code.model-compare" => "A candidate model compared with the current (champion/production) model; attrs: acts=yes when the result blocks or promotes, verdict (the variable the result is kept in), overridden=yes when that verdict is set to a constant before it is tested (acts=no).",
     "code.model-select" => "The best of the tracked runs by a metric promoted in the registry (search_runs ordered by a metric, then a stage or alias set): a selection over runs, not a comparison with the serving model.",
     "code.model-version" => "A trained model registered or versioned; attrs: tool, mechanism (registry|run-artifact|hub|model-store).",
-    "code.monitor" => "Model monitoring in code: drift, data quality or model performance monitors; attrs: tool, with_training=yes when it runs as part of training (the training file, a module it imports, the same pipeline or CI job; linker).",
+    "code.monitor" => "Model monitoring in code: drift, data quality or model performance monitors; attrs: tool, with_training=yes when it runs as part of training (the training file, a module it imports, the same pipeline or CI job; linker), in_service=yes when the module serves the model or is a web service of its own (it runs with the service).",
     "code.pipeline-trigger" => "Code that starts a training pipeline or workflow (dispatch API, pipeline submit); attrs: target.",
     "code.pipeline-def" => "An ML/data pipeline, DAG or flow defined as code (Airflow, Prefect, Dagster, Kubeflow, SageMaker, Metaflow, Flyte, ZenML, Kedro); attrs: tool, trigger (schedule|external) when it starts itself.",
     "code.prediction-log" => "Serving code that records inputs, predictions or latency for later analysis.",

@@ -855,6 +855,24 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if !in_test && !notebook {
         ev.extend(script_test_functions(path, &masked, &idx, detector));
     }
+    // A monitor in the serving module, or in a web service of its own that
+    // is sent the data it watches, runs with the service, whatever launches
+    // the module.
+    let serves = |e: &Evidence| {
+        e.kind == "code.scoring"
+            && e.attrs.get("style").is_some_and(|s| {
+                matches!(
+                    s,
+                    "api" | "handler" | "azureml-init-run" | "sagemaker" | "triton" | "kserve" | "seldon" | "serverless" | "mlflow-pyfunc"
+                )
+            })
+    };
+    let monitors = ev.iter().any(|e| e.kind == "code.monitor");
+    if monitors && !in_test && !notebook && (ev.iter().any(serves) || imports_any(WEB_FRAMEWORKS) && RX_ROUTE.is_match(bytes)) {
+        for e in ev.iter_mut().filter(|e| e.kind == "code.monitor") {
+            e.attrs.insert("in_service", "yes");
+        }
+    }
     // Which top-level functions reach a fact: asked for the kinds below only.
     let placed =
         |e: &Evidence| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare");
@@ -1306,21 +1324,7 @@ fn scoring(
             is_serving = true;
         }
     }
-    let web = imports_any(&[
-        "fastapi",
-        "flask",
-        "litestar",
-        "starlette",
-        "sanic",
-        "aiohttp",
-        "quart",
-        "falcon",
-        "django",
-        "bottle",
-        "tornado",
-        "gradio",
-        "streamlit",
-    ]);
+    let web = imports_any(WEB_FRAMEWORKS);
     let predicts = RX_PREDICT_CALL.is_match(bytes) || RX_DEF_PREDICT.is_match(bytes);
     if web {
         if let Some(mt) = RX_ROUTE.find(bytes) {
@@ -2315,6 +2319,23 @@ fn assign_head(s: &str) -> Option<usize> {
     Some(i + b[i..].iter().take_while(|c| blank(c)).count())
 }
 
+/// Web frameworks: a module importing one that declares a route is a web service.
+const WEB_FRAMEWORKS: &[&str] = &[
+    "fastapi",
+    "flask",
+    "litestar",
+    "starlette",
+    "sanic",
+    "aiohttp",
+    "quart",
+    "falcon",
+    "django",
+    "bottle",
+    "tornado",
+    "gradio",
+    "streamlit",
+];
+
 /// Name parts that make a value a bar to clear (`min_auc`, `acc_threshold`).
 const BAR_WORDS: &[&str] =
     &["min", "max", "threshold", "thresh", "bar", "floor", "ceiling", "tolerance", "target", "expected", "limit", "required", "baseline"];
@@ -2432,11 +2453,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         if let Some(items) = arg.strip_prefix('[') {
             // The running interpreter (`sys.executable`) first is `python`.
             let interpreter = items.trim_start().starts_with("sys.executable");
-            let argv: Vec<String> = interpreter
-                .then(|| "python".to_string())
-                .into_iter()
-                .chain(RX_STR.captures_iter(arg.as_bytes()).map(|s| String::from_utf8_lossy(&s[1]).to_string()))
-                .collect();
+            let argv: Vec<String> = interpreter.then(|| "python".to_string()).into_iter().chain(list_words(items)).collect();
             // A helper of this module that runs what its caller names
             // (`def run_job(script): subprocess.run([..., f"jobs/{script}"])`):
             // each call with literal arguments runs that command.
@@ -2623,6 +2640,49 @@ enum Folder {
 /// (`os.path.dirname(__file__)`); a base the file reads at run time keeps
 /// the known tail (resolved by the linker as the longest repository suffix).
 /// Each command comes with the byte span of its call.
+/// The words of a command list's items (`[sys.executable, "-m", "pkg"]`,
+/// without its `[`): each item's string literals, and one path for an item
+/// that joins literals into a path (`str(ROOT / "scripts" / "x.py")`,
+/// `os.path.join(here, "jobs", "x.py")` give `scripts/x.py`, `jobs/x.py`).
+fn list_words(items: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let b = items.as_bytes();
+    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0);
+    let mut item = |text: &str| {
+        let mut lits = Vec::new();
+        // A `/` outside the strings joins paths.
+        let (mut slash, mut from) = (false, 0);
+        for c in RX_STR.captures_iter(text.as_bytes()) {
+            let m = c.get(0).expect("the match");
+            slash |= text.as_bytes()[from..m.start()].contains(&b'/');
+            from = m.end();
+            lits.push(String::from_utf8_lossy(&c[1]).into_owned());
+        }
+        let joins = lits.len() > 1 && (slash || text.contains("path.join("));
+        if joins {
+            out.push(lits.iter().map(|l| l.trim_matches('/')).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("/"));
+        } else {
+            out.extend(lits);
+        }
+    };
+    for (i, &c) in b.iter().enumerate() {
+        match (quote, c) {
+            (Some(q), _) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'(' | b'[' | b'{') => depth += 1,
+            (None, b')' | b']' | b'}') => depth -= 1,
+            (None, b',') if depth <= 0 => {
+                item(&items[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    item(&items[start..]);
+    out
+}
+
 fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::ops::Range<usize>)> {
     static RX_FOLDER_ARG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:source_directory|source_dir)\s*=[^=]").unwrap());
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
@@ -4324,6 +4384,39 @@ runs = api.search_runs('team/p')
         assert!(!k.contains(&"code.train".to_string()));
         let k = kinds("from evidently.report import Report\nfrom evidently.metric_preset import DataDriftPreset\nr = Report(metrics=[DataDriftPreset()])\n");
         assert!(k.contains(&"code.monitor:evidently".to_string()));
+    }
+
+    #[test]
+    fn command_list_items_that_join_paths_are_one_path() {
+        assert_eq!(list_words(r#"sys.executable, str(ROOT / "scripts" / "drift.py"), "--fast"]"#), ["scripts/drift.py", "--fast"]);
+        assert_eq!(list_words(r#""python", os.path.join(HERE, "jobs/", "train.py")]"#), ["python", "jobs/train.py"]);
+        // Items of their own, and a `/` inside a literal, stay as they are.
+        assert_eq!(list_words(r#""python", "a/b.py", "--lr", "0.1"]"#), ["python", "a/b.py", "--lr", "0.1"]);
+        assert_eq!(list_words(r#""echo", f"{x}/y"]"#), ["echo", "{x}/y"]);
+        let src = "import subprocess, sys\nfrom pathlib import Path\nROOT = Path(__file__).resolve().parents[1]\nsubprocess.run([sys.executable, str(ROOT / \"monitoring\" / \"drift.py\"), \"--window\", \"7\"], check=True)\n";
+        let f = analyze("dags/watch.py", src, &RepoIndex::default(), NAME, false);
+        assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), ["python monitoring/drift.py --window 7"]);
+    }
+
+    #[test]
+    fn a_monitor_in_the_serving_module_runs_with_the_service() {
+        let in_service = |path: &str, src: &str| -> Vec<Option<String>> {
+            analyze(path, src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.monitor")
+                .map(|e| e.attrs.get("in_service").map(str::to_string))
+                .collect()
+        };
+        let check = "from scipy.stats import ks_2samp\ndef drift(ref, cur):\n    return ks_2samp(ref, cur).pvalue < 0.01\n";
+        let served = format!("import joblib\nfrom fastapi import FastAPI\napp = FastAPI()\nm = joblib.load('m.joblib')\n@app.post('/predict')\ndef predict(x: dict):\n    return {{'y': m.predict([x['v']]).tolist()}}\n{check}");
+        assert_eq!(in_service("app/main.py", &served), vec![Some("yes".to_string())]);
+        // A monitoring service of its own, sent the data it watches.
+        let watcher = format!("from flask import Flask, request\napp = Flask(__name__)\n@app.route('/iterate', methods=['POST'])\ndef iterate():\n    return str(drift(REF, request.json))\n{check}");
+        assert_eq!(in_service("monitoring/service.py", &watcher), vec![Some("yes".to_string())]);
+        // A script of its own, or the same service's test, does not serve.
+        assert_eq!(in_service("monitoring/drift.py", check), vec![None]);
+        assert!(in_service("tests/test_main.py", &served).iter().all(Option::is_none));
     }
 
     #[test]
