@@ -898,7 +898,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     if let Some(lib) = &tool_library {
         crate::library::apply(lib, &mut out, &mut owner);
     }
-    mark_with_training(&mut out, &owner, &root_closure, &by_id);
+    mark_with_training(&mut out, &owner, &root_closure, &by_id, &edges);
     mark_overridden_verdicts(&mut out, &owner, &root_closure);
     mark_after_training(&mut out, &owner, &root_closure, &by_id);
     mark_tests_in_release(&mut out, &owner, &root_closure, &by_id);
@@ -1258,7 +1258,7 @@ fn confirm_model_loaded_via_import(out: &mut Vec<Evidence>, owner: &mut Vec<Owne
 /// one), or run by the same root (pipeline, CI job) as training. Monitors are
 /// marked only in the closer circle (the same file, module or root, not a
 /// sibling job of the same CI definition).
-fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units) {
+fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closures, units: &Units, edges: &Edges) {
     let training_units: BTreeSet<&str> =
         out.iter().zip(owner).filter(|(e, _)| e.kind == "code.train" && !e.attrs.contains_key("in_test")).map(|(_, o)| &o[..]).collect();
     if training_units.is_empty() {
@@ -1290,6 +1290,18 @@ fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closur
         if training_units.contains(id) || u.calls.iter().any(|(c, _)| training_units.contains(c.as_str())) {
             related.insert(id);
             related.extend(u.calls.iter().map(|(c, _)| c.as_str()));
+        }
+    }
+    // Any definition that runs a training step, launched or not (a
+    // pipeline job spec, a shell script, a task): the other steps it runs
+    // are steps of that training pipeline, whatever starts it. (A Python
+    // module's edges are mostly its imports: a package or a command-line
+    // front end imports every job; its pipelines are `code.pipeline-def`.)
+    let module = |id: &str| id.strip_prefix("file:").is_some_and(|p| p.ends_with(".py") || p.ends_with(".ipynb"));
+    for (id, targets) in edges.iter().filter(|(id, _)| !module(id)) {
+        if targets.iter().any(|(t, _)| training_units.contains(t.as_ref())) {
+            related.insert(id);
+            related.extend(targets.iter().map(|(t, _)| t.as_ref()));
         }
     }
     // A monitor in this closer circle runs as part of training (a drift
@@ -2488,7 +2500,7 @@ mod tests {
             ev("code.model-compare", "elsewhere.py"),
         ];
         let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
-        mark_with_training(&mut out, &owner, &closures, &units);
+        mark_with_training(&mut out, &owner, &closures, &units, &Edges::new());
         let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
         // Another event (a schedule) or another definition is another pipeline.
         assert_eq!(tied, vec!["judge.py"]);
@@ -2496,9 +2508,28 @@ mod tests {
         // training root's own closure, not a sibling job of the definition.
         let mut out = vec![ev("code.train", "fit.py"), ev("code.monitor", "judge.py"), ev("code.monitor", "fit.py")];
         let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
-        mark_with_training(&mut out, &owner, &closures, &units);
+        mark_with_training(&mut out, &owner, &closures, &units, &Edges::new());
         let tied: Vec<&str> = out.iter().filter(|e| e.attrs.contains_key("with_training")).map(|e| e.location.path.as_str()).collect();
         assert_eq!(tied, vec!["fit.py"]);
+    }
+
+    #[test]
+    fn a_definition_that_runs_training_ties_its_other_steps_launched_or_not() {
+        let at = Location::line("x", 1);
+        let edge = |to: &'static str| (Cow::Borrowed(to), &at);
+        let ev = |kind: &str, path: &str| Evidence::new(kind, "python", Location::line(path, 1), Confidence::Medium, "");
+        let run = |edges: &Edges| {
+            let mut out = vec![ev("code.train", "fit.py"), ev("code.model-compare", "crown.py")];
+            let owner: Vec<OwnerId> = out.iter().map(|e| format!("file:{}", e.location.path).into()).collect();
+            mark_with_training(&mut out, &owner, &Closures::new(), &Units::default(), edges);
+            out[1].attrs.contains_key("with_training")
+        };
+        // A pipeline spec nothing launches runs both steps: one pipeline.
+        assert!(run(&[("file:ml/pipe.yml", vec![edge("file:fit.py"), edge("file:crown.py")])].into_iter().collect()));
+        // A Python module importing both (a package, a command-line front end) is not.
+        assert!(!run(&[("file:cli.py", vec![edge("file:fit.py"), edge("file:crown.py")])].into_iter().collect()));
+        // Nor a definition that runs the comparison without training.
+        assert!(!run(&[("file:ml/pipe.yml", vec![edge("file:crown.py")])].into_iter().collect()));
     }
 
     #[test]
