@@ -27,9 +27,11 @@
 //! environment (`DeployStaging`, `Prod`) emits `ci.environment`, with
 //! `approval=manual` when a `ManualApprovalAction` gates it.
 //!
-//! Not evidence: comments and docstrings (masked), files that do not import
-//! the CDK, and CDK Pipelines (`pipelines.CodePipeline`), which are not read
-//! here.
+//! CDK Pipelines (`pipelines.CodePipeline` with a `synth` step) are read
+//! too: see [`detect_cdk_pipelines`].
+//!
+//! Not evidence: comments and docstrings (masked) and files that do not
+//! import the CDK.
 
 use super::{add_shell, emit_pipeline, TriggerSpec};
 use crate::evidence::{Confidence, Evidence, Location};
@@ -92,10 +94,12 @@ impl Detector for CdkPipeline {
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let Some(text) = cdk_text(f.path, f.text) else { return };
-        if !(text.contains("aws_codepipeline") || text.contains("aws-codepipeline")) {
-            return;
+        if text.contains("aws_codepipeline") || text.contains("aws-codepipeline") {
+            detect_in(f, &text, out);
         }
-        detect_in(f, &text, out);
+        if text.contains("pipelines") && text.contains("CodePipeline") {
+            detect_cdk_pipelines(f, &text, out);
+        }
     }
 }
 
@@ -360,6 +364,148 @@ fn detect_in(f: &FileCtx<'_>, text: &str, out: &mut Output) {
             before.push(id);
             out.units.push(u);
         }
+    }
+}
+
+/// The arguments of a construction that name a list of strings
+/// (`commands=[...]`, `installCommands: [...]`): each string with its offset.
+fn list_strings<'t>(text: &'t str, args: (usize, usize), keys: &[&str]) -> Vec<(&'t str, usize)> {
+    let mut out = Vec::new();
+    let a = &text[args.0..args.1];
+    for key in keys {
+        let mut from = 0;
+        while let Some(i) = a[from..].find(key).map(|i| from + i) {
+            from = i + key.len();
+            // The key itself, not the end of a longer name (`install_commands` for `commands`).
+            if a[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                continue;
+            }
+            let rest = a[from..].trim_start_matches(['"', '\'', ' ', '\t']);
+            let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else { continue };
+            let rest = rest.trim_start();
+            let Some(list) = rest.strip_prefix('[') else { continue };
+            let open = args.0 + (a.len() - list.len());
+            let end = open + closing_paren(list.as_bytes()).unwrap_or(list.len());
+            for c in STRING.captures_iter(&text.as_bytes()[open..end]) {
+                let m = c.get(1).or(c.get(2)).or(c.get(3)).expect("a group");
+                out.push((st(m.as_bytes()), open + c.get(0).expect("the match").start()));
+            }
+        }
+    }
+    out.sort_by_key(|(_, at)| *at);
+    out
+}
+
+/// CDK Pipelines (`aws_cdk.pipelines` / `aws-cdk-lib/pipelines`): a
+/// `CodePipeline(..., synth=ShellStep(...))` whose source
+/// (`CodePipelineSource.git_hub(...)`, `.connection(...)`,
+/// `.code_commit(...)`) starts it on push (`.s3(...)`: new data; `.ecr(...)`:
+/// an outside event; a source whose trigger is turned off: nothing). Every
+/// `ShellStep` / `CodeBuildStep` of the file is a root unit
+/// (`ci:<file>#<pipeline>/<step>`) running its `install_commands` and
+/// `commands`; the steps other than the synth run after it. A stage the
+/// pipeline deploys (`pipeline.add_stage(Stage(...))`) is a CloudFormation
+/// deploy (`run.deploy`, `infra=yes`) and, named for an environment, a
+/// `ci.environment`, approved by a `ManualApprovalStep` in its `pre` steps.
+fn detect_cdk_pipelines(f: &FileCtx<'_>, text: &str, out: &mut Output) {
+    let calls: Vec<Call> = CONSTRUCT
+        .captures_iter(text.as_bytes())
+        .map(|c| {
+            let whole = c.get(0).expect("the match");
+            Call {
+                class: st(&c[3]).to_string(),
+                var: c.get(1).map(|m| st(m.as_bytes()).to_string()),
+                start: whole.start(),
+                args: args_of(text, whole.end()),
+            }
+        })
+        .collect();
+    // The construct, not the EventBridge target of the same name: it is built with a `synth` step.
+    let Some(pipeline) = calls.iter().find(|c| c.class == "CodePipeline" && word_in(&text[c.args.0..c.args.1], "synth")) else {
+        return;
+    };
+    let lines = LineIndex::new(text);
+    let pargs = &text[pipeline.args.0..pipeline.args.1];
+    let pid = first_string(pargs.get(top_level_comma(pargs.as_bytes()).map(|i| i + 1).unwrap_or(0)..).unwrap_or(""))
+        .unwrap_or_else(|| pipeline.var.clone().unwrap_or_else(|| "pipeline".into()));
+    let mut specs: Vec<TriggerSpec> = Vec::new();
+    let mut from = 0;
+    while let Some(i) = text[from..].find("CodePipelineSource.").map(|i| from + i) {
+        from = i + "CodePipelineSource.".len();
+        let method: String = text[from..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let (s, e) = args_of(text, from + method.len() + 1);
+        let args = &text[s.min(e)..e];
+        let off = args.contains("Trigger.NONE") || args.contains("trigger_on_push=False") || args.contains("triggerOnPush: false");
+        let line = lines.line(i);
+        match method.as_str() {
+            _ if off => {}
+            "git_hub" | "gitHub" | "connection" | "code_commit" | "codeCommit" => specs.push(("push", line, false)),
+            "s3" => super::push_event_trigger(&mut specs, line),
+            "ecr" => specs.push(("external", line, false)),
+            _ => {}
+        }
+    }
+    if specs.is_empty() {
+        specs.push(("manual", lines.line(pipeline.start), false));
+    }
+    specs.sort();
+    specs.dedup_by(|a, b| a.0 == b.0);
+    let triggers = emit_pipeline(out, f.path, "codepipeline", NAME, &specs, &format!("CDK pipeline {pid}"));
+    let synth_at = pipeline.args.0;
+    let steps: Vec<&Call> = calls.iter().filter(|c| matches!(c.class.as_str(), "ShellStep" | "CodeBuildStep")).collect();
+    // The synth step: the one inside the pipeline's arguments (or bound to the variable it names).
+    let synth = steps
+        .iter()
+        .find(|c| c.start >= synth_at && c.start < pipeline.args.1)
+        .map(|c| c.start)
+        .or_else(|| steps.iter().find(|c| c.var.as_deref().is_some_and(|v| word_in(pargs, v))).map(|c| c.start));
+    let unit_id = |c: &Call| {
+        let name = first_string(&text[c.args.0..c.args.1]).unwrap_or_else(|| c.var.clone().unwrap_or_else(|| "step".into()));
+        format!("ci:{}#{pid}/{name}", f.path)
+    };
+    let synth_id = steps.iter().find(|c| Some(c.start) == synth).map(|c| unit_id(c));
+    for c in &steps {
+        let id = unit_id(c);
+        let mut u = Unit::new(id.clone(), Location::new(f.path, lines.line(c.start), lines.line(c.args.1)), &id);
+        u.root = true;
+        u.triggers = triggers.clone();
+        if let Some(s) = synth_id.as_ref().filter(|s| **s != id) {
+            u.after.push(s.clone());
+        }
+        for (cmd, at) in list_strings(text, c.args, &["install_commands", "installCommands", "commands"]) {
+            add_shell(&mut u, out, NAME, f.path, cmd, lines.line(at), "");
+        }
+        out.units.push(u);
+    }
+    // Stages the pipeline deploys.
+    let Some(pvar) = pipeline.var.as_deref() else { return };
+    for m in METHOD.captures_iter(text.as_bytes()) {
+        if st(&m[2]) != pvar || !matches!(st(&m[3]), "add_stage" | "addStage") {
+            continue;
+        }
+        let whole = m.get(0).expect("the match");
+        let (s, e) = args_of(text, whole.end());
+        let args = &text[s..e];
+        let first = &args[..top_level_comma(args.as_bytes()).unwrap_or(args.len())];
+        // `Stage(app, "Prod")` written in place, or a variable bound to one.
+        let built =
+            calls.iter().find(|c| c.start >= s && c.start < e).or_else(|| calls.iter().find(|c| c.var.as_deref() == Some(first.trim())));
+        let stage = built
+            .and_then(|c| {
+                let a = &text[c.args.0..c.args.1];
+                first_string(a.get(top_level_comma(a.as_bytes()).map(|i| i + 1).unwrap_or(0)..).unwrap_or(""))
+            })
+            .unwrap_or_else(|| first.trim().to_string());
+        let line = lines.line(whole.start());
+        let id = format!("ci:{}#{pid}/deploy-{stage}", f.path);
+        let mut u = Unit::new(id.clone(), Location::new(f.path, line, lines.line(e)), &id);
+        u.root = true;
+        u.triggers = triggers.clone();
+        u.after.extend(synth_id.clone());
+        out.push_in(deploy_evidence(f.path, line, &stage, "add_stage", "cloudformation").attr("infra", "yes"), &id);
+        let approved = calls.iter().any(|c| c.class == "ManualApprovalStep" && c.start >= s && c.start < e);
+        environment(out, f.path, line, &stage, approved, &id);
+        out.units.push(u);
     }
 }
 
@@ -644,6 +790,49 @@ mod tests {
 
     const PY: &str = "from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act, aws_codebuild as cb\nfrom aws_cdk import aws_events as events, aws_events_targets as targets\n\nproj = cb.PipelineProject(self, 'B', build_spec=cb.BuildSpec.from_source_filename('ops/build.yml'))\np = cp.Pipeline(self, 'Rel')\np.add_stage(stage_name='Source', actions=[act.CodeCommitSourceAction(action_name='s', repository=r, output=o, trigger=act.CodeCommitTrigger.NONE)])\np.add_stage(stage_name='Build', actions=[act.CodeBuildAction(action_name='b', project=proj, input=o)])\nok = act.ManualApprovalAction(action_name='ok')\nstg = p.add_stage(stage_name='DeployQA')\nstg.add_action(act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-qa.template.json'), stack_name='x', admin_permissions=False))\np.add_stage(stage_name='Gate', actions=[ok])\np.add_stage(stage_name='DeployLive', actions=[act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-live.template.json'), stack_name='y', admin_permissions=False)])\nevents.Rule(self, 'R', event_pattern=events.EventPattern(detail_type=['SageMaker Model Package State Change']), targets=[targets.CodePipeline(p)])\n";
     const APP: &str = "import aws_cdk as cdk\nfrom svc_stack import SvcStack\napp = cdk.App()\nfor env in ['qa', 'live']:\n    SvcStack(app, f\"svc-{env}\")\n";
+
+    /// (unit, triggers, after, commands) of each unit.
+    fn units(out: &Output) -> Vec<(String, Vec<String>, Vec<String>, Vec<String>)> {
+        out.units
+            .iter()
+            .map(|u| {
+                let id = u.id.rsplit('#').next().unwrap_or("").to_string();
+                let after = u.after.iter().map(|a| a.rsplit('#').next().unwrap_or("").to_string()).collect();
+                (id, u.triggers.iter().cloned().collect(), after, u.commands.iter().map(|c| c.argv.join(" ")).collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn cdk_pipelines_steps_run_their_commands_on_the_source_events() {
+        let py = "from aws_cdk import Stack, pipelines\nfrom aws_cdk.pipelines import CodePipelineSource, ShellStep\n\nclass Ops(Stack):\n    def __init__(self, scope, cid):\n        super().__init__(scope, cid)\n        pipe = pipelines.CodePipeline(self, 'Ship',\n            synth=ShellStep('Synth',\n                input=CodePipelineSource.connection('acme/churn', 'main', connection_arn=ARN),\n                install_commands=['pip install -r requirements.txt'],\n                commands=['pytest -q', 'npx cdk synth']))\n        pipe.add_stage(ServeStage(self, 'Prod'), pre=[pipelines.ManualApprovalStep('Promote')],\n            post=[ShellStep('Smoke', commands=['python scripts/smoke.py'])])\n        # pipe.add_stage(ServeStage(self, 'Staging'))\n";
+        let out = run("infra/ops.py", py, &[]);
+        assert_eq!(
+            units(&out),
+            vec![
+                (
+                    "Ship/Synth".into(),
+                    vec!["push".into()],
+                    vec![],
+                    vec!["pip install -r requirements.txt".into(), "pytest -q".into(), "npx cdk synth".into()]
+                ),
+                ("Ship/Smoke".into(), vec!["push".into()], vec!["Ship/Synth".into()], vec!["python scripts/smoke.py".into()]),
+                ("Ship/deploy-Prod".into(), vec!["push".into()], vec!["Ship/Synth".into()], vec![]),
+            ]
+        );
+        assert_eq!(kinds(&out, "run.tests").len(), 1);
+        let deploy = kinds(&out, "run.deploy");
+        assert!(deploy.len() == 1 && deploy[0].attrs.get("infra") == Some("yes"));
+        let env = kinds(&out, "ci.environment");
+        assert!(env.len() == 1 && env[0].attrs.get("approval") == Some("manual"), "{env:?}");
+        // TypeScript, with the source's trigger turned off: a person starts it.
+        let ts = "import { Stack } from 'aws-cdk-lib';\nimport { CodePipeline, CodePipelineSource, ShellStep } from 'aws-cdk-lib/pipelines';\nconst pipeline = new CodePipeline(this, 'Pipe', {\n  synth: new ShellStep('Build', {\n    input: CodePipelineSource.gitHub('acme/churn', 'main', { trigger: GitHubTrigger.NONE }),\n    commands: ['npm ci', 'npm test'],\n  }),\n});\n";
+        let out = run("lib/pipe.ts", ts, &[]);
+        assert_eq!(units(&out), vec![("Pipe/Build".into(), vec!["manual".into()], vec![], vec!["npm ci".into(), "npm test".into()])]);
+        // An EventBridge target named CodePipeline is no CDK pipeline.
+        let target = "from aws_cdk import aws_events_targets as targets, pipelines\nrule.add_target(targets.CodePipeline(pipe))\n";
+        assert!(run("infra/rule.py", target, &[]).units.is_empty());
+    }
 
     #[test]
     fn named_paths_resolve_by_their_folders() {
