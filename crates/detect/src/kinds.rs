@@ -82,7 +82,7 @@ kinds! {
     "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic, infra (what it applies serves no model: infrastructure stacks, manifests of batch jobs only).",
     "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test); attrs: host=local when the URL is this machine (`localhost`, `127.0.0.1`: a server started on the CI runner, not a deployment).",
     "run.notebook" => "A command that executes a notebook headless.",
-    "run.publish" => "A command that publishes a release artifact; attrs: what.",
+    "run.publish" => "A command that publishes a release artifact; attrs: what, dir (the folder a python-package is built in, when not the root), carries=model when the package ships model files (linker).",
     "run.submit-job" => "A command that submits a job or pipeline file to an ML platform; attrs: platform, file.",
     "run.tests" => "A command that runs a test runner; attrs: runner, model_arg when an option hands the tests the model to test (`--run-id`, `--model-path`, `--checkpoint`), after_training=yes when that run trained first, in_release=yes when a job that deploys or publishes the model runs it or waits for it (linker).",
     "run.traffic-split" => "A command that splits traffic between two or more model deployments.",

@@ -1943,7 +1943,8 @@ fn mark_packages_carrying_models(out: &mut [Evidence]) {
         if e.kind != "run.publish" || e.attrs.get("what") != Some("python-package") {
             continue;
         }
-        if in_package(&e.location.path) || e.chain.iter().any(|l| in_package(&l.path)) {
+        let built_in = e.attrs.get("dir").is_some_and(|d| folders.contains(d) || in_package(d));
+        if built_in || in_package(&e.location.path) || e.chain.iter().any(|l| in_package(&l.path)) {
             e.attrs.insert("carries", "model");
         }
     }
@@ -2609,10 +2610,14 @@ mod tests {
             // A folder whose name only starts like the package's.
             publish("scorer-docs/upload.sh", &[]),
             at("run.publish", "scorer/push.sh").attr("what", "container-image"),
+            // Built in the package's folder (or below it) by a CI step; built in another.
+            publish(".github/workflows/release.yml", &[]).attr("dir", "scorer"),
+            publish(".github/workflows/release.yml", &[]).attr("dir", "scorer/dist"),
+            publish(".github/workflows/release.yml", &[]).attr("dir", "scorer-docs"),
         ];
         mark_packages_carrying_models(&mut out);
         let carries: Vec<bool> = out.iter().filter(|e| e.kind == "run.publish").map(|e| e.attrs.contains_key("carries")).collect();
-        assert_eq!(carries, vec![true, false, false, false]);
+        assert_eq!(carries, vec![true, false, false, false, true, true, false]);
     }
 
     #[test]

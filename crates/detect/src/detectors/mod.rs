@@ -914,7 +914,12 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             vec![e]
         }
         Invocation::Publish { what } => {
-            let mut v = vec![ev("run.publish").attr("what", what.clone())];
+            let mut e = ev("run.publish").attr("what", what.clone());
+            // The folder a package is built in (`working-directory: pkg`).
+            if what == "python-package" && !cmd.workdir.is_empty() {
+                e = e.attr("dir", cmd.workdir.clone());
+            }
+            let mut v = vec![e];
             // A model registered with its data version or commit as tags.
             if what == "model-registration" && tags_model_with_data(&cmd.argv) {
                 v.push(ev("lineage.data-version").attr("how", "model-tags"));
