@@ -320,7 +320,9 @@ crate::screened_regexes! { PY_RX;
     RX_PRED_WORDS = r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba";
     RX_STORE_PRED = r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(";
     RX_PROM_METRIC = r#"\b(?:Histogram|Counter|Gauge|Summary|add_metric_to_cache|add_metric|add_time|add_counter|add_percent)\s*\(\s*["']([^"']+)["']"#;
-    RX_DRIFT_STAT = r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|population_stability_index|psi)\s*\(";
+    RX_DRIFT_STAT = r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|_*(?:[A-Za-z0-9]+_+)*(?:population_stability_index|psi)(?:_+[A-Za-z0-9]+)*)\s*\(";
+    RX_CW_METRIC = r#"\bput_metric_data\s*\("#;
+    RX_CW_METRIC_NAME = r#"["']?MetricName["']?\s*[:=]\s*["']([^"'\n]+)["']"#;
     RX_ACTION = r"\b(?:set_registered_model_alias|transition_model_version_stage|register_model|deploy\w*|promote\w*|set_tag|set_model_version_tag|set_alias|add_version_aliases|update_model_version|copy_model_version|create_or_update|begin_create_or_update)\b";
     RX_SUBPROCESS = r#"\b(?:subprocess\.(?:run|call|check_call|check_output|Popen)|os\.system)\s*\(\s*(\[[^\]]*\]|["'][^"'\n]*["'])"#;
     RX_SUBPROCESS_VAR = r"\bsubprocess\.(?:run|call|check_call|check_output|Popen)\s*\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
@@ -744,14 +746,21 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         ev.retain(|e| !(e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval")));
     }
     scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, &ships_logs);
+    // Model metrics computed by a job and published to CloudWatch
+    // (`put_metric_data(MetricData=[{"MetricName": "FeaturePSI", ...}])`):
+    // a monitor once something runs the job.
+    if !in_test && imports_any(&["boto3", "aiobotocore"]) && RX_CW_METRIC.is_match(bytes) {
+        if let Some(c) = RX_CW_METRIC_NAME.captures_iter(bytes).find(|c| model_metric_name(&String::from_utf8_lossy(&c[1]))) {
+            ev.push(mk("code.monitor", "cloudwatch", c.get(0).expect("the match").start(), Confidence::Medium));
+        }
+    }
     // Model metrics exported from a module the service imports.
     if !in_test
         && !ev.iter().any(|e| e.kind == "code.scoring")
         && imports_any(&["prometheus_client", "opentelemetry", "prometheus_fastapi_instrumentator"])
     {
         for c in RX_PROM_METRIC.captures_iter(bytes) {
-            let name = String::from_utf8_lossy(&c[1]).to_lowercase();
-            if ["predict", "model", "inference", "confidence", "drift", "output", "score"].iter().any(|w| name.contains(w)) {
+            if model_metric_name(&String::from_utf8_lossy(&c[1])) {
                 let at = c.get(0).unwrap().start();
                 ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
                 ev.push(mk("code.prediction-log", "metrics", at, Confidence::Medium));
@@ -2317,6 +2326,13 @@ fn assign_head(s: &str) -> Option<usize> {
     }
     i += 1;
     Some(i + b[i..].iter().take_while(|c| blank(c)).count())
+}
+
+/// A metric named for the model's behaviour (`predictions_total`,
+/// `model_confidence`, `FeaturePSI`), not the service's (`requests`, `latency`).
+fn model_metric_name(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["predict", "model", "inference", "confidence", "drift", "psi", "output", "score"].iter().any(|w| name.contains(w))
 }
 
 /// Web frameworks: a module importing one that declares a route is a web service.
@@ -4396,6 +4412,30 @@ runs = api.search_runs('team/p')
         let src = "import subprocess, sys\nfrom pathlib import Path\nROOT = Path(__file__).resolve().parents[1]\nsubprocess.run([sys.executable, str(ROOT / \"monitoring\" / \"drift.py\"), \"--window\", \"7\"], check=True)\n";
         let f = analyze("dags/watch.py", src, &RepoIndex::default(), NAME, false);
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), ["python monitoring/drift.py --window 7"]);
+    }
+
+    #[test]
+    fn hand_written_drift_and_model_metrics_sent_to_cloudwatch_monitor() {
+        let tools = |src: &str| -> Vec<String> {
+            analyze("jobs/drift.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.monitor")
+                .map(|e| e.attrs.get("tool").unwrap_or("").to_string())
+                .collect()
+        };
+        // A PSI helper under any name with `psi` as a part of it.
+        for call in ["psi(b, r)", "_psi_component(b, r)", "feature_psi(b, r)", "compute_population_stability_index(b, r)"] {
+            assert_eq!(tools(&format!("drift_score = {call}\n")), ["custom"], "{call}");
+        }
+        // A name that only contains the letters, or no drift named anywhere.
+        assert!(tools("drift = upsilon(b, r)\n").is_empty());
+        assert!(tools("value = feature_psi(b, r)\n").is_empty());
+        let cw = "import boto3\ncw = boto3.client('cloudwatch')\ncw.put_metric_data(Namespace='Shop/Model', MetricData=[{'MetricName': NAME, 'Value': v}])\n";
+        assert!(tools(cw).is_empty());
+        assert_eq!(tools(&cw.replace("NAME", "'PredictionConfidence'")), ["cloudwatch"]);
+        // Service health is not the model's.
+        assert!(tools(&cw.replace("NAME", "'RequestLatency'")).is_empty());
     }
 
     #[test]
