@@ -304,6 +304,8 @@ pub struct RepoIndex {
     /// Azure Pipelines templates: each use of each template with the
     /// parameters it is bound to, found once.
     pub(crate) azp_templates: std::sync::OnceLock<detectors::azure_pipelines::TemplateUses>,
+    /// The CircleCI configs a setup config continues with, found once.
+    pub(crate) circleci_continued: std::sync::OnceLock<BTreeSet<String>>,
     /// Where the texts a scan of a checkout dropped are read again.
     pub(crate) disk: Option<DiskTexts>,
     /// Folders shipped for other projects ([`seed_folders`]), once known:

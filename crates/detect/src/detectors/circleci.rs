@@ -179,15 +179,19 @@ fn continued_configs(doc: &Node) -> BTreeSet<String> {
 
 /// True when `f`, a config of `.circleci/` other than the main one, is
 /// the continuation of the main config (a setup config). The main config
-/// is parsed only when its text can name `f` (the file's name, or the
-/// path-filtering orb for the default continuation).
+/// is read once per scan, whatever the number of configs.
 fn continues_a_setup_config(f: &FileCtx<'_>) -> bool {
-    let name = f.path.rsplit('/').next().unwrap_or(f.path);
-    [".circleci/config.yml", ".circleci/config.yaml"].iter().any(|main| {
-        let Some(text) = f.repo.text(main) else { return false };
-        (text.contains(name) || f.path == DEFAULT_CONTINUATION && text.contains("path-filtering"))
-            && yaml::parse(&text).is_ok_and(|d| continued_configs(&d).contains(f.path))
-    })
+    f.repo
+        .circleci_continued
+        .get_or_init(|| {
+            [".circleci/config.yml", ".circleci/config.yaml"]
+                .iter()
+                .filter_map(|main| f.repo.text(main))
+                .filter_map(|text| yaml::parse(&text).ok())
+                .flat_map(|doc| continued_configs(&doc))
+                .collect()
+        })
+        .contains(f.path)
 }
 
 /// A CircleCI run step's script with the default checkout folder
