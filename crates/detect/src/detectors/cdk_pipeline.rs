@@ -791,8 +791,11 @@ mod tests {
     const PY: &str = "from aws_cdk import aws_codepipeline as cp, aws_codepipeline_actions as act, aws_codebuild as cb\nfrom aws_cdk import aws_events as events, aws_events_targets as targets\n\nproj = cb.PipelineProject(self, 'B', build_spec=cb.BuildSpec.from_source_filename('ops/build.yml'))\np = cp.Pipeline(self, 'Rel')\np.add_stage(stage_name='Source', actions=[act.CodeCommitSourceAction(action_name='s', repository=r, output=o, trigger=act.CodeCommitTrigger.NONE)])\np.add_stage(stage_name='Build', actions=[act.CodeBuildAction(action_name='b', project=proj, input=o)])\nok = act.ManualApprovalAction(action_name='ok')\nstg = p.add_stage(stage_name='DeployQA')\nstg.add_action(act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-qa.template.json'), stack_name='x', admin_permissions=False))\np.add_stage(stage_name='Gate', actions=[ok])\np.add_stage(stage_name='DeployLive', actions=[act.CloudFormationCreateUpdateStackAction(action_name='d', template_path=out.at_path('svc-live.template.json'), stack_name='y', admin_permissions=False)])\nevents.Rule(self, 'R', event_pattern=events.EventPattern(detail_type=['SageMaker Model Package State Change']), targets=[targets.CodePipeline(p)])\n";
     const APP: &str = "import aws_cdk as cdk\nfrom svc_stack import SvcStack\napp = cdk.App()\nfor env in ['qa', 'live']:\n    SvcStack(app, f\"svc-{env}\")\n";
 
-    /// (unit, triggers, after, commands) of each unit.
-    fn units(out: &Output) -> Vec<(String, Vec<String>, Vec<String>, Vec<String>)> {
+    /// A unit's id (after the `#`), triggers, units it runs after, commands.
+    type UnitSummary = (String, Vec<String>, Vec<String>, Vec<String>);
+
+    /// The summary of each unit.
+    fn units(out: &Output) -> Vec<UnitSummary> {
         out.units
             .iter()
             .map(|u| {
