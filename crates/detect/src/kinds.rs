@@ -79,7 +79,7 @@ kinds! {
     "repo.git-lfs" => "Model files tracked with Git LFS (.gitattributes).",
     "repo.tool-library" => "The repository is the library of an ML tool (a packaged distribution whose own package calls a tool's API or registers a tool plugin, and nothing trains outside its tests): the models, runs and projects its tests make are fixtures, not its practice; attrs: package, why.",
     "repo.model-binary" => "A model binary committed to git (outside LFS/DVC) over the size threshold; attrs: bytes.",
-    "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic, infra (what it applies serves no model: infrastructure stacks, manifests of batch jobs only).",
+    "run.deploy" => "A command that deploys to a serving target; attrs: target, traffic, infra (what it applies serves no model: infrastructure stacks, manifests of batch jobs only), source (the folder a function is deployed from), serves=none when nothing in that folder serves or loads a model (linker).",
     "run.invoke-endpoint" => "A command that calls a deployed model endpoint (smoke test); attrs: host=local when the URL is this machine (`localhost`, `127.0.0.1`: a server started on the CI runner, not a deployment).",
     "run.notebook" => "A command that executes a notebook headless.",
     "run.publish" => "A command that publishes a release artifact; attrs: what, dir (the folder a python-package is built in, when not the root), carries=model when the package ships model files (linker).",

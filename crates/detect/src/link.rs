@@ -910,6 +910,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     mark_package_release_environments(&mut out, &owner);
     mark_packages_carrying_models(&mut out);
     mark_environment_image_pushes(&mut out);
+    mark_functions_serving_nothing(&mut out);
     derive_env_promotion(&mut out, &owner, &by_id);
     derive_pull_based_serving(&mut out, &by_id);
     derive_retrain_on_alert(&mut out, &owner, &root_closure, &reach, &by_id);
@@ -1950,6 +1951,36 @@ fn mark_packages_carrying_models(out: &mut [Evidence]) {
     }
 }
 
+/// A function deployed from a folder (`run.deploy source=<dir>`) in which
+/// nothing serves or loads a model (no `code.scoring`, `code.load-model`,
+/// `code.deploy` or model binary under it, outside tests and pipeline
+/// component bodies) releases no model: a digest
+/// mailer, a function that only submits a training pipeline. It is marked
+/// `serves=none`. One set of folders, one pass.
+fn mark_functions_serving_nothing(out: &mut [Evidence]) {
+    if !out.iter().any(|e| e.kind == "run.deploy" && e.attrs.contains_key("source")) {
+        return;
+    }
+    let serving: BTreeSet<&str> = out
+        .iter()
+        .filter(|e| {
+            matches!(&*e.kind, "code.scoring" | "code.load-model" | "code.deploy" | "repo.model-binary")
+                && e.attrs.get("in_test").is_none()
+                // A pipeline component's body runs where the pipeline runs.
+                && e.attrs.get("in_component").is_none()
+                && e.attrs.get("style").is_none_or(|s| s != "stub")
+        })
+        .map(|e| e.location.path.as_str())
+        .collect();
+    let serves = |dir: &str| dir.is_empty() || serving.iter().any(|p| p.strip_prefix(dir).is_some_and(|r| r.starts_with('/')));
+    let none: Vec<bool> = out.iter().map(|e| e.kind == "run.deploy" && e.attrs.get("source").is_some_and(|d| !serves(d))).collect();
+    for (e, none) in out.iter_mut().zip(none) {
+        if none {
+            e.attrs.insert("serves", "none");
+        }
+    }
+}
+
 /// A container image published from a Dockerfile that holds only
 /// dependencies and runs nothing (`docker.image role=environment`) is the
 /// CI or tooling environment, not a release of the application or model:
@@ -2618,6 +2649,26 @@ mod tests {
         mark_packages_carrying_models(&mut out);
         let carries: Vec<bool> = out.iter().filter(|e| e.kind == "run.publish").map(|e| e.attrs.contains_key("carries")).collect();
         assert_eq!(carries, vec![true, false, false, false, true, true, false]);
+    }
+
+    #[test]
+    fn functions_deployed_from_folders_that_serve_nothing_release_no_model() {
+        let at = |kind: &str, path: &str| Evidence::new(kind, "x", Location::line(path, 1), Confidence::High, "x");
+        let deploy = |src: &str| at("run.deploy", ".github/workflows/cd.yml").attr("source", src);
+        let mut out = vec![
+            at("code.scoring", "scorer/main.py"),
+            at("code.load-model", "jobs/pipeline.py").attr("in_component", "kfp"),
+            at("code.scoring", "mailer/tests/test_main.py").attr("in_test", "true"),
+            deploy("scorer"),
+            deploy("jobs"),
+            deploy("mailer"),
+            // A folder whose name only starts like the scorer's; the whole repository.
+            deploy("score"),
+            deploy(""),
+        ];
+        mark_functions_serving_nothing(&mut out);
+        let none: Vec<bool> = out.iter().filter(|e| e.kind == "run.deploy").map(|e| e.attrs.get("serves") == Some("none")).collect();
+        assert_eq!(none, vec![false, true, true, true, false]);
     }
 
     #[test]
