@@ -99,6 +99,20 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// The local folder `gcloud functions deploy` uploads (`--source DIR`,
+/// `--source=DIR`; `""` for the root), when given: not a bucket or
+/// repository URL, nor a variable.
+pub fn function_source(argv: &[String]) -> Option<&str> {
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    if words.first() != Some(&"gcloud") {
+        return None;
+    }
+    let at = words.windows(2).position(|w| w == ["functions", "deploy"])?;
+    let src = opt_value(&argv[at + 2..], &["--source"])?;
+    let src = src.trim_matches(['"', '\'']).trim_start_matches("./").trim_end_matches('/');
+    (!src.contains("://") && !src.starts_with('$') && !src.is_empty()).then_some(if src == "." { "" } else { src })
+}
+
 /// Every value of a flag that takes several (`--revision-weight a=80 b=20`,
 /// or `--flag=a=80`): the words after it up to the next flag.
 fn opt_values<'a>(argv: &'a [String], name: &str) -> Vec<&'a str> {
@@ -1039,6 +1053,19 @@ fn classify_az(rest: &[String]) -> Invocation {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_function_deploy_names_the_folder_it_uploads() {
+        let src = |line: &str| function_source(&line.split_whitespace().map(String::from).collect::<Vec<_>>()).map(str::to_string);
+        assert_eq!(src("gcloud functions deploy f --source=fn/ --entry-point=x").as_deref(), Some("fn"));
+        assert_eq!(src("gcloud beta functions deploy f --source ./svc/fn").as_deref(), Some("svc/fn"));
+        assert_eq!(src("gcloud functions deploy f --source .").as_deref(), Some(""));
+        // A bucket, a repository, a variable, no folder, another command.
+        assert_eq!(src("gcloud functions deploy f --source=gs://b/f.zip"), None);
+        assert_eq!(src("gcloud functions deploy f --source $SRC"), None);
+        assert_eq!(src("gcloud functions deploy f --runtime python312"), None);
+        assert_eq!(src("gcloud run deploy svc --source fn"), None);
+    }
+
     use super::*;
 
     fn c(s: &str) -> Invocation {

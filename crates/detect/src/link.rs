@@ -1972,7 +1972,11 @@ fn mark_functions_serving_nothing(out: &mut [Evidence]) {
         })
         .map(|e| e.location.path.as_str())
         .collect();
-    let serves = |dir: &str| dir.is_empty() || serving.iter().any(|p| p.strip_prefix(dir).is_some_and(|r| r.starts_with('/')));
+    // The first serving path at or after `dir/` (sorted) is under it if any is.
+    let serves = |dir: &str| {
+        let under = format!("{dir}/");
+        dir.is_empty() || serving.range(under.as_str()..).next().is_some_and(|p| p.starts_with(&under))
+    };
     let none: Vec<bool> = out.iter().map(|e| e.kind == "run.deploy" && e.attrs.get("source").is_some_and(|d| !serves(d))).collect();
     for (e, none) in out.iter_mut().zip(none) {
         if none {

@@ -68,6 +68,9 @@ static SPEC_FILE: LazyLock<Regex> =
 static SPEC_INLINE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?-u)\b(?:from_object|fromObject|from_object_to_yaml|fromObjectToYaml)\s*\(").unwrap());
 static COMMANDS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?-u)["']?\bcommands["']?\s*[:=]\s*\["#).unwrap());
+/// A CDK Pipelines step's command lists (`install_commands=[`, `commands: [`).
+static STEP_COMMANDS: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"(?-u)["']?\b(?:install_commands|installCommands|commands)["']?\s*[:=]\s*\["#).unwrap());
 static STRING: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?-u)"([^"\n]*)"|'([^'\n]*)'|`([^`]*)`"#).unwrap());
 static TS_ALIAS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(?-u)\*\s*as\s+(\w+)\s+from\s+["'][^"']*aws-codepipeline["']"#).unwrap());
 static PY_ALIAS: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\baws_codepipeline\s+as\s+(\w+)").unwrap());
@@ -367,32 +370,18 @@ fn detect_in(f: &FileCtx<'_>, text: &str, out: &mut Output) {
     }
 }
 
-/// The arguments of a construction that name a list of strings
-/// (`commands=[...]`, `installCommands: [...]`): each string with its offset.
-fn list_strings<'t>(text: &'t str, args: (usize, usize), keys: &[&str]) -> Vec<(&'t str, usize)> {
+/// The strings of each list in `text[from..to]` that `key` opens (a match
+/// ending at the list's `[`), with their offsets in `text`, in order.
+fn listed_strings<'t>(text: &'t str, (from, to): (usize, usize), key: &Regex) -> Vec<(&'t str, usize)> {
     let mut out = Vec::new();
-    let a = &text[args.0..args.1];
-    for key in keys {
-        let mut from = 0;
-        while let Some(i) = a[from..].find(key).map(|i| from + i) {
-            from = i + key.len();
-            // The key itself, not the end of a longer name (`install_commands` for `commands`).
-            if a[..i].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
-                continue;
-            }
-            let rest = a[from..].trim_start_matches(['"', '\'', ' ', '\t']);
-            let Some(rest) = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':')) else { continue };
-            let rest = rest.trim_start();
-            let Some(list) = rest.strip_prefix('[') else { continue };
-            let open = args.0 + (a.len() - list.len());
-            let end = open + closing_paren(list.as_bytes()).unwrap_or(list.len());
-            for c in STRING.captures_iter(&text.as_bytes()[open..end]) {
-                let m = c.get(1).or(c.get(2)).or(c.get(3)).expect("a group");
-                out.push((st(m.as_bytes()), open + c.get(0).expect("the match").start()));
-            }
+    for k in key.find_iter(&text.as_bytes()[from..to]) {
+        let open = from + k.end();
+        let end = open + closing_paren(&text.as_bytes()[open..to]).unwrap_or(to - open);
+        for c in STRING.captures_iter(&text.as_bytes()[open..end]) {
+            let m = c.get(1).or(c.get(2)).or(c.get(3)).expect("a group");
+            out.push((st(m.as_bytes()), open + c.get(0).expect("the match").start()));
         }
     }
-    out.sort_by_key(|(_, at)| *at);
     out
 }
 
@@ -472,7 +461,7 @@ fn detect_cdk_pipelines(f: &FileCtx<'_>, text: &str, out: &mut Output) {
         if let Some(s) = synth_id.as_ref().filter(|s| **s != id) {
             u.after.push(s.clone());
         }
-        for (cmd, at) in list_strings(text, c.args, &["install_commands", "installCommands", "commands"]) {
+        for (cmd, at) in listed_strings(text, c.args, &STEP_COMMANDS) {
             add_shell(&mut u, out, NAME, f.path, cmd, lines.line(at), "");
         }
         out.units.push(u);
@@ -591,14 +580,8 @@ fn build_action(f: &FileCtx<'_>, text: &str, a: &Action<'_>, calls: &[Call], dir
         let spec = &spec[..closing_paren(spec.as_bytes()).unwrap_or(spec.len())];
         let base = project_args.as_ptr() as usize - text.as_ptr() as usize + m.end();
         let idx = LineIndex::new(text);
-        for cm in COMMANDS.find_iter(spec.as_bytes()) {
-            let list = &spec[cm.end()..];
-            let list = &list[..closing_paren(list.as_bytes()).unwrap_or(list.len())];
-            for s in STRING.captures_iter(list.as_bytes()) {
-                let cmd = s.get(1).or(s.get(2)).or(s.get(3)).map(|m| st(m.as_bytes())).unwrap_or("");
-                let at = base + cm.end() + s.get(0).unwrap().start();
-                add_shell(u, out, NAME, f.path, cmd, idx.line(at), "");
-            }
+        for (cmd, at) in listed_strings(text, (base, base + spec.len()), &COMMANDS) {
+            add_shell(u, out, NAME, f.path, cmd, idx.line(at), "");
         }
         return;
     }

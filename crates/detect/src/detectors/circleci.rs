@@ -121,7 +121,7 @@ fn add_orb_command(
     let Some(orb) = orbs.get(alias) else { return false };
     let Some(lines) = orb_command_lines(orb, name, params) else { return false };
     let wd = match params.and_then(|p| p.get("app-dir")).and_then(Node::as_str) {
-        Some(d) => crate::paths::join(wd, d.trim_start_matches("~/project").trim_start_matches('/')),
+        Some(d) => crate::paths::join(wd, &checkout_folder(d)),
         None => wd.to_string(),
     };
     for argv in lines {
@@ -131,9 +131,26 @@ fn add_orb_command(
     true
 }
 
-/// The configuration CircleCI reads: `.circleci/config.yml`.
-fn is_main_config(path: &str) -> bool {
-    path == ".circleci/config.yml" || path == ".circleci/config.yaml"
+/// The configuration CircleCI reads.
+const MAIN_CONFIGS: [&str; 2] = [".circleci/config.yml", ".circleci/config.yaml"];
+
+/// A workflow's job or a job's step as written: a name (`- test`,
+/// `- checkout`) or a one-key map of the name to its parameters
+/// (`- pf/filter: {config-path: x}`).
+fn named_entry(n: &Node) -> Option<(&str, Option<&Node>)> {
+    n.as_str().map(|c| (c, None)).or_else(|| n.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v)))))
+}
+
+/// A folder a config names (`working_directory`, an orb's `app-dir`),
+/// relative to the checkout: `~/project/api` is `api`, `~/project` the root.
+fn checkout_folder(d: &str) -> String {
+    let d = checkout_relative(d);
+    let d = d.trim_start_matches("./").trim_start_matches('/');
+    if d == "." {
+        String::new()
+    } else {
+        d.to_string()
+    }
 }
 
 /// Where the path-filtering orb continues when `config-path` is not given.
@@ -152,18 +169,19 @@ fn continued_configs(doc: &Node) -> BTreeSet<String> {
     }
     let orbs = orb_aliases(doc);
     // An orb call `alias/name` with its parameters: a workflow's job or a job's step.
-    let mut calls: Vec<(&str, Option<&Node>)> = Vec::new();
-    for (_, wf) in doc.get("workflows").map(Node::entries).unwrap_or_default() {
-        for j in wf.get("jobs").map(Node::items).unwrap_or_default() {
-            calls.extend(j.as_str().map(|c| (c, None)).or_else(|| j.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v))))));
-        }
-    }
-    for (_, job) in doc.get("jobs").map(Node::entries).unwrap_or_default() {
-        for s in job.get("steps").map(Node::items).unwrap_or_default() {
-            calls.extend(s.as_str().map(|c| (c, None)).or_else(|| s.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v))))));
-        }
-    }
-    for (call, params) in calls {
+    let jobs = doc
+        .get("workflows")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|(_, wf)| wf.get("jobs").map(Node::items).unwrap_or_default());
+    let steps = doc
+        .get("jobs")
+        .map(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|(_, j)| j.get("steps").map(Node::items).unwrap_or_default());
+    for (call, params) in jobs.chain(steps).filter_map(named_entry) {
         let Some((alias, name)) = call.split_once('/') else { continue };
         let param = |k: &str| params.and_then(|p| p.get(k)).and_then(Node::as_str).map(|v| v.trim().trim_start_matches("./").to_string());
         match (orbs.get(alias).map(String::as_str), name) {
@@ -184,7 +202,7 @@ fn continues_a_setup_config(f: &FileCtx<'_>) -> bool {
     f.repo
         .circleci_continued
         .get_or_init(|| {
-            [".circleci/config.yml", ".circleci/config.yaml"]
+            MAIN_CONFIGS
                 .iter()
                 .filter_map(|main| f.repo.text(main))
                 .filter_map(|text| yaml::parse(&text).ok())
@@ -233,7 +251,7 @@ impl Detector for CircleCi {
         path.strip_prefix(".circleci/").is_some_and(|n| !n.contains('/') && (n.ends_with(".yml") || n.ends_with(".yaml")))
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        if !is_main_config(f.path) && !continues_a_setup_config(f) {
+        if !MAIN_CONFIGS.contains(&f.path) && !continues_a_setup_config(f) {
             return;
         }
         let doc = match yaml::parse(f.text) {
@@ -261,11 +279,8 @@ impl Detector for CircleCi {
             let base: &str = if scheduled { "schedule" } else { "push" };
             specs.push((base, wk.line, !scheduled));
             for j in wf.get("jobs").map(Node::items).unwrap_or_default() {
-                let (job, cfg) = match (j.as_str(), j.entries().first()) {
-                    (Some(n), _) => (n.to_string(), None),
-                    (None, Some((k, v))) => (k.as_str().unwrap_or("").to_string(), Some(v)),
-                    _ => continue,
-                };
+                let Some((job, cfg)) = named_entry(j) else { continue };
+                let job = job.to_string();
                 let mut t = BTreeSet::from([base.to_string()]);
                 if let Some(filters) = cfg.and_then(|c| c.get("filters")) {
                     let tags = filters.get("tags").is_some();
@@ -329,13 +344,7 @@ impl Detector for CircleCi {
             }
             let mut u = ci_job(f.path, name, k.line, job.last_line(), &triggers);
             order(&mut u, name);
-            let wd = job
-                .get("working_directory")
-                .and_then(Node::as_str)
-                .unwrap_or("")
-                .trim_start_matches("~/project")
-                .trim_start_matches('/')
-                .to_string();
+            let wd = job.get("working_directory").and_then(Node::as_str).map(checkout_folder).unwrap_or_default();
             for s in job.get("steps").map(Node::items).unwrap_or_default() {
                 let run = s.get("run");
                 let cmd = run.and_then(|r| {
@@ -345,8 +354,7 @@ impl Detector for CircleCi {
                     add_shell(&mut u, out, NAME, f.path, &checkout_relative(text), line, &wd);
                 }
                 // An orb's command: `- heroku/install` or `- heroku/deploy-via-git: {params}`.
-                let call = s.as_str().map(|c| (c, None)).or_else(|| s.entries().first().and_then(|(k, v)| Some((k.as_str()?, Some(v)))));
-                if let Some((call, params)) = call.filter(|(c, _)| c.contains('/')) {
+                if let Some((call, params)) = named_entry(s).filter(|(c, _)| c.contains('/')) {
                     add_orb_command(&mut u, out, f.path, &orbs, call, params, s.line, &wd);
                 }
             }
@@ -426,6 +434,12 @@ mod tests {
         assert_eq!(checkout_relative("python /home/circleci/project/train.py"), "python ./train.py");
         // Another folder of the home directory is not the checkout.
         assert_eq!(checkout_relative("cd ~/projects/x ~/project_b"), "cd ~/projects/x ~/project_b");
+        // Folders a config names.
+        assert_eq!(checkout_folder("~/project/api"), "api");
+        assert_eq!(checkout_folder("~/project"), "");
+        assert_eq!(checkout_folder("/home/circleci/project/"), "");
+        assert_eq!(checkout_folder("svc"), "svc");
+        assert_eq!(checkout_folder("~/projects/x"), "~/projects/x");
     }
 
     #[test]

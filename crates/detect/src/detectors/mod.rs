@@ -425,24 +425,6 @@ pub(crate) fn checkout_root(script: &str) -> String {
     CHECKOUT_ROOT_EXPRS.iter().fold(script.to_string(), |s, e| s.replace(e, "."))
 }
 
-/// The local folder `gcloud functions deploy` uploads (`--source DIR`,
-/// `--source=DIR`), when given: not a bucket or repository URL.
-fn function_source(argv: &[String]) -> Option<&str> {
-    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
-    let at = words.windows(2).position(|w| w == ["functions", "deploy"])?;
-    if words.first() != Some(&"gcloud") {
-        return None;
-    }
-    let rest = &words[at + 2..];
-    let src = rest.iter().enumerate().find_map(|(i, w)| match w.strip_prefix("--source") {
-        Some(v) if v.starts_with('=') => Some(&v[1..]),
-        Some("") => rest.get(i + 1).copied(),
-        _ => None,
-    })?;
-    let src = src.trim_matches(['"', '\'']).trim_start_matches("./").trim_end_matches('/');
-    (!src.contains("://") && !src.starts_with('$') && !src.is_empty()).then_some(if src == "." { "" } else { src })
-}
-
 /// [`add_shell`] for the chunks of one shell session (the items of a CI
 /// `script:` list, a job's `before_script` and `script`): the working
 /// directory, shell variables and functions carry from one chunk to the
@@ -956,7 +938,7 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             }
             // The folder a function is deployed from (`gcloud functions
             // deploy --source=fn/`): the linker reads whether it serves a model.
-            if let Some(src) = function_source(&cmd.argv) {
+            if let Some(src) = crate::command::function_source(&cmd.argv) {
                 d = d.attr("source", crate::paths::join(&cmd.workdir, src));
             }
             let mut v = vec![d];
@@ -1504,18 +1486,6 @@ pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn a_function_deploy_names_the_folder_it_uploads() {
-        let src = |line: &str| function_source(&line.split_whitespace().map(String::from).collect::<Vec<_>>()).map(str::to_string);
-        assert_eq!(src("gcloud functions deploy f --source=fn/ --entry-point=x").as_deref(), Some("fn"));
-        assert_eq!(src("gcloud beta functions deploy f --source ./svc/fn").as_deref(), Some("svc/fn"));
-        assert_eq!(src("gcloud functions deploy f --source .").as_deref(), Some(""));
-        // A bucket, a repository, a variable, no folder, another command.
-        assert_eq!(src("gcloud functions deploy f --source=gs://b/f.zip"), None);
-        assert_eq!(src("gcloud functions deploy f --source $SRC"), None);
-        assert_eq!(src("gcloud functions deploy f --runtime python312"), None);
-        assert_eq!(src("gcloud run deploy svc --source fn"), None);
-    }
 
     use super::*;
 

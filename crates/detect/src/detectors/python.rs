@@ -867,17 +867,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // A monitor in the serving module, or in a web service of its own that
     // is sent the data it watches, runs with the service, whatever launches
     // the module.
-    let serves = |e: &Evidence| {
-        e.kind == "code.scoring"
-            && e.attrs.get("style").is_some_and(|s| {
-                matches!(
-                    s,
-                    "api" | "handler" | "azureml-init-run" | "sagemaker" | "triton" | "kserve" | "seldon" | "serverless" | "mlflow-pyfunc"
-                )
-            })
-    };
     let monitors = ev.iter().any(|e| e.kind == "code.monitor");
-    if monitors && !in_test && !notebook && (ev.iter().any(serves) || imports_any(WEB_FRAMEWORKS) && RX_ROUTE.is_match(bytes)) {
+    if monitors && !in_test && !notebook && (ev.iter().any(online_serving) || imports_any(WEB_FRAMEWORKS) && RX_ROUTE.is_match(bytes)) {
         for e in ev.iter_mut().filter(|e| e.kind == "code.monitor") {
             e.attrs.insert("in_service", "yes");
         }
@@ -1436,12 +1427,7 @@ fn scoring(
     let serving_file = is_serving || ev.iter().any(|e| e.kind == "code.scoring");
     // Online serving (not a batch/CLI predict function) is where post-deploy
     // metrics are gathered.
-    let serving_style = ev.iter().any(|e| {
-        e.kind == "code.scoring"
-            && e.attrs
-                .get("style")
-                .is_some_and(|s| !matches!(s, "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval" | "stub"))
-    });
+    let serving_style = ev.iter().any(online_serving);
     if !serving_file {
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
@@ -2328,6 +2314,16 @@ fn assign_head(s: &str) -> Option<usize> {
     Some(i + b[i..].iter().take_while(|c| blank(c)).count())
 }
 
+/// Scoring code that serves online (an API, a handler, a serving class,
+/// a function): not a batch or command-line predict function, an
+/// evaluation of a checkpoint or a stub.
+fn online_serving(e: &Evidence) -> bool {
+    e.kind == "code.scoring"
+        && e.attrs
+            .get("style")
+            .is_some_and(|s| !matches!(s, "predict-function" | "batch-job" | "batch-script" | "checkpoint-eval" | "stub"))
+}
+
 /// A metric named for the model's behaviour (`predictions_total`,
 /// `model_confidence`, `FeaturePSI`), not the service's (`requests`, `latency`).
 fn model_metric_name(name: &str) -> bool {
@@ -2662,41 +2658,29 @@ enum Folder {
 /// `os.path.join(here, "jobs", "x.py")` give `scripts/x.py`, `jobs/x.py`).
 fn list_words(items: &str) -> Vec<String> {
     let mut out = Vec::new();
-    let b = items.as_bytes();
-    let (mut depth, mut quote, mut start) = (0i32, None::<u8>, 0);
-    let mut item = |text: &str| {
+    let mut rest = items;
+    loop {
+        let end = crate::pylex::top_level_comma(rest.as_bytes()).unwrap_or(rest.len());
+        let item = &rest[..end];
         let mut lits = Vec::new();
         // A `/` outside the strings joins paths.
         let (mut slash, mut from) = (false, 0);
-        for c in RX_STR.captures_iter(text.as_bytes()) {
+        for c in RX_STR.captures_iter(item.as_bytes()) {
             let m = c.get(0).expect("the match");
-            slash |= text.as_bytes()[from..m.start()].contains(&b'/');
+            slash |= item.as_bytes()[from..m.start()].contains(&b'/');
             from = m.end();
             lits.push(String::from_utf8_lossy(&c[1]).into_owned());
         }
-        let joins = lits.len() > 1 && (slash || text.contains("path.join("));
-        if joins {
+        if lits.len() > 1 && (slash || item.contains("path.join(")) {
             out.push(lits.iter().map(|l| l.trim_matches('/')).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("/"));
         } else {
             out.extend(lits);
         }
-    };
-    for (i, &c) in b.iter().enumerate() {
-        match (quote, c) {
-            (Some(q), _) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, b'"' | b'\'') => quote = Some(c),
-            (None, b'(' | b'[' | b'{') => depth += 1,
-            (None, b')' | b']' | b'}') => depth -= 1,
-            (None, b',') if depth <= 0 => {
-                item(&items[start..i]);
-                start = i + 1;
-            }
-            _ => {}
+        if end == rest.len() {
+            return out;
         }
+        rest = &rest[end + 1..];
     }
-    item(&items[start..]);
-    out
 }
 
 fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::ops::Range<usize>)> {
@@ -4414,16 +4398,20 @@ runs = api.search_runs('team/p')
         assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), ["python monitoring/drift.py --window 7"]);
     }
 
+    /// The value of attribute `key` on each `code.monitor` of module `src` at `path`.
+    fn monitor_attrs(path: &str, src: &str, key: &str) -> Vec<Option<String>> {
+        analyze(path, src, &RepoIndex::default(), NAME, false)
+            .evidence
+            .iter()
+            .filter(|e| e.kind == "code.monitor")
+            .map(|e| e.attrs.get(key).map(str::to_string))
+            .collect()
+    }
+
     #[test]
     fn hand_written_drift_and_model_metrics_sent_to_cloudwatch_monitor() {
-        let tools = |src: &str| -> Vec<String> {
-            analyze("jobs/drift.py", src, &RepoIndex::default(), NAME, false)
-                .evidence
-                .iter()
-                .filter(|e| e.kind == "code.monitor")
-                .map(|e| e.attrs.get("tool").unwrap_or("").to_string())
-                .collect()
-        };
+        let tools =
+            |src: &str| -> Vec<String> { monitor_attrs("jobs/drift.py", src, "tool").into_iter().map(Option::unwrap_or_default).collect() };
         // A PSI helper under any name with `psi` as a part of it.
         for call in ["psi(b, r)", "_psi_component(b, r)", "feature_psi(b, r)", "compute_population_stability_index(b, r)"] {
             assert_eq!(tools(&format!("drift_score = {call}\n")), ["custom"], "{call}");
@@ -4440,14 +4428,7 @@ runs = api.search_runs('team/p')
 
     #[test]
     fn a_monitor_in_the_serving_module_runs_with_the_service() {
-        let in_service = |path: &str, src: &str| -> Vec<Option<String>> {
-            analyze(path, src, &RepoIndex::default(), NAME, false)
-                .evidence
-                .iter()
-                .filter(|e| e.kind == "code.monitor")
-                .map(|e| e.attrs.get("in_service").map(str::to_string))
-                .collect()
-        };
+        let in_service = |path: &str, src: &str| monitor_attrs(path, src, "in_service");
         let check = "from scipy.stats import ks_2samp\ndef drift(ref, cur):\n    return ks_2samp(ref, cur).pvalue < 0.01\n";
         let served = format!("import joblib\nfrom fastapi import FastAPI\napp = FastAPI()\nm = joblib.load('m.joblib')\n@app.post('/predict')\ndef predict(x: dict):\n    return {{'y': m.predict([x['v']]).tolist()}}\n{check}");
         assert_eq!(in_service("app/main.py", &served), vec![Some("yes".to_string())]);
