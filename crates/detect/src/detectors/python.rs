@@ -1857,6 +1857,24 @@ fn words_in(s: &str, words: &[&str]) -> bool {
         if words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(start, x)) {
             return true;
         }
+        // Its camel-case parts likewise (`TrainingMetrics`, `valRMSE`,
+        // `RMSEValue`): a part starts at an upper-case letter after a lower-case
+        // letter or digit, or at the last capital of an acronym.
+        let mut part = start;
+        for j in start + 1..=i {
+            let boundary = j == i
+                || (b[j].is_ascii_uppercase()
+                    && (b[j - 1].is_ascii_lowercase()
+                        || b[j - 1].is_ascii_digit()
+                        || (b[j - 1].is_ascii_uppercase() && b.get(j + 1).is_some_and(|c| c.is_ascii_lowercase()))));
+            if boundary {
+                let len = j - part;
+                if (part > start || j < i) && words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(part, x)) {
+                    return true;
+                }
+                part = j;
+            }
+        }
     }
     // `w_` or `_w` anywhere: a word next to an underscore.
     b.iter()
@@ -4769,9 +4787,26 @@ runs = api.search_runs('team/p')
             let lower = s.to_ascii_lowercase();
             let b = lower.as_bytes();
             let affixed = |w: &str| lower.match_indices(w).any(|(i, _)| b.get(i + w.len()) == Some(&b'_') || (i > 0 && b[i - 1] == b'_'));
-            lower
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .any(|w| words.iter().any(|x| w == *x || w.starts_with(x) && w.len() <= x.len() + 6))
+            let part_of = |w: &str| words.iter().any(|x| w.starts_with(x) && w.len() <= x.len() + 6);
+            // Camel-case parts: a capital after a lower-case letter or digit,
+            // or the last capital of an acronym, starts one.
+            let camel = |run: &str| {
+                let c: Vec<char> = run.chars().collect();
+                let mut parts = vec![String::new()];
+                for (j, ch) in c.iter().enumerate() {
+                    let starts = j > 0
+                        && ch.is_ascii_uppercase()
+                        && (c[j - 1].is_ascii_lowercase()
+                            || c[j - 1].is_ascii_digit()
+                            || (c[j - 1].is_ascii_uppercase() && c.get(j + 1).is_some_and(|n| n.is_ascii_lowercase())));
+                    if starts {
+                        parts.push(String::new());
+                    }
+                    parts.last_mut().unwrap().push(ch.to_ascii_lowercase());
+                }
+                parts
+            };
+            s.split(|c: char| !c.is_ascii_alphanumeric()).any(|run| part_of(&run.to_ascii_lowercase()) || camel(run).iter().any(|p| part_of(p)))
                 || words.iter().any(|w| affixed(w))
         };
         let cases = [
@@ -4795,6 +4830,14 @@ runs = api.search_runs('team/p')
             "",
             "cand",
             "chall_",
+            "TrainingMetrics",
+            "valRMSE",
+            "RMSEValue",
+            "F1Score",
+            "isProdModel",
+            "ABC",
+            "aB",
+            "renewalPlan",
         ];
         for s in cases {
             for list in [METRIC_WORDS, NEW_WORDS, OLD_WORDS, BAR_WORDS] {
@@ -4802,6 +4845,10 @@ runs = api.search_runs('team/p')
             }
         }
         assert!(words_in("Val_AUC", METRIC_WORDS) && words_in("new_model", NEW_WORDS) && !words_in("renewal", NEW_WORDS));
+        // Camel-case names: a word starting any part, not one inside a part.
+        assert!(words_in("TrainingMetrics", &["metric"]) && words_in("validationRmse", METRIC_WORDS) && words_in("valRMSE", METRIC_WORDS));
+        assert!(words_in("RMSEValue", METRIC_WORDS) && words_in("newAccuracy", NEW_WORDS));
+        assert!(!words_in("Championship", &["ship"]) && !words_in("renewalPlan", NEW_WORDS) && !words_in("metricsOfPrehistory", &["history"]));
     }
 
     #[test]
