@@ -3772,6 +3772,20 @@ mod tests {
     }
 
     #[test]
+    fn framework_dataset_downloads_are_data_acquisition() {
+        let keras = kinds("import tensorflow as tf\n(x, y), _ = tf.keras.datasets.mnist.load_data()\n");
+        assert_eq!(keras, vec!["code.data-prep:keras"]);
+        assert_eq!(kinds("from keras.datasets import imdb\ntrain, test = imdb.load_data(num_words=5000)\n"), vec!["code.data-prep:keras"]);
+        let torch = kinds("from torchvision import datasets\nds = datasets.MNIST('data', train=True,\n    download=True)\n");
+        assert_eq!(torch, vec!["code.data-prep:torchvision"]);
+        // A local image folder, `download=False`, or `download=True` of a
+        // library that is no dataset fetcher: no acquisition.
+        assert!(kinds("from torchvision import datasets\nds = datasets.ImageFolder('data/train')\n").is_empty());
+        assert!(kinds("from torchvision import datasets\nds = datasets.MNIST('data', download=False)\n").is_empty());
+        assert!(kinds("import report\nreport.save('x.html', download=True)\n").is_empty());
+    }
+
+    #[test]
     fn kaggle_downloads_are_data_acquisition() {
         let hub = kinds("import kagglehub\npath = kagglehub.dataset_download('org/sales')\n");
         assert_eq!(hub, vec!["code.data-prep:kagglehub"]);
