@@ -74,7 +74,8 @@ impl Detector for JobSpec {
                 }
             }
         }
-        // Prefect deployments: `deployments[].entrypoint: path.py:flow` with schedules.
+        // Prefect deployments: `deployments[].entrypoint: path.py:flow` with
+        // schedules, or triggers (an automation starts it on an event).
         if let Some(deps) = doc.get("deployments") {
             for d in deps.items() {
                 let Some(ep) = d.get("entrypoint").and_then(Node::as_str) else { continue };
@@ -84,19 +85,25 @@ impl Detector for JobSpec {
                 u.calls.push((format!("file:{}", crate::paths::join("", file)), Location::line(f.path, d.line)));
                 let scheduled =
                     d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null());
-                if scheduled {
+                let evented = d.get("triggers").is_some_and(|t| !t.items().is_empty());
+                let trigger = if scheduled {
+                    Some(("schedule", "schedule"))
+                } else {
+                    evented.then_some(("external", "event trigger"))
+                };
+                if let Some((trigger, what)) = trigger {
                     u.root = true;
-                    u.triggers.insert("schedule".into());
+                    u.triggers.insert(trigger.into());
                     out.push(
                         crate::Evidence::new(
                             "ci.trigger",
                             NAME,
                             Location::line(f.path, d.line),
                             crate::Confidence::High,
-                            &format!("deployment {name}: schedule"),
+                            &format!("deployment {name}: {what}"),
                         )
                         .attr("system", "prefect")
-                        .attr("trigger", "schedule"),
+                        .attr("trigger", trigger),
                     );
                 }
                 out.units.push(u);

@@ -277,6 +277,9 @@ crate::screened_regexes! { PY_RX;
     RX_PREFECT_FLOW = r"@flow\b|@prefect\.flow\b";
     RX_PREFECT_FLOW_FILE = r#"\b(?:flow_location|entrypoint)\s*=\s*["']([^"':]+\.py)(?::\w+)?["']"#;
     RX_PREFECT_SCHEDULE = r"\.(?:serve|deploy)\s*\([^)]*\b(?:cron|interval|rrule|schedules?)\s*=|\bCronSchedule\s*\(|\bIntervalSchedule\s*\(|build_from_flow\s*\([^)]*schedule\s*=";
+    // Deployments an automation starts on an event (another flow run
+    // finished, a webhook, a metric): `.deploy(triggers=[...])`.
+    RX_PREFECT_EVENT = r"\.(?:serve|deploy|to_deployment)\s*\([^)]*\btriggers\s*=|\bDeployment(?:Event|Compound|Sequence|Metric)Trigger\s*\(";
     RX_SCHEDULE_LIB = r"\bschedule\.every\s*\(";
     RX_APSCHEDULER_JOB = r#"\.add_job\s*\([^)]*["'](?:cron|interval)["']|\.scheduled_job\s*\(\s*["'](?:cron|interval)["']|\b(?:CronTrigger|IntervalTrigger)(?:\.from_crontab)?\s*\("#;
     RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
@@ -771,7 +774,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // A Prefect deployment module naming the file of the flow it schedules
     // (`flow_location="flows.py"`, `entrypoint="flows.py:train"`): the
     // worker runs that file's flow.
-    if !in_test && imports_any(&["prefect"]) && !RX_PREFECT_FLOW.is_match(bytes) && RX_PREFECT_SCHEDULE.is_match(bytes) {
+    if !in_test && imports_any(&["prefect"]) && !RX_PREFECT_FLOW.is_match(bytes) && prefect_launch(bytes).is_some() {
         for c in RX_PREFECT_FLOW_FILE.captures_iter(bytes) {
             let line = idx.line(c.get(0).map_or(0, |m| m.start()));
             let file = String::from_utf8_lossy(&c[1]).trim_start_matches("./").to_string();
@@ -1642,14 +1645,14 @@ fn pipelines(
     }
     if imports_any(&["prefect"]) {
         match RX_PREFECT_FLOW.find(bytes) {
-            Some(m) => def("prefect", Some(m), RX_PREFECT_SCHEDULE.is_match(bytes).then_some("schedule")),
+            Some(m) => def("prefect", Some(m), prefect_launch(bytes).map(|(_, t)| t)),
             // A deployment module: it schedules a flow defined elsewhere
             // (`Deployment.build_from_flow(flow=imported, schedule=...)`,
             // `DeploymentSpec(flow_location="flows.py", schedule=...)`),
             // imported or named by its file, which the worker runs.
             None => {
-                let scheduled = RX_PREFECT_SCHEDULE.find(bytes);
-                def("prefect", scheduled, scheduled.map(|_| "schedule"));
+                let launch = prefect_launch(bytes);
+                def("prefect", launch.map(|(m, _)| m), launch.map(|(_, t)| t));
             }
         }
     }
@@ -1881,6 +1884,14 @@ fn words_in(s: &str, words: &[&str]) -> bool {
         .enumerate()
         .filter(|(_, c)| **c == b'_')
         .any(|(p, _)| words.iter().any(|x| (p >= x.len() && at(p - x.len(), x)) || at(p + 1, x)))
+}
+
+/// What starts a Prefect deployment the module declares: a schedule
+/// (`cron=`, `CronSchedule(`), or an automation's event trigger
+/// (`triggers=[DeploymentEventTrigger(...)]`), `external` like other
+/// orchestrators' sensors.
+fn prefect_launch(bytes: &[u8]) -> Option<(regex::bytes::Match<'_>, &'static str)> {
+    RX_PREFECT_SCHEDULE.find(bytes).map(|m| (m, "schedule")).or_else(|| RX_PREFECT_EVENT.find(bytes).map(|m| (m, "external")))
 }
 
 /// Evaluation gates and model comparisons. `queries_registry`: the file
@@ -3687,6 +3698,13 @@ mod tests {
         // Without a schedule (run by hand), or a schedule only in a comment: no root.
         assert!(unit(&spec.replace(", schedule=IntervalSchedule(interval=600)", "")).0.is_empty());
         assert!(unit("from prefect import flow\n# train.serve(name=\"n\", cron=\"0 3 * * *\")\n").0.is_empty());
+        // An automation's event trigger starts it from outside, like a sensor.
+        let evented = "from prefect import flow\nfrom prefect.events import DeploymentEventTrigger\nflow.from_source(source=\".\", entrypoint=\"flows/fit.py:fit\").deploy(\n    name=\"d\",\n    triggers=[DeploymentEventTrigger(expect={\"prefect.flow-run.Completed\"})],\n)\n";
+        assert_eq!(unit(evented), (vec!["event".to_string(), "external".to_string()], vec!["python flows/fit.py".to_string()]));
+        let kw = "from pipelines.fit import fit\nimport prefect\nfit.serve(name=\"on-upload\", triggers=[upload_event])\n";
+        assert_eq!(unit(kw).0, vec!["event".to_string(), "external".to_string()]);
+        // A trigger word elsewhere (a list named `triggers` not passed to a deployment) is none.
+        assert!(unit("from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n").0.is_empty());
     }
 
     #[test]
