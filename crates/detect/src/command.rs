@@ -99,6 +99,14 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// True when the words of a command run on a remote host (`ssh host ...`,
+/// `aws ssm send-command`, `az vm run-command`, `gcloud compute ssh
+/// --command`) start or restart a service there: containers, a unit, a
+/// Python or WSGI server, a process manager.
+fn runs_a_service(words: &[String]) -> bool {
+    words.iter().any(|a| ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w)))
+}
+
 /// The local folder `gcloud functions deploy` uploads (`--source DIR`,
 /// `--source=DIR`; `""` for the root), when given: not a bucket or
 /// repository URL, nor a variable.
@@ -577,13 +585,7 @@ fn classify_command(argv: &[String]) -> Invocation {
         {
             Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
         }
-        "ssh"
-            if rest.iter().any(|a| {
-                ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w))
-            }) =>
-        {
-            Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
-        }
+        "ssh" if runs_a_service(rest) => Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None },
         "anyscale"
             if rest.first().map(String::as_str).is_some_and(|s| s == "job" || s == "jobs")
                 && rest.get(1).map(String::as_str) == Some("submit")
@@ -784,6 +786,8 @@ fn classify_command(argv: &[String]) -> Invocation {
                     (None, Some(s)) => classify(&["python".to_string(), s.to_string()]),
                     _ => Invocation::Other,
                 }
+            } else if joined.starts_with("compute ssh") && opt_value(rest, &["--command"]).is_some_and(|c| runs_a_service(&[c.to_string()])) {
+                Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
             } else if joined.starts_with("builds submit") {
                 match opt_value(rest, &["--config"]) {
                     Some(f) => Invocation::SubmitJob { platform: "cloud-build".into(), file: f.to_string() },
@@ -815,6 +819,10 @@ fn classify_command(argv: &[String]) -> Invocation {
                 Invocation::Publish { what: "model-registration".into() }
             } else if joined.starts_with("sagemaker create-endpoint") || joined.starts_with("sagemaker update-endpoint") {
                 Invocation::Deploy { target: "sagemaker-endpoint".into(), traffic: None, file: None }
+            } else if joined.starts_with("ssm send-command") && runs_a_service(rest) {
+                // SSM Run Command: a shell script on the fleet's hosts, the
+                // cloud's `ssh host "docker compose up -d"`.
+                Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
             } else if joined.starts_with("cloudformation deploy") {
                 Invocation::Deploy {
                     target: "cloudformation".into(),
@@ -1029,6 +1037,10 @@ fn classify_az(rest: &[String]) -> Invocation {
             Invocation::Deploy { target: "azureml-webservice".into(), traffic: None, file: None }
         }
         ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
+        // Run Command on a VM: a script on the host, as over ssh.
+        ["vm", "run-command", "invoke" | "create", ..] if runs_a_service(&opt_values(rest, "--scripts").iter().map(|s| s.to_string()).collect::<Vec<_>>()) => {
+            Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
+        }
         ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
         // Traffic between a container app's revisions (`--revision-weight a=80 b=20`).
         ["containerapp", "ingress", "traffic", "set", ..] => {
@@ -1070,6 +1082,34 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn commands_run_on_remote_hosts_that_restart_a_service_deploy() {
+        let host = Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None };
+        let words = |v: &[&str]| classify(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(c("ssh deploy@host docker compose up -d"), host);
+        assert_eq!(
+            words(&[
+                "aws",
+                "ssm",
+                "send-command",
+                "--document-name",
+                "AWS-RunShellScript",
+                "--targets",
+                "Key=tag:Role,Values=scorer",
+                "--parameters",
+                "commands=[\"cd /srv/api && docker compose pull && docker compose up -d\"]",
+            ]),
+            host
+        );
+        assert_eq!(words(&["az", "vm", "run-command", "invoke", "-g", "rg", "-n", "vm1", "--command-id", "RunShellScript", "--scripts", "sudo systemctl restart scorer"]), host);
+        assert_eq!(words(&["gcloud", "compute", "ssh", "scorer-1", "--zone", "europe-west1-b", "--command=sudo systemctl restart scorer"]), host);
+        // Commands that start nothing there, or another SSM verb: no deploy.
+        assert_eq!(words(&["aws", "ssm", "send-command", "--document-name", "AWS-RunShellScript", "--parameters", "commands=[\"df -h\"]"]), Invocation::Other);
+        assert_eq!(c("aws ssm get-parameter --name /app/python/version"), Invocation::Other);
+        assert_eq!(words(&["az", "vm", "run-command", "invoke", "--scripts", "uptime"]), Invocation::Other);
+        assert_eq!(words(&["gcloud", "compute", "ssh", "vm", "--command=ls /srv"]), Invocation::Other);
     }
 
     #[test]
