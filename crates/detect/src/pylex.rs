@@ -69,6 +69,25 @@ pub fn top_level_comma(s: &[u8]) -> Option<usize> {
     scan_brackets(s, 0, true)
 }
 
+/// The items of a comma-separated list (call arguments, parameters), split
+/// at its top-level commas only.
+pub fn split_top_level(s: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(s);
+    std::iter::from_fn(move || {
+        let r = rest?;
+        match top_level_comma(r.as_bytes()) {
+            Some(i) => {
+                rest = Some(&r[i + 1..]);
+                Some(&r[..i])
+            }
+            None => {
+                rest = None;
+                Some(r)
+            }
+        }
+    })
+}
+
 /// Offset of the `)` closing a call whose arguments `s` starts just after
 /// its `(`: brackets nest and quoted strings are skipped. `None` when it does
 /// not close within `s`.
@@ -212,6 +231,13 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn lists_split_at_their_top_level_commas_only() {
+        let items: Vec<&str> = split_top_level("cmd: list[str], *, env: dict[str, str] = {'a': 1, 'b': 2}, sep=','").collect();
+        assert_eq!(items, vec!["cmd: list[str]", " *", " env: dict[str, str] = {'a': 1, 'b': 2}", " sep=','"]);
+        assert_eq!(split_top_level("").collect::<Vec<_>>(), vec![""]);
+    }
 
     #[test]
     fn line_text_is_looked_up_without_the_line_break() {

@@ -856,7 +856,17 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Commands the code spawns or declares as a platform job (tests run
     // commands against fixtures of their own: not the repository's pipeline).
     if !in_test {
-        commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
+        let spawned = commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
+        // What a script spawns is what a shell script would run: a deploy or
+        // a publish (`subprocess.run(["gcloud", "run", "deploy", ...])`) is
+        // one, wherever the script is started from.
+        if !notebook {
+            for cmd in &facts.commands[..spawned] {
+                if matches!(crate::command::classify(&cmd.argv), crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. }) {
+                    ev.extend(super::command_evidence(detector, cmd).unwrap_or_default());
+                }
+            }
+        }
         // An MLflow recipe run from Python (`Recipe(profile=...).run("train")`)
         // runs as `mlflow recipes run --step` would.
         if imports_any(&["mlflow.recipes", "mlflow.pipelines"]) {
@@ -2474,17 +2484,28 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
     }
 }
 
-fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
+/// Commands the module spawns (`subprocess`, `os.system`) or declares as a
+/// platform job, appended to `out`; returns how many of them, first, are
+/// spawned.
+fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) -> usize {
+    let first = out.len();
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let text_of = |line: u32| idx.text(masked, line).trim().to_string();
     // A command list held in a variable (`cmd = [sys.executable, "-m",
     // "pkg.train", ...]` then `subprocess.run(cmd, ...)`): the list its name
     // was last given before the call.
     let lists = std::cell::OnceCell::new();
-    let held = RX_SUBPROCESS_VAR.captures_iter(bytes).filter_map(|c| {
-        let call = c.get(0)?.start();
-        let list = lists.get_or_init(|| ListAssignments::new(bytes)).before(bytes, &c[1], call)?;
-        Some((String::from_utf8_lossy(list).into_owned(), idx.line(call)))
+    let held = RX_SUBPROCESS_VAR.captures_iter(bytes).flat_map(|c| {
+        let call = c.get(0).map_or(0, |m| m.start());
+        let lists = lists.get_or_init(|| ListAssignments::new(bytes));
+        match lists.before(bytes, &c[1], call) {
+            Some(list) => vec![(String::from_utf8_lossy(list).into_owned(), idx.line(call))],
+            // A parameter: the lists the helper's callers pass.
+            None => runner_calls(bytes, idx, idx.line(call), &c[1], lists)
+                .into_iter()
+                .map(|(l, at)| (String::from_utf8_lossy(l).into_owned(), at))
+                .collect(),
+        }
     });
     let inline =
         RX_SUBPROCESS.captures_iter(bytes).map(|c| (String::from_utf8_lossy(&c[1]).to_string(), idx.line(c.get(0).unwrap().start())));
@@ -2498,7 +2519,12 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             // A helper of this module that runs what its caller names
             // (`def run_job(script): subprocess.run([..., f"jobs/{script}"])`):
             // each call with literal arguments runs that command.
-            if let Some(runs) = wrapper_calls(bytes, idx, line, items) {
+            // Called with values only known at run time (`deploy(sys.argv[1])`),
+            // a deploy or publish is still one: the tool and verb are literal.
+            let releases = || {
+                matches!(crate::command::classify(&argv), crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. })
+            };
+            if let Some(runs) = wrapper_calls(bytes, idx, line, items).filter(|r| !r.is_empty() || !releases()) {
                 for (argv, at) in runs {
                     out.push(Cmd { argv, location: Location::line(path, at), text: text_of(at), workdir: String::new() });
                 }
@@ -2514,6 +2540,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             }
         }
     }
+    let spawned = out.len() - first;
     // Script and source folder given through settings read from the
     // environment (`script_name=e.train_script_path`, where `train_script_path
     // = os.environ.get("TRAIN_SCRIPT_PATH")` and a CI variables file sets it).
@@ -2660,6 +2687,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             workdir: workdir.clone(),
         });
     }
+    spawned
 }
 
 /// Where a folder expression of a Python file points.
@@ -3251,31 +3279,7 @@ fn script_arg_command(
 fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Option<Vec<(Vec<String>, u32)>> {
     let inner = items.trim_end().strip_suffix(']').unwrap_or(items).as_bytes();
     let text = std::str::from_utf8(bytes).ok()?;
-    let indent = |l: u32| {
-        let t = idx.text(text, l);
-        t.len() - t.trim_start().len()
-    };
-    // The enclosing `def`: up through the blocks the call is in (`try:`,
-    // `with`, `if`), each opening line less indented than the one below.
-    let mut limit = indent(line);
-    let mut def = None;
-    for l in (1..line).rev() {
-        let t = idx.text(text, l).trim();
-        if t.is_empty() || indent(l) >= limit {
-            continue;
-        }
-        if let Some(rest) = t.strip_prefix("def ").or_else(|| t.strip_prefix("async def ")) {
-            def = Some((l, rest));
-            break;
-        }
-        limit = indent(l);
-        if limit == 0 {
-            break;
-        }
-    }
-    let (def_line, rest) = def?;
-    let (name, params) = rest.split_once('(')?;
-    let names: Vec<&str> = params.split(')').next()?.split(',').map(|p| p.split([':', '=']).next().unwrap_or("").trim()).collect();
+    let (def_line, name, names) = enclosing_def(text, idx, line)?;
     // `*extra`: the call's further positional arguments.
     let star = names.iter().find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')));
     let params: Vec<&str> = names.iter().copied().filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*')).collect();
@@ -3346,6 +3350,73 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
         }
     }
     Some(runs)
+}
+
+/// The `def` a line is in: up through the blocks it is in (`try:`, `with`,
+/// `if`), each opening line less indented than the one below. Its line,
+/// name and parameter names (`self`, `*args` included).
+fn enclosing_def<'a>(text: &'a str, idx: &LineIndex, line: u32) -> Option<(u32, &'a str, Vec<&'a str>)> {
+    let indent = |l: u32| {
+        let t = idx.text(text, l);
+        t.len() - t.trim_start().len()
+    };
+    let mut limit = indent(line);
+    for l in (1..line).rev() {
+        let t = idx.text(text, l).trim();
+        // The end of a signature written across lines (`) -> None:`).
+        if t.is_empty() || indent(l) >= limit || t.starts_with(')') {
+            continue;
+        }
+        if let Some(rest) = t.strip_prefix("def ").or_else(|| t.strip_prefix("async def ")) {
+            let name = rest.split_once('(')?.0;
+            // The signature, across lines when it is long.
+            let open = rest.as_ptr() as usize - text.as_ptr() as usize + name.len();
+            let close = open + 1 + pylex::closing_paren(&text.as_bytes()[open + 1..])?;
+            let names = pylex::split_top_level(&text[open + 1..close]).map(|p| p.split([':', '=']).next().unwrap_or("").trim()).collect();
+            return Some((l, name.trim(), names));
+        }
+        limit = indent(l);
+        if limit == 0 {
+            break;
+        }
+    }
+    None
+}
+
+/// A runner helper of this module that spawns the whole list its caller
+/// passes (`def _run(cmd): subprocess.run(cmd, check=True)`): the list each
+/// call gives it, literal (`_run(["gcloud", ...])`) or assigned to a name
+/// before the call (`cmd = [...]; _run(cmd)`), with the call's line.
+fn runner_calls<'a>(bytes: &'a [u8], idx: &LineIndex, line: u32, var: &[u8], lists: &ListAssignments) -> Vec<(&'a [u8], u32)> {
+    let Some((def_line, name, names)) = std::str::from_utf8(bytes).ok().and_then(|t| enclosing_def(t, idx, line)) else { return Vec::new() };
+    let params: Vec<&str> = names.into_iter().filter(|p| !p.is_empty() && *p != "self").collect();
+    let Some(pos) = params.iter().position(|p| p.as_bytes() == var) else { return Vec::new() };
+    let Ok(call) = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(name))) else { return Vec::new() };
+    let mut runs = Vec::new();
+    for m in call.find_iter(bytes) {
+        let at = idx.line(m.start());
+        // The def itself; method calls (`self._run(cmd)`) count.
+        if at == def_line {
+            continue;
+        }
+        let args = call_args(bytes, m.start());
+        let Some(arg) = args.iter().find(|(k, _)| k.as_deref() == Some(params[pos])).or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos)) else {
+            continue;
+        };
+        let v = arg.1.trim();
+        let list = if v.starts_with('[') {
+            let open = m.start() + bytes[m.start()..].windows(v.len()).position(|w| w == v.as_bytes()).unwrap_or(0);
+            Some(&bytes[open..open + v.len()])
+        } else if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            lists.before(bytes, v.as_bytes(), m.start())
+        } else {
+            None
+        };
+        if let Some(l) = list {
+            runs.push((l, at));
+        }
+    }
+    runs
 }
 
 /// `mlflow.run(uri, entry_point, ...)` / `mlflow.projects.run(...)` of a
@@ -4797,6 +4868,23 @@ runs = api.search_runs('team/p')
             false,
         );
         assert!(f.commands.is_empty(), "{:?}", f.commands);
+    }
+
+    #[test]
+    fn runner_helpers_run_the_lists_their_callers_pass() {
+        let src = "import subprocess\nimport sys\n\ndef _run(\n    cmd: list[str], *, env: dict[str, str] | None = None,\n) -> None:\n    subprocess.run(cmd, check=True)\n\ndef deploy(name, tag):\n    cmd = [\n        \"gcloud\",\n        \"run\",\n        \"deploy\",\n        name,\n    ]\n    _run(cmd)\n    _run([\"docker\", \"push\", \"img\"])\n";
+        let f = analyze("ops/release.py", src, &RepoIndex::default(), NAME, false);
+        let argv: Vec<String> = f.commands.iter().map(|c| c.argv.join(" ")).collect();
+        // `name` is only known at run time: the tool and its verb are.
+        assert_eq!(argv, vec!["gcloud run deploy", "docker push img"]);
+        // Spawned releases are evidence, as in a shell script.
+        let kinds: Vec<String> = f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.location.start_line)).collect();
+        assert_eq!(kinds, vec!["run.deploy:16", "run.publish:17"]);
+        // In a test module, or spawning what is no release: none.
+        assert!(analyze("tests/test_release.py", src, &RepoIndex::default(), NAME, false).evidence.is_empty());
+        let other = src.replace("\"gcloud\",\n        \"run\",\n        \"deploy\",", "\"git\",\n        \"status\",").replace("\"docker\", \"push\", \"img\"", "\"ls\"");
+        let f = analyze("ops/release.py", &other, &RepoIndex::default(), NAME, false);
+        assert!(f.evidence.is_empty(), "{:?}", f.evidence);
     }
 
     #[test]
