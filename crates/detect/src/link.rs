@@ -1331,12 +1331,16 @@ fn mark_with_training(out: &mut [Evidence], owner: &[OwnerId], closures: &Closur
     if training_units.iter().any(|u| u.contains("/pipelines/")) {
         related.extend(owner.iter().filter(|o| crate::paths::is_kedro_conf(o.trim_start_matches("file:"))).map(|o| &o[..]));
     }
+    // A module whose drift check decides whether to retrain (`if drifted:
+    // train()`) monitors, and training follows from it: its monitor is no
+    // part of a training run.
+    let gating: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| e.kind == "ci.drift-gate").map(|(_, o)| &o[..]).collect();
     for (e, o) in out.iter_mut().zip(owner) {
         let with = match &*e.kind {
             "code.track" | "code.model-version" | "code.model-compare" | "code.eval-gate" | "lineage.data-version" => {
                 related.contains(&o[..])
             }
-            "code.monitor" => tight.contains(&o[..]),
+            "code.monitor" => tight.contains(&o[..]) && !gating.contains(&o[..]),
             _ => false,
         };
         if with {
@@ -2248,17 +2252,21 @@ fn derive_retrain_on_drift_gate(
             stack.extend(edges.get(u).map(Vec::as_slice).unwrap_or_default().iter().map(|(t, _)| t.as_ref()));
         }
         let Some(ti) = trained else { continue };
-        // A monitor run by the same CI definition (any of its roots).
-        let monitor = closures
-            .iter()
-            .filter(|(root, _)| units.get(root).is_some_and(|r| r.location.path == g.location.path))
-            .flat_map(|(_, members)| members.iter().filter_map(|m| monitors.get(m)))
-            .min();
+        // A monitor in the gate's own code (a flow that checks, then
+        // retrains), or run by the same CI definition (any of its roots).
+        let monitor = monitors.get(gu).copied().or_else(|| {
+            closures
+                .iter()
+                .filter(|(root, _)| units.get(root).is_some_and(|r| r.location.path == g.location.path))
+                .flat_map(|(_, members)| members.iter().filter_map(|m| monitors.get(m)))
+                .min()
+                .copied()
+        });
         let Some(mi) = monitor else { continue };
         let mut e = Evidence::new("link.retrain-on-alert", "linker", g.location.clone(), Confidence::Medium, &g.snippet)
             .attr("gate", "ci-condition");
         let mut chain = reach.get(gu).map(|r| r.owned_chain(3)).unwrap_or_default();
-        chain.extend([out[*mi].location.clone(), g.location.clone(), out[ti].location.clone()]);
+        chain.extend([out[mi].location.clone(), g.location.clone(), out[ti].location.clone()]);
         chain.dedup();
         e.chain = chain;
         if let Some(r) = reach.get(gu) {

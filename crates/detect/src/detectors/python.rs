@@ -63,6 +63,12 @@ impl Detector for Python {
             }
         }
         unit.calls.extend(facts.dag_calls);
+        // A block run on drift calls into other modules from its own lines,
+        // so the linker can tell what the gate starts.
+        for g in &facts.drift_gates {
+            unit.calls.extend(g.calls.iter().map(|(p, l)| (format!("file:{p}"), Location::line(f.path, *l))));
+            super::drift_gate(out, NAME, f.path, g.lines.0, g.lines.1, &g.cond, &unit_id);
+        }
         for e in facts.evidence {
             out.push_in(e, &unit_id);
         }
@@ -169,6 +175,22 @@ pub struct PyFacts {
     /// The DAGs the module starts (`TriggerDagRunOperator`): calls of the
     /// module's unit.
     pub dag_calls: Vec<(String, Location)>,
+    /// Blocks that run only when a condition tests drift or degradation
+    /// (`if drifted: train_flow()`): their lines, the condition, and the
+    /// local modules whose functions they call, with the call's line.
+    pub drift_gates: Vec<DriftGate>,
+}
+
+/// A block of a module run only when its condition tests drift or
+/// degradation ([`super::is_drift_condition`]), calling into local modules.
+#[derive(Debug, Clone, Default)]
+pub struct DriftGate {
+    /// First and last line of the block (the `if` line first).
+    pub lines: (u32, u32),
+    /// The condition.
+    pub cond: String,
+    /// Local modules called in the block: (repo path, line of the call).
+    pub calls: Vec<(String, u32)>,
 }
 
 struct Call {
@@ -922,11 +944,79 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if !notebook && facts.evidence.iter().any(airflow) {
         (facts.dags, facts.dag_calls) = airflow_dag_links(path, bytes, &idx);
     }
+    if !notebook && !in_test && !local.is_empty() && super::is_drift_condition(&masked) {
+        facts.drift_gates = drift_gates(&masked, &idx, &imports, &local);
+    }
     facts.local_imports = local;
     if !notebook {
         facts.config_files = hydra_config_files(path, &masked, repo);
     }
     facts
+}
+
+/// The `if`/`elif` blocks whose condition tests drift or degradation and
+/// that call a function of a local module (`from flows.train import
+/// train_flow` then `if drifted: train_flow()`, or `import jobs.fit as fit`
+/// then `fit.run()`): the module retrains in-process when its check fires.
+fn drift_gates(masked: &str, idx: &LineIndex, imports: &[Import], local: &[(String, u32)]) -> Vec<DriftGate> {
+    static RX_IF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^([ \t]*)(?:if|elif)\s+(.+?):[ \t]*$").unwrap());
+    // Each name a call may use, and the local modules its import resolved to.
+    let mut names: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for im in imports {
+        let paths: Vec<&str> = local.iter().filter(|(_, l)| *l == im.line).map(|(p, _)| p.as_str()).collect();
+        if paths.is_empty() {
+            continue;
+        }
+        let bound: Vec<String> = if im.names.is_empty() {
+            vec![im.alias.clone().unwrap_or_else(|| im.module.clone())]
+        } else {
+            im.names.iter().map(|n| im.name_aliases.iter().find(|(_, orig)| orig == n).map_or_else(|| n.clone(), |(a, _)| a.clone())).collect()
+        };
+        for n in bound.into_iter().filter(|n| n != "*") {
+            names.entry(n).or_default().extend(paths.iter().copied());
+        }
+    }
+    if names.is_empty() {
+        return Vec::new();
+    }
+    let bytes = masked.as_bytes();
+    let mut gates = Vec::new();
+    for c in RX_IF.captures_iter(bytes) {
+        let cond = String::from_utf8_lossy(&c[2]).into_owned();
+        if !super::is_drift_condition(&cond) {
+            continue;
+        }
+        let indent = c[1].len();
+        let first = idx.line(c.get(0).map_or(0, |m| m.start()));
+        // The block: the lines below more indented than the `if` (blank ones too).
+        let mut last = first;
+        for l in first + 1..=idx.count() as u32 {
+            let t = idx.text(masked, l);
+            if !t.trim().is_empty() {
+                if t.len() - t.trim_start().len() <= indent {
+                    break;
+                }
+                last = l;
+            }
+        }
+        let mut calls = Vec::new();
+        for l in first + 1..=last {
+            let t = idx.text(masked, l);
+            for site in call_sites(t.as_bytes()) {
+                let called = String::from_utf8_lossy(&t.as_bytes()[site.start..site.end]).into_owned();
+                let called: String = called.split_whitespace().collect();
+                // `train_flow(` or `module.func(`: the name or its first part.
+                let key = if names.contains_key(&called) { called.as_str() } else { called.rsplit_once('.').map_or("", |(m, _)| m) };
+                for p in names.get(key).into_iter().flatten() {
+                    calls.push((p.to_string(), l));
+                }
+            }
+        }
+        if !calls.is_empty() {
+            gates.push(DriftGate { lines: (first, last), cond: cond.trim().to_string(), calls });
+        }
+    }
+    gates
 }
 
 /// A top-level `def` or `class` of a module, a module-level assignment
@@ -4868,6 +4958,21 @@ runs = api.search_runs('team/p')
             false,
         );
         assert!(f.commands.is_empty(), "{:?}", f.commands);
+    }
+
+    #[test]
+    fn blocks_run_on_drift_call_into_local_modules() {
+        let mut repo = RepoIndex::default();
+        repo.paths = crate::paths::PathSet::from_sorted(vec!["flows/check.py".into(), "flows/train.py".into(), "jobs/fit.py".into()]);
+        let gates = |src: &str| -> Vec<(u32, u32, Vec<(String, u32)>)> {
+            analyze("flows/check.py", src, &repo, NAME, false).drift_gates.into_iter().map(|g| (g.lines.0, g.lines.1, g.calls)).collect()
+        };
+        let src = "from flows.train import train_flow\nimport jobs.fit as fit\n\ndef run(report):\n    drifted = report['drift'] > 0.2\n    if drifted:\n        train_flow(\n            source='s3://x',\n        )\n\n        fit.main()\n    print('done')\n";
+        assert_eq!(gates(src), vec![(6, 11, vec![("flows/train.py".to_string(), 7), ("jobs/fit.py".to_string(), 11)])]);
+        // A condition on something else, a drift branch calling nothing
+        // local, or a call after the block: no gate.
+        assert!(gates(&src.replace("if drifted:", "if ready:")).is_empty());
+        assert!(gates("from flows.train import train_flow\nif drift_found:\n    print('drift')\ntrain_flow()\n").is_empty());
     }
 
     #[test]
