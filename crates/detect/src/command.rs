@@ -829,6 +829,14 @@ fn classify_command(argv: &[String]) -> Invocation {
                     traffic: None,
                     file: opt_value(rest, &["--template-file"]).map(str::to_string),
                 }
+            } else if joined.starts_with("cloudformation create-stack") || joined.starts_with("cloudformation update-stack") {
+                // A local template (`--template-body file://x.yml`); one in a
+                // bucket (`--template-url`) names no file of the repository.
+                Invocation::Deploy {
+                    target: "cloudformation".into(),
+                    traffic: None,
+                    file: opt_value(rest, &["--template-body"]).and_then(|b| b.strip_prefix("file://")).map(str::to_string),
+                }
             } else {
                 Invocation::Other
             }
@@ -1082,6 +1090,18 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn cloudformation_stacks_created_or_updated_from_a_template_deploy_it() {
+        let cfn = |file: Option<&str>| Invocation::Deploy { target: "cloudformation".into(), traffic: None, file: file.map(str::to_string) };
+        assert_eq!(c("aws cloudformation create-stack --stack-name ep-test --template-body file://deploy/endpoint.yml"), cfn(Some("deploy/endpoint.yml")));
+        assert_eq!(c("aws cloudformation update-stack --stack-name ep --template-body=file://deploy/endpoint.yml"), cfn(Some("deploy/endpoint.yml")));
+        assert_eq!(c("aws cloudformation deploy --template-file infra/stack.yml --stack-name s"), cfn(Some("infra/stack.yml")));
+        // A template in a bucket: a deploy, of no file here; reading stacks is none.
+        assert_eq!(c("aws cloudformation update-stack --stack-name ep --template-url https://b.s3.amazonaws.com/t.yml"), cfn(None));
+        assert_eq!(c("aws cloudformation describe-stacks --stack-name ep"), Invocation::Other);
+        assert_eq!(c("aws cloudformation wait stack-create-complete --stack-name ep"), Invocation::Other);
     }
 
     #[test]
