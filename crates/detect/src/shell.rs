@@ -678,7 +678,7 @@ fn strip_wrappers(w: Vec<String>) -> Vec<String> {
 
 /// [`strip_wrappers`], and the folder a runner's option moves the command
 /// to (joined when runners nest).
-fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
+pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
     let mut dir: Option<String> = None;
     let mut moved = |d: String| {
         dir = Some(match dir.take() {

@@ -247,6 +247,13 @@ mod tests {
         assert_eq!(image_commands("Dockerfile", text), vec![("python -m jobs.train".to_string(), String::new())]);
         let text = "FROM python:3.11\nCMD [\"/usr/bin/env\", \"bash\", \"-c\", \"python train.py\"]\n";
         assert_eq!(image_commands("Dockerfile", text), vec![("python train.py".to_string(), String::new())]);
+        // Runners in the exec form, as in the shell form.
+        let text = "FROM python:3.12\nENTRYPOINT [\"uv\", \"run\", \"python\", \"fit.py\"]\n";
+        assert_eq!(image_commands("trainer/Dockerfile", text), vec![("python fit.py".to_string(), "trainer".to_string())]);
+        let text = "FROM python:3.12\nCMD [\"poetry\", \"run\", \"python\", \"-m\", \"jobs.fit\"]\n";
+        assert_eq!(image_commands("Dockerfile", text), vec![("python -m jobs.fit".to_string(), String::new())]);
+        let text = "FROM python:3.12\nCMD [\"uv\", \"run\", \"--directory\", \"svc\", \"python\", \"serve.py\"]\n";
+        assert_eq!(image_commands("Dockerfile", text), vec![("python serve.py".to_string(), "svc".to_string())]);
         // The shell form runs through `sh -c`.
         let shell = image_commands("Dockerfile", "FROM python:3.11\nCMD python -m pipeline.train && python -m pipeline.register\n");
         assert_eq!(shell.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["python -m pipeline.train", "python -m pipeline.register"]);

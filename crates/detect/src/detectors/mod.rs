@@ -500,7 +500,18 @@ pub fn add_argv(unit: &mut Unit, out: &mut Output, detector: &str, path: &str, a
         return add_shell(unit, out, detector, path, &script, line, workdir);
     }
     let text = argv.join(" ");
-    add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, line), text, workdir: workdir.to_string() });
+    // Runners and wrappers (`uv run`, `poetry run`, `env`, `sudo`) as in a
+    // shell command: `["uv", "run", "python", "fit.py"]` runs `fit.py`.
+    let (argv, dir) = crate::shell::strip_wrappers_dir(argv);
+    if argv.is_empty() {
+        return;
+    }
+    let workdir = match dir {
+        Some(d) if d.starts_with('/') => String::new(),
+        Some(d) => crate::paths::join(workdir, &d),
+        None => workdir.to_string(),
+    };
+    add_cmd(unit, out, detector, Cmd { argv, location: Location::line(path, line), text, workdir });
 }
 
 /// [`add_shell`] for a YAML node that is one command string or a list of
