@@ -63,6 +63,8 @@ struct Line {
     text: String,
     /// The heredoc body the line feeds to its command (`ssh host << EOF`).
     stdin: Option<String>,
+    /// The line the heredoc body starts on.
+    body_line: u32,
 }
 
 /// Budget of function expansions per session (nested calls multiply).
@@ -119,7 +121,7 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
         let opens = split_line(&joined).1;
         let stdin = opens.is_some().then(String::new);
         heredoc = opens;
-        out.push(Line { no: first_line + start as u32, text: joined, stdin });
+        out.push(Line { no: first_line + start as u32, text: joined, stdin, body_line: first_line + i as u32 });
     }
     out
 }
@@ -165,13 +167,13 @@ fn functions(lines: &[Line]) -> Vec<Def> {
         let a = after.trim();
         if let Some(inner) = a.strip_suffix('}').filter(|_| !a.is_empty()) {
             // One line: `name() { cmd; }`.
-            body.push(Line { no: lines[start].no, text: inner.to_string(), stdin: None });
+            body.push(Line { no: lines[start].no, text: inner.to_string(), stdin: None, body_line: 0 });
             defs.push((start, i + 1, name, body));
             i += 1;
             continue;
         }
         if !a.is_empty() {
-            body.push(Line { no: lines[i].no, text: a.to_string(), stdin: None });
+            body.push(Line { no: lines[i].no, text: a.to_string(), stdin: None, body_line: 0 });
         }
         let mut depth = 1;
         i += 1;
@@ -252,6 +254,14 @@ impl Session<'_> {
                 // `ssh host '...'` does: the body is the remote command.
                 if let Some(body) = l.stdin.as_ref().filter(|_| k == last && is_ssh(&group)) {
                     group.push(expand(body, &self.vars, args));
+                }
+                // `python - << EOF ... EOF` runs the body as a program, as
+                // `python -c '...'` does: given as `-c`, the body padded to
+                // its lines (the line's own text before it).
+                if let Some(body) = l.stdin.as_ref().filter(|_| k == last && reads_program_from_stdin(&group)) {
+                    let pad = "\n".repeat(l.body_line.saturating_sub(l.no) as usize);
+                    group.retain(|w| w != "-");
+                    group.extend(["-c".to_string(), format!("{pad}{body}")]);
                 }
                 self.group(group, l.no, l.text.trim(), file, depth);
             }
@@ -527,7 +537,7 @@ impl Session<'_> {
     /// body once with the variable unknown, as does a spent expansion budget.
     fn for_loop(&mut self, lines: &[Line], lp: ForLoop, args: &[String], file: Option<&str>, depth: u8) {
         let header = &lines[lp.start];
-        let one = |no: u32, text: &str| Line { no, text: text.to_string(), stdin: None };
+        let one = |no: u32, text: &str| Line { no, text: text.to_string(), stdin: None, body_line: 0 };
         // Commands before `for` on its line run first.
         let before = header.text[..lp.at].trim();
         if !before.is_empty() {
@@ -549,7 +559,7 @@ impl Session<'_> {
             let to = if j == lp.done_line { lp.done_at } else { l.text.len() };
             let t = l.text.get(from..to).map(str::trim).unwrap_or("");
             if !t.is_empty() {
-                body.push(Line { no: l.no, text: t.to_string(), stdin: l.stdin.clone() });
+                body.push(Line { no: l.no, text: t.to_string(), stdin: l.stdin.clone(), body_line: l.body_line });
             }
         }
         let defs = functions(&body);
@@ -577,7 +587,7 @@ impl Session<'_> {
         let after = last.text[lp.done_at + 4..].trim_start();
         let after = after.trim_start_matches([';', '&']).trim_start();
         if !after.is_empty() && !after.starts_with(['<', '>', '|']) {
-            self.lines(&[Line { no: last.no, text: after.to_string(), stdin: last.stdin.clone() }], &[], args, file, depth);
+            self.lines(&[Line { no: last.no, text: after.to_string(), stdin: last.stdin.clone(), body_line: last.body_line }], &[], args, file, depth);
         }
     }
 }
@@ -664,6 +674,29 @@ pub fn inline_script(argv: &[String]) -> Option<&str> {
     (matches!(shell.as_str(), "sh" | "bash" | "zsh" | "dash") && argv.get(1).map(String::as_str) == Some("-c"))
         .then(|| argv.get(2).map(String::as_str))
         .flatten()
+}
+
+/// True when the simple command `words` is a Python interpreter given no
+/// program (`python`, `python3 -`, `uv run python -u -`): it reads it from
+/// standard input.
+fn reads_program_from_stdin(words: &[String]) -> bool {
+    let w = strip_wrappers(words.to_vec());
+    let Some(first) = w.first() else { return false };
+    let base = first.rsplit('/').next().unwrap_or(first);
+    let python = base == "python" || base.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    python && w[1..].iter().all(|a| a.starts_with('-') && a != "-c" && a != "-m")
+}
+
+/// The program of a Python interpreter run with `-c` (a heredoc body is
+/// given so too), lines before it padded: `python -c "import x; x.y()"`.
+pub fn python_program(argv: &[String]) -> Option<&str> {
+    let base = argv.first()?.rsplit('/').next()?;
+    let python = base == "python" || base.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
+    if !python {
+        return None;
+    }
+    let at = argv.iter().position(|a| a == "-c")?;
+    argv[1..at].iter().all(|a| a.starts_with('-')).then(|| argv.get(at + 1).map(String::as_str)).flatten()
 }
 
 /// True when the simple command `words` is an `ssh` client (after wrappers:
@@ -1356,6 +1389,21 @@ mod tests {
         let c = argv("cat <<EOF > x.py\npytest\nEOF\nmake train");
         assert_eq!(c.len(), 2);
         assert_eq!(c[1], vec!["make", "train"]);
+    }
+
+    #[test]
+    fn python_reading_its_program_from_a_heredoc_runs_the_body() {
+        let c = commands("echo start\nuv run python3 - <<'PY'\nimport mlflow\nmlflow.register_model('runs:/x/model', 'm')\nPY\nmake check", 1);
+        assert_eq!(c.len(), 3, "{c:?}");
+        // The body as `-c`, padded so that its first line is line 3.
+        let program = python_program(&c[1].argv).expect("a program");
+        assert_eq!(program, "\nimport mlflow\nmlflow.register_model('runs:/x/model', 'm')\n");
+        assert_eq!(c[1].line, 2);
+        assert_eq!(python_program(&argv("python -u -c \"import x; x.run()\"")[0]), Some("import x; x.run()"));
+        // Data fed to a script, a heredoc written to a file, a module run: no program.
+        for s in ["python fit.py <<EOF\n1 2\nEOF", "cat <<EOF > x.py\nimport os\nEOF", "python -m pkg.fit <<EOF\nx\nEOF"] {
+            assert!(argv(s).iter().all(|a| python_program(a).is_none()), "{s}");
+        }
     }
 
     #[test]

@@ -479,6 +479,12 @@ pub fn add_shell_session(
             }
             continue;
         }
+        // A program given inline (`python -c`, a heredoc): read as a module
+        // written in this file, run by this unit.
+        if let Some(program) = crate::shell::python_program(&c.argv) {
+            inline_python(unit, out, c.file.as_deref().unwrap_or(path), c.line, program, repo);
+            continue;
+        }
         let location = Location::line(c.file.as_deref().unwrap_or(path), c.line);
         // A runner's folder option moves this command only.
         let workdir = match &c.dir {
@@ -489,6 +495,27 @@ pub fn add_shell_session(
         let cmd = Cmd { argv: c.argv, location, text: c.text, workdir };
         add_cmd(unit, out, detector, cmd);
     }
+}
+
+/// Python written inside a CI step or script (`python -c "..."`, `python -
+/// << EOF`): its evidence is the unit's, its commands and local imports
+/// are the unit's to run. `program` starts on `line` of `path`.
+fn inline_python(unit: &mut Unit, out: &mut Output, path: &str, line: u32, program: &str, repo: Option<&crate::RepoIndex>) {
+    let default;
+    let repo = match repo {
+        Some(r) => r,
+        None => {
+            default = crate::RepoIndex::default();
+            &default
+        }
+    };
+    let text = format!("{}{program}", "\n".repeat(line.saturating_sub(1) as usize));
+    let facts = super::detectors::python::analyze(path, &text, repo, "python", false);
+    for e in facts.evidence {
+        out.push_in(e, &unit.id);
+    }
+    unit.commands.extend(facts.commands);
+    unit.calls.extend(facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(path, *l))));
 }
 
 /// One command given as an argument array (a container `command`/`args`, a
