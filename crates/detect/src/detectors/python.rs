@@ -1535,8 +1535,8 @@ fn scoring(
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
         let ui = imports_any(&["gradio", "streamlit", "dash", "flask", "fastapi", "panel", "tkinter"]);
-        if let Some(mt) = (!ui).then(|| RX_HTTP_POST.find(bytes)).flatten() {
-            if RX_ENDPOINT_WORD.is_match(bytes) {
+        if !ui {
+            if let Some(mt) = RX_HTTP_POST.find_iter(bytes).find(|m| posts_to_model_endpoint(bytes, m.start())) {
                 ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
             }
         }
@@ -3442,6 +3442,58 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
     Some(runs)
 }
 
+/// True when the HTTP call at `at` (`requests.post(url, ...)`) names a model
+/// endpoint: its URL argument, or what the name it passes was assigned,
+/// says score, predict, infer, invocations or endpoint
+/// (`requests.post(f"{base}/predict", ...)`, `url = cfg.scoring_uri`). A
+/// token or webhook URL elsewhere in a module that also mentions endpoints
+/// is no model call.
+fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
+    let args = call_args(bytes, at);
+    let Some((_, url)) = args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none())) else {
+        return false;
+    };
+    let url = url.trim();
+    if RX_ENDPOINT_WORD.is_match(url.as_bytes()) {
+        return true;
+    }
+    // A literal URL without the words: some other service.
+    if url.trim_start_matches(['f', 'r', 'b']).starts_with(['"', '\'']) {
+        return false;
+    }
+    // A name: the value it was last given before the call, or what the
+    // callers of the enclosing function pass for it.
+    let name = url.rsplit('.').next().unwrap_or(url);
+    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        if let Ok(assign) = Regex::new(&format!(r"(?m-u)^[ \t]*(?:self\.)?{}[ \t]*(?::[^=\n]*)?=[ \t]*([^=\n][^\n]*)$", regex::escape(name))) {
+            if let Some(c) = assign.captures_iter(&bytes[..at]).last() {
+                return RX_ENDPOINT_WORD.is_match(&c[1]);
+            }
+        }
+        let passed = std::str::from_utf8(bytes).ok().and_then(|text| {
+            let idx = LineIndex::new(text);
+            let (def_line, func, params) = enclosing_def(text, &idx, idx.line(at))?;
+            let params: Vec<&str> = params.into_iter().filter(|p| !p.is_empty() && *p != "self").collect();
+            let pos = params.iter().position(|p| *p == name)?;
+            let call = Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(func))).ok()?;
+            let values: Vec<String> = call
+                .find_iter(bytes)
+                .filter(|m| idx.line(m.start()) != def_line)
+                .filter_map(|m| {
+                    let a = call_args(bytes, m.start());
+                    a.iter().find(|(k, _)| k.as_deref() == Some(name)).or_else(|| a.iter().filter(|(k, _)| k.is_none()).nth(pos)).map(|(_, v)| v.clone())
+                })
+                .collect();
+            (!values.is_empty()).then(|| values.iter().any(|v| RX_ENDPOINT_WORD.is_match(v.as_bytes())))
+        });
+        if let Some(p) = passed {
+            return p;
+        }
+    }
+    // Not known here: the module's own words decide, as before.
+    RX_ENDPOINT_WORD.is_match(bytes)
+}
+
 /// The `def` a line is in: up through the blocks it is in (`try:`, `with`,
 /// `if`), each opening line less indented than the one below. Its line,
 /// name and parameter names (`self`, `*args` included).
@@ -3866,6 +3918,20 @@ mod tests {
         assert_eq!(unit(kw).0, vec!["event".to_string(), "external".to_string()]);
         // A trigger word elsewhere (a list named `triggers` not passed to a deployment) is none.
         assert!(unit("from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n").0.is_empty());
+    }
+
+    #[test]
+    fn http_calls_are_endpoint_calls_when_their_url_names_a_model_endpoint() {
+        let invokes = |src: &str| kinds_at("ops/check.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint"));
+        // The URL itself, the name's value, or what callers pass for it.
+        assert!(invokes("import requests\nr = requests.post(f\"{base}/predict\", json=row)\n"));
+        assert!(invokes("import requests\nurl = cfg.scoring_uri\nrequests.post(url, json=row)\n"));
+        assert!(invokes("import requests\ndef call(url, rows):\n    return requests.post(url, json=rows)\ncall(service.scoring_uri, [1])\n"));
+        // A token or webhook URL in a module that mentions endpoints elsewhere: no.
+        assert!(!invokes("import requests\nTOKEN_URI = 'https://auth.example.com/oauth2/token'\ndef _token_endpoint_request():\n    return requests.post(TOKEN_URI, data=payload)\n"));
+        assert!(!invokes("import requests\nrequests.post('https://hooks.example.com/notify', json={'endpoint': name})\n"));
+        // Unknown here (an attribute set elsewhere): the module's words decide.
+        assert!(invokes("import requests\nrequests.post(self.url, json=rows)  # the endpoint\nENDPOINT = 1\n"));
     }
 
     #[test]
