@@ -1490,6 +1490,16 @@ fn scoring(
             }
         }
     }
+    // A model loaded as a Spark UDF and applied to a DataFrame
+    // (`predict = mlflow.pyfunc.spark_udf(spark, uri)` then
+    // `df.withColumn("score", predict(*cols))`): batch scoring, whatever
+    // the file's name.
+    if !is_serving && !is_test_path(path) && !trains && loads {
+        if let Some(mt) = spark_udf_applied(bytes) {
+            push("code.scoring", mt, Confidence::Medium, style("batch-script"));
+            is_serving = true;
+        }
+    }
     // A batch inference script: named for scoring, it loads a trained model
     // and runs it (a `predict`/`generate` call or the model called on data).
     if !is_serving && !is_test_path(path) && !trains && loads && inference_script_name(path) {
@@ -3494,6 +3504,21 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
     RX_ENDPOINT_WORD.is_match(bytes)
 }
 
+/// Where a model loaded as a Spark UDF (`x = mlflow.pyfunc.spark_udf(...)`)
+/// is assigned, when the UDF is then applied to a DataFrame's columns
+/// (`.withColumn("p", x(...))`, `.select(x(...))`).
+fn spark_udf_applied(bytes: &[u8]) -> Option<usize> {
+    static RX_UDF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[\w.]+\.)?spark_udf[ \t]*\(").unwrap());
+    for c in RX_UDF.captures_iter(bytes) {
+        let name = regex::escape(std::str::from_utf8(&c[1]).ok()?);
+        let applied = Regex::new(&format!(r"(?-u)\.(?:withColumn|withColumns|select|selectExpr)\s*\([^)]*\b{name}\s*\(")).ok()?;
+        if applied.is_match(&bytes[c.get(0)?.end()..]) {
+            return Some(c.get(1)?.start());
+        }
+    }
+    None
+}
+
 /// The `def` a line is in: up through the blocks it is in (`try:`, `with`,
 /// `if`), each opening line less indented than the one below. Its line,
 /// name and parameter names (`self`, `*args` included).
@@ -3918,6 +3943,17 @@ mod tests {
         assert_eq!(unit(kw).0, vec!["event".to_string(), "external".to_string()]);
         // A trigger word elsewhere (a list named `triggers` not passed to a deployment) is none.
         assert!(unit("from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n").0.is_empty());
+    }
+
+    #[test]
+    fn a_model_applied_as_a_spark_udf_scores_in_batch() {
+        let scores = |src: &str| kinds_at("jobs/nightly.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.scoring"));
+        let src = "import mlflow\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\npredict = mlflow.pyfunc.spark_udf(spark, 'models:/churn/Production')\ndf = spark.table('features')\ndf.withColumn('churn', predict(*df.columns)).write.saveAsTable('scores')\n";
+        assert!(scores(src));
+        assert!(scores(&src.replace(".withColumn('churn', predict(*df.columns))", ".select('id', predict('a', 'b').alias('p'))")));
+        // Loaded, never applied; or applied in a test: no scoring.
+        assert!(!scores(&src.replace("df.withColumn('churn', predict(*df.columns)).write.saveAsTable('scores')\n", "print(predict)\n")));
+        assert!(!kinds_at("tests/test_job.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.scoring")));
     }
 
     #[test]
