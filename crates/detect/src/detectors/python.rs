@@ -3946,6 +3946,18 @@ mod tests {
     }
 
     #[test]
+    fn data_version_tags_over_several_lines_or_in_camel_case_are_lineage() {
+        let lineage = |src: &str| kinds(src).into_iter().filter(|k| k.starts_with("lineage.data-version")).count();
+        let src = "from sagemaker.estimator import Estimator\nest = Estimator(\n    image_uri=img,\n    tags=[\n        {\"Key\": \"DataVersionId\", \"Value\": dv},\n        {\"Key\": \"GitCommitHash\", \"Value\": sha},\n    ],\n)\n";
+        assert_eq!(lineage(src), 2, "{:?}", kinds(src));
+        let dict = "import mlflow\nmlflow.set_tags({\"data_version\": dv})\nrun = client.create_run(exp, tags={\n    \"dataset_version\": dv,\n})\n";
+        assert!(lineage(dict) >= 1);
+        // Tags without them, a data version named after the list closes: no lineage.
+        let other = "from sagemaker.estimator import Estimator\nest = Estimator(image_uri=img, tags=[\n    {\"Key\": \"team\", \"Value\": \"ml\"},\n])\ndata_version = load()\n";
+        assert_eq!(lineage(other), 0, "{:?}", kinds(other));
+    }
+
+    #[test]
     fn a_model_applied_as_a_spark_udf_scores_in_batch() {
         let scores = |src: &str| kinds_at("jobs/nightly.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.scoring"));
         let src = "import mlflow\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.getOrCreate()\npredict = mlflow.pyfunc.spark_udf(spark, 'models:/churn/Production')\ndf = spark.table('features')\ndf.withColumn('churn', predict(*df.columns)).write.saveAsTable('scores')\n";
