@@ -69,6 +69,14 @@ impl Detector for AzureMl {
             let mut u = Unit::new(unit_id.clone(), Location::line(f.path, 1), f.path);
             job(f.path, dir, &doc, &mut u, out, &lty);
             out.units.push(u);
+            // A component is also what a pipeline step names once it is
+            // registered (`component: azureml:rf_train:3`): that name runs
+            // this file (every version of it declared here).
+            if let Some(name) = lty.ends_with("component").then(|| doc.get("name").and_then(Node::as_str)).flatten() {
+                let mut alias = Unit::new(registered_component(name), Location::line(f.path, 1), f.path);
+                alias.calls.push((unit_id.clone(), Location::line(f.path, doc.get("name").map_or(1, |n| n.line))));
+                out.units.push(alias);
+            }
         } else if lty == "amlcompute" || lty.ends_with("compute") {
             let name = doc.get("name").and_then(Node::as_str).unwrap_or("");
             out.push(ev("azureml.compute", 1, &format!("compute: {name}")).attr("name", name));
@@ -146,6 +154,11 @@ impl Detector for AzureMl {
             out.push(ev("azureml.model", 1, &format!("model: {}", doc.get("name").and_then(Node::as_str).unwrap_or(""))));
         }
     }
+}
+
+/// The unit of an Azure ML component by its registered name.
+fn registered_component(name: &str) -> String {
+    format!("azureml-component:{}", name.trim())
 }
 
 /// The `az ml` command that creates what an Azure ML spec file of the
@@ -258,6 +271,11 @@ fn job(path: &str, dir: &str, doc: &Node, u: &mut Unit, out: &mut Output, lty: &
             if let Some(rel) = comp.strip_prefix("file:").or(Some(comp)).filter(|c| c.ends_with(".yml") || c.ends_with(".yaml")) {
                 u.calls.push((format!("file:{}", crate::paths::join(dir, rel.trim_start_matches("./"))), Location::line(path, child.line)));
             }
+            // A registered component by name (`azureml:name:version`,
+            // `azureml:name@latest`; not a registry's `azureml://...`).
+            if let Some(name) = comp.strip_prefix("azureml:").filter(|c| !c.starts_with("//")).and_then(|c| c.split([':', '@']).next()) {
+                u.calls.push((registered_component(name), Location::line(path, child.get("component").map_or(child.line, |c| c.line))));
+            }
         } else if let Some(comp) = child.get("component").filter(|c| c.is_map()) {
             job(path, dir, comp, u, out, "commandcomponent");
         }
@@ -277,6 +295,18 @@ mod tests {
         let mut out = Output::default();
         AzureMl.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out
+    }
+
+    #[test]
+    fn pipeline_steps_reach_registered_components_by_name() {
+        let comp = run("components/train/component.yml", "$schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json\nname: rf_train\nversion: 3\ncode: ./src\ncommand: python train.py\n");
+        let alias = comp.units.iter().find(|u| u.id == "azureml-component:rf_train").expect("the name's unit");
+        assert_eq!(alias.calls[0].0, "file:components/train/component.yml");
+        let pipe = "$schema: https://azuremlschemas.azureedge.net/latest/pipelineJob.schema.json\ntype: pipeline\njobs:\n  fit:\n    component: azureml:rf_train:3\n  score:\n    component: azureml:batch_score@latest\n  shared:\n    component: azureml://registries/shared/components/fit/versions/1\n";
+        let o = run("pipeline.yml", pipe);
+        let calls: Vec<&str> = o.units[0].calls.iter().map(|c| c.0.as_str()).collect();
+        // A registry's component is none of this repository's.
+        assert_eq!(calls, vec!["azureml-component:rf_train", "azureml-component:batch_score"]);
     }
 
     #[test]
