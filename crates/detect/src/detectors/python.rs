@@ -2091,7 +2091,11 @@ fn gates(
         // a side names nothing the whole does not), or the registry's
         // versions looked up: most comparisons (loops, sizes) stop here,
         // before their sides are copied out.
-        if !queries_registry && !words_in(&cond, METRIC_WORDS) && !words_in(&cond, NEW_WORDS) {
+        // A difference of the two models' scores kept in a name first
+        // (`change = rel_delta(cand_rmse, champ_rmse)`, then `if change <=
+        // -MIN_GAIN`): the candidate against the current model.
+        let folded = folded_comparison(masked, start, &cond);
+        if !queries_registry && !folded && !words_in(&cond, METRIC_WORDS) && !words_in(&cond, NEW_WORDS) {
             continue;
         }
         let Some((lhs, rhs)) = split_comparison(&cond) else { continue };
@@ -2125,7 +2129,7 @@ fn gates(
             s.starts_with("max(") || s.starts_with("min(")
         };
         let versus_registered = queries_registry && aggregate(&lhs) != aggregate(&rhs);
-        if (new_old || (same_metric && one_old) || versus_registered) && !not_quality {
+        if (new_old || folded || (same_metric && one_old) || versus_registered) && !not_quality {
             let mut c = mk("code.model-compare", "", pos, Confidence::Medium).attr("acts", if file_acts() { "yes" } else { "no" });
             if let Some(v) = verdict_name(assigned, &lines_after(masked, offset)) {
                 c = c.attr("verdict", &v);
@@ -3519,6 +3523,27 @@ fn spark_udf_applied(bytes: &[u8]) -> Option<usize> {
     None
 }
 
+/// True when a side of the comparison `cond` (on the line starting at byte
+/// `at` of `masked`) is a name for a difference or ratio (`change`,
+/// `delta`, `gain`, `improvement`, `uplift`) last assigned, within the 40
+/// lines above, an expression that names both the new model and the
+/// current one (`rel_delta(cand_rmse, champ_rmse)`, `prod_auc - new_auc`).
+fn folded_comparison(masked: &str, at: usize, cond: &str) -> bool {
+    const DELTA_WORDS: &[&str] = &["delta", "diff", "change", "gain", "improv", "uplift", "lift", "ratio", "margin", "regress"];
+    let Some((lhs, rhs)) = split_comparison(cond) else { return false };
+    [lhs, rhs].iter().any(|side| {
+        let name = side.trim().trim_start_matches('-').trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') || !words_in(name, DELTA_WORDS) {
+            return false;
+        }
+        masked[..at].lines().rev().take(40).find_map(|l| {
+            let rest = l.trim_start().strip_prefix(name)?.trim_start();
+            let value = rest.strip_prefix('=').filter(|v| !v.starts_with('='))?;
+            Some(words_in(value, NEW_WORDS) && names_old(value))
+        }) == Some(true)
+    })
+}
+
 /// The `def` a line is in: up through the blocks it is in (`try:`, `with`,
 /// `if`), each opening line less indented than the one below. Its line,
 /// name and parameter names (`self`, `*args` included).
@@ -3943,6 +3968,18 @@ mod tests {
         assert_eq!(unit(kw).0, vec!["event".to_string(), "external".to_string()]);
         // A trigger word elsewhere (a list named `triggers` not passed to a deployment) is none.
         assert!(unit("from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n").0.is_empty());
+    }
+
+    #[test]
+    fn a_difference_of_the_two_models_kept_in_a_name_is_a_comparison() {
+        let compares = |src: &str| kinds(src).iter().any(|k| k.starts_with("code.model-compare"));
+        let src = "import mlflow\nMIN_GAIN = 0.01\ndef promote(client, cand_rmse, champ_rmse, v):\n    change = rel_delta(cand_rmse, champ_rmse)\n    if change <= -MIN_GAIN:\n        client.set_registered_model_alias('m', 'champion', v)\n";
+        assert!(compares(src));
+        assert!(compares("import mlflow\ndef f(prod_auc, new_auc):\n    improvement = new_auc - prod_auc\n    if improvement > 0.005:\n        promote()\n"));
+        // Against a fixed bar, an unassigned name, or not a difference's name: no comparison.
+        assert!(!compares("import mlflow\ndef f(cand_auc):\n    gain = cand_auc - 0.8\n    if gain > 0:\n        promote()\n"));
+        assert!(!compares("import mlflow\ndef f(improvement):\n    if improvement > 0.01:\n        promote()\n"));
+        assert!(!compares("import mlflow\ndef f(new_rows, prod_rows):\n    total = new_rows + prod_rows\n    if total > 100:\n        promote()\n"));
     }
 
     #[test]
