@@ -781,9 +781,11 @@ fn classify_command(argv: &[String]) -> Invocation {
                 // A Vertex AI custom job from local code: the worker pool's
                 // `python-module=trainer.task` or `script=task.py` runs.
                 let entry = |key: &str| pool.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str()).filter(|v| !v.is_empty());
-                match (entry("python-module"), entry("script")) {
-                    (Some(m), _) => classify(&["python".to_string(), "-m".to_string(), m.to_string()]),
-                    (None, Some(s)) => classify(&["python".to_string(), s.to_string()]),
+                match (entry("python-module"), entry("script"), opt_value(rest, &["--config"])) {
+                    (Some(m), _, _) => classify(&["python".to_string(), "-m".to_string(), m.to_string()]),
+                    (None, Some(s), _) => classify(&["python".to_string(), s.to_string()]),
+                    // The job spec in a file (`--config=job.yaml`): submitted as written there.
+                    (None, None, Some(f)) => Invocation::SubmitJob { platform: "vertex".into(), file: f.to_string() },
                     _ => Invocation::Other,
                 }
             } else if joined.starts_with("compute ssh") && opt_value(rest, &["--command"]).is_some_and(|c| runs_a_service(&[c.to_string()])) {
@@ -1090,6 +1092,20 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn vertex_custom_jobs_from_a_spec_file_submit_it() {
+        assert_eq!(
+            c("gcloud ai custom-jobs create --region=europe-west4 --display-name=t --config=configs/job.yaml"),
+            Invocation::SubmitJob { platform: "vertex".into(), file: "configs/job.yaml".into() }
+        );
+        // An inline worker pool's module wins; no pool and no file: nothing known.
+        assert_eq!(
+            c("gcloud ai custom-jobs create --config=c.yaml --worker-pool-spec=machine-type=n1-standard-4,python-module=t.task"),
+            Invocation::PythonModule { module: "t.task".into() }
+        );
+        assert_eq!(c("gcloud ai custom-jobs create --region=r --display-name=t"), Invocation::Other);
     }
 
     #[test]

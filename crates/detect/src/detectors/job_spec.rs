@@ -20,25 +20,33 @@ const NAME: &str = "job-spec";
 
 /// The top-level keys this detector reads: a file with none of them (an
 /// Argo workflow's nested `entrypoint:`, say) is not parsed for it.
-const TOP_KEYS: &[&str] = &["entrypoint", "report_to", "rollout_strategy", "rolloutStrategy", "deployments"];
+const TOP_KEYS: &[&str] = &["entrypoint", "report_to", "rollout_strategy", "rolloutStrategy", "deployments", "workerPoolSpecs", "jobSpec"];
+
+/// Literals one of which a file this detector reads holds.
+const SCREEN: &[&str] = &["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy", "workerPoolSpecs"];
 
 impl Detector for JobSpec {
     fn name(&self) -> &'static str {
         NAME
     }
     fn screen(&self) -> &'static [&'static str] {
-        &["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"]
+        SCREEN
     }
     fn applies(&self, path: &str) -> bool {
         is_yaml(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        if !["entrypoint:", "report_to", "rollout_strategy", "rolloutStrategy"].iter().any(|w| f.text.contains(w))
-            || !yaml::may_have_top_key(f.text, TOP_KEYS)
-        {
+        if !SCREEN.iter().any(|w| f.text.contains(w)) || !yaml::may_have_top_key(f.text, TOP_KEYS) {
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
+        // A Vertex AI custom job spec (`gcloud ai custom-jobs create
+        // --config=job.yaml`): its worker pools' machines are training
+        // compute, and the file runs what their containers or packages run.
+        if let Some(pools) = doc.get("workerPoolSpecs").or_else(|| doc.path(&["jobSpec", "workerPoolSpecs"])) {
+            vertex_job(f, pools, out);
+            return;
+        }
         // A service spec choosing a gradual rollout of the new version.
         if let Some(r) = doc.get("rollout_strategy").or_else(|| doc.get("rolloutStrategy")) {
             if let Some(v) = r.as_str().filter(|v| {
@@ -124,6 +132,36 @@ impl Detector for JobSpec {
     }
 }
 
+/// The worker pools of a Vertex AI custom job spec: `machineSpec.machineType`
+/// as compute; `containerSpec` command and args, or `pythonPackageSpec`'s
+/// `pythonModule`, as what the file's unit runs.
+fn vertex_job(f: &FileCtx<'_>, pools: &Node, out: &mut Output) {
+    let list: Vec<&Node> = if pools.items().is_empty() { vec![pools] } else { pools.items().iter().collect() };
+    // Paths in the job run from the image's working directory: the
+    // repository's root, as the image copies it.
+    let mut u = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
+    for pool in list {
+        if let Some(m) = pool.path(&["machineSpec", "machineType"]).filter(|m| m.as_str().is_some()) {
+            out.push_in(super::compute_at(NAME, f.path, f.text, m.line, "vertex", crate::Confidence::High), &u.id.clone());
+        }
+        if let Some(c) = pool.get("containerSpec") {
+            let argv: Vec<String> =
+                c.get("command").map(|n| n.strings()).unwrap_or_default().into_iter().chain(c.get("args").map(|n| n.strings()).unwrap_or_default()).map(str::to_string).collect();
+            if !argv.is_empty() {
+                let line = c.get("command").or_else(|| c.get("args")).map_or(c.line, |n| n.line);
+                super::add_argv(&mut u, out, NAME, f.path, argv, line, "");
+            }
+        }
+        if let Some(m) = pool.path(&["pythonPackageSpec", "pythonModule"]) {
+            if let Some(module) = m.as_str() {
+                let argv = vec!["python".to_string(), "-m".to_string(), module.to_string()];
+                super::add_argv(&mut u, out, NAME, f.path, argv, m.line, "");
+            }
+        }
+    }
+    out.units.push(u);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +183,24 @@ mod tests {
         let mut out = Output::default();
         JobSpec.detect(&FileCtx { path: "x.yaml", text: "name: w\nsteps: []\n", repo: &repo }, &mut out);
         assert!(out.units.is_empty());
+    }
+
+    #[test]
+    fn vertex_custom_job_specs_declare_compute_and_run_their_pools() {
+        let repo = RepoIndex::default();
+        let run = |text: &str| {
+            let mut out = Output::default();
+            JobSpec.detect(&FileCtx { path: "configs/job.yaml", text, repo: &repo }, &mut out);
+            let compute = out.evidence.iter().filter(|e| e.0.kind == "code.compute").map(|e| e.0.location.start_line).collect::<Vec<_>>();
+            let cmds = out.units.iter().flat_map(|u| u.commands.iter().map(|c| c.argv.join(" "))).collect::<Vec<_>>();
+            (compute, cmds)
+        };
+        let list = "workerPoolSpecs:\n  - machineSpec:\n      machineType: n1-standard-8\n    replicaCount: 1\n    containerSpec:\n      imageUri: reg/train:1\n      command: [python]\n      args: [trainer/train.py, --epochs, \"3\"]\n";
+        assert_eq!(run(list), (vec![3], vec!["python trainer/train.py --epochs 3".to_string()]));
+        let package = "jobSpec:\n  workerPoolSpecs:\n    machineSpec: {machineType: a2-highgpu-1g}\n    pythonPackageSpec:\n      executorImageUri: img\n      pythonModule: trainer.task\n";
+        assert_eq!(run(package), (vec![3], vec!["python -m trainer.task".to_string()]));
+        // Another document that mentions the key below its top level: nothing.
+        assert_eq!(run("notes:\n  workerPoolSpecs: see the docs\n"), (vec![], vec![]));
     }
 
     #[test]
