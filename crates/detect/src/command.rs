@@ -104,7 +104,9 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
 /// --command`) start or restart a service there: containers, a unit, a
 /// Python or WSGI server, a process manager.
 fn runs_a_service(words: &[String]) -> bool {
-    words.iter().any(|a| ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w)))
+    words
+        .iter()
+        .any(|a| ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w)))
 }
 
 /// The local folder `gcloud functions deploy` uploads (`--source DIR`,
@@ -788,7 +790,8 @@ fn classify_command(argv: &[String]) -> Invocation {
                     (None, None, Some(f)) => Invocation::SubmitJob { platform: "vertex".into(), file: f.to_string() },
                     _ => Invocation::Other,
                 }
-            } else if joined.starts_with("compute ssh") && opt_value(rest, &["--command"]).is_some_and(|c| runs_a_service(&[c.to_string()])) {
+            } else if joined.starts_with("compute ssh") && opt_value(rest, &["--command"]).is_some_and(|c| runs_a_service(&[c.to_string()]))
+            {
                 Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
             } else if joined.starts_with("builds submit") {
                 match opt_value(rest, &["--config"]) {
@@ -1048,7 +1051,9 @@ fn classify_az(rest: &[String]) -> Invocation {
         }
         ["ml", "model", "create" | "register", ..] => Invocation::Publish { what: "model-registration".into() },
         // Run Command on a VM: a script on the host, as over ssh.
-        ["vm", "run-command", "invoke" | "create", ..] if runs_a_service(&opt_values(rest, "--scripts").iter().map(|s| s.to_string()).collect::<Vec<_>>()) => {
+        ["vm", "run-command", "invoke" | "create", ..]
+            if runs_a_service(&opt_values(rest, "--scripts").iter().map(|s| s.to_string()).collect::<Vec<_>>()) =>
+        {
             Invocation::Deploy { target: "remote-host".into(), traffic: None, file: None }
         }
         ["acr", "build", ..] => Invocation::Publish { what: "container-image".into() },
@@ -1110,9 +1115,16 @@ mod tests {
 
     #[test]
     fn cloudformation_stacks_created_or_updated_from_a_template_deploy_it() {
-        let cfn = |file: Option<&str>| Invocation::Deploy { target: "cloudformation".into(), traffic: None, file: file.map(str::to_string) };
-        assert_eq!(c("aws cloudformation create-stack --stack-name ep-test --template-body file://deploy/endpoint.yml"), cfn(Some("deploy/endpoint.yml")));
-        assert_eq!(c("aws cloudformation update-stack --stack-name ep --template-body=file://deploy/endpoint.yml"), cfn(Some("deploy/endpoint.yml")));
+        let cfn =
+            |file: Option<&str>| Invocation::Deploy { target: "cloudformation".into(), traffic: None, file: file.map(str::to_string) };
+        assert_eq!(
+            c("aws cloudformation create-stack --stack-name ep-test --template-body file://deploy/endpoint.yml"),
+            cfn(Some("deploy/endpoint.yml"))
+        );
+        assert_eq!(
+            c("aws cloudformation update-stack --stack-name ep --template-body=file://deploy/endpoint.yml"),
+            cfn(Some("deploy/endpoint.yml"))
+        );
         assert_eq!(c("aws cloudformation deploy --template-file infra/stack.yml --stack-name s"), cfn(Some("infra/stack.yml")));
         // A template in a bucket: a deploy, of no file here; reading stacks is none.
         assert_eq!(c("aws cloudformation update-stack --stack-name ep --template-url https://b.s3.amazonaws.com/t.yml"), cfn(None));
@@ -1139,10 +1151,32 @@ mod tests {
             ]),
             host
         );
-        assert_eq!(words(&["az", "vm", "run-command", "invoke", "-g", "rg", "-n", "vm1", "--command-id", "RunShellScript", "--scripts", "sudo systemctl restart scorer"]), host);
-        assert_eq!(words(&["gcloud", "compute", "ssh", "scorer-1", "--zone", "europe-west1-b", "--command=sudo systemctl restart scorer"]), host);
+        assert_eq!(
+            words(&[
+                "az",
+                "vm",
+                "run-command",
+                "invoke",
+                "-g",
+                "rg",
+                "-n",
+                "vm1",
+                "--command-id",
+                "RunShellScript",
+                "--scripts",
+                "sudo systemctl restart scorer"
+            ]),
+            host
+        );
+        assert_eq!(
+            words(&["gcloud", "compute", "ssh", "scorer-1", "--zone", "europe-west1-b", "--command=sudo systemctl restart scorer"]),
+            host
+        );
         // Commands that start nothing there, or another SSM verb: no deploy.
-        assert_eq!(words(&["aws", "ssm", "send-command", "--document-name", "AWS-RunShellScript", "--parameters", "commands=[\"df -h\"]"]), Invocation::Other);
+        assert_eq!(
+            words(&["aws", "ssm", "send-command", "--document-name", "AWS-RunShellScript", "--parameters", "commands=[\"df -h\"]"]),
+            Invocation::Other
+        );
         assert_eq!(c("aws ssm get-parameter --name /app/python/version"), Invocation::Other);
         assert_eq!(words(&["az", "vm", "run-command", "invoke", "--scripts", "uptime"]), Invocation::Other);
         assert_eq!(words(&["gcloud", "compute", "ssh", "vm", "--command=ls /srv"]), Invocation::Other);

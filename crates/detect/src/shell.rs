@@ -587,7 +587,13 @@ impl Session<'_> {
         let after = last.text[lp.done_at + 4..].trim_start();
         let after = after.trim_start_matches([';', '&']).trim_start();
         if !after.is_empty() && !after.starts_with(['<', '>', '|']) {
-            self.lines(&[Line { no: last.no, text: after.to_string(), stdin: last.stdin.clone(), body_line: last.body_line }], &[], args, file, depth);
+            self.lines(
+                &[Line { no: last.no, text: after.to_string(), stdin: last.stdin.clone(), body_line: last.body_line }],
+                &[],
+                args,
+                file,
+                depth,
+            );
         }
     }
 }
@@ -1393,7 +1399,8 @@ mod tests {
 
     #[test]
     fn python_reading_its_program_from_a_heredoc_runs_the_body() {
-        let c = commands("echo start\nuv run python3 - <<'PY'\nimport mlflow\nmlflow.register_model('runs:/x/model', 'm')\nPY\nmake check", 1);
+        let c =
+            commands("echo start\nuv run python3 - <<'PY'\nimport mlflow\nmlflow.register_model('runs:/x/model', 'm')\nPY\nmake check", 1);
         assert_eq!(c.len(), 3, "{c:?}");
         // The body as `-c`, padded so that its first line is line 3.
         let program = python_program(&c[1].argv).expect("a program");

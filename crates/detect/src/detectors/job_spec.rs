@@ -94,11 +94,7 @@ impl Detector for JobSpec {
                 let scheduled =
                     d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null());
                 let evented = d.get("triggers").is_some_and(|t| !t.items().is_empty());
-                let trigger = if scheduled {
-                    Some(("schedule", "schedule"))
-                } else {
-                    evented.then_some(("external", "event trigger"))
-                };
+                let trigger = if scheduled { Some(("schedule", "schedule")) } else { evented.then_some(("external", "event trigger")) };
                 if let Some((trigger, what)) = trigger {
                     u.root = true;
                     u.triggers.insert(trigger.into());
@@ -145,8 +141,14 @@ fn vertex_job(f: &FileCtx<'_>, pools: &Node, out: &mut Output) {
             out.push_in(super::compute_at(NAME, f.path, f.text, m.line, "vertex", crate::Confidence::High), &u.id.clone());
         }
         if let Some(c) = pool.get("containerSpec") {
-            let argv: Vec<String> =
-                c.get("command").map(|n| n.strings()).unwrap_or_default().into_iter().chain(c.get("args").map(|n| n.strings()).unwrap_or_default()).map(str::to_string).collect();
+            let argv: Vec<String> = c
+                .get("command")
+                .map(|n| n.strings())
+                .unwrap_or_default()
+                .into_iter()
+                .chain(c.get("args").map(|n| n.strings()).unwrap_or_default())
+                .map(str::to_string)
+                .collect();
             if !argv.is_empty() {
                 let line = c.get("command").or_else(|| c.get("args")).map_or(c.line, |n| n.line);
                 super::add_argv(&mut u, out, NAME, f.path, argv, line, "");

@@ -884,7 +884,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         // one, wherever the script is started from.
         if !notebook {
             for cmd in &facts.commands[..spawned] {
-                if matches!(crate::command::classify(&cmd.argv), crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. }) {
+                if matches!(
+                    crate::command::classify(&cmd.argv),
+                    crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. }
+                ) {
                     ev.extend(super::command_evidence(detector, cmd).unwrap_or_default());
                 }
             }
@@ -970,7 +973,10 @@ fn drift_gates(masked: &str, idx: &LineIndex, imports: &[Import], local: &[(Stri
         let bound: Vec<String> = if im.names.is_empty() {
             vec![im.alias.clone().unwrap_or_else(|| im.module.clone())]
         } else {
-            im.names.iter().map(|n| im.name_aliases.iter().find(|(_, orig)| orig == n).map_or_else(|| n.clone(), |(a, _)| a.clone())).collect()
+            im.names
+                .iter()
+                .map(|n| im.name_aliases.iter().find(|(_, orig)| orig == n).map_or_else(|| n.clone(), |(a, _)| a.clone()))
+                .collect()
         };
         for n in bound.into_iter().filter(|n| n != "*") {
             names.entry(n).or_default().extend(paths.iter().copied());
@@ -2626,7 +2632,10 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
             // Called with values only known at run time (`deploy(sys.argv[1])`),
             // a deploy or publish is still one: the tool and verb are literal.
             let releases = || {
-                matches!(crate::command::classify(&argv), crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. })
+                matches!(
+                    crate::command::classify(&argv),
+                    crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. }
+                )
             };
             if let Some(runs) = wrapper_calls(bytes, idx, line, items).filter(|r| !r.is_empty() || !releases()) {
                 for (argv, at) in runs {
@@ -3464,7 +3473,9 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
 /// is no model call.
 fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
     let args = call_args(bytes, at);
-    let Some((_, url)) = args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none())) else {
+    let Some((_, url)) =
+        args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none()))
+    else {
         return false;
     };
     let url = url.trim();
@@ -3479,7 +3490,9 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
     // callers of the enclosing function pass for it.
     let name = url.rsplit('.').next().unwrap_or(url);
     if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        if let Ok(assign) = Regex::new(&format!(r"(?m-u)^[ \t]*(?:self\.)?{}[ \t]*(?::[^=\n]*)?=[ \t]*([^=\n][^\n]*)$", regex::escape(name))) {
+        if let Ok(assign) =
+            Regex::new(&format!(r"(?m-u)^[ \t]*(?:self\.)?{}[ \t]*(?::[^=\n]*)?=[ \t]*([^=\n][^\n]*)$", regex::escape(name)))
+        {
             if let Some(c) = assign.captures_iter(&bytes[..at]).last() {
                 return RX_ENDPOINT_WORD.is_match(&c[1]);
             }
@@ -3495,7 +3508,10 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
                 .filter(|m| idx.line(m.start()) != def_line)
                 .filter_map(|m| {
                     let a = call_args(bytes, m.start());
-                    a.iter().find(|(k, _)| k.as_deref() == Some(name)).or_else(|| a.iter().filter(|(k, _)| k.is_none()).nth(pos)).map(|(_, v)| v.clone())
+                    a.iter()
+                        .find(|(k, _)| k.as_deref() == Some(name))
+                        .or_else(|| a.iter().filter(|(k, _)| k.is_none()).nth(pos))
+                        .map(|(_, v)| v.clone())
                 })
                 .collect();
             (!values.is_empty()).then(|| values.iter().any(|v| RX_ENDPOINT_WORD.is_match(v.as_bytes())))
@@ -3512,7 +3528,8 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
 /// is assigned, when the UDF is then applied to a DataFrame's columns
 /// (`.withColumn("p", x(...))`, `.select(x(...))`).
 fn spark_udf_applied(bytes: &[u8]) -> Option<usize> {
-    static RX_UDF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[\w.]+\.)?spark_udf[ \t]*\(").unwrap());
+    static RX_UDF: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?m-u)^[ \t]*([A-Za-z_]\w*)[ \t]*=[ \t]*(?:[\w.]+\.)?spark_udf[ \t]*\(").unwrap());
     for c in RX_UDF.captures_iter(bytes) {
         let name = regex::escape(std::str::from_utf8(&c[1]).ok()?);
         let applied = Regex::new(&format!(r"(?-u)\.(?:withColumn|withColumns|select|selectExpr)\s*\([^)]*\b{name}\s*\(")).ok()?;
@@ -3580,7 +3597,9 @@ fn enclosing_def<'a>(text: &'a str, idx: &LineIndex, line: u32) -> Option<(u32, 
 /// call gives it, literal (`_run(["gcloud", ...])`) or assigned to a name
 /// before the call (`cmd = [...]; _run(cmd)`), with the call's line.
 fn runner_calls<'a>(bytes: &'a [u8], idx: &LineIndex, line: u32, var: &[u8], lists: &ListAssignments) -> Vec<(&'a [u8], u32)> {
-    let Some((def_line, name, names)) = std::str::from_utf8(bytes).ok().and_then(|t| enclosing_def(t, idx, line)) else { return Vec::new() };
+    let Some((def_line, name, names)) = std::str::from_utf8(bytes).ok().and_then(|t| enclosing_def(t, idx, line)) else {
+        return Vec::new();
+    };
     let params: Vec<&str> = names.into_iter().filter(|p| !p.is_empty() && *p != "self").collect();
     let Some(pos) = params.iter().position(|p| p.as_bytes() == var) else { return Vec::new() };
     let Ok(call) = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(name))) else { return Vec::new() };
@@ -3592,7 +3611,9 @@ fn runner_calls<'a>(bytes: &'a [u8], idx: &LineIndex, line: u32, var: &[u8], lis
             continue;
         }
         let args = call_args(bytes, m.start());
-        let Some(arg) = args.iter().find(|(k, _)| k.as_deref() == Some(params[pos])).or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos)) else {
+        let Some(arg) =
+            args.iter().find(|(k, _)| k.as_deref() == Some(params[pos])).or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos))
+        else {
             continue;
         };
         let v = arg.1.trim();
@@ -3967,7 +3988,11 @@ mod tests {
         let kw = "from pipelines.fit import fit\nimport prefect\nfit.serve(name=\"on-upload\", triggers=[upload_event])\n";
         assert_eq!(unit(kw).0, vec!["event".to_string(), "external".to_string()]);
         // A trigger word elsewhere (a list named `triggers` not passed to a deployment) is none.
-        assert!(unit("from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n").0.is_empty());
+        assert!(unit(
+            "from prefect import flow\ntriggers = []\nflow.from_source(source=\".\", entrypoint=\"f.py:f\").deploy(name=\"d\")\n"
+        )
+        .0
+        .is_empty());
     }
 
     #[test]
@@ -3979,7 +4004,9 @@ mod tests {
         // Against a fixed bar, an unassigned name, or not a difference's name: no comparison.
         assert!(!compares("import mlflow\ndef f(cand_auc):\n    gain = cand_auc - 0.8\n    if gain > 0:\n        promote()\n"));
         assert!(!compares("import mlflow\ndef f(improvement):\n    if improvement > 0.01:\n        promote()\n"));
-        assert!(!compares("import mlflow\ndef f(new_rows, prod_rows):\n    total = new_rows + prod_rows\n    if total > 100:\n        promote()\n"));
+        assert!(!compares(
+            "import mlflow\ndef f(new_rows, prod_rows):\n    total = new_rows + prod_rows\n    if total > 100:\n        promote()\n"
+        ));
     }
 
     #[test]
@@ -4007,11 +4034,14 @@ mod tests {
 
     #[test]
     fn http_calls_are_endpoint_calls_when_their_url_names_a_model_endpoint() {
-        let invokes = |src: &str| kinds_at("ops/check.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint"));
+        let invokes =
+            |src: &str| kinds_at("ops/check.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.invoke-endpoint"));
         // The URL itself, the name's value, or what callers pass for it.
         assert!(invokes("import requests\nr = requests.post(f\"{base}/predict\", json=row)\n"));
         assert!(invokes("import requests\nurl = cfg.scoring_uri\nrequests.post(url, json=row)\n"));
-        assert!(invokes("import requests\ndef call(url, rows):\n    return requests.post(url, json=rows)\ncall(service.scoring_uri, [1])\n"));
+        assert!(invokes(
+            "import requests\ndef call(url, rows):\n    return requests.post(url, json=rows)\ncall(service.scoring_uri, [1])\n"
+        ));
         // A token or webhook URL in a module that mentions endpoints elsewhere: no.
         assert!(!invokes("import requests\nTOKEN_URI = 'https://auth.example.com/oauth2/token'\ndef _token_endpoint_request():\n    return requests.post(TOKEN_URI, data=payload)\n"));
         assert!(!invokes("import requests\nrequests.post('https://hooks.example.com/notify', json={'endpoint': name})\n"));
@@ -5113,9 +5143,13 @@ runs = api.search_runs('team/p')
 
     #[test]
     fn blocks_run_on_drift_call_into_local_modules() {
-        let mut repo = RepoIndex::default();
-        repo.paths = crate::paths::PathSet::from_sorted(vec!["flows/check.py".into(), "flows/train.py".into(), "jobs/fit.py".into()]);
-        let gates = |src: &str| -> Vec<(u32, u32, Vec<(String, u32)>)> {
+        let repo = RepoIndex {
+            paths: crate::paths::PathSet::from_sorted(vec!["flows/check.py".into(), "flows/train.py".into(), "jobs/fit.py".into()]),
+            ..Default::default()
+        };
+        // Each gate: its first and last line, and the modules it calls with the call's line.
+        type Gate = (u32, u32, Vec<(String, u32)>);
+        let gates = |src: &str| -> Vec<Gate> {
             analyze("flows/check.py", src, &repo, NAME, false).drift_gates.into_iter().map(|g| (g.lines.0, g.lines.1, g.calls)).collect()
         };
         let src = "from flows.train import train_flow\nimport jobs.fit as fit\n\ndef run(report):\n    drifted = report['drift'] > 0.2\n    if drifted:\n        train_flow(\n            source='s3://x',\n        )\n\n        fit.main()\n    print('done')\n";
@@ -5138,7 +5172,9 @@ runs = api.search_runs('team/p')
         assert_eq!(kinds, vec!["run.deploy:16", "run.publish:17"]);
         // In a test module, or spawning what is no release: none.
         assert!(analyze("tests/test_release.py", src, &RepoIndex::default(), NAME, false).evidence.is_empty());
-        let other = src.replace("\"gcloud\",\n        \"run\",\n        \"deploy\",", "\"git\",\n        \"status\",").replace("\"docker\", \"push\", \"img\"", "\"ls\"");
+        let other = src
+            .replace("\"gcloud\",\n        \"run\",\n        \"deploy\",", "\"git\",\n        \"status\",")
+            .replace("\"docker\", \"push\", \"img\"", "\"ls\"");
         let f = analyze("ops/release.py", &other, &RepoIndex::default(), NAME, false);
         assert!(f.evidence.is_empty(), "{:?}", f.evidence);
     }
@@ -5182,7 +5218,8 @@ runs = api.search_runs('team/p')
                 }
                 parts
             };
-            s.split(|c: char| !c.is_ascii_alphanumeric()).any(|run| part_of(&run.to_ascii_lowercase()) || camel(run).iter().any(|p| part_of(p)))
+            s.split(|c: char| !c.is_ascii_alphanumeric())
+                .any(|run| part_of(&run.to_ascii_lowercase()) || camel(run).iter().any(|p| part_of(p)))
                 || words.iter().any(|w| affixed(w))
         };
         let cases = [
@@ -5224,7 +5261,9 @@ runs = api.search_runs('team/p')
         // Camel-case names: a word starting any part, not one inside a part.
         assert!(words_in("TrainingMetrics", &["metric"]) && words_in("validationRmse", METRIC_WORDS) && words_in("valRMSE", METRIC_WORDS));
         assert!(words_in("RMSEValue", METRIC_WORDS) && words_in("newAccuracy", NEW_WORDS));
-        assert!(!words_in("Championship", &["ship"]) && !words_in("renewalPlan", NEW_WORDS) && !words_in("metricsOfPrehistory", &["history"]));
+        assert!(
+            !words_in("Championship", &["ship"]) && !words_in("renewalPlan", NEW_WORDS) && !words_in("metricsOfPrehistory", &["history"])
+        );
     }
 
     #[test]
