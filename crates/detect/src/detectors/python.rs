@@ -1476,14 +1476,18 @@ fn scoring(
     }
     // In a training file only a predict*() function is an entry point
     // (score()/evaluate() there measure the model).
+    // A predict function that takes the true labels measures a model on a
+    // labelled set: an evaluation entry point (partial scoring), not one a
+    // caller scores with.
+    let evaluates = RX_DEF_PREDICT.find_iter(bytes).find(|m| takes_labels(bytes, m.end())).map(|m| m.start());
     if !is_serving && !is_test_path(path) && trains {
-        if let Some(mt) = RX_DEF_PREDICT_ONLY.find(bytes) {
+        if let Some(mt) = RX_DEF_PREDICT_ONLY.find_iter(bytes).find(|m| !takes_labels(bytes, m.end())) {
             push("code.scoring", mt.start(), Confidence::Low, style("predict-function"));
             is_serving = true;
         }
     }
     if !is_serving && !is_test_path(path) && !trains {
-        if let Some(mt) = RX_DEF_PREDICT.find(bytes) {
+        if let Some(mt) = RX_DEF_PREDICT.find_iter(bytes).find(|m| !takes_labels(bytes, m.end())) {
             if RX_PREDICT_CALL.is_match(bytes) {
                 push("code.scoring", mt.start(), Confidence::Medium, style("predict-function"));
                 is_serving = true;
@@ -1494,6 +1498,12 @@ fn scoring(
                 push("code.scoring", mt.start(), Confidence::Medium, style("predict-function"));
                 is_serving = true;
             }
+        }
+    }
+    // (In a training file it measures that training, as `score()` there does.)
+    if !is_serving && !is_test_path(path) && !trains {
+        if let Some(at) = evaluates {
+            push("code.scoring", at, Confidence::Low, style("checkpoint-eval"));
         }
     }
     // A model loaded as a Spark UDF and applied to a DataFrame
@@ -3465,6 +3475,22 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
     Some(runs)
 }
 
+/// True when the function whose parameters start at `params` (just after
+/// its `(`) takes the true labels (`y`, `y_test`, `y_true`, `labels`,
+/// `targets`): `predict_model(model, X_test, y_test)` measures a model on a
+/// labelled set, it scores nothing for a caller.
+fn takes_labels(bytes: &[u8], params: usize) -> bool {
+    let Some(close) = pylex::closing_paren(&bytes[params..]) else { return false };
+    let Ok(sig) = std::str::from_utf8(&bytes[params..params + close]) else { return false };
+    pylex::split_top_level(sig).any(|p| {
+        let name = p.split([':', '=']).next().unwrap_or("").trim().to_ascii_lowercase();
+        matches!(name.as_str(), "y" | "labels" | "targets" | "ground_truth" | "truth")
+            || ["y_", "label", "target", "true_"].iter().any(|w| name.starts_with(w))
+                && !name.starts_with("target_uri")
+                && !name.starts_with("target_url")
+    })
+}
+
 /// True when the HTTP call at `at` (`requests.post(url, ...)`) names a model
 /// endpoint: its URL argument, or what the name it passes was assigned,
 /// says score, predict, infer, invocations or endpoint
@@ -4019,6 +4045,23 @@ mod tests {
         // Tags without them, a data version named after the list closes: no lineage.
         let other = "from sagemaker.estimator import Estimator\nest = Estimator(image_uri=img, tags=[\n    {\"Key\": \"team\", \"Value\": \"ml\"},\n])\ndata_version = load()\n";
         assert_eq!(lineage(other), 0, "{:?}", kinds(other));
+    }
+
+    #[test]
+    fn predict_functions_that_take_the_labels_evaluate() {
+        let styles = |src: &str| -> Vec<String> {
+            let f = analyze("ml/modelling.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence
+                .iter()
+                .filter(|e| e.kind == "code.scoring")
+                .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
+                .collect()
+        };
+        let eval = "import joblib\nfrom sklearn.metrics import mean_absolute_error\nmodel = joblib.load('m.joblib')\ndef predict_model(model, x_test, y_test):\n    preds = model.predict(x_test)\n    return {'mae': mean_absolute_error(y_test, preds)}\n";
+        assert_eq!(styles(eval), vec!["checkpoint-eval"]);
+        // Without the labels it scores; a later scoring function still counts.
+        assert_eq!(styles(&eval.replace("x_test, y_test):", "x_test):")), vec!["predict-function"]);
+        assert!(styles(&format!("{eval}def predict(rows):\n    return model.predict(rows)\n")).contains(&"predict-function".to_string()));
     }
 
     #[test]
