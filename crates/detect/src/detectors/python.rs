@@ -4047,16 +4047,19 @@ mod tests {
         assert_eq!(lineage(other), 0, "{:?}", kinds(other));
     }
 
+    /// The styles of the scoring evidence a module at `path` gives.
+    fn styles_of_scoring(path: &str, src: &str) -> Vec<String> {
+        let f = analyze(path, src, &RepoIndex::default(), NAME, false);
+        f.evidence
+            .iter()
+            .filter(|e| e.kind == "code.scoring")
+            .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
+            .collect()
+    }
+
     #[test]
     fn predict_functions_that_take_the_labels_evaluate() {
-        let styles = |src: &str| -> Vec<String> {
-            let f = analyze("ml/modelling.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence
-                .iter()
-                .filter(|e| e.kind == "code.scoring")
-                .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
-                .collect()
-        };
+        let styles = |src: &str| styles_of_scoring("ml/modelling.py", src);
         let eval = "import joblib\nfrom sklearn.metrics import mean_absolute_error\nmodel = joblib.load('m.joblib')\ndef predict_model(model, x_test, y_test):\n    preds = model.predict(x_test)\n    return {'mae': mean_absolute_error(y_test, preds)}\n";
         assert_eq!(styles(eval), vec!["checkpoint-eval"]);
         // Without the labels it scores; a later scoring function still counts.
@@ -4998,14 +5001,7 @@ runs = api.search_runs('team/p')
 
     #[test]
     fn checkpoint_evaluation_entry_points_are_partial_scoring() {
-        let styles = |src: &str| -> Vec<String> {
-            let f = analyze("pkg/check.py", src, &RepoIndex::default(), NAME, false);
-            f.evidence
-                .iter()
-                .filter(|e| e.kind == "code.scoring")
-                .map(|e| e.attrs.get("style").map(str::to_string).unwrap_or_default())
-                .collect()
-        };
+        let styles = |src: &str| styles_of_scoring("pkg/check.py", src);
         let eval = "import lightning as L\ndef check(cfg):\n    trainer = L.Trainer()\n    trainer.test(model=net(cfg), datamodule=rows(cfg), ckpt_path=cfg.ckpt)\n";
         assert_eq!(styles(eval), vec!["checkpoint-eval"]);
         // After training in the same file it measures that training; a comment
