@@ -239,7 +239,9 @@ pub(crate) fn positionals<S: AsRef<str>>(args: &[S], with_value: &[&str]) -> Vec
     out
 }
 
-fn is_python(w: &str) -> bool {
+/// True for a Python interpreter (`python`, `python3`, `python3.11`, `py`),
+/// by its file name.
+pub fn is_python(w: &str) -> bool {
     let base = w.rsplit('/').next().unwrap_or(w);
     base == "python" || base == "python3" || base.starts_with("python3.") || base == "py"
 }

@@ -688,17 +688,13 @@ pub fn inline_script(argv: &[String]) -> Option<&str> {
 fn reads_program_from_stdin(words: &[String]) -> bool {
     let w = strip_wrappers(words.to_vec());
     let Some(first) = w.first() else { return false };
-    let base = first.rsplit('/').next().unwrap_or(first);
-    let python = base == "python" || base.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
-    python && w[1..].iter().all(|a| a.starts_with('-') && a != "-c" && a != "-m")
+    crate::command::is_python(first) && w[1..].iter().all(|a| a.starts_with('-') && a != "-c" && a != "-m")
 }
 
 /// The program of a Python interpreter run with `-c` (a heredoc body is
 /// given so too), lines before it padded: `python -c "import x; x.y()"`.
 pub fn python_program(argv: &[String]) -> Option<&str> {
-    let base = argv.first()?.rsplit('/').next()?;
-    let python = base == "python" || base.strip_prefix("python").is_some_and(|v| v.chars().all(|c| c.is_ascii_digit() || c == '.'));
-    if !python {
+    if !crate::command::is_python(argv.first()?) {
         return None;
     }
     let at = argv.iter().position(|a| a == "-c")?;

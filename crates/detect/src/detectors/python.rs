@@ -2621,10 +2621,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
         match lists.before(bytes, &c[1], call) {
             Some(list) => vec![(String::from_utf8_lossy(list).into_owned(), idx.line(call))],
             // A parameter: the lists the helper's callers pass.
-            None => runner_calls(bytes, idx, idx.line(call), &c[1], lists)
-                .into_iter()
-                .map(|(l, at)| (String::from_utf8_lossy(l).into_owned(), at))
-                .collect(),
+            None => runner_calls(bytes, idx, idx.line(call), &c[1], lists),
         }
     });
     let inline =
@@ -3523,27 +3520,11 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
                 return RX_ENDPOINT_WORD.is_match(&c[1]);
             }
         }
-        let passed = std::str::from_utf8(bytes).ok().and_then(|text| {
-            let idx = LineIndex::new(text);
-            let (def_line, func, params) = enclosing_def(text, &idx, idx.line(at))?;
-            let params: Vec<&str> = params.into_iter().filter(|p| !p.is_empty() && *p != "self").collect();
-            let pos = params.iter().position(|p| *p == name)?;
-            let call = Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(func))).ok()?;
-            let values: Vec<String> = call
-                .find_iter(bytes)
-                .filter(|m| idx.line(m.start()) != def_line)
-                .filter_map(|m| {
-                    let a = call_args(bytes, m.start());
-                    a.iter()
-                        .find(|(k, _)| k.as_deref() == Some(name))
-                        .or_else(|| a.iter().filter(|(k, _)| k.is_none()).nth(pos))
-                        .map(|(_, v)| v.clone())
-                })
-                .collect();
-            (!values.is_empty()).then(|| values.iter().any(|v| RX_ENDPOINT_WORD.is_match(v.as_bytes())))
-        });
-        if let Some(p) = passed {
-            return p;
+        // (A line index only here: most modules never ask.)
+        let idx = std::str::from_utf8(bytes).map(LineIndex::new).ok();
+        let values = idx.map(|idx| passed_for(bytes, &idx, idx.line(at), name)).unwrap_or_default();
+        if !values.is_empty() {
+            return values.iter().any(|(v, _, _)| RX_ENDPOINT_WORD.is_match(v.as_bytes()));
         }
     }
     // Not known here: the module's own words decide, as before.
@@ -3622,40 +3603,42 @@ fn enclosing_def<'a>(text: &'a str, idx: &LineIndex, line: u32) -> Option<(u32, 
 /// passes (`def _run(cmd): subprocess.run(cmd, check=True)`): the list each
 /// call gives it, literal (`_run(["gcloud", ...])`) or assigned to a name
 /// before the call (`cmd = [...]; _run(cmd)`), with the call's line.
-fn runner_calls<'a>(bytes: &'a [u8], idx: &LineIndex, line: u32, var: &[u8], lists: &ListAssignments) -> Vec<(&'a [u8], u32)> {
+fn runner_calls(bytes: &[u8], idx: &LineIndex, line: u32, var: &[u8], lists: &ListAssignments) -> Vec<(String, u32)> {
+    let Ok(var) = std::str::from_utf8(var) else { return Vec::new() };
+    passed_for(bytes, idx, line, var)
+        .into_iter()
+        .filter_map(|(v, start, at)| {
+            let list = if v.starts_with('[') {
+                Some(v)
+            } else if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+                lists.before(bytes, v.as_bytes(), start).map(|l| String::from_utf8_lossy(l).into_owned())
+            } else {
+                None
+            };
+            list.map(|l| (l, at))
+        })
+        .collect()
+}
+
+/// What the callers of the function a line is in pass for its parameter
+/// `param` (by keyword or position; method calls `self.f(x)` count): each
+/// value's text, the call's offset and its line. Empty when `param` is none
+/// of its parameters.
+fn passed_for(bytes: &[u8], idx: &LineIndex, line: u32, param: &str) -> Vec<(String, usize, u32)> {
     let Some((def_line, name, names)) = std::str::from_utf8(bytes).ok().and_then(|t| enclosing_def(t, idx, line)) else {
         return Vec::new();
     };
     let params: Vec<&str> = names.into_iter().filter(|p| !p.is_empty() && *p != "self").collect();
-    let Some(pos) = params.iter().position(|p| p.as_bytes() == var) else { return Vec::new() };
+    let Some(pos) = params.iter().position(|p| *p == param) else { return Vec::new() };
     let Ok(call) = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(name))) else { return Vec::new() };
-    let mut runs = Vec::new();
-    for m in call.find_iter(bytes) {
-        let at = idx.line(m.start());
-        // The def itself; method calls (`self._run(cmd)`) count.
-        if at == def_line {
-            continue;
-        }
-        let args = call_args(bytes, m.start());
-        let Some(arg) =
-            args.iter().find(|(k, _)| k.as_deref() == Some(params[pos])).or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos))
-        else {
-            continue;
-        };
-        let v = arg.1.trim();
-        let list = if v.starts_with('[') {
-            let open = m.start() + bytes[m.start()..].windows(v.len()).position(|w| w == v.as_bytes()).unwrap_or(0);
-            Some(&bytes[open..open + v.len()])
-        } else if !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            lists.before(bytes, v.as_bytes(), m.start())
-        } else {
-            None
-        };
-        if let Some(l) = list {
-            runs.push((l, at));
-        }
-    }
-    runs
+    call.find_iter(bytes)
+        .filter(|m| idx.line(m.start()) != def_line)
+        .filter_map(|m| {
+            let args = call_args(bytes, m.start());
+            let v = args.iter().find(|(k, _)| k.as_deref() == Some(param)).or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(pos))?;
+            Some((v.1.trim().to_string(), m.start(), idx.line(m.start())))
+        })
+        .collect()
 }
 
 /// `mlflow.run(uri, entry_point, ...)` / `mlflow.projects.run(...)` of a
