@@ -1269,7 +1269,16 @@ pub fn scan(root: &Path, opts: &ScanOptions) -> Result<Scan, ScanError> {
     debug_phase("start");
     let dets = detectors::all();
     let wants = |p: &str| wanted(&dets, p);
-    let listed = walk::list_excluding(root, &wants, &opts.exclude).map_err(|e| ScanError::BadGlob(e.to_string()))?;
+    // The tables every module's detection reads (the catalogue's source
+    // screen, built once: milliseconds of automaton building) are built
+    // while the walk waits on the file system, not by the first module
+    // read while the other threads wait on it.
+    let catalog = opts.catalog.clone().unwrap_or_else(catalog::Catalog::builtin);
+    let listed = std::thread::scope(|s| {
+        s.spawn(|| catalog.screen_source(b""));
+        walk::list_excluding(root, &wants, &opts.exclude)
+    })
+    .map_err(|e| ScanError::BadGlob(e.to_string()))?;
     let disk = DiskTexts { root: root.to_path_buf(), max: opts.max_file_bytes };
     Ok(scan_listed(listed, Some(disk), dets, opts))
 }
@@ -1489,10 +1498,68 @@ fn detect_file(
         EARLY.with(|e| *e.borrow_mut() = Some((false, Vec::new())));
     }
     for d in chosen {
+        let t = detector_clock();
         d.detect(&ctx, &mut out);
+        if let Some(t) = t {
+            detector_time(d.name(), early, path, t.elapsed());
+        }
     }
     let (needs_index, read) = if early { EARLY.with(|e| e.borrow_mut().take()).unwrap_or_default() } else { (false, Vec::new()) };
     (!needs_index).then_some((out, read))
+}
+
+/// Per detector and stage (early or late): microseconds and files; and the
+/// slowest calls, for [`debug_detector_times`].
+#[derive(Default)]
+struct DetectorTimes {
+    totals: std::collections::BTreeMap<(&'static str, bool), (u128, usize)>,
+    slowest: Vec<(u128, &'static str, String)>,
+}
+
+static DETECTOR_TIMES: std::sync::Mutex<Option<DetectorTimes>> = std::sync::Mutex::new(None);
+
+fn debug_on() -> bool {
+    static ON: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("MLOPS_LEVEL_DEBUG_PHASES").is_some());
+    *ON
+}
+
+fn detector_clock() -> Option<std::time::Instant> {
+    debug_on().then(std::time::Instant::now)
+}
+
+fn detector_time(name: &'static str, early: bool, path: &str, d: std::time::Duration) {
+    const SLOWEST: usize = 12;
+    let mut m = DETECTOR_TIMES.lock().unwrap_or_else(|e| e.into_inner());
+    let m = m.get_or_insert_with(DetectorTimes::default);
+    let us = d.as_micros();
+    let e = m.totals.entry((name, early)).or_default();
+    e.0 += us;
+    e.1 += 1;
+    if m.slowest.len() < SLOWEST || m.slowest.last().is_some_and(|l| l.0 < us) {
+        m.slowest.push((us, name, path.to_string()));
+        m.slowest.sort_by_key(|s| std::cmp::Reverse(s.0));
+        m.slowest.truncate(SLOWEST);
+    }
+}
+
+/// With `MLOPS_LEVEL_DEBUG_PHASES` set, print to stderr each detector's
+/// time (wall time of its calls, summed over threads: a call waiting on a
+/// shared table built once counts its wait) and files, early and late, and
+/// the slowest calls: where a profile of the detection phases starts.
+pub fn debug_detector_times() {
+    if !debug_on() {
+        return;
+    }
+    let m = DETECTOR_TIMES.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(m) = m.as_ref() else { return };
+    let mut rows: Vec<_> = m.totals.iter().collect();
+    rows.sort_by_key(|(_, (us, _))| std::cmp::Reverse(*us));
+    for ((name, early), (us, n)) in rows {
+        eprintln!("detector {name} {}: {} ms over {n} files", if *early { "early" } else { "late" }, us / 1000);
+    }
+    for (us, name, path) in &m.slowest {
+        eprintln!("slowest: {name} {path} {us} us");
+    }
 }
 
 /// With `MLOPS_LEVEL_DEBUG_PHASES` set, print to stderr the time since the
@@ -1747,6 +1814,7 @@ fn scan_listed(listed: walk::Listed, disk: Option<DiskTexts>, dets: Vec<Box<dyn 
     let mut late = late.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
     late.sort_unstable_by_key(|(i, _)| *i);
     debug_phase("late detections");
+    debug_detector_times();
     drop(sizes);
     repo.forget_imports();
     // The linker reads few texts: CDK app settings, the root packaging
