@@ -62,6 +62,9 @@ pub enum Invocation {
     BundleRun { job: String },
     /// `databricks bundle deploy`: the bundle's resources (jobs, serving endpoints).
     BundleDeploy,
+    /// `dbx launch <workflow>` / `dbx execute <workflow>` (`--job=<name>` in
+    /// older dbx): a workflow of the project's dbx deployment file.
+    DbxLaunch { workflow: String },
     /// Compares metrics of two revisions and reports them (`dvc metrics diff`).
     CompareMetrics,
     /// Anything else.
@@ -97,6 +100,34 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
         }
     }
     None
+}
+
+/// The job spec file of a Databricks CLI command: `--json-file F` (the
+/// legacy CLI) or `--json @F` (the unified CLI; an inline JSON names none).
+fn databricks_json_file(rest: &[String]) -> Option<String> {
+    opt_value(rest, &["--json-file"])
+        .or_else(|| opt_value(rest, &["--json"]).and_then(|v| v.strip_prefix('@')))
+        .filter(|f| !f.is_empty())
+        .map(str::to_string)
+}
+
+/// The spec file of `databricks jobs create|reset --json-file F`: the job
+/// is installed, not run. Run by a `databricks jobs run-now` of the same
+/// script ([`runs_databricks_job_now`]), it is submitted.
+pub fn databricks_job_install(argv: &[String]) -> Option<String> {
+    let rest = argv.get(1..)?;
+    (argv.first().map(String::as_str) == Some("databricks")
+        && rest.first().map(String::as_str) == Some("jobs")
+        && matches!(rest.get(1).map(String::as_str), Some("create" | "reset")))
+    .then(|| databricks_json_file(rest))
+    .flatten()
+}
+
+/// `databricks jobs run-now ...`: a job installed before is run.
+pub fn runs_databricks_job_now(argv: &[String]) -> bool {
+    argv.first().map(String::as_str) == Some("databricks")
+        && argv.get(1).map(String::as_str) == Some("jobs")
+        && argv.get(2).map(String::as_str) == Some("run-now")
 }
 
 /// True when the words of a command run on a remote host (`ssh host ...`,
@@ -615,6 +646,31 @@ fn classify_command(argv: &[String]) -> Invocation {
             }
         }
         "kedro" if rest.first().map(String::as_str) == Some("run") => Invocation::Kedro,
+        // A one-time run of a job spec file (`databricks runs submit
+        // --json-file F`; the unified CLI's `databricks jobs submit --json @F`).
+        "databricks"
+            if matches!(rest.first().map(String::as_str), Some("runs" | "jobs")) && rest.get(1).map(String::as_str) == Some("submit") =>
+        {
+            match databricks_json_file(rest) {
+                Some(f) => Invocation::SubmitJob { platform: "databricks".into(), file: f },
+                None => Invocation::Other,
+            }
+        }
+        "dbx" if matches!(rest.first().map(String::as_str), Some("launch" | "execute")) => {
+            let named = opt_value(rest, &["--job", "--workflow"]).map(str::to_string);
+            let workflow = named.or_else(|| {
+                positionals(
+                    &rest[1..],
+                    &["--environment", "-e", "--cluster-name", "--cluster-id", "--deployment-file", "--parameters", "--tags"],
+                )
+                .first()
+                .cloned()
+            });
+            match workflow {
+                Some(w) => Invocation::DbxLaunch { workflow: w },
+                None => Invocation::Other,
+            }
+        }
         "databricks" if rest.first().map(String::as_str) == Some("bundle") => match rest.get(1).map(String::as_str) {
             Some("run") => Invocation::BundleRun {
                 job: positionals(&rest[2..], &["-t", "--target", "-p", "--profile", "--var"]).first().cloned().unwrap_or_default(),
@@ -1099,6 +1155,26 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn databricks_job_specs_submitted_and_dbx_workflows_launched() {
+        let job = |f: &str| Invocation::SubmitJob { platform: "databricks".into(), file: f.into() };
+        assert_eq!(c("databricks runs submit --json-file jobs/fit.json"), job("jobs/fit.json"));
+        assert_eq!(c("databricks jobs submit --json @jobs/fit.json"), job("jobs/fit.json"));
+        assert_eq!(c("databricks jobs submit --json '{\"run_name\": \"x\"}'"), Invocation::Other);
+        // Installing a job runs nothing by itself.
+        assert_eq!(c("databricks jobs create --json-file jobs/fit.json"), Invocation::Other);
+        let argv = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(databricks_job_install(&argv("databricks jobs reset --job-id 3 --json-file j.json")).as_deref(), Some("j.json"));
+        assert_eq!(databricks_job_install(&argv("databricks jobs list")), None);
+        assert!(
+            runs_databricks_job_now(&argv("databricks jobs run-now --job-id 3"))
+                && !runs_databricks_job_now(&argv("databricks jobs get --job-id 3"))
+        );
+        assert_eq!(c("dbx launch train --from-assets --trace"), Invocation::DbxLaunch { workflow: "train".into() });
+        assert_eq!(c("dbx execute --cluster-name dev --job=train"), Invocation::DbxLaunch { workflow: "train".into() });
+        assert_eq!(c("dbx deploy train --assets-only"), Invocation::Other);
     }
 
     #[test]

@@ -631,6 +631,7 @@ impl Ctx<'_> {
                 .map(|p| format!("file:{p}"))
                 .collect(),
             Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],
+            Invocation::DbxLaunch { workflow } => vec![format!("dbx:workflow#{workflow}")],
             Invocation::BundleDeploy => {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
             }

@@ -5,6 +5,16 @@
 //! (`resources.model_serving_endpoints`) deploy models, with traffic routes
 //! and inference tables.
 //!
+//! The same Jobs API shape is read where it is written without a bundle:
+//! a dbx deployment file (`environments.<env>.workflows` or `.jobs`, run by
+//! `dbx launch <name>`: units `dbx:workflow#<name>`), and a job spec file
+//! (`{"name": .., "tasks": [..]}` or a one-task job, in JSON or YAML,
+//! submitted by `databricks runs submit --json-file F`: the unit is the
+//! file's). Task files are resolved beside the spec, above it, from the
+//! root, or, for a workspace or DBFS location (`dbfs:/FileStore/x/train.py`,
+//! `/Repos/u/r/notebooks/train`), as the one repository file whose path
+//! ends with the longest tail of it.
+//!
 //! Units: `bundle:job#<name>` (root when scheduled and not paused) calling
 //! its task files, and `bundle:<path>` (what `databricks bundle deploy`
 //! deploys) owning the serving-endpoint evidence. Deploying a bundle installs
@@ -16,17 +26,38 @@ use super::is_yaml;
 use crate::evidence::{Confidence, Evidence, Location};
 use crate::yaml::{self, Node};
 use crate::{Detector, FileCtx, Output, Unit};
-use std::collections::BTreeSet;
 
 /// The Databricks bundle detector.
 pub struct Databricks;
 
 const NAME: &str = "databricks";
 
+/// The repository file a task path names: relative to the spec's folder or
+/// one above it (`./src/train.py`, `${workspace.file_path}/x`, dbx's
+/// `file://x`, `file:fuse://x`), or a remote copy (workspace, DBFS or bucket
+/// location) named by the longest tail of its path that ends exactly one
+/// repository path. Notebooks may be named without their extension.
 fn resolve(f: &FileCtx<'_>, dir: &str, p: &str) -> Option<String> {
-    let p = p.trim_start_matches("./").trim_start_matches("${workspace.file_path}/");
-    let base = crate::paths::join(dir, p);
-    [base.clone(), format!("{base}.py"), format!("{base}.ipynb")].into_iter().find(|c| f.repo.exists(c))
+    let with_ext = |base: &str| [base.to_string(), format!("{base}.py"), format!("{base}.ipynb")];
+    let remote = ["dbfs:/", "/dbfs/", "/Workspace/", "/Repos/", "s3://", "s3a://", "gs://", "abfss://", "wasbs://"]
+        .iter()
+        .find_map(|pre| p.strip_prefix(pre));
+    if let Some(rest) = remote {
+        let parts: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        return (0..parts.len()).find_map(|i| {
+            let tail = parts[i..].join("/");
+            with_ext(&tail).into_iter().find_map(|c| f.repo.unique_file_ending(&c).map(str::to_string))
+        });
+    }
+    let p = p
+        .trim_start_matches("file:fuse://")
+        .trim_start_matches("file://")
+        .trim_start_matches("./")
+        .trim_start_matches("${workspace.file_path}/");
+    if p.starts_with('/') || p.contains("${") || p.contains("://") {
+        return None;
+    }
+    crate::paths::dir_and_ancestors(dir).flat_map(|d| with_ext(&crate::paths::join(d, p))).find(|c| f.repo.exists(c))
 }
 
 /// The values a job's `pause_status` may take: a literal, or for
@@ -78,22 +109,25 @@ impl Detector for Databricks {
         NAME
     }
     fn screen(&self) -> &'static [&'static str] {
-        &["resources"]
+        &["resources", "_task"]
     }
     fn unscreened(&self, path: &str) -> bool {
         path == "databricks.yml" || path.ends_with("/databricks.yml")
     }
     fn applies(&self, path: &str) -> bool {
-        is_yaml(path)
+        is_yaml(path) || is_job_json(path)
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let is_bundle_root = f.path == "databricks.yml" || f.path.ends_with("/databricks.yml");
-        if !is_bundle_root
-            && !(f.text.contains("resources:")
+        let bundle_like = is_bundle_root
+            || (f.text.contains("resources:")
                 && (f.text.contains("jobs:") || f.text.contains("model_serving_endpoints:"))
                 && (f.text.contains("_task:") || f.text.contains("served_entities") || f.text.contains("served_models"))
-                && yaml::may_have_top_key(f.text, &["resources"]))
-        {
+                && yaml::may_have_top_key(f.text, &["resources"]));
+        if !bundle_like {
+            if TASK_KEYS.iter().any(|k| f.text.contains(k)) {
+                job_specs(f, out);
+            }
             return;
         }
         let Ok(doc) = yaml::parse(f.text) else { return };
@@ -104,69 +138,11 @@ impl Detector for Databricks {
         for (k, job) in res.get("jobs").map(Node::entries).unwrap_or_default() {
             let Some(name) = k.as_str() else { continue };
             let mut u = Unit::new(format!("bundle:job#{name}"), Location::new(f.path, k.line, job.last_line()), name);
-            if let Some(s) = job.get("schedule").or_else(|| job.get("trigger")) {
-                let paused = s.get("pause_status").and_then(Node::as_str).is_some_and(|v| {
-                    let values = pause_values(f, dir, is_bundle_root.then_some(&doc), v);
-                    !values.is_empty() && values.iter().all(|p| p == "PAUSED")
-                });
-                if !paused {
-                    let t = if s.get("quartz_cron_expression").is_some() || s.get("periodic").is_some() { "schedule" } else { "external" };
-                    u.root = true;
-                    u.triggers = BTreeSet::from([t.to_string()]);
-                    // A file-arrival or table-update trigger: new data starts the job.
-                    if t == "external" {
-                        u.triggers.insert(super::EVENT.to_string());
-                    }
-                    out.push(
-                        Evidence::new("ci.trigger", NAME, Location::line(f.path, s.line), Confidence::High, &format!("job {name}: {t}"))
-                            .attr("system", "databricks")
-                            .attr("trigger", t),
-                    );
-                }
-            }
-            for t in job.get("tasks").map(Node::items).unwrap_or_default() {
-                let file = t
-                    .path(&["notebook_task", "notebook_path"])
-                    .or_else(|| t.path(&["spark_python_task", "python_file"]))
-                    .and_then(Node::as_str);
-                if let Some(p) = file.and_then(|p| resolve(f, dir, p)) {
-                    u.calls.push((format!("file:{p}"), Location::line(f.path, t.line)));
-                }
-                // A wheel task runs a console script of the project (pyproject entry point).
-                if let Some(ep) = t.path(&["python_wheel_task", "entry_point"]).and_then(Node::as_str) {
-                    u.calls.push((format!("script:{ep}"), Location::line(f.path, t.line)));
-                }
-                // Another job run as a task.
-                if let Some(j) = t.path(&["run_job_task", "job_id"]).and_then(Node::as_str) {
-                    if let Some(name) = j.strip_prefix("${resources.jobs.").and_then(|r| r.strip_suffix(".id}")) {
-                        u.calls.push((format!("bundle:job#{name}"), Location::line(f.path, t.line)));
-                        out.push_in(
-                            Evidence::new(
-                                "code.pipeline-trigger",
-                                NAME,
-                                Location::line(f.path, t.line),
-                                Confidence::High,
-                                &format!("run_job_task: {name}"),
-                            )
-                            .attr("target", "databricks-job"),
-                            &u.id,
-                        );
-                    }
-                }
-                // A task whose key says it builds the data.
-                let key = t.get("task_key").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
-                if super::data_steps::is_data_step_name(&key) {
-                    out.push_in(
-                        Evidence::new("code.data-prep", NAME, Location::line(f.path, t.line), Confidence::Medium, &format!("task {key}"))
-                            .attr("op", "pipeline-step"),
-                        &u.id,
-                    );
-                }
-            }
-            // Job clusters sized in the bundle: compute declared as code.
-            if let Some(line) = job.find_key_line(&|k| k == "node_type_id") {
-                out.push_in(super::compute_at(NAME, f.path, f.text, line, "databricks", Confidence::High), &u.id);
-            }
+            let paused = |v: &str| {
+                let values = pause_values(f, dir, is_bundle_root.then_some(&doc), v);
+                !values.is_empty() && values.iter().all(|p| p == "PAUSED")
+            };
+            read_job(f, dir, name, job, &mut u, &paused, out);
             // `bundle deploy` installs the job with its schedule; it does not
             // run it (`bundle run` does, or the schedule): no call from the bundle.
             out.units.push(u);
@@ -241,6 +217,128 @@ impl Detector for Databricks {
     }
 }
 
+/// The keys of a Jobs API task that runs a file of the repository.
+const TASK_KEYS: &[&str] = &["spark_python_task", "notebook_task", "python_wheel_task"];
+
+/// A JSON file that may hold a Databricks job spec: named or placed for
+/// jobs, workflows or deployments (`jobs/train.json`, `conf/deployment.json`),
+/// so the walk does not read every JSON data file for it.
+fn is_job_json(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".json") && ["job", "workflow", "databricks", "deployment", "dbx", "task"].iter().any(|w| lower.contains(w))
+}
+
+/// A job's body as the Jobs API writes it (a bundle's `resources.jobs.X`, a
+/// dbx workflow, a spec file): its schedule or trigger makes `u` a root
+/// unless paused; its tasks (`tasks:`, or the job itself when it is a
+/// one-task job) call the files they run; clusters it sizes are compute.
+fn read_job(f: &FileCtx<'_>, dir: &str, name: &str, job: &Node, u: &mut Unit, paused: &dyn Fn(&str) -> bool, out: &mut Output) {
+    if let Some(s) = job.get("schedule").or_else(|| job.get("trigger")) {
+        if !s.get("pause_status").and_then(Node::as_str).is_some_and(paused) {
+            let t = if s.get("quartz_cron_expression").is_some() || s.get("periodic").is_some() { "schedule" } else { "external" };
+            u.root = true;
+            u.triggers.insert(t.to_string());
+            // A file-arrival or table-update trigger: new data starts the job.
+            if t == "external" {
+                u.triggers.insert(super::EVENT.to_string());
+            }
+            out.push(
+                Evidence::new("ci.trigger", NAME, Location::line(f.path, s.line), Confidence::High, &format!("job {name}: {t}"))
+                    .attr("system", "databricks")
+                    .attr("trigger", t),
+            );
+        }
+    }
+    let tasks = match job.get("tasks") {
+        Some(t) => t.items().iter().collect(),
+        None if TASK_KEYS.iter().any(|k| job.get(k).is_some()) => vec![job],
+        None => vec![],
+    };
+    for t in tasks {
+        let file =
+            t.path(&["notebook_task", "notebook_path"]).or_else(|| t.path(&["spark_python_task", "python_file"])).and_then(Node::as_str);
+        if let Some(p) = file.and_then(|p| resolve(f, dir, p)) {
+            u.calls.push((format!("file:{p}"), Location::line(f.path, t.line)));
+        }
+        // A wheel task runs a console script of the project (pyproject entry point).
+        if let Some(ep) = t.path(&["python_wheel_task", "entry_point"]).and_then(Node::as_str) {
+            u.calls.push((format!("script:{ep}"), Location::line(f.path, t.line)));
+        }
+        // Another job run as a task.
+        if let Some(j) = t.path(&["run_job_task", "job_id"]).and_then(Node::as_str) {
+            if let Some(name) = j.strip_prefix("${resources.jobs.").and_then(|r| r.strip_suffix(".id}")) {
+                u.calls.push((format!("bundle:job#{name}"), Location::line(f.path, t.line)));
+                out.push_in(
+                    Evidence::new(
+                        "code.pipeline-trigger",
+                        NAME,
+                        Location::line(f.path, t.line),
+                        Confidence::High,
+                        &format!("run_job_task: {name}"),
+                    )
+                    .attr("target", "databricks-job"),
+                    &u.id,
+                );
+            }
+        }
+        // A task whose key says it builds the data.
+        let key = t.get("task_key").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
+        if super::data_steps::is_data_step_name(&key) {
+            out.push_in(
+                Evidence::new("code.data-prep", NAME, Location::line(f.path, t.line), Confidence::Medium, &format!("task {key}"))
+                    .attr("op", "pipeline-step"),
+                &u.id,
+            );
+        }
+    }
+    // Job clusters sized in the spec: compute declared as code.
+    if let Some(line) = job.find_key_line(&|k| k == "node_type_id") {
+        out.push_in(super::compute_at(NAME, f.path, f.text, line, "databricks", Confidence::High), &u.id);
+    }
+}
+
+/// Jobs written outside a bundle: the workflows (or jobs) of a dbx
+/// deployment file's environments, one unit a name however many
+/// environments define it; or one job spec (`tasks` of task objects, or a
+/// one-task job; `settings` as the Jobs API returns it), the file's unit.
+fn job_specs(f: &FileCtx<'_>, out: &mut Output) {
+    let Ok(doc) = yaml::parse(f.text) else { return };
+    let dir = f.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let literal_pause = |v: &str| v == "PAUSED";
+    if let Some(envs) = doc.get("environments") {
+        let mut units: Vec<Unit> = Vec::new();
+        for (_, env) in envs.entries() {
+            let jobs = env.get("workflows").or_else(|| env.get("jobs")).map(Node::items).unwrap_or_default();
+            for job in jobs {
+                let Some(name) = job.get("name").and_then(Node::as_str) else { continue };
+                let id = format!("dbx:workflow#{name}");
+                let at = match units.iter().position(|u| u.id == id) {
+                    Some(i) => i,
+                    None => {
+                        units.push(Unit::new(id, Location::new(f.path, job.line, job.last_line()), name));
+                        units.len() - 1
+                    }
+                };
+                read_job(f, dir, name, job, &mut units[at], &literal_pause, out);
+            }
+        }
+        out.units.extend(units);
+        return;
+    }
+    let job = doc.get("settings").unwrap_or(&doc);
+    let is_task = |t: &Node| t.get("task_key").is_some() && TASK_KEYS.iter().chain(&["run_job_task"]).any(|k| t.get(k).is_some());
+    let is_job = job.get("tasks").is_some_and(|ts| ts.items().iter().any(is_task))
+        || (TASK_KEYS.iter().any(|k| job.get(k).is_some())
+            && ["new_cluster", "existing_cluster_id", "job_cluster_key", "name", "run_name"].iter().any(|k| job.get(k).is_some()));
+    if !is_job {
+        return;
+    }
+    let name = job.get("name").or_else(|| job.get("run_name")).and_then(Node::as_str).unwrap_or(f.path);
+    let mut u = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
+    read_job(f, dir, name, job, &mut u, &literal_pause, out);
+    out.units.push(u);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,5 +388,61 @@ mod tests {
         let mut out = Output::default();
         Databricks.detect(&FileCtx { path: "config.yml", text: "jobs: 3\n", repo: &repo }, &mut out);
         assert!(out.units.is_empty() && out.evidence.is_empty());
+    }
+    fn detect_in(repo: &RepoIndex, path: &str, text: &str) -> Output {
+        let mut out = Output::default();
+        Databricks.detect(&FileCtx { path, text, repo }, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_job_spec_file_runs_its_tasks_resolving_staged_copies() {
+        let mut repo = RepoIndex::default();
+        for p in ["pipelines/fit.py", "notebooks/score.py", "other/fit_helpers.py"] {
+            repo.paths.insert(p.into());
+        }
+        let spec = r#"{"name": "fit", "new_cluster": {"node_type_id": "m5.xlarge"}, "tasks": [
+  {"task_key": "fit", "spark_python_task": {"python_file": "dbfs:/FileStore/proj/pipelines/fit.py"}},
+  {"task_key": "score", "notebook_task": {"notebook_path": "/Repos/me/proj/notebooks/score"}},
+  {"task_key": "gone", "spark_python_task": {"python_file": "dbfs:/FileStore/proj/missing.py"}}
+]}"#;
+        let out = detect_in(&repo, "jobs/fit.json", spec);
+        let u = out.units.iter().find(|u| u.id == "file:jobs/fit.json").expect("the spec file is a unit");
+        let calls: Vec<&str> = u.calls.iter().map(|c| c.0.as_str()).collect();
+        assert_eq!(calls, ["file:pipelines/fit.py", "file:notebooks/score.py"]);
+        assert!(!u.root, "no schedule: run only by what submits it");
+        assert!(out.evidence.iter().any(|(e, _)| e.kind == "code.compute"));
+        // A one-task job (Jobs API 2.0) with a schedule is a root.
+        let one = "name: nightly\nexisting_cluster_id: abc\nschedule:\n  quartz_cron_expression: 0 0 2 * * ?\nspark_python_task:\n  python_file: pipelines/fit.py\n";
+        let out = detect_in(&repo, "jobs/nightly.yml", one);
+        let u = &out.units[0];
+        assert!(u.root && u.triggers.contains("schedule"));
+        assert_eq!(u.calls[0].0, "file:pipelines/fit.py");
+    }
+
+    #[test]
+    fn json_that_is_no_job_spec_gives_nothing() {
+        let repo = RepoIndex::default();
+        for (path, text) in [
+            ("data/tasks.json", r#"{"tasks": [{"id": 1, "title": "label images"}]}"#),
+            ("conf/job.json", r#"{"spark_python_task": "a string, not a task"}"#),
+            ("conf/workflow.json", r#"{"notebook_task": {"notebook_path": "x"}}"#),
+        ] {
+            let out = detect_in(&repo, path, text);
+            assert!(out.units.is_empty() && out.evidence.is_empty(), "{path}");
+        }
+        assert!(is_job_json("conf/deployment.json") && is_job_json("databricks/train.json") && !is_job_json("data/labels.json"));
+    }
+
+    #[test]
+    fn dbx_workflows_are_one_unit_a_name_across_environments() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("pkg/tasks/train.py".into());
+        let text = "environments:\n  default:\n    workflows:\n      - name: train\n        tasks:\n          - task_key: t\n            spark_python_task:\n              python_file: file://pkg/tasks/train.py\n  prod:\n    workflows:\n      - name: train\n        schedule:\n          quartz_cron_expression: 0 0 * * * ?\n          pause_status: PAUSED\n        tasks:\n          - task_key: t\n            spark_python_task:\n              python_file: file://pkg/tasks/train.py\n";
+        let out = detect_in(&repo, "conf/deployment.yml", text);
+        let units: Vec<&Unit> = out.units.iter().filter(|u| u.id == "dbx:workflow#train").collect();
+        assert_eq!(units.len(), 1);
+        assert!(!units[0].root, "the only schedule is paused");
+        assert_eq!(units[0].calls.iter().filter(|c| c.0 == "file:pkg/tasks/train.py").count(), 2);
     }
 }

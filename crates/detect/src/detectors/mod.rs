@@ -453,7 +453,17 @@ pub fn add_shell_session(
             .find_map(|p| repo.text(&p).map(|t| (p, t.to_string())))
     };
     let env: std::collections::BTreeMap<String, String> = CHECKOUT_ROOT_VARS.iter().map(|v| (v.to_string(), ".".to_string())).collect();
-    let cmds = crate::shell::session(&chunks, &env, repo.map(|_| &reader as crate::shell::SourceReader<'_>));
+    let mut cmds = crate::shell::session(&chunks, &env, repo.map(|_| &reader as crate::shell::SourceReader<'_>));
+    // A Databricks job installed from a spec file and run by the same
+    // script (`job_id=$(databricks jobs create --json-file F)`, then
+    // `databricks jobs run-now --job-id $job_id`) is the spec submitted.
+    if cmds.iter().any(|c| crate::command::runs_databricks_job_now(&c.argv)) {
+        for c in cmds.iter_mut() {
+            if let Some(f) = crate::command::databricks_job_install(&c.argv) {
+                c.argv = ["databricks", "runs", "submit", "--json-file", &f].map(str::to_string).to_vec();
+            }
+        }
+    }
     // `pushd` changes the directory like `cd` and remembers the old one for `popd`.
     let mut stack: Vec<String> = Vec::new();
     for c in cmds {
@@ -1526,6 +1536,22 @@ pub(crate) fn drift_gates(o: &Output) -> Vec<(&str, u32)> {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn a_databricks_job_created_then_run_now_is_its_spec_submitted() {
+        let submitted = |script: &str| {
+            let mut u = Unit::new("ci:x#j".into(), Location::line("ci.yml", 1), "j");
+            let mut out = Output::default();
+            add_shell(&mut u, &mut out, "t", "ci.yml", script, 1, "");
+            out.evidence.iter().filter(|(e, _)| e.kind == "run.submit-job").map(|(e, _)| e.attrs["file"].to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            submitted("JOB=$(databricks jobs create --json-file jobs/fit.json | jq -r .job_id)\ndatabricks jobs run-now --job-id $JOB\n"),
+            ["jobs/fit.json"]
+        );
+        // Installed (or reset) only: the job's own schedule, if any, runs it.
+        assert!(submitted("databricks jobs reset --job-id 7 --json-file jobs/fit.json\n").is_empty());
+    }
 
     #[test]
     fn compose_commands_start_services_of_their_file() {
