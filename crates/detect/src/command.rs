@@ -62,6 +62,8 @@ pub enum Invocation {
     BundleRun { job: String },
     /// `databricks bundle deploy`: the bundle's resources (jobs, serving endpoints).
     BundleDeploy,
+    /// `airflow dags test|trigger <dag_id>`: the DAG of that id.
+    AirflowDag { dag_id: String },
     /// `dbx launch <workflow>` / `dbx execute <workflow>` (`--job=<name>` in
     /// older dbx): a workflow of the project's dbx deployment file.
     DbxLaunch { workflow: String },
@@ -646,6 +648,45 @@ fn classify_command(argv: &[String]) -> Invocation {
             }
         }
         "kedro" if rest.first().map(String::as_str) == Some("run") => Invocation::Kedro,
+        // Orchestrators' runners name the file or module that defines the
+        // pipeline, as `python pipeline.py` does: `dagster job execute -f
+        // defs.py -j train`, `dagster asset materialize -m pkg.defs`,
+        // `pyflyte run [--remote] wf.py train`, `zenml pipeline run
+        // pkg.pipelines.training` (the pipeline object's module).
+        "dagster" | "dagster-pipes"
+            if matches!(rest.first().map(String::as_str), Some("job" | "pipeline" | "asset"))
+                && matches!(rest.get(1).map(String::as_str), Some("execute" | "launch" | "materialize" | "backfill")) =>
+        {
+            match (opt_value(rest, &["-f", "--python-file"]), opt_value(rest, &["-m", "--module-name"])) {
+                (Some(f), _) => Invocation::PythonScript { path: f.to_string() },
+                (None, Some(m)) => Invocation::PythonModule { module: m.to_string() },
+                _ => Invocation::Other,
+            }
+        }
+        "pyflyte" if rest.iter().any(|a| a == "run") => {
+            match rest.iter().skip_while(|a| *a != "run").skip(1).find(|a| !a.starts_with('-') && a.ends_with(".py")) {
+                Some(f) => Invocation::PythonScript { path: f.clone() },
+                None => Invocation::Other,
+            }
+        }
+        "zenml" if rest.first().map(String::as_str) == Some("pipeline") && rest.get(1).map(String::as_str) == Some("run") => {
+            match positionals(&rest[2..], &["-c", "--config", "-s", "--stack", "-b", "--build"]).first() {
+                Some(src) if src.contains('.') && !src.ends_with(".py") && !src.ends_with(".yaml") => {
+                    Invocation::PythonModule { module: src.rsplit_once('.').map(|(m, _)| m.to_string()).unwrap_or_default() }
+                }
+                _ => Invocation::Other,
+            }
+        }
+        "airflow"
+            if rest.first().map(String::as_str) == Some("dags") && matches!(rest.get(1).map(String::as_str), Some("test" | "trigger")) =>
+        {
+            match positionals(&rest[2..], &["-c", "--conf", "-e", "--exec-date", "-r", "--run-id", "-S", "--subdir", "--logical-date"])
+                .first()
+            {
+                Some(id) if !id.contains('$') => Invocation::AirflowDag { dag_id: id.clone() },
+                _ => Invocation::Other,
+            }
+        }
         // A one-time run of a job spec file (`databricks runs submit
         // --json-file F`; the unified CLI's `databricks jobs submit --json @F`).
         "databricks"
@@ -1155,6 +1196,22 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn orchestrator_runners_name_the_pipeline_file_module_or_dag() {
+        let script = |p: &str| Invocation::PythonScript { path: p.into() };
+        let module = |m: &str| Invocation::PythonModule { module: m.into() };
+        assert_eq!(c("dagster job execute -f pipeline.py -j training_job"), script("pipeline.py"));
+        assert_eq!(c("dagster asset materialize --select * -m churn.definitions"), module("churn.definitions"));
+        assert_eq!(c("dagster job list -f pipeline.py"), Invocation::Other);
+        assert_eq!(c("pyflyte run --remote workflows/train.py training_wf --epochs 3"), script("workflows/train.py"));
+        assert_eq!(c("pyflyte register workflows"), Invocation::Other);
+        assert_eq!(c("zenml pipeline run pipelines.training.training_pipeline -c configs/train.yaml"), module("pipelines.training"));
+        assert_eq!(c("zenml pipeline list"), Invocation::Other);
+        assert_eq!(c("airflow dags test retrain_dag 2024-01-01"), Invocation::AirflowDag { dag_id: "retrain_dag".into() });
+        assert_eq!(c("airflow dags trigger -c {} nightly"), Invocation::AirflowDag { dag_id: "nightly".into() });
+        assert_eq!(c("airflow dags list"), Invocation::Other);
     }
 
     #[test]

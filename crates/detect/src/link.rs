@@ -632,6 +632,7 @@ impl Ctx<'_> {
                 .collect(),
             Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],
             Invocation::DbxLaunch { workflow } => vec![format!("dbx:workflow#{workflow}")],
+            Invocation::AirflowDag { dag_id } => vec![format!("airflow-dag:{dag_id}")],
             Invocation::BundleDeploy => {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
             }
