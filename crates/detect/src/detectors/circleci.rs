@@ -66,6 +66,9 @@ pub const ORB_COMMANDS: &[(&str, &str, &[&str])] = &[
     ("circleci/azure-acr", "build-and-push-image", &["docker push {repo}"]),
     ("circleci/aws-elastic-beanstalk", "deploy", &["eb deploy {environment-name}"]),
     ("circleci/python", "test", &["python -m {test-tool=pytest}"]),
+    // The SageMaker orb's deploy job moves an endpoint (created or updated
+    // per `deploy_environment`) to the model's new configuration.
+    ("circleci/aws-sagemaker", "deploy-endpoint", &["aws sagemaker update-endpoint --endpoint-name {model_name}"]),
 ];
 
 /// The command lines an orb's command or job runs, with the parameters of
@@ -490,6 +493,15 @@ mod tests {
         // The setup commands (`install`, `install-packages`) run nothing read.
         let test = o.units.iter().find(|u| u.id.ends_with("#test")).unwrap();
         assert_eq!(test.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), vec!["pytest"]);
+    }
+
+    #[test]
+    fn the_sagemaker_orb_deploy_job_updates_the_endpoint() {
+        let text = "version: 2.1\norbs:\n  sm: circleci/aws-sagemaker@1.0\nworkflows:\n  release:\n    jobs:\n      - sm/create_model:\n          model_name: churn\n      - sm/create_endpoint_configuration:\n          model_name: churn\n          requires: [sm/create_model]\n      - sm/deploy_endpoint:\n          name: deploy-dev\n          model_name: churn\n          deploy_environment: dev\n          requires: [sm/create_endpoint_configuration]\n";
+        let o = scan(text);
+        assert_eq!(releases(&o), vec![("deploy-dev".to_string(), "run.deploy".to_string(), "sagemaker-endpoint".to_string())]);
+        let u = o.units.iter().find(|u| u.id.ends_with("#deploy-dev")).unwrap();
+        assert_eq!(u.commands[0].argv.join(" "), "aws sagemaker update-endpoint --endpoint-name churn");
     }
 
     #[test]
