@@ -2704,7 +2704,7 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
     // Azure ML SDK v2 specs loaded from YAML (`load_component(source=...)`,
     // `load_job(...)`): the pipeline built from them is submitted, so each
     // spec runs as `az ml job create -f` would run it.
-    spec_loads(path, masked, idx, out);
+    spec_loads(path, masked, idx, out, repo);
     // Platform steps that run a script (`ProcessingStep(code="x.py")`).
     for c in RX_JOB_SCRIPT.captures_iter(bytes) {
         let at = c.get(0).unwrap().start();
@@ -2893,9 +2893,10 @@ fn folder_scripts(path: &str, masked: &str, idx: &LineIndex) -> Vec<(Cmd, std::o
 
 /// `load_component(source=<spec>)` / `load_job(<spec>)` of Azure ML SDK v2
 /// with a spec path the file spells out (a literal, a folder expression
-/// joined with a literal, `folder + "/x.yml"`), as `az ml job create -f`
-/// commands. A process's working folder (`os.getcwd()`) is the checkout.
-fn spec_loads(path: &str, masked: &str, idx: &LineIndex, out: &mut Vec<Cmd>) {
+/// joined with a literal, `folder + "/x.yml"`, or an f-string of those:
+/// [`fstring_paths`]), as `az ml job create -f` commands. A process's
+/// working folder (`os.getcwd()`) is the checkout.
+fn spec_loads(path: &str, masked: &str, idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) {
     static RX_LOAD: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?-u)\b(?:load_component|load_job)\s*\(").unwrap());
     let bytes = masked.as_bytes();
     if !masked.contains("load_component") && !masked.contains("load_job") {
@@ -2913,18 +2914,120 @@ fn spec_loads(path: &str, masked: &str, idx: &LineIndex, out: &mut Vec<Cmd>) {
             Some((base, tail)) => folder_value(base, before, dir, 0).map(|f| (f, tail)),
             None => folder_value(expr, before, dir, 0).map(|f| (f, String::new())),
         };
-        let file = match spec {
-            Some((Folder::Known(d), tail)) => crate::paths::join(&d, tail.trim_start_matches('/')),
-            _ => continue,
+        let files = match spec {
+            Some((Folder::Known(d), tail)) => vec![crate::paths::join(&d, tail.trim_start_matches('/'))],
+            _ => fstring_paths(expr, before, dir, repo),
         };
-        if !(file.ends_with(".yml") || file.ends_with(".yaml")) || file.contains("://") {
-            continue;
-        }
         let line = idx.line(m.start());
-        let text = idx.text(masked, line).trim().to_string();
-        let argv = ["az", "ml", "job", "create", "-f", &file].map(String::from).to_vec();
-        out.push(Cmd { argv, location: Location::line(path, line), text, workdir: String::new() });
+        for file in files {
+            if !(file.ends_with(".yml") || file.ends_with(".yaml")) || file.contains("://") {
+                continue;
+            }
+            let text = idx.text(masked, line).trim().to_string();
+            let argv = ["az", "ml", "job", "create", "-f", &file].map(String::from).to_vec();
+            out.push(Cmd { argv, location: Location::line(path, line), text, workdir: String::new() });
+        }
     }
+}
+
+/// The repository paths an f-string path can be (`f"{base}/{name}.yml"`):
+/// each placeholder is a folder expression or string the file spells out,
+/// a loop variable over a literal list or tuple (`for name in ["prep",
+/// "train"]:`, each value), or else any one path segment, matched against
+/// the repository's files under the folder the known part names (the
+/// specs a loader given a name can load). Empty when nothing is known
+/// before the first unknown placeholder's folder, or for more than 64
+/// spellings.
+fn fstring_paths(expr: &str, before: &str, dir: &str, repo: &RepoIndex) -> Vec<String> {
+    let e = expr.trim();
+    let Some(body) =
+        ["f\"", "f'", "rf\"", "rf'", "fr\"", "fr'"].iter().find_map(|p| e.strip_prefix(p).and_then(|r| r.strip_suffix(&p[p.len() - 1..])))
+    else {
+        return Vec::new();
+    };
+    // Spellings so far, `\0` standing for an unknown segment.
+    let mut spellings = vec![String::new()];
+    let mut rest = body;
+    while !rest.is_empty() {
+        let (text, hole) = match rest.find('{') {
+            Some(i) => {
+                let Some(j) = rest[i..].find('}') else { return Vec::new() };
+                let hole = &rest[i + 1..i + j];
+                let text = &rest[..i];
+                rest = &rest[i + j + 1..];
+                (text, Some(hole))
+            }
+            None => {
+                let text = rest;
+                rest = "";
+                (text, None)
+            }
+        };
+        spellings.iter_mut().for_each(|s| s.push_str(text));
+        let Some(hole) = hole.map(str::trim) else { continue };
+        let values: Vec<String> = match folder_value(hole, before, dir, 0) {
+            Some(Folder::Known(d)) => vec![d],
+            _ => match string_value(hole, before, 0) {
+                Some(v) => vec![v],
+                None => loop_values(hole, before).unwrap_or_else(|| vec!["\0".to_string()]),
+            },
+        };
+        spellings = spellings.iter().flat_map(|s| values.iter().map(move |v| format!("{s}{v}"))).collect();
+        if spellings.len() > 64 {
+            return Vec::new();
+        }
+    }
+    let mut found = Vec::new();
+    for sp in spellings {
+        let sp = sp.trim_start_matches("./").to_string();
+        let Some(at) = sp.find('\0') else {
+            found.push(sp);
+            continue;
+        };
+        // Unknown segments: the files under the known folder whose path
+        // has the spelling's shape, each unknown part within one segment.
+        let Some((folder, _)) = sp[..at].rsplit_once('/') else { continue };
+        let parts: Vec<&str> = sp.split('\0').collect();
+        for p in repo.paths.in_dir(folder).iter() {
+            if segments_match(p, &parts) {
+                found.push(p.to_string());
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// True when `path` is `parts` joined by runs of characters other than `/`.
+fn segments_match(path: &str, parts: &[&str]) -> bool {
+    let Some((first, more)) = parts.split_first() else { return path.is_empty() };
+    let Some(mut rest) = path.strip_prefix(first) else { return false };
+    for (i, part) in more.iter().enumerate() {
+        let last = i + 1 == more.len();
+        let found =
+            if last { rest.strip_suffix(part).map(|r| (r, "")) } else { rest.find(part).map(|k| (&rest[..k], &rest[k + part.len()..])) };
+        match found {
+            Some((hole, after)) if !hole.is_empty() && !hole.contains('/') => rest = after,
+            _ => return false,
+        }
+    }
+    rest.is_empty()
+}
+
+/// The values of loop variable `name` over a literal list or tuple of
+/// strings in the nearest enclosing `for name in [...]:` before the use.
+fn loop_values(name: &str, before: &str) -> Option<Vec<String>> {
+    if !is_name(name) {
+        return None;
+    }
+    let head = format!("for {name} in ");
+    let line = before.lines().rev().find_map(|l| l.trim_start().strip_prefix(&head).map(str::trim))?;
+    let list = line.strip_suffix(':')?.trim();
+    let inner =
+        list.strip_prefix('[').and_then(|r| r.strip_suffix(']')).or_else(|| list.strip_prefix('(').and_then(|r| r.strip_suffix(')')))?;
+    let values: Option<Vec<String>> = inner.split(',').map(str::trim).filter(|v| !v.is_empty()).map(literal).collect();
+    values.filter(|v| !v.is_empty())
 }
 
 /// Offset of the nearest `(` before the end of `s` that is not closed in `s`.
@@ -4783,11 +4886,41 @@ runs = api.search_runs('team/p')
     #[test]
     fn azureml_specs_loaded_from_yaml_are_submitted() {
         let src = "import os\nfrom azure.ai.ml import load_component, load_job\nHERE = os.path.dirname(__file__)\nSPECS = os.path.join(HERE, \"specs\")\n\ndef build(name):\n    a = load_component(source=SPECS + \"/prep.yml\")\n    b = load_job(os.path.join(SPECS, \"train.yaml\"))\n    c = load_component(source=f\"{SPECS}/{name}.yml\")\n    d = load_component(source=unknown_dir + \"/x.yml\")\n    e = load_component(\"notes.txt\")\n";
-        let f = analyze("ml/pipeline.py", src, &RepoIndex::default(), NAME, false);
+        let mut repo = RepoIndex::default();
+        for p in ["ml/specs/prep.yml", "ml/specs/score.yml", "ml/specs/train.yaml", "ml/specs/old/x.yml", "ml/other.yml"] {
+            repo.paths.insert(p.into());
+        }
+        let f = analyze("ml/pipeline.py", src, &repo, NAME, false);
         let files: Vec<String> =
             f.commands.iter().filter(|c| c.argv[..4] == ["az", "ml", "job", "create"]).map(|c| c.argv[5].clone()).collect();
-        // Built at run time (an f-string, an unknown folder) or not a spec: not followed.
-        assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml"]);
+        // The f-string with a parameter: the specs of that folder with that
+        // shape (not a nested folder's, not `.yaml`). An unknown folder or
+        // no spec: not followed.
+        assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml", "ml/specs/prep.yml", "ml/specs/score.yml"]);
+    }
+
+    #[test]
+    fn compute_named_by_a_pipeline_default_or_an_instance_type_variable() {
+        let compute = |src: &str| kinds(src).iter().filter(|k| k.starts_with("code.compute")).count();
+        assert_eq!(compute("from azure.ai.ml.dsl import pipeline\n@pipeline(default_compute=\"cpu-cluster\")\ndef p():\n    pass\n"), 1);
+        assert_eq!(compute("from azure.ai.ml import MLClient\njob.settings.default_compute = \"gpu-cluster\"\n"), 1);
+        assert_eq!(compute("import sagemaker\ntraining_instance = \"ml.m5.large\"\n"), 1);
+        // Not a platform module; not an instance type.
+        assert_eq!(compute("default_compute = \"cpu-cluster\"\n"), 0);
+        assert_eq!(compute("import sagemaker\nprefix = \"ml.models\"\n"), 0);
+    }
+
+    #[test]
+    fn spec_paths_built_in_a_loop_over_names_are_each_loaded() {
+        let src = "import os\nfrom azure.ai.ml import load_component\n\ndef main():\n    base = os.path.join(os.getcwd(), \"pipeline/components\")\n    for name in [\"prep\", \"train\"]:\n        steps.append(load_component(source=f\"{base}/{name}.yml\"))\n    for n in names:\n        load_component(source=f\"{unknown}/{n}.yml\")\n";
+        let mut repo = RepoIndex::default();
+        for p in ["pipeline/components/prep.yml", "pipeline/components/train.yml", "pipeline/components/score.yml"] {
+            repo.paths.insert(p.into());
+        }
+        let f = analyze("pipeline/run.py", src, &repo, NAME, false);
+        let files: Vec<&str> = f.commands.iter().filter(|c| c.argv[0] == "az").map(|c| c.argv[5].as_str()).collect();
+        assert_eq!(files, ["pipeline/components/prep.yml", "pipeline/components/train.yml"]);
+        assert!(segments_match("a/b-x.yml", &["a/b-", ".yml"]) && !segments_match("a/b-x/y.yml", &["a/b-", ".yml"]));
     }
 
     #[test]
