@@ -290,6 +290,9 @@ crate::screened_regexes! { PY_RX;
 
     RX_HTTP_POST = r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(";
     RX_ENDPOINT_WORD = r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models";
+    RX_WRITE_CALL = r"(?i)\b\w*(?:post|put|patch|write|create|update|deploy|upsert|apply)\w*\s*\(";
+    RX_HTTP_WRITE = r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|put|patch|request)\s*\(";
+    RX_ENDPOINT_ADMIN = r#"serving-endpoints(?:/[^/"'\n]+)?(?:/config)?["']|/onlineEndpoints/[^"'\n]*["']|:deployModel\b"#;
     RX_CONST_NAME = r"\b[A-Z][A-Z0-9_]{2,}\b";
     RX_NUMBER = r"\b\d+(?:\.\d+)?\b";
     RX_EXIT_ANY = r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b|\b\w*(?:run|job|pipeline|execution)\w*\.(?:cancel|fail|abort|begin_cancel)\s*\(";
@@ -1561,7 +1564,30 @@ fn scoring(
         // A client of a deployed model: posts to a scoring/predict endpoint
         // (a UI that calls the model is an application, not a test of it).
         let ui = imports_any(&["gradio", "streamlit", "dash", "flask", "fastapi", "panel", "tkinter"]);
-        if !ui {
+        // A serving endpoint created or updated over the platform's REST
+        // API (Databricks `api/2.0/serving-endpoints[/{name}/config]`, an
+        // Azure `onlineEndpoints/` resource, Vertex `:deployModel`), the
+        // module writing to it: a deployment, and no call of the model.
+        // The path written to here (an HTTP write in the module), or handed
+        // to a writing helper on its line (`write(f"serving-endpoints/{n}/
+        // config", ...)`); cited where it is written to, not where its state
+        // is read.
+        let line_of = |m: &regex::bytes::Match<'_>| {
+            let from = masked[..m.start()].rfind('\n').map_or(0, |i| i + 1);
+            let to = masked[m.start()..].find('\n').map_or(masked.len(), |i| m.start() + i);
+            &masked[from..to]
+        };
+        let writes_here = RX_HTTP_WRITE.is_match(bytes);
+        let found: Vec<_> = RX_ENDPOINT_ADMIN.find_iter(bytes).collect();
+        let admin = found
+            .iter()
+            .find(|m| !line_of(m).contains(".get(") && (writes_here || RX_WRITE_CALL.is_match(line_of(m).as_bytes())))
+            .or_else(|| found.first().filter(|_| writes_here))
+            .copied();
+        if let Some(m) = admin {
+            ev.push(mk("code.deploy", "http", m.start(), Confidence::Medium).attr("target", "endpoint-rest-api"));
+        }
+        if !ui && admin.is_none() {
             if let Some(mt) = RX_HTTP_POST.find_iter(bytes).find(|m| posts_to_model_endpoint(bytes, m.start())) {
                 ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
             }
@@ -4897,6 +4923,23 @@ runs = api.search_runs('team/p')
         // shape (not a nested folder's, not `.yaml`). An unknown folder or
         // no spec: not followed.
         assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml", "ml/specs/prep.yml", "ml/specs/score.yml"]);
+    }
+
+    #[test]
+    fn endpoints_written_over_rest_are_deployed_not_called() {
+        let k =
+            |src: &str| kinds(src).into_iter().filter(|k| k.starts_with("code.deploy") || k.starts_with("code.invoke")).collect::<Vec<_>>();
+        let admin = "import requests\ndef update(host, name, cfg):\n    requests.put(f\"{host}/api/2.0/serving-endpoints/{name}/config\", json=cfg)\n";
+        assert_eq!(k(admin), ["code.deploy:http"]);
+        let call = "import requests\ndef ask(host, name, rows):\n    return requests.post(f\"{host}/serving-endpoints/{name}/invocations\", json={\"inputs\": rows})\n";
+        assert_eq!(k(call), ["code.invoke-endpoint:http"]);
+        // Only reading an endpoint's state deploys nothing.
+        let read =
+            "import requests\ndef state(host, name):\n    return requests.get(f\"{host}/api/2.0/serving-endpoints/{name}\").json()\n";
+        assert!(k(read).is_empty());
+        // The path handed to a writing helper of another module.
+        assert_eq!(k("from ops.api import write\nwrite(f\"serving-endpoints/{name}/config\", cfg)\n"), ["code.deploy:http"]);
+        assert!(k("from ops.api import fetch\nfetch(f\"serving-endpoints/{name}\")\n").is_empty());
     }
 
     #[test]
