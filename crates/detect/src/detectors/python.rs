@@ -664,6 +664,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             if entry.evidence == "code.traffic-split" && RX_ALL_TRAFFIC.is_match(&bytes[mt.end()..]) {
                 continue;
             }
+            // ... also when given as a name assigned such a value before it
+            // (`TRAFFIC = {"0": 100}`, then `traffic_split=TRAFFIC`).
+            if entry.evidence == "code.traffic-split" {
+                let after = masked[mt.end()..].trim_start();
+                let name: &str = &after[..after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len())];
+                if is_name(name) && assigned(&masked[..mt.start()], name).is_some_and(|v| RX_ALL_TRAFFIC.is_match(v.as_bytes())) {
+                    continue;
+                }
+            }
             let mut e = mk(entry.evidence, &tool, mt.start(), Confidence::Medium);
             for (k, v) in &entry.attrs {
                 e = e.attr(k, v.clone());
@@ -5130,6 +5139,10 @@ runs = api.search_runs('team/p')
         for split in ["traffic_split={\"0\": 90, \"1\": 10}", "traffic_percentage=10", "traffic_split=split"] {
             assert!(kinds(&base.replace("ARG", split)).contains(&"code.traffic-split:vertex".to_string()), "{split}");
         }
+        // A name assigned all the traffic before: no split; assigned a split: one.
+        let named = |value: &str| kinds(&format!("TRAFFIC = {value}\n{}", base.replace("ARG", "traffic_split=TRAFFIC")));
+        assert!(!named("{\"0\": 100}").contains(&"code.traffic-split:vertex".to_string()));
+        assert!(named("{\"0\": 80, \"1\": 20}").contains(&"code.traffic-split:vertex".to_string()));
     }
 
     #[test]
