@@ -310,6 +310,7 @@ crate::screened_regexes! { PY_RX;
     RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
     RX_DAGSTER_SENSOR = r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b";
     RX_DAGSTER_DEF = r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(";
+    RX_DAGSTER_DEFINITIONS = r"\bDefinitions\s*\(";
     RX_METAFLOW = r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)";
     RX_METAFLOW_SCHEDULE = r"@schedule\s*\(";
     RX_FLYTE = r"@workflow\b|@task\b";
@@ -1818,9 +1819,21 @@ fn pipelines(
         }
     }
     if imports_any(&["dagster"]) {
-        let t = if RX_DAGSTER_SCHEDULE.is_match(bytes) {
+        // The code location (`Definitions(assets=..., schedules=[...])`)
+        // binds the schedules and sensors it lists, defined in modules of
+        // their own, to the assets and jobs it loads: it is started as they
+        // are, and reaches what it imports.
+        let listed = |kw: &str| {
+            RX_DAGSTER_DEFINITIONS.find_iter(bytes).any(|m| {
+                call_args(bytes, m.start()).iter().any(|(k, v)| {
+                    let v = v.trim();
+                    k.as_deref() == Some(kw) && !v.is_empty() && !matches!(v, "[]" | "None" | "()")
+                })
+            })
+        };
+        let t = if RX_DAGSTER_SCHEDULE.is_match(bytes) || listed("schedules") {
             Some("schedule")
-        } else if RX_DAGSTER_SENSOR.is_match(bytes) {
+        } else if RX_DAGSTER_SENSOR.is_match(bytes) || listed("sensors") {
             Some("external")
         } else {
             None
@@ -4932,6 +4945,21 @@ runs = api.search_runs('team/p')
         // shape (not a nested folder's, not `.yaml`). An unknown folder or
         // no spec: not followed.
         assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml", "ml/specs/prep.yml", "ml/specs/score.yml"]);
+    }
+
+    #[test]
+    fn a_dagster_code_location_listing_schedules_is_started_by_them() {
+        let trigger = |src: &str| {
+            let f = analyze("pkg/__init__.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().find(|e| e.kind == "code.pipeline-def").and_then(|e| e.attrs.get("trigger").map(|t| t.to_string()))
+        };
+        let defs = |kw: &str| {
+            format!("from dagster import Definitions, load_assets_from_modules\nfrom pkg import assets\nfrom pkg.schedules import s\ndefs = Definitions(\n    assets=load_assets_from_modules([assets]),\n    {kw},\n)\n")
+        };
+        assert_eq!(trigger(&defs("schedules=[s]")).as_deref(), Some("schedule"));
+        assert_eq!(trigger(&defs("sensors=[on_new_file]")).as_deref(), Some("external"));
+        assert_eq!(trigger(&defs("schedules=[]")), None);
+        assert_eq!(trigger(&defs("jobs=[j]")), None);
     }
 
     #[test]
