@@ -361,7 +361,7 @@ crate::screened_regexes! { PY_RX;
     RX_JOB_FIELD = r"\b(script_name|python_script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_JOB_CODE = r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#;
     RX_JOB_SCRIPT = r#"\b(?:code|script|script_path|script_name|python_script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#;
-    RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+(train|fit)(?:_\w+)?[ \t]*\(";
+    RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+(?:(?:re)?(?:train|fit)(?:_\w+)?|\w+_(?:re)?(?:train|fit))[ \t]*\(";
     RX_SAVE_ARTIFACT = r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_SAVE_MODEL = r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_ENTRY_POINT = r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#;
@@ -707,7 +707,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if !ev.iter().any(|e| e.kind == "code.train") && !in_test {
         if let Some(d) = RX_SAVE_ARTIFACT.is_match(bytes).then(|| RX_DEF_TRAIN.captures(bytes)).flatten() {
             let name = String::from_utf8_lossy(d.get(0).unwrap().as_bytes()).to_string();
-            if !name.contains("train_test") && !name.contains("fit_transform") {
+            // Functions that make or fetch the training data are named for it too.
+            const DATA_PARTS: &[&str] =
+                &["split", "data", "dataset", "loader", "set", "get", "load", "read", "prep", "prepare", "sample", "df"];
+            let fn_name = name.trim_start_matches("async").trim().trim_start_matches("def").trim().trim_end_matches('(').trim();
+            let data_fn = fn_name.split('_').any(|p| DATA_PARTS.contains(&p));
+            if !name.contains("train_test") && !name.contains("fit_transform") && !data_fn {
                 ev.push(mk("code.train", "", d.get(0).unwrap().start(), Confidence::Low).attr("framework", "custom"));
             }
         }
@@ -4945,6 +4950,20 @@ runs = api.search_runs('team/p')
         // shape (not a nested folder's, not `.yaml`). An unknown folder or
         // no spec: not followed.
         assert_eq!(files, ["ml/specs/prep.yml", "ml/specs/train.yaml", "ml/specs/prep.yml", "ml/specs/score.yml"]);
+    }
+
+    #[test]
+    fn hand_written_training_functions_named_for_training_at_either_end() {
+        let custom = |name: &str| {
+            kinds(&format!("import pickle\nfrom inhouse import Forecaster\n\ndef {name}(x, y):\n    m = Forecaster()\n    m.fit(x, y)\n    pickle.dump(m, open(\"m.pkl\", \"wb\"))\n"))
+                .contains(&"code.train".to_string())
+        };
+        for name in ["train", "train_model", "model_train", "retrain", "nightly_retrain", "asset_fit"] {
+            assert!(custom(name), "{name}");
+        }
+        for name in ["get_train_data", "split_train", "trainer_config", "profit"] {
+            assert!(!custom(name), "{name}");
+        }
     }
 
     #[test]
