@@ -977,6 +977,18 @@ fn classify_command(argv: &[String]) -> Invocation {
             Invocation::Deploy { target: "terraform".into(), traffic: None, file: None }
         }
         _ if is_python(&base) => classify_python(rest),
+        // `modal run app.py[::fn]`: the app's local entry point runs, and
+        // what it calls remotely on Modal's machines.
+        "modal" if rest.first().map(String::as_str) == Some("run") => {
+            match rest[1..].iter().find(|a| !a.starts_with('-')).map(|a| a.split("::").next().unwrap_or(a)) {
+                Some(f) if f.ends_with(".py") => Invocation::PythonScript { path: f.to_string() },
+                Some(m) if !m.contains('/') && !m.contains('$') => Invocation::PythonModule { module: m.to_string() },
+                _ => Invocation::Other,
+            }
+        }
+        // A Python file run as the program (`uv run train.py`, the runner
+        // stripped; `src/train.py` made executable).
+        _ if base.ends_with(".py") && !cmd0.contains('$') => Invocation::PythonScript { path: cmd0.clone() },
         _ => {
             if base.ends_with(".sh") || base.ends_with(".bash") || (cmd0.starts_with("./") && !cmd0.contains("..")) {
                 Invocation::Script { path: cmd0.clone() }
@@ -1196,6 +1208,17 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn python_files_run_as_programs_and_by_modal() {
+        let script = |p: &str| Invocation::PythonScript { path: p.into() };
+        assert_eq!(c("modal run src/train_modal.py --epochs 3"), script("src/train_modal.py"));
+        assert_eq!(c("modal run -d jobs/fit.py::main"), script("jobs/fit.py"));
+        assert_eq!(c("modal run pkg.fit"), Invocation::PythonModule { module: "pkg.fit".into() });
+        assert_eq!(c("modal deploy serve.py"), Invocation::Deploy { target: "paas".into(), traffic: None, file: None });
+        assert_eq!(c("src/train.py --epochs 1"), script("src/train.py"));
+        assert_eq!(c("$SCRIPT.py"), Invocation::Other);
     }
 
     #[test]
