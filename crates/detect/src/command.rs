@@ -104,6 +104,22 @@ fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     None
 }
 
+/// A request to a hosting platform's deploy hook: a URL of one
+/// (`api.render.com/deploy/srv-...`, Netlify `build_hooks`, Vercel
+/// `integrations/deploy`), or a variable or secret named for one
+/// (`${{ secrets.RENDER_DEPLOY_HOOK }}`, `$DEPLOY_HOOK_URL`): the platform
+/// builds and releases the service.
+fn is_deploy_hook(rest: &[String]) -> bool {
+    const HOOK_URLS: &[&str] = &["api.render.com/deploy/", "api.netlify.com/build_hooks/", "api.vercel.com/v1/integrations/deploy/"];
+    rest.iter().any(|a| {
+        let upper = a.to_ascii_uppercase();
+        HOOK_URLS.iter().any(|h| a.contains(h))
+            || (a.contains('$') || upper.starts_with("SECRETS.") || upper.starts_with("ENV.") || upper.starts_with("VARS."))
+                && upper.contains("DEPLOY")
+                && upper.contains("HOOK")
+    })
+}
+
 /// The job spec file of a Databricks CLI command: `--json-file F` (the
 /// legacy CLI) or `--json @F` (the unified CLI; an inline JSON names none).
 fn databricks_json_file(rest: &[String]) -> Option<String> {
@@ -851,6 +867,8 @@ fn classify_command(argv: &[String]) -> Invocation {
                 Invocation::Publish { what: "python-package".into() }
             } else if url.ends_with("/dispatches") {
                 Invocation::TriggerPipeline { target: "repository_dispatch".into() }
+            } else if is_deploy_hook(rest) {
+                Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
             } else if ["/score", "/predict", "/invocations", "/v1/models", "/v2/models", "/infer", "/health", "/ready"]
                 .iter()
                 .any(|p| url.contains(p))
@@ -1208,6 +1226,18 @@ mod tests {
 
     fn c(s: &str) -> Invocation {
         classify(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn deploy_hooks_release_the_service() {
+        let paas = Invocation::Deploy { target: "paas".into(), traffic: None, file: None };
+        assert_eq!(c("curl -X POST https://api.render.com/deploy/srv-abc?key=k"), paas);
+        assert_eq!(c("curl -fsS -X POST $RENDER_DEPLOY_HOOK_URL"), paas);
+        assert_eq!(c("curl -X POST ${{ secrets.DEPLOY_HOOK }}"), paas);
+        assert_eq!(c("curl -X POST -d {} https://api.netlify.com/build_hooks/5f1"), paas);
+        // A webhook that deploys nothing; a hook named in prose.
+        assert_eq!(c("curl -X POST $SLACK_WEBHOOK"), Invocation::Other);
+        assert_eq!(c("curl -X POST https://example.com/hooks -d deploy_hook_done"), Invocation::Other);
     }
 
     #[test]

@@ -653,6 +653,10 @@ fn is_deploy_action(name: &str) -> bool {
         "google-github-actions/deploy-cloud-functions",
         "deliverybot/helm",
         "akhileshns/heroku-deploy",
+        // Render deploy hooks or API, Railway deploys.
+        "johnbeynon/render-deploy-action",
+        "bounceapp/render-action",
+        "bervproject/railway-deploy",
     ]
     .contains(&name)
 }
@@ -983,6 +987,11 @@ mod tests {
         assert_eq!(kinds(&o, "run.publish").len(), 1);
         assert_eq!(kinds(&o, "run.traffic-split").len(), 1);
         assert_eq!(kinds(&o, "ci.environment")[0].attrs["name"], *"production");
+        let o = run(
+            ".github/workflows/cd.yml",
+            "on: push\njobs:\n  d:\n    steps:\n      - uses: JohnBeynon/render-deploy-action@v0.0.8\n        with:\n          service-id: srv-1\n",
+        );
+        assert_eq!(kinds(&o, "run.deploy").len(), 1);
     }
 
     #[test]
