@@ -413,7 +413,7 @@ const METRIC_WORDS: &[&str] = &[
     "mape",
     "wer",
 ];
-const NEW_WORDS: &[&str] = &["new", "candidate", "cand", "challenger", "chall", "trained", "contender", "retrained", "fresh"];
+const NEW_WORDS: &[&str] = &["new", "candidate", "cand", "challenger", "chall", "trained", "contender", "retrained", "fresh", "shadow"];
 const OLD_WORDS: &[&str] = &[
     "champion",
     "champ",
@@ -427,6 +427,7 @@ const OLD_WORDS: &[&str] = &[
     "current",
     "existing",
     "live",
+    "serving",
 ];
 
 /// Analyze Python source. `notebook` marks evidence from notebook cells.
@@ -4166,6 +4167,12 @@ mod tests {
         let src = "import mlflow\nMIN_GAIN = 0.01\ndef promote(client, cand_rmse, champ_rmse, v):\n    change = rel_delta(cand_rmse, champ_rmse)\n    if change <= -MIN_GAIN:\n        client.set_registered_model_alias('m', 'champion', v)\n";
         assert!(compares(src));
         assert!(compares("import mlflow\ndef f(prod_auc, new_auc):\n    improvement = new_auc - prod_auc\n    if improvement > 0.005:\n        promote()\n"));
+        // The model trained to run beside production is named the shadow.
+        assert!(compares("import mlflow\ndef f(prod_f1, shadow_f1):\n    improvement = shadow_f1 - prod_f1\n    if improvement >= MIN_GAIN:\n        promote()\n"));
+        // ... and the model answering requests now, the serving one.
+        assert!(compares(
+            "import mlflow\ndef f(serving_f1, cand_f1):\n    lift = cand_f1 - serving_f1\n    if lift >= MIN_GAIN:\n        promote()\n"
+        ));
         // Against a fixed bar, an unassigned name, or not a difference's name: no comparison.
         assert!(!compares("import mlflow\ndef f(cand_auc):\n    gain = cand_auc - 0.8\n    if gain > 0:\n        promote()\n"));
         assert!(!compares("import mlflow\ndef f(improvement):\n    if improvement > 0.01:\n        promote()\n"));
