@@ -1797,17 +1797,20 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &Units) {
         .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
         .collect();
     serving_files.extend(imported);
+    // A pipeline that promotes models automatically releases through the
+    // alias the service pulls: still pull-based (the service decides when it
+    // reloads), marked so that a deployment of its own is not held back.
     let automated_promotion =
         out.iter().any(|e| e.kind == "code.model-version" && e.attrs.contains_key("promotes") && e.attrs.contains_key("triggers"));
-    if automated_promotion {
-        return;
-    }
     let pulled: Vec<Evidence> = out
         .iter()
         .filter(|e| e.kind == "code.load-model" && e.attrs.contains_key("by_alias") && serving_files.contains(e.location.path.as_str()))
         .map(|e| {
             let mut p = Evidence::new("link.pull-based-serving", "linker", e.location.clone(), Confidence::Medium, &e.snippet);
             p.chain = vec![e.location.clone()];
+            if automated_promotion {
+                p = p.attr("promotion", "automated");
+            }
             p
         })
         .collect();
@@ -2490,10 +2493,15 @@ mod tests {
             out.iter().filter(|e| e.kind == "link.pull-based-serving").count()
         };
         assert_eq!(pulled(vec![service(), lookup()], &units), 1);
-        // Nothing serving imports it, or a pipeline promotes models automatically.
+        // Nothing serving imports it: nothing pulled.
         assert_eq!(pulled(vec![service(), lookup()], &Units::default()), 0);
+        // A pipeline promotes models automatically: pulled, marked so.
         let promotes = ev("train.py", "code.model-version").attr("promotes", "yes").attr("triggers", "push");
-        assert_eq!(pulled(vec![service(), lookup(), promotes], &units), 0);
+        let mut out = vec![service(), lookup(), promotes];
+        derive_pull_based_serving(&mut out, &units);
+        let p: Vec<_> = out.iter().filter(|e| e.kind == "link.pull-based-serving").collect();
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].attrs.get("promotion").map(|v| v.to_string()).as_deref(), Some("automated"));
     }
 
     #[test]
