@@ -1280,7 +1280,7 @@ pub fn names_data(s: &str) -> bool {
 
 /// Whether a path or URL names data, and whether it names a model, a
 /// checkpoint or a run's output (see [`names_data`]).
-fn data_words(s: &str) -> (bool, bool) {
+pub(crate) fn data_words(s: &str) -> (bool, bool) {
     let l = s.trim_matches(['"', '\'']).to_ascii_lowercase();
     let path = match l.split_once("://") {
         Some(("http" | "https" | "ftp", rest)) => rest.split_once('/').map_or("", |(_, p)| p),

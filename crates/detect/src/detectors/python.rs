@@ -592,6 +592,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 if entry.evidence == "code.train" && call.last == "train" && sets_train_mode(call, bytes) {
                     continue;
                 }
+                // An object-store download is data acquisition as a bucket
+                // copy in a shell is: not when what it names is a model, a
+                // run's output or reports, or, all spelled out, names no data.
+                if entry.evidence == "code.data-prep"
+                    && entry.attrs.iter().any(|(k, v)| k == "op" && v == "download")
+                    && !downloads_data(bytes, call.offset, &call.last)
+                {
+                    continue;
+                }
                 if imports_any(&needs) || (entry.evidence == "code.train" && indirect_any(&needs)) {
                     let mut e = mk(entry.evidence, &entry.tool, call.offset, Confidence::Medium);
                     for (k, v) in &entry.attrs {
@@ -3688,6 +3697,24 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
     RX_ENDPOINT_WORD.is_match(bytes)
 }
 
+/// Whether the download call at `at` may fetch data: none of its string
+/// arguments names a model, a checkpoint, a run's output or reports, and
+/// one names data unless some argument is not a literal (then unknown,
+/// taken as data, as before).
+fn downloads_data(bytes: &[u8], at: usize, method: &str) -> bool {
+    // The method's own arguments, past the receiver's (`Bucket("b").download_file(...)`).
+    let from = std::str::from_utf8(&bytes[at..]).ok().and_then(|t| t.find(&format!("{method}("))).map_or(at, |i| at + i);
+    let args = call_args(bytes, from);
+    let lits: Vec<String> = args.iter().filter_map(|(_, v)| literal(v.trim())).collect();
+    let (mut data, mut other) = (false, false);
+    for l in &lits {
+        let (d, o) = super::data_words(l);
+        data |= d;
+        other |= o;
+    }
+    !other && (data || lits.len() < args.len())
+}
+
 /// Where a model loaded as a Spark UDF (`x = mlflow.pyfunc.spark_udf(...)`)
 /// is assigned, when the UDF is then applied to a DataFrame's columns
 /// (`.withColumn("p", x(...))`, `.select(x(...))`).
@@ -4971,6 +4998,19 @@ runs = api.search_runs('team/p')
         for name in ["get_train_data", "split_train", "trainer_config", "profit"] {
             assert!(!custom(name), "{name}");
         }
+    }
+
+    #[test]
+    fn object_store_downloads_are_data_when_what_they_name_may_be_data() {
+        let prep = |call: &str| {
+            kinds(&format!("import boto3\ns3 = boto3.client(\"s3\")\n{call}\n")).iter().any(|k| k.starts_with("code.data-prep"))
+        };
+        assert!(prep("s3.download_file(\"lake\", \"raw/events.parquet\", \"events.parquet\")"));
+        assert!(prep("s3.download_file(BUCKET, key, local_path)"));
+        // A run's reports, a model, or nothing that names data.
+        assert!(!prep("boto3.resource(\"s3\").Bucket(\"ml\").download_file(\"runs/reports.csv\", \"reports.csv\")"));
+        assert!(!prep("s3.download_file(BUCKET, \"models/churn.pkl\", \"model.pkl\")"));
+        assert!(!prep("s3.download_file(\"ops\", \"config/settings.json\", \"settings.json\")"));
     }
 
     #[test]
