@@ -3699,8 +3699,9 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
 
 /// Whether the download call at `at` may fetch data: none of its string
 /// arguments names a model, a checkpoint, a run's output or reports, and
-/// one names data unless some argument is not a literal (then unknown,
-/// taken as data, as before).
+/// one names data unless some argument is not a literal or there is none
+/// (the object named where the client was made): then unknown, taken as
+/// data, as before.
 fn downloads_data(bytes: &[u8], at: usize, method: &str) -> bool {
     // The method's own arguments, past the receiver's (`Bucket("b").download_file(...)`).
     let from = std::str::from_utf8(&bytes[at..]).ok().and_then(|t| t.find(&format!("{method}("))).map_or(at, |i| at + i);
@@ -3712,7 +3713,7 @@ fn downloads_data(bytes: &[u8], at: usize, method: &str) -> bool {
         data |= d;
         other |= o;
     }
-    !other && (data || lits.len() < args.len())
+    !other && (data || args.is_empty() || lits.len() < args.len())
 }
 
 /// Where a model loaded as a Spark UDF (`x = mlflow.pyfunc.spark_udf(...)`)
@@ -5007,6 +5008,7 @@ runs = api.search_runs('team/p')
         };
         assert!(prep("s3.download_file(\"lake\", \"raw/events.parquet\", \"events.parquet\")"));
         assert!(prep("s3.download_file(BUCKET, key, local_path)"));
+        assert!(prep("blob = s3.download_file()"));
         // A run's reports, a model, or nothing that names data.
         assert!(!prep("boto3.resource(\"s3\").Bucket(\"ml\").download_file(\"runs/reports.csv\", \"reports.csv\")"));
         assert!(!prep("s3.download_file(BUCKET, \"models/churn.pkl\", \"model.pkl\")"));
