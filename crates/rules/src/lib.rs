@@ -135,6 +135,10 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "only pushes to topic or personal branches (or a person) start it"
     } else if all(&|e| triggers(e).iter().all(|t| t == "unknown" || t == "manual") && has(e, "reached")) {
         "what starts it is not declared in the repository"
+    } else if all(&|e| e.kind == "link.pull-based-serving" && e.attrs.get("promotion").is_some_and(|v| v == "automated")) {
+        "a pipeline moves the registry alias the service loads: the service picks the model up when it reloads, nothing deploys it"
+    } else if all(&|e| e.kind == "link.pull-based-serving") {
+        "the service loads whatever model a registry alias or query points at: a release is moving the alias by hand"
     } else if all(&|e| !has(e, "reached")) {
         "no launcher found: no CI job, schedule or script that mlops-level follows reaches it"
     } else {

@@ -123,6 +123,14 @@ fn partial_criteria_say_what_falls_short() {
         Some("no launcher found: no CI job, schedule or script that mlops-level follows reaches it")
     );
     assert!(a.criteria.iter().find(|c| c.id == "L2.training-code.versioned").unwrap().why.is_none(), "met criteria carry no reason");
+    // Pull-based serving: the alias decides the release, moved by hand or by a pipeline.
+    let why = |attrs: &[(&str, &str)]| {
+        let a = evaluate(&p, &[ev("link.pull-based-serving", attrs)], &[]);
+        assert_eq!(status(&a, "L3.release.cd"), Status::Partial);
+        a.criteria.iter().find(|c| c.id == "L3.release.cd").unwrap().why.clone().unwrap_or_default()
+    };
+    assert!(why(&[]).contains("by hand"));
+    assert!(why(&[("promotion", "automated")]).starts_with("a pipeline moves the registry alias"));
 }
 
 #[test]
