@@ -113,10 +113,12 @@ fn is_deploy_hook(rest: &[String]) -> bool {
     const HOOK_URLS: &[&str] = &["api.render.com/deploy/", "api.netlify.com/build_hooks/", "api.vercel.com/v1/integrations/deploy/"];
     rest.iter().any(|a| {
         let upper = a.to_ascii_uppercase();
+        // `DEPLOY` then `HOOK` as name parts (`RENDER_DEPLOY_HOOK_URL`,
+        // `DEPLOYHOOK`): a `DEPLOY_WEBHOOK` posts a message about a deploy.
+        let parts: Vec<&str> = upper.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let named = parts.contains(&"DEPLOYHOOK") || parts.windows(2).any(|w| w == ["DEPLOY", "HOOK"]);
         HOOK_URLS.iter().any(|h| a.contains(h))
-            || (a.contains('$') || upper.starts_with("SECRETS.") || upper.starts_with("ENV.") || upper.starts_with("VARS."))
-                && upper.contains("DEPLOY")
-                && upper.contains("HOOK")
+            || named && (a.contains('$') || upper.starts_with("SECRETS.") || upper.starts_with("ENV.") || upper.starts_with("VARS."))
     })
 }
 
@@ -130,9 +132,8 @@ fn databricks_json_file(rest: &[String]) -> Option<String> {
 }
 
 /// The spec file of `databricks jobs create|reset --json-file F`: the job
-/// is installed, not run. Run by a `databricks jobs run-now` of the same
-/// script ([`runs_databricks_job_now`]), it is submitted.
-pub fn databricks_job_install(argv: &[String]) -> Option<String> {
+/// is installed, not run.
+fn databricks_job_install(argv: &[String]) -> Option<String> {
     let rest = argv.get(1..)?;
     (argv.first().map(String::as_str) == Some("databricks")
         && rest.first().map(String::as_str) == Some("jobs")
@@ -141,11 +142,22 @@ pub fn databricks_job_install(argv: &[String]) -> Option<String> {
     .flatten()
 }
 
-/// `databricks jobs run-now ...`: a job installed before is run.
-pub fn runs_databricks_job_now(argv: &[String]) -> bool {
-    argv.first().map(String::as_str) == Some("databricks")
-        && argv.get(1).map(String::as_str) == Some("jobs")
-        && argv.get(2).map(String::as_str) == Some("run-now")
+/// A script's commands, in order: a Databricks job installed from a spec
+/// file and run by the same script (`job_id=$(databricks jobs create
+/// --json-file F)`, then `databricks jobs run-now --job-id $job_id`, whose
+/// id a static reader cannot follow) is that spec submitted, as
+/// `databricks runs submit --json-file F` submits it. Installed only, the
+/// job runs on its own schedule, if any.
+pub fn submit_jobs_run_now(cmds: &mut [crate::shell::ShellCmd]) {
+    let run_now = |argv: &[String]| argv.len() > 2 && argv[..3] == ["databricks", "jobs", "run-now"];
+    if !cmds.iter().any(|c| run_now(&c.argv)) {
+        return;
+    }
+    for c in cmds.iter_mut() {
+        if let Some(f) = databricks_job_install(&c.argv) {
+            c.argv = ["databricks", "runs", "submit", "--json-file", &f].map(str::to_string).to_vec();
+        }
+    }
 }
 
 /// True when the words of a command run on a remote host (`ssh host ...`,
@@ -1235,8 +1247,9 @@ mod tests {
         assert_eq!(c("curl -fsS -X POST $RENDER_DEPLOY_HOOK_URL"), paas);
         assert_eq!(c("curl -X POST ${{ secrets.DEPLOY_HOOK }}"), paas);
         assert_eq!(c("curl -X POST -d {} https://api.netlify.com/build_hooks/5f1"), paas);
-        // A webhook that deploys nothing; a hook named in prose.
+        // A webhook that deploys nothing (a message about a deploy); a hook named in prose.
         assert_eq!(c("curl -X POST $SLACK_WEBHOOK"), Invocation::Other);
+        assert_eq!(c("curl -X POST -d {\"text\":\"deployed\"} $SLACK_DEPLOY_WEBHOOK"), Invocation::Other);
         assert_eq!(c("curl -X POST https://example.com/hooks -d deploy_hook_done"), Invocation::Other);
     }
 
@@ -1278,10 +1291,6 @@ mod tests {
         let argv = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
         assert_eq!(databricks_job_install(&argv("databricks jobs reset --job-id 3 --json-file j.json")).as_deref(), Some("j.json"));
         assert_eq!(databricks_job_install(&argv("databricks jobs list")), None);
-        assert!(
-            runs_databricks_job_now(&argv("databricks jobs run-now --job-id 3"))
-                && !runs_databricks_job_now(&argv("databricks jobs get --job-id 3"))
-        );
         assert_eq!(c("dbx launch train --from-assets --trace"), Invocation::DbxLaunch { workflow: "train".into() });
         assert_eq!(c("dbx execute --cluster-name dev --job=train"), Invocation::DbxLaunch { workflow: "train".into() });
         assert_eq!(c("dbx deploy train --assets-only"), Invocation::Other);

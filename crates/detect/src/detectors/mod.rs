@@ -454,16 +454,8 @@ pub fn add_shell_session(
     };
     let env: std::collections::BTreeMap<String, String> = CHECKOUT_ROOT_VARS.iter().map(|v| (v.to_string(), ".".to_string())).collect();
     let mut cmds = crate::shell::session(&chunks, &env, repo.map(|_| &reader as crate::shell::SourceReader<'_>));
-    // A Databricks job installed from a spec file and run by the same
-    // script (`job_id=$(databricks jobs create --json-file F)`, then
-    // `databricks jobs run-now --job-id $job_id`) is the spec submitted.
-    if cmds.iter().any(|c| crate::command::runs_databricks_job_now(&c.argv)) {
-        for c in cmds.iter_mut() {
-            if let Some(f) = crate::command::databricks_job_install(&c.argv) {
-                c.argv = ["databricks", "runs", "submit", "--json-file", &f].map(str::to_string).to_vec();
-            }
-        }
-    }
+    // What one command of the script means may depend on another's.
+    crate::command::submit_jobs_run_now(&mut cmds);
     // `pushd` changes the directory like `cd` and remembers the old one for `popd`.
     let mut stack: Vec<String> = Vec::new();
     for c in cmds {
@@ -1549,8 +1541,9 @@ mod tests {
             submitted("JOB=$(databricks jobs create --json-file jobs/fit.json | jq -r .job_id)\ndatabricks jobs run-now --job-id $JOB\n"),
             ["jobs/fit.json"]
         );
-        // Installed (or reset) only: the job's own schedule, if any, runs it.
+        // Installed (or reset) only, or read back: the job's own schedule, if any, runs it.
         assert!(submitted("databricks jobs reset --job-id 7 --json-file jobs/fit.json\n").is_empty());
+        assert!(submitted("databricks jobs create --json-file jobs/fit.json\ndatabricks jobs get --job-id 7\n").is_empty());
     }
 
     #[test]

@@ -361,7 +361,7 @@ crate::screened_regexes! { PY_RX;
     RX_JOB_FIELD = r"\b(script_name|python_script_name|entry_point|script_path|source_directory|source_dir|code)\s*=\s*(?:[A-Za-z_][A-Za-z0-9_]*\.)?([A-Za-z_][A-Za-z0-9_]*)\s*[,)]";
     RX_JOB_CODE = r#"\b(?:code|source_dir|source_directory)\s*=\s*["']([^"'\n]+?)["']"#;
     RX_JOB_SCRIPT = r#"\b(?:code|script|script_path|script_name|python_script_name|python_file)\s*=\s*["']([^"'\n]+\.py)["']"#;
-    RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+(?:(?:re)?(?:train|fit)(?:_\w+)?|\w+_(?:re)?(?:train|fit))[ \t]*\(";
+    RX_DEF_TRAIN = r"(?m)^(?:async[ \t]+)?def[ \t]+((?:re)?(?:train|fit)(?:_\w+)?|\w+_(?:re)?(?:train|fit))[ \t]*\(";
     RX_SAVE_ARTIFACT = r"\b(?:joblib\.dump|pickle\.dump|torch\.save|json\.dump|np\.save|numpy\.save|cloudpickle\.dump)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_SAVE_MODEL = r"\b(?:joblib\.dump|pickle\.dump|cloudpickle\.dump|torch\.save)\s*\(|\.(?:save_model|save_pretrained|save_weights)\s*\(|\bmodel\w*\.save\s*\(";
     RX_ENTRY_POINT = r#"\bentry_point\s*=\s*["']([^"'\n]+\.py)["']"#;
@@ -597,7 +597,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 // run's output or reports, or, all spelled out, names no data.
                 if entry.evidence == "code.data-prep"
                     && entry.attrs.iter().any(|(k, v)| k == "op" && v == "download")
-                    && !downloads_data(bytes, call.offset, &call.last)
+                    && !downloads_data(&masked, call.offset, &call.last)
                 {
                     continue;
                 }
@@ -716,12 +716,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // produced (no framework to recognise). Low confidence.
     if !ev.iter().any(|e| e.kind == "code.train") && !in_test {
         if let Some(d) = RX_SAVE_ARTIFACT.is_match(bytes).then(|| RX_DEF_TRAIN.captures(bytes)).flatten() {
-            let name = String::from_utf8_lossy(d.get(0).unwrap().as_bytes()).to_string();
-            // Functions that make or fetch the training data are named for it too.
+            let name = String::from_utf8_lossy(&d[1]);
+            // Functions that make or fetch the training data are named for it
+            // too (`get_train_data`, `split_train`).
             const DATA_PARTS: &[&str] =
                 &["split", "data", "dataset", "loader", "set", "get", "load", "read", "prep", "prepare", "sample", "df"];
-            let fn_name = name.trim_start_matches("async").trim().trim_start_matches("def").trim().trim_end_matches('(').trim();
-            let data_fn = fn_name.split('_').any(|p| DATA_PARTS.contains(&p));
+            let data_fn = name.split('_').any(|p| DATA_PARTS.contains(&p));
             if !name.contains("train_test") && !name.contains("fit_transform") && !data_fn {
                 ev.push(mk("code.train", "", d.get(0).unwrap().start(), Confidence::Low).attr("framework", "custom"));
             }
@@ -1602,8 +1602,10 @@ fn scoring(
             let to = masked[m.start()..].find('\n').map_or(masked.len(), |i| m.start() + i);
             &masked[from..to]
         };
-        let writes_here = RX_HTTP_WRITE.is_match(bytes);
+        // (Most modules name no such path: the write calls are looked for
+        // only in those that do.)
         let found: Vec<_> = RX_ENDPOINT_ADMIN.find_iter(bytes).collect();
+        let writes_here = !found.is_empty() && RX_HTTP_WRITE.is_match(bytes);
         let admin = found
             .iter()
             .find(|m| !line_of(m).contains(".get(") && (writes_here || RX_WRITE_CALL.is_match(line_of(m).as_bytes())))
@@ -3702,10 +3704,10 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
 /// one names data unless some argument is not a literal or there is none
 /// (the object named where the client was made): then unknown, taken as
 /// data, as before.
-fn downloads_data(bytes: &[u8], at: usize, method: &str) -> bool {
+fn downloads_data(masked: &str, at: usize, method: &str) -> bool {
     // The method's own arguments, past the receiver's (`Bucket("b").download_file(...)`).
-    let from = std::str::from_utf8(&bytes[at..]).ok().and_then(|t| t.find(&format!("{method}("))).map_or(at, |i| at + i);
-    let args = call_args(bytes, from);
+    let from = masked.get(at..).and_then(|t| t.find(&format!("{method}("))).map_or(at, |i| at + i);
+    let args = call_args(masked.as_bytes(), from);
     let lits: Vec<String> = args.iter().filter_map(|(_, v)| literal(v.trim())).collect();
     let (mut data, mut other) = (false, false);
     for l in &lits {
@@ -5045,6 +5047,17 @@ runs = api.search_runs('team/p')
         // The path handed to a writing helper of another module.
         assert_eq!(k("from ops.api import write\nwrite(f\"serving-endpoints/{name}/config\", cfg)\n"), ["code.deploy:http"]);
         assert!(k("from ops.api import fetch\nfetch(f\"serving-endpoints/{name}\")\n").is_empty());
+    }
+
+    #[test]
+    fn modal_functions_sized_for_a_machine_are_compute() {
+        let compute = |src: &str| kinds(src).iter().filter(|k| k.starts_with("code.compute")).cloned().collect::<Vec<_>>();
+        assert_eq!(compute("import modal\napp = modal.App(\"x\")\n@app.function(image=modal.Image.debian_slim(), gpu=\"A10G\")\ndef fit():\n    pass\n"), ["code.compute:modal"]);
+        assert_eq!(compute("import modal\napp = modal.App(\"x\")\n@app.cls(cpu=4.0)\nclass Fit:\n    pass\n"), ["code.compute:modal"]);
+        // No machine asked for; another library's decorator; a commented-out size.
+        assert!(compute("import modal\napp = modal.App(\"x\")\n@app.function(timeout=600)\ndef fit():\n    pass\n").is_empty());
+        assert!(compute("import ray\n@app.function(gpu=\"A10G\")\ndef fit():\n    pass\n").is_empty());
+        assert!(compute("import modal\n# @app.function(gpu=\"A10G\")\ndef fit():\n    pass\n").is_empty());
     }
 
     #[test]
