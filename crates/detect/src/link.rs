@@ -2142,6 +2142,8 @@ fn runs_after(units: &Units, later: &str, earlier: &str) -> bool {
     false
 }
 
+/// `link.retrain-on-alert`: a monitor and a pipeline start its result
+/// decides (see `is_trigger` below), in one unit or in the closure of one root.
 fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[OwnerId], closures: &Closures, reach: &BTreeMap<&str, Reach>, units: &Units) {
     let is_monitor = |e: &Evidence| {
         matches!(&*e.kind, "code.monitor" | "azureml.monitor")
@@ -2149,8 +2151,20 @@ fn derive_retrain_on_alert(out: &mut Vec<Evidence>, owner: &[OwnerId], closures:
             && !e.attrs.contains_key("in_test")
             && e.attrs.get("switched").is_none_or(|s| s != "off")
     };
-    let is_trigger =
-        |e: &Evidence| matches!(&*e.kind, "code.pipeline-trigger" | "run.trigger-pipeline") && !e.attrs.contains_key("in_test");
+    // A CI condition on drift (`ci.drift-gate`) guards the commands on its lines.
+    let gated: Vec<&Location> = out.iter().filter(|e| e.kind == "ci.drift-gate").map(|e| &e.location).collect();
+    let covered = |l: &Location| {
+        gated.iter().any(|g| g.path == l.path && g.start_line <= l.start_line && l.start_line <= g.end_line.max(g.start_line))
+    };
+    // Only a start the monitor's result decides: one a reader marked
+    // `guarded` (a metric condition, a branch, an alert handler), or one a CI
+    // condition on drift gates. A monitor and a start that always runs
+    // beside it are a schedule, not a metric trigger.
+    let is_trigger = |e: &Evidence| {
+        matches!(&*e.kind, "code.pipeline-trigger" | "run.trigger-pipeline")
+            && !e.attrs.contains_key("in_test")
+            && (e.attrs.contains_key("guarded") || covered(&e.location))
+    };
     // Index the few monitor and trigger facts by owning unit (first of each).
     let mut mon_by: BTreeMap<&str, usize> = BTreeMap::new();
     let mut trig_by: BTreeMap<&str, usize> = BTreeMap::new();

@@ -268,17 +268,19 @@ fn read_job(f: &FileCtx<'_>, dir: &str, name: &str, job: &Node, u: &mut Unit, pa
         if let Some(j) = t.path(&["run_job_task", "job_id"]).and_then(Node::as_str) {
             if let Some(name) = j.strip_prefix("${resources.jobs.").and_then(|r| r.strip_suffix(".id}")) {
                 u.calls.push((format!("bundle:job#{name}"), Location::line(f.path, t.line)));
-                out.push_in(
-                    Evidence::new(
-                        "code.pipeline-trigger",
-                        NAME,
-                        Location::line(f.path, t.line),
-                        Confidence::High,
-                        &format!("run_job_task: {name}"),
-                    )
-                    .attr("target", "databricks-job"),
-                    &u.id,
-                );
+                let mut e = Evidence::new(
+                    "code.pipeline-trigger",
+                    NAME,
+                    Location::line(f.path, t.line),
+                    Confidence::High,
+                    &format!("run_job_task: {name}"),
+                )
+                .attr("target", "databricks-job");
+                // Run only on an outcome of a condition task (`depends_on: [{task_key, outcome}]`).
+                if t.get("depends_on").is_some_and(|d| d.items().iter().any(|x| x.get("outcome").is_some())) {
+                    e = e.attr("guarded", "condition-task");
+                }
+                out.push_in(e, &u.id);
             }
         }
         // A task whose key says it builds the data.

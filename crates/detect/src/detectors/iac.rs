@@ -491,7 +491,10 @@ impl Detector for Iac {
         // An alarm/alert wired to a pipeline start: EventBridge rule targeting a
         // SageMaker pipeline, or an alert action that runs a pipeline. An
         // EventBridge rule on alarm state changes names the alarm by its event.
-        let alarm = [
+        // Each alarm is read with the lines that define it (its metric, its
+        // name): only one on a model's metrics counts, not a build failure,
+        // a bill or a web frontend's errors that share the file.
+        const ALARMS: &[&str] = &[
             "aws_cloudwatch_metric_alarm",
             "AWS::CloudWatch::Alarm",
             "CloudWatch Alarm State Change",
@@ -500,10 +503,16 @@ impl Detector for Iac {
             "azurerm_monitor_metric_alert",
             "azurerm_monitor_scheduled_query_rules_alert",
             "google_monitoring_alert_policy",
-        ]
-        .iter()
-        .any(|w| text.contains(w));
-        let starts_pipeline = [
+            "azurerm_monitor_activity_log_alert",
+            // A log sink routing model-monitoring anomalies (to a topic a function listens on).
+            "google_logging_project_sink",
+            "aws_cloudwatch_log_subscription_filter",
+        ];
+        // One that does not say is taken in a file that monitors a model.
+        let monitors = out.evidence.iter().any(|(e, _)| e.kind == "code.monitor" && e.location.path == f.path);
+        let on_model = |at: usize| on_model_metric(following_lines(text, at, 15)).unwrap_or(monitors);
+        let alarm = ALARMS.iter().flat_map(|w| text.match_indices(w)).any(|(at, _)| on_model(at));
+        const STARTS: &[&str] = &[
             "sagemaker_pipeline_target",
             "aws_codebuild_project.",
             ":codepipeline:",
@@ -521,9 +530,13 @@ impl Detector for Iac {
             "/dispatches",
             "create_pipeline_job",
             "pipelineJobs",
-        ]
-        .iter()
-        .find_map(|w| text.find(w));
+        ];
+        // An EventBridge rule on alarm state changes: the start its targets name.
+        let state_rule = text
+            .match_indices("CloudWatch Alarm State Change")
+            .map(|(at, _)| at)
+            .find(|&at| on_model(at));
+        let starts_pipeline = STARTS.iter().filter_map(|w| text[state_rule.unwrap_or(0)..].find(w)).min().map(|p| p + state_rule.unwrap_or(0));
         // Or the alarm notifies a function whose code starts the training pipeline.
         let starts_pipeline = starts_pipeline.or_else(|| {
             let funcs = [
@@ -564,10 +577,36 @@ impl Detector for Iac {
                 out.push(ev("code.monitor", line, "alarm on model metrics").attr("tool", "iac-alarm"));
                 out.push(
                     ev("code.pipeline-trigger", line, text.lines().nth(line as usize - 1).unwrap_or("").trim())
-                        .attr("target", "pipeline-from-alarm"),
+                        .attr("target", "pipeline-from-alarm")
+                        .attr("guarded", "alarm"),
                 );
             }
         }
+    }
+}
+
+/// The text from `at` to the end of the `n`th line after it.
+fn following_lines(text: &str, at: usize, n: usize) -> &str {
+    let end = text[at..].match_indices('\n').nth(n).map_or(text.len(), |(i, _)| at + i);
+    &text[at..end]
+}
+
+/// Whether an alarm's definition watches a model (its metric, namespace or
+/// name speak of a model, an endpoint, drift or prediction quality) rather
+/// than a build, a bill, a function or a web frontend; `None` when it does
+/// not say.
+fn on_model_metric(def: &str) -> Option<bool> {
+    let l = def.to_ascii_lowercase();
+    const OPS: &[&str] =
+        &["aws/codebuild", "aws/billing", "aws/lambda", "aws/apigateway", "aws/ec2", "aws/rds", "run.googleapis.com", "cloudfunctions.googleapis.com"];
+    const MODEL: &[&str] = &[
+        "drift", "model", "sagemaker", "aiplatform", "vertex", "feature", "accuracy", "auc", "f1", "rmse", "precision", "recall",
+        "prediction", "inference", "quality", "violation", "anomal", "endpoint",
+    ];
+    if OPS.iter().any(|w| l.contains(w)) {
+        Some(false)
+    } else {
+        MODEL.iter().any(|w| l.contains(w)).then_some(true)
     }
 }
 
@@ -650,6 +689,28 @@ mod tests {
         let mut out = Output::default();
         Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out.evidence.iter().map(|(e, _)| e.kind.to_string()).collect()
+    }
+
+    #[test]
+    fn only_an_alarm_on_a_model_metric_starts_retraining() {
+        let cfn = |namespace: &str, metric: &str| {
+            format!(
+                "Resources:\n  Watch:\n    Type: AWS::CloudWatch::Alarm\n    Properties:\n      Namespace: {namespace}\n      MetricName: {metric}\n      Threshold: 1\n  Rule:\n    Type: AWS::Events::Rule\n    Properties:\n      Targets:\n        - Arn: !Sub \"arn:aws:codepipeline:${{AWS::Region}}:${{AWS::AccountId}}:train\"\n"
+            )
+        };
+        let has = |k: &[String], kind: &str| k.iter().any(|x| x == kind);
+        let k = kinds_of("infra/pipeline.yml", &cfn("aws/sagemaker/Endpoints/data-metrics", "feature_baseline_drift_total"));
+        assert!(has(&k, "code.monitor") && has(&k, "code.pipeline-trigger"), "{k:?}");
+        // A build failure or a bill beside the same pipeline start: no monitor, no trigger.
+        for (ns, m) in [("AWS/CodeBuild", "FailedBuilds"), ("AWS/Billing", "EstimatedCharges")] {
+            let k = kinds_of("infra/pipeline.yml", &cfn(ns, m));
+            assert!(!has(&k, "code.monitor") && !has(&k, "code.pipeline-trigger"), "{ns}: {k:?}");
+        }
+        // An alarm that says nothing of what it watches counts only where the file monitors a model.
+        let silent = cfn("Custom/Ops", "Errors");
+        assert!(!has(&kinds_of("infra/pipeline.yml", &silent), "code.pipeline-trigger"));
+        let monitored = format!("{silent}  Schedule:\n    Type: AWS::SageMaker::MonitoringSchedule\n");
+        assert!(has(&kinds_of("infra/pipeline.yml", &monitored), "code.pipeline-trigger"));
     }
 
     #[test]

@@ -961,6 +961,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         }
         if notebook {
             e = e.attr("notebook", "true");
+        } else if !in_test && e.kind == "code.pipeline-trigger" && metric_guarded(&masked, &idx, e.location.start_line) {
+            e = e.attr("guarded", "condition");
         }
         facts.evidence.push(e);
     }
@@ -983,6 +985,137 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         facts.config_files = hydra_config_files(path, &masked, repo);
     }
     facts
+}
+
+/// Whether an `if` condition tests a metric: drift, a score, an error or a
+/// loss, an alert, or a comparison with a fractional threshold (`> 0.3`).
+fn is_metric_condition(cond: &str) -> bool {
+    static RX: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i-u)drift|degrad|decay|skew|thresh|alert|alarm|anomal|accura|\bacc\b|metric|score|\bf1|\bauc\b|rmse|\bmae\b|\bmse\b|mape|\bpsi\b|p_?val|perform|exceed|retrain|regress|worse|breach|violat|outlier|precision|recall|\bloss\b|error_rate|[<>]=?\s*-?[0-9]*\.[0-9]|[0-9]\.[0-9]*\s*[<>]",
+        )
+        .unwrap()
+    });
+    RX.is_match(cond.as_bytes())
+}
+
+/// The last line of the block opened on line `first` at `indent`: the lines
+/// below indented deeper (blank ones inside it too).
+fn block_end(masked: &str, idx: &LineIndex, first: u32, indent: usize) -> u32 {
+    let mut last = first;
+    for l in first + 1..=idx.count() as u32 {
+        let t = idx.text(masked, l);
+        if !t.trim().is_empty() {
+            if t.len() - t.trim_start().len() <= indent {
+                break;
+            }
+            last = l;
+        }
+    }
+    last
+}
+
+/// Whether the statement on `line` runs only when a metric says so: in the
+/// block of an `if`/`elif` testing one ([`is_metric_condition`]) or of the
+/// `else` closing it; in a function such a block calls; in an alert handler
+/// (a route or event handler named for drift, alerts or alarms); or in an
+/// Airflow DAG that branches on a task's result (`BranchPythonOperator`,
+/// `ShortCircuitOperator`, `@task.branch`). A start that always runs beside
+/// a monitor is a schedule, not a trigger (`link::derive_retrain_on_alert`).
+fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
+    const BRANCHES: &[&str] = &[
+        "BranchPythonOperator",
+        "ShortCircuitOperator",
+        "BranchExternalPythonOperator",
+        "BranchPythonVirtualenvOperator",
+        "@task.branch",
+        "@task.short_circuit",
+    ];
+    static RX_IF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?m-u)^([ \t]*)(?:if|elif)[ \t]+([^\n]+)").unwrap());
+    if BRANCHES.iter().any(|b| masked.contains(b)) {
+        return true;
+    }
+    let indent = |t: &str| t.len() - t.trim_start().len();
+    let cond = |t: &str| {
+        let h = t.trim();
+        h.strip_prefix("if ").or_else(|| h.strip_prefix("elif ")).map(|c| c.trim_end_matches(':').to_string())
+    };
+    // Up through the enclosing blocks: conditions, then the innermost function.
+    let mut cur = indent(idx.text(masked, line));
+    let mut func: Option<(&str, u32)> = None;
+    for l in (1..line).rev() {
+        if cur == 0 {
+            break;
+        }
+        let t = idx.text(masked, l);
+        if t.trim().is_empty() || indent(t) >= cur {
+            continue;
+        }
+        cur = indent(t);
+        let h = t.trim();
+        if let Some(c) = cond(t) {
+            if is_metric_condition(&c) {
+                return true;
+            }
+        } else if h.starts_with("else") {
+            // The `if`/`elif` chain this `else` closes.
+            for k in (1..l).rev() {
+                let u = idx.text(masked, k);
+                if u.trim().is_empty() || indent(u) > cur {
+                    continue;
+                }
+                match cond(u) {
+                    Some(c) if indent(u) == cur => {
+                        if is_metric_condition(&c) {
+                            return true;
+                        }
+                        if u.trim_start().starts_with("if ") {
+                            break;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        } else if func.is_none() {
+            if let Some(rest) = h.strip_prefix("async ").unwrap_or(h).strip_prefix("def ") {
+                func = Some((rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).next().unwrap_or(""), l));
+            }
+        }
+    }
+    let Some((name, def_line)) = func.filter(|(n, _)| !n.is_empty()) else { return false };
+    let alerting = |s: &str| {
+        let s = s.to_ascii_lowercase();
+        ["drift", "alert", "alarm", "anomal"].iter().any(|w| s.contains(w))
+    };
+    // An alert handler: routed to alerts, or a handler (decorated, or taking
+    // the event or request) named for them.
+    let decorators: Vec<&str> =
+        (1..def_line).rev().map(|k| idx.text(masked, k).trim()).take_while(|d| d.starts_with('@')).collect();
+    if decorators.iter().any(|d| RX_ROUTE.is_match(d.as_bytes()) && alerting(d)) {
+        return true;
+    }
+    let params = idx.text(masked, def_line).split_once('(').map_or("", |(_, p)| p).trim_start();
+    let handler = !decorators.is_empty()
+        || ["event", "cloud_event", "request", "req", "payload", "alert"].iter().any(|p| {
+            params.strip_prefix(p).is_some_and(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+        });
+    if handler && alerting(name) {
+        return true;
+    }
+    // Called from a metric condition's block elsewhere in the module.
+    RX_IF.captures_iter(masked.as_bytes()).any(|c| {
+        let first = idx.line(c.get(0).map_or(0, |m| m.start()));
+        if !is_metric_condition(&String::from_utf8_lossy(&c[2])) {
+            return false;
+        }
+        let last = block_end(masked, idx, first, c[1].len());
+        (first..=last).any(|l| {
+            call_sites(idx.text(masked, l).as_bytes()).iter().any(|site| {
+                let called = &idx.text(masked, l)[site.start..site.end];
+                called.rsplit('.').next().is_some_and(|n| n.trim() == name)
+            })
+        })
+    })
 }
 
 /// The `if`/`elif` blocks whose condition tests drift or degradation and
@@ -1020,19 +1153,8 @@ fn drift_gates(masked: &str, idx: &LineIndex, imports: &[Import], local: &[(Stri
         if !super::is_drift_condition(&cond) {
             continue;
         }
-        let indent = c[1].len();
         let first = idx.line(c.get(0).map_or(0, |m| m.start()));
-        // The block: the lines below more indented than the `if` (blank ones too).
-        let mut last = first;
-        for l in first + 1..=idx.count() as u32 {
-            let t = idx.text(masked, l);
-            if !t.trim().is_empty() {
-                if t.len() - t.trim_start().len() <= indent {
-                    break;
-                }
-                last = l;
-            }
-        }
+        let last = block_end(masked, idx, first, c[1].len());
         let mut calls = Vec::new();
         for l in first + 1..=last {
             let t = idx.text(masked, l);
@@ -5478,6 +5600,40 @@ runs = api.search_runs('team/p')
         // local, or a call after the block: no gate.
         assert!(gates(&src.replace("if drifted:", "if ready:")).is_empty());
         assert!(gates("from flows.train import train_flow\nif drift_found:\n    print('drift')\ntrain_flow()\n").is_empty());
+    }
+
+    #[test]
+    fn pipeline_starts_a_metric_decides_are_guarded() {
+        let guarded = |src: &str| -> Vec<Option<String>> {
+            analyze("monitor/watch.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.pipeline-trigger")
+                .map(|e| e.attrs.get("guarded").map(str::to_string))
+                .collect()
+        };
+        let start = "from google.cloud import aiplatform\n\n";
+        let submit = "aiplatform.PipelineJob(display_name='fit', template_path='p.json').submit()";
+        // In the block of a metric condition, or of the `else` closing one.
+        let direct = format!("{start}def check(share):\n    if share > 0.3:\n        {submit}\n");
+        assert_eq!(guarded(&direct), [Some("condition".to_string())]);
+        let other = format!("{start}def check(ok):\n    if not ok:\n        pass\n    elif ok == 'stable':\n        pass\n    else:\n        {submit}\n");
+        assert_eq!(guarded(&other), [None]);
+        assert_eq!(guarded(&other.replace("if not ok:", "if psi_value < 0.2:")), [Some("condition".to_string())]);
+        // In a function such a block calls, or in a handler routed to alerts.
+        let called = format!("{start}def retrain():\n    {submit}\n\ndef main(report):\n    if report['drift_detected']:\n        retrain()\n");
+        assert_eq!(guarded(&called), [Some("condition".to_string())]);
+        let route = format!("{start}from fastapi import FastAPI\napp = FastAPI()\n\n@app.post('/alerts')\ndef on_alert(body: dict):\n    {submit}\n");
+        assert_eq!(guarded(&route), [Some("condition".to_string())]);
+        // Always run: after the check, from an `if` on something else, or
+        // from a route that is not an alert's.
+        assert_eq!(guarded(&called.replace("if report['drift_detected']:", "if report is not None:")), [None]);
+        assert_eq!(guarded(&format!("{start}def main(report):\n    print(report['drift'])\n    {submit}\n")), [None]);
+        assert_eq!(guarded(&route.replace("'/alerts'", "'/retrain'").replace("on_alert", "on_request")), [None]);
+        // An Airflow DAG that branches on a task's result.
+        let dag = "from airflow.operators.trigger_dagrun import TriggerDagRunOperator\nfrom airflow.operators.python import BranchPythonOperator\n\nt = TriggerDagRunOperator(task_id='t', trigger_dag_id='train')\n";
+        assert_eq!(guarded(dag), [Some("condition".to_string())]);
+        assert_eq!(guarded(&dag.replace("BranchPythonOperator", "PythonOperator")), [None]);
     }
 
     #[test]
