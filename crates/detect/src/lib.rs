@@ -977,10 +977,12 @@ pub fn is_template_text(text: &str) -> bool {
 }
 
 /// CI definitions that their CI system reads only at the repository root.
+/// Not a `Jenkinsfile`: a Jenkins job's script path may name any file, and a
+/// monorepo keeps one per model or service folder.
 fn root_only_ci(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     (rel.contains(".github/workflows/") && (name.ends_with(".yml") || name.ends_with(".yaml")))
-        || matches!(name, ".gitlab-ci.yml" | "Jenkinsfile" | "bitbucket-pipelines.yml" | ".travis.yml" | ".drone.yml")
+        || matches!(name, ".gitlab-ci.yml" | "bitbucket-pipelines.yml" | ".travis.yml" | ".drone.yml")
         || rel.ends_with(".circleci/config.yml")
 }
 
@@ -2179,6 +2181,25 @@ mod tests {
             }
         }
         assert_eq!(repo.module_frameworks.lock().unwrap().len(), 1, "worked out once");
+    }
+
+    /// Sibling folders each holding a CI file read only at a repository's
+    /// root are sample repositories; a Jenkinsfile per model folder is a
+    /// monorepo's (a Jenkins job may name any script path).
+    #[test]
+    fn sibling_ci_roots_are_samples_but_per_model_jenkinsfiles_are_not() {
+        let seeds = |ci: &str| {
+            let paths: Vec<String> = ["churn", "fraud"]
+                .iter()
+                .flat_map(|m| [format!("models/{m}/{ci}"), format!("models/{m}/train.py")])
+                .chain(["README.md".to_string()])
+                .collect();
+            let files: super::paths::PathSet = paths.iter().cloned().collect();
+            super::seed_folders(&files, &Default::default()).into_iter().map(|(d, ..)| d).collect::<Vec<_>>()
+        };
+        assert_eq!(seeds(".gitlab-ci.yml"), ["models/churn", "models/fraud"]);
+        assert_eq!(seeds(".github/workflows/ci.yml"), ["models/churn", "models/fraud"]);
+        assert!(seeds("Jenkinsfile").is_empty());
     }
 
     fn repo(paths: &[&str]) -> RepoIndex {
