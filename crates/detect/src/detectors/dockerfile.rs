@@ -57,12 +57,24 @@ impl Detector for Dockerfile {
         let mut manifests_only = true;
         // What the image runs: the last stage's ENTRYPOINT followed by its CMD.
         let (mut entry, mut cmd): (Option<Instruction>, Option<Instruction>) = (None, None);
+        // The last stage's copies from the build context, and the program
+        // the SageMaker training toolkit runs (`ENV SAGEMAKER_PROGRAM`).
+        let mut copies: Vec<(u32, String)> = Vec::new();
+        let mut program: Option<String> = None;
         for (line, t) in instructions(f.text) {
             let Some((keyword, args)) = split_instruction(&t) else { continue };
             match keyword.as_str() {
                 "FROM" => {
                     from_line.get_or_insert(line);
                     (entry, cmd) = (None, None);
+                    copies.clear();
+                }
+                "ENV" if args.contains("SAGEMAKER_PROGRAM") => {
+                    program = args
+                        .split(|c: char| c.is_whitespace() || c == '=')
+                        .skip_while(|w| *w != "SAGEMAKER_PROGRAM")
+                        .find(|w| !w.is_empty() && *w != "SAGEMAKER_PROGRAM")
+                        .map(|w| w.trim_matches('"').to_string());
                 }
                 "CMD" | "ENTRYPOINT" => {
                     let lower = t.to_ascii_lowercase();
@@ -72,7 +84,10 @@ impl Detector for Dockerfile {
                     let slot = if keyword == "CMD" { &mut cmd } else { &mut entry };
                     *slot = Some((line, instruction_argv(args)));
                 }
-                "COPY" | "ADD" => manifests_only &= copies_only_manifests(args),
+                "COPY" | "ADD" => {
+                    manifests_only &= copies_only_manifests(args);
+                    copies.push((line, args.to_string()));
+                }
                 _ => {}
             }
         }
@@ -93,9 +108,42 @@ impl Detector for Dockerfile {
         let argv: Vec<String> = entry.into_iter().chain(cmd).flat_map(|(_, a)| a).collect();
         if let (Some(line), false) = (line, argv.is_empty()) {
             super::add_argv(&mut unit, out, NAME, f.path, argv, line, dir);
+        } else if let Some((line, file)) = sagemaker_program(f, dir, &copies, program.as_deref()) {
+            unit.calls.push((format!("file:{file}"), Location::line(f.path, line)));
         }
         out.units.push(unit);
     }
+}
+
+/// The program a SageMaker training job runs in an image that names no
+/// command: the file `ENV SAGEMAKER_PROGRAM` names (the training toolkit),
+/// else an executable named `train` (SageMaker starts the container as
+/// `docker run IMAGE train`), copied from the build context (taken to be the
+/// Dockerfile's folder) as itself or inside a copied folder. Its copy line
+/// and repository path.
+fn sagemaker_program(f: &FileCtx<'_>, dir: &str, copies: &[(u32, String)], program: Option<&str>) -> Option<(u32, String)> {
+    let name = program.unwrap_or("train");
+    let named = |src: &str| src.trim_end_matches('/').rsplit('/').next() == Some(name);
+    // Only copies that may hold the program ask for the repository's paths.
+    let candidates: Vec<(u32, Vec<&str>)> = copies
+        .iter()
+        .filter(|(_, a)| !a.contains("--from"))
+        .filter_map(|(l, a)| {
+            let words: Vec<&str> = a.split_whitespace().filter(|w| !w.starts_with("--")).collect();
+            let (_, sources) = words.split_last()?;
+            Some((*l, sources.to_vec()))
+        })
+        .filter(|(_, srcs)| program.is_some() || srcs.iter().any(|s| named(s) || !s.contains('.')))
+        .collect();
+    if candidates.is_empty() || crate::early_needs_index() {
+        return None;
+    }
+    candidates.iter().find_map(|(l, srcs)| {
+        srcs.iter().find_map(|src| {
+            let base = crate::paths::join(dir, src.trim_start_matches("./").trim_end_matches('/'));
+            [base.clone(), format!("{base}/{name}")].into_iter().find(|p| f.repo.paths.contains(p) && named(p)).map(|p| (*l, p))
+        })
+    })
 }
 
 /// Instructions with their first line: `\` continuations joined, comment
@@ -235,6 +283,31 @@ mod tests {
         Dockerfile.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         let u = out.units.iter().find(|u| u.id == format!("docker:{path}")).expect("image unit");
         u.commands.iter().map(|c| (c.argv.join(" "), c.workdir.clone())).collect()
+    }
+
+    #[test]
+    fn an_image_naming_no_command_runs_its_sagemaker_program() {
+        let calls = |path: &str, text: &str, files: &[&str]| -> Vec<String> {
+            let repo = RepoIndex { paths: files.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
+            let mut out = Output::default();
+            Dockerfile.detect(&FileCtx { path, text, repo: &repo }, &mut out);
+            let u = out.units.iter().find(|u| u.id == format!("docker:{path}")).expect("image unit");
+            u.calls.iter().map(|c| c.0.clone()).collect()
+        };
+        let byo = "FROM python:3.11\nENV PATH=/opt/program:$PATH\nCOPY churn /opt/program\nWORKDIR /opt/program\n";
+        let files = ["sm/Dockerfile", "sm/churn/train", "sm/churn/serve"];
+        // `train` inside a copied folder, or copied itself.
+        assert_eq!(calls("sm/Dockerfile", byo, &files), ["file:sm/churn/train"]);
+        let single = "FROM python:3.11\nCOPY churn/train /opt/program/train\n";
+        assert_eq!(calls("sm/Dockerfile", single, &files), ["file:sm/churn/train"]);
+        // The training toolkit's program.
+        let toolkit = "FROM python:3.11\nCOPY fit.py /opt/ml/code/fit.py\nENV SAGEMAKER_PROGRAM fit.py\n";
+        assert_eq!(calls("img/Dockerfile", toolkit, &["img/Dockerfile", "img/fit.py"]), ["file:img/fit.py"]);
+        // An image with a command runs that; a folder without `train`, or a
+        // `train` copied from another stage, is nothing to run.
+        assert!(calls("sm/Dockerfile", &format!("{byo}CMD [\"serve\"]\n"), &files).iter().all(|c| !c.ends_with("/train")));
+        assert!(calls("sm/Dockerfile", byo, &["sm/Dockerfile", "sm/churn/serve"]).is_empty());
+        assert!(calls("sm/Dockerfile", "FROM a AS b\nFROM c\nCOPY --from=b /src/train /opt/program/train\n", &files).is_empty());
     }
 
     #[test]
