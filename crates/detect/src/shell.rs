@@ -794,9 +794,38 @@ pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
             if let Some(d) = package_manager_dir(&mut w) {
                 moved(d);
             }
+            // `${params.AWSCLI} sagemaker ...`, `$GCLOUD_BIN run deploy ...`.
+            if let Some(tool) = w.first().and_then(|f| tool_in_variable(f)) {
+                w[0] = tool.to_string();
+            }
             return (w, dir);
         }
     }
+}
+
+/// A command word that is a variable holding a tool's executable, named for
+/// it (`$AWS_CLI`, `${params.AWSCLI}`, `${GCLOUD_BIN}`, `$KUBECTL`):
+/// the tool. Other variables, and command substitutions, are not.
+fn tool_in_variable(word: &str) -> Option<&'static str> {
+    const TOOLS: &[&str] = &[
+        "aws", "gcloud", "gsutil", "bq", "az", "kubectl", "oc", "helm", "kustomize", "docker", "podman", "databricks", "python",
+        "python3", "pip", "pip3", "dvc", "mlflow", "terraform", "sam", "cdk",
+    ];
+    let inner = word
+        .strip_prefix("${")
+        .and_then(|r| r.strip_suffix('}'))
+        .or_else(|| word.strip_prefix('$'))?;
+    // `params.AWSCLI`, `env.AWS_BIN`: the last part names it.
+    let name = inner.rsplit('.').next()?;
+    if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {
+        return None;
+    }
+    let n = name.to_ascii_lowercase().replace('_', "");
+    let n = ["executable", "command", "binary", "path", "cmd", "bin", "exe", "cli"]
+        .iter()
+        .find_map(|s| n.strip_suffix(s).filter(|t| !t.is_empty()))
+        .unwrap_or(n.as_str());
+    TOOLS.iter().find(|t| **t == n).copied()
 }
 
 /// The index of `run` in `poetry|uv|pipenv|pdm|hatch|rye [global options] run ...`.
@@ -1204,6 +1233,18 @@ mod tests {
         assert_eq!(c[2], vec!["python", "-m", "src.train", "--epochs", "3"]);
         assert_eq!(c[3], vec!["tee", "log"]);
         assert_eq!(c.len(), 4);
+    }
+
+    #[test]
+    fn a_tool_held_in_a_variable_named_for_it_is_that_tool() {
+        let c = argv("${params.AWSCLI} sagemaker update-endpoint --endpoint-name e\n$AWS_BIN s3 cp a b\n${GCLOUD_PATH} run deploy api\n${PYTHON} train.py\n$KUBECTL apply -f k8s/");
+        let heads: Vec<&str> = c.iter().map(|a| a[0].as_str()).collect();
+        assert_eq!(heads, ["aws", "aws", "gcloud", "python", "kubectl"]);
+        assert_eq!(c[0][1..], ["sagemaker", "update-endpoint", "--endpoint-name", "e"]);
+        // Other variables and command substitutions stay as written.
+        let c = argv("$RUNNER train.py\n${BIN} x\n$CLI_TOOL y\n$(which aws) s3 ls");
+        let heads: Vec<&str> = c.iter().map(|a| a[0].as_str()).collect();
+        assert!(!heads.iter().any(|h| matches!(*h, "aws" | "python")), "{heads:?}");
     }
 
     #[test]
