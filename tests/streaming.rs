@@ -36,7 +36,7 @@ const WORKFLOW: &str = "on: push\njobs:\n  train:\n    runs-on: ubuntu-latest\n 
 fn a_module_importing_from_a_seed_folder_is_detected_again() {
     let dir = tree(&[
         (".github/workflows/ci.yml", WORKFLOW),
-        ("train.py", "from templates.a.model import build\n\nclf = build()\nclf.fit(X, y)\n"),
+        ("train.py", "from templates.a.model import build\n\nest = build()\nest.fit(X, y)\n"),
         ("templates/a/.github/workflows/ci.yml", WORKFLOW),
         ("templates/a/model.py", "from sklearn.linear_model import LogisticRegression\n\ndef build():\n    return LogisticRegression()\n"),
         ("templates/b/.github/workflows/ci.yml", WORKFLOW),

@@ -741,6 +741,29 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             ev.push(mk("code.train", "", c.offset, Confidence::Medium).attr("framework", "custom"));
         }
     }
+    // An estimator fitted in a module that names no framework: built from
+    // configuration (importlib, `hydra.utils.instantiate`) or handed in as a
+    // pipeline node's input (`def train(model, X, y): model.fit(X, y)`). The
+    // receiver's name says it is a model. Low confidence.
+    if !in_test && !ev.iter().any(|e| e.kind == "code.train") {
+        // Not an object of another library the module builds (a drift or
+        // performance estimator of a monitoring library is fitted too).
+        let library = |q: &String| {
+            imports.iter().any(|im| {
+                !local.iter().any(|(_, l)| *l == im.line)
+                    && q.strip_prefix(im.module.as_str()).is_some_and(|r| r.is_empty() || r.starts_with('.'))
+            })
+        };
+        let by_library = |c: &Call| {
+            let recv = c.qualified.strip_prefix("?.").and_then(|q| q.strip_suffix(".fit"));
+            recv.and_then(|r| ctors.get_or_init(ctors_of).get(r)).is_some_and(|built| built.iter().any(library))
+        };
+        if let Some(c) =
+            calls.iter().find(|c| c.last == "fit" && c.on_result_of.is_none() && is_model_name(&c.qualified) && !by_library(c))
+        {
+            ev.push(mk("code.train", "", c.offset, Confidence::Low).attr("framework", "unknown"));
+        }
+    }
     // Trained weights fetched from a release's assets (`load_state_dict_from_url("https://github.com/o/r/releases/download/v1/m.pth")`).
     // (Such a URL holds `/releases/`, in any case: the screen tells for free.)
     if !in_test && RX_RELEASES.is_match(bytes) {
@@ -985,6 +1008,20 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         facts.config_files = hydra_config_files(path, &masked, repo);
     }
     facts
+}
+
+/// Whether the receiver of a call (`model.fit`, `self.clf.fit`,
+/// `?.best_estimator.fit`) is named as a model: `model`, `estimator`, `clf`,
+/// `classifier`, `regressor`, `learner`, `forecaster`, `booster`, or a name
+/// ending or starting with one (`rf_model`, `model_a`). Not transformers of
+/// data (`scaler`, `encoder`, `vectorizer`).
+fn is_model_name(qualified: &str) -> bool {
+    const WORDS: &[&str] = &["model", "estimator", "clf", "classifier", "regressor", "learner", "forecaster", "booster"];
+    let Some(recv) = qualified.strip_suffix(".fit").and_then(|r| r.rsplit('.').next()) else { return false };
+    let recv = recv.to_ascii_lowercase();
+    recv.split('_').filter(|p| !p.is_empty()).enumerate().any(|(i, p)| {
+        WORDS.contains(&p) && (i == 0 || recv.split('_').filter(|p| !p.is_empty()).count() == i + 1)
+    })
 }
 
 /// Whether an `if` condition tests a metric: drift, a score, an error or a
@@ -5600,6 +5637,26 @@ runs = api.search_runs('team/p')
         // local, or a call after the block: no gate.
         assert!(gates(&src.replace("if drifted:", "if ready:")).is_empty());
         assert!(gates("from flows.train import train_flow\nif drift_found:\n    print('drift')\ntrain_flow()\n").is_empty());
+    }
+
+    #[test]
+    fn a_model_fitted_where_no_framework_is_imported_is_training() {
+        let trains = |src: &str| -> Vec<String> {
+            analyze("src/shop/pipelines/training/nodes.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.train")
+                .map(|e| format!("{}:{}", e.location.start_line, e.attrs.get("framework").unwrap_or("")))
+                .collect()
+        };
+        // Built from configuration, or handed in as a node's input.
+        let built = "import importlib\n\ndef train_model(X, y, params):\n    cls = getattr(importlib.import_module(params['module']), params['name'])\n    model = cls(**params['kwargs'])\n    model.fit(X, y)\n    return model\n";
+        assert_eq!(trains(built), ["6:unknown"]);
+        assert_eq!(trains("def fit_node(rf_model, X, y):\n    rf_model.fit(X, y)\n    return rf_model\n"), ["2:unknown"]);
+        // Data transformers, or another library's estimator (a monitor's), are not models.
+        assert!(trains("def scale(scaler, X):\n    scaler.fit(X)\n    return scaler\n").is_empty());
+        assert!(trains("import nannyml as nml\n\nestimator = nml.CBPE(problem_type='x')\nestimator.fit(reference)\n").is_empty());
+        assert!(trains("def fit(model_path):\n    modeling.fit(model_path)\n").is_empty());
     }
 
     #[test]
