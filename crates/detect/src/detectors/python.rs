@@ -2343,19 +2343,21 @@ fn gates(
         let lower = cond.to_ascii_lowercase();
         // Keeping the best checkpoint or early stopping is training, not a gate.
         // Words count as the start of a name part (`candidate` holds no date).
-        let parts: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
-        if ["_iters", "log_", "eval_", "_at"].iter().any(|w| lower.contains(w))
-            || parts.iter().any(|p| {
-                ["best", "patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"]
-                    .iter()
-                    .any(|w| p.starts_with(w))
-            })
-        {
-            continue;
-        }
         // A side named like the old model but bound only to a number
         // (`baseline_accuracy=0.8`, `prod_auc = 0.75`) is a fixed bar.
         let old_model = |side: &str| names_old(side) && !bindings().only_numbers(side);
+        // Metric names share some of those words (`eval_auc`, `log_loss`,
+        // `precision_at_10`, `best_f1`): with the old model's on one side
+        // (`staging_eval_metric <= production_eval_metric`, `new_f1 >
+        // existing_best_f1`) they are a comparison of models.
+        let parts: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
+        let starts = |words: &[&str]| parts.iter().any(|p| words.iter().any(|w| p.starts_with(w)));
+        let metric_like = ["_iters", "log_", "eval_", "_at"].iter().any(|w| lower.contains(w)) || starts(&["best"]);
+        if metric_like && old_model(&lhs) == old_model(&rhs)
+            || starts(&["patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"])
+        {
+            continue;
+        }
         let new_old = (words_in(&lhs, NEW_WORDS) && old_model(&rhs)) || (old_model(&lhs) && words_in(&rhs, NEW_WORDS));
         // `rmse <= prod_rmse`: the same metric, only one side the old model's.
         let same_metric = METRIC_WORDS.iter().any(|m| words_in(&lhs, &[m]) && words_in(&rhs, &[m]));
@@ -4886,6 +4888,10 @@ runs = api.search_runs('team/p')
         // Abbreviated sides, one-sided metric names, and a verdict kept in a variable.
         for line in
             ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc", "if r2_candidate >= r2_current:"]
+                .into_iter()
+                // Metric names holding training-loop words, against the old model's.
+                .chain(["if staging_eval_metric <= production_eval_metric:", "if candidate_log_loss < production_log_loss:"])
+                .chain(["if challenger_precision_at_10 > champion_precision_at_10:", "improved = new_f1 > existing_best_f1"])
         {
             assert_eq!(kinds(&format!("{line}\n    promote()\n")), vec!["code.model-compare"], "{line}");
         }
@@ -4897,6 +4903,8 @@ runs = api.search_runs('team/p')
             "if rmse < rmse_limit:",
             "if new_auc_date > current_auc_date:",
             "if candidate_steps > current_steps:",
+            "if val_loss < best_val_loss:",
+            "if eval_f1 > best_f1:",
         ] {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
