@@ -498,7 +498,7 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
     // Wrapper actions run their `with:` command in a shell: retries
     // (`nick-fields/retry` `command:`, `*/retry` `run:`), virtual displays
     // (`*/xvfb-action` `run:`), timeouts.
-    if let Some((script, line)) = wrapped_command(&name, with) {
+    if let Some((script, line)) = wrapped_command(&name, with).or_else(|| test_command_input(&name, with)) {
         add_shell(unit, out, NAME, path, &script, line, wd);
     }
     if super::LOCAL_CLUSTER_ACTIONS.iter().any(|a| a.eq_ignore_ascii_case(&name)) {
@@ -619,6 +619,23 @@ fn wrapped_command(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
         return None;
     }
     first_input(with?, &["run", "command", "commands"])
+}
+
+/// The test command a shared action of another repository is handed
+/// (`pytest_command: coverage run -m pytest`, `test-cmd: make test`), with
+/// its line: an input named for a test command, or any `*command` input
+/// that runs pytest. The action runs it on the checkout.
+fn test_command_input(name: &str, with: Option<&Node>) -> Option<(String, u32)> {
+    if name.starts_with("actions/") || name.starts_with("./") {
+        return None;
+    }
+    with?.entries().iter().find_map(|(k, v)| {
+        let key = k.as_str()?.to_ascii_lowercase();
+        let value = v.as_str()?;
+        let commandish = ["command", "cmd", "commands"].iter().any(|s| key.ends_with(s));
+        let runs_pytest = value.split_whitespace().any(|w| w == "pytest" || w.ends_with("/pytest"));
+        (commandish && (key.contains("test") || runs_pytest)).then(|| (value.to_string(), v.line))
+    })
 }
 
 /// Actions that open a pull request from the run's changes
@@ -933,6 +950,15 @@ mod tests {
         let argvs = argvs(&out, "ci:.github/workflows/d.yml#d");
         assert_eq!(argvs, vec!["docker build -t reg/app:1 .", "docker push reg/app:1", "pytest -q tests"]);
         assert_eq!(kinds(&out, "run.deploy").len(), 1);
+    }
+
+    #[test]
+    fn shared_test_actions_run_the_test_command_they_are_given() {
+        let wf = "on: push\njobs:\n  t:\n    strategy:\n      matrix:\n        include:\n          - cmd: coverage run -m pytest\n    steps:\n      - uses: org/ci-testing/.github/actions/pytest-cpu@v1\n        with:\n          pytest_command: ${{ matrix.cmd }}\n          pytest_markers: not gpu\n      - uses: org/shared/run-checks@v2\n        with:\n          test-cmd: make test\n      - uses: org/shared/lint@v2\n        with:\n          command: ruff check .\n      - uses: pulumi/actions@v5\n        with:\n          command: up\n";
+        let out = run(".github/workflows/t.yml", wf);
+        // Inputs named for a test command, or a command input running
+        // pytest; not other actions' commands (a linter's, `pulumi up`).
+        assert_eq!(argvs(&out, "ci:.github/workflows/t.yml#t"), vec!["coverage run -m pytest", "make test"]);
     }
 
     #[test]
