@@ -5668,6 +5668,24 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn trainer_reporting_to_a_tracker_anywhere_in_its_list_tracks() {
+        let tools = |report_to: &str| -> Vec<String> {
+            let src = format!("from transformers import Trainer, TrainingArguments\n\nargs = TrainingArguments(output_dir='o', report_to={report_to})\n");
+            analyze("train.py", &src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "code.track")
+                .filter_map(|e| e.attrs.get("tool").map(str::to_string))
+                .collect()
+        };
+        assert_eq!(tools("'wandb'"), ["wandb"]);
+        assert_eq!(tools("['tensorboard', 'wandb']"), ["wandb"]);
+        assert_eq!(tools("[\"tensorboard\", \"mlflow\"]"), ["mlflow"]);
+        assert!(tools("['tensorboard']").is_empty());
+        assert!(tools("'none'").is_empty());
+    }
+
+    #[test]
     fn pipeline_starts_a_metric_decides_are_guarded() {
         let guarded = |src: &str| -> Vec<Option<String>> {
             analyze("monitor/watch.py", src, &RepoIndex::default(), NAME, false)
