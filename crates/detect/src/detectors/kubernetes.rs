@@ -243,6 +243,26 @@ impl Detector for Kubernetes {
                     let kind = if model { "code.monitor" } else { "code.telemetry" };
                     out.push(ev(kind, kline, &format!("kind: {kind} {name}")).attr("tool", "argo-rollouts").attr("source", "platform"));
                 }
+                // Prometheus Operator: an alert rule on model metrics (a
+                // prediction distribution, drift, accuracy) monitors the
+                // model, Prometheus evaluating it; scraping a model server
+                // and alerting on its latency or errors is telemetry.
+                ("monitoring.coreos.com", "PrometheusRule" | "ServiceMonitor" | "PodMonitor") => {
+                    let mut model = false;
+                    doc.walk(&mut |n| {
+                        if let Some(q) = n.get("expr").and_then(Node::as_str) {
+                            let l = q.to_ascii_lowercase();
+                            let output = ["predict", "drift", "accuracy", "confidence", "auc", "score", "positive"];
+                            let service = ["duration", "latency", "seconds", "request", "error", "5xx", "up{", "memory", "cpu"];
+                            model |= output.iter().any(|w| l.contains(w)) && !service.iter().any(|w| l.contains(w));
+                        }
+                    });
+                    let serves = model || mentions_model(doc);
+                    if serves {
+                        let k = if model { "code.monitor" } else { "code.telemetry" };
+                        out.push(ev(k, kline, &format!("kind: {kind} {name}")).attr("tool", "prometheus").attr("source", "platform"));
+                    }
+                }
                 ("flagger.app", "Canary") => out.push(ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary")),
                 ("apps", "Deployment" | "StatefulSet") if workload_serves_model(doc, name) => {
                     out.push(ev("k8s.inference-service", kline, &format!("kind: {kind} {name}")));
@@ -342,6 +362,21 @@ mod tests {
         let mut out = Output::default();
         Kubernetes.detect(&FileCtx { path: "k8s/jobs.yaml", text, repo: &repo }, &mut out);
         out.units
+    }
+
+    #[test]
+    fn prometheus_operator_rules_on_model_outputs_monitor_the_model() {
+        let rule = |expr: &str| {
+            format!("apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata:\n  name: churn-model-alerts\nspec:\n  groups:\n    - name: churn\n      rules:\n        - alert: A\n          expr: {expr}\n")
+        };
+        assert_eq!(kinds(&rule("avg_over_time(churn_predicted_positive_ratio[1h]) < 0.1")), ["code.monitor"]);
+        assert_eq!(kinds(&rule("avg(feature_drift_score) > 0.3")), ["code.monitor"]);
+        // Latency and errors of the model server are telemetry.
+        assert_eq!(kinds(&rule("histogram_quantile(0.95, rate(model_predict_duration_seconds_bucket[5m])) > 0.5")), ["code.telemetry"]);
+        let scrape = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: triton-inference\nspec:\n  endpoints:\n    - port: metrics\n";
+        assert_eq!(kinds(scrape), ["code.telemetry"]);
+        // Monitoring of something that is no model: nothing.
+        assert!(kinds(&scrape.replace("triton-inference", "postgres")).is_empty());
     }
 
     #[test]

@@ -835,11 +835,18 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         && !ev.iter().any(|e| e.kind == "code.scoring")
         && imports_any(&["prometheus_client", "opentelemetry", "prometheus_fastapi_instrumentator"])
     {
+        // Pushed to a Pushgateway (`push_to_gateway`): a job's metrics, not
+        // the service's, counted as a job's monitor is (once something runs it).
+        let pushed = memchr::memmem::find(bytes, b"push_to_gateway").is_some();
         for c in RX_PROM_METRIC.captures_iter(bytes) {
             if model_metric_name(&String::from_utf8_lossy(&c[1])) {
                 let at = c.get(0).unwrap().start();
-                ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
-                ev.push(mk("code.prediction-log", "metrics", at, Confidence::Medium));
+                if pushed {
+                    ev.push(mk("code.monitor", "pushgateway", at, Confidence::Medium));
+                } else {
+                    ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
+                    ev.push(mk("code.prediction-log", "metrics", at, Confidence::Medium));
+                }
             }
         }
     }
@@ -5683,6 +5690,22 @@ runs = api.search_runs('team/p')
         assert_eq!(tools("[\"tensorboard\", \"mlflow\"]"), ["mlflow"]);
         assert!(tools("['tensorboard']").is_empty());
         assert!(tools("'none'").is_empty());
+    }
+
+    #[test]
+    fn model_metrics_pushed_to_a_gateway_are_a_jobs_monitor() {
+        let tools = |src: &str| -> Vec<String> {
+            analyze("ops/metrics.py", src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .filter(|e| matches!(&*e.kind, "code.monitor" | "code.prediction-log"))
+                .map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").unwrap_or("")))
+                .collect()
+        };
+        let served = "from prometheus_client import Gauge\n\nACC = Gauge('model_accuracy', 'accuracy of the live model')\n";
+        assert_eq!(tools(served), ["code.monitor:metrics", "code.prediction-log:metrics"]);
+        let pushed = format!("{served}from prometheus_client import push_to_gateway, CollectorRegistry\npush_to_gateway('gw:9091', job='eval', registry=CollectorRegistry())\n");
+        assert_eq!(tools(&pushed), ["code.monitor:pushgateway"]);
     }
 
     #[test]
