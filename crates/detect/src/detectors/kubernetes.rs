@@ -158,7 +158,8 @@ impl Detector for Kubernetes {
         is_yaml(path) && !path.starts_with(".github/")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        let Ok(docs) = yaml::parse_all(f.text) else { return };
+        let text = without_go_templates(f.text);
+        let Ok(docs) = yaml::parse_all(&text) else { return };
         // The batch and training jobs of the file, one unit: what
         // `kubectl apply -f` of the file starts.
         let mut jobs = Unit::new(format!("file:{}", f.path), Location::line(f.path, 1), f.path);
@@ -345,6 +346,41 @@ fn job_commands(path: &str, doc: &Node, u: &mut Unit, out: &mut Output) {
     }
 }
 
+/// A Helm template's text made plain YAML, lines kept: a line holding only
+/// template actions (`{{- if .Values.canary.enabled }}`, `{{- end }}`,
+/// `{{- include "labels" . | nindent 4 }}`) becomes blank, each other action
+/// (`weight: {{ .Values.canary.weight }}`) the word `TEMPLATE`. Both
+/// branches of a condition are read, as a chart that enables them does.
+fn without_go_templates(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains("{{") {
+        return text.into();
+    }
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let body = line.trim();
+        let only_actions = body.starts_with("{{") && body.ends_with("}}") && {
+            let mut rest = body;
+            while let Some(r) = rest.strip_prefix("{{").and_then(|r| r.split_once("}}")).map(|(_, r)| r.trim_start()) {
+                rest = r;
+            }
+            rest.is_empty()
+        };
+        if only_actions {
+            out.push_str(if line.ends_with('\n') { "\n" } else { "" });
+            continue;
+        }
+        let mut rest = line;
+        while let Some(at) = rest.find("{{") {
+            let Some(len) = rest[at + 2..].find("}}") else { break };
+            out.push_str(&rest[..at]);
+            out.push_str("TEMPLATE");
+            rest = &rest[at + 2 + len + 2..];
+        }
+        out.push_str(rest);
+    }
+    out.into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +398,17 @@ mod tests {
         let mut out = Output::default();
         Kubernetes.detect(&FileCtx { path: "k8s/jobs.yaml", text, repo: &repo }, &mut out);
         out.units
+    }
+
+    #[test]
+    fn helm_templates_are_read_with_their_actions_set_aside() {
+        let vs = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: {{ include \"model.fullname\" . }}\n  labels:\n    {{- include \"model.labels\" . | nindent 4 }}\nspec:\n  http:\n    - route:\n        - destination:\n            host: price-model\n            subset: {{ .Values.stable.version }}\n          weight: {{ .Values.stable.weight }}\n        {{- if .Values.canary.enabled }}\n        - destination:\n            host: price-model\n            subset: canary\n          weight: {{ .Values.canary.weight }}\n        {{- end }}\n";
+        assert_eq!(kinds(vs), ["k8s.traffic-split"]);
+        let plain = without_go_templates(vs);
+        assert_eq!(plain.lines().count(), vs.lines().count(), "lines kept");
+        assert!(plain.contains("\n  name: TEMPLATE\n") && plain.contains("\n\n        - destination"));
+        // Text without actions is untouched.
+        assert!(matches!(without_go_templates("a: 1\n"), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]
