@@ -2273,7 +2273,16 @@ fn gates(
     // Any exit path in the file: a gate's verdict has to stop something.
     // Found once per file, when a comparison asks.
     let exits_once = std::cell::OnceCell::new();
-    let file_exits = || *exits_once.get_or_init(|| RX_EXIT_ANY.is_match(bytes));
+    // Handing `main()`'s result to the interpreter (`raise SystemExit(main())`,
+    // `sys.exit(main())`) exits on the verdict only if `main` returns one
+    // (`return 0 if ok else 1`, `return int(not ok)`) or exits otherwise.
+    let returns_status =
+        || ["else 1", "else 0", "return not ", "return int("].iter().any(|p| memchr::memmem::find(bytes, p.as_bytes()).is_some());
+    let main_result = |m: regex::bytes::Match| {
+        let rest: Vec<u8> = bytes[m.start()..].iter().take(48).copied().filter(|b| !b.is_ascii_whitespace()).collect();
+        [&b"raiseSystemExit(main())"[..], b"sys.exit(main())", b"exit(main())"].iter().any(|p| rest.starts_with(p)) && !returns_status()
+    };
+    let file_exits = || *exits_once.get_or_init(|| RX_EXIT_ANY.find_iter(bytes).any(|m| !main_result(m)));
     let file_acts = || file_exits() || RX_ACTION.is_match(bytes);
     // More brackets opened than closed (two counts, which vectorise).
     let open = |s: &str| s.bytes().filter(|b| matches!(b, b'(' | b'[')).count() > s.bytes().filter(|b| matches!(b, b')' | b']')).count();
@@ -4916,6 +4925,16 @@ runs = api.search_runs('team/p')
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
         assert!(!kinds("import sys\nok = auc > 0.8\nsys.exit(0 if ok else 1)\n").contains(&"code.eval-gate".to_string()));
+        // Handing main()'s result to the interpreter acts on the verdict only
+        // when main returns it.
+        let acts = |src: &str| {
+            let f = analyze("cmp.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().find(|e| e.kind == "code.model-compare").map(|e| e.attrs["acts"].to_string())
+        };
+        let written = "def main():\n    improved = new_f1 > prod_f1\n    open('improved.txt', 'w').write(str(improved))\n    return 0\n\nif __name__ == '__main__':\n    raise SystemExit(main())\n";
+        assert_eq!(acts(written).as_deref(), Some("no"));
+        assert_eq!(acts(&written.replace("return 0", "return 0 if improved else 1\n    return 1")).as_deref(), Some("yes"));
+        assert_eq!(acts(&written.replace("raise SystemExit(main())", "main()\n    raise RuntimeError('x')")).as_deref(), Some("yes"));
     }
 
     #[test]
