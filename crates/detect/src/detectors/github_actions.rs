@@ -569,7 +569,7 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         out.push_in(e, &unit.id);
     } else if name == "pypa/gh-action-pypi-publish" {
         out.push_in(ev("run.publish").attr("what", "python-package"), &unit.id);
-    } else if is_deploy_action(&name) {
+    } else if is_deploy_action(&name) || helm_action(&name, with) {
         out.push_in(ev("run.deploy").attr("target", name.clone()), &unit.id);
         let strategy = input("strategy").unwrap_or("");
         if (strategy == "canary" || strategy == "blue-green") && input("action").is_none_or(|a| a == "deploy") {
@@ -654,6 +654,13 @@ fn hf_sync_action(name: &str) -> bool {
     let repo = name.split('/').nth(1).unwrap_or("");
     matches!(name, "huggingface/hub-sync" | "huggingface/huggingface-sync-action")
         || repo.contains("hugging") && ["sync", "push", "deploy", "space"].iter().any(|w| repo.contains(w))
+}
+
+/// A Helm action of any publisher (`org/actions/helm`, `someone/helm-deploy`)
+/// given a chart to install or upgrade: a release, as `helm upgrade` is.
+fn helm_action(name: &str, with: Option<&Node>) -> bool {
+    let named = name.split('/').skip(1).any(|seg| seg.split(['-', '_']).any(|w| w.eq_ignore_ascii_case("helm")));
+    named && with.is_some_and(|w| ["chart", "chart-path", "chart_path", "chartPath"].iter().any(|k| w.get(k).is_some()))
 }
 
 fn is_deploy_action(name: &str) -> bool {
@@ -950,6 +957,17 @@ mod tests {
         let argvs = argvs(&out, "ci:.github/workflows/d.yml#d");
         assert_eq!(argvs, vec!["docker build -t reg/app:1 .", "docker push reg/app:1", "pytest -q tests"]);
         assert_eq!(kinds(&out, "run.deploy").len(), 1);
+    }
+
+    #[test]
+    fn helm_actions_given_a_chart_deploy() {
+        let wf = |uses: &str, with: &str| format!("on: push\njobs:\n  d:\n    steps:\n      - uses: {uses}\n        with:\n{with}");
+        let deploys = |uses: &str, with: &str| kinds(&run(".github/workflows/d.yml", &wf(uses, with)), "run.deploy").len();
+        assert_eq!(deploys("statcan/actions/helm@master", "          release: model\n          chart: ./charts/seldon\n"), 1);
+        assert_eq!(deploys("acme/helm-deploy-action@v2", "          chart-path: charts/api\n"), 1);
+        // Setting Helm up, or linting a chart, deploys nothing.
+        assert_eq!(deploys("azure/setup-helm@v4", "          version: v3.14.0\n"), 0);
+        assert_eq!(deploys("helm/chart-testing-action@v2", "          version: v3.10.1\n"), 0);
     }
 
     #[test]

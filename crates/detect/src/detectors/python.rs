@@ -5728,6 +5728,15 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn feature_store_batch_scoring_is_scoring() {
+        let scoring = |src: &str| kinds_at("jobs/batch_inference.py", src, &RepoIndex::default()).iter().filter(|k| k.starts_with("code.scoring")).count();
+        assert_eq!(scoring("from databricks.feature_engineering import FeatureEngineeringClient\n\ndef run(uri, df):\n    fe = FeatureEngineeringClient()\n    return fe.score_batch(model_uri=uri, df=df)\n"), 1);
+        assert_eq!(scoring("from databricks.feature_store import FeatureStoreClient\nfs = FeatureStoreClient()\npreds = fs.score_batch('models:/churn/1', df)\n"), 1);
+        // Another library's `score_batch`: not this one.
+        assert_eq!(scoring("import mylib\npreds = mylib.client.score_batch(rows)\n"), 0);
+    }
+
+    #[test]
     fn pipeline_starts_a_metric_decides_are_guarded() {
         let guarded = |src: &str| -> Vec<Option<String>> {
             analyze("monitor/watch.py", src, &RepoIndex::default(), NAME, false)
