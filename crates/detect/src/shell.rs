@@ -808,13 +808,29 @@ pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
 /// the tool. Other variables, and command substitutions, are not.
 fn tool_in_variable(word: &str) -> Option<&'static str> {
     const TOOLS: &[&str] = &[
-        "aws", "gcloud", "gsutil", "bq", "az", "kubectl", "oc", "helm", "kustomize", "docker", "podman", "databricks", "python",
-        "python3", "pip", "pip3", "dvc", "mlflow", "terraform", "sam", "cdk",
+        "aws",
+        "gcloud",
+        "gsutil",
+        "bq",
+        "az",
+        "kubectl",
+        "oc",
+        "helm",
+        "kustomize",
+        "docker",
+        "podman",
+        "databricks",
+        "python",
+        "python3",
+        "pip",
+        "pip3",
+        "dvc",
+        "mlflow",
+        "terraform",
+        "sam",
+        "cdk",
     ];
-    let inner = word
-        .strip_prefix("${")
-        .and_then(|r| r.strip_suffix('}'))
-        .or_else(|| word.strip_prefix('$'))?;
+    let inner = word.strip_prefix("${").and_then(|r| r.strip_suffix('}')).or_else(|| word.strip_prefix('$'))?;
     // `params.AWSCLI`, `env.AWS_BIN`: the last part names it.
     let name = inner.rsplit('.').next()?;
     if name.is_empty() || !name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_') {

@@ -532,11 +532,9 @@ impl Detector for Iac {
             "pipelineJobs",
         ];
         // An EventBridge rule on alarm state changes: the start its targets name.
-        let state_rule = text
-            .match_indices("CloudWatch Alarm State Change")
-            .map(|(at, _)| at)
-            .find(|&at| on_model(at));
-        let starts_pipeline = STARTS.iter().filter_map(|w| text[state_rule.unwrap_or(0)..].find(w)).min().map(|p| p + state_rule.unwrap_or(0));
+        let state_rule = text.match_indices("CloudWatch Alarm State Change").map(|(at, _)| at).find(|&at| on_model(at));
+        let starts_pipeline =
+            STARTS.iter().filter_map(|w| text[state_rule.unwrap_or(0)..].find(w)).min().map(|p| p + state_rule.unwrap_or(0));
         // Or the alarm notifies a function whose code starts the training pipeline.
         let starts_pipeline = starts_pipeline.or_else(|| {
             let funcs = [
@@ -597,11 +595,35 @@ fn following_lines(text: &str, at: usize, n: usize) -> &str {
 /// not say.
 fn on_model_metric(def: &str) -> Option<bool> {
     let l = def.to_ascii_lowercase();
-    const OPS: &[&str] =
-        &["aws/codebuild", "aws/billing", "aws/lambda", "aws/apigateway", "aws/ec2", "aws/rds", "run.googleapis.com", "cloudfunctions.googleapis.com"];
+    const OPS: &[&str] = &[
+        "aws/codebuild",
+        "aws/billing",
+        "aws/lambda",
+        "aws/apigateway",
+        "aws/ec2",
+        "aws/rds",
+        "run.googleapis.com",
+        "cloudfunctions.googleapis.com",
+    ];
     const MODEL: &[&str] = &[
-        "drift", "model", "sagemaker", "aiplatform", "vertex", "feature", "accuracy", "auc", "f1", "rmse", "precision", "recall",
-        "prediction", "inference", "quality", "violation", "anomal", "endpoint",
+        "drift",
+        "model",
+        "sagemaker",
+        "aiplatform",
+        "vertex",
+        "feature",
+        "accuracy",
+        "auc",
+        "f1",
+        "rmse",
+        "precision",
+        "recall",
+        "prediction",
+        "inference",
+        "quality",
+        "violation",
+        "anomal",
+        "endpoint",
     ];
     if OPS.iter().any(|w| l.contains(w)) {
         Some(false)

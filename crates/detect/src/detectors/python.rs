@@ -758,8 +758,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             let recv = c.qualified.strip_prefix("?.").and_then(|q| q.strip_suffix(".fit"));
             recv.and_then(|r| ctors.get_or_init(ctors_of).get(r)).is_some_and(|built| built.iter().any(library))
         };
-        if let Some(c) =
-            calls.iter().find(|c| c.last == "fit" && c.on_result_of.is_none() && is_model_name(&c.qualified) && !by_library(c))
+        if let Some(c) = calls.iter().find(|c| c.last == "fit" && c.on_result_of.is_none() && is_model_name(&c.qualified) && !by_library(c))
         {
             ev.push(mk("code.train", "", c.offset, Confidence::Low).attr("framework", "unknown"));
         }
@@ -1026,9 +1025,10 @@ fn is_model_name(qualified: &str) -> bool {
     const WORDS: &[&str] = &["model", "estimator", "clf", "classifier", "regressor", "learner", "forecaster", "booster"];
     let Some(recv) = qualified.strip_suffix(".fit").and_then(|r| r.rsplit('.').next()) else { return false };
     let recv = recv.to_ascii_lowercase();
-    recv.split('_').filter(|p| !p.is_empty()).enumerate().any(|(i, p)| {
-        WORDS.contains(&p) && (i == 0 || recv.split('_').filter(|p| !p.is_empty()).count() == i + 1)
-    })
+    recv.split('_')
+        .filter(|p| !p.is_empty())
+        .enumerate()
+        .any(|(i, p)| WORDS.contains(&p) && (i == 0 || recv.split('_').filter(|p| !p.is_empty()).count() == i + 1))
 }
 
 /// Whether an `if` condition tests a metric: drift, a score, an error or a
@@ -1133,16 +1133,15 @@ fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
     };
     // An alert handler: routed to alerts, or a handler (decorated, or taking
     // the event or request) named for them.
-    let decorators: Vec<&str> =
-        (1..def_line).rev().map(|k| idx.text(masked, k).trim()).take_while(|d| d.starts_with('@')).collect();
+    let decorators: Vec<&str> = (1..def_line).rev().map(|k| idx.text(masked, k).trim()).take_while(|d| d.starts_with('@')).collect();
     if decorators.iter().any(|d| RX_ROUTE.is_match(d.as_bytes()) && alerting(d)) {
         return true;
     }
     let params = idx.text(masked, def_line).split_once('(').map_or("", |(_, p)| p).trim_start();
     let handler = !decorators.is_empty()
-        || ["event", "cloud_event", "request", "req", "payload", "alert"].iter().any(|p| {
-            params.strip_prefix(p).is_some_and(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
-        });
+        || ["event", "cloud_event", "request", "req", "payload", "alert"]
+            .iter()
+            .any(|p| params.strip_prefix(p).is_some_and(|r| !r.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')));
     if handler && alerting(name) {
         return true;
     }
@@ -5696,7 +5695,9 @@ runs = api.search_runs('team/p')
     #[test]
     fn trainer_reporting_to_a_tracker_anywhere_in_its_list_tracks() {
         let tools = |report_to: &str| -> Vec<String> {
-            let src = format!("from transformers import Trainer, TrainingArguments\n\nargs = TrainingArguments(output_dir='o', report_to={report_to})\n");
+            let src = format!(
+                "from transformers import Trainer, TrainingArguments\n\nargs = TrainingArguments(output_dir='o', report_to={report_to})\n"
+            );
             analyze("train.py", &src, &RepoIndex::default(), NAME, false)
                 .evidence
                 .iter()
@@ -5729,7 +5730,9 @@ runs = api.search_runs('team/p')
 
     #[test]
     fn feature_store_batch_scoring_is_scoring() {
-        let scoring = |src: &str| kinds_at("jobs/batch_inference.py", src, &RepoIndex::default()).iter().filter(|k| k.starts_with("code.scoring")).count();
+        let scoring = |src: &str| {
+            kinds_at("jobs/batch_inference.py", src, &RepoIndex::default()).iter().filter(|k| k.starts_with("code.scoring")).count()
+        };
         assert_eq!(scoring("from databricks.feature_engineering import FeatureEngineeringClient\n\ndef run(uri, df):\n    fe = FeatureEngineeringClient()\n    return fe.score_batch(model_uri=uri, df=df)\n"), 1);
         assert_eq!(scoring("from databricks.feature_store import FeatureStoreClient\nfs = FeatureStoreClient()\npreds = fs.score_batch('models:/churn/1', df)\n"), 1);
         // Another library's `score_batch`: not this one.
@@ -5751,13 +5754,18 @@ runs = api.search_runs('team/p')
         // In the block of a metric condition, or of the `else` closing one.
         let direct = format!("{start}def check(share):\n    if share > 0.3:\n        {submit}\n");
         assert_eq!(guarded(&direct), [Some("condition".to_string())]);
-        let other = format!("{start}def check(ok):\n    if not ok:\n        pass\n    elif ok == 'stable':\n        pass\n    else:\n        {submit}\n");
+        let other = format!(
+            "{start}def check(ok):\n    if not ok:\n        pass\n    elif ok == 'stable':\n        pass\n    else:\n        {submit}\n"
+        );
         assert_eq!(guarded(&other), [None]);
         assert_eq!(guarded(&other.replace("if not ok:", "if psi_value < 0.2:")), [Some("condition".to_string())]);
         // In a function such a block calls, or in a handler routed to alerts.
-        let called = format!("{start}def retrain():\n    {submit}\n\ndef main(report):\n    if report['drift_detected']:\n        retrain()\n");
+        let called =
+            format!("{start}def retrain():\n    {submit}\n\ndef main(report):\n    if report['drift_detected']:\n        retrain()\n");
         assert_eq!(guarded(&called), [Some("condition".to_string())]);
-        let route = format!("{start}from fastapi import FastAPI\napp = FastAPI()\n\n@app.post('/alerts')\ndef on_alert(body: dict):\n    {submit}\n");
+        let route = format!(
+            "{start}from fastapi import FastAPI\napp = FastAPI()\n\n@app.post('/alerts')\ndef on_alert(body: dict):\n    {submit}\n"
+        );
         assert_eq!(guarded(&route), [Some("condition".to_string())]);
         // Always run: after the check, from an `if` on something else, or
         // from a route that is not an alert's.
