@@ -158,7 +158,10 @@ impl Detector for Kubernetes {
         is_yaml(path) && !path.starts_with(".github/")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        let text = without_go_templates(f.text);
+        // A Helm chart keeps its templates in `templates/`; elsewhere `{{`
+        // is another tool's (Argo, KFP, Jinja) and the text is read as is.
+        let helm = f.path.starts_with("templates/") || f.path.contains("/templates/");
+        let text = if helm { without_go_templates(f.text) } else { f.text.into() };
         let Ok(docs) = yaml::parse_all(&text) else { return };
         // The batch and training jobs of the file, one unit: what
         // `kubectl apply -f` of the file starts.
@@ -346,7 +349,7 @@ fn job_commands(path: &str, doc: &Node, u: &mut Unit, out: &mut Output) {
     }
 }
 
-/// A Helm template's text made plain YAML, lines kept: a line holding only
+/// A Helm template's text (a file under a chart's `templates/`) made plain YAML, lines kept: a line holding only
 /// template actions (`{{- if .Values.canary.enabled }}`, `{{- end }}`,
 /// `{{- include "labels" . | nindent 4 }}`) becomes blank, each other action
 /// (`weight: {{ .Values.canary.weight }}`) the word `TEMPLATE`. Both
@@ -403,7 +406,14 @@ mod tests {
     #[test]
     fn helm_templates_are_read_with_their_actions_set_aside() {
         let vs = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: {{ include \"model.fullname\" . }}\n  labels:\n    {{- include \"model.labels\" . | nindent 4 }}\nspec:\n  http:\n    - route:\n        - destination:\n            host: price-model\n            subset: {{ .Values.stable.version }}\n          weight: {{ .Values.stable.weight }}\n        {{- if .Values.canary.enabled }}\n        - destination:\n            host: price-model\n            subset: canary\n          weight: {{ .Values.canary.weight }}\n        {{- end }}\n";
-        assert_eq!(kinds(vs), ["k8s.traffic-split"]);
+        let at = |path: &str| {
+            let (repo, mut out) = (RepoIndex::default(), Output::default());
+            Kubernetes.detect(&FileCtx { path, text: vs, repo: &repo }, &mut out);
+            out.evidence.into_iter().map(|(e, _)| e.kind.into_owned()).collect::<Vec<_>>()
+        };
+        assert_eq!(at("chart/templates/virtualservice.yaml"), ["k8s.traffic-split"]);
+        // Outside a chart's templates `{{` is another tool's: read as is.
+        assert!(at("k8s/virtualservice.yaml").is_empty());
         let plain = without_go_templates(vs);
         assert_eq!(plain.lines().count(), vs.lines().count(), "lines kept");
         assert!(plain.contains("\n  name: TEMPLATE\n") && plain.contains("\n\n        - destination"));
