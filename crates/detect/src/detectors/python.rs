@@ -646,7 +646,10 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             continue;
         }
         let needs: Vec<&str> = entry.needs.iter().map(String::as_str).collect();
-        if !imports_any(&needs) {
+        // Compute a module declares on an object of a local module that
+        // imports the platform (`from common import app`, then
+        // `@app.function(gpu="A100")`) is the platform's too.
+        if !imports_any(&needs) && !(entry.evidence == "code.compute" && indirect_any(&needs)) {
             continue;
         }
         for mt in re.find_iter(bytes) {
@@ -5737,6 +5740,21 @@ runs = api.search_runs('team/p')
         assert_eq!(scoring("from databricks.feature_store import FeatureStoreClient\nfs = FeatureStoreClient()\npreds = fs.score_batch('models:/churn/1', df)\n"), 1);
         // Another library's `score_batch`: not this one.
         assert_eq!(scoring("import mylib\npreds = mylib.client.score_batch(rows)\n"), 0);
+    }
+
+    #[test]
+    fn compute_declared_on_a_platform_object_of_a_local_module_counts() {
+        let compute = |common: &str| {
+            let files = [
+                ("ft/common.py", common),
+                ("ft/train.py", "from ft.common import app\n\n@app.function(gpu=\"A100\", timeout=3600)\ndef train():\n    pass\n"),
+            ];
+            let scan = crate::scan_in_memory(&files, &crate::ScanOptions::default());
+            scan.evidence.iter().filter(|e| e.kind == "code.compute" && e.location.path == "ft/train.py").count()
+        };
+        assert_eq!(compute("import modal\n\napp = modal.App('ft')\n"), 1);
+        // The local module is not Modal's: another library's decorator.
+        assert_eq!(compute("import mylib\n\napp = mylib.App('ft')\n"), 0);
     }
 
     #[test]
