@@ -649,7 +649,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         // Compute a module declares on an object of a local module that
         // imports the platform (`from common import app`, then
         // `@app.function(gpu="A100")`) is the platform's too.
-        if !imports_any(&needs) && !(entry.evidence == "code.compute" && indirect_any(&needs)) {
+        if !(imports_any(&needs) || entry.evidence == "code.compute" && indirect_any(&needs)) {
             continue;
         }
         for mt in re.find_iter(bytes) {
