@@ -1028,10 +1028,9 @@ fn is_model_name(qualified: &str) -> bool {
     const WORDS: &[&str] = &["model", "estimator", "clf", "classifier", "regressor", "learner", "forecaster", "booster"];
     let Some(recv) = qualified.strip_suffix(".fit").and_then(|r| r.rsplit('.').next()) else { return false };
     let recv = recv.to_ascii_lowercase();
-    recv.split('_')
-        .filter(|p| !p.is_empty())
-        .enumerate()
-        .any(|(i, p)| WORDS.contains(&p) && (i == 0 || recv.split('_').filter(|p| !p.is_empty()).count() == i + 1))
+    let parts: Vec<&str> = recv.split('_').filter(|p| !p.is_empty()).collect();
+    let model = [parts.first(), parts.last()].into_iter().flatten().any(|p| WORDS.contains(p));
+    model
 }
 
 /// Whether an `if` condition tests a metric: drift, a score, an error or a
@@ -1083,10 +1082,10 @@ fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
         return true;
     }
     let indent = |t: &str| t.len() - t.trim_start().len();
-    let cond = |t: &str| {
+    fn cond(t: &str) -> Option<&str> {
         let h = t.trim();
-        h.strip_prefix("if ").or_else(|| h.strip_prefix("elif ")).map(|c| c.trim_end_matches(':').to_string())
-    };
+        h.strip_prefix("if ").or_else(|| h.strip_prefix("elif ")).map(|c| c.trim_end_matches(':'))
+    }
     // Up through the enclosing blocks: conditions, then the innermost function.
     let mut cur = indent(idx.text(masked, line));
     let mut func: Option<(&str, u32)> = None;
@@ -1101,7 +1100,7 @@ fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
         cur = indent(t);
         let h = t.trim();
         if let Some(c) = cond(t) {
-            if is_metric_condition(&c) {
+            if is_metric_condition(c) {
                 return true;
             }
         } else if h.starts_with("else") {
@@ -1113,7 +1112,7 @@ fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
                 }
                 match cond(u) {
                     Some(c) if indent(u) == cur => {
-                        if is_metric_condition(&c) {
+                        if is_metric_condition(c) {
                             return true;
                         }
                         if u.trim_start().starts_with("if ") {
@@ -1156,10 +1155,8 @@ fn metric_guarded(masked: &str, idx: &LineIndex, line: u32) -> bool {
         }
         let last = block_end(masked, idx, first, c[1].len());
         (first..=last).any(|l| {
-            call_sites(idx.text(masked, l).as_bytes()).iter().any(|site| {
-                let called = &idx.text(masked, l)[site.start..site.end];
-                called.rsplit('.').next().is_some_and(|n| n.trim() == name)
-            })
+            let t = idx.text(masked, l);
+            call_sites(t.as_bytes()).iter().any(|site| t[site.start..site.end].rsplit('.').next().is_some_and(|n| n.trim() == name))
         })
     })
 }
