@@ -61,6 +61,10 @@ pub struct Unit {
     /// Images its commands build (`docker build -t tag -f file`), tag ->
     /// Dockerfile path, so a later `docker run tag` calls what the image runs.
     pub images: std::collections::BTreeMap<String, String>,
+    /// The build context of each image its commands build, tag -> folder:
+    /// a command run in a container of the image (`docker run tag make
+    /// test`) runs on that folder's files.
+    pub image_contexts: std::collections::BTreeMap<String, String>,
     /// Git remotes its commands add (`git remote add space <url>`), name ->
     /// URL, so a later `git push space main` is read as a push to that URL.
     pub remotes: std::collections::BTreeMap<String, String>,
@@ -91,6 +95,7 @@ impl Unit {
             calls: Vec::new(),
             vars: Default::default(),
             images: Default::default(),
+            image_contexts: Default::default(),
             remotes: Default::default(),
             after: Vec::new(),
             local_cluster: false,
@@ -124,6 +129,7 @@ impl Unit {
             && self.commands.is_empty()
             && self.vars.is_empty()
             && self.images.is_empty()
+            && self.image_contexts.is_empty()
             && self.remotes.is_empty()
             && self.after.is_empty()
             && self.calls.iter().all(|(_, l)| l.path == *path && l.start_line == l.end_line)

@@ -28,6 +28,8 @@ pub struct ShellCmd {
     /// directory, when a runner option moves it for this command only
     /// (`uv run --directory svc`, `poetry -C svc run`, `npm --prefix web`).
     pub dir: Option<String>,
+    /// The image a container runs the command in (`docker run IMAGE cmd`).
+    pub image: Option<String>,
 }
 
 const WRAPPERS: &[&str] = &[
@@ -82,6 +84,9 @@ struct Session<'a> {
     source: Option<SourceReader<'a>>,
     sourced: BTreeSet<String>,
     expansions: usize,
+    /// The image of the container an inline script runs in (`docker run
+    /// img bash -c "..."`), while its commands are read.
+    container: Option<String>,
     out: Vec<ShellCmd>,
 }
 
@@ -274,7 +279,7 @@ impl Session<'_> {
         // ... `popd` would not.
         if words.len() == 1 && matches!(words[0].as_str(), "(" | ")") {
             let argv = if words[0] == "(" { vec!["pushd".to_string(), ".".to_string()] } else { vec!["popd".to_string()] };
-            self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir: None });
+            self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir: None, image: None });
             return;
         }
         self.assignments(&words);
@@ -310,7 +315,7 @@ impl Session<'_> {
             }
         }
         // Leading assignments (computed ones included) prefix the command that follows, if any.
-        let (argv, dir) = strip_wrappers_dir(words);
+        let Stripped { argv, dir, image } = strip_wrappers_in(words);
         // A compound command's closing word is not a command.
         if argv.is_empty() || (argv.len() == 1 && matches!(argv[0].as_str(), "done" | "fi" | "esac" | "}")) {
             return;
@@ -319,9 +324,11 @@ impl Session<'_> {
             // `bash -c "..."`, `sh -c '...'`, `eval "..."`: the string is itself a command line.
             let inline = inline_script(&argv).map(str::to_string).or_else(|| (argv[0] == "eval").then(|| argv[1..].join(" ")));
             if let Some(inner) = inline {
+                let outer = if image.is_some() { std::mem::replace(&mut self.container, image) } else { self.container.clone() };
                 for group in split_line(&inner).0 {
                     self.group(group, line, text, file, depth + 1);
                 }
+                self.container = outer;
                 return;
             }
             // A function of the session runs its body with the call's arguments.
@@ -337,7 +344,8 @@ impl Session<'_> {
                 self.source_file(&argv, depth);
             }
         }
-        self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir });
+        let image = image.or_else(|| self.container.clone());
+        self.out.push(ShellCmd { argv, line, text: text.to_string(), file: file.map(str::to_string), dir, image });
     }
 
     /// Record `NAME=value` assignments that stand alone (`export`, `local`,
@@ -713,8 +721,27 @@ fn strip_wrappers(w: Vec<String>) -> Vec<String> {
 
 /// [`strip_wrappers`], and the folder a runner's option moves the command
 /// to (joined when runners nest).
-pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
+pub fn strip_wrappers_dir(w: Vec<String>) -> (Vec<String>, Option<String>) {
+    let s = strip_wrappers_in(w);
+    (s.argv, s.dir)
+}
+
+/// A command with its wrappers stripped ([`strip_wrappers_in`]).
+pub struct Stripped {
+    /// The command itself.
+    pub argv: Vec<String>,
+    /// The folder a runner's option moves it to.
+    pub dir: Option<String>,
+    /// The image of the container it runs in (`docker run [opts] IMAGE cmd`;
+    /// not `exec`, whose container is named, nor a Compose service).
+    pub image: Option<String>,
+}
+
+/// [`strip_wrappers_dir`], and the image of the outermost container that
+/// runs the command.
+pub fn strip_wrappers_in(mut w: Vec<String>) -> Stripped {
     let mut dir: Option<String> = None;
+    let mut image: Option<String> = None;
     let mut moved = |d: String| {
         dir = Some(match dir.take() {
             Some(outer) if !d.starts_with('/') => crate::paths::join(&outer, &d),
@@ -722,7 +749,7 @@ pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
         });
     };
     loop {
-        let Some(first) = w.first() else { return (w, dir) };
+        let Some(first) = w.first() else { return Stripped { argv: w, dir, image } };
         let f = first.as_str();
         if WRAPPERS.contains(&f) || is_assignment(f) {
             w.remove(0);
@@ -775,10 +802,13 @@ pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
             if let Some(d) = runner_dir(&runner, &opts) {
                 moved(d);
             }
-        } else if let Some(n) = container_command(&w) {
+        } else if let Some((n, run)) = container_command(&w) {
             // `docker run img pytest`, `docker compose run svc pytest`,
             // `docker exec ctr pytest`: the command runs in a container of
             // the project's image, on the project's code.
+            if run && image.is_none() {
+                image = Some(w[n - 1].clone());
+            }
             w.drain(..n);
         } else if matches!(f, "conda" | "mamba" | "micromamba") && w.get(1).map(String::as_str) == Some("run") {
             w.drain(..2);
@@ -798,7 +828,7 @@ pub fn strip_wrappers_dir(mut w: Vec<String>) -> (Vec<String>, Option<String>) {
             if let Some(tool) = w.first().and_then(|f| tool_in_variable(f)) {
                 w[0] = tool.to_string();
             }
-            return (w, dir);
+            return Stripped { argv: w, dir, image };
         }
     }
 }
@@ -1005,16 +1035,15 @@ pub(crate) const CONTAINER_VALUE_OPTIONS: &[&str] = &[
 /// `docker-compose`, `docker container run|exec`): `None` when `w` is no
 /// such run or names no command (the image's own `ENTRYPOINT`/`CMD` runs,
 /// or arguments are handed to it).
-fn container_command(w: &[String]) -> Option<usize> {
+fn container_command(w: &[String]) -> Option<(usize, bool)> {
     let tool = w.first()?.rsplit('/').next()?;
-    let mut i = match tool {
-        "docker" | "podman" => 1,
-        "docker-compose" | "podman-compose" => {
-            // Compose's own options come before the subcommand.
-            1
-        }
+    let mut compose = match tool {
+        "docker" | "podman" => false,
+        // Compose's own options come before the subcommand.
+        "docker-compose" | "podman-compose" => true,
         _ => return None,
     };
+    let mut i = 1;
     let skip_options = |i: &mut usize| {
         while let Some(o) = w.get(*i).filter(|o| o.starts_with('-')) {
             *i += if CONTAINER_VALUE_OPTIONS.contains(&o.as_str()) { 2 } else { 1 };
@@ -1022,20 +1051,23 @@ fn container_command(w: &[String]) -> Option<usize> {
     };
     skip_options(&mut i);
     match w.get(i).map(String::as_str) {
-        Some("compose" | "container") if matches!(tool, "docker" | "podman") => {
+        Some(sub @ ("compose" | "container")) if matches!(tool, "docker" | "podman") => {
+            compose = sub == "compose";
             i += 1;
             skip_options(&mut i);
         }
         _ => {}
     }
-    if !matches!(w.get(i).map(String::as_str), Some("run" | "exec")) {
-        return None;
-    }
+    let run = match w.get(i).map(String::as_str) {
+        Some("run") => !compose,
+        Some("exec") => false,
+        _ => return None,
+    };
     i += 1;
     skip_options(&mut i);
     // The image, service or container; then the command.
     let cmd = i + 1;
-    w.get(cmd).filter(|c| !c.starts_with('-') && i < w.len()).map(|_| cmd)
+    w.get(cmd).filter(|c| !c.starts_with('-') && i < w.len()).map(|_| (cmd, run))
 }
 
 fn is_name(w: &str) -> bool {
@@ -1379,6 +1411,33 @@ mod tests {
         assert_eq!(c[6][..2], ["docker", "run"]);
         assert_eq!(c[7][..3], ["docker", "compose", "up"]);
         assert_eq!(c.len(), 8);
+    }
+
+    #[test]
+    fn commands_in_containers_know_their_image() {
+        let c = commands(
+            concat!(
+                "docker run --rm -e X=1 -v $PWD:/w app:latest make test\n",
+                "docker run --rm img:1 bash -c \"pip install . && pytest\"\n",
+                "docker exec box pytest\n",
+                "docker compose run --rm svc pytest\n",
+                "pytest\n",
+            ),
+            1,
+        );
+        let images: Vec<(&str, Option<&str>)> = c.iter().map(|c| (c.argv[0].as_str(), c.image.as_deref())).collect();
+        assert_eq!(
+            images,
+            vec![
+                ("make", Some("app:latest")),
+                ("pip", Some("img:1")),
+                ("pytest", Some("img:1")),
+                // A running container's or a service's files are not an image's.
+                ("pytest", None),
+                ("pytest", None),
+                ("pytest", None),
+            ]
+        );
     }
 
     #[test]

@@ -539,17 +539,18 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
     // An image built here can be run by a later step (`docker run "$TAG"`).
     if name == "docker/build-push-action" {
         let context = input("context").unwrap_or(".");
+        let dir = crate::paths::join(wd, context);
         let file = match input("file") {
             Some(f) => crate::paths::join(wd, f),
-            None => crate::paths::join(&crate::paths::join(wd, context), "Dockerfile"),
+            None => crate::paths::join(&dir, "Dockerfile"),
         };
         if !file.contains('$') {
             for tag in input("tags").unwrap_or("").split(['\n', ',']).map(str::trim).filter(|t| !t.is_empty()) {
-                unit.images.insert(tag.to_string(), file.clone());
+                super::record_image(unit, tag, &file, &dir);
                 // `${{ env.X }}` is `$X` in the shell of a later step.
                 if let Some(var) = tag.strip_prefix("${{").and_then(|t| t.strip_suffix("}}")).and_then(|t| t.trim().strip_prefix("env.")) {
-                    unit.images.insert(format!("${var}"), file.clone());
-                    unit.images.insert(format!("${{{var}}}"), file.clone());
+                    super::record_image(unit, &format!("${var}"), &file, &dir);
+                    super::record_image(unit, &format!("${{{var}}}"), &file, &dir);
                 }
             }
         }

@@ -488,11 +488,14 @@ pub fn add_shell_session(
             continue;
         }
         let location = Location::line(c.file.as_deref().unwrap_or(path), c.line);
-        // A runner's folder option moves this command only.
-        let workdir = match &c.dir {
-            Some(d) if d.starts_with('/') => String::new(),
-            Some(d) => crate::paths::join(&wd.borrow(), d),
-            None => wd.borrow().clone(),
+        // A runner's folder option moves this command only; a container of
+        // an image the unit built runs it on the build context's files.
+        let context = c.image.as_deref().and_then(|i| unit.image_contexts.get(i).or_else(|| unit.image_contexts.get(image_name(i))));
+        let workdir = match (&c.dir, context) {
+            (_, Some(ctx)) => ctx.clone(),
+            (Some(d), None) if d.starts_with('/') => String::new(),
+            (Some(d), None) => crate::paths::join(&wd.borrow(), d),
+            (None, None) => wd.borrow().clone(),
         };
         let cmd = Cmd { argv: c.argv, location, text: c.text, workdir };
         add_cmd(unit, out, detector, cmd);
@@ -742,8 +745,8 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
         // `docker tag SRC DST`: DST is the image SRC was built from.
         Some(["tag", src, dst, ..]) | Some(["image", "tag", src, dst, ..]) => {
             if let Some(file) = unit.images.get(*src).or_else(|| unit.images.get(image_name(src))).cloned() {
-                unit.images.insert(dst.to_string(), file.clone());
-                unit.images.insert(image_name(dst).to_string(), file);
+                let dir = unit.image_contexts.get(*src).or_else(|| unit.image_contexts.get(image_name(src))).cloned().unwrap_or_default();
+                record_image(unit, dst, &file, &dir);
             }
             return;
         }
@@ -784,13 +787,24 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
         i += 1;
     }
     let Some(context) = context.filter(|c| !c.contains("://") && !c.contains('$')) else { return };
+    let dir = crate::paths::join(&cmd.workdir, context);
     let path = match file {
         Some(f) => crate::paths::join(&cmd.workdir, f),
-        None => crate::paths::join(&crate::paths::join(&cmd.workdir, context), "Dockerfile"),
+        None => crate::paths::join(&dir, "Dockerfile"),
     };
     for t in tags {
-        unit.images.insert(t.to_string(), path.clone());
-        unit.images.insert(image_name(t).to_string(), path.clone());
+        record_image(unit, t, &path, &dir);
+    }
+}
+
+/// Records that `tag` is built from the Dockerfile at `path` with the build
+/// context `dir` (both repository-relative).
+pub(crate) fn record_image(unit: &mut Unit, tag: &str, path: &str, dir: &str) {
+    for t in [tag, image_name(tag)] {
+        unit.images.insert(t.to_string(), path.to_string());
+        if !dir.contains('$') {
+            unit.image_contexts.insert(t.to_string(), dir.to_string());
+        }
     }
 }
 
@@ -1918,5 +1932,32 @@ mod tests {
         let files: Vec<Option<&str>> =
             out.evidence.iter().filter(|(e, _)| e.kind == "run.publish").map(|(e, _)| e.attrs.get("dockerfile")).collect();
         assert_eq!(files, vec![Some("docker/env.Dockerfile"), None]);
+    }
+
+    #[test]
+    fn commands_in_a_built_images_container_run_on_its_build_context() {
+        let mut unit = Unit::new("ci:test".into(), Location::line("ci.yml", 1), "test");
+        let mut out = Output::default();
+        // Separate steps of one job: the build's tags outlive its session.
+        add_shell_session(
+            &mut unit,
+            &mut out,
+            "github-actions",
+            "ci.yml",
+            &[("docker build -f app/Dockerfile -t app:latest app", 5)],
+            "",
+            None,
+        );
+        add_shell_session(&mut unit, &mut out, "github-actions", "ci.yml", &[("docker tag app:latest reg/app:ci", 6)], "", None);
+        let session = [
+            ("docker run --rm app:latest make test", 7),
+            ("docker run reg/app:ci bash -c 'pytest tests'", 8),
+            // An image built elsewhere, or none (a running container): the job's folder.
+            ("docker run -v $PWD:/w -w /w python:3.11 pytest", 9),
+            ("docker exec box pytest", 10),
+        ];
+        add_shell_session(&mut unit, &mut out, "github-actions", "ci.yml", &session, "svc", None);
+        let runs: Vec<(&str, &str)> = unit.commands.iter().skip(2).map(|c| (c.argv[0].as_str(), c.workdir.as_str())).collect();
+        assert_eq!(runs, vec![("make", "app"), ("pytest", "app"), ("pytest", "svc"), ("pytest", "svc")]);
     }
 }
