@@ -64,7 +64,6 @@ const MANIFESTS: &[&str] = &[
     "conda.yml",
     "conda.yaml",
     "dvc.yaml",
-    "MLproject",
     "databricks.yml",
     "kedro.yml",
     "build.sbt",
@@ -157,7 +156,7 @@ const COMPONENT_WORDS: &[&str] = &[
 ];
 
 fn is_manifest(name: &str) -> bool {
-    MANIFESTS.contains(&name) || name.starts_with("requirements") && name.ends_with(".txt")
+    MANIFESTS.contains(&name) || name.starts_with("requirements") && name.ends_with(".txt") || name.eq_ignore_ascii_case("mlproject")
 }
 
 /// A folder named for a part of one project: its name, or one of the words

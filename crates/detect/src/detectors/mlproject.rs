@@ -16,7 +16,7 @@ impl Detector for MlProject {
         NAME
     }
     fn applies(&self, path: &str) -> bool {
-        path == "MLproject" || path.ends_with("/MLproject") || path.ends_with("MLproject.yaml")
+        is_mlproject(path) || path.ends_with("MLproject.yaml")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
         let Ok(doc) = yaml::parse(f.text) else { return };
@@ -36,10 +36,30 @@ impl Detector for MlProject {
     }
 }
 
+/// True for an MLflow project file: MLflow finds it in its folder by name
+/// in any letter case (`MLproject`, `MLProject`, `mlproject`).
+pub fn is_mlproject(path: &str) -> bool {
+    path.rsplit('/').next().unwrap_or(path).eq_ignore_ascii_case("mlproject")
+}
+
+/// The spellings of an MLflow project file looked up in a folder (MLflow
+/// accepts any case; these are the ones written).
+pub const MLPROJECT_NAMES: &[&str] = &["MLproject", "MLProject", "mlproject", "Mlproject", "MlProject"];
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::RepoIndex;
+
+    #[test]
+    fn the_project_file_is_found_in_any_letter_case() {
+        for p in ["MLproject", "MLProject/MLProject", "svc/mlproject", "ops/MLproject.yaml"] {
+            assert!(MlProject.applies(p), "{p}");
+        }
+        for p in ["MLProject/train.py", "docs/MLproject.md", "mlprojects"] {
+            assert!(!MlProject.applies(p), "{p}");
+        }
+    }
 
     #[test]
     fn entry_points() {

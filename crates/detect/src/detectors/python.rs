@@ -4023,7 +4023,10 @@ fn mlflow_project_command(path: &str, masked: &str, bytes: &[u8], offset: usize,
     }
     let uri = uri.trim_start_matches("./").trim_end_matches('/');
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-    let workdir = [dir, ""].into_iter().find(|d| repo.exists(&crate::paths::join(&crate::paths::join(d, uri), "MLproject")))?;
+    let workdir = [dir, ""].into_iter().find(|d| {
+        let project = crate::paths::join(d, uri);
+        super::mlproject::MLPROJECT_NAMES.iter().any(|n| repo.exists(&crate::paths::join(&project, n)))
+    })?;
     let entry = arg("entry_point", 1).unwrap_or_else(|| "main".into());
     let line = idx.line(offset);
     Some(Cmd {
