@@ -369,6 +369,11 @@ const STARTS_NOTHING: &[&str] = &[
 /// lines of shell scripts and CI steps: `set -e`, `echo`, `mkdir -p out`).
 pub fn starts_nothing(argv: &[String]) -> bool {
     let Some(cmd0) = argv.first() else { return true };
+    // `test` alone tests nothing: it is a task alias (`pdm run test`,
+    // `hatch run test`, the runner stripped), which the linker resolves.
+    if argv.len() == 1 && cmd0 == "test" {
+        return false;
+    }
     STARTS_NOTHING.contains(&cmd0.as_str())
         && matches!(classify(argv), Invocation::Other)
         && !argv[1..].iter().any(|a| a.contains('.') || a.contains("module"))
@@ -797,6 +802,11 @@ fn classify_command(argv: &[String]) -> Invocation {
             Some("exp") if rest.get(1).map(String::as_str) == Some("run") => {
                 Invocation::DvcRepro { targets: positionals(&rest[2..], &["-n", "--name", "-S", "--set-param"]) }
             }
+            // `dvc run -n stage -d dep -o out python train.py` (DVC before
+            // 3.0) writes the stage and runs its command, unless `--no-exec`.
+            Some("run") if !rest.iter().any(|a| a == "--no-exec") => {
+                dvc_run_command(&rest[1..]).map_or(Invocation::Other, |c| classify(&c))
+            }
             Some("push") => Invocation::Publish { what: "dvc-push".into() },
             Some("metrics") | Some("params") | Some("plots") if rest.get(1).map(String::as_str) == Some("diff") => {
                 Invocation::CompareMetrics
@@ -1058,6 +1068,48 @@ fn classify_invoke(rest: &[String]) -> Invocation {
 /// interpreter and what follows it, or (`module`: the launcher takes
 /// `-m`/`--module`) the module named after that flag. The launcher's own
 /// option values are not told from operands: only those shapes count.
+/// The command of `dvc run [options] command...`: the words after its
+/// options (one quoted word is split as the shell would).
+fn dvc_run_command(args: &[String]) -> Option<Vec<String>> {
+    const VALUED: &[&str] = &[
+        "-n",
+        "--name",
+        "-d",
+        "--deps",
+        "-o",
+        "--outs",
+        "-O",
+        "--outs-no-cache",
+        "--outs-persist",
+        "--outs-persist-no-cache",
+        "-m",
+        "--metrics",
+        "-M",
+        "--metrics-no-cache",
+        "--plots",
+        "--plots-no-cache",
+        "-p",
+        "--params",
+        "-w",
+        "--wdir",
+        "-f",
+        "--file",
+        "--desc",
+        "-c",
+        "--checkpoints",
+        "--live",
+    ];
+    let mut i = 0;
+    while let Some(a) = args.get(i).filter(|a| a.starts_with('-')) {
+        i += if VALUED.contains(&a.as_str()) { 2 } else { 1 };
+    }
+    let words = args.get(i..).filter(|w| !w.is_empty())?;
+    Some(match words {
+        [one] => one.split_whitespace().map(str::to_string).collect(),
+        _ => words.to_vec(),
+    })
+}
+
 fn classify_launched(rest: &[String], module: bool) -> Invocation {
     for (i, a) in rest.iter().enumerate() {
         if a.starts_with('-') {
@@ -1406,15 +1458,32 @@ mod tests {
         assert!(matches!(c("mlflow run . -e train"), Invocation::MlflowRun { .. }));
     }
 
+    #[test]
+    fn dvc_run_runs_its_stage_command() {
+        let w = |s: &[&str]| classify(&s.iter().map(|x| x.to_string()).collect::<Vec<_>>());
+        let train = Invocation::PythonScript { path: "src/train.py".into() };
+        assert_eq!(
+            w(&["dvc", "run", "-n", "train", "-d", "data.csv", "-o", "model.pkl", "--force", "python", "src/train.py", "--epochs", "3"]),
+            train
+        );
+        assert_eq!(w(&["dvc", "run", "-n", "train", "-M", "scores.json", "python src/train.py --epochs 3"]), train);
+        // Written, not run; and no command at all.
+        assert_eq!(w(&["dvc", "run", "-n", "train", "--no-exec", "python", "src/train.py"]), Invocation::Other);
+        assert_eq!(w(&["dvc", "run", "-n", "train"]), Invocation::Other);
+    }
+
     /// Builtins and file utilities start nothing unless an argument names
     /// a file or a module; interpreters, wrappers and runners do.
     #[test]
     fn commands_that_start_nothing() {
         let inert = |s: &str| starts_nothing(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>());
-        for s in ["set -euo pipefail", "echo training", "dirname $0", "mkdir -p out", "export X=1", "cd src", "rm -rf build"] {
+        for s in ["set -euo pipefail", "echo training", "dirname $0", "mkdir -p out", "export X=1", "cd src", "rm -rf build", "test -n $X"]
+        {
             assert!(inert(s), "{s}");
         }
         for s in [
+            // A bare `test`: a task alias left by a stripped runner (`pdm run test`).
+            "test",
             "echo params.yaml",
             "cat configs/train.json",
             "test -f ./x",

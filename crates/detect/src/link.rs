@@ -637,8 +637,16 @@ impl Ctx<'_> {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
             }
             Invocation::Other => {
-                // A console script or task alias declared in pyproject.toml.
-                let id = format!("script:{}", argv.first().map(String::as_str).unwrap_or(""));
+                // A console script or task alias declared in pyproject.toml;
+                // `poe TASK` (Poe the Poet) runs a `[tool.poe.tasks]` alias.
+                let name = match argv.first().map(String::as_str) {
+                    Some("poe") => crate::command::positionals(&argv[1..], &["-C", "--directory", "--root", "-e", "--executor"])
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default(),
+                    first => first.unwrap_or("").to_string(),
+                };
+                let id = format!("script:{name}");
                 if self.units.contains_key(&id) {
                     vec![id]
                 } else {
