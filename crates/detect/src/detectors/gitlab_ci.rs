@@ -104,6 +104,7 @@ impl Detector for GitlabCi {
             .map(|(n, _, v, p)| (*n, stage_rank(&stages, resolve(v, "stage", &lookup, 0).and_then(Node::as_str).unwrap_or("test")), *p))
             .collect();
         let default_before = doc.path(&["default", "before_script"]).or_else(|| doc.get("before_script"));
+        let first_unit = out.units.len();
         for ((name, key, job, path), triggers) in all_jobs.iter().zip(per_job) {
             let Some(triggers) = triggers.filter(|t| !t.is_empty()) else { continue };
             let field = |k: &str| resolve(job, k, &lookup, 0);
@@ -172,6 +173,79 @@ impl Detector for GitlabCi {
                 }
             }
             out.units.push(unit);
+        }
+        gate_behind_blocking_manual_jobs(&mut out.units[first_unit..], &all_jobs, &lookup);
+    }
+}
+
+/// The `if:` of each allowing rule of a job (`""` for a rule without one),
+/// or `[""]` when it has no `rules:` (it runs in every pipeline).
+fn allowing_conditions<'a>(job: &'a Node, lookup: &dyn Fn(&str) -> Option<&'a Node>) -> Vec<&'a str> {
+    match resolve(job, "rules", lookup, 0) {
+        Some(rules) => rules
+            .items()
+            .iter()
+            .filter(|r| r.get("when").and_then(Node::as_str) != Some("never"))
+            .map(|r| r.get("if").and_then(Node::as_str).unwrap_or(""))
+            .collect(),
+        None => vec![""],
+    }
+}
+
+/// A blocking manual job: `when: manual` in an allowing rule, which GitLab
+/// makes `allow_failure: false` unless the rule or job says otherwise. The
+/// later stages (and the jobs that `needs:` it) wait for a person to play it.
+/// A job-level `when: manual` is not blocking (it defaults to
+/// `allow_failure: true`).
+fn blocking_manual<'a>(job: &'a Node, lookup: &dyn Fn(&str) -> Option<&'a Node>) -> bool {
+    let allowed = |n: Option<&Node>| n.and_then(Node::as_str).is_some_and(|v| v == "true") || n.is_some_and(|v| v.is_map());
+    let Some(rules) = resolve(job, "rules", lookup, 0) else { return false };
+    let manual: Vec<&Node> = rules.items().iter().filter(|r| r.get("when").and_then(Node::as_str) == Some("manual")).collect();
+    !manual.is_empty() && !allowed(resolve(job, "allow_failure", lookup, 0)) && manual.iter().all(|r| !allowed(r.get("allow_failure")))
+}
+
+/// Jobs that wait (by stage or `needs:`) for a blocking manual job of the
+/// same pipelines, directly or through other such jobs, run only once a
+/// person plays it: their triggers become `manual`. The manual job is in a
+/// waiting job's pipelines when every condition allowing the waiting job
+/// also allows it (or it is allowed unconditionally).
+fn gate_behind_blocking_manual_jobs<'a>(
+    units: &mut [Unit],
+    all_jobs: &[(&str, &Node, &'a Node, &str)],
+    lookup: &dyn Fn(&str) -> Option<&'a Node>,
+) {
+    let job_of =
+        |id: &str| all_jobs.iter().find(|(n, _, _, p)| id.strip_prefix("ci:").and_then(|r| r.strip_suffix(n)) == Some(&format!("{p}#")));
+    let blockers: Vec<(String, Vec<&str>)> = all_jobs
+        .iter()
+        .filter(|(n, _, job, _)| !n.starts_with('.') && blocking_manual(job, lookup))
+        .map(|(n, _, job, p)| (format!("ci:{p}#{n}"), allowing_conditions(job, lookup)))
+        .collect();
+    if blockers.is_empty() {
+        return;
+    }
+    let mut gated: BTreeSet<String> = BTreeSet::new();
+    // Waits chain through stages; a few rounds settle any real file.
+    for _ in 0..4 {
+        let mut changed = false;
+        for u in units.iter_mut() {
+            if gated.contains(&u.id) || blockers.iter().any(|(id, _)| *id == u.id) {
+                continue;
+            }
+            let Some((_, _, job, _)) = job_of(&u.id) else { continue };
+            let mine = allowing_conditions(job, lookup);
+            let waits = u.after.iter().any(|a| {
+                gated.contains(a)
+                    || blockers.iter().any(|(id, conds)| id == a && (conds.contains(&"") || mine.iter().all(|c| conds.contains(c))))
+            });
+            if waits {
+                u.triggers = ["manual".to_string()].into();
+                gated.insert(u.id.clone());
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
         }
     }
 }
@@ -365,13 +439,46 @@ fn conditions_triggers(rules: &Node) -> Option<BTreeSet<String>> {
             set.insert("tag".into());
         }
         if !named {
-            set.insert(if when == "manual" { "manual".into() } else { "push".into() });
+            let push = if topic_branch_condition(cond) { "side-branch" } else { "push" };
+            set.insert(if when == "manual" { "manual".into() } else { push.into() });
         } else if when == "manual" {
             set.clear();
             set.insert("manual".into());
         }
     }
     any_rule.then_some(set)
+}
+
+/// True when a rule's `if:` lets a job run only on topic or personal
+/// branches: it tests the branch (`$CI_COMMIT_BRANCH`, `$CI_COMMIT_REF_NAME`,
+/// `$CI_COMMIT_REF_SLUG`) for equality with a name or a regex anchored on a
+/// literal prefix, and every name is a topic branch's
+/// ([`super::topic_branches_only`]: `exp/x`, `feature-*`, `my_debug`).
+/// A disjunction (`||`) or a negated test may run on the main line.
+fn topic_branch_condition(cond: &str) -> bool {
+    static RX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r#"\$\{?CI_COMMIT_(?:BRANCH|REF_NAME|REF_SLUG)\}?[ \t]*(==|=~)[ \t]*(?:"([^"]*)"|'([^']*)'|/\^([^/]*(?:\/[^/]*)*)/)"#,
+        )
+        .unwrap()
+    });
+    if cond.contains("||") || cond.contains("!=") || cond.contains("!~") {
+        return false;
+    }
+    let names: Vec<String> = RX
+        .captures_iter(cond)
+        .filter_map(|c| {
+            if let Some(n) = c.get(2).or(c.get(3)) {
+                return Some(n.as_str().to_string());
+            }
+            // The regex's literal prefix (`^exp\/.*$` -> `exp/`).
+            let rx = c.get(4)?.as_str().replace("\\/", "/").replace("\\-", "-");
+            let lit: String = rx.chars().take_while(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '/' | '-' | '_')).collect();
+            (lit.len() >= 2).then_some(lit)
+        })
+        .collect();
+    let names: Vec<&str> = names.iter().map(|n| n.trim_end_matches(['-', '_'])).collect();
+    super::topic_branches_only(&names)
 }
 
 /// `ci.trigger` evidence for the pipeline: what `workflow: rules` declares
@@ -501,6 +608,54 @@ mod tests {
         assert_eq!(job.commands.len(), 2);
         assert_eq!(o.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
         assert!(o.evidence.iter().any(|(e, _)| e.kind == "ci.trigger" && e.attrs.contains_key("default")));
+    }
+
+    #[test]
+    fn rules_for_topic_branches_only_do_not_build_the_main_line() {
+        for c in [
+            r#"$CI_COMMIT_BRANCH =~ /^exp\/.*$/"#,
+            r#"$CI_COMMIT_REF_NAME == "feature/loader""#,
+            r#"$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ /^experiment-/"#,
+            r#"$CI_COMMIT_BRANCH == 'my_debug_branch'"#,
+        ] {
+            assert!(topic_branch_condition(c), "{c}");
+        }
+        for c in [
+            r#"$CI_COMMIT_BRANCH == "main""#,
+            r#"$CI_COMMIT_BRANCH =~ /^release\//"#,
+            r#"$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"#,
+            r#"$CI_COMMIT_BRANCH =~ /^exp\// || $CI_COMMIT_BRANCH == "main""#,
+            r#"$CI_COMMIT_BRANCH != "feature/x""#,
+            r#"$CI_COMMIT_BRANCH =~ /exp/"#,
+            "",
+        ] {
+            assert!(!topic_branch_condition(c), "{c}");
+        }
+        let o = run("train:\n  rules:\n    - if: $CI_COMMIT_BRANCH =~ /^exp\\/.*$/\n    - when: never\n  script: [python train.py]\n");
+        let t: Vec<&str> = o.units[0].triggers.iter().map(String::as_str).collect();
+        assert_eq!(t, vec!["side-branch"]);
+    }
+
+    #[test]
+    fn later_stages_wait_for_a_blocking_manual_job() {
+        let triggers = |manual_job: &str| {
+            let text = format!(
+                "stages: [build, train, report]\nbuild:\n  stage: build\n{manual_job}  script: [docker build -t t .]\ntrain:\n  stage: train\n  script: [python train.py]\nreport:\n  stage: report\n  script: [python report.py]\nlint:\n  stage: build\n  script: [ruff check .]\n"
+            );
+            let o = run(&text);
+            ["#train", "#report", "#lint"]
+                .map(|j| o.units.iter().find(|u| u.id.ends_with(j)).unwrap().triggers.iter().cloned().collect::<Vec<_>>().join(","))
+        };
+        // `when: manual` in rules blocks: the later stages run once a person plays it.
+        assert_eq!(triggers("  rules:\n    - when: manual\n"), ["manual", "manual", "push"]);
+        // Not blocking: allowed to fail, or a job-level `when: manual`.
+        assert_eq!(triggers("  rules:\n    - when: manual\n      allow_failure: true\n"), ["push", "push", "push"]);
+        assert_eq!(triggers("  when: manual\n"), ["push", "push", "push"]);
+        // Only in other pipelines (an experiment branch's): the main line's do not wait.
+        assert_eq!(
+            triggers("  rules:\n    - if: $CI_COMMIT_BRANCH =~ /^exp\\//\n      when: manual\n    - when: never\n"),
+            ["push", "push", "push"]
+        );
     }
 
     #[test]
