@@ -1130,13 +1130,21 @@ pub fn uploads_build_output(argv: &[String]) -> bool {
         ("az", ["storage", "blob", "upload" | "upload-batch" | "sync", r @ ..]) => {
             // Named options: the source is `--file`/`--source`, the destination a container.
             let src = r.windows(2).find(|w| matches!(w[0], "-f" | "--file" | "-s" | "--source")).map(|w| w[1]);
-            return src.is_some_and(|s| !is_remote(s) && !is_data_path(s));
+            return src.is_some_and(|s| !is_remote(s) && !is_data_path(s) && !is_report_path(s));
         }
         _ => return false,
     };
     let ops: Vec<&str> = args.iter().copied().filter(|x| !x.starts_with('-')).collect();
     let (Some(src), Some(dst)) = (ops.first(), ops.last()) else { return false };
-    ops.len() >= 2 && !is_remote(src) && !is_data_path(src) && (is_remote(dst) || dst.contains('$'))
+    ops.len() >= 2 && !is_remote(src) && !is_data_path(src) && !is_report_path(src) && (is_remote(dst) || dst.contains('$'))
+}
+
+/// Plots, reports and logs: hosting them in a bucket (a CML comment's
+/// images, an evaluation report) publishes no release.
+fn is_report_path(s: &str) -> bool {
+    let l = s.trim_matches(['"', '\'']).to_ascii_lowercase();
+    [".png", ".jpg", ".jpeg", ".svg", ".gif", ".pdf", ".md", ".log"].iter().any(|e| l.ends_with(e))
+        || l.split('/').any(|seg| ["report", "plot", "figure", "metric", "confusion", "chart"].iter().any(|w| seg.contains(w)))
 }
 
 fn is_remote(s: &str) -> bool {
@@ -1855,6 +1863,11 @@ mod tests {
         assert!(!up("aws s3 cp results.parquet s3://b/"));
         assert!(!up("aws s3 cp build/model s3://b/churn/ --recursive"));
         assert!(!up("gsutil cp out/clf.joblib gs://b/"));
+        // Plots and reports hosted for a comment or a reader are no release.
+        assert!(!up("gsutil cp $uuid.png gs://bucket/plots/"));
+        assert!(!up("aws s3 cp reports/eval.html s3://b/reports/"));
+        assert!(!up("aws s3 sync ./metrics s3://b/runs/$RUN/"));
+        assert!(!up("az storage blob upload --container-name c --file confusion_matrix.svg"));
         // Only a CI step publishes; the same upload in a script does not.
         let ci = command_evidence("cloud-build", &cmd("gsutil cp -r out gs://b/")).unwrap();
         assert_eq!(ci[0].kind, "run.publish");
