@@ -3871,8 +3871,28 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
             return values.iter().any(|(v, _, _)| RX_ENDPOINT_WORD.is_match(v.as_bytes()));
         }
     }
-    // Not known here: the module's own words decide, as before.
-    RX_ENDPOINT_WORD.is_match(bytes)
+    // Not known here (a setting's attribute): the words of the function
+    // making the call decide (with its class's name for a method), else
+    // the module's. A notification helper beside metric code is not a
+    // model call because the module says `predicted` elsewhere.
+    let Ok(text) = std::str::from_utf8(bytes) else { return RX_ENDPOINT_WORD.is_match(bytes) };
+    let idx = LineIndex::new(text);
+    match enclosing_def(text, &idx, idx.line(at)) {
+        Some((def_line, _, _)) => {
+            let head = idx.text(text, def_line);
+            let indent = head.len() - head.trim_start().len();
+            let end = block_end(text, &idx, def_line, indent);
+            let body = &text[idx.start(def_line)..idx.start(end) + idx.text(text, end).len()];
+            let class = (indent > 0)
+                .then(|| {
+                    (1..def_line).rev().map(|l| idx.text(text, l)).find(|t| !t.trim().is_empty() && t.len() - t.trim_start().len() < indent)
+                })
+                .flatten()
+                .filter(|t| t.trim_start().starts_with("class "));
+            RX_ENDPOINT_WORD.is_match(body.as_bytes()) || class.is_some_and(|c| RX_ENDPOINT_WORD.is_match(c.as_bytes()))
+        }
+        None => RX_ENDPOINT_WORD.is_match(bytes),
+    }
 }
 
 /// Whether the download call at `at` may fetch data: none of its string
@@ -4448,6 +4468,15 @@ mod tests {
         assert!(!invokes("import requests\nrequests.post('https://hooks.example.com/notify', json={'endpoint': name})\n"));
         // Unknown here (an attribute set elsewhere): the module's words decide.
         assert!(invokes("import requests\nrequests.post(self.url, json=rows)  # the endpoint\nENDPOINT = 1\n"));
+        // ... or, in a function, its own words (and its class's name).
+        let utils = "import requests\ndef accuracy(predicted, expected):\n    return (predicted == expected).mean()\n\ndef send_file_to_chat(path):\n    with open(path, 'rb') as f:\n        requests.post(settings.CHAT_URL, files={'document': f})\n";
+        assert!(!invokes(utils));
+        assert!(invokes(
+            "import requests\ndef smoke(rows):\n    r = requests.post(settings.URL, json=rows)\n    assert 'predictions' in r.json()\n"
+        ));
+        assert!(invokes(
+            "import requests\nclass EndpointClient:\n    def call(self, rows):\n        return requests.post(self.base_url, json=rows)\n"
+        ));
     }
 
     #[test]
