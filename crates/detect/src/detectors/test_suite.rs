@@ -206,6 +206,7 @@ fn test_imports(f: &FileCtx<'_>, out: &mut Output, masked: &str, unit: &str) {
             }
         }
         let mut names: Vec<String> = Vec::new();
+        let mut whole_module = false;
         for im in imports.iter().filter(|i| i.line == line) {
             let within = im.module.trim_start_matches('.').replace('.', "/");
             let within = if within.is_empty() { String::new() } else { format!("{within}/") };
@@ -218,11 +219,17 @@ fn test_imports(f: &FileCtx<'_>, out: &mut Output, masked: &str, unit: &str) {
                     || path == format!("{module}/__init__.py")
                     || path.ends_with(&format!("/{module}/__init__.py"))
                 {
+                    whole_module = true;
                     names.extend(attribute_names(masked, n));
                 } else {
                     names.push(n.clone());
                 }
             }
+        }
+        // Package metadata (`from pkg import __version__`, the stub test
+        // `poetry new` writes) exercises no code.
+        if !whole_module && !names.is_empty() && names.iter().all(|n| n.len() > 4 && n.starts_with("__") && n.ends_with("__")) {
+            continue;
         }
         let snippet = f.text.lines().nth(line as usize - 1).unwrap_or("");
         let mut e = Evidence::new("test.imports", NAME, Location::line(f.path, line), Confidence::High, snippet);
@@ -357,6 +364,12 @@ mod tests {
         repo.paths.insert("app/score.py".into());
         let imports = |path: &str, text: &str| run(path, text, &repo).evidence.iter().filter(|(e, _)| e.kind == "test.imports").count();
         assert_eq!(imports("features/steps/score_steps.py", "from behave import given\nfrom app.score import score\n"), 1);
+        // The version stub imports metadata only.
+        assert_eq!(
+            imports("tests/test_app.py", "from app import __version__\ndef test_version():\n    assert __version__ == '0.1.0'\n"),
+            0
+        );
+        assert_eq!(imports("tests/test_app.py", "from app import __version__, score\ndef test_score():\n    assert score(1)\n"), 1);
         assert_eq!(imports("pipelines/steps/train.py", "from zenml import step\nfrom app.score import score\n"), 0);
         assert_eq!(imports("features/steps/old.py", "# from behave import given\nfrom app.score import score\n"), 0);
     }
