@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(scan_files shell python yaml catalog config rule_pack)
+[ ${#targets[@]} -gt 0 ] || targets=(scan_files shell python yaml catalog config rule_pack git_index)
 python3 seed_corpus.py
 for t in "${targets[@]}"; do
   mkdir -p "corpus/$t" "artifacts/$t"

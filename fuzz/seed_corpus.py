@@ -54,4 +54,8 @@ for sub, target in [("rules", "rule_pack"), ("rules/catalog", "catalog")]:
     for f in sorted(os.listdir(d)):
         if f.endswith(".yaml"):
             put(target, open(os.path.join(d, f), "rb").read())
+# The git index target: this repository's own index, when it is a checkout.
+index = os.path.join(root, ".git", "index")
+if os.path.isfile(index):
+    put("git_index", open(index, "rb").read()[:65536])
 print("seeded", {t: len(os.listdir(os.path.join(here, "corpus", t))) for t in sorted(os.listdir(os.path.join(here, "corpus")))})

@@ -193,7 +193,7 @@ fn list_tree(root: &Path, commit: &str) -> Result<Tree> {
         };
         entries.push(TreeEntry { path, kind, size: size.parse().unwrap_or(0), id: id.to_string() });
     }
-    Ok(Tree::new(entries))
+    Ok(Tree::new(entries).tracked())
 }
 
 /// The contents of blobs, in order, from one `git cat-file --batch`.

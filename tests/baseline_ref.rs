@@ -191,6 +191,37 @@ fn an_unchanged_checkout_matches_its_commit() {
     assert!(changes(&stdout(&o)).contains("No criterion changed status."), "{}", stdout(&o));
 }
 
+/// A `.gitignore` written for tool output (`.*`, `models/`) also matches
+/// tracked CI and source files: git checks them out, so they are scanned,
+/// in the checkout (from its index) and at a revision (a commit's tree).
+/// Untracked files the patterns match stay skipped.
+#[test]
+fn tracked_files_a_gitignore_matches_are_scanned() {
+    let r = Repo::new();
+    common::copy_dir(&fixture(FULL_LOOP), &r.root);
+    std::fs::write(r.path(".gitignore"), ".*\nmodels/\n!.gitignore\n").unwrap();
+    git(&r.root, &["add", "-A"]);
+    git(&r.root, &["add", "-f", ".github"]);
+    git(&r.root, &["commit", "-q", "--no-verify", "-m", "full loop, dotfiles ignored"]);
+    std::fs::create_dir_all(r.path("src/models")).unwrap();
+    std::fs::write(r.path("src/models/scratch.py"), "m = LogisticRegression().fit(X, y)\n").unwrap();
+    let json = |o: &Output| -> serde_json::Value { serde_json::from_slice(&o.stdout).unwrap() };
+    let o = scan(&r.root, &["--format", "json"]);
+    let report = json(&o);
+    assert_eq!(report["level"], 4, "{}", stderr(&o));
+    let cites = |v: &serde_json::Value, path: &str| v.to_string().contains(path);
+    assert!(cites(&report, ".github/workflows/ci.yml"));
+    assert!(!cites(&report, "src/models/scratch.py"), "untracked and ignored: not scanned");
+    // The commit's tree gives the same report: nothing changed.
+    let o = scan(&r.root, &["--baseline-ref", "HEAD", "--format", "markdown"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(changes(&stdout(&o)).contains("No criterion changed status."), "{}", stdout(&o));
+    // Without the index (an export of the files), `.gitignore` rules alone.
+    std::fs::remove_file(r.path(".git/index")).unwrap();
+    let o = scan(&r.root, &["--format", "json"]);
+    assert_eq!(json(&o)["level"], 0, "no CI left: {}", stderr(&o));
+}
+
 #[test]
 fn a_subfolder_is_compared_with_the_same_subfolder_at_rev() {
     let r = Repo::new();

@@ -14,6 +14,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("python", mlops_detect::fuzz::python),
     ("yaml", mlops_detect::fuzz::yaml),
     ("catalog", mlops_detect::fuzz::catalog),
+    ("git_index", mlops_detect::fuzz::git_index),
     ("config", mlops_rules::fuzz::config),
     ("rule_pack", mlops_rules::fuzz::rule_pack),
 ];

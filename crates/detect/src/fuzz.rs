@@ -111,3 +111,18 @@ pub fn catalog(data: &[u8]) {
         assert!(!e.0.is_empty(), "a refused catalogue says why");
     }
 }
+
+/// The git index reader: any bytes, and the same bytes after a valid header
+/// (version and entry count from the first two bytes), so that entries are
+/// decoded from arbitrary input. Paths come out as given, without NULs.
+pub fn git_index(data: &[u8]) {
+    let _ = crate::gitindex::parse(data);
+    let (Some(&v), Some(&n)) = (data.first(), data.get(1)) else { return };
+    let mut b = b"DIRC".to_vec();
+    b.extend((2 + u32::from(v % 3)).to_be_bytes());
+    b.extend(u32::from(n).to_be_bytes());
+    b.extend_from_slice(&data[2..]);
+    for p in crate::gitindex::parse(&b) {
+        assert!(!p.contains('\0'), "a path never holds a NUL");
+    }
+}

@@ -12,6 +12,7 @@ pub mod detectors;
 pub mod evidence;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod gitindex;
 pub mod kinds;
 pub mod library;
 pub mod link;

@@ -4,9 +4,10 @@
 //! give the same scan:
 //!
 //! - the tree's own `.gitignore` files are honoured (root and nested, the
-//!   innermost match wins, `!` re-includes), as the disk walk honours them
-//!   in a checkout; tracked files that a `.gitignore` matches are skipped
-//!   there too;
+//!   innermost match wins, `!` re-includes), as the disk walk honours them;
+//!   but a commit's tree walked from its top ([`Tree::tracked`]) lists
+//!   every file, as the disk walk of a checkout adds the tracked files a
+//!   `.gitignore` hid;
 //! - the same folders are never descended into (`.git`, `node_modules`,
 //!   virtualenvs, `build/lib*`, ...), the config's `exclude` globs apply the
 //!   same way, files over the size cap are listed and reported, not read,
@@ -64,6 +65,8 @@ pub struct Tree {
     /// Paths given by more than one entry (names that are not UTF-8 and
     /// decode alike), sorted.
     collisions: Vec<String>,
+    /// Every entry is tracked by git (a commit's tree): see [`Tree::tracked`].
+    tracked: bool,
 }
 
 /// How a symbolic link resolves inside the tree.
@@ -112,6 +115,16 @@ impl Tree {
         t.collisions.sort();
         t.collisions.dedup();
         t
+    }
+
+    /// Marks the tree as a commit's: every file is tracked, so a walk of the
+    /// whole tree lists the files a `.gitignore` matches, as the disk walk
+    /// of a checkout adds them from the index ([`crate::gitindex`]). A walk
+    /// of a subfolder still honours `.gitignore`, as the disk walk of that
+    /// subfolder (which has no index of its own) does.
+    pub fn tracked(mut self) -> Tree {
+        self.tracked = true;
+        self
     }
 
     /// The entry at `path`, if any.
@@ -256,10 +269,11 @@ pub fn walk_tree(
     let mut out = Walked { exclude_used: vec![false; exclude.len()], ..Default::default() };
     let under_top: Vec<(&str, &TreeEntry)> = tree.entries().filter_map(|e| Some((inside(top, &e.path)?, e))).collect();
 
-    // The `.gitignore` files in the folder, read first: they decide what is listed.
+    // The `.gitignore` files in the folder, read first: they decide what is
+    // listed (none for a commit's tree walked from its top: all is tracked).
     let gi: Vec<&TreeEntry> = under_top
         .iter()
-        .filter(|(rel, e)| e.kind == EntryKind::File && rel.rsplit('/').next() == Some(".gitignore"))
+        .filter(|(rel, e)| !(tree.tracked && top.is_empty()) && e.kind == EntryKind::File && rel.rsplit('/').next() == Some(".gitignore"))
         .map(|p| p.1)
         .collect();
     let gi_bytes = read(&gi.iter().map(|e| e.id.as_str()).collect::<Vec<_>>()).map_err(crate::ScanError::Read)?;

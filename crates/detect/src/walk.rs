@@ -1,6 +1,7 @@
 //! Walking a repository the way a scanner must: hidden paths included, the
 //! repository's own `.gitignore` honoured (never global or parent ignore
-//! files), symlinks never followed, regular files only, a byte cap per file,
+//! files) except for the files git tracks (read from `ROOT/.git/index`:
+//! CI checks them out whatever `.gitignore` says), symlinks never followed, regular files only, a byte cap per file,
 //! vendored trees skipped. Every problem becomes a [`ScanIssue`].
 
 use crate::evidence::ScanIssue;
@@ -237,7 +238,8 @@ pub fn list_excluding(root: &Path, wants_text: &(dyn Fn(&str) -> bool + Sync), e
             ignore::WalkState::Continue
         })
     });
-    let listed = listed.into_inner().unwrap_or_default();
+    let mut listed = listed.into_inner().unwrap_or_default();
+    add_tracked(root, &mut listed, wants_text);
     let mut to_read: Vec<(usize, Option<PathBuf>)> = Vec::new();
     for item in listed {
         let (rel, kind, want, disk) = match item {
@@ -336,6 +338,56 @@ pub fn list_excluding(root: &Path, wants_text: &(dyn Fn(&str) -> bool + Sync), e
         }
     }
     Ok(Listed { walked: out, pending, root: root.to_path_buf() })
+}
+
+/// Adds to `listed` the files git tracks that the walk did not list (a
+/// `.gitignore` matched them: `models/` hiding `src/models/train.py`, `.*`
+/// hiding `.github/`): CI checks them out and runs them. Folders the walk
+/// never enters (vendored code, caches) stay skipped; only regular files
+/// reached through real folders of the root are added.
+fn add_tracked(root: &Path, listed: &mut Vec<Item>, wants_text: &(dyn Fn(&str) -> bool + Sync)) {
+    let tracked = crate::gitindex::tracked_files(root);
+    if tracked.is_empty() {
+        return;
+    }
+    let seen: std::collections::HashSet<&str> = listed
+        .iter()
+        .filter_map(|i| match i {
+            Item::Entry { rel, .. } => Some(rel.as_str()),
+            Item::Error(_) => None,
+        })
+        .collect();
+    let mut real_dirs: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut added = Vec::new();
+    'files: for rel in &tracked {
+        if seen.contains(rel.as_str()) {
+            continue;
+        }
+        let comps: Vec<&str> = rel.split('/').collect();
+        if comps.iter().any(|c| c.is_empty() || *c == "." || *c == ".." || c.eq_ignore_ascii_case(".git") || c.contains('\\')) {
+            continue;
+        }
+        for depth in 1..comps.len() {
+            let dir = &rel[..comps[..depth].iter().map(|c| c.len() + 1).sum::<usize>() - 1];
+            if real_dirs.contains(dir) {
+                continue;
+            }
+            let parent = (depth > 1).then(|| comps[depth - 2]);
+            let real = std::fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.is_dir());
+            if skipped_dir(comps[depth - 1], parent) || !real {
+                continue 'files;
+            }
+            real_dirs.insert(dir);
+        }
+        let Ok(meta) = std::fs::symlink_metadata(root.join(rel)) else { continue };
+        if meta.is_file() {
+            // Sized as the walk sizes files: only those judged by size.
+            let size = if crate::detectors::binaries::binary_name(rel) { meta.len() } else { 0 };
+            added.push(Item::Entry { rel: rel.clone(), kind: Kind::File(Ok(size)), want: wants_text(rel), disk: None });
+        }
+    }
+    drop(seen);
+    listed.extend(added);
 }
 
 /// The exclude globs, compiled, and the folders a `dir/**` glob prunes
