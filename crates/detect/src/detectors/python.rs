@@ -2368,7 +2368,14 @@ fn gates(
         let parts: Vec<&str> = lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty()).collect();
         let starts = |words: &[&str]| parts.iter().any(|p| words.iter().any(|w| p.starts_with(w)));
         let metric_like = ["_iters", "log_", "eval_", "_at"].iter().any(|w| lower.contains(w)) || starts(&["best"]);
-        if metric_like && old_model(&lhs) == old_model(&rhs)
+        // The score so far against the best so far (`current_score <
+        // self.best_score_`, `current_val_loss < best_val_loss`): early
+        // stopping or keeping a checkpoint, where `current` is the epoch's.
+        let running_best = starts(&["best"])
+            && starts(&["current", "curr"])
+            && !parts.iter().any(|p| OLD_WORDS.iter().any(|w| *w != "current" && p.starts_with(w)));
+        if running_best
+            || metric_like && old_model(&lhs) == old_model(&rhs)
             || starts(&["patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"])
         {
             continue;
@@ -4952,6 +4959,10 @@ runs = api.search_runs('team/p')
             "if candidate_steps > current_steps:",
             "if val_loss < best_val_loss:",
             "if eval_f1 > best_f1:",
+            // Early stopping and checkpoints: the epoch's score against the best so far.
+            "return current_score < self.best_score_",
+            "if current_val_loss < best_val_loss:",
+            "if curr_acc > self.best_acc:",
         ] {
             assert!(kinds(&format!("import sys\n{line}\n    sys.exit(1)\n")).iter().all(|k| k != "code.model-compare"), "{line}");
         }
