@@ -1657,6 +1657,17 @@ fn scoring(
             is_serving = true;
         }
     }
+    // An interactive app serving a model it loads: Streamlit reruns the
+    // script on each interaction, Gradio calls the function bound to its
+    // interface (`gr.Interface(fn=...)`, `.click(fn, ...)`); neither has
+    // routes. The model's call (or the prediction taken from a call) is
+    // the entry point. An app calling a remote model is a client (below).
+    if !is_serving && !is_test_path(path) && !trains && loads && imports_any(&["streamlit", "gradio"]) {
+        if let Some(mt) = RX_PREDICT_CALL.find(bytes).or_else(|| RX_PREDICTIONS_FROM_CALL.find(bytes)) {
+            push("code.scoring", mt.start(), Confidence::Medium, style("ui-app"));
+            is_serving = true;
+        }
+    }
     // An MLflow pyfunc model defined next to the training that fits what it
     // wraps: the class MLflow serves (`mlflow models serve`, a serving
     // endpoint, `build_docker`) calls its `predict`. A pyfunc class on its
@@ -4869,6 +4880,27 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.load-model:joblib".to_string()), "{k:?}");
         let k = kinds("from fastapi import FastAPI\nimport logging\nlogger = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    logger.info('prediction %s for input %s', y, req.x)\n    return y\n");
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.prediction-log:logging".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn interactive_apps_serving_a_loaded_model_score() {
+        let style = |path: &str, src: &str| {
+            analyze(path, src, &RepoIndex::default(), NAME, false)
+                .evidence
+                .iter()
+                .find(|e| e.kind == "code.scoring")
+                .map(|e| (e.location.start_line, e.attrs["style"].to_string()))
+        };
+        let streamlit = "import joblib\nimport streamlit as st\nmodel = joblib.load('model.joblib')\nrows = st.file_uploader('csv')\nif rows is not None:\n    st.write(model.predict(rows))\n";
+        assert_eq!(style("app.py", streamlit), Some((6, "ui-app".into())));
+        let gradio = "import gradio as gr\nimport torch\nnet = torch.load('net.pt')\ndef label(img):\n    preds = net(img)\n    return preds.argmax()\ngr.Interface(fn=label, inputs='image', outputs='label').launch()\n";
+        assert_eq!(style("ui/demo.py", gradio), Some((5, "ui-app".into())));
+        // A UI calling a remote model, or one loading nothing, serves no model itself.
+        assert_eq!(style("app.py", "import requests\nimport streamlit as st\nst.write(requests.post(URL, json={}).json())\n"), None);
+        assert_eq!(
+            style("app.py", "import streamlit as st\nimport pandas as pd\nst.dataframe(pd.read_csv('x.csv').transform(abs))\n"),
+            None
+        );
     }
 
     #[test]
