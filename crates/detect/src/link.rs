@@ -1865,7 +1865,8 @@ fn keep_served_prediction_logs(out: &mut Vec<Evidence>, owner: &mut Vec<OwnerId>
 /// True for a run that only smoke-tests a training script: one epoch (or
 /// none: `--epochs 1`, `--max_epochs=1`, Hydra `trainer.max_epochs=1`),
 /// Lightning's `fast_dev_run`, or a `--smoke-test` flag. Test runners are
-/// not: what they run is read as tests.
+/// not: what they run is read as tests. A Python program asked for its
+/// usage (`--help`, a final `-h`) runs nothing either.
 fn is_smoke_run(argv: &[String]) -> bool {
     // Every command of every unit passes here: the arguments are read
     // first, without copies, and the command classified only when one says
@@ -1885,7 +1886,11 @@ fn is_smoke_run(argv: &[String]) -> bool {
                 None => a.starts_with('-') && argv.get(i + 1).is_some_and(|v| v == "0" || v == "1") && epochs(a),
             }
     });
-    smoke && !matches!(classify(argv), Invocation::TestRunner { .. })
+    // `python train.py --help` prints the usage and exits: it runs nothing.
+    // (`--version` is not: ML scripts take a model version by that name.)
+    let usage = argv.iter().skip(1).any(|a| a == "--help") || argv.len() > 2 && argv.last().is_some_and(|a| a == "-h");
+    (smoke && !matches!(classify(argv), Invocation::TestRunner { .. }))
+        || usage && matches!(classify(argv), Invocation::PythonScript { .. } | Invocation::PythonModule { .. })
 }
 
 /// The folder a command runs in, as a repository folder. A workdir spelled
@@ -2888,6 +2893,9 @@ mod tests {
             "python src/train.py +trainer.fast_dev_run=true",
             "accelerate launch finetune.py --num-train-epochs=1",
             "python train.py --smoke-test",
+            // The usage only.
+            "python train.py --help",
+            "python -m pkg.train -h",
         ] {
             assert!(is_smoke_run(&argv(smoke)), "{smoke}");
         }
@@ -2897,6 +2905,9 @@ mod tests {
             "python train.py",
             "pytest tests --epochs 1",
             "python train.py --seed 1",
+            "python train.py -h 64 --epochs 5",
+            "make help",
+            "python release/promote.py --version 3",
         ] {
             assert!(!is_smoke_run(&argv(real)), "{real}");
         }

@@ -348,6 +348,10 @@ crate::screened_regexes! { PY_RX;
     RX_MAIN_GUARD = r#"(?m)^if[ \t]+__name__[ \t]*==[ \t]*["']__main__["']"#;
     RX_PRED_WORDS = r"(?i)predict|prediction|inference|\binputs?\b|features|payload|latency|\bscores?\b|\boutputs?\b|\bresults?\b|proba";
     RX_STORE_PRED = r"\.(?:insert_one|insert_many|put_item|send_message|produce|publish|insert_rows_json|to_sql|write_row)[ \t]*\(";
+    // A table or collection of predictions written to: SQL `INSERT INTO
+    // predictions`, Firestore/Supabase `.collection("predictions").add(`,
+    // `.table("prediction_log").insert(`, an ORM row `session.add(PredictionLog(...))`.
+    RX_STORE_PRED_TABLE = r#"(?i:insert[ \t]+into[ \t]+["'`]?\w*(?:predict|scor|inferen)\w*)|(?i:\.(?:collection|table)[ \t]*\([ \t]*["']\w*(?:predict|scor|inferen)\w*["'][ \t]*\)[ \t]*\.[ \t]*(?:add|insert|upsert|document|set)\b)|\.add[ \t]*\([ \t]*\w*(?:Prediction|Scoring|Inference)\w*[ \t]*\("#;
     RX_PROM_METRIC = r#"\b(?:Histogram|Counter|Gauge|Summary|add_metric_to_cache|add_metric|add_time|add_counter|add_percent)\s*\(\s*["']([^"']+)["']"#;
     RX_DRIFT_STAT = r"\b(?:ks_2samp|wasserstein_distance|jensenshannon|chisquare|_*(?:[A-Za-z0-9]+_+)*(?:population_stability_index|psi)(?:_+[A-Za-z0-9]+)*)\s*\(";
     RX_CW_METRIC = r#"\bput_metric_data\s*\("#;
@@ -1864,6 +1868,11 @@ fn scoring(
     if masked.contains("predict") {
         if let Some(mt) = RX_STORE_PRED.find(bytes) {
             ev.push(mk("code.prediction-log", "store", mt.start(), Confidence::Low));
+        }
+    }
+    if serving_style && !ev.iter().any(|e| e.kind == "code.prediction-log") {
+        if let Some(mt) = RX_STORE_PRED_TABLE.find(bytes) {
+            ev.push(mk("code.prediction-log", "store", mt.start(), Confidence::Medium).attr("sink", "table"));
         }
     }
     // Metrics of the model itself (predictions, confidence, drift) monitor it;
@@ -4880,6 +4889,28 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.load-model:joblib".to_string()), "{k:?}");
         let k = kinds("from fastapi import FastAPI\nimport logging\nlogger = logging.getLogger(__name__)\napp = FastAPI()\n@app.post('/predict')\ndef predict(req):\n    y = model.predict(req.x)\n    logger.info('prediction %s for input %s', y, req.x)\n    return y\n");
         assert!(k.contains(&"code.scoring".to_string()) && k.contains(&"code.prediction-log:logging".to_string()), "{k:?}");
+    }
+
+    #[test]
+    fn serving_code_writing_predictions_to_a_table_logs_them() {
+        let logs = |store: &str| {
+            let src = format!("import joblib\nfrom fastapi import FastAPI\napp = FastAPI()\nmodel = joblib.load('m.pkl')\n@app.post('/predict')\ndef predict(row: dict):\n    y = float(model.predict([row['x']])[0])\n    {store}\n    return {{'y': y}}\n");
+            kinds(&src).iter().any(|k| k.starts_with("code.prediction-log"))
+        };
+        for store in [
+            "db.execute('INSERT INTO predictions (x, y) VALUES (?, ?)', (row['x'], y))",
+            "firestore.client().collection('predictions').add({'y': y})",
+            "supabase.table('prediction_log').insert({'y': y}).execute()",
+            "session.add(PredictionRecord(x=row['x'], y=y))",
+        ] {
+            assert!(logs(store), "{store}");
+        }
+        // Other tables, and no write at all.
+        for store in
+            ["db.execute('INSERT INTO users (name) VALUES (?)', ('a',))", "firestore.client().collection('users').add({'a': 1})", "pass"]
+        {
+            assert!(!logs(store), "{store}");
+        }
     }
 
     #[test]
