@@ -104,6 +104,7 @@ impl Detector for GitAttributes {
         path == ".gitattributes"
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
+        let mut found: Vec<(usize, &str, &str)> = Vec::new();
         for (i, l) in f.text.lines().enumerate() {
             if l.trim_start().starts_with('#') || !l.contains("filter=lfs") {
                 continue;
@@ -111,13 +112,37 @@ impl Detector for GitAttributes {
             let pat = l.split_whitespace().next().unwrap_or("");
             let probe = pat.replace("**", "x").replace('*', "file");
             if is_model_path(&probe) || BINARY_EXT.iter().any(|e| pat.ends_with(e)) {
-                out.push(
-                    Evidence::new("repo.git-lfs", "binaries", Location::line(f.path, i as u32 + 1), Confidence::High, l)
-                        .attr("pattern", pat),
-                );
+                found.push((i, l, pat));
             }
         }
+        // Only patterns some file of the repository matches store a model:
+        // the stock Hugging Face `.gitattributes` lists thirty formats a
+        // Space that pulls its model from the Hub never holds. One pass
+        // over the paths for all patterns.
+        let globs: Vec<Option<globset::GlobMatcher>> = found.iter().map(|(_, _, pat)| lfs_glob(pat)).collect();
+        let mut matched = vec![false; found.len()];
+        for p in (0..f.repo.paths.len()).filter_map(|i| f.repo.paths.get(i)) {
+            for (m, g) in matched.iter_mut().zip(&globs) {
+                *m |= g.as_ref().is_some_and(|g| g.is_match(p));
+            }
+            if matched.iter().all(|m| *m) {
+                break;
+            }
+        }
+        for ((i, l, pat), _) in found.into_iter().zip(matched).filter(|(_, m)| *m) {
+            out.push(
+                Evidence::new("repo.git-lfs", "binaries", Location::line(f.path, i as u32 + 1), Confidence::High, l).attr("pattern", pat),
+            );
+        }
     }
+}
+
+/// A `.gitattributes` pattern as a glob over repository paths: without a
+/// `/` it matches a name at any depth, with one it is anchored at the root.
+fn lfs_glob(pat: &str) -> Option<globset::GlobMatcher> {
+    let anchored = pat.trim_start_matches('/');
+    let glob = if pat.trim_end_matches('/').contains('/') { anchored.to_string() } else { format!("**/{anchored}") };
+    globset::GlobBuilder::new(&glob).literal_separator(true).build().ok().map(|g| g.compile_matcher())
 }
 
 #[cfg(test)]
@@ -140,16 +165,17 @@ mod tests {
 
     #[test]
     fn lfs_patterns_for_models() {
-        let repo = RepoIndex::default();
-        let mut out = Output::default();
-        GitAttributes.detect(
-            &FileCtx {
-                path: ".gitattributes",
-                text: "# *.pt filter=lfs\n*.onnx filter=lfs diff=lfs merge=lfs -text\n*.png filter=lfs\n",
-                repo: &repo,
-            },
-            &mut out,
-        );
-        assert_eq!(out.evidence.len(), 1);
+        let text =
+            "# *.pt filter=lfs\n*.onnx filter=lfs diff=lfs merge=lfs -text\n*.png filter=lfs\nmodels/** filter=lfs\n*.bin filter=lfs\n";
+        let patterns = |paths: &[&str]| {
+            let repo = RepoIndex { paths: paths.iter().map(|p| p.to_string()).collect(), ..RepoIndex::default() };
+            let mut out = Output::default();
+            GitAttributes.detect(&FileCtx { path: ".gitattributes", text, repo: &repo }, &mut out);
+            out.evidence.iter().map(|(e, _)| e.attrs["pattern"].to_string()).collect::<Vec<_>>()
+        };
+        // A pattern counts when a file of the repository is stored by it.
+        assert_eq!(patterns(&["serve/model.onnx", "models/v2/weights.bin", "logo.png"]), vec!["*.onnx", "models/**", "*.bin"]);
+        // The stock list of a Space that pulls its model from the Hub.
+        assert!(patterns(&["app.py", "README.md", ".gitattributes"]).is_empty());
     }
 }
