@@ -419,11 +419,7 @@ fn kubectl_subcommand(rest: &[String]) -> &[String] {
         "--as",
         "--request-timeout",
     ];
-    let mut i = 0;
-    while let Some(a) = rest.get(i).filter(|a| a.starts_with('-')) {
-        i += if VALUE.contains(&a.as_str()) { 2 } else { 1 };
-    }
-    rest.get(i..).unwrap_or(&[])
+    rest.get(leading_options(rest, VALUE)..).unwrap_or(&[])
 }
 
 /// What `kubectl create <kind>` can deploy: workloads. Any other kind
@@ -1068,6 +1064,16 @@ fn classify_invoke(rest: &[String]) -> Invocation {
 /// interpreter and what follows it, or (`module`: the launcher takes
 /// `-m`/`--module`) the module named after that flag. The launcher's own
 /// option values are not told from operands: only those shapes count.
+/// How many leading words of `args` are options (`-x`, `--name`) and the
+/// values of those in `valued`.
+fn leading_options(args: &[String], valued: &[&str]) -> usize {
+    let mut i = 0;
+    while let Some(a) = args.get(i).filter(|a| a.starts_with('-')) {
+        i += if valued.contains(&a.as_str()) { 2 } else { 1 };
+    }
+    i
+}
+
 /// The command of `dvc run [options] command...`: the words after its
 /// options (one quoted word is split as the shell would).
 fn dvc_run_command(args: &[String]) -> Option<Vec<String>> {
@@ -1099,11 +1105,7 @@ fn dvc_run_command(args: &[String]) -> Option<Vec<String>> {
         "--checkpoints",
         "--live",
     ];
-    let mut i = 0;
-    while let Some(a) = args.get(i).filter(|a| a.starts_with('-')) {
-        i += if VALUED.contains(&a.as_str()) { 2 } else { 1 };
-    }
-    let words = args.get(i..).filter(|w| !w.is_empty())?;
+    let words = args.get(leading_options(args, VALUED)..).filter(|w| !w.is_empty())?;
     Some(match words {
         [one] => one.split_whitespace().map(str::to_string).collect(),
         _ => words.to_vec(),
