@@ -57,6 +57,9 @@ pub fn is_test_path(path: &str) -> bool {
     name.starts_with("test_")
         || name.ends_with("_test.py")
         || name.ends_with("_tests.py")
+        // A script (hyphens: not importable) named for tests: `hf-integration-tests.py`.
+        || name.ends_with("-tests.py")
+        || name.ends_with("-test.py")
         || matches!(name, "test.py" | "tests.py" | "conftest.py")
         || path.split('/').any(|c| c == "tests" || c == "test")
 }
@@ -431,7 +434,25 @@ impl Bits {
 
 #[cfg(test)]
 mod tests {
-    use super::{dir_and_ancestors, env_class, Bits, PathSet};
+    use super::{dir_and_ancestors, env_class, is_test_path, Bits, PathSet};
+
+    #[test]
+    fn test_paths_by_name_and_folder() {
+        for p in [
+            "tests/x.py",
+            "pkg/test_model.py",
+            "pkg/model_test.py",
+            "ci/run_tests.py",
+            "scripts/hf-integration-tests.py",
+            "smoke-test.py",
+            "conftest.py",
+        ] {
+            assert!(is_test_path(p), "{p}");
+        }
+        for p in ["src/train.py", "testing_utils/fit.py", "pkg/attestation.py", "latest-model.py", "contest.py"] {
+            assert!(!is_test_path(p), "{p}");
+        }
+    }
 
     #[test]
     fn environment_classes_from_names() {
