@@ -119,14 +119,25 @@ impl Detector for GitAttributes {
         // the stock Hugging Face `.gitattributes` lists thirty formats a
         // Space that pulls its model from the Hub never holds. One pass
         // over the paths for all patterns.
-        let globs: Vec<Option<globset::GlobMatcher>> = found.iter().map(|(_, _, pat)| lfs_glob(pat)).collect();
-        let mut matched = vec![false; found.len()];
-        for p in (0..f.repo.paths.len()).filter_map(|i| f.repo.paths.get(i)) {
-            for (m, g) in matched.iter_mut().zip(&globs) {
-                *m |= g.as_ref().is_some_and(|g| g.is_match(p));
+        let mut set = globset::GlobSetBuilder::new();
+        let mut of_glob = Vec::new();
+        for (k, (_, _, pat)) in found.iter().enumerate() {
+            if let Some(g) = lfs_glob(pat) {
+                set.add(g);
+                of_glob.push(k);
             }
-            if matched.iter().all(|m| *m) {
+        }
+        let set = set.build().unwrap_or_else(|_| globset::GlobSet::empty());
+        let mut matched = vec![false; found.len()];
+        let mut left = of_glob.len();
+        for p in (0..f.repo.paths.len()).filter_map(|i| f.repo.paths.get(i)) {
+            if left == 0 {
                 break;
+            }
+            for g in set.matches(p) {
+                if !std::mem::replace(&mut matched[of_glob[g]], true) {
+                    left -= 1;
+                }
             }
         }
         for ((i, l, pat), _) in found.into_iter().zip(matched).filter(|(_, m)| *m) {
@@ -139,10 +150,10 @@ impl Detector for GitAttributes {
 
 /// A `.gitattributes` pattern as a glob over repository paths: without a
 /// `/` it matches a name at any depth, with one it is anchored at the root.
-fn lfs_glob(pat: &str) -> Option<globset::GlobMatcher> {
+fn lfs_glob(pat: &str) -> Option<globset::Glob> {
     let anchored = pat.trim_start_matches('/');
     let glob = if pat.trim_end_matches('/').contains('/') { anchored.to_string() } else { format!("**/{anchored}") };
-    globset::GlobBuilder::new(&glob).literal_separator(true).build().ok().map(|g| g.compile_matcher())
+    globset::GlobBuilder::new(&glob).literal_separator(true).build().ok()
 }
 
 #[cfg(test)]

@@ -214,9 +214,7 @@ fn gate_behind_blocking_manual_jobs<'a>(
     all_jobs: &[(&str, &Node, &'a Node, &str)],
     lookup: &dyn Fn(&str) -> Option<&'a Node>,
 ) {
-    let job_of =
-        |id: &str| all_jobs.iter().find(|(n, _, _, p)| id.strip_prefix("ci:").and_then(|r| r.strip_suffix(n)) == Some(&format!("{p}#")));
-    let blockers: Vec<(String, Vec<&str>)> = all_jobs
+    let blockers: std::collections::HashMap<String, Vec<&str>> = all_jobs
         .iter()
         .filter(|(n, _, job, _)| !n.starts_with('.') && blocking_manual(job, lookup))
         .map(|(n, _, job, p)| (format!("ci:{p}#{n}"), allowing_conditions(job, lookup)))
@@ -224,19 +222,20 @@ fn gate_behind_blocking_manual_jobs<'a>(
     if blockers.is_empty() {
         return;
     }
+    // Each unit's job, by id, found once (not a search per unit and round).
+    let jobs: std::collections::HashMap<String, &'a Node> = all_jobs.iter().map(|(n, _, job, p)| (format!("ci:{p}#{n}"), *job)).collect();
     let mut gated: BTreeSet<String> = BTreeSet::new();
     // Waits chain through stages; a few rounds settle any real file.
     for _ in 0..4 {
         let mut changed = false;
         for u in units.iter_mut() {
-            if gated.contains(&u.id) || blockers.iter().any(|(id, _)| *id == u.id) {
+            if gated.contains(&u.id) || blockers.contains_key(&u.id) {
                 continue;
             }
-            let Some((_, _, job, _)) = job_of(&u.id) else { continue };
+            let Some(job) = jobs.get(&u.id) else { continue };
             let mine = allowing_conditions(job, lookup);
             let waits = u.after.iter().any(|a| {
-                gated.contains(a)
-                    || blockers.iter().any(|(id, conds)| id == a && (conds.contains(&"") || mine.iter().all(|c| conds.contains(c))))
+                gated.contains(a) || blockers.get(a).is_some_and(|conds| conds.contains(&"") || mine.iter().all(|c| conds.contains(c)))
             });
             if waits {
                 u.triggers = ["manual".to_string()].into();
