@@ -367,14 +367,14 @@ fn add_tracked(root: &Path, listed: &mut Vec<Item>, wants_text: &(dyn Fn(&str) -
         if comps.iter().any(|c| c.is_empty() || *c == "." || *c == ".." || c.eq_ignore_ascii_case(".git") || c.contains('\\')) {
             continue;
         }
-        for depth in 1..comps.len() {
-            let dir = &rel[..comps[..depth].iter().map(|c| c.len() + 1).sum::<usize>() - 1];
+        // Each folder on the way (`a`, `a/b`): one the walk enters, real on disk.
+        for (depth, (end, _)) in rel.match_indices('/').enumerate() {
+            let dir = &rel[..end];
             if real_dirs.contains(dir) {
                 continue;
             }
-            let parent = (depth > 1).then(|| comps[depth - 2]);
-            let real = std::fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.is_dir());
-            if skipped_dir(comps[depth - 1], parent) || !real {
+            let parent = depth.checked_sub(1).map(|d| comps[d]);
+            if skipped_dir(comps[depth], parent) || !std::fs::symlink_metadata(root.join(dir)).is_ok_and(|m| m.is_dir()) {
                 continue 'files;
             }
             real_dirs.insert(dir);

@@ -827,7 +827,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     if ev.iter().any(|e| e.kind == "code.train") {
         ev.retain(|e| !(e.kind == "code.scoring" && e.attrs.get("style").is_some_and(|s| s == "checkpoint-eval")));
     }
-    scoring(&masked, bytes, &imports_any, &mk, &mut ev, path, &ships_logs);
+    scoring(&masked, bytes, &idx, &imports_any, &mk, &mut ev, path, &ships_logs);
     // Model metrics computed by a job and published to CloudWatch
     // (`put_metric_data(MetricData=[{"MetricName": "FeaturePSI", ...}])`):
     // a monitor once something runs the job.
@@ -1590,9 +1590,11 @@ fn stub_source(masked: &str) -> bool {
     defs > 0 || imports == 0
 }
 
+#[allow(clippy::too_many_arguments)]
 fn scoring(
     masked: &str,
     bytes: &[u8],
+    idx: &LineIndex,
     imports_any: &dyn Fn(&[&str]) -> bool,
     mk: &dyn Fn(&str, &str, usize, Confidence) -> Evidence,
     ev: &mut Vec<Evidence>,
@@ -1795,7 +1797,7 @@ fn scoring(
             ev.push(mk("code.deploy", "http", m.start(), Confidence::Medium).attr("target", "endpoint-rest-api"));
         }
         if !ui && admin.is_none() {
-            if let Some(mt) = RX_HTTP_POST.find_iter(bytes).find(|m| posts_to_model_endpoint(bytes, m.start())) {
+            if let Some(mt) = RX_HTTP_POST.find_iter(bytes).find(|m| posts_to_model_endpoint(masked, idx, m.start())) {
                 ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
             }
         }
@@ -2391,9 +2393,8 @@ fn gates(
         // The score so far against the best so far (`current_score <
         // self.best_score_`, `current_val_loss < best_val_loss`): early
         // stopping or keeping a checkpoint, where `current` is the epoch's.
-        let running_best = starts(&["best"])
-            && starts(&["current", "curr"])
-            && !parts.iter().any(|p| OLD_WORDS.iter().any(|w| *w != "current" && p.starts_with(w)));
+        let running_best =
+            starts(&["best"]) && starts(&["curr"]) && !parts.iter().any(|p| OLD_WORDS.iter().any(|w| *w != "current" && p.starts_with(w)));
         if running_best
             || metric_like && old_model(&lhs) == old_model(&rhs)
             || starts(&["patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"])
@@ -3865,7 +3866,8 @@ fn takes_labels(bytes: &[u8], params: usize) -> bool {
 /// (`requests.post(f"{base}/predict", ...)`, `url = cfg.scoring_uri`). A
 /// token or webhook URL elsewhere in a module that also mentions endpoints
 /// is no model call.
-fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
+fn posts_to_model_endpoint(text: &str, idx: &LineIndex, at: usize) -> bool {
+    let bytes = text.as_bytes();
     let args = call_args(bytes, at);
     let Some((_, url)) =
         args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none()))
@@ -3891,9 +3893,7 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
                 return RX_ENDPOINT_WORD.is_match(&c[1]);
             }
         }
-        // (A line index only here: most modules never ask.)
-        let idx = std::str::from_utf8(bytes).map(LineIndex::new).ok();
-        let values = idx.map(|idx| passed_for(bytes, &idx, idx.line(at), name)).unwrap_or_default();
+        let values = passed_for(bytes, idx, idx.line(at), name);
         if !values.is_empty() {
             return values.iter().any(|(v, _, _)| RX_ENDPOINT_WORD.is_match(v.as_bytes()));
         }
@@ -3902,13 +3902,11 @@ fn posts_to_model_endpoint(bytes: &[u8], at: usize) -> bool {
     // making the call decide (with its class's name for a method), else
     // the module's. A notification helper beside metric code is not a
     // model call because the module says `predicted` elsewhere.
-    let Ok(text) = std::str::from_utf8(bytes) else { return RX_ENDPOINT_WORD.is_match(bytes) };
-    let idx = LineIndex::new(text);
-    match enclosing_def(text, &idx, idx.line(at)) {
+    match enclosing_def(text, idx, idx.line(at)) {
         Some((def_line, _, _)) => {
             let head = idx.text(text, def_line);
             let indent = head.len() - head.trim_start().len();
-            let end = block_end(text, &idx, def_line, indent);
+            let end = block_end(text, idx, def_line, indent);
             let body = &text[idx.start(def_line)..idx.start(end) + idx.text(text, end).len()];
             let class = (indent > 0)
                 .then(|| {
@@ -4906,9 +4904,12 @@ runs = api.search_runs('team/p')
             assert!(logs(store), "{store}");
         }
         // Other tables, and no write at all.
-        for store in
-            ["db.execute('INSERT INTO users (name) VALUES (?)', ('a',))", "firestore.client().collection('users').add({'a': 1})", "pass"]
-        {
+        for store in [
+            "db.execute('INSERT INTO users (name) VALUES (?)', ('a',))",
+            "firestore.client().collection('users').add({'a': 1})",
+            "# db.execute('INSERT INTO predictions (y) VALUES (?)', (y,))",
+            "pass",
+        ] {
             assert!(!logs(store), "{store}");
         }
     }
