@@ -1356,6 +1356,7 @@ fn keep_py_literals() -> impl Iterator<Item = &'static str> {
         .chain(detectors::iac::TRIGGER_KEYS.iter().copied())
         .chain(link::CODE_LOADERS.iter().copied())
         .chain(link::NAME_IMPORTERS.iter().copied())
+        .chain(link::DISPATCH_KEYS.iter().copied())
         .chain(COPIER_KEYS.iter().copied())
         .chain(PACK_KEYS.iter().copied())
 }

@@ -37,6 +37,23 @@ pub struct Linked {
 /// Calls that load Python code from a path.
 pub(crate) const CODE_LOADERS: &[&str] = &["spec_from_file_location(", "run_path(", "SourceFileLoader(", "load_source(", "exec(open("];
 
+/// Text a Python program dispatching on a training action holds (see
+/// [`dispatched_actions`]): its text is kept for the linker.
+pub(crate) const DISPATCH_KEYS: &[&str] = &[
+    "add_parser(",
+    ".command(",
+    "do_train",
+    "Fire(",
+    "== \"train\"",
+    "== 'train'",
+    "==\"train\"",
+    "=='train'",
+    "case \"train\"",
+    "case 'train'",
+    "== \"fit\"",
+    "== 'fit'",
+];
+
 /// Calls that import a Python module by a name known only at run time.
 pub(crate) const NAME_IMPORTERS: &[&str] = &["import_module(", "__import__("];
 
@@ -754,6 +771,11 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     // Edges: unit -> (target, location of the reference).
     let mut edges: Edges = BTreeMap::new();
     let mut pending: Vec<(String, Location, String)> = Vec::new();
+    // Launches of a Python CLI that select an action other than training
+    // (`python cli.py eval`), as (unit, target) edges; the CLIs' actions by
+    // file, read once.
+    let mut other_actions: BTreeMap<(&str, String), String> = BTreeMap::new();
+    let mut cli_actions: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for u in by_id.values() {
         // Units that reference nothing (most modules) get no entry.
         let mut e = Vec::new();
@@ -794,6 +816,17 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
                             .or_insert_with(|| f.ends_with(".py") && repo.text(f).is_some_and(|x| loads_code_from_paths(&x)))
                     })
                 });
+            if let Some(action) = selected_action(&c.argv) {
+                for t in &targets {
+                    let Some(f) = t.strip_prefix("file:").filter(|f| f.ends_with(".py")) else { continue };
+                    let actions = cli_actions
+                        .entry(f.to_string())
+                        .or_insert_with(|| repo.text(f).map(|x| dispatched_actions(&x)).unwrap_or_default());
+                    if selects_other_than_training(&action, actions) {
+                        other_actions.insert((u.id.as_str(), t.clone()), action.clone());
+                    }
+                }
+            }
             for t in targets {
                 e.push((Cow::Owned(t), &c.location));
             }
@@ -897,6 +930,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
         e
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
+    unreach_training_of_other_actions(&mut out, &owner, &by_id, &edges, &other_actions);
     unreach_unsubmitted_components(&mut out);
     mark_batch_job_launches(&mut out, &owner, &edges);
 
@@ -1570,6 +1604,146 @@ fn images_run_by(argv: &[String]) -> Vec<String> {
 /// (an SDK trigger, a trigger command, a job submission), such code is not
 /// reached. Where something does, the submitted pipeline is taken to be the
 /// compiled one.
+/// The action a Python launch selects: the first positional argument after
+/// the script or module (`python cli.py eval --ckpt m.pt`), or the value of
+/// a mode option (`--mode predict`, `--phase=test`). For scripts steered by
+/// `--do_*` switches (`--do_eval` without `--do_train`), `do_eval`.
+fn selected_action(argv: &[String]) -> Option<String> {
+    let at = match classify(argv) {
+        Invocation::PythonScript { path } => argv.iter().position(|a| *a == path)?,
+        Invocation::PythonModule { module } => argv.iter().position(|a| *a == module)?,
+        _ => return None,
+    };
+    let rest = &argv[at + 1..];
+    let word = |w: &str| {
+        w.len() > 1
+            && w.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+            && w.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    };
+    if let Some(first) = rest.first().filter(|a| word(a)) {
+        return Some(first.clone());
+    }
+    const MODE_OPTIONS: &[&str] = &["mode", "phase", "stage", "action", "task", "cmd", "command", "do", "run_mode", "run-mode"];
+    for (i, a) in rest.iter().enumerate() {
+        let Some(opt) = a.strip_prefix("--") else { continue };
+        let (name, value) = match opt.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (opt, rest.get(i + 1).map(String::as_str)),
+        };
+        if MODE_OPTIONS.contains(&name) {
+            if let Some(v) = value.filter(|v| word(v)) {
+                return Some(v.to_string());
+            }
+        }
+    }
+    // Hugging Face-style switches: the script trains only with `--do_train`,
+    // and arguments read from a file may hold it.
+    let switch = |n: &str| rest.iter().any(|a| a.strip_prefix("--").is_some_and(|a| a.replace('-', "_") == n));
+    let from_file = rest.iter().any(|a| !a.starts_with('-') && [".json", ".yaml", ".yml"].iter().any(|x| a.ends_with(x)));
+    (!from_file && !switch("do_train") && ["do_eval", "do_predict"].iter().any(|s| switch(s))).then(|| "do_eval".to_string())
+}
+
+/// Actions a Python command-line program dispatches on: argparse
+/// subparsers, click and typer commands, `match`/`==` tests of the command
+/// or mode argument, the functions a `fire.Fire` program exposes, and the
+/// `do_train` switch of Hugging Face-style scripts. A program dispatching
+/// on a training action holds one of [`DISPATCH_KEYS`].
+fn dispatched_actions(text: &str) -> Vec<String> {
+    static RX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(concat!(
+            r#"add_parser\([ \t\r\n]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
+            r#"|\.command\([ \t\r\n]*(?:name[ \t]*=[ \t]*)?["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
+            r#"|@[A-Za-z_][A-Za-z0-9_.]*\.command(?:\([ \t\r\n]*\))?[ \t]*\r?\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z][A-Za-z0-9_]*)"#,
+            r#"|(?:argv\[1\]|(?-u:\b)(?:command|cmd|subcommand|sub_command|action|mode|phase|stage|task|run_mode))[ \t]*==[ \t]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
+            r#"|(?-u:\b)case[ \t]+["']([A-Za-z][A-Za-z0-9_-]*)["'][ \t]*:"#,
+            r#"|(?-u:\b)(do_train|do_eval|do_predict)(?-u:\b)"#,
+        ))
+        .unwrap()
+    });
+    static RX_DEF: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"(?m)^[ \t]*def[ \t]+([a-z][A-Za-z0-9_]*)[ \t]*\(").unwrap());
+    let masked = crate::pylex::mask(text);
+    let mut out: Vec<String> =
+        RX.captures_iter(&masked).filter_map(|c| c.iter().skip(1).flatten().next().map(|m| m.as_str().replace('_', "-"))).collect();
+    // `fire.Fire(...)` exposes functions and methods by name.
+    if masked.contains("Fire(") && masked.contains("import fire") || masked.contains("from fire import") {
+        out.extend(RX_DEF.captures_iter(&masked).map(|c| c[1].replace('_', "-")));
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Whether `action`, selected by a launch of a program dispatching on
+/// `actions`, is another action than training: the program has a training
+/// action and `action` is a different one of its actions.
+fn selects_other_than_training(action: &str, actions: &[String]) -> bool {
+    let action = action.replace('_', "-");
+    let trains = |a: &str| ["train", "fit", "tune", "learn"].iter().any(|w| a.contains(w));
+    // Actions that run every stage.
+    let everything = matches!(action.as_str(), "all" | "full" | "pipeline" | "run" | "main" | "e2e" | "end2end" | "both");
+    !trains(&action) && !everything && actions.contains(&action) && actions.iter().any(|a| trains(a))
+}
+
+/// Training code reached only through launches that select another action
+/// of its program (`python cli.py eval`, with `train` one of its actions)
+/// is not launched: it loses its reach, and says which action was
+/// launched (`launched_action`). What else those launches reach (the
+/// evaluation, the scoring) keeps it.
+fn unreach_training_of_other_actions(
+    out: &mut [Evidence],
+    owner: &[OwnerId],
+    units: &Units,
+    edges: &Edges,
+    other_actions: &BTreeMap<(&str, String), String>,
+) {
+    if other_actions.is_empty() || !out.iter().any(|e| e.kind == "code.train" && e.attrs.get("reached") == Some("yes")) {
+        return;
+    }
+    // Reach from every root without those launches.
+    let mut seen: BTreeSet<&str> = units.values().filter(|u| u.root).map(|u| u.id.as_str()).collect();
+    let mut q: VecDeque<&str> = seen.iter().copied().collect();
+    while let Some(id) = q.pop_front() {
+        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
+            if other_actions.contains_key(&(id, t.to_string())) {
+                continue;
+            }
+            if seen.insert(t.as_ref()) {
+                q.push_back(t.as_ref());
+            }
+        }
+    }
+    // What those launches reach, each module named by the action of the
+    // first launch reaching it (one search from all of them).
+    let mut launched: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut q: VecDeque<&str> = VecDeque::new();
+    for ((_, t), a) in other_actions {
+        if !launched.contains_key(t.as_str()) {
+            launched.insert(t.as_str(), a.as_str());
+            q.push_back(t.as_str());
+        }
+    }
+    while let Some(id) = q.pop_front() {
+        let a = launched[id];
+        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
+            if !launched.contains_key(t.as_ref()) {
+                launched.insert(t.as_ref(), a);
+                q.push_back(t.as_ref());
+            }
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if e.kind == "code.train" && e.attrs.get("reached") == Some("yes") && !seen.contains(&**o) {
+            if let Some(a) = launched.get(&**o) {
+                e.attrs.insert("launched_action", *a);
+            }
+            e.attrs.remove("reached");
+            e.attrs.remove("triggers");
+            e.chain.clear();
+        }
+    }
+}
+
 fn unreach_unsubmitted_components(out: &mut [Evidence]) {
     if !out.iter().any(|e| e.attrs.contains_key("in_component") && e.attrs.get("reached") == Some("yes")) {
         return;
@@ -2882,6 +3056,45 @@ mod tests {
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
         assert_eq!(cx.resolve_path("", "/opt/xscripts/eval.py"), None);
         assert_eq!(cx.resolve_path("", "/usr/bin/serve.py"), None);
+    }
+
+    #[test]
+    fn a_launch_selecting_another_action_than_training_is_told_apart() {
+        let argv = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(selected_action(&argv("python style/cli.py eval --model m.pth")).as_deref(), Some("eval"));
+        assert_eq!(selected_action(&argv("python -m pkg.cli predict")).as_deref(), Some("predict"));
+        assert_eq!(selected_action(&argv("python main.py --mode test --ckpt x")).as_deref(), Some("test"));
+        assert_eq!(selected_action(&argv("python main.py --phase=infer")).as_deref(), Some("infer"));
+        assert_eq!(selected_action(&argv("python run_glue.py --do_eval --model_name_or_path m")).as_deref(), Some("do_eval"));
+        // Training switches, argument files and plain runs select nothing else.
+        assert_eq!(selected_action(&argv("python run_glue.py --do_train --do_eval")), None);
+        assert_eq!(selected_action(&argv("python run_glue.py args.json --do_eval")), None);
+        assert_eq!(selected_action(&argv("python train.py --epochs 3")), None);
+        assert_eq!(selected_action(&argv("python train.py data/x.csv")), None);
+        assert_eq!(selected_action(&argv("make eval")), None);
+
+        let argparse = "import argparse\np = argparse.ArgumentParser()\nsub = p.add_subparsers(dest='cmd')\nsub.add_parser(\"train\")\nsub.add_parser('eval')\n";
+        assert_eq!(dispatched_actions(argparse), ["eval", "train"]);
+        let click = "import click\n@click.group()\ndef cli():\n    pass\n\n@cli.command()\n@click.option('--n')\ndef train(n):\n    pass\n\n@cli.command(name=\"predict\")\ndef run_predict():\n    pass\n";
+        assert_eq!(dispatched_actions(click), ["predict", "train"]);
+        let modes = "if args.mode == 'train':\n    fit()\nelif args.mode == \"test\":\n    test()\n# if args.mode == 'serve':\n";
+        assert_eq!(dispatched_actions(modes), ["test", "train"]);
+        let fire =
+            "import fire\n\ndef train(lr=0.1):\n    pass\n\ndef evaluate(path):\n    pass\n\nif __name__ == '__main__':\n    fire.Fire()\n";
+        assert_eq!(dispatched_actions(fire), ["evaluate", "train"]);
+        let hf = "if training_args.do_train:\n    trainer.train()\nif training_args.do_eval:\n    trainer.evaluate()\n";
+        assert_eq!(dispatched_actions(hf), ["do-eval", "do-train"]);
+
+        let actions = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(selects_other_than_training("eval", &actions(&["eval", "train"])));
+        assert!(selects_other_than_training("do_eval", &actions(&["do-eval", "do-train"])));
+        // The training action itself, an action running every stage, or a
+        // word the program does not dispatch on.
+        assert!(!selects_other_than_training("train", &actions(&["eval", "train"])));
+        assert!(!selects_other_than_training("all", &actions(&["all", "eval", "train"])));
+        assert!(!selects_other_than_training("eval", &actions(&["eval", "predict"])));
+        assert!(!selects_other_than_training("data", &actions(&["eval", "train"])));
+        assert!(!selects_other_than_training("finetune", &actions(&["eval", "finetune"])));
     }
 
     #[test]

@@ -139,6 +139,9 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
         "a pipeline moves the registry alias the service loads: the service picks the model up when it reloads, nothing deploys it"
     } else if all(&|e| e.kind == "link.pull-based-serving") {
         "the service loads whatever model a registry alias or query points at: a release is moving the alias by hand"
+    } else if all(&|e| has(e, "launched_action")) && evidence.iter().any(|e| !has(e, "reached")) {
+        let a = evidence.iter().find_map(|e| e.attrs.get("launched_action")).unwrap_or_default();
+        return Some(format!("its program is launched only with another action than training (`{a}`)"));
     } else if all(&|e| !has(e, "reached")) {
         "no launcher found: no CI job, schedule or script that mlops-level follows reaches it"
     } else {

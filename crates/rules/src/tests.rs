@@ -123,6 +123,13 @@ fn partial_criteria_say_what_falls_short() {
         Some("no launcher found: no CI job, schedule or script that mlops-level follows reaches it")
     );
     assert!(a.criteria.iter().find(|c| c.id == "L2.training-code.versioned").unwrap().why.is_none(), "met criteria carry no reason");
+    // Training whose program CI launches only with another action.
+    let a = evaluate(&p, &[ev("code.train", &[("launched_action", "eval")])], &[]);
+    assert_eq!(status(&a, "L2.train.automated"), Status::Partial);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
+        Some("its program is launched only with another action than training (`eval`)")
+    );
     // Pull-based serving: the alias decides the release, moved by hand or by a pipeline.
     let why = |attrs: &[(&str, &str)]| {
         let a = evaluate(&p, &[ev("link.pull-based-serving", attrs)], &[]);
