@@ -108,6 +108,10 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
             continue;
         }
         let mut joined = String::new();
+        // A quoted string or an array literal left open goes on to the line
+        // closing it (`files=(` ... `)`, `MSG="` ... `"`), if one does
+        // within a screenful: its lines are words, not commands.
+        let close = open_until(&lines[i..]).map(|n| i + n);
         loop {
             let l = lines[i];
             if let Some(stripped) = l.trim_end().strip_suffix('\\') {
@@ -117,6 +121,10 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
                 if i >= lines.len() {
                     break;
                 }
+            } else if close.is_some_and(|c| i < c) {
+                joined.push_str(l);
+                joined.push(if open_quote(&joined) { '\n' } else { ' ' });
+                i += 1;
             } else {
                 joined.push_str(l);
                 i += 1;
@@ -129,6 +137,68 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
         out.push(Line { no: first_line + start as u32, text: joined, stdin, body_line: first_line + i as u32 });
     }
     out
+}
+
+/// What a line leaves open for the next: a quote, an array literal.
+#[derive(Clone, Copy, Default, PartialEq)]
+struct Open {
+    quote: Option<u8>,
+    array: bool,
+}
+
+impl Open {
+    /// The state after `line`, read from `self`.
+    fn after(mut self, line: &str) -> Open {
+        let b = line.as_bytes();
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            match self.quote {
+                Some(b'\'') => {
+                    if c == b'\'' {
+                        self.quote = None;
+                    }
+                }
+                Some(_) => match c {
+                    b'\\' => i += 1,
+                    b'"' => self.quote = None,
+                    _ => {}
+                },
+                None => match c {
+                    b'\\' => i += 1,
+                    b'#' if i == 0 || b[i - 1] == b' ' || b[i - 1] == b'\t' => break,
+                    b'\'' | b'"' => self.quote = Some(c),
+                    b'(' if !self.array && i > 0 && b[i - 1] == b'=' => self.array = true,
+                    b')' if self.array => self.array = false,
+                    _ => {}
+                },
+            }
+            i += 1;
+        }
+        self
+    }
+}
+
+/// True when `text` ends inside a quoted string.
+fn open_quote(text: &str) -> bool {
+    Open::default().after(text).quote.is_some()
+}
+
+/// Lines after the first (counted from 1) up to the one that closes what
+/// the first leaves open, when one does within 200 lines; `None` when the
+/// first closes everything it opens.
+fn open_until(lines: &[&str]) -> Option<usize> {
+    let mut st = Open::default().after(lines.first()?);
+    if st == Open::default() {
+        return None;
+    }
+    for (n, l) in lines.iter().enumerate().skip(1).take(200) {
+        st = st.after(l);
+        if st == Open::default() {
+            return Some(n);
+        }
+    }
+    None
 }
 
 /// A function definition starting at a line: its name and the text after
@@ -1077,6 +1147,8 @@ fn is_name(w: &str) -> bool {
 fn is_assignment(w: &str) -> bool {
     match w.split_once('=') {
         Some((name, _)) => {
+            // `name+=value` appends.
+            let name = name.strip_suffix('+').unwrap_or(name);
             !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !name.starts_with(|c: char| c.is_ascii_digit())
@@ -1114,6 +1186,22 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
                 }
                 groups.push(vec!["(".to_string()]);
                 sub += 1;
+            }
+            '(' if cur.ends_with('=') && is_name(cur.trim_end_matches('=').trim_end_matches('+')) => {
+                // An array assignment (`files=("a.py" "b.py")`): one word,
+                // its items data, quotes kept.
+                let mut quote = None;
+                while i < chars.len() {
+                    let ch = chars[i];
+                    cur.push(ch);
+                    match (quote, ch) {
+                        (None, '\'' | '"') => quote = Some(ch),
+                        (Some(q), _) if ch == q => quote = None,
+                        (None, ')') => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
             }
             ')' if sub > 0 => {
                 flush(&mut cur, &mut in_word, &mut words);
@@ -1267,6 +1355,30 @@ fn backtick(chars: &[char], start: usize, cur: &mut String) -> usize {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lists_and_strings_over_several_lines_are_words_not_commands() {
+        let argvs = |text: &str| commands(text, 1).into_iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>();
+        // A multi-line array of paths, then a loop checking them.
+        let text = "required=(\n  \"src/train.py\"\n  'requirements.txt'\n)\nfor f in \"${required[@]}\"; do\n  [ -f \"$f\" ] || exit 1\ndone\npytest tests\n";
+        assert_eq!(argvs(text), ["[ -f $f ]", "exit 1", "pytest tests"]);
+        let lines = logical_lines(text, 1);
+        assert_eq!(lines.iter().map(|l| l.no).collect::<Vec<_>>(), [1, 5, 6, 7, 8]);
+        // One line, no spaces, `+=`.
+        assert_eq!(argvs("FILES=(\"src/train.py\" \"b.py\")\nFILES+=(src/score.py)\nmake test\n"), ["make test"]);
+        // A string spanning lines.
+        assert_eq!(
+            argvs("MSG=\"checked:\n  src/train.py\n  src/serve.py\"\necho \"$MSG\"\n"),
+            ["echo checked:\n  src/train.py\n  src/serve.py"]
+        );
+        // A quote in a comment opens nothing; a subshell is commands.
+        assert_eq!(
+            argvs("# don't train here\npython src/train.py\n(\n  cd web\n  npm test\n)\n"),
+            ["python src/train.py", "pushd .", "cd web", "npm test", "popd"]
+        );
+        // Never closed: each line stays its own.
+        assert_eq!(argvs("echo \"oops\npython src/train.py\n"), ["echo oops", "python src/train.py"]);
+    }
+
     use super::*;
 
     fn argv(s: &str) -> Vec<Vec<String>> {
