@@ -1514,6 +1514,16 @@ fn detect_file(
             detector_time(d.name(), early, path, t.elapsed());
         }
     }
+    // A CI definition kept for reference (`archive/`, `*-old.yml`, a
+    // `DEPRECATED` header) starts nothing: what it runs is followed only
+    // from a live definition that calls it.
+    if out.units.iter().any(|u| u.root) && paths::is_archived_definition(path, text) {
+        for u in &mut out.units {
+            u.root = false;
+            u.triggers.clear();
+        }
+        out.evidence.retain(|(e, _)| !matches!(&*e.kind, "ci.trigger" | "ci.environment"));
+    }
     let (needs_index, read) = if early { EARLY.with(|e| e.borrow_mut().take()).unwrap_or_default() } else { (false, Vec::new()) };
     (!needs_index).then_some((out, read))
 }

@@ -47,6 +47,30 @@ pub fn dir_and_ancestors(dir: &str) -> impl Iterator<Item = &str> {
     })
 }
 
+/// True for a CI definition kept for reference, not run: in a folder named
+/// for archived or superseded files (`archive/`, `deprecated/`, `old/`),
+/// named so (`train-pipeline-old.yml`, `deploy_deprecated.yml`), or
+/// opening with a comment that says `DEPRECATED`. GitHub workflows are
+/// never so: GitHub runs every file of `.github/workflows`, whatever its
+/// name.
+pub fn is_archived_definition(path: &str, text: &str) -> bool {
+    if path.starts_with(".github/workflows/") {
+        return false;
+    }
+    const FOLDERS: &[&str] = &["archive", "archived", "_archive", "deprecated", "obsolete", "old", "attic", "graveyard", "unused"];
+    let (dirs, name) = path.rsplit_once('/').unwrap_or(("", path));
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    let named = ["old", "deprecated", "archived", "obsolete", "backup", "unused"]
+        .iter()
+        .any(|w| stem.strip_suffix(w).is_some_and(|s| s.ends_with(['-', '_'])));
+    let header = text
+        .lines()
+        .map(str::trim)
+        .take_while(|l| l.is_empty() || l.starts_with('#') || l.starts_with("//"))
+        .any(|l| l.contains("DEPRECATED"));
+    named || header || dirs.split('/').any(|d| FOLDERS.iter().any(|f| d.eq_ignore_ascii_case(f)))
+}
+
 /// True for paths of test code (pytest/unittest conventions).
 pub fn is_test_path(path: &str) -> bool {
     // Every case below names `test`: most paths are settled by one search.
@@ -434,7 +458,23 @@ impl Bits {
 
 #[cfg(test)]
 mod tests {
-    use super::{dir_and_ancestors, env_class, is_test_path, Bits, PathSet};
+    #[test]
+    fn archived_definitions_are_told_by_folder_name_and_header() {
+        let yes = |p: &str, t: &str| is_archived_definition(p, t);
+        assert!(yes("archive/pipelines/train.yml", "trigger: [main]\n"));
+        assert!(yes("ci/Deprecated/release.yml", ""));
+        assert!(yes("pipelines/train-pipeline-old.yml", ""));
+        assert!(yes("pipelines/deploy_deprecated.yaml", ""));
+        assert!(yes("ml/retrain.yml", "\n# DEPRECATED: kept for reference only\ntrigger: none\n"));
+        // Live definitions: a word inside a name, a later comment, GitHub workflows.
+        assert!(!yes("pipelines/golden-path.yml", ""));
+        assert!(!yes("pipelines/holdout.yml", ""));
+        assert!(!yes("older/ci.yml", ""));
+        assert!(!yes("ml/retrain.yml", "trigger: [main]\n# DEPRECATED input below\n"));
+        assert!(!yes(".github/workflows/train-old.yml", "# DEPRECATED\non: push\n"));
+    }
+
+    use super::{dir_and_ancestors, env_class, is_archived_definition, is_test_path, Bits, PathSet};
 
     #[test]
     fn test_paths_by_name_and_folder() {
