@@ -61,6 +61,8 @@ impl Detector for Dockerfile {
         // the SageMaker training toolkit runs (`ENV SAGEMAKER_PROGRAM`).
         let mut copies: Vec<(u32, String)> = Vec::new();
         let mut program: Option<String> = None;
+        // Every stage's `RUN` lines: what building the image runs.
+        let mut runs: Vec<(u32, String)> = Vec::new();
         for (line, t) in instructions(f.text) {
             let Some((keyword, args)) = split_instruction(&t) else { continue };
             match keyword.as_str() {
@@ -83,6 +85,16 @@ impl Detector for Dockerfile {
                     }
                     let slot = if keyword == "CMD" { &mut cmd } else { &mut entry };
                     *slot = Some((line, instruction_argv(args)));
+                }
+                "RUN" => {
+                    // Build flags first (`RUN --mount=type=cache,target=/root/.cache pip ...`).
+                    let mut rest = args.trim_start();
+                    while let Some(flagged) = rest.strip_prefix("--") {
+                        rest = flagged.split_once(char::is_whitespace).map(|(_, r)| r.trim_start()).unwrap_or("");
+                    }
+                    if !rest.is_empty() {
+                        runs.push((line, rest.to_string()));
+                    }
                 }
                 "COPY" | "ADD" => {
                     manifests_only &= copies_only_manifests(args);
@@ -112,6 +124,17 @@ impl Detector for Dockerfile {
             unit.calls.push((format!("file:{file}"), Location::line(f.path, line)));
         }
         out.units.push(unit);
+        // The unit a `docker build` of this file calls: its `RUN` lines, on
+        // the build context (taken to be the Dockerfile's folder).
+        if !runs.is_empty() {
+            let mut build = crate::Unit::new(format!("docker-build:{}", f.path), Location::line(f.path, from), f.path);
+            for (line, args) in runs {
+                super::add_argv(&mut build, out, NAME, f.path, instruction_argv(&args), line, dir);
+            }
+            if !build.commands.is_empty() {
+                out.units.push(build);
+            }
+        }
     }
 }
 
@@ -334,15 +357,47 @@ mod tests {
     }
 
     #[test]
+    fn building_the_image_runs_its_run_lines() {
+        let repo = RepoIndex::default();
+        let mut out = Output::default();
+        let text = "FROM python:3.11 AS build\nRUN --mount=type=cache,target=/root/.cache pip install -r requirements.txt\n# RUN python old.py\nRUN python train.py \\\n    --out model.pkl && python check.py\nFROM python:3.11-slim\nRUN [\"python\", \"-m\", \"jobs.warm\"]\nCMD [\"python\", \"serve.py\"]\n";
+        Dockerfile.detect(&FileCtx { path: "svc/Dockerfile", text, repo: &repo }, &mut out);
+        let u = out.units.iter().find(|u| u.id == "docker-build:svc/Dockerfile").expect("build unit");
+        let argvs: Vec<String> = u.commands.iter().map(|c| c.argv.join(" ")).collect();
+        assert_eq!(argvs, ["pip install -r requirements.txt", "python train.py --out model.pkl", "python check.py", "python -m jobs.warm"]);
+        assert!(u.commands.iter().all(|c| c.workdir == "svc"));
+        assert!(!u.root, "only a build starts it");
+        // The image's own unit still runs only its CMD.
+        assert_eq!(image_commands("svc/Dockerfile", text), [("python serve.py".to_string(), "svc".to_string())]);
+        // An image that runs nothing at build time has no build unit.
+        let mut out = Output::default();
+        Dockerfile.detect(
+            &FileCtx { path: "Dockerfile", text: "FROM python:3.11\nCOPY . .\nCMD [\"python\", \"a.py\"]\n", repo: &repo },
+            &mut out,
+        );
+        assert!(out.units.iter().all(|u| !u.id.starts_with("docker-build:")));
+    }
+
+    #[test]
     fn docker_run_of_a_built_tag_calls_the_image() {
         use crate::detectors::add_shell;
         let mut unit = crate::Unit::new("ci:x".into(), Location::line("ci.yml", 1), "x");
         let mut out = Output::default();
         add_shell(&mut unit, &mut out, "t", "ci.yml", "docker build --build-arg A=1 -f docker/Dockerfile.train -t trainer:${SHA} .\ndocker run --rm -e X=1 trainer:${SHA} --epochs 2\ndocker run --rm other/image:1\n", 3, "");
-        assert_eq!(unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:docker/Dockerfile.train"]);
+        assert_eq!(
+            unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            vec!["docker-build:docker/Dockerfile.train", "docker:docker/Dockerfile.train"]
+        );
         // The default Dockerfile of the context, relative to the workdir.
         let mut unit = crate::Unit::new("ci:y".into(), Location::line("ci.yml", 1), "y");
         add_shell(&mut unit, &mut out, "t", "ci.yml", "docker build -t svc services/api\ndocker run svc\n", 3, "deploy");
-        assert_eq!(unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:deploy/services/api/Dockerfile"]);
+        assert_eq!(
+            unit.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(),
+            vec!["docker-build:deploy/services/api/Dockerfile", "docker:deploy/services/api/Dockerfile"]
+        );
+        // A context named at run time builds nothing known.
+        let mut unit = crate::Unit::new("ci:z".into(), Location::line("ci.yml", 1), "z");
+        add_shell(&mut unit, &mut out, "t", "ci.yml", "docker build -t svc $CTX\n", 3, "");
+        assert!(unit.calls.is_empty());
     }
 }

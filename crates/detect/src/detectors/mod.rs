@@ -795,6 +795,12 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     for t in tags {
         record_image(unit, t, &path, &dir);
     }
+    // Building the image runs its `RUN` lines (`RUN python train.py` bakes
+    // the model into the image).
+    let call = (format!("docker-build:{path}"), cmd.location.clone());
+    if !unit.calls.contains(&call) {
+        unit.calls.push(call);
+    }
 }
 
 /// Records that `tag` is built from the Dockerfile at `path` with the build
