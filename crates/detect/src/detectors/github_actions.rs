@@ -342,6 +342,9 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
                 }
             }
             unit.vars.clear();
+            if runs_on_self_hosted(job) {
+                super::self_hosted_deploy(&unit, out, NAME);
+            }
             out.units.push(unit);
         }
         out.units.push(whole);
@@ -371,6 +374,15 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
             e.attrs.insert("housekeeping", "yes");
         }
     }
+}
+
+/// True when a job runs on a self-hosted runner (`runs-on: self-hosted`,
+/// `[self-hosted, linux, prod]`, or a `labels:` list holding it).
+fn runs_on_self_hosted(job: &Node) -> bool {
+    let Some(r) = job.get("runs-on") else { return false };
+    let labels = r.get("labels").unwrap_or(r);
+    let is = |n: &Node| n.as_str().is_some_and(|s| s.eq_ignore_ascii_case("self-hosted"));
+    is(labels) || labels.items().iter().any(is)
 }
 
 /// `if:` conditions that can never be true.
@@ -1006,6 +1018,30 @@ mod tests {
         // a commented-out sync step is no step.
         assert_eq!(got("someone/huggingface-cache@v1", "          path: ~/.cache\n"), (vec![], vec![]));
         assert_eq!(got("actions/cache@v4", "          path: ~/.cache\n      # - uses: huggingface/hub-sync@v0.1.0\n"), (vec![], vec![]));
+    }
+
+    #[test]
+    fn a_service_left_running_on_a_self_hosted_runner_is_a_deploy() {
+        let wf = |runs_on: &str, steps: &str| format!("on: push\njobs:\n  cd:\n    runs-on: {runs_on}\n    steps:\n{steps}");
+        let deploy = "      - run: docker pull reg/app:latest\n      - run: docker rm -f app || true\n      - run: docker run -d -p 80:8080 --name app reg/app:latest\n";
+        for runs_on in ["self-hosted", "[self-hosted, linux, prod]", "\n      labels: [self-hosted]"] {
+            let o = run(".github/workflows/cd.yml", &wf(runs_on, deploy));
+            let d = kinds(&o, "run.deploy");
+            assert_eq!(d.len(), 1, "{runs_on}");
+            assert_eq!(d[0].attrs["target"], *"self-hosted-runner");
+            assert_eq!(d[0].location.start_line, 8 + u32::from(runs_on.starts_with('\n')));
+        }
+        let compose = "      - run: |\n          cd deploy\n          docker compose up -d --build\n";
+        assert_eq!(kinds(&run(".github/workflows/cd.yml", &wf("self-hosted", compose)), "run.deploy").len(), 1);
+        let systemd = "      - run: sudo systemctl restart scorer\n";
+        assert_eq!(kinds(&run(".github/workflows/cd.yml", &wf("self-hosted", systemd)), "run.deploy").len(), 1);
+        // GitHub-hosted machines are thrown away; a service stopped again
+        // was a test; a container run in the foreground is a job.
+        assert!(kinds(&run(".github/workflows/cd.yml", &wf("ubuntu-latest", deploy)), "run.deploy").is_empty());
+        let tested = format!("{deploy}      - run: curl -f localhost/health\n      - run: docker stop app\n");
+        assert!(kinds(&run(".github/workflows/cd.yml", &wf("self-hosted", &tested)), "run.deploy").is_empty());
+        let foreground = "      - run: docker run --rm --gpus all reg/train:latest python train.py --data-dir /data\n";
+        assert!(kinds(&run(".github/workflows/cd.yml", &wf("self-hosted", foreground)), "run.deploy").is_empty());
     }
 
     #[test]

@@ -960,6 +960,52 @@ pub fn model_under_test_option(argv: &[String]) -> Option<String> {
     None
 }
 
+/// A CI job on a self-hosted runner that leaves a service running there
+/// (`docker run -d`, `docker compose up -d`, `systemctl restart app`, `pm2
+/// start`) deploys to that machine: the runner is the host. A service the
+/// job stops again (`docker rm -f`, `docker compose down`) was a test.
+/// The deploy is the last start not followed by a stop.
+pub(crate) fn self_hosted_deploy(unit: &Unit, out: &mut Output, detector: &str) {
+    let words = |c: &Cmd| crate::shell::strip_wrappers_dir(c.argv.clone()).0;
+    let detached = |w: &[String]| w.iter().any(|a| a == "--detach" || a.starts_with('-') && !a.starts_with("--") && a.contains('d'));
+    let compose = |w: &[String]| match w.first().map(String::as_str) {
+        Some("docker-compose") => Some(1),
+        Some("docker" | "podman") if w.get(1).is_some_and(|a| a == "compose") => Some(2),
+        _ => None,
+    };
+    let starts = |w: &[String]| match w.first().map(String::as_str) {
+        Some("docker" | "podman") if compose(w).is_none() => matches!(w.get(1).map(String::as_str), Some("run")) && detached(&w[2..]),
+        Some("docker" | "podman" | "docker-compose") => {
+            let at = compose(w).unwrap_or(1);
+            w[at..].iter().any(|a| a == "up") && detached(&w[at..])
+        }
+        Some("systemctl" | "service" | "supervisorctl") => w.iter().any(|a| matches!(a.as_str(), "start" | "restart" | "reload")),
+        Some("pm2") => w.iter().any(|a| matches!(a.as_str(), "start" | "restart" | "reload")),
+        _ => false,
+    };
+    let stops = |w: &[String]| match w.first().map(String::as_str) {
+        Some("docker" | "podman" | "docker-compose") => {
+            let at = compose(w).unwrap_or(1);
+            w.get(at).is_some_and(|a| matches!(a.as_str(), "rm" | "stop" | "kill" | "down"))
+        }
+        Some("systemctl" | "service" | "pm2" | "supervisorctl") => w.iter().any(|a| matches!(a.as_str(), "stop" | "delete" | "kill")),
+        _ => false,
+    };
+    let mut deploy = None;
+    for c in &unit.commands {
+        let w = words(c);
+        if starts(&w) {
+            deploy = Some(c);
+        } else if stops(&w) {
+            deploy = None;
+        }
+    }
+    if let Some(c) = deploy {
+        let e = Evidence::new("run.deploy", detector, c.location.clone(), Confidence::Medium, &c.text).attr("target", "self-hosted-runner");
+        out.push_in(e, &unit.id);
+    }
+}
+
 /// Evidence a single command carries by itself.
 pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
     let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
