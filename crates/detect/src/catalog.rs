@@ -28,6 +28,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("rules/catalog/kfp.yaml", include_str!("../../../rules/catalog/kfp.yaml")),
     ("rules/catalog/mlflow.yaml", include_str!("../../../rules/catalog/mlflow.yaml")),
     ("rules/catalog/model-files.yaml", include_str!("../../../rules/catalog/model-files.yaml")),
+    ("rules/catalog/model-tuning.yaml", include_str!("../../../rules/catalog/model-tuning.yaml")),
     ("rules/catalog/monitoring.yaml", include_str!("../../../rules/catalog/monitoring.yaml")),
     ("rules/catalog/orchestrators.yaml", include_str!("../../../rules/catalog/orchestrators.yaml")),
     ("rules/catalog/sagemaker.yaml", include_str!("../../../rules/catalog/sagemaker.yaml")),

@@ -170,6 +170,37 @@ fn runs_a_service(words: &[String]) -> bool {
         .any(|a| ["docker", "systemctl", "kubectl", "python", "gunicorn", "uvicorn", "supervisorctl", "pm2"].iter().any(|w| a.contains(w)))
 }
 
+/// The platform of a managed fine-tuning job a command starts: `aws bedrock
+/// create-model-customization-job`, `aws sagemaker create-training-job`,
+/// `openai api fine_tuning.jobs.create`, or a request posted to a tuning
+/// API (`curl -X POST .../tuningJobs`, `.../v1/fine_tuning/jobs`).
+pub fn managed_tuning_job(argv: &[String]) -> Option<&'static str> {
+    let w: Vec<&str> = argv.iter().map(String::as_str).collect();
+    match w.as_slice() {
+        ["aws", "bedrock", "create-model-customization-job", ..] => Some("bedrock"),
+        ["aws", "sagemaker", "create-training-job", ..] => Some("sagemaker"),
+        ["openai", "api", job, ..] if matches!(*job, "fine_tuning.jobs.create" | "fine_tunes.create") => Some("openai"),
+        ["curl", rest @ ..] => {
+            let posts =
+                rest.iter().any(|a| matches!(*a, "POST" | "-XPOST" | "--request=POST") || a.starts_with("-d") || a.starts_with("--data"));
+            let url = rest.iter().find(|a| a.contains("://") || a.starts_with("$") && a.contains('/'))?;
+            let path = url.split('?').next().unwrap_or(url);
+            if !posts {
+                None
+            } else if path.ends_with("/tuningJobs") {
+                Some("vertex")
+            } else if path.ends_with("/fine_tuning/jobs") || path.ends_with("/fine-tunes") {
+                Some("openai")
+            } else if path.ends_with("/model-customization-jobs") {
+                Some("bedrock")
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
 /// The local folder `gcloud functions deploy` uploads (`--source DIR`,
 /// `--source=DIR`; `""` for the root), when given: not a bucket or
 /// repository URL, nor a variable.
@@ -1275,6 +1306,25 @@ fn classify_az(rest: &[String]) -> Invocation {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn managed_tuning_jobs_by_cli_and_rest() {
+        let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            managed_tuning_job(&w("aws bedrock create-model-customization-job --job-name j --cli-input-json file://job.json")),
+            Some("bedrock")
+        );
+        assert_eq!(managed_tuning_job(&w("openai api fine_tuning.jobs.create -t file-abc -m gpt-4o-mini")), Some("openai"));
+        assert_eq!(
+            managed_tuning_job(&w("curl -s -X POST -H Authorization https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1/tuningJobs -d @req.json")),
+            Some("vertex")
+        );
+        assert_eq!(managed_tuning_job(&w("curl https://api.openai.com/v1/fine_tuning/jobs -d @job.json")), Some("openai"));
+        // Listing jobs, other APIs, other commands.
+        assert_eq!(managed_tuning_job(&w("curl -s https://api.openai.com/v1/fine_tuning/jobs")), None);
+        assert_eq!(managed_tuning_job(&w("curl -X POST https://api.openai.com/v1/chat/completions -d @q.json")), None);
+        assert_eq!(managed_tuning_job(&w("aws bedrock list-custom-models")), None);
+    }
+
     #[test]
     fn a_function_deploy_names_the_folder_it_uploads() {
         let src = |line: &str| function_source(&line.split_whitespace().map(String::from).collect::<Vec<_>>()).map(str::to_string);

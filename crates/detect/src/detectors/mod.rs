@@ -1076,6 +1076,11 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
             v
         }
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
+        // A managed fine-tuning job: the platform trains on its own compute.
+        _ if crate::command::managed_tuning_job(&cmd.argv).is_some() => {
+            let platform = crate::command::managed_tuning_job(&cmd.argv).unwrap_or_default();
+            vec![ev("code.train").attr("framework", platform), ev("code.compute").attr("tool", platform)]
+        }
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],
         // A call to this machine (`curl localhost:8000/predict`) reaches a
         // server the same job started on its own runner, not a deployment.

@@ -4290,6 +4290,26 @@ mod tests {
         f.evidence.iter().map(|e| format!("{}{}", e.kind, e.attrs.get("tool").map(|t| format!(":{t}")).unwrap_or_default())).collect()
     }
 
+    #[test]
+    fn managed_fine_tuning_jobs_train_on_platform_compute() {
+        let mut got =
+            kinds("from openai import OpenAI\nclient = OpenAI()\njob = client.fine_tuning.jobs.create(training_file=f, model=m)\n");
+        got.sort();
+        assert_eq!(got, ["code.compute:openai", "code.train:openai"]);
+        let mut got =
+            kinds("import boto3\nbr = boto3.client('bedrock')\nbr.create_model_customization_job(jobName=n, baseModelIdentifier=b)\n");
+        got.sort();
+        assert_eq!(got, ["code.compute:bedrock", "code.train:bedrock"]);
+        let mut got = kinds(
+            "import vertexai\nfrom vertexai.tuning import sft\njob = sft.train(source_model='gemini-1.5-flash-002', train_dataset=uri)\n",
+        );
+        got.sort();
+        assert_eq!(got, ["code.compute:vertex", "code.train:vertex"]);
+        // Without the SDK, or in a comment, nothing.
+        assert!(kinds("job = client.fine_tuning.jobs.create(training_file=f)\n").is_empty());
+        assert!(kinds("from openai import OpenAI\n# client.fine_tuning.jobs.create(training_file=f)\n").is_empty());
+    }
+
     fn with_catalog(yaml: &str) -> RepoIndex {
         let cat = crate::catalog::Catalog::builtin_with(vec![("ours.yaml".into(), yaml.into())]).unwrap();
         RepoIndex { catalog: Some(std::sync::Arc::new(cat)), ..RepoIndex::default() }
