@@ -1016,6 +1016,11 @@ fn classify_command(argv: &[String]) -> Invocation {
         "railway" if matches!(rest.first().map(String::as_str), Some("up" | "deploy" | "redeploy")) => {
             Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
         }
+        // The Azure Developer CLI: `azd deploy` (or `azd up`, provision
+        // then deploy) ships the services `azure.yaml` declares.
+        "azd" if matches!(rest.first().map(String::as_str), Some("deploy" | "up")) => {
+            Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
+        }
         "fly" | "flyctl" | "eb" | "modal" | "kamal" | "caprover" if rest.first().map(String::as_str) == Some("deploy") => {
             Invocation::Deploy { target: "paas".into(), traffic: None, file: None }
         }
@@ -1306,6 +1311,15 @@ fn classify_az(rest: &[String]) -> Invocation {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn azure_developer_cli_deploys() {
+        let paas = Invocation::Deploy { target: "paas".into(), traffic: None, file: None };
+        assert_eq!(c("azd deploy --no-prompt"), paas);
+        assert_eq!(c("azd up --no-prompt -e prod"), paas);
+        assert_eq!(c("azd provision --no-prompt"), Invocation::Other);
+        assert_eq!(c("azd auth login --client-id x"), Invocation::Other);
+    }
+
     #[test]
     fn managed_tuning_jobs_by_cli_and_rest() {
         let w = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();

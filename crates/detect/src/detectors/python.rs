@@ -282,7 +282,7 @@ pub(crate) static SCREEN: crate::rx::RxSet = crate::rx::RxSet::new(PY_RX);
 crate::screened_regexes! { PY_RX;
     RX_AUTOLOG = r"\bautolog\s*\(([^)]*)\)";
     RX_CTOR_ASSIGN = r"(?m)^[ \t]*((?:self\.)?[A-Za-z_]\w*)[ \t]*(?::[^=\n]*)?=[ \t]*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)[ \t]*\(";
-    RX_ALL_TRAFFIC = r#"\A\s*(?:100\b|\{\s*["'][^"'\n]*["']\s*:\s*100\s*,?\s*\})"#;
+    RX_ALL_TRAFFIC = r#"\A\s*(?:100\b|\{[^,{}\n]*\}|\{\s*(?:["'][^"'\n]*["']\s*:\s*0\s*,\s*)*["'][^"'\n]*["']\s*:\s*100\s*(?:,\s*["'][^"'\n]*["']\s*:\s*0\s*)*,?\s*\})"#;
     RX_QUOTED = r#"["']([^"'\n]*)["']"#;
     RX_CMD_LIST = r#"["']?\bcommand["']?\s*[:=]\s*\[([^\]\n]*(?:\n[^\]\n]*){0,3})\]"#;
     RX_VARIANT_WEIGHT = r#"["']?InitialVariantWeight["']?\s*[:=]|\binitial_weight\s*="#;
@@ -678,13 +678,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                 continue;
             }
             // All traffic to one model (`traffic_split={"0": 100}`,
-            // `traffic_percentage=100`) is a plain rollout, not a split.
-            if entry.evidence == "code.traffic-split" && RX_ALL_TRAFFIC.is_match(&bytes[mt.end()..]) {
+            // `traffic_percentage=100`, a dict of one deployment) is a plain
+            // rollout, not a split. (A shadow's copy names one deployment.)
+            let split = entry.evidence == "code.traffic-split" && !entry.attrs.iter().any(|(k, v)| k == "mode" && v == "shadow");
+            if split && RX_ALL_TRAFFIC.is_match(&bytes[mt.end()..]) {
                 continue;
             }
             // ... also when given as a name assigned such a value before it
             // (`TRAFFIC = {"0": 100}`, then `traffic_split=TRAFFIC`).
-            if entry.evidence == "code.traffic-split" {
+            if split {
                 let after = masked[mt.end()..].trim_start();
                 let name: &str = &after[..after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len())];
                 if is_name(name) && assigned(&masked[..mt.start()], name).is_some_and(|v| RX_ALL_TRAFFIC.is_match(v.as_bytes())) {
@@ -4308,6 +4310,22 @@ mod tests {
         // Without the SDK, or in a comment, nothing.
         assert!(kinds("job = client.fine_tuning.jobs.create(training_file=f)\n").is_empty());
         assert!(kinds("from openai import OpenAI\n# client.fine_tuning.jobs.create(training_file=f)\n").is_empty());
+    }
+
+    #[test]
+    fn azure_ml_endpoint_traffic_between_deployments_is_a_split() {
+        let head = "from azure.ai.ml import MLClient\nfrom azure.ai.ml.entities import ManagedOnlineEndpoint\n";
+        let split = |body: &str| kinds(&format!("{head}{body}")).iter().filter(|k| k.starts_with("code.traffic-split")).count();
+        assert_eq!(split("endpoint.traffic = {\"blue\": 90, \"green\": 10}\n"), 1);
+        assert_eq!(split("endpoint.mirror_traffic = {\"green\": 10}\n"), 1);
+        // Everything to one deployment is a plain rollout.
+        assert_eq!(split("endpoint.traffic = {\"blue\": 100}\n"), 0);
+        assert_eq!(split("endpoint.traffic = {\"blue\": 0, \"green\": 100}\n"), 0);
+        assert_eq!(split("ALL = {\"green\": 100, \"blue\": 0}\nendpoint.traffic = ALL\n"), 0);
+        assert_eq!(split("endpoint.traffic = {name: 100}\n"), 0);
+        assert_eq!(split("endpoint.traffic = {details[\"name\"]: details[\"traffic\"]}\n"), 0);
+        // Not the Azure ML SDK.
+        assert_eq!(kinds("road.traffic = {\"a\": 50, \"b\": 50}\n").len(), 0);
     }
 
     fn with_catalog(yaml: &str) -> RepoIndex {
