@@ -1927,11 +1927,15 @@ fn scoring(
 /// (`app.logging.fluent_logger`).
 pub fn is_log_shipper(module: &str) -> bool {
     let m = module.to_ascii_lowercase();
+    // Message brokers and search stores carry requests and hold documents
+    // too (a Kafka consumer serving predictions, Elasticsearch as a
+    // retrieval store): only a module of theirs named for logs ships logs.
+    if ["kafka", "elasticsearch"].iter().any(|w| m.contains(w)) {
+        return ["log", "handler", "sink"].iter().any(|w| m.contains(w));
+    }
     [
         "fluent",
         "logstash",
-        "kafka",
-        "elasticsearch",
         "graypy",
         "splunk",
         "loki",
@@ -5228,6 +5232,11 @@ runs = api.search_runs('team/p')
         let commented = api.replace("import logging\n", "import logging\n# from fluent import handler\n");
         assert_eq!(pred_log_attrs("svc/api.py", &commented), vec!["local/-"]);
         assert!(is_log_shipper("myapp.logs.kafka_sink") && !is_log_shipper("logging.handlers"));
+        // A broker or search client is a transport or a store, not a log shipper.
+        assert!(!is_log_shipper("confluent_kafka") && !is_log_shipper("aiokafka") && !is_log_shipper("elasticsearch"));
+        assert!(is_log_shipper("kafka_logger") && is_log_shipper("cmreslogging.elasticsearch_handler"));
+        let kafka = api.replace("import logging\n", "import logging\nfrom confluent_kafka import Consumer\n");
+        assert_eq!(pred_log_attrs("svc/api.py", &kafka), vec!["local/-"]);
         // A serverless handler's logs go to the platform's log store.
         let lambda = "import json, logging, joblib\nlogger = logging.getLogger()\nmodel = joblib.load('m.joblib')\ndef lambda_handler(event, context):\n    x = json.loads(event['body'])\n    pred = model.predict([x])[0]\n    logger.info(json.dumps({'input': x, 'prediction': pred}))\n    return pred\n";
         assert_eq!(pred_log_attrs("fn/app.py", lambda), vec!["platform/-"]);
