@@ -1888,12 +1888,18 @@ fn scoring(
         // Request latency is recorded for later analysis but says nothing of
         // the model: it is also generic telemetry.
         let latency = ["latency", "duration", "_seconds"].iter().any(|w| name.contains(w));
-        let model = ["predict", "inference", "confidence", "label", "score"].iter().any(|w| name.contains(w));
+        // So does counting requests (`prediction_requests_total`), however
+        // the endpoint is named.
+        let requests = ["request", "calls", "hits", "errors"].iter().any(|w| name.contains(w));
+        let model = !latency && !requests && ["predict", "inference", "confidence", "label", "score"].iter().any(|w| name.contains(w));
         if latency || model {
             model_metric |= model;
             ev.push(mk("code.prediction-log", "metrics", at, Confidence::High));
         }
-        if ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w)) {
+        if !latency
+            && !requests
+            && ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w))
+        {
             ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
         }
     }
@@ -2762,6 +2768,11 @@ fn online_serving(e: &Evidence) -> bool {
 /// `model_confidence`, `FeaturePSI`), not the service's (`requests`, `latency`).
 fn model_metric_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
+    // Requests counted or timed say nothing of the model, whatever the
+    // endpoint is called (`prediction_requests_total`, `predict_latency_seconds`).
+    if ["request", "calls", "hits", "errors", "latency", "duration", "_seconds"].iter().any(|w| name.contains(w)) {
+        return false;
+    }
     ["predict", "model", "inference", "confidence", "drift", "psi", "output", "score"].iter().any(|w| name.contains(w))
 }
 
@@ -5270,6 +5281,14 @@ runs = api.search_runs('team/p')
         let counter = src.replace("http_request_duration_seconds", "http_requests_total");
         let k = kinds_at("svc/app.py", &counter, &RepoIndex::default());
         assert!(!k.iter().any(|x| x.starts_with("code.prediction-log")), "{k:?}");
+        // Named for the endpoint, requests counted or timed are still generic.
+        for name in ["prediction_requests_total", "prediction_request_duration_seconds", "predict_latency_seconds"] {
+            let k = kinds_at("svc/app.py", &src.replace("http_request_duration_seconds", name), &RepoIndex::default());
+            assert!(!k.iter().any(|x| x.starts_with("code.monitor")), "{name}: {k:?}");
+        }
+        // What the model answered is the model's.
+        let k = kinds_at("svc/app.py", &src.replace("http_request_duration_seconds", "prediction_confidence"), &RepoIndex::default());
+        assert!(k.iter().any(|x| x.starts_with("code.monitor")), "{k:?}");
     }
 
     #[test]
