@@ -448,6 +448,17 @@ pub(crate) fn under_any(path: &str, dirs: &std::collections::HashSet<String>) ->
 
 /// File bytes as text: invalid UTF-8 is decoded lossily and reported at its first line.
 pub(crate) fn decode(rel: &str, bytes: Vec<u8>) -> (String, Option<ScanIssue>) {
+    // UTF-16 with its byte-order mark, as Windows PowerShell writes
+    // redirected output (`pip freeze > requirements.txt`).
+    let utf16 = match bytes.get(..2) {
+        Some([0xFF, 0xFE]) => Some(u16::from_le_bytes as fn([u8; 2]) -> u16),
+        Some([0xFE, 0xFF]) => Some(u16::from_be_bytes as fn([u8; 2]) -> u16),
+        _ => None,
+    };
+    if let Some(unit) = utf16 {
+        let units: Vec<u16> = bytes[2..].chunks_exact(2).map(|c| unit([c[0], c[1]])).collect();
+        return (String::from_utf16_lossy(&units), None);
+    }
     match String::from_utf8(bytes) {
         Ok(s) => (s, None),
         Err(e) => {
@@ -519,6 +530,18 @@ pub fn rel_path(path: &Path, root: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::rel_path;
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let text = "numpy==1.26.4\r\npandas==2.2.2\r\n";
+        let le: Vec<u8> = [0xFF, 0xFE].into_iter().chain(text.encode_utf16().flat_map(u16::to_le_bytes)).collect();
+        let be: Vec<u8> = [0xFE, 0xFF].into_iter().chain(text.encode_utf16().flat_map(u16::to_be_bytes)).collect();
+        assert_eq!(super::decode("requirements.txt", le), (text.to_string(), None));
+        assert_eq!(super::decode("requirements.txt", be), (text.to_string(), None));
+        // Without the mark, NULs are UTF-8 (kept), and bad bytes are reported.
+        let (_, issue) = super::decode("x.txt", vec![b'a', 0xFF, b'b']);
+        assert_eq!(issue.map(|i| i.kind), Some("invalid-utf8".to_string()));
+    }
     use std::path::Path;
 
     /// The listing `stat`s only the files judged by size; a file read is
