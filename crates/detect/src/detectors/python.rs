@@ -858,7 +858,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             }
         }
     }
-    pipelines(bytes, &imports_any, &mk, &mut ev);
+    // A deployment script serving or deploying a flow it imports from a
+    // local module (`from flows import train; train.serve(cron=...)`) need
+    // not import Prefect itself: the flow's module does.
+    let orchestrated =
+        |needs: &[&str]| imports_any(needs) || needs.contains(&"prefect") && prefect_launch(bytes).is_some() && indirect_any(&["prefect"]);
+    pipelines(bytes, &orchestrated, &mk, &mut ev);
     // A Prefect deployment module naming the file of the flow it schedules
     // (`flow_location="flows.py"`, `entrypoint="flows.py:train"`): the
     // worker runs that file's flow.
