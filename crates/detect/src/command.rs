@@ -175,6 +175,10 @@ fn runs_a_service(words: &[String]) -> bool {
 /// `openai api fine_tuning.jobs.create`, or a request posted to a tuning
 /// API (`curl -X POST .../tuningJobs`, `.../v1/fine_tuning/jobs`).
 pub fn managed_tuning_job(argv: &[String]) -> Option<&'static str> {
+    // Every command passes here: most start with another program.
+    if !matches!(argv.first().map(String::as_str), Some("aws" | "openai" | "curl")) {
+        return None;
+    }
     let w: Vec<&str> = argv.iter().map(String::as_str).collect();
     match w.as_slice() {
         ["aws", "bedrock", "create-model-customization-job", ..] => Some("bedrock"),
@@ -183,7 +187,7 @@ pub fn managed_tuning_job(argv: &[String]) -> Option<&'static str> {
         ["curl", rest @ ..] => {
             let posts =
                 rest.iter().any(|a| matches!(*a, "POST" | "-XPOST" | "--request=POST") || a.starts_with("-d") || a.starts_with("--data"));
-            let url = rest.iter().find(|a| a.contains("://") || a.starts_with("$") && a.contains('/'))?;
+            let url = request_url(&argv[1..]);
             let path = url.split('?').next().unwrap_or(url);
             if !posts {
                 None
@@ -199,6 +203,12 @@ pub fn managed_tuning_job(argv: &[String]) -> Option<&'static str> {
         }
         _ => None,
     }
+}
+
+/// The URL an HTTP client's arguments name: the first word with a scheme
+/// or starting with a variable (`$ENDPOINT/score`); `""` when none does.
+fn request_url(args: &[String]) -> &str {
+    args.iter().find(|a| a.contains("://") || a.starts_with('$')).map(String::as_str).unwrap_or("")
 }
 
 /// The local folder `gcloud functions deploy` uploads (`--source DIR`,
@@ -909,7 +919,7 @@ fn classify_command(argv: &[String]) -> Invocation {
             Invocation::TriggerPipeline { target: "repository_dispatch".into() }
         }
         "curl" | "wget" | "http" | "httpie" => {
-            let url = rest.iter().find(|a| a.contains("://") || a.starts_with('$')).map(String::as_str).unwrap_or("");
+            let url = request_url(rest);
             if url.starts_with(DEPLOYED_ENDPOINT_URL) {
                 Invocation::InvokeEndpoint
             } else if uploads_built_package(rest) {

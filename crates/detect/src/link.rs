@@ -1609,6 +1609,11 @@ fn images_run_by(argv: &[String]) -> Vec<String> {
 /// a mode option (`--mode predict`, `--phase=test`). For scripts steered by
 /// `--do_*` switches (`--do_eval` without `--do_train`), `do_eval`.
 fn selected_action(argv: &[String]) -> Option<String> {
+    // Every command of every unit passes here: an action needs a word
+    // after the program (`python cli.py eval`).
+    if argv.len() < 3 {
+        return None;
+    }
     let at = match classify(argv) {
         Invocation::PythonScript { path } => argv.iter().position(|a| *a == path)?,
         Invocation::PythonModule { module } => argv.iter().position(|a| *a == module)?,
@@ -1666,7 +1671,7 @@ fn dispatched_actions(text: &str) -> Vec<String> {
     let mut out: Vec<String> =
         RX.captures_iter(&masked).filter_map(|c| c.iter().skip(1).flatten().next().map(|m| m.as_str().replace('_', "-"))).collect();
     // `fire.Fire(...)` exposes functions and methods by name.
-    if masked.contains("Fire(") && masked.contains("import fire") || masked.contains("from fire import") {
+    if masked.contains("Fire(") && (masked.contains("import fire") || masked.contains("from fire import")) {
         out.extend(RX_DEF.captures_iter(&masked).map(|c| c[1].replace('_', "-")));
     }
     out.sort();
@@ -1701,11 +1706,12 @@ fn unreach_training_of_other_actions(
         return;
     }
     // Reach from every root without those launches.
+    let skipped: BTreeSet<(&str, &str)> = other_actions.keys().map(|(u, t)| (*u, t.as_str())).collect();
     let mut seen: BTreeSet<&str> = units.values().filter(|u| u.root).map(|u| u.id.as_str()).collect();
     let mut q: VecDeque<&str> = seen.iter().copied().collect();
     while let Some(id) = q.pop_front() {
         for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
-            if other_actions.contains_key(&(id, t.to_string())) {
+            if skipped.contains(&(id, t.as_ref())) {
                 continue;
             }
             if seen.insert(t.as_ref()) {
@@ -3082,6 +3088,9 @@ mod tests {
         let fire =
             "import fire\n\ndef train(lr=0.1):\n    pass\n\ndef evaluate(path):\n    pass\n\nif __name__ == '__main__':\n    fire.Fire()\n";
         assert_eq!(dispatched_actions(fire), ["evaluate", "train"]);
+        // Fire imported but not called exposes nothing.
+        assert!(dispatched_actions(&fire.replace("    fire.Fire()\n", "    train()\n").replace("import fire", "from fire import Fire"))
+            .is_empty());
         let hf = "if training_args.do_train:\n    trainer.train()\nif training_args.do_eval:\n    trainer.evaluate()\n";
         assert_eq!(dispatched_actions(hf), ["do-eval", "do-train"]);
 

@@ -112,18 +112,24 @@ fn logical_lines(text: &str, first_line: u32) -> Vec<Line> {
         // closing it (`files=(` ... `)`, `MSG="` ... `"`), if one does
         // within a screenful: its lines are words, not commands.
         let close = open_until(&lines[i..]).map(|n| i + n);
+        // What the lines joined so far leave open (read only when `close`).
+        let mut open = Open::default();
         loop {
             let l = lines[i];
             if let Some(stripped) = l.trim_end().strip_suffix('\\') {
                 joined.push_str(stripped);
                 joined.push(' ');
+                if close.is_some() {
+                    open = open.after(stripped);
+                }
                 i += 1;
                 if i >= lines.len() {
                     break;
                 }
             } else if close.is_some_and(|c| i < c) {
                 joined.push_str(l);
-                joined.push(if open_quote(&joined) { '\n' } else { ' ' });
+                open = open.after(l);
+                joined.push(if open.quote.is_some() { '\n' } else { ' ' });
                 i += 1;
             } else {
                 joined.push_str(l);
@@ -177,11 +183,6 @@ impl Open {
         }
         self
     }
-}
-
-/// True when `text` ends inside a quoted string.
-fn open_quote(text: &str) -> bool {
-    Open::default().after(text).quote.is_some()
 }
 
 /// Lines after the first (counted from 1) up to the one that closes what

@@ -130,7 +130,7 @@ impl Detector for GitAttributes {
         let set = set.build().unwrap_or_else(|_| globset::GlobSet::empty());
         let mut matched = vec![false; found.len()];
         let mut left = of_glob.len();
-        for p in (0..f.repo.paths.len()).filter_map(|i| f.repo.paths.get(i)) {
+        for p in &f.repo.paths {
             if left == 0 {
                 break;
             }

@@ -1011,6 +1011,7 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
     let ev = |kind: &str| Evidence::new(kind, detector, cmd.location.clone(), Confidence::High, &cmd.text);
     // Managed training compute the command provisions or asks for.
     let compute = declares_training_compute(&cmd.argv);
+    let tuning = crate::command::managed_tuning_job(&cmd.argv);
     let v = match classify(&cmd.argv) {
         Invocation::TestRunner { runner, .. } => {
             let mut e = ev("run.tests").attr("runner", runner);
@@ -1077,8 +1078,8 @@ pub fn command_evidence(detector: &str, cmd: &Cmd) -> Option<Vec<Evidence>> {
         }
         Invocation::Notebook { path } => vec![ev("run.notebook").attr("path", path)],
         // A managed fine-tuning job: the platform trains on its own compute.
-        _ if crate::command::managed_tuning_job(&cmd.argv).is_some() => {
-            let platform = crate::command::managed_tuning_job(&cmd.argv).unwrap_or_default();
+        _ if tuning.is_some() => {
+            let platform = tuning.unwrap_or_default();
             vec![ev("code.train").attr("framework", platform), ev("code.compute").attr("tool", platform)]
         }
         Invocation::TriggerPipeline { target } => vec![ev("run.trigger-pipeline").attr("target", target)],

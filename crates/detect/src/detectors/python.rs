@@ -861,8 +861,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // A deployment script serving or deploying a flow it imports from a
     // local module (`from flows import train; train.serve(cron=...)`) need
     // not import Prefect itself: the flow's module does.
-    let orchestrated =
-        |needs: &[&str]| imports_any(needs) || needs.contains(&"prefect") && prefect_launch(bytes).is_some() && indirect_any(&["prefect"]);
+    // (Asked once: `pipelines` asks after Prefect more than once per module.)
+    let imported_flow_launch = std::cell::OnceCell::new();
+    let orchestrated = |needs: &[&str]| {
+        imports_any(needs)
+            || needs.contains(&"prefect")
+                && *imported_flow_launch.get_or_init(|| prefect_launch(bytes).is_some() && indirect_any(&["prefect"]))
+    };
     pipelines(bytes, &orchestrated, &mk, &mut ev);
     // A Prefect deployment module naming the file of the flow it schedules
     // (`flow_location="flows.py"`, `entrypoint="flows.py:train"`): the
@@ -1895,16 +1900,13 @@ fn scoring(
         let latency = ["latency", "duration", "_seconds"].iter().any(|w| name.contains(w));
         // So does counting requests (`prediction_requests_total`), however
         // the endpoint is named.
-        let requests = ["request", "calls", "hits", "errors"].iter().any(|w| name.contains(w));
-        let model = !latency && !requests && ["predict", "inference", "confidence", "label", "score"].iter().any(|w| name.contains(w));
+        let requests = request_telemetry_name(&name);
+        let model = !requests && ["predict", "inference", "confidence", "label", "score"].iter().any(|w| name.contains(w));
         if latency || model {
             model_metric |= model;
             ev.push(mk("code.prediction-log", "metrics", at, Confidence::High));
         }
-        if !latency
-            && !requests
-            && ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w))
-        {
+        if !requests && ["predict", "confidence", "label", "drift", "score", "accuracy", "quality"].iter().any(|w| name.contains(w)) {
             ev.push(mk("code.monitor", "metrics", at, Confidence::Medium));
         }
     }
@@ -2773,12 +2775,17 @@ fn online_serving(e: &Evidence) -> bool {
 /// `model_confidence`, `FeaturePSI`), not the service's (`requests`, `latency`).
 fn model_metric_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    // Requests counted or timed say nothing of the model, whatever the
-    // endpoint is called (`prediction_requests_total`, `predict_latency_seconds`).
-    if ["request", "calls", "hits", "errors", "latency", "duration", "_seconds"].iter().any(|w| name.contains(w)) {
+    if request_telemetry_name(&name) {
         return false;
     }
     ["predict", "model", "inference", "confidence", "drift", "psi", "output", "score"].iter().any(|w| name.contains(w))
+}
+
+/// A metric (lower-case name) that counts or times requests: it says
+/// nothing of the model, whatever the endpoint is called
+/// (`prediction_requests_total`, `predict_latency_seconds`).
+fn request_telemetry_name(name: &str) -> bool {
+    ["request", "calls", "hits", "errors", "latency", "duration", "_seconds"].iter().any(|w| name.contains(w))
 }
 
 /// Web frameworks: a module importing one that declares a route is a web service.
