@@ -1357,6 +1357,7 @@ fn keep_py_literals() -> impl Iterator<Item = &'static str> {
         .chain(link::CODE_LOADERS.iter().copied())
         .chain(link::NAME_IMPORTERS.iter().copied())
         .chain(link::DISPATCH_KEYS.iter().copied())
+        .chain(detectors::dagster::KEYS.iter().copied())
         .chain(COPIER_KEYS.iter().copied())
         .chain(PACK_KEYS.iter().copied())
 }

@@ -931,6 +931,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     };
     let mut out: Vec<Evidence> = evidence.into_iter().map(annotate).collect();
     unreach_training_of_other_actions(&mut out, &owner, &by_id, &edges, &other_actions);
+    unreach_unscheduled_assets(&mut out, &owner, &by_id, &edges, repo);
     unreach_unsubmitted_components(&mut out);
     mark_batch_job_launches(&mut out, &owner, &edges);
 
@@ -1745,6 +1746,51 @@ fn unreach_training_of_other_actions(
             }
             e.attrs.remove("reached");
             e.attrs.remove("triggers");
+            e.chain.clear();
+        }
+    }
+}
+
+/// Code in a Dagster asset runs when a job selecting the asset runs. A
+/// schedule or sensor of a code location reaches, through its imports,
+/// every asset of the location; code in an asset that none of them selects
+/// (`detectors::dagster`) is started only from the Dagster UI, so it loses
+/// the reach those roots gave (`unscheduled_asset` names the asset). Reach
+/// from other roots (a CI job materializing it) stays.
+fn unreach_unscheduled_assets(out: &mut [Evidence], owner: &[OwnerId], units: &Units, edges: &Edges, repo: &RepoIndex) {
+    if !out.iter().any(|e| e.attrs.contains_key("dagster_asset") && e.attrs.get("reached") == Some("yes")) {
+        return;
+    }
+    let dagster = |e: &Evidence| e.kind == "code.pipeline-def" && e.attrs.get("tool") == Some("dagster");
+    let modules: BTreeSet<&str> = out.iter().zip(owner).filter(|(e, _)| dagster(e)).map(|(_, o)| &o[..]).collect();
+    // Texts holding none of `dagster::KEYS` launch nothing; the scan keeps
+    // the others.
+    let read: Vec<_> = modules
+        .iter()
+        .filter_map(|m| m.strip_prefix("file:").and_then(|p| repo.text(p)))
+        .map(|t| crate::detectors::dagster::launches(&t))
+        .collect();
+    let started = crate::detectors::dagster::started(&read);
+    if started.all {
+        return;
+    }
+    // Reach from every root but the Dagster modules that start themselves.
+    let mut seen: BTreeSet<&str> =
+        units.values().filter(|u| u.root && (u.triggers.is_empty() || !modules.contains(u.id.as_str()))).map(|u| u.id.as_str()).collect();
+    let mut q: VecDeque<&str> = seen.iter().copied().collect();
+    while let Some(id) = q.pop_front() {
+        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
+            if seen.insert(t.as_ref()) {
+                q.push_back(t.as_ref());
+            }
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        let Some(asset) = e.attrs.get("dagster_asset").map(str::to_string) else { continue };
+        if e.attrs.get("reached") == Some("yes") && !seen.contains(&**o) && !started.may_select(&asset, e.attrs.get("dagster_group")) {
+            e.attrs.remove("reached");
+            e.attrs.remove("triggers");
+            e.attrs.insert("unscheduled_asset", asset);
             e.chain.clear();
         }
     }

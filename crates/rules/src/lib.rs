@@ -142,6 +142,9 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
     } else if all(&|e| has(e, "launched_action")) && evidence.iter().any(|e| !has(e, "reached")) {
         let a = evidence.iter().find_map(|e| e.attrs.get("launched_action")).unwrap_or_default();
         return Some(format!("its program is launched only with another action than training (`{a}`)"));
+    } else if all(&|e| has(e, "unscheduled_asset")) {
+        let a = evidence.iter().find_map(|e| e.attrs.get("unscheduled_asset")).unwrap_or_default();
+        return Some(format!("its Dagster asset `{a}` is in no job a schedule or sensor starts: only a person materializes it"));
     } else if all(&|e| !has(e, "reached")) {
         "no launcher found: no CI job, schedule or script that mlops-level follows reaches it"
     } else {

@@ -130,6 +130,13 @@ fn partial_criteria_say_what_falls_short() {
         a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
         Some("its program is launched only with another action than training (`eval`)")
     );
+    // Training in a Dagster asset no schedule or sensor selects.
+    let a = evaluate(&p, &[ev("code.train", &[("unscheduled_asset", "digit_model")])], &[]);
+    assert_eq!(status(&a, "L2.train.automated"), Status::Partial);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
+        Some("its Dagster asset `digit_model` is in no job a schedule or sensor starts: only a person materializes it")
+    );
     // Pull-based serving: the alias decides the release, moved by hand or by a pipeline.
     let why = |attrs: &[(&str, &str)]| {
         let a = evaluate(&p, &[ev("link.pull-based-serving", attrs)], &[]);

@@ -20,6 +20,7 @@ pub mod codepipeline;
 pub mod compose;
 pub mod config_targets;
 pub mod credentials;
+pub mod dagster;
 pub mod data_steps;
 pub mod databricks;
 pub mod dockerfile;

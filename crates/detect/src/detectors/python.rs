@@ -307,9 +307,9 @@ crate::screened_regexes! { PY_RX;
     RX_PREFECT_EVENT = r"\.(?:serve|deploy|to_deployment)\s*\([^)]*\btriggers\s*=|\bDeployment(?:Event|Compound|Sequence|Metric)Trigger\s*\(";
     RX_SCHEDULE_LIB = r"\bschedule\.every\s*\(";
     RX_APSCHEDULER_JOB = r#"\.add_job\s*\([^)]*["'](?:cron|interval)["']|\.scheduled_job\s*\(\s*["'](?:cron|interval)["']|\b(?:CronTrigger|IntervalTrigger)(?:\.from_crontab)?\s*\("#;
-    RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
-    RX_DAGSTER_SENSOR = r"@sensor\b|@asset_sensor\b|@run_status_sensor\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b";
-    RX_DAGSTER_DEF = r"@asset\b|@op\b|@job\b|\bDefinitions\s*\(";
+    RX_DAGSTER_SCHEDULE = r"\bScheduleDefinition\s*\(|@(?:dg\.|dagster\.)?schedule\b|\bbuild_schedule_from_partitioned_job\s*\(";
+    RX_DAGSTER_SENSOR = r"@(?:dg\.|dagster\.)?(?:sensor|asset_sensor|run_status_sensor)\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b|\bautomation_condition\s*=";
+    RX_DAGSTER_DEF = r"@(?:dg\.|dagster\.)?(?:asset|op|job|graph_asset|multi_asset)\b|\bDefinitions\s*\(|\bdefine_asset_job\s*\(";
     RX_DAGSTER_DEFINITIONS = r"\bDefinitions\s*\(";
     RX_METAFLOW = r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)";
     RX_METAFLOW_SCHEDULE = r"@schedule\s*\(";
@@ -1006,6 +1006,14 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             if kfp && blocks.iter().any(|b| b.component && b.start <= line && line <= b.end) {
                 e = e.attr("in_component", "kfp");
             }
+            if let Some((asset, group)) = blocks.iter().find(|b| b.start <= line && line <= b.end).and_then(|b| b.asset.as_ref()) {
+                if imports_any(&["dagster"]) {
+                    e = e.attr("dagster_asset", asset);
+                    if let Some(g) = group {
+                        e = e.attr("dagster_group", g);
+                    }
+                }
+            }
         }
         if notebook {
             e = e.attr("notebook", "true");
@@ -1252,6 +1260,11 @@ struct Block {
     /// `@dsl.container_component`): its body is compiled into a pipeline
     /// spec and runs only where that pipeline is submitted.
     component: bool,
+    /// Decorated as a Dagster asset (`@asset`, `@dg.asset(group_name=...)`):
+    /// its name (`name=` or the function's) and the group written on it. Its
+    /// body runs when a job selecting it runs (see
+    /// `link::unreach_unscheduled_assets`).
+    asset: Option<(String, Option<String>)>,
 }
 
 /// The module's top-level blocks, from comment-free source.
@@ -1309,7 +1322,25 @@ fn top_level_blocks(masked: &str) -> Vec<Block> {
                     d.trim_start_matches('@').split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
                 matches!(dotted.rsplit('.').next(), Some("component" | "container_component"))
             });
-            blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import, component });
+            let asset = lines[(start as usize - 1)..i]
+                .iter()
+                .position(|d| {
+                    let dotted = d
+                        .trim_start_matches('@')
+                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                        .next()
+                        .unwrap_or("");
+                    d.starts_with('@') && matches!(dotted.rsplit('.').next(), Some("asset" | "graph_asset"))
+                })
+                .map(|k| {
+                    let decorator = lines[(start as usize - 1 + k)..i].join("\n");
+                    let args = call_args(decorator.as_bytes(), 0);
+                    let kw = |k: &str| {
+                        args.iter().find(|(key, _)| key.as_deref() == Some(k)).and_then(|(_, v)| super::dagster::string_literal(v))
+                    };
+                    (kw("name").unwrap_or(&name).to_string(), kw("group_name").map(str::to_string))
+                });
+            blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import, component, asset });
             open = Some(blocks.len() - 1);
         }
     }
@@ -3740,7 +3771,7 @@ fn by_hub_repo_type(e: Evidence, bytes: &[u8], offset: usize, mk: &dyn Fn(&str, 
 
 /// Top-level arguments of the call whose name ends just before `from`:
 /// (keyword if any, value text), in order.
-fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
+pub(crate) fn call_args(bytes: &[u8], from: usize) -> Vec<(Option<String>, String)> {
     let Some(open) = bytes[from..].iter().position(|&b| b == b'(').map(|i| from + i) else { return Vec::new() };
     let Some(close) = pylex::closing_paren(&bytes[open + 1..]).map(|i| open + 1 + i) else { return Vec::new() };
     let mut inner = &bytes[open + 1..close];
