@@ -35,6 +35,7 @@ pub mod job_spec;
 pub mod justfile;
 pub mod kedro;
 pub mod kubernetes;
+pub mod mage;
 pub mod makefile;
 pub mod mise;
 pub mod mlflow_recipe;
@@ -83,6 +84,7 @@ pub fn all() -> Vec<Box<dyn crate::Detector>> {
         Box::new(justfile::Justfile),
         Box::new(kedro::Kedro),
         Box::new(kubernetes::Kubernetes),
+        Box::new(mage::Mage),
         Box::new(makefile::Makefile),
         Box::new(mise::Mise),
         Box::new(mlflow_recipe::MlflowRecipe),

@@ -48,6 +48,8 @@ impl Detector for Python {
             for (p, l) in &facts.config_files {
                 unit.calls.push((format!("file:{p}"), Location::line(f.path, *l)));
             }
+            // A Mage block starting another pipeline.
+            unit.calls.extend(super::mage::pipeline_calls(f.path, f.text, f.repo));
         }
         unit.commands = facts.commands;
         // A DAG or flow that schedules itself (or reacts to a sensor), or an
