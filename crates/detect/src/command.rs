@@ -658,11 +658,15 @@ fn classify_command(argv: &[String]) -> Invocation {
             .cloned()
             .unwrap_or_else(|| ".".into()),
         },
-        // A model packaged with its server (a versioned artifact of the model).
-        "torch-model-archiver" => Invocation::Publish { what: "model-package".into() },
-        "bentoml" if matches!(rest.first().map(String::as_str), Some("build") | Some("containerize") | Some("push")) => {
-            Invocation::Publish { what: "model-package".into() }
+        // A model packaged with its server: a `.mar` archive, a bento or its
+        // image, written on the machine that runs the command (a CI runner's
+        // store, thrown away with it). Only a push publishes it.
+        "torch-model-archiver" => Invocation::Publish { what: "model-build".into() },
+        "bentoml" if matches!(rest.first().map(String::as_str), Some("build") | Some("containerize")) => {
+            Invocation::Publish { what: "model-build".into() }
         }
+        // A bento pushed to a remote store (BentoCloud, Yatai): a versioned artifact of the model.
+        "bentoml" if rest.first().is_some_and(|a| a == "push") => Invocation::Publish { what: "model-package".into() },
         // A model from the local store pushed to a remote one (BentoCloud, Yatai).
         "bentoml" if rest.len() >= 2 && rest[0] == "models" && rest[1] == "push" => {
             Invocation::Publish { what: "model-registration".into() }
@@ -1780,6 +1784,13 @@ mod tests {
     fn bentoml_pushes_from_the_local_store_are_registrations() {
         assert_eq!(c("bentoml models push iris_clf:latest"), Invocation::Publish { what: "model-registration".into() });
         assert_eq!(c("bentoml push iris_service:latest"), Invocation::Publish { what: "model-package".into() });
+        // Packaging on the runner publishes nothing by itself.
+        assert_eq!(c("bentoml build -f bentofile.yaml"), Invocation::Publish { what: "model-build".into() });
+        assert_eq!(c("bentoml containerize iris_service:latest -t iris:1"), Invocation::Publish { what: "model-build".into() });
+        assert_eq!(
+            c("torch-model-archiver --model-name resnet --version 1.0 --serialized-file m.pt --handler h.py --export-path model_store"),
+            Invocation::Publish { what: "model-build".into() }
+        );
         assert_eq!(c("bentoml models list"), Invocation::Other);
         assert_eq!(c("bentoml serve service:svc"), Invocation::Other);
     }

@@ -954,6 +954,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     keep_served_prediction_logs(&mut out, &mut owner, &by_id);
     mark_package_release_environments(&mut out, &owner);
     mark_packages_carrying_models(&mut out);
+    publish_pushed_model_builds(&mut out, &owner);
     mark_environment_image_pushes(&mut out);
     mark_functions_serving_nothing(&mut out);
     derive_env_promotion(&mut out, &owner, &by_id);
@@ -1792,6 +1793,29 @@ fn unreach_unscheduled_assets(out: &mut [Evidence], owner: &[OwnerId], units: &U
             e.attrs.remove("triggers");
             e.attrs.insert("unscheduled_asset", asset);
             e.chain.clear();
+        }
+    }
+}
+
+/// A model packaged on the runner (`bentoml build`, `torch-model-archiver`:
+/// `what=model-build`) and then pushed by the same unit (an image push, an
+/// upload to a bucket) is a published model package.
+fn publish_pushed_model_builds(out: &mut [Evidence], owner: &[OwnerId]) {
+    let what = |e: &Evidence, w: &[&str]| e.kind == "run.publish" && e.attrs.get("what").is_some_and(|x| w.contains(&x));
+    if !out.iter().any(|e| what(e, &["model-build"])) {
+        return;
+    }
+    // The last push of each unit.
+    let mut last: BTreeMap<&str, u32> = BTreeMap::new();
+    for (e, o) in out.iter().zip(owner) {
+        if what(e, &["container-image", "storage-artifact", "model-package"]) {
+            let l = last.entry(&o[..]).or_default();
+            *l = (*l).max(e.location.start_line);
+        }
+    }
+    for (e, o) in out.iter_mut().zip(owner) {
+        if what(e, &["model-build"]) && last.get(&o[..]).is_some_and(|&l| l > e.location.start_line) {
+            e.attrs.insert("what", "model-package");
         }
     }
 }
