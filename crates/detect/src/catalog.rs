@@ -21,6 +21,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("rules/catalog/azureml.yaml", include_str!("../../../rules/catalog/azureml.yaml")),
     ("rules/catalog/data.yaml", include_str!("../../../rules/catalog/data.yaml")),
     ("rules/catalog/databricks.yaml", include_str!("../../../rules/catalog/databricks.yaml")),
+    ("rules/catalog/feature-stores.yaml", include_str!("../../../rules/catalog/feature-stores.yaml")),
     ("rules/catalog/frameworks.yaml", include_str!("../../../rules/catalog/frameworks.yaml")),
     ("rules/catalog/generic.yaml", include_str!("../../../rules/catalog/generic.yaml")),
     ("rules/catalog/huggingface.yaml", include_str!("../../../rules/catalog/huggingface.yaml")),
