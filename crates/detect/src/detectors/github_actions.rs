@@ -568,15 +568,17 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         }
     }
     let ev = |kind: &str| Evidence::new(kind, NAME, loc.clone(), Confidence::High, &format!("uses: {action}"));
-    let pushes = input("push").is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
-    let devcontainer = ["file", "context", "tags", "images"].iter().filter_map(|k| input(k)).any(|v| v.contains("devcontainer"));
-    if name == "docker/build-push-action" && pushes && !devcontainer {
+    let devcontainer = ["file", "dockerfile", "context", "directory", "tags", "images", "image", "name"]
+        .iter()
+        .filter_map(|k| input(k))
+        .any(|v| v.contains("devcontainer"));
+    if let Some((context, file, named)) = image_push_action(&name, &input).filter(|_| !devcontainer) {
         let mut e = ev("run.publish").attr("what", "container-image");
-        let context = input("context").unwrap_or(".");
-        let file = input("file")
-            .map(|f| crate::paths::join(wd, f))
-            .unwrap_or_else(|| crate::paths::join(&crate::paths::join(wd, context), "Dockerfile"));
-        if !file.contains('$') {
+        let file = match file {
+            Some(f) => crate::paths::join(wd, f),
+            None => crate::paths::join(&crate::paths::join(wd, context.unwrap_or(".")), "Dockerfile"),
+        };
+        if named && !file.contains('$') {
             e = e.attr("dockerfile", file);
         }
         out.push_in(e, &unit.id);
@@ -602,6 +604,30 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
             NAME,
             Cmd { argv: vec!["pytest".into()], location: loc.clone(), text: format!("uses: {action}"), workdir: wd.to_string() },
         );
+    }
+}
+
+/// An action that builds an image and pushes it to a registry: its build
+/// context and Dockerfile as its inputs give them. `docker/build-push-action`
+/// and `docker/bake-action` push when `push:` says so; the others push
+/// unless told not to. The flag: whether the inputs name the Dockerfile
+/// (bake files and images built by an earlier step do not).
+fn image_push_action<'a>(name: &str, input: &dyn Fn(&str) -> Option<&'a str>) -> Option<(Option<&'a str>, Option<&'a str>, bool)> {
+    let on = |k: &str| input(k).is_some_and(|p| p == "true" || p.contains("github.event_name") || p.contains("github.ref"));
+    let off = |k: &str| input(k).is_some_and(|p| p == "false");
+    match name {
+        "docker/build-push-action" if on("push") => Some((input("context"), input("file"), true)),
+        "docker/bake-action" if on("push") => Some((None, None, false)),
+        "mr-smithers-excellent/docker-build-push" if !off("pushImage") => Some((input("directory"), input("dockerfile"), true)),
+        "elgohr/publish-docker-github-action" if !on("no_push") => {
+            Some((input("context").or_else(|| input("workdir")), input("dockerfile"), true))
+        }
+        "whoan/docker-build-with-cache-action" if !off("push_image_and_stages") => Some((input("context"), input("dockerfile"), true)),
+        "kciter/aws-ecr-action" | "appleboy/docker-ecr-action" => {
+            Some((input("path").or_else(|| input("context")), input("dockerfile"), true))
+        }
+        "redhat-actions/push-to-registry" => Some((None, None, false)),
+        _ => None,
     }
 }
 
@@ -915,6 +941,32 @@ mod tests {
         );
         let u = o.units.iter().find(|u| u.id == "ci:.github/workflows/train.yml#t").unwrap();
         assert_eq!(u.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:ml/Dockerfile.train"]);
+    }
+
+    #[test]
+    fn image_push_actions_publish_unless_told_not_to() {
+        let published = |step: &str| {
+            let o = run(".github/workflows/img.yml", &format!("on: push\njobs:\n  i:\n    steps:\n{step}"));
+            kinds(&o, "run.publish").iter().map(|e| e.attrs.get("dockerfile").unwrap_or("-").to_string()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            published("      - uses: mr-smithers-excellent/docker-build-push@v6\n        with:\n          image: acme/api\n          registry: ghcr.io\n          directory: serve\n          dockerfile: serve/Dockerfile\n"),
+            ["serve/Dockerfile"]
+        );
+        assert_eq!(
+            published(
+                "      - uses: elgohr/Publish-Docker-Github-Action@v5\n        with:\n          name: acme/api\n          workdir: api\n"
+            ),
+            ["api/Dockerfile"]
+        );
+        assert_eq!(published("      - uses: docker/bake-action@v5\n        with:\n          push: true\n"), ["-"]);
+        // Told not to push, or a build-push-action without `push: true`.
+        assert!(published("      - uses: mr-smithers-excellent/docker-build-push@v6\n        with:\n          image: acme/api\n          pushImage: false\n").is_empty());
+        assert!(published(
+            "      - uses: elgohr/Publish-Docker-Github-Action@v5\n        with:\n          name: acme/api\n          no_push: true\n"
+        )
+        .is_empty());
+        assert!(published("      - uses: docker/build-push-action@v6\n        with:\n          load: true\n").is_empty());
     }
 
     #[test]

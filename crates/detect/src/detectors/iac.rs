@@ -70,6 +70,29 @@ fn code_lines(text: &str) -> impl Iterator<Item = (u32, &str)> {
         .map(|(i, l)| (i as u32 + 1, l))
 }
 
+/// [`code_lines`] with shell continuations joined: a command written one
+/// flag per line (`gcloud builds triggers create github \` ...) is one
+/// line, numbered by its first.
+fn joined_code_lines(text: &str) -> Vec<(u32, std::borrow::Cow<'_, str>)> {
+    let mut out: Vec<(u32, std::borrow::Cow<'_, str>)> = Vec::new();
+    let mut open = false;
+    for (n, l) in code_lines(text) {
+        let body = l.trim_end();
+        let cont = body.ends_with('\\');
+        let body = body.strip_suffix('\\').unwrap_or(body);
+        match out.last_mut() {
+            Some((_, prev)) if open => {
+                let p = prev.to_mut();
+                p.push(' ');
+                p.push_str(body.trim_start());
+            }
+            _ => out.push((n, if cont { std::borrow::Cow::Owned(body.to_string()) } else { std::borrow::Cow::Borrowed(l) })),
+        }
+        open = cont;
+    }
+    out
+}
+
 fn text_mentions_training(text: &str) -> bool {
     text.contains("buildspec-train") || text.contains("\"train") || text.contains("retrain") || text.contains("training")
 }
@@ -85,6 +108,7 @@ pub(crate) const TRIGGER_KEYS: &[&str] = &[
     "SourceAction",
     "Webhook: true",
     "webhook = true",
+    "codebuild create-webhook",
 ];
 
 /// Literals of a function's code that starts a training pipeline or a
@@ -142,7 +166,7 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                         }
                     }
                 }
-                for (line, l) in code_lines(text) {
+                for (line, l) in joined_code_lines(text) {
                     if l.contains("builds triggers create") && (l.contains(name) || l.contains("--build-config")) {
                         out.push(("push", path.to_string(), line));
                     }
@@ -154,11 +178,12 @@ pub fn declared_triggers(repo: &RepoIndex, system: &str, config: &str) -> Vec<(&
                     let line = code_lines(text).find(|(_, l)| l.contains(name)).map(|(n, _)| n).unwrap_or(1);
                     out.push(("external", path.to_string(), line));
                 }
-                for (line, l) in code_lines(text) {
+                for (line, l) in joined_code_lines(text) {
                     let declares = l.contains("AWS::CodePipeline::Pipeline")
                         || l.contains("\"aws_codepipeline\"")
                         || l.contains("resource \"aws_codepipeline\"")
                         || l.contains("aws_codebuild_webhook")
+                        || l.contains("codebuild create-webhook")
                         || l.contains("codepipeline.Pipeline(")
                         || l.contains("pipelines.CodePipeline(")
                         || l.contains("CodeStarConnectionsSourceAction")
@@ -655,6 +680,28 @@ mod tests {
         let t = declared_triggers(&repo, "cloud-build", "cloudbuild.yaml");
         assert_eq!(t[0].0, "push");
         assert!(declared_triggers(&repo, "cloud-build", "other/cloudbuild-train.yaml").is_empty());
+    }
+
+    #[test]
+    fn a_trigger_command_written_one_flag_per_line_is_read_whole() {
+        let mut repo = RepoIndex::default();
+        repo.texts.insert(
+            "setup/create-trigger.sh".into(),
+            "#!/bin/bash\ngcloud beta builds triggers create github \\\n  --repo-owner=acme --repo-name=forecast \\\n  --branch-pattern=\"^main$\" \\\n  --build-config=\"build/cloudbuild.yaml\"\n".into(),
+        );
+        let t = declared_triggers(&repo, "cloud-build", "build/cloudbuild.yaml");
+        assert_eq!(t, vec![("push", "setup/create-trigger.sh".to_string(), 2)]);
+        // A commented-out command declares nothing.
+        repo.texts.insert(
+            "setup/create-trigger.sh".into(),
+            "# gcloud builds triggers create github \\\n#   --build-config=build/cloudbuild.yaml\n".into(),
+        );
+        assert!(declared_triggers(&repo, "cloud-build", "build/cloudbuild.yaml").is_empty());
+        // `aws codebuild create-webhook` the same way (a new index: the
+        // trigger files are listed once).
+        let mut repo = RepoIndex::default();
+        repo.texts.insert("setup/hook.sh".into(), "aws codebuild create-webhook \\\n  --project-name train \\\n  --filter-groups '[[{\"type\":\"EVENT\",\"pattern\":\"PUSH\"}]]'\n".into());
+        assert_eq!(declared_triggers(&repo, "codebuild", "buildspec.yml"), vec![("push", "setup/hook.sh".to_string(), 1)]);
     }
 
     #[test]
