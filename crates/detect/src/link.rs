@@ -955,6 +955,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     mark_package_release_environments(&mut out, &owner);
     mark_packages_carrying_models(&mut out);
     publish_pushed_model_builds(&mut out, &owner);
+    mark_unapplied_examples(&mut out);
     mark_environment_image_pushes(&mut out);
     mark_functions_serving_nothing(&mut out);
     derive_env_promotion(&mut out, &owner, &by_id);
@@ -1793,6 +1794,17 @@ fn unreach_unscheduled_assets(out: &mut [Evidence], owner: &[OwnerId], units: &U
             e.attrs.remove("triggers");
             e.attrs.insert("unscheduled_asset", asset);
             e.chain.clear();
+        }
+    }
+}
+
+/// A traffic split in a manifest of an examples, samples or demo folder
+/// that nothing the repository runs applies (`example=yes`) is material
+/// for readers: the rule pack gives it partial credit only.
+fn mark_unapplied_examples(out: &mut [Evidence]) {
+    for e in out.iter_mut() {
+        if e.kind == "k8s.traffic-split" && e.attrs.get("reached") != Some("yes") && crate::paths::is_example_path(&e.location.path) {
+            e.attrs.insert("example", "yes");
         }
     }
 }

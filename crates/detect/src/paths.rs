@@ -71,6 +71,15 @@ pub fn is_archived_definition(path: &str, text: &str) -> bool {
     named || header || dirs.split('/').any(|d| FOLDERS.iter().any(|f| d.eq_ignore_ascii_case(f)))
 }
 
+/// True for a file in a folder of examples, samples, demos or tutorials:
+/// material shown to readers, which is the repository's practice only when
+/// something it runs uses it.
+pub fn is_example_path(path: &str) -> bool {
+    const FOLDERS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos", "tutorial", "tutorials"];
+    let dirs = path.rsplit_once('/').map_or("", |(d, _)| d);
+    dirs.split('/').any(|d| FOLDERS.iter().any(|f| d.eq_ignore_ascii_case(f)))
+}
+
 /// True for paths of test code (pytest/unittest conventions).
 pub fn is_test_path(path: &str) -> bool {
     // Every case below names `test`: most paths are settled by one search.
@@ -459,6 +468,16 @@ impl Bits {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn example_folders_are_told_by_name() {
+        for p in ["examples/canary/isvc.yaml", "deploy/Samples/split.yaml", "docs/demo/vs.yaml", "a/tutorials/x/y.yaml"] {
+            assert!(is_example_path(p), "{p}");
+        }
+        for p in ["deploy/isvc.yaml", "examples.yaml", "example-app/k8s.yaml", "src/sampler/x.yaml", "demo.yaml"] {
+            assert!(!is_example_path(p), "{p}");
+        }
+    }
+
+    #[test]
     fn archived_definitions_are_told_by_folder_name_and_header() {
         let yes = |p: &str, t: &str| is_archived_definition(p, t);
         assert!(yes("archive/pipelines/train.yml", "trigger: [main]\n"));
@@ -474,7 +493,7 @@ mod tests {
         assert!(!yes(".github/workflows/train-old.yml", "# DEPRECATED\non: push\n"));
     }
 
-    use super::{dir_and_ancestors, env_class, is_archived_definition, is_test_path, Bits, PathSet};
+    use super::{dir_and_ancestors, env_class, is_archived_definition, is_example_path, is_test_path, Bits, PathSet};
 
     #[test]
     fn test_paths_by_name_and_folder() {

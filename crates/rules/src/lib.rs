@@ -142,6 +142,8 @@ pub fn partial_reason(evidence: &[Evidence]) -> Option<String> {
     } else if all(&|e| has(e, "launched_action")) && evidence.iter().any(|e| !has(e, "reached")) {
         let a = evidence.iter().find_map(|e| e.attrs.get("launched_action")).unwrap_or_default();
         return Some(format!("its program is launched only with another action than training (`{a}`)"));
+    } else if all(&|e| has(e, "example")) {
+        "the traffic split is an example manifest (an examples, samples or demo folder) that nothing the repository runs applies"
     } else if all(&|e| has(e, "unscheduled_asset")) {
         let a = evidence.iter().find_map(|e| e.attrs.get("unscheduled_asset")).unwrap_or_default();
         return Some(format!("its Dagster asset `{a}` is in no job a schedule or sensor starts: only a person materializes it"));

@@ -130,6 +130,14 @@ fn partial_criteria_say_what_falls_short() {
         a.criteria.iter().find(|c| c.id == "L2.train.automated").unwrap().why.as_deref(),
         Some("its program is launched only with another action than training (`eval`)")
     );
+    // A canary manifest among examples that nothing applies.
+    let a = evaluate(&p, &[ev("k8s.traffic-split", &[("example", "yes")])], &[]);
+    assert_eq!(status(&a, "L3.deploy.ab-testing"), Status::Partial);
+    assert_eq!(
+        a.criteria.iter().find(|c| c.id == "L3.deploy.ab-testing").unwrap().why.as_deref(),
+        Some("the traffic split is an example manifest (an examples, samples or demo folder) that nothing the repository runs applies")
+    );
+    assert_eq!(status(&evaluate(&p, &[ev("k8s.traffic-split", &[])], &[]), "L3.deploy.ab-testing"), Status::Met);
     // Training in a Dagster asset no schedule or sensor selects.
     let a = evaluate(&p, &[ev("code.train", &[("unscheduled_asset", "digit_model")])], &[]);
     assert_eq!(status(&a, "L2.train.automated"), Status::Partial);
