@@ -468,6 +468,27 @@ fn kubectl_subcommand(rest: &[String]) -> &[String] {
 /// prepares the cluster and releases nothing.
 const KUBE_CREATE_WORKLOADS: &[&str] = &["deployment", "deploy", "job", "cronjob", "cj"];
 
+/// `kubectl create secret|configmap|namespace ... --dry-run -o yaml`: prints
+/// the manifest of an object that prepares the cluster, which the usual
+/// create-or-update idiom pipes to `kubectl apply -f -`. That apply deploys
+/// nothing either.
+pub(crate) fn prints_cluster_object(argv: &[String]) -> bool {
+    if !matches!(argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)), Some("kubectl" | "oc")) {
+        return false;
+    }
+    let sub = kubectl_subcommand(&argv[1..]);
+    sub.first().is_some_and(|v| v == "create")
+        && sub.get(1).is_some_and(|k| !k.starts_with('-') && !KUBE_CREATE_WORKLOADS.contains(&k.as_str()))
+        && argv.iter().any(|a| a.starts_with("--dry-run"))
+}
+
+/// `kubectl apply -f -` (or `create`/`replace`): a manifest read from the pipe.
+pub(crate) fn applies_stdin_manifest(argv: &[String]) -> bool {
+    matches!(argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)), Some("kubectl" | "oc"))
+        && kubectl_subcommand(&argv[1..]).first().is_some_and(|v| matches!(v.as_str(), "apply" | "create" | "replace"))
+        && opt_value(&argv[1..], &["-f", "--filename"]) == Some("-")
+}
+
 /// The `key=value` fields of a Vertex AI custom job's worker pool specs
 /// (`gcloud [beta] ai custom-jobs create --worker-pool-spec=k=v,...`), in
 /// order; `None` for any other command.

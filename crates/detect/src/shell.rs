@@ -1170,6 +1170,8 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     let mut i = 0;
     // Open subshells `( ... )`: each paren is a group of its own.
     let mut sub = 0usize;
+    // Groups that apply a manifest piped from a cluster-preparing create.
+    let mut prepared: Vec<usize> = Vec::new();
     let flush = |cur: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
         if *in_word {
             words.push(std::mem::take(cur));
@@ -1283,6 +1285,12 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
             }
             ';' | '&' | '|' => {
                 flush(&mut cur, &mut in_word, &mut words);
+                // `kubectl create secret ... --dry-run -o yaml | kubectl
+                // apply -f -`: the apply takes that object's manifest.
+                let pipe = c == '|' && chars.get(i + 1) != Some(&'|');
+                if pipe && crate::command::prints_cluster_object(&words) {
+                    prepared.push(groups.len() + 1);
+                }
                 if !words.is_empty() {
                     groups.push(std::mem::take(&mut words));
                 }
@@ -1334,6 +1342,11 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     if !words.is_empty() {
         groups.push(words);
     }
+    for k in prepared.into_iter().rev() {
+        if groups.get(k).is_some_and(|g| crate::command::applies_stdin_manifest(g)) {
+            groups.remove(k);
+        }
+    }
     (groups, heredoc)
 }
 
@@ -1384,6 +1397,34 @@ mod tests {
 
     fn argv(s: &str) -> Vec<Vec<String>> {
         commands(s, 1).into_iter().map(|c| c.argv).collect()
+    }
+
+    #[test]
+    fn an_apply_of_a_piped_secret_or_config_map_runs_nothing() {
+        let c = argv("kubectl create secret generic creds --from-literal=k=$K -n ml --dry-run=client -o yaml | kubectl apply -f -\n");
+        assert_eq!(
+            c,
+            vec![vec![
+                "kubectl",
+                "create",
+                "secret",
+                "generic",
+                "creds",
+                "--from-literal=k=$K",
+                "-n",
+                "ml",
+                "--dry-run=client",
+                "-o",
+                "yaml"
+            ]]
+        );
+        let c = argv("kubectl -n ml create configmap report --from-file=r.json --dry-run=client -o yaml | kubectl apply -f -\n");
+        assert_eq!(c.len(), 1);
+        // A manifest rendered from the repository, or a workload, is applied.
+        assert_eq!(argv("kustomize build deploy/prod | kubectl apply -f -\n").len(), 2);
+        assert_eq!(argv("kubectl create deployment api --image=x --dry-run=client -o yaml | kubectl apply -f -\n").len(), 2);
+        // `||` is no pipe.
+        assert_eq!(argv("kubectl create secret generic s --dry-run=client -o yaml || kubectl apply -f -\n").len(), 2);
     }
 
     #[test]

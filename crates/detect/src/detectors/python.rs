@@ -2274,6 +2274,12 @@ fn words_in(s: &str, words: &[&str]) -> bool {
     // lowered copy or substring searcher is built per call.
     let b = s.as_bytes();
     let at = |i: usize, w: &str| b.get(i..i + w.len()).is_some_and(|x| x.eq_ignore_ascii_case(w.as_bytes()));
+    // Words that start with a metric's name and are none (`access_token`
+    // starts with `acc`, `mapping` with `map`).
+    const NOT_METRIC: &[&str] = &["access", "accept", "account", "accumul", "accelera", "accomp", "accord", "mapping", "mapper"];
+    let word_at = |p: usize, len: usize| {
+        words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(p, x)) && !NOT_METRIC.iter().any(|n| len >= n.len() && at(p, n))
+    };
     // A name part (a run of ASCII letters and digits) that is a word or starts
     // with one, up to six characters longer.
     let mut i = 0;
@@ -2287,7 +2293,7 @@ fn words_in(s: &str, words: &[&str]) -> bool {
             i += 1;
         }
         let len = i - start;
-        if words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(start, x)) {
+        if word_at(start, len) {
             return true;
         }
         // Its camel-case parts likewise (`TrainingMetrics`, `valRMSE`,
@@ -2302,7 +2308,7 @@ fn words_in(s: &str, words: &[&str]) -> bool {
                         || (b[j - 1].is_ascii_uppercase() && b.get(j + 1).is_some_and(|c| c.is_ascii_lowercase()))));
             if boundary {
                 let len = j - part;
-                if (part > start || j < i) && words.iter().any(|x| len >= x.len() && len <= x.len() + 6 && at(part, x)) {
+                if (part > start || j < i) && word_at(part, len) {
                     return true;
                 }
                 part = j;
@@ -6115,6 +6121,11 @@ runs = api.search_runs('team/p')
         assert!(
             !words_in("Championship", &["ship"]) && !words_in("renewalPlan", NEW_WORDS) && !words_in("metricsOfPrehistory", &["history"])
         );
+        // Words that only start like a metric.
+        for s in ["ACCESS_TOKEN_EXPIRE_MINUTES", "accountId", "accepted", "accumulatedGrad"] {
+            assert!(!words_in(s, METRIC_WORDS), "{s}");
+        }
+        assert!(words_in("val_acc", METRIC_WORDS) && words_in("accuracy_min", METRIC_WORDS) && words_in("mapk", METRIC_WORDS));
     }
 
     #[test]
