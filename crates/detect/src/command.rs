@@ -890,8 +890,12 @@ fn classify_command(argv: &[String]) -> Invocation {
         "docker" | "podman" => {
             let sub = rest.first().map(String::as_str);
             let compose_push = sub == Some("compose") && rest.iter().any(|a| a == "push");
-            if sub == Some("push") || (matches!(sub, Some("build") | Some("buildx")) && rest.iter().any(|a| a == "--push")) || compose_push
-            {
+            // `--push`, or its long form `--output type=image,push=true`
+            // (`-o`, `type=registry`).
+            let pushes_output =
+                || opt_value(rest, &["--output", "-o"]).is_some_and(|o| o.split(',').any(|kv| kv == "push=true" || kv == "type=registry"));
+            let builds = matches!(sub, Some("build") | Some("buildx"));
+            if sub == Some("push") || (builds && (rest.iter().any(|a| a == "--push") || pushes_output())) || compose_push {
                 Invocation::Publish { what: "container-image".into() }
             } else {
                 Invocation::Other
@@ -1805,6 +1809,13 @@ mod tests {
     fn bentoml_pushes_from_the_local_store_are_registrations() {
         assert_eq!(c("bentoml models push iris_clf:latest"), Invocation::Publish { what: "model-registration".into() });
         assert_eq!(c("bentoml push iris_service:latest"), Invocation::Publish { what: "model-package".into() });
+        // buildx's long form of `--push`; a local output is no push.
+        assert_eq!(
+            c("docker buildx build --platform linux/arm64 --output type=image,name=ghcr.io/a/b:1,push=true ."),
+            Invocation::Publish { what: "container-image".into() }
+        );
+        assert_eq!(c("docker buildx build -o type=registry -t ghcr.io/a/b:1 ."), Invocation::Publish { what: "container-image".into() });
+        assert_eq!(c("docker buildx build --output type=local,dest=out ."), Invocation::Other);
         // Packaging on the runner publishes nothing by itself.
         assert_eq!(c("bentoml build -f bentofile.yaml"), Invocation::Publish { what: "model-build".into() });
         assert_eq!(c("bentoml containerize iris_service:latest -t iris:1"), Invocation::Publish { what: "model-build".into() });

@@ -300,7 +300,10 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
                     .and_then(|e| e.trim().strip_prefix("matrix."))
                     .and_then(|k| job.path(&["strategy", "matrix", k.trim()]))
                     .map(|l| l.items().iter().filter_map(Node::as_str).map(str::to_string).collect::<Vec<_>>());
-                let names = matrix.unwrap_or_else(|| super::environment_names(&raw, repo));
+                let names = matrix.or_else(|| expression_choices(&raw)).unwrap_or_else(|| super::environment_names(&raw, repo));
+                // `${{ cond && 'production' || 'staging' }}` (directly or as
+                // a matrix value): each name the expression can give.
+                let names: Vec<String> = names.into_iter().flat_map(|n| expression_choices(&n).unwrap_or_else(|| vec![n])).collect();
                 // `github-pages` hosts documentation, not a model.
                 for env_name in names.iter().filter(|n| n.as_str() != "github-pages" && !n.contains("${{")) {
                     out.push_in(
@@ -605,6 +608,25 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
             Cmd { argv: vec!["pytest".into()], location: loc.clone(), text: format!("uses: {action}"), workdir: wd.to_string() },
         );
     }
+}
+
+/// The string literals an expression chooses between (`${{ startsWith(
+/// github.ref, 'refs/tags/v') && 'production' || 'staging' }}` gives
+/// `production` and `staging`): the quoted names after `&&` or `||`.
+fn expression_choices(s: &str) -> Option<Vec<String>> {
+    let e = s.trim().strip_prefix("${{")?.strip_suffix("}}")?;
+    if !e.contains("&&") && !e.contains("||") {
+        return None;
+    }
+    let names: Vec<String> = e
+        .split(['&', '|'])
+        .filter_map(|part| {
+            let p = part.trim().trim_end_matches(')').trim();
+            let lit = p.strip_prefix('\'')?.strip_suffix('\'')?;
+            (!lit.is_empty() && lit.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))).then(|| lit.to_string())
+        })
+        .collect();
+    (!names.is_empty()).then_some(names)
 }
 
 /// An action that builds an image and pushes it to a registry: its build
@@ -941,6 +963,22 @@ mod tests {
         );
         let u = o.units.iter().find(|u| u.id == "ci:.github/workflows/train.yml#t").unwrap();
         assert_eq!(u.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["docker:ml/Dockerfile.train"]);
+    }
+
+    #[test]
+    fn an_environment_chosen_by_an_expression_is_each_of_its_choices() {
+        assert_eq!(
+            expression_choices("${{ startsWith(github.ref, 'refs/tags/v') && 'production' || 'staging' }}"),
+            Some(vec!["production".to_string(), "staging".to_string()])
+        );
+        assert_eq!(expression_choices("${{ github.event.inputs.env }}"), None);
+        assert_eq!(expression_choices("production"), None);
+        let o = run(
+            ".github/workflows/deploy.yml",
+            "on: push\njobs:\n  d:\n    environment: ${{ github.ref_type == 'tag' && 'prod' || 'dev' }}\n    steps:\n      - run: kubectl apply -f k8s/\n  m:\n    strategy:\n      matrix:\n        env: [\"${{ github.ref_type == 'tag' && 'production' || 'staging' }}\"]\n    environment: ${{ matrix.env }}\n    steps:\n      - run: kubectl apply -f k8s/\n",
+        );
+        let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].to_string()).collect();
+        assert_eq!(names, ["prod", "dev", "production", "staging"]);
     }
 
     #[test]

@@ -2496,10 +2496,51 @@ fn gates(
         // `register_model(...)`).
         let indent = line.len() - line.trim_start().len();
         let branch = || matches!(head, "if " | "elif ") && guards_action(&masked[offset..], indent);
-        if head != "while " && gate() && (file_exits() && (assigned.is_none() || verdict_stops()) || branch()) {
+        // An `if` that keeps or skips the items of a loop (detections above
+        // a confidence threshold) filters data; it gates nothing.
+        let filters =
+            || matches!(head, "if " | "elif ") && in_loop(&masked[..start], indent) && filters_items(t, &masked[offset..], indent);
+        if head != "while " && gate() && (file_exits() && (assigned.is_none() || verdict_stops()) || branch()) && !filters() {
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when the statement at `indent` after `before` is in the body of a
+/// `for` loop: the nearest line above it that is indented less opens one.
+fn in_loop(before: &str, indent: usize) -> bool {
+    before
+        .lines()
+        .rev()
+        .take(200)
+        .find(|l| !l.trim().is_empty() && l.len() - l.trim_start().len() < indent)
+        .is_some_and(|l| l.trim_start().starts_with("for ") || l.trim_start().starts_with("async for "))
+}
+
+/// True when an `if` statement `head` at `indent` (followed by `rest`) keeps
+/// or skips the items of a loop: its branch collects them
+/// (`kept.append(box)`, `yield`) or moves on (`continue`), and neither
+/// leaves nor raises.
+fn filters_items(head: &str, rest: &str, indent: usize) -> bool {
+    let lines = rest.lines();
+    let mut body: Vec<&str> = Vec::new();
+    // `if s < t: continue` on one line.
+    if let Some((_, after)) = head.rsplit_once(':').filter(|(_, a)| !a.trim().is_empty()) {
+        body.push(after.trim());
+    }
+    for l in lines.take(40) {
+        let t = l.trim();
+        if t.is_empty() {
+            continue;
+        }
+        if l.len() - l.trim_start().len() <= indent {
+            break;
+        }
+        body.push(t);
+    }
+    let collects = body.iter().any(|t| *t == "continue" || t.contains(".append(") || t.contains(".add(") || t.starts_with("yield "));
+    let stops = body.iter().any(|t| t.starts_with("raise") || t.starts_with("return") || t.contains("exit(") || *t == "break");
+    collects && !stops
 }
 
 /// True when the block an `if` at `indent` opens (the start of `rest`)
@@ -6042,6 +6083,20 @@ runs = api.search_runs('team/p')
         assert_eq!(f.commands[0].argv, vec!["dvc", "repro"]);
         assert_eq!(f.commands[1].argv[..2], ["python".to_string(), "train.py".to_string()]);
         assert_eq!(f.commands[1].workdir, "src");
+    }
+
+    #[test]
+    fn a_confidence_filter_in_a_loop_is_no_gate() {
+        let body = "        kept.append(box)\n    return kept\n";
+        assert!(filters_items("if score >= score_threshold:", body, 4));
+        assert!(filters_items("if pose.score < 0.4: continue", "    draw(pose)\n", 4));
+        // A branch that stops or raises gates.
+        assert!(!filters_items("if auc < MIN_AUC:", "        print(auc)\n        sys.exit(1)\n", 4));
+        assert!(!filters_items("if auc < MIN_AUC:", "        failures.append(auc)\n        raise SystemExit(1)\n", 4));
+        assert!(!filters_items("if auc < MIN_AUC:", "        log.warning(auc)\n", 4));
+        // In a loop, or in a function collecting failures (an error-list gate).
+        assert!(in_loop("def keep(boxes, scores):\n    for box, score in zip(boxes, scores):\n", 8));
+        assert!(!in_loop("def gate(metrics, min_auc):\n    failures = []\n", 4));
     }
 
     #[test]
