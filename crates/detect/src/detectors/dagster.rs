@@ -192,16 +192,17 @@ pub fn launches(text: &str) -> Launches {
 /// over all modules; a job no module defines as an asset job (an op job, a
 /// job built elsewhere) may run anything.
 pub fn started(modules: &[Launches]) -> Selection {
+    let mut jobs: std::collections::BTreeMap<&str, Vec<&Selection>> = std::collections::BTreeMap::new();
+    for (n, sel) in modules.iter().flat_map(|m| &m.jobs) {
+        jobs.entry(n.as_str()).or_default().push(sel);
+    }
     let mut s = Selection::default();
     for t in modules.iter().flat_map(|m| &m.targets) {
         match t {
             Target::Assets(a) => s.union(a),
             Target::Job(j) => {
-                let mut defined = modules.iter().flat_map(|m| &m.jobs).filter(|(n, _)| n == j).peekable();
-                if defined.peek().is_none() {
-                    return Selection::everything();
-                }
-                for (_, sel) in defined {
+                let Some(defined) = jobs.get(j.as_str()) else { return Selection::everything() };
+                for sel in defined {
                     s.union(sel);
                 }
             }
