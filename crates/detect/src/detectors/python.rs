@@ -2855,10 +2855,24 @@ fn online_serving(e: &Evidence) -> bool {
 /// `model_confidence`, `FeaturePSI`), not the service's (`requests`, `latency`).
 fn model_metric_name(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    if request_telemetry_name(&name) {
+    if request_telemetry_name(&name) || lifecycle_metric_name(&name) {
         return false;
     }
     ["predict", "model", "inference", "confidence", "drift", "psi", "output", "score"].iter().any(|w| name.contains(w))
+}
+
+/// A metric (lower-case name) of the platform's own model lifecycle:
+/// training runs, registry versions, artifact sizes, loads
+/// (`model_training_total`, `model_registry_versions`,
+/// `model_artifact_bytes`, `model_load_total`). It watches the pipeline,
+/// not what the served model predicts.
+fn lifecycle_metric_name(name: &str) -> bool {
+    let watches_outputs =
+        ["predict", "confidence", "drift", "psi", "accura", "quality", "score", "output"].iter().any(|w| name.contains(w));
+    !watches_outputs
+        && ["train", "registr", "version", "artifact", "_bytes", "size", "load", "logging", "upload", "download"]
+            .iter()
+            .any(|w| name.contains(w))
 }
 
 /// A metric (lower-case name) that counts or times requests: it says
@@ -5381,6 +5395,18 @@ runs = api.search_runs('team/p')
         // What the model answered is the model's.
         let k = kinds_at("svc/app.py", &src.replace("http_request_duration_seconds", "prediction_confidence"), &RepoIndex::default());
         assert!(k.iter().any(|x| x.starts_with("code.monitor")), "{k:?}");
+    }
+
+    #[test]
+    fn metrics_of_the_model_lifecycle_are_no_model_monitor() {
+        for n in
+            ["model_training_total", "model_registry_versions", "model_artifact_bytes", "mlflow_model_logging_total", "model_load_total"]
+        {
+            assert!(!model_metric_name(n), "{n}");
+        }
+        for n in ["model_accuracy", "prediction_confidence", "feature_drift_vs_training", "model_output_distribution", "churn_score"] {
+            assert!(model_metric_name(n), "{n}");
+        }
     }
 
     #[test]
