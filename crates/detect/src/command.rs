@@ -473,7 +473,7 @@ const KUBE_CREATE_WORKLOADS: &[&str] = &["deployment", "deploy", "job", "cronjob
 /// create-or-update idiom pipes to `kubectl apply -f -`. That apply deploys
 /// nothing either.
 pub(crate) fn prints_cluster_object(argv: &[String]) -> bool {
-    if !matches!(argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)), Some("kubectl" | "oc")) {
+    if !is_kubectl(argv) {
         return false;
     }
     let sub = kubectl_subcommand(&argv[1..]);
@@ -482,9 +482,14 @@ pub(crate) fn prints_cluster_object(argv: &[String]) -> bool {
         && argv.iter().any(|a| a.starts_with("--dry-run"))
 }
 
+/// A `kubectl` or `oc` command (by path too: `/usr/local/bin/kubectl`).
+fn is_kubectl(argv: &[String]) -> bool {
+    matches!(argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)), Some("kubectl" | "oc"))
+}
+
 /// `kubectl apply -f -` (or `create`/`replace`): a manifest read from the pipe.
 pub(crate) fn applies_stdin_manifest(argv: &[String]) -> bool {
-    matches!(argv.first().map(|p| p.rsplit('/').next().unwrap_or(p)), Some("kubectl" | "oc"))
+    is_kubectl(argv)
         && kubectl_subcommand(&argv[1..]).first().is_some_and(|v| matches!(v.as_str(), "apply" | "create" | "replace"))
         && opt_value(&argv[1..], &["-f", "--filename"]) == Some("-")
 }
@@ -1351,6 +1356,17 @@ fn classify_az(rest: &[String]) -> Invocation {
 #[cfg(test)]
 mod tests {
     #[test]
+    fn buildx_pushes_by_its_long_output_form() {
+        // buildx's long form of `--push`; a local output is no push.
+        assert_eq!(
+            c("docker buildx build --platform linux/arm64 --output type=image,name=ghcr.io/a/b:1,push=true ."),
+            Invocation::Publish { what: "container-image".into() }
+        );
+        assert_eq!(c("docker buildx build -o type=registry -t ghcr.io/a/b:1 ."), Invocation::Publish { what: "container-image".into() });
+        assert_eq!(c("docker buildx build --output type=local,dest=out ."), Invocation::Other);
+    }
+
+    #[test]
     fn azure_developer_cli_deploys() {
         let paas = Invocation::Deploy { target: "paas".into(), traffic: None, file: None };
         assert_eq!(c("azd deploy --no-prompt"), paas);
@@ -1809,13 +1825,6 @@ mod tests {
     fn bentoml_pushes_from_the_local_store_are_registrations() {
         assert_eq!(c("bentoml models push iris_clf:latest"), Invocation::Publish { what: "model-registration".into() });
         assert_eq!(c("bentoml push iris_service:latest"), Invocation::Publish { what: "model-package".into() });
-        // buildx's long form of `--push`; a local output is no push.
-        assert_eq!(
-            c("docker buildx build --platform linux/arm64 --output type=image,name=ghcr.io/a/b:1,push=true ."),
-            Invocation::Publish { what: "container-image".into() }
-        );
-        assert_eq!(c("docker buildx build -o type=registry -t ghcr.io/a/b:1 ."), Invocation::Publish { what: "container-image".into() });
-        assert_eq!(c("docker buildx build --output type=local,dest=out ."), Invocation::Other);
         // Packaging on the runner publishes nothing by itself.
         assert_eq!(c("bentoml build -f bentofile.yaml"), Invocation::Publish { what: "model-build".into() });
         assert_eq!(c("bentoml containerize iris_service:latest -t iris:1"), Invocation::Publish { what: "model-build".into() });

@@ -1693,6 +1693,21 @@ fn selects_other_than_training(action: &str, actions: &[String]) -> bool {
     !trains(&action) && !everything && actions.contains(&action) && actions.iter().any(|a| trains(a))
 }
 
+/// The units reached from `roots` (themselves included) along the edges
+/// `follow` accepts (`follow(from, to)`): one search, each unit once.
+fn reach_from<'a>(roots: impl Iterator<Item = &'a str>, edges: &'a Edges, follow: impl Fn(&str, &str) -> bool) -> BTreeSet<&'a str> {
+    let mut seen: BTreeSet<&str> = roots.collect();
+    let mut q: VecDeque<&str> = seen.iter().copied().collect();
+    while let Some(id) = q.pop_front() {
+        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
+            if follow(id, t.as_ref()) && seen.insert(t.as_ref()) {
+                q.push_back(t.as_ref());
+            }
+        }
+    }
+    seen
+}
+
 /// Training code reached only through launches that select another action
 /// of its program (`python cli.py eval`, with `train` one of its actions)
 /// is not launched: it loses its reach, and says which action was
@@ -1710,18 +1725,7 @@ fn unreach_training_of_other_actions(
     }
     // Reach from every root without those launches.
     let skipped: BTreeSet<(&str, &str)> = other_actions.keys().map(|(u, t)| (*u, t.as_str())).collect();
-    let mut seen: BTreeSet<&str> = units.values().filter(|u| u.root).map(|u| u.id.as_str()).collect();
-    let mut q: VecDeque<&str> = seen.iter().copied().collect();
-    while let Some(id) = q.pop_front() {
-        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
-            if skipped.contains(&(id, t.as_ref())) {
-                continue;
-            }
-            if seen.insert(t.as_ref()) {
-                q.push_back(t.as_ref());
-            }
-        }
-    }
+    let seen = reach_from(units.values().filter(|u| u.root).map(|u| u.id.as_str()), edges, |from, to| !skipped.contains(&(from, to)));
     // What those launches reach, each module named by the action of the
     // first launch reaching it (one search from all of them).
     let mut launched: BTreeMap<&str, &str> = BTreeMap::new();
@@ -1777,16 +1781,8 @@ fn unreach_unscheduled_assets(out: &mut [Evidence], owner: &[OwnerId], units: &U
         return;
     }
     // Reach from every root but the Dagster modules that start themselves.
-    let mut seen: BTreeSet<&str> =
-        units.values().filter(|u| u.root && (u.triggers.is_empty() || !modules.contains(u.id.as_str()))).map(|u| u.id.as_str()).collect();
-    let mut q: VecDeque<&str> = seen.iter().copied().collect();
-    while let Some(id) = q.pop_front() {
-        for (t, _) in edges.get(id).map(Vec::as_slice).unwrap_or_default() {
-            if seen.insert(t.as_ref()) {
-                q.push_back(t.as_ref());
-            }
-        }
-    }
+    let roots = units.values().filter(|u| u.root && (u.triggers.is_empty() || !modules.contains(u.id.as_str())));
+    let seen = reach_from(roots.map(|u| u.id.as_str()), edges, |_, _| true);
     for (e, o) in out.iter_mut().zip(owner) {
         let Some(asset) = e.attrs.get("dagster_asset").map(str::to_string) else { continue };
         if e.attrs.get("reached") == Some("yes") && !seen.contains(&**o) && !started.may_select(&asset, e.attrs.get("dagster_group")) {

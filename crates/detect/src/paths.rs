@@ -68,7 +68,13 @@ pub fn is_archived_definition(path: &str, text: &str) -> bool {
         .map(str::trim)
         .take_while(|l| l.is_empty() || l.starts_with('#') || l.starts_with("//"))
         .any(|l| l.contains("DEPRECATED"));
-    named || header || dirs.split('/').any(|d| FOLDERS.iter().any(|f| d.eq_ignore_ascii_case(f)))
+    named || header || in_folder_named(dirs, FOLDERS)
+}
+
+/// True when a folder of `dirs` (a path's folders) is named one of `names`,
+/// in any letter case.
+fn in_folder_named(dirs: &str, names: &[&str]) -> bool {
+    dirs.split('/').any(|d| names.iter().any(|f| d.eq_ignore_ascii_case(f)))
 }
 
 /// True for a file in a folder of examples, samples, demos or tutorials:
@@ -76,8 +82,7 @@ pub fn is_archived_definition(path: &str, text: &str) -> bool {
 /// something it runs uses it.
 pub fn is_example_path(path: &str) -> bool {
     const FOLDERS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos", "tutorial", "tutorials"];
-    let dirs = path.rsplit_once('/').map_or("", |(d, _)| d);
-    dirs.split('/').any(|d| FOLDERS.iter().any(|f| d.eq_ignore_ascii_case(f)))
+    in_folder_named(path.rsplit_once('/').map_or("", |(d, _)| d), FOLDERS)
 }
 
 /// True for paths of test code (pytest/unittest conventions).

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 
 use regex::bytes::Regex;
 
-use super::python::call_args;
+use super::python::{call_args, literal};
 use crate::pylex;
 
 /// Assets a job, schedule or sensor selects.
@@ -117,19 +117,14 @@ pub fn launches(text: &str) -> Launches {
     let bytes = masked.as_bytes();
     for m in RX_JOB.find_iter(bytes) {
         let args = call_args(bytes, m.start());
-        let sel = args
-            .iter()
-            .find(|(k, _)| k.as_deref() == Some("selection"))
-            .map(|(_, v)| v.as_str())
-            .or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(1).map(|(_, v)| v.as_str()))
-            .map_or_else(Selection::everything, selection);
+        let sel = job_selection(&args);
         let name = args
             .iter()
             .find(|(k, _)| k.as_deref() == Some("name"))
             .or_else(|| args.iter().find(|(k, _)| k.is_none()))
-            .and_then(|(_, v)| string_literal(v));
+            .and_then(|(_, v)| literal(v));
         if let Some(n) = name {
-            out.jobs.push((n.to_string(), sel.clone()));
+            out.jobs.push((n, sel.clone()));
         }
         // Its variable: the start of the line, up to the call.
         let line = bytes[..m.start()].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
@@ -159,8 +154,8 @@ pub fn launches(text: &str) -> Launches {
                 found = true;
             }
         }
-        if let Some(v) = kw("job_name").and_then(string_literal) {
-            out.targets.push(Target::Job(v.to_string()));
+        if let Some(v) = kw("job_name").and_then(literal) {
+            out.targets.push(Target::Job(v));
             found = true;
         }
         if let Some(v) = kw("asset_selection") {
@@ -214,18 +209,21 @@ pub fn started(modules: &[Launches]) -> Selection {
     s
 }
 
+/// What a `define_asset_job(name, selection)` call selects: its
+/// `selection=` or second argument; every asset without one.
+fn job_selection(args: &[(Option<String>, String)]) -> Selection {
+    args.iter()
+        .find(|(k, _)| k.as_deref() == Some("selection"))
+        .or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(1))
+        .map_or_else(Selection::everything, |(_, v)| selection(v))
+}
+
 /// A job reference (`training_job`, `jobs.training_job`) or a job or
 /// selection written in place.
 fn target(v: &str) -> Target {
     let v = v.trim();
     if let Some(inner) = v.find("define_asset_job").filter(|_| v.contains('(')) {
-        let args = call_args(v.as_bytes(), inner);
-        let sel = args
-            .iter()
-            .find(|(k, _)| k.as_deref() == Some("selection"))
-            .map(|(_, v)| v.as_str())
-            .or_else(|| args.iter().filter(|(k, _)| k.is_none()).nth(1).map(|(_, v)| v.as_str()));
-        return Target::Assets(sel.map_or_else(Selection::everything, selection));
+        return Target::Assets(job_selection(&call_args(v.as_bytes(), inner)));
     }
     if !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
         return Target::Job(v.rsplit('.').next().unwrap_or(v).to_string());
@@ -250,8 +248,8 @@ fn selection(v: &str) -> Selection {
         }
         if let Some(a) = args("AssetSelection.groups") {
             for g in list_items(a) {
-                match string_literal(g) {
-                    Some(g) => s.groups.insert(g.to_string()),
+                match literal(g) {
+                    Some(g) => s.groups.insert(g),
                     None => return Selection::everything(),
                 };
             }
@@ -261,7 +259,7 @@ fn selection(v: &str) -> Selection {
                     return Selection::everything();
                 }
             }
-        } else if part.starts_with('[') || part.starts_with('(') || string_literal(part).is_some() {
+        } else if part.starts_with('[') || part.starts_with('(') || literal(part).is_some() {
             for i in list_items(part) {
                 if !item(i, &mut s) {
                     return Selection::everything();
@@ -280,7 +278,7 @@ fn selection(v: &str) -> Selection {
 /// is not one of those.
 fn item(i: &str, s: &mut Selection) -> bool {
     let i = i.trim();
-    if let Some(lit) = string_literal(i) {
+    if let Some(lit) = literal(i) {
         if let Some(g) = lit.strip_prefix("group:") {
             if g.is_empty() || !g.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return false;
@@ -288,10 +286,10 @@ fn item(i: &str, s: &mut Selection) -> bool {
             s.groups.insert(g.to_string());
             return true;
         }
-        if lit.is_empty() || lit.contains([' ', ':', '*', '+']) {
+        if lit.contains([' ', ':', '*', '+']) {
             return false;
         }
-        s.names.insert(lit.rsplit('/').next().unwrap_or(lit).to_string());
+        s.names.insert(lit.rsplit('/').next().unwrap_or(&lit).to_string());
         return true;
     }
     // A key path: the asset is its last part.
@@ -299,8 +297,8 @@ fn item(i: &str, s: &mut Selection) -> bool {
     let key = key.strip_prefix("AssetKey").map(str::trim_start).unwrap_or(key);
     let key = key.strip_prefix('(').and_then(|k| k.strip_suffix(')')).unwrap_or(key);
     if key.starts_with('[') {
-        let Some(last) = list_items(key).last().and_then(|l| string_literal(l)) else { return false };
-        s.names.insert(last.to_string());
+        let Some(last) = list_items(key).last().and_then(|l| literal(l)) else { return false };
+        s.names.insert(last);
         return true;
     }
     if !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.') {
@@ -327,14 +325,6 @@ fn list_items(v: &str) -> Vec<&str> {
     items.push(rest.trim());
     items.retain(|i| !i.is_empty());
     items
-}
-
-/// The value of a plain single-line string literal.
-pub(crate) fn string_literal(v: &str) -> Option<&str> {
-    let v = v.trim();
-    let q = v.chars().next().filter(|c| matches!(c, '"' | '\''))?;
-    let inner = v.strip_prefix(q)?.strip_suffix(q)?;
-    (!inner.contains(q)).then_some(inner)
 }
 
 #[cfg(test)]

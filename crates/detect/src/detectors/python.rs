@@ -994,6 +994,7 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
         |e: &Evidence| matches!(&*e.kind, "code.train" | "code.scoring" | "code.load-model" | "code.eval-gate" | "code.model-compare");
     let blocks = if in_test || notebook || !ev.iter().any(placed) { Vec::new() } else { top_level_blocks(&masked) };
     let kfp = blocks.iter().any(|b| b.component) && imports_any(&["kfp"]);
+    let dagster = blocks.iter().any(|b| b.asset.is_some()) && imports_any(&["dagster"]);
     for mut e in ev {
         if in_test {
             e = e.attr("in_test", "true");
@@ -1008,12 +1009,13 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             if kfp && blocks.iter().any(|b| b.component && b.start <= line && line <= b.end) {
                 e = e.attr("in_component", "kfp");
             }
-            if let Some((asset, group)) = blocks.iter().find(|b| b.start <= line && line <= b.end).and_then(|b| b.asset.as_ref()) {
-                if imports_any(&["dagster"]) {
-                    e = e.attr("dagster_asset", asset);
-                    if let Some(g) = group {
-                        e = e.attr("dagster_group", g);
-                    }
+            // Code in a Dagster asset runs when a job selecting it runs (see
+            // `link::unreach_unscheduled_assets`).
+            let asset = blocks.iter().find(|b| dagster && b.start <= line && line <= b.end).and_then(|b| b.asset.as_ref());
+            if let Some((asset, group)) = asset {
+                e = e.attr("dagster_asset", asset);
+                if let Some(g) = group {
+                    e = e.attr("dagster_group", g);
                 }
             }
         }
@@ -1319,28 +1321,14 @@ fn top_level_blocks(masked: &str) -> Vec<Block> {
                     (!id.is_empty()).then_some(id)
                 })
                 .collect();
-            let component = lines[(start as usize - 1)..i].iter().any(|d| {
-                let dotted =
-                    d.trim_start_matches('@').split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
-                matches!(dotted.rsplit('.').next(), Some("component" | "container_component"))
-            });
-            let asset = lines[(start as usize - 1)..i]
-                .iter()
-                .position(|d| {
-                    let dotted = d
-                        .trim_start_matches('@')
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
-                        .next()
-                        .unwrap_or("");
-                    d.starts_with('@') && matches!(dotted.rsplit('.').next(), Some("asset" | "graph_asset"))
-                })
-                .map(|k| {
+            let decorators = &lines[(start as usize - 1)..i];
+            let component = decorators.iter().any(|d| matches!(decorator_name(d), "component" | "container_component"));
+            let asset =
+                decorators.iter().position(|d| d.starts_with('@') && matches!(decorator_name(d), "asset" | "graph_asset")).map(|k| {
                     let decorator = lines[(start as usize - 1 + k)..i].join("\n");
                     let args = call_args(decorator.as_bytes(), 0);
-                    let kw = |k: &str| {
-                        args.iter().find(|(key, _)| key.as_deref() == Some(k)).and_then(|(_, v)| super::dagster::string_literal(v))
-                    };
-                    (kw("name").unwrap_or(&name).to_string(), kw("group_name").map(str::to_string))
+                    let kw = |k: &str| args.iter().find(|(key, _)| key.as_deref() == Some(k)).and_then(|(_, v)| literal(v));
+                    (kw("name").unwrap_or_else(|| name.clone()), kw("group_name"))
                 });
             blocks.push(Block { name, start, end: lines.len() as u32, mentions: BTreeSet::new(), hooks, on_import, component, asset });
             open = Some(blocks.len() - 1);
@@ -1357,6 +1345,13 @@ fn top_level_blocks(masked: &str) -> Vec<Block> {
         }
     }
     blocks
+}
+
+/// A decorator line's name without its module (`@dsl.component(...)` ->
+/// `component`).
+fn decorator_name(line: &str) -> &str {
+    let dotted = line.trim_start_matches('@').split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')).next().unwrap_or("");
+    dotted.rsplit('.').next().unwrap_or("")
 }
 
 /// The top-level names whose code reaches `line`: the block holding it and
@@ -3478,7 +3473,7 @@ fn string_value(expr: &str, before: &str, depth: u8) -> Option<String> {
 }
 
 /// A plain string literal's value (`"train.py"`, `r'src'`); not f-strings or empty ones.
-fn literal(e: &str) -> Option<String> {
+pub(crate) fn literal(e: &str) -> Option<String> {
     let e = e.strip_prefix('r').unwrap_or(e);
     let q = e.chars().next().filter(|c| *c == '"' || *c == '\'')?;
     let inner = e.strip_prefix(q)?.strip_suffix(q)?;
