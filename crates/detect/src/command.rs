@@ -936,6 +936,13 @@ fn classify_command(argv: &[String]) -> Invocation {
         "kustomize" | "skaffold" if rest.iter().any(|a| a == "run" || a == "deploy") => {
             Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
         }
+        // A GitOps controller told to apply now what its repository holds.
+        "argocd" if rest.first().map(String::as_str) == Some("app") && rest.get(1).map(String::as_str) == Some("sync") => {
+            Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+        }
+        "flux" if rest.first().map(String::as_str) == Some("reconcile") && !rest.iter().any(|a| a == "source") => {
+            Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+        }
         "az" => classify_az(rest),
         "gh" if rest.first().map(String::as_str) == Some("pr") && rest.get(1).map(String::as_str) == Some("create") => {
             Invocation::OpenPullRequest { base: opt_value(rest, &["--base", "-B"]).unwrap_or("").to_string() }
@@ -1353,6 +1360,29 @@ fn classify_az(rest: &[String]) -> Invocation {
     }
 }
 
+/// The environment a deployment tool's command deploys into, named by the
+/// tool's own option: `databricks bundle deploy|run -t staging`, `dbx
+/// deploy|launch --environment=prod`, `serverless deploy --stage prod`, `sam
+/// deploy --config-env prod`, `azd deploy -e prod`, `copilot deploy --env
+/// prod`. The value as written (a `$VAR` too; the caller classifies it).
+pub fn deploy_environment(argv: &[String]) -> Option<&str> {
+    let sub = |i: usize| argv.get(i).map(String::as_str);
+    let program = argv.first()?.rsplit('/').next().unwrap_or_default();
+    let names: &[&str] = match (program, sub(1)) {
+        ("databricks", Some("bundle")) if matches!(sub(2), Some("deploy" | "run")) => &["-t", "--target"],
+        ("dbx", Some("deploy" | "launch")) => &["-e", "--environment"],
+        ("serverless" | "sls", Some("deploy")) => &["-s", "--stage"],
+        ("sam", Some("deploy")) => &["--config-env"],
+        ("azd", Some("deploy" | "up" | "provision")) => &["-e", "--environment"],
+        ("copilot", Some(_)) if argv.iter().any(|a| a == "deploy") => &["-e", "--env"],
+        _ => return None,
+    };
+    if is_dry_run(argv) {
+        return None;
+    }
+    opt_value(&argv[1..], names).map(str::trim).filter(|v| !v.is_empty() && !v.starts_with('-'))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -1451,6 +1481,31 @@ mod tests {
         assert_eq!(c("airflow dags test retrain_dag 2024-01-01"), Invocation::AirflowDag { dag_id: "retrain_dag".into() });
         assert_eq!(c("airflow dags trigger -c {} nightly"), Invocation::AirflowDag { dag_id: "nightly".into() });
         assert_eq!(c("airflow dags list"), Invocation::Other);
+    }
+
+    #[test]
+    fn deployment_tools_name_the_environment_they_deploy_into() {
+        let env = |s: &str| deploy_environment(&s.split_whitespace().map(str::to_string).collect::<Vec<_>>()).map(str::to_string);
+        assert_eq!(env("databricks bundle deploy -t staging"), Some("staging".into()));
+        assert_eq!(env("databricks bundle run --target=prod train_job"), Some("prod".into()));
+        assert_eq!(env("dbx deploy churn --environment=prod"), Some("prod".into()));
+        assert_eq!(env("dbx launch churn -e staging --trace"), Some("staging".into()));
+        assert_eq!(env("serverless deploy --stage prod"), Some("prod".into()));
+        assert_eq!(env("sam deploy --config-env staging"), Some("staging".into()));
+        assert_eq!(env("azd deploy -e prod"), Some("prod".into()));
+        assert_eq!(env("copilot svc deploy --name api --env test"), Some("test".into()));
+        // GitOps controllers asked to apply now.
+        let k8s = Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None };
+        assert_eq!(c("argocd app sync sentiment-serving --prune"), k8s);
+        assert_eq!(c("flux reconcile kustomization serving --with-source"), k8s);
+        assert_eq!(c("flux reconcile source git flux-system"), Invocation::Other);
+        assert_eq!(c("argocd app get sentiment-serving"), Invocation::Other);
+        // Not a deployment, no environment option, or a dry run.
+        assert_eq!(env("databricks bundle validate -t prod"), None);
+        assert_eq!(env("databricks bundle deploy"), None);
+        assert_eq!(env("dbx execute churn --environment=prod"), None);
+        assert_eq!(env("serverless deploy --stage prod --dry-run"), None);
+        assert_eq!(env("helm upgrade api chart -n prod"), None);
     }
 
     #[test]

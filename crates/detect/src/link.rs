@@ -762,6 +762,8 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     resolve_workflow_runs(&mut units);
     run_images_built_elsewhere(&mut units);
     let by_id = Units::merged(units, plain, &repo.paths);
+    let mut evidence = evidence;
+    derive_gitops_releases(repo, &by_id, &mut evidence);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -984,6 +986,90 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     unresolved.sort();
     unresolved.dedup();
     Linked { evidence: out, units: by_id.into_full(), unresolved, projects, membership }
+}
+
+/// GitOps releases: a job or script that edits a file in a folder an Argo
+/// CD or Flux object keeps applied (k8s.gitops-sync), then pushes the
+/// commit, releases what the controller then applies: a `run.deploy`
+/// (mechanism=gitops) at the push, owned by that unit. Edits are `sed -i`,
+/// `yq -i`, `kustomize edit` (the folder's kustomization) and `git add` of
+/// the file or its folder. A controller that does not sync on its own
+/// leaves the apply to a person (sync=manual).
+fn derive_gitops_releases(repo: &RepoIndex, units: &Units, evidence: &mut Vec<(Evidence, Option<String>)>) {
+    let synced: Vec<(&str, bool, String)> = evidence
+        .iter()
+        .filter(|(e, _)| e.kind == "k8s.gitops-sync")
+        .filter_map(|(e, _)| {
+            let at = format!("{}:{}", e.location.path, e.location.start_line);
+            Some((e.attrs.get("path")?, e.attrs.get("automated").is_some_and(|a| a == "yes"), at))
+        })
+        .collect();
+    if synced.is_empty() {
+        return;
+    }
+    let mut found = Vec::new();
+    for u in units.values().filter(|u| !u.commands.is_empty()) {
+        // The synced folder of the last edit before each push, if any.
+        let mut edited: Option<&(&str, bool, String)> = None;
+        for c in &u.commands {
+            let argv = &c.argv;
+            if argv.first().map(String::as_str) == Some("git") && argv.get(1).map(String::as_str) == Some("push") {
+                if argv.iter().any(|a| a == "--tags" || a == "--delete") {
+                    continue;
+                }
+                if let Some((_, automated, at)) = edited.take() {
+                    let mut e = Evidence::new("run.deploy", "linker", c.location.clone(), Confidence::High, &c.text)
+                        .attr("target", "kubernetes")
+                        .attr("mechanism", "gitops")
+                        .attr("synced_by", at.clone());
+                    if !automated {
+                        e = e.attr("sync", "manual");
+                    }
+                    found.push((e, Some(u.id.clone())));
+                }
+                continue;
+            }
+            for file in edited_files(repo, argv, &c.workdir) {
+                // An automated controller wins over a manual one syncing the same file.
+                let mut holders = synced.iter().filter(|(p, ..)| crate::detectors::kubernetes::gitops_syncs(p, &file));
+                if let Some(s) = holders.clone().find(|(_, a, _)| *a).or_else(|| holders.next()) {
+                    edited = Some(s);
+                }
+            }
+        }
+    }
+    evidence.extend(found);
+}
+
+/// The repository files (or folders, for `git add DIR`) one command edits
+/// or stages: `sed -i`/`yq -i` of files, `kustomize edit` of the folder's
+/// `kustomization.yaml`, `git add` of paths. Only paths of the repository.
+fn edited_files(repo: &RepoIndex, argv: &[String], workdir: &str) -> Vec<String> {
+    let program = argv.first().map(|a| a.rsplit('/').next().unwrap_or(a)).unwrap_or_default();
+    let in_place = |a: &String| a.starts_with("-i") || a.starts_with("--in-place") || a == "--inplace";
+    let named: Vec<&String> = match program {
+        "sed" | "yq" if argv.iter().any(in_place) => argv[1..].iter().filter(|a| !a.starts_with('-')).collect(),
+        "kustomize" if argv.get(1).map(String::as_str) == Some("edit") => {
+            return ["kustomization.yaml", "kustomization.yml", "Kustomization"]
+                .iter()
+                .map(|k| join(workdir, k))
+                .filter(|p| repo.exists(p))
+                .collect();
+        }
+        "git" if argv.get(1).map(String::as_str) == Some("add") => argv[2..].iter().filter(|a| !a.starts_with('-')).collect(),
+        _ => return Vec::new(),
+    };
+    named
+        .into_iter()
+        .map(|a| join(workdir, a))
+        .filter_map(|p| match p.as_str() {
+            "" | "." => None,
+            _ if repo.exists(&p) => Some(p),
+            // A folder: what is under it.
+            _ if repo.dir_exists(&p) => Some(format!("{p}/")),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Sort evidence with its owners by (evidence, owner) and keep the first of
@@ -2593,6 +2679,57 @@ mod tests {
         )
         .is_empty());
         assert!(run("docker build -t reg/fit:1 .").is_empty());
+    }
+
+    /// A pipeline that edits a file in a folder an Argo CD or Flux object
+    /// keeps applied, then pushes, releases it (GitOps); only an automated
+    /// controller applies it without a person.
+    #[test]
+    fn pushing_an_edit_to_a_gitops_synced_folder_deploys() {
+        let ci = |edit: &str| {
+            format!("on: push\njobs:\n  release:\n    runs-on: ubuntu-latest\n    steps:\n      - run: python train.py\n      - run: {edit}\n      - run: git commit -am 'new model' && git push origin main\n")
+        };
+        let app = |auto: bool| {
+            format!(
+                "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: serving\nspec:\n  source:\n    path: deploy\n{}",
+                if auto { "  syncPolicy:\n    automated: {}\n" } else { "" }
+            )
+        };
+        let deploys = |edit: &str, auto: bool| {
+            let (ci, app) = (ci(edit), app(auto));
+            let files = [
+                (".github/workflows/release.yml", ci.as_str()),
+                ("argocd/app.yaml", app.as_str()),
+                ("deploy/values.yaml", "image:\n  tag: v1\n"),
+                ("deploy/kustomization.yaml", "resources: [isvc.yaml]\n"),
+                ("docs/values.yaml", "tag: v1\n"),
+                ("train.py", "print(1)\n"),
+            ];
+            let scan = crate::scan_in_memory(&files, &crate::ScanOptions::default());
+            scan.evidence
+                .iter()
+                .filter(|e| e.kind == "run.deploy")
+                .map(|e| (e.attrs.get("mechanism").unwrap_or_default().to_string(), e.attrs.get("sync").map(str::to_string)))
+                .collect::<Vec<_>>()
+        };
+        let gitops = vec![("gitops".to_string(), None)];
+        assert_eq!(deploys("yq -i '.image.tag = strenv(TAG)' deploy/values.yaml", true), gitops);
+        assert_eq!(deploys("sed -i \"s|v[0-9]*$|$TAG|\" deploy/values.yaml", true), gitops);
+        assert_eq!(deploys("cd deploy && kustomize edit set image model=reg/model:$TAG", true), gitops);
+        assert_eq!(deploys("git add deploy", true), gitops);
+        assert_eq!(
+            deploys("yq -i '.image.tag = strenv(TAG)' deploy/values.yaml", false),
+            vec![("gitops".to_string(), Some("manual".to_string()))]
+        );
+        // An edit outside the synced folder, an edit not in place, or a push of tags only.
+        assert!(deploys("yq -i '.tag = strenv(TAG)' docs/values.yaml", true).is_empty());
+        assert!(deploys("yq '.image.tag' deploy/values.yaml", true).is_empty());
+        let tags_only = ci("yq -i '.image.tag = strenv(TAG)' deploy/values.yaml").replace("git push origin main", "git push --tags");
+        let app = app(true);
+        let files =
+            [(".github/workflows/release.yml", tags_only.as_str()), ("argocd/app.yaml", app.as_str()), ("deploy/values.yaml", "tag: v1\n")];
+        let scan = crate::scan_in_memory(&files, &crate::ScanOptions::default());
+        assert!(scan.evidence.iter().all(|e| e.kind != "run.deploy"));
     }
 
     /// `kubectl apply` of manifests holding only jobs (and their

@@ -274,6 +274,18 @@ impl Detector for Kubernetes {
                         out.push(ev("k8s.rollout-setting", line, "rolling update (one model version at a time)").attr("mode", "rolling"));
                     }
                 }
+                ("argoproj.io", "Application" | "ApplicationSet")
+                | ("kustomize.toolkit.fluxcd.io", "Kustomization")
+                | ("helm.toolkit.fluxcd.io", "HelmRelease") => {
+                    for (path, automated) in gitops_synced_paths(doc, kind) {
+                        let controller = if api.starts_with("argoproj.io") { "argocd" } else { "flux" };
+                        let auto = if automated { "yes" } else { "no" };
+                        let snip = format!("{controller} {kind} {name} syncs {path}");
+                        out.push(
+                            ev("k8s.gitops-sync", kline, &snip).attr("path", path).attr("automated", auto).attr("controller", controller),
+                        );
+                    }
+                }
                 (group, _) if runs_once_or_on_schedule(group, kind) => {
                     job_commands(f.path, doc, &mut jobs, out);
                     if kind == "CronJob" && doc.path(&["spec", "schedule"]).is_some() {
@@ -295,6 +307,98 @@ impl Detector for Kubernetes {
             out.units.push(jobs);
         }
     }
+}
+
+/// The repository folders a GitOps controller's object keeps applied to a
+/// cluster, each with whether it syncs on its own (Argo CD
+/// `syncPolicy.automated`; Flux always, unless suspended): an Argo CD
+/// `Application`'s `spec.source(s).path`, an `ApplicationSet`'s template
+/// path or its git generator's directories (`charts/*`), a Flux
+/// `Kustomization`'s `spec.path` and a `HelmRelease`'s chart from a
+/// `GitRepository`. Paths are repository-relative, without `./`; `""` is
+/// the whole repository.
+fn gitops_synced_paths(doc: &Node, kind: &str) -> Vec<(String, bool)> {
+    let clean = |p: &str| p.trim().trim_start_matches("./").trim_end_matches('/').to_string();
+    let clean = |p: &str| if p == "." { String::new() } else { clean(p) };
+    let argo_paths = |spec: &Node| -> Vec<String> {
+        let mut v: Vec<String> = spec.path(&["source", "path"]).and_then(Node::as_str).map(clean).into_iter().collect();
+        if let Some(sources) = spec.get("sources") {
+            v.extend(sources.items().iter().filter_map(|s| s.get("path").and_then(Node::as_str)).map(clean));
+        }
+        v
+    };
+    match kind {
+        "Application" => {
+            let Some(spec) = doc.get("spec") else { return Vec::new() };
+            let automated = spec.path(&["syncPolicy", "automated"]).is_some();
+            argo_paths(spec).into_iter().map(|p| (p, automated)).collect()
+        }
+        "ApplicationSet" => {
+            let Some(spec) = doc.path(&["spec", "template", "spec"]) else { return Vec::new() };
+            let automated = spec.path(&["syncPolicy", "automated"]).is_some();
+            let mut paths: Vec<String> = argo_paths(spec).into_iter().filter(|p| !p.contains("{{")).collect();
+            // Generated paths come from the git generator's directories.
+            let mut dirs = Vec::new();
+            doc.walk(&mut |n| {
+                if let Some(ds) = n.path(&["git", "directories"]) {
+                    for d in ds.items() {
+                        if d.get("exclude").and_then(Node::as_str) != Some("true") {
+                            dirs.extend(d.get("path").and_then(Node::as_str).map(clean));
+                        }
+                    }
+                }
+            });
+            paths.extend(dirs);
+            paths.into_iter().map(|p| (p, automated)).collect()
+        }
+        "Kustomization" | "HelmRelease" => {
+            let suspended = doc.path(&["spec", "suspend"]).and_then(Node::as_str) == Some("true");
+            let path = if kind == "Kustomization" {
+                doc.path(&["spec", "path"]).and_then(Node::as_str)
+            } else {
+                let chart = doc.path(&["spec", "chart", "spec"]);
+                chart
+                    .filter(|c| c.path(&["sourceRef", "kind"]).and_then(Node::as_str) == Some("GitRepository"))
+                    .and_then(|c| c.get("chart"))
+                    .and_then(Node::as_str)
+            };
+            path.map(|p| vec![(clean(p), !suspended)]).unwrap_or_default()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// True when GitOps-synced folder `synced` (as [`gitops_synced_paths`]
+/// gives it; `*` matches one path segment) holds repository file `file`.
+pub(crate) fn gitops_syncs(synced: &str, file: &str) -> bool {
+    if synced.is_empty() {
+        return true;
+    }
+    let (mut s, mut f) = (synced.split('/'), file.split('/'));
+    loop {
+        match (s.next(), f.next()) {
+            (None, Some(_)) => return true,
+            (Some(a), Some(b)) if a == b || a == "*" || a.contains('*') && glob_segment(a, b) => {}
+            _ => return false,
+        }
+    }
+}
+
+/// One path segment against a pattern with `*` wildcards.
+fn glob_segment(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) || name.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 /// Resources that configure, store for or permit the workloads beside
@@ -388,6 +492,43 @@ fn without_go_templates(text: &str) -> std::borrow::Cow<'_, str> {
 mod tests {
     use super::*;
     use crate::RepoIndex;
+
+    #[test]
+    fn gitops_controllers_name_the_folders_they_keep_applied() {
+        let synced = |y: &str| {
+            let doc = &crate::yaml::parse_all(y).unwrap()[0];
+            let kind = doc.get("kind").and_then(Node::as_str).unwrap().to_string();
+            gitops_synced_paths(doc, &kind)
+        };
+        let app = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    repoURL: https://git.example/ml.git\n    path: ./deploy/serving/\n  syncPolicy:\n    automated: {}\n";
+        assert_eq!(synced(app), vec![("deploy/serving".to_string(), true)]);
+        let manual = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  source:\n    path: deploy\n  # syncPolicy:\n  #   automated: {}\n";
+        assert_eq!(synced(manual), vec![("deploy".to_string(), false)]);
+        let multi = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nspec:\n  sources:\n    - path: charts/api\n    - chart: redis\n  syncPolicy:\n    automated:\n      prune: true\n";
+        assert_eq!(synced(multi), vec![("charts/api".to_string(), true)]);
+        let set = "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nspec:\n  generators:\n    - git:\n        directories:\n          - path: charts/*\n          - path: charts/legacy\n            exclude: true\n  template:\n    spec:\n      source:\n        path: '{{path}}'\n      syncPolicy:\n        automated: {}\n";
+        assert_eq!(synced(set), vec![("charts/*".to_string(), true)]);
+        let flux = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  interval: 1m\n  path: ./apps/serving\n";
+        assert_eq!(synced(flux), vec![("apps/serving".to_string(), true)]);
+        let suspended = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  suspend: true\n  path: ./\n";
+        assert_eq!(synced(suspended), vec![(String::new(), false)]);
+        let helm = "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nspec:\n  chart:\n    spec:\n      chart: ./deploy/chart\n      sourceRef:\n        kind: GitRepository\n        name: ml\n";
+        assert_eq!(synced(helm), vec![("deploy/chart".to_string(), true)]);
+        // A chart from a Helm repository is not a folder of this repository.
+        assert!(synced(&helm.replace("GitRepository", "HelmRepository")).is_empty());
+    }
+
+    #[test]
+    fn a_synced_folder_holds_the_files_under_it() {
+        assert!(gitops_syncs("deploy", "deploy/values.yaml"));
+        assert!(gitops_syncs("", "anything/at/all.yaml"));
+        assert!(gitops_syncs("charts/*", "charts/triton/values.yaml"));
+        assert!(gitops_syncs("charts/model-*", "charts/model-a/values.yaml"));
+        assert!(!gitops_syncs("charts/model-*", "charts/api/values.yaml"));
+        assert!(!gitops_syncs("deploy", "deployment/values.yaml"));
+        assert!(!gitops_syncs("deploy/prod", "deploy/values.yaml"));
+        assert!(!gitops_syncs("deploy", "deploy"), "the folder itself is no file under it");
+    }
 
     fn kinds(text: &str) -> Vec<String> {
         let repo = RepoIndex::default();

@@ -666,6 +666,13 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, mut cmd: Cmd) 
     }
     docker_image_flow(unit, &cmd);
     compose_flow(unit, &cmd);
+    // A deployment tool told which of the project's environments to deploy
+    // into (`databricks bundle deploy -t prod`) names a stage as a CI
+    // `environment:` does.
+    if let Some(env) = crate::command::deploy_environment(&cmd.argv) {
+        let e = Evidence::new("ci.environment", detector, cmd.location.clone(), Confidence::Medium, &cmd.text);
+        out.push_in(e.attr("name", env).attr("via", "command"), &unit.id);
+    }
     if let Some(e) = command_evidence(detector, &cmd) {
         for mut ev in e {
             if ev.kind == "run.publish" && ev.attrs.get("what").is_some_and(|w| w == "container-image") {

@@ -695,9 +695,26 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
                     continue;
                 }
             }
+            // A comparison given as a keyword (`baseline_model=...`)
+            // compares nothing when its value is `None`, and only when a
+            // switch is on when it is `None` on one branch
+            // (`None if not enabled else champion_uri`): that may be off.
+            let mut switched = false;
+            if entry.evidence == "code.model-compare" && mt.as_bytes().ends_with(b"=") {
+                match baseline_value(&masked, mt.end()) {
+                    Baseline::Nothing => continue,
+                    Baseline::Switched => switched = true,
+                    Baseline::Given => {}
+                }
+            }
             let mut e = mk(entry.evidence, &tool, mt.start(), Confidence::Medium);
             for (k, v) in &entry.attrs {
-                e = e.attr(k, v.clone());
+                if !(switched && k == "acts") {
+                    e = e.attr(k, v.clone());
+                }
+            }
+            if switched {
+                e = e.attr("switched", "yes");
             }
             ev.push(e);
         }
@@ -3450,6 +3467,64 @@ fn kwarg<'a>(args: &'a str, name: &str) -> Option<&'a str> {
     None
 }
 
+/// What a keyword argument that names a comparison's baseline gives.
+#[derive(Debug, PartialEq)]
+enum Baseline {
+    /// `None`, or a name last assigned `None`: nothing is compared.
+    Nothing,
+    /// `None` on one branch of a conditional expression: a switch decides.
+    Switched,
+    /// Anything else.
+    Given,
+}
+
+/// The baseline a keyword argument gives, its value starting at `from` in
+/// `masked` (after the `=`). A name is followed to its last assignment.
+fn baseline_value(masked: &str, from: usize) -> Baseline {
+    let read = |value: &str| {
+        let value = value.trim();
+        if value == "None" {
+            return Some(Baseline::Nothing);
+        }
+        let (then, rest) = value.split_once(" if ")?;
+        let (_, otherwise) = rest.rsplit_once(" else ")?;
+        (then.trim() == "None" || otherwise.trim() == "None").then_some(Baseline::Switched)
+    };
+    let value = argument_value(&masked[from..]);
+    if let Some(b) = read(value) {
+        return b;
+    }
+    if is_name(value.trim()) {
+        if let Some(b) = assigned(&masked[..from], value.trim()).and_then(read) {
+            return b;
+        }
+    }
+    Baseline::Given
+}
+
+/// The text of one argument value at the start of `rest`: up to the first
+/// comma or closing bracket outside brackets and strings.
+fn argument_value(rest: &str) -> &str {
+    let b = rest.as_bytes();
+    let (mut depth, mut quote) = (0usize, None::<u8>);
+    let mut i = 0;
+    while i < b.len() {
+        match (quote, b[i]) {
+            (Some(_), b'\\') => i += 1,
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, c @ (b'"' | b'\'')) => quote = Some(c),
+            (None, b'(' | b'[' | b'{') => depth += 1,
+            (None, b')' | b']' | b'}') if depth == 0 => break,
+            (None, b')' | b']' | b'}') => depth -= 1,
+            (None, b',') if depth == 0 => break,
+            _ => {}
+        }
+        i += 1;
+    }
+    &rest[..i]
+}
+
 /// The last assignment `name = <expr>` in `before` (one line).
 fn assigned<'a>(before: &'a str, name: &str) -> Option<&'a str> {
     before.lines().rev().find_map(|l| {
@@ -5231,6 +5306,35 @@ runs = api.search_runs('team/p')
         let commented =
             "import sys\n# baseline_r2 = 0.7\nbaseline_r2 = prod_model.score(x, y)\nif candidate_r2 < baseline_r2:\n    sys.exit(1)\n";
         assert_eq!(kinds(commented), vec!["code.model-compare"]);
+    }
+
+    #[test]
+    fn a_baseline_that_is_none_or_switched_off_compares_nothing_for_sure() {
+        let compare = |arg: &str| {
+            let src = format!("import mlflow\nflag = x\nmlflow.evaluate(model=m, data=d, {arg}, targets='y')\n");
+            let f = analyze("src/validate.py", &src, &RepoIndex::default(), NAME, false);
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "code.model-compare")
+                .map(|e| (e.attrs.get("acts").map(|a| a.to_string()), e.attrs.get("switched").map(|a| a.to_string())))
+        };
+        assert_eq!(compare("baseline_model=champion_uri"), Some((Some("yes".into()), None)));
+        assert_eq!(compare("baseline_model=load('models:/m@champion')"), Some((Some("yes".into()), None)));
+        assert_eq!(compare("baseline_model=None"), None);
+        let off = Some((None, Some("yes".into())));
+        assert_eq!(compare("baseline_model=None if not flag else champion_uri"), off);
+        assert_eq!(compare("baseline_model=champion_uri if flag else None"), off);
+        // Last argument: the value ends at the call's closing bracket.
+        let last = "import mlflow\nmlflow.evaluate(model=m, baseline_model=None)\n";
+        assert!(kinds(last).iter().all(|k| k != "code.model-compare"), "{:?}", kinds(last));
+        // A name is followed to its assignment.
+        let named = "import mlflow\nbase = None if not on else uri\nmlflow.evaluate(model=m, baseline_model=base)\n";
+        let f = analyze("src/validate.py", named, &RepoIndex::default(), NAME, false);
+        let c = f.evidence.iter().find(|e| e.kind == "code.model-compare").expect("a comparison");
+        assert!(!c.attrs.contains_key("acts") && c.attrs["switched"] == *"yes", "{:?}", c.attrs);
+        let given = "import mlflow\nbase = 'models:/m@champion'\nmlflow.evaluate(model=m, baseline_model=base)\n";
+        let f = analyze("src/validate.py", given, &RepoIndex::default(), NAME, false);
+        assert!(f.evidence.iter().any(|e| e.kind == "code.model-compare" && e.attrs.get("acts").is_some_and(|a| a == "yes")));
     }
 
     #[test]
