@@ -67,6 +67,11 @@ pub enum Invocation {
     /// `dbx launch <workflow>` / `dbx execute <workflow>` (`--job=<name>` in
     /// older dbx): a workflow of the project's dbx deployment file.
     DbxLaunch { workflow: String },
+    /// Starts a pipeline defined in the cluster by name: `tkn pipeline|task
+    /// start NAME` (a Tekton Pipeline or Task), `argo submit --from
+    /// workflowtemplate/NAME` (an Argo WorkflowTemplate). `unit` is the id
+    /// of the unit that defines it.
+    StartDefined { unit: String },
     /// Compares metrics of two revisions and reports them (`dvc metrics diff`).
     CompareMetrics,
     /// Anything else.
@@ -492,6 +497,33 @@ pub(crate) fn applies_stdin_manifest(argv: &[String]) -> bool {
     is_kubectl(argv)
         && kubectl_subcommand(&argv[1..]).first().is_some_and(|v| matches!(v.as_str(), "apply" | "create" | "replace"))
         && opt_value(&argv[1..], &["-f", "--filename"]) == Some("-")
+}
+
+/// The command that starts what a manifest fed to `kubectl create -f -`
+/// runs, when it is a run of a pipeline defined by name: a Tekton
+/// `PipelineRun` (`pipelineRef.name`) or `TaskRun` (`taskRef.name`) is `tkn
+/// pipeline|task start NAME`, an Argo `Workflow` from a template
+/// (`workflowTemplateRef.name`) is `argo submit --from
+/// workflowtemplate/NAME`.
+pub(crate) fn run_of_defined_pipeline(manifest: &str) -> Option<Vec<String>> {
+    let docs = crate::yaml::parse_all(manifest).ok()?;
+    docs.iter().find_map(|doc| {
+        let kind = doc.get("kind").and_then(crate::yaml::Node::as_str)?;
+        let name = |path: &[&str]| doc.path(path).and_then(crate::yaml::Node::as_str).filter(|n| !n.is_empty()).map(str::to_string);
+        let argv: Vec<&str> = match kind {
+            "PipelineRun" => vec!["tkn", "pipeline", "start"],
+            "TaskRun" => vec!["tkn", "task", "start"],
+            "Workflow" => vec!["argo", "submit", "--from"],
+            _ => return None,
+        };
+        let mut argv: Vec<String> = argv.into_iter().map(str::to_string).collect();
+        match kind {
+            "PipelineRun" => argv.push(name(&["spec", "pipelineRef", "name"])?),
+            "TaskRun" => argv.push(name(&["spec", "taskRef", "name"])?),
+            _ => argv.push(format!("workflowtemplate/{}", name(&["spec", "workflowTemplateRef", "name"])?)),
+        }
+        Some(argv)
+    })
 }
 
 /// The `key=value` fields of a Vertex AI custom job's worker pool specs
@@ -935,6 +967,30 @@ fn classify_command(argv: &[String]) -> Invocation {
         }
         "kustomize" | "skaffold" if rest.iter().any(|a| a == "run" || a == "deploy") => {
             Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
+        }
+        "tkn" if rest.get(1).map(String::as_str) == Some("start") => {
+            let kind = match rest.first().map(String::as_str) {
+                Some("pipeline" | "p") => "pipeline",
+                Some("task" | "t") => "task",
+                _ => return Invocation::Other,
+            };
+            match positionals(
+                &rest[2..],
+                &["-n", "--namespace", "-p", "--param", "-w", "--workspace", "-s", "--serviceaccount", "--prefix-name"],
+            )
+            .first()
+            {
+                Some(name) => Invocation::StartDefined { unit: format!("tekton:{kind}#{name}") },
+                None => Invocation::Other,
+            }
+        }
+        "argo" if rest.first().map(String::as_str) == Some("submit") => {
+            match opt_value(rest, &["--from"]).and_then(|v| v.split_once('/')) {
+                Some(("workflowtemplate" | "wftmpl" | "clusterworkflowtemplate" | "cwftmpl", name)) if !name.is_empty() => {
+                    Invocation::StartDefined { unit: format!("argo:template#{name}") }
+                }
+                _ => Invocation::Other,
+            }
         }
         // A GitOps controller told to apply now what its repository holds.
         "argocd" if rest.first().map(String::as_str) == Some("app") && rest.get(1).map(String::as_str) == Some("sync") => {
@@ -1494,6 +1550,14 @@ mod tests {
         assert_eq!(env("sam deploy --config-env staging"), Some("staging".into()));
         assert_eq!(env("azd deploy -e prod"), Some("prod".into()));
         assert_eq!(env("copilot svc deploy --name api --env test"), Some("test".into()));
+        // Pipelines defined in the cluster, started by name.
+        let start = |u: &str| Invocation::StartDefined { unit: u.into() };
+        assert_eq!(c("tkn pipeline start retrain --param days=7 -w name=src,claimName=pvc"), start("tekton:pipeline#retrain"));
+        assert_eq!(c("tkn t start fit -n ml"), start("tekton:task#fit"));
+        assert_eq!(c("argo submit --from workflowtemplate/train-wf -p epochs=3"), start("argo:template#train-wf"));
+        assert_eq!(c("argo submit -n argo --from=cwftmpl/fit"), start("argo:template#fit"));
+        assert_eq!(c("argo submit workflow.yaml"), Invocation::Other);
+        assert_eq!(c("tkn pipeline list"), Invocation::Other);
         // GitOps controllers asked to apply now.
         let k8s = Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None };
         assert_eq!(c("argocd app sync sentiment-serving --prune"), k8s);

@@ -69,7 +69,7 @@ kinds! {
     "k8s.inference-service" => "A model-serving resource (KServe InferenceService, Seldon deployment) or a Deployment serving a model.",
     "k8s.serves-nothing" => "A Kubernetes manifest file holding only batch or training jobs (Job, CronJob, PyTorchJob, RayJob, ...) and what they use (ConfigMap, Secret, PVC, RBAC): applying it serves nothing; attrs: jobs (yes when it holds a job).",
     "k8s.rollout-setting" => "A rolling update that a model-serving Deployment or StatefulSet chooses (RollingUpdate, maxSurge/maxUnavailable), with no second model.",
-    "k8s.traffic-split" => "Traffic split between model versions (Istio weights, Argo Rollouts / Flagger canary, KServe canaryTrafficPercent, Seldon traffic).",
+    "k8s.traffic-split" => "Traffic split between model versions (Istio weights or a mirrored route, mode=shadow; Argo Rollouts / Flagger canary, KServe canaryTrafficPercent, Seldon traffic). An Istio route naming no model word counts when a model-serving workload carries one of its hosts' names (hosts) or sits in its folder.",
     "lineage.data-version" => "Training data version or commit recorded with the model (pinned data asset, model tags, mlflow.log_input); attrs: how.",
     "link.env-promotion" => "Two or more deployment environments defined as code (dev/test/staging/prod); derived by the linker; attrs: environments.",
     "link.pull-based-serving" => "Serving loads the model by a registry alias or stage (models:/m@production) that no pipeline promotes: releasing a model is a manual promotion; derived by the linker.",

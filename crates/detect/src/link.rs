@@ -649,6 +649,7 @@ impl Ctx<'_> {
                 .collect(),
             Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],
             Invocation::DbxLaunch { workflow } => vec![format!("dbx:workflow#{workflow}")],
+            Invocation::StartDefined { unit } => vec![unit],
             Invocation::AirflowDag { dag_id } => vec![format!("airflow-dag:{dag_id}")],
             Invocation::BundleDeploy => {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
@@ -764,6 +765,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     let by_id = Units::merged(units, plain, &repo.paths);
     let mut evidence = evidence;
     derive_gitops_releases(repo, &by_id, &mut evidence);
+    confirm_service_mesh_splits(&mut evidence);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -1039,6 +1041,37 @@ fn derive_gitops_releases(repo: &RepoIndex, units: &Units, evidence: &mut Vec<(E
         }
     }
     evidence.extend(found);
+}
+
+/// A service-mesh split whose routes name no model word (model=unconfirmed)
+/// splits a model's traffic when a model-serving workload of the repository
+/// (k8s.inference-service) carries the name of one of its hosts (`iris` for
+/// Deployments `iris-svc` and `iris-rf`) or sits in the same folder;
+/// otherwise it splits some other service's and is dropped.
+fn confirm_service_mesh_splits(evidence: &mut Vec<(Evidence, Option<String>)>) {
+    if !evidence.iter().any(|(e, _)| e.kind == "k8s.traffic-split" && e.attrs.contains_key("model")) {
+        return;
+    }
+    let dir = |p: &str| p.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+    let servers: Vec<(String, String)> = evidence
+        .iter()
+        .filter(|(e, _)| e.kind == "k8s.inference-service")
+        .map(|(e, _)| (e.attrs.get("name").unwrap_or_default().to_string(), dir(&e.location.path)))
+        .collect();
+    evidence.retain_mut(|(e, _)| {
+        if e.kind != "k8s.traffic-split" || !e.attrs.contains_key("model") {
+            return true;
+        }
+        let here = dir(&e.location.path);
+        let hosts: Vec<&str> = e.attrs.get("hosts").unwrap_or_default().split(',').filter(|h| !h.is_empty()).collect();
+        let serves = servers
+            .iter()
+            .any(|(name, d)| *d == here || hosts.iter().any(|h| name == h || name.strip_prefix(h).is_some_and(|r| r.starts_with('-'))));
+        if serves {
+            e.attrs.remove("model");
+        }
+        serves
+    });
 }
 
 /// The repository files (or folders, for `git add DIR`) one command edits
@@ -2730,6 +2763,35 @@ mod tests {
             [(".github/workflows/release.yml", tags_only.as_str()), ("argocd/app.yaml", app.as_str()), ("deploy/values.yaml", "tag: v1\n")];
         let scan = crate::scan_in_memory(&files, &crate::ScanOptions::default());
         assert!(scan.evidence.iter().all(|e| e.kind != "run.deploy"));
+    }
+
+    /// An Istio split or mirror whose hosts name no model word splits a
+    /// model's traffic when a model-serving Deployment carries a host's name.
+    #[test]
+    fn mesh_splits_between_unnamed_hosts_count_when_a_model_server_has_their_name() {
+        let vs = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: fraud\nspec:\n  hosts: [fraud]\n  http:\n    - route:\n        - destination:\n            host: fraud.ml.svc.cluster.local\n            subset: gbm\n          weight: 90\n        - destination:\n            host: fraud.ml.svc.cluster.local\n            subset: nn\n          weight: 10\n";
+        let mirror = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: fraud-shadow\nspec:\n  hosts: [fraud]\n  http:\n    - route:\n        - destination: {host: fraud, subset: gbm}\n      mirror: {host: fraud, subset: nn}\n";
+        let server = |name: &str| {
+            format!("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          image: reg/{name}:1\n          args: [\"--model-path\", /models/m.pkl]\n")
+        };
+        let splits = |files: &[(&str, &str)]| {
+            let scan = crate::scan_in_memory(files, &crate::ScanOptions::default());
+            let mut v: Vec<String> = scan
+                .evidence
+                .iter()
+                .filter(|e| e.kind == "k8s.traffic-split")
+                .map(|e| e.attrs.get("mode").unwrap_or_default().to_string())
+                .collect();
+            v.sort();
+            v
+        };
+        let (gbm, web) = (server("fraud-gbm"), server("frontend"));
+        assert_eq!(splits(&[("mesh/vs.yaml", vs), ("mesh/shadow.yaml", mirror), ("apps/gbm.yaml", gbm.as_str())]), ["shadow", "weights"]);
+        // The only model server carries another name, elsewhere: the split is some other service's.
+        let web_only = [("mesh/vs.yaml", vs), ("mesh/shadow.yaml", mirror), ("apps/web.yaml", web.as_str())];
+        assert!(splits(&web_only).is_empty(), "{:?}", splits(&web_only));
+        // ... unless it sits beside the routes.
+        assert_eq!(splits(&[("mesh/vs.yaml", vs), ("mesh/api.yaml", web.as_str())]), ["weights"]);
     }
 
     /// `kubectl apply` of manifests holding only jobs (and their

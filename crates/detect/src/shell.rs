@@ -339,6 +339,22 @@ impl Session<'_> {
                     group.retain(|w| w != "-");
                     group.extend(["-c".to_string(), format!("{pad}{body}")]);
                 }
+                // `kubectl create -f - <<EOF` of a PipelineRun (or a Workflow
+                // from a template) starts that pipeline, as `tkn pipeline
+                // start NAME` does; so does `cat <<EOF | kubectl create -f -`
+                // (the words after the heredoc's delimiter are not split).
+                let fed = |g: &[String]| {
+                    let piped = || {
+                        let after = text.split_once("<<")?.1.split_once('|')?.1;
+                        split_line(after).0.first().cloned()
+                    };
+                    crate::command::applies_stdin_manifest(g) || piped().is_some_and(|p| crate::command::applies_stdin_manifest(&p))
+                };
+                if let Some(run) =
+                    l.stdin.as_ref().filter(|_| k == last && fed(&group)).and_then(|body| crate::command::run_of_defined_pipeline(body))
+                {
+                    group = run;
+                }
                 self.group(group, l.no, l.text.trim(), file, depth);
             }
             i += 1;
@@ -1677,6 +1693,21 @@ mod tests {
         for s in ["python fit.py <<EOF\n1 2\nEOF", "cat <<EOF > x.py\nimport os\nEOF", "python -m pkg.fit <<EOF\nx\nEOF"] {
             assert!(argv(s).iter().all(|a| python_program(a).is_none()), "{s}");
         }
+    }
+
+    #[test]
+    fn a_pipeline_run_fed_to_kubectl_starts_the_pipeline_it_names() {
+        let run = "cat <<EOF | kubectl create -f -\napiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata:\n  generateName: train-\nspec:\n  pipelineRef:\n    name: model-training\nEOF\necho started";
+        let c = argv(run);
+        assert_eq!(c[0], ["tkn", "pipeline", "start", "model-training"], "{c:?}");
+        assert_eq!(c.last().unwrap(), &["echo", "started"]);
+        let direct = "oc create -f - <<'YAML'\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: fit-\nspec:\n  workflowTemplateRef:\n    name: fit-template\nYAML";
+        assert_eq!(argv(direct)[0], ["argo", "submit", "--from", "workflowtemplate/fit-template"]);
+        // Any other manifest starts no pipeline.
+        let other = "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nEOF";
+        assert_eq!(&argv(other)[0][..2], ["kubectl", "apply"]);
+        let no_ref = "cat <<EOF | kubectl create -f -\nkind: PipelineRun\nspec:\n  pipelineSpec:\n    tasks: []\nEOF";
+        assert_eq!(argv(no_ref), [["cat"]]);
     }
 
     #[test]

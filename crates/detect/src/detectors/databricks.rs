@@ -284,8 +284,9 @@ fn read_job(f: &FileCtx<'_>, dir: &str, name: &str, job: &Node, u: &mut Unit, pa
             }
         }
         // A task whose key says it builds the data.
-        let key = t.get("task_key").and_then(Node::as_str).unwrap_or("").to_ascii_lowercase();
-        if super::data_steps::is_data_step_name(&key) {
+        // Read as written: camelCase humps are words (`PickupFeatures`).
+        let key = t.get("task_key").and_then(Node::as_str).unwrap_or("");
+        if super::data_steps::is_data_step_name(key) {
             out.push_in(
                 Evidence::new("code.data-prep", NAME, Location::line(f.path, t.line), Confidence::Medium, &format!("task {key}"))
                     .attr("op", "pipeline-step"),
@@ -293,8 +294,11 @@ fn read_job(f: &FileCtx<'_>, dir: &str, name: &str, job: &Node, u: &mut Unit, pa
             );
         }
     }
-    // Job clusters sized in the spec: compute declared as code.
-    if let Some(line) = job.find_key_line(&|k| k == "node_type_id") {
+    // Job clusters sized in the spec: compute declared as code, by node
+    // type or drawn from an instance pool (which then names no node type).
+    if let Some(line) =
+        job.find_key_line(&|k| matches!(k, "node_type_id" | "instance_pool_id" | "instance_pool_name" | "driver_instance_pool_id"))
+    {
         out.push_in(super::compute_at(NAME, f.path, f.text, line, "databricks", Confidence::High), &u.id);
     }
 }
@@ -420,6 +424,21 @@ mod tests {
         let u = &out.units[0];
         assert!(u.root && u.triggers.contains("schedule"));
         assert_eq!(u.calls[0].0, "file:pipelines/fit.py");
+    }
+
+    #[test]
+    fn pool_clusters_are_compute_and_camel_case_task_keys_are_words() {
+        let repo = RepoIndex::default();
+        let spec = |cluster: &str, key: &str| {
+            format!("name: fit\nnew_cluster:\n  spark_version: 13.3.x-cpu-ml-scala2.12\n  {cluster}\n  num_workers: 4\ntasks:\n  - task_key: {key}\n    spark_python_task:\n      python_file: pipelines/fit.py\n")
+        };
+        let kinds =
+            |text: &str| detect_in(&repo, "jobs/fit.yml", text).evidence.into_iter().map(|(e, _)| e.kind.to_string()).collect::<Vec<_>>();
+        assert!(kinds(&spec("instance_pool_id: 0101-pool", "fit")).contains(&"code.compute".to_string()));
+        assert!(kinds(&spec("instance_pool_name: ml-pool", "fit")).contains(&"code.compute".to_string()));
+        assert!(!kinds(&spec("spark_conf: {}", "fit")).contains(&"code.compute".to_string()), "no size, no pool");
+        assert!(kinds(&spec("node_type_id: i3.xlarge", "PickupFeatures")).contains(&"code.data-prep".to_string()));
+        assert!(!kinds(&spec("node_type_id: i3.xlarge", "ModelValidation")).contains(&"code.data-prep".to_string()));
     }
 
     #[test]

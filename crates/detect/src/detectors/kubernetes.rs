@@ -4,9 +4,10 @@
 //! Emits `k8s.inference-service` (KServe InferenceService, Seldon, a
 //! Deployment whose container serves a model), `k8s.traffic-split` (KServe
 //! `canaryTrafficPercent`, Istio VirtualService with two or more weighted
-//! routes, Argo Rollouts canary/blue-green, Flagger Canary, Seldon
-//! traffic/shadow) and `k8s.rollout-setting` (a rolling update: a rollout
-//! with no second model). Commented-out manifests are not evidence.
+//! routes or a mirrored one, Argo Rollouts canary/blue-green, Flagger Canary,
+//! Seldon traffic/shadow), `k8s.rollout-setting` (a rolling update: a rollout
+//! with no second model) and `k8s.gitops-sync` (the folders an Argo CD or
+//! Flux object keeps applied). Commented-out manifests are not evidence.
 //!
 //! A Deployment or StatefulSet serves a model when a container that is not a
 //! data store or the tracking server (Postgres, MinIO, Redis, ...; `mlflow
@@ -158,10 +159,7 @@ impl Detector for Kubernetes {
         is_yaml(path) && !path.starts_with(".github/")
     }
     fn detect(&self, f: &FileCtx<'_>, out: &mut Output) {
-        // A Helm chart keeps its templates in `templates/`; elsewhere `{{`
-        // is another tool's (Argo, KFP, Jinja) and the text is read as is.
-        let helm = f.path.starts_with("templates/") || f.path.contains("/templates/");
-        let text = if helm { without_go_templates(f.text) } else { f.text.into() };
+        let text = helm_plain(f.path, f.text);
         let Ok(docs) = yaml::parse_all(&text) else { return };
         // The batch and training jobs of the file, one unit: what
         // `kubectl apply -f` of the file starts.
@@ -214,14 +212,37 @@ impl Detector for Kubernetes {
                     }
                 }
                 ("networking.istio.io", "VirtualService") => {
-                    let mut weights = Vec::new();
+                    let (mut weights, mut mirror, mut hosts) = (Vec::new(), None, std::collections::BTreeSet::new());
                     doc.walk(&mut |n| {
                         if let Some(w) = n.get("weight") {
                             weights.push(w.line);
                         }
+                        if let Some(m) = n.get("mirror").filter(|m| m.get("host").is_some()) {
+                            mirror.get_or_insert(m.line);
+                        }
+                        if let Some(h) = n.path(&["destination", "host"]).and_then(Node::as_str) {
+                            hosts.insert(h.split('.').next().unwrap_or(h).to_string());
+                        }
                     });
-                    if weights.len() >= 2 && mentions_model(doc) {
-                        out.push(ev("k8s.traffic-split", weights[0], "weighted routes").attr("mode", "weights"));
+                    let named = mentions_model(doc);
+                    let mut splits = Vec::new();
+                    if weights.len() >= 2 {
+                        splits.push(ev("k8s.traffic-split", weights[0], "weighted routes").attr("mode", "weights"));
+                    }
+                    // Istio shadowing: live requests copied to a second version.
+                    if let Some(line) = mirror {
+                        splits.push(ev("k8s.traffic-split", line, "mirrored route (shadow)").attr("mode", "shadow"));
+                    }
+                    for e in splits {
+                        // Hosts named for the app or the algorithm (`iris`,
+                        // subsets `svc`/`rf`): the linker keeps the split
+                        // when a model-serving workload carries a host's name.
+                        let e = if named {
+                            e
+                        } else {
+                            e.attr("model", "unconfirmed").attr("hosts", hosts.iter().cloned().collect::<Vec<_>>().join(","))
+                        };
+                        out.push(e);
                     }
                 }
                 ("argoproj.io", "Rollout") => {
@@ -450,6 +471,17 @@ fn job_commands(path: &str, doc: &Node, u: &mut Unit, out: &mut Output) {
     });
     for c in containers {
         super::tekton::container_commands(path, c, u, out, NAME);
+    }
+}
+
+/// The text of a YAML file as plain YAML: a Helm chart keeps its templates
+/// in `templates/` ([`without_go_templates`]); elsewhere `{{` is another
+/// tool's (Argo, KFP, Jinja) and the text is read as is.
+pub(crate) fn helm_plain<'a>(path: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
+    if path.starts_with("templates/") || path.contains("/templates/") {
+        without_go_templates(text)
+    } else {
+        text.into()
     }
 }
 

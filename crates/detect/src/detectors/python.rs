@@ -6130,6 +6130,26 @@ runs = api.search_runs('team/p')
     }
 
     #[test]
+    fn feature_tables_written_through_the_databricks_client_are_data_steps() {
+        let prep = |src: &str| {
+            kinds_at("features/write.py", src, &RepoIndex::default()).iter().filter(|k| k.starts_with("code.data-prep")).count()
+        };
+        let fe = "from databricks.feature_engineering import FeatureEngineeringClient\nfe = FeatureEngineeringClient()\n";
+        assert_eq!(
+            prep(&format!(
+                "{fe}fe.create_table(name='ml.trips', primary_keys=['id'], df=df)\nfe.write_table(name='ml.trips', df=df, mode='merge')\n"
+            )),
+            2
+        );
+        assert_eq!(
+            prep("from databricks.feature_store import FeatureStoreClient\nFeatureStoreClient().write_table(name='ml.t', df=df)\n"),
+            1
+        );
+        // Another library's `write_table` (pyarrow, Delta helpers): not this one.
+        assert_eq!(prep("import pyarrow.parquet as pq\npq.write_table(table, 'out.parquet')\n"), 0);
+    }
+
+    #[test]
     fn compute_declared_on_a_platform_object_of_a_local_module_counts() {
         let compute = |common: &str| {
             let files = [

@@ -59,7 +59,8 @@ impl Detector for Tekton {
         if !f.text.contains("tekton.dev") {
             return;
         }
-        let Ok(docs) = yaml::parse_all(f.text) else { return };
+        // Pipelines installed by a Helm chart are templates.
+        let Ok(docs) = yaml::parse_all(&super::kubernetes::helm_plain(f.path, f.text)) else { return };
         let listeners = &f.repo.event_sources().listeners;
         for doc in &docs {
             let api = doc.get("apiVersion").and_then(Node::as_str).unwrap_or("");
