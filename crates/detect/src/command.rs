@@ -72,6 +72,10 @@ pub enum Invocation {
     /// workflowtemplate/NAME` (an Argo WorkflowTemplate). `unit` is the id
     /// of the unit that defines it.
     StartDefined { unit: String },
+    /// `tfx run create`: a run of a TFX pipeline created from its runner
+    /// file by `tfx pipeline create|update --pipeline-path F`
+    /// ([`tfx_pipeline_path`]), which is what runs.
+    TfxRun,
     /// Compares metrics of two revisions and reports them (`dvc metrics diff`).
     CompareMetrics,
     /// Anything else.
@@ -497,6 +501,17 @@ pub(crate) fn applies_stdin_manifest(argv: &[String]) -> bool {
     is_kubectl(argv)
         && kubectl_subcommand(&argv[1..]).first().is_some_and(|v| matches!(v.as_str(), "apply" | "create" | "replace"))
         && opt_value(&argv[1..], &["-f", "--filename"]) == Some("-")
+}
+
+/// The runner file a TFX CLI command creates or updates a pipeline from
+/// (`tfx pipeline create|update --pipeline-path kubeflow_runner.py`): it
+/// registers the pipeline; `tfx run create` runs it.
+pub fn tfx_pipeline_path(argv: &[String]) -> Option<&str> {
+    let words: Vec<&str> = argv.iter().take(3).map(String::as_str).collect();
+    if !matches!(words.as_slice(), ["tfx", "pipeline", "create" | "update"]) {
+        return None;
+    }
+    opt_value(&argv[3..], &["--pipeline-path", "--pipeline_path"])
 }
 
 /// The command that starts what a manifest fed to `kubectl create -f -`
@@ -984,6 +999,7 @@ fn classify_command(argv: &[String]) -> Invocation {
                 None => Invocation::Other,
             }
         }
+        "tfx" if rest.first().map(String::as_str) == Some("run") && rest.get(1).map(String::as_str) == Some("create") => Invocation::TfxRun,
         "argo" if rest.first().map(String::as_str) == Some("submit") => {
             match opt_value(rest, &["--from"]).and_then(|v| v.split_once('/')) {
                 Some(("workflowtemplate" | "wftmpl" | "clusterworkflowtemplate" | "cwftmpl", name)) if !name.is_empty() => {
@@ -1550,6 +1566,12 @@ mod tests {
         assert_eq!(env("sam deploy --config-env staging"), Some("staging".into()));
         assert_eq!(env("azd deploy -e prod"), Some("prod".into()));
         assert_eq!(env("copilot svc deploy --name api --env test"), Some("test".into()));
+        // The TFX CLI: creating registers the runner, a run runs it.
+        assert_eq!(c("tfx run create --engine vertex --pipeline-name churn --project p --region r"), Invocation::TfxRun);
+        assert_eq!(c("tfx pipeline create --pipeline-path kubeflow_runner.py --engine vertex"), Invocation::Other);
+        let argv = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(tfx_pipeline_path(&argv("tfx pipeline update --pipeline-path=runner.py --engine kubeflow")), Some("runner.py"));
+        assert_eq!(tfx_pipeline_path(&argv("tfx pipeline compile --pipeline-path runner.py")), None);
         // Pipelines defined in the cluster, started by name.
         let start = |u: &str| Invocation::StartDefined { unit: u.into() };
         assert_eq!(c("tkn pipeline start retrain --param days=7 -w name=src,claimName=pvc"), start("tekton:pipeline#retrain"));

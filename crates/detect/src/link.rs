@@ -650,6 +650,19 @@ impl Ctx<'_> {
             Invocation::BundleRun { job } => vec![format!("bundle:job#{job}")],
             Invocation::DbxLaunch { workflow } => vec![format!("dbx:workflow#{workflow}")],
             Invocation::StartDefined { unit } => vec![unit],
+            // The runner files the repository's `tfx pipeline create` commands name.
+            Invocation::TfxRun => {
+                let mut v: Vec<String> = self
+                    .units
+                    .values()
+                    .flat_map(|u| &u.commands)
+                    .filter_map(|c| self.resolve_path(&c.workdir, crate::command::tfx_pipeline_path(&c.argv)?))
+                    .map(|p| format!("file:{p}"))
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            }
             Invocation::AirflowDag { dag_id } => vec![format!("airflow-dag:{dag_id}")],
             Invocation::BundleDeploy => {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()

@@ -384,7 +384,9 @@ crate::screened_regexes! { PY_RX;
     RX_PD_READ = r"\b(?:pd|pandas|pl|polars)\.(?:read_csv|read_parquet|read_json|read_excel|read_feather|scan_csv|scan_parquet)[ \t]*\(|\bspark\.read\b|\bspark\.table[ \t]*\(";
     RX_DATA_WRITE = r"\.(?:to_csv|to_parquet|to_feather|to_pickle|write_csv|write_parquet|saveAsTable)[ \t]*\(|\.write\.(?:parquet|csv|mode|format|saveAsTable)|\bnp\.save[z]?[ \t]*\(";
     RX_BATCH_JOB = r"\bBatchPredictionJob\.(?:create|submit)\s*\(|\.batch_predict\s*\(|\bcreate_batch_prediction_job\s*\(|\bModelBatchPredictOp\s*\(|\.transformer\s*\(|\bTransformStep\s*\(";
-    RX_TFX_TRAINER = r"\bTrainer\s*\(";
+    // `Trainer(`, `tfx.components.Trainer(`, or an alias of the Vertex /
+    // AI Platform trainer (`Trainer as VertexTrainer`).
+    RX_TFX_TRAINER = r"\b[A-Za-z_]*Trainer\s*\(";
     RX_TFMA_CHANGE = r"\bGenericChangeThreshold\s*\(";
     // Tracked runs ranked by a metric (`search_runs(..., order_by=["metrics.auc DESC"])`).
     RX_RUNS_BY_METRIC = r#"\bsearch_runs\s*\((?:[^()]|\([^()]*\))*?\border_by\s*=\s*\[?\s*f?["']metrics\."#;
