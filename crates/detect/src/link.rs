@@ -778,7 +778,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     let by_id = Units::merged(units, plain, &repo.paths);
     let mut evidence = evidence;
     derive_gitops_releases(repo, &by_id, &mut evidence);
-    confirm_service_mesh_splits(&mut evidence);
+    confirm_unnamed_splits(&mut evidence);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
     let ctx = Ctx { repo, units: &by_id, test_files };
@@ -1056,12 +1056,13 @@ fn derive_gitops_releases(repo: &RepoIndex, units: &Units, evidence: &mut Vec<(E
     evidence.extend(found);
 }
 
-/// A service-mesh split whose routes name no model word (model=unconfirmed)
-/// splits a model's traffic when a model-serving workload of the repository
-/// (k8s.inference-service) carries the name of one of its hosts (`iris` for
-/// Deployments `iris-svc` and `iris-rf`) or sits in the same folder;
-/// otherwise it splits some other service's and is dropped.
-fn confirm_service_mesh_splits(evidence: &mut Vec<(Evidence, Option<String>)>) {
+/// A traffic split that names no model word (model=unconfirmed: Istio
+/// routes, an Argo Rollout or Flagger Canary of a workload) splits a
+/// model's traffic when a model-serving workload of the repository
+/// (k8s.inference-service) carries the name of one of its hosts or targets
+/// (`iris` for Deployments `iris-svc` and `iris-rf`) or sits in the same
+/// folder; otherwise it splits some other service's and is dropped.
+fn confirm_unnamed_splits(evidence: &mut Vec<(Evidence, Option<String>)>) {
     if !evidence.iter().any(|(e, _)| e.kind == "k8s.traffic-split" && e.attrs.contains_key("model")) {
         return;
     }
@@ -2770,6 +2771,17 @@ mod tests {
         // An edit outside the synced folder, an edit not in place, or a push of tags only.
         assert!(deploys("yq -i '.tag = strenv(TAG)' docs/values.yaml", true).is_empty());
         assert!(deploys("yq '.image.tag' deploy/values.yaml", true).is_empty());
+        // A commit action pushes as `git push` does.
+        let action = ci("yq -i '.image.tag = strenv(TAG)' deploy/values.yaml")
+            .replace("run: git commit -am 'new model' && git push origin main", "uses: stefanzweifel/git-auto-commit-action@v5");
+        let app_auto = app(true);
+        let files = [
+            (".github/workflows/release.yml", action.as_str()),
+            ("argocd/app.yaml", app_auto.as_str()),
+            ("deploy/values.yaml", "tag: v1\n"),
+        ];
+        let scan = crate::scan_in_memory(&files, &crate::ScanOptions::default());
+        assert!(scan.evidence.iter().any(|e| e.kind == "run.deploy" && e.attrs.get("mechanism") == Some("gitops")));
         let tags_only = ci("yq -i '.image.tag = strenv(TAG)' deploy/values.yaml").replace("git push origin main", "git push --tags");
         let app = app(true);
         let files =
@@ -2778,10 +2790,11 @@ mod tests {
         assert!(scan.evidence.iter().all(|e| e.kind != "run.deploy"));
     }
 
-    /// An Istio split or mirror whose hosts name no model word splits a
-    /// model's traffic when a model-serving Deployment carries a host's name.
+    /// An Istio split or mirror, or a rollout, that names no model word
+    /// splits a model's traffic when a model-serving Deployment carries the
+    /// name of a host or target.
     #[test]
-    fn mesh_splits_between_unnamed_hosts_count_when_a_model_server_has_their_name() {
+    fn splits_naming_no_model_count_when_a_model_server_has_their_name() {
         let vs = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: fraud\nspec:\n  hosts: [fraud]\n  http:\n    - route:\n        - destination:\n            host: fraud.ml.svc.cluster.local\n            subset: gbm\n          weight: 90\n        - destination:\n            host: fraud.ml.svc.cluster.local\n            subset: nn\n          weight: 10\n";
         let mirror = "apiVersion: networking.istio.io/v1beta1\nkind: VirtualService\nmetadata:\n  name: fraud-shadow\nspec:\n  hosts: [fraud]\n  http:\n    - route:\n        - destination: {host: fraud, subset: gbm}\n      mirror: {host: fraud, subset: nn}\n";
         let server = |name: &str| {
@@ -2805,6 +2818,14 @@ mod tests {
         assert!(splits(&web_only).is_empty(), "{:?}", splits(&web_only));
         // ... unless it sits beside the routes.
         assert_eq!(splits(&[("mesh/vs.yaml", vs), ("mesh/api.yaml", web.as_str())]), ["weights"]);
+        // An Argo Rollout canary of a frontend image splits no model's traffic;
+        // one pointing at the model server's Deployment does.
+        let rollout = |target: &str| {
+            format!("apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n  strategy:\n    canary:\n      steps:\n        - setWeight: 20\n")
+        };
+        let (to_web, to_model) = (rollout("nginx-frontend"), rollout("fraud-gbm"));
+        assert!(splits(&[("web/rollout.yaml", to_web.as_str()), ("apps/gbm.yaml", gbm.as_str())]).is_empty());
+        assert_eq!(splits(&[("web/rollout.yaml", to_model.as_str()), ("apps/gbm.yaml", gbm.as_str())]), ["canary"]);
     }
 
     /// `kubectl apply` of manifests holding only jobs (and their

@@ -585,6 +585,20 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
             e = e.attr("dockerfile", file);
         }
         out.push_in(e, &unit.id);
+    } else if let Some(paths) = commit_action_paths(&name, &input) {
+        // An action that commits and pushes what earlier steps changed (a
+        // values file or image tag bumped for a GitOps controller): the
+        // `git add` and `git push` it runs.
+        let git = |args: &[&str]| Cmd {
+            argv: std::iter::once("git").chain(args.iter().copied()).map(str::to_string).collect(),
+            location: loc.clone(),
+            text: format!("uses: {action}"),
+            workdir: wd.to_string(),
+        };
+        for p in paths {
+            add_cmd(unit, out, NAME, git(&["add", p]));
+        }
+        add_cmd(unit, out, NAME, git(&["push"]));
     } else if name == "pypa/gh-action-pypi-publish" {
         out.push_in(ev("run.publish").attr("what", "python-package"), &unit.id);
     } else if is_deploy_action(&name) || helm_action(&name, with) {
@@ -627,6 +641,20 @@ fn expression_choices(s: &str) -> Option<Vec<String>> {
         })
         .collect();
     (!names.is_empty()).then_some(names)
+}
+
+/// The paths an action that commits and pushes adds (`.` for all it
+/// finds changed), when it pushes: `stefanzweifel/git-auto-commit-action`
+/// (`file_pattern`, unless `skip_push`), `EndBug/add-and-commit` (`add`,
+/// unless `push: false`).
+fn commit_action_paths<'a>(name: &str, input: &dyn Fn(&str) -> Option<&'a str>) -> Option<Vec<&'a str>> {
+    let (list, pushes) = match name {
+        "stefanzweifel/git-auto-commit-action" => (input("file_pattern"), input("skip_push") != Some("true")),
+        "EndBug/add-and-commit" => (input("add"), input("push") != Some("false")),
+        _ => return None,
+    };
+    let paths = list.unwrap_or(".").split(|c: char| c.is_whitespace() || matches!(c, ',' | '[' | ']' | '"' | '\''));
+    pushes.then(|| paths.filter(|p| !p.is_empty()).collect())
 }
 
 /// An action that builds an image and pushes it to a registry: its build
@@ -979,6 +1007,23 @@ mod tests {
         );
         let names: Vec<String> = kinds(&o, "ci.environment").iter().map(|e| e.attrs["name"].to_string()).collect();
         assert_eq!(names, ["prod", "dev", "production", "staging"]);
+    }
+
+    #[test]
+    fn commit_actions_add_and_push() {
+        let input = |pairs: &'static [(&'static str, &'static str)]| move |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| *v);
+        assert_eq!(commit_action_paths("stefanzweifel/git-auto-commit-action", &input(&[])), Some(vec!["."]));
+        assert_eq!(
+            commit_action_paths("stefanzweifel/git-auto-commit-action", &input(&[("file_pattern", "deploy/values.yaml charts/*.yaml")])),
+            Some(vec!["deploy/values.yaml", "charts/*.yaml"])
+        );
+        assert_eq!(commit_action_paths("stefanzweifel/git-auto-commit-action", &input(&[("skip_push", "true")])), None);
+        assert_eq!(
+            commit_action_paths("EndBug/add-and-commit", &input(&[("add", "['k8s/isvc.yaml', 'README.md']")])),
+            Some(vec!["k8s/isvc.yaml", "README.md"])
+        );
+        assert_eq!(commit_action_paths("EndBug/add-and-commit", &input(&[("push", "false")])), None);
+        assert_eq!(commit_action_paths("actions/checkout", &input(&[])), None);
     }
 
     #[test]

@@ -249,7 +249,17 @@ impl Detector for Kubernetes {
                     let strat = doc.path(&["spec", "strategy"]);
                     if let Some(s) = strat.and_then(|s| s.get("canary").or_else(|| s.get("blueGreen"))) {
                         let mode = if strat.unwrap().get("canary").is_some() { "canary" } else { "blue-green" };
-                        out.push(ev("k8s.traffic-split", s.line, &format!("Rollout strategy: {mode}")).attr("mode", mode));
+                        let e = ev("k8s.traffic-split", s.line, &format!("Rollout strategy: {mode}")).attr("mode", mode);
+                        // A rollout of a workload that names no model (a
+                        // frontend, a demo image) splits a model's traffic
+                        // only if the workload it points at serves one.
+                        let e = if mentions_model(doc) {
+                            e
+                        } else {
+                            let target = doc.path(&["spec", "workloadRef", "name"]).and_then(Node::as_str).unwrap_or(name);
+                            e.attr("model", "unconfirmed").attr("hosts", target)
+                        };
+                        out.push(e);
                     }
                     if mentions_model(doc) {
                         out.push(ev("k8s.inference-service", kline, &format!("kind: Rollout {name}")));
@@ -288,7 +298,15 @@ impl Detector for Kubernetes {
                         out.push(ev(k, kline, &format!("kind: {kind} {name}")).attr("tool", "prometheus").attr("source", "platform"));
                     }
                 }
-                ("flagger.app", "Canary") => out.push(ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary")),
+                ("flagger.app", "Canary") => {
+                    // Flagger shifts the traffic of the Deployment it targets.
+                    let e = ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary");
+                    let e = match doc.path(&["spec", "targetRef", "name"]).and_then(Node::as_str) {
+                        Some(target) if !mentions_model(doc) => e.attr("model", "unconfirmed").attr("hosts", target),
+                        _ => e,
+                    };
+                    out.push(e);
+                }
                 ("apps", "Deployment" | "StatefulSet") if workload_serves_model(doc, name) => {
                     out.push(ev("k8s.inference-service", kline, &format!("kind: {kind} {name}")));
                     if let Some(line) = chosen_rolling_update(doc, kind) {

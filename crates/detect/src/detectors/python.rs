@@ -1857,7 +1857,13 @@ fn scoring(
         }
         if !ui && admin.is_none() {
             if let Some(mt) = RX_HTTP_POST.find_iter(bytes).find(|m| posts_to_model_endpoint(masked, idx, m.start())) {
-                ev.push(mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium));
+                let mut e = mk("code.invoke-endpoint", "http", mt.start(), Confidence::Medium);
+                // A server on this machine (`http://localhost:9000/...`, a
+                // container the CI job started): not the deployed model.
+                if posted_url(masked, mt.start()).is_some_and(|u| crate::command::is_loopback_url(&u)) {
+                    e = e.attr("host", "local");
+                }
+                ev.push(e);
             }
         }
         return;
@@ -4061,6 +4067,21 @@ fn takes_labels(bytes: &[u8], params: usize) -> bool {
 /// (`requests.post(f"{base}/predict", ...)`, `url = cfg.scoring_uri`). A
 /// token or webhook URL elsewhere in a module that also mentions endpoints
 /// is no model call.
+/// The URL an HTTP call at `at` posts to, when the module spells it: a
+/// string literal argument (an f-string's literal text too), or the literal
+/// a name was last assigned before the call.
+fn posted_url(text: &str, at: usize) -> Option<String> {
+    let args = call_args(text.as_bytes(), at);
+    let (_, url) =
+        args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none()))?;
+    let literal = |v: &str| {
+        let v = v.trim().trim_start_matches(['f', 'r', 'b']);
+        let q = v.chars().next().filter(|c| matches!(c, '"' | '\''))?;
+        Some(v[1..].split(q).next().unwrap_or("").to_string())
+    };
+    literal(url).or_else(|| is_name(url.trim()).then(|| assigned(&text[..at], url.trim()).and_then(literal)).flatten())
+}
+
 fn posts_to_model_endpoint(text: &str, idx: &LineIndex, at: usize) -> bool {
     let bytes = text.as_bytes();
     let args = call_args(bytes, at);
@@ -4707,6 +4728,22 @@ mod tests {
         // Loaded, never applied; or applied in a test: no scoring.
         assert!(!scores(&src.replace("df.withColumn('churn', predict(*df.columns)).write.saveAsTable('scores')\n", "print(predict)\n")));
         assert!(!kinds_at("tests/test_job.py", src, &RepoIndex::default()).iter().any(|k| k.starts_with("code.scoring")));
+    }
+
+    #[test]
+    fn posts_to_this_machine_are_calls_of_a_local_server() {
+        let host = |src: &str| {
+            let f = analyze("integration/call_lambda.py", src, &RepoIndex::default(), NAME, false);
+            let e = f.evidence.iter().find(|e| e.kind == "code.invoke-endpoint").expect("an endpoint call");
+            e.attrs.get("host").map(str::to_string)
+        };
+        let local = Some("local".to_string());
+        assert_eq!(host("import requests\nrequests.post('http://localhost:8080/predict', json=row)\n"), local);
+        assert_eq!(host("import requests\nurl = \"http://127.0.0.1:9000/2015-03-31/functions/function/invocations\"\nrequests.post(url, json=event)\n"), local);
+        assert_eq!(host("import requests\nrequests.post(url=f'http://0.0.0.0:{port}/predict', json=row)\n"), local);
+        // A deployed endpoint, or a URL known only at run time.
+        assert_eq!(host("import requests\nrequests.post('https://churn.example.com/predict', json=row)\n"), None);
+        assert_eq!(host("import requests\nrequests.post(cfg.scoring_uri + '/predict', json=row)\n"), None);
     }
 
     #[test]
