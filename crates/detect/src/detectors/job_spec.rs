@@ -84,15 +84,24 @@ impl Detector for JobSpec {
         }
         // Prefect deployments: `deployments[].entrypoint: path.py:flow` with
         // schedules, or triggers (an automation starts it on an event).
-        if let Some(deps) = doc.get("deployments") {
-            for d in deps.items() {
+        // A Prefect 2 `prefect deployment build` file is one deployment at
+        // the top level (`flow_name`, `entrypoint`, `schedule`,
+        // `is_schedule_active`).
+        let single = doc.get("flow_name").is_some() && doc.get("entrypoint").and_then(Node::as_str).is_some_and(|e| e.contains(".py:"));
+        let deps: Vec<&Node> = match doc.get("deployments") {
+            Some(deps) => deps.items().iter().collect(),
+            None if single => vec![&doc],
+            None => Vec::new(),
+        };
+        if !deps.is_empty() {
+            for d in deps {
                 let Some(ep) = d.get("entrypoint").and_then(Node::as_str) else { continue };
                 let file = ep.split(':').next().unwrap_or(ep);
                 let name = d.get("name").and_then(Node::as_str).unwrap_or(file);
                 let mut u = Unit::new(format!("deploy:{}#{name}", f.path), Location::new(f.path, d.line, d.last_line()), name);
                 u.calls.push((format!("file:{}", crate::paths::join("", file)), Location::line(f.path, d.line)));
-                let scheduled =
-                    d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null());
+                let scheduled = d.get("is_schedule_active").and_then(Node::as_str) != Some("false")
+                    && (d.get("schedules").is_some_and(|s| !s.items().is_empty()) || d.get("schedule").is_some_and(|s| !s.is_null()));
                 let evented = d.get("triggers").is_some_and(|t| !t.items().is_empty());
                 let trigger = if scheduled { Some(("schedule", "schedule")) } else { evented.then_some(("external", "event trigger")) };
                 if let Some((trigger, what)) = trigger {
@@ -185,6 +194,27 @@ mod tests {
         let mut out = Output::default();
         JobSpec.detect(&FileCtx { path: "x.yaml", text: "name: w\nsteps: []\n", repo: &repo }, &mut out);
         assert!(out.units.is_empty());
+    }
+
+    #[test]
+    fn a_prefect_2_deployment_file_is_one_scheduled_deployment() {
+        let repo = RepoIndex::default();
+        let run = |text: &str| {
+            let mut out = Output::default();
+            JobSpec.detect(&FileCtx { path: "train_flow-deployment.yaml", text, repo: &repo }, &mut out);
+            out.units
+                .iter()
+                .map(|u| (u.root, u.calls.iter().map(|c| c.0.clone()).collect::<Vec<_>>(), u.commands.len()))
+                .collect::<Vec<_>>()
+        };
+        let built = "name: weekly\nflow_name: train\nschedule:\n  cron: 0 6 * * 1\nis_schedule_active: true\npath: /opt/app\nentrypoint: flows/train.py:train\n";
+        assert_eq!(run(built), vec![(true, vec!["file:flows/train.py".to_string()], 0)]);
+        // Paused, or with no schedule: a deployment someone runs.
+        assert_eq!(
+            run(&built.replace("is_schedule_active: true", "is_schedule_active: false")),
+            vec![(false, vec!["file:flows/train.py".to_string()], 0)]
+        );
+        assert!(!run("name: adhoc\nflow_name: train\nschedule: null\nentrypoint: flows/train.py:train\n")[0].0);
     }
 
     #[test]
