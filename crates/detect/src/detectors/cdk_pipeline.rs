@@ -677,7 +677,7 @@ fn placeholders_to_glob(s: &str) -> String {
 }
 
 /// Match `s` against a pattern whose only wildcard is `*`.
-fn glob_match(pat: &str, s: &str) -> bool {
+pub(crate) fn glob_match(pat: &str, s: &str) -> bool {
     let parts: Vec<&str> = pat.split('*').collect();
     if parts.len() == 1 {
         return pat == s;

@@ -417,27 +417,10 @@ pub(crate) fn gitops_syncs(synced: &str, file: &str) -> bool {
     loop {
         match (s.next(), f.next()) {
             (None, Some(_)) => return true,
-            (Some(a), Some(b)) if a == b || a == "*" || a.contains('*') && glob_segment(a, b) => {}
+            (Some(a), Some(b)) if a == b || a.contains('*') && super::cdk_pipeline::glob_match(a, b) => {}
             _ => return false,
         }
     }
-}
-
-/// One path segment against a pattern with `*` wildcards.
-fn glob_segment(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !name.starts_with(first) || !name[first.len()..].ends_with(last) || name.len() < first.len() + last.len() {
-        return false;
-    }
-    let mut rest = &name[first.len()..name.len() - last.len()];
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    true
 }
 
 /// Resources that configure, store for or permit the workloads beside
