@@ -523,21 +523,14 @@ pub fn tfx_pipeline_path(argv: &[String]) -> Option<&str> {
 pub(crate) fn run_of_defined_pipeline(manifest: &str) -> Option<Vec<String>> {
     let docs = crate::yaml::parse_all(manifest).ok()?;
     docs.iter().find_map(|doc| {
-        let kind = doc.get("kind").and_then(crate::yaml::Node::as_str)?;
-        let name = |path: &[&str]| doc.path(path).and_then(crate::yaml::Node::as_str).filter(|n| !n.is_empty()).map(str::to_string);
-        let argv: Vec<&str> = match kind {
-            "PipelineRun" => vec!["tkn", "pipeline", "start"],
-            "TaskRun" => vec!["tkn", "task", "start"],
-            "Workflow" => vec!["argo", "submit", "--from"],
+        let name = |r: &str| doc.path(&["spec", r, "name"]).and_then(crate::yaml::Node::as_str).filter(|n| !n.is_empty());
+        let argv = match doc.get("kind").and_then(crate::yaml::Node::as_str)? {
+            "PipelineRun" => ["tkn", "pipeline", "start", name("pipelineRef")?].map(str::to_string),
+            "TaskRun" => ["tkn", "task", "start", name("taskRef")?].map(str::to_string),
+            "Workflow" => ["argo", "submit", "--from", &format!("workflowtemplate/{}", name("workflowTemplateRef")?)].map(str::to_string),
             _ => return None,
         };
-        let mut argv: Vec<String> = argv.into_iter().map(str::to_string).collect();
-        match kind {
-            "PipelineRun" => argv.push(name(&["spec", "pipelineRef", "name"])?),
-            "TaskRun" => argv.push(name(&["spec", "taskRef", "name"])?),
-            _ => argv.push(format!("workflowtemplate/{}", name(&["spec", "workflowTemplateRef", "name"])?)),
-        }
-        Some(argv)
+        Some(argv.to_vec())
     })
 }
 
@@ -1008,11 +1001,14 @@ fn classify_command(argv: &[String]) -> Invocation {
                 _ => Invocation::Other,
             }
         }
-        // A GitOps controller told to apply now what its repository holds.
-        "argocd" if rest.first().map(String::as_str) == Some("app") && rest.get(1).map(String::as_str) == Some("sync") => {
-            Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
-        }
-        "flux" if rest.first().map(String::as_str) == Some("reconcile") && !rest.iter().any(|a| a == "source") => {
+        // A GitOps controller told to apply now what its repository holds
+        // (`argocd app sync`; `flux reconcile` of anything but a source).
+        "argocd" | "flux"
+            if matches!(
+                (base.as_str(), rest.first().map(String::as_str), rest.get(1).map(String::as_str)),
+                ("argocd", Some("app"), Some("sync")) | ("flux", Some("reconcile"), Some("kustomization" | "ks" | "helmrelease" | "hr"))
+            ) =>
+        {
             Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None }
         }
         "az" => classify_az(rest),
@@ -1566,13 +1562,25 @@ mod tests {
         assert_eq!(env("sam deploy --config-env staging"), Some("staging".into()));
         assert_eq!(env("azd deploy -e prod"), Some("prod".into()));
         assert_eq!(env("copilot svc deploy --name api --env test"), Some("test".into()));
-        // The TFX CLI: creating registers the runner, a run runs it.
+        // Not a deployment, no environment option, or a dry run.
+        assert_eq!(env("databricks bundle validate -t prod"), None);
+        assert_eq!(env("databricks bundle deploy"), None);
+        assert_eq!(env("dbx execute churn --environment=prod"), None);
+        assert_eq!(env("serverless deploy --stage prod --dry-run"), None);
+        assert_eq!(env("helm upgrade api chart -n prod"), None);
+    }
+
+    #[test]
+    fn the_tfx_cli_registers_runners_and_runs_them() {
         assert_eq!(c("tfx run create --engine vertex --pipeline-name churn --project p --region r"), Invocation::TfxRun);
         assert_eq!(c("tfx pipeline create --pipeline-path kubeflow_runner.py --engine vertex"), Invocation::Other);
         let argv = |s: &str| s.split_whitespace().map(str::to_string).collect::<Vec<_>>();
         assert_eq!(tfx_pipeline_path(&argv("tfx pipeline update --pipeline-path=runner.py --engine kubeflow")), Some("runner.py"));
         assert_eq!(tfx_pipeline_path(&argv("tfx pipeline compile --pipeline-path runner.py")), None);
-        // Pipelines defined in the cluster, started by name.
+    }
+
+    #[test]
+    fn pipelines_defined_in_the_cluster_are_started_by_name() {
         let start = |u: &str| Invocation::StartDefined { unit: u.into() };
         assert_eq!(c("tkn pipeline start retrain --param days=7 -w name=src,claimName=pvc"), start("tekton:pipeline#retrain"));
         assert_eq!(c("tkn t start fit -n ml"), start("tekton:task#fit"));
@@ -1580,18 +1588,17 @@ mod tests {
         assert_eq!(c("argo submit -n argo --from=cwftmpl/fit"), start("argo:template#fit"));
         assert_eq!(c("argo submit workflow.yaml"), Invocation::Other);
         assert_eq!(c("tkn pipeline list"), Invocation::Other);
-        // GitOps controllers asked to apply now.
+    }
+
+    #[test]
+    fn gitops_controllers_asked_to_apply_now_deploy() {
         let k8s = Invocation::Deploy { target: "kubernetes".into(), traffic: None, file: None };
         assert_eq!(c("argocd app sync sentiment-serving --prune"), k8s);
         assert_eq!(c("flux reconcile kustomization serving --with-source"), k8s);
+        assert_eq!(c("flux reconcile helmrelease model-api"), k8s);
         assert_eq!(c("flux reconcile source git flux-system"), Invocation::Other);
+        assert_eq!(c("flux get kustomizations"), Invocation::Other);
         assert_eq!(c("argocd app get sentiment-serving"), Invocation::Other);
-        // Not a deployment, no environment option, or a dry run.
-        assert_eq!(env("databricks bundle validate -t prod"), None);
-        assert_eq!(env("databricks bundle deploy"), None);
-        assert_eq!(env("dbx execute churn --environment=prod"), None);
-        assert_eq!(env("serverless deploy --stage prod --dry-run"), None);
-        assert_eq!(env("helm upgrade api chart -n prod"), None);
     }
 
     #[test]

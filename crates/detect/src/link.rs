@@ -238,9 +238,16 @@ struct Ctx<'a> {
     repo: &'a RepoIndex,
     units: &'a Units<'a>,
     test_files: BTreeSet<crate::PathName>,
+    /// The TFX runner files the repository's `tfx pipeline create|update`
+    /// commands name, as `file:` ids (gathered once, when a run asks).
+    tfx_runners: std::cell::OnceCell<Vec<String>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    fn new(repo: &'a RepoIndex, units: &'a Units<'a>, test_files: BTreeSet<crate::PathName>) -> Self {
+        Ctx { repo, units, test_files, tfx_runners: std::cell::OnceCell::new() }
+    }
+
     /// The unit of invoke task `name` (`test`, `checks.test`, `checks`) in
     /// the tasks module `file`: a task of the module, or a task of a
     /// collection it adds (read through the collection's unit, which calls
@@ -651,18 +658,21 @@ impl Ctx<'_> {
             Invocation::DbxLaunch { workflow } => vec![format!("dbx:workflow#{workflow}")],
             Invocation::StartDefined { unit } => vec![unit],
             // The runner files the repository's `tfx pipeline create` commands name.
-            Invocation::TfxRun => {
-                let mut v: Vec<String> = self
-                    .units
-                    .values()
-                    .flat_map(|u| &u.commands)
-                    .filter_map(|c| self.resolve_path(&c.workdir, crate::command::tfx_pipeline_path(&c.argv)?))
-                    .map(|p| format!("file:{p}"))
-                    .collect();
-                v.sort();
-                v.dedup();
-                v
-            }
+            Invocation::TfxRun => self
+                .tfx_runners
+                .get_or_init(|| {
+                    let mut v: Vec<String> = self
+                        .units
+                        .values()
+                        .flat_map(|u| &u.commands)
+                        .filter_map(|c| self.resolve_path(&c.workdir, crate::command::tfx_pipeline_path(&c.argv)?))
+                        .map(|p| format!("file:{p}"))
+                        .collect();
+                    v.sort();
+                    v.dedup();
+                    v
+                })
+                .clone(),
             Invocation::AirflowDag { dag_id } => vec![format!("airflow-dag:{dag_id}")],
             Invocation::BundleDeploy => {
                 self.units.keys().filter(|k| k.starts_with("bundle:") && !k.starts_with("bundle:job#")).cloned().collect()
@@ -781,7 +791,7 @@ pub(crate) fn link_held<U: Into<Box<Unit>>>(
     confirm_unnamed_splits(&mut evidence);
     let test_files: BTreeSet<crate::PathName> =
         evidence.iter().filter(|(e, _)| e.kind == "test.case").map(|(e, _)| e.location.path.clone()).collect();
-    let ctx = Ctx { repo, units: &by_id, test_files };
+    let ctx = Ctx::new(repo, &by_id, test_files);
 
     // Python files that load modules from paths, by path (read once).
     let mut loaders: BTreeMap<String, bool> = BTreeMap::new();
@@ -2790,6 +2800,17 @@ mod tests {
         assert!(scan.evidence.iter().all(|e| e.kind != "run.deploy"));
     }
 
+    /// A deploy target named on a command line is an environment; one in a
+    /// commented-out step is not.
+    #[test]
+    fn deploy_targets_on_command_lines_are_environments_unless_commented_out() {
+        let ci = "on: push\njobs:\n  cd:\n    runs-on: ubuntu-latest\n    steps:\n      - run: databricks bundle deploy -t staging\n      # - run: databricks bundle deploy -t prod\n      - run: |\n          # dbx deploy fit --environment=prod\n          echo done\n";
+        let scan = crate::scan_in_memory(&[(".github/workflows/cd.yml", ci)], &crate::ScanOptions::default());
+        let envs: Vec<&str> = scan.evidence.iter().filter(|e| e.kind == "ci.environment").filter_map(|e| e.attrs.get("name")).collect();
+        assert_eq!(envs, ["staging"]);
+        assert!(scan.evidence.iter().all(|e| e.kind != "link.env-promotion"));
+    }
+
     /// An Istio split or mirror, or a rollout, that names no model word
     /// splits a model's traffic when a model-serving Deployment carries the
     /// name of a host or target.
@@ -2826,6 +2847,13 @@ mod tests {
         let (to_web, to_model) = (rollout("nginx-frontend"), rollout("fraud-gbm"));
         assert!(splits(&[("web/rollout.yaml", to_web.as_str()), ("apps/gbm.yaml", gbm.as_str())]).is_empty());
         assert_eq!(splits(&[("web/rollout.yaml", to_model.as_str()), ("apps/gbm.yaml", gbm.as_str())]), ["canary"]);
+        // The same for the Deployment a Flagger Canary targets.
+        let flagger = |target: &str| {
+            format!("apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: web\nspec:\n  targetRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n  analysis:\n    stepWeight: 10\n")
+        };
+        let (to_web, to_model) = (flagger("nginx-frontend"), flagger("fraud-gbm"));
+        assert!(splits(&[("web/canary.yaml", to_web.as_str()), ("apps/gbm.yaml", gbm.as_str())]).is_empty());
+        assert_eq!(splits(&[("web/canary.yaml", to_model.as_str()), ("apps/gbm.yaml", gbm.as_str())]), ["canary"]);
     }
 
     /// `kubectl apply` of manifests holding only jobs (and their
@@ -3234,7 +3262,7 @@ mod tests {
         let units = Units::default();
         let files =
             ["tests/test_a.py", "tests/unit/test_b.py", "tests_old/test_c.py", "web/a.test.ts", "svc/tests/test_d.py", "test_top.py"];
-        let cx = Ctx { repo: &repo, units: &units, test_files: files.iter().map(|f| crate::PathName::from(*f)).collect() };
+        let cx = Ctx::new(&repo, &units, files.iter().map(|f| crate::PathName::from(*f)).collect());
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         let t = |cmd: &str, wd: &str| {
             cx.targets(&argv(cmd), wd).into_iter().map(|t| t.trim_start_matches("file:").to_string()).collect::<Vec<_>>()
@@ -3289,7 +3317,7 @@ mod tests {
         let mut repo = RepoIndex::default();
         repo.paths.insert("pipelines/churn/pipeline.py".into());
         let units = Units::default();
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(
             cx.targets(&argv("run-pipeline --module-name pipelines.churn.pipeline --role-arn x"), ""),
@@ -3316,7 +3344,7 @@ mod tests {
         repo.paths.insert("plain.py".into());
         repo.texts.insert("launch.py".into(), "import importlib, sys\nmod = importlib.import_module(sys.argv[2])\n".into());
         repo.texts.insert("plain.py".into(), "import sys\n# importlib.import_module(sys.argv[2])\nprint(sys.argv)\n".into());
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         assert_eq!(
             cx.targets(&argv("python launch.py -n pipelines.churn.pipeline"), ""),
             vec!["file:launch.py", "file:pipelines/churn/pipeline.py"]
@@ -3347,7 +3375,7 @@ mod tests {
         }
         repo.seed_dirs.insert("serving/samples".into());
         let units = Units::default();
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         let argv = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
         assert_eq!(
             cx.targets(&argv("yarn cdk deploy --require-approval never"), "serving"),
@@ -3367,7 +3395,7 @@ mod tests {
             repo.paths.insert(p.into());
         }
         let units = Units::default();
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         assert_eq!(cx.resolve_path("", "/opt/airflow/dags/scripts/train.py").as_deref(), Some("dags/scripts/train.py"));
         assert_eq!(cx.resolve_path("", "/app/train.py").as_deref(), Some("train.py"));
         // Component-wise: `xscripts/eval.py` is not `scripts/eval.py`.
@@ -3453,7 +3481,7 @@ mod tests {
             repo.paths.insert(p.into());
         }
         let units = Units::default();
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         // `./backend` mounted at `/app`.
         assert_eq!(cx.resolve_path("", "/app/scripts/test.sh").as_deref(), Some("backend/scripts/test.sh"));
         assert_eq!(cx.resolve_path("", "/app/tests-start.sh").as_deref(), Some("backend/tests-start.sh"));
@@ -3892,7 +3920,7 @@ mod tests {
             repo.paths.insert(p.into());
         }
         let units = Units::default();
-        let cx = Ctx { repo: &repo, units: &units, test_files: BTreeSet::new() };
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
         assert_eq!(cx.resolve_path("", "$(Agent.TempDirectory)/copy/ops/build.py").as_deref(), Some("ops/build.py"));
         assert_eq!(cx.resolve_path("", "${WORK}/src/fit.py").as_deref(), Some("src/fit.py"));
         assert_eq!(cx.resolve_path("", "$HOME/x/build.py").as_deref(), Some("build.py"));

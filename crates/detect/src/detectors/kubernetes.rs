@@ -233,35 +233,24 @@ impl Detector for Kubernetes {
                     if let Some(line) = mirror {
                         splits.push(ev("k8s.traffic-split", line, "mirrored route (shadow)").attr("mode", "shadow"));
                     }
+                    // Hosts named for the app or the algorithm (`iris`,
+                    // subsets `svc`/`rf`).
+                    let hosts = hosts.into_iter().collect::<Vec<_>>().join(",");
                     for e in splits {
-                        // Hosts named for the app or the algorithm (`iris`,
-                        // subsets `svc`/`rf`): the linker keeps the split
-                        // when a model-serving workload carries a host's name.
-                        let e = if named {
-                            e
-                        } else {
-                            e.attr("model", "unconfirmed").attr("hosts", hosts.iter().cloned().collect::<Vec<_>>().join(","))
-                        };
-                        out.push(e);
+                        out.push(unless_named(e, named, &hosts));
                     }
                 }
                 ("argoproj.io", "Rollout") => {
+                    let named = mentions_model(doc);
                     let strat = doc.path(&["spec", "strategy"]);
                     if let Some(s) = strat.and_then(|s| s.get("canary").or_else(|| s.get("blueGreen"))) {
                         let mode = if strat.unwrap().get("canary").is_some() { "canary" } else { "blue-green" };
                         let e = ev("k8s.traffic-split", s.line, &format!("Rollout strategy: {mode}")).attr("mode", mode);
-                        // A rollout of a workload that names no model (a
-                        // frontend, a demo image) splits a model's traffic
-                        // only if the workload it points at serves one.
-                        let e = if mentions_model(doc) {
-                            e
-                        } else {
-                            let target = doc.path(&["spec", "workloadRef", "name"]).and_then(Node::as_str).unwrap_or(name);
-                            e.attr("model", "unconfirmed").attr("hosts", target)
-                        };
-                        out.push(e);
+                        // A frontend or demo image rolled out: the workload it points at decides.
+                        let target = doc.path(&["spec", "workloadRef", "name"]).and_then(Node::as_str).unwrap_or(name);
+                        out.push(unless_named(e, named, target));
                     }
-                    if mentions_model(doc) {
+                    if named {
                         out.push(ev("k8s.inference-service", kline, &format!("kind: Rollout {name}")));
                     }
                 }
@@ -301,11 +290,11 @@ impl Detector for Kubernetes {
                 ("flagger.app", "Canary") => {
                     // Flagger shifts the traffic of the Deployment it targets.
                     let e = ev("k8s.traffic-split", kline, "Flagger Canary").attr("mode", "canary");
-                    let e = match doc.path(&["spec", "targetRef", "name"]).and_then(Node::as_str) {
-                        Some(target) if !mentions_model(doc) => e.attr("model", "unconfirmed").attr("hosts", target),
-                        _ => e,
-                    };
-                    out.push(e);
+                    let target = doc.path(&["spec", "targetRef", "name"]).and_then(Node::as_str);
+                    out.push(match target {
+                        Some(t) => unless_named(e, mentions_model(doc), t),
+                        None => e,
+                    });
                 }
                 ("apps", "Deployment" | "StatefulSet") if workload_serves_model(doc, name) => {
                     out.push(ev("k8s.inference-service", kline, &format!("kind: {kind} {name}")));
@@ -348,6 +337,18 @@ impl Detector for Kubernetes {
     }
 }
 
+/// A traffic split whose resource names no model word, marked for the
+/// linker (model=unconfirmed) with the hosts or workloads it shifts
+/// traffic between (comma-separated): it counts only when a model-serving
+/// workload carries one of their names or sits beside it.
+fn unless_named(e: Evidence, named: bool, hosts: &str) -> Evidence {
+    if named {
+        e
+    } else {
+        e.attr("model", "unconfirmed").attr("hosts", hosts)
+    }
+}
+
 /// The repository folders a GitOps controller's object keeps applied to a
 /// cluster, each with whether it syncs on its own (Argo CD
 /// `syncPolicy.automated`; Flux always, unless suspended): an Argo CD
@@ -357,8 +358,10 @@ impl Detector for Kubernetes {
 /// `GitRepository`. Paths are repository-relative, without `./`; `""` is
 /// the whole repository.
 fn gitops_synced_paths(doc: &Node, kind: &str) -> Vec<(String, bool)> {
-    let clean = |p: &str| p.trim().trim_start_matches("./").trim_end_matches('/').to_string();
-    let clean = |p: &str| if p == "." { String::new() } else { clean(p) };
+    let clean = |p: &str| match p.trim().trim_start_matches("./").trim_end_matches('/') {
+        "." => String::new(),
+        p => p.to_string(),
+    };
     let argo_paths = |spec: &Node| -> Vec<String> {
         let mut v: Vec<String> = spec.path(&["source", "path"]).and_then(Node::as_str).map(clean).into_iter().collect();
         if let Some(sources) = spec.get("sources") {

@@ -3514,23 +3514,7 @@ fn baseline_value(masked: &str, from: usize) -> Baseline {
 /// comma or closing bracket outside brackets and strings.
 fn argument_value(rest: &str) -> &str {
     let b = rest.as_bytes();
-    let (mut depth, mut quote) = (0usize, None::<u8>);
-    let mut i = 0;
-    while i < b.len() {
-        match (quote, b[i]) {
-            (Some(_), b'\\') => i += 1,
-            (Some(q), c) if c == q => quote = None,
-            (Some(_), _) => {}
-            (None, c @ (b'"' | b'\'')) => quote = Some(c),
-            (None, b'(' | b'[' | b'{') => depth += 1,
-            (None, b')' | b']' | b'}') if depth == 0 => break,
-            (None, b')' | b']' | b'}') => depth -= 1,
-            (None, b',') if depth == 0 => break,
-            _ => {}
-        }
-        i += 1;
-    }
-    &rest[..i]
+    &rest[..[pylex::top_level_comma(b), pylex::closing_paren(b)].into_iter().flatten().min().unwrap_or(b.len())]
 }
 
 /// The last assignment `name = <expr>` in `before` (one line).
@@ -4071,9 +4055,10 @@ fn takes_labels(bytes: &[u8], params: usize) -> bool {
 /// string literal argument (an f-string's literal text too), or the literal
 /// a name was last assigned before the call.
 fn posted_url(text: &str, at: usize) -> Option<String> {
-    let args = call_args(text.as_bytes(), at);
-    let (_, url) =
-        args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none()))?;
+    let url = url_argument(text.as_bytes(), at)?;
+    let url = url.as_str();
+    // Not [`string_value`]: an f-string's literal head names the host too
+    // (`f"http://localhost:{port}/predict"`).
     let literal = |v: &str| {
         let v = v.trim().trim_start_matches(['f', 'r', 'b']);
         let q = v.chars().next().filter(|c| matches!(c, '"' | '\''))?;
@@ -4082,12 +4067,18 @@ fn posted_url(text: &str, at: usize) -> Option<String> {
     literal(url).or_else(|| is_name(url.trim()).then(|| assigned(&text[..at], url.trim()).and_then(literal)).flatten())
 }
 
+/// The URL argument of an HTTP call whose name ends just before `at`: its
+/// `url=`/`uri=` keyword, else its first positional argument.
+fn url_argument(bytes: &[u8], at: usize) -> Option<String> {
+    let args = call_args(bytes, at);
+    let by_keyword = args.iter().position(|(k, _)| matches!(k.as_deref(), Some("url" | "uri")));
+    let i = by_keyword.or_else(|| args.iter().position(|(k, _)| k.is_none()))?;
+    args.into_iter().nth(i).map(|(_, v)| v)
+}
+
 fn posts_to_model_endpoint(text: &str, idx: &LineIndex, at: usize) -> bool {
     let bytes = text.as_bytes();
-    let args = call_args(bytes, at);
-    let Some((_, url)) =
-        args.iter().find(|(k, _)| matches!(k.as_deref(), Some("url" | "uri"))).or_else(|| args.iter().find(|(k, _)| k.is_none()))
-    else {
+    let Some(url) = url_argument(bytes, at) else {
         return false;
     };
     let url = url.trim();
@@ -5360,6 +5351,9 @@ runs = api.search_runs('team/p')
         assert_eq!(compare("baseline_model=champion_uri"), Some((Some("yes".into()), None)));
         assert_eq!(compare("baseline_model=load('models:/m@champion')"), Some((Some("yes".into()), None)));
         assert_eq!(compare("baseline_model=None"), None);
+        // A comparison in a comment is none.
+        let commented = "import mlflow\nmlflow.evaluate(model=m, data=d)  # baseline_model=champion_uri\n";
+        assert!(kinds(commented).iter().all(|k| k != "code.model-compare"), "{:?}", kinds(commented));
         let off = Some((None, Some("yes".into())));
         assert_eq!(compare("baseline_model=None if not flag else champion_uri"), off);
         assert_eq!(compare("baseline_model=champion_uri if flag else None"), off);
