@@ -323,35 +323,28 @@ impl Session<'_> {
             }
             let l = &lines[i];
             let text = expand(&l.text, &self.vars, args);
-            let groups = split_line(&text).0;
-            let last = groups.len().saturating_sub(1);
+            let Split { groups, reader, .. } = split_full(&text);
             for (k, mut group) in groups.into_iter().enumerate() {
+                let stdin = l.stdin.as_ref().filter(|_| reader == Some(k));
                 // `ssh host << EOF ... EOF` runs the body on the host, as
                 // `ssh host '...'` does: the body is the remote command.
-                if let Some(body) = l.stdin.as_ref().filter(|_| k == last && is_ssh(&group)) {
+                if let Some(body) = stdin.filter(|_| is_ssh(&group)) {
                     group.push(expand(body, &self.vars, args));
                 }
                 // `python - << EOF ... EOF` runs the body as a program, as
                 // `python -c '...'` does: given as `-c`, the body padded to
                 // its lines (the line's own text before it).
-                if let Some(body) = l.stdin.as_ref().filter(|_| k == last && reads_program_from_stdin(&group)) {
+                if let Some(body) = stdin.filter(|_| reads_program_from_stdin(&group)) {
                     let pad = "\n".repeat(l.body_line.saturating_sub(l.no) as usize);
                     group.retain(|w| w != "-");
                     group.extend(["-c".to_string(), format!("{pad}{body}")]);
                 }
-                // `kubectl create -f - <<EOF` of a PipelineRun (or a Workflow
-                // from a template) starts that pipeline, as `tkn pipeline
-                // start NAME` does; so does `cat <<EOF | kubectl create -f -`
-                // (the words after the heredoc's delimiter are not split).
-                let fed = |g: &[String]| {
-                    let piped = || {
-                        let after = text.split_once("<<")?.1.split_once('|')?.1;
-                        split_line(after).0.first().cloned()
-                    };
-                    crate::command::applies_stdin_manifest(g) || piped().is_some_and(|p| crate::command::applies_stdin_manifest(&p))
-                };
-                if let Some(run) =
-                    l.stdin.as_ref().filter(|_| k == last && fed(&group)).and_then(|body| crate::command::run_of_defined_pipeline(body))
+                // `kubectl create -f - <<EOF` (or `cat <<EOF | kubectl create
+                // -f -`) of a PipelineRun, or a Workflow from a template,
+                // starts that pipeline, as `tkn pipeline start NAME` does.
+                if let Some(run) = stdin
+                    .filter(|_| crate::command::applies_stdin_manifest(&group))
+                    .and_then(|body| crate::command::run_of_defined_pipeline(body))
                 {
                     group = run;
                 }
@@ -1177,6 +1170,22 @@ fn is_assignment(w: &str) -> bool {
 /// Tokenize one logical line: words grouped by command separators, plus a
 /// heredoc delimiter when the line opens one.
 fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
+    let s = split_full(line);
+    (s.groups, s.heredoc)
+}
+
+/// A logical line tokenized: its command groups, the heredoc delimiter it
+/// opens, and which group reads the heredoc's body.
+struct Split {
+    groups: Vec<Vec<String>>,
+    heredoc: Option<String>,
+    /// The group whose standard input the body ends up on: the one that
+    /// opens it, or the next when that one only passes it down a pipe
+    /// (`cat <<EOF | kubectl apply -f -`).
+    reader: Option<usize>,
+}
+
+fn split_full(line: &str) -> Split {
     let mut groups = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -1188,6 +1197,7 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     let mut sub = 0usize;
     // Groups that apply a manifest piped from a cluster-preparing create.
     let mut prepared: Vec<usize> = Vec::new();
+    let mut reader: Option<usize> = None;
     let flush = |cur: &mut String, in_word: &mut bool, words: &mut Vec<String>| {
         if *in_word {
             words.push(std::mem::take(cur));
@@ -1307,6 +1317,11 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
                 if pipe && crate::command::prints_cluster_object(&words) {
                     prepared.push(groups.len() + 1);
                 }
+                // A heredoc body printed into a pipe (`cat`, `envsubst`) is
+                // read by the command after it.
+                if pipe && reader == Some(groups.len()) && words.first().is_some_and(|w| matches!(w.as_str(), "cat" | "envsubst")) {
+                    reader = Some(groups.len() + 1);
+                }
                 if !words.is_empty() {
                     groups.push(std::mem::take(&mut words));
                 }
@@ -1316,19 +1331,34 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
                 }
             }
             '<' if i + 1 < chars.len() && chars[i + 1] == '<' && !in_word => {
+                // `<<DELIM` (`<<-`, quoted) opens a heredoc; `<<< word` is a
+                // here-string. Either way the word is skipped and the rest of
+                // the line (`| kubectl apply -f -`, `&& make`) read on.
                 flush(&mut cur, &mut in_word, &mut words);
-                let rest: String = chars[i + 2..].iter().collect();
-                let delim: String = rest
-                    .trim_start_matches(['-', '~'])
-                    .trim_start()
-                    .chars()
-                    .take_while(|c| !c.is_whitespace() && !matches!(c, ';' | '&' | '|' | ')'))
-                    .filter(|c| !matches!(c, '\'' | '"'))
-                    .collect();
-                if !delim.is_empty() && !rest.trim_start().starts_with('<') {
-                    heredoc = Some(delim);
+                let here_string = chars.get(i + 2) == Some(&'<');
+                let mut j = i + if here_string { 3 } else { 2 };
+                while j < chars.len() && (matches!(chars[j], ' ' | '\t') || (!here_string && matches!(chars[j], '-' | '~'))) {
+                    j += 1;
                 }
-                break;
+                let mut delim = String::new();
+                let mut quote = None;
+                while j < chars.len() {
+                    let ch = chars[j];
+                    match quote {
+                        Some(q) if ch == q => quote = None,
+                        Some(_) => delim.push(ch),
+                        None if matches!(ch, '\'' | '"') => quote = Some(ch),
+                        None if ch.is_whitespace() || matches!(ch, ';' | '&' | '|' | ')') => break,
+                        None => delim.push(ch),
+                    }
+                    j += 1;
+                }
+                if !here_string && !delim.is_empty() {
+                    heredoc = Some(delim);
+                    reader = Some(groups.len());
+                }
+                i = j;
+                continue;
             }
             '>' | '<' => {
                 // Redirection: drop it, a leading fd number, and its target word.
@@ -1361,9 +1391,14 @@ fn split_line(line: &str) -> (Vec<Vec<String>>, Option<String>) {
     for k in prepared.into_iter().rev() {
         if groups.get(k).is_some_and(|g| crate::command::applies_stdin_manifest(g)) {
             groups.remove(k);
+            reader = reader.and_then(|r| match r.cmp(&k) {
+                std::cmp::Ordering::Less => Some(r),
+                std::cmp::Ordering::Equal => None,
+                std::cmp::Ordering::Greater => Some(r - 1),
+            });
         }
     }
-    (groups, heredoc)
+    Split { groups, heredoc, reader }
 }
 
 /// Copy the backtick substitution opening at `chars[start]` into `cur` as
@@ -1699,7 +1734,7 @@ mod tests {
     fn a_pipeline_run_fed_to_kubectl_starts_the_pipeline_it_names() {
         let run = "cat <<EOF | kubectl create -f -\napiVersion: tekton.dev/v1\nkind: PipelineRun\nmetadata:\n  generateName: train-\nspec:\n  pipelineRef:\n    name: model-training\nEOF\necho started";
         let c = argv(run);
-        assert_eq!(c[0], ["tkn", "pipeline", "start", "model-training"], "{c:?}");
+        assert_eq!(c[..2], [vec!["cat"], vec!["tkn", "pipeline", "start", "model-training"]], "{c:?}");
         assert_eq!(c.last().unwrap(), &["echo", "started"]);
         let direct = "oc create -f - <<'YAML'\napiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata:\n  generateName: fit-\nspec:\n  workflowTemplateRef:\n    name: fit-template\nYAML";
         assert_eq!(argv(direct)[0], ["argo", "submit", "--from", "workflowtemplate/fit-template"]);
@@ -1707,7 +1742,32 @@ mod tests {
         let other = "kubectl apply -f - <<EOF\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\nEOF";
         assert_eq!(&argv(other)[0][..2], ["kubectl", "apply"]);
         let no_ref = "cat <<EOF | kubectl create -f -\nkind: PipelineRun\nspec:\n  pipelineSpec:\n    tasks: []\nEOF";
-        assert_eq!(argv(no_ref), [["cat"]]);
+        assert_eq!(argv(no_ref), [vec!["cat"], vec!["kubectl", "create", "-f", "-"]]);
+    }
+
+    #[test]
+    fn words_after_a_heredoc_delimiter_are_commands() {
+        // The rest of the opening line runs: a pipe into an apply, a chained command.
+        let piped = "cat <<'EOF' | kubectl apply -f -\nkind: Deployment\nEOF";
+        assert_eq!(argv(piped), [vec!["cat"], vec!["kubectl", "apply", "-f", "-"]]);
+        let chained = "python - <<-PY && make report\nimport mlflow\nPY";
+        let c = argv(chained);
+        assert_eq!(c[0][..2], ["python", "-c"], "{c:?}");
+        assert!(c[0][2].contains("import mlflow"));
+        assert_eq!(c[1], ["make", "report"]);
+        // A here-string's word is data, and opens no body.
+        assert_eq!(
+            argv("kubectl apply -f - <<< \"$MANIFEST\" && echo ok\nmake train"),
+            [vec!["kubectl", "apply", "-f", "-"], vec!["echo", "ok"], vec!["make", "train"]]
+        );
+        // The body stays with the command that opens it unless printed into a pipe.
+        let tee = "ssh host <<EOF | tee log.txt\ndocker run img\nEOF";
+        assert_eq!(argv(tee)[0], ["ssh", "host", "docker run img\n"]);
+        // A heredoc written to a file is no command.
+        assert_eq!(
+            argv("cat <<EOF > job.yaml && kubectl apply -f job.yaml\nkind: Job\nEOF"),
+            [vec!["cat"], vec!["kubectl", "apply", "-f", "job.yaml"]]
+        );
     }
 
     #[test]
