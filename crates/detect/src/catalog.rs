@@ -246,6 +246,12 @@ impl Catalog {
         })
     }
 
+    /// True when some call entry names `root` as its first dotted segment
+    /// (`mlflow` of `mlflow.log_metric`): a module the catalogue knows.
+    pub fn knows_module(&self, root: &str) -> bool {
+        !root.contains(['*', '?']) && self.calls_by_root.contains_key(root)
+    }
+
     /// Entries for a method name.
     pub fn methods(&self, name: &str) -> impl Iterator<Item = &Entry> {
         self.by_method.get(name).into_iter().flatten().map(|&i| &self.entries[i])

@@ -2193,19 +2193,41 @@ fn mark_batch_job_launches(out: &mut [Evidence], owner: &[OwnerId], edges: &Edge
 fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &Units) {
     // A notebook that loads the production model is a demo or an analysis,
     // not a service: it pulls nothing into serving.
-    let mut serving_files: BTreeSet<&str> = out
-        .iter()
-        .filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook"))
-        .map(|e| e.location.path.as_str())
-        .collect();
+    let serving: Vec<&Evidence> =
+        out.iter().filter(|e| e.kind == "code.scoring" && !e.attrs.contains_key("in_test") && !e.attrs.contains_key("notebook")).collect();
+    let mut serving_files: BTreeSet<&str> = serving.iter().map(|e| e.location.path.as_str()).collect();
     // A model lookup kept in a local module the service imports (a model
-    // cache class) is the service's own lookup.
+    // cache class) is the service's own lookup when a function the service
+    // uses of that module reaches it (names the Python detector recorded
+    // as `uses`), or when it runs on import.
+    let mut used: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for e in &serving {
+        for part in e.attrs.get("uses").unwrap_or("").split(';') {
+            if let Some((path, names)) = part.split_once('=') {
+                used.entry(path).or_default().extend(names.split(','));
+            }
+        }
+    }
     let imported: Vec<&str> = serving_files
         .iter()
         .filter_map(|f| units.get(&format!("file:{f}")))
         .flat_map(|u| u.calls.iter().filter_map(|(c, _)| c.strip_prefix("file:")))
         .collect();
+    // A function merely named `predict` is no service of its own: its
+    // lookups count when a service uses it.
+    let own: BTreeSet<&str> =
+        serving.iter().filter(|e| e.attrs.get("style") != Some("predict-function")).map(|e| e.location.path.as_str()).collect();
     serving_files.extend(imported);
+    let serves_lookup = |e: &Evidence| {
+        let path = e.location.path.as_str();
+        if own.contains(path) {
+            return true;
+        }
+        match (used.get(path), e.attrs.get("defs")) {
+            (Some(names), Some(defs)) => defs.split(',').any(|d| names.contains(d)),
+            _ => true,
+        }
+    };
     // A pipeline that promotes models automatically releases through the
     // alias the service pulls: still pull-based (the service decides when it
     // reloads), marked so that a deployment of its own is not held back.
@@ -2213,7 +2235,12 @@ fn derive_pull_based_serving(out: &mut Vec<Evidence>, units: &Units) {
         out.iter().any(|e| e.kind == "code.model-version" && e.attrs.contains_key("promotes") && e.attrs.contains_key("triggers"));
     let pulled: Vec<Evidence> = out
         .iter()
-        .filter(|e| e.kind == "code.load-model" && e.attrs.contains_key("by_alias") && serving_files.contains(e.location.path.as_str()))
+        .filter(|e| {
+            e.kind == "code.load-model"
+                && e.attrs.contains_key("by_alias")
+                && serving_files.contains(e.location.path.as_str())
+                && serves_lookup(e)
+        })
         .map(|e| {
             let mut p = Evidence::new("link.pull-based-serving", "linker", e.location.clone(), Confidence::Medium, &e.snippet);
             p.chain = vec![e.location.clone()];
@@ -3048,6 +3075,28 @@ mod tests {
         let p: Vec<_> = out.iter().filter(|e| e.kind == "link.pull-based-serving").collect();
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].attrs.get("promotion").map(|v| v.to_string()).as_deref(), Some("automated"));
+        // The lookup sits in a function: pulled only when the service uses
+        // a name that reaches it.
+        let in_fn = || lookup().attr("defs", "best_run_id,app");
+        let uses = |names: &str| service().attr("uses", format!("svc/pick.py={names}"));
+        assert_eq!(pulled(vec![uses("load_checkpoint,Predictor"), in_fn()], &units), 0);
+        assert_eq!(pulled(vec![uses("best_run_id"), in_fn()], &units), 1);
+        // A module-level lookup runs on import.
+        assert_eq!(pulled(vec![uses("load_checkpoint"), lookup()], &units), 1);
+        // A file with a function named `predict` is no service of its own.
+        let predict_fn = ev("svc/pick.py", "code.scoring").attr("style", "predict-function");
+        assert_eq!(pulled(vec![predict_fn, uses("load_checkpoint"), in_fn()], &units), 0);
+    }
+
+    #[test]
+    fn a_decorator_registers_a_function_without_running_it() {
+        // `@app.command()` puts the CLI function on `app`, but running the
+        // function runs no other command registered on `app`.
+        let src =
+            "import typer\napp = typer.Typer()\n\n@app.command()\ndef best():\n    pick()\n\n@app.command()\ndef serve():\n    run()\n";
+        let blocks = crate::detectors::python::blocks_reaching(src, 6);
+        assert!(blocks.contains(&"best".to_string()) && blocks.contains(&"app".to_string()), "{blocks:?}");
+        assert!(!blocks.contains(&"serve".to_string()), "{blocks:?}");
     }
 
     #[test]

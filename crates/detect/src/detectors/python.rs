@@ -456,12 +456,19 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     let mut aliases: BTreeMap<String, String> = BTreeMap::new();
     let mut roots: BTreeSet<String> = BTreeSet::new();
     for im in &imports {
-        if im.module.starts_with('.') {
-            continue;
-        }
         let root = im.module.split('.').next().unwrap_or("").to_string();
-        if repo.defines_python_module(&root) {
-            // The repository's own package: calls into it are its own code.
+        if im.module.starts_with('.') || repo.defines_python_module(&root) {
+            // The repository's own package: calls into it are its own code,
+            // except a library it re-exports by the library's own name (a
+            // shim: `try: import mlflow` / `except ImportError: mlflow =
+            // MagicMock()`, then `from pkg.utils.shim import mlflow`).
+            let named = im.names.iter().map(|n| (n, n)).chain(im.name_aliases.iter().map(|(a, n)| (a, n)));
+            for (alias, n) in named {
+                if catalog.knows_module(n) && !repo.defines_python_module(n) {
+                    aliases.insert(alias.clone(), n.clone());
+                    roots.insert(n.clone());
+                }
+            }
             continue;
         }
         roots.insert(im.module.clone());
@@ -914,6 +921,15 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Serving code that forwards to an endpoint is the service, not a test of it.
     if ev.iter().any(|e| e.kind == "code.scoring") {
         ev.retain(|e| e.kind != "code.invoke-endpoint");
+        // What the service uses of each local module it imports: a model
+        // lookup there is the service's own only if a function it uses
+        // reaches it (`link::derive_pull_based_serving`).
+        let uses = local_names_used(&masked, &imports, &local);
+        if !uses.is_empty() && !in_test && !notebook {
+            for e in ev.iter_mut().filter(|e| e.kind == "code.scoring") {
+                e.attrs.insert("uses", uses.clone());
+            }
+        }
     }
     let queries_registry = ev.iter().any(|e| e.attrs.get("lookup").is_some_and(|l| l == "registry-query"));
     gates(&masked, bytes, &mk, &mut ev, in_test, queries_registry);
@@ -1290,6 +1306,40 @@ struct Block {
     asset: Option<(String, Option<String>)>,
 }
 
+/// The names a module uses of each local module it imports, as
+/// `path=name,name;path=name` in path order: the names imported from it
+/// (`from pkg.mod import a, b`), or the members reached through a module
+/// imported whole (`from pkg import mod` / `import pkg.mod` then `mod.fn`).
+fn local_names_used(masked: &str, imports: &[Import], local: &[(String, u32)]) -> String {
+    let mut used: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (path, line) in local {
+        let stem = path.strip_suffix("/__init__.py").or_else(|| path.strip_suffix(".py")).unwrap_or(path);
+        let stem = stem.rsplit('/').next().unwrap_or(stem);
+        let names = used.entry(path.as_str()).or_default();
+        for im in imports.iter().filter(|i| i.line == *line) {
+            if im.names.is_empty() {
+                let name = im.alias.as_deref().unwrap_or(&im.module);
+                names.extend(super::test_suite::attribute_names(masked, name));
+                continue;
+            }
+            for n in &im.names {
+                let local_name = im.name_aliases.iter().find(|(_, orig)| orig == n).map_or(n.as_str(), |(a, _)| a.as_str());
+                if n == stem {
+                    names.extend(super::test_suite::attribute_names(masked, local_name));
+                } else {
+                    names.insert(n.clone());
+                }
+            }
+        }
+    }
+    let parts: Vec<String> = used
+        .into_iter()
+        .filter(|(_, n)| !n.is_empty())
+        .map(|(p, n)| format!("{p}={}", n.into_iter().collect::<Vec<_>>().join(",")))
+        .collect();
+    parts.join(";")
+}
+
 /// The module's top-level blocks, from comment-free source.
 fn top_level_blocks(masked: &str) -> Vec<Block> {
     let lines: Vec<&str> = masked.lines().collect();
@@ -1355,7 +1405,9 @@ fn top_level_blocks(masked: &str) -> Vec<Block> {
     }
     let names: BTreeSet<String> = blocks.iter().map(|b| b.name.clone()).collect();
     for b in blocks.iter_mut() {
-        for l in &lines[(b.start as usize - 1)..(b.end as usize).min(lines.len())] {
+        // A decorator (`@app.command()`) registers the block; running the
+        // block does not run it.
+        for l in lines[(b.start as usize - 1)..(b.end as usize).min(lines.len())].iter().filter(|l| !l.starts_with('@')) {
             for w in l.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
                 if w != b.name && names.contains(w) {
                     b.mentions.insert(w.to_string());
@@ -1377,6 +1429,13 @@ fn decorator_name(line: &str) -> &str {
 /// every block or module-level variable that calls or registers that one,
 /// directly or through others. `None` for code at module level (an
 /// assignment included), which runs on import whatever is imported.
+/// The top-level blocks of `src` that reach `line` (the `defs` attribute).
+#[cfg(test)]
+pub(crate) fn blocks_reaching(src: &str, line: u32) -> Vec<String> {
+    let masked = pylex::mask(src);
+    reaching_blocks(&top_level_blocks(&masked), line).unwrap_or_default()
+}
+
 fn reaching_blocks(blocks: &[Block], line: u32) -> Option<Vec<String>> {
     let holder = blocks.iter().find(|b| b.start <= line && line <= b.end).filter(|b| !b.on_import)?;
     let mut callers: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -5076,6 +5135,29 @@ runs = api.search_runs('team/p')
         assert!(k.contains(&"code.train".to_string()), "{k:?}");
         assert_eq!(k.iter().filter(|x| *x == "code.track:mlflow").count(), 2, "{k:?}");
         assert!(k.contains(&"code.model-version:mlflow".to_string()));
+    }
+
+    #[test]
+    fn a_library_re_exported_by_a_local_shim_is_that_library() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("proj/__init__.py".into());
+        repo.paths.insert("proj/utils/tracking.py".into());
+        repo.paths.insert("proj/train.py".into());
+        let kinds = |src: &str| -> Vec<String> {
+            let f = analyze("proj/train.py", src, &repo, NAME, false);
+            f.evidence.iter().map(|e| format!("{}:{}", e.kind, e.attrs.get("tool").unwrap_or(""))).collect()
+        };
+        let body = "\nwith mlflow.start_run():\n    mlflow.log_metric('rmse', 0.3)\n";
+        for import in [
+            "from proj.utils.tracking import mlflow",
+            "from .utils.tracking import mlflow",
+            "from proj.utils.tracking import mlflow as mlflow",
+        ] {
+            assert!(kinds(&format!("{import}{body}")).contains(&"code.track:mlflow".to_string()), "{import}");
+        }
+        // Any other name from a local module stays the repository's own code.
+        let own = "from proj.utils.tracking import log_metric\nlog_metric('rmse', 0.3)\n";
+        assert!(!kinds(own).iter().any(|k| k.starts_with("code.track")));
     }
 
     #[test]

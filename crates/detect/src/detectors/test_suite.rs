@@ -303,7 +303,7 @@ fn with_attribute_names(mut imports: Vec<pylex::Import>, masked: &str) -> Vec<py
 
 /// The members reached through `name.` in comment-free source (`pkg.fn` of
 /// `pkg.fn(...)`), first 24, in order.
-fn attribute_names(masked: &str, name: &str) -> Vec<String> {
+pub(crate) fn attribute_names(masked: &str, name: &str) -> Vec<String> {
     let prefix = format!("{name}.");
     let mut names: Vec<String> = Vec::new();
     for (at, _) in masked.match_indices(&prefix) {
