@@ -16,7 +16,7 @@ use crate::evidence::{Confidence, Evidence, Location};
 use crate::pylex::{self, Import, LineIndex};
 use crate::{Cmd, Detector, FileCtx, Output, RepoIndex, Unit};
 use regex::bytes::Regex;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// The Python detector.
@@ -421,7 +421,8 @@ const METRIC_WORDS: &[&str] = &[
     "mape",
     "wer",
 ];
-const NEW_WORDS: &[&str] = &["new", "candidate", "cand", "challenger", "chall", "trained", "contender", "retrained", "fresh", "shadow"];
+const NEW_WORDS: &[&str] =
+    &["new", "candidate", "cand", "challenger", "chall", "chal", "trained", "contender", "retrained", "fresh", "shadow"];
 const OLD_WORDS: &[&str] = &[
     "champion",
     "champ",
@@ -2428,6 +2429,9 @@ fn gates(
     // Names bound to numbers, found once per file when a comparison asks.
     let bindings_once = std::cell::OnceCell::new();
     let bindings = || bindings_once.get_or_init(|| NumberBindings::new(masked));
+    // `name = other_name` statements of the file, gathered once.
+    let copies_once = std::cell::OnceCell::new();
+    let copies = || copies_once.get_or_init(|| name_copies(masked));
     // Any exit path in the file: a gate's verdict has to stop something.
     // Found once per file, when a comparison asks.
     let exits_once = std::cell::OnceCell::new();
@@ -2533,6 +2537,7 @@ fn gates(
         let running_best =
             starts(&["best"]) && starts(&["curr"]) && !parts.iter().any(|p| OLD_WORDS.iter().any(|w| *w != "current" && p.starts_with(w)));
         if running_best
+            || running_update(copies(), &lhs, &rhs)
             || metric_like && old_model(&lhs) == old_model(&rhs)
             || starts(&["patience", "epoch", "retry", "step", "every", "interval", "freq", "warmup", "date", "time", "since", "day"])
         {
@@ -2583,6 +2588,37 @@ fn gates(
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when a name on one side of a comparison is assigned from a name on
+/// the other (`if loss < self.min_loss:` with `self.min_loss = loss`): a
+/// running best kept by early stopping or checkpointing, not a bar.
+fn running_update(copies: &HashSet<(&str, &str)>, lhs: &str, rhs: &str) -> bool {
+    let names = |side: &str| -> Vec<String> {
+        side.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .filter(|w| w.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_'))
+            .map(str::to_string)
+            .collect()
+    };
+    let (l, r) = (names(lhs), names(rhs));
+    l.iter().any(|a| r.iter().any(|b| copies.contains(&(a.as_str(), b.as_str())) || copies.contains(&(b.as_str(), a.as_str()))))
+}
+
+/// The `name = other_name` statements of a module (dotted names, one
+/// assignment a line), as (target, source).
+fn name_copies(masked: &str) -> HashSet<(&str, &str)> {
+    let is_name = |s: &str| {
+        s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    };
+    masked
+        .lines()
+        .filter_map(|line| {
+            let (to, from) = line.trim().split_once('=')?;
+            let (to, from) = (to.trim(), from.trim());
+            (is_name(to) && is_name(from)).then_some((to, from))
+        })
+        .collect()
 }
 
 /// True when the statement at `indent` after `before` is in the body of a
@@ -5348,6 +5384,8 @@ runs = api.search_runs('team/p')
         for line in
             ["if m_chall < m_champ:", "if rmse <= prod_rmse:", "better = val_auc > champion_val_auc", "if r2_candidate >= r2_current:"]
                 .into_iter()
+                // Role words abbreviated, the metric named by its split.
+                .chain(["if chal_holdout < champ_holdout * (1 - margin):"])
                 // Metric names holding training-loop words, against the old model's.
                 .chain(["if staging_eval_metric <= production_eval_metric:", "if candidate_log_loss < production_log_loss:"])
                 .chain(["if challenger_precision_at_10 > champion_precision_at_10:", "improved = new_f1 > existing_best_f1"])
@@ -5382,6 +5420,17 @@ runs = api.search_runs('team/p')
         assert_eq!(acts(written).as_deref(), Some("no"));
         assert_eq!(acts(&written.replace("return 0", "return 0 if improved else 1\n    return 1")).as_deref(), Some("yes"));
         assert_eq!(acts(&written.replace("raise SystemExit(main())", "main()\n    raise RuntimeError('x')")).as_deref(), Some("yes"));
+    }
+
+    #[test]
+    fn a_running_best_kept_by_the_loop_is_no_bar() {
+        let gated = |src: &str| kinds(src).iter().any(|k| k == "code.eval-gate");
+        let stopper = "import sys\nclass S:\n    def step(self, val_loss):\n        if val_loss < self.min_val_loss:\n            self.min_val_loss = val_loss\n        elif val_loss > self.min_val_loss + self.delta:\n            sys.exit(1)\n";
+        assert!(!gated(stopper));
+        // The same comparison against a bar the file never moves gates.
+        assert!(gated(&stopper.replace("            self.min_val_loss = val_loss\n", "            pass\n")));
+        assert!(running_update(&name_copies("x\n  best_auc = auc\n"), "auc", "best_auc"));
+        assert!(!running_update(&name_copies("x\n  best_auc == auc\n"), "auc", "best_auc"));
     }
 
     #[test]
