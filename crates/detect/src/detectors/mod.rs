@@ -1208,11 +1208,19 @@ pub fn uploads_build_output(argv: &[String]) -> bool {
 }
 
 /// Plots, reports and logs: hosting them in a bucket (a CML comment's
-/// images, an evaluation report) publishes no release.
+/// images, an evaluation report) publishes no release. Nor do the local
+/// stores of experiment trackers and training logs (`mlruns`, `wandb`,
+/// `lightning_logs`): copying them keeps tracking records.
 fn is_report_path(s: &str) -> bool {
     let l = s.trim_matches(['"', '\'']).to_ascii_lowercase();
     [".png", ".jpg", ".jpeg", ".svg", ".gif", ".pdf", ".md", ".log"].iter().any(|e| l.ends_with(e))
-        || l.split('/').any(|seg| ["report", "plot", "figure", "metric", "confusion", "chart"].iter().any(|w| seg.contains(w)))
+        || l.split('/').any(|seg| {
+            ["report", "plot", "figure", "metric", "confusion", "chart"].iter().any(|w| seg.contains(w))
+                || matches!(
+                    seg,
+                    "mlruns" | "mlartifacts" | "wandb" | "lightning_logs" | "tb_logs" | "logs" | "runs" | "tensorboard" | "aim" | ".aim"
+                )
+        })
 }
 
 fn is_remote(s: &str) -> bool {
@@ -1934,6 +1942,10 @@ mod tests {
         // Plots and reports hosted for a comment or a reader are no release.
         assert!(!up("gsutil cp $uuid.png gs://bucket/plots/"));
         assert!(!up("aws s3 cp reports/eval.html s3://b/reports/"));
+        // A tracker's local store copied to a bucket keeps tracking records.
+        assert!(!up("aws s3 sync mlruns s3://team-bucket/mlruns"));
+        assert!(!up("gsutil -m rsync -r ./wandb gs://b/wandb"));
+        assert!(up("aws s3 sync dist/ s3://b/releases/$VERSION/"));
         assert!(!up("aws s3 sync ./metrics s3://b/runs/$RUN/"));
         assert!(!up("az storage blob upload --container-name c --file confusion_matrix.svg"));
         // Only a CI step publishes; the same upload in a script does not.
