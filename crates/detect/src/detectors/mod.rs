@@ -160,10 +160,16 @@ pub fn emit_pipeline(
 /// `condition:`, a Jenkins `when { expression }` or scripted `if (...)`)
 /// tests a drift or degradation result: a word part `drift`, `degrad*`,
 /// `decay` or `skew` (`needs.check.outputs.drift_detected == 'true'`,
-/// `cfg.model_monitor.drift_score > 5`).
+/// `cfg.model_monitor.drift_score > 5`), a population stability index
+/// (`data_psi > 0.2`), or a retraining verdict derived from them
+/// (`result.retrain_triggered`, `needs_retrain`).
 pub fn is_drift_condition(cond: &str) -> bool {
-    static RX: std::sync::LazyLock<regex::bytes::Regex> =
-        std::sync::LazyLock::new(|| regex::bytes::Regex::new(r"(?i-u)(?:^|[^a-z])(?:drift|degrad|decay|skew)").unwrap());
+    static RX: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(
+            r"(?i-u)(?:^|[^a-z])(?:drift|degrad|decay|skew|psi(?:[^a-z]|$)|(?:needs?|should)_retrain|retrain_(?:needed|required|triggered))",
+        )
+        .unwrap()
+    });
     RX.is_match(cond.as_bytes())
 }
 
@@ -1921,6 +1927,23 @@ mod tests {
         // In a CI step, a data download is data-preparation evidence.
         let ev = command_evidence("github-actions", &cmd("aws s3 sync s3://bucket/raw ./rawdata/")).expect("evidence");
         assert_eq!((ev[0].kind.as_ref(), ev[0].attrs.get("tool")), ("code.data-prep", Some("aws-s3")));
+    }
+
+    #[test]
+    fn drift_conditions_name_drift_stability_or_a_derived_retrain_verdict() {
+        for c in [
+            "needs.check.outputs.drift_detected == 'true'",
+            "data_psi > 0.2 or perf.detected",
+            "psi > threshold",
+            "result.retrain_triggered",
+            "if needs_retrain:",
+            "report.should_retrain",
+        ] {
+            assert!(is_drift_condition(c), "{c}");
+        }
+        for c in ["args.retrain", "github.event_name == 'schedule'", "psychology_score > 1", "epsilon < 0.1", "retrain_every_days > 7"] {
+            assert!(!is_drift_condition(c), "{c}");
+        }
     }
 
     #[test]

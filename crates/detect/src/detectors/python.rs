@@ -971,9 +971,12 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
             e.attrs.insert("in_training", "yes");
         }
     }
-    // Custom drift statistics.
+    // Custom drift statistics: a population stability index spelt out is
+    // one by itself; an abbreviation (`psi` is also a dihedral angle) or a
+    // generic test (`ks_2samp`, `chisquare`) when the module speaks of drift.
     if let Some(mt) = RX_DRIFT_STAT.find(bytes) {
-        if bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"drift")) {
+        let stability = mt.as_bytes().windows(20).any(|w| w.eq_ignore_ascii_case(b"population_stability"));
+        if stability || bytes.windows(5).any(|w| w.eq_ignore_ascii_case(b"drift")) {
             ev.push(mk("code.monitor", "custom", mt.start(), Confidence::Medium));
         }
     }
@@ -5880,6 +5883,7 @@ runs = api.search_runs('team/p')
         // A name that only contains the letters, or no drift named anywhere.
         assert!(tools("drift = upsilon(b, r)\n").is_empty());
         assert!(tools("value = feature_psi(b, r)\n").is_empty());
+        assert_eq!(tools("value = population_stability_index(b, r)\n"), ["custom"]);
         let cw = "import boto3\ncw = boto3.client('cloudwatch')\ncw.put_metric_data(Namespace='Shop/Model', MetricData=[{'MetricName': NAME, 'Value': v}])\n";
         assert!(tools(cw).is_empty());
         assert_eq!(tools(&cw.replace("NAME", "'PredictionConfidence'")), ["cloudwatch"]);
