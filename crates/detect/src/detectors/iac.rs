@@ -408,6 +408,7 @@ impl Detector for Iac {
         // Weighted variants in the current variant list, the list's line, and
         // where a list of two or more weighted variants starts.
         let (mut in_list, mut list_line, mut split_at) = (0, 0, None);
+        let sam_serves_model = std::cell::OnceCell::new();
         // Most files set no variant weight: their lines skip the list tracking.
         let weighted = memchr::memmem::find(text.as_bytes(), b"InitialVariantWeight").is_some()
             || memchr::memmem::find(text.as_bytes(), b"initial_variant_weight").is_some();
@@ -448,12 +449,19 @@ impl Detector for Iac {
             if t.contains("DataCaptureConfig") || t.contains("data_capture_config") {
                 out.push(ev("code.prediction-log", line, t).attr("tool", "sagemaker"));
             }
-            // SAM gradual deployments shift traffic between function versions.
+            // SAM gradual deployments shift traffic between function versions:
+            // of a model when the template names one (an endpoint, a model, a
+            // predict or inference function); otherwise a rollout setting of
+            // some function, with no second model (partial A/B testing).
             if (t.contains("Canary") || t.contains("Linear"))
                 && text.contains("DeploymentPreference")
                 && (t.contains("Type") || t.contains("\"Type\""))
             {
-                out.push(ev("code.traffic-split", line, t).attr("mode", "canary"));
+                if *sam_serves_model.get_or_init(|| names_model(text)) {
+                    out.push(ev("code.traffic-split", line, t).attr("mode", "canary"));
+                } else {
+                    out.push(ev("deploy.rollout-setting", line, t).attr("strategy", "canary"));
+                }
             }
             // Weighted variants are counted per variant list: endpoint
             // configurations of one variant each (a stage per environment)
@@ -669,6 +677,15 @@ fn variant_weight_keys(line: &str, key: &str) -> usize {
         .count()
 }
 
+/// True when an infrastructure template names a model: an endpoint, a
+/// model, a predict or inference function (case-blind word parts).
+fn names_model(text: &str) -> bool {
+    static RX: std::sync::LazyLock<regex::bytes::Regex> = std::sync::LazyLock::new(|| {
+        regex::bytes::Regex::new(r"(?i-u)(?:^|[^a-z])(?:model|endpoint|sagemaker|predict|inference|scor(?:e|ing))").unwrap()
+    });
+    RX.is_match(text.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -758,6 +775,21 @@ mod tests {
         let mut out = Output::default();
         Iac.detect(&FileCtx { path, text, repo: &repo }, &mut out);
         out.evidence.iter().map(|(e, _)| e.kind.to_string()).collect()
+    }
+
+    #[test]
+    fn a_sam_canary_splits_model_traffic_only_when_the_template_names_a_model() {
+        let sam = |env: &str| {
+            format!("Transform: AWS::Serverless-2016-10-31\nResources:\n  Api:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n{env}      AutoPublishAlias: live\n      DeploymentPreference:\n        Type: Canary10Percent5Minutes\n")
+        };
+        let served = kinds_of(
+            "template.yml",
+            &sam("      Environment:\n        Variables:\n          ENDPOINT_NAME: !GetAtt Endpoint.EndpointName\n"),
+        );
+        assert!(served.contains(&"code.traffic-split".to_string()), "{served:?}");
+        // A canary of a function that names no model is a rollout setting.
+        let plain = kinds_of("template.yml", &sam(""));
+        assert!(plain.contains(&"deploy.rollout-setting".to_string()) && !plain.contains(&"code.traffic-split".to_string()), "{plain:?}");
     }
 
     #[test]
