@@ -592,6 +592,8 @@ pub fn reads_endpoint_url(argv: &[String]) -> bool {
 pub fn classify(argv: &[String]) -> Invocation {
     match classify_command(argv) {
         Invocation::Deploy { .. } | Invocation::Publish { .. } if is_dry_run(argv) => Invocation::Other,
+        // `pytest --collect-only` (`--co`) lists the tests and runs none.
+        Invocation::TestRunner { .. } if argv.iter().any(|a| a == "--collect-only" || a == "--co") => Invocation::Other,
         i => i,
     }
 }
@@ -1161,6 +1163,13 @@ fn classify_command(argv: &[String]) -> Invocation {
         "git" if rest.first().map(String::as_str) == Some("push") && rest[1..].iter().any(|a| is_hf_space_url(a)) => {
             Invocation::Deploy { target: HF_SPACE.into(), traffic: None, file: None }
         }
+        // `sam deploy` reads `--template-file` (`-t`), by default the
+        // `template.yaml` it finds in the folder it runs in.
+        "sam" if rest.first().map(String::as_str) == Some("deploy") => Invocation::Deploy {
+            target: base.clone(),
+            traffic: None,
+            file: Some(opt_value(rest, &["--template-file", "--template", "-t"]).unwrap_or("template.yaml").to_string()),
+        },
         "sam" | "serverless" | "sls" | "cdk" | "pulumi" if rest.iter().any(|a| a == "deploy" || a == "up") => {
             Invocation::Deploy { target: base.clone(), traffic: None, file: None }
         }
@@ -1774,6 +1783,9 @@ mod tests {
     fn classifies_common_commands() {
         assert_eq!(c("pytest -q tests/unit"), Invocation::TestRunner { runner: "pytest".into(), paths: vec!["tests/unit".into()] });
         assert_eq!(c("python -m pytest"), Invocation::TestRunner { runner: "pytest".into(), paths: vec![] });
+        // Listing the tests runs none.
+        assert_eq!(c("pytest --collect-only -q tests"), Invocation::Other);
+        assert_eq!(c("python -m pytest --co"), Invocation::Other);
         // Option values are no test paths; `-s` is a pytest flag but unittest's start directory.
         let pytest =
             |paths: &[&str]| Invocation::TestRunner { runner: "pytest".into(), paths: paths.iter().map(|p| p.to_string()).collect() };
