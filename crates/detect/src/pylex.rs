@@ -196,7 +196,8 @@ pub fn imports(masked: &str) -> Vec<Import> {
                 }
             }
         }
-        let stmt = stmt.replace(['(', ')', '\\'], " ");
+        // A statement ends at `;` (`import x; x.run()`).
+        let stmt = stmt.split(';').next().unwrap_or("").replace(['(', ')', '\\'], " ");
         let line_no = i as u32 + 1;
         if let Some(rest) = stmt.strip_prefix("import ") {
             for part in rest.split(',') {
@@ -231,6 +232,13 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_import_statement_ends_at_a_semicolon() {
+        let i = super::imports("from pipeline.train import main; main('x')\nimport pkg.fit as f; f.run()\n");
+        assert_eq!((i[0].module.as_str(), i[0].names.clone()), ("pipeline.train", vec!["main".to_string()]));
+        assert_eq!((i[1].module.as_str(), i[1].alias.as_deref()), ("pkg.fit", Some("f")));
+    }
 
     #[test]
     fn lists_split_at_their_top_level_commas_only() {

@@ -529,7 +529,34 @@ fn inline_python(unit: &mut Unit, out: &mut Output, path: &str, line: u32, progr
         out.push_in(e, &unit.id);
     }
     unit.commands.extend(facts.commands);
-    unit.calls.extend(facts.local_imports.iter().map(|(p, l)| (format!("file:{p}"), Location::line(path, *l))));
+    // A module imported and never used (`python -c "from pkg.train import
+    // main; print('ok')"`) is an import check: only what the program uses
+    // of it is run.
+    let masked = crate::pylex::mask(&text);
+    let rest: String = masked
+        .split(['\n', ';'])
+        .filter(|st| !matches!(st.split_whitespace().next(), Some("import" | "from")))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let used = |line: u32| {
+        facts.imports.iter().filter(|i| i.line == line).any(|i| {
+            let mut bound: Vec<&str> = i.names.iter().map(String::as_str).collect();
+            bound.extend(i.name_aliases.iter().map(|(a, _)| a.as_str()));
+            if i.names.is_empty() {
+                bound.push(i.alias.as_deref().unwrap_or_else(|| i.module.split('.').next().unwrap_or("")));
+            }
+            bound.iter().any(|b| *b == "*" || mentions_word(&rest, b))
+        })
+    };
+    unit.calls.extend(facts.local_imports.iter().filter(|(_, l)| used(*l)).map(|(p, l)| (format!("file:{p}"), Location::line(path, *l))));
+}
+
+/// True when `word` occurs in `text` as a whole name (not part of a longer
+/// one).
+fn mentions_word(text: &str, word: &str) -> bool {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    !word.is_empty()
+        && text.match_indices(word).any(|(at, _)| !ident(text[..at].chars().next_back()) && !ident(text[at + word.len()..].chars().next()))
 }
 
 /// One command given as an argument array (a container `command`/`args`, a
@@ -1927,6 +1954,25 @@ mod tests {
         // In a CI step, a data download is data-preparation evidence.
         let ev = command_evidence("github-actions", &cmd("aws s3 sync s3://bucket/raw ./rawdata/")).expect("evidence");
         assert_eq!((ev[0].kind.as_ref(), ev[0].attrs.get("tool")), ("code.data-prep", Some("aws-s3")));
+    }
+
+    #[test]
+    fn an_inline_program_runs_only_the_modules_it_uses() {
+        let mut repo = crate::RepoIndex::default();
+        repo.paths.insert("pkg/__init__.py".into());
+        repo.paths.insert("pkg/train.py".into());
+        let calls = |script: &str| {
+            let mut unit = Unit::new("ci:x#job".into(), Location::line(".github/workflows/x.yml", 1), "job");
+            let mut out = Output::default();
+            add_shell_session(&mut unit, &mut out, "github-actions", ".github/workflows/x.yml", &[(script, 1)], "", Some(&repo));
+            unit.calls.iter().map(|(c, _)| c.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(calls("python -c \"from pkg.train import main; main('data.csv')\""), ["file:pkg/train.py"]);
+        assert_eq!(calls("python -c 'import pkg.train as t; t.fit()'"), ["file:pkg/train.py"]);
+        // Imported to check that it imports: nothing of it runs.
+        assert!(calls("python -c \"from pkg.train import main; print('ok')\"").is_empty());
+        assert!(calls("python -c 'import pkg.train'").is_empty());
+        assert!(mentions_word("x = main()", "main") && !mentions_word("x = domain()", "main"));
     }
 
     #[test]
