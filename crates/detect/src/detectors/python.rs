@@ -4276,6 +4276,16 @@ fn folded_comparison(masked: &str, at: usize, cond: &str) -> bool {
         masked[..at].lines().rev().take(40).find_map(|l| {
             let rest = l.trim_start().strip_prefix(name)?.trim_start();
             let value = rest.strip_prefix('=').filter(|v| !v.starts_with('='))?;
+            // A call written across lines (`delta = rel_change(\n cand, champ,\n)`)
+            // is read to its closing parenthesis.
+            let start = value.as_ptr() as usize - masked.as_ptr() as usize;
+            let value = match value.find('(') {
+                Some(open) if !value[open..].contains(')') => {
+                    let from = start + open + 1;
+                    pylex::closing_paren(&masked.as_bytes()[from..]).map_or(value, |close| &masked[start..from + close])
+                }
+                _ => value,
+            };
             Some(words_in(value, NEW_WORDS) && names_old(value))
         }) == Some(true)
     })
@@ -4761,6 +4771,11 @@ mod tests {
         let compares = |src: &str| kinds(src).iter().any(|k| k.starts_with("code.model-compare"));
         let src = "import mlflow\nMIN_GAIN = 0.01\ndef promote(client, cand_rmse, champ_rmse, v):\n    change = rel_delta(cand_rmse, champ_rmse)\n    if change <= -MIN_GAIN:\n        client.set_registered_model_alias('m', 'champion', v)\n";
         assert!(compares(src));
+        // The difference computed by a call written across lines.
+        assert!(compares(&src.replace("rel_delta(cand_rmse, champ_rmse)", "rel_delta(\n        cand_rmse,\n        champ_rmse,\n    )")));
+        assert!(!compares(
+            &src.replace("rel_delta(cand_rmse, champ_rmse)", "rel_delta(\n        rmse_today,\n        rmse_last_week,\n    )")
+        ));
         assert!(compares("import mlflow\ndef f(prod_auc, new_auc):\n    improvement = new_auc - prod_auc\n    if improvement > 0.005:\n        promote()\n"));
         // The model trained to run beside production is named the shadow.
         assert!(compares("import mlflow\ndef f(prod_f1, shadow_f1):\n    improvement = shadow_f1 - prod_f1\n    if improvement >= MIN_GAIN:\n        promote()\n"));
