@@ -176,6 +176,18 @@ pub struct Import {
 }
 
 /// Imports of masked source, in order.
+impl Import {
+    /// The local names the statement binds: each imported name under its
+    /// alias (`from m import a as b` binds `b`), or the module under its
+    /// alias or its dotted name (`import pkg.mod` is used as `pkg.mod.x`).
+    pub fn bound_names(&self) -> Vec<&str> {
+        if self.names.is_empty() {
+            return vec![self.alias.as_deref().unwrap_or(&self.module)];
+        }
+        self.names.iter().map(|n| self.name_aliases.iter().find(|(_, orig)| orig == n).map_or(n.as_str(), |(a, _)| a.as_str())).collect()
+    }
+}
+
 pub fn imports(masked: &str) -> Vec<Import> {
     let mut out = Vec::new();
     let mut lines = masked.lines().enumerate().peekable();
@@ -232,6 +244,14 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn an_import_binds_its_names_under_their_aliases() {
+        let i = super::imports("from m import a as b, c\nimport pkg.mod\nimport pkg.fit as f\n");
+        assert_eq!(i[0].bound_names(), ["b", "c"]);
+        assert_eq!(i[1].bound_names(), ["pkg.mod"]);
+        assert_eq!(i[2].bound_names(), ["f"]);
+    }
 
     #[test]
     fn an_import_statement_ends_at_a_semicolon() {

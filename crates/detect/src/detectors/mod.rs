@@ -539,14 +539,7 @@ fn inline_python(unit: &mut Unit, out: &mut Output, path: &str, line: u32, progr
         .collect::<Vec<_>>()
         .join("\n");
     let used = |line: u32| {
-        facts.imports.iter().filter(|i| i.line == line).any(|i| {
-            let mut bound: Vec<&str> = i.names.iter().map(String::as_str).collect();
-            bound.extend(i.name_aliases.iter().map(|(a, _)| a.as_str()));
-            if i.names.is_empty() {
-                bound.push(i.alias.as_deref().unwrap_or_else(|| i.module.split('.').next().unwrap_or("")));
-            }
-            bound.iter().any(|b| *b == "*" || mentions_word(&rest, b))
-        })
+        facts.imports.iter().filter(|i| i.line == line).flat_map(|i| i.bound_names()).any(|b| b == "*" || mentions_word(&rest, b))
     };
     unit.calls.extend(facts.local_imports.iter().filter(|(_, l)| used(*l)).map(|(p, l)| (format!("file:{p}"), Location::line(path, *l))));
 }

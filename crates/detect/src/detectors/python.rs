@@ -1241,16 +1241,8 @@ fn drift_gates(masked: &str, idx: &LineIndex, imports: &[Import], local: &[(Stri
         if paths.is_empty() {
             continue;
         }
-        let bound: Vec<String> = if im.names.is_empty() {
-            vec![im.alias.clone().unwrap_or_else(|| im.module.clone())]
-        } else {
-            im.names
-                .iter()
-                .map(|n| im.name_aliases.iter().find(|(_, orig)| orig == n).map_or_else(|| n.clone(), |(a, _)| a.clone()))
-                .collect()
-        };
-        for n in bound.into_iter().filter(|n| n != "*") {
-            names.entry(n).or_default().extend(paths.iter().copied());
+        for n in im.bound_names().into_iter().filter(|n| *n != "*") {
+            names.entry(n.to_string()).or_default().extend(paths.iter().copied());
         }
     }
     if names.is_empty() {
@@ -1321,13 +1313,14 @@ fn local_names_used(masked: &str, imports: &[Import], local: &[(String, u32)]) -
         let stem = stem.rsplit('/').next().unwrap_or(stem);
         let names = used.entry(path.as_str()).or_default();
         for im in imports.iter().filter(|i| i.line == *line) {
+            let bound = im.bound_names();
             if im.names.is_empty() {
-                let name = im.alias.as_deref().unwrap_or(&im.module);
-                names.extend(super::test_suite::attribute_names(masked, name));
+                names.extend(bound.iter().flat_map(|b| super::test_suite::attribute_names(masked, b)));
                 continue;
             }
-            for n in &im.names {
-                let local_name = im.name_aliases.iter().find(|(_, orig)| orig == n).map_or(n.as_str(), |(a, _)| a.as_str());
+            // A module imported whole by name (`from pkg import mod`): the
+            // members reached through it; any other name as imported.
+            for (n, local_name) in im.names.iter().zip(bound) {
                 if n == stem {
                     names.extend(super::test_suite::attribute_names(masked, local_name));
                 } else {
