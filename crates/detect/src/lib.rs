@@ -281,6 +281,10 @@ pub struct RepoIndex {
     /// (three levels), with the hashes of the files read to tell
     /// ([`RepoIndex::python_imports`]): asked by every test importing it.
     pub(crate) module_frameworks: std::sync::Mutex<std::collections::HashMap<String, ModuleFramework>>,
+    /// The command-running helpers each Python module defines
+    /// ([`detectors::python::module_runners`]), computed once per module a
+    /// caller imports one from.
+    pub(crate) py_runners: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<detectors::python::Runner>>>>,
     /// CI variables declared anywhere (`variables:` / `env:` blocks and
     /// variable templates), name -> value, found once.
     pub(crate) ci_vars: std::sync::OnceLock<CiVars>,
@@ -696,6 +700,28 @@ impl RepoIndex {
         Some(v)
     }
 
+    /// The command-running helpers a Python file of the repository defines
+    /// (cached); the read is recorded as [`RepoIndex::python_imports`] does.
+    pub(crate) fn python_runners(&self, path: &str) -> Option<std::sync::Arc<Vec<detectors::python::Runner>>> {
+        EARLY.with(|e| {
+            if let Some((_, read)) = e.borrow_mut().as_mut() {
+                read.push(path_hash(path));
+            }
+        });
+        if let Some(v) = self.py_runners.lock().ok().and_then(|m| m.get(path).cloned()) {
+            return Some(v);
+        }
+        let v = match self.texts.get(path) {
+            Some(text) if is_template_text(text) => return None,
+            Some(text) => std::sync::Arc::new(detectors::python::module_runners(&pylex::mask(text))),
+            None => std::sync::Arc::new(detectors::python::module_runners(&pylex::mask(&self.dropped_text(path)?))),
+        };
+        if let Ok(mut m) = self.py_runners.lock() {
+            m.insert(path.to_string(), v.clone());
+        }
+        Some(v)
+    }
+
     /// Empty the per-file import caches ([`RepoIndex::python_imports`],
     /// local imports), freeing their memory; they fill again on demand.
     fn forget_imports(&self) {
@@ -706,6 +732,9 @@ impl RepoIndex {
             *m = Default::default();
         }
         if let Ok(mut m) = self.module_frameworks.lock() {
+            *m = Default::default();
+        }
+        if let Ok(mut m) = self.py_runners.lock() {
             *m = Default::default();
         }
     }

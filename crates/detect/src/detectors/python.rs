@@ -299,7 +299,9 @@ crate::screened_regexes! { PY_RX;
     RX_NUMBER = r"\b\d+(?:\.\d+)?\b";
     RX_EXIT_ANY = r"\bsys\.exit\s*\(|\braise\b|\bexit\s*\(|\bos\._exit\s*\(|\breturn\s+1\b|\bassert\b|\b\w*(?:run|job|pipeline|execution)\w*\.(?:cancel|fail|abort|begin_cancel)\s*\(";
     RX_AIRFLOW_DAG = r"\bDAG\s*\(|@dag\b|@dag\s*\(";
-    RX_AIRFLOW_SCHEDULE = r#"\bschedule(?:_interval)?\s*=\s*(?:["'][^"']+["']|timedelta|datetime\.timedelta|\w+Timetable|CronTriggerTimetable|Dataset|\[)"#;
+    // A literal, a timetable or dataset, or a name or call that holds the
+    // cron (`schedule=RETRAIN_SCHEDULE`, `os.getenv("CRON", "@daily")`).
+    RX_AIRFLOW_SCHEDULE = r#"\bschedule(?:_interval)?\s*=\s*(["'][^"']+["']|\[|[A-Za-z_][\w.]*)"#;
     RX_AIRFLOW_DATA_SCHEDULE = r"\bschedule\s*=\s*(?:\[\s*)?(?:\w+\.)*(?:Dataset|Asset)\s*\(|\bschedule\s*=\s*\[\s*[A-Za-z_]\w*\s*[,\]]";
     RX_PREFECT_FLOW = r"@flow\b|@prefect\.flow\b";
     RX_PREFECT_FLOW_FILE = r#"\b(?:flow_location|entrypoint)\s*=\s*["']([^"':]+\.py)(?::\w+)?["']"#;
@@ -995,7 +997,8 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
     // Commands the code spawns or declares as a platform job (tests run
     // commands against fixtures of their own: not the repository's pipeline).
     if !in_test {
-        let spawned = commands(path, &masked, bytes, &idx, &mut facts.commands, repo);
+        let imported = imported_runs(bytes, &idx, &calls, &imports, &local, repo);
+        let spawned = commands(path, &masked, bytes, &idx, &mut facts.commands, repo, imported);
         // What a script spawns is what a shell script would run: a deploy or
         // a publish (`subprocess.run(["gcloud", "run", "deploy", ...])`) is
         // one, wherever the script is started from.
@@ -2133,7 +2136,8 @@ fn pipelines(
         let t = if RX_AIRFLOW_DATA_SCHEDULE.is_match(bytes) {
             Some("external")
         } else {
-            RX_AIRFLOW_SCHEDULE.is_match(bytes).then_some("schedule")
+            // `None`: run only when triggered.
+            RX_AIRFLOW_SCHEDULE.captures_iter(bytes).any(|c| &c[1] != b"None").then_some("schedule")
         };
         def("airflow", RX_AIRFLOW_DAG.find(bytes), t);
     }
@@ -3110,7 +3114,15 @@ fn secrets(text: &str, _masked: &str, bytes: &[u8], idx: &LineIndex, path: &str,
 /// Commands the module spawns (`subprocess`, `os.system`) or declares as a
 /// platform job, appended to `out`; returns how many of them, first, are
 /// spawned.
-fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut Vec<Cmd>, repo: &RepoIndex) -> usize {
+fn commands(
+    path: &str,
+    masked: &str,
+    bytes: &[u8],
+    idx: &LineIndex,
+    out: &mut Vec<Cmd>,
+    repo: &RepoIndex,
+    imported: Vec<(Vec<String>, u32)>,
+) -> usize {
     let first = out.len();
     let dir = path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
     let text_of = |line: u32| idx.text(masked, line).trim().to_string();
@@ -3147,7 +3159,9 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
                     crate::command::Invocation::Deploy { .. } | crate::command::Invocation::Publish { .. }
                 )
             };
-            if let Some(runs) = wrapper_calls(bytes, idx, line, items).filter(|r| !r.is_empty() || !releases()) {
+            if let Some(runs) =
+                Runner::of(bytes, idx, line, items).map(|r| r.local_runs(bytes, idx)).filter(|r| !r.is_empty() || !releases())
+            {
                 for (argv, at) in runs {
                     out.push(Cmd { argv, location: Location::line(path, at), text: text_of(at), workdir: String::new() });
                 }
@@ -3162,6 +3176,10 @@ fn commands(path: &str, masked: &str, bytes: &[u8], idx: &LineIndex, out: &mut V
                 out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: String::new() });
             }
         }
+    }
+    // Helpers imported from local modules run what their calls here name.
+    for (argv, at) in imported {
+        out.push(Cmd { argv, location: Location::line(path, at), text: text_of(at), workdir: String::new() });
     }
     let spawned = out.len() - first;
     // Script and source folder given through settings read from the
@@ -4039,57 +4057,78 @@ fn script_arg_command(
     Some(Cmd { argv, location: Location::line(path, line), text, workdir })
 }
 
-/// When the command list `items` (the text after `[`) of a subprocess call
-/// on `line` takes an item from a parameter of the function it is in (a
-/// bare name, or `{name}` in an f-string), the commands the module's calls
-/// of that function with literal arguments run, each at its call's line.
-/// `None` when no item comes from a parameter.
-fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Option<Vec<(Vec<String>, u32)>> {
-    let inner = items.trim_end().strip_suffix(']').unwrap_or(items).as_bytes();
-    let text = std::str::from_utf8(bytes).ok()?;
-    let (def_line, name, names) = enclosing_def(text, idx, line)?;
-    // `*extra`: the call's further positional arguments.
-    let star = names.iter().find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')));
-    let params: Vec<&str> = names.iter().copied().filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*')).collect();
-    // Each item: a literal, a template over parameters, or unknown.
-    let mut template: Vec<Option<String>> = Vec::new();
-    let mut from_param = false;
-    let mut rest_items = inner;
-    loop {
-        let end = pylex::top_level_comma(rest_items).unwrap_or(rest_items.len());
-        let item = String::from_utf8_lossy(&rest_items[..end]).trim().to_string();
-        if !item.is_empty() {
-            let lit = item.trim_start_matches(['f', 'r']);
-            if item == "sys.executable" {
-                template.push(Some("python".into()));
-            } else if item.strip_prefix('*').is_some_and(|v| star == Some(v)) {
-                template.push(Some("*".into()));
-            } else if params.contains(&item.as_str()) {
-                from_param = true;
-                template.push(Some(format!("{{{item}}}")));
-            } else if let Some(v) = lit.strip_prefix(['"', '\'']).and_then(|v| v.strip_suffix(['"', '\''])) {
-                from_param |= item.starts_with('f') && params.iter().any(|p| v.contains(&format!("{{{p}}}")));
-                template.push(Some(v.to_string()));
-            } else {
-                template.push(None);
+/// A helper function that spawns a command built from its parameters
+/// (`def launch(module, *args): subprocess.run([sys.executable, "-m",
+/// module, *args])`): what each call with literal arguments runs, from this
+/// module or from one that imports it.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    def_line: u32,
+    name: String,
+    /// Parameters a call can bind (no `self`, no `*args`/`**kwargs`).
+    params: Vec<String>,
+    /// Each item: a literal, a template over `{param}`s, `*` for the call's
+    /// further positional arguments, or `None` when unknown.
+    template: Vec<Option<String>>,
+}
+
+impl Runner {
+    /// The runner a subprocess call on `line` makes of the function it is
+    /// in, when an item of its command list `items` (the text after `[`)
+    /// comes from a parameter (a bare name, or `{name}` in an f-string).
+    fn of(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Option<Runner> {
+        let inner = items.trim_end().strip_suffix(']').unwrap_or(items).as_bytes();
+        let text = std::str::from_utf8(bytes).ok()?;
+        let (def_line, name, names) = enclosing_def(text, idx, line)?;
+        // `*extra`: the call's further positional arguments.
+        let star = names.iter().find_map(|p| p.strip_prefix('*').filter(|v| !v.starts_with('*')));
+        let params: Vec<&str> = names.iter().copied().filter(|p| !p.is_empty() && *p != "self" && !p.starts_with('*')).collect();
+        let mut template: Vec<Option<String>> = Vec::new();
+        let mut from_param = false;
+        let mut rest_items = inner;
+        loop {
+            let end = pylex::top_level_comma(rest_items).unwrap_or(rest_items.len());
+            let item = String::from_utf8_lossy(&rest_items[..end]).trim().to_string();
+            if !item.is_empty() {
+                let lit = item.trim_start_matches(['f', 'r']);
+                if item == "sys.executable" {
+                    template.push(Some("python".into()));
+                } else if item.strip_prefix('*').is_some_and(|v| star == Some(v)) {
+                    template.push(Some("*".into()));
+                } else if item.starts_with('*') {
+                    // Other unpacked options (`*(args or [])`): they do not
+                    // change the program that runs.
+                } else if params.contains(&item.as_str()) {
+                    from_param = true;
+                    template.push(Some(format!("{{{item}}}")));
+                } else if let Some(v) = lit.strip_prefix(['"', '\'']).and_then(|v| v.strip_suffix(['"', '\''])) {
+                    from_param |= item.starts_with('f') && params.iter().any(|p| v.contains(&format!("{{{p}}}")));
+                    template.push(Some(v.to_string()));
+                } else {
+                    template.push(None);
+                }
             }
+            if end >= rest_items.len() {
+                break;
+            }
+            rest_items = &rest_items[end + 1..];
         }
-        if end >= rest_items.len() {
-            break;
+        // An interpreter found at run time (`[project_python(), "-m", mod]`)
+        // runs a module as `python -m` does.
+        if template.first().is_some_and(Option::is_none) && template.get(1).is_some_and(|t| t.as_deref() == Some("-m")) {
+            template[0] = Some("python".into());
         }
-        rest_items = &rest_items[end + 1..];
+        from_param.then(|| Runner {
+            def_line,
+            name: name.trim().to_string(),
+            params: params.iter().map(|p| p.to_string()).collect(),
+            template,
+        })
     }
-    if !from_param {
-        return None;
-    }
-    let pattern = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(name.trim()))).ok()?;
-    let mut runs = Vec::new();
-    for m in pattern.find_iter(bytes) {
-        let at = idx.line(m.start());
-        if at == def_line || m.start() > 0 && bytes[m.start() - 1] == b'.' {
-            continue;
-        }
-        let args = call_args(bytes, m.start());
+
+    /// The command a call with arguments `args` ([`call_args`]) runs, when
+    /// every item it needs is a literal.
+    fn argv(&self, args: &[(Option<String>, String)]) -> Option<Vec<String>> {
         let value = |i: usize, p: &str| {
             args.iter()
                 .find(|(k, _)| k.as_deref() == Some(p))
@@ -4097,12 +4136,15 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
                 .and_then(|(_, v)| literal(v))
         };
         let values: Vec<(String, String)> =
-            params.iter().enumerate().filter_map(|(i, p)| Some((format!("{{{p}}}"), value(i, p)?))).collect();
-        let extra: Option<Vec<String>> = args.iter().filter(|(k, _)| k.is_none()).skip(params.len()).map(|(_, v)| literal(v)).collect();
-        let argv: Option<Vec<String>> = template
+            self.params.iter().enumerate().filter_map(|(i, p)| Some((format!("{{{p}}}"), value(i, p)?))).collect();
+        let extra = || -> Option<Vec<String>> {
+            args.iter().filter(|(k, _)| k.is_none()).skip(self.params.len()).map(|(_, v)| literal(v)).collect()
+        };
+        let argv: Vec<String> = self
+            .template
             .iter()
             .map(|t| match t.as_deref() {
-                Some("*") => extra.clone(),
+                Some("*") => extra(),
                 _ => {
                     let mut a = t.clone()?;
                     for (k, v) in &values {
@@ -4111,13 +4153,113 @@ fn wrapper_calls(bytes: &[u8], idx: &LineIndex, line: u32, items: &str) -> Optio
                     (!a.contains('{')).then(|| vec![a])
                 }
             })
-            .collect::<Option<Vec<Vec<String>>>>()
-            .map(|v| v.concat());
-        if let Some(argv) = argv.filter(|a| !a.is_empty()) {
-            runs.push((argv, at));
+            .collect::<Option<Vec<Vec<String>>>>()?
+            .concat();
+        (!argv.is_empty()).then_some(argv)
+    }
+
+    /// What the module's own calls of the helper run, each at its line.
+    fn local_runs(&self, bytes: &[u8], idx: &LineIndex) -> Vec<(Vec<String>, u32)> {
+        let Ok(pattern) = regex::bytes::Regex::new(&format!(r"(?-u)\b{}\s*\(", regex::escape(&self.name))) else { return Vec::new() };
+        pattern
+            .find_iter(bytes)
+            .filter(|m| idx.line(m.start()) != self.def_line && (m.start() == 0 || bytes[m.start() - 1] != b'.'))
+            .filter_map(|m| Some((self.argv(&call_args(bytes, m.start()))?, idx.line(m.start()))))
+            .collect()
+    }
+}
+
+/// The [`Runner`]s a module defines: one for each function whose
+/// subprocess call runs a command list built from its parameters, inline
+/// or assigned to a name first.
+pub fn module_runners(masked: &str) -> Vec<Runner> {
+    let bytes = masked.as_bytes();
+    if memchr::memmem::find(bytes, b"subprocess.").is_none() {
+        return Vec::new();
+    }
+    let idx = LineIndex::new(masked);
+    let lists = std::cell::OnceCell::new();
+    let inline = RX_SUBPROCESS.captures_iter(bytes).filter_map(|c| {
+        let items = c.get(1)?.as_bytes().strip_prefix(b"[")?;
+        Some((String::from_utf8_lossy(items).into_owned(), c.get(0)?.start()))
+    });
+    let held = RX_SUBPROCESS_VAR.captures_iter(bytes).filter_map(|c| {
+        let call = c.get(0)?.start();
+        let list = lists.get_or_init(|| ListAssignments::new(bytes)).before(bytes, &c[1], call)?;
+        Some((String::from_utf8_lossy(list.strip_prefix(b"[")?).into_owned(), call))
+    });
+    let mut out: Vec<Runner> = Vec::new();
+    for (items, at) in inline.chain(held).collect::<Vec<_>>() {
+        if let Some(r) = Runner::of(bytes, &idx, idx.line(at), &items).filter(|r| !out.iter().any(|o| o.name == r.name)) {
+            out.push(r);
         }
     }
-    Some(runs)
+    out
+}
+
+/// The helper `name` that the local module `file` defines, or re-exports
+/// from another local module (`from pkg.procs import launch` in a
+/// package's `__init__.py`), up to `hops` re-exports deep.
+fn imported_runner(repo: &RepoIndex, file: &str, name: &str, hops: u8) -> Option<Runner> {
+    let runners = repo.python_runners(file)?;
+    if let Some(r) = runners.iter().find(|r| r.name == name) {
+        return Some(r.clone());
+    }
+    if hops == 0 {
+        return None;
+    }
+    let imports = repo.python_imports(file)?;
+    let im = imports.iter().find(|im| !im.names.is_empty() && im.bound_names().contains(&name))?;
+    let original = im.name_aliases.iter().find(|(a, _)| a == name).map_or(name, |(_, o)| o.as_str());
+    let files = local_imports_of(repo, file, std::slice::from_ref(im));
+    files.iter().find_map(|(f, _)| imported_runner(repo, f, original, hops - 1))
+}
+
+/// The commands this module runs through helpers it imports from local
+/// modules (`from pkg.common import launch_module` then
+/// `launch_module("pkg.train")`), each at its call's line: only calls with
+/// a literal argument are looked up.
+fn imported_runs(
+    bytes: &[u8],
+    idx: &LineIndex,
+    calls: &[Call],
+    imports: &[Import],
+    local: &[(String, u32)],
+    repo: &RepoIndex,
+) -> Vec<(Vec<String>, u32)> {
+    // How a call of each name imported from a local module is written
+    // resolved: `?.name`, or `module.name` when the module's root reads as
+    // a library (a namespace package without `__init__.py`).
+    let mut named: HashMap<String, (&str, u32)> = HashMap::new();
+    for im in imports.iter().filter(|im| !im.names.is_empty() && local.iter().any(|(_, l)| *l == im.line)) {
+        for (bound, original) in im.bound_names().into_iter().zip(&im.names) {
+            named.insert(format!("?.{bound}"), (original, im.line));
+            named.insert(format!("{}.{original}", im.module), (original, im.line));
+        }
+    }
+    if named.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut found: HashMap<(&str, u32), Option<Runner>> = HashMap::new();
+    for call in calls {
+        let Some(&(original, line)) = named.get(&call.qualified) else { continue };
+        let args = call_args(bytes, call.offset);
+        let runner = match found.get(&(original, line)) {
+            Some(r) => r.clone(),
+            // Only a call with a literal argument can name what it runs.
+            None if !args.iter().any(|(_, v)| literal(v).is_some()) => continue,
+            None => {
+                let r = local.iter().filter(|(_, l)| *l == line).find_map(|(f, _)| imported_runner(repo, f, original, 2));
+                found.insert((original, line), r.clone());
+                r
+            }
+        };
+        if let Some(argv) = runner.and_then(|r| r.argv(&args)) {
+            out.push((argv, idx.line(call.offset)));
+        }
+    }
+    out
 }
 
 /// True when the function whose parameters start at `params` (just after
@@ -4701,6 +4843,54 @@ mod tests {
         // A list of literals only is the command itself, wherever it is.
         let plain = "import subprocess\ndef go(x):\n    subprocess.run([\"python\", \"fit.py\"])\ngo(1)\n";
         assert_eq!(cmds(plain), ["3:python fit.py"]);
+    }
+
+    #[test]
+    fn helpers_imported_from_local_modules_run_what_their_callers_name() {
+        let mut repo = RepoIndex::default();
+        let procs = "import os, subprocess\n\ndef interpreter():\n    return os.environ.get('PY', 'python')\n\ndef launch_module(\n    module_name: str,\n    *,\n    args=None,\n) -> int:\n    command = [interpreter(), \"-m\", module_name, *(args or [])]\n    return subprocess.Popen(command).wait()\n\ndef tool(x):\n    return x\n";
+        for (p, t) in [
+            ("pkg/common/__init__.py", "from pkg.common.procs import launch_module as launch\n"),
+            ("pkg/common/procs.py", procs),
+            ("pkg/fit.py", "print('fit')\n"),
+        ] {
+            repo.paths.insert(p.into());
+            repo.texts.insert(p.into(), t.into());
+        }
+        let cmds = |src: &str| -> Vec<String> {
+            let f = analyze("dags/nightly.py", src, &repo, NAME, false);
+            f.commands.iter().map(|c| format!("{}:{}", c.location.start_line, c.argv.join(" "))).collect()
+        };
+        // Through the package's re-export (under another name), and straight from the module.
+        assert_eq!(
+            cmds("from pkg.common import launch\n\ndef task():\n    launch(\"pkg.fit\", args=[\"--days\", \"7\"])\n"),
+            ["4:python -m pkg.fit"]
+        );
+        assert_eq!(cmds("from pkg.common.procs import launch_module as run\nrun(module_name=\"pkg.fit\")\n"), ["2:python -m pkg.fit"]);
+        // A module named only at run time, a helper that spawns nothing, a
+        // call in a comment, and a name of the same spelling from a library: nothing.
+        assert!(cmds("from pkg.common import launch\nlaunch(sys.argv[1])\n").is_empty());
+        assert!(cmds("from pkg.common.procs import tool\ntool(\"pkg.fit\")\n").is_empty());
+        assert!(cmds("from pkg.common import launch\n# launch(\"pkg.fit\")\n").is_empty());
+        assert!(cmds("from runners import launch\nlaunch(\"pkg.fit\")\n").is_empty());
+        // The helper's own module runs what its calls name, the interpreter found at run time.
+        let own = format!("{procs}launch_module(\"pkg.fit\")\n");
+        let f = analyze("pkg/common/procs.py", &own, &RepoIndex::default(), NAME, false);
+        assert_eq!(f.commands.iter().map(|c| c.argv.join(" ")).collect::<Vec<_>>(), ["python -m pkg.fit"]);
+    }
+
+    #[test]
+    fn airflow_schedules_held_in_names_are_timers() {
+        let trigger = |src: &str| {
+            let f = analyze("dags/fit.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence.iter().find(|e| e.kind == "code.pipeline-def").and_then(|e| e.attrs.get("trigger").map(|t| t.to_string()))
+        };
+        let dag = |kw: &str| format!("from airflow import DAG\nfrom schedules import NIGHTLY\nwith DAG(\"fit\", {kw}) as d:\n    pass\n");
+        assert_eq!(trigger(&dag("schedule=NIGHTLY")).as_deref(), Some("schedule"));
+        assert_eq!(trigger(&dag("schedule_interval=os.getenv(\"CRON\", \"@daily\")")).as_deref(), Some("schedule"));
+        assert_eq!(trigger(&dag("schedule=\"0 3 * * *\"")).as_deref(), Some("schedule"));
+        assert_eq!(trigger(&dag("schedule=None")), None);
+        assert_eq!(trigger(&dag("catchup=False")), None);
     }
 
     #[test]
