@@ -175,7 +175,65 @@ pub struct Import {
     pub line: u32,
 }
 
-/// Imports of masked source, in order.
+/// The byte ranges of the contents of the single-line string literals of
+/// [`mask`]ed source, in order (a message that spells a call,
+/// `f"run model.push_to_hub('x') to upload"`, holds no call). An
+/// f-string's replacement fields (`{...}`) are code and are left out.
+pub fn string_spans(masked: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let b = masked;
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(k) = memchr::memchr2(b'"', b'\'', &b[i..]) {
+        let at = i + k;
+        let q = b[at];
+        if at + 2 < b.len() && b[at + 1] == q && b[at + 2] == q {
+            // Triple-quoted: its contents are already blank.
+            let start = at + 3;
+            let end = memchr::memmem::find(&b[start..], &[q, q, q]).map_or(b.len(), |e| start + e);
+            i = (end + 3).min(b.len());
+            continue;
+        }
+        // The prefix (`f`, `rf`, `b`...) right before the quote.
+        let prefix_start = (at.saturating_sub(2)..at).find(|&p| b[p..at].iter().all(u8::is_ascii_alphabetic)).unwrap_or(at);
+        let whole_word = prefix_start == 0 || !(b[prefix_start - 1].is_ascii_alphanumeric() || b[prefix_start - 1] == b'_');
+        let fstring = whole_word && b[prefix_start..at].iter().any(|c| matches!(c, b'f' | b'F'));
+        let (mut j, mut seg, mut depth) = (at + 1, at + 1, 0usize);
+        while j < b.len() && b[j] != b'\n' {
+            match b[j] {
+                b'\\' => {
+                    j += 2;
+                    continue;
+                }
+                c if c == q && depth == 0 => break,
+                b'{' if fstring && depth == 0 && b.get(j + 1) == Some(&b'{') => {
+                    j += 2;
+                    continue;
+                }
+                b'{' if fstring => {
+                    if depth == 0 && seg < j {
+                        out.push(seg..j);
+                    }
+                    depth += 1;
+                }
+                b'}' if fstring && depth > 0 => {
+                    depth -= 1;
+                    if depth == 0 {
+                        seg = j + 1;
+                    }
+                }
+                _ => {}
+            }
+            j += 1;
+        }
+        let end = j.min(b.len());
+        if depth == 0 && seg < end {
+            out.push(seg..end);
+        }
+        i = (end + 1).min(b.len());
+    }
+    out
+}
+
 impl Import {
     /// The local names the statement binds: each imported name under its
     /// alias (`from m import a as b` binds `b`), or the module under its
@@ -188,6 +246,7 @@ impl Import {
     }
 }
 
+/// Imports of masked source, in order.
 pub fn imports(masked: &str) -> Vec<Import> {
     let mut out = Vec::new();
     let mut lines = masked.lines().enumerate().peekable();
@@ -244,6 +303,17 @@ pub fn imports(masked: &str) -> Vec<Import> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn string_spans_cover_literal_text_not_fstring_fields() {
+        let src = "print(f\"run `m.push_to_hub('x')` {m.save(p)} {{ok}}\")\nx = 'a(b)' + g(\"c\")\ns = \"\"\"\n  h(1)\n\"\"\"\nt = \"esc\\\" q(2)\"\n";
+        let m = mask(src);
+        let spans: Vec<&str> = string_spans(m.as_bytes()).into_iter().map(|r| &m[r]).collect();
+        assert_eq!(spans, ["run `m.push_to_hub('x')` ", " {{ok}}", "a(b)", "c", "esc\\\" q(2)"]);
+        // A name ending in f before a quote is no f-string prefix; an unclosed string ends at its line.
+        let m = mask("elf\"{g(1)}\"\ny = 'open(\nz = h(2)\n");
+        let spans: Vec<&str> = string_spans(m.as_bytes()).into_iter().map(|r| &m[r]).collect();
+        assert_eq!(spans, ["{g(1)}", "open("]);
+    }
 
     #[test]
     fn an_import_binds_its_names_under_their_aliases() {

@@ -858,6 +858,9 @@ pub fn strip_wrappers_in(mut w: Vec<String>) -> Stripped {
             if !w.is_empty() {
                 w.remove(0);
             }
+        } else if f == "poetry" && w.get(1).is_some_and(|x| x == "poe") {
+            // `poetry poe TASK`: the Poe the Poet plugin runs the task as `poe` does.
+            w.remove(0);
         } else if let Some(run) = runner_run(&w) {
             // `uv run`, `poetry -C svc run`: global options, then `run`.
             let runner = w[0].clone();
@@ -1486,6 +1489,15 @@ mod tests {
         assert_eq!(c[2], vec!["python", "-m", "src.train", "--epochs", "3"]);
         assert_eq!(c[3], vec!["tee", "log"]);
         assert_eq!(c.len(), 4);
+        // The Poe the Poet plugin of Poetry runs a task as `poe` does; other Poetry commands stay.
+        assert_eq!(
+            argv(
+                "poetry poe test --verbose
+poetry install
+"
+            ),
+            [vec!["poe", "test", "--verbose"], vec!["poetry", "install"]]
+        );
     }
 
     #[test]

@@ -80,10 +80,32 @@ impl Detector for Pyproject {
             }
             let Some((k, v)) = l.split_once('=') else { continue };
             let v = v.split(" #").next().unwrap_or(v).trim();
-            entries.push((section.clone(), k.trim().trim_matches('"').to_string(), i as u32 + 1, strings(v)));
+            let k = k.trim().trim_matches('"');
+            // Poe the Poet tasks written as tables (`[tool.poe.tasks.test]`
+            // then `cmd = "pytest"`) or dotted keys (`test.cmd = "pytest"`):
+            // the task's command (`cmd`, `shell`), its steps (`sequence`) or
+            // the function it calls (`script = "pkg.mod:main"`).
+            let poe = section
+                .strip_prefix("tool.poe.tasks.")
+                .map(|t| (t, k))
+                .or_else(|| (section == "tool.poe.tasks").then(|| k.split_once('.')).flatten());
+            if let Some((task, key)) = poe {
+                let task = task.trim_matches('"');
+                match key {
+                    "cmd" | "shell" | "sequence" if !task.contains('.') => {
+                        entries.push(("tool.poe.tasks".into(), task.to_string(), i as u32 + 1, strings(v)))
+                    }
+                    "script" if !task.contains('.') => {
+                        entries.push(("tool.poe.tasks.script".into(), task.to_string(), i as u32 + 1, strings(v)))
+                    }
+                    _ => {}
+                }
+                continue;
+            }
+            entries.push((section.clone(), k.to_string(), i as u32 + 1, strings(v)));
         }
         for (section, name, n, values) in &entries {
-            let entry = section == "project.scripts" || section == "tool.poetry.scripts";
+            let entry = section == "project.scripts" || section == "tool.poetry.scripts" || section == "tool.poe.tasks.script";
             let hatch_env = section.strip_prefix("tool.hatch.envs.").and_then(|s| s.strip_suffix(".scripts"));
             let alias =
                 section == "tool.pdm.scripts" || section == "tool.poe.tasks" || section == "tool.taskipy.tasks" || hatch_env.is_some();
@@ -104,7 +126,7 @@ impl Detector for Pyproject {
             } else {
                 for c in values.iter().filter(|s| !matches!(s.as_str(), "cmd" | "shell" | "call" | "composite")) {
                     // A composite entry naming another script of the same table calls it.
-                    if entries.iter().any(|(sec, other, ..)| sec == section && other == c) {
+                    if entries.iter().any(|(sec, other, ..)| (sec == section || sec == "tool.poe.tasks.script") && other == c) {
                         u.calls.push((id_of(c), Location::line(f.path, *n)));
                         continue;
                     }
@@ -145,6 +167,23 @@ mod tests {
         assert_eq!(all.calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), vec!["script:test:lint", "script:test:unit"]);
         let unit = out.units.iter().find(|u| u.id == "script:test:unit").unwrap();
         assert_eq!(unit.commands[0].argv, vec!["pytest", "-q", "tests"]);
+        assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
+    }
+
+    #[test]
+    fn poe_tasks_written_as_tables_and_dotted_keys() {
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("pkg/train.py".into());
+        let text = "[tool.poe.tasks]\nlint.cmd = \"ruff check .\"\nlint.help = \"Lint\"\n\n[tool.poe.tasks.test]\nhelp = \"Run the tests\"\ncmd = \"pytest tests/\"\n\n[tool.poe.tasks.test.env]\nPYTHONPATH = \"src\"\n\n[tool.poe.tasks.fit]\nscript = \"pkg.train:main\"\n\n[tool.poe.tasks.all]\nsequence = [\"lint\", \"test\"]\n\n[tool.poe.tasks.old]\n# cmd = \"pytest legacy/\"\n";
+        let mut out = Output::default();
+        Pyproject.detect(&FileCtx { path: "pyproject.toml", text, repo: &repo }, &mut out);
+        let unit = |id: &str| out.units.iter().find(|u| u.id == id).unwrap_or_else(|| panic!("{id}: {:?}", out.units));
+        assert_eq!(unit("script:test").commands[0].argv, ["pytest", "tests/"]);
+        assert_eq!(unit("script:lint").commands[0].argv, ["ruff", "check", "."]);
+        assert_eq!(unit("script:fit").calls[0].0, "file:pkg/train.py");
+        assert_eq!(unit("script:all").calls.iter().map(|c| c.0.as_str()).collect::<Vec<_>>(), ["script:lint", "script:test"]);
+        // Help texts, environment tables and commented commands are no tasks.
+        assert!(out.units.iter().all(|u| u.id != "script:old" && u.id != "script:help" && u.id != "script:PYTHONPATH"));
         assert_eq!(out.evidence.iter().filter(|(e, _)| e.kind == "run.tests").count(), 1);
     }
 }

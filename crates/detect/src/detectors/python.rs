@@ -507,7 +507,14 @@ pub fn analyze(path: &str, text: &str, repo: &RepoIndex, detector: &str, noteboo
 
     // Resolve every call through the import tables.
     let mut calls = Vec::new();
+    // A call spelled inside a string (a hint in a message) is no call.
+    let strings = pylex::string_spans(bytes);
+    let mut in_string = strings.iter().peekable();
     for c in call_sites(bytes) {
+        while in_string.next_if(|s| s.end <= c.start).is_some() {}
+        if in_string.peek().is_some_and(|s| s.start <= c.start) {
+            continue;
+        }
         let g = &bytes[c.start..c.end];
         // Not a call chain's start: part of a longer name or a method on a literal.
         if c.on_result.is_none() && c.start > 0 && matches!(bytes[c.start - 1], b'.' | b'_' | b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z') {
@@ -4843,6 +4850,18 @@ mod tests {
         // A list of literals only is the command itself, wherever it is.
         let plain = "import subprocess\ndef go(x):\n    subprocess.run([\"python\", \"fit.py\"])\ngo(1)\n";
         assert_eq!(cmds(plain), ["3:python fit.py"]);
+    }
+
+    #[test]
+    fn calls_spelled_inside_strings_are_no_calls() {
+        let hint = "import logging\nfrom transformers import AutoModel\nm = AutoModel.from_pretrained('x')\nlogging.info(f\"saved; run `m.push_to_hub('me/x')` to share\")\nprint('or mlflow.log_metric(\"a\", 1)')\n";
+        let k = kinds(hint);
+        assert!(!k.iter().any(|k| k.starts_with("code.model-version") || k.starts_with("code.track")), "{k:?}");
+        // The same calls in code, or in an f-string's replacement field, are calls.
+        let real = "import mlflow\nfrom transformers import AutoModel\nm = AutoModel.from_pretrained('x')\nm.push_to_hub('me/x')\nprint(f\"{mlflow.log_metric('a', 1)}\")\n";
+        let k = kinds(real);
+        assert!(k.iter().any(|k| k.starts_with("code.model-version")), "{k:?}");
+        assert!(k.iter().any(|k| k.starts_with("code.track")), "{k:?}");
     }
 
     #[test]
