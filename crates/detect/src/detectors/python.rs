@@ -315,8 +315,9 @@ crate::screened_regexes! { PY_RX;
     RX_DAGSTER_SENSOR = r"@(?:dg\.|dagster\.)?(?:sensor|asset_sensor|run_status_sensor)\b|\bSensorDefinition\s*\(|\bAutoMaterializePolicy\b|\bautomation_condition\s*=";
     RX_DAGSTER_DEF = r"@(?:dg\.|dagster\.)?(?:asset|op|job|graph_asset|multi_asset)\b|\bDefinitions\s*\(|\bdefine_asset_job\s*\(";
     RX_DAGSTER_DEFINITIONS = r"\bDefinitions\s*\(";
-    RX_METAFLOW = r"\bclass\s+\w+\s*\(\s*FlowSpec\s*\)";
+    RX_METAFLOW = r"\bclass\s+\w+\s*\(([^)]*)\)";
     RX_METAFLOW_SCHEDULE = r"@schedule\s*\(";
+    RX_METAFLOW_TRIGGER = r"@(?:trigger|trigger_on_finish|project_trigger)\s*\(";
     RX_FLYTE = r"@workflow\b|@task\b";
     RX_FLYTE_SCHEDULE = r"\bCronSchedule\s*\(|\bFixedRate\s*\(";
     RX_ZENML = r"@pipeline\b|@step\b";
@@ -2184,7 +2185,17 @@ fn pipelines(
         def("dagster", RX_DAGSTER_DEF.find(bytes).or_else(|| RX_DAGSTER_SCHEDULE.find(bytes)), t);
     }
     if imports_any(&["metaflow"]) {
-        def("metaflow", RX_METAFLOW.find(bytes), RX_METAFLOW_SCHEDULE.is_match(bytes).then_some("schedule"));
+        // A flow: a class of `FlowSpec`, or of a flow base (an imported
+        // `ProjectFlow`, a local `BaseFlow(FlowSpec)`) in a module with steps.
+        let steps = memchr::memmem::find(bytes, b"@step").is_some();
+        let flow = RX_METAFLOW.captures_iter(bytes).find_map(|c| {
+            let based = |w: &[u8]| w.ends_with(b"FlowSpec") || steps && w.ends_with(b"Flow");
+            c[1].split(|b| !(b.is_ascii_alphanumeric() || *b == b'_')).any(based).then(|| c.get(0)).flatten()
+        });
+        // Started by a timer, or by an event or another flow's end.
+        let t =
+            if RX_METAFLOW_SCHEDULE.is_match(bytes) { Some("schedule") } else { RX_METAFLOW_TRIGGER.is_match(bytes).then_some("external") };
+        def("metaflow", flow, t);
     }
     if imports_any(&["flytekit"]) {
         def("flyte", RX_FLYTE.find(bytes), RX_FLYTE_SCHEDULE.is_match(bytes).then_some("schedule"));
@@ -4850,6 +4861,47 @@ mod tests {
         // A list of literals only is the command itself, wherever it is.
         let plain = "import subprocess\ndef go(x):\n    subprocess.run([\"python\", \"fit.py\"])\ngo(1)\n";
         assert_eq!(cmds(plain), ["3:python fit.py"]);
+    }
+
+    #[test]
+    fn metaflow_flows_of_a_flow_base_and_their_event_triggers() {
+        let def = |src: &str| {
+            let f = analyze("flows/train/flow.py", src, &RepoIndex::default(), NAME, false);
+            f.evidence
+                .iter()
+                .find(|e| e.kind == "code.pipeline-def")
+                .map(|e| format!("{}:{}", e.location.start_line, e.attrs.get("trigger").map(|t| t.to_string()).unwrap_or_default()))
+        };
+        let flow = |deco: &str, base: &str| {
+            format!("from metaflow import step, schedule, trigger, trigger_on_finish\nfrom obproject import ProjectFlow\n\n{deco}\nclass TrainFlow({base}):\n    @step\n    def start(self):\n        self.next(self.end)\n\n    @step\n    def end(self):\n        pass\n")
+        };
+        assert_eq!(def(&flow("@schedule(daily=True)", "FlowSpec")).as_deref(), Some("5:schedule"));
+        assert_eq!(def(&flow("@schedule(daily=True)", "ProjectFlow")).as_deref(), Some("5:schedule"));
+        assert_eq!(def(&flow("@trigger(event='data_ready')", "BaseFlow")).as_deref(), Some("5:external"));
+        assert_eq!(def(&flow("@trigger_on_finish(flow='IngestFlow')", "FlowSpec")).as_deref(), Some("5:external"));
+        assert_eq!(def(&flow("", "FlowSpec")).as_deref(), Some("5:"));
+        // A class of FlowSpec is a flow even without steps; one of a base not
+        // named for a flow, or of a flow base in a module with no steps, is none.
+        assert_eq!(def("from metaflow import FlowSpec\nclass BaseFlow(FlowSpec):\n    pass\n").as_deref(), Some("2:"));
+        assert_eq!(def("from metaflow import step\nclass Config(Base):\n    pass\n@step\ndef x():\n    pass\n"), None);
+        assert_eq!(def("from metaflow import Flow\nclass Reader(Flow):\n    pass\n"), None);
+    }
+
+    #[test]
+    fn online_learning_and_spacy_loops_train() {
+        let trains = |src: &str| kinds(src).iter().any(|k| k.starts_with("code.train"));
+        assert!(trains(
+            "from sklearn.linear_model import SGDRegressor\nm = SGDRegressor()\nfor X, y in batches():\n    m.partial_fit(X, y)\n"
+        ));
+        assert!(trains(
+            "from river import linear_model\nm = linear_model.LogisticRegression()\nfor x, y in stream:\n    m.learn_one(x, y)\n"
+        ));
+        assert!(trains("import spacy\nnlp = spacy.blank('en')\nopt = nlp.initialize()\nfor batch in batches:\n    nlp.update(batch, sgd=opt, losses=losses)\n"));
+        // A scaler updated batch by batch, a dict or config updated in a spaCy
+        // module, or partial_fit without scikit-learn: no training.
+        assert!(!trains("from sklearn.preprocessing import StandardScaler\ns = StandardScaler()\ns.partial_fit(X)\n"));
+        assert!(!trains("import spacy\ncfg = {}\ncfg.update({'lang': 'en'})\nnlp = spacy.load('en_core_web_sm')\n"));
+        assert!(!trains("import numpy as np\nm.partial_fit(X, y)\n"));
     }
 
     #[test]
