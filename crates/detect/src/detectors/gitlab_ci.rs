@@ -461,11 +461,18 @@ fn topic_branch_condition(cond: &str) -> bool {
         )
         .unwrap()
     });
-    if cond.contains("||") || cond.contains("!=") || cond.contains("!~") {
+    // Only the branch tests matter: `$CI_PIPELINE_SOURCE != "merge_request_event"`
+    // beside them (no duplicate MR pipeline) runs on no other branch.
+    if cond.contains("||") {
         return false;
     }
+    let branch_tests: Vec<&str> = cond.split("&&").filter(|p| p.contains("CI_COMMIT_BRANCH") || p.contains("CI_COMMIT_REF_")).collect();
+    if branch_tests.iter().any(|p| p.contains("!=") || p.contains("!~")) {
+        return false;
+    }
+    let cond = branch_tests.join("&&");
     let names: Vec<String> = RX
-        .captures_iter(cond)
+        .captures_iter(&cond)
         .filter_map(|c| {
             if let Some(n) = c.get(2).or(c.get(3)) {
                 return Some(n.as_str().to_string());
@@ -616,6 +623,8 @@ mod tests {
             r#"$CI_COMMIT_REF_NAME == "feature/loader""#,
             r#"$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ /^experiment-/"#,
             r#"$CI_COMMIT_BRANCH == 'my_debug_branch'"#,
+            // No duplicate merge-request pipeline: still topic branches only.
+            r#"$CI_COMMIT_BRANCH =~ /^exp\/.*$/ && $CI_PIPELINE_SOURCE != "merge_request_event""#,
         ] {
             assert!(topic_branch_condition(c), "{c}");
         }
@@ -625,6 +634,8 @@ mod tests {
             r#"$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"#,
             r#"$CI_COMMIT_BRANCH =~ /^exp\// || $CI_COMMIT_BRANCH == "main""#,
             r#"$CI_COMMIT_BRANCH != "feature/x""#,
+            r#"$CI_PIPELINE_SOURCE != "merge_request_event""#,
+            r#"$CI_PIPELINE_SOURCE != "schedule" && $CI_COMMIT_REF_NAME !~ /^exp\//"#,
             r#"$CI_COMMIT_BRANCH =~ /exp/"#,
             "",
         ] {

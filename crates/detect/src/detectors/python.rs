@@ -2589,7 +2589,8 @@ fn gates(
                 (words_in(&l, METRIC_WORDS) && bindings().only_numbers(&r)) || (words_in(&r, METRIC_WORDS) && bindings().only_numbers(&l))
             })
         };
-        let gate = || cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| threshold_comparison(p) || constant_bar(p));
+        let gate =
+            || cond.split(" and ").flat_map(|p| p.split(" or ")).any(|p| !literal_range(p) && (threshold_comparison(p) || constant_bar(p)));
         // A verdict kept in a variable gates when the file stops on it
         // (`ok = auc >= min_auc` ... `if not ok: raise ...`).
         let verdict_stops = || assigned.and_then(|a| a.split('=').next()).is_some_and(|name| stops_on(masked, name.trim()));
@@ -2606,6 +2607,18 @@ fn gates(
             ev.push(mk("code.eval-gate", "", pos, Confidence::Medium).attr("compares", "threshold"));
         }
     }
+}
+
+/// True when a condition checks that a value lies between two literal
+/// bounds (`0.0 <= score <= 1.0`, `100 > pct >= 0`): a sanity check of a
+/// prediction's or a metric's range, not a bar on its quality.
+fn literal_range(cond: &str) -> bool {
+    static RX: LazyLock<Regex> = LazyLock::new(|| {
+        let num = r"-?\d+(?:\.\d+)?";
+        let between = r"[\w.\[\]()'\x22 ]+?";
+        Regex::new(&format!(r"(?-u)(?:^|[^\w.]){num}\s*(?:<=?\s*{between}\s*<=?|>=?\s*{between}\s*>=?)\s*{num}(?:[^\w.]|$)")).unwrap()
+    });
+    RX.is_match(cond.as_bytes())
 }
 
 /// True when a name on one side of a comparison is assigned from a name on
@@ -4861,6 +4874,27 @@ mod tests {
         // A list of literals only is the command itself, wherever it is.
         let plain = "import subprocess\ndef go(x):\n    subprocess.run([\"python\", \"fit.py\"])\ngo(1)\n";
         assert_eq!(cmds(plain), ["3:python fit.py"]);
+    }
+
+    #[test]
+    fn a_range_check_between_literal_bounds_is_no_gate() {
+        // Sanity checks of predictions or metrics between fixed bounds.
+        for cond in
+            ["assert all(0.0 <= score <= 1.0 for score in probs)", "assert 0 <= accuracy <= 1", "if not (1 >= auc > 0):\n    sys.exit(1)"]
+        {
+            let src = format!("import sys\nprobs = model.predict_proba(X)\naccuracy = auc = 0.5\n{cond}\n");
+            assert!(!kinds(&src).contains(&"code.eval-gate".to_string()), "{cond}");
+        }
+        // A bar on one side, or one bound with a bar beside it, still gates.
+        for cond in ["assert accuracy >= 0.8", "assert 0.8 <= accuracy", "assert 0 <= accuracy <= 1 and accuracy >= MIN_ACC"] {
+            let src = format!("import sys\nMIN_ACC = 0.8\naccuracy = evaluate()\n{cond}\n");
+            assert!(kinds(&src).contains(&"code.eval-gate".to_string()), "{cond}");
+        }
+        assert!(literal_range("0.0 <= score <= 1.0"));
+        assert!(literal_range("100 > pct >= -5"));
+        assert!(!literal_range("accuracy >= 0.8"));
+        assert!(!literal_range("0.7 <= auc"));
+        assert!(!literal_range("v1.0 <= x <= v2"));
     }
 
     #[test]
