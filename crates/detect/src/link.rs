@@ -44,14 +44,15 @@ pub(crate) const DISPATCH_KEYS: &[&str] = &[
     ".command(",
     "do_train",
     "Fire(",
-    "== \"train\"",
-    "== 'train'",
-    "==\"train\"",
-    "=='train'",
-    "case \"train\"",
-    "case 'train'",
-    "== \"fit\"",
-    "== 'fit'",
+    // `train`, `training`, `train_model`...
+    "== \"train",
+    "== 'train",
+    "==\"train",
+    "=='train",
+    "case \"train",
+    "case 'train",
+    "== \"fit",
+    "== 'fit",
 ];
 
 /// Calls that import a Python module by a name known only at run time.
@@ -440,7 +441,17 @@ impl<'a> Ctx<'a> {
             };
             let is_module_option = name.starts_with("--") && name.contains("module");
             if let Some(v) = value.filter(|v| is_module_option && is_module_name(v)) {
-                if let Some(p) = self.module_file(&v, workdir) {
+                // Or, for a dotted name, the one file of the repository that
+                // path ends in: the launcher's package may be installed from
+                // a subfolder (SageMaker project seeds `modelbuild/` with its
+                // own setup.py and buildspec).
+                let m = v.replace('.', "/");
+                let nested = || {
+                    v.contains('.')
+                        .then(|| [".py", "/__init__.py"].iter().find_map(|s| self.repo.unique_file_ending(&format!("{m}{s}"))))
+                        .flatten()
+                };
+                if let Some(p) = self.module_file(&v, workdir).or_else(|| nested().map(str::to_string)) {
                     found.push(format!("file:{p}"));
                 }
             } else if !a.starts_with('-') && a.contains('.') && is_module_name(a) && imports_by_name() {
@@ -1774,7 +1785,27 @@ fn selected_action(argv: &[String]) -> Option<String> {
     if let Some(first) = rest.first().filter(|a| word(a)) {
         return Some(first.clone());
     }
-    const MODE_OPTIONS: &[&str] = &["mode", "phase", "stage", "action", "task", "cmd", "command", "do", "run_mode", "run-mode"];
+    const MODE_OPTIONS: &[&str] = &[
+        "mode",
+        "phase",
+        "stage",
+        "action",
+        "task",
+        "cmd",
+        "command",
+        "do",
+        "run_mode",
+        "run-mode",
+        "pipeline",
+        "pipeline_name",
+        "pipeline-name",
+        "job",
+        "flow",
+        "workflow",
+        "entrypoint",
+        "entry_point",
+        "entry-point",
+    ];
     for (i, a) in rest.iter().enumerate() {
         let Some(opt) = a.strip_prefix("--") else { continue };
         let (name, value) = match opt.split_once('=') {
@@ -1805,7 +1836,7 @@ fn dispatched_actions(text: &str) -> Vec<String> {
             r#"add_parser\([ \t\r\n]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
             r#"|\.command\([ \t\r\n]*(?:name[ \t]*=[ \t]*)?["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
             r#"|@[A-Za-z_][A-Za-z0-9_.]*\.command(?:\([ \t\r\n]*\))?[ \t]*\r?\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z][A-Za-z0-9_]*)"#,
-            r#"|(?:argv\[1\]|(?-u:\b)(?:command|cmd|subcommand|sub_command|action|mode|phase|stage|task|run_mode))[ \t]*==[ \t]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
+            r#"|(?:argv\[1\]|(?-u:\b)(?:command|cmd|subcommand|sub_command|action|mode|phase|stage|task|run_mode|pipeline|pipeline_name|job|flow|workflow|entrypoint|entry_point))[ \t]*==[ \t]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
             r#"|(?-u:\b)case[ \t]+["']([A-Za-z][A-Za-z0-9_-]*)["'][ \t]*:"#,
             r#"|(?-u:\b)(do_train|do_eval|do_predict)(?-u:\b)"#,
         ))
@@ -1886,6 +1917,23 @@ fn unreach_training_of_other_actions(
                 launched.insert(t.as_ref(), a);
                 q.push_back(t.as_ref());
             }
+        }
+    }
+    // Training still reached keeps only the triggers of the roots that reach
+    // it without those launches (a nightly `--pipeline scoring` run does not
+    // schedule training that a push also runs): one search per trigger.
+    let classes: BTreeSet<&str> = units.values().filter(|u| u.root).flat_map(|u| u.triggers.iter().map(String::as_str)).collect();
+    let by_class: Vec<(&str, BTreeSet<&str>)> = classes
+        .into_iter()
+        .map(|t| {
+            let roots = units.values().filter(|u| u.root && u.triggers.contains(t)).map(|u| u.id.as_str());
+            (t, reach_from(roots, edges, |from, to| !skipped.contains(&(from, to))))
+        })
+        .collect();
+    for (e, o) in out.iter_mut().zip(owner) {
+        if e.kind == "code.train" && e.attrs.get("reached") == Some("yes") && seen.contains(&**o) && e.attrs.contains_key("triggers") {
+            e.attrs.remove("triggers");
+            e.add_attr_values("triggers", by_class.iter().filter(|(_, s)| s.contains(&**o)).map(|(t, _)| *t));
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
@@ -3386,6 +3434,19 @@ mod tests {
         );
         assert!(cx.targets(&argv("python runner.py --module-name $MODULE"), "pipelines/churn").is_empty());
         assert!(cx.targets(&argv("python runner.py --module-name pipelines/churn/pipeline"), "").is_empty());
+        // A dotted module of a package kept in a subfolder: the one file
+        // whose path ends that way; two such files are no answer.
+        let mut repo = RepoIndex::default();
+        repo.paths.insert("deploy/assets/modelbuild/pipelines/abalone/pipeline.py".into());
+        repo.paths.insert("deploy/assets/modelbuild/pipelines/churn/pipeline.py".into());
+        repo.paths.insert("other/pipelines/churn/pipeline.py".into());
+        let cx = Ctx::new(&repo, &units, BTreeSet::new());
+        assert_eq!(
+            cx.targets(&argv("run-pipeline --module-name pipelines.abalone.pipeline"), ""),
+            vec!["file:deploy/assets/modelbuild/pipelines/abalone/pipeline.py"]
+        );
+        assert!(cx.targets(&argv("run-pipeline --module-name pipelines.churn.pipeline"), "").is_empty());
+        assert!(cx.targets(&argv("run-pipeline --module-name pipeline"), "").is_empty());
         // Any dotted module given to a launcher that imports by name.
         let mut repo = RepoIndex::default();
         repo.paths.insert("pipelines/churn/pipeline.py".into());
@@ -3460,6 +3521,8 @@ mod tests {
         assert_eq!(selected_action(&argv("python main.py --mode test --ckpt x")).as_deref(), Some("test"));
         assert_eq!(selected_action(&argv("python main.py --phase=infer")).as_deref(), Some("infer"));
         assert_eq!(selected_action(&argv("python run_glue.py --do_eval --model_name_or_path m")).as_deref(), Some("do_eval"));
+        assert_eq!(selected_action(&argv("python run.py --pipeline batch_inference")).as_deref(), Some("batch_inference"));
+        assert_eq!(selected_action(&argv("python -m flows.run --job=score")).as_deref(), Some("score"));
         // Training switches, argument files and plain runs select nothing else.
         assert_eq!(selected_action(&argv("python run_glue.py --do_train --do_eval")), None);
         assert_eq!(selected_action(&argv("python run_glue.py args.json --do_eval")), None);
@@ -3473,6 +3536,8 @@ mod tests {
         assert_eq!(dispatched_actions(click), ["predict", "train"]);
         let modes = "if args.mode == 'train':\n    fit()\nelif args.mode == \"test\":\n    test()\n# if args.mode == 'serve':\n";
         assert_eq!(dispatched_actions(modes), ["test", "train"]);
+        let pipelines = "if pipeline == \"training\":\n    from pipelines.training import run\nelif args.pipeline_name == 'batch_inference':\n    from pipelines.batch import run\n";
+        assert_eq!(dispatched_actions(pipelines), ["batch-inference", "training"]);
         let fire =
             "import fire\n\ndef train(lr=0.1):\n    pass\n\ndef evaluate(path):\n    pass\n\nif __name__ == '__main__':\n    fire.Fire()\n";
         assert_eq!(dispatched_actions(fire), ["evaluate", "train"]);

@@ -3346,6 +3346,14 @@ fn commands(
         argv.extend(quoted(&args[1]));
         if argv.len() > 1 && argv.first().is_some_and(|a| matches!(a.as_str(), "python" | "python3" | "bash" | "sh")) {
             let line = idx.line(c.get(0).unwrap().start());
+            // A shell given the command line (`cmds=["bash", "-c"],
+            // arguments=["python -m pkg.fit && ..."]`): the commands it runs.
+            if argv.len() == 3 && argv[1] == "-c" && argv[0] != "python" && argv[0] != "python3" {
+                for sc in crate::shell::commands(&argv[2], line) {
+                    out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
+                }
+                continue;
+            }
             out.push(Cmd { argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
         }
     }
