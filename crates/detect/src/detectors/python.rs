@@ -292,6 +292,7 @@ crate::screened_regexes! { PY_RX;
 
     RX_HTTP_POST = r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|request)\s*\(|\burllib\.request\.urlopen\s*\(";
     RX_ENDPOINT_WORD = r"(?i)score|predict|infer|invocations|endpoint|scoring_uri|/v1/models|/v2/models";
+    RX_TRAIN_ROUTE = r#"(?i)/(?:re)?(?:train|training|fit)(?:["'/?]|$)"#;
     RX_WRITE_CALL = r"(?i)\b\w*(?:post|put|patch|write|create|update|deploy|upsert|apply)\w*\s*\(";
     RX_HTTP_WRITE = r"\b(?:requests|httpx|session|client|aiohttp)\.(?:post|put|patch|request)\s*\(";
     RX_ENDPOINT_ADMIN = r#"serving-endpoints(?:/[^/"'\n]+)?(?:/config)?["']|/onlineEndpoints/[^"'\n]*["']|:deployModel\b"#;
@@ -4354,7 +4355,12 @@ fn posts_to_model_endpoint(text: &str, idx: &LineIndex, at: usize) -> bool {
         return false;
     };
     let url = url.trim();
-    if RX_ENDPOINT_WORD.is_match(url.as_bytes()) {
+    // A route that starts training (`f"{base}/train"`, `/retrain`) is a
+    // trainer service's, not the model's, whatever the names around it say.
+    let model_words = |v: &[u8]| RX_ENDPOINT_WORD.is_match(v) && !RX_TRAIN_ROUTE.is_match(v);
+    let name = url.rsplit('.').next().unwrap_or(url);
+    let is_name = !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !is_name && model_words(url.as_bytes()) {
         return true;
     }
     // A literal URL without the words: some other service.
@@ -4362,19 +4368,21 @@ fn posts_to_model_endpoint(text: &str, idx: &LineIndex, at: usize) -> bool {
         return false;
     }
     // A name: the value it was last given before the call, or what the
-    // callers of the enclosing function pass for it.
-    let name = url.rsplit('.').next().unwrap_or(url);
-    if !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+    // callers of the enclosing function pass for it, else the name itself.
+    if is_name {
         if let Ok(assign) =
             Regex::new(&format!(r"(?m-u)^[ \t]*(?:self\.)?{}[ \t]*(?::[^=\n]*)?=[ \t]*([^=\n][^\n]*)$", regex::escape(name)))
         {
             if let Some(c) = assign.captures_iter(&bytes[..at]).last() {
-                return RX_ENDPOINT_WORD.is_match(&c[1]);
+                return model_words(&c[1]) || !RX_TRAIN_ROUTE.is_match(&c[1]) && RX_ENDPOINT_WORD.is_match(url.as_bytes());
             }
         }
         let values = passed_for(bytes, idx, idx.line(at), name);
         if !values.is_empty() {
-            return values.iter().any(|(v, _, _)| RX_ENDPOINT_WORD.is_match(v.as_bytes()));
+            return values.iter().any(|(v, _, _)| model_words(v.as_bytes()));
+        }
+        if RX_ENDPOINT_WORD.is_match(url.as_bytes()) {
+            return true;
         }
     }
     // Not known here (a setting's attribute): the words of the function
@@ -5170,6 +5178,15 @@ mod tests {
         assert!(invokes(
             "import requests\nclass EndpointClient:\n    def call(self, rows):\n        return requests.post(self.base_url, json=rows)\n"
         ));
+        // A name called `endpoint` holding a trainer's route starts training;
+        // one holding a value that says nothing stays the model's endpoint.
+        assert!(!invokes(
+            "import requests\ndef kick(url):\n    endpoint = f\"{url}/train\"\n    requests.post(endpoint, json={'mode': 'full'})\n"
+        ));
+        assert!(!invokes("import requests\nrequests.post(f\"{TRAINER}/retrain\", json={'model': 'predictor'})\n"));
+        assert!(invokes("import requests\nendpoint = cfg.url\nrequests.post(endpoint, json=rows)\n"));
+        assert!(invokes("import requests\nrequests.post(endpoint, json=rows)\n"));
+        assert!(invokes("import requests\nrequests.post(f\"{base}/v1/models/churn:predict\", json=rows)\n"));
     }
 
     #[test]
