@@ -98,7 +98,8 @@ pub fn is_hf_space_url(s: &str) -> bool {
     })
 }
 
-fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
+/// The value of the first of `names` given (`--name value` or `--name=value`).
+pub(crate) fn opt_value<'a>(argv: &'a [String], names: &[&str]) -> Option<&'a str> {
     let mut it = argv.iter();
     while let Some(a) = it.next() {
         for n in names {

@@ -706,6 +706,14 @@ pub fn add_cmd(unit: &mut Unit, out: &mut Output, detector: &str, mut cmd: Cmd) 
                     ev = ev.attr("dockerfile", file);
                 }
             }
+            // A deploy of an image this unit built (`--image-uri repo/x:sha`)
+            // releases that image's build context: the linker reads whether
+            // anything in it serves a model.
+            if ev.kind == "run.deploy" && !ev.attrs.contains_key("source") {
+                if let Some(dir) = deployed_image_context(unit, &cmd.argv) {
+                    ev = ev.attr("source", dir);
+                }
+            }
             out.push_in(ev, &unit.id);
         }
     }
@@ -837,6 +845,16 @@ fn docker_image_flow(unit: &mut Unit, cmd: &Cmd) {
     if !unit.calls.contains(&call) {
         unit.calls.push(call);
     }
+}
+
+/// The build context of the image a deploy command names
+/// (`--image-uri`, `--image`, `--container-image`), when this unit built it
+/// from a folder other than the repository root.
+fn deployed_image_context(unit: &Unit, argv: &[String]) -> Option<String> {
+    let image = crate::command::opt_value(argv, &["--image-uri", "--image", "--container-image"])?;
+    let dir = unit.image_contexts.get(image).or_else(|| unit.image_contexts.get(image_name(image)))?;
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    (!dir.is_empty() && dir != ".").then(|| dir.to_string())
 }
 
 /// Records that `tag` is built from the Dockerfile at `path` with the build
