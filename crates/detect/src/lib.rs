@@ -681,42 +681,38 @@ impl RepoIndex {
 
     /// The imports of a Python file of the repository (cached).
     pub fn python_imports(&self, path: &str) -> Option<std::sync::Arc<Vec<pylex::Import>>> {
-        EARLY.with(|e| {
-            if let Some((_, read)) = e.borrow_mut().as_mut() {
-                read.push(path_hash(path));
-            }
-        });
-        if let Some(v) = self.imports.lock().ok().and_then(|m| m.get(path).cloned()) {
-            return Some(v);
-        }
-        let v = match self.texts.get(path) {
-            Some(text) if is_template_text(text) => return None,
-            Some(text) => std::sync::Arc::new(pylex::imports(&pylex::mask(text))),
-            None => std::sync::Arc::new(pylex::imports(&pylex::mask(&self.dropped_text(path)?))),
-        };
-        if let Ok(mut m) = self.imports.lock() {
-            m.insert(path.to_string(), v.clone());
-        }
-        Some(v)
+        self.per_module(&self.imports, path, pylex::imports)
     }
 
     /// The command-running helpers a Python file of the repository defines
-    /// (cached); the read is recorded as [`RepoIndex::python_imports`] does.
+    /// (cached).
     pub(crate) fn python_runners(&self, path: &str) -> Option<std::sync::Arc<Vec<detectors::python::Runner>>> {
+        self.per_module(&self.py_runners, path, detectors::python::module_runners)
+    }
+
+    /// What `make` makes of a Python file's masked text, once per file
+    /// (`cache`): the text held, or read again when the scan dropped it;
+    /// none for a template. An early detection asking records the read.
+    fn per_module<T>(
+        &self,
+        cache: &std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<T>>>,
+        path: &str,
+        make: impl Fn(&str) -> T,
+    ) -> Option<std::sync::Arc<T>> {
         EARLY.with(|e| {
             if let Some((_, read)) = e.borrow_mut().as_mut() {
                 read.push(path_hash(path));
             }
         });
-        if let Some(v) = self.py_runners.lock().ok().and_then(|m| m.get(path).cloned()) {
+        if let Some(v) = cache.lock().ok().and_then(|m| m.get(path).cloned()) {
             return Some(v);
         }
         let v = match self.texts.get(path) {
             Some(text) if is_template_text(text) => return None,
-            Some(text) => std::sync::Arc::new(detectors::python::module_runners(&pylex::mask(text))),
-            None => std::sync::Arc::new(detectors::python::module_runners(&pylex::mask(&self.dropped_text(path)?))),
+            Some(text) => std::sync::Arc::new(make(&pylex::mask(text))),
+            None => std::sync::Arc::new(make(&pylex::mask(&self.dropped_text(path)?))),
         };
-        if let Ok(mut m) = self.py_runners.lock() {
+        if let Ok(mut m) = cache.lock() {
             m.insert(path.to_string(), v.clone());
         }
         Some(v)
