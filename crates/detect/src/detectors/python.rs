@@ -4938,6 +4938,15 @@ mod tests {
     }
 
     #[test]
+    fn vertex_dataset_creation_steps_gather_data() {
+        let prep = |src: &str| kinds(src).iter().any(|k| k == "code.data-prep:vertex");
+        assert!(prep("from google_cloud_pipeline_components import aiplatform as gcc_aip\nds = gcc_aip.TabularDatasetCreateOp(project=p, bq_source=src)\n"));
+        assert!(prep("from google_cloud_pipeline_components.v1.dataset import ImageDatasetCreateOp\nds = ImageDatasetCreateOp(project=p, gcs_source=src)\n"));
+        // Another library's class of the same name gathers nothing here.
+        assert!(!prep("from mylib.ops import TabularDatasetCreateOp\nds = TabularDatasetCreateOp(p)\n"));
+    }
+
+    #[test]
     fn online_learning_and_spacy_loops_train() {
         let trains = |src: &str| kinds(src).iter().any(|k| k.starts_with("code.train"));
         assert!(trains(
