@@ -1755,12 +1755,31 @@ fn images_run_by(argv: &[String]) -> Vec<String> {
     }
 }
 
-/// Code in a KFP component body (`in_component`) is compiled into a
-/// pipeline spec, not run, when a CI step imports its module: compiling a
-/// pipeline launches nothing. Where nothing a root runs submits a pipeline
-/// (an SDK trigger, a trigger command, a job submission), such code is not
-/// reached. Where something does, the submitted pipeline is taken to be the
-/// compiled one.
+/// Names of the argument a command-line program picks its action by: an
+/// option a launch sets (`--mode test`, `--pipeline batch_inference`;
+/// hyphens read as underscores) and the name the program compares
+/// (`if args.pipeline == "training"`).
+const ACTION_ARGS: &[&str] = &[
+    "mode",
+    "phase",
+    "stage",
+    "action",
+    "task",
+    "cmd",
+    "command",
+    "subcommand",
+    "sub_command",
+    "do",
+    "run_mode",
+    "pipeline",
+    "pipeline_name",
+    "job",
+    "flow",
+    "workflow",
+    "entrypoint",
+    "entry_point",
+];
+
 /// The action a Python launch selects: the first positional argument after
 /// the script or module (`python cli.py eval --ckpt m.pt`), or the value of
 /// a mode option (`--mode predict`, `--phase=test`). For scripts steered by
@@ -1785,34 +1804,13 @@ fn selected_action(argv: &[String]) -> Option<String> {
     if let Some(first) = rest.first().filter(|a| word(a)) {
         return Some(first.clone());
     }
-    const MODE_OPTIONS: &[&str] = &[
-        "mode",
-        "phase",
-        "stage",
-        "action",
-        "task",
-        "cmd",
-        "command",
-        "do",
-        "run_mode",
-        "run-mode",
-        "pipeline",
-        "pipeline_name",
-        "pipeline-name",
-        "job",
-        "flow",
-        "workflow",
-        "entrypoint",
-        "entry_point",
-        "entry-point",
-    ];
     for (i, a) in rest.iter().enumerate() {
         let Some(opt) = a.strip_prefix("--") else { continue };
         let (name, value) = match opt.split_once('=') {
             Some((n, v)) => (n, Some(v)),
             None => (opt, rest.get(i + 1).map(String::as_str)),
         };
-        if MODE_OPTIONS.contains(&name) {
+        if ACTION_ARGS.contains(&name.replace('-', "_").as_str()) {
             if let Some(v) = value.filter(|v| word(v)) {
                 return Some(v.to_string());
             }
@@ -1832,14 +1830,16 @@ fn selected_action(argv: &[String]) -> Option<String> {
 /// on a training action holds one of [`DISPATCH_KEYS`].
 fn dispatched_actions(text: &str) -> Vec<String> {
     static RX: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
-        regex::Regex::new(concat!(
+        let names = ACTION_ARGS.join("|");
+        regex::Regex::new(&[
             r#"add_parser\([ \t\r\n]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
             r#"|\.command\([ \t\r\n]*(?:name[ \t]*=[ \t]*)?["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
             r#"|@[A-Za-z_][A-Za-z0-9_.]*\.command(?:\([ \t\r\n]*\))?[ \t]*\r?\n(?:[ \t]*@[^\n]*\n)*[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z][A-Za-z0-9_]*)"#,
-            r#"|(?:argv\[1\]|(?-u:\b)(?:command|cmd|subcommand|sub_command|action|mode|phase|stage|task|run_mode|pipeline|pipeline_name|job|flow|workflow|entrypoint|entry_point))[ \t]*==[ \t]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#,
+            &format!(r#"|(?:argv\[1\]|(?-u:\b)(?:{names}))[ \t]*==[ \t]*["']([A-Za-z][A-Za-z0-9_-]*)["']"#),
             r#"|(?-u:\b)case[ \t]+["']([A-Za-z][A-Za-z0-9_-]*)["'][ \t]*:"#,
             r#"|(?-u:\b)(do_train|do_eval|do_predict)(?-u:\b)"#,
-        ))
+        ]
+        .concat())
         .unwrap()
     });
     static RX_DEF: std::sync::LazyLock<regex::Regex> =
@@ -1933,7 +1933,10 @@ fn unreach_training_of_other_actions(
     for (e, o) in out.iter_mut().zip(owner) {
         if e.kind == "code.train" && e.attrs.get("reached") == Some("yes") && seen.contains(&**o) && e.attrs.contains_key("triggers") {
             e.attrs.remove("triggers");
-            e.add_attr_values("triggers", by_class.iter().filter(|(_, s)| s.contains(&**o)).map(|(t, _)| *t));
+            let kept: Vec<&str> = by_class.iter().filter(|(_, s)| s.contains(&**o)).map(|(t, _)| *t).collect();
+            if !kept.is_empty() {
+                e.add_attr_values("triggers", kept);
+            }
         }
     }
     for (e, o) in out.iter_mut().zip(owner) {
@@ -2019,6 +2022,12 @@ fn publish_pushed_model_builds(out: &mut [Evidence], owner: &[OwnerId]) {
     }
 }
 
+/// Code in a KFP component body (`in_component`) is compiled into a
+/// pipeline spec, not run, when a CI step imports its module: compiling a
+/// pipeline launches nothing. Where nothing a root runs submits a pipeline
+/// (an SDK trigger, a trigger command, a job submission), such code is not
+/// reached. Where something does, the submitted pipeline is taken to be the
+/// compiled one.
 fn unreach_unsubmitted_components(out: &mut [Evidence]) {
     if !out.iter().any(|e| e.attrs.contains_key("in_component") && e.attrs.get("reached") == Some("yes")) {
         return;

@@ -343,17 +343,11 @@ fn workflow(path: &str, doc: &Node, out: &mut Output, callers: &[(String, super:
                 // This repository checked out into a folder of the workspace
                 // (`actions/checkout` with `path: project`): the steps after
                 // it name its files under that folder.
-                let mut checkout: Option<String> = None;
+                let mut checkout: Option<Checkout> = None;
                 for s in job.get("steps").map(Node::items).unwrap_or_default() {
-                    match &checkout {
-                        Some(dir) => {
-                            let wd = without_checkout_dir(&wd, dir);
-                            step(path, s, &mut unit, out, &wd, repo, Some(dir));
-                        }
-                        None => step(path, s, &mut unit, out, &wd, repo, None),
-                    }
-                    if let Some(dir) = own_checkout_dir(s) {
-                        checkout = Some(dir);
+                    step(path, s, &mut unit, out, &wd, repo, checkout.as_ref());
+                    if let Some(c) = Checkout::of(s) {
+                        checkout = Some(c);
                     }
                 }
             }
@@ -484,46 +478,59 @@ fn matrix_combinations(job: &Node) -> Vec<Vars> {
     }
 }
 
-/// The folder `actions/checkout` puts this repository in (`path:`), when
-/// the step checks out this repository (no other `repository:`).
-fn own_checkout_dir(s: &Node) -> Option<String> {
-    let uses = s.get("uses").and_then(Node::as_str)?;
-    if !uses.to_ascii_lowercase().starts_with("actions/checkout@") {
-        return None;
-    }
-    let with = s.get("with")?;
-    if with.get("repository").and_then(Node::as_str).is_some_and(|r| !r.contains("github.repository")) {
-        return None;
-    }
-    let dir = with.get("path").and_then(Node::as_str)?.trim_start_matches("./").trim_end_matches('/');
-    (!dir.is_empty() && dir != "." && !dir.contains("${{") && !dir.starts_with('/') && !dir.contains("..")).then(|| dir.to_string())
+/// This repository checked out into a folder of the workspace
+/// (`actions/checkout` with `path:`, no other `repository:`): later steps
+/// name its files under that folder.
+struct Checkout {
+    dir: String,
+    /// Words starting `dir/` (or `./dir/`, `${{ github.workspace }}/dir/`)
+    /// and the word `dir` itself, compiled once per checkout.
+    words: regex::Regex,
 }
 
-/// A workspace path seen from the checkout in `dir`: `dir/x` is `x`.
-fn without_checkout_dir(path: &str, dir: &str) -> String {
-    let p = path.trim_start_matches("./");
-    let p = p.strip_prefix("${{ github.workspace }}/").unwrap_or(p);
-    match p.strip_prefix(dir) {
-        Some("") => String::new(),
-        Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
-        _ => path.to_string(),
+impl Checkout {
+    fn of(s: &Node) -> Option<Checkout> {
+        let uses = s.get("uses").and_then(Node::as_str)?;
+        if !uses.to_ascii_lowercase().starts_with("actions/checkout@") {
+            return None;
+        }
+        let with = s.get("with")?;
+        if with.get("repository").and_then(Node::as_str).is_some_and(|r| !r.contains("github.repository")) {
+            return None;
+        }
+        let dir = with.get("path").and_then(Node::as_str)?.trim_start_matches("./").trim_end_matches('/');
+        if dir.is_empty() || dir == "." || dir.contains("${{") || dir.starts_with('/') || dir.contains("..") {
+            return None;
+        }
+        let words = regex::Regex::new(&format!(
+            r#"(^|[ \t\r\n"'=:(])(?:\$\{{\{{[ \t]*github\.workspace[ \t]*\}}\}}/|\$GITHUB_WORKSPACE/|\./)?{}(/|[ \t\r\n]|$|["';&|)])"#,
+            regex::escape(dir)
+        ))
+        .ok()?;
+        Some(Checkout { dir: dir.to_string(), words })
+    }
+
+    /// A workspace path seen from the checkout: `dir/x` is `x`.
+    fn path(&self, path: &str) -> String {
+        let p = path.trim_start_matches("./");
+        let p = p.strip_prefix("${{ github.workspace }}/").unwrap_or(p);
+        match p.strip_prefix(self.dir.as_str()) {
+            Some("") => String::new(),
+            Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
+            _ => path.to_string(),
+        }
+    }
+
+    /// A script run from the workspace seen from the checkout: words
+    /// naming files under `dir/` lose that prefix, and `cd dir` stays put.
+    fn script(&self, script: &str) -> String {
+        self.words
+            .replace_all(script, |c: &regex::Captures| if &c[2] == "/" { c[1].to_string() } else { format!("{}.{}", &c[1], &c[2]) })
+            .into_owned()
     }
 }
 
-/// A step's script seen from the checkout in `dir`: words starting
-/// `dir/` (or `./dir/`, `${{ github.workspace }}/dir/`) lose that prefix,
-/// and `cd dir` stays where it is.
-fn script_in_checkout(script: &str, dir: &str) -> String {
-    let Ok(rx) = regex::Regex::new(&format!(
-        r#"(^|[ \t\r\n"'=:(])(?:\$\{{\{{[ \t]*github\.workspace[ \t]*\}}\}}/|\$GITHUB_WORKSPACE/|\./)?{}(/|[ \t\r\n]|$|["';&|)])"#,
-        regex::escape(dir)
-    )) else {
-        return script.to_string();
-    };
-    rx.replace_all(script, |c: &regex::Captures| if &c[2] == "/" { c[1].to_string() } else { format!("{}.{}", &c[1], &c[2]) }).into_owned()
-}
-
-fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, repo: &crate::RepoIndex, checkout: Option<&str>) {
+fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, repo: &crate::RepoIndex, checkout: Option<&Checkout>) {
     let cond = s.get("if").and_then(Node::as_str).unwrap_or("");
     if is_disabled(cond) {
         return;
@@ -532,17 +539,16 @@ fn step(path: &str, s: &Node, unit: &mut Unit, out: &mut Output, job_wd: &str, r
         super::drift_gate(out, NAME, path, s.line, s.last_line(), cond, &unit.id);
     }
     let wd = s.get("working-directory").and_then(Node::as_str).map(|w| super::substitute_vars(w, &unit.vars));
-    let wd = match (wd, checkout) {
-        (Some(w), Some(dir)) => Some(without_checkout_dir(&w, dir)),
-        (w, _) => w,
-    };
-    let wd = wd.as_deref().unwrap_or(job_wd).trim_start_matches("./").trim_end_matches('/');
+    let raw = wd.as_deref().unwrap_or(job_wd).trim_start_matches("./").trim_end_matches('/');
+    // Run from the workspace: its paths name the checkout's folder.
+    let from_workspace = checkout.filter(|_| raw.is_empty() || raw == ".");
+    let moved = checkout.map(|c| c.path(raw));
+    let wd = moved.as_deref().unwrap_or(raw);
     if let Some(run) = s.get("run") {
         if let Some(script) = run.as_str() {
             let job_vars = unit.vars.clone();
             super::read_vars(s.get("env"), &mut unit.vars);
-            // Only where the working folder is the workspace do paths name the checkout's folder.
-            let seen = checkout.filter(|_| wd.is_empty()).map(|dir| script_in_checkout(script, dir));
+            let seen = from_workspace.map(|c| c.script(script));
             let script = seen.as_deref().unwrap_or(script);
             super::add_shell_session(unit, out, NAME, path, &[(script, run.line)], wd, Some(repo));
             unit.vars = job_vars;
@@ -839,16 +845,15 @@ mod tests {
 
     #[test]
     fn steps_after_a_checkout_into_a_folder_name_the_repository_under_it() {
-        let seen = script_in_checkout(
+        let c = Checkout::of(&crate::yaml::parse_all("uses: actions/checkout@v4\nwith:\n  path: project\n").unwrap()[0]).unwrap();
+        let seen = c.script(
             "dbfs cp project/src/train.py dbfs:/x\nid=$(databricks jobs create --json-file ./project/jobs/t.json)\ncd project\npython ${{ github.workspace }}/project/fit.py\nls projects/x project2/y\n",
-            "project",
         );
         assert_eq!(seen, "dbfs cp src/train.py dbfs:/x\nid=$(databricks jobs create --json-file jobs/t.json)\ncd .\npython fit.py\nls projects/x project2/y\n");
-        assert_eq!(without_checkout_dir("project/svc", "project"), "svc");
-        assert_eq!(without_checkout_dir("./project", "project"), "");
-        assert_eq!(without_checkout_dir("other/svc", "project"), "other/svc");
-        let dir = |y: &str| own_checkout_dir(&crate::yaml::parse_all(y).unwrap()[0]);
-        assert_eq!(dir("uses: actions/checkout@v4\nwith:\n  path: project\n").as_deref(), Some("project"));
+        assert_eq!(c.path("project/svc"), "svc");
+        assert_eq!(c.path("./project"), "");
+        assert_eq!(c.path("other/svc"), "other/svc");
+        let dir = |y: &str| Checkout::of(&crate::yaml::parse_all(y).unwrap()[0]).map(|c| c.dir);
         // Another repository checked out beside this one, or no folder: nothing moves.
         assert_eq!(dir("uses: actions/checkout@v4\nwith:\n  repository: acme/tools\n  path: tools\n"), None);
         assert_eq!(dir("uses: actions/checkout@v4\nwith:\n  fetch-depth: 0\n"), None);
@@ -858,6 +863,10 @@ mod tests {
         let job = o.units.iter().find(|u| u.id.ends_with("#t")).unwrap();
         assert_eq!(job.commands[0].argv, ["python", "train.py"]);
         assert_eq!(job.commands[1].workdir, "tests");
+        // A job run from inside the checkout names its files from there.
+        let o = run(".github/workflows/u.yml", "on: push\njobs:\n  u:\n    runs-on: ubuntu-latest\n    defaults:\n      run:\n        working-directory: app\n    steps:\n      - uses: actions/checkout@v4\n        with:\n          path: app\n      - run: python app/train.py\n");
+        let job = o.units.iter().find(|u| u.id.ends_with("#u")).unwrap();
+        assert_eq!((job.commands[0].argv.join(" "), job.commands[0].workdir.as_str()), ("python app/train.py".to_string(), ""));
     }
 
     use crate::RepoIndex;

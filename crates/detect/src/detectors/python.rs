@@ -3349,7 +3349,7 @@ fn commands(
             let line = idx.line(c.get(0).unwrap().start());
             // A shell given the command line (`cmds=["bash", "-c"],
             // arguments=["python -m pkg.fit && ..."]`): the commands it runs.
-            if argv.len() == 3 && argv[1] == "-c" && argv[0] != "python" && argv[0] != "python3" {
+            if argv.len() == 3 && argv[1] == "-c" && matches!(argv[0].as_str(), "bash" | "sh") {
                 for sc in crate::shell::commands(&argv[2], line) {
                     out.push(Cmd { argv: sc.argv, location: Location::line(path, line), text: text_of(line), workdir: workdir.clone() });
                 }
